@@ -1,0 +1,61 @@
+// Enforces the import direction of ARCHITECTURE.md: a module may import only from its own
+// top-level domain or from a domain of a lower rank; cli and compose only reach the daemon
+// through api/client.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, dirname, resolve } from 'node:path';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const src = join(root, 'src');
+
+const rank = {
+  lib: 0,
+  'store': 1,
+  image: 2, runtime: 2, network: 2, volume: 2, 'registry/client': 2,
+  container: 3, build: 3, 'registry/server': 3,
+  'api/routes': 4, 'api/server': 4,
+  daemon: 5,
+};
+// Client-side domains: they may import only these.
+const clientSide = { cli: ['lib', 'api/client', 'api/types', 'cli'], compose: ['lib', 'api/client', 'api/types', 'compose'], 'api/client': ['lib', 'api/types', 'api/client'], 'api/types': ['lib', 'api/types'] };
+
+function domainOf(file) {
+  const parts = relative(src, file).split('/');
+  if (['api', 'registry'].includes(parts[0]) && parts.length > 2) return `${parts[0]}/${parts[1]}`;
+  return parts[0];
+}
+function topOf(domain) { return domain.split('/')[0]; }
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+const problems = [];
+for (const file of walk(src)) {
+  if (file.endsWith('.test.ts')) continue; // tests may reach across to set up real parts
+  const from = domainOf(file);
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+    const spec = m[1] ?? m[2];
+    const target = resolve(dirname(file), spec);
+    if (!target.startsWith(src)) { problems.push(`${relative(root, file)}: imports outside src: ${spec}`); continue; }
+    const to = domainOf(target);
+    if (to === from || topOf(to) === topOf(from) && !(from in clientSide) && !(to in clientSide)) continue;
+    if (from in clientSide) {
+      if (!clientSide[from].includes(to)) problems.push(`${relative(root, file)}: ${from} may not import ${to}`);
+      continue;
+    }
+    if (to === 'api/types' && rank[from] >= 4) continue;
+    const rf = rank[from] ?? rank[topOf(from)];
+    const rt = rank[to] ?? rank[topOf(to)];
+    if (rf === undefined || rt === undefined) { problems.push(`${relative(root, file)}: unknown domain ${from} -> ${to}`); continue; }
+    if (rt >= rf) problems.push(`${relative(root, file)}: ${from} (rank ${rf}) may not import ${to} (rank ${rt})`);
+  }
+}
+if (problems.length) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log('import direction: ok');

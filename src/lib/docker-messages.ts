@@ -1,0 +1,20 @@
+// Docker's error messages, in one place, because clients (the docker CLI, docker-py, compose)
+// parse some of them. Domain code builds its errors from these.
+import { BerthError, conflict, invalidArgument, notFound } from './errors.js';
+
+export const noSuchContainer = (ref: string) => notFound(`No such container: ${ref}`);
+export const noSuchImage = (ref: string) => notFound(`No such image: ${ref}`);
+export const noSuchExec = (id: string) => notFound(`No such exec instance: ${id}`);
+export const noSuchVolume = (name: string) => notFound(`get ${name}: no such volume`);
+export const noSuchNetwork = (name: string) => notFound(`network ${name} not found`);
+export const containerNameInUse = (name: string, id: string) =>
+  conflict(`Conflict. The container name "/${name}" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.`);
+export const containerNotRunning = (id: string) => conflict(`Container ${id} is not running`);
+export const containerPaused = (id: string) => conflict(`Container ${id} is paused, unpause the container before stopping or killing`);
+export const containerIsRunning = (id: string) =>
+  conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
+export const imageInUse = (ref: string, containerShortId: string) =>
+  conflict(`conflict: unable to remove repository reference "${ref}" (must force) - container ${containerShortId} is using its referenced image ${''}`.trimEnd());
+export const invalidReference = (ref: string) => invalidArgument(`invalid reference format: repository name (${ref}) must be lowercase`);
+export const invalidReferenceFormat = () => invalidArgument('invalid reference format');
+export const badParameter = (msg: string): BerthError => invalidArgument(msg);

@@ -1,0 +1,65 @@
+// What the spec builder needs to know about one container (or build step). Plain data, decided
+// by the container domain; the builder turns it into an OCI runtime spec without side effects
+// beyond reading the rootfs's /etc/passwd and /etc/group to resolve users.
+import type { Mount } from '../../store/layers/layer-store.js';
+
+export interface SpecMount {
+  destination: string;
+  type: string; // 'bind' | 'tmpfs' | 'proc' ...
+  source: string;
+  options: string[];
+}
+
+export interface ResourceLimits {
+  memory?: number; // bytes; 0/undefined = unlimited
+  memorySwap?: number; // bytes, -1 unlimited
+  memoryReservation?: number;
+  nanoCpus?: number; // --cpus * 1e9
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  pidsLimit?: number; // <=0 unlimited
+  blkioWeight?: number;
+}
+
+export interface SpecInput {
+  /** Absolute path of the mounted (or to-be-mounted) root filesystem. */
+  rootfsPath: string;
+  /** The rootfs mounts (from the layer store); the runtime performs them if the rootfs is not pre-mounted. */
+  rootfsMounts?: Mount[];
+  readonlyRootfs?: boolean;
+  args: string[];
+  env: string[]; // K=V, already merged image + container
+  cwd: string; // '' = '/'
+  user: string; // Docker form: '', 'name', 'uid', 'uid:gid', 'name:group'
+  groupAdd?: string[];
+  tty: boolean;
+  hostname: string;
+  domainname?: string;
+  capAdd?: string[]; // 'NET_ADMIN' or 'CAP_NET_ADMIN' or 'ALL'
+  capDrop?: string[];
+  privileged?: boolean;
+  noNewPrivileges?: boolean;
+  seccomp?: 'default' | 'unconfined' | { profilePath: string };
+  /** Extra mounts: volumes, binds, tmpfs, and the per-container /etc/hosts etc. */
+  mounts: SpecMount[];
+  resources?: ResourceLimits;
+  /** Cgroup path for the container (cgroupfs driver), e.g. '/berth/<id>'. */
+  cgroupsPath: string;
+  /** Network namespace: 'new' (private, loopback only), 'host', or a path to join. */
+  netns: 'new' | 'host' | { path: string };
+  ipcMode?: 'private' | 'host' | 'shareable';
+  pidMode?: 'private' | 'host';
+  utsMode?: 'private' | 'host';
+  sysctls?: Record<string, string>;
+  ulimits?: { name: string; soft: number; hard: number }[];
+  shmSize?: number; // bytes, default 64 MiB
+  oomScoreAdj?: number;
+  maskedPaths?: string[]; // override Docker's default list
+  readonlyPaths?: string[];
+  devices?: { pathOnHost: string; pathInContainer: string; cgroupPermissions: string }[];
+  init?: { hostPath: string }; // --init: bind the init binary and make it argv[0]
+  annotations?: Record<string, string>;
+}

@@ -1,0 +1,59 @@
+// LayerStore: image layers unpacked once into directories and stacked with kernel overlayfs,
+// plus read-write snapshots for containers and build steps.
+//
+// Vocabulary (Docker's): a layer's diffId is the sha256 of its uncompressed tar; its chainId is
+// diffId for the bottom layer and sha256(parentChainId + " " + diffId) above it. Committed
+// layers are named by chainId; an active (writable) snapshot is named by a caller-chosen key.
+//
+// Lifecycle: applyLayer makes a layer visible only once fully unpacked (unpacked into a temp dir,
+// then renamed); a crash leaves a temp dir that open() removes. Layers are reference-counted by
+// their callers through the image store's records, not here: remove() refuses while a child or
+// a snapshot still stands on the layer.
+import type { Readable } from 'node:stream';
+import type { Digest } from '../../lib/digest.js';
+
+/** A mount description: storage returns these; the runtime performs them. */
+export interface Mount {
+  type: string; // 'overlay' | 'bind' | 'tmpfs' ...
+  source: string;
+  options: string[];
+}
+
+export interface LayerInfo {
+  chainId: Digest;
+  diffId: Digest;
+  parent: Digest | null; // parent chainId
+  size: number; // bytes unpacked on disk (approximate du)
+}
+
+export interface ApplyOptions {
+  signal?: AbortSignal;
+}
+
+export interface LayerStore {
+  /**
+   * Unpacks a layer tar (plain, gzip or zstd-detected by magic) on top of `parent`. Whiteouts
+   * (`.wh.name`, `.wh..wh..opq`) become overlay whiteouts. Entries that would escape the layer
+   * dir (../, absolute paths, links pointing out) are rejected with invalid-argument and nothing
+   * is kept. If the resulting chainId already exists the data is discarded and the existing
+   * layer returned.
+   */
+  applyLayer(parent: Digest | null, tar: Readable, opts?: ApplyOptions): Promise<LayerInfo>;
+  get(chainId: Digest): Promise<LayerInfo | undefined>;
+  list(): Promise<LayerInfo[]>;
+  /** The layer's own changes as an uncompressed tar with Docker whiteouts (for save/push). */
+  exportLayer(chainId: Digest): Readable;
+  remove(chainId: Digest): Promise<void>;
+
+  /** Creates a writable snapshot `key` over `parent` (null = empty) and returns its mounts. */
+  prepare(key: string, parent: Digest | null, opts?: { readonly?: boolean }): Promise<Mount[]>;
+  mounts(key: string): Promise<Mount[]>;
+  /** The snapshot's upper dir as a layer tar with Docker whiteouts (for commit and build). */
+  diff(key: string): Readable;
+  /** Bytes written in the snapshot's upper dir. */
+  usage(key: string): Promise<number>;
+  /** Path of the snapshot's upper dir (changes only). */
+  upperDir(key: string): string;
+  removeSnapshot(key: string): Promise<void>;
+  listSnapshots(): Promise<string[]>;
+}
