@@ -18,3 +18,13 @@ export const imageInUse = (ref: string, containerShortId: string) =>
 export const invalidReference = (ref: string) => invalidArgument(`invalid reference format: repository name (${ref}) must be lowercase`);
 export const invalidReferenceFormat = () => invalidArgument('invalid reference format');
 export const badParameter = (msg: string): BerthError => invalidArgument(msg);
+// Users and groups inside an image (libcontainer's user lookup texts, surfaced by dockerd).
+export const unableToFindUser = (name: string) =>
+  invalidArgument(`unable to find user ${name}: no matching entries in passwd file`);
+export const unableToFindGroup = (name: string) =>
+  invalidArgument(`unable to find group ${name}: no matching entries in group file`);
+// Image delete conflicts, worded as moby's daemon/images/image_delete.go.
+export const imageReferenceInUse = (ref: string, containerShortId: string, imageShortId: string) =>
+  conflict(`conflict: unable to remove repository reference "${ref}" (must force) - container ${containerShortId} is using its referenced image ${imageShortId}`);
+export const imageDeleteConflict = (imageShortId: string, hard: boolean, message: string) =>
+  conflict(`conflict: unable to delete ${imageShortId} (${hard ? 'cannot be forced' : 'must be forced'}) - ${message}`);

@@ -24,6 +24,8 @@ export interface ShimSpawnOptions {
   openStdin: boolean;
   /** Close the container's stdin when the first attached client ends its input (docker's StdinOnce). */
   stdinOnce?: boolean;
+  /** Name of the OCI runtime to use (e.g. 'runc'); default: the monitor's default runtime. */
+  runtime?: string;
 }
 
 export interface ExecSpawnOptions {
@@ -32,6 +34,8 @@ export interface ExecSpawnOptions {
   stateDir: string;
   tty: boolean;
   openStdin: boolean;
+  /** Name of the OCI runtime that created the container; default: the monitor's default runtime. */
+  runtime?: string;
 }
 
 export interface ExitStatus {

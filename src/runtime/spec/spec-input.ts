@@ -50,9 +50,12 @@ export interface SpecInput {
   cgroupsPath: string;
   /** Network namespace: 'new' (private, loopback only), 'host', or a path to join. */
   netns: 'new' | 'host' | { path: string };
-  ipcMode?: 'private' | 'host' | 'shareable';
-  pidMode?: 'private' | 'host';
-  utsMode?: 'private' | 'host';
+  /** `{ path }` joins an existing namespace (Docker's `container:<id>` modes). */
+  ipcMode?: 'private' | 'host' | 'shareable' | { path: string };
+  pidMode?: 'private' | 'host' | { path: string };
+  utsMode?: 'private' | 'host' | { path: string };
+  /** Cgroup namespace; default 'host' (Docker's default on cgroup v1 hosts). */
+  cgroupns?: 'private' | 'host';
   sysctls?: Record<string, string>;
   ulimits?: { name: string; soft: number; hard: number }[];
   shmSize?: number; // bytes, default 64 MiB

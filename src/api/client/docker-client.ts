@@ -1,0 +1,131 @@
+// Typed Docker Engine API client. Every method is one request; streaming ones return the raw
+// response (demultiplex it with stdcopy) or an async iterator of JSON lines.
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type * as T from '../types/index.js';
+import { Transport, type HijackedStream, type Query } from './transport.js';
+
+export type Filters = Record<string, string[]>;
+const enc = encodeURIComponent;
+const filtersQuery = (f?: Filters) => (f && Object.keys(f).length ? JSON.stringify(f) : undefined);
+
+export interface AttachOptions { stream?: boolean; logs?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean; detachKeys?: string }
+export interface LogsOptions { follow?: boolean; stdout?: boolean; stderr?: boolean; since?: string; until?: string; timestamps?: boolean; tail?: string; details?: boolean }
+
+export class DockerClient extends Transport {
+  // ---- system
+  async ping(): Promise<string> { return this.text('GET', '/_ping'); }
+  version(): Promise<T.Version> { return this.json('GET', '/version'); }
+  info(): Promise<T.SystemInfo> { return this.json('GET', '/info'); }
+  df(opts: { type?: string[] } = {}): Promise<T.SystemDf> { return this.json('GET', '/system/df', { query: { type: opts.type } }); }
+  events(opts: { since?: string; until?: string; filters?: Filters; signal?: AbortSignal } = {}): AsyncGenerator<T.Event> {
+    return this.jsonStream('GET', '/events', { query: { since: opts.since, until: opts.until, filters: filtersQuery(opts.filters) }, signal: opts.signal });
+  }
+
+  // ---- containers
+  containerCreate(body: T.ContainerCreateRequest, opts: { name?: string; platform?: string } = {}): Promise<T.ContainerCreateResponse> {
+    return this.json('POST', '/containers/create', { query: { name: opts.name, platform: opts.platform }, body });
+  }
+  containerList(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Filters } = {}): Promise<T.ContainerSummary[]> {
+    return this.json('GET', '/containers/json', { query: { all: opts.all || undefined, limit: opts.limit, size: opts.size || undefined, filters: filtersQuery(opts.filters) } });
+  }
+  containerInspect(id: string, opts: { size?: boolean } = {}): Promise<T.ContainerInspect> {
+    return this.json('GET', `/containers/${enc(id)}/json`, { query: { size: opts.size || undefined } });
+  }
+  async containerStart(id: string, opts: { detachKeys?: string } = {}): Promise<void> {
+    await this.text('POST', `/containers/${enc(id)}/start`, { query: { detachKeys: opts.detachKeys } });
+  }
+  async containerStop(id: string, opts: { t?: number; signal?: string } = {}): Promise<void> {
+    await this.text('POST', `/containers/${enc(id)}/stop`, { query: { t: opts.t, signal: opts.signal } });
+  }
+  async containerRestart(id: string, opts: { t?: number; signal?: string } = {}): Promise<void> {
+    await this.text('POST', `/containers/${enc(id)}/restart`, { query: { t: opts.t, signal: opts.signal } });
+  }
+  async containerKill(id: string, signal?: string): Promise<void> { await this.text('POST', `/containers/${enc(id)}/kill`, { query: { signal } }); }
+  async containerPause(id: string): Promise<void> { await this.text('POST', `/containers/${enc(id)}/pause`); }
+  async containerUnpause(id: string): Promise<void> { await this.text('POST', `/containers/${enc(id)}/unpause`); }
+  async containerRename(id: string, name: string): Promise<void> { await this.text('POST', `/containers/${enc(id)}/rename`, { query: { name } }); }
+  async containerResize(id: string, h: number, w: number): Promise<void> { await this.text('POST', `/containers/${enc(id)}/resize`, { query: { h, w } }); }
+  async containerRemove(id: string, opts: { force?: boolean; v?: boolean; link?: boolean } = {}): Promise<void> {
+    await this.text('DELETE', `/containers/${enc(id)}`, { query: { force: opts.force || undefined, v: opts.v || undefined, link: opts.link || undefined } });
+  }
+  /** Resolves when the condition is met ('not-running' | 'next-exit' | 'removed'). */
+  containerWait(id: string, condition?: string, signal?: AbortSignal): Promise<T.ContainerWaitResponse> {
+    return this.json('POST', `/containers/${enc(id)}/wait`, { query: { condition }, signal });
+  }
+  /**
+   * Docker registers the wait before start: this resolves once the daemon has answered the
+   * wait's headers (moby flushes them at once; after 1 s we go on regardless), and `result`
+   * settles when the container reaches the condition.
+   */
+  async containerWaitRegistered(id: string, condition?: string): Promise<{ result: Promise<T.ContainerWaitResponse> }> {
+    const res = this.request('POST', `/containers/${enc(id)}/wait`, { query: { condition } });
+    const result = res.then(async (r) => {
+      const chunks: Buffer[] = [];
+      for await (const c of r) chunks.push(c as Buffer);
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T.ContainerWaitResponse;
+    });
+    result.catch(() => {}); // the caller observes it; never an unhandled rejection
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([res, new Promise((r) => { timer = setTimeout(r, 1000); })]).finally(() => clearTimeout(timer));
+    return { result };
+  }
+  containerUpdate(id: string, body: T.HostConfig): Promise<T.ContainerUpdateResponse> { return this.json('POST', `/containers/${enc(id)}/update`, { body }); }
+  containerTop(id: string, psArgs?: string): Promise<T.ContainerTopResponse> { return this.json('GET', `/containers/${enc(id)}/top`, { query: { ps_args: psArgs } }); }
+  containerPrune(filters?: Filters): Promise<T.ContainerPruneResponse> { return this.json('POST', '/containers/prune', { query: { filters: filtersQuery(filters) } }); }
+  containerLogs(id: string, o: LogsOptions, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.request('GET', `/containers/${enc(id)}/logs`, { query: { follow: o.follow, stdout: o.stdout ?? true, stderr: o.stderr ?? true, since: o.since, until: o.until, timestamps: o.timestamps, tail: o.tail, details: o.details }, signal });
+  }
+  containerStats(id: string, opts: { stream?: boolean; oneShot?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<T.ContainerStats> {
+    return this.jsonStream('GET', `/containers/${enc(id)}/stats`, { query: { stream: opts.stream ?? false, 'one-shot': opts.oneShot }, signal: opts.signal });
+  }
+  containerAttach(id: string, o: AttachOptions): Promise<HijackedStream> {
+    return this.hijack(`/containers/${enc(id)}/attach`, { query: { stream: o.stream ?? true, logs: o.logs, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys } });
+  }
+  containerCommit(id: string, o: { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: T.ContainerConfig }): Promise<T.IdResponse> {
+    return this.json('POST', '/commit', { query: { container: id, repo: o.repo, tag: o.tag, comment: o.comment, author: o.author, pause: o.pause, changes: o.changes }, body: o.config ?? {} });
+  }
+  /** GET archive: a tar stream; the path stat is in the X-Docker-Container-Path-Stat header. */
+  containerArchiveGet(id: string, path: string): Promise<IncomingMessage> { return this.request('GET', `/containers/${enc(id)}/archive`, { query: { path } }); }
+  async containerArchiveStat(id: string, path: string): Promise<T.ContainerPathStat> {
+    const res = await this.request('HEAD', `/containers/${enc(id)}/archive`, { query: { path } });
+    res.resume();
+    return decodePathStat(res.headers['x-docker-container-path-stat']);
+  }
+  async containerArchivePut(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
+    await this.text('PUT', `/containers/${enc(id)}/archive`, { query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, copyUIDGID: opts.copyUIDGID }, body: tar });
+  }
+
+  // ---- exec
+  execCreate(id: string, body: T.ExecConfig): Promise<T.IdResponse> { return this.json('POST', `/containers/${enc(id)}/exec`, { body }); }
+  execStart(execId: string, body: T.ExecStartConfig): Promise<HijackedStream> { return this.hijack(`/exec/${enc(execId)}/start`, { body }); }
+  async execStartDetached(execId: string, body: T.ExecStartConfig = {}): Promise<void> { await this.text('POST', `/exec/${enc(execId)}/start`, { body: { ...body, Detach: true } }); }
+  execInspect(execId: string): Promise<T.ExecInspect> { return this.json('GET', `/exec/${enc(execId)}/json`); }
+  async execResize(execId: string, h: number, w: number): Promise<void> { await this.text('POST', `/exec/${enc(execId)}/resize`, { query: { h, w } }); }
+
+  // ---- images
+  imageList(opts: { all?: boolean; digests?: boolean; filters?: Filters } = {}): Promise<T.ImageSummary[]> {
+    return this.json('GET', '/images/json', { query: { all: opts.all || undefined, digests: opts.digests || undefined, filters: filtersQuery(opts.filters) } });
+  }
+  imageInspect(name: string): Promise<T.ImageInspect> { return this.json('GET', `/images/${enc(name)}/json`); }
+  imageHistory(name: string): Promise<T.HistoryItem[]> { return this.json('GET', `/images/${enc(name)}/history`); }
+  async imageTag(name: string, repo: string, tag?: string): Promise<void> { await this.text('POST', `/images/${enc(name)}/tag`, { query: { repo, tag } }); }
+  imageRemove(name: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<T.ImageDeleteResponseItem[]> {
+    return this.json('DELETE', `/images/${enc(name)}`, { query: { force: opts.force || undefined, noprune: opts.noprune || undefined } });
+  }
+  imagePrune(filters?: Filters): Promise<T.ImagePruneResponse> { return this.json('POST', '/images/prune', { query: { filters: filtersQuery(filters) } }); }
+  /** Pull (fromImage) or import (fromSrc='-' with a tar body): a jsonmessage stream. */
+  imageCreate(query: Query, body?: Readable, headers?: Record<string, string>): AsyncGenerator<T.JsonMessage> {
+    return this.jsonStream('POST', '/images/create', { query, body, headers: { 'X-Registry-Auth': 'e30=', ...headers } });
+  }
+  imageSave(names: string[]): Promise<IncomingMessage> { return this.request('GET', '/images/get', { query: { names } }); }
+  imageLoad(tar: Readable, opts: { quiet?: boolean } = {}): AsyncGenerator<T.JsonMessage> {
+    return this.jsonStream('POST', '/images/load', { query: { quiet: opts.quiet }, body: tar, headers: { 'content-type': 'application/x-tar' } });
+  }
+}
+
+export function decodePathStat(header: string | string[] | undefined): T.ContainerPathStat {
+  const h = Array.isArray(header) ? header[0] : header;
+  if (!h) throw new Error('missing X-Docker-Container-Path-Stat header');
+  return JSON.parse(Buffer.from(h, 'base64').toString('utf8')) as T.ContainerPathStat;
+}

@@ -1,0 +1,148 @@
+// HTTP over the daemon's unix socket (or tcp): one keep-alive agent, /v1.45 prefix, JSON and
+// streaming helpers, and the HTTP/1.1 upgrade ("hijack") that attach and exec start use.
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { ConnectError, parseErrorBody } from './errors.js';
+import { parseHost, type Endpoint } from './host.js';
+import { readJsonLines } from './json-lines.js';
+
+export const API_VERSION = '1.45';
+
+export type QueryValue = string | number | boolean | undefined | null | string[];
+export type Query = Record<string, QueryValue>;
+
+export interface RequestOptions {
+  query?: Query;
+  /** Objects are sent as JSON; strings/Buffers as-is; Readables are streamed. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** An upgraded connection: a raw duplex socket plus any bytes read past the 101 headers. */
+export interface HijackedStream {
+  socket: Socket;
+  head: Buffer;
+}
+
+const CONNECT_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH', 'ETIMEDOUT']);
+
+export function buildQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null) continue;
+    const vals = Array.isArray(v) ? v : [typeof v === 'boolean' ? (v ? '1' : '0') : String(v)];
+    for (const s of vals) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(s)}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+export class Transport {
+  readonly endpoint: Endpoint;
+  readonly apiVersion: string;
+  private readonly agent: http.Agent;
+
+  constructor(host: string, apiVersion = API_VERSION) {
+    this.endpoint = parseHost(host);
+    this.apiVersion = apiVersion;
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  }
+
+  get host(): string { return this.endpoint.host; }
+
+  private options(method: string, path: string, opts: RequestOptions, agent: http.Agent | false): http.RequestOptions {
+    const e = this.endpoint;
+    const headers: Record<string, string> = { ...opts.headers };
+    const prefix = path.startsWith('/_ping') || !this.apiVersion ? '' : `/v${this.apiVersion}`;
+    const o: http.RequestOptions = { method, path: prefix + path + buildQuery(opts.query), headers, agent, signal: opts.signal };
+    if (e.socketPath) { o.socketPath = e.socketPath; headers.host ??= 'api.moby.localhost'; }
+    else { o.hostname = e.hostname; o.port = e.port; }
+    return o;
+  }
+
+  private send(req: http.ClientRequest, body: unknown): void {
+    if (body === undefined || body === null) { req.end(); return; }
+    if (body instanceof Readable) { body.on('error', (err) => req.destroy(err)); body.pipe(req); return; }
+    if (typeof body === 'string' || Buffer.isBuffer(body)) { req.end(body); return; }
+    req.end(JSON.stringify(body));
+  }
+
+  private prepareBody(opts: RequestOptions): void {
+    const b = opts.body;
+    if (b === undefined || b === null) return;
+    opts.headers = { ...opts.headers };
+    if (b instanceof Readable) opts.headers['content-type'] ??= 'application/x-tar';
+    else if (typeof b === 'string' || Buffer.isBuffer(b)) opts.headers['content-type'] ??= 'text/plain';
+    else opts.headers['content-type'] ??= 'application/json';
+  }
+
+  private connectError(err: unknown): unknown {
+    const code = (err as { code?: string }).code;
+    return code && CONNECT_CODES.has(code) ? new ConnectError(this.host, err) : err;
+  }
+
+  /** The raw response of a 2xx answer; non-2xx answers become ApiError with Docker's message. */
+  request(method: string, path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
+    this.prepareBody(opts);
+    return new Promise((resolve, reject) => {
+      const req = http.request(this.options(method, path, opts, this.agent), (res) => {
+        const status = res.statusCode ?? 0;
+        if (status < 400) { resolve(res); return; }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => reject(parseErrorBody(status, res.headers['content-type'], Buffer.concat(chunks).toString('utf8'))));
+        res.on('error', reject);
+      });
+      req.on('error', (err) => reject(this.connectError(err)));
+      this.send(req, opts.body);
+    });
+  }
+
+  /** Read the whole 2xx body as text. */
+  async text(method: string, path: string, opts: RequestOptions = {}): Promise<string> {
+    const res = await this.request(method, path, opts);
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /** Parse the 2xx body as JSON (undefined for an empty body, e.g. 204 or 304). */
+  async json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const t = await this.text(method, path, opts);
+    return (t.trim() ? JSON.parse(t) : undefined) as T;
+  }
+
+  /** Newline-delimited JSON objects of a streaming answer (events, stats, jsonmessage). */
+  async *jsonStream<T>(method: string, path: string, opts: RequestOptions = {}): AsyncGenerator<T> {
+    const res = await this.request(method, path, opts);
+    yield* readJsonLines<T>(res);
+  }
+
+  /**
+   * POST with `Connection: Upgrade` / `Upgrade: tcp`; resolves on `101 UPGRADED` with the raw
+   * socket (write stdin, `socket.end()` half-closes it, keep reading stdout). A 200 without an
+   * upgrade is accepted too: the body is then the output and the socket stays writable.
+   */
+  hijack(path: string, opts: RequestOptions = {}): Promise<HijackedStream> {
+    this.prepareBody(opts);
+    opts.headers = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
+    return new Promise((resolve, reject) => {
+      const req = http.request(this.options('POST', path, opts, false), (res) => {
+        const status = res.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => reject(status >= 400
+          ? parseErrorBody(status, res.headers['content-type'], Buffer.concat(chunks).toString('utf8'))
+          : new Error(`unexpected response to an attach request: ${status}`)));
+      });
+      req.on('upgrade', (_res, socket: Socket, head: Buffer) => { socket.setNoDelay?.(true); resolve({ socket, head }); });
+      req.on('error', (err) => reject(this.connectError(err)));
+      this.send(req, opts.body);
+    });
+  }
+
+  /** Drop idle keep-alive sockets (they are unref'd, so this is only needed for tests). */
+  close(): void { this.agent.destroy(); }
+}

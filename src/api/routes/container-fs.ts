@@ -1,0 +1,79 @@
+// docker cp (GET/HEAD/PUT /containers/{id}/archive) and docker commit (POST /commit).
+import { pipeline } from 'node:stream/promises';
+import { invalidArgument } from '../../lib/errors.js';
+import { readJsonObject } from '../server/request.js';
+import { sendJson, type Route } from '../server/route.js';
+import type { ContainerRouteDeps } from './containers.js';
+import { createRequestFrom } from './container-wire.js';
+
+function statHeader(stat: object): string {
+  return Buffer.from(JSON.stringify(stat)).toString('base64');
+}
+
+export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
+  const { containers } = d;
+  const pathParam = (p: string | undefined) => {
+    if (!p) throw invalidArgument('bad parameter: path cannot be empty');
+    return p;
+  };
+  return [
+    {
+      method: 'HEAD',
+      path: '/containers/{id}/archive',
+      handler: async (ctx) => {
+        const path = pathParam(ctx.query.str('path'));
+        const st = await containers.withFs(ctx.params.id!, (fs) => fs.stat(path));
+        ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Type': 'application/x-tar' }).end();
+      },
+    },
+    {
+      method: 'GET',
+      path: '/containers/{id}/archive',
+      handler: async (ctx) => {
+        const path = pathParam(ctx.query.str('path'));
+        await containers.withFs(ctx.params.id!, async (fs) => {
+          const st = await fs.stat(path);
+          ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Type': 'application/x-tar' });
+          await pipeline(fs.archive(path), ctx.res);
+        });
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/containers/{id}/archive',
+      handler: async (ctx) => {
+        const path = pathParam(ctx.query.str('path'));
+        const rec = containers.get(ctx.params.id!);
+        if (rec.host.readonlyRootfs) throw invalidArgument('container rootfs is marked read-only');
+        await containers.withFs(rec.id, (fs) =>
+          fs.extract(path, ctx.req, { keepOwnership: ctx.query.bool('copyUIDGID'), noOverwriteDirNonDir: ctx.query.bool('noOverwriteDirNonDir') }),
+        );
+        ctx.res.writeHead(200).end();
+      },
+    },
+    {
+      method: 'POST',
+      path: '/commit',
+      handler: async (ctx) => {
+        const q = ctx.query;
+        const ref = q.str('container');
+        if (!ref) throw invalidArgument('No container specified');
+        const body = await readJsonObject(ctx.body);
+        const rec = containers.get(ref);
+        const overrides = Object.keys(body).length ? createRequestFrom({ Image: rec.config.image, ...body }, undefined).config : undefined;
+        const repo = q.str('repo');
+        const tag = q.str('tag');
+        const id = await containers.commit(rec.id, {
+          ref: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined,
+          author: q.str('author') ?? '',
+          comment: q.str('comment') ?? '',
+          changes: q.all('changes').flatMap((c) => c.split('\n')).filter(Boolean),
+          config: overrides
+            ? Object.fromEntries(Object.entries({ ...overrides, cmd: overrides.cmd ?? undefined, entrypoint: overrides.entrypoint ?? undefined }).filter(([k, v]) => v !== undefined && k !== 'image'))
+            : undefined,
+        });
+        sendJson(ctx.res, 201, { Id: id });
+      },
+    },
+  ];
+}

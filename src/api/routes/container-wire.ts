@@ -1,0 +1,341 @@
+// Docker's container JSON <-> Berth's container domain. PascalCase stops here.
+import { invalidArgument } from '../../lib/errors.js';
+import { humanDuration } from '../../lib/human-duration.js';
+import type { ContainerRecord, HostSettings, MountRequest, HealthcheckConfig } from '../../container/container-record.js';
+import { defaultHostSettings } from '../../container/create-config.js';
+import type { ConfigRequest } from '../../container/create-config.js';
+import type { CreateRequest } from '../../container/container-service.js';
+import { ZERO_TIME } from '../../container/container-record.js';
+import { arr, bool, emptyObjMap, num, obj, str, strArray, strMap, strSlice, type Obj } from './wire-read.js';
+
+function healthcheckFrom(o: Obj): HealthcheckConfig | undefined {
+  if (!('Healthcheck' in o) || o.Healthcheck === null) return undefined;
+  const h = obj(o, 'Healthcheck');
+  return { test: strArray(h, 'Test') ?? [], interval: num(h, 'Interval'), timeout: num(h, 'Timeout'), startPeriod: num(h, 'StartPeriod'), startInterval: num(h, 'StartInterval'), retries: num(h, 'Retries') };
+}
+
+function healthcheckTo(h: HealthcheckConfig | undefined): Obj | undefined {
+  if (!h) return undefined;
+  const out: Obj = { Test: h.test };
+  if (h.interval) out.Interval = h.interval;
+  if (h.timeout) out.Timeout = h.timeout;
+  if (h.startPeriod) out.StartPeriod = h.startPeriod;
+  if (h.startInterval) out.StartInterval = h.startInterval;
+  if (h.retries) out.Retries = h.retries;
+  return out;
+}
+
+function mountsFrom(h: Obj): MountRequest[] {
+  return arr(h, 'Mounts').map((m) => {
+    const type = str(m, 'Type') ?? 'volume';
+    if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') throw invalidArgument(`mount type unknown: ${type}`);
+    const target = str(m, 'Target') ?? '';
+    if (!target) throw invalidArgument('Target must not be empty');
+    if (!target.startsWith('/')) throw invalidArgument(`invalid mount config for type "${type}": invalid mount path: '${target}' mount path must be absolute`);
+    const source = str(m, 'Source') ?? '';
+    if (type === 'bind' && !source) throw invalidArgument(`invalid mount config for type "bind": field Source must not be empty`);
+    const options: string[] = [];
+    if (type === 'tmpfs') {
+      const t = obj(m, 'TmpfsOptions');
+      const size = num(t, 'SizeBytes');
+      const mode = num(t, 'Mode');
+      if (size) options.push(`size=${size}`);
+      if (mode) options.push(`mode=${mode.toString(8)}`);
+    }
+    if (type === 'bind') {
+      const prop = str(obj(m, 'BindOptions'), 'Propagation');
+      if (prop) options.push(prop);
+    }
+    return { type, source, target, readOnly: bool(m, 'ReadOnly') ?? false, options };
+  });
+}
+
+export function hostSettingsFrom(h: Obj): HostSettings {
+  const d = defaultHostSettings();
+  const rp = obj(h, 'RestartPolicy');
+  const lc = obj(h, 'LogConfig');
+  return {
+    ...d,
+    autoRemove: bool(h, 'AutoRemove') ?? false,
+    restartPolicy: { name: (str(rp, 'Name') ?? 'no') as HostSettings['restartPolicy']['name'], maximumRetryCount: num(rp, 'MaximumRetryCount') ?? 0 },
+    privileged: bool(h, 'Privileged') ?? false,
+    readonlyRootfs: bool(h, 'ReadonlyRootfs') ?? false,
+    capAdd: strSlice(h, 'CapAdd') ?? [],
+    capDrop: strSlice(h, 'CapDrop') ?? [],
+    securityOpt: strArray(h, 'SecurityOpt') ?? [],
+    init: bool(h, 'Init') ?? false,
+    resources: {
+      memory: num(h, 'Memory') || undefined,
+      memorySwap: num(h, 'MemorySwap') || undefined,
+      memoryReservation: num(h, 'MemoryReservation') || undefined,
+      nanoCpus: num(h, 'NanoCpus') || undefined,
+      cpuShares: num(h, 'CpuShares') || undefined,
+      cpuQuota: num(h, 'CpuQuota') || undefined,
+      cpuPeriod: num(h, 'CpuPeriod') || undefined,
+      cpusetCpus: str(h, 'CpusetCpus') || undefined,
+      cpusetMems: str(h, 'CpusetMems') || undefined,
+      pidsLimit: num(h, 'PidsLimit') || undefined,
+      blkioWeight: num(h, 'BlkioWeight') || undefined,
+    },
+    ulimits: arr(h, 'Ulimits').map((u) => ({ name: str(u, 'Name') ?? '', soft: num(u, 'Soft') ?? 0, hard: num(u, 'Hard') ?? 0 })),
+    networkMode: str(h, 'NetworkMode') || 'default',
+    binds: strArray(h, 'Binds') ?? [],
+    mounts: mountsFrom(h),
+    tmpfs: strMap(h, 'Tmpfs') ?? {},
+    extraHosts: strArray(h, 'ExtraHosts') ?? [],
+    dns: strArray(h, 'Dns') ?? [],
+    dnsSearch: strArray(h, 'DnsSearch') ?? [],
+    dnsOptions: strArray(h, 'DnsOptions') ?? [],
+    shmSize: num(h, 'ShmSize') || d.shmSize,
+    groupAdd: strArray(h, 'GroupAdd') ?? [],
+    sysctls: strMap(h, 'Sysctls') ?? {},
+    oomScoreAdj: num(h, 'OomScoreAdj') ?? 0,
+    pidMode: str(h, 'PidMode') ?? '',
+    ipcMode: str(h, 'IpcMode') ?? '',
+    utsMode: str(h, 'UTSMode') ?? '',
+    runtime: str(h, 'Runtime') ?? '',
+    logConfig: { type: str(lc, 'Type') || 'json-file', config: strMap(lc, 'Config') ?? {} },
+  };
+}
+
+export function createRequestFrom(body: Obj, name: string | undefined): CreateRequest {
+  const image = str(body, 'Image');
+  if (!image) throw invalidArgument('Config cannot be empty in order to create a container');
+  const hostConfig = obj(body, 'HostConfig');
+  const networkingConfig = obj(body, 'NetworkingConfig');
+  const config: ConfigRequest = {
+    image,
+    cmd: strSlice(body, 'Cmd') ?? null,
+    entrypoint: strSlice(body, 'Entrypoint') ?? null,
+    env: strArray(body, 'Env'),
+    workingDir: str(body, 'WorkingDir'),
+    user: str(body, 'User'),
+    tty: bool(body, 'Tty'),
+    openStdin: bool(body, 'OpenStdin'),
+    stdinOnce: bool(body, 'StdinOnce'),
+    attachStdin: bool(body, 'AttachStdin'),
+    attachStdout: bool(body, 'AttachStdout'),
+    attachStderr: bool(body, 'AttachStderr'),
+    hostname: str(body, 'Hostname'),
+    domainname: str(body, 'Domainname'),
+    labels: strMap(body, 'Labels'),
+    stopSignal: str(body, 'StopSignal'),
+    stopTimeout: num(body, 'StopTimeout'),
+    exposedPorts: emptyObjMap(body, 'ExposedPorts'),
+    volumes: emptyObjMap(body, 'Volumes'),
+    healthcheck: healthcheckFrom(body),
+    networkDisabled: bool(body, 'NetworkDisabled'),
+    macAddress: str(body, 'MacAddress'),
+  };
+  if (config.workingDir && !config.workingDir.startsWith('/')) throw invalidArgument(`the working directory '${config.workingDir}' is invalid, it needs to be an absolute path`);
+  const wireConfig = { ...body };
+  delete wireConfig.HostConfig;
+  delete wireConfig.NetworkingConfig;
+  return { name, config, host: hostSettingsFrom(hostConfig), wire: { config: wireConfig, hostConfig, networkingConfig } };
+}
+
+function statusText(r: ContainerRecord, now: number): string {
+  const s = r.state;
+  switch (s.status) {
+    case 'running':
+    case 'paused':
+      return `Up ${humanDuration(now - Date.parse(s.startedAt))}${s.status === 'paused' ? ' (Paused)' : ''}${s.health && s.health.status !== 'none' ? ` (${s.health.status === 'starting' ? 'health: starting' : s.health.status})` : ''}`;
+    case 'restarting':
+      return `Restarting (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
+    case 'removing':
+      return 'Removal In Progress';
+    case 'dead':
+      return 'Dead';
+    case 'created':
+      return 'Created';
+    case 'exited':
+      return s.finishedAt === ZERO_TIME ? 'Created' : `Exited (${s.exitCode}) ${humanDuration(now - Date.parse(s.finishedAt))} ago`;
+  }
+}
+
+function commandLine(r: ContainerRecord): string {
+  return [...r.config.entrypoint, ...r.config.cmd].map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ').replace(/^'(.*)'$/, '$1');
+}
+
+export function networkModeOf(r: ContainerRecord): string {
+  const m = r.host.networkMode;
+  return m === 'default' ? 'bridge' : m;
+}
+
+function networksOf(r: ContainerRecord): Obj {
+  const mode = networkModeOf(r);
+  if (mode.startsWith('container:')) return {};
+  const endpoint = { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null };
+  return { [mode]: endpoint };
+}
+
+export function containerSummary(r: ContainerRecord, now = Date.now(), size?: { rw: number; rootFs: number }): Obj {
+  const out: Obj = {
+    Id: r.id,
+    Names: [`/${r.name}`],
+    Image: r.config.image,
+    ImageID: r.imageId,
+    Command: commandLine(r),
+    Created: Math.floor(Date.parse(r.created) / 1000),
+    Ports: [],
+    Labels: r.config.labels,
+    State: r.state.status,
+    Status: statusText(r, now),
+    HostConfig: { NetworkMode: networkModeOf(r) },
+    NetworkSettings: { Networks: networksOf(r) },
+    Mounts: [],
+  };
+  if (size) {
+    out.SizeRw = size.rw;
+    out.SizeRootFs = size.rootFs;
+  }
+  return out;
+}
+
+export function configToWire(r: ContainerRecord): Obj {
+  const c = r.config;
+  const out: Obj = {
+    ...r.wire.config,
+    Hostname: c.hostname,
+    Domainname: c.domainname,
+    User: c.user,
+    AttachStdin: c.attachStdin,
+    AttachStdout: c.attachStdout,
+    AttachStderr: c.attachStderr,
+    ExposedPorts: Object.keys(c.exposedPorts).length ? c.exposedPorts : undefined,
+    Tty: c.tty,
+    OpenStdin: c.openStdin,
+    StdinOnce: c.stdinOnce,
+    Env: c.env,
+    Cmd: c.cmd.length ? c.cmd : null,
+    Healthcheck: healthcheckTo(c.healthcheck),
+    Image: c.image,
+    Volumes: Object.keys(c.volumes).length ? c.volumes : null,
+    WorkingDir: c.workingDir,
+    Entrypoint: c.entrypoint.length ? c.entrypoint : null,
+    OnBuild: c.onBuild ?? null,
+    Labels: c.labels,
+  };
+  if (c.stopSignal) out.StopSignal = c.stopSignal;
+  if (c.stopTimeout !== undefined) out.StopTimeout = c.stopTimeout;
+  return out;
+}
+
+export function hostConfigToWire(r: ContainerRecord): Obj {
+  const h = r.host;
+  const res = h.resources;
+  return {
+    ...r.wire.hostConfig,
+    Binds: h.binds.length ? h.binds : null,
+    NetworkMode: networkModeOf(r),
+    RestartPolicy: { Name: h.restartPolicy.name || 'no', MaximumRetryCount: h.restartPolicy.maximumRetryCount },
+    AutoRemove: h.autoRemove,
+    CapAdd: h.capAdd.length ? h.capAdd : null,
+    CapDrop: h.capDrop.length ? h.capDrop : null,
+    Dns: h.dns,
+    DnsOptions: h.dnsOptions,
+    DnsSearch: h.dnsSearch,
+    ExtraHosts: h.extraHosts.length ? h.extraHosts : null,
+    GroupAdd: h.groupAdd.length ? h.groupAdd : null,
+    IpcMode: h.ipcMode || 'private',
+    OomScoreAdj: h.oomScoreAdj,
+    PidMode: h.pidMode,
+    Privileged: h.privileged,
+    ReadonlyRootfs: h.readonlyRootfs,
+    SecurityOpt: h.securityOpt.length ? h.securityOpt : null,
+    UTSMode: h.utsMode,
+    ShmSize: h.shmSize,
+    Runtime: r.runtimeName,
+    LogConfig: { Type: h.logConfig.type, Config: h.logConfig.config },
+    Init: h.init || null,
+    Memory: res.memory ?? 0,
+    MemorySwap: res.memorySwap ?? 0,
+    MemoryReservation: res.memoryReservation ?? 0,
+    NanoCpus: res.nanoCpus ?? 0,
+    CpuShares: res.cpuShares ?? 0,
+    CpuQuota: res.cpuQuota ?? 0,
+    CpuPeriod: res.cpuPeriod ?? 0,
+    CpusetCpus: res.cpusetCpus ?? '',
+    CpusetMems: res.cpusetMems ?? '',
+    PidsLimit: res.pidsLimit ?? null,
+    BlkioWeight: res.blkioWeight ?? 0,
+    Ulimits: h.ulimits.length ? h.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) : null,
+    Tmpfs: Object.keys(h.tmpfs).length ? h.tmpfs : undefined,
+    Mounts: h.mounts.length ? h.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly })) : undefined,
+    Sysctls: Object.keys(h.sysctls).length ? h.sysctls : undefined,
+  };
+}
+
+export interface InspectExtras {
+  paths: { resolvConf: string; hostname: string; hosts: string; log: string };
+  execIds: string[];
+  graphDriver: Obj;
+  size?: { rw: number; rootFs: number };
+}
+
+export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
+  const s = r.state;
+  const args = [...r.config.entrypoint, ...r.config.cmd];
+  const out: Obj = {
+    Id: r.id,
+    Created: r.created,
+    Path: args[0] ?? '',
+    Args: args.slice(1),
+    State: {
+      Status: s.status,
+      Running: s.status === 'running' || s.status === 'paused',
+      Paused: s.status === 'paused',
+      Restarting: s.status === 'restarting',
+      OOMKilled: s.oomKilled,
+      Dead: s.status === 'dead',
+      Pid: s.pid,
+      ExitCode: s.exitCode,
+      Error: s.error,
+      StartedAt: s.startedAt,
+      FinishedAt: s.finishedAt,
+      ...(s.health ? { Health: { Status: s.health.status, FailingStreak: s.health.failingStreak, Log: s.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) } } : {}),
+    },
+    Image: r.imageId,
+    ResolvConfPath: x.paths.resolvConf,
+    HostnamePath: x.paths.hostname,
+    HostsPath: x.paths.hosts,
+    LogPath: r.host.logConfig.type === 'none' ? '' : x.paths.log,
+    Name: `/${r.name}`,
+    RestartCount: r.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: x.execIds.length ? x.execIds : null,
+    HostConfig: hostConfigToWire(r),
+    GraphDriver: x.graphDriver,
+    Mounts: [],
+    Config: configToWire(r),
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      SandboxKey: '',
+      Ports: {},
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: '',
+      Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      MacAddress: '',
+      Networks: networksOf(r),
+    },
+  };
+  if (x.size) {
+    out.SizeRw = x.size.rw;
+    out.SizeRootFs = x.size.rootFs;
+  }
+  return out;
+}

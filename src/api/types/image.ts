@@ -1,0 +1,56 @@
+// Docker Engine API v1.45 wire types for images.
+import type { ContainerConfig } from './container.js';
+
+/** GET /images/json item. */
+export interface ImageSummary {
+  Id: string;
+  ParentId: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Created: number; // unix seconds
+  Size: number;
+  SharedSize: number;
+  VirtualSize?: number;
+  Labels: Record<string, string> | null;
+  Containers: number;
+}
+
+/** GET /images/{name}/json. */
+export interface ImageInspect {
+  Id: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Parent: string;
+  Comment: string;
+  Created: string; // RFC 3339
+  Container?: string;
+  ContainerConfig?: ContainerConfig;
+  DockerVersion: string;
+  Author: string;
+  Config: ContainerConfig;
+  Architecture: string;
+  Variant?: string;
+  Os: string;
+  OsVersion?: string;
+  Size: number;
+  VirtualSize?: number;
+  GraphDriver: { Name: string; Data: Record<string, string> | null };
+  RootFS: { Type: string; Layers?: string[] };
+  Metadata: { LastTagTime?: string };
+}
+
+/** GET /images/{name}/history item. */
+export interface HistoryItem {
+  Id: string; // "<missing>" for layers without a local image
+  Created: number;
+  CreatedBy: string;
+  Tags: string[] | null;
+  Size: number;
+  Comment: string;
+}
+
+/** DELETE /images/{name} item: exactly one of the two keys. */
+export interface ImageDeleteResponseItem { Untagged?: string; Deleted?: string }
+export interface ImagePruneResponse { ImagesDeleted: ImageDeleteResponseItem[] | null; SpaceReclaimed: number }
+/** POST /commit response. */
+export interface IdResponse { Id: string }

@@ -1,0 +1,128 @@
+// run and create: docker's sequence — create (pull on "No such image"), attach BEFORE start,
+// register wait (next-exit, or removed with --rm) BEFORE start, start, resize, exit with the
+// container's status.
+import { ApiError, isApiError } from '../../api/client/errors.js';
+import type { DockerClient } from '../../api/client/docker-client.js';
+import { writeFileSync } from 'node:fs';
+import { startSession } from '../attach-session.js';
+import { StatusError } from '../cli-error.js';
+import { addContainerFlags, type ContainerFlags } from '../container-flags.js';
+import type { CliContext } from '../context.js';
+import { buildCreateRequest, type CreatePlan } from '../create-request.js';
+import { newCommand, parse } from '../flags.js';
+import { splitRef } from '../image-ref.js';
+import { showJsonMessages } from '../jsonmessage.js';
+
+async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
+  const r = splitRef(image);
+  const q = { fromImage: r.repo, tag: r.digest ?? r.tag, platform };
+  await showJsonMessages(ctx.docker.imageCreate(q), (s) => { if (!quiet) ctx.err(s); });
+}
+
+/** POST /containers/create, pulling once on "No such image" like docker (--pull=missing). */
+export async function createContainer(ctx: CliContext, plan: CreatePlan, pull: string, quiet: boolean): Promise<string> {
+  const image = plan.body.Image!;
+  const create = () => ctx.docker.containerCreate(plan.body, { name: plan.name, platform: plan.platform });
+  if (pull === 'always') await pullImage(ctx, image, plan.platform, quiet);
+  let res;
+  try {
+    res = await create();
+  } catch (e) {
+    if (!(isApiError(e, 404) && /No such image/i.test(e.message)) || pull === 'never') throw e;
+    ctx.err(`Unable to find image '${splitRef(image).familiar}' locally\n`);
+    await pullImage(ctx, image, plan.platform, quiet);
+    res = await create();
+  }
+  for (const w of res.Warnings ?? []) ctx.err(`WARNING: ${w}\n`);
+  return res.Id;
+}
+
+/** Docker's exit statuses for a failed start: 127 not found, 126 cannot invoke, else 125. */
+export function startFailureStatus(message: string): number {
+  if (/executable file not found|no such file or directory|system cannot find the file specified/.test(message)) return 127;
+  if (/permission denied|is a directory/.test(message)) return 126;
+  return 125;
+}
+
+function consoleSize(ctx: CliContext, tty: boolean): [number, number] {
+  const out = ctx.io.stdout;
+  return tty && out.isTTY && out.rows && out.columns ? [out.rows, out.columns] : [0, 0];
+}
+
+function parseRunLike(ctx: CliContext, argv: string[], run: boolean) {
+  const c = addContainerFlags(newCommand(ctx, {
+    name: run ? 'run' : 'create', usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+    description: run ? 'Create and run a new container from an image' : 'Create a new container', stopAtPositional: true, minArgs: 1,
+  }), run);
+  const p = parse<ContainerFlags>(ctx, c, argv);
+  if (!p) return null;
+  let plan: CreatePlan;
+  try {
+    plan = buildCreateRequest(p.opts, p.args, ctx.env, consoleSize(ctx, !!p.opts.tty));
+  } catch (e) {
+    throw new StatusError(125, `${ctx.prog}: ${(e as Error).message}\n\nRun '${ctx.prog} ${run ? 'run' : 'create'} --help' for more information`);
+  }
+  return { o: p.opts, plan };
+}
+
+export async function create(ctx: CliContext, argv: string[]): Promise<number> {
+  const p = parseRunLike(ctx, argv, false);
+  if (!p) return 0;
+  const id = await createContainer(ctx, p.plan, p.o.pull ?? 'missing', !!p.o.quiet);
+  if (p.o.cidfile) writeFileSync(p.o.cidfile, id);
+  ctx.out(`${id}\n`);
+  return 0;
+}
+
+async function startOrStatus(ctx: CliContext, docker: DockerClient, id: string): Promise<void> {
+  try {
+    await docker.containerStart(id);
+  } catch (e) {
+    if (e instanceof ApiError) throw new StatusError(startFailureStatus(e.message), `${ctx.prog}: Error response from daemon: ${e.message}\n\nRun '${ctx.prog} run --help' for more information`);
+    throw e;
+  }
+}
+
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const p = parseRunLike(ctx, argv, true);
+  if (!p) return 0;
+  const { o, plan } = p;
+  const docker = ctx.docker;
+  const id = await createContainer(ctx, plan, o.pull ?? 'missing', !!o.quiet);
+  if (o.cidfile) writeFileSync(o.cidfile, id);
+  const body = plan.body;
+  if (o.detach) {
+    await startOrStatus(ctx, docker, id);
+    ctx.out(`${id}\n`);
+    return 0;
+  }
+  const tty = !!body.Tty;
+  const wantStdin = !!body.AttachStdin;
+  const attached = body.AttachStdin || body.AttachStdout || body.AttachStderr;
+  const conn = attached
+    ? await docker.containerAttach(id, { stream: true, stdin: wantStdin, stdout: !!body.AttachStdout, stderr: !!body.AttachStderr, detachKeys: o.detachKeys })
+    : undefined;
+  const waitP = (await docker.containerWaitRegistered(id, o.rm ? 'removed' : 'next-exit')).result;
+  const session = conn ? startSession(ctx.io, conn, { tty, stdin: wantStdin, resize: (h, w) => docker.containerResize(id, h, w) }) : undefined;
+  const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+  const proxy = (sig: NodeJS.Signals) => { docker.containerKill(id, sig).catch(() => {}); };
+  if (!tty && o.sigProxy !== false) for (const s of sigs) process.on(s, proxy);
+  try {
+    try {
+      await startOrStatus(ctx, docker, id);
+    } catch (e) {
+      session?.close();
+      session?.done.catch(() => {});
+      conn?.socket.destroy();
+      throw e;
+    }
+    if (tty) session?.resizeNow();
+    if (session) await session.done;
+    const status = await waitP;
+    if (status.Error?.Message) ctx.err(`${ctx.prog}: ${status.Error.Message}\n`);
+    return status.StatusCode;
+  } finally {
+    for (const s of sigs) process.off(s, proxy);
+    session?.close();
+  }
+}

@@ -1,0 +1,145 @@
+// info, version, events, system df, system prune, container prune.
+import type { CliContext } from '../context.js';
+import { collect, newCommand, parse } from '../flags.js';
+import { renderList, renderOne } from '../format/render.js';
+import { humanSize, timestampArg } from '../format/units.js';
+import { tabwrite } from '../format/tabwriter.js';
+import { VERSION } from '../version.js';
+import { confirm } from './images.js';
+import { filtersOf } from './ps.js';
+
+export async function version(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'version', usage: '[OPTIONS]', description: 'Show the Docker version information', maxArgs: 0 })
+    .option('-f, --format <string>', 'Format output using a custom template');
+  const p = parse<{ format?: string }>(ctx, c, argv);
+  if (!p) return 0;
+  const client = { Version: VERSION, ApiVersion: ctx.docker.apiVersion, DefaultAPIVersion: ctx.docker.apiVersion, GoVersion: process.version, Os: process.platform, Arch: process.arch };
+  let server;
+  let serverErr: unknown;
+  try { server = await ctx.docker.version(); } catch (e) { serverErr = e; }
+  if (p.opts.format) { ctx.out(renderOne(p.opts.format, { Client: client, Server: server ?? null })); if (serverErr) throw serverErr; return 0; }
+  ctx.out(`Client:\n Version:           ${client.Version}\n API version:       ${client.ApiVersion}\n Node version:      ${client.GoVersion}\n OS/Arch:           ${client.Os}/${client.Arch}\n`);
+  if (serverErr) { ctx.out('\n'); throw serverErr; }
+  ctx.out(`\nServer: ${server!.Platform?.Name ?? ''}\n Engine:\n  Version:          ${server!.Version}\n  API version:      ${server!.ApiVersion} (minimum version ${server!.MinAPIVersion ?? ''})\n  Git commit:       ${server!.GitCommit}\n  OS/Arch:          ${server!.Os}/${server!.Arch}\n`);
+  return 0;
+}
+
+export async function info(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'info', usage: '[OPTIONS]', description: 'Display system-wide information', maxArgs: 0 })
+    .option('-f, --format <string>', 'Format output using a custom template');
+  const p = parse<{ format?: string }>(ctx, c, argv);
+  if (!p) return 0;
+  const i = await ctx.docker.info();
+  if (p.opts.format) { ctx.out(renderOne(p.opts.format, i)); return 0; }
+  const lines = [
+    'Client:', ` Version:    ${VERSION}`, ` Context:    default`, ' Debug Mode: false', '', 'Server:',
+    ` Containers: ${i.Containers}`, `  Running: ${i.ContainersRunning}`, `  Paused: ${i.ContainersPaused}`, `  Stopped: ${i.ContainersStopped}`,
+    ` Images: ${i.Images}`, ` Server Version: ${i.ServerVersion}`, ` Storage Driver: ${i.Driver}`,
+    ...(i.DriverStatus ?? []).map(([k, v]) => `  ${k}: ${v}`),
+    ` Logging Driver: ${i.LoggingDriver}`, ` Cgroup Driver: ${i.CgroupDriver}`, ` Cgroup Version: ${i.CgroupVersion}`,
+    ` Runtimes: ${Object.keys(i.Runtimes ?? {}).join(' ')}`, ` Default Runtime: ${i.DefaultRuntime}`, ` Init Binary: ${i.InitBinary}`,
+    ' Security Options:', ...(i.SecurityOptions ?? []).map((s) => `  ${s.replace(/^name=/, '')}`),
+    ` Kernel Version: ${i.KernelVersion}`, ` Operating System: ${i.OperatingSystem}`, ` OSType: ${i.OSType}`, ` Architecture: ${i.Architecture}`,
+    ` CPUs: ${i.NCPU}`, ` Total Memory: ${(i.MemTotal / 1024 ** 3).toFixed(2)}GiB`, ` Name: ${i.Name}`, ` ID: ${i.ID}`,
+    ` Docker Root Dir: ${i.DockerRootDir}`, ` Debug Mode: ${i.Debug}`, ` Experimental: ${i.ExperimentalBuild}`, ` Live Restore Enabled: ${i.LiveRestoreEnabled}`, '',
+  ];
+  ctx.out(lines.join('\n'));
+  for (const w of i.Warnings ?? []) ctx.err(`${w}\n`);
+  return 0;
+}
+
+export async function events(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'events', usage: '[OPTIONS]', description: 'Get real time events from the server', maxArgs: 0 })
+    .option('--since <string>', 'Show all events created since timestamp')
+    .option('--until <string>', 'Stream events until this timestamp')
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided', collect, [])
+    .option('--format <string>', 'Format output using a custom template');
+  const p = parse<{ since?: string; until?: string; filter: string[]; format?: string }>(ctx, c, argv);
+  if (!p) return 0;
+  const o = p.opts;
+  const stream = ctx.docker.events({ since: o.since ? timestampArg(o.since) : undefined, until: o.until ? timestampArg(o.until) : undefined, filters: filtersOf(o.filter) });
+  for await (const e of stream) {
+    if (o.format) { ctx.out(renderOne(o.format, e)); continue; }
+    const t = new Date(Math.floor(e.timeNano / 1e6)).toISOString().replace(/\.\d{3}Z$/, '') + `.${String(e.timeNano % 1e9).padStart(9, '0')}Z`;
+    const attrs = Object.keys(e.Actor.Attributes ?? {}).sort().map((k) => `${k}=${e.Actor.Attributes[k]}`).join(', ');
+    ctx.out(`${t} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs ? ` (${attrs})` : ''}\n`);
+  }
+  return 0;
+}
+
+export async function df(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'system df', usage: '[OPTIONS]', description: 'Show docker disk usage', maxArgs: 0 })
+    .option('-v, --verbose', 'Show detailed information on space usage')
+    .option('--format <string>', 'Format output using a custom template');
+  const p = parse<{ verbose?: boolean; format?: string }>(ctx, c, argv);
+  if (!p) return 0;
+  const d = await ctx.docker.df();
+  const imgs = d.Images ?? [];
+  const cts = d.Containers ?? [];
+  const vols = d.Volumes ?? [];
+  const imgActive = imgs.filter((i) => i.Containers > 0).length;
+  const imgSize = d.LayersSize ?? imgs.reduce((a, i) => a + i.Size - Math.max(0, i.SharedSize), 0);
+  const imgReclaim = imgs.filter((i) => i.Containers === 0).reduce((a, i) => a + i.Size - Math.max(0, i.SharedSize), 0);
+  const ctSize = cts.reduce((a, x) => a + (x.SizeRw ?? 0), 0);
+  const ctReclaim = cts.filter((x) => x.State !== 'running').reduce((a, x) => a + (x.SizeRw ?? 0), 0);
+  const volSize = vols.reduce((a, v) => a + Math.max(0, v.UsageData?.Size ?? 0), 0);
+  const volReclaim = vols.filter((v) => (v.UsageData?.RefCount ?? 0) === 0).reduce((a, v) => a + Math.max(0, v.UsageData?.Size ?? 0), 0);
+  const bc = d.BuildCache ?? [];
+  const bcSize = bc.reduce((a, b) => a + b.Size, 0);
+  const pct = (r: number, t: number) => (t > 0 ? ` (${Math.round((r / t) * 100)}%)` : '');
+  const rows = [
+    { Type: 'Images', TotalCount: String(imgs.length), Active: String(imgActive), Size: humanSize(imgSize), Reclaimable: `${humanSize(imgReclaim)}${pct(imgReclaim, imgSize)}` },
+    { Type: 'Containers', TotalCount: String(cts.length), Active: String(cts.filter((x) => x.State === 'running').length), Size: humanSize(ctSize), Reclaimable: `${humanSize(ctReclaim)}${pct(ctReclaim, ctSize)}` },
+    { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(vols.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(volSize), Reclaimable: `${humanSize(volReclaim)}${pct(volReclaim, volSize)}` },
+    { Type: 'Build Cache', TotalCount: String(bc.length), Active: String(bc.filter((b) => b.InUse).length), Size: humanSize(bcSize), Reclaimable: humanSize(bc.filter((b) => !b.InUse).reduce((a, b) => a + b.Size, 0)) },
+  ];
+  ctx.out(renderList({ format: p.opts.format ?? '', defaultFormat: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' } }, rows));
+  if (p.opts.verbose) {
+    ctx.out(`\nImages space usage:\n\n${tabwrite(['REPOSITORY\tTAG\tIMAGE ID\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS', ...imgs.map((i) => `${(i.RepoTags?.[0] ?? '<none>:<none>').replace(/:([^:/]*)$/, '\t$1')}\t${i.Id.replace(/^sha256:/, '').slice(0, 12)}\t${humanSize(i.Size)}\t${humanSize(Math.max(0, i.SharedSize))}\t${humanSize(i.Size - Math.max(0, i.SharedSize))}\t${i.Containers}`)].join('\n') + '\n')}`);
+    ctx.out(`\nContainers space usage:\n\n${tabwrite(['CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES', ...cts.map((x) => `${x.Id.slice(0, 12)}\t${x.Image}\t${JSON.stringify(x.Command)}\t${x.Mounts?.length ?? 0}\t${humanSize(x.SizeRw ?? 0)}\t${x.Created}\t${x.Status}\t${(x.Names?.[0] ?? '').replace(/^\//, '')}`)].join('\n') + '\n')}`);
+    ctx.out(`\nLocal Volumes space usage:\n\n${tabwrite(['VOLUME NAME\tLINKS\tSIZE', ...vols.map((v) => `${v.Name}\t${v.UsageData?.RefCount ?? 0}\t${humanSize(Math.max(0, v.UsageData?.Size ?? 0))}`)].join('\n') + '\n')}`);
+  }
+  return 0;
+}
+
+export async function containerPrune(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'container prune', usage: '[OPTIONS]', description: 'Remove all stopped containers', maxArgs: 0 })
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect, []);
+  const p = parse<{ force?: boolean; filter: string[] }>(ctx, c, argv);
+  if (!p) return 0;
+  if (!p.opts.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return 0;
+  const r = await ctx.docker.containerPrune(filtersOf(p.opts.filter));
+  if (r.ContainersDeleted?.length) ctx.out(`Deleted Containers:\n${r.ContainersDeleted.join('\n')}\n\n`);
+  ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+  return 0;
+}
+
+export async function systemPrune(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'system prune', usage: '[OPTIONS]', description: 'Remove unused data', maxArgs: 0 })
+    .option('-a, --all', 'Remove all unused images not just dangling ones')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--volumes', 'Prune anonymous volumes')
+    .option('--filter <filter>', 'Provide filter values (e.g. "label=<key>=<value>")', collect, []);
+  const p = parse<{ all?: boolean; force?: boolean; volumes?: boolean; filter: string[] }>(ctx, c, argv);
+  if (!p) return 0;
+  const warn = ['WARNING! This will remove:', '  - all stopped containers', ...(p.opts.volumes ? ['  - all anonymous volumes not used by at least one container'] : []),
+    p.opts.all ? '  - all images without at least one container associated to them' : '  - all dangling images', '  - unused build cache', ''].join('\n');
+  if (!p.opts.force && !(await confirm(ctx, warn))) return 0;
+  const filters = filtersOf(p.opts.filter);
+  const docker = ctx.docker;
+  let total = 0;
+  const cr = await docker.containerPrune(filters);
+  total += cr.SpaceReclaimed;
+  if (cr.ContainersDeleted?.length) ctx.out(`Deleted Containers:\n${cr.ContainersDeleted.join('\n')}\n\n`);
+  if (p.opts.volumes) {
+    const vr = await docker.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/volumes/prune', { query: { filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined } });
+    total += vr.SpaceReclaimed;
+    if (vr.VolumesDeleted?.length) ctx.out(`Deleted Volumes:\n${vr.VolumesDeleted.join('\n')}\n\n`);
+  }
+  const ir = await docker.imagePrune({ ...filters, dangling: [p.opts.all ? 'false' : 'true'] });
+  total += ir.SpaceReclaimed;
+  if (ir.ImagesDeleted?.length) ctx.out(`Deleted Images:\n${ir.ImagesDeleted.map((d) => (d.Untagged ? `untagged: ${d.Untagged}` : `deleted: ${d.Deleted}`)).join('\n')}\n\n`);
+  ctx.out(`Total reclaimed space: ${humanSize(total)}\n`);
+  return 0;
+}

@@ -1,0 +1,25 @@
+// What every command receives: streams, environment, the daemon address, a lazy client.
+import { DockerClient } from '../api/client/docker-client.js';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown; fd?: number };
+}
+
+export class CliContext {
+  private client?: DockerClient;
+  constructor(
+    readonly host: string,
+    readonly io: CliIo,
+    readonly env: NodeJS.ProcessEnv = process.env,
+    readonly prog = 'berth',
+  ) {}
+  get docker(): DockerClient { return (this.client ??= new DockerClient(this.host)); }
+  out(s: string): void { this.io.stdout.write(s); }
+  err(s: string): void { this.io.stderr.write(s); }
+  close(): void { this.client?.close(); }
+}
+
+/** A command: parses its own argv (after the command name) and returns the exit status. */
+export type CommandFn = (ctx: CliContext, argv: string[]) => Promise<number>;

@@ -1,0 +1,38 @@
+// Runs one command with docker's error reporting and exit statuses.
+import { ApiError, ConnectError } from '../api/client/errors.js';
+import { resolveHost } from '../api/client/host.js';
+import { StatusError } from './cli-error.js';
+import { CliContext, type CommandFn, type CliIo } from './context.js';
+
+/** Commands whose daemon errors print "berth: …" with a help hint and exit 125, like docker run. */
+const RUN_LIKE = new Set(['run', 'create', 'container run', 'container create']);
+
+export async function runCommand(fn: CommandFn, name: string, argv: string[], hostFlag?: string, io?: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const ctx = new CliContext(resolveHost(hostFlag, env), io ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env);
+  try {
+    return await fn(ctx, argv);
+  } catch (e) {
+    return reportError(ctx, name, e);
+  } finally {
+    ctx.close();
+  }
+}
+
+export function reportError(ctx: CliContext, name: string, e: unknown): number {
+  const runLike = RUN_LIKE.has(name);
+  const hint = `\n\nRun '${ctx.prog} ${name} --help' for more information`;
+  if (e instanceof StatusError) {
+    if (e.message) ctx.err(`${e.message}\n`);
+    return e.status;
+  }
+  if (e instanceof ApiError || e instanceof ConnectError) {
+    const msg = e instanceof ApiError ? `Error response from daemon: ${e.message}` : e.message;
+    if (runLike) { ctx.err(`${ctx.prog}: ${msg}${hint}\n`); return 125; }
+    ctx.err(`${msg}\n`);
+    return 1;
+  }
+  const msg = e instanceof Error ? e.message : String(e);
+  if (runLike) { ctx.err(`${ctx.prog}: ${msg}${hint}\n`); return 125; }
+  ctx.err(`${msg}\n`);
+  return 1;
+}

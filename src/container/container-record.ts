@@ -1,0 +1,124 @@
+// The container as Berth stores it: configuration (what the user asked for, merged with the
+// image) apart from state (what happened). One record per container, written atomically.
+import type { StoredRecord } from '../store/records/record-store.js';
+import type { Digest } from '../lib/digest.js';
+import type { ResourceLimits } from '../runtime/spec/spec-input.js';
+
+export interface HealthcheckConfig {
+  test: string[];
+  interval?: number; // ns
+  timeout?: number;
+  startPeriod?: number;
+  startInterval?: number;
+  retries?: number;
+}
+
+/** The process and identity of a container (Docker's `Config`), after merging with the image. */
+export interface ContainerConfig {
+  image: string; // as the user named it
+  cmd: string[];
+  entrypoint: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  hostname: string;
+  domainname: string;
+  labels: Record<string, string>;
+  stopSignal?: string;
+  stopTimeout?: number; // seconds
+  exposedPorts: Record<string, object>;
+  volumes: Record<string, object>;
+  healthcheck?: HealthcheckConfig;
+  onBuild?: string[];
+  shell?: string[];
+  argsEscaped?: boolean;
+  networkDisabled?: boolean;
+  macAddress?: string;
+}
+
+export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure' | '';
+
+export interface MountRequest {
+  type: 'bind' | 'volume' | 'tmpfs';
+  source: string;
+  target: string;
+  readOnly: boolean;
+  options?: string[];
+}
+
+/** How the container is run on the host (Docker's `HostConfig`), the parts Berth acts on. */
+export interface HostSettings {
+  autoRemove: boolean;
+  restartPolicy: { name: RestartPolicyName; maximumRetryCount: number };
+  privileged: boolean;
+  readonlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  securityOpt: string[];
+  init: boolean;
+  resources: ResourceLimits;
+  ulimits: { name: string; soft: number; hard: number }[];
+  networkMode: string;
+  binds: string[];
+  mounts: MountRequest[];
+  tmpfs: Record<string, string>;
+  extraHosts: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  shmSize: number;
+  groupAdd: string[];
+  sysctls: Record<string, string>;
+  oomScoreAdj: number;
+  pidMode: string;
+  ipcMode: string;
+  utsMode: string;
+  runtime: string;
+  logConfig: { type: string; config: Record<string, string> };
+}
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface HealthState {
+  status: 'starting' | 'healthy' | 'unhealthy' | 'none';
+  failingStreak: number;
+  log: { start: string; end: string; exitCode: number; output: string }[];
+}
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  error: string;
+  oomKilled: boolean;
+  startedAt: string; // '0001-01-01T00:00:00Z' when never
+  finishedAt: string;
+  health?: HealthState;
+}
+
+export interface ContainerRecord extends StoredRecord {
+  id: string; // 64 hex
+  name: string; // without the leading '/'
+  created: string; // RFC 3339 nano
+  /** 'creating' until every side effect of create is done; 'removing' once rm began. */
+  phase: 'creating' | 'ready' | 'removing';
+  imageId: Digest;
+  imageChainId: Digest | null;
+  config: ContainerConfig;
+  host: HostSettings;
+  /** The create request as the client sent it, returned by inspect for fields Berth ignores. */
+  wire: { config: Record<string, unknown>; hostConfig: Record<string, unknown>; networkingConfig: Record<string, unknown> };
+  state: ContainerState;
+  restartCount: number;
+  /** Set by an explicit stop, so 'unless-stopped'/'always' do not restart after a daemon restart. */
+  manuallyStopped: boolean;
+  runtimeName: string;
+}
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -1,0 +1,560 @@
+// The container lifecycle: create, start, stop, kill, pause, restart, wait, remove, rename,
+// update, and the exit handling that applies restart policies. Records are written before side
+// effects (phase 'creating' / 'removing') so startup recovery can finish or undo half-done work.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { conflict, errnoCode, invalidArgument, isBerthError, messageOf, notModified, internal } from '../lib/errors.js';
+import { containerIsRunning, containerNameInUse, containerNotRunning, containerPaused, noSuchContainer } from '../lib/docker-messages.js';
+import { KeyedMutex } from '../lib/mutex.js';
+import { log } from '../lib/log.js';
+import { nowRfc3339Nano } from '../lib/time-parse.js';
+import type { RecordStore } from '../store/records/record-store.js';
+import type { LayerStore } from '../store/layers/layer-store.js';
+import type { OciRuntime } from '../runtime/oci/oci-runtime.js';
+import type { Monitor, ExitStatus } from '../runtime/monitor/monitor.js';
+import { buildSpec, buildResources, specToJson } from '../runtime/spec/build-spec.js';
+import { mountAll, unmount, isMountPoint } from '../lib/mount.js';
+import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-record.js';
+import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
+import type { ImageSource } from './image-source.js';
+import type { EventSink } from './events.js';
+import { generateName, newContainerId, normaliseName } from './names.js';
+import type { ContainerPaths } from './paths.js';
+import { writeEtcFiles } from './etc-files.js';
+import { specInputFor, type SpecContext } from './spec-input-from-record.js';
+import { filterContainers, type ListOptions } from './list-filter.js';
+import { signalNumber } from './signals.js';
+import { startFailure } from './start-errors.js';
+import { RestartManager } from './restart-manager.js';
+import { ContainerFs, type MountOverlay } from './archive.js';
+import type { Digest } from '../lib/digest.js';
+
+export interface ContainerServiceDeps {
+  records: RecordStore<ContainerRecord>;
+  paths: ContainerPaths;
+  images: ImageSource;
+  layers: LayerStore;
+  runtimes: Map<string, OciRuntime>;
+  defaultRuntime: string;
+  /** The monitor for attach/wait/resize; spawning uses the monitor of the container's runtime. */
+  monitor: Monitor;
+  monitors: Map<string, Monitor>;
+  events: EventSink;
+  spec: Omit<SpecContext, 'paths'>;
+}
+
+export interface CreateRequest {
+  name?: string;
+  config: ConfigRequest;
+  host: HostSettings;
+  wire: ContainerRecord['wire'];
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+type PendingAttach = (stateDir: string) => Promise<void>;
+
+export class ContainerService {
+  readonly lock = new KeyedMutex();
+  private readonly names = new Map<string, string>(); // name -> id
+  private readonly exitWaiters = new Map<string, Set<(s: ExitStatus) => void>>();
+  private readonly removeWaiters = new Map<string, Set<(exitCode: number) => void>>();
+  private readonly pendingAttaches = new Map<string, Set<PendingAttach>>();
+  private readonly watching = new Set<string>();
+  readonly restarts: RestartManager;
+
+  constructor(readonly deps: ContainerServiceDeps) {
+    for (const r of deps.records.values()) this.names.set(r.name, r.id);
+    this.restarts = new RestartManager((id) => this.start(id, { fromRestartPolicy: true }));
+  }
+
+  // ---- lookup -------------------------------------------------------------------------------
+
+  /** Finds by full id, name, or unique id prefix, as Docker does. */
+  find(ref: string): ContainerRecord | undefined {
+    const { records } = this.deps;
+    const byId = records.get(ref);
+    if (byId) return byId;
+    const byName = this.names.get(ref.replace(/^\//, ''));
+    if (byName) return records.get(byName);
+    if (!/^[a-f0-9]+$/.test(ref)) return undefined;
+    const matches = records.keys().filter((id) => id.startsWith(ref));
+    if (matches.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${ref}`);
+    return matches.length ? records.get(matches[0]!) : undefined;
+  }
+
+  get(ref: string): ContainerRecord {
+    const r = this.find(ref);
+    if (!r || r.phase === 'creating') throw noSuchContainer(ref);
+    return r;
+  }
+
+  list(o: Omit<ListOptions, 'lookup'>): ContainerRecord[] {
+    return filterContainers(this.deps.records.values(), { ...o, lookup: (ref) => this.find(ref) });
+  }
+
+  monitorFor(rec: ContainerRecord): Monitor {
+    return this.deps.monitors.get(rec.runtimeName) ?? this.deps.monitor;
+  }
+
+  runtimeFor(rec: ContainerRecord): OciRuntime {
+    const rt = this.deps.runtimes.get(rec.runtimeName) ?? this.deps.runtimes.get(this.deps.defaultRuntime);
+    if (!rt) throw internal(`runtime ${rec.runtimeName} is not configured`);
+    return rt;
+  }
+
+  // ---- create / remove ----------------------------------------------------------------------
+
+  async create(req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
+    validateHostSettings(req.host);
+    const runtimeName = req.host.runtime || this.deps.defaultRuntime;
+    if (!this.deps.runtimes.has(runtimeName)) throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
+    const image = await this.deps.images.resolve(req.config.image);
+    const id = newContainerId();
+    const name = req.name ? normaliseName(req.name) : generateName((n) => this.names.has(n));
+    const config = mergeConfig(req.config, image.defaults, id);
+    const owner = this.names.get(name);
+    if (owner) throw containerNameInUse(name, owner);
+    this.names.set(name, id); // reserve before the first await on side effects
+    const rec: ContainerRecord = {
+      schemaVersion: 1,
+      id,
+      name,
+      created: nowRfc3339Nano(),
+      phase: 'creating',
+      imageId: image.id,
+      imageChainId: image.chainId,
+      config,
+      host: req.host,
+      wire: req.wire,
+      state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
+      restartCount: 0,
+      manuallyStopped: false,
+      runtimeName,
+    };
+    try {
+      await this.deps.records.put(id, rec);
+      await mkdir(this.deps.paths.dir(id), { recursive: true, mode: 0o710 });
+      await mkdir(this.deps.paths.rootfs(id), { recursive: true });
+      await this.deps.layers.prepare(id, image.chainId);
+      rec.phase = 'ready';
+      await this.deps.records.put(id, rec);
+    } catch (e) {
+      await this.discard(id).catch((e2) => log.warn('cleanup after failed create', { id, error: messageOf(e2) }));
+      this.names.delete(name);
+      throw e;
+    }
+    this.deps.events.emit('container', 'create', id, { name, image: config.image });
+    return { id, warnings: [] };
+  }
+
+  /** Removes every trace of a container (used by rm and by recovery of half-made ones). */
+  async discard(id: string): Promise<void> {
+    const rootfs = this.deps.paths.rootfs(id);
+    if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true });
+    await this.deps.layers.removeSnapshot(id).catch((e) => {
+      if (!isBerthError(e, 'not-found')) throw e;
+    });
+    await rm(this.deps.paths.dir(id), { recursive: true, force: true });
+    const rec = this.deps.records.get(id);
+    await this.deps.records.delete(id);
+    if (rec && this.names.get(rec.name) === id) this.names.delete(rec.name);
+  }
+
+  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+    const rec = this.get(ref);
+    if (rec.phase === 'removing') throw conflict(`removal of container ${rec.id} is already in progress`);
+    const live = this.isLive(rec);
+    if (live && !opts.force) {
+      if (rec.state.status === 'paused') throw conflict(`You cannot remove a paused container ${rec.id}. Unpause and then stop the container before attempting removal or force remove`);
+      throw containerIsRunning(rec.id);
+    }
+    this.restarts.cancel(rec.id);
+    if (live) await this.kill(rec.id, 'SIGKILL', { waitExit: true, manual: true });
+    await this.lock.run(rec.id, async () => {
+      rec.phase = 'removing';
+      rec.state.status = 'removing';
+      await this.deps.records.put(rec.id, rec);
+      await this.discard(rec.id);
+    });
+    this.deps.events.emit('container', 'destroy', rec.id, { name: rec.name, image: rec.config.image });
+    for (const w of this.removeWaiters.get(rec.id) ?? []) w(rec.state.exitCode);
+    this.removeWaiters.delete(rec.id);
+  }
+
+  // ---- start --------------------------------------------------------------------------------
+
+  isLive(rec: ContainerRecord): boolean {
+    return rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting' && rec.state.pid > 0;
+  }
+
+  async start(ref: string, opts: { fromRestartPolicy?: boolean } = {}): Promise<void> {
+    const rec = this.get(ref);
+    await this.lock.run(rec.id, async () => {
+      if (rec.phase !== 'ready') throw conflict(`container ${rec.id} is marked for removal and cannot be started`);
+      if (rec.state.status === 'paused') throw conflict(`cannot start a paused container, try unpause instead`);
+      if (rec.state.status === 'running') throw notModified();
+      if (!opts.fromRestartPolicy) {
+        rec.manuallyStopped = false;
+        this.restarts.cancel(rec.id);
+      }
+      await this.startLocked(rec);
+    });
+  }
+
+  private async startLocked(rec: ContainerRecord): Promise<void> {
+    const { paths, layers } = this.deps;
+    const runtime = this.runtimeFor(rec);
+    const monitor = this.monitorFor(rec);
+    const rootfs = paths.rootfs(rec.id);
+    const shimDir = paths.shim(rec.id);
+    try {
+      if (!(await isMountPoint(rootfs))) await mountAll(await layers.mounts(rec.id), rootfs);
+      await writeEtcFiles(paths, rec);
+      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }));
+      await writeFile(join(paths.dir(rec.id), 'config.json'), specToJson(spec));
+      await rm(shimDir, { recursive: true, force: true });
+      await mkdir(shimDir, { recursive: true, mode: 0o700 });
+      await runtime.delete(rec.id, true).catch(() => {}); // a stale runtime container from a crash
+      const logPath = rec.host.logConfig.type === 'none' ? undefined : paths.log(rec.id);
+      const { pid } = await monitor.spawnContainer({
+        id: rec.id,
+        bundle: paths.dir(rec.id),
+        stateDir: shimDir,
+        logPath,
+        tty: rec.config.tty,
+        openStdin: rec.config.openStdin,
+        stdinOnce: rec.config.stdinOnce,
+      });
+      // Attachers that came before start (docker run) connect before the process runs.
+      const pending = this.pendingAttaches.get(rec.id);
+      this.pendingAttaches.delete(rec.id);
+      await Promise.all([...(pending ?? [])].map((p) => p(shimDir).catch((e) => log.warn('pending attach failed', { error: messageOf(e) }))));
+      await runtime.start(rec.id);
+      rec.state = { ...rec.state, status: 'running', pid, exitCode: 0, error: '', oomKilled: false, startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt };
+      await this.deps.records.put(rec.id, rec);
+      this.deps.events.emit('container', 'start', rec.id, { name: rec.name, image: rec.config.image });
+      this.watchExit(rec.id);
+    } catch (e) {
+      const failure = startFailure(e);
+      await runtime.delete(rec.id, true).catch(() => {});
+      if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch(() => {});
+      rec.state = { ...rec.state, status: rec.state.startedAt === ZERO_TIME ? 'created' : 'exited', pid: 0, exitCode: failure.exitCode, error: failure.error.message };
+      await this.deps.records.put(rec.id, rec);
+      for (const p of this.pendingAttaches.get(rec.id) ?? []) void p('').catch(() => {});
+      this.pendingAttaches.delete(rec.id);
+      if (rec.host.autoRemove) {
+        // As Docker: an --rm container whose start failed is removed (after the lock is released).
+        setImmediate(() => void this.remove(rec.id, { force: true, volumes: true }).catch(() => {}));
+      }
+      throw failure.error;
+    }
+  }
+
+  /** Follows the monitor for the container's exit; idempotent. */
+  watchExit(id: string): void {
+    if (this.watching.has(id)) return;
+    this.watching.add(id);
+    this.deps.monitor
+      .waitExit(this.deps.paths.shim(id))
+      .then((status) => this.onExit(id, status))
+      .catch((e) => log.error('waiting for container exit failed', { id, error: messageOf(e) }))
+      .finally(() => this.watching.delete(id));
+  }
+
+  private async onExit(id: string, status: ExitStatus): Promise<void> {
+    const rec = this.deps.records.get(id);
+    if (!rec) return;
+    await this.lock.run(id, async () => {
+      const runtime = this.runtimeFor(rec);
+      await runtime.delete(id, true).catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
+      const rootfs = this.deps.paths.rootfs(id);
+      if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch((e) => log.warn('unmount rootfs', { id, error: messageOf(e) }));
+      rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt };
+      await this.deps.records.put(id, rec);
+    });
+    this.deps.events.emit('container', 'die', id, { name: rec.name, image: rec.config.image, exitCode: String(status.exitCode) });
+    const waiters = this.exitWaiters.get(id);
+    this.exitWaiters.delete(id);
+    for (const w of waiters ?? []) w(status);
+    if (rec.host.autoRemove && rec.phase === 'ready') {
+      await this.remove(id, { force: true, volumes: true }).catch((e) => log.warn('auto-remove failed', { id, error: messageOf(e) }));
+      return;
+    }
+    if (this.restarts.shouldRestart(rec, status.exitCode)) {
+      rec.restartCount++;
+      rec.state.status = 'restarting';
+      await this.deps.records.put(id, rec);
+      this.restarts.schedule(rec);
+    }
+  }
+
+  // ---- stop / kill / pause ------------------------------------------------------------------
+
+  async kill(ref: string, signal: string | number = 'SIGKILL', opts: { waitExit?: boolean; manual?: boolean } = {}): Promise<void> {
+    const rec = this.get(ref);
+    const sig = signalNumber(signal);
+    if (!this.isLive(rec) || rec.state.pid === 0) throw containerNotRunning(rec.id);
+    if (opts.manual ?? (sig === 9 || sig === signalNumber(rec.config.stopSignal ?? 'SIGTERM'))) rec.manuallyStopped = true;
+    this.restarts.cancel(rec.id);
+    const exited = opts.waitExit ? this.nextExit(rec.id) : undefined;
+    const runtime = this.runtimeFor(rec);
+    if (rec.state.status === 'paused' && sig === 9) await runtime.resume(rec.id).catch(() => {});
+    await runtime.kill(rec.id, sig, sig === 9).catch((e) => {
+      if (!isBerthError(e, 'not-found')) throw e;
+    });
+    this.deps.events.emit('container', 'kill', rec.id, { name: rec.name, image: rec.config.image, signal: String(sig) });
+    if (exited) await exited;
+  }
+
+  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.get(ref);
+    this.restarts.cancel(rec.id);
+    if (rec.state.status === 'restarting' && rec.state.pid === 0) {
+      rec.manuallyStopped = true;
+      rec.state.status = 'exited';
+      await this.deps.records.put(rec.id, rec);
+      return;
+    }
+    if (!this.isLive(rec)) throw notModified();
+    if (rec.state.status === 'paused') throw containerPaused(rec.id);
+    rec.manuallyStopped = true;
+    await this.deps.records.put(rec.id, rec);
+    const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
+    const exited = this.nextExit(rec.id);
+    const sig = opts.signal ?? rec.config.stopSignal ?? 'SIGTERM';
+    await this.kill(rec.id, sig, { manual: true }).catch((e) => {
+      if (!isBerthError(e, 'conflict')) throw e;
+    });
+    const done = await Promise.race([exited.then(() => true), delay(timeout < 0 ? 2 ** 31 - 1 : timeout * 1000).then(() => false)]);
+    if (!done && this.isLive(this.get(rec.id))) await this.kill(rec.id, 'SIGKILL', { waitExit: true, manual: true }).catch(() => {});
+    else if (!done) await exited;
+    this.deps.events.emit('container', 'stop', rec.id, { name: rec.name, image: rec.config.image });
+  }
+
+  async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.get(ref);
+    if (this.isLive(rec)) await this.stop(rec.id, opts).catch((e) => {
+      if (!isBerthError(e, 'not-modified')) throw e;
+    });
+    await this.start(rec.id);
+    this.deps.events.emit('container', 'restart', rec.id, { name: rec.name, image: rec.config.image });
+  }
+
+  async pause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    await this.lock.run(rec.id, async () => {
+      if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is already paused`);
+      if (rec.state.status !== 'running') throw containerNotRunning(rec.id);
+      await this.runtimeFor(rec).pause(rec.id);
+      rec.state.status = 'paused';
+      await this.deps.records.put(rec.id, rec);
+    });
+    this.deps.events.emit('container', 'pause', rec.id, { name: rec.name, image: rec.config.image });
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.get(ref);
+    await this.lock.run(rec.id, async () => {
+      if (rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
+      await this.runtimeFor(rec).resume(rec.id);
+      rec.state.status = 'running';
+      await this.deps.records.put(rec.id, rec);
+    });
+    this.deps.events.emit('container', 'unpause', rec.id, { name: rec.name, image: rec.config.image });
+  }
+
+  // ---- wait ---------------------------------------------------------------------------------
+
+  nextExit(id: string): Promise<ExitStatus> {
+    return new Promise((resolve) => {
+      let set = this.exitWaiters.get(id);
+      if (!set) this.exitWaiters.set(id, (set = new Set()));
+      set.add(resolve);
+    });
+  }
+
+  /** Docker's wait: resolves with the exit code for the condition. */
+  async wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }> {
+    const rec = this.get(ref);
+    const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('client gone')), { once: true }));
+    if (condition === 'removed') {
+      const removed = new Promise<number>((resolve) => {
+        let set = this.removeWaiters.get(rec.id);
+        if (!set) this.removeWaiters.set(rec.id, (set = new Set()));
+        set.add(resolve);
+      });
+      return { statusCode: await Promise.race([removed, aborted]) };
+    }
+    if (condition === 'not-running' && !this.isLive(rec) && rec.state.status !== 'restarting') return { statusCode: rec.state.exitCode };
+    const s = await Promise.race([this.nextExit(rec.id), aborted]);
+    return { statusCode: s.exitCode };
+  }
+
+  // ---- attach -------------------------------------------------------------------------------
+
+  /**
+   * Registers work to do against the monitor once the container is created by the next start
+   * (stateDir '' means the start failed). Used by attach before start.
+   */
+  onNextStart(id: string, fn: PendingAttach): () => void {
+    let set = this.pendingAttaches.get(id);
+    if (!set) this.pendingAttaches.set(id, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+
+  async attachRunning(rec: ContainerRecord, streams: { stdin: boolean; stdout: boolean; stderr: boolean }): Promise<Duplex> {
+    return this.deps.monitor.attach(this.deps.paths.shim(rec.id), streams);
+  }
+
+  async resize(ref: string, rows: number, cols: number): Promise<void> {
+    const rec = this.get(ref);
+    if (!this.isLive(rec)) throw containerNotRunning(rec.id);
+    await this.deps.monitor.resize(this.deps.paths.shim(rec.id), rows, cols);
+  }
+
+  // ---- rename / update ----------------------------------------------------------------------
+
+  async rename(ref: string, newName: string): Promise<void> {
+    const rec = this.get(ref);
+    if (!newName) throw invalidArgument('Neither old nor new names may be empty');
+    const name = normaliseName(newName);
+    if (name === rec.name) throw conflict(`Renaming a container with the same name as its current name`);
+    const owner = this.names.get(name);
+    if (owner) throw containerNameInUse(name, owner);
+    await this.lock.run(rec.id, async () => {
+      const old = rec.name;
+      this.names.set(name, rec.id);
+      rec.name = name;
+      try {
+        await this.deps.records.put(rec.id, rec);
+      } catch (e) {
+        rec.name = old;
+        this.names.delete(name);
+        throw e;
+      }
+      this.names.delete(old);
+      this.deps.events.emit('container', 'rename', rec.id, { name, oldName: `/${old}` });
+    });
+  }
+
+  async update(ref: string, change: { resources?: HostSettings['resources']; restartPolicy?: HostSettings['restartPolicy'] }): Promise<string[]> {
+    const rec = this.get(ref);
+    await this.lock.run(rec.id, async () => {
+      const next: HostSettings = {
+        ...rec.host,
+        resources: { ...rec.host.resources, ...(change.resources ?? {}) },
+        restartPolicy: change.restartPolicy ?? rec.host.restartPolicy,
+      };
+      validateHostSettings(next);
+      if (this.isLive(rec) && change.resources && Object.keys(change.resources).length) {
+        await this.runtimeFor(rec).update(rec.id, buildResources(next.resources));
+      }
+      rec.host = next;
+      await this.deps.records.put(rec.id, rec);
+    });
+    this.deps.events.emit('container', 'update', rec.id, { name: rec.name });
+    return [];
+  }
+
+  // ---- filesystem access (cp, commit) -------------------------------------------------------
+
+  /** Host files that appear inside the container through bind mounts. */
+  private overlaysFor(rec: ContainerRecord): MountOverlay[] {
+    const p = this.deps.paths;
+    const out: MountOverlay[] = [
+      { destination: '/etc/hostname', source: p.hostname(rec.id) },
+      { destination: '/etc/hosts', source: p.hosts(rec.id) },
+      { destination: '/etc/resolv.conf', source: p.resolvConf(rec.id) },
+    ];
+    for (const b of rec.host.binds) {
+      const [src, dst] = b.split(':');
+      if (src?.startsWith('/') && dst) out.push({ destination: dst, source: src });
+    }
+    for (const m of rec.host.mounts) if (m.type === 'bind') out.push({ destination: m.target, source: m.source });
+    return out;
+  }
+
+  /** Runs fn with the container's merged filesystem mounted (temporarily if it is not running). */
+  async withFs<T>(ref: string, fn: (fs: ContainerFs, rec: ContainerRecord) => Promise<T>): Promise<T> {
+    const rec = this.get(ref);
+    return this.lock.run(rec.id, async () => {
+      const rootfs = this.deps.paths.rootfs(rec.id);
+      const mounted = await isMountPoint(rootfs);
+      if (!mounted) {
+        await mkdir(rootfs, { recursive: true });
+        await mountAll(await this.deps.layers.mounts(rec.id), rootfs);
+        if (this.isLive(rec) === false) await writeEtcFiles(this.deps.paths, rec).catch(() => {});
+      }
+      try {
+        return await fn(new ContainerFs(rootfs, this.overlaysFor(rec)), rec);
+      } finally {
+        if (!mounted) await unmount(rootfs, { detach: true }).catch((e) => log.warn('unmount after fs access', { id: rec.id, error: messageOf(e) }));
+      }
+    });
+  }
+
+  async commit(ref: string, opts: { ref?: string; author: string; comment: string; changes: string[]; config?: Partial<ContainerRecord['config']> }): Promise<Digest> {
+    const rec = this.get(ref);
+    const c = { ...rec.config, ...(opts.config ?? {}) };
+    const id = await this.deps.images.commit({
+      imageId: rec.imageId,
+      diff: this.deps.layers.diff(rec.id),
+      config: {
+        cmd: c.cmd, entrypoint: c.entrypoint, env: c.env, workingDir: c.workingDir, user: c.user, labels: c.labels,
+        exposedPorts: c.exposedPorts, volumes: c.volumes, stopSignal: c.stopSignal, healthcheck: c.healthcheck,
+        onBuild: c.onBuild, shell: c.shell, hostname: c.hostname, domainname: c.domainname, tty: c.tty, openStdin: c.openStdin,
+      },
+      author: opts.author,
+      comment: opts.comment,
+      ref: opts.ref,
+      changes: opts.changes,
+      containerId: rec.id,
+    });
+    this.deps.events.emit('container', 'commit', rec.id, { name: rec.name, comment: opts.comment });
+    return id;
+  }
+
+  // ---- recovery -----------------------------------------------------------------------------
+
+  /**
+   * At daemon start: finish or undo what a crash interrupted, re-adopt running containers
+   * (their monitors kept them alive), record exits that happened while we were away, and apply
+   * restart policies.
+   */
+  async recover(): Promise<void> {
+    for (const rec of this.deps.records.values()) {
+      try {
+        if (rec.phase === 'creating' || rec.phase === 'removing') {
+          log.info('removing half-made container', { id: rec.id, phase: rec.phase });
+          await this.discard(rec.id);
+          continue;
+        }
+        if (this.isLive(rec) || rec.state.status === 'restarting') {
+          const shimDir = this.deps.paths.shim(rec.id);
+          if (await this.deps.monitor.isAlive(shimDir)) {
+            this.watchExit(rec.id);
+          } else {
+            const status = (await this.deps.monitor.readExit(shimDir)) ?? { exitCode: 255, finishedAt: nowRfc3339Nano() };
+            if (rec.state.status === 'restarting' && rec.state.pid === 0) {
+              rec.state.status = 'exited';
+              if (!rec.manuallyStopped) this.restarts.schedule(rec);
+            } else await this.onExit(rec.id, status);
+          }
+        } else if (rec.state.status === 'exited' || rec.state.status === 'created') {
+          const rootfs = this.deps.paths.rootfs(rec.id);
+          if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true });
+          if (rec.state.status === 'exited' && this.restarts.shouldRestartAfterDaemonStart(rec)) this.restarts.schedule(rec);
+        }
+      } catch (e) {
+        log.error('recovery of container failed', { id: rec.id, error: messageOf(e), code: errnoCode(e) });
+      }
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

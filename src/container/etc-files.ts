@@ -1,0 +1,47 @@
+// The per-container /etc/hostname, /etc/hosts and /etc/resolv.conf, written on the host and
+// bind-mounted in, as Docker does.
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../lib/atomic-fs.js';
+import type { ContainerRecord } from './container-record.js';
+import type { ContainerPaths } from './paths.js';
+
+const HOST_RESOLV = '/etc/resolv.conf';
+
+/** Host resolvers, minus loopback ones that would point at the container itself. */
+export async function containerResolvConf(dns: string[], search: string[], options: string[]): Promise<string> {
+  let host = '';
+  try {
+    host = await readFile(HOST_RESOLV, 'utf8');
+  } catch {
+    /* no host resolv.conf: fall through to defaults */
+  }
+  const lines = host.split('\n');
+  let nameservers = dns.length ? dns : lines.map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && !/^127\.|^::1$/.test(x));
+  if (nameservers.length === 0) nameservers = ['8.8.8.8', '8.8.4.4'];
+  const hostSearch = lines.map((l) => /^\s*search\s+(.+)/.exec(l)?.[1]).find(Boolean);
+  const hostOpts = lines.map((l) => /^\s*options\s+(.+)/.exec(l)?.[1]).find(Boolean);
+  const out = nameservers.map((n) => `nameserver ${n}`);
+  const s = search.length ? search.join(' ') : hostSearch;
+  if (s) out.push(`search ${s}`);
+  const o = options.length ? options.join(' ') : hostOpts;
+  if (o) out.push(`options ${o}`);
+  return out.join('\n') + '\n';
+}
+
+export function hostsFile(rec: ContainerRecord, hostNetwork: boolean): string {
+  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
+  for (const h of rec.host.extraHosts) {
+    const i = h.lastIndexOf(':');
+    if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
+  }
+  if (!hostNetwork) lines.push(`127.0.1.1\t${rec.config.hostname}${rec.config.domainname ? '.' + rec.config.domainname : ''}`);
+  return lines.join('\n') + '\n';
+}
+
+export async function writeEtcFiles(paths: ContainerPaths, rec: ContainerRecord): Promise<void> {
+  const hostNet = rec.host.networkMode === 'host';
+  const hostname = hostNet ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : rec.config.hostname;
+  await writeFileAtomic(paths.hostname(rec.id), hostname + '\n');
+  await writeFileAtomic(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false));
+  await writeFileAtomic(paths.resolvConf(rec.id), await containerResolvConf(rec.host.dns, rec.host.dnsSearch, rec.host.dnsOptions));
+}

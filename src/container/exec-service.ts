@@ -1,0 +1,160 @@
+// Exec instances: created in memory (as in Docker, they do not outlive the daemon), started as
+// extra processes in a running container through a monitor of their own, so output is captured
+// from the first byte and the exit code is recorded.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { conflict, messageOf } from '../lib/errors.js';
+import { containerNotRunning, noSuchExec } from '../lib/docker-messages.js';
+import { log } from '../lib/log.js';
+import { resolveUser } from '../runtime/spec/user.js';
+import { CAPABILITY_NAMES } from '../runtime/spec/capabilities.js';
+import type { OciSpec, OciProcess } from '../runtime/spec/oci-spec.js';
+import type { ContainerService } from './container-service.js';
+import { mergeEnv } from './create-config.js';
+import { startFailure } from './start-errors.js';
+
+export interface ExecConfig {
+  cmd: string[];
+  env: string[];
+  user: string;
+  workingDir: string;
+  tty: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  privileged: boolean;
+  detachKeys: string;
+}
+
+export interface ExecRecord {
+  id: string;
+  containerId: string;
+  config: ExecConfig;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  started: boolean;
+  stateDir: string;
+}
+
+const MAX_FINISHED_EXECS = 1000;
+
+export class ExecService {
+  private readonly execs = new Map<string, ExecRecord>();
+
+  constructor(private readonly containers: ContainerService) {}
+
+  create(containerRef: string, config: ExecConfig): string {
+    const c = this.containers.get(containerRef);
+    if (!this.containers.isLive(c)) throw containerNotRunning(c.id);
+    if (c.state.status === 'paused') throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+    if (config.cmd.length === 0) throw conflict('No exec command specified');
+    const id = randomBytes(32).toString('hex');
+    this.execs.set(id, { id, containerId: c.id, config, running: false, exitCode: null, pid: 0, started: false, stateDir: this.containers.deps.paths.exec(c.id, id) });
+    this.containers.deps.events.emit('container', `exec_create: ${config.cmd.join(' ')}`, c.id, { name: c.name, execID: id });
+    this.trim();
+    return id;
+  }
+
+  get(id: string): ExecRecord {
+    const e = this.execs.get(id);
+    if (!e) throw noSuchExec(id);
+    return e;
+  }
+
+  /** Builds the process from the container's own spec, overridden by the exec's settings. */
+  private async processFor(e: ExecRecord): Promise<OciProcess> {
+    const paths = this.containers.deps.paths;
+    const spec = JSON.parse(await readFile(join(paths.dir(e.containerId), 'config.json'), 'utf8')) as OciSpec;
+    const rec = this.containers.get(e.containerId);
+    const p: OciProcess = { ...spec.process };
+    p.args = e.config.cmd;
+    p.env = mergeEnv(spec.process.env, e.config.env);
+    p.terminal = e.config.tty;
+    if (e.config.workingDir) p.cwd = e.config.workingDir;
+    if (e.config.user) {
+      const u = await resolveUser(paths.rootfs(e.containerId), e.config.user, rec.host.groupAdd);
+      p.user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
+    }
+    if (e.config.privileged) {
+      const all = CAPABILITY_NAMES.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`));
+      p.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
+    }
+    if (e.config.tty && !p.env.some((v) => v.startsWith('TERM='))) p.env.push('TERM=xterm');
+    return p;
+  }
+
+  /**
+   * Starts the exec. With `attach`, the caller gets the monitor's stream before the process
+   * runs; `onExit` fires with the code when it ends.
+   */
+  async start(id: string, opts: { detach: boolean; tty?: boolean }): Promise<{ stream?: Duplex; exited: Promise<number> }> {
+    const e = this.get(id);
+    if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
+    const c = this.containers.get(e.containerId);
+    if (!this.containers.isLive(c)) throw containerNotRunning(c.id);
+    if (c.state.status === 'paused') throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+    e.started = true;
+    const monitor = this.containers.monitorFor(c);
+    await rm(e.stateDir, { recursive: true, force: true });
+    await mkdir(e.stateDir, { recursive: true, mode: 0o700 });
+    const processPath = join(e.stateDir, 'process.json');
+    await writeFile(processPath, JSON.stringify(await this.processFor(e)));
+    await monitor.spawnExec({ containerId: c.id, processJsonPath: processPath, stateDir: e.stateDir, tty: e.config.tty, openStdin: e.config.attachStdin && !opts.detach });
+    let stream: Duplex | undefined;
+    if (!opts.detach) stream = await monitor.attach(e.stateDir, { stdin: e.config.attachStdin, stdout: e.config.attachStdout, stderr: e.config.attachStderr });
+    try {
+      const { pid } = await monitor.startExec(e.stateDir);
+      e.pid = pid;
+      e.running = true;
+    } catch (err) {
+      stream?.destroy();
+      const f = startFailure(err);
+      e.exitCode = f.exitCode;
+      await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
+      throw f.error;
+    }
+    this.containers.deps.events.emit('container', `exec_start: ${e.config.cmd.join(' ')}`, c.id, { name: c.name, execID: id });
+    const exited = monitor.waitExit(e.stateDir).then(
+      async (s) => {
+        e.running = false;
+        e.exitCode = s.exitCode;
+        this.containers.deps.events.emit('container', 'exec_die', c.id, { name: c.name, execID: id, exitCode: String(s.exitCode) });
+        await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
+        return s.exitCode;
+      },
+      (err) => {
+        log.warn('exec wait failed', { id, error: messageOf(err) });
+        e.running = false;
+        e.exitCode = 126;
+        return 126;
+      },
+    );
+    return { stream, exited };
+  }
+
+  async resize(id: string, rows: number, cols: number): Promise<void> {
+    const e = this.get(id);
+    if (!e.running) throw conflict(`Exec ${id} is not running`);
+    await this.containers.deps.monitor.resize(e.stateDir, rows, cols);
+  }
+
+  /** Execs of a removed container go with it. */
+  forgetContainer(containerId: string): void {
+    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+  }
+
+  execIdsOf(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.containerId === containerId && e.running).map((e) => e.id);
+  }
+
+  private trim(): void {
+    if (this.execs.size <= MAX_FINISHED_EXECS) return;
+    for (const [id, e] of this.execs) {
+      if (e.exitCode !== null && !e.running) this.execs.delete(id);
+      if (this.execs.size <= MAX_FINISHED_EXECS) break;
+    }
+  }
+}

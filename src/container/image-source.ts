@@ -1,0 +1,44 @@
+// What the container domain needs from images: resolve a reference to an image id, its rootfs
+// (top layer chainId) and the process defaults of its config; and commit a container's changes.
+import type { Readable } from 'node:stream';
+import type { Digest } from '../lib/digest.js';
+import type { HealthcheckConfig } from './container-record.js';
+
+export interface ImageDefaults {
+  cmd: string[];
+  entrypoint: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  labels: Record<string, string>;
+  exposedPorts: Record<string, object>;
+  volumes: Record<string, object>;
+  stopSignal?: string;
+  healthcheck?: HealthcheckConfig;
+  onBuild?: string[];
+  shell?: string[];
+  argsEscaped?: boolean;
+}
+
+export interface ResolvedImage {
+  id: Digest;
+  chainId: Digest | null;
+  defaults: ImageDefaults;
+}
+
+export interface CommitRequest {
+  imageId: Digest;
+  diff: Readable;
+  config: ImageDefaults & { hostname?: string; domainname?: string; tty?: boolean; openStdin?: boolean };
+  author: string;
+  comment: string;
+  ref?: string;
+  changes: string[];
+  containerId: string;
+}
+
+export interface ImageSource {
+  /** Throws not-found (Docker's "No such image: x") when absent. */
+  resolve(ref: string): Promise<ResolvedImage>;
+  commit(req: CommitRequest): Promise<Digest>;
+}

@@ -1,0 +1,91 @@
+// Decides, in pure code, what the runtime spec for a container must say: the record (user's
+// request merged with the image) becomes a SpecInput for the spec builder.
+import { invalidArgument } from '../lib/errors.js';
+import type { SpecInput, SpecMount } from '../runtime/spec/spec-input.js';
+import type { ContainerRecord } from './container-record.js';
+import type { ContainerPaths } from './paths.js';
+
+export interface SpecContext {
+  paths: ContainerPaths;
+  initPath: string; // host path of the --init binary (tini)
+  cgroupParent: string; // e.g. '/berth'
+}
+
+export function securityOptions(opts: string[]): Pick<SpecInput, 'noNewPrivileges' | 'seccomp'> {
+  const out: Pick<SpecInput, 'noNewPrivileges' | 'seccomp'> = {};
+  for (const o of opts) {
+    const [k, v] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : o.includes(':') ? [o.slice(0, o.indexOf(':')), o.slice(o.indexOf(':') + 1)] : [o, ''];
+    if (k === 'no-new-privileges') {
+      if (v !== '' && v !== 'true' && v !== 'false') throw invalidArgument(`invalid --security-opt 2: "${o}"`);
+      out.noNewPrivileges = v !== 'false';
+    } else if (k === 'seccomp') {
+      if (v === 'unconfined') out.seccomp = 'unconfined';
+      else if (v === 'builtin' || v === '') out.seccomp = 'default';
+      else out.seccomp = { profilePath: v };
+    } else if (k === 'apparmor' || k === 'label' || k === 'systempaths') {
+      // Not enforced on this host (no AppArmor/SELinux); accepted like Docker does when disabled.
+    } else throw invalidArgument(`invalid --security-opt 1: "${o}"`);
+  }
+  return out;
+}
+
+/** `-v /host:/ctr[:opts]` binds and `--tmpfs /dst:opts`, plus `--mount` bind/tmpfs entries. */
+export function userMounts(rec: ContainerRecord): SpecMount[] {
+  const out: SpecMount[] = [];
+  for (const b of rec.host.binds) {
+    const parts = b.split(':');
+    if (parts.length < 2 || !parts[0]!.startsWith('/')) continue; // named volumes: networks/volumes issue
+    const [src, dst, mode = ''] = parts as [string, string, string?];
+    const opts = mode.split(',').filter(Boolean);
+    const ro = opts.includes('ro');
+    const prop = opts.find((o) => /^r?(shared|slave|private)$/.test(o));
+    out.push({ destination: dst, type: 'bind', source: src, options: ['rbind', ro ? 'ro' : 'rw', ...(prop ? [prop] : [])] });
+  }
+  for (const m of rec.host.mounts) {
+    if (m.type === 'bind') out.push({ destination: m.target, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', ...(m.options ?? [])] });
+    else if (m.type === 'tmpfs') out.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.options ?? [])] });
+  }
+  for (const [dst, opts] of Object.entries(rec.host.tmpfs)) {
+    out.push({ destination: dst, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...opts.split(',').filter(Boolean)] });
+  }
+  return out;
+}
+
+export function specInputFor(rec: ContainerRecord, ctx: SpecContext): SpecInput {
+  const p = ctx.paths;
+  const hostNet = rec.host.networkMode === 'host';
+  const etcMounts: SpecMount[] = [
+    { destination: '/etc/hostname', type: 'bind', source: p.hostname(rec.id), options: ['rbind', 'rprivate'] },
+    { destination: '/etc/hosts', type: 'bind', source: p.hosts(rec.id), options: ['rbind', 'rprivate'] },
+    { destination: '/etc/resolv.conf', type: 'bind', source: p.resolvConf(rec.id), options: ['rbind', 'rprivate'] },
+  ];
+  return {
+    rootfsPath: p.rootfs(rec.id),
+    readonlyRootfs: rec.host.readonlyRootfs,
+    args: [...rec.config.entrypoint, ...rec.config.cmd],
+    env: rec.config.env,
+    cwd: rec.config.workingDir || '/',
+    user: rec.config.user,
+    groupAdd: rec.host.groupAdd,
+    tty: rec.config.tty,
+    hostname: rec.config.hostname,
+    domainname: rec.config.domainname,
+    capAdd: rec.host.capAdd,
+    capDrop: rec.host.capDrop,
+    privileged: rec.host.privileged,
+    ...securityOptions(rec.host.securityOpt),
+    mounts: [...etcMounts, ...userMounts(rec)],
+    resources: rec.host.resources,
+    cgroupsPath: `${ctx.cgroupParent}/${rec.id}`,
+    netns: hostNet ? 'host' : 'new',
+    ipcMode: rec.host.ipcMode === 'host' ? 'host' : 'private',
+    pidMode: rec.host.pidMode === 'host' ? 'host' : 'private',
+    utsMode: rec.host.utsMode === 'host' || hostNet ? 'host' : 'private',
+    sysctls: rec.host.sysctls,
+    ulimits: rec.host.ulimits,
+    shmSize: rec.host.shmSize || 64 * 1024 * 1024,
+    oomScoreAdj: rec.host.oomScoreAdj,
+    init: rec.host.init ? { hostPath: ctx.initPath } : undefined,
+    annotations: { 'io.berth.container.name': rec.name },
+  };
+}

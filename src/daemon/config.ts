@@ -1,0 +1,58 @@
+// berthd's command line, with dockerd's flag names.
+import { parseArgs } from 'node:util';
+import { invalidArgument } from '../lib/errors.js';
+
+export interface DaemonConfig {
+  dataRoot: string;
+  socketPath: string;
+  runtime: 'crun' | 'runc';
+  debug: boolean;
+  cgroupParent: string;
+}
+
+export const DEFAULT_SOCKET = '/run/berth/berth.sock';
+export const DEFAULT_DATA_ROOT = '/var/lib/berth';
+
+export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'version' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'data-root': { type: 'string' },
+      host: { type: 'string', short: 'H' },
+      runtime: { type: 'string' },
+      'default-runtime': { type: 'string' },
+      'cgroup-parent': { type: 'string' },
+      debug: { type: 'boolean', short: 'D' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  const host = values.host ?? process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`;
+  if (!host.startsWith('unix://')) throw invalidArgument(`only unix sockets are supported for --host: ${host}`);
+  const runtime = values['default-runtime'] ?? values.runtime ?? process.env.BERTH_RUNTIME ?? 'crun';
+  if (runtime !== 'crun' && runtime !== 'runc') throw invalidArgument(`unsupported runtime ${runtime} (crun or runc)`);
+  return {
+    dataRoot: values['data-root'] ?? DEFAULT_DATA_ROOT,
+    socketPath: host.slice('unix://'.length),
+    runtime,
+    debug: values.debug ?? false,
+    cgroupParent: values['cgroup-parent'] ?? '/berth',
+  };
+}
+
+export const USAGE = `Usage: berthd [OPTIONS]
+
+A Docker-compatible container engine daemon.
+
+Options:
+      --data-root string        Root directory of persistent state (default "${DEFAULT_DATA_ROOT}")
+  -H, --host string             Daemon socket to listen on (default "unix://${DEFAULT_SOCKET}")
+      --runtime string          OCI runtime: crun or runc (default "crun")
+      --cgroup-parent string    Parent cgroup for containers (default "/berth")
+  -D, --debug                   Enable debug output
+  -v, --version                 Print version information and quit
+`;

@@ -1,0 +1,87 @@
+// Connects the container domain's ImageSource to the image store: Docker's image config
+// (PascalCase, a file format) becomes the container domain's defaults and back for commit.
+import type { ImageStore } from '../image/image-store.js';
+import type { ContainerConfig as ImageRuntimeConfig } from '../image/image-config.js';
+import { commitImage } from '../image/commit.js';
+import { topChainId } from '../image/image-record.js';
+import type { ImageDefaults, ImageSource, CommitRequest, ResolvedImage } from '../container/image-source.js';
+import type { HealthcheckConfig } from '../container/container-record.js';
+
+function healthFrom(h: ImageRuntimeConfig['Healthcheck']): HealthcheckConfig | undefined {
+  if (!h) return undefined;
+  return { test: h.Test ?? [], interval: h.Interval, timeout: h.Timeout, startPeriod: h.StartPeriod, startInterval: h.StartInterval, retries: h.Retries };
+}
+
+export function defaultsFrom(c: ImageRuntimeConfig | undefined): ImageDefaults {
+  return {
+    cmd: c?.Cmd ?? [],
+    entrypoint: c?.Entrypoint ?? [],
+    env: c?.Env ?? [],
+    workingDir: c?.WorkingDir ?? '',
+    user: c?.User ?? '',
+    labels: c?.Labels ?? {},
+    exposedPorts: c?.ExposedPorts ?? {},
+    volumes: c?.Volumes ?? {},
+    stopSignal: c?.StopSignal || undefined,
+    healthcheck: healthFrom(c?.Healthcheck),
+    onBuild: c?.OnBuild ?? undefined,
+    shell: c?.Shell ?? undefined,
+    argsEscaped: c?.ArgsEscaped,
+  };
+}
+
+export function runtimeConfigFrom(c: CommitRequest['config']): ImageRuntimeConfig {
+  const out: ImageRuntimeConfig = {
+    Hostname: c.hostname ?? '',
+    Domainname: c.domainname ?? '',
+    User: c.user,
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: c.tty ?? false,
+    OpenStdin: c.openStdin ?? false,
+    StdinOnce: false,
+    Env: c.env,
+    Cmd: c.cmd.length ? c.cmd : null,
+    Image: '',
+    Volumes: Object.keys(c.volumes).length ? c.volumes : null,
+    WorkingDir: c.workingDir,
+    Entrypoint: c.entrypoint.length ? c.entrypoint : null,
+    OnBuild: c.onBuild ?? null,
+    Labels: c.labels,
+  } as ImageRuntimeConfig;
+  if (Object.keys(c.exposedPorts).length) out.ExposedPorts = c.exposedPorts;
+  if (c.stopSignal) out.StopSignal = c.stopSignal;
+  if (c.shell) out.Shell = c.shell;
+  if (c.healthcheck) {
+    const h = c.healthcheck;
+    out.Healthcheck = { Test: h.test, Interval: h.interval, Timeout: h.timeout, StartPeriod: h.startPeriod, StartInterval: h.startInterval, Retries: h.retries };
+  }
+  return out;
+}
+
+export class StoreImageSource implements ImageSource {
+  constructor(private readonly store: ImageStore) {}
+
+  async resolve(ref: string): Promise<ResolvedImage> {
+    const rec = await this.store.get(ref);
+    return { id: rec.id, chainId: topChainId(rec), defaults: defaultsFrom(this.store.config(rec.id).config) };
+  }
+
+  async commit(req: CommitRequest) {
+    const config = runtimeConfigFrom(req.config);
+    const r = await commitImage(this.store, {
+      parentImageId: req.imageId,
+      diff: req.diff,
+      config,
+      changes: req.changes,
+      author: req.author,
+      comment: req.comment,
+      createdBy: [...req.config.entrypoint, ...req.config.cmd].join(' '),
+      ref: req.ref,
+      containerId: req.containerId,
+      containerConfig: config,
+    });
+    return r.id;
+  }
+}

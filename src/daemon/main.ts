@@ -1,0 +1,108 @@
+// berthd: the composition root. The only place that constructs concrete classes and wires them.
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { log, setDebug } from '../lib/log.js';
+import { messageOf } from '../lib/errors.js';
+import { FsContentStore } from '../store/content/fs-content-store.js';
+import { OverlayLayerStore } from '../store/layers/overlay-layer-store.js';
+import { RecordStore } from '../store/records/record-store.js';
+import { ImageStore } from '../image/image-store.js';
+import { CliRuntime } from '../runtime/oci/cli-runtime.js';
+import { prepareHost, detectCgroupLayout, findRuntime } from '../runtime/oci/host-setup.js';
+import { ShimMonitor, findShimBinary } from '../runtime/monitor/shim-monitor.js';
+import type { OciRuntime } from '../runtime/oci/oci-runtime.js';
+import { ContainerService } from '../container/container-service.js';
+import { ExecService } from '../container/exec-service.js';
+import { ContainerPaths } from '../container/paths.js';
+import type { ContainerRecord } from '../container/container-record.js';
+import { ApiServer } from '../api/server/http-server.js';
+import { parseDaemonArgs, USAGE, type DaemonConfig } from './config.js';
+import { lockDataRoot } from './lock.js';
+import { StoreImageSource } from './image-adapter.js';
+import { buildRoutes } from './routes.js';
+import { EventBus } from '../lib/event-bus.js';
+
+export const VERSION = '0.1.0';
+
+async function main(argv: string[]): Promise<void> {
+  const parsed = parseDaemonArgs(argv);
+  if (parsed === 'help') return void process.stdout.write(USAGE);
+  if (parsed === 'version') return void process.stdout.write(`Berth version ${VERSION}\n`);
+  const cfg: DaemonConfig = parsed;
+  setDebug(cfg.debug);
+  if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
+
+  await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
+  const unlock = await lockDataRoot(cfg.dataRoot);
+  await prepareHost();
+
+  const content = await FsContentStore.open(join(cfg.dataRoot, 'content'));
+  const layers = await OverlayLayerStore.open(join(cfg.dataRoot, 'overlay'));
+  const images = await ImageStore.open({ root: join(cfg.dataRoot, 'images'), content, layers });
+
+  const runtimes = new Map<string, OciRuntime>();
+  for (const name of ['crun', 'runc'] as const) {
+    const path = await findRuntime(name).catch(() => undefined);
+    if (path) runtimes.set(name, new CliRuntime({ name, path, root: join(cfg.dataRoot, 'runtime', name) }));
+  }
+  if (!runtimes.has(cfg.runtime)) throw new Error(`the OCI runtime ${cfg.runtime} is not installed (apt-get install ${cfg.runtime})`);
+  const shimPath = findShimBinary();
+  const monitors = new Map([...runtimes].map(([name, runtime]) => [name, new ShimMonitor({ shimPath, runtime })]));
+  const monitor = monitors.get(cfg.runtime)!;
+
+  const paths = new ContainerPaths(join(cfg.dataRoot, 'containers'));
+  const records = await RecordStore.open<ContainerRecord>(paths.records());
+  const events = new EventBus();
+  const containers = new ContainerService({
+    records,
+    paths,
+    images: new StoreImageSource(images),
+    layers,
+    runtimes,
+    defaultRuntime: cfg.runtime,
+    monitor,
+    monitors,
+    events: { emit: (type, action, id, attributes) => events.publish({ type, action, actor: { id, attributes: attributes ?? {} } }) },
+    spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
+  });
+  const execs = new ExecService(containers);
+  await containers.recover();
+
+  const server = new ApiServer({
+    serverHeader: `Berth/${VERSION} (linux)`,
+    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes }),
+  });
+  await server.listen(cfg.socketPath);
+  log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
+
+  let stopping = false;
+  const shutdown = async (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down; containers keep running', { signal: sig });
+    containers.restarts.cancelAll();
+    await server.close().catch(() => {});
+    await unlock();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+// A peer that disconnects mid-stream surfaces as an 'error' on some socket; that is the peer's
+// problem, not a reason for the daemon (and every API client) to go down.
+process.on('uncaughtException', (e) => {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED') {
+    log.debug('peer went away', { code });
+    return;
+  }
+  log.error('uncaught exception', { error: messageOf(e), stack: e.stack });
+  process.exit(70);
+});
+
+main(process.argv.slice(2)).catch((e) => {
+  process.stderr.write(`berthd: ${messageOf(e)}\n`);
+  process.exit(1);
+});

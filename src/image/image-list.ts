@@ -1,0 +1,138 @@
+// `docker images` / GET /images/json: which images show and with which references, as moby's
+// daemon/images/images.go decides (intermediate images hide unless all; filters dangling,
+// label, reference, before, since).
+import { invalidArgument } from '../lib/errors.js';
+import type { Digest } from '../lib/digest.js';
+import { isDigestRef } from './ref-index.js';
+import { familiarName, familiarString, parseReference } from './reference.js';
+import type { ImageStore } from './image-store.js';
+
+export interface ImageListOptions {
+  all?: boolean;
+  /** Docker's filters, already decoded to name → values. */
+  filters?: Record<string, string[]>;
+}
+
+/** Domain form of Docker's ImageSummary; routes pick the wire names. */
+export interface ImageSummary {
+  id: Digest;
+  parentId: Digest | '';
+  repoTags: string[]; // familiar; empty when none (routes may show <none>:<none>)
+  repoDigests: string[];
+  created: number; // unix seconds
+  size: number;
+  labels: Record<string, string>;
+  dangling: boolean; // no references at all
+}
+
+export interface ParsedFilters {
+  dangling?: boolean;
+  label: string[];
+  labelNot: string[];
+  reference: string[];
+  before?: string;
+  since?: string;
+  until?: number; // ms
+}
+
+export function parseFilters(f: Record<string, string[]>, allowed: string[]): ParsedFilters {
+  const out: ParsedFilters = { label: [], labelNot: [], reference: [] };
+  for (const [k, vals] of Object.entries(f)) {
+    if (!allowed.includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+    for (const v of vals) {
+      if (k === 'dangling') {
+        if (!['true', '1', 'false', '0'].includes(v.toLowerCase())) throw invalidArgument(`invalid filter 'dangling=${v}'`);
+        out.dangling = v === 'true' || v === '1' || v.toLowerCase() === 'true';
+      } else if (k === 'label') out.label.push(v);
+      else if (k === 'label!') out.labelNot.push(v);
+      else if (k === 'reference') out.reference.push(v);
+      else if (k === 'before') out.before = v;
+      else if (k === 'since') out.since = v;
+      else if (k === 'until') out.until = parseUntil(v);
+    }
+  }
+  return out;
+}
+
+function parseUntil(v: string): number {
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  const dur = /^(\d+)(s|m|h)$/.exec(v);
+  if (dur) return Date.now() - Number(dur[1]) * { s: 1e3, m: 6e4, h: 3.6e6 }[dur[2] as 's' | 'm' | 'h'];
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${v}'`);
+  return t;
+}
+
+/** label=key or label=key=value; every one must match (and no label! one). */
+export function labelsMatch(labels: Record<string, string>, want: string[], notWant: string[] = []): boolean {
+  const one = (f: string) => {
+    const i = f.indexOf('=');
+    return i === -1 ? f in labels : labels[f.slice(0, i)] === f.slice(i + 1);
+  };
+  return want.every(one) && !notWant.some(one);
+}
+
+/** Go's path.Match: `*` and `?` never cross '/', `[...]` classes. */
+export function pathMatch(pattern: string, s: string): boolean {
+  let re = '^';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end === -1) return false;
+      let cls = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
+      if (cls.startsWith('^')) cls = '^' + cls.slice(1);
+      re += `[${cls}]`;
+      i = end;
+    } else if (c === '\\' && i + 1 < pattern.length) re += '\\' + pattern[++i];
+    else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&');
+  }
+  try {
+    return new RegExp(re + '$').test(s);
+  } catch {
+    return false;
+  }
+}
+
+function refMatches(patterns: string[], key: string): boolean {
+  const r = parseReference(key);
+  return patterns.some((p) => pathMatch(p, familiarString(r)) || pathMatch(p, familiarName(r)));
+}
+
+export function listImages(store: ImageStore, opts: ImageListOptions): ImageSummary[] {
+  const f = parseFilters(opts.filters ?? {}, ['dangling', 'label', 'reference', 'before', 'since', 'until']);
+  const before = f.before !== undefined ? Date.parse(store.resolve(f.before).created) : undefined;
+  const since = f.since !== undefined ? Date.parse(store.resolve(f.since).created) : undefined;
+  const out: ImageSummary[] = [];
+  for (const rec of store.all()) {
+    const created = Date.parse(rec.created);
+    if (before !== undefined && !(created < before)) continue;
+    if (since !== undefined && !(created > since)) continue;
+    if (f.until !== undefined && !(created < f.until)) continue;
+    const labels = store.config(rec.id).config?.Labels ?? {};
+    if (!labelsMatch(labels, f.label)) continue;
+    let refs = store.refs.refsOf(rec.id);
+    if (f.reference.length) refs = refs.filter((k) => refMatches(f.reference, k));
+    const repoTags = refs.filter((k) => !isDigestRef(k)).map((k) => familiarString(parseReference(k)));
+    const repoDigests = refs.filter(isDigestRef).map((k) => familiarString(parseReference(k)));
+    const children = store.children(rec.id).length;
+    if (f.dangling === true && children > 0) continue; // moby lists dangling among heads only
+    if (refs.length === 0) {
+      if (!(opts.all || children === 0)) continue;
+      if (f.dangling === false || f.reference.length) continue;
+    } else if (f.dangling === true && repoTags.length > 0) continue;
+    out.push({
+      id: rec.id,
+      parentId: rec.parent ?? '',
+      repoTags,
+      repoDigests,
+      created: Math.floor(created / 1000),
+      size: rec.size,
+      labels,
+      dangling: refs.length === 0,
+    });
+  }
+  return out.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,283 @@
+// ImageStore: image records (one JSON per image id under <root>/images), the repository index
+// (<root>/repositories.json) and image configs (blobs in the content store). Layers live in the
+// LayerStore; an image holds them through its record, and deleting the last image that names a
+// layer removes it. Readers use in-memory snapshots; writers are serialised by one lock.
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import type { ContentStore } from '../store/content/content-store.js';
+import type { LayerStore } from '../store/layers/layer-store.js';
+import { RecordStore } from '../store/records/record-store.js';
+import { KeyedMutex } from '../lib/mutex.js';
+import { ensureDir } from '../lib/atomic-fs.js';
+import { invalidArgument } from '../lib/errors.js';
+import { noSuchImage } from '../lib/docker-messages.js';
+import type { Digest } from '../lib/digest.js';
+import { log } from '../lib/log.js';
+import { chainIds, parseImageConfig, type ImageConfig } from './image-config.js';
+import { topChainId, type ImageLayerRef, type ImageManifestRef, type ImageRecord } from './image-record.js';
+import { RefIndex, isDigestRef } from './ref-index.js';
+import { familiarString, formatReference, normaliseRefKey, parseImageLookup, parseReference, parseRepoTag, withDefaultTag, type ImageReference } from './reference.js';
+import { listImages, type ImageListOptions, type ImageSummary } from './image-list.js';
+import { imageHistory, type HistoryItem } from './image-history.js';
+import { deleteImage, pruneImages, type DeleteItem, type ImageUsers, type PruneResult } from './image-delete.js';
+
+export interface ImageStoreOptions {
+  root: string;
+  content: ContentStore;
+  layers: LayerStore;
+}
+
+export interface RegisterInput {
+  /** The config's exact bytes: the image id is their sha256. */
+  config: Buffer;
+  /** Layers already in the LayerStore, bottom first; must match config.rootfs.diff_ids. */
+  layers: ImageLayerRef[];
+  parent?: Digest;
+  manifest?: ImageManifestRef;
+  /** References to point at the image (typed or normalised; tags or digests). */
+  refs?: string[];
+}
+
+export interface RegisterResult {
+  record: ImageRecord;
+  /** Tags moved away from another image ("renaming the old one ... to empty string"). */
+  moved: { ref: string; oldId: Digest }[];
+}
+
+/** Everything `docker image inspect` shows, in domain terms (api/routes maps the names). */
+export interface ImageDetails {
+  record: ImageRecord;
+  config: ImageConfig;
+  repoTags: string[]; // familiar
+  repoDigests: string[]; // familiar
+  lastTagTime?: string;
+}
+
+export class ImageStore {
+  private readonly configs = new Map<Digest, ImageConfig>();
+  private readonly lock = new KeyedMutex();
+
+  private constructor(
+    readonly root: string,
+    readonly content: ContentStore,
+    readonly layers: LayerStore,
+    /** @internal */ readonly records: RecordStore<ImageRecord>,
+    /** @internal */ readonly refs: RefIndex,
+  ) {}
+
+  static async open(opts: ImageStoreOptions): Promise<ImageStore> {
+    await ensureDir(opts.root);
+    // Spilled load tars from an interrupted load are garbage.
+    await rm(join(opts.root, 'tmp'), { recursive: true, force: true });
+    const records = await RecordStore.open<ImageRecord>(join(opts.root, 'images'));
+    const refs = await RefIndex.open(opts.root);
+    const store = new ImageStore(opts.root, opts.content, opts.layers, records, refs);
+    for (const rec of records.values()) {
+      try {
+        store.configs.set(rec.id, parseImageConfig(await opts.content.read(rec.id)));
+      } catch (e) {
+        log.warn('image config unreadable; image dropped', { id: rec.id, error: String(e) });
+        await records.delete(rec.id);
+      }
+    }
+    // References to images that no longer exist (a crash between record delete and index write).
+    await refs.update(refs.entries().filter(([, id]) => !records.has(id)).map(([k]) => [k, undefined]));
+    return store;
+  }
+
+  /** Where load/import spill temporary files (same filesystem as the content store root). */
+  tmpDir(): string {
+    return join(this.root, 'tmp');
+  }
+
+  /** Runs fn with the store's writer lock (one image mutation at a time). */
+  withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.run('images', fn);
+  }
+
+  /** Resolves a reference, digest reference, full id or unique id prefix; not-found otherwise. */
+  resolve(refOrId: string): ImageRecord {
+    const look = parseImageLookup(refOrId);
+    if (look.kind === 'id') {
+      const rec = this.records.get(look.id);
+      if (!rec) throw noSuchImage(look.id);
+      return rec;
+    }
+    const ref = formatReference(look.ref);
+    const id = this.refs.get(look.ref.digest ? formatReference({ ...look.ref, tag: undefined }) : ref);
+    if (id && this.records.has(id)) return this.records.get(id)!;
+    if (look.idPrefix !== undefined) {
+      const hits = this.records.keys().filter((k) => k.slice(7).startsWith(look.idPrefix!));
+      if (hits.length === 1) return this.records.get(hits[0]!)!;
+    }
+    throw noSuchImage(familiarString(look.ref));
+  }
+
+  async get(refOrId: string): Promise<ImageRecord> {
+    return this.resolve(refOrId);
+  }
+
+  has(id: Digest): boolean {
+    return this.records.has(id);
+  }
+
+  /** The parsed config of a stored image (cached). */
+  config(imageId: Digest): ImageConfig {
+    const c = this.configs.get(imageId);
+    if (!c) throw noSuchImage(imageId);
+    return c;
+  }
+
+  /** The config's exact bytes (for save/push). */
+  configBytes(imageId: Digest): Promise<Buffer> {
+    return this.content.read(imageId);
+  }
+
+  /** The committed layer a container's snapshot stands on (null for an image with no layers). */
+  rootfsChainId(refOrId: string): Digest | null {
+    return topChainId(this.resolve(refOrId));
+  }
+
+  repoTags(id: Digest): string[] {
+    return this.refs.refsOf(id).filter((r) => !isDigestRef(r)).map((r) => familiarString(parseReference(r)));
+  }
+
+  repoDigests(id: Digest): string[] {
+    return this.refs.refsOf(id).filter(isDigestRef).map((r) => familiarString(parseReference(r)));
+  }
+
+  inspect(refOrId: string): ImageDetails {
+    const record = this.resolve(refOrId);
+    const d: ImageDetails = { record, config: this.config(record.id), repoTags: this.repoTags(record.id), repoDigests: this.repoDigests(record.id) };
+    const t = this.refs.lastTagTime(record.id);
+    if (t) d.lastTagTime = t;
+    return d;
+  }
+
+  all(): ImageRecord[] {
+    return this.records.values();
+  }
+
+  /** Image ids whose local parent is `id`. */
+  children(id: Digest): Digest[] {
+    return this.records.values().filter((r) => r.parent === id).map((r) => r.id);
+  }
+
+  list(opts: ImageListOptions = {}): ImageSummary[] {
+    return listImages(this, opts);
+  }
+
+  history(refOrId: string): HistoryItem[] {
+    return imageHistory(this, this.resolve(refOrId));
+  }
+
+  /** `docker tag source target`: target is repo[:tag]; an existing tag moves to the image. */
+  async tag(source: string, target: string | ImageReference): Promise<void> {
+    const rec = this.resolve(source);
+    const ref = typeof target === 'string' ? parseRepoTag(target) : withDefaultTag(target);
+    if (ref.digest !== undefined) throw invalidArgument('refusing to create a tag with a digest reference');
+    await this.withWriteLock(() => this.refs.update([[formatReference(ref), rec.id]]));
+  }
+
+  /** Removes one reference (tag or digest), leaving the image; not-found if it is not set. */
+  async untag(ref: string): Promise<Digest> {
+    const key = normaliseRefKey(ref);
+    return this.withWriteLock(async () => {
+      const id = this.refs.get(key);
+      if (!id) throw noSuchImage(familiarString(parseReference(key)));
+      await this.refs.update([[key, undefined]]);
+      return id;
+    });
+  }
+
+  /** `docker rmi`: Docker's untag-vs-delete rules and conflicts; see image-delete.ts. */
+  remove(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}, users: ImageUsers = () => []): Promise<DeleteItem[]> {
+    return this.withWriteLock(() => deleteImage(this, refOrId, !!opts.force, !opts.noPrune, users));
+  }
+
+  prune(opts: { all?: boolean; filters?: Record<string, string[]> } = {}, users: ImageUsers = () => []): Promise<PruneResult> {
+    return this.withWriteLock(() => pruneImages(this, opts, users));
+  }
+
+  /**
+   * Adds an image whose layers are already applied. Idempotent: an existing image keeps its
+   * record (a new manifest digest is added). Call inside withWriteLock when the caller also
+   * applied layers, so a concurrent delete cannot drop them in between.
+   */
+  async registerLocked(input: RegisterInput): Promise<RegisterResult> {
+    const config = parseImageConfig(input.config);
+    const diffIds = config.rootfs.diff_ids;
+    const chains = chainIds(diffIds);
+    if (diffIds.length !== input.layers.length || input.layers.some((l, i) => l.diffId !== diffIds[i] || l.chainId !== chains[i]))
+      throw invalidArgument('image layers do not match the config rootfs.diff_ids');
+    const id = (await this.content.put(input.config)).digest;
+    let record = this.records.get(id);
+    if (!record) {
+      const now = new Date().toISOString();
+      record = {
+        schemaVersion: 1,
+        id,
+        created: config.created ?? now,
+        addedAt: now,
+        size: input.layers.reduce((s, l) => s + l.size, 0),
+        layers: input.layers,
+        manifests: input.manifest ? [input.manifest] : [],
+      };
+      if (input.parent && this.records.has(input.parent)) record.parent = input.parent;
+      await this.records.put(id, record);
+    } else if (input.manifest && !record.manifests.some((m) => m.digest === input.manifest!.digest)) {
+      record = { ...record, manifests: [...record.manifests, input.manifest] };
+      await this.records.put(id, record);
+    }
+    this.configs.set(id, config);
+    const moved: RegisterResult['moved'] = [];
+    const changes: [string, Digest][] = [];
+    for (const r of input.refs ?? []) {
+      const key = normaliseRefKey(r);
+      const old = this.refs.get(key);
+      if (old && old !== id) moved.push({ ref: familiarString(parseReference(key)), oldId: old });
+      changes.push([key, id]);
+    }
+    await this.refs.update(changes);
+    return { record, moved };
+  }
+
+  register(input: RegisterInput): Promise<RegisterResult> {
+    return this.withWriteLock(() => this.registerLocked(input));
+  }
+
+  /** @internal Drops an image record and releases its config and the layers no other image uses. */
+  async dropImage(id: Digest): Promise<Digest[]> {
+    const rec = this.records.get(id);
+    if (!rec) return [];
+    await this.refs.update(this.refs.refsOf(id).map((k) => [k, undefined]));
+    await this.records.delete(id);
+    this.configs.delete(id);
+    await this.content.delete(id).catch((e) => log.warn('config blob not deleted', { id, error: String(e) }));
+    return this.releaseLayers(rec);
+  }
+
+  /** @internal Removes the layers (and their blobs) of `rec` that no remaining image names. */
+  async releaseLayers(rec: Pick<ImageRecord, 'layers' | 'manifests'>): Promise<Digest[]> {
+    const others = this.records.values();
+    const usedChains = new Set(others.flatMap((r) => r.layers.map((l) => l.chainId)));
+    const usedBlobs = new Set(others.flatMap((r) => [...r.layers.map((l) => l.diffId), ...r.layers.flatMap((l) => (l.blob ? [l.blob.digest] : [])), ...r.manifests.map((m) => m.digest)]));
+    const removed: Digest[] = [];
+    for (const l of [...rec.layers].reverse()) {
+      if (usedChains.has(l.chainId)) continue;
+      try {
+        await this.layers.remove(l.chainId);
+        removed.push(l.chainId);
+      } catch (e) {
+        // A container snapshot still stands on it (forced delete): the layer outlives the image.
+        log.debug('layer kept', { chainId: l.chainId, error: String(e) });
+        break;
+      }
+    }
+    const blobs = [...rec.layers.flatMap((l) => [l.diffId, ...(l.blob ? [l.blob.digest] : [])]), ...rec.manifests.map((m) => m.digest)];
+    for (const b of new Set(blobs)) if (!usedBlobs.has(b)) await this.content.delete(b).catch(() => {});
+    return removed;
+  }
+}
+
+export { normaliseRefKey } from './reference.js';

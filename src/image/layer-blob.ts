@@ -1,0 +1,93 @@
+// Layer tars as bytes. Choice (documented in README-like form here): for every layer made or
+// loaded on this host the content store keeps the UNCOMPRESSED tar under its diffId, so
+// `save` reproduces the exact bytes whose digest the config names, and push can compress it.
+// Layers pulled from a registry may instead keep their compressed blob (ImageLayerRef.blob),
+// which decompresses to the diffId bytes. Only if neither exists is the layer re-exported from
+// the LayerStore, which must then reproduce the diffId or the caller gets an error.
+import { Readable, PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import type { ContentStore, BlobInfo } from '../store/content/content-store.js';
+import type { LayerStore } from '../store/layers/layer-store.js';
+import type { ImageLayerRef } from './image-record.js';
+import { invalidArgument } from '../lib/errors.js';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+export function detectCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return 'none';
+}
+
+/** Reads the first bytes of a stream and returns them with a stream of all bytes. */
+export async function peek(src: AsyncIterable<Buffer> | Readable, n = 4): Promise<{ head: Buffer; stream: Readable }> {
+  const it = (src as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const chunks: Buffer[] = [];
+  let got = 0;
+  let done = false;
+  while (got < n) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    chunks.push(b);
+    got += b.length;
+  }
+  const head = Buffer.concat(chunks);
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { head, stream: Readable.from(all(), { objectMode: false }) };
+}
+
+/** A plain tar stream from a plain or gzip-compressed one; zstd is refused (no codec in Node 20). */
+export async function decompressed(src: AsyncIterable<Buffer> | Readable): Promise<Readable> {
+  const { head, stream } = await peek(src);
+  const c = detectCompression(head);
+  if (c === 'none') return stream;
+  if (c === 'zstd') {
+    stream.destroy();
+    throw invalidArgument('zstd-compressed layers are not supported');
+  }
+  const out = new PassThrough();
+  pipeline(stream, createGunzip(), out, (err) => {
+    if (err) out.destroy(invalidArgument(`invalid gzip layer: ${err.message}`));
+  });
+  return out;
+}
+
+/** Stores a layer tar (plain or gzip) uncompressed in the content store: digest = diffId. */
+export async function ingestLayerTar(content: ContentStore, src: AsyncIterable<Buffer> | Readable, signal?: AbortSignal): Promise<BlobInfo> {
+  return content.ingest(await decompressed(src), undefined, signal);
+}
+
+/** True if a stored tar has no entries (all zero blocks): Docker marks such a layer empty. */
+export async function isEmptyTarBlob(content: ContentStore, info: BlobInfo): Promise<boolean> {
+  if (info.size > 20480) return false;
+  const b = await content.read(info.digest);
+  return b.every((x) => x === 0);
+}
+
+/** The uncompressed tar of one image layer (see the choice above). */
+export async function openLayerTar(content: ContentStore, layers: LayerStore, l: ImageLayerRef): Promise<{ stream: Readable; size?: number }> {
+  if (await content.has(l.diffId)) return { stream: content.readStream(l.diffId), size: (await content.info(l.diffId)).size };
+  if (l.blob && (await content.has(l.blob.digest))) return { stream: await decompressed(content.readStream(l.blob.digest)) };
+  return { stream: layers.exportLayer(l.chainId) };
+}
+
+/** Makes sure the content store holds the layer's uncompressed tar under its diffId. */
+export async function ensureLayerBlob(content: ContentStore, layers: LayerStore, l: ImageLayerRef): Promise<BlobInfo> {
+  if (await content.has(l.diffId)) return content.info(l.diffId);
+  const { stream } = await openLayerTar(content, layers, l);
+  try {
+    return await content.ingest(stream, { digest: l.diffId });
+  } catch (e) {
+    throw invalidArgument(`layer ${l.chainId} cannot be reproduced with diffId ${l.diffId}: ${(e as Error).message}`, e);
+  }
+}

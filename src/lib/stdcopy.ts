@@ -1,0 +1,131 @@
+// Docker's stdcopy framing, used on non-tty attach and logs streams: every payload is preceded
+// by an 8-byte header [stream, 0, 0, 0, len(uint32 BE)]. Stream 0 = stdin, 1 = stdout,
+// 2 = stderr (3 = systemerr in newer daemons; we accept it when reading).
+import { Transform, type TransformCallback } from 'node:stream';
+import { invalidArgument } from './errors.js';
+
+export type StdStream = 0 | 1 | 2;
+export const STDCOPY_HEADER_LEN = 8;
+/** The largest payload one frame can carry (uint32 length). */
+export const STDCOPY_MAX_PAYLOAD = 0xffffffff;
+
+export interface StdFrame {
+  stream: StdStream | 3;
+  data: Buffer;
+}
+
+/** One frame: header + payload copied into a single buffer (one write on the socket). */
+export function frame(stream: StdStream, payload: Buffer): Buffer {
+  if (payload.length > STDCOPY_MAX_PAYLOAD) throw invalidArgument('stdcopy: payload too large for one frame');
+  const out = Buffer.allocUnsafe(STDCOPY_HEADER_LEN + payload.length);
+  out[0] = stream;
+  out[1] = 0;
+  out[2] = 0;
+  out[3] = 0;
+  out.writeUInt32BE(payload.length, 4);
+  payload.copy(out, STDCOPY_HEADER_LEN);
+  return out;
+}
+
+/** Just the header, for callers that want to write header and payload separately (no copy). */
+export function frameHeader(stream: StdStream, length: number): Buffer {
+  const h = Buffer.alloc(STDCOPY_HEADER_LEN);
+  h[0] = stream;
+  h.writeUInt32BE(length, 4);
+  return h;
+}
+
+/**
+ * Incremental parser: push() arbitrary chunks, get back the complete frames they finish.
+ * Partial headers/payloads are kept until the next push. Shared by the Transform and the
+ * async generator below.
+ */
+export class StdcopyParser {
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+
+  push(chunk: Buffer): StdFrame[] {
+    const frames: StdFrame[] = [];
+    let buf: Buffer;
+    if (this.pendingLen === 0) buf = chunk;
+    else {
+      this.pending.push(chunk);
+      buf = Buffer.concat(this.pending, this.pendingLen + chunk.length);
+      this.pending = [];
+      this.pendingLen = 0;
+    }
+    let off = 0;
+    while (buf.length - off >= STDCOPY_HEADER_LEN) {
+      const stream = buf[off]!;
+      if (stream > 3) throw invalidArgument(`stdcopy: unrecognized stream: ${stream}`);
+      const len = buf.readUInt32BE(off + 4);
+      if (buf.length - off - STDCOPY_HEADER_LEN < len) break;
+      const start = off + STDCOPY_HEADER_LEN;
+      // subarray: frames share the chunk's memory; consumers that keep them long may copy.
+      frames.push({ stream: stream as StdFrame['stream'], data: buf.subarray(start, start + len) });
+      off = start + len;
+    }
+    if (off < buf.length) {
+      const rest = buf.subarray(off);
+      this.pending.push(rest);
+      this.pendingLen = rest.length;
+    }
+    return frames;
+  }
+
+  /** Bytes held back waiting for the rest of a frame. */
+  get buffered(): number {
+    return this.pendingLen;
+  }
+}
+
+/** Object-mode Transform: Buffer chunks in, StdFrame objects out. Errors on a truncated end. */
+export class StdcopyDemuxer extends Transform {
+  private parser = new StdcopyParser();
+  constructor() {
+    super({ writableObjectMode: false, readableObjectMode: true });
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      for (const f of this.parser.push(chunk)) this.push(f);
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+  override _flush(cb: TransformCallback): void {
+    if (this.parser.buffered > 0) cb(invalidArgument('stdcopy: stream ended inside a frame'));
+    else cb();
+  }
+}
+
+/** Async-generator form of the demuxer over any byte source (a socket, a response body). */
+export async function* demuxFrames(source: AsyncIterable<Buffer | Uint8Array | string>): AsyncGenerator<StdFrame> {
+  const parser = new StdcopyParser();
+  for await (const chunk of source) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    yield* parser.push(b);
+  }
+  if (parser.buffered > 0) throw invalidArgument('stdcopy: stream ended inside a frame');
+}
+
+interface ByteSink {
+  write(chunk: Buffer): boolean;
+  once(event: 'drain', fn: () => void): unknown;
+}
+
+/**
+ * Docker's StdCopy: demultiplexes `source` into stdout/stderr sinks, honouring backpressure.
+ * A stream-3 frame (systemerr) carries a daemon error: it is thrown with its text.
+ * Resolves with the number of payload bytes written.
+ */
+export async function stdCopy(source: AsyncIterable<Buffer | Uint8Array | string>, stdout: ByteSink, stderr: ByteSink): Promise<number> {
+  let written = 0;
+  for await (const f of demuxFrames(source)) {
+    if (f.stream === 3) throw invalidArgument(`error from daemon in stream: ${f.data.toString()}`);
+    const sink = f.stream === 2 ? stderr : stdout;
+    if (!sink.write(f.data)) await new Promise<void>((r) => sink.once('drain', r));
+    written += f.data.length;
+  }
+  return written;
+}

@@ -1,0 +1,116 @@
+// CliRuntime: the OciRuntime over the crun or runc command line. Both take the same commands and
+// flags for everything used here (checked with crun 1.8.1 and runc 1.1.5).
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BerthError, internal, notFound } from '../../lib/errors.js';
+import type { OciRuntime, RuntimeState, RuntimeStatus } from './oci-runtime.js';
+
+export interface CliRuntimeOptions {
+  name: string; // 'crun' | 'runc'
+  path: string;
+  root: string;
+}
+
+// What each runtime prints for an unknown container id:
+//   crun: error opening file `ROOT/ID/status`: No such file or directory
+//         cannot open directory `ROOT/ID`: No such file or directory   (delete)
+//   runc: container does not exist
+const NOT_FOUND = /container does not exist|does not exist|^error opening file .*\/status.*No such file|cannot open directory .*No such file/m;
+
+export class CliRuntime implements OciRuntime {
+  readonly name: string;
+  readonly path: string;
+  readonly root: string;
+
+  constructor(opts: CliRuntimeOptions) {
+    this.name = opts.name;
+    this.path = opts.path;
+    this.root = opts.root;
+  }
+
+  baseArgs(): string[] {
+    return [this.path, '--root', this.root];
+  }
+
+  async start(id: string): Promise<void> {
+    await this.run(['start', id]);
+  }
+
+  async kill(id: string, signal: string | number, all = false): Promise<void> {
+    await this.run(['kill', ...(all ? ['--all'] : []), id, String(signal)]);
+  }
+
+  async delete(id: string, force = false): Promise<void> {
+    await this.run(['delete', ...(force ? ['--force'] : []), id]);
+  }
+
+  async state(id: string): Promise<RuntimeState | undefined> {
+    try {
+      return toState(JSON.parse(await this.run(['state', id])));
+    } catch (e) {
+      if (e instanceof BerthError && e.kind === 'not-found') return undefined;
+      throw e;
+    }
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.run(['pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.run(['resume', id]);
+  }
+
+  // `ps --format json` reads the container's cgroup; it works for both runtimes on the v1 hybrid
+  // layout (runc lists every pid of the cgroup, crun too).
+  async pids(id: string): Promise<number[]> {
+    const v = JSON.parse(await this.run(['ps', '--format', 'json', id])) as unknown;
+    return Array.isArray(v) ? v.filter((p): p is number => typeof p === 'number') : [];
+  }
+
+  async update(id: string, resources: object): Promise<void> {
+    // A file rather than stdin: crun's --resources takes only a path.
+    const dir = await mkdtemp(join(tmpdir(), 'berth-update-'));
+    try {
+      const file = join(dir, 'resources.json');
+      await writeFile(file, JSON.stringify(resources));
+      await this.run(['update', '--resources', file, id]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async list(): Promise<RuntimeState[]> {
+    const v = JSON.parse((await this.run(['list', '--format', 'json'])) || 'null') as unknown;
+    return Array.isArray(v) ? v.map(toState) : []; // runc prints null when empty
+  }
+
+  private run(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(this.path, ['--root', this.root, ...args], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+        if (!err) return resolve(stdout);
+        const text = runtimeMessage(stderr) || err.message;
+        const msg = `${this.name} ${args[0]}: ${text}`;
+        reject(NOT_FOUND.test(text) ? notFound(msg, err) : internal(msg, err));
+      });
+    });
+  }
+}
+
+/** runc logs `time="..." level=error msg="..."`; crun prints plain text. Keep the message only. */
+export function runtimeMessage(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const msgs = lines.map((l) => {
+    const m = /level=(\w+) msg="((?:[^"\\]|\\.)*)"/.exec(l);
+    return m ? { level: m[1], text: m[2]!.replace(/\\(.)/g, '$1') } : { level: 'error', text: l };
+  });
+  const errors = msgs.filter((m) => m.level === 'error' || m.level === 'fatal');
+  return (errors.length ? errors : msgs).map((m) => m.text).join('; ');
+}
+
+function toState(v: unknown): RuntimeState {
+  const o = v as { id: string; pid?: number; status: string; bundle?: string };
+  return { id: o.id, pid: o.pid ?? 0, status: o.status as RuntimeStatus, bundle: o.bundle ?? '' };
+}

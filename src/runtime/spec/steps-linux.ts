@@ -1,0 +1,111 @@
+// Steps that isolate the container: namespaces, root, mounts, devices, masked paths, seccomp.
+import { posix } from 'node:path';
+import { invalidArgument } from '../../lib/errors.js';
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultDeviceRules, defaultMounts } from './defaults.js';
+import type { OciDevice, OciMount, OciNamespace, OciNamespaceType } from './oci-spec.js';
+import { convertSeccompProfile, loadSeccompProfile } from './seccomp.js';
+import type { SpecStep } from './step.js';
+
+type NsMode = 'private' | 'new' | 'shareable' | 'host' | { path: string } | undefined;
+
+function namespace(type: OciNamespaceType, mode: NsMode): OciNamespace[] {
+  if (mode === 'host') return [];
+  if (typeof mode === 'object') {
+    if (!mode.path.startsWith('/')) throw invalidArgument(`invalid ${type} namespace path: ${mode.path}`);
+    return [{ type, path: mode.path }];
+  }
+  return [{ type }];
+}
+
+export const namespacesStep: SpecStep = {
+  name: 'namespaces',
+  apply(spec, input) {
+    spec.linux.namespaces = [
+      ...namespace('pid', input.pidMode),
+      ...namespace('network', input.netns),
+      ...namespace('ipc', input.ipcMode),
+      ...namespace('uts', input.utsMode),
+      { type: 'mount' },
+      ...(input.cgroupns === 'private' ? [{ type: 'cgroup' as const }] : []),
+    ];
+  },
+};
+
+export const rootStep: SpecStep = {
+  name: 'root',
+  apply(spec, input) {
+    if (!input.rootfsPath.startsWith('/')) throw invalidArgument(`rootfs path must be absolute: ${input.rootfsPath}`);
+    spec.root = { path: input.rootfsPath, readonly: !!input.readonlyRootfs };
+  },
+};
+
+export const defaultMountsStep: SpecStep = {
+  name: 'default-mounts',
+  apply(spec, input) {
+    spec.mounts = defaultMounts({ shmSize: input.shmSize, ipcHost: input.ipcMode === 'host' });
+  },
+};
+
+function cleanDestination(d: string, type: string): string {
+  if (!d.startsWith('/')) throw invalidArgument(`invalid mount config for type "${type}": invalid mount path: '${d}' mount path must be absolute`);
+  return posix.normalize(d).replace(/(.)\/+$/, '$1');
+}
+
+const depth = (d: string) => d.split('/').filter(Boolean).length;
+
+export const userMountsStep: SpecStep = {
+  name: 'user-mounts',
+  apply(spec, input) {
+    const user: OciMount[] = input.mounts.map((m) => ({ destination: cleanDestination(m.destination, m.type), type: m.type, source: m.source, options: [...m.options] }));
+    const dests = new Set(user.map((m) => m.destination));
+    // A user mount replaces the default at its destination; one at /dev replaces all of /dev/*.
+    const keep = spec.mounts.filter((m) => !dests.has(m.destination) && !(dests.has('/dev') && m.destination.startsWith('/dev/')));
+    // Parents before children, else a later parent mount would hide an earlier child.
+    const sorted = user.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map((x) => x.m);
+    spec.mounts = [...keep, ...sorted];
+  },
+};
+
+export const devicesStep: SpecStep = {
+  name: 'devices',
+  async apply(spec, input, ctx) {
+    const devices: OciDevice[] = [];
+    const rules = defaultDeviceRules();
+    for (const d of input.devices ?? []) {
+      const perms = d.cgroupPermissions || 'rwm';
+      if (!/^[rwm]{1,3}$/.test(perms)) throw invalidArgument(`invalid device mode: ${perms}`);
+      const target = d.pathInContainer || d.pathOnHost;
+      for (const found of await ctx.host.devicesAt(d.pathOnHost)) {
+        // A directory maps its nodes under the container path.
+        const path = found.path === d.pathOnHost ? target : posix.join(target, posix.relative(d.pathOnHost, found.path));
+        devices.push({ ...found, path });
+        rules.push({ allow: true, type: found.type === 'b' ? 'b' : 'c', major: found.major, minor: found.minor, access: perms });
+      }
+    }
+    spec.linux.devices = devices;
+    spec.linux.resources.devices = rules;
+  },
+};
+
+export const maskedPathsStep: SpecStep = {
+  name: 'masked-paths',
+  apply(spec, input) {
+    spec.linux.maskedPaths = [...(input.maskedPaths ?? DEFAULT_MASKED_PATHS)];
+    spec.linux.readonlyPaths = [...(input.readonlyPaths ?? DEFAULT_READONLY_PATHS)];
+  },
+};
+
+export const seccompStep: SpecStep = {
+  name: 'seccomp',
+  async apply(spec, input, ctx) {
+    const mode = input.seccomp ?? 'default';
+    // Privileged containers run unconfined whatever profile was asked for, as in Docker.
+    if (mode === 'unconfined' || input.privileged) {
+      delete spec.linux.seccomp;
+      return;
+    }
+    const path = mode === 'default' ? ctx.host.seccompProfilePath : mode.profilePath;
+    const profile = await loadSeccompProfile(path);
+    spec.linux.seccomp = convertSeccompProfile(profile, { arch: ctx.host.arch, capabilities: ctx.capabilities ?? [], kernel: ctx.host.kernel });
+  },
+};

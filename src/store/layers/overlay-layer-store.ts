@@ -1,0 +1,311 @@
+// LayerStore on overlayfs. Layout under root:
+//   layers/<chainIdHex>/{diff/, meta.json}   committed layers (immutable once renamed in)
+//   l/<short>  -> ../layers/<hex>/diff       short names keep overlay's option string small
+//   snapshots/<key>/{upper/, work/, meta.json}
+//   empty/0, empty/1                          empty lower dirs (overlay needs a lower)
+//   tmp/                                      unpacks and removals in progress; cleared by open()
+// Graph changes (commit, remove, prepare, removeSnapshot) are serialised in-process; the slow
+// part of applyLayer (unpacking) runs outside the lock.
+import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink, open as openFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ApplyOptions, LayerInfo, LayerStore, Mount } from './layer-store.js';
+import { type Digest, hexOf, isDigest, parseDigest } from '../../lib/digest.js';
+import { ensureDir, fsyncDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-fs.js';
+import { canceled, conflict, errnoCode, invalidArgument, isBerthError, messageOf, notFound } from '../../lib/errors.js';
+import { KeyedMutex } from '../../lib/mutex.js';
+import { syncfs } from '../../lib/libc.js';
+import { chainIdOf } from './chain-id.js';
+import { unpackLayer } from './unpack-layer.js';
+import { packLayerDir } from './pack-layer.js';
+import { dirUsage } from './dir-usage.js';
+
+interface LayerMeta extends LayerInfo {
+  link: string; // name under l/
+}
+interface SnapshotMeta {
+  key: string;
+  parent: Digest | null;
+  readonly: boolean;
+  created: string;
+}
+
+const KEY_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const LINK_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+
+function newLinkId(): string {
+  // 12 of 36 symbols (~62 bits); a clash is caught by symlink()'s EEXIST and retried.
+  return [...randomBytes(12)].map((b) => LINK_CHARS[b % 36]).join('');
+}
+
+function tarFailure(e: unknown): unknown {
+  if (isBerthError(e)) return e;
+  if (e instanceof Error && e.name === 'AbortError') return canceled();
+  const code = errnoCode(e);
+  if (code?.startsWith('Z_')) return invalidArgument(`invalid layer: gzip: ${messageOf(e)}`, e);
+  if (!code && /tar|header|unexpected end|size mismatch/i.test(messageOf(e))) return invalidArgument(`invalid layer tar: ${messageOf(e)}`, e);
+  return e;
+}
+
+export class OverlayLayerStore implements LayerStore {
+  private readonly lock = new KeyedMutex();
+  private readonly metas = new Map<Digest, LayerMeta>();
+
+  private constructor(readonly root: string) {}
+
+  /** Opens (creating if needed) the store and finishes or removes whatever a crash left half-made. */
+  static async open(root: string): Promise<OverlayLayerStore> {
+    // These characters are separators in overlay's option string.
+    if (/[:,\\]/.test(root)) throw invalidArgument(`layer store root must not contain ':', ',' or '\\': ${root}`);
+    const s = new OverlayLayerStore(root);
+    for (const d of ['layers', 'l', 'snapshots', 'tmp', 'empty/0', 'empty/1']) await ensureDir(join(root, d), 0o700);
+    await rm(join(root, 'tmp'), { recursive: true, force: true });
+    await ensureDir(join(root, 'tmp'), 0o700);
+    for (const key of await readdir(join(root, 'snapshots'))) {
+      if (!(await readJsonIfExists(join(root, 'snapshots', key, 'meta.json')))) await rm(join(root, 'snapshots', key), { recursive: true, force: true });
+    }
+    const links = new Set<string>();
+    for (const l of await s.list()) {
+      const meta = s.metas.get(l.chainId)!;
+      links.add(meta.link);
+      await s.ensureLink(meta);
+    }
+    for (const name of await readdir(join(root, 'l'))) {
+      if (!links.has(name)) await unlink(join(root, 'l', name)).catch(() => {});
+    }
+    return s;
+  }
+
+  private layerDir(chainId: Digest): string {
+    return join(this.root, 'layers', hexOf(parseDigest(chainId)));
+  }
+
+  private snapDir(key: string): string {
+    if (!KEY_RE.test(key)) throw invalidArgument(`invalid snapshot key: ${JSON.stringify(key)}`);
+    return join(this.root, 'snapshots', key);
+  }
+
+  private tmpPath(): string {
+    return join(this.root, 'tmp', randomBytes(8).toString('hex'));
+  }
+
+  private async ensureLink(meta: LayerMeta): Promise<void> {
+    const p = join(this.root, 'l', meta.link);
+    const want = `../layers/${hexOf(meta.chainId)}/diff`;
+    if ((await readlink(p).catch(() => undefined)) === want) return;
+    await rm(p, { force: true });
+    await symlink(want, p);
+  }
+
+  private async meta(chainId: Digest): Promise<LayerMeta | undefined> {
+    const cached = this.metas.get(chainId);
+    if (cached) return cached;
+    const m = await readJsonIfExists<LayerMeta>(join(this.layerDir(chainId), 'meta.json'));
+    if (m) this.metas.set(chainId, m);
+    return m;
+  }
+
+  private async mustMeta(chainId: Digest): Promise<LayerMeta> {
+    const m = await this.meta(chainId);
+    if (!m) throw notFound(`layer ${chainId} does not exist`);
+    return m;
+  }
+
+  async applyLayer(parent: Digest | null, tarStream: Readable, opts: ApplyOptions = {}): Promise<LayerInfo> {
+    if (parent !== null) await this.mustMeta(parent);
+    const tmp = this.tmpPath();
+    await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
+    let kept = false;
+    try {
+      let res;
+      try {
+        res = await unpackLayer(tarStream, join(tmp, 'diff'), opts.signal);
+      } catch (e) {
+        tarStream.destroy();
+        throw tarFailure(e);
+      }
+      const chainId = chainIdOf(parent, res.diffId);
+      const fh = await openFile(tmp, 'r');
+      try {
+        syncfs(fh.fd); // one flush for all unpacked files instead of an fsync each
+      } finally {
+        await fh.close();
+      }
+      return await this.lock.run('graph', async () => {
+        const existing = await this.meta(chainId);
+        if (existing) return info(existing);
+        if (parent !== null) await this.mustMeta(parent);
+        const meta: LayerMeta = { chainId, diffId: res.diffId, parent, size: res.size, link: '' };
+        for (;;) {
+          meta.link = newLinkId();
+          try {
+            await symlink(`../layers/${hexOf(chainId)}/diff`, join(this.root, 'l', meta.link));
+            break;
+          } catch (e) {
+            if (errnoCode(e) !== 'EEXIST') throw e;
+          }
+        }
+        try {
+          await writeJsonAtomic(join(tmp, 'meta.json'), meta);
+          await rename(tmp, this.layerDir(chainId));
+        } catch (e) {
+          await unlink(join(this.root, 'l', meta.link)).catch(() => {});
+          throw e;
+        }
+        kept = true;
+        await fsyncDir(join(this.root, 'layers'));
+        await fsyncDir(join(this.root, 'l'));
+        this.metas.set(chainId, meta);
+        return info(meta);
+      });
+    } finally {
+      if (!kept) await rm(tmp, { recursive: true, force: true });
+    }
+  }
+
+  async get(chainId: Digest): Promise<LayerInfo | undefined> {
+    if (!isDigest(chainId)) return undefined;
+    const m = await this.meta(chainId);
+    return m && info(m);
+  }
+
+  async list(): Promise<LayerInfo[]> {
+    const out: LayerInfo[] = [];
+    for (const hex of (await readdir(join(this.root, 'layers'))).sort()) {
+      const id = `sha256:${hex}`;
+      if (!isDigest(id)) continue;
+      const m = await this.meta(id);
+      if (m) out.push(info(m));
+    }
+    return out;
+  }
+
+  exportLayer(chainId: Digest): Readable {
+    return packLayerDir(async () => {
+      await this.mustMeta(chainId);
+      return join(this.layerDir(chainId), 'diff');
+    });
+  }
+
+  async remove(chainId: Digest): Promise<void> {
+    await this.lock.run('graph', async () => {
+      const meta = await this.mustMeta(chainId);
+      const child = (await this.list()).find((l) => l.parent === chainId);
+      if (child) throw conflict(`layer ${chainId} is in use: layer ${child.chainId} is built on it`);
+      for (const key of await this.listSnapshots()) {
+        const s = await this.snapMeta(key);
+        if (s.parent === chainId) throw conflict(`layer ${chainId} is in use by snapshot ${key}`);
+      }
+      const tmp = this.tmpPath();
+      await rename(this.layerDir(chainId), tmp); // gone from view atomically
+      this.metas.delete(chainId);
+      await unlink(join(this.root, 'l', meta.link)).catch(() => {});
+      await rm(tmp, { recursive: true, force: true });
+    });
+  }
+
+  private async snapMeta(key: string): Promise<SnapshotMeta> {
+    const m = await readJsonIfExists<SnapshotMeta>(join(this.snapDir(key), 'meta.json'));
+    if (!m) throw notFound(`snapshot ${key} does not exist`);
+    return m;
+  }
+
+  async prepare(key: string, parent: Digest | null, opts: { readonly?: boolean } = {}): Promise<Mount[]> {
+    const dir = this.snapDir(key);
+    await this.lock.run('graph', async () => {
+      if (parent !== null) await this.mustMeta(parent);
+      try {
+        await mkdir(dir, 0o700);
+      } catch (e) {
+        if (errnoCode(e) === 'EEXIST') throw conflict(`snapshot ${key} already exists`);
+        throw e;
+      }
+      try {
+        await mkdir(join(dir, 'upper'), 0o755);
+        await mkdir(join(dir, 'work'), 0o700);
+        const meta: SnapshotMeta = { key, parent, readonly: !!opts.readonly, created: new Date().toISOString() };
+        await writeJsonAtomic(join(dir, 'meta.json'), meta);
+      } catch (e) {
+        await rm(dir, { recursive: true, force: true });
+        throw e;
+      }
+    });
+    return this.mounts(key);
+  }
+
+  /** Lower dirs of a snapshot over `parent`, top-first, as short l/ paths. */
+  private async lowers(parent: Digest | null): Promise<string[]> {
+    const out: string[] = [];
+    for (let id: Digest | null = parent; id !== null; ) {
+      const m = await this.mustMeta(id);
+      out.push(join(this.root, 'l', m.link));
+      id = m.parent;
+    }
+    return out;
+  }
+
+  async mounts(key: string): Promise<Mount[]> {
+    const s = await this.snapMeta(key);
+    const dir = this.snapDir(key);
+    const lowers = await this.lowers(s.parent);
+    if (s.readonly) {
+      // Without an upper dir, overlayfs needs at least two lower dirs (and no dir twice).
+      for (let i = 0; lowers.length < 2; i++) lowers.push(join(this.root, 'empty', String(i)));
+      return [{ type: 'overlay', source: 'overlay', options: ['ro', 'index=off', `lowerdir=${lowers.join(':')}`] }];
+    }
+    if (!lowers.length) lowers.push(join(this.root, 'empty', '0'));
+    return [
+      {
+        type: 'overlay',
+        source: 'overlay',
+        // redirect_dir/metacopy off: the upper dir must hold whole changes, or diff() would miss
+        // the contents of renamed directories and of metadata-only copy-ups.
+        options: ['index=off', 'redirect_dir=off', 'metacopy=off', `lowerdir=${lowers.join(':')}`, `upperdir=${join(dir, 'upper')}`, `workdir=${join(dir, 'work')}`],
+      },
+    ];
+  }
+
+  diff(key: string): Readable {
+    return packLayerDir(async () => {
+      await this.snapMeta(key);
+      return this.upperDir(key);
+    });
+  }
+
+  async usage(key: string): Promise<number> {
+    await this.snapMeta(key);
+    return dirUsage(this.upperDir(key));
+  }
+
+  upperDir(key: string): string {
+    return join(this.snapDir(key), 'upper');
+  }
+
+  async removeSnapshot(key: string): Promise<void> {
+    const dir = this.snapDir(key);
+    await this.lock.run('graph', async () => {
+      await this.snapMeta(key);
+      // Deleting an upper dir under a live overlay would corrupt what the container sees.
+      const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+      if (mountinfo.includes(`upperdir=${this.upperDir(key)},`) || mountinfo.includes(`upperdir=${this.upperDir(key)}\n`)) {
+        throw conflict(`snapshot ${key} is still mounted; unmount it first`);
+      }
+      const tmp = this.tmpPath();
+      await rename(dir, tmp);
+      await rm(tmp, { recursive: true, force: true });
+    });
+  }
+
+  async listSnapshots(): Promise<string[]> {
+    const out: string[] = [];
+    for (const key of (await readdir(join(this.root, 'snapshots'))).sort()) {
+      if (KEY_RE.test(key) && (await lstat(join(this.root, 'snapshots', key, 'meta.json')).catch(() => undefined))) out.push(key);
+    }
+    return out;
+  }
+}
+
+function info(m: LayerMeta): LayerInfo {
+  return { chainId: m.chainId, diffId: m.diffId, parent: m.parent, size: m.size };
+}

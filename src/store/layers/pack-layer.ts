@@ -1,0 +1,98 @@
+// Packs a directory in overlayfs format (an upper dir or a layer's diff dir) into a layer tar
+// with Docker whiteouts: a whiteout char device 0/0 becomes `.wh.<name>`, an opaque directory
+// (trusted.overlay.opaque=y) becomes the directory plus `<dir>/.wh..wh..opq`.
+// The output is deterministic: names sorted, times from the files, no user/group names.
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import * as tar from 'tar-stream';
+import { canceled } from '../../lib/errors.js';
+import { lgetxattr, llistxattr } from '../../lib/libc.js';
+import { layerXattrAllowed } from './unpack-layer.js';
+
+type PackHeader = Partial<Omit<tar.Header, 'pax'>> & { name: string; pax?: Record<string, string> };
+
+const isWhiteout = (st: Stats) => st.isCharacterDevice() && st.rdev === 0;
+
+function isOpaque(p: string): boolean {
+  return lgetxattr(p, 'trusted.overlay.opaque')?.toString() === 'y';
+}
+
+/** PAX records for the xattrs a layer may carry; values that are not UTF-8 cannot go through tar-stream and are left out. */
+function xattrPax(p: string): Record<string, string> | undefined {
+  let pax: Record<string, string> | undefined;
+  for (const name of llistxattr(p)) {
+    if (!layerXattrAllowed(name)) continue;
+    const v = lgetxattr(p, name);
+    if (!v || !Buffer.from(v.toString('utf8')).equals(v)) continue;
+    (pax ??= {})[`SCHILY.xattr.${name}`] = v.toString('utf8');
+  }
+  return pax;
+}
+
+async function addEntry(pack: tar.Pack, header: PackHeader, file?: string): Promise<void> {
+  let sink!: ReturnType<tar.Pack['entry']>;
+  const done = new Promise<void>((resolve, reject) => {
+    const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+    // A 'file' entry without a body must still be ended: give it an empty buffer.
+    sink = file ? pack.entry(header, cb) : header.type === 'file' ? pack.entry(header, Buffer.alloc(0), cb) : pack.entry(header, cb);
+  });
+  if (file) {
+    // tar-stream's entry sink is a streamx Writable: feed it by hand, honouring backpressure.
+    for await (const chunk of createReadStream(file)) {
+      if (!sink.write(chunk)) await once(sink, 'drain');
+    }
+    sink.end(null);
+  }
+  await done;
+}
+
+async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string, string>, signal?: AbortSignal): Promise<void> {
+  const names = (await readdir(rel ? join(root, rel) : root)).sort();
+  for (const name of names) {
+    if (signal?.aborted) throw canceled();
+    const r = rel ? `${rel}/${name}` : name;
+    const p = join(root, r);
+    const st = await lstat(p);
+    const base = { uid: st.uid, gid: st.gid, mtime: st.mtime, mode: st.mode & 0o7777 };
+    if (isWhiteout(st)) {
+      // Checked before hard links: overlayfs shares one whiteout inode between many names.
+      const wh = rel ? `${rel}/.wh.${name}` : `.wh.${name}`;
+      await addEntry(pack, { ...base, name: wh, type: 'file', size: 0, mode: 0o600 });
+    } else if (st.isDirectory()) {
+      const pax = xattrPax(p);
+      await addEntry(pack, { ...base, name: `${r}/`, type: 'directory', ...(pax ? { pax } : {}) });
+      if (isOpaque(p)) await addEntry(pack, { ...base, name: `${r}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o600 });
+      await walk(pack, root, r, links, signal);
+    } else if (st.isSymbolicLink()) {
+      await addEntry(pack, { ...base, name: r, type: 'symlink', linkname: await readlink(p) });
+    } else if (st.isFile() || st.isFIFO()) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = st.nlink > 1 ? links.get(key) : undefined;
+      if (first !== undefined) {
+        await addEntry(pack, { ...base, name: r, type: 'link', linkname: first, size: 0 });
+        continue;
+      }
+      if (st.nlink > 1) links.set(key, r);
+      const pax = xattrPax(p);
+      if (st.isFIFO()) await addEntry(pack, { ...base, name: r, type: 'fifo', ...(pax ? { pax } : {}) });
+      else await addEntry(pack, { ...base, name: r, type: 'file', size: st.size, ...(pax ? { pax } : {}) }, st.size ? p : undefined);
+    }
+    // Sockets and device nodes are left out: layers may not carry them.
+  }
+}
+
+/** Streams `root` as a layer tar. Errors (e.g. a missing root) surface as stream errors. */
+export function packLayerDir(root: string | (() => Promise<string>), signal?: AbortSignal): Readable {
+  const pack = tar.pack();
+  (async () => {
+    const dir = typeof root === 'string' ? root : await root();
+    await walk(pack, dir, '', new Map(), signal);
+    pack.finalize();
+  })().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
+  // A plain Node Readable for callers (tar-stream's own streams are streamx).
+  return Readable.from(pack, { objectMode: false });
+}

@@ -1,0 +1,143 @@
+// Test support: a real berthd on a temporary data root and socket, a busybox image imported into
+// it, and helpers to run the berth CLI and the real docker CLI against it. Everything a test
+// daemon creates lives under names unique to the run and is removed by stop().
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, readFile, readdir, rmdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { request } from 'node:http';
+
+const execFileP = promisify(execFile);
+export const ROOT = new URL('../../../', import.meta.url).pathname; // dist/test/support -> repo root
+export const BERTH = join(ROOT, 'bin/berth');
+export const BERTHD = join(ROOT, 'bin/berthd');
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command with an optional stdin, never throwing on a non-zero exit. */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (c: Buffer) => out.push(c));
+    p.stderr.on('data', (c: Buffer) => err.push(c));
+    const t = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    p.on('error', reject);
+    p.on('close', (code, sig) => {
+      clearTimeout(t);
+      resolve({ code: code ?? (sig ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+    p.stdin.end(opts.input ?? '');
+  });
+}
+
+export class TestDaemon {
+  proc?: ChildProcess;
+  readonly logs: string[] = [];
+  private constructor(
+    readonly dir: string,
+    readonly dataRoot: string,
+    readonly socket: string,
+    readonly cgroupParent: string,
+  ) {}
+
+  static async create(): Promise<TestDaemon> {
+    const dir = await mkdtemp(join(tmpdir(), 'berth-test-'));
+    const tag = `berth-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    return new TestDaemon(dir, join(dir, 'data'), join(dir, 'berth.sock'), `/${tag}`);
+  }
+
+  get host(): string {
+    return `unix://${this.socket}`;
+  }
+
+  async start(extraArgs: string[] = []): Promise<void> {
+    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.proc = p;
+    p.stdout!.on('data', (c: Buffer) => this.logs.push(c.toString()));
+    p.stderr!.on('data', (c: Buffer) => this.logs.push(c.toString()));
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (p.exitCode !== null) throw new Error(`berthd exited with ${p.exitCode}: ${this.logs.join('')}`);
+      if (existsSync(this.socket) && (await this.ping().catch(() => false))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`berthd did not come up: ${this.logs.join('')}`);
+  }
+
+  ping(): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: this.socket, path: '/_ping', method: 'GET' }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  /** kill -9 (crash) or SIGTERM (clean), and wait for the process to go. */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const gone = new Promise((r) => p.once('exit', r));
+    p.kill(signal);
+    await gone;
+  }
+
+  berth(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+    return run(process.execPath, [BERTH, ...args], { ...opts, env: { ...process.env, DOCKER_HOST: this.host } });
+  }
+
+  docker(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+    return run('docker', args, { ...opts, env: { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: join(this.dir, 'docker-config') } });
+  }
+
+  /** Makes busybox:latest from Debian's busybox-static, the way the README does. */
+  async importBusybox(ref = 'busybox:latest'): Promise<void> {
+    const rootfs = join(this.dir, 'rootfs');
+    await execFileP(join(ROOT, 'scripts/make-busybox-rootfs.sh'), [rootfs]);
+    const { stdout } = await execFileP('tar', ['-C', rootfs, '-cf', join(this.dir, 'rootfs.tar'), '.']);
+    void stdout;
+    const r = await this.berth(['import', join(this.dir, 'rootfs.tar'), ref]);
+    if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
+  }
+
+  /** Removes every container, stops the daemon, and removes all it left on the host. */
+  async stop(): Promise<void> {
+    if (this.proc && this.proc.exitCode === null) {
+      const ids = (await this.berth(['ps', '-aq', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+      if (ids.length) await this.berth(['rm', '-f', ...ids], { timeoutMs: 60_000 });
+      await this.kill('SIGTERM');
+    }
+    await cleanupHost(this.dataRoot, this.cgroupParent);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Unmounts whatever is left under the data root and removes the run's cgroups. */
+export async function cleanupHost(dataRoot: string, cgroupParent: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m && m.startsWith(dataRoot));
+  for (const m of mounts.sort((a, b) => b.length - a.length)) await execFileP('umount', ['-l', m]).catch(() => {});
+  for (const ctl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+    const base = join('/sys/fs/cgroup', ctl, cgroupParent);
+    if (!existsSync(base)) continue;
+    for (const child of await readdir(base, { withFileTypes: true }).catch(() => [])) {
+      if (child.isDirectory()) await rmdir(join(base, child.name)).catch(() => {});
+    }
+    await rmdir(base).catch(() => {});
+  }
+}
