@@ -4,6 +4,7 @@
 import { demuxStream } from '../api/client/stdcopy.js';
 import type { HijackedStream } from '../api/client/transport.js';
 import type { CliIo } from './context.js';
+import { DEFAULT_DETACH_KEYS, detachKeyBytes, escapeProxy } from './detach-keys.js';
 
 export interface SessionOptions {
   tty: boolean;
@@ -11,6 +12,8 @@ export interface SessionOptions {
   stdin: boolean;
   /** Called with (rows, cols) once at start and on every SIGWINCH while a TTY is attached. */
   resize?: (h: number, w: number) => Promise<void>;
+  /** docker's --detach-keys (default ctrl-p,ctrl-q); watched on stdin only with a TTY, as docker does. */
+  detachKeys?: string;
 }
 
 export interface Session {
@@ -20,6 +23,8 @@ export interface Session {
   resizeNow(): void;
   /** Restore the terminal and stop reading stdin. */
   close(): void;
+  /** True once the user typed the detach sequence (the container keeps running). */
+  readonly detached: boolean;
 }
 
 export function startSession(io: CliIo, conn: HijackedStream, o: SessionOptions): Session {
@@ -28,8 +33,10 @@ export function startSession(io: CliIo, conn: HijackedStream, o: SessionOptions)
   const rawTerminal = o.tty && o.stdin && !!stdin.isTTY && typeof stdin.setRawMode === 'function';
   if (rawTerminal) stdin.setRawMode!(true);
   let closed = false;
+  let detached = false;
 
-  const onData = (d: Buffer) => { if (!socket.destroyed) socket.write(d); };
+  const write = (d: Buffer) => { if (!socket.destroyed) socket.write(d); };
+  const onData = o.tty ? escapeProxy(detachKeyBytes(o.detachKeys || DEFAULT_DETACH_KEYS), write, () => { detached = true; socket.destroy(); }) : write;
   const onEnd = () => { if (!socket.destroyed) socket.end(); };
   if (o.stdin) {
     stdin.on('data', onData);
@@ -61,10 +68,10 @@ export function startSession(io: CliIo, conn: HijackedStream, o: SessionOptions)
       }
     } catch (e) {
       // a reset, or our own close() after a failed start, is the end of output, not an error
-      if (!closed && !['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE'].includes((e as { code?: string }).code ?? '')) throw e;
+      if (!closed && !detached && !['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE'].includes((e as { code?: string }).code ?? '')) throw e;
     } finally {
       close();
     }
   })();
-  return { done, resizeNow: sendSize, close };
+  return { done, resizeNow: sendSize, close, get detached() { return detached; } };
 }

@@ -1,5 +1,13 @@
 // The flags of `run` and `create` (docker's names, defaults and repeatability).
-import { collect, toInt, type Command } from './flags.js';
+import { checked, checkedList, collect, toInt, type Command } from './flags.js';
+import { parseMount, parseUlimit } from './flag-values.js';
+import { parseGoDuration, ramInBytes } from './format/units.js';
+
+const bytes = checked(ramInBytes);
+const swapBytes = checked((v) => v === '-1' || ramInBytes(v));
+const duration = checked(parseGoDuration);
+const decimal = checked((v) => { if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v)) throw new Error(`failed to parse ${v} as a rational number`); });
+const stream = checkedList((v) => { if (!['stdin', 'stdout', 'stderr'].includes(v.toLowerCase())) throw new Error('valid streams are STDIN, STDOUT and STDERR'); });
 
 export interface ContainerFlags {
   detach?: boolean; interactive?: boolean; tty?: boolean; rm?: boolean; name?: string;
@@ -42,16 +50,16 @@ export function addContainerFlags(c: Command, run: boolean): Command {
     .option('--init', 'Run an init inside the container that forwards signals and reaps processes')
     .option('--privileged', 'Give extended privileges to this container')
     .option('--read-only', "Mount the container's root filesystem as read only")
-    .option('-m, --memory <bytes>', 'Memory limit')
-    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap')
-    .option('--memory-reservation <bytes>', 'Memory soft limit')
-    .option('--cpus <decimal>', 'Number of CPUs')
+    .option('-m, --memory <bytes>', 'Memory limit', bytes)
+    .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap', swapBytes)
+    .option('--memory-reservation <bytes>', 'Memory soft limit', bytes)
+    .option('--cpus <decimal>', 'Number of CPUs', decimal)
     .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)', toInt)
     .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
     .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)', toInt)
     .option('--network <network>', 'Connect a container to a network')
     .option('-P, --publish-all', 'Publish all exposed ports to random ports')
-    .option('--shm-size <bytes>', 'Size of /dev/shm')
+    .option('--shm-size <bytes>', 'Size of /dev/shm', bytes)
     .option('--ipc <string>', 'IPC mode to use')
     .option('--pid <string>', 'PID namespace to use')
     .option('--uts <string>', 'UTS namespace to use')
@@ -70,10 +78,10 @@ export function addContainerFlags(c: Command, run: boolean): Command {
     .option('--ip <string>', 'IPv4 address')
     .option('-q, --quiet', 'Suppress the pull output')
     .option('--health-cmd <string>', 'Command to run to check health')
-    .option('--health-interval <duration>', 'Time between running the check')
-    .option('--health-timeout <duration>', 'Maximum time to allow one check to run')
+    .option('--health-interval <duration>', 'Time between running the check', duration)
+    .option('--health-timeout <duration>', 'Maximum time to allow one check to run', duration)
     .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy', toInt)
-    .option('--health-start-period <duration>', 'Start period for the container to initialize')
+    .option('--health-start-period <duration>', 'Start period for the container to initialize', duration)
     .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK');
   list('-e, --env <list>', 'Set environment variables');
   list('--env-file <list>', 'Read in a file of environment variables');
@@ -86,10 +94,10 @@ export function addContainerFlags(c: Command, run: boolean): Command {
   list('-p, --publish <list>', "Publish a container's port(s) to the host");
   list('--expose <list>', 'Expose a port or a range of ports');
   list('-v, --volume <list>', 'Bind mount a volume');
-  list('--mount <mount>', 'Attach a filesystem mount to the container');
+  c.option('--mount <mount>', 'Attach a filesystem mount to the container', checkedList(parseMount), [] as string[]);
   list('--tmpfs <list>', 'Mount a tmpfs directory');
   list('--add-host <list>', 'Add a custom host-to-IP mapping (host:ip)');
-  list('--ulimit <ulimit>', 'Ulimit options');
+  c.option('--ulimit <ulimit>', 'Ulimit options', checkedList(parseUlimit), [] as string[]);
   list('--dns <list>', 'Set custom DNS servers');
   list('--dns-search <list>', 'Set custom DNS search domains');
   list('--dns-option <list>', 'Set DNS options');
@@ -99,6 +107,6 @@ export function addContainerFlags(c: Command, run: boolean): Command {
   list('--log-opt <list>', 'Log driver options');
   list('--volumes-from <list>', 'Mount volumes from the specified container(s)');
   list('--link <list>', 'Add link to another container');
-  list('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR');
+  c.option('-a, --attach <list>', 'Attach to STDIN, STDOUT or STDERR', stream, [] as string[]);
   return c;
 }

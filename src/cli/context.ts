@@ -9,6 +9,8 @@ export interface CliIo {
 
 export class CliContext {
   private client?: DockerClient;
+  /** The command path as invoked, e.g. "container ls" (usage texts print it). */
+  commandPath?: string;
   constructor(
     readonly host: string,
     readonly io: CliIo,

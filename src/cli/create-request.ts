@@ -11,8 +11,6 @@ export interface CreatePlan { name?: string; platform?: string; body: T.Containe
 export function buildCreateRequest(o: ContainerFlags, args: string[], env: NodeJS.ProcessEnv, consoleSize: [number, number] = [0, 0]): CreatePlan {
   const [image, ...cmd] = args;
   const attach = new Set(o.attach.map((s) => s.toLowerCase()));
-  for (const a of attach) if (!['stdin', 'stdout', 'stderr'].includes(a)) throw new Error(`invalid argument "${a}" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR`);
-  if (o.detach && attach.size) throw new Error('conflicting options: cannot specify both --attach and --detach');
   if (o.rm && o.restart && o.restart !== 'no') throw new Error('conflicting options: cannot specify both --restart and --rm');
   const fg = !o.detach;
   const attachStdin = attach.size ? attach.has('stdin') : fg && !!o.interactive;

@@ -1,36 +1,50 @@
 // Parsers for structured flag values: -p, -v, --mount, --restart, --ulimit, --cap-add.
+import { isIP } from 'node:net';
 import type * as T from '../api/types/index.js';
 import { ramInBytes } from './format/units.js';
 
-function portRange(s: string): number[] {
+/** nat.ParsePortRange: "80" or "8000-8010", each a uint16. */
+function portRange(s: string): [number, number] | undefined {
+  const u16 = (x: string | undefined) => (x !== undefined && /^\d+$/.test(x) && Number(x) <= 65535 ? Number(x) : undefined);
+  if (!s.includes('-')) { const n = u16(s); return n === undefined ? undefined : [n, n]; }
   const [a, b] = s.split('-');
-  const lo = Number(a);
-  const hi = b === undefined ? lo : Number(b);
-  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || hi > 65535 || hi < lo) throw new Error(`invalid containerPort: ${s}`);
-  return Array.from({ length: hi - lo + 1 }, (_x, i) => lo + i);
+  const lo = u16(a);
+  const hi = u16(b);
+  return lo === undefined || hi === undefined || hi < lo ? undefined : [lo, hi];
 }
 
-/** -p [ip:][hostPort:]containerPort[/proto], with ranges on either side. */
+/** -p [ip:][hostPort:]containerPort[/proto] with nat.ParsePortSpec's checks and messages. */
 export function parsePublish(spec: string): { port: string; binding: T.PortBinding }[] {
-  let rest = spec;
+  const parts = spec.split(':');
+  const n = parts.length;
+  let ctRaw = parts[n - 1]!;
+  const hostPort = n >= 2 ? parts[n - 2]! : '';
+  let ip = n === 3 ? parts[0]! : n > 3 ? parts.slice(0, n - 2).join(':') : '';
   let proto = 'tcp';
-  const slash = rest.lastIndexOf('/');
-  if (slash >= 0) { proto = rest.slice(slash + 1); rest = rest.slice(0, slash); }
-  let ip = '';
-  const v6 = /^\[([^\]]+)\]:(.*)$/.exec(rest);
-  if (v6) { ip = v6[1]!; rest = v6[2]!; }
-  const parts = rest.split(':');
-  if (!v6 && parts.length === 3) ip = parts.shift()!;
-  if (parts.length > 2) throw new Error(`invalid proto: ${spec}`);
-  const ctPort = parts.pop()!;
-  const hostPort = parts[0] ?? '';
-  const ct = portRange(ctPort);
-  const host = hostPort ? portRange(hostPort) : [];
-  if (host.length > 1 && host.length !== ct.length) {
-    if (ct.length !== 1) throw new Error(`invalid ranges specified for container and host Ports: ${ctPort} and ${hostPort}`);
-    return [{ port: `${ct[0]}/${proto}`, binding: { HostIp: ip, HostPort: hostPort } }];
+  const pp = ctRaw.split('/');
+  if (!ctRaw || !pp[0]) { proto = ''; ctRaw = ''; } else if (pp.length > 1 && pp[1]) { proto = pp[1]; ctRaw = pp[0]; } else ctRaw = pp[0];
+  if (ip.startsWith('[')) {
+    if (!ip.endsWith(']')) throw new Error(`invalid IP address ${ip}: address ${ip}:: missing ']' in address`);
+    ip = ip.slice(1, -1);
   }
-  return ct.map((p, i) => ({ port: `${p}/${proto}`, binding: { HostIp: ip, HostPort: host.length ? String(host[i] ?? host[0]) : '' } }));
+  if (ip && !isIP(ip)) throw new Error(`invalid IP address: ${ip}`);
+  if (!ctRaw) throw new Error(`no port specified: ${spec}<empty>`);
+  const ct = portRange(ctRaw);
+  if (!ct) throw new Error(`invalid containerPort: ${ctRaw}`);
+  const host = hostPort ? portRange(hostPort) : undefined;
+  if (hostPort && !host) throw new Error(`invalid hostPort: ${hostPort}`);
+  proto = proto.toLowerCase();
+  if (host && ct[1] - ct[0] !== host[1] - host[0]) {
+    if (ct[1] !== ct[0]) throw new Error(`invalid ranges specified for container and host Ports: ${ctRaw} and ${hostPort}`);
+  }
+  if (!['tcp', 'udp', 'sctp'].includes(proto)) throw new Error(`invalid proto: ${proto}`);
+  const out: { port: string; binding: T.PortBinding }[] = [];
+  for (let p = ct[0], i = 0; p <= ct[1]; p++, i++) {
+    let hp = '';
+    if (host) hp = ct[0] === ct[1] && host[0] !== host[1] ? `${host[0]}-${host[1]}` : String(host[0] + i);
+    out.push({ port: `${p}/${proto}`, binding: { HostIp: ip, HostPort: hp } });
+  }
+  return out;
 }
 
 /** -v [src:]dst[:mode]: with a source it is a bind (host path or named volume), else an anonymous volume. */
@@ -51,6 +65,7 @@ export function parseMount(spec: string): T.MountSpec {
     const i = field.indexOf('=');
     const k = (i < 0 ? field : field.slice(0, i)).toLowerCase();
     const v = i < 0 ? undefined : field.slice(i + 1);
+    if (i < 0 && !['readonly', 'ro', 'bind-nonrecursive', 'volume-nocopy'].includes(k)) throw new Error(`invalid field '${field}' must be a key=value pair`);
     switch (k) {
       case 'type': m.Type = v as T.MountSpec['Type']; break;
       case 'source': case 'src': m.Source = v; break;
@@ -75,23 +90,26 @@ export function parseMount(spec: string): T.MountSpec {
       case 'tmpfs-size': m.TmpfsOptions = { ...m.TmpfsOptions, SizeBytes: ramInBytes(v ?? '') }; break;
       case 'tmpfs-mode': m.TmpfsOptions = { ...m.TmpfsOptions, Mode: parseInt(v ?? '', 8) }; break;
       case 'consistency': m.Consistency = v; break;
-      default: throw new Error(`invalid argument "${spec}" for "--mount" flag: unexpected key '${k}' in '${field}'`);
+      default: throw new Error(`unexpected key '${k}' in '${field}'`);
     }
   }
-  if (!m.Target) throw new Error(`invalid argument "${spec}" for "--mount" flag: target is required`);
+  if (!m.Target) throw new Error('target is required');
   return m;
 }
 
+/** opts.ParseRestartPolicy: only the format is checked here; the daemon judges the name. */
 export function parseRestart(v: string): T.RestartPolicy {
-  const [name, count] = v.split(':');
-  if (!['no', 'always', 'unless-stopped', 'on-failure', ''].includes(name!)) throw new Error(`invalid restart policy '${name}'`);
-  if (count !== undefined && name !== 'on-failure') throw new Error(`invalid restart policy format: maximum retry count can only be used with 'on-failure'`);
-  return { Name: (name || 'no') as T.RestartPolicy['Name'], MaximumRetryCount: count ? Number(count) : 0 };
+  const colon = v.indexOf(':');
+  const name = colon < 0 ? v : v.slice(0, colon);
+  const count = colon < 0 ? '' : v.slice(colon + 1);
+  if (colon >= 0 && name === '') throw new Error('invalid restart policy format: no policy provided before colon');
+  if (count !== '' && !/^[-+]?\d+$/.test(count)) throw new Error('invalid restart policy format: maximum retry count must be an integer');
+  return { Name: name as T.RestartPolicy['Name'], MaximumRetryCount: count ? Number(count) : 0 };
 }
 
 export function parseUlimit(v: string): T.Ulimit {
   const m = /^([a-z_]+)=(-?\d+)(?::(-?\d+))?$/.exec(v);
-  if (!m) throw new Error(`invalid argument "${v}" for "--ulimit" flag: invalid ulimit argument: ${v}`);
+  if (!m) throw new Error(`invalid ulimit argument: ${v}`);
   const soft = Number(m[2]);
   return { Name: m[1]!, Hard: m[3] === undefined ? soft : Number(m[3]), Soft: soft };
 }

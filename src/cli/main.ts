@@ -53,65 +53,107 @@ const GROUPS: Record<string, Record<string, Loader>> = {
 };
 function pick(names: string): Record<string, Loader> { return Object.fromEntries(names.split(' ').map((n) => [n, TOP[n]!])); }
 
-const HELP = `
-Usage:  berth [OPTIONS] COMMAND
+/** The root command's flags (docker's global options); flags stop at the command name. */
+const GLOBAL_BOOL = new Set(['D', 'debug', 'tls', 'tlsverify', 'v', 'version', 'help', 'h']);
+const GLOBAL_VALUE = new Set(['config', 'c', 'context', 'H', 'host', 'l', 'log-level', 'tlscacert', 'tlscert', 'tlskey']);
+const ROOT_USAGE = (prog: string) => `\n\nUsage:  ${prog} [OPTIONS] COMMAND [ARG...]\n\nRun '${prog} --help' for more information\n`;
 
-A Docker-compatible container engine client
+interface RootFlags { host?: string; version?: boolean; help?: boolean; helpShort?: boolean; rest: string[] }
 
-Common Commands:
-  run         Create and run a new container from an image
-  exec        Execute a command in a running container
-  ps          List containers
-  images      List images
-  pull        Download an image from a registry
-  info        Display system-wide information
-  version     Show the Docker version information
-
-Management Commands:
-  container   Manage containers
-  image       Manage images
-  system      Manage Docker
-
-Global Options:
-  -H, --host string    Daemon socket to connect to (default unix:///run/berth/berth.sock)
-  -v, --version        Print version information and quit
-`;
-
-export async function main(argv: string[]): Promise<number> {
-  let host: string | undefined;
-  let i = 0;
-  for (; i < argv.length && argv[i]!.startsWith('-'); i++) {
+/** pflag over the global options; returns an error text (exit 125) or the parsed flags. */
+function parseRoot(argv: string[], prog: string): RootFlags | string {
+  const r: RootFlags = { rest: [] };
+  const set = (name: string, v: string | undefined): string | undefined => {
+    if (GLOBAL_BOOL.has(name)) {
+      const b = v === undefined ? true : ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v) ? true : ['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v) ? false : undefined;
+      if (b === undefined) {
+        const flag = { D: '-D, --debug', debug: '-D, --debug', v: '-v, --version', version: '-v, --version', h: '--help', help: '--help' }[name] ?? `--${name}`;
+        return `invalid argument "${v}" for "${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`;
+      }
+      if (name === 'v' || name === 'version') r.version = b;
+      if (name === 'help' || name === 'h') { r.help = b; if (name === 'h') r.helpShort = true; }
+    } else if (name === 'H' || name === 'host') r.host = v;
+    return undefined;
+  };
+  for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '-v' || a === '--version') { process.stdout.write(`berth version ${VERSION}\n`); return 0; }
-    if (a === '-h' || a === '--help') { process.stdout.write(HELP); return 0; }
-    if (a === '-H' || a === '--host' || a === '-l' || a === '--log-level' || a === '--config' || a === '-c' || a === '--context') {
-      if (i + 1 >= argv.length) { process.stderr.write(`flag needs an argument: ${a}\n`); return 125; }
-      if (a === '-H' || a === '--host') host = argv[i + 1];
-      i++;
-    } else if (a.startsWith('--host=')) host = a.slice(7);
-    else if (a.startsWith('-H') && a.length > 2) host = a.slice(2).replace(/^=/, '');
-    else if (a === '-D' || a === '--debug' || a.startsWith('--log-level=') || a.startsWith('--config=') || a.startsWith('--context=')) continue;
-    else if (a === '--') { i++; break; }
-    else { process.stderr.write(`unknown flag: ${a}\nSee 'berth --help'.\n`); return 125; }
+    if (a === '--') { r.rest = argv.slice(i + 1); return r; }
+    if (!a.startsWith('-') || a === '-') { r.rest = argv.slice(i); return r; }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      if (!GLOBAL_BOOL.has(name) && !GLOBAL_VALUE.has(name) || name.length === 1) return `unknown flag: --${name}`;
+      let v: string | undefined = eq < 0 ? undefined : a.slice(eq + 1);
+      if (v === undefined && GLOBAL_VALUE.has(name)) {
+        if (i + 1 >= argv.length) return `flag needs an argument: ${a}`;
+        v = argv[++i];
+      }
+      const e = set(name, v);
+      if (e) return e;
+      continue;
+    }
+    let s = a.slice(1);
+    while (s.length) {
+      const c = s[0]!;
+      if (!GLOBAL_BOOL.has(c) && !GLOBAL_VALUE.has(c)) return `unknown shorthand flag: '${c}' in -${s}`;
+      let v: string | undefined;
+      if (s[1] === '=') { v = s.slice(2); s = ''; }
+      else if (GLOBAL_VALUE.has(c)) {
+        if (s.length > 1) v = s.slice(1);
+        else if (i + 1 < argv.length) v = argv[++i];
+        else return `flag needs an argument: '${c}' in -${s}`;
+        s = '';
+      } else s = s.slice(1);
+      const e = set(c, v);
+      if (e) return e;
+    }
   }
-  let name = argv[i];
-  if (name === undefined || name === 'help') { process.stdout.write(HELP); return 0; }
-  let rest = argv.slice(i + 1);
+  return r;
+}
+
+export async function main(argv: string[], prog = 'berth'): Promise<number> {
+  const root = parseRoot(argv, prog);
+  if (typeof root === 'string') { process.stderr.write(`${root}${ROOT_USAGE(prog)}`); return 125; }
+  const { rootHelp, groupHelp } = await import('./help/top-help.js');
+  if (root.help) {
+    if (root.helpShort) process.stderr.write('Flag shorthand -h has been deprecated, use --help\n');
+    process.stdout.write(rootHelp(prog));
+    return 0;
+  }
+  if (root.version) { process.stdout.write(`Berth version ${VERSION}, build berth\n`); return 0; }
+  let [name, ...rest] = root.rest;
+  if (name === undefined) { process.stderr.write(rootHelp(prog)); return 0; }
+  if (name === 'help') {
+    if (!rest.length) { process.stdout.write(rootHelp(prog)); return 0; }
+    const known = GROUPS[rest[0]!] ? (rest[1] === undefined || GROUPS[rest[0]!]![rest[1]]) : TOP[rest[0]!];
+    if (!known) { process.stderr.write(`unknown help topic: ${rest.join(' ')}\n`); return 1; }
+    name = rest[0]!;
+    rest = [...rest.slice(1), '--help'];
+  }
   let loader = TOP[name];
   const group = GROUPS[name];
   if (group) {
     const sub = rest[0];
-    if (sub === undefined || sub === '--help') { process.stdout.write(`\nUsage:  berth ${name} COMMAND\n\nCommands:\n${Object.keys(group).map((k) => `  ${k}`).join('\n')}\n`); return 0; }
+    if (sub === undefined || sub.startsWith('-')) {
+      const g = parseRoot(rest, prog);
+      if (typeof g === 'string' || !g.help) { (sub === undefined ? process.stderr : process.stdout).write(groupHelp(prog, name)); return 0; }
+      process.stdout.write(groupHelp(prog, name));
+      return 0;
+    }
     loader = group[sub];
+    if (!loader) {
+      process.stderr.write(`${prog}: unknown command: ${prog} ${name} ${sub}\n\nUsage:  ${prog} ${name}\n\nRun '${prog} ${name} --help' for more information\n`);
+      return 1;
+    }
     name = `${name} ${sub}`;
     rest = rest.slice(1);
   }
   if (!loader) {
-    process.stderr.write(`berth: unknown command: berth ${name}\n\nRun 'berth --help' for more information\n`);
+    process.stderr.write(`${prog}: unknown command: ${prog} ${name}\n\nRun '${prog} --help' for more information\n`);
     return 1;
   }
   const [{ runCommand }, fn] = await Promise.all([import('./run-command.js'), loader()]);
-  return runCommand(fn, name, rest, host);
+  return runCommand(fn, name, rest, root.host);
 }
 
 if (process.argv[1] && /(?:^|\/)(?:berth|main)(?:\.js)?$/.test(process.argv[1]) || process.env.BERTH_CLI_MAIN === '1') {

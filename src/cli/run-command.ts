@@ -4,11 +4,12 @@ import { resolveHost } from '../api/client/host.js';
 import { StatusError } from './cli-error.js';
 import { CliContext, type CommandFn, type CliIo } from './context.js';
 
-/** Commands whose daemon errors print "berth: …" with a help hint and exit 125, like docker run. */
-const RUN_LIKE = new Set(['run', 'create', 'container run', 'container create']);
+/** run reports its own create/start errors (commands/run.ts); nothing else gets the "berth:" prefix. */
+const RUN_LIKE = new Set<string>();
 
 export async function runCommand(fn: CommandFn, name: string, argv: string[], hostFlag?: string, io?: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const ctx = new CliContext(resolveHost(hostFlag, env), io ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env);
+  ctx.commandPath = name;
   try {
     return await fn(ctx, argv);
   } catch (e) {

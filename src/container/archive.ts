@@ -2,14 +2,14 @@
 // resolved as the container sees them: symlinks inside the rootfs are followed relative to the
 // rootfs (never out of it), and files Berth bind-mounts in (/etc/hosts, binds) are served from
 // their host source. Incoming tars are hostile: every entry is resolved the same way.
-import { lstat, mkdir, readlink, readdir, open, symlink, link, chmod, lchown, lutimes, rm, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { lstat, mkdir, readlink, readdir, open, symlink, link, lchown, lutimes, rm, stat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { invalidArgument, notFound, errnoCode } from '../lib/errors.js';
-import { cleanInRoot, resolveInRoot } from '../lib/safe-path.js';
+import { invalidArgument, notFound, errnoCode, isBerthError, messageOf } from '../lib/errors.js';
+import { cleanInRoot } from '../lib/safe-path.js';
 
 export interface PathStat {
   name: string;
@@ -47,20 +47,75 @@ export class ContainerFs {
     private readonly overlays: MountOverlay[],
   ) {}
 
-  /** Host path for a container path, following symlinks within the container. */
-  async resolve(containerPath: string, followLast = true): Promise<string> {
+  /** The mount whose destination holds a (clean, absolute) container path, the deepest first. */
+  private overlayOf(containerPath: string): MountOverlay | undefined {
+    let best: MountOverlay | undefined;
+    for (const o of this.overlays) {
+      const dst = '/' + cleanInRoot(o.destination);
+      if (containerPath === dst || containerPath.startsWith(dst === '/' ? '/' : dst + '/'))
+        if (!best || dst.length > ('/' + cleanInRoot(best.destination)).length) best = o;
+    }
+    return best;
+  }
+
+  /** True if the container path is a mount point (a bind or an etc file): never replaced. */
+  isMountPoint(containerPath: string): boolean {
     const clean = '/' + cleanInRoot(containerPath);
-    const hostInRoot = await resolveInRoot(this.rootfs, clean, followLast);
-    const rel = '/' + posix.relative(this.rootfs, hostInRoot);
-    const hit = this.overlays
-      .filter((o) => rel === o.destination || rel.startsWith(o.destination.replace(/\/$/, '') + '/'))
-      .sort((a, b) => b.destination.length - a.destination.length)[0];
-    if (!hit) return hostInRoot;
-    return posix.join(hit.source, rel.slice(hit.destination.length));
+    return this.overlays.some((o) => '/' + cleanInRoot(o.destination) === clean);
+  }
+
+  /** Where a resolved (symlink-free, clean, absolute) container path lives on the host. */
+  private hostOf(containerPath: string): string {
+    const o = this.overlayOf(containerPath);
+    if (!o) return posix.join(this.rootfs, containerPath);
+    return posix.join(o.source, containerPath.slice(('/' + cleanInRoot(o.destination)).length));
+  }
+
+  /**
+   * Resolves a container path as the container sees it: each component is looked up where it
+   * lives (the rootfs or a mount's source) and every symlink is interpreted in the container's
+   * view (absolute targets from the container's root, `..` never above it), including
+   * symlinks inside bind-mounted directories. A mount point itself is never read as a link:
+   * the mount covers it. The last component is followed only if followLast.
+   */
+  async resolveView(containerPath: string, followLast = true): Promise<string> {
+    const pending = cleanInRoot(containerPath).split('/').filter(Boolean);
+    const done: string[] = [];
+    let hops = 0;
+    while (pending.length) {
+      const part = pending.shift()!;
+      if (part === '.') continue;
+      if (part === '..') {
+        done.pop();
+        continue;
+      }
+      done.push(part);
+      if (pending.length === 0 && !followLast) break;
+      const here = '/' + done.join('/');
+      if (this.isMountPoint(here)) continue;
+      let link: string | undefined;
+      try {
+        const st = await lstat(this.hostOf(here));
+        if (st.isSymbolicLink()) link = await readlink(this.hostOf(here));
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR') throw e;
+      }
+      if (link === undefined) continue;
+      if (++hops > 255) throw invalidArgument(`too many levels of symbolic links: ${containerPath}`);
+      done.pop();
+      if (link.startsWith('/')) done.length = 0;
+      pending.unshift(...link.split('/').filter((p) => p && p !== '.'));
+    }
+    return '/' + done.join('/');
+  }
+
+  /** Host path for a container path, following symlinks within the container (see resolveView). */
+  async resolve(containerPath: string, followLast = true): Promise<string> {
+    return this.hostOf(await this.resolveView(containerPath, followLast));
   }
 
   async stat(containerPath: string): Promise<PathStat> {
-    const host = await this.resolve(containerPath, false);
+    const host = await this.resolve(containerPath, followsLast(containerPath));
     let st;
     try {
       st = await lstat(host);
@@ -98,7 +153,7 @@ export class ContainerFs {
       // sockets and devices are skipped: they cannot be copied meaningfully
     };
     (async () => {
-      const host = await this.resolve(containerPath, !containerPath.endsWith('/') ? false : true);
+      const host = await this.resolve(containerPath, followsLast(containerPath));
       const st = await lstat(host).catch(() => undefined);
       if (!st) throw notFound(`Could not find the file ${containerPath} in container`);
       // A trailing "/." copies the directory's contents (docker cp src/. dst).
@@ -111,68 +166,110 @@ export class ContainerFs {
     return pack as unknown as Readable;
   }
 
-  /** Extracts a tar into a directory of the container. */
+  /**
+   * Extracts a (hostile) tar into a directory of the container. Every entry is resolved in the
+   * container's view (resolveView), so names with `..`, absolute names and symlinks (from the
+   * tar or planted by the container) all land inside the container. Mount points are never
+   * replaced (that would delete a bind's host directory), devices are refused, and anything the
+   * archive gets wrong is invalid-argument.
+   */
   async extract(containerDir: string, source: Readable, opts: { keepOwnership: boolean; noOverwriteDirNonDir: boolean }): Promise<void> {
     const destHost = await this.resolve(containerDir);
     const st = await stat(destHost).catch(() => undefined);
     if (!st) throw notFound(`Could not find the file ${containerDir} in container`);
     if (!st.isDirectory()) throw invalidArgument(`extraction point is not a directory`);
-    const dest = posix.join('/', cleanInRoot(containerDir));
+    const dest = await this.resolveView(containerDir);
     const extract = tar.extract();
-    const done = pipeline(source, extract);
-    for await (const entry of extract) {
-      const h = entry.header;
-      const rel = cleanInRoot(h.name);
-      if (rel === '') {
-        entry.resume();
-        continue;
-      }
-      const target = await this.resolve(posix.join(dest, rel), false);
-      const parent = posix.dirname(target);
-      await mkdir(parent, { recursive: true });
-      const existing = await lstat(target).catch(() => undefined);
-      if (existing && opts.noOverwriteDirNonDir && existing.isDirectory() !== (h.type === 'directory'))
-        throw invalidArgument(`cannot overwrite ${existing.isDirectory() ? 'directory' : 'non-directory'} "${posix.join(dest, rel)}" with ${existing.isDirectory() ? 'non-directory' : 'directory'}`);
-      if (existing && h.type !== 'directory') await rm(target, { recursive: true, force: true });
-      const mode = (h.mode ?? 0o644) & 0o7777;
-      switch (h.type) {
-        case 'directory':
-          if (!existing) await mkdir(target, { mode });
-          else if (!existing.isDirectory()) throw invalidArgument(`cannot overwrite non-directory with directory: ${h.name}`);
+    // Both settle before we return: a failed entry must not leave a rejection unhandled.
+    const feeding = pipeline(source, extract);
+    const consuming = (async () => {
+      for await (const entry of extract) {
+        try {
+          await this.extractEntry(dest, entry as unknown as AsyncIterable<Buffer>, entry.header, opts);
+        } catch (e) {
+          throw badEntry(entry.header.name, e);
+        } finally {
           entry.resume();
-          break;
-        case 'file':
-        case 'contiguous-file': {
-          const fh = await open(target, 'wx', mode);
-          try {
-            for await (const chunk of entry) await fh.write(chunk as Buffer);
-          } finally {
-            await fh.close();
-          }
-          await chmod(target, mode);
-          break;
         }
-        case 'symlink':
-          await symlink(h.linkname ?? '', target);
-          entry.resume();
-          break;
-        case 'link': {
-          const from = await this.resolve(posix.join(dest, cleanInRoot(h.linkname ?? '')), false);
-          await link(from, target);
-          entry.resume();
-          break;
-        }
-        default:
-          entry.resume();
-          throw invalidArgument(`unsupported entry type ${h.type} in archive: ${h.name}`);
       }
-      if (h.type !== 'link') {
-        const uid = opts.keepOwnership ? (h.uid ?? 0) : 0;
-        const gid = opts.keepOwnership ? (h.gid ?? 0) : 0;
-        await lchown(target, uid, gid).catch(() => {});
-        if (h.mtime) await lutimes(target, h.mtime, h.mtime).catch(() => {});
+    })();
+    const [fed, consumed] = await Promise.allSettled([feeding, consuming]);
+    if (consumed.status === 'rejected') {
+      source.destroy();
+      throw badArchive(consumed.reason);
+    }
+    if (fed.status === 'rejected') throw badArchive(fed.reason);
+  }
+
+  private async extractEntry(dest: string, entry: AsyncIterable<Buffer>, h: tar.Header, opts: { keepOwnership: boolean; noOverwriteDirNonDir: boolean }): Promise<void> {
+    const rel = cleanInRoot(h.name);
+    if (rel === '') return;
+    const view = await this.resolveView(posix.join(dest, rel), false);
+    const target = this.hostOf(view);
+    const existing = await lstat(target).catch(() => undefined);
+    if (this.isMountPoint(view) && !(h.type === 'directory' && existing?.isDirectory()))
+      throw invalidArgument(`cannot overwrite mount point ${view} in container`);
+    if (h.type !== 'directory' && h.type !== 'file' && h.type !== 'contiguous-file' && h.type !== 'symlink' && h.type !== 'link')
+      throw invalidArgument(`unsupported entry type ${h.type} in archive: ${h.name}`);
+    await mkdir(posix.dirname(target), { recursive: true });
+    if (existing && opts.noOverwriteDirNonDir && existing.isDirectory() !== (h.type === 'directory'))
+      throw invalidArgument(`cannot overwrite ${existing.isDirectory() ? 'directory' : 'non-directory'} "${view}" with ${existing.isDirectory() ? 'non-directory' : 'directory'}`);
+    if (existing && h.type !== 'directory') await rm(target, { recursive: true, force: true });
+    const mode = (h.mode ?? 0o644) & 0o7777;
+    switch (h.type) {
+      case 'directory':
+        if (!existing) await mkdir(target, { mode });
+        else if (!existing.isDirectory()) throw invalidArgument(`cannot overwrite non-directory with directory: ${h.name}`);
+        break;
+      case 'file':
+      case 'contiguous-file': {
+        // O_EXCL|O_NOFOLLOW: never through a symlink that appeared at the last component.
+        const fh = await open(target, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+        try {
+          for await (const chunk of entry) await fh.write(chunk);
+          await fh.chmod(mode);
+        } finally {
+          await fh.close();
+        }
+        break;
+      }
+      case 'symlink':
+        await symlink(h.linkname ?? '', target);
+        break;
+      case 'link': {
+        // Hard link names are archive paths under the extraction point (as Docker's), resolved
+        // in the container; link(2) links a symlink itself, never its target.
+        const from = await this.resolve(posix.join(dest, cleanInRoot(h.linkname ?? '')), false);
+        await link(from, target);
+        break;
       }
     }
-    await done;
+    if (h.type !== 'link') {
+      const uid = opts.keepOwnership ? (h.uid ?? 0) : 0;
+      const gid = opts.keepOwnership ? (h.gid ?? 0) : 0;
+      await lchown(target, uid, gid).catch(() => {});
+      if (h.mtime) await lutimes(target, h.mtime, h.mtime).catch(() => {});
+    }
   }
+}
+
+/** As Docker: a trailing "/" or "/." means the directory a symlink names, not the link itself. */
+function followsLast(containerPath: string): boolean {
+  return containerPath.endsWith('/') || containerPath.endsWith('/.');
+}
+
+/** errno codes that mean the archive asked for something impossible, not that the host failed. */
+const INPUT_ERRNOS = new Set(['ENOENT', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EXDEV', 'ELOOP', 'EPERM', 'EMLINK', 'ENAMETOOLONG', 'EINVAL']);
+
+function badEntry(name: string, e: unknown): unknown {
+  if (isBerthError(e)) return e;
+  const code = errnoCode(e);
+  if (code && INPUT_ERRNOS.has(code)) return invalidArgument(`cannot extract ${JSON.stringify(name)}: ${messageOf(e)}`, e);
+  return badArchive(e);
+}
+
+/** A stream error with no errno is the tar parser's or the stream's (a corrupt or truncated archive). */
+function badArchive(e: unknown): unknown {
+  if (isBerthError(e) || /^E[A-Z0-9]+$/.test(errnoCode(e) ?? '')) return e;
+  return invalidArgument(`invalid tar archive: ${messageOf(e)}`, e);
 }

@@ -213,10 +213,11 @@ export class ContainerService {
       if (!(await isMountPoint(rootfs))) await mountAll(await layers.mounts(rec.id), rootfs);
       await writeEtcFiles(paths, rec);
       const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }));
+      const afterCreate = await runtime.prepareSpec(rec.id, spec);
       await writeFile(join(paths.dir(rec.id), 'config.json'), specToJson(spec));
       await rm(shimDir, { recursive: true, force: true });
       await mkdir(shimDir, { recursive: true, mode: 0o700 });
-      await runtime.delete(rec.id, true).catch(() => {}); // a stale runtime container from a crash
+      if (await runtime.exists(rec.id)) await runtime.delete(rec.id, true).catch(() => {}); // stale, from a crash
       const logPath = rec.host.logConfig.type === 'none' ? undefined : paths.log(rec.id);
       const { pid } = await monitor.spawnContainer({
         id: rec.id,
@@ -225,8 +226,10 @@ export class ContainerService {
         logPath,
         tty: rec.config.tty,
         openStdin: rec.config.openStdin,
-        stdinOnce: rec.config.stdinOnce,
+        // As Docker: a TTY keeps its stdin across attach sessions (detach with ctrl-p ctrl-q).
+        stdinOnce: rec.config.stdinOnce && !rec.config.tty,
       });
+      await afterCreate();
       // Attachers that came before start (docker run) connect before the process runs.
       const pending = this.pendingAttaches.get(rec.id);
       this.pendingAttaches.delete(rec.id);
@@ -256,11 +259,25 @@ export class ContainerService {
   watchExit(id: string): void {
     if (this.watching.has(id)) return;
     this.watching.add(id);
-    this.deps.monitor
-      .waitExit(this.deps.paths.shim(id))
-      .then((status) => this.onExit(id, status))
-      .catch((e) => log.error('waiting for container exit failed', { id, error: messageOf(e) }))
-      .finally(() => this.watching.delete(id));
+    void this.followExit(id).finally(() => this.watching.delete(id));
+  }
+
+  /** Waits for the exit; a failed wait is retried while the monitor lives, so no exit is lost. */
+  private async followExit(id: string): Promise<void> {
+    const stateDir = this.deps.paths.shim(id);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.onExit(id, await this.deps.monitor.waitExit(stateDir));
+      } catch (e) {
+        log.warn('waiting for container exit failed', { id, error: messageOf(e), attempt });
+        if (!this.deps.records.has(id)) return;
+        if (!(await this.deps.monitor.isAlive(stateDir))) {
+          const status = (await this.deps.monitor.readExit(stateDir)) ?? { exitCode: 255, finishedAt: nowRfc3339Nano() };
+          return await this.onExit(id, status);
+        }
+        await delay(Math.min(100 * 2 ** attempt, 5000));
+      }
+    }
   }
 
   private async onExit(id: string, status: ExitStatus): Promise<void> {
@@ -379,6 +396,7 @@ export class ContainerService {
   async wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }> {
     const rec = this.get(ref);
     const aborted = new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('client gone')), { once: true }));
+    aborted.catch(() => {}); // only raced below; an abort after an early return is nobody's error
     if (condition === 'removed') {
       const removed = new Promise<number>((resolve) => {
         let set = this.removeWaiters.get(rec.id);

@@ -1,7 +1,6 @@
 // The per-container /etc/hostname, /etc/hosts and /etc/resolv.conf, written on the host and
 // bind-mounted in, as Docker does.
-import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../lib/atomic-fs.js';
+import { readFile, writeFile } from 'node:fs/promises';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
 
@@ -38,10 +37,12 @@ export function hostsFile(rec: ContainerRecord, hostNetwork: boolean): string {
   return lines.join('\n') + '\n';
 }
 
+// Plain writes, no fsync: these files are rewritten before every start, so a torn one after a
+// host crash is repaired by the next start.
 export async function writeEtcFiles(paths: ContainerPaths, rec: ContainerRecord): Promise<void> {
   const hostNet = rec.host.networkMode === 'host';
   const hostname = hostNet ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : rec.config.hostname;
-  await writeFileAtomic(paths.hostname(rec.id), hostname + '\n');
-  await writeFileAtomic(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false));
-  await writeFileAtomic(paths.resolvConf(rec.id), await containerResolvConf(rec.host.dns, rec.host.dnsSearch, rec.host.dnsOptions));
+  await writeFile(paths.hostname(rec.id), hostname + '\n');
+  await writeFile(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false));
+  await writeFile(paths.resolvConf(rec.id), await containerResolvConf(rec.host.dns, rec.host.dnsSearch, rec.host.dnsOptions));
 }

@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<void> {
   const runtimes = new Map<string, OciRuntime>();
   for (const name of ['crun', 'runc'] as const) {
     const path = await findRuntime(name).catch(() => undefined);
-    if (path) runtimes.set(name, new CliRuntime({ name, path, root: join(cfg.dataRoot, 'runtime', name) }));
+    if (path) runtimes.set(name, new CliRuntime({ name, path, root: join(cfg.dataRoot, 'runtime', name), seccompCacheDir: join(cfg.dataRoot, 'runtime', 'seccomp-cache') }));
   }
   if (!runtimes.has(cfg.runtime)) throw new Error(`the OCI runtime ${cfg.runtime} is not installed (apt-get install ${cfg.runtime})`);
   const shimPath = findShimBinary();

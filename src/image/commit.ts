@@ -12,7 +12,8 @@ import { topChainId } from './image-record.js';
 import { ingestLayerTar, isEmptyTarBlob } from './layer-blob.js';
 import { applyLayers, Undo } from './layer-apply.js';
 import { rollbackBlobs } from './rollback.js';
-import { familiarString, parseRepoTag } from './reference.js';
+import { familiarString, parseRepoTag, type ImageReference } from './reference.js';
+import { noteImage, type OpJournal } from './journal.js';
 
 export interface CommitOptions {
   parentImageId: Digest | null;
@@ -35,7 +36,17 @@ export interface CommitOptions {
 export async function commitImage(store: ImageStore, opts: CommitOptions): Promise<{ id: Digest; ref?: string }> {
   const ref = opts.ref ? parseRepoTag(opts.ref) : undefined;
   const config = applyChanges(opts.config, opts.changes ?? []);
+  const journal = await store.beginOp();
+  try {
+    return await commitJournaled(store, opts, journal, ref, config);
+  } finally {
+    await journal.end();
+  }
+}
+
+async function commitJournaled(store: ImageStore, opts: CommitOptions, journal: OpJournal, ref: ImageReference | undefined, config: ContainerConfig): Promise<{ id: Digest; ref?: string }> {
   const blob = await ingestLayerTar(store.content, opts.diff, opts.signal);
+  await journal.note({ blobs: [blob.digest] });
   const empty = await isEmptyTarBlob(store.content, blob);
   return store.withWriteLock(async () => {
     const undo = new Undo();
@@ -44,7 +55,7 @@ export async function commitImage(store: ImageStore, opts: CommitOptions): Promi
       if (opts.parentImageId && parent?.id !== opts.parentImageId) throw invalidArgument(`parent image ${opts.parentImageId} not found`);
       const pcfg = parent ? store.config(parent.id) : undefined;
       const base = parent ? parent.layers : [];
-      const added = empty ? [] : await applyLayers(store.content, store.layers, parent ? topChainId(parent) : null, [blob.digest], undo, opts.signal);
+      const added = empty ? [] : await applyLayers(store.content, store.layers, parent ? topChainId(parent) : null, [blob.digest], undo, opts.signal, journal);
       const created = new Date().toISOString();
       const plat = pcfg ?? hostPlatform();
       const cfg: ImageConfig = {
@@ -69,7 +80,9 @@ export async function commitImage(store: ImageStore, opts: CommitOptions): Promi
         ],
         rootfs: { type: 'layers', diff_ids: [...(pcfg?.rootfs.diff_ids ?? []), ...added.map((l) => l.diffId)] },
       };
-      const input = { config: Buffer.from(JSON.stringify(cfg)), layers: [...base, ...added], refs: ref ? [familiarString(ref)] : [] };
+      const configBytes = Buffer.from(JSON.stringify(cfg));
+      await noteImage(store, journal, configBytes);
+      const input = { config: configBytes, layers: [...base, ...added], refs: ref ? [familiarString(ref)] : [] };
       const { record } = await store.registerLocked(parent ? { ...input, parent: parent.id } : input);
       if (empty) await rollbackBlobs(store, [blob.digest]);
       return ref ? { id: record.id, ref: familiarString(ref) } : { id: record.id };

@@ -20,6 +20,7 @@ import { familiarString, formatReference, normaliseRefKey, parseImageLookup, par
 import { listImages, type ImageListOptions, type ImageSummary } from './image-list.js';
 import { imageHistory, type HistoryItem } from './image-history.js';
 import { deleteImage, pruneImages, type DeleteItem, type ImageUsers, type PruneResult } from './image-delete.js';
+import { OpJournal, recoverJournals } from './journal.js';
 
 export interface ImageStoreOptions {
   root: string;
@@ -80,6 +81,13 @@ export class ImageStore {
         await records.delete(rec.id);
       }
     }
+    // Image operations a crash interrupted: remove the half-made images, layers and blobs.
+    await recoverJournals(join(opts.root, 'journal'), {
+      content: opts.content,
+      layers: opts.layers,
+      dropImage: (id) => store.dropImage(id),
+      records: () => records.values(),
+    });
     // References to images that no longer exist (a crash between record delete and index write).
     await refs.update(refs.entries().filter(([, id]) => !records.has(id)).map(([k]) => [k, undefined]));
     return store;
@@ -88,6 +96,11 @@ export class ImageStore {
   /** Where load/import spill temporary files (same filesystem as the content store root). */
   tmpDir(): string {
     return join(this.root, 'tmp');
+  }
+
+  /** Starts the intent record of an import/load/commit (see journal.ts); end() it when done. */
+  beginOp(): Promise<OpJournal> {
+    return OpJournal.begin(join(this.root, 'journal'));
   }
 
   /** Runs fn with the store's writer lock (one image mutation at a time). */

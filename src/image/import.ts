@@ -5,12 +5,13 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../lib/digest.js';
 import { invalidArgument } from '../lib/errors.js';
 import { applyChanges } from './changes.js';
-import { hostPlatform, parsePlatform, type ImageConfig } from './image-config.js';
+import { hostPlatform, parsePlatform, type ContainerConfig, type ImageConfig, type Platform } from './image-config.js';
 import type { ImageStore } from './image-store.js';
 import { ingestLayerTar } from './layer-blob.js';
 import { applyLayers, Undo } from './layer-apply.js';
 import { rollbackBlobs } from './rollback.js';
-import { familiarString, parseReference, withDefaultTag } from './reference.js';
+import { familiarString, parseReference, withDefaultTag, type ImageReference } from './reference.js';
+import { noteImage, type OpJournal } from './journal.js';
 
 export interface ImportOptions {
   /** Target reference (repo[:tag]); untagged image when absent. */
@@ -36,11 +37,29 @@ export async function importRootfs(store: ImageStore, tar: Readable, opts: Impor
   const config = applyChanges({}, opts.changes ?? []);
   const comment = opts.message || `Imported from ${opts.source ?? '-'}`;
 
+  const journal = await store.beginOp();
+  try {
+    return await importJournaled(store, tar, journal, opts.signal, { ref, platform, config, comment });
+  } finally {
+    await journal.end();
+  }
+}
+
+async function importJournaled(
+  store: ImageStore,
+  tar: Readable,
+  journal: OpJournal,
+  signal: AbortSignal | undefined,
+  v: { ref: ImageReference | undefined; platform: Platform; config: ContainerConfig; comment: string },
+): Promise<ImportResult> {
+  const { ref, platform, config, comment } = v;
+  const opts = { signal };
   const blob = await ingestLayerTar(store.content, tar, opts.signal);
+  await journal.note({ blobs: [blob.digest] });
   return store.withWriteLock(async () => {
     const undo = new Undo();
     try {
-      const layers = await applyLayers(store.content, store.layers, null, [blob.digest], undo, opts.signal);
+      const layers = await applyLayers(store.content, store.layers, null, [blob.digest], undo, opts.signal, journal);
       const created = new Date().toISOString();
       const cfg: ImageConfig = {
         architecture: platform.architecture,
@@ -52,7 +71,9 @@ export async function importRootfs(store: ImageStore, tar: Readable, opts: Impor
         history: [{ created, comment }],
         rootfs: { type: 'layers', diff_ids: [blob.digest] },
       };
-      const { record } = await store.registerLocked({ config: Buffer.from(JSON.stringify(cfg)), layers, refs: ref ? [familiarString(ref)] : [] });
+      const configBytes = Buffer.from(JSON.stringify(cfg));
+      await noteImage(store, journal, configBytes);
+      const { record } = await store.registerLocked({ config: configBytes, layers, refs: ref ? [familiarString(ref)] : [] });
       return ref ? { id: record.id, ref: familiarString(ref) } : { id: record.id };
     } catch (e) {
       await undo.run();

@@ -7,6 +7,7 @@ import { log } from '../lib/log.js';
 import type { ContentStore } from '../store/content/content-store.js';
 import type { LayerStore } from '../store/layers/layer-store.js';
 import type { ImageLayerRef } from './image-record.js';
+import type { OpJournal } from './journal.js';
 
 export class Undo {
   private readonly steps: (() => Promise<void>)[] = [];
@@ -45,12 +46,14 @@ export async function applyLayers(
   diffIds: Digest[],
   undo: Undo,
   signal?: AbortSignal,
+  journal?: OpJournal,
 ): Promise<ImageLayerRef[]> {
   const out: ImageLayerRef[] = [];
   let chain = parent;
   for (const diffId of diffIds) {
     const expectedChain = chain === null ? diffId : sha256(`${chain} ${diffId}`);
     const existing = await layers.get(expectedChain);
+    if (!existing) await journal?.note({ layers: [expectedChain] });
     const info = existing ?? (await layers.applyLayer(chain, content.readStream(diffId), { signal }));
     if (!existing) undo.add(() => layers.remove(info.chainId));
     if (info.diffId !== diffId || info.chainId !== expectedChain)

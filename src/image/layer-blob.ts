@@ -5,7 +5,6 @@
 // which decompresses to the diffId bytes. Only if neither exists is the layer re-exported from
 // the LayerStore, which must then reproduce the diffId or the caller gets an error.
 import { Readable, PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ContentStore, BlobInfo } from '../store/content/content-store.js';
 import type { LayerStore } from '../store/layers/layer-store.js';
@@ -55,10 +54,17 @@ export async function decompressed(src: AsyncIterable<Buffer> | Readable): Promi
     stream.destroy();
     throw invalidArgument('zstd-compressed layers are not supported');
   }
+  // Not pipeline(): it would destroy `out` with the raw zlib error before we could say that
+  // the input is at fault (a truncated or corrupt gzip is a 400, not a 500).
+  const gunzip = createGunzip();
   const out = new PassThrough();
-  pipeline(stream, createGunzip(), out, (err) => {
-    if (err) out.destroy(invalidArgument(`invalid gzip layer: ${err.message}`));
+  stream.on('error', (e) => out.destroy(e));
+  gunzip.on('error', (e) => out.destroy(invalidArgument(`invalid gzip layer: ${e.message}`, e)));
+  out.on('close', () => {
+    stream.destroy();
+    gunzip.destroy();
   });
+  stream.pipe(gunzip).pipe(out);
   return out;
 }
 

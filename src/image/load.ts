@@ -15,6 +15,7 @@ import { planLoad, type PlannedLayer } from './load-plan.js';
 import { rollbackBlobs } from './rollback.js';
 import { familiarString, parseReference } from './reference.js';
 import { SpilledTar } from './tar-spill.js';
+import { noteImage, type OpJournal } from './journal.js';
 import { sha256 } from '../lib/digest.js';
 
 export interface LoadedImage {
@@ -66,6 +67,15 @@ async function ingestVerified(store: ImageStore, spill: SpilledTar, l: PlannedLa
 }
 
 export async function loadImages(store: ImageStore, archive: Readable, opts: { signal?: AbortSignal } = {}): Promise<LoadResult> {
+  const journal = await store.beginOp();
+  try {
+    return await loadJournaled(store, archive, journal, opts);
+  } finally {
+    await journal.end();
+  }
+}
+
+async function loadJournaled(store: ImageStore, archive: Readable, journal: OpJournal, opts: { signal?: AbortSignal }): Promise<LoadResult> {
   await using spill = await SpilledTar.from(await decompressed(archive), store.tmpDir(), opts.signal);
   const plan = await planLoad(spill);
   if (!plan.length) throw invalidArgument('no images found in archive');
@@ -86,6 +96,7 @@ export async function loadImages(store: ImageStore, archive: Readable, opts: { s
         const key = `${l.path} ${diffIds[i]}`;
         if (ingested.has(key)) continue;
         touched.push(diffIds[i]!);
+        await journal.note({ blobs: [diffIds[i]!] });
         await ingestVerified(store, spill, l, diffIds[i]!, i, opts.signal);
         ingested.add(key);
       }
@@ -100,9 +111,10 @@ export async function loadImages(store: ImageStore, archive: Readable, opts: { s
     const undo = new Undo();
     try {
       const applied = [];
-      for (const s of staged) applied.push(await applyLayers(store.content, store.layers, null, s.diffIds, undo, opts.signal));
+      for (const s of staged) applied.push(await applyLayers(store.content, store.layers, null, s.diffIds, undo, opts.signal, journal));
       const result: LoadResult = { images: [], moved: [] };
       for (const [i, s] of staged.entries()) {
+        await noteImage(store, journal, s.config);
         const { record, moved } = await store.registerLocked({ config: s.config, layers: applied[i]!, refs: s.refs });
         result.images.push({ id: record.id, refs: s.refs.map((r) => familiarString(parseReference(r))) });
         result.moved.push(...moved);

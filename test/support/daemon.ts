@@ -45,6 +45,7 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 export class TestDaemon {
   proc?: ChildProcess;
   readonly logs: string[] = [];
+  private expectingExit = false;
   private constructor(
     readonly dir: string,
     readonly dataRoot: string,
@@ -67,6 +68,11 @@ export class TestDaemon {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = p;
+    this.expectingExit = false;
+    // A daemon that dies on its own is a bug: show why, or the failing test says only "socket hang up".
+    p.on('exit', (code, sig) => {
+      if (!this.expectingExit) process.stderr.write(`\n[berthd exited unexpectedly: code=${code} signal=${sig}]\n${this.logs.join('').split('\n').slice(-60).join('\n')}\n`);
+    });
     p.stdout!.on('data', (c: Buffer) => this.logs.push(c.toString()));
     p.stderr!.on('data', (c: Buffer) => this.logs.push(c.toString()));
     const deadline = Date.now() + 20_000;
@@ -94,6 +100,7 @@ export class TestDaemon {
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise((r) => p.once('exit', r));
+    this.expectingExit = true;
     p.kill(signal);
     await gone;
   }

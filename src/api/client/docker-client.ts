@@ -19,7 +19,8 @@ export class DockerClient extends Transport {
   info(): Promise<T.SystemInfo> { return this.json('GET', '/info'); }
   df(opts: { type?: string[] } = {}): Promise<T.SystemDf> { return this.json('GET', '/system/df', { query: { type: opts.type } }); }
   events(opts: { since?: string; until?: string; filters?: Filters; signal?: AbortSignal } = {}): AsyncGenerator<T.Event> {
-    return this.jsonStream('GET', '/events', { query: { since: opts.since, until: opts.until, filters: filtersQuery(opts.filters) }, signal: opts.signal });
+    // each event also carries a non-enumerable `timeNanoExact` string (the exact integer)
+    return this.jsonStream('GET', '/events', { query: { since: opts.since, until: opts.until, filters: filtersQuery(opts.filters) }, signal: opts.signal }, ['timeNano']);
   }
 
   // ---- containers

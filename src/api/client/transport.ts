@@ -115,9 +115,9 @@ export class Transport {
   }
 
   /** Newline-delimited JSON objects of a streaming answer (events, stats, jsonmessage). */
-  async *jsonStream<T>(method: string, path: string, opts: RequestOptions = {}): AsyncGenerator<T> {
+  async *jsonStream<T>(method: string, path: string, opts: RequestOptions = {}, exact: string[] = []): AsyncGenerator<T> {
     const res = await this.request(method, path, opts);
-    yield* readJsonLines<T>(res);
+    yield* readJsonLines<T>(res, exact);
   }
 
   /**

@@ -169,6 +169,26 @@ function networksOf(r: ContainerRecord): Obj {
   return { [mode]: endpoint };
 }
 
+/** Docker's MountPoint list: -v binds and volumes, then --mount entries (HostConfig.Tmpfs is not listed, as in dockerd). */
+export function mountPoints(r: ContainerRecord): Obj[] {
+  const out: Obj[] = [];
+  for (const b of r.host.binds) {
+    const [src = '', dst = '', mode = ''] = b.split(':');
+    const opts = mode.split(',').filter(Boolean);
+    const rw = !opts.includes('ro');
+    const prop = opts.find((o) => /^r?(shared|slave|private)$/.test(o));
+    if (src.startsWith('/')) out.push({ Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: rw, Propagation: prop ?? 'rprivate' });
+    // A named volume; Source is the volume's data directory, which the volume store owns.
+    else out.push({ Type: 'volume', Name: src, Source: '', Destination: dst, Driver: 'local', Mode: mode || 'z', RW: rw, Propagation: '' });
+  }
+  for (const m of r.host.mounts) {
+    if (m.type === 'bind') out.push({ Type: 'bind', Source: m.source, Destination: m.target, Mode: '', RW: !m.readOnly, Propagation: (m.options ?? []).find((o) => /^r?(shared|slave|private)$/.test(o)) ?? 'rprivate' });
+    else if (m.type === 'tmpfs') out.push({ Type: 'tmpfs', Source: '', Destination: m.target, Mode: '', RW: !m.readOnly, Propagation: '' });
+    else out.push({ Type: 'volume', Name: m.source, Source: '', Destination: m.target, Driver: 'local', Mode: '', RW: !m.readOnly, Propagation: '' });
+  }
+  return out;
+}
+
 export function containerSummary(r: ContainerRecord, now = Date.now(), size?: { rw: number; rootFs: number }): Obj {
   const out: Obj = {
     Id: r.id,
@@ -183,7 +203,7 @@ export function containerSummary(r: ContainerRecord, now = Date.now(), size?: { 
     Status: statusText(r, now),
     HostConfig: { NetworkMode: networkModeOf(r) },
     NetworkSettings: { Networks: networksOf(r) },
-    Mounts: [],
+    Mounts: mountPoints(r),
   };
   if (size) {
     out.SizeRw = size.rw;
@@ -259,7 +279,8 @@ export function hostConfigToWire(r: ContainerRecord): Obj {
     CpusetMems: res.cpusetMems ?? '',
     PidsLimit: res.pidsLimit ?? null,
     BlkioWeight: res.blkioWeight ?? 0,
-    Ulimits: h.ulimits.length ? h.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) : null,
+    // dockerd echoes the request: [] from the docker CLI, null from clients that leave it out.
+    Ulimits: h.ulimits.length ? h.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) : Array.isArray(r.wire.hostConfig.Ulimits) ? [] : null,
     Tmpfs: Object.keys(h.tmpfs).length ? h.tmpfs : undefined,
     Mounts: h.mounts.length ? h.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly })) : undefined,
     Sysctls: Object.keys(h.sysctls).length ? h.sysctls : undefined,
@@ -310,7 +331,7 @@ export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
     ExecIDs: x.execIds.length ? x.execIds : null,
     HostConfig: hostConfigToWire(r),
     GraphDriver: x.graphDriver,
-    Mounts: [],
+    Mounts: mountPoints(r),
     Config: configToWire(r),
     NetworkSettings: {
       Bridge: '',

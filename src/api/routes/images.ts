@@ -28,7 +28,8 @@ export function imageSummaryWire(s: ImageSummary, ctx: RouteContext | undefined,
     Created: s.created,
     Size: s.size,
     SharedSize: -1,
-    Labels: Object.keys(s.labels).length ? s.labels : null,
+    // The swagger requires an object (not x-nullable); the docker CLI and docker-py take {} too.
+    Labels: s.labels,
     Containers: containers,
   };
   if (!ctx || !versionAtLeast(ctx.apiVersion, '1.44')) out.VirtualSize = s.size;

@@ -44,7 +44,7 @@ export function systemRoutes(f: SystemFacts): Route[] {
         const goArch = GO_ARCH[arch()] ?? arch();
         sendJson(ctx.res, 200, {
           Platform: { Name: 'Berth' },
-          Components: [{ Name: 'Engine', Version: f.version, Details: { ApiVersion: MAX_API_VERSION, MinAPIVersion: MIN_API_VERSION, Os: 'linux', Arch: goArch, KernelVersion: release(), NodeVersion: process.version } }],
+          Components: [{ Name: 'Engine', Version: f.version, Details: { ApiVersion: MAX_API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: process.version, BuildTime: f.startedAt.toISOString(), Experimental: 'false', Os: 'linux', Arch: goArch, KernelVersion: release(), NodeVersion: process.version } }],
           Version: f.version,
           ApiVersion: MAX_API_VERSION,
           MinAPIVersion: MIN_API_VERSION,
@@ -78,6 +78,7 @@ export function systemRoutes(f: SystemFacts): Route[] {
           CpuCfsQuota: true,
           CPUShares: true,
           CPUSet: true,
+          KernelMemoryTCP: false,
           PidsLimit: true,
           IPv4Forwarding: true,
           Debug: process.env.BERTH_DEBUG === '1',
@@ -96,6 +97,10 @@ export function systemRoutes(f: SystemFacts): Route[] {
           Architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
           IndexServerAddress: 'https://index.docker.io/v1/',
           RegistryConfig: { IndexConfigs: {}, InsecureRegistryCIDRs: ['127.0.0.0/8'], Mirrors: [] },
+          // dockerd reports the proxy settings it passes to registries; berthd uses none.
+          HttpProxy: '',
+          HttpsProxy: '',
+          NoProxy: '',
           NCPU: cpus().length,
           MemTotal: totalmem(),
           DockerRootDir: f.dataRoot,

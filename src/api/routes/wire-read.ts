@@ -29,10 +29,11 @@ export function bool(o: Obj, key: string): boolean | undefined {
   return v;
 }
 
+/** Docker's wire numbers are Go int64s: a fraction or a value past 2^63 is a 400, as in Go's decoder. */
 export function num(o: Obj, key: string): number | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) bad(key, 'a number', v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || Math.abs(v) > 2 ** 63) bad(key, 'an integer (int64)', v);
   return v;
 }
 

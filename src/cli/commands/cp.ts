@@ -1,13 +1,17 @@
-// cp: CONTAINER:SRC_PATH DEST_PATH|-  and  SRC_PATH|- CONTAINER:DEST_PATH, over the archive API.
-import { createReadStream, createWriteStream, lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync, type Stats } from 'node:fs';
-import { basename, dirname, join, posix, resolve } from 'node:path';
+// cp: CONTAINER:SRC_PATH DEST_PATH|-  and  SRC_PATH|- CONTAINER:DEST_PATH, over the archive API,
+// with the docker CLI's copy rules (archive.CopyTo / PrepareArchiveCopy): into an existing
+// directory keeps the source's name; to a new name renames the root; "dir/." copies contents.
+import { lstatSync, statSync } from 'node:fs';
+import { posix, resolve } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { decodePathStat } from '../../api/client/docker-client.js';
 import { isApiError } from '../../api/client/errors.js';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
+import { extractTo, packPath, splitPathDirEntry } from '../cp-archive.js';
 import { newCommand, parse } from '../flags.js';
+import { goErrno } from '../go-fs.js';
 
 /** "ctr:/path" → [ctr, path]; a local path (absolute, ./, or without a colon) → [undefined, path]. */
 export function splitCpArg(arg: string): [string | undefined, string] {
@@ -16,43 +20,64 @@ export function splitCpArg(arg: string): [string | undefined, string] {
   return i > 0 ? [arg.slice(0, i), arg.slice(i + 1)] : [undefined, arg];
 }
 
-async function extractTo(src: Readable, dest: string, renameRoot?: string): Promise<void> {
-  const ex = tar.extract();
-  const done = new Promise<void>((res, rej) => { ex.on('finish', res); ex.on('error', rej); });
-  ex.on('entry', (h, stream, next) => {
-    let name = h.name.replace(/^\.?\/+/, '');
-    if (renameRoot !== undefined) { const parts = name.split('/'); parts[0] = renameRoot; name = parts.join('/'); }
-    const target = resolve(dest, name);
-    if (!target.startsWith(resolve(dest))) { stream.resume(); next(); return; }
-    const finish = (e?: unknown) => { if (e) ex.destroy(e as Error); else next(); };
-    try {
-      if (h.type === 'directory') { mkdirSync(target, { recursive: true, mode: h.mode }); stream.resume(); stream.on('end', () => finish()); }
-      else if (h.type === 'symlink') { mkdirSync(dirname(target), { recursive: true }); symlinkSync(h.linkname!, target); stream.resume(); stream.on('end', () => finish()); }
-      else if (h.type === 'file') { mkdirSync(dirname(target), { recursive: true }); pipeline(stream, createWriteStream(target, { mode: h.mode })).then(() => finish(), finish); }
-      else { stream.resume(); stream.on('end', () => finish()); }
-    } catch (e) { finish(e); }
-  });
-  src.pipe(ex);
-  await done;
+/** filepath.Abs keeping a trailing "/" or "/." (archive.PreserveTrailingDotOrSeparator). */
+function localAbs(p: string): string {
+  const abs = resolve(p);
+  if (p.endsWith('/.') || p === '.') return `${abs === '/' ? '' : abs}/.`;
+  if (p.endsWith('/') && abs !== '/') return `${abs}/`;
+  return abs;
 }
 
-function packPath(path: string, root: string, follow: boolean): Readable {
-  const pack = tar.pack();
-  const add = async (abs: string, name: string, st: Stats): Promise<void> => {
-    const base = { name, mode: st.mode & 0o7777, mtime: st.mtime, uid: st.uid, gid: st.gid };
-    if (st.isDirectory()) {
-      pack.entry({ ...base, type: 'directory' });
-      for (const n of readdirSync(abs).sort()) { const p = join(abs, n); await add(p, `${name}/${n}`, lstatSync(p)); }
-    } else if (st.isSymbolicLink()) pack.entry({ ...base, type: 'symlink', linkname: readlinkSync(abs) });
-    else if (st.isFile()) {
-      await new Promise<void>((res, rej) => {
-        const e = pack.entry({ ...base, size: st.size, type: 'file' }, (err) => (err ? rej(err) : res()));
-        createReadStream(abs).on('error', rej).pipe(e);
-      });
-    }
-  };
-  add(path, root, follow ? statSync(path) : lstatSync(path)).then(() => pack.finalize(), (e: Error) => pack.destroy(e));
-  return pack as unknown as Readable;
+const GO_DIR = 0x80000000;
+const assertsDirectory = (p: string) => p.endsWith('/') || p.endsWith('/.') || p === '.';
+
+async function fromContainer(ctx: CliContext, ctr: string, src: string, dst: string): Promise<void> {
+  if (dst !== '-') {
+    dst = localAbs(dst);
+    const dir = posix.dirname(posix.normalize(dst).replace(/\/+$/, '') || '/');
+    try { statSync(dir); } catch { throw new Error(`invalid output path: directory ${JSON.stringify(dir)} does not exist`); }
+  }
+  const res = await ctx.docker.containerArchiveGet(ctr, src);
+  if (dst === '-') { await pipeline(res, ctx.io.stdout); return; }
+  const stat = decodePathStat(res.headers['x-docker-container-path-stat']);
+  const srcIsDir = (stat.mode & GO_DIR) !== 0;
+  let exists = false;
+  let dstIsDir = false;
+  try { const st = statSync(dst); exists = true; dstIsDir = st.isDirectory(); } catch { /* a new name */ }
+  const [dstDir, dstBase] = splitPathDirEntry(dst);
+  const [, srcBase] = splitPathDirEntry(src);
+  if (exists && dstIsDir) return extractTo(res, dst);
+  res.on('error', () => {});
+  if (exists && srcIsDir) { res.destroy(); throw new Error('cannot copy directory'); }
+  if (!exists && !srcIsDir && assertsDirectory(dst)) { res.destroy(); throw new Error('no such directory'); }
+  return extractTo(res, dstDir, srcBase, dstBase);
+}
+
+async function toContainer(ctx: CliContext, src: string, ctr: string, dst: string, o: { archive?: boolean; followLink?: boolean }): Promise<void> {
+  const docker = ctx.docker;
+  let exists = false;
+  let dstIsDir = false;
+  try {
+    const st = await docker.containerArchiveStat(ctr, dst);
+    exists = true;
+    dstIsDir = (st.mode & GO_DIR) !== 0;
+  } catch (e) { if (!isApiError(e, 404)) throw e; }
+  const put = (path: string, body: Readable) => docker.containerArchivePut(ctr, path, body, { noOverwriteDirNonDir: true, copyUIDGID: o.archive });
+  if (src === '-') {
+    if (!dstIsDir) throw new Error(`destination "${ctr}:${dst}" must be a directory`);
+    return put(dst, ctx.io.stdin as Readable);
+  }
+  const abs = localAbs(src);
+  let st;
+  try { st = o.followLink ? statSync(abs) : lstatSync(abs); } catch (e) { throw new Error(`${o.followLink ? 'stat' : 'lstat'} ${abs}: ${goErrno(e)}`); }
+  const srcIsDir = st.isDirectory();
+  const [, srcBase] = splitPathDirEntry(abs);
+  const [dstDir, dstBase] = splitPathDirEntry(dst);
+  const pack = (rebase?: [string, string]) => packPath(abs, srcBase, !!o.followLink, rebase).pipe(new PassThrough()) as Readable;
+  if (exists && dstIsDir) return put(dst, pack());
+  if (exists && srcIsDir) throw new Error('cannot copy directory');
+  if (!exists && !srcIsDir && assertsDirectory(dst)) throw new Error('no such directory');
+  return put(dstDir, pack([srcBase, dstBase]));
 }
 
 export async function cp(ctx: CliContext, argv: string[]): Promise<number> {
@@ -66,26 +91,7 @@ export async function cp(ctx: CliContext, argv: string[]): Promise<number> {
   const [dc, dp] = splitCpArg(p.args[1]!);
   if (sc && dc) throw new StatusError(1, 'copying between containers is not supported');
   if (!sc && !dc) throw new StatusError(1, 'must specify at least one container source');
-  const docker = ctx.docker;
-  if (sc) {
-    const res = await docker.containerArchiveGet(sc, sp);
-    if (dp === '-') { await pipeline(res, ctx.io.stdout); return 0; }
-    let destIsDir = false;
-    try { destIsDir = statSync(dp).isDirectory(); } catch { /* does not exist: copy under the new name */ }
-    if (destIsDir) await extractTo(res, dp);
-    else await extractTo(res, dirname(resolve(dp)), basename(dp));
-    return 0;
-  }
-  let body: Readable;
-  let target = dp;
-  if (sp === '-') body = ctx.io.stdin as Readable;
-  else {
-    let dstDir = false;
-    try { const st = await docker.containerArchiveStat(dc!, dp); dstDir = (st.mode & 0x80000000) !== 0 || (st.mode & 0o170000) === 0o040000; } catch (e) { if (!isApiError(e, 404)) throw e; }
-    const name = dstDir ? basename(resolve(sp)) : posix.basename(dp);
-    if (!dstDir) target = posix.dirname(dp) || '/';
-    body = packPath(sp, name, !!p.opts.followLink).pipe(new PassThrough()) as Readable;
-  }
-  await docker.containerArchivePut(dc!, target, body, { copyUIDGID: p.opts.archive });
+  if (sc) await fromContainer(ctx, sc, sp, dp);
+  else await toContainer(ctx, sp, dc!, dp, p.opts);
   return 0;
 }

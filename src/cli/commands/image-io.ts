@@ -1,11 +1,13 @@
 // save, load, import, pull: tar streams in and out, jsonmessage progress on the way back.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { openRead } from '../go-fs.js';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
 import { splitRef } from '../image-ref.js';
+import { checkNormalizedNamed } from '../reference.js';
 import { showJsonMessages } from '../jsonmessage.js';
 
 export async function save(ctx: CliContext, argv: string[]): Promise<number> {
@@ -27,13 +29,13 @@ export async function load(ctx: CliContext, argv: string[]): Promise<number> {
   const p = parse<{ input?: string; quiet?: boolean }>(ctx, c, argv);
   if (!p) return 0;
   if (!p.opts.input && ctx.io.stdin.isTTY) throw new StatusError(1, 'requested load from stdin, but stdin is empty');
-  const src = (p.opts.input ? createReadStream(p.opts.input) : ctx.io.stdin) as Readable;
+  const src = (p.opts.input ? openRead(p.opts.input) : ctx.io.stdin) as Readable;
   await showJsonMessages(ctx.docker.imageLoad(src, { quiet: p.opts.quiet }), (s) => ctx.out(s));
   return 0;
 }
 
 export async function importImage(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'import', usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]', description: 'Import the contents from a tarball to create a filesystem image', minArgs: 1, maxArgs: 2 })
+  const c = newCommand(ctx, { name: 'import', usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]', description: 'Import the contents from a tarball to create a filesystem image', minArgs: 1 })
     .option('-c, --change <list>', 'Apply Dockerfile instruction to the created image', collect, [])
     .option('-m, --message <string>', 'Set commit message for imported image')
     .option('--platform <string>', 'Set platform if server is multi-platform capable');
@@ -48,7 +50,7 @@ export async function importImage(ctx: CliContext, argv: string[]): Promise<numb
     if (colon > slash) { repo = ref.slice(0, colon); tag = ref.slice(colon + 1); } else repo = ref;
   }
   const isUrl = /^https?:\/\//.test(file!);
-  const body = file === '-' ? (ctx.io.stdin as Readable) : isUrl ? undefined : createReadStream(file!);
+  const body = file === '-' ? (ctx.io.stdin as Readable) : isUrl ? undefined : openRead(file!);
   const msgs = await collectMessages(ctx.docker.imageCreate({ fromSrc: isUrl ? file : '-', repo, tag, message: p.opts.message, changes: p.opts.change, platform: p.opts.platform }, body));
   for (const m of msgs) if (m.status) ctx.out(`${m.status}\n`);
   return 0;
@@ -67,6 +69,7 @@ export async function pull(ctx: CliContext, argv: string[]): Promise<number> {
     .option('--platform <string>', 'Set platform if server is multi-platform capable');
   const p = parse<{ quiet?: boolean; platform?: string }>(ctx, c, argv);
   if (!p) return 0;
+  checkNormalizedNamed(p.args[0]!);
   const r = splitRef(p.args[0]!);
   if (!p.args[0]!.includes(':') && !r.digest && !p.opts.quiet) ctx.out('Using default tag: latest\n');
   await showJsonMessages(ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }), (s) => { if (!p.opts.quiet) ctx.out(s); });

@@ -2,6 +2,7 @@
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
+import { checkAnyReference, checkNormalizedNamed } from '../reference.js';
 import { HISTORY_DEFAULT, HISTORY_HEADERS, HistoryContext, IMAGES_HEADERS, imageRows, imagesDefault } from '../format/image-context.js';
 import { renderList } from '../format/render.js';
 import { humanSize } from '../format/units.js';
@@ -25,11 +26,7 @@ export async function images(ctx: CliContext, argv: string[]): Promise<number> {
   if (p.args[0]) (filters.reference ??= []).push(p.args[0]);
   const list = await ctx.docker.imageList({ all: o.all, digests: o.digests, filters });
   const trunc = o.trunc !== false;
-  let rows = imageRows(list, trunc);
-  if (o.quiet) {
-    const seen = new Set<string>();
-    rows = rows.filter((r) => !seen.has(r.ID) && !!seen.add(r.ID));
-  }
+  const rows = imageRows(list, trunc); // -q prints one ID per row, repeats included, like docker 28
   ctx.out(renderList({ format: o.quiet ? '{{.ID}}' : o.format ?? '', defaultFormat: imagesDefault(!!o.digests), headers: IMAGES_HEADERS }, rows));
   return 0;
 }
@@ -51,7 +48,13 @@ export async function history(ctx: CliContext, argv: string[]): Promise<number> 
 export async function tag(ctx: CliContext, argv: string[]): Promise<number> {
   const p = parse(ctx, newCommand(ctx, { name: 'tag', usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', description: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', exactArgs: 2 }), argv);
   if (!p) return 0;
-  const target = p.args[1]!;
+  const [source, target] = p.args as [string, string];
+  const bad = (ref: string, f: (r: string) => void) => {
+    try { f(ref); } catch (e) { throw new Error(`Error parsing reference: ${JSON.stringify(ref)} is not a valid repository/tag: ${(e as Error).message}`); }
+  };
+  bad(source, checkAnyReference);
+  bad(target, checkNormalizedNamed);
+  if (target.includes('@')) throw new Error('refusing to create a tag with a digest reference');
   const slash = target.lastIndexOf('/');
   const colon = target.lastIndexOf(':');
   const hasTag = colon > slash;

@@ -4,18 +4,25 @@ import type { CliContext } from '../context.js';
 import { StatusError } from '../cli-error.js';
 import { newCommand, parse, toInt } from '../flags.js';
 
-/** docker's loop: each name in turn, errors printed as they come, exit 1 if any failed. */
-export async function eachContainer(ctx: CliContext, names: string[], fn: (name: string) => Promise<string | void>): Promise<number> {
+function errText(e: unknown): string {
+  return (e as { status?: number }).status !== undefined ? `Error response from daemon: ${(e as Error).message}` : (e as Error).message;
+}
+
+/**
+ * docker's parallelOperation: every container at once, results printed in argument order
+ * (stdout: the name; errors joined on stderr at the end), exit 1 if any failed. With
+ * `ignoreNotFound` (rm -f) a missing container's error is printed but does not fail the run.
+ */
+export async function eachContainer(ctx: CliContext, names: string[], fn: (name: string) => Promise<string | void>, ignoreNotFound = false): Promise<number> {
   const errs: string[] = [];
-  for (const n of names) {
-    try {
-      const out = await fn(n);
-      if (out !== undefined) ctx.out(`${out}\n`);
-    } catch (e) {
-      const msg = (e as { status?: number }).status !== undefined ? `Error response from daemon: ${(e as Error).message}` : (e as Error).message;
-      if ((e as { kind?: string }).kind === 'unavailable') throw e;
-      errs.push(msg);
-    }
+  const results = names.map((n) => fn(n).then((out) => ({ out }), (e: unknown) => ({ e })));
+  for (const r of results) {
+    const res = await r;
+    if ('e' in res) {
+      if ((res.e as { kind?: string }).kind === 'unavailable') throw res.e;
+      if (ignoreNotFound && (res.e as { status?: number }).status === 404) { ctx.err(`${errText(res.e)}\n`); continue; }
+      errs.push(errText(res.e));
+    } else if (res.out !== undefined) ctx.out(`${res.out}\n`);
   }
   if (errs.length) throw new StatusError(1, errs.join('\n'));
   return 0;
@@ -67,14 +74,9 @@ export async function rm(ctx: CliContext, argv: string[]): Promise<number> {
   const p = parse<{ force?: boolean; volumes?: boolean; link?: boolean }>(ctx, c, argv);
   if (!p) return 0;
   return eachContainer(ctx, p.args, async (id) => {
-    try {
-      await ctx.docker.containerRemove(id, { force: p.opts.force, v: p.opts.volumes, link: p.opts.link });
-    } catch (e) {
-      if (p.opts.force && (e as { status?: number }).status === 404) return undefined; // docker -f ignores missing
-      throw e;
-    }
+    await ctx.docker.containerRemove(id, { force: p.opts.force, v: p.opts.volumes, link: p.opts.link });
     return id;
-  });
+  }, !!p.opts.force);
 }
 
 export async function rename(ctx: CliContext, argv: string[]): Promise<number> {
@@ -89,15 +91,18 @@ export async function port(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p) return 0;
   const info = await ctx.docker.containerInspect(p.args[0]!);
   const ports = info.NetworkSettings?.Ports ?? {};
-  const want = p.args[1] ? (p.args[1].includes('/') ? p.args[1] : `${p.args[1]}/tcp`) : undefined;
-  const keys = Object.keys(ports).sort();
-  if (want && !keys.includes(want)) throw new StatusError(1, `Error: No public port '${want}' published for ${p.args[0]}`);
-  for (const k of keys) {
-    if (want && k !== want) continue;
-    for (const b of ports[k] ?? []) {
-      const hp = `${b.HostIp?.includes(':') ? `[${b.HostIp}]` : b.HostIp || '0.0.0.0'}:${b.HostPort}`;
-      ctx.out(want ? `${hp}\n` : `${k} -> ${hp}\n`);
-    }
+  const join = (b: { HostIp?: string; HostPort?: string }) => `${b.HostIp?.includes(':') ? `[${b.HostIp}]` : b.HostIp ?? ''}:${b.HostPort ?? ''}`;
+  if (p.args[1]) {
+    // docker: the port must parse as uint16, the proto defaults to tcp, the message echoes the argument
+    const [num, proto = 'tcp'] = p.args[1].split('/') as [string, string?];
+    if (!/^\d+$/.test(num) || Number(num) > 65535) throw new StatusError(1, `Error: invalid port (${num}): strconv.ParseUint: parsing ${JSON.stringify(num)}: ${/^\d+$/.test(num) ? 'value out of range' : 'invalid syntax'}`);
+    const frontends = ports[`${num}/${proto || 'tcp'}`] ?? [];
+    if (!frontends.length) throw new StatusError(1, `Error: No public port '${p.args[1]}' published for ${p.args[0]}`);
+    for (const b of frontends) ctx.out(`${join(b)}\n`);
+    return 0;
   }
+  const out: string[] = [];
+  for (const [k, frontends] of Object.entries(ports)) for (const b of frontends ?? []) out.push(`${k} -> ${join(b)}`);
+  for (const l of out.sort()) ctx.out(`${l}\n`);
   return 0;
 }

@@ -12,6 +12,7 @@ import { buildCreateRequest, type CreatePlan } from '../create-request.js';
 import { newCommand, parse } from '../flags.js';
 import { splitRef } from '../image-ref.js';
 import { showJsonMessages } from '../jsonmessage.js';
+import { checkAnyReference } from '../reference.js';
 
 async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
   const r = splitRef(image);
@@ -22,6 +23,7 @@ async function pullImage(ctx: CliContext, image: string, platform: string | unde
 /** POST /containers/create, pulling once on "No such image" like docker (--pull=missing). */
 export async function createContainer(ctx: CliContext, plan: CreatePlan, pull: string, quiet: boolean): Promise<string> {
   const image = plan.body.Image!;
+  checkAnyReference(image);
   const create = () => ctx.docker.containerCreate(plan.body, { name: plan.name, platform: plan.platform });
   if (pull === 'always') await pullImage(ctx, image, plan.platform, quiet);
   let res;
@@ -37,7 +39,14 @@ export async function createContainer(ctx: CliContext, plan: CreatePlan, pull: s
   return res.Id;
 }
 
-/** Docker's exit statuses for a failed start: 127 not found, 126 cannot invoke, else 125. */
+/** docker's reportError: "docker: <message>", optionally the help hint. */
+function reportRunError(ctx: CliContext, e: unknown, withHelp: boolean): string {
+  const msg = e instanceof ApiError ? `Error response from daemon: ${e.message}` : (e as Error).message;
+  ctx.err(`${ctx.prog}: ${msg}${withHelp ? `\n\nRun '${ctx.prog} run --help' for more information` : ''}\n`);
+  return msg;
+}
+
+/** Docker's exit statuses for a failed create/start: 127 not found, 126 cannot invoke, else 125. */
 export function startFailureStatus(message: string): number {
   if (/executable file not found|no such file or directory|system cannot find the file specified/.test(message)) return 127;
   if (/permission denied|is a directory/.test(message)) return 126;
@@ -78,8 +87,7 @@ async function startOrStatus(ctx: CliContext, docker: DockerClient, id: string):
   try {
     await docker.containerStart(id);
   } catch (e) {
-    if (e instanceof ApiError) throw new StatusError(startFailureStatus(e.message), `${ctx.prog}: Error response from daemon: ${e.message}\n\nRun '${ctx.prog} run --help' for more information`);
-    throw e;
+    throw new StatusError(startFailureStatus(reportRunError(ctx, e, true)), '');
   }
 }
 
@@ -88,7 +96,13 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p) return 0;
   const { o, plan } = p;
   const docker = ctx.docker;
-  const id = await createContainer(ctx, plan, o.pull ?? 'missing', !!o.quiet);
+  if (o.detach && o.attach.length) throw new StatusError(1, 'conflicting options: cannot specify both --attach and --detach');
+  let id: string;
+  try {
+    id = await createContainer(ctx, plan, o.pull ?? 'missing', !!o.quiet);
+  } catch (e) {
+    throw new StatusError(startFailureStatus(reportRunError(ctx, e, true)), '');
+  }
   if (o.cidfile) writeFileSync(o.cidfile, id);
   const body = plan.body;
   if (o.detach) {
@@ -103,7 +117,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     ? await docker.containerAttach(id, { stream: true, stdin: wantStdin, stdout: !!body.AttachStdout, stderr: !!body.AttachStderr, detachKeys: o.detachKeys })
     : undefined;
   const waitP = (await docker.containerWaitRegistered(id, o.rm ? 'removed' : 'next-exit')).result;
-  const session = conn ? startSession(ctx.io, conn, { tty, stdin: wantStdin, resize: (h, w) => docker.containerResize(id, h, w) }) : undefined;
+  const session = conn ? startSession(ctx.io, conn, { tty, stdin: wantStdin, detachKeys: o.detachKeys, resize: (h, w) => docker.containerResize(id, h, w) }) : undefined;
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const proxy = (sig: NodeJS.Signals) => { docker.containerKill(id, sig).catch(() => {}); };
   if (!tty && o.sigProxy !== false) for (const s of sigs) process.on(s, proxy);
@@ -118,6 +132,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
     if (tty) session?.resizeNow();
     if (session) await session.done;
+    if (session?.detached) return 0; // docker: detaching ends the client, the container runs on
     const status = await waitP;
     if (status.Error?.Message) ctx.err(`${ctx.prog}: ${status.Error.Message}\n`);
     return status.StatusCode;

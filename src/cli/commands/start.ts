@@ -3,7 +3,7 @@ import { startSession } from '../attach-session.js';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
-import { eachContainer } from './lifecycle.js';
+import { ApiError } from '../../api/client/errors.js';
 
 async function attachAndWait(ctx: CliContext, id: string, stdin: boolean, detachKeys: string | undefined, start: boolean): Promise<number> {
   const docker = ctx.docker;
@@ -13,11 +13,13 @@ async function attachAndWait(ctx: CliContext, id: string, stdin: boolean, detach
   if (!start && !info.State.Running) throw new StatusError(1, 'You cannot attach to a stopped container, start it first');
   const conn = await docker.containerAttach(id, { stream: true, stdin: useStdin, stdout: true, stderr: true, detachKeys });
   const waitP = (await docker.containerWaitRegistered(id, start ? 'next-exit' : 'not-running')).result;
-  const session = startSession(ctx.io, conn, { tty, stdin: useStdin, resize: (h, w) => docker.containerResize(id, h, w) });
+  const session = startSession(ctx.io, conn, { tty, stdin: useStdin, detachKeys, resize: (h, w) => docker.containerResize(id, h, w) });
   try {
     if (start) await docker.containerStart(id, { detachKeys });
     if (tty) session.resizeNow();
     await session.done;
+    // docker 28: detaching ends `start -a` quietly, but `attach` reports it and exits 1
+    if (session.detached) { if (!start) throw new StatusError(1, 'read escape sequence'); return 0; }
     return (await waitP).StatusCode;
   } finally {
     session.close();
@@ -36,7 +38,20 @@ export async function start(ctx: CliContext, argv: string[]): Promise<number> {
     if (p.args.length > 1) throw new StatusError(1, 'you cannot start and attach multiple containers at once');
     return attachAndWait(ctx, p.args[0]!, !!o.interactive, o.detachKeys, true);
   }
-  return eachContainer(ctx, p.args, async (id) => { await ctx.docker.containerStart(id, { detachKeys: o.detachKeys }); return id; });
+  // docker starts these one after another, printing each failure as it happens
+  const failed: string[] = [];
+  for (const id of p.args) {
+    try {
+      await ctx.docker.containerStart(id, { detachKeys: o.detachKeys });
+      ctx.out(`${id}\n`);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      ctx.err(`Error response from daemon: ${e.message}\n`);
+      failed.push(id);
+    }
+  }
+  if (failed.length) throw new StatusError(1, `Error: failed to start containers: ${failed.join(', ')}`);
+  return 0;
 }
 
 export async function attach(ctx: CliContext, argv: string[]): Promise<number> {

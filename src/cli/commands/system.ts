@@ -8,6 +8,13 @@ import { VERSION } from '../version.js';
 import { confirm } from './images.js';
 import { filtersOf } from './ps.js';
 
+/** Templates see Go field names (APIVersion) where the JSON says ApiVersion; {{json}} keeps the JSON names. */
+function goFields<T extends object>(v: T): T {
+  const o = { ...v } as T & { ApiVersion?: string };
+  if ('ApiVersion' in o) Object.defineProperty(o, 'APIVersion', { value: o.ApiVersion, enumerable: false });
+  return o;
+}
+
 export async function version(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'version', usage: '[OPTIONS]', description: 'Show the Docker version information', maxArgs: 0 })
     .option('-f, --format <string>', 'Format output using a custom template');
@@ -17,7 +24,7 @@ export async function version(ctx: CliContext, argv: string[]): Promise<number> 
   let server;
   let serverErr: unknown;
   try { server = await ctx.docker.version(); } catch (e) { serverErr = e; }
-  if (p.opts.format) { ctx.out(renderOne(p.opts.format, { Client: client, Server: server ?? null })); if (serverErr) throw serverErr; return 0; }
+  if (p.opts.format) { ctx.out(renderOne(p.opts.format, { Client: goFields(client), Server: server ? goFields(server) : null })); if (serverErr) throw serverErr; return 0; }
   ctx.out(`Client:\n Version:           ${client.Version}\n API version:       ${client.ApiVersion}\n Node version:      ${client.GoVersion}\n OS/Arch:           ${client.Os}/${client.Arch}\n`);
   if (serverErr) { ctx.out('\n'); throw serverErr; }
   ctx.out(`\nServer: ${server!.Platform?.Name ?? ''}\n Engine:\n  Version:          ${server!.Version}\n  API version:      ${server!.ApiVersion} (minimum version ${server!.MinAPIVersion ?? ''})\n  Git commit:       ${server!.GitCommit}\n  OS/Arch:          ${server!.Os}/${server!.Arch}\n`);
@@ -58,10 +65,18 @@ export async function events(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p) return 0;
   const o = p.opts;
   const stream = ctx.docker.events({ since: o.since ? timestampArg(o.since) : undefined, until: o.until ? timestampArg(o.until) : undefined, filters: filtersOf(o.filter) });
-  for await (const e of stream) {
+  for await (const raw of stream) {
+    // Go marshals Attributes (a map) with sorted keys, and timeNano is an exact int64
+    const nano = BigInt((raw as { timeNanoExact?: string }).timeNanoExact ?? Math.round(raw.timeNano));
+    const sorted = Object.fromEntries(Object.keys(raw.Actor?.Attributes ?? {}).sort().map((k) => [k, raw.Actor.Attributes[k]]));
+    const e = { ...raw, Actor: { ...raw.Actor, Attributes: sorted }, timeNano: nano };
+    // templates see Go's field names (.TimeNano, .ID, …); {{json .}} keeps the wire names
+    const r = raw as unknown as Record<string, unknown>;
+    for (const [go, wire] of [['Status', 'status'], ['ID', 'id'], ['From', 'from'], ['Scope', 'scope'], ['Time', 'time']] as const) Object.defineProperty(e, go, { value: r[wire], enumerable: false });
+    Object.defineProperty(e, 'TimeNano', { value: nano, enumerable: false });
     if (o.format) { ctx.out(renderOne(o.format, e)); continue; }
-    const t = new Date(Math.floor(e.timeNano / 1e6)).toISOString().replace(/\.\d{3}Z$/, '') + `.${String(e.timeNano % 1e9).padStart(9, '0')}Z`;
-    const attrs = Object.keys(e.Actor.Attributes ?? {}).sort().map((k) => `${k}=${e.Actor.Attributes[k]}`).join(', ');
+    const t = new Date(Number(nano / 1_000_000n)).toISOString().replace(/\.\d{3}Z$/, '') + `.${String(nano % 1_000_000_000n).padStart(9, '0')}Z`;
+    const attrs = Object.keys(sorted).map((k) => `${k}=${sorted[k]}`).join(', ');
     ctx.out(`${t} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs ? ` (${attrs})` : ''}\n`);
   }
   return 0;

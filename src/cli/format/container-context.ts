@@ -58,8 +58,13 @@ export class ContainerContext {
   }
   get LocalVolumes(): string { return String((this.c.Mounts ?? []).filter((m) => m.Driver === 'local').length); }
   get Networks(): string { return Object.keys(this.c.NetworkSettings?.Networks ?? {}).sort().join(','); }
-  toJSON(): Record<string, string> {
-    const keys = ['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Names', 'Networks', 'Ports', 'RunningFor', 'Size', 'State', 'Status'] as const;
+  /** docker 28: the image manifest's platform ("linux/amd64"), null when the daemon gives none. */
+  get Platform(): string | null {
+    const p = (this.c as { ImageManifestDescriptor?: { platform?: { os?: string; architecture?: string; variant?: string } } }).ImageManifestDescriptor?.platform;
+    return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : null;
+  }
+  toJSON(): Record<string, string | null> {
+    const keys = ['Command', 'CreatedAt', 'ID', 'Image', 'Labels', 'LocalVolumes', 'Mounts', 'Names', 'Networks', 'Platform', 'Ports', 'RunningFor', 'Size', 'State', 'Status'] as const;
     return Object.fromEntries(keys.map((k) => [k, this[k]]));
   }
 }

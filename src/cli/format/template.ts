@@ -14,7 +14,12 @@ export function truthy(v: unknown): boolean {
   return true;
 }
 
-function jsonOf(v: unknown): string { return v === undefined ? 'null' : JSON.stringify(v) ?? 'null'; }
+/** Go's json.Marshal: bigints (int64 beyond a double, e.g. timeNano) print as exact numbers. */
+function jsonOf(v: unknown): string {
+  if (v === undefined) return 'null';
+  const s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `\u0000big${x}\u0000` : x)) ?? 'null';
+  return s.replace(/"\\u0000big(-?\d+)\\u0000"/g, '$1');
+}
 
 function index(v: unknown, ...keys: unknown[]): unknown {
   let cur = v;

@@ -1,23 +1,11 @@
 // docker/go-units: human durations and sizes as the docker CLI prints them, and the parsers
 // for flag values (--memory 512m, --since 10s). Pure; the daemon may reuse them for Status.
+import { humanDuration as libHumanDuration } from '../../lib/human-duration.js';
 import { formatG } from './go-print.js';
 
-/** go-units HumanDuration (seconds in, "About a minute" out). */
+/** go-units HumanDuration (seconds in, "About a minute" out); the one copy lives in lib. */
 export function humanDuration(seconds: number): string {
-  const s = Math.trunc(seconds);
-  if (s < 1) return 'Less than a second';
-  if (s === 1) return '1 second';
-  if (s < 60) return `${s} seconds`;
-  const minutes = Math.trunc(seconds / 60);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.round(seconds / 3600);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.trunc(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.trunc(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24 / 30)} months`;
-  return `${Math.trunc(Math.trunc(seconds / 3600) / 24 / 365)} years`;
+  return libHumanDuration(seconds * 1000);
 }
 
 const DECIMAL = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];

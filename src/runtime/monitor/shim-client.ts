@@ -28,6 +28,10 @@ export async function connectShim(stateDir: string): Promise<net.Socket> {
       s.once('error', reject);
       s.once('connect', () => {
         s.off('error', reject);
+        // A fast process can make the shim exit while we are still in its accept queue: the
+        // reset may come before any caller listens. Never let it go unhandled; readers see the
+        // socket destroyed instead (readLine checks).
+        s.on('error', () => {});
         resolve(s);
       });
     });
@@ -79,6 +83,7 @@ export function readLine(s: net.Socket, signal?: AbortSignal, max = 8192): Promi
       reject(new BerthError('canceled', 'operation canceled'));
     };
     if (signal?.aborted) return onAbort();
+    if (s.destroyed) return reject(new ShimClosedError());
     s.on('readable', onReadable);
     s.on('end', onEnd);
     s.on('close', onEnd);

@@ -1,16 +1,19 @@
 // CliRuntime: the OciRuntime over the crun or runc command line. Both take the same commands and
 // flags for everything used here (checked with crun 1.8.1 and runc 1.1.5).
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BerthError, internal, notFound } from '../../lib/errors.js';
 import type { OciRuntime, RuntimeState, RuntimeStatus } from './oci-runtime.js';
+import { SeccompBpfCache } from './seccomp-cache.js';
 
 export interface CliRuntimeOptions {
   name: string; // 'crun' | 'runc'
   path: string;
   root: string;
+  /** Where crun's compiled seccomp programs are kept; omitted = no cache. */
+  seccompCacheDir?: string;
 }
 
 // What each runtime prints for an unknown container id:
@@ -28,10 +31,25 @@ export class CliRuntime implements OciRuntime {
     this.name = opts.name;
     this.path = opts.path;
     this.root = opts.root;
+    // Only crun reads precompiled programs from the annotation; runc would ignore it.
+    if (opts.seccompCacheDir && opts.name === 'crun') this.seccomp = new SeccompBpfCache(opts.seccompCacheDir, opts.path, opts.root);
+  }
+
+  private readonly seccomp?: SeccompBpfCache;
+
+  async prepareSpec(id: string, spec: object): Promise<() => Promise<void>> {
+    if (!this.seccomp) return async () => {};
+    const key = await this.seccomp.apply(spec);
+    return () => this.seccomp!.learn(key, id).catch(() => {});
   }
 
   baseArgs(): string[] {
     return [this.path, '--root', this.root];
+  }
+
+  /** True if the runtime still holds state for the container (cheap: one stat). */
+  async exists(id: string): Promise<boolean> {
+    return stat(join(this.root, id)).then(() => true, () => false);
   }
 
   async start(id: string): Promise<void> {

@@ -18,6 +18,13 @@ export interface OciRuntime {
   readonly root: string; // state dir passed as --root
   /** Argument prefix for every invocation: [path, '--root', root, ...]. */
   baseArgs(): string[];
+  /**
+   * Runtime-specific speed-ups applied to a spec before create (crun: a precompiled seccomp
+   * program); the returned function is called after a successful create.
+   */
+  prepareSpec(id: string, spec: object): Promise<() => Promise<void>>;
+  /** True if the runtime holds state for the container. */
+  exists(id: string): Promise<boolean>;
   start(id: string): Promise<void>;
   kill(id: string, signal: string | number, all?: boolean): Promise<void>;
   delete(id: string, force?: boolean): Promise<void>;

@@ -1,0 +1,58 @@
+// `exec c true` (c named bench-c: docker rejects one-character names) into a running busybox container, through the berth CLI and the real docker CLI
+// against berthd (fresh process each time), plus the docker CLI's request sequence over the API
+// (exec create, exec start hijacked until the stream ends, exec inspect) phase by phase.
+// Run: npm run build && node dist/bench/exec.js
+import { runBench, printReferences } from './support/harness.js';
+import { repeat, row, summarize, ratio, LiveTable, TIME_HEADER } from './support/measure.js';
+import { berthTargets, cliOk, type Target } from './support/targets.js';
+import { drain } from './support/api.js';
+import type { BenchDaemon } from './support/bench-daemon.js';
+
+const RUNS = 20;
+const BUDGET_MS = 30_000;
+
+await runBench('exec c true', { limitMs: 10 * 60_000 }, async ({ d, external }) => {
+  const table = new LiveTable([...TIME_HEADER, 'note']);
+  const med: Record<string, number> = {};
+  const targets: Target[] = [...berthTargets(d), ...external];
+  await cliOk(targets[0]!, ['run', '-d', '--name', 'bench-c', 'busybox', 'sleep', '600']);
+  for (const t of targets) {
+    // On an external engine, a name unique to the run so its own containers are never touched.
+    const name = t.external ? `berth-bench-exec-${process.pid}` : 'bench-c';
+    if (t.external) await cliOk(t, ['run', '-d', '--name', name, ...t.labelArgs, t.image, 'sleep', '600']);
+    const samples = await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, async () => (await cliOk(t, ['exec', name, 'true'], { timeoutMs: 10_000 })).ms);
+    med[t.label] = summarize(samples).median;
+    table.add(row(`${t.label} exec ${name} true`, samples, t.label === 'docker→berthd' ? 'goal ≤ 30 ms' : ''));
+  }
+  for (const e of external) {
+    table.add([`ratio berth / ${e.label}`, ratio(med['berth']!, med[e.label]!), '', '', '']);
+    table.add([`ratio docker→berthd / ${e.label}`, ratio(med['docker→berthd']!, med[e.label]!), '', '', '']);
+  }
+  await phases(d);
+  printReferences(['Docker 20.10: 44 ms', 'Podman 4.3: 113 ms', 'goal: 30 ms through the docker CLI']);
+});
+
+/** The docker CLI's exec sequence over node:http against berthd. */
+async function phases(d: BenchDaemon): Promise<void> {
+  const p: Record<string, number[]> = { 'exec create': [], 'exec start → stream end': [], 'exec inspect': [], 'total (API)': [] };
+  await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, async (i) => {
+    const t0 = performance.now();
+    const { Id } = await d.api.json<{ Id: string }>('POST', '/containers/bench-c/exec', { Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+    const t1 = performance.now();
+    await drain(await d.api.hijack('POST', `/exec/${Id}/start`, { Detach: false, Tty: false }), 10_000);
+    const t2 = performance.now();
+    const info = await d.api.json<{ ExitCode: number | null; Running: boolean }>('GET', `/exec/${Id}/json`);
+    const t3 = performance.now();
+    if (info.ExitCode !== 0) throw new Error(`exec exited ${info.ExitCode} (running ${info.Running})`);
+    if (i >= 0) {
+      p['exec create']!.push(t1 - t0);
+      p['exec start → stream end']!.push(t2 - t1);
+      p['exec inspect']!.push(t3 - t2);
+      p['total (API)']!.push(t3 - t0);
+    }
+    return t3 - t0;
+  });
+  console.log("\nwhere the time goes (the docker CLI's request sequence over node:http, berthd):");
+  const table = new LiveTable(TIME_HEADER);
+  for (const [k, v] of Object.entries(p)) table.add(row(k, v));
+}

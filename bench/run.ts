@@ -1,0 +1,122 @@
+// `run --rm busybox true` end to end: the berth CLI and the real docker CLI against berthd (fresh
+// process each time), with the floors (node -e 0, berth --version, raw crun run of a bundle) and
+// the same request sequence the docker CLI makes, timed phase by phase over the API, to show
+// where a run's time goes (CLI start vs create / attach / start / exit+remove).
+// Run: npm run build && node dist/bench/run.js
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runBench, printReferences } from './support/harness.js';
+import { repeat, row, summarize, ratio, timedOk, fmtMs, LiveTable, TIME_HEADER } from './support/measure.js';
+import { berthTargets, cliOk, type Target } from './support/targets.js';
+import { BERTH, type BenchDaemon } from './support/bench-daemon.js';
+import { drain } from './support/api.js';
+
+const RUNS = 20;
+const BUDGET_MS = 30_000; // per workload
+const execFileP = promisify(execFile);
+
+await runBench('run --rm busybox true', { limitMs: 15 * 60_000 }, async ({ d, external }) => {
+  const table = new LiveTable([...TIME_HEADER, 'note']);
+  const med: Record<string, number> = {};
+  const add = (label: string, samples: number[], note = ''): void => {
+    med[label] = summarize(samples).median;
+    table.add(row(label, samples, note));
+  };
+
+  add('node -e 0', await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk(process.execPath, ['-e', '0'])), 'floor');
+  add('berth --version', await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk(process.execPath, [BERTH, '--version'])), 'CLI start');
+  add('docker version (→berthd)', await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk('docker', ['version'], { env: d.env, timeoutMs: 10_000 })), 'CLI round trip');
+  add('crun run (crun spec default)', await crunRuns(d, 'default'), 'runtime floor');
+  add("crun run (berth's spec)", await crunRuns(d, 'berth'), 'seccomp on');
+  add("crun run (berth's spec, no seccomp)", await crunRuns(d, 'berth-noseccomp'), '');
+
+  const targets: Target[] = [...berthTargets(d), ...external];
+  for (const t of targets) {
+    for (const net of [[], ['--network', 'none']]) {
+      const args = ['run', '--rm', ...t.labelArgs, ...net, t.image, 'true'];
+      const samples = await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, async () => (await cliOk(t, args, { timeoutMs: 10_000 })).ms);
+      const label = `${t.label} run --rm${net.length ? ' --network none' : ''}`;
+      const goal = t.label === 'berth' ? 'goal ≤ 80 ms' : t.label === 'docker→berthd' ? 'goal ≤ 40 ms' : '';
+      add(label, samples, goal);
+    }
+  }
+  for (const e of external) {
+    table.add([`ratio berth / ${e.label}`, ratio(med['berth run --rm']!, med[`${e.label} run --rm`]!), '', '', '']);
+    table.add([`ratio docker→berthd / ${e.label}`, ratio(med['docker→berthd run --rm']!, med[`${e.label} run --rm`]!), '', '', '']);
+  }
+
+  await phaseBreakdown(d);
+
+  printReferences([
+    'Docker 20.10: 233 ms (165 ms with --network none)',
+    'Podman 4.3:   289 ms (108 ms with --network none)',
+    'crun run: 7 ms; node -e 0: 47 ms',
+    'goals: berth ≤ 80 ms median; docker CLI against berthd ≤ 40 ms',
+  ]);
+});
+
+/**
+ * `crun run` of a busybox bundle (no daemon, no shim): the runtime's own floor, with crun's
+ * default spec and with the spec berthd writes (taken from a real container, its per-container
+ * bind mounts dropped), with and without its seccomp profile.
+ */
+async function crunRuns(d: BenchDaemon, kind: 'default' | 'berth' | 'berth-noseccomp'): Promise<number[]> {
+  const bundle = join(d.dir, `crun-bundle-${kind}`);
+  await mkdir(bundle, { recursive: true });
+  let spec: any;
+  if (kind === 'default') {
+    await execFileP('crun', ['spec'], { cwd: bundle });
+    spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8'));
+  } else {
+    const id = await d.api.create({ Image: 'busybox', Cmd: ['true'] });
+    await d.api.start(id);
+    await d.api.wait(id);
+    spec = JSON.parse(await readFile(join(d.containerDir(id), 'config.json'), 'utf8'));
+    await d.api.remove(id);
+    spec.mounts = (spec.mounts as Array<{ source?: string }>).filter((m) => !m.source?.startsWith(d.dataRoot));
+    if (kind === 'berth-noseccomp') delete spec.linux.seccomp;
+  }
+  spec.process.args = ['true'];
+  spec.process.terminal = false;
+  spec.root = { path: join(d.dir, 'rootfs'), readonly: true }; // the rootfs importBusybox made
+  spec.linux.cgroupsPath = `${d.td.cgroupParent}/crun-bench`;
+  await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
+  const root = join(d.dir, 'crun-root');
+  let n = 0;
+  return repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk('crun', ['--root', root, 'run', '-b', bundle, `bench-${process.pid}-${n++}`], { timeoutMs: 20_000 }));
+}
+
+/** The docker CLI's sequence for `run --rm` (create, attach, wait removed, start), over the API. */
+async function phaseBreakdown(d: BenchDaemon): Promise<void> {
+  const phases: Record<string, number[]> = { create: [], 'attach (101)': [], 'wait (headers)': [], start: [], 'exit + auto-remove': [], 'total (API)': [] };
+  await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, async (i) => {
+    const t0 = performance.now();
+    const id = await d.api.create({ Image: 'busybox', Cmd: ['true'], AttachStdout: true, AttachStderr: true, HostConfig: { AutoRemove: true } });
+    const t1 = performance.now();
+    const sock = await d.api.hijack('POST', `/containers/${id}/attach?stream=1&stdout=1&stderr=1`);
+    const output = drain(sock, 10_000);
+    const t2 = performance.now();
+    const waited = await d.api.waitRegistered(id, 'removed');
+    const t2b = performance.now();
+    await d.api.start(id);
+    const t3 = performance.now();
+    await waited.done;
+    await output;
+    const t4 = performance.now();
+    if (i >= 0) {
+      phases['create']!.push(t1 - t0);
+      phases['attach (101)']!.push(t2 - t1);
+      phases['wait (headers)']!.push(t2b - t2);
+      phases['start']!.push(t3 - t2b);
+      phases['exit + auto-remove']!.push(t4 - t3);
+      phases['total (API)']!.push(t4 - t0);
+    }
+    return t4 - t0;
+  });
+  console.log('\nwhere the time goes (the docker CLI\'s request sequence over node:http, berthd):');
+  const table = new LiveTable(TIME_HEADER);
+  for (const [k, v] of Object.entries(phases)) table.add(row(k, v));
+  console.log(`(CLI cost ≈ CLI total − API total; API total median ${fmtMs(summarize(phases['total (API)']!).median)})`);
+}
