@@ -1,8 +1,8 @@
 // Build: transpile every TypeScript file to dist/ (tests run from there), bundle the two
 // entry points so the CLI starts near Node's floor, and compile the C monitor.
 import { build } from 'esbuild';
-import { readdirSync, statSync, mkdirSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readdirSync, statSync, mkdirSync, existsSync, rmSync, renameSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -30,11 +30,14 @@ await build({
   logLevel: 'warning',
 });
 
-// Bundled entry points: one file each plus lazily loaded chunks (code splitting).
+// Bundled entry points: one file each plus lazily loaded chunks (code splitting). Chunk names
+// are content hashes; a berth or berthd already running may still load its old chunks lazily,
+// so stale chunks are removed only once they are old.
+const bundleDir = join(root, 'dist/bundle');
 const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
-await build({
+const bundled = await build({
   entryPoints: { berth: join(root, 'src/cli/main.ts'), berthd: join(root, 'src/daemon/main.ts') },
-  outdir: join(root, 'dist/bundle'),
+  outdir: bundleDir,
   bundle: true,
   splitting: true,
   platform: 'node',
@@ -43,13 +46,25 @@ await build({
   external: ['koffi'],
   banner,
   chunkNames: 'chunks/[name]-[hash]',
+  metafile: true,
   logLevel: 'warning',
 }).catch((e) => { if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e; });
+if (bundled) {
+  const current = new Set(Object.keys(bundled.metafile.outputs).map((o) => resolve(o))); // relative to the cwd
+  const chunkDir = join(bundleDir, 'chunks');
+  for (const name of existsSync(chunkDir) ? readdirSync(chunkDir) : []) {
+    const p = join(chunkDir, name);
+    if (!current.has(p) && Date.now() - statSync(p).mtimeMs > 3600_000) rmSync(p, { force: true });
+  }
+}
 
 // The per-container monitor is C: it must cost ~1 MB per container, which Node cannot.
 const shimSrc = join(root, 'src/runtime/monitor/shim/berth-shim.c');
 if (existsSync(shimSrc)) {
   mkdirSync(join(root, 'dist/bin'), { recursive: true });
-  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', join(root, 'dist/bin/berth-shim'), shimSrc], { stdio: 'inherit' });
+  // Compiled aside and renamed over: running shims keep their inode, new spawns never see a half-written file.
+  const out = join(root, 'dist/bin/berth-shim');
+  execFileSync('cc', ['-O2', '-Wall', '-Wextra', '-o', `${out}.tmp`, shimSrc], { stdio: 'inherit' });
+  renameSync(`${out}.tmp`, out);
 }
 console.log(`built ${files.length} modules -> ${relative(process.cwd(), join(root, 'dist')) || 'dist'}`);

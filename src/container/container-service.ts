@@ -209,16 +209,22 @@ export class ContainerService {
     const monitor = this.monitorFor(rec);
     const rootfs = paths.rootfs(rec.id);
     const shimDir = paths.shim(rec.id);
+    const t0 = performance.now();
+    const lap: Record<string, number> = {};
+    const mark = (name: string) => (lap[name] = Math.round((performance.now() - t0) * 10) / 10);
     try {
       if (!(await isMountPoint(rootfs))) await mountAll(await layers.mounts(rec.id), rootfs);
+      mark('mount');
       await writeEtcFiles(paths, rec);
       const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }));
+      mark('spec');
       const afterCreate = await runtime.prepareSpec(rec.id, spec);
       await writeFile(join(paths.dir(rec.id), 'config.json'), specToJson(spec));
       await rm(shimDir, { recursive: true, force: true });
       await mkdir(shimDir, { recursive: true, mode: 0o700 });
       if (await runtime.exists(rec.id)) await runtime.delete(rec.id, true).catch(() => {}); // stale, from a crash
       const logPath = rec.host.logConfig.type === 'none' ? undefined : paths.log(rec.id);
+      mark('bundle');
       const { pid } = await monitor.spawnContainer({
         id: rec.id,
         bundle: paths.dir(rec.id),
@@ -229,14 +235,19 @@ export class ContainerService {
         // As Docker: a TTY keeps its stdin across attach sessions (detach with ctrl-p ctrl-q).
         stdinOnce: rec.config.stdinOnce && !rec.config.tty,
       });
+      mark('create');
       await afterCreate();
       // Attachers that came before start (docker run) connect before the process runs.
       const pending = this.pendingAttaches.get(rec.id);
       this.pendingAttaches.delete(rec.id);
       await Promise.all([...(pending ?? [])].map((p) => p(shimDir).catch((e) => log.warn('pending attach failed', { error: messageOf(e) }))));
+      mark('attach');
       await runtime.start(rec.id);
+      mark('runtime-start');
       rec.state = { ...rec.state, status: 'running', pid, exitCode: 0, error: '', oomKilled: false, startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt };
       await this.deps.records.put(rec.id, rec);
+      mark('record');
+      log.debug('container started', { id: rec.id.slice(0, 12), ms: lap });
       this.deps.events.emit('container', 'start', rec.id, { name: rec.name, image: rec.config.image });
       this.watchExit(rec.id);
     } catch (e) {

@@ -13,11 +13,8 @@ export const containerNotRunning = (id: string) => conflict(`Container ${id} is 
 export const containerPaused = (id: string) => conflict(`Container ${id} is paused, unpause the container before stopping or killing`);
 export const containerIsRunning = (id: string) =>
   conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`);
-export const imageInUse = (ref: string, containerShortId: string) =>
-  conflict(`conflict: unable to remove repository reference "${ref}" (must force) - container ${containerShortId} is using its referenced image ${''}`.trimEnd());
 export const invalidReference = (ref: string) => invalidArgument(`invalid reference format: repository name (${ref}) must be lowercase`);
 export const invalidReferenceFormat = () => invalidArgument('invalid reference format');
-export const badParameter = (msg: string): BerthError => invalidArgument(msg);
 // Users and groups inside an image (libcontainer's user lookup texts, surfaced by dockerd).
 export const unableToFindUser = (name: string) =>
   invalidArgument(`unable to find user ${name}: no matching entries in passwd file`);

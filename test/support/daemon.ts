@@ -71,7 +71,7 @@ export class TestDaemon {
     this.expectingExit = false;
     // A daemon that dies on its own is a bug: show why, or the failing test says only "socket hang up".
     p.on('exit', (code, sig) => {
-      if (!this.expectingExit) process.stderr.write(`\n[berthd exited unexpectedly: code=${code} signal=${sig}]\n${this.logs.join('').split('\n').slice(-60).join('\n')}\n`);
+      if (!this.expectingExit && code !== 0) process.stderr.write(`\n[berthd exited unexpectedly: code=${code} signal=${sig}]\n${this.logs.join('').split('\n').slice(-60).join('\n')}\n`);
     });
     p.stdout!.on('data', (c: Buffer) => this.logs.push(c.toString()));
     p.stderr!.on('data', (c: Buffer) => this.logs.push(c.toString()));

@@ -2,7 +2,7 @@
 // (POST /images/create?fromSrc=-). Streamed answers use Docker's jsonmessage lines.
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { invalidArgument, messageOf, notImplemented } from '../../lib/errors.js';
+import { invalidArgument, notImplemented } from '../../lib/errors.js';
 import type { Digest } from '../../lib/digest.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { ImageSummary } from '../../image/image-list.js';
@@ -184,10 +184,8 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
         const tag = q.str('tag');
         const ref = repo ? (tag ? `${repo}:${tag}` : repo) : undefined;
         const changes = q.all('changes').flatMap((c) => c.split('\n')).filter(Boolean);
-        // Validate before streaming so bad input gets a proper status code.
-        const result = await importRootfs(images, ctx.req, { ref, changes, message: q.str('message'), source: '-', platform: q.str('platform'), signal: ctx.signal }).catch((e) => {
-          throw e;
-        });
+        // Import before answering, so bad input gets a proper status code rather than an in-band error.
+        const result = await importRootfs(images, ctx.req, { ref, changes, message: q.str('message'), source: '-', platform: q.str('platform'), signal: ctx.signal });
         const send = startJsonStream(ctx.res);
         send({ status: result.id });
         d.emit('import', result.id);
@@ -195,8 +193,4 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
       },
     },
   ];
-}
-
-export function errorDetail(e: unknown): Record<string, unknown> {
-  return { errorDetail: { message: messageOf(e) }, error: messageOf(e) };
 }

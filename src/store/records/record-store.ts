@@ -1,6 +1,6 @@
 // RecordStore<T>: one JSON file per object under a directory, written atomically, loaded into
 // memory at open. Readers get the in-memory snapshot and never wait on writers.
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensureDir, isAtomicTempName, writeJsonAtomic } from '../../lib/atomic-fs.js';
 import { errnoCode } from '../../lib/errors.js';
@@ -35,7 +35,7 @@ export class RecordStore<T extends StoredRecord> {
       } catch (e) {
         // A record that cannot be read is set aside, never silently overwritten.
         log.warn('unreadable record moved aside', { path: p, error: String(e) });
-        await import('node:fs/promises').then((fs) => fs.rename(p, p + '.corrupt')).catch(() => {});
+        await rename(p, p + '.corrupt').catch(() => {});
       }
     }
     return store;
