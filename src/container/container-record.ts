@@ -81,6 +81,8 @@ export interface HostSettings {
   utsMode: string;
   runtime: string;
   logConfig: { type: string; config: Record<string, string> };
+  /** Initial TTY size [rows, cols] (API >= 1.42), applied before the process runs. */
+  consoleSize?: [number, number];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

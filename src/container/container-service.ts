@@ -63,6 +63,8 @@ export class ContainerService {
   private readonly pendingAttaches = new Map<string, Set<PendingAttach>>();
   private readonly watching = new Set<string>();
   readonly restarts: RestartManager;
+  /** Set by the composition root: who else must know when a container starts or stops (healthchecks). */
+  hooks: { started?: (rec: ContainerRecord) => void; exited?: (id: string) => void } = {};
 
   constructor(readonly deps: ContainerServiceDeps) {
     for (const r of deps.records.values()) this.names.set(r.name, r.id);
@@ -237,6 +239,7 @@ export class ContainerService {
       });
       mark('create');
       await afterCreate();
+      if (rec.config.tty && rec.host.consoleSize) await monitor.resize(shimDir, ...rec.host.consoleSize).catch(() => {});
       // Attachers that came before start (docker run) connect before the process runs.
       const pending = this.pendingAttaches.get(rec.id);
       this.pendingAttaches.delete(rec.id);
@@ -248,6 +251,7 @@ export class ContainerService {
       await this.deps.records.put(rec.id, rec);
       mark('record');
       log.debug('container started', { id: rec.id.slice(0, 12), ms: lap });
+      this.hooks.started?.(rec);
       this.deps.events.emit('container', 'start', rec.id, { name: rec.name, image: rec.config.image });
       this.watchExit(rec.id);
     } catch (e) {
@@ -294,6 +298,7 @@ export class ContainerService {
   private async onExit(id: string, status: ExitStatus): Promise<void> {
     const rec = this.deps.records.get(id);
     if (!rec) return;
+    this.hooks.exited?.(id);
     await this.lock.run(id, async () => {
       const runtime = this.runtimeFor(rec);
       await runtime.delete(id, true).catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
@@ -565,6 +570,7 @@ export class ContainerService {
           const shimDir = this.deps.paths.shim(rec.id);
           if (await this.deps.monitor.isAlive(shimDir)) {
             this.watchExit(rec.id);
+            if (rec.state.status === 'running') this.hooks.started?.(rec);
           } else {
             const status = (await this.deps.monitor.readExit(shimDir)) ?? { exitCode: 255, finishedAt: nowRfc3339Nano() };
             if (rec.state.status === 'restarting' && rec.state.pid === 0) {

@@ -13,7 +13,7 @@ import { CAPABILITY_NAMES } from '../runtime/spec/capabilities.js';
 import type { OciSpec, OciProcess } from '../runtime/spec/oci-spec.js';
 import type { ContainerService } from './container-service.js';
 import { mergeEnv } from './create-config.js';
-import { startFailure } from './start-errors.js';
+import { execStartFailure } from './start-errors.js';
 
 export interface ExecConfig {
   cmd: string[];
@@ -90,12 +90,19 @@ export class ExecService {
    * Starts the exec. With `attach`, the caller gets the monitor's stream before the process
    * runs; `onExit` fires with the code when it ends.
    */
-  async start(id: string, opts: { detach: boolean; tty?: boolean }): Promise<{ stream?: Duplex; exited: Promise<number> }> {
+  /** Throws Docker's errors if the exec cannot be started now. */
+  checkStartable(id: string): ExecRecord {
     const e = this.get(id);
     if (e.started) throw conflict(`Error: Exec command ${id} has already run`);
     const c = this.containers.get(e.containerId);
     if (!this.containers.isLive(c)) throw containerNotRunning(c.id);
     if (c.state.status === 'paused') throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
+    return e;
+  }
+
+  async start(id: string, opts: { detach: boolean; tty?: boolean }): Promise<{ stream?: Duplex; exited: Promise<number> }> {
+    const e = this.checkStartable(id);
+    const c = this.containers.get(e.containerId);
     e.started = true;
     const monitor = this.containers.monitorFor(c);
     await rm(e.stateDir, { recursive: true, force: true });
@@ -111,10 +118,10 @@ export class ExecService {
       e.running = true;
     } catch (err) {
       stream?.destroy();
-      const f = startFailure(err);
-      e.exitCode = f.exitCode;
+      // dockerd records 126 for any exec that could not be started.
+      e.exitCode = 126;
       await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
-      throw f.error;
+      throw execStartFailure(err);
     }
     this.containers.deps.events.emit('container', `exec_start: ${e.config.cmd.join(' ')}`, c.id, { name: c.name, execID: id });
     const exited = monitor.waitExit(e.stateDir).then(
@@ -133,6 +140,12 @@ export class ExecService {
       },
     );
     return { stream, exited };
+  }
+
+  /** Ends a running exec (healthcheck timeouts). */
+  async kill(id: string): Promise<void> {
+    const e = this.get(id);
+    if (e.running && e.pid > 0) process.kill(e.pid, 'SIGKILL');
   }
 
   async resize(id: string, rows: number, cols: number): Promise<void> {

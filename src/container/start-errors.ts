@@ -19,3 +19,12 @@ export function startFailure(e: unknown): { error: BerthError; exitCode: number 
   }
   return { error: internal(`failed to create task for container: ${msg}`), exitCode: 128 };
 }
+
+/** An exec that could not be started: dockerd's wording (the route prefixes "OCI runtime exec failed: "). */
+export function execStartFailure(e: unknown): BerthError {
+  const msg = messageOf(e);
+  const exe = /`([^`]+)`/.exec(msg)?.[1] ?? /exec(?:vp)? `?([^`:\s]+)/.exec(msg)?.[1];
+  if (exe && /not found|No such file or directory/i.test(msg))
+    return internal(`exec failed: unable to start container process: exec: "${exe}": executable file not found in $PATH: unknown`);
+  return internal(`exec failed: unable to start container process: ${msg}: unknown`);
+}

@@ -14,6 +14,7 @@ import { ShimMonitor, findShimBinary } from '../runtime/monitor/shim-monitor.js'
 import type { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import { ContainerService } from '../container/container-service.js';
 import { ExecService } from '../container/exec-service.js';
+import { HealthMonitor } from '../container/health-monitor.js';
 import { ContainerPaths } from '../container/paths.js';
 import type { ContainerRecord } from '../container/container-record.js';
 import { ApiServer } from '../api/server/http-server.js';
@@ -67,6 +68,8 @@ async function main(argv: string[]): Promise<void> {
     spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
   });
   const execs = new ExecService(containers);
+  const health = new HealthMonitor(containers, execs);
+  containers.hooks = { started: (rec) => health.start(rec), exited: (id) => health.stop(id) };
   await containers.recover();
 
   const server = new ApiServer({

@@ -25,3 +25,14 @@ export const imageReferenceInUse = (ref: string, containerShortId: string, image
   conflict(`conflict: unable to remove repository reference "${ref}" (must force) - container ${containerShortId} is using its referenced image ${imageShortId}`);
 export const imageDeleteConflict = (imageShortId: string, hard: boolean, message: string) =>
   conflict(`conflict: unable to delete ${imageShortId} (${hard ? 'cannot be forced' : 'must be forced'}) - ${message}`);
+// Volumes and mounts, worded as moby's volume store (OpErr: "<op> <name>: <err>") and mount parser.
+export const volumeInUse = (name: string, containerIds: string[]) =>
+  conflict(`remove ${name}: volume is in use - [${containerIds.join(', ')}]`);
+export const invalidVolumeName = (name: string) =>
+  invalidArgument(`create ${name}: ${JSON.stringify(name)} includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+export const volumeNameTooShort = (name: string) =>
+  invalidArgument(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
+export const duplicateMountPoint = (destination: string) => invalidArgument(`Duplicate mount point: ${destination}`);
+export const invalidMountConfig = (type: string, reason: string) => invalidArgument(`invalid mount config for type ${JSON.stringify(type)}: ${reason}`);
+export const invalidVolumeSpec = (raw: string, reason?: string) =>
+  invalidArgument(`invalid volume specification: '${raw}'${reason ? `: ${reason}` : ''}`);

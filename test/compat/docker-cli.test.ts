@@ -255,8 +255,12 @@ test('commit, images, image inspect, history, tag, rmi, save, load, import, imag
   await expectOut(['load', '-i', saved], `Loaded image: committed:${tag}\n`);
   await expectOut(['image', 'inspect', '-f', '{{.Id}}', `committed:${tag}`], `${imgId}\n`);
   await expectOut(['load'], `Loaded image: committed:${tag}\n`, { input: (await readFile(saved)) as unknown as string });
-  const inUse = await dk(['rmi', 'busybox']);
-  void inUse; // busybox may still be referenced only by images; no container uses it now.
+  // An image a container uses cannot be removed without -f (409, Docker's message).
+  const user = (await ok(['create', `committed:${tag}`])).stdout.trim();
+  const inUse = await dk(['rmi', `committed:${tag}`]);
+  assert.equal(inUse.code, 1, why(['rmi', 'in use'], inUse));
+  assert.match(inUse.stderr, /conflict: unable to (remove repository reference|delete)/, why(['rmi', 'in use'], inUse));
+  await ok(['rm', user]);
   const rootfsTar = execFileSync('tar', ['-C', join(d.dir, 'rootfs'), '-c', '.'], { maxBuffer: 1 << 26 });
   const imported = await ok(['import', '-c', 'ENV IMPORTED=1', '-m', 'from tar', '-', `imported:${tag}`], { input: rootfsTar });
   assert.match(imported.stdout, /^sha256:[0-9a-f]{64}\n$/);

@@ -38,6 +38,7 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
       clearTimeout(t);
       resolve({ code: code ?? (sig ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
     });
+    p.stdin.on('error', () => {}); // a program that exits without reading its input
     p.stdin.end(opts.input ?? '');
   });
 }

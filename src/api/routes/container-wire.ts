@@ -95,7 +95,16 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     utsMode: str(h, 'UTSMode') ?? '',
     runtime: str(h, 'Runtime') ?? '',
     logConfig: { type: str(lc, 'Type') || 'json-file', config: strMap(lc, 'Config') ?? {} },
+    consoleSize: consoleSizeFrom(h),
   };
+}
+
+function consoleSizeFrom(h: Obj): [number, number] | undefined {
+  const v = h.ConsoleSize;
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length !== 2 || v.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 65535))
+    throw invalidArgument('invalid JSON: ConsoleSize: expected [height, width]');
+  return v[0] > 0 && v[1] > 0 ? [v[0], v[1]] : undefined;
 }
 
 export function createRequestFrom(body: Obj, name: string | undefined): CreateRequest {

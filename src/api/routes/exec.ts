@@ -1,5 +1,6 @@
 // /containers/{id}/exec and /exec/{id}/*: exec create, start (hijacked), resize, inspect.
-import { invalidArgument } from '../../lib/errors.js';
+import { invalidArgument, messageOf } from '../../lib/errors.js';
+import { frame } from '../../lib/stdcopy.js';
 import type { ExecService } from '../../container/exec-service.js';
 import type { ContainerService } from '../../container/container-service.js';
 import { readJsonObject } from '../server/request.js';
@@ -41,14 +42,27 @@ export function execRoutes(d: { containers: ContainerService; execs: ExecService
         const b = await readJsonObject(ctx.body);
         const detach = bool(b, 'Detach') ?? false;
         const e = execs.get(ctx.params.id!);
-        const { stream, exited } = await execs.start(e.id, { detach });
-        if (detach || !stream) {
+        if (detach) {
+          await execs.start(e.id, { detach: true });
           ctx.res.writeHead(200, { 'Content-Type': 'application/json' }).end();
-          void exited;
           return;
         }
+        execs.checkStartable(e.id); // state errors are HTTP statuses; after the hijack they go in-band
+        // As dockerd: take over the connection first, then start, so no output can slip in
+        // behind the 101 headers where a client's buffered header reader would swallow it.
         const client = ctx.hijack(streamContentType(ctx, e.config.tty));
-        await splice(client, stream, e.config.attachStdin, exited);
+        let started;
+        try {
+          started = await execs.start(e.id, { detach: false });
+        } catch (err) {
+          const text = `OCI runtime exec failed: ${messageOf(err)}\r\n`;
+          client.end(e.config.tty ? text : frame(1, Buffer.from(text)));
+          return;
+        }
+        const size = b.ConsoleSize;
+        if (e.config.tty && Array.isArray(size) && size.length === 2 && size.every((x) => Number.isInteger(x) && x > 0))
+          await execs.resize(e.id, size[0] as number, size[1] as number).catch(() => {});
+        await splice(client, started.stream!, e.config.attachStdin, started.exited);
       },
     },
     {

@@ -127,6 +127,20 @@ test('restart policies: on-failure retries, always restarts, a stop is final; th
   ok(await d.berth(['rm', '-f', flaky, always, keeper]));
 });
 
+test('healthchecks: healthy, then unhealthy after retries, with events and State.Health', { skip }, async () => {
+  const name = `health-${process.pid}`;
+  ok(await d.berth(['run', '-d', '--name', name, '--health-cmd', 'test -e /tmp/ok && echo fine', '--health-interval', '200ms', '--health-retries', '2', 'busybox', 'sh', '-c', 'touch /tmp/ok; sleep 600']));
+  const health = async () => (await d.berth(['inspect', '-f', '{{.State.Health.Status}} {{.State.Health.FailingStreak}}', name])).stdout.trim();
+  await until('healthy', async () => (await health()).startsWith('healthy'));
+  assert.match((await d.berth(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}'])).stdout, /\(healthy\)/);
+  const logOut = (await d.berth(['inspect', '-f', '{{(index .State.Health.Log 0).Output}}', name])).stdout;
+  assert.match(logOut, /fine/);
+  ok(await d.berth(['exec', name, 'rm', '/tmp/ok']));
+  await until('unhealthy', async () => (await health()).startsWith('unhealthy'));
+  assert.equal((await d.berth(['ps', '--filter', 'health=unhealthy', '--format', '{{.Names}}'])).stdout.trim(), name);
+  ok(await d.berth(['rm', '-f', name]));
+});
+
 test('events, system df, container and image prune', { skip }, async () => {
   const since = Math.floor(Date.now() / 1000) - 1;
   const name = `ev-${process.pid}`;
