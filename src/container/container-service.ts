@@ -164,7 +164,8 @@ export class ContainerService {
     if (rec && this.names.get(rec.name) === id) this.names.delete(rec.name);
   }
 
-  async remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
+  /** `auto`: the --rm removal after exit; recovery finishes it if interrupted, so no intent record is needed. */
+  async remove(ref: string, opts: { force: boolean; volumes: boolean; auto?: boolean }): Promise<void> {
     const rec = this.get(ref);
     if (rec.phase === 'removing') throw conflict(`removal of container ${rec.id} is already in progress`);
     const live = this.isLive(rec);
@@ -177,7 +178,7 @@ export class ContainerService {
     await this.lock.run(rec.id, async () => {
       rec.phase = 'removing';
       rec.state.status = 'removing';
-      await this.deps.records.put(rec.id, rec);
+      if (!opts.auto) await this.deps.records.put(rec.id, rec);
       await this.discard(rec.id);
     });
     this.deps.events.emit('container', 'destroy', rec.id, { name: rec.name, image: rec.config.image });
@@ -300,19 +301,21 @@ export class ContainerService {
     if (!rec) return;
     this.hooks.exited?.(id);
     await this.lock.run(id, async () => {
-      const runtime = this.runtimeFor(rec);
-      await runtime.delete(id, true).catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
+      rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt };
+      // An --rm container is about to go: its exit need not be durable (recovery removes it).
+      if (!rec.host.autoRemove) await this.deps.records.put(id, rec);
+      this.deps.events.emit('container', 'die', id, { name: rec.name, image: rec.config.image, exitCode: String(status.exitCode) });
+      // Waiters learn of the exit before the cleanup below; anything they do next that needs
+      // this container waits for the lock, so it never sees a half-cleaned one.
+      const waiters = this.exitWaiters.get(id);
+      this.exitWaiters.delete(id);
+      for (const w of waiters ?? []) w(status);
+      await this.runtimeFor(rec).delete(id, true).catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
       const rootfs = this.deps.paths.rootfs(id);
       if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch((e) => log.warn('unmount rootfs', { id, error: messageOf(e) }));
-      rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt };
-      await this.deps.records.put(id, rec);
     });
-    this.deps.events.emit('container', 'die', id, { name: rec.name, image: rec.config.image, exitCode: String(status.exitCode) });
-    const waiters = this.exitWaiters.get(id);
-    this.exitWaiters.delete(id);
-    for (const w of waiters ?? []) w(status);
     if (rec.host.autoRemove && rec.phase === 'ready') {
-      await this.remove(id, { force: true, volumes: true }).catch((e) => log.warn('auto-remove failed', { id, error: messageOf(e) }));
+      await this.remove(id, { force: true, volumes: true, auto: true }).catch((e) => log.warn('auto-remove failed', { id, error: messageOf(e) }));
       return;
     }
     if (this.restarts.shouldRestart(rec, status.exitCode)) {
@@ -578,6 +581,8 @@ export class ContainerService {
               if (!rec.manuallyStopped) this.restarts.schedule(rec);
             } else await this.onExit(rec.id, status);
           }
+        } else if (rec.host.autoRemove && rec.state.status === 'exited') {
+          await this.discard(rec.id); // an --rm container whose removal a crash interrupted
         } else if (rec.state.status === 'exited' || rec.state.status === 'created') {
           const rootfs = this.deps.paths.rootfs(rec.id);
           if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true });
