@@ -2,6 +2,7 @@
 // daemon/images/images.go decides (intermediate images hide unless all; filters dangling,
 // label, reference, before, since).
 import { invalidArgument } from '../lib/errors.js';
+import { goMatch } from '../lib/go-match.js';
 import type { Digest } from '../lib/digest.js';
 import { isDigestRef } from './ref-index.js';
 import { familiarName, familiarString, parseReference } from './reference.js';
@@ -72,25 +73,10 @@ export function labelsMatch(labels: Record<string, string>, want: string[], notW
   return want.every(one) && !notWant.some(one);
 }
 
-/** Go's path.Match: `*` and `?` never cross '/', `[...]` classes. */
+/** Go's path.Match; a malformed pattern matches nothing (as a filter it is not an error). */
 export function pathMatch(pattern: string, s: string): boolean {
-  let re = '^';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = pattern.indexOf(']', i + 2);
-      if (end === -1) return false;
-      let cls = pattern.slice(i + 1, end).replace(/\\/g, '\\\\');
-      if (cls.startsWith('^')) cls = '^' + cls.slice(1);
-      re += `[${cls}]`;
-      i = end;
-    } else if (c === '\\' && i + 1 < pattern.length) re += '\\' + pattern[++i];
-    else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&');
-  }
   try {
-    return new RegExp(re + '$').test(s);
+    return goMatch(pattern, s);
   } catch {
     return false;
   }

@@ -39,6 +39,11 @@ export class ContainerVolumes {
     private readonly env: Partial<Pick<ResolveEnv, 'bindSourceExists' | 'randomName'>> = {},
   ) {}
 
+  /** True once attach recorded the container's mounts (containers made before volumes existed have none). */
+  isAttached(containerId: string): boolean {
+    return this.store.containers.has(containerId);
+  }
+
   /** The container's decided mount points (inspect's Mounts; [] for a container without any). */
   mountPoints(containerId: string): MountPoint[] {
     return this.store.containers.get(containerId)?.mountPoints ?? [];

@@ -149,3 +149,33 @@ export async function cleanupHost(dataRoot: string, cgroupParent: string): Promi
     await rmdir(base).catch(() => {});
   }
 }
+
+/**
+ * The usual test file setup: one daemon with busybox:latest for the whole file, stopped and
+ * cleaned up after it. The returned object stands for the daemon once `before` has run.
+ */
+export function useBusyboxDaemon(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }, skip: string | false): TestDaemon {
+  let d: TestDaemon | undefined;
+  hooks.before(async () => {
+    if (skip) return;
+    d = await TestDaemon.create();
+    await d.start();
+    await d.importBusybox();
+  });
+  hooks.after(async () => {
+    if (d) await d.stop();
+  });
+  return new Proxy({} as TestDaemon, {
+    get(_, key) {
+      if (!d) throw new Error('the test daemon is not started (before() has not run or failed)');
+      const v = Reflect.get(d, key, d) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(d) : v;
+    },
+  });
+}
+
+/** Asserts a command succeeded, showing its stderr when it did not. */
+export function expectOk(r: RunResult): RunResult {
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  return r;
+}

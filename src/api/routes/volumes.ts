@@ -80,6 +80,27 @@ export function mountInputFromWire(m: Obj): MountInput {
   return out;
 }
 
+/** A MountInput back in Docker's HostConfig.Mounts shape (for inspect's HostConfig). */
+export function mountInputToWire(m: MountInput): Obj {
+  const out: Obj = { Type: m.type, Source: m.source ?? '', Target: m.target };
+  if (m.readOnly) out.ReadOnly = true;
+  const b = m.bindOptions;
+  if (b) out.BindOptions = { ...(b.propagation ? { Propagation: b.propagation } : {}), ...(b.nonRecursive ? { NonRecursive: true } : {}), ...(b.createMountpoint ? { CreateMountpoint: true } : {}) };
+  const v = m.volumeOptions;
+  if (v) {
+    const dc = v.driverConfig;
+    out.VolumeOptions = {
+      ...(v.noCopy ? { NoCopy: true } : {}),
+      ...(v.labels ? { Labels: v.labels } : {}),
+      ...(dc ? { DriverConfig: { ...(dc.name ? { Name: dc.name } : {}), ...(dc.options ? { Options: dc.options } : {}) } } : {}),
+      ...(v.subpath ? { Subpath: v.subpath } : {}),
+    };
+  }
+  const t = m.tmpfsOptions;
+  if (t) out.TmpfsOptions = { ...(t.sizeBytes ? { SizeBytes: t.sizeBytes } : {}), ...(t.mode ? { Mode: t.mode } : {}), ...(t.options ? { Options: t.options } : {}) };
+  return out;
+}
+
 /** HostConfig.Mounts as MountInputs. */
 export function mountInputsFromWire(hostConfig: Obj): MountInput[] {
   return arr(hostConfig, 'Mounts').map(mountInputFromWire);

@@ -3,7 +3,7 @@
 // excludes everything under it unless a later exception re-includes it.
 import { posix } from 'node:path';
 import { invalidArgument } from '../../lib/errors.js';
-import { goPatternToRegex } from './go-match.js';
+import { goPatternToRegex } from '../../lib/go-match.js';
 
 export interface IgnorePattern {
   text: string; // cleaned pattern (no `!`)
@@ -43,9 +43,14 @@ const reEscape = (c: string) => c.replace(/[\\^$.*+?()[\]{}|/-]/, '\\$&');
 
 function compile(pattern: string): RegExp {
   let re = '^';
+  let inClass = false;
   const p = Array.from(pattern);
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
+    if (inClass && c !== ']' && c !== '\\') {
+      re += c; // ranges and `^` keep their class meaning
+      continue;
+    }
     if (c === '*') {
       if (p[i + 1] === '*') {
         i++;
@@ -55,7 +60,10 @@ function compile(pattern: string): RegExp {
     } else if (c === '?') re += '[^/]';
     else if (c === '\\') {
       re += i + 1 < p.length ? reEscape(p[++i]!) : '\\\\';
-    } else if (c === '[' || c === ']') re += c;
+    } else if (c === '[' || c === ']') {
+      inClass = c === '[';
+      re += c;
+    }
     else re += reEscape(c);
   }
   return new RegExp(re + '$', 'su');

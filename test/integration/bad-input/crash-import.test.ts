@@ -8,25 +8,15 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { TestDaemon, isRoot } from '../../support/daemon.js';
+import { TestDaemon, isRoot, useBusyboxDaemon } from '../../support/daemon.js';
 import { api, leftovers, snapshot, type StoreSnapshot } from './support.js';
 
 const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
-let d: TestDaemon;
+const d = useBusyboxDaemon({ before, after }, skip);
 const FILES = 4;
 const FILE_SIZE = 50 << 20; // 4 x 50 MiB: a ~200 MiB tar
 const CHUNK = 1 << 20;
 
-before(async () => {
-  if (skip) return;
-  d = await TestDaemon.create();
-  await d.start();
-  await d.importBusybox();
-});
-
-after(async () => {
-  if (d) await d.stop();
-});
 
 /** A ~200 MiB tar produced on the fly; `delayMs` between 1 MiB chunks makes it slow. */
 function bigTar(delayMs: number): Readable {

@@ -6,26 +6,13 @@ import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestDaemon, isRoot, type RunResult } from '../../support/daemon.js';
+import { TestDaemon, isRoot, useBusyboxDaemon, expectOk, type RunResult } from '../../support/daemon.js';
 
 const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
-let d: TestDaemon;
+const d = useBusyboxDaemon({ before, after }, skip);
 
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
-  return r;
-}
+const ok = expectOk;
 
-before(async () => {
-  if (skip) return;
-  d = await TestDaemon.create();
-  await d.start();
-  await d.importBusybox();
-});
-
-after(async () => {
-  if (d) await d.stop();
-});
 
 test('run prints output and returns the exit code', { skip }, async () => {
   const r = await d.berth(['run', '--rm', 'busybox', 'echo', 'hello']);

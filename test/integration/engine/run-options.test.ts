@@ -5,15 +5,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TestDaemon, isRoot, type RunResult } from '../../support/daemon.js';
+import { TestDaemon, isRoot, useBusyboxDaemon, expectOk, type RunResult } from '../../support/daemon.js';
 
 const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
-let d: TestDaemon;
+const d = useBusyboxDaemon({ before, after }, skip);
 
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
-  return r;
-}
+const ok = expectOk;
 
 async function out(args: string[]): Promise<string> {
   return ok(await d.berth(['run', '--rm', ...args])).stdout;
@@ -28,16 +25,6 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 10_000): Pro
   assert.fail(`timed out waiting for ${what}`);
 }
 
-before(async () => {
-  if (skip) return;
-  d = await TestDaemon.create();
-  await d.start();
-  await d.importBusybox();
-});
-
-after(async () => {
-  if (d) await d.stop();
-});
 
 test("Docker's default capabilities, seccomp and masked paths; --cap-add/--cap-drop; --privileged", { skip }, async () => {
   const status = await out(['busybox', 'sh', '-c', 'grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status']);

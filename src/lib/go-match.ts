@@ -1,6 +1,6 @@
-// Go's path/filepath.Match on '/'-separated paths: `*` and `?` never match '/', `[...]` classes
+// Go's path/filepath.Match on '/'-separated paths (image reference filters, .dockerignore, COPY): `*` and `?` never match '/', `[...]` classes
 // with ranges and `^` negation, `\` escapes. A malformed pattern is an error, as in Go.
-import { invalidArgument } from '../../lib/errors.js';
+import { invalidArgument } from './errors.js';
 
 const cache = new Map<string, RegExp>();
 
@@ -59,6 +59,7 @@ export function goPatternToRegex(pattern: string): RegExp {
     } else re += reEscape(c);
   }
   const r = new RegExp(re + '$', 'su');
+  if (cache.size > 1000) cache.clear(); // patterns come from users: keep the cache bounded
   cache.set(pattern, r);
   return r;
 }

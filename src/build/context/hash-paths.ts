@@ -1,0 +1,106 @@
+// Content hash of COPY/ADD sources for cache keys: a stable sha256 over each matched entry's
+// context-relative path, type, permission bits and content hash (symlink: its target), never
+// mtimes or owners. Sources are COPY-style: Go filepath.Match globs, a directory means itself
+// and everything below it. Symlinks are recorded, never followed.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { errnoCode, notFound } from '../../lib/errors.js';
+import { resolveInRoot } from '../../lib/safe-path.js';
+import { PatternMatcher } from './dockerignore.js';
+import { goMatch, hasGlobMeta } from '../../lib/go-match.js';
+
+export interface HashPathsOptions {
+  exclude?: readonly string[]; // COPY --exclude patterns (dockerignore syntax)
+}
+
+export interface HashPathsResult {
+  digest: string; // "sha256:<hex>"
+  files: string[]; // the context-relative entries hashed, sorted
+}
+
+function cleanSource(p: string): string {
+  const c = posix.normalize('/' + p).slice(1);
+  return c.replace(/\/+$/, '');
+}
+
+async function fileDigest(path: string): Promise<string> {
+  const h = createHash('sha256');
+  await pipeline(createReadStream(path), h);
+  return h.digest('hex');
+}
+
+async function walkAll(root: string, rel: string, out: string[]): Promise<void> {
+  for (const d of await readdir(rel ? posix.join(root, rel) : root, { withFileTypes: true })) {
+    const r = rel ? `${rel}/${d.name}` : d.name;
+    out.push(r);
+    if (d.isDirectory()) await walkAll(root, r, out);
+  }
+}
+
+/** Matches sources against the context like COPY does; throws not-found for a missing source. */
+export async function matchSources(contextDir: string, patterns: readonly string[]): Promise<string[]> {
+  const roots = new Set<string>();
+  let all: string[] | undefined;
+  for (const raw of patterns) {
+    const p = cleanSource(raw);
+    if (hasGlobMeta(p)) {
+      all ??= await (async () => {
+        const a: string[] = [];
+        await walkAll(contextDir, '', a);
+        return a;
+      })();
+      const hits = all.filter((f) => goMatch(p, f));
+      if (hits.length === 0) throw notFound(`failed to compute cache key: "/${p}": not found`);
+      hits.forEach((h) => roots.add(h));
+    } else {
+      // Symlinks on the way are resolved inside the context, never out of it.
+      const abs = await resolveInRoot(contextDir, p, false);
+      try {
+        await lstat(abs);
+      } catch (e) {
+        if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') throw notFound(`failed to compute cache key: "/${p}": not found`);
+        throw e;
+      }
+      roots.add(posix.relative(contextDir, abs));
+    }
+  }
+  return [...roots];
+}
+
+export async function hashPaths(contextDir: string, patterns: readonly string[], options: HashPathsOptions = {}): Promise<HashPathsResult> {
+  const exclude = options.exclude?.length ? new PatternMatcher(options.exclude) : undefined;
+  const roots = await matchSources(contextDir, patterns);
+  const entries = new Set<string>();
+  for (const r of roots) {
+    entries.add(r);
+    const st = await lstat(posix.join(contextDir, r));
+    if (st.isDirectory()) {
+      const below: string[] = [];
+      await walkAll(contextDir, r, below);
+      below.forEach((b) => entries.add(b));
+    }
+  }
+  const files = [...entries].filter((e) => e === '' || !exclude?.matches(e)).sort();
+  const h = createHash('sha256');
+  for (const rel of files) {
+    const abs = rel === '' ? contextDir : posix.join(contextDir, rel);
+    const st = await lstat(abs);
+    const perm = (st.mode & 0o7777).toString(8);
+    let kind: string;
+    let data = '';
+    if (st.isDirectory()) kind = 'dir';
+    else if (st.isSymbolicLink()) {
+      kind = 'symlink';
+      data = await readlink(abs);
+    } else if (st.isFile()) {
+      kind = 'file';
+      data = await fileDigest(abs);
+    } else kind = 'other';
+    // Length-prefixed fields: no path or link target can forge another record.
+    for (const f of [rel, kind, perm, data]) h.update(`${Buffer.byteLength(f)}:${f};`);
+  }
+  return { digest: 'sha256:' + h.digest('hex'), files };
+}
