@@ -3,6 +3,7 @@
 import type { StoredRecord } from '../store/records/record-store.js';
 import type { Digest } from '../lib/digest.js';
 import type { ResourceLimits } from '../runtime/spec/spec-input.js';
+import type { MountInput } from '../volume/mount-point.js';
 
 export interface HealthcheckConfig {
   test: string[];
@@ -44,14 +45,6 @@ export interface ContainerConfig {
 
 export type RestartPolicyName = 'no' | 'always' | 'unless-stopped' | 'on-failure' | '';
 
-export interface MountRequest {
-  type: 'bind' | 'volume' | 'tmpfs';
-  source: string;
-  target: string;
-  readOnly: boolean;
-  options?: string[];
-}
-
 /** How the container is run on the host (Docker's `HostConfig`), the parts Berth acts on. */
 export interface HostSettings {
   autoRemove: boolean;
@@ -66,8 +59,10 @@ export interface HostSettings {
   ulimits: { name: string; soft: number; hard: number }[];
   networkMode: string;
   binds: string[];
-  mounts: MountRequest[];
+  mounts: MountInput[];
   tmpfs: Record<string, string>;
+  volumesFrom: string[];
+  volumeDriver: string;
   extraHosts: string[];
   dns: string[];
   dnsSearch: string[];

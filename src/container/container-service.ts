@@ -27,6 +27,7 @@ import { filterContainers, type ListOptions } from './list-filter.js';
 import { signalNumber } from './signals.js';
 import { startFailure } from './start-errors.js';
 import { RestartManager } from './restart-manager.js';
+import type { ContainerVolumes } from '../volume/container-volumes.js';
 import { ContainerFs, type MountOverlay } from './archive.js';
 import type { Digest } from '../lib/digest.js';
 
@@ -42,6 +43,7 @@ export interface ContainerServiceDeps {
   monitors: Map<string, Monitor>;
   events: EventSink;
   spec: Omit<SpecContext, 'paths'>;
+  volumes: ContainerVolumes;
 }
 
 export interface CreateRequest {
@@ -137,6 +139,12 @@ export class ContainerService {
     };
     try {
       await this.deps.records.put(id, rec);
+      const h = req.host;
+      await this.deps.volumes.attach(
+        id,
+        { binds: h.binds, mounts: h.mounts, tmpfs: h.tmpfs, volumesFrom: h.volumesFrom, imageVolumes: Object.keys(config.volumes), volumeDriver: h.volumeDriver },
+        { resolveContainer: (ref) => this.find(ref)?.id },
+      );
       await mkdir(this.deps.paths.dir(id), { recursive: true, mode: 0o710 });
       await mkdir(this.deps.paths.rootfs(id), { recursive: true });
       await this.deps.layers.prepare(id, image.chainId);
@@ -151,8 +159,12 @@ export class ContainerService {
     return { id, warnings: [] };
   }
 
-  /** Removes every trace of a container (used by rm and by recovery of half-made ones). */
-  async discard(id: string): Promise<void> {
+  /**
+   * Removes every trace of a container (used by rm and by recovery of half-made ones). Anonymous
+   * volumes go with it when asked (rm -v, --rm, or a container that never finished being made).
+   */
+  async discard(id: string, removeAnonymousVolumes = true): Promise<void> {
+    await this.deps.volumes.detach(id, { removeAnonymous: removeAnonymousVolumes });
     const rootfs = this.deps.paths.rootfs(id);
     if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true });
     await this.deps.layers.removeSnapshot(id).catch((e) => {
@@ -179,7 +191,7 @@ export class ContainerService {
       rec.phase = 'removing';
       rec.state.status = 'removing';
       if (!opts.auto) await this.deps.records.put(rec.id, rec);
-      await this.discard(rec.id);
+      await this.discard(rec.id, opts.volumes);
     });
     this.deps.events.emit('container', 'destroy', rec.id, { name: rec.name, image: rec.config.image });
     for (const w of this.removeWaiters.get(rec.id) ?? []) w(rec.state.exitCode);
@@ -219,7 +231,8 @@ export class ContainerService {
       if (!(await isMountPoint(rootfs))) await mountAll(await layers.mounts(rec.id), rootfs);
       mark('mount');
       await writeEtcFiles(paths, rec);
-      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }));
+      const volumeMounts = await this.deps.volumes.prepare(rec.id, rootfs);
+      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts));
       mark('spec');
       const afterCreate = await runtime.prepareSpec(rec.id, spec);
       await writeFile(join(paths.dir(rec.id), 'config.json'), specToJson(spec));
@@ -258,6 +271,7 @@ export class ContainerService {
     } catch (e) {
       const failure = startFailure(e);
       await runtime.delete(rec.id, true).catch(() => {});
+      await this.deps.volumes.release(rec.id).catch(() => {});
       if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch(() => {});
       rec.state = { ...rec.state, status: rec.state.startedAt === ZERO_TIME ? 'created' : 'exited', pid: 0, exitCode: failure.exitCode, error: failure.error.message };
       await this.deps.records.put(rec.id, rec);
@@ -311,6 +325,7 @@ export class ContainerService {
       this.exitWaiters.delete(id);
       for (const w of waiters ?? []) w(status);
       await this.runtimeFor(rec).delete(id, true).catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
+      await this.deps.volumes.release(id).catch((e) => log.warn('releasing volumes', { id, error: messageOf(e) }));
       const rootfs = this.deps.paths.rootfs(id);
       if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch((e) => log.warn('unmount rootfs', { id, error: messageOf(e) }));
     });
@@ -498,7 +513,7 @@ export class ContainerService {
 
   // ---- filesystem access (cp, commit) -------------------------------------------------------
 
-  /** Host files that appear inside the container through bind mounts. */
+  /** Host files that appear inside the container through bind mounts and volumes. */
   private overlaysFor(rec: ContainerRecord): MountOverlay[] {
     const p = this.deps.paths;
     const out: MountOverlay[] = [
@@ -506,11 +521,7 @@ export class ContainerService {
       { destination: '/etc/hosts', source: p.hosts(rec.id) },
       { destination: '/etc/resolv.conf', source: p.resolvConf(rec.id) },
     ];
-    for (const b of rec.host.binds) {
-      const [src, dst] = b.split(':');
-      if (src?.startsWith('/') && dst) out.push({ destination: dst, source: src });
-    }
-    for (const m of rec.host.mounts) if (m.type === 'bind') out.push({ destination: m.target, source: m.source });
+    for (const m of this.deps.volumes.mountPoints(rec.id)) if (m.type !== 'tmpfs' && m.source) out.push({ destination: m.destination, source: m.source });
     return out;
   }
 
@@ -592,6 +603,8 @@ export class ContainerService {
         log.error('recovery of container failed', { id: rec.id, error: messageOf(e), code: errnoCode(e) });
       }
     }
+    const all = this.deps.records.values();
+    await this.deps.volumes.reconcile(new Set(all.map((r) => r.id)), new Set(all.filter((r) => this.isLive(r)).map((r) => r.id)));
   }
 }
 

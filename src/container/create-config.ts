@@ -74,6 +74,8 @@ export function defaultHostSettings(): HostSettings {
     binds: [],
     mounts: [],
     tmpfs: {},
+    volumesFrom: [],
+    volumeDriver: '',
     extraHosts: [],
     dns: [],
     dnsSearch: [],

@@ -4,6 +4,7 @@ import { invalidArgument } from '../lib/errors.js';
 import type { SpecInput, SpecMount } from '../runtime/spec/spec-input.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
+import { sortByDepth } from '../volume/resolve-mounts.js';
 
 export interface SpecContext {
   paths: ContainerPaths;
@@ -29,29 +30,12 @@ export function securityOptions(opts: string[]): Pick<SpecInput, 'noNewPrivilege
   return out;
 }
 
-/** `-v /host:/ctr[:opts]` binds and `--tmpfs /dst:opts`, plus `--mount` bind/tmpfs entries. */
-export function userMounts(rec: ContainerRecord): SpecMount[] {
-  const out: SpecMount[] = [];
-  for (const b of rec.host.binds) {
-    const parts = b.split(':');
-    if (parts.length < 2 || !parts[0]!.startsWith('/')) continue; // named volumes: networks/volumes issue
-    const [src, dst, mode = ''] = parts as [string, string, string?];
-    const opts = mode.split(',').filter(Boolean);
-    const ro = opts.includes('ro');
-    const prop = opts.find((o) => /^r?(shared|slave|private)$/.test(o));
-    out.push({ destination: dst, type: 'bind', source: src, options: ['rbind', ro ? 'ro' : 'rw', ...(prop ? [prop] : [])] });
-  }
-  for (const m of rec.host.mounts) {
-    if (m.type === 'bind') out.push({ destination: m.target, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', ...(m.options ?? [])] });
-    else if (m.type === 'tmpfs') out.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.options ?? [])] });
-  }
-  for (const [dst, opts] of Object.entries(rec.host.tmpfs)) {
-    out.push({ destination: dst, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...opts.split(',').filter(Boolean)] });
-  }
-  return out;
-}
-
-export function specInputFor(rec: ContainerRecord, ctx: SpecContext): SpecInput {
+/**
+ * `mounts` are the container's volumes, binds and tmpfs mounts (decided by the volume domain).
+ * Berth's own /etc/hostname, /etc/hosts and /etc/resolv.conf give way to a user mount at the same
+ * place, as in Docker; the whole list is ordered parents first.
+ */
+export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: SpecMount[]): SpecInput {
   const p = ctx.paths;
   const hostNet = rec.host.networkMode === 'host';
   const etcMounts: SpecMount[] = [
@@ -74,7 +58,7 @@ export function specInputFor(rec: ContainerRecord, ctx: SpecContext): SpecInput 
     capDrop: rec.host.capDrop,
     privileged: rec.host.privileged,
     ...securityOptions(rec.host.securityOpt),
-    mounts: [...etcMounts, ...userMounts(rec)],
+    mounts: sortByDepth([...etcMounts.filter((e) => !mounts.some((m) => m.destination === e.destination)), ...mounts]),
     resources: rec.host.resources,
     cgroupsPath: `${ctx.cgroupParent}/${rec.id}`,
     netns: hostNet ? 'host' : 'new',

@@ -23,6 +23,8 @@ import { lockDataRoot } from './lock.js';
 import { StoreImageSource } from './image-adapter.js';
 import { buildRoutes } from './routes.js';
 import { EventBus } from '../lib/event-bus.js';
+import { VolumeStore } from '../volume/volume-store.js';
+import { ContainerVolumes } from '../volume/container-volumes.js';
 
 export const VERSION = '0.1.0';
 
@@ -52,9 +54,13 @@ async function main(argv: string[]): Promise<void> {
   const monitors = new Map([...runtimes].map(([name, runtime]) => [name, new ShimMonitor({ shimPath, runtime })]));
   const monitor = monitors.get(cfg.runtime)!;
 
+  const events = new EventBus();
+  const volumeStore = await VolumeStore.open(join(cfg.dataRoot, 'volumes'));
+  const emitVolume = (action: string, name: string, attributes: Record<string, string>) => events.publish({ type: 'volume', action, actor: { id: name, attributes } });
+  const volumes = new ContainerVolumes(volumeStore, emitVolume);
+
   const paths = new ContainerPaths(join(cfg.dataRoot, 'containers'));
   const records = await RecordStore.open<ContainerRecord>(paths.records());
-  const events = new EventBus();
   const containers = new ContainerService({
     records,
     paths,
@@ -65,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
     monitor,
     monitors,
     events: { emit: (type, action, id, attributes) => events.publish({ type, action, actor: { id, attributes: attributes ?? {} } }) },
+    volumes,
     spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
   });
   const execs = new ExecService(containers);
@@ -74,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
 
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes }),
+    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume }),
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });

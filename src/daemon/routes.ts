@@ -6,6 +6,9 @@ import { execRoutes } from '../api/routes/exec.js';
 import { imageRoutes, imageSummaryWire } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { eventRoutes } from '../api/routes/events.js';
+import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
+import type { VolumeStore } from '../volume/volume-store.js';
+import type { ContainerVolumes } from '../volume/container-volumes.js';
 import { containerSummary } from '../api/routes/container-wire.js';
 import type { ContainerService } from '../container/container-service.js';
 import type { ExecService } from '../container/exec-service.js';
@@ -28,6 +31,9 @@ export interface RouteDeps {
   layers: LayerStore;
   events: EventBus;
   runtimes: Map<string, OciRuntime>;
+  volumeStore: VolumeStore;
+  volumes: ContainerVolumes;
+  emitVolume: (action: string, name: string, attributes: Record<string, string>) => void;
 }
 
 export function buildRoutes(d: RouteDeps): Route[] {
@@ -36,6 +42,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
   const sizeOf = async (rec: ContainerRecord) => ({ rw: await layers.usage(rec.id).catch(() => 0), rootFs: imageSize(rec.imageId) + (await layers.usage(rec.id).catch(() => 0)) });
   const users = (imageId: Digest) => d.containers.deps.records.values().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
   const layerDirs = (chainId: Digest | null) => (chainId ? { LowerDir: '', MergedDir: '', UpperDir: '', WorkDir: '' } : {});
+  const mountsOf = (rec: ContainerRecord) => mountPointsWire(d.volumes.mountPoints(rec.id));
   const emitImage = (action: string, id: string, attrs?: Record<string, string>) => d.events.publish({ type: 'image', action, actor: { id, attributes: attrs ?? {} } });
 
   return [
@@ -55,19 +62,20 @@ export function buildRoutes(d: RouteDeps): Route[] {
       diskUsage: async () => {
         const recs = containers.deps.records.values().filter((r) => r.phase === 'ready');
         const now = Date.now();
-        const cs = await Promise.all(recs.map(async (r) => containerSummary(r, now, await sizeOf(r))));
+        const cs = await Promise.all(recs.map(async (r) => containerSummary(r, mountsOf(r), now, await sizeOf(r))));
         const layerList = await layers.list();
         return {
           LayersSize: layerList.reduce((a, l) => a + l.size, 0),
           Images: images.list({ all: false }).map((s) => imageSummaryWire(s, undefined, recs.filter((r) => r.imageId === s.id).length)),
           Containers: cs,
-          Volumes: [],
+          Volumes: await volumesWithUsage(d.volumeStore),
           BuildCache: [],
         };
       },
     }),
     ...containerRoutes({
       containers,
+      mountsOf,
       execs: d.execs,
       sizeOf,
       graphDriver: (rec) => ({ Name: 'overlay2', Data: { MergedDir: containers.deps.paths.rootfs(rec.id), UpperDir: layers.upperDir(rec.id) } }),
@@ -82,5 +90,6 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...execRoutes({ containers, execs: d.execs }),
     ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage }),
     ...eventRoutes({ events: d.events }),
+    ...volumeRoutes({ volumes: d.volumeStore, emit: d.emitVolume }),
   ];
 }

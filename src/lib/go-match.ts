@@ -6,8 +6,14 @@ const cache = new Map<string, RegExp>();
 
 export const errBadPattern = 'syntax error in pattern';
 
+// With the 'u' flag an escape of a character that needs none ('\-' outside a class) is a syntax
+// error, so outside and inside a class escape different sets.
 function reEscape(c: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(c) ? '\\' + c : c;
+  return /[\\^$.*+?()[\]{}|]/.test(c) ? '\\' + c : c;
+}
+
+function classEscape(c: string): string {
+  return /[\\^\]\[-]/.test(c) ? '\\' + c : c;
 }
 
 /** Translates a filepath.Match pattern to an anchored regex; throws on a bad pattern. */
@@ -40,7 +46,7 @@ export function goPatternToRegex(pattern: string): RegExp {
           lo = p[i]!;
         } else if (lo === '-' || lo === ']') throw invalidArgument(errBadPattern);
         i++;
-        cls += reEscape(lo);
+        cls += classEscape(lo);
         if (p[i] === '-') {
           i++;
           let hi = p[i];
@@ -51,7 +57,7 @@ export function goPatternToRegex(pattern: string): RegExp {
           }
           i++;
           if (hi.codePointAt(0)! < lo.codePointAt(0)!) throw invalidArgument(errBadPattern);
-          cls += '-' + reEscape(hi);
+          cls += '-' + classEscape(hi);
         }
         n++;
       }

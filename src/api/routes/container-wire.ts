@@ -1,7 +1,8 @@
 // Docker's container JSON <-> Berth's container domain. PascalCase stops here.
 import { invalidArgument } from '../../lib/errors.js';
 import { humanDuration } from '../../lib/human-duration.js';
-import type { ContainerRecord, HostSettings, MountRequest, HealthcheckConfig } from '../../container/container-record.js';
+import type { ContainerRecord, HostSettings, HealthcheckConfig } from '../../container/container-record.js';
+import { mountInputsFromWire, mountInputToWire } from './volumes.js';
 import { defaultHostSettings } from '../../container/create-config.js';
 import type { ConfigRequest } from '../../container/create-config.js';
 import type { CreateRequest } from '../../container/container-service.js';
@@ -23,31 +24,6 @@ function healthcheckTo(h: HealthcheckConfig | undefined): Obj | undefined {
   if (h.startInterval) out.StartInterval = h.startInterval;
   if (h.retries) out.Retries = h.retries;
   return out;
-}
-
-function mountsFrom(h: Obj): MountRequest[] {
-  return arr(h, 'Mounts').map((m) => {
-    const type = str(m, 'Type') ?? 'volume';
-    if (type !== 'bind' && type !== 'volume' && type !== 'tmpfs') throw invalidArgument(`mount type unknown: ${type}`);
-    const target = str(m, 'Target') ?? '';
-    if (!target) throw invalidArgument('Target must not be empty');
-    if (!target.startsWith('/')) throw invalidArgument(`invalid mount config for type "${type}": invalid mount path: '${target}' mount path must be absolute`);
-    const source = str(m, 'Source') ?? '';
-    if (type === 'bind' && !source) throw invalidArgument(`invalid mount config for type "bind": field Source must not be empty`);
-    const options: string[] = [];
-    if (type === 'tmpfs') {
-      const t = obj(m, 'TmpfsOptions');
-      const size = num(t, 'SizeBytes');
-      const mode = num(t, 'Mode');
-      if (size) options.push(`size=${size}`);
-      if (mode) options.push(`mode=${mode.toString(8)}`);
-    }
-    if (type === 'bind') {
-      const prop = str(obj(m, 'BindOptions'), 'Propagation');
-      if (prop) options.push(prop);
-    }
-    return { type, source, target, readOnly: bool(m, 'ReadOnly') ?? false, options };
-  });
 }
 
 export function hostSettingsFrom(h: Obj): HostSettings {
@@ -80,7 +56,9 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     ulimits: arr(h, 'Ulimits').map((u) => ({ name: str(u, 'Name') ?? '', soft: num(u, 'Soft') ?? 0, hard: num(u, 'Hard') ?? 0 })),
     networkMode: str(h, 'NetworkMode') || 'default',
     binds: strArray(h, 'Binds') ?? [],
-    mounts: mountsFrom(h),
+    mounts: mountInputsFromWire(h),
+    volumesFrom: strArray(h, 'VolumesFrom') ?? [],
+    volumeDriver: str(h, 'VolumeDriver') ?? '',
     tmpfs: strMap(h, 'Tmpfs') ?? {},
     extraHosts: strArray(h, 'ExtraHosts') ?? [],
     dns: strArray(h, 'Dns') ?? [],
@@ -178,27 +156,8 @@ function networksOf(r: ContainerRecord): Obj {
   return { [mode]: endpoint };
 }
 
-/** Docker's MountPoint list: -v binds and volumes, then --mount entries (HostConfig.Tmpfs is not listed, as in dockerd). */
-export function mountPoints(r: ContainerRecord): Obj[] {
-  const out: Obj[] = [];
-  for (const b of r.host.binds) {
-    const [src = '', dst = '', mode = ''] = b.split(':');
-    const opts = mode.split(',').filter(Boolean);
-    const rw = !opts.includes('ro');
-    const prop = opts.find((o) => /^r?(shared|slave|private)$/.test(o));
-    if (src.startsWith('/')) out.push({ Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: rw, Propagation: prop ?? 'rprivate' });
-    // A named volume; Source is the volume's data directory, which the volume store owns.
-    else out.push({ Type: 'volume', Name: src, Source: '', Destination: dst, Driver: 'local', Mode: mode || 'z', RW: rw, Propagation: '' });
-  }
-  for (const m of r.host.mounts) {
-    if (m.type === 'bind') out.push({ Type: 'bind', Source: m.source, Destination: m.target, Mode: '', RW: !m.readOnly, Propagation: (m.options ?? []).find((o) => /^r?(shared|slave|private)$/.test(o)) ?? 'rprivate' });
-    else if (m.type === 'tmpfs') out.push({ Type: 'tmpfs', Source: '', Destination: m.target, Mode: '', RW: !m.readOnly, Propagation: '' });
-    else out.push({ Type: 'volume', Name: m.source, Source: '', Destination: m.target, Driver: 'local', Mode: '', RW: !m.readOnly, Propagation: '' });
-  }
-  return out;
-}
-
-export function containerSummary(r: ContainerRecord, now = Date.now(), size?: { rw: number; rootFs: number }): Obj {
+/** `mounts`: Docker's MountPoint list for the container (from the volume domain). */
+export function containerSummary(r: ContainerRecord, mounts: Obj[], now = Date.now(), size?: { rw: number; rootFs: number }): Obj {
   const out: Obj = {
     Id: r.id,
     Names: [`/${r.name}`],
@@ -212,7 +171,7 @@ export function containerSummary(r: ContainerRecord, now = Date.now(), size?: { 
     Status: statusText(r, now),
     HostConfig: { NetworkMode: networkModeOf(r) },
     NetworkSettings: { Networks: networksOf(r) },
-    Mounts: mountPoints(r),
+    Mounts: mounts,
   };
   if (size) {
     out.SizeRw = size.rw;
@@ -291,7 +250,9 @@ export function hostConfigToWire(r: ContainerRecord): Obj {
     // dockerd echoes the request: [] from the docker CLI, null from clients that leave it out.
     Ulimits: h.ulimits.length ? h.ulimits.map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })) : Array.isArray(r.wire.hostConfig.Ulimits) ? [] : null,
     Tmpfs: Object.keys(h.tmpfs).length ? h.tmpfs : undefined,
-    Mounts: h.mounts.length ? h.mounts.map((m) => ({ Type: m.type, Source: m.source, Target: m.target, ReadOnly: m.readOnly })) : undefined,
+    Mounts: h.mounts.length ? h.mounts.map(mountInputToWire) : undefined,
+    VolumesFrom: h.volumesFrom.length ? h.volumesFrom : null,
+    VolumeDriver: h.volumeDriver,
     Sysctls: Object.keys(h.sysctls).length ? h.sysctls : undefined,
   };
 }
@@ -300,6 +261,7 @@ export interface InspectExtras {
   paths: { resolvConf: string; hostname: string; hosts: string; log: string };
   execIds: string[];
   graphDriver: Obj;
+  mounts: Obj[];
   size?: { rw: number; rootFs: number };
 }
 
@@ -340,7 +302,7 @@ export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
     ExecIDs: x.execIds.length ? x.execIds : null,
     HostConfig: hostConfigToWire(r),
     GraphDriver: x.graphDriver,
-    Mounts: mountPoints(r),
+    Mounts: x.mounts,
     Config: configToWire(r),
     NetworkSettings: {
       Bridge: '',

@@ -15,6 +15,8 @@ import { containerStatsRoutes } from './container-stats.js';
 
 export interface ContainerRouteDeps {
   containers: ContainerService;
+  /** Docker's MountPoint list of a container. */
+  mountsOf: (rec: ContainerRecord) => Record<string, unknown>[];
   execs: ExecService;
   sizeOf?: (rec: ContainerRecord) => Promise<{ rw: number; rootFs: number }>;
   graphDriver: (rec: ContainerRecord) => Record<string, unknown>;
@@ -53,6 +55,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       paths: { resolvConf: p.resolvConf(r.id), hostname: p.hostname(r.id), hosts: p.hosts(r.id), log: p.log(r.id) },
       execIds: d.execs.execIdsOf(r.id),
       graphDriver: d.graphDriver(r),
+      mounts: d.mountsOf(r),
       size: size && d.sizeOf ? await d.sizeOf(r) : undefined,
     });
   };
@@ -76,7 +79,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const list = containers.list({ all: q.bool('all'), limit: q.int('limit'), filters: q.filters(), resolveImage: d.resolveImageId });
         const size = q.bool('size');
         const now = Date.now();
-        sendJson(ctx.res, 200, await Promise.all(list.map(async (r) => containerSummary(r, now, size && d.sizeOf ? await d.sizeOf(r) : undefined))));
+        sendJson(ctx.res, 200, await Promise.all(list.map(async (r) => containerSummary(r, d.mountsOf(r), now, size && d.sizeOf ? await d.sizeOf(r) : undefined))));
       },
     },
     {
