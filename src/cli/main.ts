@@ -20,6 +20,7 @@ const L = {
   imageIo: () => import('./commands/image-io.js'),
   system: () => import('./commands/system.js'),
   update: () => import('./commands/update-commit.js'),
+  build: () => import('./commands/build.js'),
 };
 const cmd = <K extends keyof typeof L>(k: K, name: string): Loader => async () => (await L[k]() as unknown as Record<string, CommandFn>)[name]!;
 
@@ -36,6 +37,7 @@ const TOP: Record<string, Loader> = {
   images: cmd('images', 'images'), history: cmd('images', 'history'), tag: cmd('images', 'tag'),
   rmi: cmd('images', 'rmi'), save: cmd('imageIo', 'save'), load: cmd('imageIo', 'load'),
   import: cmd('imageIo', 'importImage'), pull: cmd('imageIo', 'pull'),
+  build: cmd('build', 'build'),
   info: cmd('system', 'info'), version: cmd('system', 'version'), events: cmd('system', 'events'),
 };
 
@@ -46,9 +48,10 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     ls: TOP.ps!, list: TOP.ps!, ps: TOP.ps!, inspect: cmd('inspect', 'containerInspect'), prune: cmd('system', 'containerPrune'),
   },
   image: {
-    ...pick('history tag save load import pull'),
+    ...pick('history tag save load import pull build'),
     ls: TOP.images!, list: TOP.images!, rm: TOP.rmi!, remove: TOP.rmi!, inspect: cmd('inspect', 'imageInspect'), prune: cmd('images', 'imagePrune'),
   },
+  builder: { prune: cmd('build', 'builderPrune'), build: cmd('build', 'build') },
   system: { df: cmd('system', 'df'), prune: cmd('system', 'systemPrune'), info: TOP.info!, events: TOP.events! },
 };
 function pick(names: string): Record<string, Loader> { return Object.fromEntries(names.split(' ').map((n) => [n, TOP[n]!])); }

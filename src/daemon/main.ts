@@ -23,6 +23,7 @@ import { lockDataRoot } from './lock.js';
 import { StoreImageSource } from './image-adapter.js';
 import { buildRoutes } from './routes.js';
 import { EventBus } from '../lib/event-bus.js';
+import { createBuilder } from '../build/executor/builder.js';
 import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
 
@@ -74,6 +75,15 @@ async function main(argv: string[]): Promise<void> {
     volumes,
     spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
   });
+  const builder = await createBuilder({
+    dataRoot: cfg.dataRoot,
+    images,
+    layers,
+    runtime: runtimes.get(cfg.runtime)!,
+    monitor,
+    spec: { cgroupParent: cfg.cgroupParent },
+    events: { emit: (action, id, attrs) => events.publish({ type: 'image', action, actor: { id, attributes: attrs ?? {} } }) },
+  });
   const execs = new ExecService(containers);
   const health = new HealthMonitor(containers, execs);
   containers.hooks = { started: (rec) => health.start(rec), exited: (id) => health.stop(id) };
@@ -81,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
 
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume }),
+    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder }),
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });

@@ -6,6 +6,7 @@ import { execRoutes } from '../api/routes/exec.js';
 import { imageRoutes, imageSummaryWire } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { eventRoutes } from '../api/routes/events.js';
+import { buildRoutes as builderRoutes, type BuildRouteDeps } from '../api/routes/build.js';
 import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
 import type { VolumeStore } from '../volume/volume-store.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
@@ -34,6 +35,7 @@ export interface RouteDeps {
   volumeStore: VolumeStore;
   volumes: ContainerVolumes;
   emitVolume: (action: string, name: string, attributes: Record<string, string>) => void;
+  builder: BuildRouteDeps['builder'];
 }
 
 export function buildRoutes(d: RouteDeps): Route[] {
@@ -91,5 +93,6 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage }),
     ...eventRoutes({ events: d.events }),
     ...volumeRoutes({ volumes: d.volumeStore, emit: d.emitVolume }),
+    ...builderRoutes({ builder: d.builder }),
   ];
 }

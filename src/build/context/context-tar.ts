@@ -11,7 +11,7 @@ import tarStream from 'tar-stream';
 import { errnoCode, invalidArgument } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
 import { decompressed } from '../../lib/tar-input.js';
-import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from './dockerignore.js';
+import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from '../../lib/dockerignore.js';
 
 export interface ExtractContextOptions {
   maxEntries?: number; // default 1,000,000

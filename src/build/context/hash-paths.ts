@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { errnoCode, notFound } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
-import { PatternMatcher } from './dockerignore.js';
+import { PatternMatcher } from '../../lib/dockerignore.js';
 import { goMatch, hasGlobMeta } from '../../lib/go-match.js';
 
 export interface HashPathsOptions {

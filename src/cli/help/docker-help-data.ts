@@ -572,6 +572,127 @@ export const HELP: Record<string, HelpEntry> = {
       ["--volumes", "Prune anonymous volumes"],
     ],
   },
+  "volume create": {
+    use: "[OPTIONS] [VOLUME]",
+    desc: "Create a volume",
+    flags: [
+      ["-d, --driver string", "Specify volume driver name (default \"local\")"],
+      ["--label list", "Set metadata for a volume"],
+      ["-o, --opt map", "Set driver specific options (default map[])"],
+    ],
+  },
+  "volume inspect": {
+    use: "[OPTIONS] VOLUME [VOLUME...]",
+    desc: "Display detailed information on one or more volumes",
+    flags: [
+      ["-f, --format string", "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates"],
+    ],
+  },
+  "volume ls": {
+    use: "[OPTIONS]",
+    desc: "List volumes",
+    aliases: "docker volume ls, docker volume list",
+    flags: [
+      ["-f, --filter filter", "Provide filter values (e.g. \"dangling=true\")"],
+      ["--format string", "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates"],
+      ["-q, --quiet", "Only display volume names"],
+    ],
+  },
+  "volume rm": {
+    use: "[OPTIONS] VOLUME [VOLUME...]",
+    desc: "Remove one or more volumes. You cannot remove a volume that is in use by a container.",
+    aliases: "docker volume rm, docker volume remove",
+    flags: [
+      ["-f, --force", "Force the removal of one or more volumes"],
+    ],
+  },
+  "volume prune": {
+    use: "[OPTIONS]",
+    desc: "Remove unused local volumes",
+    flags: [
+      ["-a, --all", "Remove all unused volumes, not just anonymous ones"],
+      ["--filter filter", "Provide filter values (e.g. \"label=<label>\")"],
+      ["-f, --force", "Do not prompt for confirmation"],
+    ],
+  },
+  "network create": {
+    use: "[OPTIONS] NETWORK",
+    desc: "Create a network",
+    flags: [
+      ["--attachable", "Enable manual container attachment"],
+      ["--aux-address map", "Auxiliary IPv4 or IPv6 addresses used by Network driver (default map[])"],
+      ["--config-from string", "The network from which to copy the configuration"],
+      ["--config-only", "Create a configuration only network"],
+      ["-d, --driver string", "Driver to manage the Network (default \"bridge\")"],
+      ["--gateway strings", "IPv4 or IPv6 Gateway for the master subnet"],
+      ["--ingress", "Create swarm routing-mesh network"],
+      ["--internal", "Restrict external access to the network"],
+      ["--ip-range strings", "Allocate container ip from a sub-range"],
+      ["--ipam-driver string", "IP Address Management Driver (default \"default\")"],
+      ["--ipam-opt map", "Set IPAM driver specific options (default map[])"],
+      ["--ipv4", "Enable or disable IPv4 address assignment (default true)"],
+      ["--ipv6", "Enable or disable IPv6 address assignment"],
+      ["--label list", "Set metadata on a network"],
+      ["-o, --opt map", "Set driver specific options (default map[])"],
+      ["--scope string", "Control the network's scope"],
+      ["--subnet strings", "Subnet in CIDR format that represents a network segment"],
+    ],
+  },
+  "network inspect": {
+    use: "[OPTIONS] NETWORK [NETWORK...]",
+    desc: "Display detailed information on one or more networks",
+    flags: [
+      ["-f, --format string", "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates"],
+      ["-v, --verbose", "Verbose output for diagnostics"],
+    ],
+  },
+  "network ls": {
+    use: "[OPTIONS]",
+    desc: "List networks",
+    aliases: "docker network ls, docker network list",
+    flags: [
+      ["-f, --filter filter", "Provide filter values (e.g. \"driver=bridge\")"],
+      ["--format string", "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates"],
+      ["--no-trunc", "Do not truncate the output"],
+      ["-q, --quiet", "Only display network IDs"],
+    ],
+  },
+  "network rm": {
+    use: "NETWORK [NETWORK...]",
+    desc: "Remove one or more networks",
+    aliases: "docker network rm, docker network remove",
+    flags: [
+      ["-f, --force", "Do not error if the network does not exist"],
+    ],
+  },
+  "network prune": {
+    use: "[OPTIONS]",
+    desc: "Remove all unused networks",
+    flags: [
+      ["--filter filter", "Provide filter values (e.g. \"until=<timestamp>\")"],
+      ["-f, --force", "Do not prompt for confirmation"],
+    ],
+  },
+  "network connect": {
+    use: "[OPTIONS] NETWORK CONTAINER",
+    desc: "Connect a container to a network",
+    flags: [
+      ["--alias strings", "Add network-scoped alias for the container"],
+      ["--driver-opt strings", "driver options for the network"],
+      ["--gw-priority int", "Highest gw-priority provides the default gateway. Accepts positive and negative values."],
+      ["--ip string", "IPv4 address (e.g., \"172.30.100.104\")"],
+      ["--ip6 string", "IPv6 address (e.g., \"2001:db8::33\")"],
+      ["--link list", "Add link to another container"],
+      ["--link-local-ip strings", "Add a link-local address for the container"],
+    ],
+  },
+  "network disconnect": {
+    use: "[OPTIONS] NETWORK CONTAINER",
+    desc: "Disconnect a container from a network",
+    flags: [
+      ["-f, --force", "Force the container to disconnect from a network"],
+    ],
+  },
 };
 
 /** Command path -> key in HELP (aliases share one entry). */
@@ -625,6 +746,22 @@ export const HELP_KEY: Record<string, string> = {
   "container list": "ps",
   "image list": "images",
   "image remove": "rmi",
+  "volume create": "volume create",
+  "volume inspect": "volume inspect",
+  "volume ls": "volume ls",
+  "volume rm": "volume rm",
+  "volume prune": "volume prune",
+  "network create": "network create",
+  "network inspect": "network inspect",
+  "network ls": "network ls",
+  "network rm": "network rm",
+  "network prune": "network prune",
+  "network connect": "network connect",
+  "network disconnect": "network disconnect",
+  "volume list": "volume ls",
+  "volume remove": "volume rm",
+  "network list": "network ls",
+  "network remove": "network rm",
 };
 
 /** Alias paths print the canonical command path in their Usage line. */
@@ -633,4 +770,8 @@ export const USAGE_PATH: Record<string, string> = {
   "container list": "container ls",
   "image list": "image ls",
   "image remove": "image rm",
+  "volume list": "volume ls",
+  "volume remove": "volume rm",
+  "network list": "network ls",
+  "network remove": "network rm",
 };

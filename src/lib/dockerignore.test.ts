@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDockerignore, PatternMatcher, withAlwaysSent, ignoreFileCandidates } from './dockerignore.js';
-import { goMatch } from '../../lib/go-match.js';
+import { goMatch } from './go-match.js';
 
 test('filepath.Match table', () => {
   const t: Array<[string, string, boolean]> = [

@@ -2,8 +2,8 @@
 // `**`, `!` exceptions where the last matching pattern wins, a pattern matching a directory
 // excludes everything under it unless a later exception re-includes it.
 import { posix } from 'node:path';
-import { invalidArgument } from '../../lib/errors.js';
-import { goPatternToRegex } from '../../lib/go-match.js';
+import { invalidArgument } from './errors.js';
+import { goPatternToRegex } from './go-match.js';
 
 export interface IgnorePattern {
   text: string; // cleaned pattern (no `!`)

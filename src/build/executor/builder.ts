@@ -1,0 +1,74 @@
+// The builder the daemon constructs once: owns <dataRoot>/builder (step workspaces) and the
+// build cache, runs builds, prunes the cache, and at start-up removes what a crash left
+// (mounts, snapshots, runtime containers named build-*).
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { messageOf } from '../../lib/errors.js';
+import { log } from '../../lib/log.js';
+import { mountPointsUnder, unmount } from '../../lib/mount.js';
+import { BuildCache, type PruneResult } from '../cache/build-cache.js';
+import { planBuild, runBuild } from './build-session.js';
+import type { BuildRequest, BuildResult, BuilderDeps, Emit } from './types.js';
+import { BUILD_KEY_PREFIX } from './workspace.js';
+
+export class Builder {
+  private constructor(
+    readonly deps: BuilderDeps,
+    readonly cache: BuildCache,
+    readonly root: string,
+  ) {}
+
+  static async open(deps: BuilderDeps): Promise<Builder> {
+    const root = join(deps.dataRoot, 'builder');
+    await mkdir(join(root, 'runs'), { recursive: true, mode: 0o700 });
+    await mkdir(join(root, 'contexts'), { recursive: true, mode: 0o700 });
+    const b = new Builder(deps, await BuildCache.open(join(deps.dataRoot, 'build-cache')), root);
+    await b.recover();
+    return b;
+  }
+
+  get runsDir(): string {
+    return join(this.root, 'runs');
+  }
+
+  /** Where the API route extracts build contexts (same filesystem as the data root). */
+  get contextsDir(): string {
+    return join(this.root, 'contexts');
+  }
+
+  /**
+   * Runs a build. Errors thrown before `emit` is first called (bad Dockerfile, unknown target,
+   * bad tag) are request errors; after that they are the build's failure, for the caller to
+   * report in-band. Tags are applied only when every step succeeded.
+   */
+  async build(req: BuildRequest, emit: Emit): Promise<BuildResult> {
+    const graph = await planBuild(req);
+    return runBuild(this.deps, this.cache, this.runsDir, req, graph, emit);
+  }
+
+  prune(): Promise<PruneResult> {
+    return this.cache.prune();
+  }
+
+  /** Removes leftovers of builds a crash interrupted. Only build-* names are touched. */
+  async recover(): Promise<void> {
+    const { layers, runtime } = this.deps;
+    for (const m of await mountPointsUnder(this.root)) await unmount(m, { detach: true }).catch(() => {});
+    for (const st of await runtime.list().catch(() => [])) {
+      if (st.id.startsWith(BUILD_KEY_PREFIX)) await runtime.delete(st.id, true).catch((e) => log.warn('build recovery: runtime delete', { id: st.id, error: messageOf(e) }));
+    }
+    for (const key of await layers.listSnapshots()) {
+      if (key.startsWith(BUILD_KEY_PREFIX)) await layers.removeSnapshot(key).catch((e) => log.warn('build recovery: snapshot', { key, error: messageOf(e) }));
+    }
+    for (const d of ['runs', 'contexts']) {
+      for (const name of await readdir(join(this.root, d)).catch(() => [] as string[])) await rm(join(this.root, d, name), { recursive: true, force: true });
+    }
+  }
+}
+
+/** The factory daemon/main.ts calls. */
+export function createBuilder(deps: BuilderDeps): Promise<Builder> {
+  return Builder.open(deps);
+}
+
+export type { BuildRequest, BuildResult, BuilderDeps, BuildMessage, Emit, BuildNetwork } from './types.js';

@@ -1,0 +1,194 @@
+// COPY/ADD file operations into a mounted rootfs. Sources come from a directory the caller
+// trusts to be a root (the extracted context, or another stage's or image's mounted view);
+// every destination path is resolved inside the rootfs (src/lib/safe-path.ts), so symlinks in
+// the image can never redirect a write outside it, and an existing symlink at a destination is
+// replaced, not followed.
+import { createReadStream } from 'node:fs';
+import { chmod, chown, copyFile, lchown, lstat, lutimes, mkdir, open, readdir, readlink, symlink, unlink, utimes } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { errnoCode, invalidArgument, notFound } from '../../lib/errors.js';
+import { resolveInRoot } from '../../lib/safe-path.js';
+import { extractContext } from '../context/context-tar.js';
+import { PatternMatcher } from '../../lib/dockerignore.js';
+import { matchSources } from '../context/hash-paths.js';
+import type { Owner } from './chown.js';
+
+export interface CopySpec {
+  /** Root the sources are relative to. */
+  srcRoot: string;
+  sources: string[];
+  /** Absolute destination inside the rootfs (already joined with WORKDIR). */
+  dest: string;
+  /** The destination was written with a trailing slash (or is "."): it names a directory. */
+  destIsDir: boolean;
+  owner: Owner;
+  chmod?: number;
+  exclude?: string[];
+  /** ADD: extract local tar archives (plain or compressed) instead of copying them. */
+  extractArchives?: boolean;
+  instruction: 'COPY' | 'ADD';
+}
+
+/** Creates `rel` and missing parents inside the rootfs; new directories get `owner`. */
+async function mkdirAll(rootfs: string, rel: string, owner: Owner): Promise<string> {
+  const parts = rel.split('/').filter(Boolean);
+  let cur = rootfs;
+  for (let i = 1; i <= parts.length; i++) {
+    cur = await resolveInRoot(rootfs, parts.slice(0, i).join('/'));
+    const st = await lstat(cur).catch(() => undefined);
+    if (st?.isDirectory()) continue;
+    if (st) throw invalidArgument(`failed to copy files: mkdir ${'/' + parts.slice(0, i).join('/')}: not a directory`);
+    await mkdir(cur, { mode: 0o755 });
+    await chown(cur, owner.uid, owner.gid);
+  }
+  return cur;
+}
+
+/** The host path to write `rel` at: parent resolved inside the rootfs, last part not followed. */
+async function targetPath(rootfs: string, rel: string): Promise<string> {
+  const parent = await resolveInRoot(rootfs, posix.dirname(rel));
+  return posix.join(parent, posix.basename(rel));
+}
+
+async function removeNonDir(p: string): Promise<void> {
+  const st = await lstat(p).catch(() => undefined);
+  if (st && !st.isDirectory()) await unlink(p);
+}
+
+interface Ctx {
+  spec: CopySpec;
+  rootfs: string;
+  exclude?: PatternMatcher;
+}
+
+async function copyEntry(c: Ctx, srcAbs: string, srcRel: string, destRel: string): Promise<void> {
+  if (c.exclude && srcRel && c.exclude.matches(srcRel)) return;
+  const st = await lstat(srcAbs);
+  const { owner } = c.spec;
+  const target = await targetPath(c.rootfs, destRel);
+  if (st.isDirectory()) {
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing && !existing.isDirectory()) await unlink(target);
+    if (!existing?.isDirectory()) await mkdir(target, { mode: st.mode & 0o7777 });
+    await chown(target, owner.uid, owner.gid);
+    await chmod(target, c.spec.chmod ?? st.mode & 0o7777);
+    for (const name of await readdir(srcAbs)) {
+      await copyEntry(c, posix.join(srcAbs, name), srcRel ? `${srcRel}/${name}` : name, `${destRel}/${name}`);
+    }
+    await utimes(target, st.atime, st.mtime);
+  } else if (st.isFile()) {
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing?.isDirectory()) throw invalidArgument(`failed to copy files: cannot overwrite directory ${destRel} with non-directory`);
+    if (existing) await unlink(target);
+    await copyFile(srcAbs, target);
+    await chown(target, owner.uid, owner.gid);
+    await chmod(target, c.spec.chmod ?? st.mode & 0o7777);
+    await utimes(target, st.atime, st.mtime);
+  } else if (st.isSymbolicLink()) {
+    await removeNonDir(target);
+    await symlink(await readlink(srcAbs), target);
+    await lchown(target, owner.uid, owner.gid);
+    await lutimes(target, st.atime, st.mtime).catch(() => {});
+  }
+  // devices, fifos, sockets: never copied from a context
+}
+
+/** Reads a file's first bytes (decompressed when gzip) to see if it is a tar archive. */
+async function isTarArchive(path: string): Promise<boolean> {
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  try {
+    head = Buffer.alloc(512);
+    const { bytesRead } = await fh.read(head, 0, 512, 0);
+    head = head.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    head = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      let n = 0;
+      const gz = createReadStream(path).pipe(createGunzip());
+      const done = () => {
+        gz.destroy();
+        resolve(Buffer.concat(chunks).subarray(0, 512));
+      };
+      gz.on('data', (c: Buffer) => {
+        chunks.push(c);
+        n += c.length;
+        if (n >= 512) done();
+      });
+      gz.on('end', done);
+      gz.on('error', done);
+    });
+  }
+  return head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+}
+
+function isUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
+
+/** Copies the sources into the mounted rootfs at spec.dest. */
+export async function copyInto(rootfs: string, spec: CopySpec): Promise<void> {
+  const url = spec.sources.find(isUrl);
+  if (url) {
+    if (spec.instruction === 'COPY') throw invalidArgument('source can\'t be a URL for COPY');
+    throw invalidArgument(`ADD from a URL is not supported offline: ${url}`);
+  }
+  const roots = await matchSources(spec.srcRoot, spec.sources);
+  if ((spec.sources.length > 1 || roots.length > 1) && !spec.destIsDir) {
+    throw invalidArgument(`When using ${spec.instruction} with more than one source file, the destination must be a directory and end with a /`);
+  }
+  const c: Ctx = { spec, rootfs, exclude: spec.exclude?.length ? new PatternMatcher(spec.exclude) : undefined };
+  const destRel = posix.normalize(spec.dest).replace(/^\/+/, '').replace(/\/+$/, '');
+  for (const root of roots.sort()) {
+    // A source that is a symlink is followed (inside its root), as the classic builder does.
+    const abs = await resolveInRoot(spec.srcRoot, root, true);
+    const st = await lstat(abs).catch((e) => {
+      if (errnoCode(e) === 'ENOENT') throw notFound(`failed to compute cache key: "/${root}": not found`);
+      throw e;
+    });
+    if (st.isDirectory()) {
+      await mkdirAll(rootfs, destRel, spec.owner);
+      for (const name of await readdir(abs)) await copyEntry(c, posix.join(abs, name), root ? `${root}/${name}` : name, destRel ? `${destRel}/${name}` : name);
+      continue;
+    }
+    const destStat = await lstat(await resolveInRoot(rootfs, destRel)).catch(() => undefined);
+    const intoDir = spec.destIsDir || destStat?.isDirectory() === true;
+    if (spec.extractArchives && st.isFile() && (await isTarArchive(abs))) {
+      const dir = await mkdirAll(rootfs, destRel, spec.owner);
+      await extractContext(createReadStream(abs), dir, { applyDockerignore: false });
+      continue;
+    }
+    if (intoDir) {
+      await mkdirAll(rootfs, destRel, spec.owner);
+      await copyEntry(c, abs, '', destRel ? `${destRel}/${posix.basename(root)}` : posix.basename(root));
+    } else {
+      await mkdirAll(rootfs, posix.dirname(destRel) === '.' ? '' : posix.dirname(destRel), spec.owner);
+      await copyEntry(c, abs, '', destRel);
+    }
+  }
+}
+
+/** Inline heredoc files (`COPY <<EOF /dest`): written like files named after the delimiter. */
+export async function writeInline(rootfs: string, files: Array<{ name: string; data: string }>, dest: string, destIsDir: boolean, owner: Owner, mode: number | undefined): Promise<void> {
+  if (files.length > 1 && !destIsDir) throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
+  const destRel = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
+  for (const f of files) {
+    const rel = destIsDir ? `${destRel}/${f.name}` : destRel;
+    await mkdirAll(rootfs, posix.dirname(rel) === '.' ? '' : posix.dirname(rel), owner);
+    const target = await targetPath(rootfs, rel);
+    await removeNonDir(target);
+    const fh = await open(target, 'wx', mode ?? 0o644);
+    try {
+      await fh.writeFile(f.data);
+    } finally {
+      await fh.close();
+    }
+    await chown(target, owner.uid, owner.gid);
+    await chmod(target, mode ?? 0o644);
+  }
+}
+

@@ -1,0 +1,138 @@
+// Runs one RUN step as a real container on a mounted workspace: OCI spec from the spec builder,
+// a berth-shim monitor, output streamed into the build, the exit code back. Nothing of the
+// container outlives the call (runtime state, cgroup, shim dir), whatever the outcome.
+import { copyFile, lstat, mkdir, readFile, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { messageOf } from '../../lib/errors.js';
+import { log } from '../../lib/log.js';
+import { resolveInRoot } from '../../lib/safe-path.js';
+import { demuxFrames } from '../../lib/stdcopy.js';
+import { buildSpec, specToJson } from '../../runtime/spec/build-spec.js';
+import type { SpecMount } from '../../runtime/spec/spec-input.js';
+import type { Monitor } from '../../runtime/monitor/monitor.js';
+import type { OciRuntime } from '../../runtime/oci/oci-runtime.js';
+import type { Workspace } from './workspace.js';
+
+export interface RunContainerOptions {
+  runtime: OciRuntime;
+  monitor: Monitor;
+  cgroupParent: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: string;
+  mounts: SpecMount[];
+  /** 'none': a private network namespace with loopback only; 'host': the host's. */
+  network: 'host' | 'none';
+  onOutput: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+const LOCAL_HOSTS = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
+
+async function writeEtc(ws: Workspace, network: 'host' | 'none'): Promise<SpecMount[]> {
+  const files: Array<[string, string]> = [
+    ['hostname', '/etc/hostname'],
+    ['hosts', '/etc/hosts'],
+    ['resolv.conf', '/etc/resolv.conf'],
+  ];
+  await writeFile(join(ws.dir, 'hostname'), ws.shortId + '\n');
+  if (network === 'host') await copyFile('/etc/hosts', join(ws.dir, 'hosts')).catch(() => writeFile(join(ws.dir, 'hosts'), LOCAL_HOSTS));
+  else await writeFile(join(ws.dir, 'hosts'), `${LOCAL_HOSTS}127.0.1.1\t${ws.shortId}\n`);
+  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  await writeFile(join(ws.dir, 'resolv.conf'), resolv);
+  return files.map(([f, dst]) => ({ destination: dst, type: 'bind', source: join(ws.dir, f), options: ['rbind', 'rprivate'] }));
+}
+
+/**
+ * Mount points the runtime had to create in the rootfs (e.g. /etc/hosts in an image without
+ * one, /proc on scratch): Docker keeps them out of build layers with its init layer; here they
+ * are noted before the run and removed from the upper dir afterwards if still empty.
+ */
+async function missingMountpoints(rootfs: string, destinations: string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const d of destinations) {
+    const parts = posix.normalize(d).split('/').filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) {
+      const p = '/' + parts.slice(0, i).join('/');
+      if (out.has(p)) continue;
+      const st = await lstat(await resolveInRoot(rootfs, p, false)).catch(() => undefined);
+      if (!st) out.add(p);
+      else if (!st.isDirectory()) break;
+    }
+  }
+  return [...out];
+}
+
+/** Removes still-empty mount points (deepest first) from a snapshot's upper dir. */
+export async function scrubMountpoints(upperDir: string, paths: string[]): Promise<void> {
+  for (const p of [...paths].sort((a, b) => b.length - a.length)) {
+    const abs = join(upperDir, p);
+    const st = await lstat(abs).catch(() => undefined);
+    if (!st) continue;
+    if (st.isDirectory()) await rmdir(abs).catch(() => {});
+    else if (st.isFile() && st.size === 0) await unlink(abs).catch(() => {});
+  }
+}
+
+export interface RunOutcome {
+  exitCode: number;
+  /** Pass to scrubMountpoints after unmounting. */
+  createdMountpoints: string[];
+}
+
+/** Runs the process to completion; resolves with its exit code. */
+export async function runContainer(ws: Workspace, o: RunContainerOptions): Promise<RunOutcome> {
+  const id = ws.key;
+  const stateDir = join(ws.dir, 'shim');
+  // The working directory is created at start, as Docker does (it shows up in the diff).
+  if (o.cwd && o.cwd !== '/') await mkdir(await resolveInRoot(ws.rootfs, o.cwd), { recursive: true, mode: 0o755 });
+  const etc = await writeEtc(ws, o.network);
+  const spec = await buildSpec({
+    rootfsPath: ws.rootfs,
+    args: o.args,
+    env: o.env,
+    cwd: o.cwd || '/',
+    user: o.user,
+    tty: false,
+    hostname: ws.shortId,
+    mounts: [...etc, ...o.mounts],
+    cgroupsPath: `${o.cgroupParent}/${id}`,
+    netns: o.network === 'none' ? 'new' : 'host',
+    annotations: { 'io.berth.build': 'true' },
+  });
+  const createdMountpoints = await missingMountpoints(ws.rootfs, spec.mounts.map((m) => m.destination));
+  const afterCreate = await o.runtime.prepareSpec(id, spec);
+  await writeFile(join(ws.dir, 'config.json'), specToJson(spec));
+  let created = false;
+  const kill = () => void o.runtime.kill(id, 'SIGKILL', true).catch(() => {});
+  try {
+    if (await o.runtime.exists(id)) await o.runtime.delete(id, true).catch(() => {});
+    await o.monitor.spawnContainer({ id, bundle: ws.dir, stateDir, tty: false, openStdin: false });
+    created = true;
+    await afterCreate();
+    const io = await o.monitor.attach(stateDir, { stdin: false, stdout: true, stderr: true });
+    const decoder = new StringDecoder('utf8');
+    const pumping = (async () => {
+      for await (const f of demuxFrames(io)) {
+        const s = decoder.write(f.data);
+        if (s) o.onOutput(s);
+      }
+      const rest = decoder.end();
+      if (rest) o.onOutput(rest);
+    })().catch((e) => log.debug('build: output stream ended', { error: messageOf(e) }));
+    o.signal?.addEventListener('abort', kill, { once: true });
+    await o.runtime.start(id);
+    const status = await o.monitor.waitExit(stateDir);
+    await pumping;
+    io.destroy();
+    return { exitCode: status.exitCode, createdMountpoints };
+  } finally {
+    o.signal?.removeEventListener('abort', kill);
+    if (created || (await o.runtime.exists(id).catch(() => false))) {
+      await o.runtime.delete(id, true).catch((e) => log.warn('build: runtime delete failed', { id, error: messageOf(e) }));
+    }
+    await rm(stateDir, { recursive: true, force: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,66 @@
+// RUN --mount: cache (a persistent directory per id under the build cache, bind-mounted
+// read-write), bind (from the context or another stage's/image's filesystem, read-only by
+// default; read-write binds get a throwaway overlay so writes never reach the source), tmpfs.
+import { chown, chmod, lstat, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { invalidArgument, notFound } from '../../lib/errors.js';
+import { resolveInRoot } from '../../lib/safe-path.js';
+import type { SpecMount } from '../../runtime/spec/spec-input.js';
+import type { RunMount } from '../dockerfile/run-mount.js';
+
+export interface MountSources {
+  contextDir: string;
+  /** Mounted root of a stage or image named by `from=` (the caller mounts and releases it). */
+  fromRoot: (from: string) => Promise<string>;
+  cacheDir: string;
+  /** Scratch space for read-write bind overlays (removed with the step). */
+  scratchDir: string;
+}
+
+export function cacheMountDir(cacheDir: string, m: RunMount): string {
+  const id = m.id || m.target || '';
+  return join(cacheDir, createHash('sha256').update(id).digest('hex').slice(0, 32));
+}
+
+export async function runMounts(mounts: readonly RunMount[], src: MountSources): Promise<SpecMount[]> {
+  const out: SpecMount[] = [];
+  let n = 0;
+  for (const m of mounts) {
+    if (!m.target) throw invalidArgument(`mount target is required for --mount=type=${m.type}`);
+    const target = m.target.startsWith('/') ? m.target : `/${m.target}`;
+    switch (m.type) {
+      case 'cache': {
+        const dir = cacheMountDir(src.cacheDir, m);
+        const fresh = !(await lstat(dir).catch(() => undefined));
+        if (fresh) {
+          await mkdir(dir, { recursive: true, mode: 0o755 });
+          await chown(dir, m.uid ?? 0, m.gid ?? 0);
+          await chmod(dir, m.mode ?? 0o755);
+        }
+        out.push({ destination: target, type: 'bind', source: dir, options: ['rbind', 'rw'] });
+        break;
+      }
+      case 'bind': {
+        const root = m.from ? await src.fromRoot(m.from) : src.contextDir;
+        const source = await resolveInRoot(root, m.source ?? '/');
+        if (!(await lstat(source).catch(() => undefined))) throw notFound(`failed to compute cache key: "/${(m.source ?? '').replace(/^\/+/, '')}": not found`);
+        if (m.readOnly) {
+          out.push({ destination: target, type: 'bind', source, options: ['rbind', 'ro'] });
+        } else {
+          const base = join(src.scratchDir, `bind-${n++}`);
+          await mkdir(join(base, 'upper'), { recursive: true });
+          await mkdir(join(base, 'work'), { recursive: true });
+          out.push({ destination: target, type: 'overlay', source: 'overlay', options: [`lowerdir=${source}`, `upperdir=${join(base, 'upper')}`, `workdir=${join(base, 'work')}`] });
+        }
+        break;
+      }
+      case 'tmpfs':
+        out.push({ destination: target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.sizeLimit ? [`size=${m.sizeLimit}`] : [])] });
+        break;
+      default:
+        throw invalidArgument(`RUN --mount=type=${m.type} is not supported by this builder`);
+    }
+  }
+  return out;
+}

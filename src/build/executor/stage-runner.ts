@@ -1,0 +1,338 @@
+// Runs one stage of a Dockerfile with classic-builder semantics: one image per instruction,
+// each looked up in the build cache first. Metadata instructions commit a config-only image;
+// RUN, COPY/ADD and WORKDIR commit a snapshot of a mounted workspace.
+import { posix } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { Digest } from '../../lib/digest.js';
+import { shortId } from '../../lib/digest.js';
+import { invalidArgument, notFound, isBerthError } from '../../lib/errors.js';
+import { resolveInRoot } from '../../lib/safe-path.js';
+import type { ContainerConfig } from '../../image/image-config.js';
+import { cacheKey } from '../cache/cache-key.js';
+import type { BuildCache } from '../cache/build-cache.js';
+import { hashPaths } from '../context/hash-paths.js';
+import { GlobalArgs, proxyArgs, StageScope } from '../dockerfile/arg-scope.js';
+import { expandInstruction } from '../dockerfile/expand.js';
+import type { AddInstruction, CopyInstruction, Instruction, RunInstruction, WorkdirInstruction } from '../dockerfile/instruction-types.js';
+import { toInstruction } from '../dockerfile/instructions.js';
+import { parseDockerfile } from '../dockerfile/parser.js';
+import { ShellLex } from '../dockerfile/shell-lex.js';
+import type { Stage, StageGraph } from '../dockerfile/stages.js';
+import { applyMeta, commandOf, isMeta, nopCreatedBy, nopCreatedByString, type MetaState } from './config-ops.js';
+import { parseChmod, resolveChown } from './chown.js';
+import { commitMeta } from './commit-meta.js';
+import { copyInto, writeInline } from './copy-files.js';
+import { runContainer, scrubMountpoints } from './run-container.js';
+import { runMounts } from './run-mounts.js';
+import { BuildStepError, canonicalInstruction, runCreatedBy } from './step-keys.js';
+import type { BuildRequest, BuilderDeps } from './types.js';
+import { Workspace } from './workspace.js';
+
+export interface StageOutput {
+  /** Builder text (Step lines, " ---> ..."), exactly as printed. */
+  write(text: string): void;
+}
+
+export interface StageEnv {
+  deps: BuilderDeps;
+  cache: BuildCache;
+  runsDir: string;
+  req: BuildRequest;
+  graph: StageGraph;
+  /** The final image of another stage (awaited; stages it depends on are already done). */
+  stageImage(index: number): Promise<Digest | null>;
+  signal: AbortSignal;
+}
+
+interface State {
+  imageId: Digest | null;
+  meta: MetaState;
+  scope: StageScope;
+}
+
+type Ref = { kind: 'stage'; index: number } | { kind: 'image'; id: Digest };
+
+const short = (id: Digest | null) => (id ? shortId(id) : '');
+
+export class StageRunner {
+  private readonly lex: ShellLex;
+  private readonly views: Workspace[] = [];
+
+  constructor(private readonly env: StageEnv, private readonly stage: Stage, private readonly out: StageOutput) {
+    this.lex = new ShellLex({ escapeToken: env.graph.parsed.escapeToken });
+  }
+
+  private get images() {
+    return this.env.deps.images;
+  }
+
+  /** Runs the stage; `steps` numbers its Step lines. Returns the stage's final image id. */
+  async run(steps: { next(): string }, extra: Instruction[] = []): Promise<Digest | null> {
+    try {
+      this.out.write(`Step ${steps.next()} : ${this.stage.from.original}\n`);
+      const st = await this.fromBase();
+      if (st.imageId) this.out.write(` ---> ${short(st.imageId)}\n`);
+      await this.runTriggers(st);
+      for (const ins of [...this.stage.instructions, ...extra]) {
+        if (this.env.signal.aborted) throw new BuildStepError('build canceled');
+        this.out.write(`Step ${steps.next()} : ${ins.original}\n`);
+        await this.dispatch(st, ins, extra.includes(ins));
+        this.out.write(` ---> ${short(st.imageId)}\n`);
+      }
+      return st.imageId;
+    } finally {
+      for (const v of this.views.splice(0)) await v.dispose();
+    }
+  }
+
+  private async fromBase(): Promise<State> {
+    const { graph, req } = this.env;
+    const base = this.stage.base;
+    let imageId: Digest | null = null;
+    if (base.kind === 'stage') imageId = await this.env.stageImage(base.index);
+    else if (base.kind === 'image') imageId = this.resolveImage(base.ref);
+    const config: ContainerConfig = imageId ? { ...(this.images.config(imageId).config ?? {}) } : {};
+    const global = new GlobalArgs(req.buildArgs ?? {}, {}, this.lex);
+    for (const [k, v] of graph.globalArgs) global.values.set(k, v);
+    const scope = new StageScope(global, req.buildArgs ?? {}, config.Env ?? [], this.lex);
+    return { imageId, meta: { config, cmdSet: false }, scope };
+  }
+
+  private resolveImage(ref: string): Digest {
+    try {
+      return this.images.resolve(ref).id;
+    } catch (e) {
+      if (isBerthError(e, 'not-found')) {
+        throw notFound(`pull access denied for ${ref}: Berth has no registry client yet and the image is not in the local store`);
+      }
+      throw e;
+    }
+  }
+
+  /** ONBUILD triggers of the base image run right after FROM (and are not inherited). */
+  private async runTriggers(st: State): Promise<void> {
+    const triggers = st.meta.config.OnBuild ?? [];
+    if (!triggers.length) return;
+    st.meta = { ...st.meta, config: { ...st.meta.config, OnBuild: null } };
+    this.out.write(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+    for (const text of triggers) {
+      const parsed = parseDockerfile(text + '\n', { file: 'ONBUILD' });
+      for (const node of parsed.nodes) {
+        const ins = toInstruction(node, 'ONBUILD');
+        if (ins.kind === 'from' || ins.kind === 'onbuild' || ins.kind === 'maintainer') throw invalidArgument(`${ins.name} isn't allowed as an ONBUILD trigger`);
+        await this.dispatch(st, ins, false);
+      }
+    }
+  }
+
+  private argValues(st: State): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const k of st.scope.argNames) {
+      const v = st.scope.env.get(k);
+      if (v !== undefined) out[k] = v;
+    }
+    return out;
+  }
+
+  private async cached(st: State, key: Digest): Promise<boolean> {
+    if (this.env.req.noCache) return false;
+    const hit = this.env.cache.get(key, (id) => this.images.has(id));
+    if (!hit) return false;
+    this.out.write(' ---> Using cache\n');
+    st.imageId = hit;
+    st.meta = { ...st.meta, config: { ...(this.images.config(hit).config ?? {}) } };
+    return true;
+  }
+
+  private remember(key: Digest, id: Digest): void {
+    this.env.cache.put(key, id);
+  }
+
+  private async dispatch(st: State, raw: Instruction, synthetic: boolean): Promise<void> {
+    const ins = synthetic || raw.kind === 'arg' ? raw : expandInstruction(raw, st.scope.lookup, this.env.graph.parsed.escapeToken).instruction;
+    if (ins.kind === 'arg') for (const a of ins.args) st.scope.declareArg(a.key, a.value);
+    if (ins.kind === 'env') for (const e of ins.env) st.scope.setEnv(e.key, e.value);
+    const args = this.argValues(st);
+    if (isMeta(ins)) {
+      const r = applyMeta(st.meta, ins, st.scope.committedEnv());
+      for (const n of r.notes) this.out.write(n);
+      const key = cacheKey({ parent: st.imageId, instruction: canonicalInstruction(ins), args, extra: [`cmdSet=${st.meta.cmdSet}`, `author=${st.meta.maintainer ?? ''}`] });
+      const next = r.state;
+      if (!(await this.cached(st, key))) {
+        st.imageId = await commitMeta(this.images, st.imageId, next.config, nopCreatedBy(st.meta.config, r.comment), next.maintainer);
+        this.remember(key, st.imageId);
+        st.meta = next;
+      } else st.meta = { ...next, config: st.meta.config };
+      return;
+    }
+    switch (ins.kind) {
+      case 'run': return this.runStep(st, ins, args);
+      case 'copy': case 'add': return this.copy(st, ins, args);
+      case 'workdir': return this.workdir(st, ins, args);
+      default: throw invalidArgument(`unsupported instruction in a build stage: ${ins.name}`);
+    }
+  }
+
+  // ---- references to other stages and images ---------------------------------------------
+
+  private resolveFrom(from: string): Ref {
+    const stages = this.env.graph.stages;
+    if (/^\d+$/.test(from)) {
+      const n = Number(from);
+      if (n < stages.length) return { kind: 'stage', index: n };
+    }
+    const named = stages.find((s) => s.name !== undefined && s.name === from.toLowerCase());
+    if (named) return { kind: 'stage', index: named.index };
+    return { kind: 'image', id: this.resolveImage(from) };
+  }
+
+  private async refImage(ref: Ref): Promise<Digest | null> {
+    return ref.kind === 'image' ? ref.id : this.env.stageImage(ref.index);
+  }
+
+  /** A read-only mounted view of an image, released when the stage ends. */
+  private async view(imageId: Digest | null): Promise<string> {
+    const ws = await Workspace.open(this.images, this.env.deps.layers, this.env.runsDir, imageId, { readonly: true });
+    this.views.push(ws);
+    return ws.rootfs;
+  }
+
+  // ---- filesystem steps --------------------------------------------------------------------
+
+  private async runStep(st: State, ins: RunInstruction, args: Record<string, string>): Promise<void> {
+    const { deps, req, cache } = this.env;
+    const cfg = st.meta.config;
+    let cmd = commandOf(ins, cfg);
+    if (ins.files.length && ins.prependShell) {
+      const text = ins.cmd[0] ?? '';
+      // A RUN that is only a heredoc runs it as a script; otherwise the shell reads the heredoc.
+      cmd = /^\s*<<-?\s*["']?\w+["']?\s*$/.test(text)
+        ? [...cmd.slice(0, -1), ins.files.map((f) => f.data).join('')]
+        : [...cmd.slice(0, -1), text + '\n' + ins.files.map((f) => f.data + f.name + '\n').join('')];
+    }
+    if (!cmd.length) throw invalidArgument('RUN requires at least one argument');
+    const network = (ins.network === 'none' || req.network === 'none') && ins.network !== 'host' ? 'none' : 'host';
+    const sources: string[] = [];
+    for (const m of ins.mounts) {
+      if (m.type !== 'bind') continue;
+      if (m.from) sources.push(`bind-from:${(await this.refImage(this.resolveFrom(m.from))) ?? 'scratch'}:${m.source ?? '/'}`);
+      else sources.push(`bind:${(await hashPaths(req.contextDir, [m.source ?? '/'])).digest}`);
+    }
+    const key = cacheKey({ parent: st.imageId, instruction: { kind: 'run', cmd, mounts: ins.mounts }, args, sources, extra: [`network=${network}`, `author=${st.meta.maintainer ?? ''}`] });
+    if (await this.cached(st, key)) return;
+
+    // Build args reach the process as env (ENV of the same name wins); proxy args need no ARG.
+    const envMap = new Map<string, string>();
+    for (const [k, v] of Object.entries(req.buildArgs ?? {})) if (proxyArgs.includes(k)) envMap.set(k, v);
+    for (const [k, v] of Object.entries(args)) envMap.set(k, v);
+    const cfgEnv = cfg.Env ?? [];
+    for (const e of cfgEnv) envMap.delete(e.slice(0, e.indexOf('=') < 0 ? e.length : e.indexOf('=')));
+    const env = [...cfgEnv, ...[...envMap].map(([k, v]) => `${k}=${v}`)];
+    if (!env.some((e) => e.startsWith('PATH='))) env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+
+    const ws = await Workspace.open(this.images, deps.layers, this.env.runsDir, st.imageId);
+    try {
+      this.out.write(` ---> Running in ${ws.shortId}\n`);
+      const mounts = await runMounts(ins.mounts, {
+        contextDir: req.contextDir,
+        cacheDir: cache.mountsDir,
+        scratchDir: ws.dir,
+        fromRoot: async (from) => this.view(await this.refImage(this.resolveFrom(from))),
+      });
+      const r = await runContainer(ws, {
+        runtime: deps.runtime,
+        monitor: deps.monitor,
+        cgroupParent: deps.spec.cgroupParent,
+        args: cmd,
+        env,
+        cwd: cfg.WorkingDir || '/',
+        user: cfg.User ?? '',
+        mounts,
+        network,
+        onOutput: (t) => this.out.write(t),
+        signal: this.env.signal,
+      });
+      if (this.env.signal.aborted) throw new BuildStepError('build canceled');
+      if (r.exitCode !== 0) throw new BuildStepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${r.exitCode}`, r.exitCode);
+      await ws.unmount();
+      await scrubMountpoints(deps.layers.upperDir(ws.key), r.createdMountpoints);
+      const historyArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !cfgEnv.some((e) => e.startsWith(k + '='))));
+      st.imageId = await ws.commit({ config: cfg, createdBy: runCreatedBy(historyArgs, cmd), author: st.meta.maintainer, signal: this.env.signal });
+      this.out.write(` ---> Removed intermediate container ${ws.shortId}\n`);
+      this.remember(key, st.imageId);
+    } finally {
+      await ws.dispose();
+    }
+  }
+
+  private destOf(cfg: ContainerConfig, dest: string): { path: string; isDir: boolean } {
+    const isDir = dest.endsWith('/') || dest === '.' || dest.endsWith('/.') || dest === '';
+    const path = dest.startsWith('/') ? dest : posix.join(cfg.WorkingDir || '/', dest);
+    return { path: posix.normalize(path), isDir };
+  }
+
+  private async copy(st: State, ins: CopyInstruction | AddInstruction, args: Record<string, string>): Promise<void> {
+    const { deps, req } = this.env;
+    const cfg = st.meta.config;
+    if (ins.kind === 'copy' && ins.parents) throw invalidArgument('COPY --parents is not supported by this builder');
+    const from = ins.kind === 'copy' && ins.from ? this.resolveFrom(ins.from) : undefined;
+    const fromImage = from ? await this.refImage(from) : undefined;
+    const dest = this.destOf(cfg, ins.dest);
+    const chmod = parseChmod(ins.chmod);
+    let contentKey: string;
+    let hashText: string;
+    if (from) {
+      contentKey = `from:${fromImage ?? 'scratch'}:${JSON.stringify(ins.sources)}`;
+      hashText = `multi:${cacheKey({ parent: fromImage ?? null, instruction: ins.sources }).slice(7)}`;
+    } else {
+      const local = ins.sources.filter((s) => !/^https?:\/\//i.test(s));
+      const h = local.length ? await hashPaths(req.contextDir, local, { exclude: ins.exclude }) : { digest: 'sha256:' + '0'.repeat(64), files: [] };
+      contentKey = h.digest;
+      const one = local.length === 1 && h.files.length <= 1 && ins.inline.length === 0;
+      hashText = `${one ? 'file' : h.files.length > 1 && local.length === 1 ? 'dir' : 'multi'}:${h.digest.slice(7)}`;
+    }
+    const inlineKey = ins.inline.map((f) => `${f.name}\n${f.data}`);
+    const key = cacheKey({ parent: st.imageId, instruction: canonicalInstruction(ins), args, sources: [contentKey, ...inlineKey], extra: [`dest=${dest.path}`, `author=${st.meta.maintainer ?? ''}`] });
+    if (await this.cached(st, key)) return;
+
+    const srcRoot = from ? await this.view(fromImage ?? null) : req.contextDir;
+    const ws = await Workspace.open(this.images, deps.layers, this.env.runsDir, st.imageId);
+    try {
+      const owner = await resolveChown(ws.rootfs, ins.chown);
+      if (ins.sources.length) {
+        await copyInto(ws.rootfs, {
+          srcRoot, sources: ins.sources, dest: dest.path, destIsDir: dest.isDir || ins.sources.length + ins.inline.length > 1 && dest.isDir,
+          owner, chmod, exclude: ins.exclude, extractArchives: ins.kind === 'add' && ins.unpack !== false, instruction: ins.name === 'ADD' ? 'ADD' : 'COPY',
+        });
+      }
+      if (ins.inline.length) await writeInline(ws.rootfs, ins.inline, dest.path, dest.isDir, owner, chmod);
+      st.imageId = await ws.commit({ config: cfg, createdBy: nopCreatedByString(cfg, `${ins.name} ${hashText} in ${ins.dest} `), author: st.meta.maintainer, signal: this.env.signal });
+      this.remember(key, st.imageId);
+    } finally {
+      await ws.dispose();
+    }
+  }
+
+  private async workdir(st: State, ins: WorkdirInstruction, args: Record<string, string>): Promise<void> {
+    const prev = st.meta.config;
+    const path = posix.normalize(ins.path.startsWith('/') ? ins.path : posix.join(prev.WorkingDir || '/', ins.path));
+    const cfg: ContainerConfig = { ...prev, WorkingDir: path };
+    const key = cacheKey({ parent: st.imageId, instruction: { kind: 'workdir', path }, args, extra: [`author=${st.meta.maintainer ?? ''}`] });
+    if (await this.cached(st, key)) return;
+    const createdBy = nopCreatedByString(prev, `WORKDIR ${path}`);
+    if (path === '/') {
+      st.imageId = await commitMeta(this.images, st.imageId, cfg, createdBy, st.meta.maintainer);
+    } else {
+      // The directory is made (root-owned) only if missing: an existing one gives an empty layer.
+      const ws = await Workspace.open(this.images, this.env.deps.layers, this.env.runsDir, st.imageId);
+      try {
+        await mkdir(await resolveInRoot(ws.rootfs, path), { recursive: true, mode: 0o755 });
+        st.imageId = await ws.commit({ config: cfg, createdBy, author: st.meta.maintainer, signal: this.env.signal });
+      } finally {
+        await ws.dispose();
+      }
+    }
+    st.meta = { ...st.meta, config: cfg };
+    this.remember(key, st.imageId);
+  }
+}

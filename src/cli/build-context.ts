@@ -1,0 +1,96 @@
+// `berth build` client side, as the docker CLI does it: the context directory as a tar with
+// .dockerignore applied before sending (the Dockerfile and ignore files are always sent), and a
+// Dockerfile from outside the context added under a random name.
+// The .dockerignore matcher is the one the builder uses (src/lib/dockerignore.ts), so client and
+// daemon agree on every pattern.
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join, posix, relative, resolve, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import tarStream from 'tar-stream';
+import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from '../lib/dockerignore.js';
+
+export interface PackedContext {
+  tar: Readable;
+  /** The `dockerfile` query parameter: context-relative path of the Dockerfile in the tar. */
+  dockerfile: string;
+}
+
+interface Entry { rel: string; abs: string }
+
+async function walk(root: string, rel: string, pm: PatternMatcher | undefined, out: Entry[]): Promise<void> {
+  for (const name of (await readdir(rel ? join(root, rel) : root)).sort()) {
+    const r = rel ? `${rel}/${name}` : name;
+    const abs = join(root, r);
+    const st = await lstat(abs);
+    const ignored = pm?.matches(r) ?? false;
+    if (st.isDirectory()) {
+      // An ignored dir is skipped unless an exclusion (`!`) might re-include something inside.
+      if (ignored && !pm!.hasExclusions) continue;
+      if (!ignored) out.push({ rel: r, abs });
+      await walk(root, r, pm, out);
+      continue;
+    }
+    if (!ignored) out.push({ rel: r, abs });
+  }
+}
+
+/** Packs `contextDir`; `dockerfile` is the -f value (relative to cwd) or undefined; `dockerfileText` replaces it (-f -). */
+export async function packContext(contextDir: string, dockerfile: string | undefined, dockerfileText?: Buffer): Promise<PackedContext> {
+  const root = resolve(contextDir);
+  let dfRel = 'Dockerfile';
+  let extra: { name: string; data: Buffer } | undefined;
+  if (dockerfileText) {
+    extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, data: dockerfileText };
+    dfRel = extra.name;
+  } else if (dockerfile) {
+    const abs = resolve(dockerfile);
+    const rel = relative(root, abs);
+    if (rel.startsWith('..') || rel === '' || resolve(root, rel) !== abs) {
+      extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, data: await readFile(abs) };
+      dfRel = extra.name;
+    } else dfRel = rel.split(sep).join('/');
+  }
+  let patterns: string[] = [];
+  let ignoreFile: string | undefined;
+  for (const cand of ignoreFileCandidates(dfRel)) {
+    const text = await readFile(join(root, cand), 'utf8').catch(() => undefined);
+    if (text === undefined) continue;
+    patterns = parseDockerignore(text);
+    ignoreFile = cand;
+    break;
+  }
+  const pm = patterns.length ? new PatternMatcher(withAlwaysSent(patterns, dfRel, ignoreFile)) : undefined;
+  const entries: Entry[] = [];
+  await walk(root, '', pm, entries);
+  const pack = tarStream.pack();
+  void (async () => {
+    try {
+      for (const e of entries) {
+        const st = await lstat(e.abs);
+        const base = { name: e.rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
+        if (st.isDirectory()) await entry(pack, { ...base, type: 'directory' });
+        else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: await readlink(e.abs) });
+        else if (st.isFile()) await entry(pack, { ...base, type: 'file', size: st.size }, createReadStream(e.abs));
+      }
+      if (extra) await entry(pack, { name: extra.name, mode: 0o644, mtime: new Date(), type: 'file', size: extra.data.length }, Readable.from([extra.data]));
+      pack.finalize();
+    } catch (err) {
+      pack.destroy(err as Error);
+    }
+  })();
+  // tar-stream's pack is a streamx stream: wrap it so the HTTP client streams it like any Readable.
+  return { tar: Readable.from(pack), dockerfile: posix.normalize(dfRel) };
+}
+
+function entry(pack: tarStream.Pack, header: Partial<tarStream.Header> & { name: string }, body?: Readable): Promise<void> {
+  return new Promise((res, rej) => {
+    const done = (err?: Error | null) => (err ? rej(err) : res());
+    if (!body) {
+      pack.entry(header, done);
+      return;
+    }
+    body.on('error', rej).pipe(pack.entry(header, done));
+  });
+}

@@ -1,0 +1,143 @@
+// `berth build` (docker's classic builder output) and `berth builder prune`.
+import { writeFile } from 'node:fs/promises';
+import { readJsonLines } from '../../api/client/json-lines.js';
+import type { BuildJsonMessage } from '../build-message.js';
+import { StatusError } from '../cli-error.js';
+import type { CliContext } from '../context.js';
+import { collect, newCommand, parse } from '../flags.js';
+import { packContext } from '../build-context.js';
+
+interface BuildOpts {
+  tag: string[];
+  file?: string;
+  buildArg: string[];
+  target?: string;
+  cache: boolean; // --no-cache stores false
+  label: string[];
+  network?: string;
+  quiet?: boolean;
+  iidfile?: string;
+  pull?: boolean;
+  rm: boolean;
+  forceRm?: boolean;
+  platform?: string;
+}
+
+function kvList(list: string[], env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const kv of list) {
+    const i = kv.indexOf('=');
+    if (i >= 0) out[kv.slice(0, i)] = kv.slice(i + 1);
+    else out[kv] = fromEnv ? env[kv] ?? null : '';
+  }
+  return out;
+}
+
+async function readStdin(ctx: CliContext): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of ctx.io.stdin as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+export async function build(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'build', usage: '[OPTIONS] PATH | URL | -', description: 'Build an image from a Dockerfile', exactArgs: 1 })
+    .option('-t, --tag <list>', 'Name and optionally a tag in the "name:tag" format', collect, [])
+    .option('-f, --file <string>', 'Name of the Dockerfile (Default is "PATH/Dockerfile")')
+    .option('--build-arg <list>', 'Set build-time variables', collect, [])
+    .option('--target <string>', 'Set the target build stage to build.')
+    .option('--no-cache', 'Do not use cache when building the image')
+    .option('--label <list>', 'Set metadata for an image', collect, [])
+    .option('--network <string>', 'Set the networking mode for the RUN instructions during build')
+    .option('-q, --quiet', 'Suppress the build output and print image ID on success')
+    .option('--iidfile <string>', 'Write the image ID to the file')
+    .option('--pull', 'Always attempt to pull a newer version of the image')
+    .option('--rm [bool]', 'Remove intermediate containers after a successful build', true)
+    .option('--force-rm', 'Always remove intermediate containers')
+    .option('--platform <string>', 'Set platform if server is multi-platform capable');
+  const p = parse<BuildOpts>(ctx, c, argv);
+  if (!p) return 0;
+  const o = p.opts;
+  const src = p.args[0]!;
+  if (/^(https?|git):\/\//.test(src) || src.startsWith('git@')) throw new StatusError(1, 'unable to prepare context: remote build contexts are not supported by berth');
+  if (src === '-' && o.file === '-') throw new StatusError(1, 'invalid argument: can\'t use stdin for both build context and dockerfile');
+  let packed: { tar: NodeJS.ReadableStream; dockerfile: string };
+  if (src === '-') {
+    const data = await readStdin(ctx);
+    const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || data[0] === 0x1f && data[1] === 0x8b;
+    if (isTar) {
+      const { Readable } = await import('node:stream');
+      packed = { tar: Readable.from([data]), dockerfile: o.file ?? 'Dockerfile' };
+    } else {
+      const { mkdtemp, rm } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const empty = await mkdtemp(`${tmpdir()}/berth-build-`);
+      packed = await packContext(empty, undefined, data);
+      void rm(empty, { recursive: true, force: true });
+    }
+  } else {
+    const { stat } = await import('node:fs/promises');
+    const st = await stat(src).catch(() => undefined);
+    if (!st?.isDirectory()) throw new StatusError(1, `unable to prepare context: path "${src}" not found`);
+    packed = await packContext(src, o.file === '-' ? undefined : o.file, o.file === '-' ? await readStdin(ctx) : undefined);
+  }
+  const query = {
+    t: o.tag,
+    dockerfile: packed.dockerfile,
+    buildargs: JSON.stringify(kvList(o.buildArg, ctx.env, true)),
+    labels: JSON.stringify(kvList(o.label, ctx.env, false)),
+    target: o.target,
+    nocache: o.cache === false ? 1 : undefined,
+    q: o.quiet ? 1 : undefined,
+    networkmode: o.network,
+    pull: o.pull ? 1 : undefined,
+    rm: o.rm === false ? 0 : 1,
+    forcerm: o.forceRm ? 1 : undefined,
+    platform: o.platform,
+    version: '1',
+  };
+  const res = await ctx.docker.request('POST', '/build', {
+    query,
+    body: packed.tar,
+    headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from('{}').toString('base64') },
+  });
+  let imageId = '';
+  for await (const m of readJsonLines<BuildJsonMessage>(res)) {
+    if (m.errorDetail || m.error) {
+      ctx.err(`${m.errorDetail?.message ?? m.error}\n`);
+      // As the docker CLI: a failed RUN's exit code becomes ours.
+      return m.errorDetail?.code || 1;
+    }
+    if (m.aux?.ID) imageId = m.aux.ID;
+    if (m.stream !== undefined && !o.quiet) ctx.out(m.stream);
+  }
+  if (o.quiet) ctx.out(`${imageId}\n`);
+  if (o.iidfile && imageId) await writeFile(o.iidfile, imageId);
+  return 0;
+}
+
+/** `berth builder prune` (-a/-f accepted; the classic builder's cache has no finer grain). */
+export async function builderPrune(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'prune', usage: '[OPTIONS]', description: 'Remove build cache', maxArgs: 0 })
+    .option('-a, --all', 'Remove all unused build cache, not just dangling ones')
+    .option('-f, --force', 'Do not prompt for confirmation')
+    .option('--filter <filter>', 'Provide filter values (e.g. "until=24h")', collect, [])
+    .option('--keep-storage <bytes>', 'Amount of disk space to keep for cache');
+  const p = parse<{ all?: boolean; force?: boolean }>(ctx, c, argv);
+  if (!p) return 0;
+  const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: p.opts.all ? 1 : undefined } });
+  const deleted = r.CachesDeleted ?? [];
+  if (deleted.length) ctx.out(`ID\tRECLAIMABLE\tSIZE\tLAST ACCESSED\n${deleted.map((d) => `${d}\n`).join('')}`);
+  ctx.out(`Total:\t${formatBytes(r.SpaceReclaimed)}\n`);
+  return 0;
+}
+
+function formatBytes(n: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return i === 0 ? `${v}B` : `${v.toFixed(3).replace(/\.?0+$/, '')}${units[i]}`;
+}
