@@ -20,6 +20,8 @@ const L = {
   imageIo: () => import('./commands/image-io.js'),
   system: () => import('./commands/system.js'),
   update: () => import('./commands/update-commit.js'),
+  volume: () => import('./commands/volume.js'),
+  network: () => import('./commands/network.js'),
   build: () => import('./commands/build.js'),
 };
 const cmd = <K extends keyof typeof L>(k: K, name: string): Loader => async () => (await L[k]() as unknown as Record<string, CommandFn>)[name]!;
@@ -53,6 +55,15 @@ const GROUPS: Record<string, Record<string, Loader>> = {
   },
   builder: { prune: cmd('build', 'builderPrune'), build: cmd('build', 'build') },
   system: { df: cmd('system', 'df'), prune: cmd('system', 'systemPrune'), info: TOP.info!, events: TOP.events! },
+  volume: {
+    create: cmd('volume', 'volumeCreate'), ls: cmd('volume', 'volumeLs'), list: cmd('volume', 'volumeLs'), inspect: cmd('volume', 'volumeInspect'),
+    rm: cmd('volume', 'volumeRm'), remove: cmd('volume', 'volumeRm'), prune: cmd('volume', 'volumePrune'),
+  },
+  network: {
+    create: cmd('network', 'networkCreate'), ls: cmd('network', 'networkLs'), list: cmd('network', 'networkLs'), inspect: cmd('network', 'networkInspect'),
+    rm: cmd('network', 'networkRm'), remove: cmd('network', 'networkRm'), prune: cmd('network', 'networkPrune'),
+    connect: cmd('network', 'networkConnect'), disconnect: cmd('network', 'networkDisconnect'),
+  },
 };
 function pick(names: string): Record<string, Loader> { return Object.fromEntries(names.split(' ').map((n) => [n, TOP[n]!])); }
 
@@ -145,7 +156,8 @@ export async function main(argv: string[], prog = 'berth'): Promise<number> {
     }
     loader = group[sub];
     if (!loader) {
-      process.stderr.write(`${prog}: unknown command: ${prog} ${name} ${sub}\n\nUsage:  ${prog} ${name}\n\nRun '${prog} ${name} --help' for more information\n`);
+      // docker's volume group is declared as "volume COMMAND", the others by name alone
+      process.stderr.write(`${prog}: unknown command: ${prog} ${name} ${sub}\n\nUsage:  ${prog} ${name}${name === 'volume' ? ' COMMAND' : ''}\n\nRun '${prog} ${name} --help' for more information\n`);
       return 1;
     }
     name = `${name} ${sub}`;

@@ -76,8 +76,18 @@ export interface HostSettings {
   utsMode: string;
   runtime: string;
   logConfig: { type: string; config: Record<string, string> };
+  /** HostConfig.PortBindings ("80/tcp" -> [{hostIp, hostPort}]) and -P. */
+  portBindings: Record<string, { hostIp?: string; hostPort?: string }[] | null>;
+  publishAllPorts: boolean;
   /** Initial TTY size [rows, cols] (API >= 1.42), applied before the process runs. */
   consoleSize?: [number, number];
+}
+
+export interface EndpointRequest {
+  network: string;
+  aliases: string[];
+  ip?: string;
+  mac?: string;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -112,6 +122,8 @@ export interface ContainerRecord extends StoredRecord {
   /** The create request as the client sent it, returned by inspect for fields Berth ignores. */
   wire: { config: Record<string, unknown>; hostConfig: Record<string, unknown>; networkingConfig: Record<string, unknown> };
   state: ContainerState;
+  /** NetworkingConfig.EndpointsConfig: per network, the aliases and static addresses asked for. */
+  endpoints: EndpointRequest[];
   restartCount: number;
   /** Set by an explicit stop, so 'unless-stopped'/'always' do not restart after a daemon restart. */
   manuallyStopped: boolean;

@@ -28,6 +28,8 @@ import { signalNumber } from './signals.js';
 import { startFailure } from './start-errors.js';
 import { RestartManager } from './restart-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
+import type { NetworkManager } from '../network/network-manager.js';
+import { checkNetworks, setUpNetwork } from './networking.js';
 import { ContainerFs, type MountOverlay } from './archive.js';
 import type { Digest } from '../lib/digest.js';
 
@@ -44,12 +46,14 @@ export interface ContainerServiceDeps {
   events: EventSink;
   spec: Omit<SpecContext, 'paths'>;
   volumes: ContainerVolumes;
+  networks: NetworkManager;
 }
 
 export interface CreateRequest {
   name?: string;
   config: ConfigRequest;
   host: HostSettings;
+  endpoints: ContainerRecord['endpoints'];
   wire: ContainerRecord['wire'];
 }
 
@@ -132,12 +136,14 @@ export class ContainerService {
       config,
       host: req.host,
       wire: req.wire,
+      endpoints: req.endpoints,
       state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
       restartCount: 0,
       manuallyStopped: false,
       runtimeName,
     };
     try {
+      checkNetworks(rec, this.deps.networks);
       await this.deps.records.put(id, rec);
       const h = req.host;
       await this.deps.volumes.attach(
@@ -230,9 +236,11 @@ export class ContainerService {
     try {
       if (!(await isMountPoint(rootfs))) await mountAll(await layers.mounts(rec.id), rootfs);
       mark('mount');
-      await writeEtcFiles(paths, rec);
+      const net = await setUpNetwork(rec, this.deps.networks, (ref) => this.get(ref));
+      mark('network');
+      await writeEtcFiles(paths, rec, net);
       const volumeMounts = await this.deps.volumes.prepare(rec.id, rootfs);
-      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts));
+      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts, net.netns));
       mark('spec');
       const afterCreate = await runtime.prepareSpec(rec.id, spec);
       await writeFile(join(paths.dir(rec.id), 'config.json'), specToJson(spec));
@@ -272,6 +280,7 @@ export class ContainerService {
       const failure = startFailure(e);
       await runtime.delete(rec.id, true).catch(() => {});
       await this.deps.volumes.release(rec.id).catch(() => {});
+      await this.deps.networks.detach(rec.id).catch(() => {});
       if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch(() => {});
       rec.state = { ...rec.state, status: rec.state.startedAt === ZERO_TIME ? 'created' : 'exited', pid: 0, exitCode: failure.exitCode, error: failure.error.message };
       await this.deps.records.put(rec.id, rec);
@@ -326,6 +335,7 @@ export class ContainerService {
       for (const w of waiters ?? []) w(status);
       await this.runtimeFor(rec).delete(id, true).catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
       await this.deps.volumes.release(id).catch((e) => log.warn('releasing volumes', { id, error: messageOf(e) }));
+      await this.deps.networks.detach(id).catch((e) => log.warn('tearing down the network', { id, error: messageOf(e) }));
       const rootfs = this.deps.paths.rootfs(id);
       if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch((e) => log.warn('unmount rootfs', { id, error: messageOf(e) }));
     });
@@ -604,6 +614,7 @@ export class ContainerService {
       }
     }
     const all = this.deps.records.values();
+    await this.deps.networks.recover((id) => { const r = this.deps.records.get(id); return !!r && this.isLive(r); });
     await this.deps.volumes.reconcile(new Set(all.map((r) => r.id)), new Set(all.filter((r) => this.isLive(r)).map((r) => r.id)));
   }
 }

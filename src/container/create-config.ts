@@ -76,6 +76,8 @@ export function defaultHostSettings(): HostSettings {
     tmpfs: {},
     volumesFrom: [],
     volumeDriver: '',
+    portBindings: {},
+    publishAllPorts: false,
     extraHosts: [],
     dns: [],
     dnsSearch: [],
@@ -104,6 +106,4 @@ export function validateHostSettings(h: HostSettings): void {
   if (r.nanoCpus !== undefined && r.nanoCpus < 0) throw invalidArgument('Range of CPUs is from 0.01 to the number of CPUs available');
   if (r.nanoCpus && (r.cpuQuota || r.cpuPeriod)) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
   if (h.logConfig.type && !['json-file', 'none', 'local'].includes(h.logConfig.type)) throw invalidArgument(`logger: no log driver named '${h.logConfig.type}' is registered`);
-  if (h.networkMode && !['default', 'none', 'bridge', 'host', ''].includes(h.networkMode) && !h.networkMode.startsWith('container:'))
-    throw invalidArgument(`network ${h.networkMode} not found`);
 }

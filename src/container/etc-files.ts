@@ -27,22 +27,27 @@ export async function containerResolvConf(dns: string[], search: string[], optio
   return out.join('\n') + '\n';
 }
 
-export function hostsFile(rec: ContainerRecord, hostNetwork: boolean): string {
+export function hostsFile(rec: ContainerRecord, hostNetwork: boolean, own: { ip: string; names: string[] }[] = []): string {
   const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
   for (const h of rec.host.extraHosts) {
     const i = h.lastIndexOf(':');
     if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
   }
-  if (!hostNetwork) lines.push(`127.0.1.1\t${rec.config.hostname}${rec.config.domainname ? '.' + rec.config.domainname : ''}`);
+  const fqdn = `${rec.config.hostname}${rec.config.domainname ? '.' + rec.config.domainname : ''}`;
+  // Docker maps the hostname to the container's own address; without one, to a loopback address.
+  if (!hostNetwork && own.length === 0) lines.push(`127.0.1.1\t${fqdn}`);
+  for (const e of own) lines.push(`${e.ip}\t${e.names.join(' ')}`);
   return lines.join('\n') + '\n';
 }
 
 // Plain writes, no fsync: these files are rewritten before every start, so a torn one after a
 // host crash is repaired by the next start.
-export async function writeEtcFiles(paths: ContainerPaths, rec: ContainerRecord): Promise<void> {
-  const hostNet = rec.host.networkMode === 'host';
+export async function writeEtcFiles(paths: ContainerPaths, rec: ContainerRecord, net?: { netns: unknown; dnsServers: string[]; hostsEntries: { ip: string; names: string[] }[] }): Promise<void> {
+  const hostNet = net ? net.netns === 'host' : rec.host.networkMode === 'host';
   const hostname = hostNet ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : rec.config.hostname;
   await writeFile(paths.hostname(rec.id), hostname + '\n');
-  await writeFile(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false));
-  await writeFile(paths.resolvConf(rec.id), await containerResolvConf(rec.host.dns, rec.host.dnsSearch, rec.host.dnsOptions));
+  await writeFile(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false, net?.hostsEntries));
+  // On user networks the embedded DNS answers (it forwards other names to the host's resolvers).
+  const dns = rec.host.dns.length ? rec.host.dns : net?.dnsServers ?? [];
+  await writeFile(paths.resolvConf(rec.id), await containerResolvConf(dns, rec.host.dnsSearch, rec.host.dnsOptions));
 }

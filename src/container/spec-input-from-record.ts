@@ -35,7 +35,7 @@ export function securityOptions(opts: string[]): Pick<SpecInput, 'noNewPrivilege
  * Berth's own /etc/hostname, /etc/hosts and /etc/resolv.conf give way to a user mount at the same
  * place, as in Docker; the whole list is ordered parents first.
  */
-export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: SpecMount[]): SpecInput {
+export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: SpecMount[], netns: SpecInput['netns']): SpecInput {
   const p = ctx.paths;
   const hostNet = rec.host.networkMode === 'host';
   const etcMounts: SpecMount[] = [
@@ -61,7 +61,7 @@ export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: Spe
     mounts: sortByDepth([...etcMounts.filter((e) => !mounts.some((m) => m.destination === e.destination)), ...mounts]),
     resources: rec.host.resources,
     cgroupsPath: `${ctx.cgroupParent}/${rec.id}`,
-    netns: hostNet ? 'host' : 'new',
+    netns,
     ipcMode: rec.host.ipcMode === 'host' ? 'host' : 'private',
     pidMode: rec.host.pidMode === 'host' ? 'host' : 'private',
     utsMode: rec.host.utsMode === 'host' || hostNet ? 'host' : 'private',

@@ -8,6 +8,9 @@ export interface DaemonConfig {
   runtime: 'crun' | 'runc';
   debug: boolean;
   cgroupParent: string;
+  /** The default bridge network's device and gateway/subnet (dockerd's --bridge and --bip). */
+  bridge?: string;
+  bip?: string;
 }
 
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
@@ -22,6 +25,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
       runtime: { type: 'string' },
       'default-runtime': { type: 'string' },
       'cgroup-parent': { type: 'string' },
+      bridge: { type: 'string', short: 'b' },
+      bip: { type: 'string' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -41,6 +46,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     runtime,
     debug: values.debug ?? false,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
+    bridge: values.bridge,
+    bip: values.bip,
   };
 }
 
@@ -53,6 +60,8 @@ Options:
   -H, --host string             Daemon socket to listen on (default "unix://${DEFAULT_SOCKET}")
       --runtime string          OCI runtime: crun or runc (default "crun")
       --cgroup-parent string    Parent cgroup for containers (default "/berth")
+  -b, --bridge string           Device of the default bridge network (default "berth0")
+      --bip string              Subnet of the default bridge network, e.g. 10.88.0.0/16 (default: a free Docker pool)
   -D, --debug                   Enable debug output
   -v, --version                 Print version information and quit
 `;

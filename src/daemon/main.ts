@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { log, setDebug } from '../lib/log.js';
-import { messageOf } from '../lib/errors.js';
+import { isBerthError, messageOf } from '../lib/errors.js';
 import { FsContentStore } from '../store/content/fs-content-store.js';
 import { OverlayLayerStore } from '../store/layers/overlay-layer-store.js';
 import { RecordStore } from '../store/records/record-store.js';
@@ -26,6 +26,7 @@ import { EventBus } from '../lib/event-bus.js';
 import { createBuilder } from '../build/executor/builder.js';
 import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
+import { NetworkManager } from '../network/network-manager.js';
 
 export const VERSION = '0.1.0';
 
@@ -60,6 +61,8 @@ async function main(argv: string[]): Promise<void> {
   const emitVolume = (action: string, name: string, attributes: Record<string, string>) => events.publish({ type: 'volume', action, actor: { id: name, attributes } });
   const volumes = new ContainerVolumes(volumeStore, emitVolume);
 
+  const networks = await NetworkManager.open({ stateDir: join(cfg.dataRoot, 'network'), netnsDir: join(cfg.dataRoot, 'netns'), defaultBridge: cfg.bridge, defaultSubnet: cfg.bip });
+
   const paths = new ContainerPaths(join(cfg.dataRoot, 'containers'));
   const records = await RecordStore.open<ContainerRecord>(paths.records());
   const containers = new ContainerService({
@@ -73,6 +76,7 @@ async function main(argv: string[]): Promise<void> {
     monitors,
     events: { emit: (type, action, id, attributes) => events.publish({ type, action, actor: { id, attributes: attributes ?? {} } }) },
     volumes,
+    networks,
     spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
   });
   const builder = await createBuilder({
@@ -91,7 +95,7 @@ async function main(argv: string[]): Promise<void> {
 
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder }),
+    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks }),
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
@@ -103,6 +107,7 @@ async function main(argv: string[]): Promise<void> {
     log.info('shutting down; containers keep running', { signal: sig });
     containers.restarts.cancelAll();
     await server.close().catch(() => {});
+    await networks.close().catch(() => {});
     await unlock();
     process.exit(0);
   };
@@ -116,6 +121,12 @@ process.on('uncaughtException', (e) => {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ERR_STREAM_DESTROYED') {
     log.debug('peer went away', { code });
+    return;
+  }
+  // A request's bad input that escaped its handler (e.g. a stream error nobody awaited): that
+  // request fails, the daemon and every other client must not.
+  if (isBerthError(e) && e.kind !== 'internal') {
+    log.warn('unhandled request error', { error: e.message });
     return;
   }
   log.error('uncaught exception', { error: messageOf(e), stack: e.stack });

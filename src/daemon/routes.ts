@@ -9,6 +9,7 @@ import { eventRoutes } from '../api/routes/events.js';
 import { buildRoutes as builderRoutes, type BuildRouteDeps } from '../api/routes/build.js';
 import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
 import type { VolumeStore } from '../volume/volume-store.js';
+import type { NetworkManager } from '../network/network-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
 import { containerSummary } from '../api/routes/container-wire.js';
 import type { ContainerService } from '../container/container-service.js';
@@ -36,6 +37,7 @@ export interface RouteDeps {
   volumes: ContainerVolumes;
   emitVolume: (action: string, name: string, attributes: Record<string, string>) => void;
   builder: BuildRouteDeps['builder'];
+  networks: NetworkManager;
 }
 
 export function buildRoutes(d: RouteDeps): Route[] {
@@ -45,6 +47,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
   const users = (imageId: Digest) => d.containers.deps.records.values().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
   const layerDirs = (chainId: Digest | null) => (chainId ? { LowerDir: '', MergedDir: '', UpperDir: '', WorkDir: '' } : {});
   const mountsOf = (rec: ContainerRecord) => mountPointsWire(d.volumes.mountPoints(rec.id));
+  const netOf = (rec: ContainerRecord) => (containers.isLive(rec) ? d.networks.info(rec.id) : undefined);
   const emitImage = (action: string, id: string, attrs?: Record<string, string>) => d.events.publish({ type: 'image', action, actor: { id, attributes: attrs ?? {} } });
 
   return [
@@ -64,7 +67,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
       diskUsage: async () => {
         const recs = containers.deps.records.values().filter((r) => r.phase === 'ready');
         const now = Date.now();
-        const cs = await Promise.all(recs.map(async (r) => containerSummary(r, mountsOf(r), now, await sizeOf(r))));
+        const cs = await Promise.all(recs.map(async (r) => containerSummary(r, mountsOf(r), netOf(r), now, await sizeOf(r))));
         const layerList = await layers.list();
         return {
           LayersSize: layerList.reduce((a, l) => a + l.size, 0),
@@ -78,6 +81,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...containerRoutes({
       containers,
       mountsOf,
+      netOf,
       execs: d.execs,
       sizeOf,
       graphDriver: (rec) => ({ Name: 'overlay2', Data: { MergedDir: containers.deps.paths.rootfs(rec.id), UpperDir: layers.upperDir(rec.id) } }),

@@ -58,6 +58,9 @@ export async function decompressed(src: AsyncIterable<Buffer> | Readable): Promi
   // the input is at fault (a truncated or corrupt gzip is a 400, not a 500).
   const gunzip = createGunzip();
   const out = new PassThrough();
+  // The consumer may not be listening yet when the input fails; the error stays on `out`
+  // (`errored`) for it to find, and must never surface as an uncaught exception.
+  out.on('error', () => {});
   stream.on('error', (e) => out.destroy(e));
   gunzip.on('error', (e) => out.destroy(invalidArgument(`invalid gzip layer: ${e.message}`, e)));
   out.on('close', () => {

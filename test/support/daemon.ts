@@ -47,6 +47,9 @@ export class TestDaemon {
   proc?: ChildProcess;
   readonly logs: string[] = [];
   private expectingExit = false;
+  /** The default bridge of this daemon: unique per run, so daemons of parallel tests never share one. */
+  readonly bridge = `bt${Math.random().toString(16).slice(2, 8)}`;
+  readonly bip = `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 256)}.0/24`;
   private constructor(
     readonly dir: string,
     readonly dataRoot: string,
@@ -65,7 +68,7 @@ export class TestDaemon {
   }
 
   async start(extraArgs: string[] = []): Promise<void> {
-    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, ...extraArgs], {
+    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, '--bridge', this.bridge, '--bip', this.bip, ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = p;
@@ -131,9 +134,18 @@ export class TestDaemon {
       if (ids.length) await this.berth(['rm', '-f', ...ids], { timeoutMs: 60_000 });
       await this.kill('SIGTERM');
     }
+    await purgeNetworks(this.dataRoot);
     await cleanupHost(this.dataRoot, this.cgroupParent);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Removes the bridges, nftables table and namespaces the daemon made (they outlive it by design). */
+export async function purgeNetworks(dataRoot: string): Promise<void> {
+  if (!existsSync(join(dataRoot, 'network'))) return;
+  const { NetworkManager } = await import('../../src/network/network-manager.js');
+  const nm = await NetworkManager.open({ stateDir: join(dataRoot, 'network'), netnsDir: join(dataRoot, 'netns') });
+  await nm.purge().catch((e: unknown) => process.stderr.write(`network purge: ${String(e)}\n`));
 }
 
 /** Unmounts whatever is left under the data root and removes the run's cgroups. */

@@ -8,6 +8,13 @@ import { Transport, type HijackedStream, type Query } from './transport.js';
 export type Filters = Record<string, string[]>;
 const enc = encodeURIComponent;
 const filtersQuery = (f?: Filters) => (f && Object.keys(f).length ? JSON.stringify(f) : undefined);
+/** The docker CLI's own wire form of filters: {"name":{"value":true}}, keys sorted as Go marshals maps. */
+export const filtersMapQuery = (f?: Filters): string | undefined => {
+  if (!f || !Object.keys(f).length) return undefined;
+  const m: Record<string, Record<string, true>> = {};
+  for (const k of Object.keys(f).sort()) m[k] = Object.fromEntries([...new Set(f[k])].sort().map((v) => [v, true as const]));
+  return JSON.stringify(m);
+};
 
 export interface AttachOptions { stream?: boolean; logs?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean; detachKeys?: string }
 export interface LogsOptions { follow?: boolean; stdout?: boolean; stderr?: boolean; since?: string; until?: string; timestamps?: boolean; tail?: string; details?: boolean }
@@ -123,6 +130,24 @@ export class DockerClient extends Transport {
   imageLoad(tar: Readable, opts: { quiet?: boolean } = {}): AsyncGenerator<T.JsonMessage> {
     return this.jsonStream('POST', '/images/load', { query: { quiet: opts.quiet }, body: tar, headers: { 'content-type': 'application/x-tar' } });
   }
+
+  // ---- volumes (filters in the docker CLI's map form)
+  volumeCreate(body: T.VolumeCreateRequest): Promise<T.VolumeSummary> { return this.json('POST', '/volumes/create', { body }); }
+  volumeList(filters?: Filters): Promise<T.VolumeListResponse> { return this.json('GET', '/volumes', { query: { filters: filtersMapQuery(filters) } }); }
+  volumeInspect(name: string): Promise<T.VolumeSummary> { return this.json('GET', `/volumes/${enc(name)}`); }
+  async volumeRemove(name: string, force?: boolean): Promise<void> { await this.text('DELETE', `/volumes/${enc(name)}`, { query: { force: force || undefined } }); }
+  volumePrune(filters?: Filters): Promise<T.VolumePruneResponse> { return this.json('POST', '/volumes/prune', { query: { filters: filtersMapQuery(filters) } }); }
+
+  // ---- networks
+  networkCreate(body: T.NetworkCreateRequest): Promise<T.NetworkCreateResponse> { return this.json('POST', '/networks/create', { body }); }
+  networkList(filters?: Filters): Promise<T.NetworkSummary[]> { return this.json('GET', '/networks', { query: { filters: filtersMapQuery(filters) } }); }
+  networkInspect(id: string, opts: { verbose?: boolean; scope?: string } = {}): Promise<T.NetworkSummary> {
+    return this.json('GET', `/networks/${enc(id)}`, { query: { verbose: opts.verbose ? 'true' : undefined, scope: opts.scope } });
+  }
+  async networkRemove(id: string): Promise<void> { await this.text('DELETE', `/networks/${enc(id)}`); }
+  networkPrune(filters?: Filters): Promise<T.NetworkPruneResponse> { return this.json('POST', '/networks/prune', { query: { filters: filtersMapQuery(filters) } }); }
+  async networkConnect(id: string, body: T.NetworkConnectRequest): Promise<void> { await this.text('POST', `/networks/${enc(id)}/connect`, { body }); }
+  async networkDisconnect(id: string, body: T.NetworkDisconnectRequest): Promise<void> { await this.text('POST', `/networks/${enc(id)}/disconnect`, { body }); }
 }
 
 export function decodePathStat(header: string | string[] | undefined): T.ContainerPathStat {

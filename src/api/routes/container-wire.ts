@@ -3,6 +3,7 @@ import { invalidArgument } from '../../lib/errors.js';
 import { humanDuration } from '../../lib/human-duration.js';
 import type { ContainerRecord, HostSettings, HealthcheckConfig } from '../../container/container-record.js';
 import { mountInputsFromWire, mountInputToWire } from './volumes.js';
+import type { AttachResult, EndpointInfo } from '../../network/types.js';
 import { defaultHostSettings } from '../../container/create-config.js';
 import type { ConfigRequest } from '../../container/create-config.js';
 import type { CreateRequest } from '../../container/container-service.js';
@@ -74,7 +75,35 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     runtime: str(h, 'Runtime') ?? '',
     logConfig: { type: str(lc, 'Type') || 'json-file', config: strMap(lc, 'Config') ?? {} },
     consoleSize: consoleSizeFrom(h),
+    portBindings: portBindingsFrom(h),
+    publishAllPorts: bool(h, 'PublishAllPorts') ?? false,
   };
+}
+
+function portBindingsFrom(h: Obj): HostSettings['portBindings'] {
+  const pb = obj(h, 'PortBindings');
+  const out: HostSettings['portBindings'] = {};
+  for (const [port, list] of Object.entries(pb)) {
+    if (list === null) {
+      out[port] = null;
+      continue;
+    }
+    if (!Array.isArray(list)) throw invalidArgument(`invalid JSON: PortBindings: ${port}: expected an array`);
+    out[port] = list.map((b) => {
+      if (typeof b !== 'object' || b === null || Array.isArray(b)) throw invalidArgument(`invalid JSON: PortBindings: ${port}: expected objects`);
+      return { hostIp: str(b as Obj, 'HostIp') ?? '', hostPort: str(b as Obj, 'HostPort') ?? '' };
+    });
+  }
+  return out;
+}
+
+function endpointsFrom(nc: Obj): CreateRequest['endpoints'] {
+  return Object.entries(obj(nc, 'EndpointsConfig')).map(([network, v]) => {
+    if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`invalid JSON: EndpointsConfig: ${network}: expected an object`);
+    const e = (v ?? {}) as Obj;
+    const ipam = obj(e, 'IPAMConfig');
+    return { network, aliases: strArray(e, 'Aliases') ?? [], ip: str(ipam, 'IPv4Address') || undefined, mac: str(e, 'MacAddress') || undefined };
+  });
 }
 
 function consoleSizeFrom(h: Obj): [number, number] | undefined {
@@ -118,7 +147,7 @@ export function createRequestFrom(body: Obj, name: string | undefined): CreateRe
   const wireConfig = { ...body };
   delete wireConfig.HostConfig;
   delete wireConfig.NetworkingConfig;
-  return { name, config, host: hostSettingsFrom(hostConfig), wire: { config: wireConfig, hostConfig, networkingConfig } };
+  return { name, config, host: hostSettingsFrom(hostConfig), endpoints: endpointsFrom(networkingConfig), wire: { config: wireConfig, hostConfig, networkingConfig } };
 }
 
 function statusText(r: ContainerRecord, now: number): string {
@@ -149,15 +178,55 @@ export function networkModeOf(r: ContainerRecord): string {
   return m === 'default' ? 'bridge' : m;
 }
 
-function networksOf(r: ContainerRecord): Obj {
+/** What the network domain knows of a running container (undefined when not attached). */
+export type NetInfo = AttachResult | undefined;
+
+function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: string): Obj {
+  const req = (r.endpoints ?? []).find((x) => x.network === network || (network === 'bridge' && x.network === 'default'));
+  return {
+    IPAMConfig: req?.ip ? { IPv4Address: req.ip } : null,
+    Links: null,
+    Aliases: req?.aliases.length ? req.aliases : null,
+    MacAddress: e?.mac ?? '',
+    NetworkID: e?.networkId ?? '',
+    EndpointID: e?.endpointId ?? '',
+    Gateway: e?.gateway ?? '',
+    IPAddress: e?.ip ?? '',
+    IPPrefixLen: e?.prefixLen ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DriverOpts: null,
+    DNSNames: e && network !== 'bridge' ? [r.name, r.id.slice(0, 12), ...e.aliases] : null,
+  };
+}
+
+function networksOf(r: ContainerRecord, net: NetInfo): Obj {
   const mode = networkModeOf(r);
   if (mode.startsWith('container:')) return {};
-  const endpoint = { IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DriverOpts: null, DNSNames: null };
-  return { [mode]: endpoint };
+  const names = [mode, ...(r.endpoints ?? []).map((e) => (e.network === 'default' ? 'bridge' : e.network)).filter((n) => n !== mode)];
+  return Object.fromEntries(names.map((n) => [n, endpointWire(r, net?.endpoints.find((e) => e.network === n), n)]));
+}
+
+/** Docker's NetworkSettings.Ports map: "80/tcp" -> [{HostIp, HostPort}] or null when only exposed. */
+function portsMap(r: ContainerRecord, net: NetInfo): Obj {
+  if (net) return Object.fromEntries(Object.entries(net.ports).map(([k, v]) => [k, v ? v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort })) : null]));
+  return {};
+}
+
+/** The summary's Ports list (what `ps` shows). */
+function portsList(net: NetInfo): Obj[] {
+  const out: Obj[] = [];
+  for (const [key, bindings] of Object.entries(net?.ports ?? {})) {
+    const [port, proto = 'tcp'] = key.split('/');
+    if (!bindings) out.push({ PrivatePort: Number(port), Type: proto });
+    else for (const b of bindings) out.push({ IP: b.hostIp, PrivatePort: Number(port), PublicPort: Number(b.hostPort), Type: proto });
+  }
+  return out;
 }
 
 /** `mounts`: Docker's MountPoint list for the container (from the volume domain). */
-export function containerSummary(r: ContainerRecord, mounts: Obj[], now = Date.now(), size?: { rw: number; rootFs: number }): Obj {
+export function containerSummary(r: ContainerRecord, mounts: Obj[], net: NetInfo, now = Date.now(), size?: { rw: number; rootFs: number }): Obj {
   const out: Obj = {
     Id: r.id,
     Names: [`/${r.name}`],
@@ -165,12 +234,12 @@ export function containerSummary(r: ContainerRecord, mounts: Obj[], now = Date.n
     ImageID: r.imageId,
     Command: commandLine(r),
     Created: Math.floor(Date.parse(r.created) / 1000),
-    Ports: [],
+    Ports: portsList(net),
     Labels: r.config.labels,
     State: r.state.status,
     Status: statusText(r, now),
     HostConfig: { NetworkMode: networkModeOf(r) },
-    NetworkSettings: { Networks: networksOf(r) },
+    NetworkSettings: { Networks: networksOf(r, net) },
     Mounts: mounts,
   };
   if (size) {
@@ -262,10 +331,12 @@ export interface InspectExtras {
   execIds: string[];
   graphDriver: Obj;
   mounts: Obj[];
+  net: NetInfo;
   size?: { rw: number; rootFs: number };
 }
 
 export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
+  const bridgeEp = x.net?.endpoints.find((e) => e.network === 'bridge');
   const s = r.state;
   const args = [...r.config.entrypoint, ...r.config.cmd];
   const out: Obj = {
@@ -306,23 +377,24 @@ export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
     Config: configToWire(r),
     NetworkSettings: {
       Bridge: '',
-      SandboxID: '',
-      SandboxKey: '',
-      Ports: {},
+      SandboxID: x.net && typeof x.net.netns === 'object' ? r.id : '',
+      SandboxKey: x.net && typeof x.net.netns === 'object' ? x.net.netns.path : '',
+      Ports: portsMap(r, x.net),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
       SecondaryIPAddresses: null,
       SecondaryIPv6Addresses: null,
-      EndpointID: '',
-      Gateway: '',
+      // The top-level fields describe the default bridge endpoint only, as in Docker.
+      EndpointID: bridgeEp?.endpointId ?? '',
+      Gateway: bridgeEp?.gateway ?? '',
       GlobalIPv6Address: '',
       GlobalIPv6PrefixLen: 0,
-      IPAddress: '',
-      IPPrefixLen: 0,
+      IPAddress: bridgeEp?.ip ?? '',
+      IPPrefixLen: bridgeEp?.prefixLen ?? 0,
       IPv6Gateway: '',
-      MacAddress: '',
-      Networks: networksOf(r),
+      MacAddress: bridgeEp?.mac ?? '',
+      Networks: networksOf(r, x.net),
     },
   };
   if (x.size) {

@@ -8,7 +8,7 @@ import type { ExecService } from '../../container/exec-service.js';
 import type { ContainerRecord } from '../../container/container-record.js';
 import { readJsonObject } from '../server/request.js';
 import { sendJson, sendNoContent, versionAtLeast, type Route, type RouteContext } from '../server/route.js';
-import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom } from './container-wire.js';
+import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type NetInfo } from './container-wire.js';
 import { num, obj, str } from './wire-read.js';
 import { containerFsRoutes } from './container-fs.js';
 import { containerStatsRoutes } from './container-stats.js';
@@ -17,6 +17,8 @@ export interface ContainerRouteDeps {
   containers: ContainerService;
   /** Docker's MountPoint list of a container. */
   mountsOf: (rec: ContainerRecord) => Record<string, unknown>[];
+  /** The container's networking facts while it is attached. */
+  netOf: (rec: ContainerRecord) => NetInfo;
   execs: ExecService;
   sizeOf?: (rec: ContainerRecord) => Promise<{ rw: number; rootFs: number }>;
   graphDriver: (rec: ContainerRecord) => Record<string, unknown>;
@@ -56,6 +58,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       execIds: d.execs.execIdsOf(r.id),
       graphDriver: d.graphDriver(r),
       mounts: d.mountsOf(r),
+      net: d.netOf(r),
       size: size && d.sizeOf ? await d.sizeOf(r) : undefined,
     });
   };
@@ -79,7 +82,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const list = containers.list({ all: q.bool('all'), limit: q.int('limit'), filters: q.filters(), resolveImage: d.resolveImageId });
         const size = q.bool('size');
         const now = Date.now();
-        sendJson(ctx.res, 200, await Promise.all(list.map(async (r) => containerSummary(r, d.mountsOf(r), now, size && d.sizeOf ? await d.sizeOf(r) : undefined))));
+        sendJson(ctx.res, 200, await Promise.all(list.map(async (r) => containerSummary(r, d.mountsOf(r), d.netOf(r), now, size && d.sizeOf ? await d.sizeOf(r) : undefined))));
       },
     },
     {

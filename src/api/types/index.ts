@@ -3,3 +3,5 @@ export type * from './container.js';
 export type * from './image.js';
 export type * from './exec.js';
 export type * from './system.js';
+export type * from './volume.js';
+export type * from './network.js';

@@ -167,3 +167,18 @@ test('ps -a --filter: query sent to the daemon and default table printed', async
     assert.equal(t2.out(), 'c0ffeec0ffee\n');
   } finally { await d.close(); }
 });
+
+test('run -it with a non-terminal stdin fails like docker before creating anything; -d -it and -t alone do not check', async () => {
+  const d = await new FakeDaemon().start();
+  try {
+    scriptRun(d, 0);
+    const t = io('');
+    assert.equal(await runCommand(run, 'run', ['-it', 'busybox', 'true'], d.host, t.io, {}), 1);
+    assert.equal(t.err(), 'the input device is not a TTY\n');
+    assert.equal(t.out(), '');
+    assert.deepEqual(d.log.map((r) => r.path), []);
+    const detached = io('');
+    assert.equal(await runCommand(run, 'run', ['-d', '-it', 'busybox', 'true'], d.host, detached.io, {}), 0);
+    assert.equal(d.log[0]?.path, '/containers/create');
+  } finally { await d.close(); }
+});

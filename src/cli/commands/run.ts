@@ -97,6 +97,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const { o, plan } = p;
   const docker = ctx.docker;
   if (o.detach && o.attach.length) throw new StatusError(1, 'conflicting options: cannot specify both --attach and --detach');
+  // docker's In().CheckTty, before anything is created: a TTY fed from a non-terminal stdin
+  if (!o.detach && plan.body.AttachStdin && plan.body.Tty && !ctx.io.stdin.isTTY) throw new StatusError(1, 'the input device is not a TTY');
   let id: string;
   try {
     id = await createContainer(ctx, plan, o.pull ?? 'missing', !!o.quiet);

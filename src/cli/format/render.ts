@@ -39,9 +39,9 @@ export function renderList(spec: ListFormat, items: unknown[]): string {
   const tmpl = compileTemplate(body);
   let out = '';
   if (table) {
-    const labelHeader = spec.headers.Label;
     const hdr = headerContext({ ...spec.headers });
-    if (labelHeader) (hdr as Record<string, unknown>).Label = () => labelHeader;
+    // docker's HeaderContext.Label: the label name's last dot part, '-' and '_' as spaces
+    (hdr as Record<string, unknown>).Label = (name: unknown) => String(name).split('.').pop()!.replace(/[-_]/g, ' ');
     out += `${compileTemplate(body, headerFuncs).execute(hdr)}\n`;
   }
   for (const it of items) out += `${tmpl.execute(it)}\n`;

@@ -35,7 +35,9 @@ test('ps custom table, plain format, json and labels', () => {
   assert.equal(renderList({ format: 'table {{.Names}}\\t{{.Status}}', defaultFormat: PS_DEFAULT, headers: PS_HEADERS }, [c]),
     'NAMES     STATUS\nweb       Up About a minute\n');
   assert.equal(renderList({ format: '{{.ID}}: {{.Label "b"}} {{.Labels}}', defaultFormat: PS_DEFAULT, headers: PS_HEADERS }, [c]), 'ffffffffffff: 2 a=1,b=2\n');
-  assert.equal(renderList({ format: 'table {{.Label "a"}}', defaultFormat: PS_DEFAULT, headers: PS_HEADERS }, [c]), 'LABEL\n1\n');
+  // docker's HeaderContext.Label: the label's last dot part, '-'/'_' as spaces (docker 28: "my lab el")
+  assert.equal(renderList({ format: 'table {{.Label "a"}}', defaultFormat: PS_DEFAULT, headers: PS_HEADERS }, [c]), 'a\n1\n');
+  assert.equal(renderList({ format: 'table {{.Label "com.my-lab_el"}}', defaultFormat: PS_DEFAULT, headers: PS_HEADERS }, [c]), 'my lab el\n\n');
   const j = JSON.parse(renderList({ format: '{{json .}}', defaultFormat: PS_DEFAULT, headers: PS_HEADERS }, [c]));
   assert.equal(j.Names, 'web');
   assert.equal(j.RunningFor, 'About a minute ago');

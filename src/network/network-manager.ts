@@ -1,0 +1,365 @@
+// NetworkManager: the network domain's one entry point. Networks (create/remove/list/inspect/
+// prune) are here; container sandboxes (attach/detach/connect/disconnect) are in sandboxes.ts.
+//
+// Lifecycle: open() loads state from disk; recover(isRunning) must run once at daemon start:
+// it creates the predefined networks, brings bridges back, tears down sandboxes of containers
+// that no longer run, removes Berth-tagged leftovers (links, netns mounts), re-applies the
+// nftables table and binds the DNS sockets. Every change writes its record before its side
+// effects, so recover() after kill -9 at any point converges to the state on disk.
+import { randomBytes, createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { RecordStore } from '../store/records/record-store.js';
+import { KeyedMutex } from '../lib/mutex.js';
+import { forbidden, invalidArgument, conflict } from '../lib/errors.js';
+import { noSuchNetwork } from '../lib/docker-messages.js';
+import { ensureDir } from '../lib/atomic-fs.js';
+import { Ipam } from './ipam.js';
+import { EmbeddedDns } from './dns-server.js';
+import { defaultPools, formatCidr, formatIp, overlaps, parseCidr, parseIp, contains, type Cidr } from './subnet.js';
+import { hostRoutes } from './host-routes.js';
+import { applyRuleset, applyUpdate, deleteTable, renderAdd, renderRuleset, renderUpdate } from './ruleset.js';
+import { deleteLinks, enableIpForward, ensureBridge, taggedLinks } from './link.js';
+import { mountedNetns, removeNetns } from './netns.js';
+import { Sandboxes } from './sandboxes.js';
+import type { AttachRequest, AttachResult, NetworkRecord, NetworkRequest, SandboxRecord } from './types.js';
+
+export interface NetworkManagerOptions {
+  /** Records, IPAM state: e.g. <data-root>/network. */
+  stateDir: string;
+  /** Persistent namespaces: e.g. <data-root>/netns. */
+  netnsDir: string;
+  /** nftables table (ip family); default berth_<hash of stateDir>, so two daemons never share one. */
+  tableName?: string;
+  /** Device of the default `bridge` network. */
+  defaultBridge?: string;
+  /** Subnet of the default bridge; default: the first of Docker's pools unused on the host. */
+  defaultSubnet?: string;
+  mtu?: number;
+  dnsPort?: number;
+}
+
+export interface CreateNetworkRequest {
+  name: string;
+  driver?: string;
+  subnet?: string;
+  gateway?: string;
+  ipRange?: string;
+  internal?: boolean;
+  attachable?: boolean;
+  labels?: Record<string, string>;
+  options?: Record<string, string>;
+}
+
+export interface NetworkContainer {
+  containerId: string;
+  name: string;
+  endpointId: string;
+  mac: string;
+  ipv4: string; // ip/prefix
+}
+
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+export const OPT_BRIDGE_NAME = 'com.docker.network.bridge.name';
+export const OPT_MTU = 'com.docker.network.driver.mtu';
+
+export class NetworkManager {
+  readonly table: string;
+  /** ifalias of every link this manager makes. */
+  readonly tag: string;
+  private readonly lock = new KeyedMutex();
+  private rulesInstalled = false;
+  private readonly dns: EmbeddedDns;
+  private readonly sandboxes: Sandboxes;
+
+  private constructor(
+    private readonly opts: NetworkManagerOptions,
+    private readonly networks: RecordStore<NetworkRecord>,
+    private readonly ipam: Ipam,
+    sandboxRecords: RecordStore<SandboxRecord>,
+  ) {
+    const h = createHash('sha256').update(opts.stateDir).digest('hex').slice(0, 8);
+    this.table = opts.tableName ?? `berth_${h}`;
+    this.tag = `berth:${h}`;
+    this.dns = new EmbeddedDns((net, name) => this.sandboxes.lookup(net, name), opts.dnsPort ?? 53);
+    this.sandboxes = new Sandboxes({
+      records: sandboxRecords,
+      ipam,
+      netnsDir: opts.netnsDir,
+      tag: this.tag,
+      network: (ref) => this.find(ref),
+      networks: () => this.networks.values(),
+      applyRules: () => this.applyRules(),
+      addRules: (s) => this.addRules(s),
+    });
+  }
+
+  static async open(opts: NetworkManagerOptions): Promise<NetworkManager> {
+    await ensureDir(opts.netnsDir);
+    const networks = await RecordStore.open<NetworkRecord>(join(opts.stateDir, 'networks'));
+    const ipam = await Ipam.open(join(opts.stateDir, 'ipam'));
+    const sandboxes = await RecordStore.open<SandboxRecord>(join(opts.stateDir, 'sandboxes'));
+    return new NetworkManager(opts, networks, ipam, sandboxes);
+  }
+
+  // ---- networks -------------------------------------------------------------------------
+
+  list(): NetworkRecord[] {
+    return this.networks.values().map((n) => structuredClone(n));
+  }
+
+  /** Full id, then exact name, then unique id prefix (Docker's order). */
+  find(ref: string): NetworkRecord | undefined {
+    const all = this.networks.values();
+    const hit = all.find((n) => n.id === ref) ?? all.find((n) => n.name === ref);
+    if (hit) return hit;
+    const byPrefix = ref ? all.filter((n) => n.id.startsWith(ref)) : [];
+    return byPrefix.length === 1 ? byPrefix[0] : undefined;
+  }
+
+  inspect(ref: string): NetworkRecord & { containers: NetworkContainer[] } {
+    const n = this.find(ref);
+    if (!n) throw noSuchNetwork(ref);
+    return { ...structuredClone(n), containers: this.sandboxes.containersOn(n.id) };
+  }
+
+  async create(req: CreateNetworkRequest): Promise<NetworkRecord> {
+    return this.lock.run('net', async () => {
+      const driver = req.driver || 'bridge';
+      if (!NAME_RE.test(req.name)) throw invalidArgument(`invalid network name "${req.name}": must match ${NAME_RE.source}`);
+      if (this.networks.values().some((n) => n.name === req.name)) throw conflict(`network with name ${req.name} already exists`);
+      if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
+      if (driver !== 'bridge') throw notFoundPlugin(driver);
+      const rec = await this.planBridge(req);
+      return this.addBridge(rec);
+    });
+  }
+
+  async remove(ref: string): Promise<void> {
+    await this.lock.run('net', async () => {
+      const n = this.find(ref);
+      if (!n) throw noSuchNetwork(ref);
+      if (n.predefined) throw forbidden(`${n.name} is a pre-defined network and cannot be removed`);
+      if (this.sandboxes.containersOn(n.id).length) throw forbidden(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+      await this.dns.close(n.id);
+      await deleteLinks([n.bridgeName]);
+      await this.networks.delete(n.id);
+      await this.ipam.removePool(n.id);
+      await this.applyRules();
+    });
+  }
+
+  /** Removes unused user-defined networks matching `keep` filter; returns removed names. */
+  async prune(match: (n: NetworkRecord) => boolean = () => true): Promise<string[]> {
+    const removed: string[] = [];
+    for (const n of this.networks.values()) {
+      if (n.predefined || !match(n) || this.sandboxes.containersOn(n.id).length) continue;
+      await this.remove(n.id).then(
+        () => removed.push(n.name),
+        () => {},
+      );
+    }
+    return removed;
+  }
+
+  // ---- sandboxes (see sandboxes.ts) ----------------------------------------------------------
+
+  /** Sets up networking for a container before the runtime creates it. Idempotent per container: a stale sandbox is replaced. */
+  attach(containerId: string, req: AttachRequest): Promise<AttachResult> {
+    return this.lock.run('net', async () => {
+      const r = await this.sandboxes.attach(containerId, req);
+      await this.syncDns();
+      return r;
+    });
+  }
+
+  /** Tears a container's networking down after its processes exited. No-op if not attached. */
+  detach(containerId: string): Promise<void> {
+    return this.lock.run('net', () => this.sandboxes.detach(containerId));
+  }
+
+  connect(containerId: string, req: NetworkRequest): Promise<AttachResult> {
+    return this.lock.run('net', async () => {
+      const r = await this.sandboxes.connect(containerId, req);
+      await this.syncDns();
+      return r;
+    });
+  }
+
+  disconnect(containerId: string, networkRef: string): Promise<AttachResult> {
+    return this.lock.run('net', () => this.sandboxes.disconnect(containerId, networkRef));
+  }
+
+  /** The container's current networking facts (for inspect), or undefined if not attached. */
+  info(containerId: string): AttachResult | undefined {
+    return this.sandboxes.info(containerId);
+  }
+
+  // ---- startup / shutdown ----------------------------------------------------------------
+
+  async recover(isRunning: (containerId: string) => boolean): Promise<void> {
+    await this.lock.run('net', async () => {
+      await enableIpForward();
+      await this.ensurePredefined();
+      for (const n of this.networks.values()) if (n.driver === 'bridge') await ensureBridge(n.bridgeName, `${n.gateway}/${parseCidr(n.subnet).prefix}`, n.mtu, this.tag);
+      await this.sandboxes.recover(isRunning);
+      // Leftovers: namespaces and links Berth made for sandboxes or networks that are gone.
+      const keepNs = new Set(this.sandboxes.all().map((s) => s.netnsPath));
+      for (const p of await mountedNetns(this.opts.netnsDir)) if (!keepNs.has(p)) await removeNetns(p);
+      for (const f of await readdir(this.opts.netnsDir)) if (!keepNs.has(join(this.opts.netnsDir, f))) await removeNetns(join(this.opts.netnsDir, f));
+      const keepLinks = new Set([...this.networks.values().map((n) => n.bridgeName), ...this.sandboxes.all().flatMap((s) => s.endpoints.map((e) => e.vethHost))]);
+      await deleteLinks((await taggedLinks(this.tag)).filter((l) => !keepLinks.has(l)));
+      await this.ipam.releaseUnless((owner) => this.sandboxes.has(owner));
+      await this.applyRules();
+      await this.syncDns();
+    });
+  }
+
+  /** Stops serving DNS; rules, bridges and sandboxes stay (containers keep running). */
+  async close(): Promise<void> {
+    await this.dns.closeAll();
+  }
+
+  /** Removes every kernel object and sandbox this manager made, and all user networks (uninstall, tests). */
+  async purge(): Promise<void> {
+    await this.lock.run('net', async () => {
+      await this.dns.closeAll();
+      for (const s of this.sandboxes.all()) await this.sandboxes.detach(s.containerId, false);
+      for (const n of this.networks.values()) {
+        await deleteLinks([n.bridgeName]);
+        if (!n.predefined) {
+          await this.networks.delete(n.id);
+          await this.ipam.removePool(n.id);
+        }
+      }
+      await deleteLinks(await taggedLinks(this.tag));
+      await deleteTable(this.table);
+      this.rulesInstalled = false;
+    });
+  }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  /** Start path: only additions (cheap in the kernel); falls back to a full apply. */
+  private async addRules(s: SandboxRecord): Promise<void> {
+    const text = renderAdd(this.table, s, this.networks.values());
+    if (!this.rulesInstalled) return this.applyRules();
+    if (!text) return;
+    await applyUpdate(text).catch(() => {
+      this.rulesInstalled = false;
+      return this.applyRules();
+    });
+  }
+
+  /** Fast path: refill the regular chains; the first time (or if someone removed the table) install it whole. */
+  private async applyRules(): Promise<void> {
+    const nets = this.networks.values();
+    const sbs = this.sandboxes.all();
+    if (this.rulesInstalled) {
+      try {
+        return await applyUpdate(renderUpdate(this.table, nets, sbs));
+      } catch {
+        this.rulesInstalled = false;
+      }
+    }
+    await applyRuleset(this.table, renderRuleset(this.table, nets, sbs));
+    this.rulesInstalled = true;
+  }
+
+  private async syncDns(): Promise<void> {
+    for (const n of this.networks.values()) if (n.dns && !this.dns.listening(n.id)) await this.dns.listen(n.id, n.gateway);
+  }
+
+  private async ensurePredefined(): Promise<void> {
+    const has = (name: string) => this.networks.values().some((n) => n.name === name);
+    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+      if (has(name)) continue;
+      const r = blank(name, driver);
+      await this.networks.put(r.id, { ...r, predefined: true });
+    }
+    if (!has('bridge')) {
+      const rec = await this.planBridge({ name: 'bridge', subnet: this.opts.defaultSubnet, options: { [OPT_BRIDGE_NAME]: this.opts.defaultBridge ?? 'berth0' } });
+      await this.addBridge({ ...rec, dns: false, predefined: true });
+    }
+  }
+
+  /** Validates a bridge request and picks subnet/gateway; no side effects. */
+  private async planBridge(req: CreateNetworkRequest): Promise<NetworkRecord> {
+    const others = this.networks.values().filter((n) => n.subnet).map((n) => parseCidr(n.subnet));
+    let subnet: Cidr;
+    if (req.subnet) {
+      subnet = parseCidr(req.subnet);
+      if (formatIp(parseCidr(req.subnet).base) !== req.subnet.split('/')[0]) throw invalidArgument(`invalid subnet ${req.subnet}: it should be ${formatCidr(subnet)}`);
+      if (subnet.prefix > 30) throw invalidArgument(`invalid subnet ${req.subnet}: too small`);
+      if (others.some((o) => overlaps(o, subnet))) throw forbidden('Pool overlaps with other one on this address space');
+    } else {
+      const routes = await hostRoutes();
+      const free = [...defaultPools()].find((p) => !others.some((o) => overlaps(o, p)) && !routes.some((r) => overlaps(r, p)));
+      if (!free) throw forbidden('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+      subnet = free;
+    }
+    let gateway = formatIp(subnet.base + 1);
+    if (req.gateway) {
+      const g = parseIp(req.gateway);
+      if (g === undefined || !contains(subnet, g)) throw invalidArgument(`no matching subnet for gateway ${req.gateway}`);
+      gateway = req.gateway;
+    }
+    if (req.ipRange && !overlapsInside(parseCidr(req.ipRange), subnet)) throw invalidArgument(`no matching subnet for range ${req.ipRange}`);
+    const id = newId();
+    const options = req.options ?? {};
+    const bridgeName = options[OPT_BRIDGE_NAME] || `br-${id.slice(0, 12)}`;
+    if (bridgeName.length > 15 || !/^[a-zA-Z0-9_.-]+$/.test(bridgeName)) throw invalidArgument(`invalid bridge name ${bridgeName}`);
+    if (this.networks.values().some((n) => n.bridgeName === bridgeName)) throw conflict(`bridge name ${bridgeName} is already used by another network`);
+    const mtu = options[OPT_MTU] ? Number(options[OPT_MTU]) : (this.opts.mtu ?? 1500);
+    if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw invalidArgument(`invalid MTU ${options[OPT_MTU]}`);
+    return {
+      ...blank(req.name, 'bridge'),
+      id,
+      subnet: formatCidr(subnet),
+      gateway,
+      ipRange: req.ipRange ? formatCidr(parseCidr(req.ipRange)) : '',
+      internal: !!req.internal,
+      attachable: !!req.attachable,
+      labels: req.labels ?? {},
+      options,
+      bridgeName,
+      mtu,
+      dns: true,
+    };
+  }
+
+  /** Record first, then pool, bridge, rules, DNS; any failure undoes all of it. */
+  private async addBridge(rec: NetworkRecord): Promise<NetworkRecord> {
+    await this.networks.put(rec.id, rec);
+    try {
+      await this.ipam.addPool(rec.id, rec);
+      await ensureBridge(rec.bridgeName, `${rec.gateway}/${parseCidr(rec.subnet).prefix}`, rec.mtu, this.tag);
+      await this.applyRules();
+      if (rec.dns) await this.dns.listen(rec.id, rec.gateway);
+      return structuredClone(rec);
+    } catch (e) {
+      await this.dns.close(rec.id);
+      await deleteLinks([rec.bridgeName]);
+      await this.networks.delete(rec.id);
+      await this.ipam.removePool(rec.id);
+      await this.applyRules().catch(() => {});
+      throw e;
+    }
+  }
+}
+
+function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+function blank(name: string, driver: NetworkRecord['driver']): NetworkRecord {
+  return { schemaVersion: 1, id: newId(), name, driver, subnet: '', gateway: '', ipRange: '', internal: false, attachable: false, labels: {}, options: {}, created: new Date().toISOString(), bridgeName: '', mtu: 0, dns: false, predefined: false };
+}
+
+function overlapsInside(inner: Cidr, outer: Cidr): boolean {
+  return inner.prefix >= outer.prefix && overlaps(inner, outer);
+}
+
+function notFoundPlugin(driver: string) {
+  return invalidArgument(`plugin "${driver}" not found`);
+}
