@@ -4,8 +4,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { conflict, errnoCode, invalidArgument, isBerthError, messageOf, notModified, internal } from '../lib/errors.js';
-import { containerIsRunning, containerNameInUse, containerNotRunning, containerPaused, noSuchContainer } from '../lib/docker-messages.js';
+import { conflict, errnoCode, forbidden, invalidArgument, isBerthError, messageOf, notModified, internal } from '../lib/errors.js';
+import { containerIsRunning, containerNameInUse, containerNotRunning, containerPaused, noSuchContainer, noSuchNetwork } from '../lib/docker-messages.js';
 import { KeyedMutex } from '../lib/mutex.js';
 import { log } from '../lib/log.js';
 import { nowRfc3339Nano } from '../lib/time-parse.js';
@@ -29,7 +29,7 @@ import { startFailure } from './start-errors.js';
 import { RestartManager } from './restart-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import { checkNetworks, setUpNetwork } from './networking.js';
+import { checkNetworks, primaryNetwork, setUpNetwork } from './networking.js';
 import { ContainerFs, type MountOverlay } from './archive.js';
 import type { Digest } from '../lib/digest.js';
 
@@ -519,6 +519,44 @@ export class ContainerService {
     });
     this.deps.events.emit('container', 'update', rec.id, { name: rec.name });
     return [];
+  }
+
+  // ---- networks -----------------------------------------------------------------------------
+
+  /** docker network connect: recorded for the next start; a running container is attached now. */
+  async connectNetwork(ref: string, req: { network: string; aliases: string[]; ip?: string; mac?: string }): Promise<void> {
+    const rec = this.get(ref);
+    await this.lock.run(rec.id, async () => {
+      const n = this.deps.networks.find(req.network);
+      if (!n) throw noSuchNetwork(req.network);
+      const mode = rec.host.networkMode;
+      if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || n.name === 'host' || n.name === 'none')
+        throw forbidden(`container cannot be disconnected from host network or connected to host network`);
+      const endpoints = (rec.endpoints ?? []).filter((e) => e.network !== n.name);
+      if (endpoints.length !== (rec.endpoints ?? []).length || primaryNetwork(mode) === n.name) {
+        if (this.isLive(rec)) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
+      }
+      if (this.isLive(rec)) await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}) });
+      rec.endpoints = [...endpoints, { ...req, network: n.name }];
+      await this.deps.records.put(rec.id, rec);
+    });
+    this.deps.events.emit('network', 'connect', req.network, { container: rec.id, name: req.network });
+  }
+
+  async disconnectNetwork(ref: string, network: string): Promise<void> {
+    const rec = this.get(ref);
+    await this.lock.run(rec.id, async () => {
+      const n = this.deps.networks.find(network);
+      if (!n) throw noSuchNetwork(network);
+      const listed = (rec.endpoints ?? []).some((e) => primaryNetwork(e.network) === n.name) || primaryNetwork(rec.host.networkMode) === n.name;
+      if (!listed) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
+      if (this.isLive(rec)) await this.deps.networks.disconnect(rec.id, n.name);
+      rec.endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
+      // Leaving the primary network leaves the container on 'none', as Docker does.
+      if (primaryNetwork(rec.host.networkMode) === n.name) rec.host = { ...rec.host, networkMode: rec.endpoints[0]?.network ?? 'none' };
+      await this.deps.records.put(rec.id, rec);
+    });
+    this.deps.events.emit('network', 'disconnect', network, { container: rec.id, name: network });
   }
 
   // ---- filesystem access (cp, commit) -------------------------------------------------------

@@ -6,6 +6,7 @@ import { execRoutes } from '../api/routes/exec.js';
 import { imageRoutes, imageSummaryWire } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { eventRoutes } from '../api/routes/events.js';
+import { networkRoutes } from '../api/routes/networks.js';
 import { buildRoutes as builderRoutes, type BuildRouteDeps } from '../api/routes/build.js';
 import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
 import type { VolumeStore } from '../volume/volume-store.js';
@@ -98,5 +99,6 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...eventRoutes({ events: d.events }),
     ...volumeRoutes({ volumes: d.volumeStore, emit: d.emitVolume }),
     ...builderRoutes({ builder: d.builder }),
+    ...networkRoutes({ networks: d.networks, containers, emit: (action, id, attrs) => d.events.publish({ type: 'network', action, actor: { id, attributes: attrs ?? {} } }) }),
   ];
 }

@@ -103,7 +103,8 @@ export class EmbeddedDns {
         const t = setTimeout(() => done(), UPSTREAM_TIMEOUT_MS);
         c.on('error', () => done());
         c.on('message', (b) => done(b));
-        c.send(msg, 53, ns);
+        const [host, port = '53'] = ns.split(':');
+        c.send(msg, Number(port), host);
       });
       if (reply) return reply;
     }

@@ -37,6 +37,8 @@ export interface NetworkManagerOptions {
   defaultSubnet?: string;
   mtu?: number;
   dnsPort?: number;
+  /** Resolvers for names outside Berth ("ip" or "ip:port"); default: the host's /etc/resolv.conf, read per query. */
+  dnsUpstreams?: string[];
 }
 
 export interface CreateNetworkRequest {
@@ -81,7 +83,7 @@ export class NetworkManager {
     const h = createHash('sha256').update(opts.stateDir).digest('hex').slice(0, 8);
     this.table = opts.tableName ?? `berth_${h}`;
     this.tag = `berth:${h}`;
-    this.dns = new EmbeddedDns((net, name) => this.sandboxes.lookup(net, name), opts.dnsPort ?? 53);
+    this.dns = new EmbeddedDns((net, name) => this.sandboxes.lookup(net, name), opts.dnsPort ?? 53, opts.dnsUpstreams ? () => opts.dnsUpstreams! : undefined);
     this.sandboxes = new Sandboxes({
       records: sandboxRecords,
       ipam,
