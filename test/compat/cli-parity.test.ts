@@ -70,6 +70,10 @@ async function compare(c: Case): Promise<void> {
   await alive('during this case');
   if (!same(dr, br)) [dr, br] = await both(c); // a second boundary may have flipped
   if (same(dr, br) || same(dr, br, loose)) return;
+  // The docker CLI prints the repositories of one image by iterating a Go map, in random
+  // order; for image listings only the set of rows can be compared.
+  const rows = (x: string) => x.split('\n').sort().join('\n');
+  if (c.args[0] === 'images' && same(dr, br, (x) => rows(loose(x)))) return;
   assert.deepEqual({ code: br.code, stdout: br.stdout, stderr: br.stderr }, { code: dr.code, stdout: dr.stdout, stderr: dr.stderr }, `berth ${(c.berthArgs ?? c.args).join(' ')}`);
 }
 
