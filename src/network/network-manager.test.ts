@@ -1,0 +1,215 @@
+// Real namespaces, bridges and nftables (root). Traffic only between namespaces this test made
+// and the host's loopback. Every name includes the run id; everything is removed at the end.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { createSocket } from 'node:dgram';
+import { promisify } from 'node:util';
+import { NetworkManager } from './network-manager.js';
+import { listTable } from './ruleset.js';
+import { taggedLinks } from './link.js';
+import { mountedNetns } from './netns.js';
+import { probePort } from './ports.js';
+import { isBerthError } from '../lib/errors.js';
+import dnsPacket from 'dns-packet';
+
+const exec = promisify(execFile);
+const run = `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 5)}`;
+const children: ChildProcess[] = [];
+const sockets: ReturnType<typeof createSocket>[] = [];
+let dir = '';
+let mgr: NetworkManager | undefined;
+
+after(async () => {
+  for (const c of children) killGroup(c);
+  await mgr?.purge().catch(() => {});
+  await mgr?.close();
+  for (const s of sockets) s.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+let upstream = '';
+async function open(): Promise<NetworkManager> {
+  return NetworkManager.open({ dnsUpstreams: [upstream], stateDir: join(dir, 'state'), netnsDir: join(dir, 'netns'), tableName: `bt_${run}`, defaultBridge: `bt${run}0` });
+}
+
+/** Runs busybox inside a namespace, bounded by `timeout`. */
+async function inNs(ns: string, args: string[], secs = 3): Promise<{ ok: boolean; out: string }> {
+  try {
+    const r = await exec('nsenter', [`--net=${ns}`, 'timeout', String(secs), 'busybox', ...args]);
+    return { ok: true, out: r.stdout + r.stderr };
+  } catch (e) {
+    const x = e as { stdout?: string; stderr?: string };
+    return { ok: false, out: `${x.stdout ?? ''}${x.stderr ?? ''}` };
+  }
+}
+
+/** A server inside a namespace, in its own process group so killGroup() ends sh, nc and all. */
+function serve(ns: string, cmd: string[]): ChildProcess {
+  const c = spawn('nsenter', [`--net=${ns}`, 'timeout', '10', ...cmd], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  children.push(c);
+  return c;
+}
+
+function killGroup(c: ChildProcess): void {
+  try {
+    if (c.pid) process.kill(-c.pid, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+  c.stdout?.destroy();
+  c.stderr?.destroy();
+}
+
+const pathOf = (r: { netns: unknown }) => (r.netns as { path: string }).path;
+
+test('bridge networks: DNS, isolation, published ports, IPAM across restart, cleanup', async () => {
+  dir = await mkdtemp(join(tmpdir(), `berth-net-${run}-`));
+  upstream = await fakeUpstream();
+  mgr = await open();
+  await mgr.recover(() => false);
+  assert.deepEqual(mgr.list().map((n) => n.name).sort(), ['bridge', 'host', 'none']);
+
+  const a = await mgr.create({ name: `a-${run}` });
+  const b = await mgr.create({ name: `b-${run}`, subnet: '10.231.7.0/24' });
+  await assert.rejects(mgr.create({ name: `a-${run}` }), /already exists/);
+  await assert.rejects(mgr.create({ name: `c-${run}`, subnet: '10.231.7.128/25' }), /Pool overlaps/);
+  await assert.rejects(mgr.create({ name: `c-${run}`, subnet: 'nonsense' }), /invalid CIDR/);
+  assert.equal(mgr.list().length, 5, 'failed creates leave nothing');
+
+  const t0 = performance.now();
+  const web = await mgr.attach('c1' + run, { containerName: '/web', networks: [{ name: a.name, aliases: ['www'] }], exposedPorts: ['80/tcp'], publishAll: true });
+  const attachMs = performance.now() - t0;
+  const udpPort = (await probePort('udp', '127.0.0.1', 0))!;
+  const cli = await mgr.attach('c2' + run, { containerName: 'cli', networks: [{ name: a.name }], portBindings: { '53/udp': [{ hostIp: '127.0.0.1', hostPort: String(udpPort) }] } });
+  const other = await mgr.attach('c3' + run, { containerName: 'other', networks: [{ name: b.name, ip: '10.231.7.50' }] });
+  assert.equal(other.endpoints[0]!.ip, '10.231.7.50');
+  assert.equal(web.endpoints[0]!.gateway, a.gateway);
+  assert.deepEqual(web.dnsServers, [a.gateway]);
+  assert.match(web.endpoints[0]!.mac, /^02:42:/);
+  console.log(`attach took ${attachMs.toFixed(1)} ms`);
+
+  // Same network: by IP and by name/alias through the embedded DNS; other names are forwarded (or fail), never invented.
+  assert.ok((await inNs(pathOf(cli), ['ping', '-c', '1', '-W', '2', web.endpoints[0]!.ip])).ok, 'ping by IP');
+  const ns1 = await inNs(pathOf(cli), ['nslookup', 'web', a.gateway]);
+  assert.match(ns1.out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')));
+  assert.match((await inNs(pathOf(cli), ['nslookup', 'www', a.gateway])).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')));
+  assert.doesNotMatch((await inNs(pathOf(other), ['nslookup', 'web', b.gateway], 2)).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')), 'no names across networks');
+  // Unknown names go to the upstream resolver (a fake one on the host's loopback here).
+  assert.match((await inNs(pathOf(cli), ['nslookup', 'outside.test', a.gateway])).out, /192\.0\.2\.99/);
+  // Isolation: another network cannot reach it.
+  assert.equal((await inNs(pathOf(other), ['ping', '-c', '1', '-W', '1', web.endpoints[0]!.ip])).ok, false, 'isolated');
+
+  // -P gave 80/tcp a host port; reachable from the host's loopback.
+  const tcpPort = Number(web.ports['80/tcp']![0]!.hostPort);
+  assert.ok(tcpPort > 1024);
+  const srv = serve(pathOf(web), ['busybox', 'sh', '-c', 'echo hello-tcp | busybox nc -l -p 80']);
+  const got = await retry(() => readTcp('127.0.0.1', tcpPort));
+  assert.equal(got.trim(), 'hello-tcp');
+  killGroup(srv);
+  // From another container of the same network via the gateway address (hairpin NAT).
+  serve(pathOf(web), ['busybox', 'sh', '-c', 'echo hello-again | busybox nc -l -p 80']);
+  const via = await retry(async () => {
+    const r = await inNs(pathOf(cli), ['nc', a.gateway, String(tcpPort)], 2);
+    if (!r.out.includes('hello-again')) throw new Error(r.out);
+    return r.out;
+  });
+  assert.match(via, /hello-again/);
+
+  // UDP published on 127.0.0.1.
+  // (busybox nc has no UDP mode: a tiny Node echo server inside the namespace.)
+  const udpSrv = serve(pathOf(cli), [process.execPath, '-e', "setTimeout(() => process.exit(), 10000); require('dgram').createSocket('udp4').on('message', (m) => process.stdout.write(m)).bind(53)"]);
+  let udpOut = '';
+  udpSrv.stdout!.on('data', (d: Buffer) => (udpOut += d.toString()));
+  await retry(async () => {
+    await sendUdp('127.0.0.1', udpPort, 'hello-udp\n');
+    await new Promise((r) => setTimeout(r, 200));
+    if (!udpOut.includes('hello-udp')) throw new Error('no udp yet');
+  });
+  killGroup(udpSrv);
+
+  // A taken port is an error before anything is made.
+  const err = await mgr.attach('c4' + run, { containerName: 'dup', networks: [{ name: a.name }], portBindings: { '80/tcp': [{ hostPort: String(tcpPort) }] } }).catch((e) => e);
+  assert.ok(isBerthError(err, 'conflict') && /port is already allocated/.test(err.message), String(err));
+  await assert.rejects(mgr.attach('c4' + run, { containerName: 'dup', networks: [{ name: a.name }], portBindings: { '80/tcp': [{ hostPort: 'abc' }] } }), /Invalid hostPort/);
+  await assert.rejects(mgr.attach('c4' + run, { containerName: 'dup', networks: [{ name: 'nope' + run }] }), /not found/);
+  assert.equal(mgr.info('c4' + run), undefined);
+  assert.ok(!(await readdir(join(dir, 'netns'))).includes('c4' + run));
+
+  // Connect/disconnect a running container.
+  const both = await mgr.connect('c3' + run, { name: a.name });
+  assert.equal(both.endpoints.length, 2);
+  assert.ok((await inNs(pathOf(other), ['ping', '-c', '1', '-W', '2', web.endpoints[0]!.ip])).ok, 'reachable after connect');
+  await mgr.disconnect('c3' + run, a.name);
+  assert.equal((await inNs(pathOf(other), ['ping', '-c', '1', '-W', '1', web.endpoints[0]!.ip])).ok, false);
+  await assert.rejects(mgr.remove(a.name), /active endpoints/);
+
+  // "kill -9 and restart": reopen the stores; c2 died meanwhile, c1 and c3 still run.
+  await mgr.close();
+  mgr = await open();
+  const running = new Set(['c1' + run, 'c3' + run]);
+  await mgr.recover((id) => running.has(id));
+  assert.equal(mgr.info('c2' + run), undefined, 'dead container torn down');
+  assert.ok(!(await listTable(`bt_${run}`)).includes(`dport ${udpPort}`), 'its port rule is gone');
+  const fresh = await mgr.attach('c5' + run, { containerName: 'fresh', networks: [{ name: a.name }] });
+  assert.notEqual(fresh.endpoints[0]!.ip, web.endpoints[0]!.ip, 'no double allocation after restart');
+  assert.match((await inNs(pathOf(fresh), ['nslookup', 'web', a.gateway])).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')), 'DNS serves again after restart');
+
+  // Cleanup: detach all, remove networks; nothing of ours remains.
+  for (const id of ['c1', 'c3', 'c5']) await mgr.detach(id + run);
+  await mgr.remove(a.name);
+  await mgr.remove(b.name);
+  assert.deepEqual(await mountedNetns(join(dir, 'netns')), []);
+  assert.deepEqual(await readdir(join(dir, 'netns')), []);
+  assert.deepEqual((await taggedLinks(mgr.tag)).sort(), [`bt${run}0`], 'only the default bridge is left');
+  assert.ok(!(await listTable(`bt_${run}`)).includes('dnat to'), 'no port rules');
+  await mgr.purge();
+  assert.deepEqual(await taggedLinks(mgr.tag), []);
+  assert.equal(await listTable(`bt_${run}`), '');
+});
+
+/** A resolver on 127.0.0.1 that answers every A query with 192.0.2.99 (no traffic leaves the host). */
+async function fakeUpstream(): Promise<string> {
+  const s = createSocket('udp4');
+  s.on('message', (m, r) => {
+    const q = dnsPacket.decode(m);
+    s.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 60, data: '192.0.2.99' }] }), r.port, r.address);
+  });
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  sockets.push(s);
+  return `127.0.0.1:${s.address().port}`;
+}
+
+async function retry<T>(fn: () => Promise<T>, tries = 20): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= tries) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function readTcp(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port });
+    let out = '';
+    const t = setTimeout(() => s.destroy(new Error('timeout')), 2000);
+    s.on('data', (d) => (out += d.toString()));
+    s.on('error', (e) => (clearTimeout(t), reject(e)));
+    s.on('close', () => (clearTimeout(t), out ? resolve(out) : reject(new Error('empty'))));
+    s.end();
+  });
+}
+
+function sendUdp(host: string, port: number, msg: string): Promise<void> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4');
+    s.send(msg, port, host, () => s.close(() => resolve()));
+  });
+}
