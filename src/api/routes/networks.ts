@@ -7,7 +7,7 @@ import type { NetworkManager, NetworkContainer } from '../../network/network-man
 import type { NetworkRecord } from '../../network/types.js';
 import type { ContainerService } from '../../container/container-service.js';
 import { readJsonObject } from '../server/request.js';
-import { sendJson, type Route } from '../server/route.js';
+import { sendJson, type Route, type RouteContext } from '../server/route.js';
 import { arr, bool, obj, str, strArray, strMap, type Obj } from './wire-read.js';
 
 export interface NetworkRouteDeps {
@@ -61,6 +61,15 @@ function checkFilters(f: Record<string, string[]>): void {
 export function networkRoutes(d: NetworkRouteDeps): Route[] {
   const { networks, containers } = d;
   const inUse = (n: NetworkRecord) => networks.inspect(n.id).containers.length > 0;
+  /** The body, container and network of a connect/disconnect request. */
+  const target = async (ctx: RouteContext) => {
+    const b = await readJsonObject(ctx.body);
+    const container = str(b, 'Container');
+    if (!container) throw invalidArgument('no container given');
+    const n = networks.find(ctx.params.id!);
+    if (!n) throw noSuchNetwork(ctx.params.id!);
+    return { b, container, n };
+  };
   return [
     {
       method: 'GET',
@@ -121,11 +130,7 @@ export function networkRoutes(d: NetworkRouteDeps): Route[] {
       method: 'POST',
       path: '/networks/{id}/connect',
       handler: async (ctx) => {
-        const b = await readJsonObject(ctx.body);
-        const container = str(b, 'Container');
-        if (!container) throw invalidArgument('no container given');
-        const n = networks.find(ctx.params.id!);
-        if (!n) throw noSuchNetwork(ctx.params.id!);
+        const { b, container, n } = await target(ctx);
         const ep = obj(b, 'EndpointConfig');
         const ip = str(obj(ep, 'IPAMConfig'), 'IPv4Address') || undefined;
         await containers.connectNetwork(container, { network: n.name, aliases: strArray(ep, 'Aliases') ?? [], ...(ip ? { ip } : {}), ...(str(ep, 'MacAddress') ? { mac: str(ep, 'MacAddress') } : {}) });
@@ -136,11 +141,7 @@ export function networkRoutes(d: NetworkRouteDeps): Route[] {
       method: 'POST',
       path: '/networks/{id}/disconnect',
       handler: async (ctx) => {
-        const b = await readJsonObject(ctx.body);
-        const container = str(b, 'Container');
-        if (!container) throw invalidArgument('no container given');
-        const n = networks.find(ctx.params.id!);
-        if (!n) throw noSuchNetwork(ctx.params.id!);
+        const { container, n } = await target(ctx);
         await containers.disconnectNetwork(container, n.name);
         ctx.res.writeHead(200, { 'Content-Type': 'text/plain' }).end();
       },
