@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends crun runc busybox-static tini catatonit \
-  golang-github-containers-common iproute2 gcc libc6-dev >/dev/null
+  golang-github-containers-common iproute2 nftables procps util-linux gcc libc6-dev >/dev/null
 npm ci --no-audit --no-fund
 npm run build
 export PATH="$PWD/bin:$PATH"
