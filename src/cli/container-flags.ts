@@ -23,7 +23,7 @@ export interface ContainerFlags {
   cgroupns?: string; logDriver?: string; logOpt: string[]; volumesFrom: string[]; link: string[];
   detachKeys?: string; attach: string[]; sigProxy: boolean; platform?: string; pull?: string;
   cidfile?: string; oomKillDisable?: boolean; oomScoreAdj?: number; cgroupParent?: string;
-  runtime?: string; isolation?: string; mac?: string; ip?: string; quiet?: boolean;
+  runtime?: string; isolation?: string; macAddress?: string; ip?: string; quiet?: boolean;
   healthCmd?: string; healthInterval?: string; healthTimeout?: string; healthRetries?: number;
   healthStartPeriod?: string; healthcheck?: boolean;
 }

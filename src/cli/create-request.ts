@@ -54,7 +54,6 @@ export function buildCreateRequest(o: ContainerFlags, args: string[], env: NodeJ
     Env: envList, Cmd: cmd.length ? cmd : null,
     ...(healthcheck(o) ? { Healthcheck: healthcheck(o) } : {}),
     Image: image, Volumes: volumes, WorkingDir: o.workdir ?? '', Entrypoint: entrypoint, OnBuild: null, Labels: labels,
-    ...(o.mac ? { MacAddress: o.mac } : {}),
     ...(o.stopSignal ? { StopSignal: o.stopSignal } : {}),
     ...(o.stopTimeout !== undefined ? { StopTimeout: o.stopTimeout } : {}),
   };
@@ -88,11 +87,11 @@ export function buildCreateRequest(o: ContainerFlags, args: string[], env: NodeJ
   };
   body.HostConfig = hc;
   const endpoint: T.EndpointSettings & Record<string, unknown> = {
-    IPAMConfig: o.ip ? { IPv4Address: o.ip } : null, Links: null, Aliases: o.networkAlias.length ? o.networkAlias : null, MacAddress: '', DriverOpts: null,
+    IPAMConfig: o.ip ? { IPv4Address: o.ip } : null, Links: null, Aliases: o.networkAlias.length ? o.networkAlias : null, MacAddress: o.macAddress ?? '', DriverOpts: null,
     GwPriority: 0, NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '',
     GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
   };
-  body.NetworkingConfig = { EndpointsConfig: network === 'default' || o.ip || o.networkAlias.length ? { [network]: endpoint } : {} };
+  body.NetworkingConfig = { EndpointsConfig: network === 'default' || o.ip || o.networkAlias.length || o.macAddress ? { [network]: endpoint } : {} };
   return { name: o.name, platform: o.platform, body };
 }
 

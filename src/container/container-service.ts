@@ -47,6 +47,8 @@ export interface ContainerServiceDeps {
   spec: Omit<SpecContext, 'paths'>;
   volumes: ContainerVolumes;
   networks: NetworkManager;
+  /** The daemon's --dns: containers' nameservers when neither they nor an embedded DNS set any. */
+  defaultDns: string[];
 }
 
 export interface CreateRequest {
@@ -143,7 +145,10 @@ export class ContainerService {
       runtimeName,
     };
     try {
-      checkNetworks(rec, this.deps.networks);
+      checkNetworks(rec, this.deps.networks, { hostname: req.config.hostname });
+      // container:<x> shares x's UTS identity too, as Docker copies its hostname.
+      const shared = rec.host.networkMode.startsWith('container:') ? this.find(rec.host.networkMode.slice('container:'.length)) : undefined;
+      if (shared) rec.config = { ...rec.config, hostname: shared.config.hostname, domainname: shared.config.domainname };
       await this.deps.records.put(id, rec);
       const h = req.host;
       await this.deps.volumes.attach(
@@ -213,6 +218,8 @@ export class ContainerService {
   async start(ref: string, opts: { fromRestartPolicy?: boolean } = {}): Promise<void> {
     const rec = this.get(ref);
     await this.lock.run(rec.id, async () => {
+      // A restart-policy start that lost the race with a stop (or rm) must not bring it back.
+      if (opts.fromRestartPolicy && (rec.manuallyStopped || rec.phase !== 'ready' || this.isLive(rec))) return;
       if (rec.phase !== 'ready') throw conflict(`container ${rec.id} is marked for removal and cannot be started`);
       if (rec.state.status === 'paused') throw conflict(`cannot start a paused container, try unpause instead`);
       if (rec.state.status === 'running') throw notModified();
@@ -238,7 +245,7 @@ export class ContainerService {
       mark('mount');
       const net = await setUpNetwork(rec, this.deps.networks, (ref) => this.get(ref));
       mark('network');
-      await writeEtcFiles(paths, rec, net);
+      await writeEtcFiles(paths, rec, net, this.deps.defaultDns);
       const volumeMounts = await this.deps.volumes.prepare(rec.id, rootfs);
       const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts, net.netns));
       mark('spec');
@@ -372,12 +379,16 @@ export class ContainerService {
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const rec = this.get(ref);
     this.restarts.cancel(rec.id);
-    if (rec.state.status === 'restarting' && rec.state.pid === 0) {
+    // Between two restarts there is no process: the stop just ends the policy. Under the lock, so
+    // a restart already under way finishes first and is then stopped like any running container.
+    const betweenRestarts = await this.lock.run(rec.id, async () => {
+      if (rec.state.status !== 'restarting' || rec.state.pid !== 0) return false;
       rec.manuallyStopped = true;
       rec.state.status = 'exited';
       await this.deps.records.put(rec.id, rec);
-      return;
-    }
+      return true;
+    });
+    if (betweenRestarts) return;
     if (!this.isLive(rec)) throw notModified();
     if (rec.state.status === 'paused') throw containerPaused(rec.id);
     rec.manuallyStopped = true;
@@ -536,7 +547,10 @@ export class ContainerService {
       if (endpoints.length !== (rec.endpoints ?? []).length || primaryNetwork(mode) === n.name) {
         if (this.isLive(rec)) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
       }
-      if (this.isLive(rec)) await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}) });
+      if (this.isLive(rec)) {
+        await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}) });
+        await this.refreshEtcFiles(rec);
+      }
       rec.endpoints = [...endpoints, { ...req, network: n.name }];
       await this.deps.records.put(rec.id, rec);
     });
@@ -550,13 +564,22 @@ export class ContainerService {
       if (!n) throw noSuchNetwork(network);
       const listed = (rec.endpoints ?? []).some((e) => primaryNetwork(e.network) === n.name) || primaryNetwork(rec.host.networkMode) === n.name;
       if (!listed) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
-      if (this.isLive(rec)) await this.deps.networks.disconnect(rec.id, n.name);
+      if (this.isLive(rec)) {
+        await this.deps.networks.disconnect(rec.id, n.name);
+        await this.refreshEtcFiles(rec);
+      }
       rec.endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
       // Leaving the primary network leaves the container on 'none', as Docker does.
       if (primaryNetwork(rec.host.networkMode) === n.name) rec.host = { ...rec.host, networkMode: rec.endpoints[0]?.network ?? 'none' };
       await this.deps.records.put(rec.id, rec);
     });
     this.deps.events.emit('network', 'disconnect', network, { container: rec.id, name: network });
+  }
+
+  /** Rewrites /etc/hosts and resolv.conf in place (they are bind-mounted) after the networks changed. */
+  private async refreshEtcFiles(rec: ContainerRecord): Promise<void> {
+    const net = this.deps.networks.info(rec.id);
+    if (net) await writeEtcFiles(this.deps.paths, rec, net, this.deps.defaultDns);
   }
 
   // ---- filesystem access (cp, commit) -------------------------------------------------------

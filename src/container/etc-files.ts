@@ -42,12 +42,18 @@ export function hostsFile(rec: ContainerRecord, hostNetwork: boolean, own: { ip:
 
 // Plain writes, no fsync: these files are rewritten before every start, so a torn one after a
 // host crash is repaired by the next start.
-export async function writeEtcFiles(paths: ContainerPaths, rec: ContainerRecord, net?: { netns: unknown; dnsServers: string[]; hostsEntries: { ip: string; names: string[] }[] }): Promise<void> {
+export async function writeEtcFiles(
+  paths: ContainerPaths,
+  rec: ContainerRecord,
+  net?: { netns: unknown; dnsServers: string[]; hostsEntries: { ip: string; names: string[] }[] },
+  daemonDns: string[] = [],
+): Promise<void> {
   const hostNet = net ? net.netns === 'host' : rec.host.networkMode === 'host';
   const hostname = hostNet ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : rec.config.hostname;
   await writeFile(paths.hostname(rec.id), hostname + '\n');
   await writeFile(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false, net?.hostsEntries));
-  // On user networks the embedded DNS answers (it forwards other names to the host's resolvers).
-  const dns = rec.host.dns.length ? rec.host.dns : net?.dnsServers ?? [];
+  // On user networks the embedded DNS answers, also with --dns (as Docker: it stays the
+  // nameserver so container names resolve); elsewhere --dns, then the daemon's --dns, then the host's.
+  const dns = net?.dnsServers.length ? net.dnsServers : rec.host.dns.length ? rec.host.dns : daemonDns;
   await writeFile(paths.resolvConf(rec.id), await containerResolvConf(dns, rec.host.dnsSearch, rec.host.dnsOptions));
 }

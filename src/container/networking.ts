@@ -1,7 +1,8 @@
 // How a container is networked, decided in pure code from its record, and performed through
 // the network domain: Docker's modes `default`/`bridge`, a user network name, `host`, `none` and
 // `container:<ref>`. Only bridge-backed modes own a sandbox that must be torn down at exit.
-import { conflict } from '../lib/errors.js';
+import { conflict, invalidArgument } from '../lib/errors.js';
+import { portRequests } from '../network/ports.js';
 import { containerNotRunning, noSuchNetwork } from '../lib/docker-messages.js';
 import type { AttachRequest, AttachResult, NetworkRequest } from '../network/types.js';
 import type { NetworkManager } from '../network/network-manager.js';
@@ -28,7 +29,9 @@ export function networkPlan(rec: ContainerRecord): NetworkPlan {
   const byName = new Map(endpoints.map((e) => [e.network, e]));
   const toRequest = (name: string): NetworkRequest => {
     const e = byName.get(name);
-    return { name, aliases: e?.aliases ?? [], ...(e?.ip ? { ip: e.ip } : {}), ...(e?.mac ? { mac: e.mac } : {}) };
+    // The deprecated Config.MacAddress (what `run --mac-address` sends) applies to the primary network.
+    const mac = e?.mac || (name === primary ? rec.config.macAddress : undefined);
+    return { name, aliases: e?.aliases ?? [], ...(e?.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}) };
   };
   const networks = [toRequest(primary), ...endpoints.filter((e) => e.network !== primary).map((e) => toRequest(e.network))];
   return {
@@ -44,8 +47,22 @@ export function networkPlan(rec: ContainerRecord): NetworkPlan {
   };
 }
 
-/** Create-time checks, so `run --network nosuch` fails before anything exists (as Docker). */
-export function checkNetworks(rec: ContainerRecord, networks: NetworkManager): void {
+/**
+ * Create-time checks, so bad networking fails before anything exists (as Docker's
+ * validateNetMode and port parsing): unknown networks, options that make no sense with
+ * `container:` or `host` modes, malformed port bindings.
+ */
+export function checkNetworks(rec: ContainerRecord, networks: NetworkManager, requested: { hostname?: string }): void {
+  const mode = rec.host.networkMode;
+  if (mode.startsWith('container:')) {
+    if (requested.hostname) throw invalidArgument('conflicting options: hostname and the network mode');
+    if (Object.keys(rec.host.portBindings ?? {}).length || rec.host.publishAllPorts) throw invalidArgument('conflicting options: port publishing and the container type network mode');
+    if (rec.host.dns.length || rec.host.dnsSearch.length || rec.host.dnsOptions.length) throw invalidArgument('conflicting options: dns and the network mode');
+    if (rec.host.extraHosts.length) throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
+    if (rec.config.macAddress) throw invalidArgument('conflicting options: mac-address and the network mode');
+  }
+  if ((mode === 'host' || mode === 'none') && rec.config.macAddress) throw invalidArgument('conflicting options: mac-address and the network mode');
+  portRequests(rec.host.portBindings ?? {}, rec.host.publishAllPorts ?? false, Object.keys(rec.config.exposedPorts));
   const plan = networkPlan(rec);
   if (plan.kind !== 'sandbox') return;
   for (const n of plan.request.networks) if (!networks.find(n.name)) throw noSuchNetwork(n.name);

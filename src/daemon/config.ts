@@ -11,6 +11,8 @@ export interface DaemonConfig {
   /** The default bridge network's device and gateway/subnet (dockerd's --bridge and --bip). */
   bridge?: string;
   bip?: string;
+  /** dockerd's --dns: nameservers for containers (instead of the host's) and for the embedded DNS to forward to. */
+  dns: string[];
 }
 
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
@@ -27,6 +29,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
       'cgroup-parent': { type: 'string' },
       bridge: { type: 'string', short: 'b' },
       bip: { type: 'string' },
+      dns: { type: 'string', multiple: true },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -48,6 +51,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     cgroupParent: values['cgroup-parent'] ?? '/berth',
     bridge: values.bridge,
     bip: values.bip,
+    dns: values.dns ?? [],
   };
 }
 
@@ -61,6 +65,7 @@ Options:
       --runtime string          OCI runtime: crun or runc (default "crun")
       --cgroup-parent string    Parent cgroup for containers (default "/berth")
   -b, --bridge string           Device of the default bridge network (default "berth0")
+      --dns list                DNS servers for containers and for the embedded DNS to forward to (default: the host's)
       --bip string              Subnet of the default bridge network, e.g. 10.88.0.0/16 (default: a free Docker pool)
   -D, --debug                   Enable debug output
   -v, --version                 Print version information and quit

@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   const emitVolume = (action: string, name: string, attributes: Record<string, string>) => events.publish({ type: 'volume', action, actor: { id: name, attributes } });
   const volumes = new ContainerVolumes(volumeStore, emitVolume);
 
-  const networks = await NetworkManager.open({ stateDir: join(cfg.dataRoot, 'network'), netnsDir: join(cfg.dataRoot, 'netns'), defaultBridge: cfg.bridge, defaultSubnet: cfg.bip });
+  const networks = await NetworkManager.open({ stateDir: join(cfg.dataRoot, 'network'), netnsDir: join(cfg.dataRoot, 'netns'), defaultBridge: cfg.bridge, defaultSubnet: cfg.bip, ...(cfg.dns.length ? { dnsUpstreams: cfg.dns } : {}) });
 
   const paths = new ContainerPaths(join(cfg.dataRoot, 'containers'));
   const records = await RecordStore.open<ContainerRecord>(paths.records());
@@ -77,6 +77,7 @@ async function main(argv: string[]): Promise<void> {
     events: { emit: (type, action, id, attributes) => events.publish({ type, action, actor: { id, attributes: attributes ?? {} } }) },
     volumes,
     networks,
+    defaultDns: cfg.dns,
     spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
   });
   const builder = await createBuilder({

@@ -50,6 +50,8 @@ export class TestDaemon {
   /** The default bridge of this daemon: unique per run, so daemons of parallel tests never share one. */
   readonly bridge = `bt${Math.random().toString(16).slice(2, 8)}`;
   readonly bip = `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 256)}.0/24`;
+  // DNS: containers and the embedded DNS use 127.0.0.1 (`--dns`), so a lookup of an unknown name
+  // never leaves the machine: tests send traffic only to loopback and their own containers.
   private constructor(
     readonly dir: string,
     readonly dataRoot: string,
@@ -68,7 +70,7 @@ export class TestDaemon {
   }
 
   async start(extraArgs: string[] = []): Promise<void> {
-    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, '--bridge', this.bridge, '--bip', this.bip, ...extraArgs], {
+    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, '--bridge', this.bridge, '--bip', this.bip, '--dns', '127.0.0.1', ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = p;
