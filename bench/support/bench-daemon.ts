@@ -6,7 +6,7 @@
 import { readFile, readdir, rmdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { TestDaemon, BERTH, cleanupHost } from '../../test/support/daemon.js';
+import { TestDaemon, BERTH, cleanupHost, purgeNetworks } from '../../test/support/daemon.js';
 import { BenchApi, pool } from './api.js';
 
 export { BERTH };
@@ -94,6 +94,7 @@ export class BenchDaemon {
       if (cmd.includes('berth-shim') && cmd.includes(this.td.dataRoot)) killQuiet(pid);
     }
     await killCgroupProcs(this.td.cgroupParent);
+    await purgeNetworks(this.td.dataRoot).catch((e) => console.error(`cleanup: networks: ${(e as Error).message}`));
     await cleanupHost(this.td.dataRoot, this.td.cgroupParent);
     await removeCgroupTree(this.td.cgroupParent);
     await rm(this.td.dir, { recursive: true, force: true }).catch((e) => console.error(`cleanup: ${(e as Error).message}`));
