@@ -1,6 +1,6 @@
 // Docker's error messages, in one place, because clients (the docker CLI, docker-py, compose)
 // parse some of them. Domain code builds its errors from these.
-import { BerthError, conflict, invalidArgument, notFound } from './errors.js';
+import { conflict, invalidArgument, notFound } from './errors.js';
 
 export const noSuchContainer = (ref: string) => notFound(`No such container: ${ref}`);
 export const noSuchImage = (ref: string) => notFound(`No such image: ${ref}`);
