@@ -5,35 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { request } from 'node:http';
 import { isRoot, useBusyboxDaemon, expectOk as ok } from '../../support/daemon.js';
+import { httpGet } from './net-helpers.js';
 
 const skip = isRoot() ? false : 'needs root (bridges, namespaces, nftables)';
 const d = useBusyboxDaemon({ before, after }, skip);
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-
-/** GET http://127.0.0.1:port/path, retried a bounded number of times while the server starts. */
-async function httpGet(port: number, path: string, tries = 30): Promise<string> {
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path, timeout: 2000 }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-        });
-        req.on('timeout', () => req.destroy(new Error('timeout')));
-        req.on('error', reject);
-        req.end();
-      });
-    } catch (e) {
-      last = e;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw last;
-}
 
 /** This daemon's network namespaces (mounted under its data root) and veths (on its bridge). */
 function hostState(): { links: string; netns: string } {
