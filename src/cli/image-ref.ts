@@ -18,3 +18,10 @@ export function splitRef(ref: string): SplitRef {
   const familiar = `${name}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
   return { familiar, repo, tag, digest };
 }
+
+/** "repo[:tag]" as the API's repo/tag query pair (the tag is absent when not given). */
+export function splitRepoTag(ref: string | undefined): { repo?: string; tag?: string } {
+  if (!ref) return {};
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref };
+}

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
-import { splitRef } from '../image-ref.js';
+import { splitRef, splitRepoTag } from '../image-ref.js';
 import { checkNormalizedNamed } from '../reference.js';
 import { showJsonMessages } from '../jsonmessage.js';
 
@@ -42,13 +42,7 @@ export async function importImage(ctx: CliContext, argv: string[]): Promise<numb
   const p = parse<{ change: string[]; message?: string; platform?: string }>(ctx, c, argv);
   if (!p) return 0;
   const [file, ref] = p.args;
-  let repo: string | undefined;
-  let tag: string | undefined;
-  if (ref) {
-    const slash = ref.lastIndexOf('/');
-    const colon = ref.lastIndexOf(':');
-    if (colon > slash) { repo = ref.slice(0, colon); tag = ref.slice(colon + 1); } else repo = ref;
-  }
+  const { repo, tag } = splitRepoTag(ref);
   const isUrl = /^https?:\/\//.test(file!);
   const body = file === '-' ? (ctx.io.stdin as Readable) : isUrl ? undefined : openRead(file!);
   const msgs = await collectMessages(ctx.docker.imageCreate({ fromSrc: isUrl ? file : '-', repo, tag, message: p.opts.message, changes: p.opts.change, platform: p.opts.platform }, body));

@@ -7,6 +7,7 @@ import { HISTORY_DEFAULT, HISTORY_HEADERS, HistoryContext, IMAGES_HEADERS, image
 import { renderList } from '../format/render.js';
 import { humanSize } from '../format/units.js';
 import { filtersOf } from './ps.js';
+import { splitRepoTag } from '../image-ref.js';
 
 interface ImagesOpts { all?: boolean; quiet?: boolean; digests?: boolean; trunc?: boolean; filter: string[]; format?: string }
 
@@ -55,10 +56,8 @@ export async function tag(ctx: CliContext, argv: string[]): Promise<number> {
   bad(source, checkAnyReference);
   bad(target, checkNormalizedNamed);
   if (target.includes('@')) throw new Error('refusing to create a tag with a digest reference');
-  const slash = target.lastIndexOf('/');
-  const colon = target.lastIndexOf(':');
-  const hasTag = colon > slash;
-  await ctx.docker.imageTag(p.args[0]!, hasTag ? target.slice(0, colon) : target, hasTag ? target.slice(colon + 1) : 'latest');
+  const { repo, tag } = splitRepoTag(target);
+  await ctx.docker.imageTag(p.args[0]!, repo!, tag ?? 'latest');
   return 0;
 }
 

@@ -5,6 +5,7 @@ import { collect, newCommand, parse, toInt } from '../flags.js';
 import { parseRestart } from '../flag-values.js';
 import { ramInBytes } from '../format/units.js';
 import { eachContainer } from './lifecycle.js';
+import { splitRepoTag } from '../image-ref.js';
 
 interface UpdateOpts { memory?: string; memorySwap?: string; memoryReservation?: string; cpus?: string; cpuShares?: number; cpusetCpus?: string; pidsLimit?: number; restart?: string; cpuPeriod?: number; cpuQuota?: number }
 
@@ -50,13 +51,7 @@ export async function commit(ctx: CliContext, argv: string[]): Promise<number> {
   const p = parse<{ author?: string; change: string[]; message?: string; pause: boolean }>(ctx, c, argv);
   if (!p) return 0;
   const [id, ref] = p.args;
-  let repo: string | undefined;
-  let tag: string | undefined;
-  if (ref) {
-    const slash = ref.lastIndexOf('/');
-    const colon = ref.lastIndexOf(':');
-    if (colon > slash) { repo = ref.slice(0, colon); tag = ref.slice(colon + 1); } else repo = ref;
-  }
+  const { repo, tag } = splitRepoTag(ref);
   const r = await ctx.docker.containerCommit(id!, { repo, tag, comment: p.opts.message, author: p.opts.author, pause: p.opts.pause, changes: p.opts.change });
   ctx.out(`${r.Id}\n`);
   return 0;

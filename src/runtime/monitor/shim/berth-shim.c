@@ -627,6 +627,20 @@ static void discard_pending(int fd) {
 
 static void pid_file_arg(char *out, size_t sz) { snprintf(out, sz, "%s/pid", S.state_dir); }
 
+/* The arguments create and exec share: pid file, console socket (tty only), container id. */
+static int finish_runtime_args(char **args, int n, char *pidf, char *cons, size_t cons_size) {
+    args[n++] = "--pid-file";
+    args[n++] = pidf;
+    if (S.tty) {
+        console_path(cons, cons_size);
+        args[n++] = "--console-socket";
+        args[n++] = cons;
+    }
+    args[n++] = (char *)S.id;
+    args[n] = NULL;
+    return n;
+}
+
 /* Container mode: `runtime create`, synchronously (nothing else can happen before it ends). */
 static void create_container(void) {
     char pidf[PATH_MAX + 8], cons[PATH_MAX + 32], msg[4096];
@@ -636,15 +650,7 @@ static void create_container(void) {
     args[n++] = "create";
     args[n++] = "--bundle";
     args[n++] = (char *)S.bundle;
-    args[n++] = "--pid-file";
-    args[n++] = pidf;
-    if (S.tty) {
-        console_path(cons, sizeof cons);
-        args[n++] = "--console-socket";
-        args[n++] = cons;
-    }
-    args[n++] = (char *)S.id;
-    args[n] = NULL;
+    n = finish_runtime_args(args, n, pidf, cons, sizeof cons);
     pid_t rt = spawn_runtime(args, S.rt_in, S.rt_out[0], S.rt_out[1]);
     if (rt < 0) die("fork: %s", strerror(errno));
     close_runtime_ends();
@@ -684,15 +690,7 @@ static void start_exec(struct client *c) {
     args[n++] = "--process";
     args[n++] = (char *)S.process_json;
     args[n++] = "--detach";
-    args[n++] = "--pid-file";
-    args[n++] = pidf;
-    if (S.tty) {
-        console_path(cons, sizeof cons);
-        args[n++] = "--console-socket";
-        args[n++] = cons;
-    }
-    args[n++] = (char *)S.id;
-    args[n] = NULL;
+    n = finish_runtime_args(args, n, pidf, cons, sizeof cons);
     c->type = C_START;
     S.start_client = c;
     S.runtime_pid = spawn_runtime(args, S.rt_in, S.rt_out[0], S.rt_out[1]);
