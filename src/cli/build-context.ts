@@ -2,9 +2,11 @@
 // .dockerignore applied before sending (the Dockerfile and ignore files are always sent), and a
 // Dockerfile from outside the context added under a random name.
 // The .dockerignore matcher is the one the builder uses (src/lib/dockerignore.ts), so client and
-// daemon agree on every pattern.
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+// daemon agree on every pattern. The CLI does nothing else meanwhile, so the walk and small file
+// reads are synchronous: async calls cost a thread-pool round trip per file, which dominated
+// the packing of contexts with thousands of files.
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,22 +19,24 @@ export interface PackedContext {
   dockerfile: string;
 }
 
-interface Entry { rel: string; abs: string }
+interface Entry { rel: string; abs: string; st: Stats }
 
-async function walk(root: string, rel: string, pm: PatternMatcher | undefined, out: Entry[]): Promise<void> {
-  for (const name of (await readdir(rel ? join(root, rel) : root)).sort()) {
+const READ_WHOLE = 1 << 20; // files below this size are read in one call, larger ones streamed
+
+function walk(root: string, rel: string, pm: PatternMatcher | undefined, out: Entry[]): void {
+  for (const name of readdirSync(rel ? join(root, rel) : root).sort()) {
     const r = rel ? `${rel}/${name}` : name;
     const abs = join(root, r);
-    const st = await lstat(abs);
+    const st = lstatSync(abs);
     const ignored = pm?.matches(r) ?? false;
     if (st.isDirectory()) {
       // An ignored dir is skipped unless an exclusion (`!`) might re-include something inside.
       if (ignored && !pm!.hasExclusions) continue;
-      if (!ignored) out.push({ rel: r, abs });
-      await walk(root, r, pm, out);
+      if (!ignored) out.push({ rel: r, abs, st });
+      walk(root, r, pm, out);
       continue;
     }
-    if (!ignored) out.push({ rel: r, abs });
+    if (!ignored) out.push({ rel: r, abs, st });
   }
 }
 
@@ -63,18 +67,20 @@ export async function packContext(contextDir: string, dockerfile: string | undef
   }
   const pm = patterns.length ? new PatternMatcher(withAlwaysSent(patterns, dfRel, ignoreFile)) : undefined;
   const entries: Entry[] = [];
-  await walk(root, '', pm, entries);
+  walk(root, '', pm, entries);
   const pack = tarStream.pack();
   void (async () => {
     try {
-      for (const e of entries) {
-        const st = await lstat(e.abs);
-        const base = { name: e.rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
+      for (const { rel, abs, st } of entries) {
+        const base = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
         if (st.isDirectory()) await entry(pack, { ...base, type: 'directory' });
-        else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: await readlink(e.abs) });
-        else if (st.isFile()) await entry(pack, { ...base, type: 'file', size: st.size }, createReadStream(e.abs));
+        else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: readlinkSync(abs) });
+        else if (st.isFile() && st.size < READ_WHOLE) {
+          const data = readFileSync(abs);
+          await entry(pack, { ...base, type: 'file', size: data.length }, data);
+        } else if (st.isFile()) await entry(pack, { ...base, type: 'file', size: st.size }, createReadStream(abs));
       }
-      if (extra) await entry(pack, { name: extra.name, mode: 0o644, mtime: new Date(), type: 'file', size: extra.data.length }, Readable.from([extra.data]));
+      if (extra) await entry(pack, { name: extra.name, mode: 0o644, mtime: new Date(), type: 'file', size: extra.data.length }, extra.data);
       pack.finalize();
     } catch (err) {
       pack.destroy(err as Error);
@@ -84,11 +90,16 @@ export async function packContext(contextDir: string, dockerfile: string | undef
   return { tar: Readable.from(pack), dockerfile: posix.normalize(dfRel) };
 }
 
-function entry(pack: tarStream.Pack, header: Partial<tarStream.Header> & { name: string }, body?: Readable): Promise<void> {
+/** Adds one entry; resolves once tar-stream has taken it (so memory stays bounded by backpressure). */
+function entry(pack: tarStream.Pack, header: Partial<tarStream.Header> & { name: string }, body?: Readable | Buffer): Promise<void> {
   return new Promise((res, rej) => {
     const done = (err?: Error | null) => (err ? rej(err) : res());
     if (!body) {
       pack.entry(header, done);
+      return;
+    }
+    if (Buffer.isBuffer(body)) {
+      pack.entry(header, body, done);
       return;
     }
     body.on('error', rej).pipe(pack.entry(header, done));

@@ -87,6 +87,8 @@ async function main(argv: string[]): Promise<void> {
     runtime: runtimes.get(cfg.runtime)!,
     monitor,
     spec: { cgroupParent: cfg.cgroupParent },
+    networks,
+    dns: cfg.dns,
     events: { emit: (action, id, attrs) => events.publish({ type: 'image', action, actor: { id, attributes: attrs ?? {} } }) },
   });
   const execs = new ExecService(containers);

@@ -7,7 +7,7 @@ import { imageRoutes, imageSummaryWire } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { networkRoutes } from '../api/routes/networks.js';
-import { buildRoutes as builderRoutes, type BuildRouteDeps } from '../api/routes/build.js';
+import { buildRoutes as builderRoutes, buildCacheWire, type BuildRouteDeps } from '../api/routes/build.js';
 import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
 import type { VolumeStore } from '../volume/volume-store.js';
 import type { NetworkManager } from '../network/network-manager.js';
@@ -75,7 +75,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
           Images: images.list({ all: false }).map((s) => imageSummaryWire(s, undefined, recs.filter((r) => r.imageId === s.id).length)),
           Containers: cs,
           Volumes: await volumesWithUsage(d.volumeStore),
-          BuildCache: [],
+          BuildCache: buildCacheWire(await d.builder.diskUsage()),
         };
       },
     }),

@@ -36,3 +36,12 @@ export const duplicateMountPoint = (destination: string) => invalidArgument(`Dup
 export const invalidMountConfig = (type: string, reason: string) => invalidArgument(`invalid mount config for type ${JSON.stringify(type)}: ${reason}`);
 export const invalidVolumeSpec = (raw: string, reason?: string) =>
   invalidArgument(`invalid volume specification: '${raw}'${reason ? `: ${reason}` : ''}`);
+// ADD <url> (moby's remotecontext/downloadSource texts) and --checksum (BuildKit's and go-digest's).
+export const downloadFailedStatus = (url: string, status: string, body: string) =>
+  invalidArgument(`failed to GET ${url} with status ${status}: ${body}`);
+export const cannotDetermineFilename = (url: string) => invalidArgument(`cannot determine filename from url: ${url}`);
+export const checksumNonHttp = () => invalidArgument("checksum can't be specified for non-HTTP(S) sources");
+export const invalidChecksum = (text: string, reason: string) => invalidArgument(`${reason}: ${text}`);
+export const digestMismatch = (expected: string, actual: string) => invalidArgument(`digest mismatch ${expected}: ${actual}`);
+// POST /build networkmode other than default/bridge/host/none (the text of Docker's default builder, BuildKit).
+export const buildNetworkModeNotSupported = (mode: string) => invalidArgument(`network mode ${JSON.stringify(mode)} not supported by buildkit`);

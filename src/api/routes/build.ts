@@ -2,24 +2,46 @@
 // extracted (with .dockerignore) before anything is answered, so a bad context, Dockerfile,
 // tag or target is an HTTP error; once the first step is reported the status is 200 and a
 // failure arrives in-band as {"errorDetail":...}.
-import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { invalidArgument, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
-import { extractContext } from '../../build/context/context-tar.js';
+import { buildNetworkModeNotSupported } from '../../lib/docker-messages.js';
+import { extractContext, type ContextIndex } from '../../build/context/context-tar.js';
+import type { ContextLease } from '../../build/context/context-pool.js';
 import type { BuildMessage, BuildNetwork, BuildRequest, BuildResult } from '../../build/executor/types.js';
 import type { PruneResult } from '../../build/cache/build-cache.js';
+import type { BuildCacheRecord } from '../../build/cache/cache-usage.js';
+import type { BuildCacheItem } from '../types/system.js';
 import { normaliseTags } from '../../build/executor/build-session.js';
 import { sendJson, type Route, type RouteContext } from '../server/route.js';
 
 /** What the route needs from the daemon: the builder (src/build/executor/builder.ts). */
 export interface BuildRouteDeps {
   builder: {
-    readonly contextsDir: string;
+    /** Context directories kept between builds (src/build/context/context-pool.ts). */
+    readonly contexts: {
+      acquire(key: string): Promise<ContextLease>;
+      release(lease: ContextLease, index: ContextIndex | undefined): Promise<void>;
+    };
     build(req: BuildRequest, emit: (m: BuildMessage) => void): Promise<BuildResult>;
     prune(): Promise<PruneResult>;
+    diskUsage(): Promise<BuildCacheRecord[]>;
   };
+}
+
+/** Docker's BuildCache records (GET /system/df). */
+export function buildCacheWire(records: readonly BuildCacheRecord[]): BuildCacheItem[] {
+  return records.map((r) => ({
+    ID: r.id,
+    Parents: r.parents.length ? [...r.parents] : null,
+    Type: r.type,
+    Description: r.description,
+    InUse: r.inUse,
+    Shared: r.shared,
+    Size: r.size,
+    CreatedAt: r.createdAt,
+    LastUsedAt: r.lastUsedAt,
+    UsageCount: r.usageCount,
+  }));
 }
 
 function jsonMap(ctx: RouteContext, name: string): Record<string, string> {
@@ -42,7 +64,7 @@ function jsonMap(ctx: RouteContext, name: string): Record<string, string> {
 function networkOf(mode: string | undefined): BuildNetwork {
   if (mode === undefined || mode === '' || mode === 'default') return 'default';
   if (mode === 'host' || mode === 'none' || mode === 'bridge') return mode;
-  throw invalidArgument(`network mode ${JSON.stringify(mode)} is not supported for builds (use host, none or bridge)`);
+  throw buildNetworkModeNotSupported(mode);
 }
 
 async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
@@ -53,20 +75,25 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
   if (q.str('remote')) throw invalidArgument('remote build contexts (git, URL) are not supported: send the context as the request body');
   const tags = q.all('t').filter((t) => t !== '');
   normaliseTags(tags); // invalid reference format -> 400 before anything runs
+  const network = networkOf(q.str('networkmode')); // before the context is read
   const quiet = q.bool('q');
   const dockerfile = q.str('dockerfile') || 'Dockerfile';
-  const contextDir = join(d.builder.contextsDir, randomBytes(8).toString('hex'));
+  // Builds of the same project reuse the directory (and so the files) of the last one.
+  const lease = await d.builder.contexts.acquire(JSON.stringify([dockerfile, [...tags].sort()]));
+  let kept: ContextIndex | undefined;
   try {
-    await extractContext(ctx.req, contextDir, { dockerfile, signal: ctx.signal });
+    const unpacked = await extractContext(ctx.req, lease.dir, { dockerfile, signal: ctx.signal, previous: lease.previous });
+    kept = unpacked.index; // a context unpacked whole is kept, whatever the build does (it only reads it)
     const req: BuildRequest = {
-      contextDir,
+      contextDir: lease.dir,
+      contextDigests: unpacked.digests,
       dockerfile,
       tags,
       buildArgs: jsonMap(ctx, 'buildargs'),
       labels: jsonMap(ctx, 'labels'),
       target: q.str('target') || undefined,
       noCache: q.bool('nocache'),
-      network: networkOf(q.str('networkmode')),
+      network,
       signal: ctx.signal,
     };
     const { res } = ctx;
@@ -91,7 +118,7 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
     }
     res.end();
   } finally {
-    await rm(contextDir, { recursive: true, force: true }).catch(() => {});
+    await d.builder.contexts.release(lease, kept).catch((e: unknown) => log.warn('releasing a build context', { error: messageOf(e) }));
   }
 }
 

@@ -126,7 +126,7 @@ export interface VolumeSummary {
   UsageData?: { Size: number; RefCount: number } | null;
 }
 
-export interface BuildCacheItem { ID: string; Parent?: string; Type: string; Description: string; InUse: boolean; Shared: boolean; Size: number; CreatedAt: string; LastUsedAt: string | null; UsageCount: number }
+export interface BuildCacheItem { ID: string; Parent?: string; Parents?: string[] | null; Type: string; Description: string; InUse: boolean; Shared: boolean; Size: number; CreatedAt: string; LastUsedAt: string | null; UsageCount: number }
 
 /** GET /system/df. */
 export interface SystemDf {

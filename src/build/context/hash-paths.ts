@@ -2,9 +2,14 @@
 // context-relative path, type, permission bits and content hash (symlink: its target), never
 // mtimes or owners. Sources are COPY-style: Go filepath.Match globs, a directory means itself
 // and everything below it. Symlinks are recorded, never followed.
+//
+// Contexts hold thousands of small files, so entries are looked at with synchronous calls
+// (yielding to the event loop every few hundred) and file digests come from the ones taken
+// while the context was unpacked (ContextDigests) whenever the caller has them.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { createReadStream, lstatSync, readlinkSync, readFileSync } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { errnoCode, notFound } from '../../lib/errors.js';
@@ -14,7 +19,11 @@ import { goMatch, hasGlobMeta } from '../../lib/go-match.js';
 
 export interface HashPathsOptions {
   exclude?: readonly string[]; // COPY --exclude patterns (dockerignore syntax)
+  /** sha256 hex of files by context-relative path, trusted as their current content. */
+  digests?: ReadonlyMap<string, string>;
 }
+
+const SMALL_FILE = 1 << 20; // read in one go below this size; stream above
 
 export interface HashPathsResult {
   digest: string; // "sha256:<hex>"
@@ -26,8 +35,9 @@ function cleanSource(p: string): string {
   return c.replace(/\/+$/, '');
 }
 
-async function fileDigest(path: string): Promise<string> {
+async function fileDigest(path: string, size: number): Promise<string> {
   const h = createHash('sha256');
+  if (size < SMALL_FILE) return h.update(readFileSync(path)).digest('hex');
   await pipeline(createReadStream(path), h);
   return h.digest('hex');
 }
@@ -76,7 +86,7 @@ export async function hashPaths(contextDir: string, patterns: readonly string[],
   const entries = new Set<string>();
   for (const r of roots) {
     entries.add(r);
-    const st = await lstat(posix.join(contextDir, r));
+    const st = lstatSync(posix.join(contextDir, r));
     if (st.isDirectory()) {
       const below: string[] = [];
       await walkAll(contextDir, r, below);
@@ -85,19 +95,21 @@ export async function hashPaths(contextDir: string, patterns: readonly string[],
   }
   const files = [...entries].filter((e) => e === '' || !exclude?.matches(e)).sort();
   const h = createHash('sha256');
+  let n = 0;
   for (const rel of files) {
+    if (++n % 512 === 0) await nextTurn(); // let other requests in on big contexts
     const abs = rel === '' ? contextDir : posix.join(contextDir, rel);
-    const st = await lstat(abs);
+    const st = lstatSync(abs);
     const perm = (st.mode & 0o7777).toString(8);
     let kind: string;
     let data = '';
     if (st.isDirectory()) kind = 'dir';
     else if (st.isSymbolicLink()) {
       kind = 'symlink';
-      data = await readlink(abs);
+      data = readlinkSync(abs);
     } else if (st.isFile()) {
       kind = 'file';
-      data = await fileDigest(abs);
+      data = options.digests?.get(rel) ?? (await fileDigest(abs, st.size));
     } else kind = 'other';
     // Length-prefixed fields: no path or link target can forge another record.
     for (const f of [rel, kind, perm, data]) h.update(`${Buffer.byteLength(f)}:${f};`);

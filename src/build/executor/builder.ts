@@ -7,6 +7,8 @@ import { messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { mountPointsUnder, unmount } from '../../lib/mount.js';
 import { BuildCache, type PruneResult } from '../cache/build-cache.js';
+import { ContextPool } from '../context/context-pool.js';
+import { buildCacheUsage, type BuildCacheRecord } from '../cache/cache-usage.js';
 import { planBuild, runBuild } from './build-session.js';
 import type { BuildRequest, BuildResult, BuilderDeps, Emit } from './types.js';
 import { BUILD_KEY_PREFIX } from './workspace.js';
@@ -16,24 +18,22 @@ export class Builder {
     readonly deps: BuilderDeps,
     readonly cache: BuildCache,
     readonly root: string,
+    /** Context directories kept between builds (the API route unpacks uploads into them). */
+    readonly contexts: ContextPool,
   ) {}
 
   static async open(deps: BuilderDeps): Promise<Builder> {
     const root = join(deps.dataRoot, 'builder');
     await mkdir(join(root, 'runs'), { recursive: true, mode: 0o700 });
     await mkdir(join(root, 'contexts'), { recursive: true, mode: 0o700 });
-    const b = new Builder(deps, await BuildCache.open(join(deps.dataRoot, 'build-cache')), root);
+    const b = new Builder(deps, await BuildCache.open(join(deps.dataRoot, 'build-cache')), root, new ContextPool(join(root, 'contexts')));
     await b.recover();
+    await b.contexts.init();
     return b;
   }
 
   get runsDir(): string {
     return join(this.root, 'runs');
-  }
-
-  /** Where the API route extracts build contexts (same filesystem as the data root). */
-  get contextsDir(): string {
-    return join(this.root, 'contexts');
   }
 
   /**
@@ -46,8 +46,14 @@ export class Builder {
     return runBuild(this.deps, this.cache, this.runsDir, req, graph, emit);
   }
 
-  prune(): Promise<PruneResult> {
+  async prune(): Promise<PruneResult> {
+    await this.contexts.clear(); // kept contexts are build cache too
     return this.cache.prune();
+  }
+
+  /** The build cache records `system df` shows (see cache/cache-usage.ts for what counts). */
+  diskUsage(): Promise<BuildCacheRecord[]> {
+    return buildCacheUsage(this.cache, this.deps.images);
   }
 
   /** Removes leftovers of builds a crash interrupted. Only build-* names are touched. */
@@ -60,9 +66,8 @@ export class Builder {
     for (const key of await layers.listSnapshots()) {
       if (key.startsWith(BUILD_KEY_PREFIX)) await layers.removeSnapshot(key).catch((e) => log.warn('build recovery: snapshot', { key, error: messageOf(e) }));
     }
-    for (const d of ['runs', 'contexts']) {
-      for (const name of await readdir(join(this.root, d)).catch(() => [] as string[])) await rm(join(this.root, d, name), { recursive: true, force: true });
-    }
+    // Contexts are the pool's (ContextPool.init keeps the whole ones).
+    for (const name of await readdir(this.runsDir).catch(() => [] as string[])) await rm(join(this.runsDir, name), { recursive: true, force: true });
   }
 }
 
@@ -71,4 +76,5 @@ export function createBuilder(deps: BuilderDeps): Promise<Builder> {
   return Builder.open(deps);
 }
 
-export type { BuildRequest, BuildResult, BuilderDeps, BuildMessage, Emit, BuildNetwork } from './types.js';
+export type { BuildRequest, BuildResult, BuilderDeps, BuildMessage, Emit, BuildNetwork, BuildNetworking } from './types.js';
+export type { BuildCacheRecord } from '../cache/cache-usage.js';

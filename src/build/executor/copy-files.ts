@@ -7,11 +7,14 @@ import { createReadStream } from 'node:fs';
 import { chmod, chown, copyFile, lchown, lstat, lutimes, mkdir, open, readdir, readlink, symlink, unlink, utimes } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { errnoCode, invalidArgument, notFound } from '../../lib/errors.js';
+import { errnoCode, internal, invalidArgument, notFound } from '../../lib/errors.js';
+import { cannotDetermineFilename } from '../../lib/docker-messages.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
 import { extractContext } from '../context/context-tar.js';
 import { PatternMatcher } from '../../lib/dockerignore.js';
 import { matchSources } from '../context/hash-paths.js';
+import { entrySource, matchParents } from '../context/parents-match.js';
+import { isUrlSource, type Download } from './add-url.js';
 import type { Owner } from './chown.js';
 
 export interface CopySpec {
@@ -27,6 +30,12 @@ export interface CopySpec {
   exclude?: string[];
   /** ADD: extract local tar archives (plain or compressed) instead of copying them. */
   extractArchives?: boolean;
+  /** COPY --parents: each source keeps its path (after a `/./` pivot) below dest. */
+  parents?: boolean;
+  /** ADD <url>: the URL sources, already downloaded (add-url.ts), in source order. */
+  downloads?: readonly Download[];
+  /** ADD --unpack=true: extract downloaded tar archives too (BuildKit; off by default for URLs). */
+  unpackDownloads?: boolean;
   instruction: 'COPY' | 'ADD';
 }
 
@@ -126,23 +135,71 @@ async function isTarArchive(path: string): Promise<boolean> {
   return head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
 }
 
-function isUrl(s: string): boolean {
-  return /^https?:\/\//i.test(s);
+/** A downloaded file (mode 0600, Last-Modified mtime) goes in as is; extracted only with --unpack=true. */
+async function copyDownload(c: Ctx, d: Download, destRel: string): Promise<void> {
+  const destStat = await lstat(await resolveInRoot(c.rootfs, destRel)).catch(() => undefined);
+  if (c.spec.unpackDownloads && (await isTarArchive(d.path))) {
+    const dir = await mkdirAll(c.rootfs, destRel, c.spec.owner);
+    await extractContext(createReadStream(d.path), dir, { applyDockerignore: false });
+    return;
+  }
+  if (c.spec.destIsDir || destStat?.isDirectory()) {
+    if (!d.name) throw cannotDetermineFilename(d.url);
+    await mkdirAll(c.rootfs, destRel, c.spec.owner);
+    await copyEntry(c, d.path, '', destRel ? `${destRel}/${d.name}` : d.name);
+  } else {
+    await mkdirAll(c.rootfs, posix.dirname(destRel) === '.' ? '' : posix.dirname(destRel), c.spec.owner);
+    await copyEntry(c, d.path, '', destRel);
+  }
+}
+
+/**
+ * COPY --parents: every entry lands at dest/<path below its pivot>. The directories on the way
+ * are copied from their source directories (mode, --chown, --chmod, times) like the entry's own.
+ */
+async function copyParents(c: Ctx, destRel: string): Promise<void> {
+  const { spec, rootfs } = c;
+  await mkdirAll(rootfs, destRel, spec.owner);
+  const join = (rel: string) => (destRel && rel ? `${destRel}/${rel}` : destRel || rel);
+  const dirTimes = new Map<string, { target: string; atime: Date; mtime: Date }>();
+  for (const e of await matchParents(spec.srcRoot, spec.sources.filter((s) => !isUrlSource(s)))) {
+    const src = entrySource(e);
+    if (c.exclude && src && c.exclude.matches(src)) continue;
+    const parts = e.rel.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      const rel = parts.slice(0, i).join('/');
+      const st = await lstat(posix.join(spec.srcRoot, e.base, rel));
+      const target = await targetPath(rootfs, join(rel));
+      const existing = await lstat(target).catch(() => undefined);
+      if (existing && !existing.isDirectory()) await unlink(target);
+      if (!existing?.isDirectory()) await mkdir(target, { mode: st.mode & 0o7777 });
+      await chown(target, spec.owner.uid, spec.owner.gid);
+      await chmod(target, spec.chmod ?? st.mode & 0o7777);
+      dirTimes.set(target, { target, atime: st.atime, mtime: st.mtime });
+    }
+    const abs = posix.join(spec.srcRoot, src);
+    if (e.rel) await copyEntry(c, abs, src, join(e.rel));
+    else for (const name of await readdir(abs)) await copyEntry(c, posix.join(abs, name), src ? `${src}/${name}` : name, join(name));
+  }
+  // Deepest first, after every write below them.
+  for (const d of [...dirTimes.values()].sort((a, b) => b.target.length - a.target.length)) await utimes(d.target, d.atime, d.mtime);
 }
 
 /** Copies the sources into the mounted rootfs at spec.dest. */
 export async function copyInto(rootfs: string, spec: CopySpec): Promise<void> {
-  const url = spec.sources.find(isUrl);
-  if (url) {
-    if (spec.instruction === 'COPY') throw invalidArgument('source can\'t be a URL for COPY');
-    throw invalidArgument(`ADD from a URL is not supported offline: ${url}`);
-  }
-  const roots = await matchSources(spec.srcRoot, spec.sources);
+  const urls = spec.sources.filter(isUrlSource);
+  if (urls.length && spec.instruction === 'COPY') throw invalidArgument('source can\'t be a URL for COPY');
+  const downloads = spec.downloads ?? [];
+  if (downloads.length !== urls.length) throw internal(`ADD: ${urls.length} URL sources but ${downloads.length} downloads`);
+  const local = spec.sources.filter((s) => !isUrlSource(s));
+  const c: Ctx = { spec, rootfs, exclude: spec.exclude?.length ? new PatternMatcher(spec.exclude) : undefined };
+  const destRel = posix.normalize(spec.dest).replace(/^\/+/, '').replace(/\/+$/, '');
+  if (spec.parents) return copyParents(c, destRel);
+  const roots = local.length ? await matchSources(spec.srcRoot, local) : [];
   if ((spec.sources.length > 1 || roots.length > 1) && !spec.destIsDir) {
     throw invalidArgument(`When using ${spec.instruction} with more than one source file, the destination must be a directory and end with a /`);
   }
-  const c: Ctx = { spec, rootfs, exclude: spec.exclude?.length ? new PatternMatcher(spec.exclude) : undefined };
-  const destRel = posix.normalize(spec.dest).replace(/^\/+/, '').replace(/\/+$/, '');
+  for (const d of downloads) await copyDownload(c, d, destRel);
   for (const root of roots.sort()) {
     // A source that is a symlink is followed (inside its root), as the classic builder does.
     const abs = await resolveInRoot(spec.srcRoot, root, true);
@@ -164,10 +221,11 @@ export async function copyInto(rootfs: string, spec: CopySpec): Promise<void> {
     }
     if (intoDir) {
       await mkdirAll(rootfs, destRel, spec.owner);
-      await copyEntry(c, abs, '', destRel ? `${destRel}/${posix.basename(root)}` : posix.basename(root));
+      // `root` as the source path: --exclude applies to a matched file too (as the cache key's hash does).
+      await copyEntry(c, abs, root, destRel ? `${destRel}/${posix.basename(root)}` : posix.basename(root));
     } else {
       await mkdirAll(rootfs, posix.dirname(destRel) === '.' ? '' : posix.dirname(destRel), spec.owner);
-      await copyEntry(c, abs, '', destRel);
+      await copyEntry(c, abs, root, destRel);
     }
   }
 }

@@ -1,7 +1,7 @@
 // Runs one RUN step as a real container on a mounted workspace: OCI spec from the spec builder,
 // a berth-shim monitor, output streamed into the build, the exit code back. Nothing of the
 // container outlives the call (runtime state, cgroup, shim dir), whatever the outcome.
-import { copyFile, lstat, mkdir, readFile, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { messageOf } from '../../lib/errors.js';
@@ -12,7 +12,9 @@ import { buildSpec, specToJson } from '../../runtime/spec/build-spec.js';
 import type { SpecMount } from '../../runtime/spec/spec-input.js';
 import type { Monitor } from '../../runtime/monitor/monitor.js';
 import type { OciRuntime } from '../../runtime/oci/oci-runtime.js';
+import type { BuildNetworking } from './types.js';
 import type { Workspace } from './workspace.js';
+import { setUpRunNetwork, type RunNetwork, type RunNetworkMode } from './run-network.js';
 
 export interface RunContainerOptions {
   runtime: OciRuntime;
@@ -23,25 +25,23 @@ export interface RunContainerOptions {
   cwd: string;
   user: string;
   mounts: SpecMount[];
-  /** 'none': a private network namespace with loopback only; 'host': the host's. */
-  network: 'host' | 'none';
+  /** 'bridge': a sandbox on the default bridge; 'none': a private namespace with loopback only; 'host': the host's. */
+  network: RunNetworkMode;
+  /** Where bridge sandboxes come from (without it, 'bridge' gets loopback only). */
+  networks?: BuildNetworking;
+  /** The daemon's --dns. */
+  dns?: string[];
   onOutput: (text: string) => void;
   signal?: AbortSignal;
 }
 
-const LOCAL_HOSTS = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
-
-async function writeEtc(ws: Workspace, network: 'host' | 'none'): Promise<SpecMount[]> {
-  const files: Array<[string, string]> = [
-    ['hostname', '/etc/hostname'],
-    ['hosts', '/etc/hosts'],
-    ['resolv.conf', '/etc/resolv.conf'],
+async function writeEtc(ws: Workspace, net: RunNetwork): Promise<SpecMount[]> {
+  const files: Array<[string, string, string]> = [
+    ['hostname', '/etc/hostname', net.hostname + '\n'],
+    ['hosts', '/etc/hosts', net.hosts],
+    ['resolv.conf', '/etc/resolv.conf', net.resolvConf],
   ];
-  await writeFile(join(ws.dir, 'hostname'), ws.shortId + '\n');
-  if (network === 'host') await copyFile('/etc/hosts', join(ws.dir, 'hosts')).catch(() => writeFile(join(ws.dir, 'hosts'), LOCAL_HOSTS));
-  else await writeFile(join(ws.dir, 'hosts'), `${LOCAL_HOSTS}127.0.1.1\t${ws.shortId}\n`);
-  const resolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
-  await writeFile(join(ws.dir, 'resolv.conf'), resolv);
+  for (const [f, , text] of files) await writeFile(join(ws.dir, f), text);
   return files.map(([f, dst]) => ({ destination: dst, type: 'bind', source: join(ws.dir, f), options: ['rbind', 'rprivate'] }));
 }
 
@@ -84,11 +84,21 @@ export interface RunOutcome {
 
 /** Runs the process to completion; resolves with its exit code. */
 export async function runContainer(ws: Workspace, o: RunContainerOptions): Promise<RunOutcome> {
-  const id = ws.key;
-  const stateDir = join(ws.dir, 'shim');
   // The working directory is created at start, as Docker does (it shows up in the diff).
   if (o.cwd && o.cwd !== '/') await mkdir(await resolveInRoot(ws.rootfs, o.cwd), { recursive: true, mode: 0o755 });
-  const etc = await writeEtc(ws, o.network);
+  const net = await setUpRunNetwork(ws.key, ws.shortId, o.network, { networks: o.networks, dns: o.dns });
+  try {
+    return await runInNetwork(ws, o, net);
+  } finally {
+    // After the runtime deleted the container: no process holds the namespace any more.
+    await net.release();
+  }
+}
+
+async function runInNetwork(ws: Workspace, o: RunContainerOptions, net: RunNetwork): Promise<RunOutcome> {
+  const id = ws.key;
+  const stateDir = join(ws.dir, 'shim');
+  const etc = await writeEtc(ws, net);
   const spec = await buildSpec({
     rootfsPath: ws.rootfs,
     args: o.args,
@@ -96,10 +106,10 @@ export async function runContainer(ws: Workspace, o: RunContainerOptions): Promi
     cwd: o.cwd || '/',
     user: o.user,
     tty: false,
-    hostname: ws.shortId,
+    hostname: net.hostname,
     mounts: [...etc, ...o.mounts],
     cgroupsPath: `${o.cgroupParent}/${id}`,
-    netns: o.network === 'none' ? 'new' : 'host',
+    netns: net.netns,
     annotations: { 'io.berth.build': 'true' },
   });
   const createdMountpoints = await missingMountpoints(ws.rootfs, spec.mounts.map((m) => m.destination));

@@ -1,7 +1,7 @@
 // Runs one stage of a Dockerfile with classic-builder semantics: one image per instruction,
 // each looked up in the build cache first. Metadata instructions commit a config-only image;
 // RUN, COPY/ADD and WORKDIR commit a snapshot of a mounted workspace.
-import { posix } from 'node:path';
+import { basename, posix } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { Digest } from '../../lib/digest.js';
 import { shortId } from '../../lib/digest.js';
@@ -11,6 +11,7 @@ import type { ContainerConfig } from '../../image/image-config.js';
 import { cacheKey } from '../cache/cache-key.js';
 import type { BuildCache } from '../cache/build-cache.js';
 import { hashPaths } from '../context/hash-paths.js';
+import { literalPatterns, matchParents } from '../context/parents-match.js';
 import { GlobalArgs, proxyArgs, StageScope } from '../dockerfile/arg-scope.js';
 import { expandInstruction } from '../dockerfile/expand.js';
 import type { AddInstruction, CopyInstruction, Instruction, RunInstruction, WorkdirInstruction } from '../dockerfile/instruction-types.js';
@@ -21,9 +22,11 @@ import type { Stage, StageGraph } from '../dockerfile/stages.js';
 import { applyMeta, commandOf, isMeta, nopCreatedBy, nopCreatedByString, type MetaState } from './config-ops.js';
 import { parseChmod, resolveChown } from './chown.js';
 import { commitMeta } from './commit-meta.js';
+import { checksumFor, downloadSources, isUrlSource, type Download } from './add-url.js';
 import { copyInto, writeInline } from './copy-files.js';
 import { runContainer, scrubMountpoints } from './run-container.js';
-import { runMounts } from './run-mounts.js';
+import { cacheMountDir, runMounts } from './run-mounts.js';
+import { runNetworkMode } from './run-network.js';
 import { BuildStepError, canonicalInstruction, runCreatedBy } from './step-keys.js';
 import type { BuildRequest, BuilderDeps } from './types.js';
 import { Workspace } from './workspace.js';
@@ -211,12 +214,12 @@ export class StageRunner {
         : [...cmd.slice(0, -1), text + '\n' + ins.files.map((f) => f.data + f.name + '\n').join('')];
     }
     if (!cmd.length) throw invalidArgument('RUN requires at least one argument');
-    const network = (ins.network === 'none' || req.network === 'none') && ins.network !== 'host' ? 'none' : 'host';
+    const network = runNetworkMode(ins.network, req.network);
     const sources: string[] = [];
     for (const m of ins.mounts) {
       if (m.type !== 'bind') continue;
       if (m.from) sources.push(`bind-from:${(await this.refImage(this.resolveFrom(m.from))) ?? 'scratch'}:${m.source ?? '/'}`);
-      else sources.push(`bind:${(await hashPaths(req.contextDir, [m.source ?? '/'])).digest}`);
+      else sources.push(`bind:${(await hashPaths(req.contextDir, [m.source ?? '/'], { digests: req.contextDigests })).digest}`);
     }
     const key = cacheKey({ parent: st.imageId, instruction: { kind: 'run', cmd, mounts: ins.mounts }, args, sources, extra: [`network=${network}`, `author=${st.meta.maintainer ?? ''}`] });
     if (await this.cached(st, key)) return;
@@ -231,6 +234,8 @@ export class StageRunner {
     if (!env.some((e) => e.startsWith('PATH='))) env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
 
     const ws = await Workspace.open(this.images, deps.layers, this.env.runsDir, st.imageId);
+    // Cache mounts count as used (and are kept from prune) while the step runs.
+    const releases = ins.mounts.filter((m) => m.type === 'cache').map((m) => cache.useMount(basename(cacheMountDir(cache.mountsDir, m)), `cached mount ${m.target} from exec ${cmd.join(' ')}`));
     try {
       this.out.write(` ---> Running in ${ws.shortId}\n`);
       const mounts = await runMounts(ins.mounts, {
@@ -249,6 +254,8 @@ export class StageRunner {
         user: cfg.User ?? '',
         mounts,
         network,
+        networks: deps.networks,
+        dns: deps.dns,
         onOutput: (t) => this.out.write(t),
         signal: this.env.signal,
       });
@@ -261,6 +268,7 @@ export class StageRunner {
       this.out.write(` ---> Removed intermediate container ${ws.shortId}\n`);
       this.remember(key, st.imageId);
     } finally {
+      for (const r of releases) r();
       await ws.dispose();
     }
   }
@@ -272,9 +280,20 @@ export class StageRunner {
   }
 
   private async copy(st: State, ins: CopyInstruction | AddInstruction, args: Record<string, string>): Promise<void> {
+    // URL sources are downloaded first, every time: their content is part of the cache key.
+    const checksum = ins.kind === 'add' ? checksumFor(ins.sources, ins.checksum) : undefined;
+    const dl = ins.kind === 'add' ? await downloadSources(ins.sources, { parentDir: this.env.runsDir, checksum, signal: this.env.signal }) : undefined;
+    try {
+      await this.copyStep(st, ins, args, dl?.files ?? []);
+    } finally {
+      await dl?.dispose();
+    }
+  }
+
+  private async copyStep(st: State, ins: CopyInstruction | AddInstruction, args: Record<string, string>, downloads: Download[]): Promise<void> {
     const { deps, req } = this.env;
     const cfg = st.meta.config;
-    if (ins.kind === 'copy' && ins.parents) throw invalidArgument('COPY --parents is not supported by this builder');
+    const parents = ins.kind === 'copy' && ins.parents;
     const from = ins.kind === 'copy' && ins.from ? this.resolveFrom(ins.from) : undefined;
     const fromImage = from ? await this.refImage(from) : undefined;
     const dest = this.destOf(cfg, ins.dest);
@@ -285,14 +304,19 @@ export class StageRunner {
       contentKey = `from:${fromImage ?? 'scratch'}:${JSON.stringify(ins.sources)}`;
       hashText = `multi:${cacheKey({ parent: fromImage ?? null, instruction: ins.sources }).slice(7)}`;
     } else {
-      const local = ins.sources.filter((s) => !/^https?:\/\//i.test(s));
-      const h = local.length ? await hashPaths(req.contextDir, local, { exclude: ins.exclude }) : { digest: 'sha256:' + '0'.repeat(64), files: [] };
+      let local = ins.sources.filter((s) => !isUrlSource(s));
+      // --parents: hash exactly the entries it copies (its `**` and pivots are not COPY globs).
+      if (parents && local.length) local = literalPatterns(await matchParents(req.contextDir, local));
+      const h = local.length ? await hashPaths(req.contextDir, local, { exclude: ins.exclude, digests: req.contextDigests }) : { digest: 'sha256:' + '0'.repeat(64), files: [] };
       contentKey = h.digest;
       const one = local.length === 1 && h.files.length <= 1 && ins.inline.length === 0;
       hashText = `${one ? 'file' : h.files.length > 1 && local.length === 1 ? 'dir' : 'multi'}:${h.digest.slice(7)}`;
+      if (downloads.length === 1 && !local.length && !ins.inline.length) hashText = `file:${downloads[0]!.digest.slice(7)}`;
+      else if (downloads.length) hashText = `multi:${cacheKey({ parent: null, instruction: [h.digest, ...downloads.map((d) => d.digest)] }).slice(7)}`;
     }
     const inlineKey = ins.inline.map((f) => `${f.name}\n${f.data}`);
-    const key = cacheKey({ parent: st.imageId, instruction: canonicalInstruction(ins), args, sources: [contentKey, ...inlineKey], extra: [`dest=${dest.path}`, `author=${st.meta.maintainer ?? ''}`] });
+    const urlKey = downloads.map((d) => `url:${d.url}:${d.digest}:${d.name ?? ''}`);
+    const key = cacheKey({ parent: st.imageId, instruction: canonicalInstruction(ins), args, sources: [contentKey, ...inlineKey, ...urlKey], extra: [`dest=${dest.path}`, `author=${st.meta.maintainer ?? ''}`] });
     if (await this.cached(st, key)) return;
 
     const srcRoot = from ? await this.view(fromImage ?? null) : req.contextDir;
@@ -301,8 +325,9 @@ export class StageRunner {
       const owner = await resolveChown(ws.rootfs, ins.chown);
       if (ins.sources.length) {
         await copyInto(ws.rootfs, {
-          srcRoot, sources: ins.sources, dest: dest.path, destIsDir: dest.isDir || ins.sources.length + ins.inline.length > 1 && dest.isDir,
+          srcRoot, sources: ins.sources, dest: dest.path, destIsDir: dest.isDir || parents,
           owner, chmod, exclude: ins.exclude, extractArchives: ins.kind === 'add' && ins.unpack !== false, instruction: ins.name === 'ADD' ? 'ADD' : 'COPY',
+          parents, downloads, unpackDownloads: ins.kind === 'add' && ins.unpack === true,
         });
       }
       if (ins.inline.length) await writeInline(ws.rootfs, ins.inline, dest.path, dest.isDir, owner, chmod);

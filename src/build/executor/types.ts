@@ -4,6 +4,18 @@ import type { ImageStore } from '../../image/image-store.js';
 import type { LayerStore } from '../../store/layers/layer-store.js';
 import type { OciRuntime } from '../../runtime/oci/oci-runtime.js';
 import type { Monitor } from '../../runtime/monitor/monitor.js';
+import type { AttachRequest, AttachResult } from '../../network/types.js';
+
+/**
+ * The part of the network domain (NetworkManager) RUN steps on a bridge use: a sandbox is
+ * attached before the step's container is created and detached after it exited. Sandboxes are
+ * keyed by the step's build-* id, which no container record has, so the daemon's network
+ * recovery tears down any a crash left behind.
+ */
+export interface BuildNetworking {
+  attach(containerId: string, req: AttachRequest): Promise<AttachResult>;
+  detach(containerId: string): Promise<void>;
+}
 
 export interface BuilderDeps {
   /** The daemon's data root: the builder keeps <dataRoot>/builder and <dataRoot>/build-cache. */
@@ -17,6 +29,13 @@ export interface BuilderDeps {
     /** Cgroup parent for RUN containers, e.g. '/berth' (each gets <parent>/build-<hex>). */
     cgroupParent: string;
   };
+  /**
+   * Sandboxes for RUN steps on the default bridge (the default, as Docker's classic builder).
+   * Without it (tests that build without a daemon) such steps get a loopback-only namespace.
+   */
+  networks?: BuildNetworking;
+  /** The daemon's --dns: RUN containers' resolv.conf uses it as containers' does. */
+  dns?: string[];
   /** Image events (tag) for the event stream; optional. */
   events?: { emit(action: string, id: string, attrs?: Record<string, string>): void };
 }
@@ -26,6 +45,8 @@ export type BuildNetwork = 'host' | 'none' | 'bridge' | 'default';
 export interface BuildRequest {
   /** An extracted build context the caller owns (the builder only reads it). */
   contextDir: string;
+  /** sha256 hex of the context's files as unpacked (cache keys then need not read them). */
+  contextDigests?: ReadonlyMap<string, string>;
   /** Dockerfile path relative to the context (default "Dockerfile"). */
   dockerfile?: string;
   tags?: string[];
@@ -33,7 +54,11 @@ export interface BuildRequest {
   labels?: Record<string, string>;
   target?: string;
   noCache?: boolean;
-  /** RUN networking: 'none' = private netns with loopback only; everything else = host. */
+  /**
+   * RUN networking (Docker's `networkmode`): 'default'/'bridge' = a sandbox on the default
+   * bridge network, 'host' = the host's namespace, 'none' = a private one with loopback only.
+   * A step's `RUN --network=host|none` overrides it.
+   */
   network?: BuildNetwork;
   signal?: AbortSignal;
 }

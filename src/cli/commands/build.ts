@@ -6,6 +6,8 @@ import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
 import { packContext } from '../build-context.js';
+import { humanSizePrecision } from '../format/build-cache.js';
+import { confirmLine } from './images.js';
 
 interface BuildOpts {
   tag: string[];
@@ -115,7 +117,7 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
   return 0;
 }
 
-/** `berth builder prune` (-a/-f accepted; the classic builder's cache has no finer grain). */
+/** `berth builder prune`: docker's prompt and report (-a/-f; the classic builder's cache has no finer grain). */
 export async function builderPrune(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'prune', usage: '[OPTIONS]', description: 'Remove build cache', maxArgs: 0 })
     .option('-a, --all', 'Remove all unused build cache, not just dangling ones')
@@ -124,20 +126,11 @@ export async function builderPrune(ctx: CliContext, argv: string[]): Promise<num
     .option('--keep-storage <bytes>', 'Amount of disk space to keep for cache');
   const p = parse<{ all?: boolean; force?: boolean }>(ctx, c, argv);
   if (!p) return 0;
+  const warning = `WARNING! This will remove all ${p.opts.all ? '' : 'dangling '}build cache. Are you sure you want to continue?`;
+  if (!p.opts.force && !(await confirmLine(ctx, warning))) return 0;
   const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: p.opts.all ? 1 : undefined } });
   const deleted = r.CachesDeleted ?? [];
-  if (deleted.length) ctx.out(`ID\tRECLAIMABLE\tSIZE\tLAST ACCESSED\n${deleted.map((d) => `${d}\n`).join('')}`);
-  ctx.out(`Total:\t${formatBytes(r.SpaceReclaimed)}\n`);
+  const list = deleted.length ? `Deleted build cache objects:\n${deleted.map((d) => `${d}\n`).join('')}\n` : '';
+  ctx.out(`${list}Total reclaimed space: ${humanSizePrecision(r.SpaceReclaimed, 4)}\n`);
   return 0;
-}
-
-function formatBytes(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${v}B` : `${v.toFixed(3).replace(/\.?0+$/, '')}${units[i]}`;
 }

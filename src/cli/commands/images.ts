@@ -82,8 +82,13 @@ export async function rmi(ctx: CliContext, argv: string[]): Promise<number> {
   return 0;
 }
 
-export async function confirm(ctx: CliContext, warning: string): Promise<boolean> {
-  ctx.out(`${warning}\nAre you sure you want to continue? [y/N] `);
+export function confirm(ctx: CliContext, warning: string): Promise<boolean> {
+  return confirmLine(ctx, `${warning}\nAre you sure you want to continue?`);
+}
+
+/** Prints `question [y/N] ` and reads one line of stdin: only y/yes agrees. */
+export async function confirmLine(ctx: CliContext, question: string): Promise<boolean> {
+  ctx.out(`${question} [y/N] `);
   const stdin = ctx.io.stdin;
   const answer = await new Promise<string>((resolve) => {
     let buf = '';

@@ -4,6 +4,9 @@ import { collect, newCommand, parse } from '../flags.js';
 import { renderList, renderOne } from '../format/render.js';
 import { humanSize, timestampArg } from '../format/units.js';
 import { tabwrite } from '../format/tabwriter.js';
+import { buildCacheRow, buildCacheVerbose, humanSizePrecision } from '../format/build-cache.js';
+import { ImageContext } from '../format/image-context.js';
+import { ContainerContext } from '../format/container-context.js';
 import { VERSION } from '../version.js';
 import { confirm } from './images.js';
 import { filtersOf } from './ps.js';
@@ -94,26 +97,43 @@ export async function df(ctx: CliContext, argv: string[]): Promise<number> {
   const vols = d.Volumes ?? [];
   const imgActive = imgs.filter((i) => i.Containers > 0).length;
   const imgSize = d.LayersSize ?? imgs.reduce((a, i) => a + i.Size - Math.max(0, i.SharedSize), 0);
-  const imgReclaim = imgs.filter((i) => i.Containers === 0).reduce((a, i) => a + i.Size - Math.max(0, i.SharedSize), 0);
+  // As the docker CLI: what images in use hold uniquely is not reclaimable; the rest of the layers is.
+  const imgReclaim = imgSize - imgs.filter((i) => i.Containers > 0 && i.Size !== -1 && i.SharedSize !== -1).reduce((a, i) => a + i.Size - i.SharedSize, 0);
+  const ctActive = (x: { State?: string }) => x.State === 'running' || x.State === 'paused' || x.State === 'restarting';
   const ctSize = cts.reduce((a, x) => a + (x.SizeRw ?? 0), 0);
-  const ctReclaim = cts.filter((x) => x.State !== 'running').reduce((a, x) => a + (x.SizeRw ?? 0), 0);
+  const ctReclaim = cts.filter((x) => !ctActive(x)).reduce((a, x) => a + (x.SizeRw ?? 0), 0);
   const volSize = vols.reduce((a, v) => a + Math.max(0, v.UsageData?.Size ?? 0), 0);
   const volReclaim = vols.filter((v) => (v.UsageData?.RefCount ?? 0) === 0).reduce((a, v) => a + Math.max(0, v.UsageData?.Size ?? 0), 0);
   const bc = d.BuildCache ?? [];
-  const bcSize = bc.reduce((a, b) => a + b.Size, 0);
-  const pct = (r: number, t: number) => (t > 0 ? ` (${Math.round((r / t) * 100)}%)` : '');
+  // The summary uses go-units HumanSize (4 digits) and Go's integer percentage, as the docker CLI.
+  const hs = (n: number) => humanSizePrecision(n, 4);
+  const pct = (r: number, t: number) => (t > 0 ? ` (${Math.trunc((r * 100) / t)}%)` : '');
   const rows = [
-    { Type: 'Images', TotalCount: String(imgs.length), Active: String(imgActive), Size: humanSize(imgSize), Reclaimable: `${humanSize(imgReclaim)}${pct(imgReclaim, imgSize)}` },
-    { Type: 'Containers', TotalCount: String(cts.length), Active: String(cts.filter((x) => x.State === 'running').length), Size: humanSize(ctSize), Reclaimable: `${humanSize(ctReclaim)}${pct(ctReclaim, ctSize)}` },
-    { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(vols.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: humanSize(volSize), Reclaimable: `${humanSize(volReclaim)}${pct(volReclaim, volSize)}` },
-    { Type: 'Build Cache', TotalCount: String(bc.length), Active: String(bc.filter((b) => b.InUse).length), Size: humanSize(bcSize), Reclaimable: humanSize(bc.filter((b) => !b.InUse).reduce((a, b) => a + b.Size, 0)) },
+    { Type: 'Images', TotalCount: String(imgs.length), Active: String(imgActive), Size: hs(imgSize), Reclaimable: `${hs(imgReclaim)}${pct(imgReclaim, imgSize)}` },
+    { Type: 'Containers', TotalCount: String(cts.length), Active: String(cts.filter(ctActive).length), Size: hs(ctSize), Reclaimable: `${hs(ctReclaim)}${pct(ctReclaim, ctSize)}` },
+    { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(vols.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: hs(volSize), Reclaimable: `${hs(volReclaim)}${pct(volReclaim, volSize)}` },
+    buildCacheRow(bc),
   ];
-  ctx.out(renderList({ format: p.opts.format ?? '', defaultFormat: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' } }, rows));
-  if (p.opts.verbose) {
-    ctx.out(`\nImages space usage:\n\n${tabwrite(['REPOSITORY\tTAG\tIMAGE ID\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS', ...imgs.map((i) => `${(i.RepoTags?.[0] ?? '<none>:<none>').replace(/:([^:/]*)$/, '\t$1')}\t${i.Id.replace(/^sha256:/, '').slice(0, 12)}\t${humanSize(i.Size)}\t${humanSize(Math.max(0, i.SharedSize))}\t${humanSize(i.Size - Math.max(0, i.SharedSize))}\t${i.Containers}`)].join('\n') + '\n')}`);
-    ctx.out(`\nContainers space usage:\n\n${tabwrite(['CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES', ...cts.map((x) => `${x.Id.slice(0, 12)}\t${x.Image}\t${JSON.stringify(x.Command)}\t${x.Mounts?.length ?? 0}\t${humanSize(x.SizeRw ?? 0)}\t${x.Created}\t${x.Status}\t${(x.Names?.[0] ?? '').replace(/^\//, '')}`)].join('\n') + '\n')}`);
-    ctx.out(`\nLocal Volumes space usage:\n\n${tabwrite(['VOLUME NAME\tLINKS\tSIZE', ...vols.map((v) => `${v.Name}\t${v.UsageData?.RefCount ?? 0}\t${humanSize(Math.max(0, v.UsageData?.Size ?? 0))}`)].join('\n') + '\n')}`);
+  // -v prints the per-object sections instead of the summary (docker's verboseWriteTable).
+  if (!p.opts.verbose) {
+    ctx.out(renderList({ format: p.opts.format ?? '', defaultFormat: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' } }, rows));
+    return 0;
   }
+  const now = Date.now();
+  const imageLines = imgs.map((i) => {
+    const tag = (i.RepoTags ?? []).find((t) => t !== '<none>:<none>');
+    const c = tag ? tag.lastIndexOf(':') : -1;
+    const x = new ImageContext(i, tag ? tag.slice(0, c) : '<none>', tag ? tag.slice(c + 1) : '<none>', '', true, now);
+    return [x.Repository, x.Tag, x.ID, x.CreatedSince, x.Size, x.SharedSize, x.UniqueSize, x.Containers].join('\t');
+  });
+  ctx.out(`Images space usage:\n\n${tabwrite(['REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS', ...imageLines].join('\n') + '\n')}`);
+  const containerLines = cts.map((c) => {
+    const x = new ContainerContext({ ...c, SizeRootFs: 0 }, true, now);
+    return [x.ID, x.Image, x.Command, x.LocalVolumes, x.Size, x.RunningFor, x.Status, x.Names].join('\t');
+  });
+  ctx.out(`\nContainers space usage:\n\n${tabwrite(['CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES', ...containerLines].join('\n') + '\n')}`);
+  ctx.out(`\nLocal Volumes space usage:\n\n${tabwrite(['VOLUME NAME\tLINKS\tSIZE', ...vols.map((v) => `${v.Name}\t${v.UsageData?.RefCount ?? 0}\t${humanSize(Math.max(0, v.UsageData?.Size ?? 0))}`)].join('\n') + '\n')}`);
+  ctx.out(buildCacheVerbose(bc, now));
   return 0;
 }
 

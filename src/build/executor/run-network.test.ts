@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolvConfFor, runNetworkMode, setUpRunNetwork } from './run-network.js';
+
+test('a step flag host/none wins; otherwise the build mode, default meaning the bridge', () => {
+  assert.equal(runNetworkMode(undefined, undefined), 'bridge');
+  assert.equal(runNetworkMode(undefined, 'default'), 'bridge');
+  assert.equal(runNetworkMode('default', 'none'), 'none');
+  assert.equal(runNetworkMode(undefined, 'host'), 'host');
+  assert.equal(runNetworkMode('none', 'host'), 'none');
+  assert.equal(runNetworkMode('host', 'bridge'), 'host');
+  assert.equal(runNetworkMode('default', 'bridge'), 'bridge');
+});
+
+test('resolv.conf: given servers, else the host ones minus loopback, else Google; search and options kept', () => {
+  const host = 'nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch example.org\noptions edns0\n';
+  assert.equal(resolvConfFor(host, []), 'nameserver 10.0.0.2\nsearch example.org\noptions edns0\n');
+  assert.equal(resolvConfFor(host, ['127.0.0.1']), 'nameserver 127.0.0.1\nsearch example.org\noptions edns0\n');
+  assert.equal(resolvConfFor('nameserver 127.0.0.53\n', []), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+});
+
+// Attaching and releasing sandboxes runs against the real NetworkManager in
+// test/integration/build/build-network.test.ts.
+test('none gets loopback only and a 127.0.1.1 hostname; a bridge step without a network manager never gets the host namespace', async () => {
+  const none = await setUpRunNetwork('build-y', 'def', 'none', {});
+  assert.equal(none.netns, 'new');
+  assert.match(none.hosts, /^127\.0\.0\.1\tlocalhost\n/);
+  assert.match(none.hosts, /127\.0\.1\.1\tdef\n$/);
+  assert.equal((await setUpRunNetwork('build-z', 'ghi', 'host', {})).netns, 'host');
+  assert.equal((await setUpRunNetwork('build-w', 'jkl', 'bridge', {})).netns, 'new');
+});

@@ -1,0 +1,82 @@
+// RUN steps' networking, as Docker's classic builder does it: by default a sandbox on the
+// default bridge (an eth0 with outbound NAT, the host's resolvers minus loopback ones, an
+// /etc/hosts naming the step's own address); `host` shares the host's namespace; `none` gets a
+// private namespace with loopback only. The sandbox is attached before the step's container
+// exists and released after it is gone; the caller guarantees the release (try/finally).
+import { readFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { messageOf } from '../../lib/errors.js';
+import { log } from '../../lib/log.js';
+import type { BuildNetwork, BuildNetworking } from './types.js';
+
+export type RunNetworkMode = 'bridge' | 'host' | 'none';
+
+/** A step's `RUN --network=host|none` wins; otherwise the build's mode ('default' = bridge). */
+export function runNetworkMode(step: 'default' | 'none' | 'host' | undefined, build: BuildNetwork | undefined): RunNetworkMode {
+  const m = step && step !== 'default' ? step : (build ?? 'default');
+  return m === 'default' ? 'bridge' : m;
+}
+
+export interface RunNetwork {
+  /** For the spec builder. */
+  netns: 'host' | 'new' | { path: string };
+  hostname: string;
+  hosts: string;
+  resolvConf: string;
+  /** Detaches the sandbox (nothing for host/none); logs instead of throwing. */
+  release(): Promise<void>;
+}
+
+export interface RunNetworkDeps {
+  networks?: BuildNetworking;
+  /** The daemon's --dns. */
+  dns?: string[];
+}
+
+const STD_HOSTS = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
+
+/** Docker's container resolv.conf: given servers, else the host's minus loopback ones (they would point at the sandbox itself), else Google's. */
+export function resolvConfFor(hostResolv: string, dns: readonly string[]): string {
+  const lines = hostResolv.split('\n');
+  let servers = dns.length ? [...dns] : lines.map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && !/^127\.|^::1$/.test(x));
+  if (!servers.length) servers = ['8.8.8.8', '8.8.4.4'];
+  const out = servers.map((s) => `nameserver ${s}`);
+  const search = lines.map((l) => /^\s*search\s+(.+)/.exec(l)?.[1]).find(Boolean);
+  const options = lines.map((l) => /^\s*options\s+(.+)/.exec(l)?.[1]).find(Boolean);
+  if (search) out.push(`search ${search}`);
+  if (options) out.push(`options ${options}`);
+  return out.join('\n') + '\n';
+}
+
+const noRelease = async () => {};
+
+/**
+ * Sets up the step's network. `id` keys the sandbox (the step's build-* id), `shortId` is its
+ * hostname. A bridge step without a network manager (a builder outside the daemon) falls back to
+ * loopback only: never to the host's namespace.
+ */
+export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetworkMode, deps: RunNetworkDeps): Promise<RunNetwork> {
+  const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+  const dns = deps.dns ?? [];
+  if (mode === 'host') {
+    const hosts = await readFile('/etc/hosts', 'utf8').catch(() => STD_HOSTS.join('\n') + '\n');
+    // As dockerd for host-mode containers: the host's name and files (its --dns still applies).
+    return { netns: 'host', hostname: osHostname(), hosts, resolvConf: dns.length ? resolvConfFor(hostResolv, dns) : hostResolv, release: noRelease };
+  }
+  if (mode === 'none' || !deps.networks) {
+    return { netns: 'new', hostname: shortId, hosts: [...STD_HOSTS, `127.0.1.1\t${shortId}`].join('\n') + '\n', resolvConf: resolvConfFor(hostResolv, dns), release: noRelease };
+  }
+  const networks = deps.networks;
+  const att = await networks.attach(id, { containerName: id, hostname: shortId, networks: [{ name: 'bridge' }] });
+  const release = async () => {
+    await networks.detach(id).catch((e) => log.warn('build: network sandbox not detached', { id, error: messageOf(e) }));
+  };
+  const own = att.hostsEntries.map((e) => `${e.ip}\t${e.names.join(' ')}`);
+  return {
+    netns: att.netns,
+    hostname: shortId,
+    hosts: [...STD_HOSTS, ...own].join('\n') + '\n',
+    resolvConf: resolvConfFor(hostResolv, att.dnsServers.length ? att.dnsServers : dns),
+    release,
+  };
+}
