@@ -2,10 +2,16 @@
 // returned, so an address is never handed out twice, also after kill -9 and restart. Dynamic
 // allocation continues after the last address given out (as Docker does), so a just-released
 // address is not reused at once and stale ARP/DNS entries do not point at a new container.
+//
+// `lazy` changes (a container's start and exit) are written in the background, one write per
+// pool at a time: the sandbox record is what makes a lease durable, and recovery claims the
+// leases of kept sandboxes again (claim) and drops the rest (releaseUnless). A lost lazy write
+// can only make the rotation start a little earlier.
 import { join } from 'node:path';
 import { readdir, unlink } from 'node:fs/promises';
 import { ensureDir, readJsonIfExists, writeJsonAtomic, isAtomicTempName } from '../lib/atomic-fs.js';
-import { conflict, invalidArgument, errnoCode } from '../lib/errors.js';
+import { conflict, invalidArgument, errnoCode, messageOf } from '../lib/errors.js';
+import { log } from '../lib/log.js';
 import { contains, formatIp, parseCidr, parseIp, size, type Cidr } from './subnet.js';
 
 interface PoolFile {
@@ -20,8 +26,16 @@ export interface PoolSpec {
   ipRange: string;
 }
 
+export interface WriteOptions {
+  /** Return before the pool file is written (see the top of this file). */
+  lazy?: boolean;
+}
+
 export class Ipam {
   private readonly pools = new Map<string, PoolFile>();
+  /** Pools whose file is behind memory, and the writer draining them (one per pool). */
+  private readonly dirty = new Set<string>();
+  private readonly writers = new Map<string, Promise<void>>();
 
   private constructor(private readonly dir: string) {}
 
@@ -47,6 +61,7 @@ export class Ipam {
 
   async removePool(networkId: string): Promise<void> {
     this.pools.delete(networkId);
+    await this.writers.get(networkId); // a background write must not bring the file back
     await unlink(join(this.dir, `${networkId}.json`)).catch((e) => {
       if (errnoCode(e) !== 'ENOENT') throw e;
     });
@@ -57,7 +72,7 @@ export class Ipam {
   }
 
   /** Allocates `wanted` (static) or the next free address of the range. */
-  async allocate(networkId: string, spec: PoolSpec, owner: string, wanted?: string): Promise<string> {
+  async allocate(networkId: string, spec: PoolSpec, owner: string, wanted?: string, opts: WriteOptions = {}): Promise<string> {
     const f = this.pool(networkId);
     const subnet = parseCidr(spec.subnet);
     if (wanted !== undefined) {
@@ -67,7 +82,7 @@ export class Ipam {
         throw invalidArgument(`no configured subnet or ip-range contain the IP address ${wanted}`);
       if (f.allocated[wanted] !== undefined && f.allocated[wanted] !== owner) throw conflict('Address already in use');
       f.allocated[wanted] = owner;
-      await this.save(networkId, f);
+      await this.save(networkId, f, opts);
       return wanted;
     }
     const range: Cidr = spec.ipRange ? parseCidr(spec.ipRange) : subnet;
@@ -81,17 +96,34 @@ export class Ipam {
       if (f.allocated[ip] !== undefined) continue;
       f.allocated[ip] = owner;
       f.last = n;
-      await this.save(networkId, f);
+      await this.save(networkId, f, opts);
       return ip;
     }
     throw conflict(`no available IPv4 addresses on this network's address pools: ${spec.subnet}`);
   }
 
-  async release(networkId: string, ip: string, owner: string): Promise<void> {
+  async release(networkId: string, ip: string, owner: string, opts: WriteOptions = {}): Promise<void> {
     const f = this.pools.get(networkId);
     if (!f || f.allocated[ip] !== owner) return;
     delete f.allocated[ip];
+    await this.save(networkId, f, opts);
+  }
+
+  /** Recovery: makes sure `owner` holds `ip` (its lease may have been a lost lazy write). False if another owner has it. */
+  async claim(networkId: string, ip: string, owner: string): Promise<boolean> {
+    const f = this.pools.get(networkId);
+    if (!f) return false;
+    const holder = f.allocated[ip];
+    if (holder === owner) return true;
+    if (holder !== undefined) return false;
+    f.allocated[ip] = owner;
     await this.save(networkId, f);
+    return true;
+  }
+
+  /** Resolves when every lazy write is on disk. */
+  async flush(): Promise<void> {
+    while (this.writers.size) await Promise.allSettled(this.writers.values());
   }
 
   /** Drops every address held by owners for which `alive` is false (recovery). */
@@ -110,8 +142,23 @@ export class Ipam {
     return f;
   }
 
-  private async save(networkId: string, f: PoolFile): Promise<void> {
-    await writeJsonAtomic(join(this.dir, `${networkId}.json`), f);
+  private async save(networkId: string, f: PoolFile, opts: WriteOptions = {}): Promise<void> {
     this.pools.set(networkId, f);
+    this.dirty.add(networkId);
+    let w = this.writers.get(networkId);
+    if (!w) {
+      w = this.drain(networkId).finally(() => this.writers.delete(networkId));
+      this.writers.set(networkId, w);
+    }
+    if (opts.lazy) w.catch((e) => log.warn('writing an IPAM pool', { networkId, error: messageOf(e) }));
+    else await w;
+  }
+
+  /** Writes the pool until the file matches memory; a change during a write makes one more. */
+  private async drain(networkId: string): Promise<void> {
+    while (this.dirty.delete(networkId)) {
+      const f = this.pools.get(networkId);
+      if (f) await writeJsonAtomic(join(this.dir, `${networkId}.json`), f);
+    }
   }
 }

@@ -2,9 +2,16 @@
 // outlives the container's processes, so networking is set up before the runtime creates the
 // container and torn down after it exits; the runtime joins it (`netns: { path }`).
 import { open, readFile, unlink } from 'node:fs/promises';
-import { umount2, MNT_DETACH, UMOUNT_NOFOLLOW } from '../lib/libc.js';
+import { openSync } from 'node:fs';
+import { umount2, mount, errnoError, MNT_DETACH, UMOUNT_NOFOLLOW, MS_BIND } from '../lib/libc.js';
 import { errnoCode } from '../lib/errors.js';
+import { log } from '../lib/log.js';
 import { run } from './exec.js';
+import { Rtnl, type NetlinkSys } from './netlink.js';
+
+const CLONE_NEWNET = 0x40000000;
+/** The daemon's own namespace, to return to (opened before the first switch). */
+let hostNs: number | undefined;
 
 /**
  * Creates the namespace and runs `batch` (iproute2 batch lines) inside it, in one exec:
@@ -20,13 +27,54 @@ export async function createNetns(path: string, batch: string): Promise<void> {
   }
 }
 
+/**
+ * Creates the namespace without an exec and returns an rtnetlink socket inside it. The main
+ * thread enters a new namespace (unshare), opens the socket there (a socket keeps its namespace
+ * for life), bind-mounts the namespace at `path` and goes back (setns), all synchronously, so no
+ * other JavaScript ever runs in the container's namespace. Only this thread switches: libuv's
+ * threads stay in the daemon's namespace throughout.
+ */
+export async function createNetnsSocket(path: string, s: NetlinkSys): Promise<Rtnl> {
+  await (await open(path, 'w', 0o444)).close();
+  hostNs ??= openSync('/proc/thread-self/ns/net', 'r');
+  if (s.unshare(CLONE_NEWNET) < 0) {
+    const e = errnoError(s.errno(), 'unshare', path);
+    await removeNetns(path);
+    throw e;
+  }
+  let rtnl: Rtnl | undefined;
+  let failure: unknown;
+  try {
+    rtnl = Rtnl.open(s);
+    mount('/proc/thread-self/ns/net', path, null, MS_BIND, null);
+  } catch (e) {
+    failure = e;
+  } finally {
+    if (s.setns(hostNs, CLONE_NEWNET) < 0) {
+      // Every later socket of the daemon would be inside a container's namespace: stop now;
+      // recovery at the next start removes the half-made namespace.
+      log.error('cannot return to the daemon network namespace', { errno: s.errno() });
+      process.exit(70);
+    }
+  }
+  if (failure !== undefined) {
+    rtnl?.close();
+    await removeNetns(path);
+    throw failure;
+  }
+  return rtnl!;
+}
+
 /** Runs iproute2 batch lines inside an existing namespace. */
 export async function inNetns(path: string, batch: string): Promise<void> {
   await run('nsenter', [`--net=${path}`, 'ip', '-batch', '-'], batch);
 }
 
-/** Unmounts (lazily: a process may still hold it) and unlinks; absent is fine. */
-export async function removeNetns(path: string): Promise<void> {
+/**
+ * Drops the bind mount (lazily: a process may still hold it), keeping the file. Once nothing
+ * else holds the namespace, the kernel destroys it in the background, and its veths with it.
+ */
+export function unmountNetns(path: string): void {
   for (let i = 0; i < 4; i++) {
     try {
       umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
@@ -36,6 +84,11 @@ export async function removeNetns(path: string): Promise<void> {
       throw e;
     }
   }
+}
+
+/** Unmounts and unlinks; absent is fine. */
+export async function removeNetns(path: string): Promise<void> {
+  unmountNetns(path);
   await unlink(path).catch((e) => {
     if (errnoCode(e) !== 'ENOENT') throw e;
   });

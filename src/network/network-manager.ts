@@ -4,8 +4,11 @@
 // Lifecycle: open() loads state from disk; recover(isRunning) must run once at daemon start:
 // it creates the predefined networks, brings bridges back, tears down sandboxes of containers
 // that no longer run, removes Berth-tagged leftovers (links, netns mounts), re-applies the
-// nftables table and binds the DNS sockets. Every change writes its record before its side
-// effects, so recover() after kill -9 at any point converges to the state on disk.
+// nftables table and binds the DNS sockets. Records and recovery are arranged so that recover()
+// after kill -9 at any point converges to the state on disk: a network's record is written
+// before its side effects; a sandbox's after them, because recovery sweeps whatever no record
+// names (netns files and mounts, tagged links, leases, rules). A detach forgets the sandbox first
+// and lets the kernel objects go in the background (reaper.ts), which the same sweep covers.
 import { randomBytes, createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
@@ -144,6 +147,7 @@ export class NetworkManager {
       if (n.predefined) throw forbidden(`${n.name} is a pre-defined network and cannot be removed`);
       if (this.sandboxes.containersOn(n.id).length) throw forbidden(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
       await this.dns.close(n.id);
+      await this.sandboxes.settled(); // veths of containers that left it go first
       await deleteLinks([n.bridgeName]);
       await this.networks.delete(n.id);
       await this.ipam.removePool(n.id);
@@ -217,9 +221,11 @@ export class NetworkManager {
     });
   }
 
-  /** Stops serving DNS; rules, bridges and sandboxes stay (containers keep running). */
+  /** Stops serving DNS and finishes pending teardowns; rules, bridges and sandboxes stay (containers keep running). */
   async close(): Promise<void> {
     await this.dns.closeAll();
+    await this.sandboxes.settled();
+    await this.ipam.flush();
   }
 
   /** Removes every kernel object and sandbox this manager made, and all user networks (uninstall, tests). */
@@ -227,6 +233,7 @@ export class NetworkManager {
     await this.lock.run('net', async () => {
       await this.dns.closeAll();
       for (const s of this.sandboxes.all()) await this.sandboxes.detach(s.containerId, false);
+      await this.sandboxes.settled();
       for (const n of this.networks.values()) {
         await deleteLinks([n.bridgeName]);
         if (!n.predefined) {

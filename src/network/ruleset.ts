@@ -2,7 +2,7 @@
 // Applying it replaces the table in one nft transaction, so the kernel never holds a half
 // update, recovery is "render and apply", and cleanup is deleting one table. Rules live only in
 // Berth's own table; other tables (iptables-nft, firewalld) are untouched.
-import { run } from './exec.js';
+import { nft } from './nft.js';
 import type { NetworkRecord, SandboxRecord } from './types.js';
 
 const q = (s: string) => JSON.stringify(s);
@@ -42,9 +42,9 @@ export function portRules(s: SandboxRecord, networks: NetworkRecord[]): string[]
 }
 
 /**
- * Rules added to an installed table without replacing anything: the kernel commits additions
- * in ~3 ms, while any deletion (flush, replace) waits for an RCU grace period (~10-25 ms here).
- * Container start only adds; stop and network changes refill the chains.
+ * Rules added to an installed table without replacing anything. Container start only adds; stop
+ * and network changes refill the regular chains (cheap through nft.ts's long-lived context: the
+ * RCU grace period a deletion needs passes in the background).
  */
 export function renderAdd(table: string, s: SandboxRecord, networks: NetworkRecord[]): string {
   return portRules(s, networks).map((r) => `add rule ip ${table} published ${r}\n`).join('');
@@ -80,18 +80,18 @@ export function renderUpdate(table: string, networks: NetworkRecord[], sandboxes
 
 /** Replaces the table atomically ("add" makes the delete valid when it does not exist yet). */
 export async function applyRuleset(table: string, text: string): Promise<void> {
-  await run('nft', ['-f', '-'], `add table ip ${table}\ndelete table ip ${table}\n${text}`);
+  await nft(`add table ip ${table}\ndelete table ip ${table}\n${text}`);
 }
 
 export async function applyUpdate(text: string): Promise<void> {
-  await run('nft', ['-f', '-'], text);
+  await nft(text);
 }
 
 export async function deleteTable(table: string): Promise<void> {
-  await run('nft', ['-f', '-'], `add table ip ${table}\ndelete table ip ${table}\n`);
+  await nft(`add table ip ${table}\ndelete table ip ${table}\n`);
 }
 
 /** The table as nft prints it, or '' when absent (tests, diagnostics). */
 export async function listTable(table: string): Promise<string> {
-  return run('nft', ['list', 'table', 'ip', table]).catch(() => '');
+  return nft(`list table ip ${table}\n`).catch(() => '');
 }

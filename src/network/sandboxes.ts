@@ -6,7 +6,9 @@ import type { RecordStore } from '../store/records/record-store.js';
 import { conflict, forbidden, invalidArgument } from '../lib/errors.js';
 import { noSuchNetwork } from '../lib/docker-messages.js';
 import type { Ipam } from './ipam.js';
-import { createNetns, inNetns, removeNetns, mountedNetns } from './netns.js';
+import { inNetns, removeNetns, mountedNetns, unmountNetns } from './netns.js';
+import { plumbSandbox } from './plumb.js';
+import { Reaper } from './reaper.js';
 import { deleteLinks, hostVethLines, ipBatch, linkExists, nsEndpointLines } from './link.js';
 import { allocatePorts, portRequests } from './ports.js';
 import { isValidMac, macForIp, parseCidr, parseIp } from './subnet.js';
@@ -25,6 +27,8 @@ export interface SandboxDeps {
 }
 
 export class Sandboxes {
+  private readonly reaper = new Reaper();
+
   constructor(private readonly d: SandboxDeps) {}
 
   all(): SandboxRecord[] {
@@ -57,6 +61,7 @@ export class Sandboxes {
 
   async attach(containerId: string, req: AttachRequest): Promise<AttachResult> {
     if (this.has(containerId)) await this.detach(containerId);
+    await this.reaper.wait(containerId); // the last teardown's netns path and veth names are reused
     const wanted = req.networks.length ? req.networks : [{ name: 'bridge' }];
     const nets = wanted.map((w) => {
       const n = this.d.network(w.name);
@@ -74,23 +79,20 @@ export class Sandboxes {
     // Decide everything (ports, addresses) before touching the kernel.
     const reqs = portRequests(req.portBindings, req.publishAll, req.exposedPorts);
     const ports = await allocatePorts(reqs, this.all().flatMap((s) => s.ports));
-    const rec: SandboxRecord = { schemaVersion: 1, containerId, containerName: req.containerName.replace(/^\//, ''), hostname: req.hostname ?? containerId.slice(0, 12), netnsPath: join(this.d.netnsDir, containerId), endpoints: [], ports, state: 'attaching' };
+    const rec: SandboxRecord = { schemaVersion: 1, containerId, containerName: req.containerName.replace(/^\//, ''), hostname: req.hostname ?? containerId.slice(0, 12), netnsPath: join(this.d.netnsDir, containerId), endpoints: [], ports, state: 'attached' };
+    // The record is written once, after the side effects: if berthd dies before, recover()
+    // removes what no record names (the netns file and mount, which take the veth pair along,
+    // tagged links, leases), so an intent record would only cost a synchronous write.
     try {
       for (const [i, { n, w }] of nets.entries()) rec.endpoints.push(await this.newEndpoint(containerId, n, w, i));
-      await this.d.records.put(containerId, rec); // intent, before side effects
       let routed = false;
-      const nsLines: string[] = [];
-      const hostLines: string[] = [];
-      for (const [i, e] of rec.endpoints.entries()) {
+      const plumbing = rec.endpoints.map((e) => {
         const n = this.d.network(e.networkId)!;
-        const gw: string | undefined = !routed && !n.internal ? e.gateway : undefined;
-        routed ||= !!gw;
-        nsLines.push(...nsEndpointLines({ ifName: e.ifName, veth: e.vethHost, mac: e.mac, mtu: n.mtu, ip: e.ip, prefixLen: e.prefixLen, gateway: gw, hostPid: process.pid, first: i === 0 }));
-        hostLines.push(...hostVethLines(e.vethHost, n.bridgeName, this.d.tag));
-      }
-      await createNetns(rec.netnsPath, nsLines.join('\n') + '\n');
-      await ipBatch(hostLines);
-      rec.state = 'attached';
+        const r = !routed && !n.internal;
+        routed ||= r;
+        return { e, n, routed: r };
+      });
+      await plumbSandbox(rec.netnsPath, plumbing, this.d.tag);
       await this.d.records.put(containerId, rec);
       await this.d.addRules(rec);
     } catch (e) {
@@ -101,11 +103,27 @@ export class Sandboxes {
     return this.info(containerId)!;
   }
 
+  /**
+   * The exit path, kept short because a container's removal waits for it: unmount the namespace,
+   * free the addresses, forget the sandbox, drop its port rules. The kernel objects go in the
+   * background (reaper.ts); `rules = false` (purge) tears everything down here and now.
+   */
   async detach(containerId: string, rules = true): Promise<void> {
     const rec = this.d.records.get(containerId);
     if (!rec) return;
-    await this.teardown(rec);
-    if (rules) await this.d.applyRules();
+    if (!rules) return this.teardown(rec);
+    // A crash from here on is finished by recover(): the record names an unmounted namespace.
+    unmountNetns(rec.netnsPath);
+    for (const e of rec.endpoints) await this.d.ipam.release(e.networkId, e.ip, rec.containerId, { lazy: true });
+    await this.d.records.delete(rec.containerId);
+    this.reaper.reap(containerId, rec.endpoints.map((e) => e.vethHost), rec.netnsPath);
+    // Only the published chain depends on sandboxes.
+    if (rec.ports.length) await this.d.applyRules();
+  }
+
+  /** Resolves when the background part of every detach is done (network removal, shutdown, tests). */
+  settled(): Promise<void> {
+    return this.reaper.settled();
   }
 
   async connect(containerId: string, w: NetworkRequest): Promise<AttachResult> {
@@ -179,7 +197,8 @@ export class Sandboxes {
       }
       const alive: EndpointRecord[] = [];
       for (const e of s.endpoints) {
-        if ((await linkExists(e.vethHost)) && this.d.network(e.networkId)) alive.push(e);
+        // claim: the lease was written lazily and may not have reached the disk before a crash.
+        if ((await linkExists(e.vethHost)) && this.d.network(e.networkId) && (await this.d.ipam.claim(e.networkId, e.ip, s.containerId))) alive.push(e);
         else await this.d.ipam.release(e.networkId, e.ip, s.containerId);
       }
       if (alive.length !== s.endpoints.length) await this.d.records.put(s.containerId, { ...s, endpoints: alive });
@@ -187,7 +206,7 @@ export class Sandboxes {
   }
 
   private async newEndpoint(containerId: string, n: NetworkRecord, w: NetworkRequest, idx: number): Promise<EndpointRecord> {
-    const ip = await this.d.ipam.allocate(n.id, n, containerId, w.ip || undefined);
+    const ip = await this.d.ipam.allocate(n.id, n, containerId, w.ip || undefined, { lazy: true }); // durable through the sandbox record
     const veth = 'vb' + createHash('sha256').update(`${containerId}/${n.id}`).digest('hex').slice(0, 11);
     return { networkId: n.id, networkName: n.name, endpointId: randomBytes(32).toString('hex'), ifName: `eth${idx}`, vethHost: veth, ip, prefixLen: parseCidr(n.subnet).prefix, gateway: n.gateway, mac: w.mac || macForIp(parseIp(ip)!), aliases: w.aliases ?? [], staticIp: !!w.ip };
   }

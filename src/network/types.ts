@@ -51,7 +51,10 @@ export interface PortMapping {
   hostPort: number;
 }
 
-/** Per-container state: written before any side effect so recovery knows what to undo. */
+/**
+ * Per-container state. attach writes it once its side effects are done (recovery removes the
+ * unrecorded leftovers of an attach that died midway); connect writes it before its own.
+ */
 export interface SandboxRecord extends StoredRecord {
   containerId: string;
   containerName: string;
@@ -59,7 +62,7 @@ export interface SandboxRecord extends StoredRecord {
   netnsPath: string;
   endpoints: EndpointRecord[];
   ports: PortMapping[];
-  /** 'attaching' until all side effects are done; recovery removes half-made sandboxes. */
+  /** Always 'attached' now; 'attaching' (intent records of older versions) makes recovery remove the sandbox. */
   state: 'attaching' | 'attached';
 }
 
