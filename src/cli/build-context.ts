@@ -78,7 +78,7 @@ export async function packContext(contextDir: string, dockerfile: string | undef
         else if (st.isFile() && st.size < READ_WHOLE) {
           const data = readFileSync(abs);
           await entry(pack, { ...base, type: 'file', size: data.length }, data);
-        } else if (st.isFile()) await entry(pack, { ...base, type: 'file', size: st.size }, createReadStream(abs));
+        } else if (st.isFile()) await entry(pack, { ...base, type: 'file', size: st.size }, createReadStream(abs, { highWaterMark: READ_WHOLE }));
       }
       if (extra) await entry(pack, { name: extra.name, mode: 0o644, mtime: new Date(), type: 'file', size: extra.data.length }, extra.data);
       pack.finalize();

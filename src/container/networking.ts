@@ -43,6 +43,7 @@ export function networkPlan(rec: ContainerRecord): NetworkPlan {
       portBindings: rec.host.portBindings ?? {},
       publishAll: rec.host.publishAllPorts ?? false,
       exposedPorts: Object.keys(rec.config.exposedPorts),
+      dnsUpstreams: rec.host.dns,
     },
   };
 }

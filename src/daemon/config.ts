@@ -1,6 +1,7 @@
 // berthd's command line, with dockerd's flag names.
 import { parseArgs } from 'node:util';
 import { invalidArgument } from '../lib/errors.js';
+import { formatCidr, formatIp, parseCidr, parseIp } from '../network/subnet.js';
 
 export interface DaemonConfig {
   dataRoot: string;
@@ -10,7 +11,8 @@ export interface DaemonConfig {
   cgroupParent: string;
   /** The default bridge network's device and gateway/subnet (dockerd's --bridge and --bip). */
   bridge?: string;
-  bip?: string;
+  bip?: string; // the subnet
+  bipGateway?: string; // the bridge's own address when --bip gave one (dockerd's 10.1.0.1/24 form)
   /** dockerd's --dns: nameservers for containers (instead of the host's) and for the embedded DNS to forward to. */
   dns: string[];
 }
@@ -50,9 +52,16 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     debug: values.debug ?? false,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
     bridge: values.bridge,
-    bip: values.bip,
+    ...(values.bip ? parseBip(values.bip) : {}),
     dns: values.dns ?? [],
   };
+}
+
+/** dockerd's --bip is the bridge's address with the prefix length: 10.1.0.1/24 (a network address alone also works). */
+function parseBip(bip: string): { bip: string; bipGateway?: string } {
+  const subnet = parseCidr(bip);
+  const ip = parseIp(bip.split('/')[0]!)!;
+  return ip === subnet.base ? { bip: formatCidr(subnet) } : { bip: formatCidr(subnet), bipGateway: formatIp(ip) };
 }
 
 export const USAGE = `Usage: berthd [OPTIONS]
@@ -66,7 +75,7 @@ Options:
       --cgroup-parent string    Parent cgroup for containers (default "/berth")
   -b, --bridge string           Device of the default bridge network (default "berth0")
       --dns list                DNS servers for containers and for the embedded DNS to forward to (default: the host's)
-      --bip string              Subnet of the default bridge network, e.g. 10.88.0.0/16 (default: a free Docker pool)
+      --bip string              Address and subnet of the default bridge, e.g. 10.88.0.1/16 (default: a free Docker pool)
   -D, --debug                   Enable debug output
   -v, --version                 Print version information and quit
 `;

@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   const emitVolume = (action: string, name: string, attributes: Record<string, string>) => events.publish({ type: 'volume', action, actor: { id: name, attributes } });
   const volumes = new ContainerVolumes(volumeStore, emitVolume);
 
-  const networks = await NetworkManager.open({ stateDir: join(cfg.dataRoot, 'network'), netnsDir: join(cfg.dataRoot, 'netns'), defaultBridge: cfg.bridge, defaultSubnet: cfg.bip, ...(cfg.dns.length ? { dnsUpstreams: cfg.dns } : {}) });
+  const networks = await NetworkManager.open({ stateDir: join(cfg.dataRoot, 'network'), netnsDir: join(cfg.dataRoot, 'netns'), defaultBridge: cfg.bridge, defaultSubnet: cfg.bip, ...(cfg.bipGateway ? { defaultGateway: cfg.bipGateway } : {}), ...(cfg.dns.length ? { dnsUpstreams: cfg.dns } : {}) });
 
   const paths = new ContainerPaths(join(cfg.dataRoot, 'containers'));
   const records = await RecordStore.open<ContainerRecord>(paths.records());

@@ -11,6 +11,8 @@ import { log } from '../lib/log.js';
 
 /** Answers a name on one network: IPv4 addresses, or undefined if unknown. */
 export type NameLookup = (networkId: string, name: string) => string[] | undefined;
+/** The resolvers a querying container chose (`run --dns`), by network and source address. */
+export type UpstreamLookup = (networkId: string, sourceIp: string) => string[] | undefined;
 
 const SERVFAIL = 2;
 const NXDOMAIN = 3;
@@ -34,6 +36,7 @@ export class EmbeddedDns {
     private readonly lookup: NameLookup,
     private readonly port = 53,
     private readonly upstreams: () => string[] = () => hostResolvers(),
+    private readonly containerUpstreams: UpstreamLookup = () => undefined,
   ) {}
 
   listening(networkId: string): boolean {
@@ -81,18 +84,20 @@ export class EmbeddedDns {
       this.send(s, rinfo, { type: 'response', id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | ((q.flags ?? 0) & dnsPacket.RECURSION_DESIRED), questions: q.questions, answers });
       return;
     }
-    const reply = await this.forward(msg);
+    // As Docker's embedded DNS: a container's own --dns servers come first, else the daemon's.
+    const upstreams = this.containerUpstreams(networkId, rinfo.address) ?? this.upstreams();
+    const reply = await this.forward(msg, upstreams);
     if (reply) s.send(reply, rinfo.port, rinfo.address);
-    else this.send(s, rinfo, { type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | (this.upstreams().length ? SERVFAIL : NXDOMAIN), questions: q.questions });
+    else this.send(s, rinfo, { type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | (upstreams.length ? SERVFAIL : NXDOMAIN), questions: q.questions });
   }
 
   private send(s: Socket, rinfo: RemoteInfo, p: dnsPacket.Packet): void {
     s.send(dnsPacket.encode(p), rinfo.port, rinfo.address);
   }
 
-  /** Relays the query verbatim to each host resolver in turn; undefined if none answers. */
-  private async forward(msg: Buffer): Promise<Buffer | undefined> {
-    for (const ns of this.upstreams()) {
+  /** Relays the query verbatim to each resolver in turn; undefined if none answers. */
+  private async forward(msg: Buffer, upstreams: string[]): Promise<Buffer | undefined> {
+    for (const ns of upstreams) {
       const reply = await new Promise<Buffer | undefined>((resolve) => {
         const c = createSocket('udp4');
         const done = (b?: Buffer) => {

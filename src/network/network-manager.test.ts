@@ -101,6 +101,12 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
   assert.doesNotMatch((await inNs(pathOf(other), ['nslookup', 'web', b.gateway], 2)).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')), 'no names across networks');
   // Unknown names go to the upstream resolver (a fake one on the host's loopback here).
   assert.match((await inNs(pathOf(cli), ['nslookup', 'outside.test', a.gateway])).out, /192\.0\.2\.99/);
+  // A container's own --dns servers are its upstreams (as Docker's embedded DNS); names stay answered.
+  const own = await mgr.attach('c9' + run, { containerName: 'own', networks: [{ name: a.name }], dnsUpstreams: [await fakeUpstream('192.0.2.77')] });
+  assert.match((await inNs(pathOf(own), ['nslookup', 'outside.test', a.gateway])).out, /192\.0\.2\.77/);
+  assert.match((await inNs(pathOf(own), ['nslookup', 'web', a.gateway])).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')));
+  assert.match((await inNs(pathOf(cli), ['nslookup', 'outside.test', a.gateway])).out, /192\.0\.2\.99/, 'others keep the daemon upstream');
+  await mgr.detach('c9' + run);
   // Isolation: another network cannot reach it.
   assert.equal((await inNs(pathOf(other), ['ping', '-c', '1', '-W', '1', web.endpoints[0]!.ip])).ok, false, 'isolated');
 
@@ -173,11 +179,11 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
 });
 
 /** A resolver on 127.0.0.1 that answers every A query with 192.0.2.99 (no traffic leaves the host). */
-async function fakeUpstream(): Promise<string> {
+async function fakeUpstream(answer = '192.0.2.99'): Promise<string> {
   const s = createSocket('udp4');
   s.on('message', (m, r) => {
     const q = dnsPacket.decode(m);
-    s.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 60, data: '192.0.2.99' }] }), r.port, r.address);
+    s.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 60, data: answer }] }), r.port, r.address);
   });
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
   sockets.push(s);

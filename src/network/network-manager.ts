@@ -38,6 +38,8 @@ export interface NetworkManagerOptions {
   defaultBridge?: string;
   /** Subnet of the default bridge; default: the first of Docker's pools unused on the host. */
   defaultSubnet?: string;
+  /** The default bridge's address in defaultSubnet (default: the first host address). */
+  defaultGateway?: string;
   mtu?: number;
   dnsPort?: number;
   /** Resolvers for names outside Berth ("ip" or "ip:port"); default: the host's /etc/resolv.conf, read per query. */
@@ -86,7 +88,12 @@ export class NetworkManager {
     const h = createHash('sha256').update(opts.stateDir).digest('hex').slice(0, 8);
     this.table = opts.tableName ?? `berth_${h}`;
     this.tag = `berth:${h}`;
-    this.dns = new EmbeddedDns((net, name) => this.sandboxes.lookup(net, name), opts.dnsPort ?? 53, opts.dnsUpstreams ? () => opts.dnsUpstreams! : undefined);
+    this.dns = new EmbeddedDns(
+      (net, name) => this.sandboxes.lookup(net, name),
+      opts.dnsPort ?? 53,
+      opts.dnsUpstreams ? () => opts.dnsUpstreams! : undefined,
+      (net, ip) => this.sandboxes.dnsUpstreamsOf(net, ip),
+    );
     this.sandboxes = new Sandboxes({
       records: sandboxRecords,
       ipam,
@@ -287,7 +294,7 @@ export class NetworkManager {
       await this.networks.put(r.id, { ...r, predefined: true });
     }
     if (!has('bridge')) {
-      const rec = await this.planBridge({ name: 'bridge', subnet: this.opts.defaultSubnet, options: { [OPT_BRIDGE_NAME]: this.opts.defaultBridge ?? 'berth0' } });
+      const rec = await this.planBridge({ name: 'bridge', subnet: this.opts.defaultSubnet, ...(this.opts.defaultGateway ? { gateway: this.opts.defaultGateway } : {}), options: { [OPT_BRIDGE_NAME]: this.opts.defaultBridge ?? 'berth0' } });
       await this.addBridge({ ...rec, dns: false, predefined: true });
     }
   }

@@ -45,6 +45,14 @@ export class Sandboxes {
     );
   }
 
+  /** The --dns servers of the container with `ip` on the network, if it set any. */
+  dnsUpstreamsOf(networkId: string, ip: string): string[] | undefined {
+    for (const s of this.all()) {
+      if (s.dnsUpstreams?.length && s.endpoints.some((e) => e.networkId === networkId && e.ip === ip)) return s.dnsUpstreams;
+    }
+    return undefined;
+  }
+
   /** DNS: container name, network aliases and short id of containers on the network. */
   lookup(networkId: string, name: string): string[] | undefined {
     const ips: string[] = [];
@@ -79,7 +87,7 @@ export class Sandboxes {
     // Decide everything (ports, addresses) before touching the kernel.
     const reqs = portRequests(req.portBindings, req.publishAll, req.exposedPorts);
     const ports = await allocatePorts(reqs, this.all().flatMap((s) => s.ports));
-    const rec: SandboxRecord = { schemaVersion: 1, containerId, containerName: req.containerName.replace(/^\//, ''), hostname: req.hostname ?? containerId.slice(0, 12), netnsPath: join(this.d.netnsDir, containerId), endpoints: [], ports, state: 'attached' };
+    const rec: SandboxRecord = { schemaVersion: 1, containerId, containerName: req.containerName.replace(/^\//, ''), hostname: req.hostname ?? containerId.slice(0, 12), netnsPath: join(this.d.netnsDir, containerId), endpoints: [], ports, ...(req.dnsUpstreams?.length ? { dnsUpstreams: req.dnsUpstreams } : {}), state: 'attached' };
     // The record is written once, after the side effects: if berthd dies before, recover()
     // removes what no record names (the netns file and mount, which take the veth pair along,
     // tagged links, leases), so an intent record would only cost a synchronous write.

@@ -62,6 +62,8 @@ export interface SandboxRecord extends StoredRecord {
   netnsPath: string;
   endpoints: EndpointRecord[];
   ports: PortMapping[];
+  /** The container's own --dns: where the embedded DNS forwards its other names (else the daemon's). */
+  dnsUpstreams?: string[];
   /** Always 'attached' now; 'attaching' (intent records of older versions) makes recovery remove the sandbox. */
   state: 'attaching' | 'attached';
 }
@@ -84,6 +86,8 @@ export interface AttachRequest {
   publishAll?: boolean;
   /** Docker's Config.ExposedPorts keys: "80/tcp", "53/udp", "8000-8002/tcp". */
   exposedPorts?: string[];
+  /** HostConfig.Dns: on user networks the embedded DNS forwards this container's queries there. */
+  dnsUpstreams?: string[];
 }
 
 export interface EndpointInfo {
