@@ -1,40 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
 import { extractContext } from './context-tar.js';
+import { tarOf, tmpDir, type TarEntry } from './context-test-util.js';
 import { ContextPool } from './context-pool.js';
 import { hashPaths } from './hash-paths.js';
 
-interface E { name: string; type?: 'file' | 'directory' | 'symlink' | 'link'; body?: string; linkname?: string; mode?: number; mtime?: number }
-
-async function tarOf(entries: E[]): Promise<Buffer> {
-  const pack = tarStream.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((r) => pack.on('end', () => r()));
-  for (const e of entries) {
-    const type = e.type ?? 'file';
-    const header = { name: e.name, type, linkname: e.linkname, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(e.mtime ?? 1e12) };
-    if (type === 'file') pack.entry(header, e.body ?? '');
-    else pack.entry(header);
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
-async function tmp(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), `berth-reuse-${process.pid}-`));
-  t.after(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
+type E = TarEntry;
+const tmp = (t: Parameters<typeof tmpDir>[0]) => tmpDir(t, 'berth-reuse');
 
 /** Everything COPY would see of a tree: type, mode, content or link, mtime of files. */
 function describe(root: string, rel = ''): string[] {

@@ -1,39 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, readlink, rm, stat, lstat, writeFile, mkdir, symlink, chmod, utimes, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readlink, stat, lstat, writeFile, mkdir, symlink, chmod, utimes, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import tarStream from 'tar-stream';
 import { extractContext } from './context-tar.js';
+import { tarOf, tmpDir, type TarEntry } from './context-test-util.js';
 import { hashPaths } from './hash-paths.js';
 
-interface E { name: string; type?: 'file' | 'directory' | 'symlink' | 'link'; body?: string; linkname?: string; mode?: number }
-
-async function tarOf(entries: E[]): Promise<Buffer> {
-  const pack = tarStream.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => {
-    chunks.push(c as Buffer);
-  });
-  const done = new Promise<void>((r) => pack.on('end', () => r()));
-  for (const e of entries) {
-    const type = e.type ?? 'file';
-    const header = { name: e.name, type, linkname: e.linkname, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1e12) };
-    if (type === 'file') pack.entry(header, e.body ?? '');
-    else pack.entry(header);
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
-
-async function tmp(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
-  const d = await mkdtemp(join(tmpdir(), `berth-ctx-${process.pid}-`));
-  t.after(() => rm(d, { recursive: true, force: true }));
-  return d;
-}
+type E = TarEntry;
+const tmp = (t: Parameters<typeof tmpDir>[0]) => tmpDir(t, 'berth-ctx');
 
 test('extracts files, dirs, symlinks, hard links; gzip accepted; .dockerignore applied', async (t) => {
   const dir = await tmp(t);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { TestDaemon, isRoot, useBusyboxDaemon } from '../../support/daemon.js';
+import { isRoot, useBusyboxDaemon } from '../../support/daemon.js';
 import { api, leftovers, snapshot, type StoreSnapshot } from './support.js';
 
 const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';

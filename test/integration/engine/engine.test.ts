@@ -6,7 +6,7 @@ import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestDaemon, isRoot, useBusyboxDaemon, expectOk, type RunResult } from '../../support/daemon.js';
+import { isRoot, useBusyboxDaemon, expectOk } from '../../support/daemon.js';
 
 const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
 const d = useBusyboxDaemon({ before, after }, skip);

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TestDaemon, isRoot, useBusyboxDaemon, expectOk, type RunResult } from '../../support/daemon.js';
+import { isRoot, useBusyboxDaemon, expectOk } from '../../support/daemon.js';
 
 const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
 const d = useBusyboxDaemon({ before, after }, skip);
