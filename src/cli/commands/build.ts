@@ -1,5 +1,7 @@
 // `berth build` (docker's classic builder output) and `berth builder prune`.
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { readJsonLines } from '../../api/client/json-lines.js';
 import type { BuildJsonMessage } from '../build-message.js';
 import { StatusError } from '../cli-error.js';
@@ -67,17 +69,13 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     const data = await readStdin(ctx);
     const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || data[0] === 0x1f && data[1] === 0x8b;
     if (isTar) {
-      const { Readable } = await import('node:stream');
       packed = { tar: Readable.from([data]), dockerfile: o.file ?? 'Dockerfile' };
     } else {
-      const { mkdtemp, rm } = await import('node:fs/promises');
-      const { tmpdir } = await import('node:os');
       const empty = await mkdtemp(`${tmpdir()}/berth-build-`);
       packed = await packContext(empty, undefined, data);
       void rm(empty, { recursive: true, force: true });
     }
   } else {
-    const { stat } = await import('node:fs/promises');
     const st = await stat(src).catch(() => undefined);
     if (!st?.isDirectory()) throw new StatusError(1, `unable to prepare context: path "${src}" not found`);
     packed = await packContext(src, o.file === '-' ? undefined : o.file, o.file === '-' ? await readStdin(ctx) : undefined);
