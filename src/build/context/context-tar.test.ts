@@ -114,3 +114,14 @@ test('hashPaths: stable, content- and mode-sensitive, mtime-insensitive, COPY gl
   await assert.rejects(hashPaths(dir, ['nope/*.x']), /not found/);
   await assert.rejects(hashPaths(dir, ['../../etc/passwd']), /not found/);
 });
+
+test('a directory replaced by a symlink later in the tar: its time is never set through the link', async (t) => {
+  const base = await tmp(t);
+  const outside = join(base, 'outside');
+  await mkdir(outside);
+  await utimes(outside, new Date(5e11), new Date(5e11));
+  const dir = join(base, 'ctx');
+  await extractContext(Readable.from([await tarOf([{ name: 'd', type: 'directory', mtime: 1.5e12 }, { name: 'd', type: 'symlink', linkname: outside }])]), dir);
+  assert.equal(await readlink(join(dir, 'd')), outside);
+  assert.equal((await stat(outside)).mtimeMs, 5e11);
+});

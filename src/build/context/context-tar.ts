@@ -305,7 +305,7 @@ export async function extractContext(input: Readable | AsyncIterable<Buffer>, de
   if (previous) removeStale(dest, previous, index);
   for (const [d, t] of dirTimes.reverse()) {
     try {
-      utimesSync(d, t, t);
+      lutimesSync(d, t, t); // never through a symlink a later entry put in its place
     } catch {
       // a directory replaced later in the stream: its time does not matter
     }
