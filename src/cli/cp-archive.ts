@@ -1,8 +1,8 @@
 // Tar helpers for cp with docker's archive package semantics: entry names rebased from the
 // source's base name to the destination's (RebaseArchiveEntries), extraction that never lets a
 // non-directory replace a directory (NoOverwriteDirNonDir), modes and mtimes kept, no chown.
-import { createReadStream, createWriteStream, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, type Stats } from 'node:fs';
-import { dirname, join, posix, resolve, sep } from 'node:path';
+import { createReadStream, createWriteStream, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, utimesSync, lutimesSync, type Stats } from 'node:fs';
+import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -24,6 +24,20 @@ export function rebaseName(name: string, from?: string, to?: string): string {
 
 const isDir = (p: string) => { try { return lstatSync(p).isDirectory(); } catch { return false; } };
 
+/**
+ * The archive is hostile (a container's content, or whatever answers on DOCKER_HOST): an entry
+ * must never be written through a symlink, whether the archive made it earlier or it was there.
+ */
+function assertRealParents(root: string, target: string, name: string): void {
+  const parts = relative(root, dirname(target)).split(sep).filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const p = join(root, ...parts.slice(0, i));
+    let st;
+    try { st = lstatSync(p); } catch { return; } // missing: made as a real directory below
+    if (st.isSymbolicLink()) throw new Error(`refusing to extract "${name}": its path goes through the symbolic link "${p}"`);
+  }
+}
+
 /** Untar into dir with the entry names rebased; a file never overwrites a directory. */
 export async function extractTo(src: Readable, dir: string, from?: string, to?: string): Promise<void> {
   const root = resolve(dir);
@@ -31,12 +45,15 @@ export async function extractTo(src: Readable, dir: string, from?: string, to?: 
   const dirTimes: [string, Date][] = [];
   const done = new Promise<void>((res, rej) => { ex.on('finish', res); ex.on('error', rej); });
   ex.on('entry', (h, stream, next) => {
+    stream.on('error', () => {}); // destroying the extractor errors the entry too: reported once, through `done`
     const target = resolve(root, rebaseName(h.name, from, to));
     const finish = (e?: unknown) => { if (e) ex.destroy(e as Error); else next(); };
     const skip = () => { stream.resume(); stream.on('end', () => finish()); };
     if (target !== root && !target.startsWith(root + sep)) { skip(); return; }
     try {
+      assertRealParents(root, target, h.name);
       if (h.type === 'directory') {
+        if (lstatSync(target, { throwIfNoEntry: false })?.isSymbolicLink()) rmSync(target);
         mkdirSync(target, { recursive: true, mode: h.mode });
         if (h.mtime) dirTimes.push([target, h.mtime]);
         skip();
@@ -53,7 +70,7 @@ export async function extractTo(src: Readable, dir: string, from?: string, to?: 
   });
   src.pipe(ex);
   await done;
-  for (const [p, t] of dirTimes.reverse()) { try { utimesSync(p, t, t); } catch { /* best effort */ } }
+  for (const [p, t] of dirTimes.reverse()) { try { lutimesSync(p, t, t); } catch { /* best effort */ } }
 }
 
 /** TarResource of a local path: entries named from `name` (the path's base, possibly "."). */
