@@ -10,7 +10,8 @@ const src = join(root, 'src');
 const rank = {
   lib: 0,
   'store': 1,
-  image: 2, runtime: 2, network: 2, volume: 2, 'registry/client': 2,
+  image: 2, runtime: 2, network: 2, volume: 2,
+  'registry/client': 2.5, // pulls into the image store: above image, below its users
   container: 3, build: 3, 'registry/server': 3,
   'api/routes': 4, 'api/server': 4,
   daemon: 5,

@@ -15,6 +15,10 @@ export interface DaemonConfig {
   bipGateway?: string; // the bridge's own address when --bip gave one (dockerd's 10.1.0.1/24 form)
   /** dockerd's --dns: nameservers for containers (instead of the host's) and for the embedded DNS to forward to. */
   dns: string[];
+  /** dockerd's --insecure-registry: registries reachable over plain http / unverified TLS (loopback always is). */
+  insecureRegistries: string[];
+  /** Contact only registries on loopback (tests never send traffic off the host). */
+  registryLoopbackOnly: boolean;
 }
 
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
@@ -32,6 +36,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
       bridge: { type: 'string', short: 'b' },
       bip: { type: 'string' },
       dns: { type: 'string', multiple: true },
+      'insecure-registry': { type: 'string', multiple: true },
+      'registry-loopback-only': { type: 'boolean' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -54,6 +60,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     bridge: values.bridge,
     ...(values.bip ? parseBip(values.bip) : {}),
     dns: values.dns ?? [],
+    insecureRegistries: values['insecure-registry'] ?? [],
+    registryLoopbackOnly: values['registry-loopback-only'] ?? false,
   };
 }
 
@@ -76,6 +84,8 @@ Options:
   -b, --bridge string           Device of the default bridge network (default "berth0")
       --dns list                DNS servers for containers and for the embedded DNS to forward to (default: the host's)
       --bip string              Address and subnet of the default bridge, e.g. 10.88.0.1/16 (default: a free Docker pool)
+      --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
+      --registry-loopback-only  Contact only registries on loopback addresses
   -D, --debug                   Enable debug output
   -v, --version                 Print version information and quit
 `;

@@ -27,6 +27,7 @@ import { createBuilder } from '../build/executor/builder.js';
 import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
 import { NetworkManager } from '../network/network-manager.js';
+import { RegistryPuller } from '../registry/client/pull.js';
 
 export const VERSION = '0.1.0';
 
@@ -46,6 +47,8 @@ async function main(argv: string[]): Promise<void> {
   const layers = await OverlayLayerStore.open(join(cfg.dataRoot, 'overlay'));
   const images = await ImageStore.open({ root: join(cfg.dataRoot, 'images'), content, layers });
 
+  const puller = new RegistryPuller(images, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly });
+  const emitPull = (id: string, name: string) => events.publish({ type: 'image', action: 'pull', actor: { id, attributes: { name } } });
   const runtimes = new Map<string, OciRuntime>();
   for (const name of ['crun', 'runc'] as const) {
     const path = await findRuntime(name).catch(() => undefined);
@@ -90,6 +93,11 @@ async function main(argv: string[]): Promise<void> {
     networks,
     dns: cfg.dns,
     events: { emit: (action, id, attrs) => events.publish({ type: 'image', action, actor: { id, attributes: attrs ?? {} } }) },
+    pull: async (ref, o) => {
+      const r = await puller.pull(ref, o);
+      emitPull(r.ref, r.name);
+      return r;
+    },
   });
   const execs = new ExecService(containers);
   const health = new HealthMonitor(containers, execs);
@@ -98,7 +106,7 @@ async function main(argv: string[]): Promise<void> {
 
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks }),
+    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks, puller }),
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
@@ -111,6 +119,7 @@ async function main(argv: string[]): Promise<void> {
     containers.restarts.cancelAll();
     await server.close().catch(() => {});
     await networks.close().catch(() => {});
+    puller.close();
     await unlock();
     process.exit(0);
   };

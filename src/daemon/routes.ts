@@ -3,7 +3,7 @@
 import type { Route } from '../api/server/route.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
-import { imageRoutes, imageSummaryWire } from '../api/routes/images.js';
+import { imageRoutes, imageSummaryWire, type ImageRouteDeps } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { networkRoutes } from '../api/routes/networks.js';
@@ -39,6 +39,8 @@ export interface RouteDeps {
   emitVolume: (action: string, name: string, attributes: Record<string, string>) => void;
   builder: BuildRouteDeps['builder'];
   networks: NetworkManager;
+  /** The registry client for POST /images/create?fromImage= (src/registry/client). */
+  puller?: ImageRouteDeps['puller'];
 }
 
 export function buildRoutes(d: RouteDeps): Route[] {
@@ -95,7 +97,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
       },
     }),
     ...execRoutes({ containers, execs: d.execs }),
-    ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage }),
+    ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage, puller: d.puller }),
     ...eventRoutes({ events: d.events }),
     ...volumeRoutes({ volumes: d.volumeStore, emit: d.emitVolume }),
     ...builderRoutes({ builder: d.builder }),

@@ -70,7 +70,7 @@ export class TestDaemon {
   }
 
   async start(extraArgs: string[] = []): Promise<void> {
-    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, '--bridge', this.bridge, '--bip', this.bip.replace(/\.0\/24$/, '.1/24') /* dockerd's address form */, '--dns', '127.0.0.1', ...extraArgs], {
+    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, '--bridge', this.bridge, '--bip', this.bip.replace(/\.0\/24$/, '.1/24') /* dockerd's address form */, '--dns', '127.0.0.1', '--registry-loopback-only' /* pulls reach only registries the tests start */, ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = p;

@@ -93,6 +93,7 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
       labels: jsonMap(ctx, 'labels'),
       target: q.str('target') || undefined,
       noCache: q.bool('nocache'),
+      pull: q.bool('pull'),
       network,
       signal: ctx.signal,
     };

@@ -2,7 +2,7 @@
 // (POST /images/create?fromSrc=-). Streamed answers use Docker's jsonmessage lines.
 import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { invalidArgument, notImplemented } from '../../lib/errors.js';
+import { invalidArgument, messageOf, notImplemented } from '../../lib/errors.js';
 import type { Digest } from '../../lib/digest.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { ImageSummary } from '../../image/image-list.js';
@@ -11,12 +11,43 @@ import { importRootfs } from '../../image/import.js';
 import { loadImages } from '../../image/load.js';
 import { saveImages } from '../../image/save.js';
 import { sendJson, versionAtLeast, type Route, type RouteContext } from '../server/route.js';
+import { decodeRegistryAuth } from '../../registry/client/auth.js';
+import type { PullOptions, PullResult } from '../../registry/client/pull.js';
 
 export interface ImageRouteDeps {
   images: ImageStore;
   users: ImageUsers;
   graphDriver: (imageId: Digest) => Record<string, unknown>;
   emit: (action: string, id: string, attrs?: Record<string, string>) => void;
+  /** The registry client (src/registry/client/pull.ts); without it, pulls are refused. */
+  puller?: { pull(ref: string, o: PullOptions): Promise<PullResult> };
+}
+
+/** POST /images/create?fromImage=&tag=: errors before the first progress line are HTTP statuses, later ones in-band. */
+async function pullImage(d: ImageRouteDeps, ctx: RouteContext): Promise<void> {
+  const q = ctx.query;
+  const from = q.str('fromImage') ?? '';
+  if (!d.puller) throw notImplemented(`pull access denied for ${from}: this daemon has no registry client`);
+  const tag = q.str('tag');
+  // moby: a "tag" that parses as a digest pulls by digest; a tag replaces one in fromImage.
+  const base = tag ? from.replace(/@.*$/, '').replace(/:([^/:]*)$/, '') : from;
+  const ref = !tag ? from : /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/.test(tag) ? `${base}@${tag}` : `${base}:${tag}`;
+  let send: ((msg: Record<string, unknown>) => void) | undefined;
+  const out = (m: object) => (send ??= startJsonStream(ctx.res))(m as Record<string, unknown>);
+  try {
+    const r = await d.puller.pull(ref, {
+      credentials: decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined),
+      platform: q.str('platform') || undefined,
+      signal: ctx.signal,
+      onProgress: out,
+    });
+    d.emit('pull', r.ref, { name: r.name });
+    send ??= startJsonStream(ctx.res);
+  } catch (e) {
+    if (!send) throw e;
+    send({ errorDetail: { message: messageOf(e) }, error: messageOf(e) });
+  }
+  ctx.res.end();
 }
 
 export function imageSummaryWire(s: ImageSummary, ctx: RouteContext | undefined, containers = -1): Record<string, unknown> {
@@ -175,10 +206,7 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
       handler: async (ctx) => {
         const q = ctx.query;
         const fromSrc = q.str('fromSrc');
-        if (fromSrc === undefined) {
-          const from = q.str('fromImage') ?? '';
-          throw notImplemented(`pull access denied for ${from}: Berth cannot reach registries yet, and the image is not in the local store`);
-        }
+        if (fromSrc === undefined) return pullImage(d, ctx);
         if (fromSrc !== '-') throw invalidArgument('importing from a URL is not supported; send the tar as the request body (fromSrc=-)');
         const repo = q.str('repo');
         const tag = q.str('tag');

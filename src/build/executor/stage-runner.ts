@@ -93,7 +93,7 @@ export class StageRunner {
     const base = this.stage.base;
     let imageId: Digest | null = null;
     if (base.kind === 'stage') imageId = await this.env.stageImage(base.index);
-    else if (base.kind === 'image') imageId = this.resolveImage(base.ref);
+    else if (base.kind === 'image') imageId = await this.baseImage(base.ref);
     const config: ContainerConfig = imageId ? { ...(this.images.config(imageId).config ?? {}) } : {};
     const global = new GlobalArgs(req.buildArgs ?? {}, {}, this.lex);
     for (const [k, v] of graph.globalArgs) global.values.set(k, v);
@@ -101,12 +101,34 @@ export class StageRunner {
     return { imageId, meta: { config, cmdSet: false }, scope };
   }
 
+  /** FROM's image: pulled when missing (or always with --pull), as the classic builder does. */
+  private async baseImage(ref: string): Promise<Digest> {
+    const pull = this.env.deps.pull;
+    if (!pull) return this.resolveImage(ref);
+    if (!this.env.req.pull) {
+      try {
+        return this.images.resolve(ref).id;
+      } catch (e) {
+        if (!isBerthError(e, 'not-found')) throw e;
+      }
+    }
+    // The pull's lines as the docker CLI prints them without a terminal ("latest: Pulling from x").
+    const r = await pull(ref, {
+      signal: this.env.signal,
+      onProgress: (m) => {
+        if (m.progressDetail && (m.progressDetail.current ?? 0) > 0) return;
+        this.out.write(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
+      },
+    });
+    return r.id;
+  }
+
   private resolveImage(ref: string): Digest {
     try {
       return this.images.resolve(ref).id;
     } catch (e) {
       if (isBerthError(e, 'not-found')) {
-        throw notFound(`pull access denied for ${ref}: Berth has no registry client yet and the image is not in the local store`);
+        throw notFound(`pull access denied for ${ref}: the image is not in the local store and this builder cannot pull`);
       }
       throw e;
     }

@@ -38,6 +38,19 @@ export interface BuilderDeps {
   dns?: string[];
   /** Image events (tag) for the event stream; optional. */
   events?: { emit(action: string, id: string, attrs?: Record<string, string>): void };
+  /**
+   * Pulls an image from its registry (src/registry/client): FROM of an image missing locally,
+   * and every FROM image with `pull`. Progress arrives as Docker's pull jsonmessages. Without
+   * it, a missing base image is an error.
+   */
+  pull?: (ref: string, o: { signal?: AbortSignal; onProgress?: (m: PullProgress) => void }) => Promise<{ id: Digest }>;
+}
+
+/** One pull progress message (the jsonmessage `docker pull` shows). */
+export interface PullProgress {
+  status: string;
+  id?: string;
+  progressDetail?: { current?: number; total?: number };
 }
 
 export type BuildNetwork = 'host' | 'none' | 'bridge' | 'default';
@@ -60,6 +73,8 @@ export interface BuildRequest {
    * A step's `RUN --network=host|none` overrides it.
    */
   network?: BuildNetwork;
+  /** `--pull`: pull every FROM image from its registry even when it is present. */
+  pull?: boolean;
   signal?: AbortSignal;
 }
 

@@ -65,7 +65,10 @@ export async function pull(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p) return 0;
   checkNormalizedNamed(p.args[0]!);
   const r = splitRef(p.args[0]!);
-  if (!p.args[0]!.includes(':') && !r.digest && !p.opts.quiet) ctx.out('Using default tag: latest\n');
+  const typed = p.args[0]!;
+  // A name only (no tag after the last "/", no digest): a registry's port is not a tag.
+  const nameOnly = !typed.includes('@') && typed.lastIndexOf(':') < typed.lastIndexOf('/') + 1;
+  if (nameOnly && !p.opts.quiet) ctx.out('Using default tag: latest\n');
   await showJsonMessages(ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }), (s) => { if (!p.opts.quiet) ctx.out(s); });
   const full = r.repo.startsWith('docker.io/') ? `${r.repo}${r.digest ? `@${r.digest}` : `:${r.tag}`}` : r.familiar;
   ctx.out(`${full}\n`);

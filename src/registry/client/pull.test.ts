@@ -1,0 +1,223 @@
+// RegistryPuller against a fake registry on 127.0.0.1 (node:http): the Bearer token flow,
+// Basic auth, a blob redirect to another host (no Authorization forwarded), and hostile
+// answers (wrong digests, oversized documents), all into a real image store.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { sha256 } from '../../lib/digest.js';
+import { isBerthError } from '../../lib/errors.js';
+import { openTestStores, rootfsTar, type TestStores } from '../../image/image-test-util.js';
+import { RegistryPuller } from './pull.js';
+import type { PullMessage } from './progress.js';
+
+const skip = process.getuid?.() === 0 ? false : 'needs root (overlay layer store)';
+
+interface Seen {
+  path: string;
+  auth?: string;
+}
+
+class Fake {
+  readonly seen: Seen[] = [];
+  readonly blobs = new Map<string, Buffer>();
+  readonly manifests = new Map<string, { body: Buffer; type: string; digestHeader?: string }>();
+  mode: 'bearer' | 'basic' | 'none' = 'bearer';
+  token = 'tok-' + Math.random().toString(36).slice(2);
+  tokenRequests: URL[] = [];
+  redirectBlobsTo?: string;
+  server!: Server;
+  cdn!: Server;
+  cdnSeen: Seen[] = [];
+
+  get host() {
+    return `127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async start() {
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.cdn = createServer((req, res) => {
+      this.cdnSeen.push({ path: req.url!, auth: req.headers.authorization });
+      const b = this.blobs.get(req.url!.slice(1));
+      if (!b) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Length': b.length }).end(b);
+    });
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => this.cdn.listen(0, '127.0.0.1', r));
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url!, `http://${this.host}`);
+    this.seen.push({ path: url.pathname, auth: req.headers.authorization });
+    if (url.pathname === '/token') {
+      this.tokenRequests.push(url);
+      if (req.headers.authorization !== 'Basic ' + Buffer.from('alice:pw').toString('base64') && url.searchParams.get('account')) return void res.writeHead(401).end('{"errors":[{"code":"UNAUTHORIZED","message":"bad creds"}]}');
+      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: this.token, expires_in: 300 }));
+    }
+    const wantAuth = this.mode === 'bearer' ? `Bearer ${this.token}` : this.mode === 'basic' ? 'Basic ' + Buffer.from('alice:pw').toString('base64') : undefined;
+    if (wantAuth && req.headers.authorization !== wantAuth) {
+      const ch = this.mode === 'bearer' ? `Bearer realm="http://${this.host}/token",service="fake",scope="repository:app:pull"` : 'Basic realm="fake"';
+      return void res.writeHead(401, { 'WWW-Authenticate': ch, 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+    }
+    const m = /^\/v2\/app\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
+    if (m?.[1] === 'manifests') {
+      const doc = this.manifests.get(m[2]!);
+      if (!doc) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+      return void res.writeHead(200, { 'Content-Type': doc.type, 'Docker-Content-Digest': doc.digestHeader ?? sha256(doc.body) }).end(doc.body);
+    }
+    if (m?.[1] === 'blobs') {
+      if (this.redirectBlobsTo) return void res.writeHead(307, { Location: `${this.redirectBlobsTo}/${m[2]}` }).end();
+      const b = this.blobs.get(m[2]!);
+      if (!b) return void res.writeHead(404).end();
+      return void res.writeHead(200, { 'Content-Length': b.length }).end(b);
+    }
+    res.writeHead(404).end();
+  }
+
+  /** Adds an image (one gzip layer) under `tag`; returns its digests. */
+  async addImage(tag: string, text: string) {
+    const tar = await rootfsTar('file.txt', text);
+    const layer = gzipSync(tar);
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(tar)] }, config: { Cmd: ['sh'] } }));
+    this.blobs.set(sha256(layer), layer);
+    this.blobs.set(sha256(config), config);
+    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }] }));
+    const doc = { body: manifest, type: 'application/vnd.oci.image.manifest.v1+json' };
+    this.manifests.set(tag, doc);
+    this.manifests.set(sha256(manifest), doc);
+    return { manifest: sha256(manifest), config: sha256(config), layer: sha256(layer), diffId: sha256(tar) };
+  }
+
+  async stop() {
+    this.server.closeAllConnections();
+    this.cdn.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+    await new Promise((r) => this.cdn.close(r));
+  }
+}
+
+let fake: Fake;
+let stores: TestStores;
+let puller: RegistryPuller;
+
+before(async () => {
+  if (skip) return;
+  fake = new Fake();
+  await fake.start();
+  stores = await openTestStores('pull');
+  puller = new RegistryPuller(stores.store);
+});
+
+after(async () => {
+  puller?.close();
+  await fake?.stop();
+  await stores?.cleanup();
+});
+
+async function state() {
+  return { blobs: (await stores.store.content.list()).map((b) => b.digest).sort(), layers: (await stores.store.layers.list()).map((l) => l.chainId).sort(), images: stores.store.all().map((r) => r.id).sort() };
+}
+
+test('Bearer token flow: anonymous token, then pull; progress and references', { skip }, async () => {
+  fake.mode = 'bearer';
+  const img = await fake.addImage('v1', 'one');
+  const msgs: PullMessage[] = [];
+  const r = await puller.pull(`${fake.host}/app:v1`, { onProgress: (m) => msgs.push(m) });
+  assert.equal(r.id, img.config);
+  assert.equal(r.digest, img.manifest);
+  assert.equal(r.updated, true);
+  assert.equal(fake.tokenRequests.length, 1, 'one token for the whole pull');
+  const t = fake.tokenRequests[0]!;
+  assert.deepEqual([t.searchParams.get('service'), t.searchParams.get('scope'), t.searchParams.get('account')], ['fake', 'repository:app:pull', null]);
+  const statuses = msgs.filter((m) => m.status !== 'Downloading' && m.status !== 'Extracting').map((m) => (m.id ? `${m.id}: ${m.status}` : m.status));
+  const id = img.layer.slice(7, 19);
+  assert.deepEqual(statuses, ['v1: Pulling from app', `${id}: Pulling fs layer`, `${id}: Verifying Checksum`, `${id}: Download complete`, `${id}: Pull complete`, `Digest: ${img.manifest}`, `Status: Downloaded newer image for ${fake.host}/app:v1`]);
+  const d = stores.store.inspect(`${fake.host}/app:v1`);
+  assert.deepEqual(d.repoDigests, [`${fake.host}/app@${img.manifest}`]);
+  assert.deepEqual(d.record.layers[0]!.blob?.digest, img.layer);
+  assert.equal(d.record.manifests[0]!.digest, img.manifest);
+  // Authenticated requests carried the token; the first one went without.
+  assert.ok(fake.seen.filter((s) => s.path.startsWith('/v2/')).slice(1).every((s) => s.auth === `Bearer ${fake.token}`));
+  // Again: up to date, no blob fetched.
+  const before = fake.seen.length;
+  const again = await puller.pull(`${fake.host}/app:v1`);
+  assert.equal(again.updated, false);
+  assert.ok(!fake.seen.slice(before).some((s) => s.path.includes('/blobs/')));
+});
+
+test('Bearer with credentials sends them to the token server (account=); wrong ones fail', { skip }, async () => {
+  await fake.addImage('v2', 'two');
+  fake.tokenRequests.length = 0;
+  await puller.pull(`${fake.host}/app:v2`, { credentials: { username: 'alice', password: 'pw' } });
+  assert.equal(fake.tokenRequests[0]!.searchParams.get('account'), 'alice');
+  await assert.rejects(puller.pull(`${fake.host}/app:v2`, { credentials: { username: 'alice', password: 'nope' } }), (e) => isBerthError(e, 'forbidden') && /unauthorized: bad creds/.test(e.message));
+});
+
+test('Basic auth: without credentials "no basic auth credentials"; with them it pulls', { skip }, async () => {
+  fake.mode = 'basic';
+  try {
+    await fake.addImage('v3', 'three');
+    await assert.rejects(puller.pull(`${fake.host}/app:v3`), /no basic auth credentials/);
+    const r = await puller.pull(`${fake.host}/app:v3`, { credentials: { username: 'alice', password: 'pw' } });
+    assert.equal(r.updated, true);
+  } finally {
+    fake.mode = 'bearer';
+  }
+});
+
+test('a blob redirect to another host works and does not carry the Authorization header', { skip }, async () => {
+  fake.redirectBlobsTo = `http://127.0.0.1:${(fake.cdn.address() as AddressInfo).port}`;
+  try {
+    const img = await fake.addImage('v4', 'four');
+    await puller.pull(`${fake.host}/app:v4`);
+    assert.ok(fake.cdnSeen.some((s) => s.path === `/${img.layer}`));
+    assert.ok(fake.cdnSeen.every((s) => s.auth === undefined));
+  } finally {
+    fake.redirectBlobsTo = undefined;
+  }
+});
+
+test('hostile answers: wrong Docker-Content-Digest, oversized manifest, wrong blob bytes; the store is unchanged', { skip }, async () => {
+  const img = await fake.addImage('v5', 'five');
+  const s0 = await state();
+  fake.manifests.set('bad-digest', { ...fake.manifests.get('v5')!, digestHeader: `sha256:${'1'.repeat(64)}` });
+  await assert.rejects(puller.pull(`${fake.host}/app:bad-digest`), /manifest verification failed for digest sha256:1111/);
+  fake.manifests.set('huge', { body: Buffer.alloc(5 << 20, 0x20), type: 'application/vnd.oci.image.manifest.v1+json' });
+  await assert.rejects(puller.pull(`${fake.host}/app:huge`), /manifest too large/);
+  // Pull by a digest the registry answers with other bytes.
+  fake.manifests.set(`sha256:${'2'.repeat(64)}`, fake.manifests.get('v5')!);
+  await assert.rejects(puller.pull(`${fake.host}/app@sha256:${'2'.repeat(64)}`), /manifest verification failed/);
+  // A layer whose bytes differ from its digest.
+  const good = fake.blobs.get(img.layer)!;
+  fake.blobs.set(img.layer, Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good[good.length - 1]! ^ 1])]));
+  const msgs: PullMessage[] = [];
+  await assert.rejects(puller.pull(`${fake.host}/app:v5`, { onProgress: (m) => msgs.push(m) }), new RegExp(`filesystem layer verification failed for digest ${img.layer}`));
+  assert.equal(msgs[0]?.status, 'Pulling from app', 'the failure came after the stream started');
+  // A layer longer than its descriptor says.
+  fake.blobs.set(img.layer, Buffer.concat([good, Buffer.alloc(10)]));
+  await assert.rejects(puller.pull(`${fake.host}/app:v5`), /filesystem layer verification failed/);
+  assert.deepEqual(await state(), s0);
+  fake.blobs.set(img.layer, good);
+  await puller.pull(`${fake.host}/app:v5`);
+});
+
+test('unknown tag: not-found with Docker text, before any progress', { skip }, async () => {
+  const msgs: PullMessage[] = [];
+  await assert.rejects(puller.pull(`${fake.host}/app:missing`, { onProgress: (m) => msgs.push(m) }), (e) => isBerthError(e, 'not-found') && e.message === `manifest for ${fake.host}/app:missing not found: manifest unknown: manifest unknown`);
+  assert.deepEqual(msgs, []);
+});
+
+test('loopback-only: a non-loopback registry or redirect is refused before any connection', { skip }, async () => {
+  const local = new RegistryPuller(stores.store, { loopbackOnly: true });
+  try {
+    await assert.rejects(local.pull('busybox'), (e) => isBerthError(e, 'unavailable') && /registry-1\.docker\.io is not a loopback registry/.test(e.message));
+    // 192.0.2.0/24 is TEST-NET-1: never contacted, the check comes first.
+    fake.redirectBlobsTo = 'http://192.0.2.1:9';
+    await fake.addImage('v6', 'six');
+    await assert.rejects(local.pull(`${fake.host}/app:v6`), /192\.0\.2\.1:9 is not a loopback registry/);
+  } finally {
+    fake.redirectBlobsTo = undefined;
+    local.close();
+  }
+});

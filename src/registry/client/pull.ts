@@ -1,0 +1,221 @@
+// `docker pull`: resolve a reference on its registry, pick the host's platform, fetch and
+// verify the config and the layers the store lacks, then unpack and register the image with
+// its tag and digest references. Phase 1 (network) runs without the image store's lock and puts
+// only verified blobs in the content store; phase 2 (unpack, register) runs under the lock. A
+// journal notes every blob, layer and image before it is made, so a failure or a crash leaves
+// the store as it was.
+import { shortId, type Digest } from '../../lib/digest.js';
+import { canceled, conflict, invalidArgument } from '../../lib/errors.js';
+import { chainIds, hostPlatform, MEDIA_TYPES, parseImageConfig, parsePlatform, type Descriptor, type Platform } from '../../image/image-config.js';
+import type { ImageStore } from '../../image/image-store.js';
+import type { ImageLayerRef } from '../../image/image-record.js';
+import { noteImage, type OpJournal } from '../../image/journal.js';
+import { Undo } from '../../image/layer-apply.js';
+import { rollbackBlobs } from '../../image/rollback.js';
+import { familiarName, familiarString, formatReference, normaliseReference, type ImageReference } from '../../image/reference.js';
+import type { Credentials } from './auth.js';
+import { endpointFor } from './endpoint.js';
+import { Agents } from './http-request.js';
+import { downloadBlob } from './layer-download.js';
+import { applyPulledLayers, type PulledLayer } from './layer-unpack.js';
+import { fetchManifest, fetchSmallBlob, formatPlatform, MAX_CONFIG_BYTES, resolvePlatformManifest } from './manifest.js';
+import { progressMessage, throttled, type OnPullMessage } from './progress.js';
+import { RegistrySession } from './session.js';
+
+export interface PullOptions {
+  credentials?: Credentials;
+  /** "linux/amd64" etc.; the host's platform when absent. */
+  platform?: string;
+  signal?: AbortSignal;
+  /** Progress in Docker's jsonmessage shape; the first call comes once the reference resolved. */
+  onProgress?: OnPullMessage;
+}
+
+export interface PullResult {
+  /** The image id (config digest). */
+  id: Digest;
+  /** The familiar reference pulled (127.0.0.1:5000/x:latest, busybox@sha256:...). */
+  ref: string;
+  /** The familiar repository name (for the pull event's "name"). */
+  name: string;
+  /** The digest of what the reference named (an index or a manifest). */
+  digest: Digest;
+  /** False when the reference already named this image ("Image is up to date"). */
+  updated: boolean;
+}
+
+export interface PullerOptions {
+  /** dockerd's --insecure-registry entries (loopback registries are always insecure). */
+  insecureRegistries?: string[];
+  /** Contact only registries on loopback (and no token server or redirect elsewhere): tests, air-gapped hosts. */
+  loopbackOnly?: boolean;
+  timeoutMs?: number;
+}
+
+const MAX_CONCURRENT_DOWNLOADS = 3; // dockerd's --max-concurrent-downloads default
+const LAYER_TYPES = new Set<string>([MEDIA_TYPES.dockerLayer, MEDIA_TYPES.dockerForeignLayer, MEDIA_TYPES.ociLayer, MEDIA_TYPES.ociLayerGzip, 'application/vnd.oci.image.layer.nondistributable.v1.tar', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip']);
+const CONFIG_TYPES = new Set<string>([MEDIA_TYPES.dockerConfig, MEDIA_TYPES.ociConfig]);
+
+function checkLayerType(d: Descriptor): void {
+  if (d.mediaType === MEDIA_TYPES.ociLayerZstd) throw invalidArgument(`layer ${d.digest}: zstd-compressed layers are not supported`);
+  if (!LAYER_TYPES.has(d.mediaType)) throw invalidArgument(`layer ${d.digest}: unsupported layer media type ${JSON.stringify(d.mediaType).slice(0, 200)}`);
+}
+
+/** Runs tasks with at most `n` at a time, in order of the array; rejects on the first failure. */
+async function pool<T>(items: T[], n: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < items.length && !failed) {
+      const item = items[next++]!;
+      try {
+        await run(item);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    }
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(n, items.length) }, worker));
+  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (bad) throw bad.reason;
+}
+
+export class RegistryPuller {
+  private readonly agents = new Agents();
+
+  constructor(private readonly images: ImageStore, private readonly opts: PullerOptions = {}) {}
+
+  /** Ends idle keep-alive connections. */
+  close(): void {
+    this.agents.close();
+  }
+
+  async pull(reference: string | ImageReference, o: PullOptions = {}): Promise<PullResult> {
+    const ref = typeof reference === 'string' ? normaliseReference(reference) : reference.tag || reference.digest ? reference : { ...reference, tag: 'latest' };
+    const want: Platform = o.platform ? parsePlatform(o.platform) : hostPlatform();
+    const names = { familiarRef: familiarString(ref), familiarName: familiarName(ref) };
+    const send: OnPullMessage = (m) => o.onProgress?.(m);
+    const session = new RegistrySession({ endpoint: endpointFor(ref, this.opts.insecureRegistries), credentials: o.credentials, agents: this.agents, insecureRegistries: this.opts.insecureRegistries, loopbackOnly: this.opts.loopbackOnly, signal: o.signal, timeoutMs: this.opts.timeoutMs });
+
+    const top = await fetchManifest(session, ref.digest ?? ref.tag!, names, ref.digest ? { digest: ref.digest as Digest } : undefined);
+    send({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag! });
+    const m = await resolvePlatformManifest(session, top, want, names);
+    const cfgDesc = m.manifest.config;
+    if (!CONFIG_TYPES.has(cfgDesc.mediaType)) throw invalidArgument(`unsupported image config media type ${JSON.stringify(cfgDesc.mediaType).slice(0, 200)}`);
+    m.manifest.layers.forEach(checkLayerType);
+
+    const journal = await this.images.beginOp();
+    try {
+      const id = await this.fetchAndStore(session, ref, { top: top.digest, fromIndex: top.doc.kind === 'index', manifest: m, want, explicitPlatform: !!o.platform }, journal, send, o.signal);
+      const { updated } = id;
+      send({ status: `Digest: ${top.digest}` });
+      send({ status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${names.familiarRef}` });
+      return { id: id.id, ref: names.familiarRef, name: names.familiarName, digest: top.digest, updated };
+    } finally {
+      await journal.end();
+    }
+  }
+
+  private async fetchAndStore(
+    session: RegistrySession,
+    ref: ImageReference,
+    p: { top: Digest; fromIndex: boolean; manifest: Awaited<ReturnType<typeof resolvePlatformManifest>>; want: Platform; explicitPlatform: boolean },
+    journal: OpJournal,
+    send: OnPullMessage,
+    signal?: AbortSignal,
+  ): Promise<{ id: Digest; updated: boolean }> {
+    const store = this.images;
+    const { manifest, bytes: manifestBytes, digest: manifestDigest, mediaType } = p.manifest;
+    const configId = manifest.config.digest;
+    const refKeys = [formatReference({ domain: ref.domain, path: ref.path, digest: p.top })];
+    if (!ref.digest) refKeys.unshift(formatReference(ref));
+    const lookupKey = refKeys[0]!;
+    const touched: Digest[] = [];
+    const manifestRef = { digest: manifestDigest, mediaType, size: manifestBytes.length };
+
+    let config: Buffer | undefined;
+    let pulled: PulledLayer[] = [];
+    if (!store.has(configId)) {
+      config = await fetchSmallBlob(session, manifest.config, MAX_CONFIG_BYTES, 'image config');
+      const cfg = parseImageConfig(config);
+      if (p.explicitPlatform && !p.fromIndex && (cfg.os !== p.want.os || cfg.architecture !== p.want.architecture))
+        throw invalidArgument(`image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${formatPlatform(p.want)}, actual: ${formatPlatform({ os: cfg.os, architecture: cfg.architecture, variant: cfg.variant })}`);
+      const diffIds = cfg.rootfs.diff_ids;
+      if (diffIds.length !== manifest.layers.length) throw invalidArgument(`invalid manifest, layers length mismatch: expected ${diffIds.length}, got ${manifest.layers.length}`);
+      const chains = chainIds(diffIds);
+      pulled = manifest.layers.map((d, i) => ({ desc: d, diffId: diffIds[i]!, chainId: chains[i]!, id: shortId(d.digest), present: false }));
+      // A layer whose chain exists has all its parents too: find the highest one.
+      for (let i = pulled.length - 1; i >= 0; i--) {
+        if (await store.layers.get(pulled[i]!.chainId)) {
+          for (let j = 0; j <= i; j++) pulled[j]!.present = true;
+          break;
+        }
+      }
+      try {
+        await this.download(session, pulled, journal, touched, send, signal);
+      } catch (e) {
+        await store.withWriteLock(() => rollbackBlobs(store, touched));
+        throw e;
+      }
+    }
+    if (signal?.aborted) throw canceled();
+
+    return store.withWriteLock(async () => {
+      const undo = new Undo();
+      try {
+        const before = store.refs.get(lookupKey);
+        await journal.note({ blobs: [manifestDigest] });
+        touched.push(manifestDigest);
+        if (!(await store.content.has(manifestDigest))) await store.content.put(manifestBytes, manifestDigest);
+        if (!config) {
+          // Already here: only the references (and the manifest) are new.
+          if (!store.has(configId)) throw conflict(`image ${configId} was removed while it was being pulled: pull again`);
+          const rec = store.all().find((r) => r.id === configId)!;
+          const cfgBytes = await store.configBytes(configId);
+          await store.registerLocked({ config: cfgBytes, layers: rec.layers, manifest: manifestRef, refs: refKeys });
+          return { id: configId, updated: before !== configId };
+        }
+        const layers: ImageLayerRef[] = await applyPulledLayers(store, pulled, undo, journal, send, signal);
+        await noteImage(store, journal, config);
+        touched.push(configId);
+        await store.registerLocked({ config, layers, manifest: manifestRef, refs: refKeys });
+        return { id: configId, updated: before !== configId };
+      } catch (e) {
+        await undo.run();
+        await rollbackBlobs(store, touched);
+        throw e;
+      }
+    });
+  }
+
+  /** Phase 1: every missing layer blob into the content store, verified, three at a time. */
+  private async download(session: RegistrySession, layers: PulledLayer[], journal: OpJournal, touched: Digest[], send: OnPullMessage, signal?: AbortSignal): Promise<void> {
+    const content = this.images.content;
+    for (const l of layers) send(l.present ? { status: 'Already exists', id: l.id, progressDetail: {} } : { status: 'Pulling fs layer', id: l.id, progressDetail: {} });
+    const todo = layers.filter((l) => !l.present);
+    todo.slice(MAX_CONCURRENT_DOWNLOADS).forEach((l) => send({ status: 'Waiting', id: l.id, progressDetail: {} }));
+    const seen = new Set<string>();
+    await pool(
+      todo,
+      MAX_CONCURRENT_DOWNLOADS,
+      async (l) => {
+        if (signal?.aborted) throw canceled();
+        const d = l.desc;
+        if (seen.has(d.digest) || (await content.has(d.digest))) {
+          seen.add(d.digest);
+          send({ status: 'Download complete', id: l.id, progressDetail: {} });
+          return;
+        }
+        seen.add(d.digest);
+        await journal.note({ blobs: [d.digest] });
+        touched.push(d.digest);
+        const t = throttled((n) => send(progressMessage('Downloading', l.id, n, d.size)));
+        await downloadBlob(session, content, d, (n) => t.update(n), signal);
+        t.flush();
+        send({ status: 'Verifying Checksum', id: l.id, progressDetail: {} });
+        send({ status: 'Download complete', id: l.id, progressDetail: {} });
+      },
+    );
+  }
+}

@@ -1,0 +1,103 @@
+// Requests against one repository of one registry, with what Docker does around them: the
+// scheme (https, then http for an insecure registry) and authentication on a 401 challenge
+// (Basic with the client's credentials, or a Bearer token from the challenge's realm), retried
+// once. A session is used for one pull; its token and scheme are reused by every request.
+import { unavailable, isBerthError } from '../../lib/errors.js';
+import { basicHeader, fetchToken, parseChallenges, type Credentials } from './auth.js';
+import { isInsecureHost, isLoopbackHost, type RegistryEndpoint } from './endpoint.js';
+import { type Agents, drain, httpRequest, readBody, type HttpResponse } from './http-request.js';
+import { authFailed, registryErrorText } from './registry-errors.js';
+
+export interface SessionOptions {
+  endpoint: RegistryEndpoint;
+  credentials?: Credentials;
+  agents: Agents;
+  insecureRegistries?: readonly string[];
+  /** Contact only loopback hosts (registry, token realm, redirects). */
+  loopbackOnly?: boolean;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export class RegistrySession {
+  private scheme: 'https' | 'http' | undefined;
+  private authorization: string | undefined;
+  private readonly creds: Credentials;
+
+  constructor(private readonly o: SessionOptions) {
+    this.creds = o.credentials ?? {};
+  }
+
+  get endpoint(): RegistryEndpoint {
+    return this.o.endpoint;
+  }
+
+  /** The URL of a /v2/<repository>/<kind>/<ref> path (for messages). */
+  url(kind: 'manifests' | 'blobs', ref: string): string {
+    return `${this.scheme ?? this.o.endpoint.schemes[0]}://${this.o.endpoint.host}/v2/${this.o.endpoint.repository}/${kind}/${ref}`;
+  }
+
+  private allowHttp = (u: URL) => isInsecureHost(u.host, this.o.insecureRegistries);
+  private allowHost = (u: URL) => !this.o.loopbackOnly || isLoopbackHost(u.host);
+
+  private async send(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>): Promise<HttpResponse> {
+    const h: Record<string, string> = { ...headers, 'User-Agent': 'berth/0.1 (linux)' };
+    if (this.authorization) h.Authorization = this.authorization;
+    return httpRequest(url, { method, headers: h, signal: this.o.signal, insecureTls: this.o.endpoint.insecure, timeoutMs: this.o.timeoutMs, allowHttp: this.allowHttp, allowHost: this.allowHost }, this.o.agents);
+  }
+
+  /** One request, trying each allowed scheme until one connects (then sticking to it). */
+  private async sendAnyScheme(path: string, method: 'GET' | 'HEAD', headers: Record<string, string>): Promise<HttpResponse> {
+    const schemes = this.scheme ? [this.scheme] : this.o.endpoint.schemes;
+    let last: unknown;
+    for (const s of schemes) {
+      try {
+        const res = await this.send(new URL(`${s}://${this.o.endpoint.host}${path}`), method, headers);
+        this.scheme = s;
+        return res;
+      } catch (e) {
+        // A connection or TLS failure (unavailable) moves on to the next scheme; anything else is final.
+        if (!isBerthError(e, 'unavailable')) throw e;
+        last = e;
+      }
+    }
+    throw last ?? unavailable(`cannot reach ${this.o.endpoint.host}`);
+  }
+
+  /** GET/HEAD of /v2/<repository>/<kind>/<ref>, authenticating on a 401 once. */
+  async request(kind: 'manifests' | 'blobs', ref: string, o: { method?: 'GET' | 'HEAD'; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
+    const path = `/v2/${this.o.endpoint.repository}/${kind}/${ref}`;
+    const method = o.method ?? 'GET';
+    const headers = o.headers ?? {};
+    let res = await this.sendAnyScheme(path, method, headers);
+    if (res.status !== 401) return res;
+    const challenges = parseChallenges(res.headers['www-authenticate']);
+    const body = method === 'GET' ? await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0)) : (drain(res.body), Buffer.alloc(0));
+    const where = `${method === 'GET' ? 'Get' : 'Head'} "${res.url.href}"`;
+    const bearer = challenges.find((c) => c.scheme === 'bearer');
+    const basic = challenges.find((c) => c.scheme === 'basic');
+    if (this.authorization) throw authFailed(`${where}: ${registryErrorText(body) ?? 'unauthorized: authentication required'}`);
+    if (bearer) {
+      const token = await fetchToken(bearer, `repository:${this.o.endpoint.repository}:pull`, this.creds, {
+        agents: this.o.agents,
+        signal: this.o.signal,
+        allowHttp: this.allowHttp,
+        allowHost: this.allowHost,
+        insecureTls: this.o.endpoint.insecure,
+      });
+      this.authorization = `Bearer ${token}`;
+    } else if (basic) {
+      const h = basicHeader(this.creds);
+      if (!h) throw authFailed(`${where}: no basic auth credentials`);
+      this.authorization = h;
+    } else {
+      throw authFailed(`${where}: ${registryErrorText(body) ?? 'unauthorized: authentication required'}`);
+    }
+    res = await this.sendAnyScheme(path, method, headers);
+    if (res.status === 401) {
+      const b = await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0));
+      throw authFailed(`${where}: ${registryErrorText(b) ?? 'unauthorized: authentication required'}`);
+    }
+    return res;
+  }
+}
