@@ -190,6 +190,6 @@ export function useBusyboxDaemon(hooks: { before: (fn: () => Promise<void>) => v
 
 /** Asserts a command succeeded, showing its stderr when it did not. */
 export function expectOk(r: RunResult): RunResult {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}\n${r.stdout}`);
   return r;
 }

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, useBusyboxDaemon, type RunResult } from '../../support/daemon.js';
+import { expectOk, isRoot, useBusyboxDaemon } from '../../support/daemon.js';
+import { makeContext } from '../../support/context-dir.js';
 
 const skip = isRoot() ? false : 'needs root (berthd with crun, overlayfs, cgroups)';
 const d = useBusyboxDaemon({ before, after }, skip);
@@ -57,19 +58,8 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}\n${r.stdout}`);
-  return r;
-}
-
-async function ctxDir(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(work, 'ctx-'));
-  for (const [name, body] of Object.entries(files)) {
-    await mkdir(join(dir, name, '..'), { recursive: true });
-    await writeFile(join(dir, name), body);
-  }
-  return dir;
-}
+const ok = expectOk;
+const ctxDir = (files: Record<string, string>): Promise<string> => makeContext(work, files);
 
 async function sh(image: string, script: string): Promise<string> {
   return ok(await d.berth(['run', '--rm', '--network', 'none', image, 'sh', '-c', script])).stdout;

@@ -42,8 +42,13 @@ const inSubnet = (ip: string) => ip.startsWith(d.bip.replace(/0\/24$/, '')) && i
 const ifaces = (text: string) => [...text.matchAll(/^\s*([^\s:|]+):\s+\d/gm)].map((m) => m[1]!).sort();
 const bridgeMembers = () => execFileSync('ip', ['-o', 'link', 'show', 'master', d.bridge]).toString().split('\n').filter(Boolean);
 
-/** Everything a RUN sandbox could leave: veths on the bridge, namespaces, sandbox records, address leases. */
-function assertNoSandboxLeft(why: string): void {
+/**
+ * Everything a RUN sandbox could leave: veths on the bridge, namespaces, sandbox records, address
+ * leases. The kernel destroys a veth with its namespace shortly after the detach (berthd's reaper
+ * waits for it), so the links get a bounded moment to go.
+ */
+async function assertNoSandboxLeft(why: string): Promise<void> {
+  await until(() => bridgeMembers().length === 0, 5_000, `${why}: links still on ${d.bridge}: ${bridgeMembers().join('; ')}`).catch(() => undefined);
   assert.deepEqual(bridgeMembers(), [], `${why}: links still on ${d.bridge}`);
   assertNoContainerLeftovers(d.dataRoot, [d.bridge], why);
   const sandboxes = join(d.dataRoot, 'network', 'sandboxes');
@@ -59,7 +64,7 @@ const PROBE = 'RUN M=@@; echo "$M dev"; cat /proc/net/dev; echo "$M ip $(hostnam
 const section = (out: string, name: string) => out.split(`@@ ${name}`)[1]!.split('\n@@ ')[0]!;
 
 test('default and bridge: eth0 on the daemon bridge, hostname -i its address, the gateway answers; nothing left after', { skip }, async () => {
-  assertNoSandboxLeft('before');
+  await assertNoSandboxLeft('before');
   const ctx = await context('bridge', `FROM busybox\n${PROBE}RUN ping -c1 -W3 ${gateway()} >/dev/null && echo GATEWAY-OK\n`);
   for (const args of [[], ['--network', 'default'], ['--network', 'bridge']]) {
     const out = ok(await d.berth(['build', '--no-cache', ...args, ctx]), `build ${args.join(' ')}`);
@@ -72,7 +77,7 @@ test('default and bridge: eth0 on the daemon bridge, hostname -i its address, th
     // The test daemon runs with --dns 127.0.0.1: build steps use the daemon's DNS like containers.
     assert.match(section(out, 'resolv'), /^nameserver 127\.0\.0\.1$/m);
     assert.match(out, /GATEWAY-OK/, 'outbound through the bridge gateway');
-    assertNoSandboxLeft(`after build ${args.join(' ')}`);
+    await assertNoSandboxLeft(`after build ${args.join(' ')}`);
   }
 });
 
@@ -83,7 +88,7 @@ test('none: only lo; a RUN --network=none step inside a default build too', { sk
   const step = await context('step-none', 'FROM busybox\nRUN --network=none cat /proc/net/dev\n');
   const out2 = ok(await d.docker(['build', '--no-cache', step]), 'docker build with RUN --network=none');
   assert.deepEqual(ifaces(out2), ['lo'], out2);
-  assertNoSandboxLeft('after none');
+  await assertNoSandboxLeft('after none');
 });
 
 test('host: the host interfaces (the daemon bridge among them); no sandbox is made', { skip }, async () => {
@@ -95,7 +100,7 @@ test('host: the host interfaces (the daemon bridge among them); no sandbox is ma
   assert.ok(seen.includes(d.bridge), `the step sees ${d.bridge}: ${seen.join(' ')}`);
   if (uplink) assert.ok(seen.includes(uplink), `the step sees the host uplink ${uplink}: ${seen.join(' ')}`);
   assert.ok(seen.includes('lo'));
-  assertNoSandboxLeft('after host');
+  await assertNoSandboxLeft('after host');
 });
 
 test('an unknown network mode is a 400 before anything runs', { skip }, async () => {
@@ -121,7 +126,7 @@ test('a failing step and an aborted build release their sandboxes', { skip }, as
   const r = await d.berth(['build', '--no-cache', fail]);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stdout, /eth0\s+inet /);
-  assertNoSandboxLeft('after a failing step');
+  await assertNoSandboxLeft('after a failing step');
 
   // The client goes away mid-step: the daemon kills the step and detaches its sandbox.
   const slow = await context('abort', 'FROM busybox\nRUN echo STAR""TED; sleep 60\n');
@@ -131,7 +136,7 @@ test('a failing step and an aborted build release their sandboxes', { skip }, as
   client.kill('SIGKILL');
   await until(() => bridgeMembers().length === 0, 20_000, 'the aborted step left its veth');
   await until(() => readdirSync(join(d.dataRoot, 'netns')).length === 0, 10_000, 'the aborted step left its netns');
-  assertNoSandboxLeft('after an aborted build');
+  await assertNoSandboxLeft('after an aborted build');
 });
 
 test('berthd killed during a step: the restarted daemon removes the step sandbox', { skip }, async () => {
@@ -146,7 +151,7 @@ test('berthd killed during a step: the restarted daemon removes the step sandbox
   client.kill('SIGKILL');
   assert.equal(bridgeMembers().length, 1, 'a killed daemon cannot clean up: the veth is still there');
   await d.start();
-  assertNoSandboxLeft('after restart');
+  await assertNoSandboxLeft('after restart');
   // And the step's process is gone with its runtime container (nothing holds the old namespace).
   // (A SIGKILLed process may linger a moment until its new parent reaps it.)
   const sleeping = new RegExp(`^sleep ${secs}$`, 'm');
@@ -155,7 +160,7 @@ test('berthd killed during a step: the restarted daemon removes the step sandbox
   const again = await context('after-crash', 'FROM busybox\nRUN echo "IP=$(hostname -i)"\n');
   const ip = /IP=(\d+\.\d+\.\d+\.\d+)/.exec(ok(await d.berth(['build', '--no-cache', again]), 'build after restart'))?.[1] ?? '';
   assert.ok(inSubnet(ip), `the next build's step is on the bridge again: ${ip}`);
-  assertNoSandboxLeft('after the build after restart');
+  await assertNoSandboxLeft('after the build after restart');
 });
 
 function waitFor(child: ReturnType<typeof spawn>, text: string, ms = 30_000): Promise<void> {

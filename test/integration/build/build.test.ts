@@ -6,26 +6,16 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { isRoot, type RunResult } from '../../support/daemon.js';
+import { expectOk, isRoot } from '../../support/daemon.js';
+import { makeContext } from '../../support/context-dir.js';
 import { BuildHarness } from './build-harness.js';
 
 const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
 let h: BuildHarness;
 let work: string;
 
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}\n${r.stdout}`);
-  return r;
-}
-
-async function ctxDir(files: Record<string, string>): Promise<string> {
-  const d = await mkdtemp(join(work, 'ctx-'));
-  for (const [name, body] of Object.entries(files)) {
-    await mkdir(join(d, name, '..'), { recursive: true });
-    await writeFile(join(d, name), body);
-  }
-  return d;
-}
+const ok = expectOk;
+const ctxDir = (files: Record<string, string>): Promise<string> => makeContext(work, files);
 
 before(async () => {
   if (skip) return;

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestDaemon, isRoot, expectOk } from '../../support/daemon.js';
-import { RecordingProxy, TestRegistry, busyboxLayer, fileLayer, pushImage, pushIndex, registryAvailable, sha, type LayerBlob, type PushedImage } from './registry-harness.js';
+import { RecordingProxy, TestRegistry, busyboxLayer, fileLayer, pushImage, pushIndex, registryAvailable, type LayerBlob, type PushedImage } from './registry-harness.js';
 
 const skip = !isRoot() ? 'needs root (real crun, overlayfs)' : !registryAvailable() ? 'docker-registry is not installed (apt-get install docker-registry)' : false;
 

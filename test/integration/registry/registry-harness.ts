@@ -67,7 +67,7 @@ export class TestRegistry {
     readonly dir: string,
     readonly port: number,
     private readonly proc: ChildProcess,
-    private readonly logs: string[],
+    readonly logs: string[], // its stdout and stderr, for failure messages
     private readonly auth?: string,
   ) {}
 
