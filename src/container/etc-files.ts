@@ -1,6 +1,7 @@
 // The per-container /etc/hostname, /etc/hosts and /etc/resolv.conf, written on the host and
 // bind-mounted in, as Docker does.
 import { readFile, writeFile } from 'node:fs/promises';
+import { resolvConfText, STANDARD_HOSTS } from '../lib/etc-files.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
 
@@ -8,27 +9,12 @@ const HOST_RESOLV = '/etc/resolv.conf';
 
 /** Host resolvers, minus loopback ones that would point at the container itself. */
 export async function containerResolvConf(dns: string[], search: string[], options: string[]): Promise<string> {
-  let host = '';
-  try {
-    host = await readFile(HOST_RESOLV, 'utf8');
-  } catch {
-    /* no host resolv.conf: fall through to defaults */
-  }
-  const lines = host.split('\n');
-  let nameservers = dns.length ? dns : lines.map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && !/^127\.|^::1$/.test(x));
-  if (nameservers.length === 0) nameservers = ['8.8.8.8', '8.8.4.4'];
-  const hostSearch = lines.map((l) => /^\s*search\s+(.+)/.exec(l)?.[1]).find(Boolean);
-  const hostOpts = lines.map((l) => /^\s*options\s+(.+)/.exec(l)?.[1]).find(Boolean);
-  const out = nameservers.map((n) => `nameserver ${n}`);
-  const s = search.length ? search.join(' ') : hostSearch;
-  if (s) out.push(`search ${s}`);
-  const o = options.length ? options.join(' ') : hostOpts;
-  if (o) out.push(`options ${o}`);
-  return out.join('\n') + '\n';
+  const host = await readFile(HOST_RESOLV, 'utf8').catch(() => ''); // none: the defaults
+  return resolvConfText(host, dns, search, options);
 }
 
 export function hostsFile(rec: ContainerRecord, hostNetwork: boolean, own: { ip: string; names: string[] }[] = []): string {
-  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
+  const lines = [...STANDARD_HOSTS];
   for (const h of rec.host.extraHosts) {
     const i = h.lastIndexOf(':');
     if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);

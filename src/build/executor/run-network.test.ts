@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolvConfFor, runNetworkMode, setUpRunNetwork } from './run-network.js';
+import { resolvConfText } from '../../lib/etc-files.js';
+import { runNetworkMode, setUpRunNetwork } from './run-network.js';
 
 test('a step flag host/none wins; otherwise the build mode, default meaning the bridge', () => {
   assert.equal(runNetworkMode(undefined, undefined), 'bridge');
@@ -14,9 +15,9 @@ test('a step flag host/none wins; otherwise the build mode, default meaning the 
 
 test('resolv.conf: given servers, else the host ones minus loopback, else Google; search and options kept', () => {
   const host = 'nameserver 127.0.0.53\nnameserver 10.0.0.2\nsearch example.org\noptions edns0\n';
-  assert.equal(resolvConfFor(host, []), 'nameserver 10.0.0.2\nsearch example.org\noptions edns0\n');
-  assert.equal(resolvConfFor(host, ['127.0.0.1']), 'nameserver 127.0.0.1\nsearch example.org\noptions edns0\n');
-  assert.equal(resolvConfFor('nameserver 127.0.0.53\n', []), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+  assert.equal(resolvConfText(host, []), 'nameserver 10.0.0.2\nsearch example.org\noptions edns0\n');
+  assert.equal(resolvConfText(host, ['127.0.0.1']), 'nameserver 127.0.0.1\nsearch example.org\noptions edns0\n');
+  assert.equal(resolvConfText('nameserver 127.0.0.53\n', []), 'nameserver 8.8.8.8\nnameserver 8.8.4.4\n');
 });
 
 // Attaching and releasing sandboxes runs against the real NetworkManager in

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
+import { resolvConfText, STANDARD_HOSTS } from '../../lib/etc-files.js';
 import type { BuildNetwork, BuildNetworking } from './types.js';
 
 export type RunNetworkMode = 'bridge' | 'host' | 'none';
@@ -33,21 +34,6 @@ export interface RunNetworkDeps {
   dns?: string[];
 }
 
-const STD_HOSTS = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
-
-/** Docker's container resolv.conf: given servers, else the host's minus loopback ones (they would point at the sandbox itself), else Google's. */
-export function resolvConfFor(hostResolv: string, dns: readonly string[]): string {
-  const lines = hostResolv.split('\n');
-  let servers = dns.length ? [...dns] : lines.map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x && !/^127\.|^::1$/.test(x));
-  if (!servers.length) servers = ['8.8.8.8', '8.8.4.4'];
-  const out = servers.map((s) => `nameserver ${s}`);
-  const search = lines.map((l) => /^\s*search\s+(.+)/.exec(l)?.[1]).find(Boolean);
-  const options = lines.map((l) => /^\s*options\s+(.+)/.exec(l)?.[1]).find(Boolean);
-  if (search) out.push(`search ${search}`);
-  if (options) out.push(`options ${options}`);
-  return out.join('\n') + '\n';
-}
-
 const noRelease = async () => {};
 
 /**
@@ -59,12 +45,12 @@ export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetw
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const dns = deps.dns ?? [];
   if (mode === 'host') {
-    const hosts = await readFile('/etc/hosts', 'utf8').catch(() => STD_HOSTS.join('\n') + '\n');
+    const hosts = await readFile('/etc/hosts', 'utf8').catch(() => STANDARD_HOSTS.join('\n') + '\n');
     // As dockerd for host-mode containers: the host's name and files (its --dns still applies).
-    return { netns: 'host', hostname: osHostname(), hosts, resolvConf: dns.length ? resolvConfFor(hostResolv, dns) : hostResolv, release: noRelease };
+    return { netns: 'host', hostname: osHostname(), hosts, resolvConf: dns.length ? resolvConfText(hostResolv, dns) : hostResolv, release: noRelease };
   }
   if (mode === 'none' || !deps.networks) {
-    return { netns: 'new', hostname: shortId, hosts: [...STD_HOSTS, `127.0.1.1\t${shortId}`].join('\n') + '\n', resolvConf: resolvConfFor(hostResolv, dns), release: noRelease };
+    return { netns: 'new', hostname: shortId, hosts: [...STANDARD_HOSTS, `127.0.1.1\t${shortId}`].join('\n') + '\n', resolvConf: resolvConfText(hostResolv, dns), release: noRelease };
   }
   const networks = deps.networks;
   const att = await networks.attach(id, { containerName: id, hostname: shortId, networks: [{ name: 'bridge' }] });
@@ -75,8 +61,8 @@ export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetw
   return {
     netns: att.netns,
     hostname: shortId,
-    hosts: [...STD_HOSTS, ...own].join('\n') + '\n',
-    resolvConf: resolvConfFor(hostResolv, att.dnsServers.length ? att.dnsServers : dns),
+    hosts: [...STANDARD_HOSTS, ...own].join('\n') + '\n',
+    resolvConf: resolvConfText(hostResolv, att.dnsServers.length ? att.dnsServers : dns),
     release,
   };
 }

@@ -50,7 +50,7 @@ const bridgeMembers = () => execFileSync('ip', ['-o', 'link', 'show', 'master', 
 async function assertNoSandboxLeft(why: string): Promise<void> {
   await until(() => bridgeMembers().length === 0, 5_000, `${why}: links still on ${d.bridge}: ${bridgeMembers().join('; ')}`).catch(() => undefined);
   assert.deepEqual(bridgeMembers(), [], `${why}: links still on ${d.bridge}`);
-  assertNoContainerLeftovers(d.dataRoot, [d.bridge], why);
+  await assertNoContainerLeftovers(d.dataRoot, [d.bridge], why);
   const sandboxes = join(d.dataRoot, 'network', 'sandboxes');
   assert.deepEqual(existsSync(sandboxes) ? readdirSync(sandboxes).filter((f) => f.endsWith('.json')) : [], [], `${why}: sandbox records left`);
   const ipam = join(d.dataRoot, 'network', 'ipam');

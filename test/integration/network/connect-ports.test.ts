@@ -61,7 +61,7 @@ test('network connect/disconnect on a running container: interface, DNS name and
   expectFail(await d.berth(['network', 'disconnect', netC, s]), /is not connected/, 'disconnect twice');
   out(await d.berth(['rm', '-f', r, s]), 'rm');
   out(await d.berth(['network', 'rm', netC]), 'network rm');
-  assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after connect/disconnect and rm');
+  await assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after connect/disconnect and rm');
 });
 
 test('connecting a default-bridge container to a user network points its resolv.conf at the embedded DNS (Docker rebuilds it)', { skip }, async () => {
@@ -189,7 +189,7 @@ test('removing everything leaves nothing; stopping the daemon removes its bridge
   if (ids.length) out(await d.berth(['rm', '-f', ...ids]), 'rm -f all');
   const nets = out(await d.berth(['network', 'ls', '-q', '--filter', `name=${netC}`])).split('\n').filter(Boolean);
   if (nets.length) out(await d.berth(['network', 'rm', ...nets]), 'network rm');
-  assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after rm -f');
+  await assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after rm -f');
   const dataRoot = d.dataRoot;
   const bridge = d.bridge;
   await d.stop();

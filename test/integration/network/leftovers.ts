@@ -55,9 +55,15 @@ export function nftTable(table: string): string {
   }
 }
 
-/** While the daemon runs with no containers: only its bridges are tagged, no namespaces, no DNAT rules. */
-export function assertNoContainerLeftovers(dataRoot: string, bridges: string[], why: string): void {
+/**
+ * While the daemon runs with no containers: only its bridges are tagged, no namespaces, no DNAT
+ * rules. A removed container's veth goes with its namespace a moment after the removal (the
+ * kernel destroys it, berthd's reaper then drops the namespace file), so that gets up to 5 s.
+ */
+export async function assertNoContainerLeftovers(dataRoot: string, bridges: string[], why: string): Promise<void> {
   const { tag, table } = daemonIds(dataRoot);
+  const settled = () => taggedLinks(tag).every((l) => bridges.includes(l)) && netnsFiles(dataRoot).length === 0;
+  for (const deadline = Date.now() + 5_000; !settled() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
   const links = taggedLinks(tag).filter((l) => !bridges.includes(l));
   assert.deepEqual(links, [], `${why}: veth links left: ${links.join(' ')} (ip -o link)`);
   assert.deepEqual(nsfsMountsUnder(dataRoot), [], `${why}: nsfs mounts left under ${dataRoot}`);

@@ -205,7 +205,7 @@ test('removing everything leaves no veth, namespace or rule; stopping the daemon
   if (ids.length) out(await d.berth(['rm', '-f', ...ids]), 'rm -f all');
   out(await d.berth(['network', 'rm', netA, netI, netM, netU]), 'network rm');
   for (const b of bridges) assert.ok(!readFileSync('/proc/net/dev', 'utf8').includes(`${b}:`), `bridge ${b} left after network rm`);
-  assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after rm -f and network rm');
+  await assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after rm -f and network rm');
   const dataRoot = d.dataRoot;
   const defaultBridge = d.bridge;
   await d.stop();

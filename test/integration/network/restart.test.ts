@@ -108,7 +108,7 @@ test('rm -f after the restarts leaves nothing; stopping the daemon leaves nothin
   if (ids.length) out(await d.berth(['rm', '-f', ...ids]), 'rm -f all');
   const nets = out(await d.berth(['network', 'ls', '-q', '--filter', `name=${net}`])).split('\n').filter(Boolean);
   if (nets.length) out(await d.berth(['network', 'rm', ...nets]), 'network rm');
-  assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after rm -f');
+  await assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after rm -f');
   const dataRoot = d.dataRoot;
   const bridge = d.bridge;
   await d.stop();
