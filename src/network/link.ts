@@ -3,6 +3,7 @@
 // recovery removes only its own leftovers, never another engine's `br-*` or `veth*`.
 import { readdir, readFile, writeFile, access } from 'node:fs/promises';
 import { run } from './exec.js';
+import { macForIp, parseIp } from './subnet.js';
 
 export async function linkExists(name: string): Promise<boolean> {
   return access(`/sys/class/net/${name}`).then(
@@ -25,10 +26,18 @@ export async function ipBatch(lines: string[]): Promise<void> {
   if (lines.length) await run('ip', ['-batch', '-'], lines.join('\n') + '\n');
 }
 
-/** Creates the bridge with its gateway address unless it exists (recovery calls this too). */
+/**
+ * Creates the bridge with its gateway address unless it exists (recovery calls this too). The
+ * bridge gets a fixed MAC (02:42 + the gateway address, like containers' own): a bridge without
+ * one takes the lowest MAC of its ports, so attaching a container could change the gateway's MAC
+ * under the other containers' ARP caches and cut them off from it (DNS, NAT) for tens of seconds.
+ */
 export async function ensureBridge(name: string, gatewayCidr: string, mtu: number, tag: string): Promise<void> {
+  const mac = macForIp(parseIp(gatewayCidr.split('/')[0]!)!);
   if (!(await linkExists(name))) {
-    await ipBatch([`link add name ${name} mtu ${mtu} type bridge`, `link set dev ${name} alias ${tag}`, `addr add ${gatewayCidr} dev ${name}`, `link set ${name} up`]);
+    await ipBatch([`link add name ${name} mtu ${mtu} address ${mac} type bridge`, `link set dev ${name} alias ${tag}`, `addr add ${gatewayCidr} dev ${name}`, `link set ${name} up`]);
+  } else if ((await readFile(`/sys/class/net/${name}/address`, 'utf8').catch(() => '')).trim() !== mac) {
+    await ipBatch([`link set dev ${name} address ${mac}`]); // made by an older Berth without one
   }
   // DNAT of 127.0.0.1:port to a container needs loopback-sourced packets routed out the bridge
   // (they are masqueraded to the gateway address before leaving). Goes away with the bridge.

@@ -2,7 +2,7 @@
 // and the host's loopback. Every name includes the run id; everything is removed at the end.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, readdir } from 'node:fs/promises';
+import { mkdtemp, rm, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +14,7 @@ import { listTable } from './ruleset.js';
 import { taggedLinks } from './link.js';
 import { mountedNetns } from './netns.js';
 import { probePort } from './ports.js';
+import { macForIp, parseIp } from './subnet.js';
 import { isBerthError } from '../lib/errors.js';
 import dnsPacket from 'dns-packet';
 
@@ -46,6 +47,29 @@ async function inNs(ns: string, args: string[], secs = 3): Promise<{ ok: boolean
     const x = e as { stdout?: string; stderr?: string };
     return { ok: false, out: `${x.stdout ?? ''}${x.stderr ?? ''}` };
   }
+}
+
+/** An A query for `name` over TCP to server:53 from inside a namespace; the addresses answered. */
+function tcpLookupInNs(ns: string, server: string, name: string): Promise<string[]> {
+  const q = dnsPacket.encode({ type: 'query', id: 4242, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
+  const framed = Buffer.concat([Buffer.from([q.length >> 8, q.length & 0xff]), q]);
+  return new Promise((resolve, reject) => {
+    const c = spawn('nsenter', [`--net=${ns}`, 'timeout', '3', 'busybox', 'nc', server, '53'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    c.stdout!.on('data', (d: Buffer) => out.push(d));
+    c.on('error', reject);
+    c.on('close', () => {
+      try {
+        const b = Buffer.concat(out);
+        if (b.length < 2) return resolve([]); // no reply at all
+        const r = dnsPacket.streamDecode(b);
+        resolve(r.id === 4242 ? (r.answers ?? []).map((x) => String((x as { data: unknown }).data)) : []);
+      } catch (e) {
+        reject(e);
+      }
+    });
+    c.stdin!.end(framed);
+  });
 }
 
 /** A server inside a namespace, in its own process group so killGroup() ends sh, nc and all. */
@@ -97,15 +121,21 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
   assert.ok((await inNs(pathOf(cli), ['ping', '-c', '1', '-W', '2', web.endpoints[0]!.ip])).ok, 'ping by IP');
   const ns1 = await inNs(pathOf(cli), ['nslookup', 'web', a.gateway]);
   assert.match(ns1.out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')));
+  // And over TCP (busybox nslookup cannot force TCP: busybox nc carries one framed query).
+  assert.deepEqual(await tcpLookupInNs(pathOf(cli), a.gateway, 'web'), [web.endpoints[0]!.ip], 'DNS over TCP');
   assert.match((await inNs(pathOf(cli), ['nslookup', 'www', a.gateway])).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')));
   assert.doesNotMatch((await inNs(pathOf(other), ['nslookup', 'web', b.gateway], 2)).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')), 'no names across networks');
   // Unknown names go to the upstream resolver (a fake one on the host's loopback here).
   assert.match((await inNs(pathOf(cli), ['nslookup', 'outside.test', a.gateway])).out, /192\.0\.2\.99/);
+  // The gateway keeps its MAC whatever ports join the bridge (else neighbours' ARP caches go stale).
+  const bridgeMac = async () => (await readFile(`/sys/class/net/${a.bridgeName}/address`, 'utf8')).trim();
+  assert.equal(await bridgeMac(), macForIp(parseIp(a.gateway)!));
   // A container's own --dns servers are its upstreams (as Docker's embedded DNS); names stay answered.
   const own = await mgr.attach('c9' + run, { containerName: 'own', networks: [{ name: a.name }], dnsUpstreams: [await fakeUpstream('192.0.2.77')] });
   assert.match((await inNs(pathOf(own), ['nslookup', 'outside.test', a.gateway])).out, /192\.0\.2\.77/);
   assert.match((await inNs(pathOf(own), ['nslookup', 'web', a.gateway])).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')));
   assert.match((await inNs(pathOf(cli), ['nslookup', 'outside.test', a.gateway])).out, /192\.0\.2\.99/, 'others keep the daemon upstream');
+  assert.equal(await bridgeMac(), macForIp(parseIp(a.gateway)!), 'attaching a container changed the gateway MAC');
   await mgr.detach('c9' + run);
   // Isolation: another network cannot reach it.
   assert.equal((await inNs(pathOf(other), ['ping', '-c', '1', '-W', '1', web.endpoints[0]!.ip])).ok, false, 'isolated');
