@@ -30,6 +30,17 @@ export interface HealthConfig {
   Retries?: number;
 }
 
+/** Docker's Healthcheck from the field-per-setting form the domains use; zero settings are left out, as Docker writes them. */
+export function healthConfigOf(h: { test: string[]; interval?: number; timeout?: number; startPeriod?: number; startInterval?: number; retries?: number }): HealthConfig {
+  const out: HealthConfig = { Test: h.test };
+  if (h.interval) out.Interval = h.interval;
+  if (h.timeout) out.Timeout = h.timeout;
+  if (h.startPeriod) out.StartPeriod = h.startPeriod;
+  if (h.startInterval) out.StartInterval = h.startInterval;
+  if (h.retries) out.Retries = h.retries;
+  return out;
+}
+
 /** The runtime defaults of an image (`config` in the image JSON). */
 export interface ContainerConfig {
   Hostname?: string;

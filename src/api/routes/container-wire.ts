@@ -9,22 +9,12 @@ import type { ConfigRequest } from '../../container/create-config.js';
 import type { CreateRequest } from '../../container/container-service.js';
 import { ZERO_TIME } from '../../container/container-record.js';
 import { arr, bool, emptyObjMap, num, obj, str, strArray, strMap, strSlice, type Obj } from './wire-read.js';
+import { healthConfigOf } from '../../image/image-config.js';
 
 function healthcheckFrom(o: Obj): HealthcheckConfig | undefined {
   if (!('Healthcheck' in o) || o.Healthcheck === null) return undefined;
   const h = obj(o, 'Healthcheck');
   return { test: strArray(h, 'Test') ?? [], interval: num(h, 'Interval'), timeout: num(h, 'Timeout'), startPeriod: num(h, 'StartPeriod'), startInterval: num(h, 'StartInterval'), retries: num(h, 'Retries') };
-}
-
-function healthcheckTo(h: HealthcheckConfig | undefined): Obj | undefined {
-  if (!h) return undefined;
-  const out: Obj = { Test: h.test };
-  if (h.interval) out.Interval = h.interval;
-  if (h.timeout) out.Timeout = h.timeout;
-  if (h.startPeriod) out.StartPeriod = h.startPeriod;
-  if (h.startInterval) out.StartInterval = h.startInterval;
-  if (h.retries) out.Retries = h.retries;
-  return out;
 }
 
 export function hostSettingsFrom(h: Obj): HostSettings {
@@ -265,7 +255,7 @@ export function configToWire(r: ContainerRecord): Obj {
     StdinOnce: c.stdinOnce,
     Env: c.env,
     Cmd: c.cmd.length ? c.cmd : null,
-    Healthcheck: healthcheckTo(c.healthcheck),
+    Healthcheck: c.healthcheck ? healthConfigOf(c.healthcheck) : undefined,
     Image: c.image,
     Volumes: Object.keys(c.volumes).length ? c.volumes : null,
     WorkingDir: c.workingDir,

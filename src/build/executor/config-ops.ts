@@ -1,8 +1,8 @@
 // Pure metadata steps: an expanded Dockerfile instruction applied to an image's runtime config,
 // plus the history text Docker's classic builder records for it (`/bin/sh -c #(nop)  ENV a=b`).
 // No instruction here touches the filesystem, so none makes a layer.
-import type { ContainerConfig, HealthConfig as ImageHealth } from '../../image/image-config.js';
-import type { CommandLine, HealthConfig, Instruction } from '../dockerfile/instruction-types.js';
+import { healthConfigOf, type ContainerConfig } from '../../image/image-config.js';
+import type { CommandLine, Instruction } from '../dockerfile/instruction-types.js';
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
 
@@ -39,16 +39,6 @@ export function nopCreatedBy(cfg: ContainerConfig, comment: string): string {
 /** History created_by of COPY/ADD (moby's withCmdCommentString: one space). */
 export function nopCreatedByString(cfg: ContainerConfig, comment: string): string {
   return [...shellOf(cfg), `#(nop) ${comment}`].join(' ');
-}
-
-function health(h: HealthConfig): ImageHealth {
-  const out: ImageHealth = { Test: h.test };
-  if (h.interval) out.Interval = h.interval;
-  if (h.timeout) out.Timeout = h.timeout;
-  if (h.startPeriod) out.StartPeriod = h.startPeriod;
-  if (h.startInterval) out.StartInterval = h.startInterval;
-  if (h.retries) out.Retries = h.retries;
-  return out;
 }
 
 function goDuration(ns: number): string {
@@ -143,7 +133,7 @@ export function applyMeta(prev: MetaState, ins: MetaInstruction, env: string[]):
       const old = c.Healthcheck?.Test;
       if (old?.length && old[0] !== 'NONE') notes.push(`Note: overriding previous HEALTHCHECK: ${goSlice(old)}\n`);
       const h = ins.health;
-      c.Healthcheck = h.test[0] === 'NONE' ? { Test: ['NONE'] } : health(h);
+      c.Healthcheck = h.test[0] === 'NONE' ? { Test: ['NONE'] } : healthConfigOf(h);
       comment = `HEALTHCHECK &{${goQuoteSlice(h.test)} "${goDuration(h.interval)}" "${goDuration(h.timeout)}" "${goDuration(h.startPeriod)}" "${goDuration(h.startInterval)}" '\\x${h.retries.toString(16).padStart(2, '0')}'}`;
       break;
     }
