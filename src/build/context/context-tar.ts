@@ -125,9 +125,8 @@ class Placement {
     return posix.join(this.root, parent);
   }
 
-  /** Makes room for a new entry at `abs` (`rel`): a directory stays only if keepDir. */
-  clear(abs: string, rel: string, keepDir: boolean): void {
-    const st = lstatOrNull(abs);
+  /** Makes room for a new entry at `abs` (`rel`): a directory stays only if keepDir. `st`: its lstat, when the caller has it. */
+  clear(abs: string, rel: string, keepDir: boolean, st = lstatOrNull(abs)): void {
     if (!st || (st.isDirectory() && keepDir)) return;
     rmSync(abs, { recursive: true, force: true });
     if (st.isDirectory()) this.forget(rel);
@@ -217,8 +216,9 @@ export async function extractContext(input: Readable | AsyncIterable<Buffer>, de
       switch (h.type) {
         case 'directory': {
           entry.resume();
-          place.clear(target, name, true);
-          const st = lstatOrNull(target);
+          const found = lstatOrNull(target);
+          place.clear(target, name, true, found);
+          const st = found?.isDirectory() ? found : null; // anything else was just removed
           if (!st) mkdirSync(target, { recursive: true });
           if (!st || (st.mode & 0o7777) !== mode) chmodSync(target, mode);
           place.markDir(name);
@@ -236,7 +236,7 @@ export async function extractContext(input: Readable | AsyncIterable<Buffer>, de
           const st = lstatOrNull(target);
           // Writing in place keeps the inode (no creation); a hard-linked one must not change under its twin.
           const inPlace = !!st?.isFile() && st.nlink === 1;
-          if (!inPlace) place.clear(target, name, false);
+          if (!inPlace) place.clear(target, name, false, st);
           const sha = createHash('sha256');
           let digest: string;
           if (st && inPlace && prev?.t === 'f' && prev.s === size && st.size === size && size <= COMPARE_IN_MEMORY) {
@@ -261,12 +261,13 @@ export async function extractContext(input: Readable | AsyncIterable<Buffer>, de
           index.set(name, { t: 'f', m: mode, s: size, d: digest, mt: mtime });
           break;
         }
-        case 'symlink':
+        case 'symlink': {
           entry.resume();
           digests.delete(name);
           index.set(name, { t: 'l', m: 0o777, l: h.linkname ?? '', mt: h.mtime?.getTime() });
-          if (lstatOrNull(target)?.isSymbolicLink() && readlinkSync(target) === (h.linkname ?? '')) break;
-          place.clear(target, name, false);
+          const st = lstatOrNull(target);
+          if (st?.isSymbolicLink() && readlinkSync(target) === (h.linkname ?? '')) break;
+          place.clear(target, name, false, st);
           symlinkSync(h.linkname ?? '', target);
           if (h.mtime) {
             try {
@@ -276,6 +277,7 @@ export async function extractContext(input: Readable | AsyncIterable<Buffer>, de
             }
           }
           break;
+        }
         case 'link': {
           entry.resume();
           const srcRel = contextEntryName(h.linkname ?? '');
