@@ -1,7 +1,7 @@
 // The flags of `run` and `create` (docker's names, defaults and repeatability).
 import { checked, checkedList, collect, toInt, type Command } from './flags.js';
-import { parseMount, parseUlimit } from './flag-values.js';
-import { parseGoDuration, ramInBytes } from './format/units.js';
+import { parseMount, parseUlimit } from '../client/flag-values.js';
+import { parseGoDuration, ramInBytes } from '../client/units.js';
 
 const bytes = checked(ramInBytes);
 const swapBytes = checked((v) => v === '-1' || ramInBytes(v));

@@ -1,11 +1,10 @@
 // What every command receives: streams, environment, the daemon address, a lazy client.
 import { DockerClient } from '../api/client/docker-client.js';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
-  stderr: NodeJS.WritableStream;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown; fd?: number };
-}
+import type { StdIo } from '../client/std-io.js';
+
+/** The CLI's streams: the client layer's StdIo. */
+export type CliIo = StdIo;
 
 export class CliContext {
   private client?: DockerClient;

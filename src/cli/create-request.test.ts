@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { addContainerFlags, type ContainerFlags } from './container-flags.js';
 import { CliContext } from './context.js';
 import { buildCreateRequest } from './create-request.js';
-import { parseEnvFileText } from './env-file.js';
+import { parseEnvFileText } from '../client/env-file.js';
 import { newCommand, parse } from './flags.js';
-import { parseMount, parsePublish, parseVolume } from './flag-values.js';
+import { parseMount, parsePublish, parseVolume } from '../client/flag-values.js';
 import { PassThrough } from 'node:stream';
 
 // Bodies the docker CLI 28.2.2 sent for the same command lines (captured from a fake socket).

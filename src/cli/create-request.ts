@@ -2,9 +2,9 @@
 // what the docker CLI 28 sends (zero values included), so the daemon sees the same JSON.
 import type * as T from '../api/types/index.js';
 import type { ContainerFlags } from './container-flags.js';
-import { envFlag, readEnvFile, readLabelFile } from './env-file.js';
-import { parseGoDuration, ramInBytes } from './format/units.js';
-import { parseMount, parsePublish, parseRestart, parseUlimit, parseVolume, normalizeCap } from './flag-values.js';
+import { envFlag, readEnvFile, readLabelFile } from '../client/env-file.js';
+import { parseGoDuration, ramInBytes } from '../client/units.js';
+import { parseMount, parsePublish, parseRestart, parseUlimit, parseVolume, normalizeCap } from '../client/flag-values.js';
 
 export interface CreatePlan { name?: string; platform?: string; body: T.ContainerCreateRequest }
 

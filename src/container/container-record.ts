@@ -2,7 +2,7 @@
 // image) apart from state (what happened). One record per container, written atomically.
 import type { StoredRecord } from '../store/records/record-store.js';
 import type { Digest } from '../lib/digest.js';
-import type { ResourceLimits } from '../runtime/spec/spec-input.js';
+import type { ResourceLimits } from '../runtime/specgen/spec-input.js';
 import type { MountInput } from '../volume/mount-point.js';
 
 export interface HealthcheckConfig {

@@ -13,7 +13,7 @@ import type { RecordStore } from '../store/records/record-store.js';
 import type { LayerStore } from '../store/layers/layer-store.js';
 import type { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import type { Monitor, ExitStatus } from '../runtime/monitor/monitor.js';
-import { buildSpec, buildResources, specToJson } from '../runtime/spec/build-spec.js';
+import { buildSpec, buildResources, specToJson } from '../runtime/specgen/build-spec.js';
 import { mountAll, unmount, isMountPoint } from '../lib/mount.js';
 import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-record.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';

@@ -1,7 +1,7 @@
 // Decides, in pure code, what the runtime spec for a container must say: the record (user's
 // request merged with the image) becomes a SpecInput for the spec builder.
 import { invalidArgument } from '../lib/errors.js';
-import type { SpecInput, SpecMount } from '../runtime/spec/spec-input.js';
+import type { SpecInput, SpecMount } from '../runtime/specgen/spec-input.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
 import { sortByDepth } from '../volume/resolve-mounts.js';

@@ -23,7 +23,7 @@ import { lockDataRoot } from './lock.js';
 import { StoreImageSource } from './image-adapter.js';
 import { buildRoutes } from './routes.js';
 import { EventBus } from '../lib/event-bus.js';
-import { createBuilder } from '../build/executor/builder.js';
+import { createBuilder } from '../builder/executor/builder.js';
 import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
 import { NetworkManager } from '../network/network-manager.js';

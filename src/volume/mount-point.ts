@@ -68,7 +68,7 @@ export interface MountPoint {
   fromContainer?: string;
 }
 
-/** A mount for the runtime: assignable to runtime/spec's SpecMount. */
+/** A mount for the runtime: assignable to runtime/specgen's SpecMount. */
 export interface HostMount {
   destination: string;
   type: string;

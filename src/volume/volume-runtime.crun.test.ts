@@ -9,7 +9,7 @@ import { chown, mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildSpec, specToJson } from '../runtime/spec/build-spec.js';
+import { buildSpec, specToJson } from '../runtime/specgen/build-spec.js';
 import { mountPointsUnder, unmount } from '../lib/mount.js';
 import { VolumeStore } from './volume-store.js';
 import { ContainerVolumes } from './container-volumes.js';

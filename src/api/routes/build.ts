@@ -5,19 +5,19 @@
 import { invalidArgument, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { buildNetworkModeNotSupported } from '../../lib/docker-messages.js';
-import { extractContext, type ContextIndex } from '../../build/context/context-tar.js';
-import type { ContextLease } from '../../build/context/context-pool.js';
-import type { BuildMessage, BuildNetwork, BuildRequest, BuildResult } from '../../build/executor/types.js';
-import type { PruneResult } from '../../build/cache/build-cache.js';
-import type { BuildCacheRecord } from '../../build/cache/cache-usage.js';
+import { extractContext, type ContextIndex } from '../../builder/context/context-tar.js';
+import type { ContextLease } from '../../builder/context/context-pool.js';
+import type { BuildMessage, BuildNetwork, BuildRequest, BuildResult } from '../../builder/executor/types.js';
+import type { PruneResult } from '../../builder/cache/build-cache.js';
+import type { BuildCacheRecord } from '../../builder/cache/cache-usage.js';
 import type { BuildCacheItem } from '../types/system.js';
-import { normaliseTags } from '../../build/executor/build-session.js';
+import { normaliseTags } from '../../builder/executor/build-session.js';
 import { sendJson, type Route, type RouteContext } from '../server/route.js';
 
-/** What the route needs from the daemon: the builder (src/build/executor/builder.ts). */
+/** What the route needs from the daemon: the builder (src/builder/executor/builder.ts). */
 export interface BuildRouteDeps {
   builder: {
-    /** Context directories kept between builds (src/build/context/context-pool.ts). */
+    /** Context directories kept between builds (src/builder/context/context-pool.ts). */
     readonly contexts: {
       acquire(key: string): Promise<ContextLease>;
       release(lease: ContextLease, index: ContextIndex | undefined): Promise<void>;

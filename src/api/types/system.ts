@@ -138,7 +138,8 @@ export interface SystemDf {
 }
 
 /** One line of a jsonmessage stream (pull, push, load, import, build). */
-export interface JsonMessage {
+/** One message of a jsonmessage stream (pull, push, load, import, build); `Aux` is the route's aux payload. */
+export interface JsonMessage<Aux = unknown> {
   status?: string;
   id?: string;
   progress?: string;
@@ -146,5 +147,5 @@ export interface JsonMessage {
   stream?: string;
   error?: string;
   errorDetail?: { code?: number; message: string };
-  aux?: unknown;
+  aux?: Aux;
 }

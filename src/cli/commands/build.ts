@@ -3,11 +3,11 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
 import { readJsonLines } from '../../api/client/json-lines.js';
-import type { BuildJsonMessage } from '../build-message.js';
+import type { JsonMessage } from '../../api/types/index.js';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
-import { packContext } from '../build-context.js';
+import { packContext } from '../../client/build-context.js';
 import { humanSizePrecision } from '../format/build-cache.js';
 import { confirmLine } from './images.js';
 
@@ -101,7 +101,7 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from('{}').toString('base64') },
   });
   let imageId = '';
-  for await (const m of readJsonLines<BuildJsonMessage>(res)) {
+  for await (const m of readJsonLines<JsonMessage<{ ID?: string }>>(res)) {
     if (m.errorDetail || m.error) {
       ctx.err(`${m.errorDetail?.message ?? m.error}\n`);
       // As the docker CLI: a failed RUN's exit code becomes ours.

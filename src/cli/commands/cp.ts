@@ -11,7 +11,7 @@ import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { extractTo, packPath, splitPathDirEntry } from '../cp-archive.js';
 import { newCommand, parse } from '../flags.js';
-import { goErrno } from '../go-fs.js';
+import { goErrno } from '../../client/go-fs.js';
 
 /** "ctr:/path" → [ctr, path]; a local path (absolute, ./, or without a colon) → [undefined, path]. */
 export function splitCpArg(arg: string): [string | undefined, string] {

@@ -1,8 +1,8 @@
 // exec: create the exec, then start it hijacked (or detached); exit with its exit code.
-import { startSession } from '../attach-session.js';
+import { startSession } from '../../client/attach-session.js';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
-import { envFlag, readEnvFile } from '../env-file.js';
+import { envFlag, readEnvFile } from '../../client/env-file.js';
 import { collect, newCommand, parse } from '../flags.js';
 
 interface ExecOpts { detach?: boolean; interactive?: boolean; tty?: boolean; user?: string; env: string[]; envFile: string[]; workdir?: string; privileged?: boolean; detachKeys?: string }

@@ -1,14 +1,14 @@
 // save, load, import, pull: tar streams in and out, jsonmessage progress on the way back.
 import { createWriteStream } from 'node:fs';
-import { openRead } from '../go-fs.js';
+import { openRead } from '../../client/go-fs.js';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
-import { splitRef, splitRepoTag } from '../image-ref.js';
-import { checkNormalizedNamed } from '../reference.js';
-import { showJsonMessages } from '../jsonmessage.js';
+import { splitRef, splitRepoTag } from '../../client/image-ref.js';
+import { checkNormalizedNamed } from '../../client/reference.js';
+import { showJsonMessages } from '../../client/jsonmessage.js';
 
 export async function save(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'save', usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Save one or more images to a tar archive (streamed to STDOUT by default)', minArgs: 1 })

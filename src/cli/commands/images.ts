@@ -2,12 +2,12 @@
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
-import { checkAnyReference, checkNormalizedNamed } from '../reference.js';
+import { checkAnyReference, checkNormalizedNamed } from '../../client/reference.js';
 import { HISTORY_DEFAULT, HISTORY_HEADERS, HistoryContext, IMAGES_HEADERS, imageRows, imagesDefault } from '../format/image-context.js';
 import { renderList } from '../format/render.js';
-import { humanSize } from '../format/units.js';
+import { humanSize } from '../../client/units.js';
 import { filtersOf } from './ps.js';
-import { splitRepoTag } from '../image-ref.js';
+import { splitRepoTag } from '../../client/image-ref.js';
 
 interface ImagesOpts { all?: boolean; quiet?: boolean; digests?: boolean; trunc?: boolean; filter: string[]; format?: string }
 

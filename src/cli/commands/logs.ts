@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { demuxStream } from '../../api/client/stdcopy.js';
 import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
-import { timestampArg } from '../format/units.js';
+import { timestampArg } from '../../client/units.js';
 
 interface LogsOpts { follow?: boolean; tail?: string; timestamps?: boolean; since?: string; until?: string; details?: boolean }
 

@@ -8,7 +8,7 @@ import { newCommand, parse, toInt } from '../flags.js';
 import { naturalCompare } from '../format/natural-sort.js';
 import { renderList } from '../format/render.js';
 import { NETWORK_DEFAULT, NETWORK_HEADERS, NetworkContext } from '../format/volume-network-context.js';
-import { createIpamConfig } from '../network-ipam.js';
+import { createIpamConfig } from '../../client/network-ipam.js';
 import { filterArgs, filterOpt, kvMap, labelOpt, linkOpt, mapOpt, stringsOpt } from '../opt-values.js';
 import { confirm } from './images.js';
 import { writeInspect } from './volume.js';

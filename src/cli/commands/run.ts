@@ -4,15 +4,15 @@
 import { ApiError, isApiError } from '../../api/client/errors.js';
 import type { DockerClient } from '../../api/client/docker-client.js';
 import { writeFileSync } from 'node:fs';
-import { startSession } from '../attach-session.js';
+import { startSession } from '../../client/attach-session.js';
 import { StatusError } from '../cli-error.js';
 import { addContainerFlags, type ContainerFlags } from '../container-flags.js';
 import type { CliContext } from '../context.js';
 import { buildCreateRequest, type CreatePlan } from '../create-request.js';
 import { newCommand, parse } from '../flags.js';
-import { splitRef } from '../image-ref.js';
-import { showJsonMessages } from '../jsonmessage.js';
-import { checkAnyReference } from '../reference.js';
+import { splitRef } from '../../client/image-ref.js';
+import { showJsonMessages } from '../../client/jsonmessage.js';
+import { checkAnyReference } from '../../client/reference.js';
 
 async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
   const r = splitRef(image);

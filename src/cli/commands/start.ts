@@ -1,5 +1,5 @@
 // start (-a, -i) and attach: attach first, then start, stream until the container exits.
-import { startSession } from '../attach-session.js';
+import { startSession } from '../../client/attach-session.js';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';

@@ -2,7 +2,7 @@
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
 import { renderList, renderOne } from '../format/render.js';
-import { humanSize, timestampArg } from '../format/units.js';
+import { humanSize, timestampArg } from '../../client/units.js';
 import { tabwrite } from '../format/tabwriter.js';
 import { buildCacheRow, buildCacheVerbose, humanSizePrecision } from '../format/build-cache.js';
 import { ImageContext } from '../format/image-context.js';

@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
 import { renderList } from '../format/render.js';
 import { tabwrite } from '../format/tabwriter.js';
-import { bytesSize, humanSize } from '../format/units.js';
+import { bytesSize, humanSize } from '../../client/units.js';
 
 export async function top(ctx: CliContext, argv: string[]): Promise<number> {
   const p = parse(ctx, newCommand(ctx, { name: 'top', usage: 'CONTAINER [ps OPTIONS]', description: 'Display the running processes of a container', stopAtPositional: true, minArgs: 1 }), argv);

@@ -2,10 +2,10 @@
 import type { HostConfig } from '../../api/types/index.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse, toInt } from '../flags.js';
-import { parseRestart } from '../flag-values.js';
-import { ramInBytes } from '../format/units.js';
+import { parseRestart } from '../../client/flag-values.js';
+import { ramInBytes } from '../../client/units.js';
 import { eachContainer } from './lifecycle.js';
-import { splitRepoTag } from '../image-ref.js';
+import { splitRepoTag } from '../../client/image-ref.js';
 
 interface UpdateOpts { memory?: string; memorySwap?: string; memoryReservation?: string; cpus?: string; cpuShares?: number; cpusetCpus?: string; pidsLimit?: number; restart?: string; cpuPeriod?: number; cpuQuota?: number }
 

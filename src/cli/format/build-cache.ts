@@ -2,8 +2,8 @@
 // formatter/buildcache.go): shared records are left out of SIZE (their bytes belong to images),
 // RECLAIMABLE is SIZE minus what is in use, and -v lists the records oldest-used first.
 import type { BuildCacheItem } from '../../api/types/system.js';
-import { formatG } from './go-print.js';
-import { humanDuration } from './units.js';
+import { formatG } from '../../lib/go-print.js';
+import { humanDuration } from '../../client/units.js';
 import { truncateId } from './ellipsis.js';
 import { tabwrite } from './tabwriter.js';
 

@@ -3,7 +3,7 @@
 import type { ContainerSummary, Port } from '../../api/types/index.js';
 import { ellipsis, truncateId } from './ellipsis.js';
 import { goTimeString } from './time-format.js';
-import { humanDuration, humanSize } from './units.js';
+import { humanDuration, humanSize } from '../../client/units.js';
 
 export const PS_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',

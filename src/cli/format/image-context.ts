@@ -2,7 +2,7 @@
 import type { HistoryItem, ImageSummary } from '../../api/types/index.js';
 import { ellipsis, truncateId } from './ellipsis.js';
 import { goTimeString } from './time-format.js';
-import { humanDuration, humanSize } from './units.js';
+import { humanDuration, humanSize } from '../../client/units.js';
 
 export const IMAGES_HEADERS: Record<string, string> = {
   Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compileTemplate, renderTemplate, TemplateError } from './template.js';
-import { formatG, sprintf } from './go-print.js';
+import { formatG, sprintf } from '../../lib/go-print.js';
 
 const data = {
   Name: 'web', Id: 'abc123', Count: 3, Zero: 0, Empty: '', Flag: true,

@@ -1,7 +1,7 @@
 // Executes parsed Go templates over plain data. Objects from JSON behave like Go maps (a
 // missing key prints "<no value>"); class instances behave like structs (a missing field is an
 // error) and their methods are callable with arguments ({{.Label "x"}}).
-import { goString, sprintf } from './go-print.js';
+import { goString, sprintf } from '../../lib/go-print.js';
 import { parseTemplate, TemplateError, type Arg, type Node, type Pipe } from './template-parse.js';
 
 export { TemplateError } from './template-parse.js';

@@ -2,7 +2,7 @@
 // `{{json .}}` giving all of them as strings (keys sorted, as docker marshals its map).
 import type { NetworkSummary, VolumeSummary } from '../../api/types/index.js';
 import { truncateId } from './ellipsis.js';
-import { formatG } from './go-print.js';
+import { formatG } from '../../lib/go-print.js';
 
 export const VOLUME_HEADERS: Record<string, string> = {
   Name: 'VOLUME NAME', Driver: 'DRIVER', Scope: 'SCOPE', Mountpoint: 'MOUNTPOINT', Labels: 'LABELS', Links: 'LINKS',

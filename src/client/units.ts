@@ -1,7 +1,7 @@
 // docker/go-units: human durations and sizes as the docker CLI prints them, and the parsers
 // for flag values (--memory 512m, --since 10s). Pure; the daemon may reuse them for Status.
-import { humanDuration as libHumanDuration } from '../../lib/human-duration.js';
-import { formatG } from './go-print.js';
+import { humanDuration as libHumanDuration } from '../lib/human-duration.js';
+import { formatG } from '../lib/go-print.js';
 
 /** go-units HumanDuration (seconds in, "About a minute" out); the one copy lives in lib. */
 export function humanDuration(seconds: number): string {

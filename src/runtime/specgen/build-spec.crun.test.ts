@@ -12,7 +12,7 @@ import { buildSpec, specToJson } from './build-spec.js';
 import type { SpecInput } from './spec-input.js';
 
 const run = promisify(execFile);
-const root = new URL('../../../../', import.meta.url).pathname; // dist/src/runtime/spec -> repo
+const root = new URL('../../../../', import.meta.url).pathname; // dist/src/runtime/specgen -> repo
 const tag = `berth-spec-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const cgroupParent = `/${tag}`;
 let dir: string;

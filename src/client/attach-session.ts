@@ -3,7 +3,7 @@
 // mode and resize on SIGWINCH while attached, and the terminal restored on every path.
 import { demuxStream } from '../api/client/stdcopy.js';
 import type { HijackedStream } from '../api/client/transport.js';
-import type { CliIo } from './context.js';
+import type { StdIo } from './std-io.js';
 import { DEFAULT_DETACH_KEYS, detachKeyBytes, escapeProxy } from './detach-keys.js';
 
 export interface SessionOptions {
@@ -27,7 +27,7 @@ export interface Session {
   readonly detached: boolean;
 }
 
-export function startSession(io: CliIo, conn: HijackedStream, o: SessionOptions): Session {
+export function startSession(io: StdIo, conn: HijackedStream, o: SessionOptions): Session {
   const { socket, head } = conn;
   const stdin = io.stdin;
   const rawTerminal = o.tty && o.stdin && !!stdin.isTTY && typeof stdin.setRawMode === 'function';

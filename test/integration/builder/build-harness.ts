@@ -19,9 +19,9 @@ import { ApiServer } from '../../../src/api/server/http-server.js';
 import { sendJson } from '../../../src/api/server/route.js';
 import { imageRoutes } from '../../../src/api/routes/images.js';
 import { buildRoutes } from '../../../src/api/routes/build.js';
-import { createBuilder, type Builder } from '../../../src/build/executor/builder.js';
-import { Workspace } from '../../../src/build/executor/workspace.js';
-import { runContainer } from '../../../src/build/executor/run-container.js';
+import { createBuilder, type Builder } from '../../../src/builder/executor/builder.js';
+import { Workspace } from '../../../src/builder/executor/workspace.js';
+import { runContainer } from '../../../src/builder/executor/run-container.js';
 import { cleanupHost, run, BERTH, ROOT, type RunResult } from '../../support/daemon.js';
 
 const execFileP = promisify(execFile);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { invalidArgument, notFound } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
-import type { SpecMount } from '../../runtime/spec/spec-input.js';
+import type { SpecMount } from '../../runtime/specgen/spec-input.js';
 import type { RunMount } from '../dockerfile/run-mount.js';
 
 export interface MountSources {

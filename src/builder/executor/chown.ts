@@ -2,7 +2,7 @@
 // /etc/group (never the host's); a bare user means the same name or id for the group, as in
 // moby's parseChownFlag. --chmod: octal only (the classic builder's rule).
 import { invalidArgument } from '../../lib/errors.js';
-import { parseGroup, parsePasswd, readRootfsFile } from '../../runtime/spec/user.js';
+import { parseGroup, parsePasswd, readRootfsFile } from '../../runtime/specgen/user.js';
 
 export interface Owner {
   uid: number;
