@@ -7,7 +7,7 @@ export type ComposeApi = Pick<
   | 'containerList' | 'containerInspect' | 'containerCreate' | 'containerStart' | 'containerStop' | 'containerRestart'
   | 'containerKill' | 'containerPause' | 'containerUnpause' | 'containerRemove' | 'containerRename' | 'containerWait'
   | 'containerLogs' | 'containerAttach' | 'containerTop' | 'containerResize' | 'containerArchiveGet' | 'containerArchivePut'
-  | 'execCreate' | 'execStart' | 'execInspect' | 'execResize'
+  | 'execCreate' | 'execStart' | 'execStartDetached' | 'execInspect' | 'execResize'
   | 'imageInspect' | 'imageCreate' | 'imageBuild' | 'imageRemove' | 'imageList'
   | 'networkList' | 'networkCreate' | 'networkInspect' | 'networkRemove' | 'networkConnect' | 'networkDisconnect'
   | 'volumeList' | 'volumeCreate' | 'volumeInspect' | 'volumeRemove'

@@ -226,3 +226,30 @@ export async function pull(cli: ComposeCli, argv: string[]): Promise<number> {
   }
   return failed ? 1 : 0;
 }
+
+export async function watchProject(cli: ComposeCli, argv: string[]): Promise<number> {
+  const c = newCommand(cli.ctx, { name: 'watch', usage: '[SERVICE...]', description: 'Watch build context for service and rebuild/refresh containers when files are updated' })
+    .option('--no-up', 'Do not build & start services before watching')
+    .option('--prune', 'Prune dangling images on rebuild')
+    .option('--quiet', 'hide build output');
+  const p = parse<{ up: boolean; quiet?: boolean }>(cli.ctx, c, argv);
+  if (!p) return 0;
+  const project = await cli.project(p.args);
+  const services = selectedServices(project, { services: p.args });
+  const progress = cli.progress();
+  if (p.opts.up !== false) {
+    const ids = await ensureImages(cli.api, project, services, {}, progress);
+    await executeUp({ api: cli.api, project, progress }, planUp(project, await observeProject(cli.api, project.name), ids, { services: p.args }));
+  }
+  const { ProjectWatcher } = await import('../../compose/watch.js');
+  const watcher = new ProjectWatcher(cli.api, project, { services, log: (s) => cli.ctx.out(s), progress: p.opts.quiet ? { event: () => {}, text: () => {}, close: () => {} } : progress });
+  watcher.start();
+  await new Promise<void>((resolve) => {
+    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  watcher.close();
+  await watcher.idle();
+  return 0;
+}

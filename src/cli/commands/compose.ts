@@ -36,6 +36,7 @@ const SUBCOMMANDS: Record<string, [() => Promise<Sub>, string]> = {
   logs: [sub(run, 'logs'), 'View output from containers'],
   exec: [sub(run, 'exec'), 'Execute a command in a running container'],
   run: [sub(run, 'run'), 'Run a one-off command on a service'],
+  watch: [sub(up, 'watchProject'), 'Watch build context for service and rebuild/refresh containers when files are updated'],
   wait: [sub(run, 'wait'), 'Block until containers of all (or specified) services stop.'],
 };
 
