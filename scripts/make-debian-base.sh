@@ -66,6 +66,8 @@ cache_valid() {
 # One bootstrap at a time per cache directory (a second run waits, then finds the cache).
 exec 9>"$cache_dir/.debian-$suite.lock"
 flock 9
+# Under the lock no one else is writing: temporaries here are left by an interrupted run.
+rm -f "$cache_dir/.debian-$suite".*.tar "$cache_dir/.debian-$suite".*.tar.sha256 "$cache_dir/.debian-$suite".*.tar.log
 
 if [ "$refresh" = 1 ] || ! cache_valid; then
   command -v mmdebstrap >/dev/null || { log "mmdebstrap is not installed (apt-get install mmdebstrap)"; exit 1; }
@@ -73,6 +75,8 @@ if [ "$refresh" = 1 ] || ! cache_valid; then
   [ -d "$hooks" ] || { log "missing $hooks (mmdebstrap >= 1.0 has it)"; exit 1; }
   tmp=$(mktemp "$cache_dir/.debian-$suite.XXXXXX.tar")
   trap 'rm -f "$tmp" "$tmp.sha256" "$tmp.log"' EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   log "bootstrapping Debian $suite (minbase) from $mirror into $tarball"
   start=$(date +%s)
   # Docker's debian images: no man pages, docs or translations (copyrights kept); the dpkg config
@@ -99,7 +103,7 @@ if [ "$refresh" = 1 ] || ! cache_valid; then
   chmod 644 "$tmp"
   mv -f "$tmp" "$tarball"
   mv -f "$tmp.sha256" "$tarball.sha256"
-  trap - EXIT
+  trap - EXIT INT TERM
   log "bootstrapped in $(( $(date +%s) - start )) s ($(du -h "$tarball" | cut -f1))"
 else
   log "using cached $tarball"
