@@ -9,11 +9,12 @@
 #    and SIGINT (fast shutdown, the image's STOPSIGNAL).
 set -eu
 
-if [ "${1:-}" = postgres ] || [ "${1#-}" != "${1:-}" ]; then
-  [ "${1:-}" = postgres ] || set -- postgres "$@"
-else
-  exec "$@"
-fi
+# `postgres ARGS`, or bare options (`-c work_mem=8MB`), run the server; anything else runs as given.
+case "${1:-}" in
+  postgres) ;;
+  '' | -*) set -- postgres "$@" ;;
+  *) exec "$@" ;;
+esac
 
 if [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /run/postgresql
