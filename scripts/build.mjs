@@ -1,9 +1,10 @@
 // Build: transpile every TypeScript file to dist/ (tests run from there), bundle the two
 // entry points so the CLI starts near Node's floor, and compile the C monitor.
 import { build } from 'esbuild';
-import { readdirSync, statSync, mkdirSync, existsSync, rmSync, renameSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, existsSync, rmSync, renameSync, copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { generateComposeValidator, validatorPath } from './gen-compose-validator.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -18,6 +19,9 @@ function listTs(dir) {
   return out;
 }
 
+// Generated sources first: the compose-spec validator (Ajv standalone code, see the script).
+await generateComposeValidator();
+
 const files = ['src', 'test', 'bench'].flatMap((d) => listTs(join(root, d)));
 await build({
   entryPoints: files,
@@ -29,6 +33,10 @@ await build({
   sourcemap: 'inline',
   logLevel: 'warning',
 });
+// Generated .js sources are not transpiled; the unbundled tree imports them beside its modules.
+const generatedOut = join(root, 'dist', relative(root, validatorPath));
+mkdirSync(join(generatedOut, '..'), { recursive: true });
+copyFileSync(validatorPath, generatedOut);
 
 // Bundled entry points. The CLI is one CommonJS file: every command runs in a fresh process;
 // Node's ESM loader spends ~3-4 ms per module file it links (one file made a cached `berth build`

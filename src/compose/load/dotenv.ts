@@ -1,0 +1,100 @@
+// Compose's env-file format (for `.env`, `--env-file`, `env_file:` and `include.env_file`), which
+// is richer than docker's --env-file: `export ` prefixes, single quotes (literal), double quotes
+// (escapes, may span lines), inline ` #` comments after unquoted values, and `${VAR}` substitution
+// in unquoted and double-quoted values from the environment or earlier lines of the same file.
+import { readFileSync } from 'node:fs';
+import { errnoCode } from '../../lib/errors.js';
+import { ComposeFileError } from '../errors.js';
+import { substitute, TemplateError, type Lookup } from './interpolate.js';
+
+const KEY = /^[A-Za-z_][A-Za-z0-9_.\-[\]]*$/;
+const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', $: '$' };
+
+/** Parses env-file text; a bare `KEY` line takes `lookup(KEY)` and is dropped when that is unset. */
+export function parseDotenv(text: string, lookup: Lookup, file = ''): Record<string, string> {
+  const vars: Record<string, string> = {};
+  const resolve: Lookup = (name) => lookup(name) ?? vars[name];
+  const src = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  let i = 0;
+  let line = 1;
+  const fail = (msg: string): never => {
+    throw new ComposeFileError(`${file ? `${file}:${line}: ` : ''}${msg}`, { file });
+  };
+  while (i < src.length) {
+    let end = src.indexOf('\n', i);
+    if (end < 0) end = src.length;
+    let raw = src.slice(i, end).trim();
+    const startLine = line;
+    i = end + 1;
+    line++;
+    if (!raw || raw.startsWith('#')) continue;
+    if (raw.startsWith('export ')) raw = raw.slice(7).trimStart();
+    const sep = raw.search(/[=:]/);
+    if (sep < 0) {
+      if (!KEY.test(raw)) fail(`unexpected character in variable name ${JSON.stringify(raw)}`);
+      const v = lookup(raw);
+      if (v !== undefined) vars[raw] = v;
+      continue;
+    }
+    const key = raw.slice(0, sep).trim();
+    if (!KEY.test(key)) fail(`unexpected character in variable name ${JSON.stringify(key)}`);
+    let rest = raw.slice(sep + 1).trimStart();
+    const q = rest[0];
+    if (q === "'" || q === '"') {
+      // A quoted value may continue over the following lines up to its closing quote.
+      let body = rest.slice(1);
+      let close = findClose(body, q);
+      while (close < 0) {
+        if (i >= src.length) fail(`unterminated quoted value for ${key}`);
+        let e2 = src.indexOf('\n', i);
+        if (e2 < 0) e2 = src.length;
+        body += '\n' + src.slice(i, e2);
+        i = e2 + 1;
+        line++;
+        close = findClose(body, q);
+      }
+      const inner = body.slice(0, close);
+      if (q === "'") vars[key] = inner;
+      else vars[key] = expand(unescapeDouble(inner), resolve, file, startLine);
+      continue;
+    }
+    const hash = rest.search(/\s#/);
+    if (hash >= 0) rest = rest.slice(0, hash);
+    vars[key] = expand(rest.trim(), resolve, file, startLine);
+  }
+  return vars;
+}
+
+function findClose(body: string, q: string): number {
+  for (let j = 0; j < body.length; j++) {
+    if (q === '"' && body[j] === '\\') j++;
+    else if (body[j] === q) return j;
+  }
+  return -1;
+}
+
+function unescapeDouble(s: string): string {
+  // `\$` must survive substitution as a literal dollar: it becomes `$$`.
+  return s.replace(/\\(.)/g, (all, c: string) => (c === '$' ? '$$' : ESCAPES[c] ?? all));
+}
+
+function expand(value: string, lookup: Lookup, file: string, line: number): string {
+  try {
+    return substitute(value, lookup);
+  } catch (e) {
+    if (e instanceof TemplateError) throw new ComposeFileError(`${file}:${line}: ${e.message}`, { file });
+    throw e;
+  }
+}
+
+/** Reads and parses one env file; `undefined` when it is missing and not required. */
+export function readDotenv(path: string, lookup: Lookup, required = true): Record<string, string> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    if (!required && errnoCode(e) === 'ENOENT') return undefined;
+    throw new ComposeFileError(`env file ${path} not found: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file: path }, { cause: e });
+  }
+  return parseDotenv(text, lookup, path);
+}

@@ -1,0 +1,85 @@
+// loadProject: compose files to the canonical Project, every error raised before anything is
+// created. The order matters and follows compose: environment (needs the project directory) ->
+// file selection (COMPOSE_FILE may come from .env) -> per file: parse, interpolate, validate,
+// include, extends -> merge across files -> project name -> normalise -> profiles -> checks.
+import { dirname, resolve } from 'node:path';
+import type { Project, ServiceConfig } from '../model.js';
+import { checkBuildInputs, checkReferences } from './checks.js';
+import { loadComposeFile, newFileContext } from './compose-file.js';
+import { selectComposeFiles } from './discover.js';
+import { projectEnvironment } from './environment.js';
+import { mergeFiles } from './merge.js';
+import { activeProfiles, applyProfiles, checkEnabledDependencies, withServices } from './profiles.js';
+import { projectNameOf } from './project-name.js';
+import { isMap, stripTags, type RawMap } from './tags.js';
+import type { NormalizeContext } from '../normalize/context.js';
+import { normalizeService } from '../normalize/service.js';
+import { fileObjectConfig, networkConfig, volumeConfig } from '../normalize/top-level.js';
+
+export interface LoadOptions {
+  /** -f files (relative to cwd); default: COMPOSE_FILE, else discovery from cwd upwards. */
+  files?: string[];
+  /** -p */
+  projectName?: string;
+  /** --project-directory; default: the folder of the first compose file. */
+  projectDirectory?: string;
+  /** --profile; default: COMPOSE_PROFILES. */
+  profiles?: string[];
+  /** --env-file (several, in order); default: `.env` in the project directory. */
+  envFiles?: string[];
+  /** Services named on the command line: enabled with their dependencies whatever their profiles. */
+  services?: string[];
+  /** The process environment. */
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Skip the checks of build contexts and Dockerfiles on disk (e.g. for `config`). */
+  skipBuildChecks?: boolean;
+}
+
+export async function loadProject(options: LoadOptions): Promise<Project> {
+  const { env, cwd } = options;
+  const explicitDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : undefined;
+  let environment = projectEnvironment({ env, envFiles: options.envFiles, projectDirectory: explicitDir ?? cwd, cwd });
+  const configFiles = selectComposeFiles({ files: options.files, env: environment, cwd });
+  const workingDir = explicitDir ?? dirname(configFiles[0]!);
+  if (workingDir !== (explicitDir ?? cwd) && !options.envFiles?.length) {
+    environment = projectEnvironment({ env, projectDirectory: workingDir, cwd });
+  }
+
+  const ctx = newFileContext(environment);
+  let dict: RawMap = {};
+  for (const file of configFiles) dict = mergeFiles(dict, loadComposeFile(file, ctx));
+  const model = stripTags(dict) as RawMap;
+
+  const name = projectNameOf({ flag: options.projectName, env: environment, fromFile: model.name as string | undefined, workingDir });
+  const nctx: NormalizeContext = { projectName: name, workingDir, environment, file: configFiles[0]!, home: env.HOME };
+
+  const all: Record<string, ServiceConfig> = {};
+  for (const [svc, raw] of Object.entries(isMap(model.services) ? model.services : {})) all[svc] = normalizeService(nctx, svc, isMap(raw) ? raw : {});
+  const section = <T>(key: string, fn: (k: string, v: unknown) => T): Record<string, T> =>
+    Object.fromEntries(Object.entries(isMap(model[key]) ? model[key] : {}).map(([k, v]) => [k, fn(k, v)]));
+  const networks = section('networks', (k, v) => networkConfig(nctx, k, v));
+  if (!networks.default && Object.values(all).some((s) => s.networks && 'default' in s.networks)) networks.default = networkConfig(nctx, 'default', {});
+
+  const profiles = activeProfiles(options.profiles, environment);
+  let project: Project = {
+    name,
+    workingDir,
+    configFiles,
+    ...applyProfiles(all, profiles),
+    networks,
+    volumes: section('volumes', (k, v) => volumeConfig(nctx, k, v)),
+    secrets: section('secrets', (k, v) => fileObjectConfig(nctx, 'secrets', k, v)),
+    configs: section('configs', (k, v) => fileObjectConfig(nctx, 'configs', k, v)),
+    profiles,
+    environment,
+  };
+  const extensions = Object.fromEntries(Object.entries(model).filter(([k]) => k.startsWith('x-')));
+  if (Object.keys(extensions).length) project.extensions = extensions;
+
+  checkReferences(project);
+  if (options.services?.length) project = withServices(project, options.services);
+  project = checkEnabledDependencies(project);
+  if (!options.skipBuildChecks) checkBuildInputs(project);
+  return project;
+}
