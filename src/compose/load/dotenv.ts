@@ -17,8 +17,8 @@ export function parseDotenv(text: string, lookup: Lookup, file = ''): Record<str
   const src = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
   let i = 0;
   let line = 1;
-  const fail = (msg: string): never => {
-    throw new ComposeFileError(`${file ? `${file}:${line}: ` : ''}${msg}`, { file });
+  const fail = (at: number, msg: string): never => {
+    throw new ComposeFileError(`${file ? `${file}:${at}: ` : ''}${msg}`, { file });
   };
   while (i < src.length) {
     let end = src.indexOf('\n', i);
@@ -31,13 +31,13 @@ export function parseDotenv(text: string, lookup: Lookup, file = ''): Record<str
     if (raw.startsWith('export ')) raw = raw.slice(7).trimStart();
     const sep = raw.search(/[=:]/);
     if (sep < 0) {
-      if (!KEY.test(raw)) fail(`unexpected character in variable name ${JSON.stringify(raw)}`);
+      if (!KEY.test(raw)) fail(startLine, `unexpected character in variable name ${JSON.stringify(raw)}`);
       const v = lookup(raw);
       if (v !== undefined) vars[raw] = v;
       continue;
     }
     const key = raw.slice(0, sep).trim();
-    if (!KEY.test(key)) fail(`unexpected character in variable name ${JSON.stringify(key)}`);
+    if (!KEY.test(key)) fail(startLine, `unexpected character in variable name ${JSON.stringify(key)}`);
     let rest = raw.slice(sep + 1).trimStart();
     const q = rest[0];
     if (q === "'" || q === '"') {
@@ -45,7 +45,7 @@ export function parseDotenv(text: string, lookup: Lookup, file = ''): Record<str
       let body = rest.slice(1);
       let close = findClose(body, q);
       while (close < 0) {
-        if (i >= src.length) fail(`unterminated quoted value for ${key}`);
+        if (i >= src.length) fail(startLine, `unterminated quoted value for ${key}`);
         let e2 = src.indexOf('\n', i);
         if (e2 < 0) e2 = src.length;
         body += '\n' + src.slice(i, e2);

@@ -52,9 +52,7 @@ function unionBy(key: (item: unknown) => string): Merger {
     const out = new Map<string, unknown>();
     for (const item of [...list(b), ...list(o)]) {
       if (item instanceof ResetTag) continue;
-      const k = key(item);
-      out.delete(k); // a later entry with the same identity replaces the earlier one, at the end
-      out.set(k, item);
+      out.set(key(item), item); // a later entry with the same identity replaces the earlier, in place
     }
     return [...out.values()];
   };
@@ -129,6 +127,10 @@ const RULES: [string, Merger][] = [
   ['services.*.devices', unionBy(deviceTarget)],
   ['services.*.env_file', unionBy(envFilePath)],
   ['services.*.label_file', unionBy(String)],
+  // string-or-list fields: a single string is a one-item list
+  ...['dns', 'dns_search', 'dns_opt', 'tmpfs', 'expose', 'cap_add', 'cap_drop', 'profiles', 'links', 'external_links', 'security_opt', 'group_add', 'volumes_from', 'device_cgroup_rules', 'networks.*.aliases'].map(
+    (f) => [`services.*.${f}`, byValue] as [string, Merger],
+  ),
   ['networks.*.labels', byKeyMap],
   ['volumes.*.labels', byKeyMap],
   ['secrets.*.labels', byKeyMap],

@@ -1,6 +1,7 @@
 // The short port syntax `[[HOST_IP:][PUBLISHED]:]TARGET[/PROTOCOL]` as docker's nat.ParsePortSpec
 // reads it: ranges expand to one entry per port when both sides are ranges of the same length,
 // a published range with a single target stays one entry, IPv6 host IPs are written in brackets.
+import { isIP } from 'node:net';
 import type { ServicePortConfig } from '../model.js';
 
 export class PortSpecError extends Error {}
@@ -48,6 +49,7 @@ export function parsePortSpec(spec: string | number): ServicePortConfig[] {
   }
   if (published === '') published = undefined;
   if (hostIp === '') hostIp = undefined;
+  if (hostIp !== undefined && !isIP(hostIp)) throw new PortSpecError(`invalid IP address ${JSON.stringify(hostIp)} in ${JSON.stringify(spec)}`);
   const [tLo, tHi] = range(target, spec);
   const base = (t: number, p: string | undefined): ServicePortConfig => ({
     mode: 'ingress',
