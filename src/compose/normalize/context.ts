@@ -21,7 +21,11 @@ export function at<T>(ctx: NormalizeContext, path: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof ComposeFileError) throw e;
+    if (e instanceof ComposeFileError) {
+      // An error from a file this value names (an env file): keep its text, add where it was named.
+      if (e.path === undefined) throw new ComposeFileError(e.message, { file: ctx.file, path }, { cause: e });
+      throw e;
+    }
     throw fieldError(ctx, path, (e as Error).message, e);
   }
 }
