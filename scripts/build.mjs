@@ -4,7 +4,6 @@ import { build } from 'esbuild';
 import { readdirSync, statSync, mkdirSync, existsSync, rmSync, renameSync, copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { generateComposeValidator, validatorPath } from './gen-compose-validator.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -19,9 +18,6 @@ function listTs(dir) {
   return out;
 }
 
-// Generated sources first: the compose-spec validator (Ajv standalone code, see the script).
-await generateComposeValidator();
-
 const files = ['src', 'test', 'bench'].flatMap((d) => listTs(join(root, d)));
 await build({
   entryPoints: files,
@@ -30,13 +26,16 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // Node 20.10+ reads `import x from './y.json' with { type: 'json' }`; esbuild's node20 means 20.0.
+  supported: { 'import-attributes': true },
   sourcemap: 'inline',
   logLevel: 'warning',
 });
-// Generated .js sources are not transpiled; the unbundled tree imports them beside its modules.
-const generatedOut = join(root, 'dist', relative(root, validatorPath));
-mkdirSync(join(generatedOut, '..'), { recursive: true });
-copyFileSync(validatorPath, generatedOut);
+// JSON the unbundled tree imports beside its modules (the bundles inline it): the compose schema.
+for (const asset of ['src/compose/schema/compose-spec.json']) {
+  mkdirSync(join(root, 'dist', asset, '..'), { recursive: true });
+  copyFileSync(join(root, asset), join(root, 'dist', asset));
+}
 
 // Bundled entry points. The CLI is one CommonJS file: every command runs in a fresh process;
 // Node's ESM loader spends ~3-4 ms per module file it links (one file made a cached `berth build`

@@ -1,12 +1,16 @@
-// Validation against the compose-spec JSON schema, through the validator generated at build time
-// (scripts/gen-compose-validator.mjs). Ajv's errors become one message in compose's form:
-// `validating <file>: services.web.ports.0 must be a number, string or object`.
-import validate, { type ValidationError } from '../schema/compose-validator.generated.js';
+// Validation against the compose-spec JSON schema (schema/compose-spec.json, shipped with the
+// product), by the small interpreter in schema/schema-check.ts. Its errors become one message in
+// compose's form: `validating <file>: services.web.ports.0 must be a number, string or mapping`.
+import schema from '../schema/compose-spec.json' with { type: 'json' };
+import { SchemaChecker, type SchemaError } from '../schema/schema-check.js';
 import { validationError } from '../errors.js';
 
+let checker: SchemaChecker | undefined;
+
 export function validateComposeFile(data: unknown, file: string): void {
-  if (validate(data)) return;
-  const errors = validate.errors ?? [];
+  checker ??= new SchemaChecker(schema as ConstructorParameters<typeof SchemaChecker>[0]);
+  const errors = checker.check(data);
+  if (!errors.length) return;
   const { path, problem } = describe(errors);
   throw validationError(file, path, problem);
 }
@@ -23,7 +27,7 @@ const article = (t: string) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`);
 const typeName = (t: string) => (t === 'object' ? 'mapping' : t === 'array' ? 'list' : t);
 
 /** Picks the most telling error: the deepest one, or the union of types a `oneOf` wanted. */
-export function describe(errors: ValidationError[]): { path: string; problem: string } {
+export function describe(errors: SchemaError[]): { path: string; problem: string } {
   const last = errors[errors.length - 1];
   if (!last) return { path: '', problem: 'is invalid' };
   let chosen = last;
@@ -52,6 +56,6 @@ export function describe(errors: ValidationError[]): { path: string; problem: st
     case 'oneOf':
       return { path, problem: 'must match exactly one of its allowed forms' };
     default:
-      return { path, problem: chosen.message ?? 'is invalid' };
+      return { path, problem: chosen.message };
   }
 }
