@@ -5,3 +5,4 @@ export { selectComposeFiles, findDefaultFiles, DEFAULT_FILE_NAMES, OVERRIDE_FILE
 export { normalizeProjectName, isValidProjectName } from './project-name.js';
 export { substitute } from './interpolate.js';
 export { parseDotenv } from './dotenv.js';
+export { fileObjectContent } from './file-objects.js';

@@ -149,6 +149,7 @@ secrets:
   token: {file: ./token.txt}
 `,
     Dockerfile: 'FROM scratch',
+    'token.txt': 't',
   });
   const p = await load(root, { env: { HOME: '/home/u', FROM_SHELL: 'shell' } });
   const web = p.services.web!;

@@ -5,6 +5,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Project, ServiceConfig } from '../model.js';
 import { checkBuildInputs, checkReferences } from './checks.js';
+import { checkFileObjectSources } from './file-objects.js';
 import { loadComposeFile, newFileContext } from './compose-file.js';
 import { selectComposeFiles } from './discover.js';
 import { projectEnvironment } from './environment.js';
@@ -32,8 +33,8 @@ export interface LoadOptions {
   /** The process environment. */
   env: Record<string, string | undefined>;
   cwd: string;
-  /** Skip the checks of build contexts and Dockerfiles on disk (e.g. for `config`). */
-  skipBuildChecks?: boolean;
+  /** Skip the on-disk checks of build contexts, Dockerfiles and secret/config sources (e.g. for `config`). */
+  skipFileChecks?: boolean;
 }
 
 export async function loadProject(options: LoadOptions): Promise<Project> {
@@ -80,6 +81,9 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   checkReferences(project);
   if (options.services?.length) project = withServices(project, options.services);
   project = checkEnabledDependencies(project);
-  if (!options.skipBuildChecks) checkBuildInputs(project);
+  if (!options.skipFileChecks) {
+    checkBuildInputs(project);
+    checkFileObjectSources(project);
+  }
   return project;
 }

@@ -78,7 +78,7 @@ test('errors: references, cycles and build inputs are checked before anything is
   const p = await load(ok);
   assert.equal(p.services.a!.build!.dockerfile_inline, 'FROM scratch');
   assert.equal(p.services.b!.build!.context, 'https://github.com/x/y.git');
-  // Build inputs of disabled services are not checked, and skipBuildChecks skips them all.
+  // Build inputs of disabled services are not checked, and skipFileChecks skips them all.
   await load(writeTree({ 'compose.yaml': 'services: {a: {build: ./gone, profiles: [x]}, b: {image: b}}' }));
-  await load(writeTree({ 'compose.yaml': 'services: {a: {build: ./gone}}' }), { skipBuildChecks: true });
+  await load(writeTree({ 'compose.yaml': 'services: {a: {build: ./gone}}' }), { skipFileChecks: true });
 });
