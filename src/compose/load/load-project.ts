@@ -10,7 +10,7 @@ import { loadComposeFile, newFileContext } from './compose-file.js';
 import { selectComposeFiles } from './discover.js';
 import { projectEnvironment } from './environment.js';
 import { mergeFiles } from './merge.js';
-import { activeProfiles, applyProfiles, checkEnabledDependencies, withServices } from './profiles.js';
+import { activeProfiles, applyProfiles, checkEnabledDependencies, withTargetProfiles } from './profiles.js';
 import { projectNameOf } from './project-name.js';
 import { isMap, stripTags, type RawMap } from './tags.js';
 import type { NormalizeContext } from '../normalize/context.js';
@@ -28,7 +28,10 @@ export interface LoadOptions {
   profiles?: string[];
   /** --env-file (several, in order); default: `.env` in the project directory. */
   envFiles?: string[];
-  /** Services named on the command line: enabled with their dependencies whatever their profiles. */
+  /**
+   * Services named on the command line. As the compose spec says, a targeted service's profiles
+   * join the active ones; its dependencies must then be enabled too (or it is an error).
+   */
   services?: string[];
   /** The process environment. */
   env: Record<string, string | undefined>;
@@ -62,7 +65,7 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   const networks = section('networks', (k, v) => networkConfig(nctx, k, v));
   if (!networks.default && Object.values(all).some((s) => s.networks && 'default' in s.networks)) networks.default = networkConfig(nctx, 'default', {});
 
-  const profiles = activeProfiles(options.profiles, environment);
+  const profiles = withTargetProfiles(activeProfiles(options.profiles, environment), all, options.services ?? []);
   let project: Project = {
     name,
     workingDir,
@@ -79,7 +82,6 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   if (Object.keys(extensions).length) project.extensions = extensions;
 
   checkReferences(project);
-  if (options.services?.length) project = withServices(project, options.services);
   project = checkEnabledDependencies(project);
   if (!options.skipFileChecks) {
     checkBuildInputs(project);

@@ -39,10 +39,15 @@ test('profiles: disabled unless active; --profile over COMPOSE_PROFILES; * enabl
   assert.deepEqual(serviceNamesOf(p), ['admin', 'db', 'debug', 'web']);
 });
 
-test('profiles: naming a service enables it and its dependencies', async () => {
-  const root = writeTree({ 'compose.yaml': PROFILED });
+test('profiles: naming a service activates its profiles; withServices enables it and its dependencies', async () => {
+  const root = writeTree({ 'compose.yaml': PROFILED + '  tool: {image: tool, profiles: [tools], depends_on: [db]}\n' });
   const p = await load(root, { services: ['admin'] });
   assert.deepEqual(serviceNamesOf(p), ['admin', 'db', 'web']);
+  assert.deepEqual(p.profiles, ['ops']);
+  // tool's profile does not enable db: the spec's "profiles not enabled" error.
+  await rejects(load(root, { services: ['tool'] }), /service "tool" depends on "db", which is not enabled by the active profiles/);
+  assert.deepEqual(serviceNamesOf(await load(root, { services: ['tool'], profiles: ['data'] })), ['db', 'tool', 'web']);
+  await rejects(load(root, { services: ['nope'] }), /no such service: nope/);
   const base = await load(root);
   assert.deepEqual(serviceNamesOf(withServices(base, ['debug'])), ['debug', 'web']);
   assert.deepEqual(serviceNamesOf(selectServices(base, ['admin'])), ['admin', 'db']);

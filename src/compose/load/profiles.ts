@@ -1,12 +1,24 @@
 // Profiles and service selection. A service with profiles is enabled only when one of them is
-// active ('*' activates all) or when it is named on the command line; naming a service also
-// enables what it depends on. An enabled service must not need a disabled one.
+// active ('*' activates all); naming a service on the command line activates its profiles (the
+// compose spec's rule, used by loadProject). An enabled service must not need a disabled one.
+// withServices is the blunter tool: it enables the named services and all they depend on.
 import { ComposeFileError } from '../errors.js';
 import type { Project, ServiceConfig } from '../model.js';
 
 export function activeProfiles(flags: string[] | undefined, env: Record<string, string | undefined>): string[] {
   if (flags?.length) return [...new Set(flags)];
   return [...new Set((env.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean))];
+}
+
+/** The active profiles plus those of the services named on the command line; unknown names are an error. */
+export function withTargetProfiles(profiles: string[], all: Record<string, ServiceConfig>, targets: string[]): string[] {
+  const out = new Set(profiles);
+  for (const name of targets) {
+    const s = all[name];
+    if (!s) throw new ComposeFileError(`no such service: ${name}`, { path: `services.${name}` });
+    for (const p of s.profiles ?? []) out.add(p);
+  }
+  return [...out];
 }
 
 export function isEnabledBy(service: ServiceConfig, profiles: string[]): boolean {
