@@ -3,7 +3,6 @@
 import { stringify } from 'yaml';
 import { canonicalize } from './canonical-json.js';
 import type { Project } from './model.js';
-import { imageOf } from './resources.js';
 
 /** The printable document: name, enabled services, resources; empty sections left out. */
 export function configDocument(project: Project): Record<string, unknown> {
@@ -30,4 +29,5 @@ export const configNamesOf = (p: Project) => Object.keys(p.configs).sort();
 export const profileNamesOf = (p: Project) =>
   [...new Set(Object.values({ ...p.services, ...p.disabledServices }).flatMap((s) => s.profiles ?? []))].sort();
 /** `config --images`: each enabled service's image, or the name compose gives its build. */
-export const imageNamesOf = (p: Project) => Object.entries(p.services).map(([name, s]) => imageOf(p.name, name, s)).sort();
+export const imageNamesOf = (p: Project) =>
+  Object.entries(p.services).map(([name, s]) => s.image ?? `${p.name}-${name}`).sort();
