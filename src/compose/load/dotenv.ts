@@ -87,14 +87,30 @@ function expand(value: string, lookup: Lookup, file: string, line: number): stri
   }
 }
 
-/** Reads and parses one env file; `undefined` when it is missing and not required. */
-export function readDotenv(path: string, lookup: Lookup, required = true): Record<string, string> | undefined {
-  let text: string;
+function readEnvText(path: string, required: boolean): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (e) {
     if (!required && errnoCode(e) === 'ENOENT') return undefined;
     throw new ComposeFileError(`env file ${path} not found: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file: path }, { cause: e });
   }
-  return parseDotenv(text, lookup, path);
+}
+
+/** Reads and parses one env file; `undefined` when it is missing and not required. */
+export function readDotenv(path: string, lookup: Lookup, required = true): Record<string, string> | undefined {
+  const text = readEnvText(path, required);
+  return text === undefined ? undefined : parseDotenv(text, lookup, path);
+}
+
+/** `format: raw`: KEY=VALUE lines taken literally (no quotes, comments after values or substitution). */
+export function readRawEnvFile(path: string, required = true): Record<string, string> | undefined {
+  const text = readEnvText(path, required);
+  if (text === undefined) return undefined;
+  const vars: Record<string, string> = {};
+  for (const line of text.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    if (eq > 0) vars[line.slice(0, eq).trim()] = line.slice(eq + 1);
+  }
+  return vars;
 }

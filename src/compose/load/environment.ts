@@ -1,5 +1,5 @@
-// The interpolation environment: `.env` in the project directory (or the --env-file files, in
-// order, instead of it) under the process environment, which wins, as in compose.
+// The interpolation environment: `.env` in the project directory (or the --env-file files, or
+// COMPOSE_ENV_FILES, in order, instead of it) under the process environment, which wins.
 import { join, resolve } from 'node:path';
 import { readDotenv } from './dotenv.js';
 
@@ -21,7 +21,9 @@ export function projectEnvironment({ env, envFiles, projectDirectory, cwd }: Env
   const processEnv = definedOnly(env);
   const fromFiles: Record<string, string> = {};
   const lookup = (n: string) => processEnv[n] ?? fromFiles[n];
-  if (envFiles?.length) for (const f of envFiles) Object.assign(fromFiles, readDotenv(resolve(cwd, f), lookup, true));
+  // COMPOSE_ENV_FILES (comma-separated) stands in for --env-file when no flag is given.
+  const files = envFiles?.length ? envFiles : (processEnv.COMPOSE_ENV_FILES ?? '').split(',').filter(Boolean);
+  if (files.length) for (const f of files) Object.assign(fromFiles, readDotenv(resolve(cwd, f), lookup, true));
   else Object.assign(fromFiles, readDotenv(join(projectDirectory, '.env'), lookup, false));
   return { ...fromFiles, ...processEnv };
 }

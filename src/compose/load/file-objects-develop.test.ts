@@ -91,3 +91,12 @@ services:
   await rejects(load(writeTree({ 'compose.yaml': 'services: {a: {image: a, develop: {watch: [{path: ., action: copy}]}}}' })), /services\.a\.develop\.watch\.0\.action must be one of/);
   await rejects(load(writeTree({ 'compose.yaml': 'services: {a: {image: a, develop: {watch: [{action: sync}]}}}' })), /services\.a\.develop\.watch\.0 missing property 'path'/);
 });
+
+test('env_file format raw: values taken literally', async () => {
+  const root = writeTree({
+    'compose.yaml': 'services: {a: {image: a, env_file: [{path: raw.env, format: raw}]}, b: {image: b, env_file: [{path: raw.env, format: xml}], profiles: [x]}}',
+    'raw.env': '# c\nQ="quoted"\nD=$HOME # not a comment\n',
+  });
+  assert.deepEqual((await load(root)).services.a!.environment, { Q: '"quoted"', D: '$HOME # not a comment' });
+  await rejects(load(root, { profiles: ['x'] }), /unsupported env_file format "xml"/, 'services.b.env_file.0');
+});

@@ -84,6 +84,8 @@ test('environment: .env under the process env; --env-file replaces .env, later f
   assert.equal(p.services.web!.image, 'img:two');
   assert.equal(p.services.web!.environment!.A, 'a-one');
   await rejects(load(root, { envFiles: ['missing.env'] }), /env file .*missing\.env not found/);
+  p = await load(root, { env: { COMPOSE_ENV_FILES: 'two.env,one.env' } });
+  assert.equal(p.services.web!.image, 'img:one');
 });
 
 test('errors: undefined required variable names file and path', async () => {

@@ -10,7 +10,8 @@ import { loadComposeFile, newFileContext } from './compose-file.js';
 import { selectComposeFiles } from './discover.js';
 import { projectEnvironment } from './environment.js';
 import { mergeFiles } from './merge.js';
-import { activeProfiles, applyProfiles, checkEnabledDependencies, withTargetProfiles } from './profiles.js';
+import { activeProfiles, applyProfiles, checkEnabledDependencies, isEnabledBy, withTargetProfiles } from './profiles.js';
+import { stringList } from '../normalize/cast.js';
 import { projectNameOf } from './project-name.js';
 import { isMap, stripTags, type RawMap } from './tags.js';
 import type { NormalizeContext } from '../normalize/context.js';
@@ -46,7 +47,7 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   let environment = projectEnvironment({ env, envFiles: options.envFiles, projectDirectory: explicitDir ?? cwd, cwd });
   const configFiles = selectComposeFiles({ files: options.files, env: environment, cwd });
   const workingDir = explicitDir ?? dirname(configFiles[0]!);
-  if (workingDir !== (explicitDir ?? cwd) && !options.envFiles?.length) {
+  if (workingDir !== (explicitDir ?? cwd) && !options.envFiles?.length && !env.COMPOSE_ENV_FILES) {
     environment = projectEnvironment({ env, projectDirectory: workingDir, cwd });
   }
 
@@ -58,14 +59,17 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   const name = projectNameOf({ flag: options.projectName, env: environment, fromFile: model.name as string | undefined, workingDir });
   const nctx: NormalizeContext = { projectName: name, workingDir, environment, file: configFiles[0]!, home: env.HOME };
 
+  // Profiles first: services they leave out are normalised leniently (their files are not read).
+  const rawServices = Object.fromEntries(Object.entries(isMap(model.services) ? model.services : {}).map(([k, v]) => [k, isMap(v) ? v : {}]));
+  const declared = Object.fromEntries(Object.entries(rawServices).map(([k, v]) => [k, { profiles: stringList(v.profiles) }]));
+  const profiles = withTargetProfiles(activeProfiles(options.profiles, environment), declared, options.services ?? []);
   const all: Record<string, ServiceConfig> = {};
-  for (const [svc, raw] of Object.entries(isMap(model.services) ? model.services : {})) all[svc] = normalizeService(nctx, svc, isMap(raw) ? raw : {});
+  for (const [svc, raw] of Object.entries(rawServices)) all[svc] = normalizeService(nctx, svc, raw, !isEnabledBy(declared[svc]!, profiles));
   const section = <T>(key: string, fn: (k: string, v: unknown) => T): Record<string, T> =>
     Object.fromEntries(Object.entries(isMap(model[key]) ? model[key] : {}).map(([k, v]) => [k, fn(k, v)]));
   const networks = section('networks', (k, v) => networkConfig(nctx, k, v));
   if (!networks.default && Object.values(all).some((s) => s.networks && 'default' in s.networks)) networks.default = networkConfig(nctx, 'default', {});
 
-  const profiles = withTargetProfiles(activeProfiles(options.profiles, environment), all, options.services ?? []);
   let project: Project = {
     name,
     workingDir,

@@ -87,3 +87,11 @@ test('errors: references, cycles and build inputs are checked before anything is
   await load(writeTree({ 'compose.yaml': 'services: {a: {build: ./gone, profiles: [x]}, b: {image: b}}' }));
   await load(writeTree({ 'compose.yaml': 'services: {a: {build: ./gone}}' }), { skipFileChecks: true });
 });
+
+test('profiles: env and label files of services left out are not required', async () => {
+  const root = writeTree({ 'compose.yaml': 'services: {web: {image: w}, prod: {image: p, profiles: [prod], env_file: prod.env, label_file: prod.labels}}' });
+  const p = await load(root);
+  assert.deepEqual(serviceNamesOf(p), ['web']);
+  assert.deepEqual(p.disabledServices.prod!.env_file, [{ path: `${root}/prod.env`, required: true }]);
+  await rejects(load(root, { profiles: ['prod'] }), /env file .*prod\.env not found/, 'services.prod.env_file.0');
+});

@@ -11,7 +11,7 @@ export function activeProfiles(flags: string[] | undefined, env: Record<string, 
 }
 
 /** The active profiles plus those of the services named on the command line; unknown names are an error. */
-export function withTargetProfiles(profiles: string[], all: Record<string, ServiceConfig>, targets: string[]): string[] {
+export function withTargetProfiles(profiles: string[], all: Record<string, Pick<ServiceConfig, 'profiles'>>, targets: string[]): string[] {
   const out = new Set(profiles);
   for (const name of targets) {
     const s = all[name];
@@ -21,7 +21,7 @@ export function withTargetProfiles(profiles: string[], all: Record<string, Servi
   return [...out];
 }
 
-export function isEnabledBy(service: ServiceConfig, profiles: string[]): boolean {
+export function isEnabledBy(service: Pick<ServiceConfig, 'profiles'>, profiles: string[]): boolean {
   if (!service.profiles?.length) return true;
   return profiles.includes('*') || service.profiles.some((p) => profiles.includes(p));
 }

@@ -6,7 +6,7 @@ import type {
   ServicePortConfig, WatchAction,
 } from '../model.js';
 import { isMap, type RawMap } from '../load/tags.js';
-import { readDotenv } from '../load/dotenv.js';
+import { readDotenv, readRawEnvFile } from '../load/dotenv.js';
 import { CastError, listOrDict, stringList, stringMap, toBool, toBytes, toDuration, toFloat, toInt, toStr } from './cast.js';
 import { at, fieldError, type NormalizeContext } from './context.js';
 import { buildConfig } from './build.js';
@@ -167,20 +167,33 @@ function envFiles(ctx: NormalizeContext, v: unknown): EnvFileConfig[] {
 }
 
 /** env_file values, then `environment:` over them; bare names take the project environment's value. */
-function environment(ctx: NormalizeContext, raw: RawMap, path: string, files: EnvFileConfig[]): Record<string, string | null> {
+function environment(ctx: NormalizeContext, raw: RawMap, path: string, files: EnvFileConfig[], lenient: boolean): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   files.forEach((f, i) => {
-    const vars = at(ctx, `${path}.env_file.${i}`, () => readDotenv(f.path, (n) => ctx.environment[n], f.required));
-    Object.assign(out, vars);
+    try {
+      const vars = at(ctx, `${path}.env_file.${i}`, () => {
+        if (f.format === undefined) return readDotenv(f.path, (n) => ctx.environment[n], f.required);
+        if (f.format === 'raw') return readRawEnvFile(f.path, f.required);
+        throw new CastError(`unsupported env_file format ${JSON.stringify(f.format)}`);
+      });
+      Object.assign(out, vars);
+    } catch (e) {
+      if (!lenient) throw e;
+    }
   });
   for (const [k, v] of Object.entries(listOrDict(raw.environment ?? {}))) out[k] = v ?? ctx.environment[k] ?? null;
   return out;
 }
 
-function labelFiles(ctx: NormalizeContext, v: unknown, path: string): Record<string, string> {
+function labelFiles(ctx: NormalizeContext, v: unknown, path: string, lenient: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   stringList(v).forEach((f, i) => {
-    const text = at(ctx, `${path}.label_file.${i}`, () => readFileSync(hostPath(ctx, f), 'utf8'));
+    let text = '';
+    try {
+      text = at(ctx, `${path}.label_file.${i}`, () => readFileSync(hostPath(ctx, f), 'utf8'));
+    } catch (e) {
+      if (!lenient) throw e;
+    }
     for (const line of text.split(/\r?\n/)) {
       const l = line.trim();
       if (!l || l.startsWith('#')) continue;
@@ -191,7 +204,12 @@ function labelFiles(ctx: NormalizeContext, v: unknown, path: string): Record<str
   return out;
 }
 
-export function normalizeService(ctx: NormalizeContext, name: string, raw: RawMap): ServiceConfig {
+/**
+ * `lenient` is for services the active profiles leave out: compose never reads their env and
+ * label files, so a missing one (say, of a `prod` profile) is no error; what can be read is, in
+ * case the service gets enabled later (withServices).
+ */
+export function normalizeService(ctx: NormalizeContext, name: string, raw: RawMap, lenient = false): ServiceConfig {
   const path = `services.${name}`;
   const out: ServiceConfig = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -201,8 +219,8 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: RawMa
   }
   const files = raw.env_file !== undefined ? at(ctx, `${path}.env_file`, () => envFiles(ctx, raw.env_file)) : [];
   if (files.length) out.env_file = files;
-  if (raw.environment !== undefined || files.length) out.environment = environment(ctx, raw, path, files);
-  if (raw.label_file !== undefined) out.labels = { ...labelFiles(ctx, raw.label_file, path), ...out.labels };
+  if (raw.environment !== undefined || files.length) out.environment = environment(ctx, raw, path, files, lenient);
+  if (raw.label_file !== undefined) out.labels = { ...labelFiles(ctx, raw.label_file, path, lenient), ...out.labels };
   if (!out.networks && !out.network_mode) out.networks = { default: null };
   if (out.scale !== undefined && out.deploy?.replicas !== undefined && out.scale !== out.deploy.replicas) {
     throw fieldError(ctx, `${path}.scale`, `can't set distinct values on 'scale' and 'deploy.replicas'`);
