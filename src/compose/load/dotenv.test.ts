@@ -46,3 +46,32 @@ test('readDotenv: missing file is an error unless optional', () => {
   writeFileSync(join(dir, 'x.env'), 'A=1\r\nB=2\r\n');
   assert.deepEqual(readDotenv(join(dir, 'x.env'), () => undefined), { A: '1', B: '2' });
 });
+
+test('dotenv: quoting and escapes as compose reads them', () => {
+  const one = (line: string, env: Record<string, string> = {}) => Object.values(parseDotenv(line, (n) => env[n]))[0];
+  const cases: [string, string][] = [
+    ['FOO =bar', 'bar'],
+    ['FOO= bar', 'bar'],
+    ['FOO="escaped\\"bar"', 'escaped"bar'],
+    ["FOO=\"'d'\"", "'d'"],
+    ['OPTION_A: Foo=bar', 'Foo=bar'],
+    ['OPTION_A=1:B', '1:B'],
+    ["export\tA='\\n'", '\\n'],
+    ["K='Let\\'s go!'", "Let's go!"],
+    ['FOO=a\\tb', 'a\\tb'],
+    ['FOO="a\\tb"', 'a\tb'],
+    ['KEY="Z\\aZ\\bZ\\fZ\\nZ\\rZ\\tZ\\vZ\\\\Z\\0123Z"', 'Z\x07Z\bZ\fZ\nZ\rZ\tZ\vZ\\ZSZ'],
+    ['FOO="bar\\n\\ b\\az"', 'bar\n\\ b\x07z'],
+    ['KEY="\\x07"', '\\x07'],
+    ['FOO=bar #', 'bar'],
+    ['FOO=123#not-a-comment', '123#not-a-comment'],
+    ['FOO="bar#baz"#', 'bar#baz'],
+    ["FOO='bar#baz' # comment", 'bar#baz'],
+    ['FOO="foo\\${BAR} $BAR"', 'foo${BAR} b'],
+  ];
+  for (const [line, want] of cases) assert.equal(one(line, { BAR: 'b' }), want, line);
+  assert.deepEqual(parseDotenv('VAR-WITH-DASHES=d\nVAR.WITH.DOTS=x', () => undefined), { 'VAR-WITH-DASHES': 'd', 'VAR.WITH.DOTS': 'x' });
+  for (const bad of ['KEY="', 'KEY="value\\"', "KEY='value", "KEY='value\\'", "KEY='value\"", 'lol$wut']) {
+    assert.throws(() => parseDotenv(bad, () => undefined), bad);
+  }
+});

@@ -8,7 +8,8 @@ import { ComposeFileError } from '../errors.js';
 import { substitute, TemplateError, type Lookup } from './interpolate.js';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_.\-[\]]*$/;
-const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', '"': '"', $: '$' };
+// Double-quoted escapes: echo's (XSI) set plus \" and \$; any other backslash stays as written.
+const ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"' };
 
 /** Parses env-file text; a bare `KEY` line takes `lookup(KEY)` and is dropped when that is unset. */
 export function parseDotenv(text: string, lookup: Lookup, file = ''): Record<string, string> {
@@ -28,7 +29,7 @@ export function parseDotenv(text: string, lookup: Lookup, file = ''): Record<str
     i = end + 1;
     line++;
     if (!raw || raw.startsWith('#')) continue;
-    if (raw.startsWith('export ')) raw = raw.slice(7).trimStart();
+    if (/^export\s/.test(raw)) raw = raw.slice(7).trimStart();
     const sep = raw.search(/[=:]/);
     if (sep < 0) {
       if (!KEY.test(raw)) fail(startLine, `unexpected character in variable name ${JSON.stringify(raw)}`);
@@ -54,7 +55,8 @@ export function parseDotenv(text: string, lookup: Lookup, file = ''): Record<str
         close = findClose(body, q);
       }
       const inner = body.slice(0, close);
-      if (q === "'") vars[key] = inner;
+      // Single quotes are literal but for an escaped single quote; text after the closing quote is ignored.
+      if (q === "'") vars[key] = inner.replace(/\\'/g, "'");
       else vars[key] = expand(unescapeDouble(inner), resolve, file, startLine);
       continue;
     }
@@ -67,15 +69,19 @@ export function parseDotenv(text: string, lookup: Lookup, file = ''): Record<str
 
 function findClose(body: string, q: string): number {
   for (let j = 0; j < body.length; j++) {
-    if (q === '"' && body[j] === '\\') j++;
+    if (body[j] === '\\' && (q === '"' || body[j + 1] === "'")) j++;
     else if (body[j] === q) return j;
   }
   return -1;
 }
 
 function unescapeDouble(s: string): string {
-  // `\$` must survive substitution as a literal dollar: it becomes `$$`.
-  return s.replace(/\\(.)/g, (all, c: string) => (c === '$' ? '$$' : ESCAPES[c] ?? all));
+  // `\$` must survive substitution as a literal dollar: it becomes `$$`. `\0NNN` is an octal byte.
+  return s.replace(/\\(0[0-7]{1,3}|[\s\S])/g, (all, c: string) => {
+    if (c === '$') return '$$';
+    if (c.length > 1) return String.fromCharCode(parseInt(c, 8));
+    return ESCAPES[c] ?? all;
+  });
 }
 
 function expand(value: string, lookup: Lookup, file: string, line: number): string {
