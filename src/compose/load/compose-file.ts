@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { errnoCode } from '../../lib/errors.js';
 import { ComposeFileError } from '../errors.js';
 import { interpolateTree, type Lookup } from './interpolate.js';
-import { mergeFiles, mergeService } from './merge.js';
+import { mergeFiles, mergeService, mergeValues } from './merge.js';
 import { rebaseFile, rebaseService } from './rebase.js';
 import { validateComposeFile } from './schema-validate.js';
 import { isMap, stripTags, type RawMap } from './tags.js';
@@ -43,6 +43,13 @@ export function readComposeFile(file: string, ctx: FileContext): RawMap {
     if (doc === null || doc === undefined) continue;
     if (!isMap(doc)) throw new ComposeFileError(`validating ${file}: top-level object must be a mapping`, { file });
     dict = mergeFiles(dict, interpolateTree(doc, ctx.lookup, file) as RawMap);
+  }
+  // A service written with no body (`nil:`) is an empty service, as compose reads it; whether it
+  // is usable (image or build) is checked once everything is merged.
+  if (isMap(dict.services)) {
+    const services = { ...dict.services };
+    for (const [k, v] of Object.entries(services)) if (v === null) services[k] = {};
+    dict = { ...dict, services };
   }
   validateComposeFile(stripTags(dict), file);
   ctx.cache.set(file, dict);
@@ -98,7 +105,10 @@ function resolveExtends(name: string, dict: RawMap, file: string, ctx: FileConte
 const SECTIONS = ['services', 'networks', 'volumes', 'secrets', 'configs'];
 const SINGULAR: Record<string, string> = { services: 'service', networks: 'network', volumes: 'volume', secrets: 'secret', configs: 'config' };
 
-/** Included resources join the file's own; defining one twice differently is an error. */
+/**
+ * Included resources join the file's own. Two includes defining one resource differently is an
+ * error; the including file's own definition of an imported one merges over it (compose-go does so).
+ */
 function combineIncluded(included: IncludedProject[], local: RawMap, file: string): RawMap {
   const out: RawMap = { ...local };
   for (const section of SECTIONS) {
@@ -113,13 +123,9 @@ function combineIncluded(included: IncludedProject[], local: RawMap, file: strin
         merged[k] = v;
       }
     }
+    // The including file may refine an imported resource: its definition merges over it.
     const own = isMap(local[section]) ? local[section] : {};
-    for (const [k, v] of Object.entries(own)) {
-      if (k in merged && JSON.stringify(merged[k]) !== JSON.stringify(v)) {
-        throw new ComposeFileError(`${section}.${k} conflicts with imported resource`, { file, path: `${section}.${k}` });
-      }
-      merged[k] = v;
-    }
+    for (const [k, v] of Object.entries(own)) merged[k] = k in merged ? mergeValues(merged[k], v, [section, k]) : v;
     if (Object.keys(merged).length || section in local) out[section] = merged;
   }
   return out;

@@ -112,12 +112,34 @@ services:
   assert.equal((await load(root, { env: { DB_TAG: 'shell' } })).services.db!.image, 'db:shell');
 });
 
-test('include: conflicts and cycles are errors', async () => {
+test('include: the including file refines imported services; bare variables resolve in the included project', async () => {
+  const root = writeTree({
+    'compose.yaml': `
+include:
+  - path: module/compose.yaml
+    env_file: custom.env
+services:
+  a: {image: alpine, environment: [VAR_NAME]}
+  b: {environment: !override [ZOT=QIX]}
+`,
+    'custom.env': 'VAR_NAME=value',
+    'module/compose.yaml': 'services: {b: {image: busybox, environment: [VAR_NAME, X=1]}, c: {image: alpine, environment: {VAR_NAME: null}}}',
+  });
+  const p = await load(root);
+  assert.deepEqual(p.services.a!.environment, { VAR_NAME: null });
+  assert.deepEqual(p.services.b!.environment, { ZOT: 'QIX' });
+  assert.equal(p.services.b!.image, 'busybox');
+  assert.deepEqual(p.services.c!.environment, { VAR_NAME: 'value' });
+});
+
+test('include: conflicts between includes and cycles are errors', async () => {
   await rejects(
-    load(writeTree({ 'compose.yaml': 'include: [sub.yaml]\nservices: {db: {image: mine}}', 'sub.yaml': 'services: {db: {image: theirs}}' })),
-    /services\.db conflicts with imported resource/,
+    load(writeTree({ 'compose.yaml': 'include: [one.yaml, two.yaml]\nservices: {x: {image: x}}', 'one.yaml': 'services: {db: {image: a}}', 'two.yaml': 'services: {db: {image: b}}' })),
+    /imported compose file .*two\.yaml defines conflicting service db/,
     'services.db',
   );
+  // The same resource imported twice, identically, is fine.
+  await load(writeTree({ 'compose.yaml': 'include: [one.yaml, one.yaml]\nservices: {x: {image: x}}', 'one.yaml': 'services: {db: {image: a}}' }));
   await rejects(
     load(writeTree({ 'compose.yaml': 'include: [a.yaml]\nservices: {x: {image: x}}', 'a.yaml': 'include: [compose.yaml]\nservices: {y: {image: y}}' })),
     /include cycle detected/,

@@ -37,6 +37,32 @@ export function loadIncludes(entries: unknown[], file: string, ctx: FileContext)
     const sub = newFileContext({ ...fromFiles, ...ctx.environment }, [...ctx.including, file]);
     let dict: RawMap = {};
     for (const p of paths) dict = mergeFiles(dict, loadComposeFile(p, sub));
-    return { file: paths[0]!, projectDirectory, dict };
+    return { file: paths[0]!, projectDirectory, dict: withBareValuesResolved(dict, sub.environment) };
   });
+}
+
+/**
+ * `environment: [VAR]` and bare build args take their value from the environment of the project
+ * that declares them: for an included project that includes its own env files, which the
+ * including project does not see, so they are resolved here, before the services move over.
+ */
+function withBareValuesResolved(dict: RawMap, env: Record<string, string>): RawMap {
+  if (!isMap(dict.services)) return dict;
+  const fill = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map((item) => (typeof item === 'string' && !item.includes('=') && env[item] !== undefined ? `${item}=${env[item]}` : item));
+    if (isMap(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, x === null && env[k] !== undefined ? env[k] : x]));
+    return v;
+  };
+  const services: RawMap = {};
+  for (const [name, svc] of Object.entries(dict.services)) {
+    if (!isMap(svc)) {
+      services[name] = svc;
+      continue;
+    }
+    const out: RawMap = { ...svc };
+    if (out.environment !== undefined) out.environment = fill(out.environment);
+    if (isMap(out.build) && out.build.args !== undefined) out.build = { ...out.build, args: fill(out.build.args) };
+    services[name] = out;
+  }
+  return { ...dict, services };
 }
