@@ -52,10 +52,19 @@ test('interpolation: required variables', () => {
   assert.throws(() => sub('${UNSET?no ${B}}'), { message: 'required variable UNSET is missing a value: no bee' });
 });
 
-test('interpolation: invalid templates', () => {
-  for (const bad of ['${', '${SET', '${}', '${1X}', '$-', 'end $', '${SET!x}', '$ x']) {
+test('interpolation: invalid templates; a lone $ is literal', () => {
+  for (const bad of ['${', '${SET', '${}', '${ }', '${ SET}', '${SET }', '${1X}', '${SET!x}']) {
     assert.throws(() => sub(bad), TemplateError, bad);
   }
+  for (const literal of ['a $ string', '^REGEX$', '$}', '$', '$1', 'x$-y']) assert.equal(sub(literal), literal);
+});
+
+test('interpolation: braces inside a default nest', () => {
+  assert.equal(sub('ok ${missing:-{"json":1}}'), 'ok {"json":1}');
+  assert.equal(sub('ok ${missing-{"json":1}}'), 'ok {"json":1}');
+  assert.equal(sub('ok ${SET:-{"json":1}}'), 'ok value');
+  assert.equal(sub('${UNSET:+${B},}x'), 'x');
+  assert.equal(sub('${SET:+${B},}x'), 'bee,x');
 });
 
 test('interpolateTree: values only, errors name file and path', () => {

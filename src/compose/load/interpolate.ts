@@ -39,21 +39,21 @@ export function substitute(template: string, lookup: Lookup): string {
       out += lookup(template.slice(i + 1, j)) ?? '';
       i = j;
     } else {
-      throw new TemplateError(`Invalid template: ${JSON.stringify(template)}`);
+      // A `$` not starting a name or `${` is a plain dollar ("^REGEX$", "a $ string").
+      out += '$';
+      i++;
     }
   }
   return out;
 }
 
-/** Index of the `}` closing a `${` whose body starts at `from`, counting nested `${...}`. */
+/** Index of the `}` closing a `${` whose body starts at `from`; braces inside nest (`${X:-{"a":1}}`). */
 function closingBrace(s: string, from: number): number {
   let depth = 0;
   for (let i = from; i < s.length; i++) {
     if (s[i] === '$' && s[i + 1] === '$') i++;
-    else if (s[i] === '$' && s[i + 1] === '{') {
-      depth++;
-      i++;
-    } else if (s[i] === '}') {
+    else if (s[i] === '{') depth++;
+    else if (s[i] === '}') {
       if (depth === 0) return i;
       depth--;
     }
