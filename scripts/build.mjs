@@ -1,7 +1,7 @@
 // Build: transpile every TypeScript file to dist/ (tests run from there), bundle the two
 // entry points so the CLI starts near Node's floor, and compile the C monitor.
 import { build } from 'esbuild';
-import { readdirSync, statSync, mkdirSync, existsSync, rmSync, renameSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, existsSync, rmSync, renameSync, copyFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
@@ -26,9 +26,16 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // Node 20.10+ reads `import x from './y.json' with { type: 'json' }`; esbuild's node20 means 20.0.
+  supported: { 'import-attributes': true },
   sourcemap: 'inline',
   logLevel: 'warning',
 });
+// JSON the unbundled tree imports beside its modules (the bundles inline it): the compose schema.
+for (const asset of ['src/compose/schema/compose-spec.json']) {
+  mkdirSync(join(root, 'dist', asset, '..'), { recursive: true });
+  copyFileSync(join(root, asset), join(root, 'dist', asset));
+}
 
 // Bundled entry points. The CLI is one CommonJS file: every command runs in a fresh process;
 // Node's ESM loader spends ~3-4 ms per module file it links (one file made a cached `berth build`

@@ -22,7 +22,7 @@ export class ComposeCli {
       const g = this.globals;
       this.model = await loadProject({
         files: g.file.length ? g.file : undefined, projectName: g.projectName, projectDirectory: g.projectDirectory,
-        profiles: g.profile, envFiles: g.envFile.length ? g.envFile : undefined, env: this.ctx.env, cwd: process.cwd(),
+        profiles: g.profile.length ? g.profile : undefined, envFiles: g.envFile.length ? g.envFile : undefined, services, env: this.ctx.env, cwd: process.cwd(),
       });
     }
     for (const s of services) if (!this.model.services[s] && !this.model.disabledServices[s]) throw new Error(`no such service: ${s}`);

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ComposeFileError } from '../errors.js';
+import { loadProject, type LoadOptions } from './load-project.js';
+import { selectServices, serviceNamesOf, withServices } from './profiles.js';
+import { writeTree } from './test-tree.js';
+
+const load = (cwd: string, opts: Partial<LoadOptions> = {}) => loadProject({ env: { HOME: '/home/u' }, cwd, ...opts });
+
+async function rejects(p: Promise<unknown>, message: RegExp, path?: string) {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof ComposeFileError, `not a ComposeFileError: ${String(e)}`);
+    assert.match(e.message, message);
+    if (path !== undefined) assert.equal(e.path, path);
+    return true;
+  });
+}
+
+const PROFILED = `
+services:
+  web: {image: web}
+  debug: {image: debug, profiles: [dev]}
+  admin: {image: admin, profiles: [ops], depends_on: [db]}
+  db: {image: db, profiles: [ops, data]}
+`;
+
+test('profiles: disabled unless active; --profile over COMPOSE_PROFILES; * enables all', async () => {
+  const root = writeTree({ 'compose.yaml': PROFILED });
+  let p = await load(root);
+  assert.deepEqual(serviceNamesOf(p), ['web']);
+  assert.deepEqual(Object.keys(p.disabledServices).sort(), ['admin', 'db', 'debug']);
+  assert.deepEqual(serviceNamesOf(p, true), ['admin', 'db', 'debug', 'web']);
+  p = await load(root, { env: { COMPOSE_PROFILES: 'dev,ops' } });
+  assert.deepEqual(serviceNamesOf(p), ['admin', 'db', 'debug', 'web']);
+  p = await load(root, { profiles: ['data'], env: { COMPOSE_PROFILES: 'dev' } });
+  assert.deepEqual(serviceNamesOf(p), ['db', 'web']);
+  assert.deepEqual(p.profiles, ['data']);
+  p = await load(root, { profiles: ['*'] });
+  assert.deepEqual(serviceNamesOf(p), ['admin', 'db', 'debug', 'web']);
+});
+
+test('profiles: naming a service activates its profiles; withServices enables it and its dependencies', async () => {
+  const root = writeTree({ 'compose.yaml': PROFILED + '  tool: {image: tool, profiles: [tools], depends_on: [db]}\n' });
+  const p = await load(root, { services: ['admin'] });
+  assert.deepEqual(serviceNamesOf(p), ['admin', 'db', 'web']);
+  assert.deepEqual(p.profiles, ['ops']);
+  // tool's profile does not enable db: the spec's "profiles not enabled" error.
+  await rejects(load(root, { services: ['tool'] }), /service "tool" depends on "db", which is not enabled by the active profiles/);
+  assert.deepEqual(serviceNamesOf(await load(root, { services: ['tool'], profiles: ['data'] })), ['db', 'tool', 'web']);
+  await rejects(load(root, { services: ['nope'] }), /no such service: nope/);
+  const base = await load(root);
+  assert.deepEqual(serviceNamesOf(withServices(base, ['debug'])), ['debug', 'web']);
+  assert.deepEqual(serviceNamesOf(selectServices(base, ['admin'])), ['admin', 'db']);
+  assert.throws(() => withServices(base, ['nope']), /no such service: nope/);
+});
+
+test('profiles: an enabled service may not require a disabled one; optional ones are dropped', async () => {
+  const root = writeTree({ 'compose.yaml': 'services: {web: {image: w, depends_on: [db]}, db: {image: d, profiles: [x]}}' });
+  await rejects(load(root), /service "web" depends on "db", which is not enabled by the active profiles/, 'services.web.depends_on.db');
+  const opt = writeTree({ 'compose.yaml': 'services: {web: {image: w, depends_on: {db: {condition: service_started, required: false}}}, db: {image: d, profiles: [x]}}' });
+  assert.deepEqual((await load(opt)).services.web!.depends_on, {});
+});
+
+test('errors: references, cycles and build inputs are checked before anything is created', async () => {
+  const cases: [string, RegExp, string][] = [
+    ['services: {web: {image: a, depends_on: [nope]}}', /service "web" depends on undefined service "nope": invalid compose project/, 'services.web.depends_on'],
+    ['services: {a: {image: a, depends_on: [b]}, b: {image: b, depends_on: [c]}, c: {image: c, depends_on: [a]}}', /dependency cycle detected: a -> b -> c -> a/, 'services.a.depends_on'],
+    ['services: {web: {image: a, volumes: ["data:/data"]}}', /service "web" refers to undefined volume data: invalid compose project/, 'services.web.volumes.0'],
+    ['services: {web: {image: a, networks: [front]}}', /service "web" refers to undefined network front: invalid compose project/, 'services.web.networks'],
+    ['services: {web: {image: a, secrets: [s]}}', /service "web" refers to undefined secret s/, 'services.web.secrets.0'],
+    ['services: {web: {image: a, network_mode: "service:nope"}}', /service "web" depends on undefined service "nope"/, 'services.web.depends_on'],
+    ['services: {web: {build: ./missing}}', /build path .*missing either does not exist/, 'services.web.build.context'],
+    ['services: {web: {build: {context: ., dockerfile: Nope.Dockerfile}}}', /Dockerfile .*Nope\.Dockerfile does not exist/, 'services.web.build.dockerfile'],
+    ['services: {web: {environment: [A=1]}}', /service "web" has neither an image nor a build context specified/, 'services.web'],
+    ['services: {web: {image: a, ports: ["80:80:80:80"]}}', /invalid IP address/, 'services.web.ports.0'],
+    ['services: {web: {image: a, command: "echo \\"open"}}', /unterminated double quote/, 'services.web.command'],
+    ['services: {web: {image: a, scale: 2, deploy: {replicas: 3}}}', /can't set distinct values on 'scale' and 'deploy.replicas'/, 'services.web.scale'],
+    ['services: {web: {image: a, healthcheck: {interval: "10"}}}', /invalid duration "10"/, 'services.web.healthcheck'],
+  ];
+  for (const [text, re, path] of cases) await rejects(load(writeTree({ 'compose.yaml': text })), re, path);
+  // Inline Dockerfiles need no file; a remote context is not checked on disk.
+  const ok = writeTree({ 'compose.yaml': 'services: {a: {build: {context: ., dockerfile_inline: "FROM scratch"}}, b: {build: "https://github.com/x/y.git"}}' });
+  const p = await load(ok);
+  assert.equal(p.services.a!.build!.dockerfile_inline, 'FROM scratch');
+  assert.equal(p.services.b!.build!.context, 'https://github.com/x/y.git');
+  // Build inputs of disabled services are not checked, and skipFileChecks skips them all.
+  await load(writeTree({ 'compose.yaml': 'services: {a: {build: ./gone, profiles: [x]}, b: {image: b}}' }));
+  await load(writeTree({ 'compose.yaml': 'services: {a: {build: ./gone}}' }), { skipFileChecks: true });
+});
+
+test('profiles: env and label files of services left out are not required', async () => {
+  const root = writeTree({ 'compose.yaml': 'services: {web: {image: w}, prod: {image: p, profiles: [prod], env_file: prod.env, label_file: prod.labels}}' });
+  const p = await load(root);
+  assert.deepEqual(serviceNamesOf(p), ['web']);
+  assert.deepEqual(p.disabledServices.prod!.env_file, [{ path: `${root}/prod.env`, required: true }]);
+  await rejects(load(root, { profiles: ['prod'] }), /env file .*prod\.env not found/, 'services.prod.env_file.0');
+});
