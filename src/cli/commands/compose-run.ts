@@ -4,7 +4,7 @@ import { startSession } from '../../client/attach-session.js';
 import { envFlag } from '../../client/env-file.js';
 import { parsePublish } from '../../client/flag-values.js';
 import { containerSpec } from '../../compose/container-spec.js';
-import { createContainer, executeUp, type ExecContext } from '../../compose/execute.js';
+import { createContainer, ensureNetworks, ensureVolumes, executeUp, type ExecContext } from '../../compose/execute.js';
 import { ensureImages } from '../../compose/images.js';
 import { logPrefixer, streamLogs, type LogSource } from '../../compose/logs.js';
 import { observeContainers, observeProject } from '../../compose/observe.js';
@@ -122,7 +122,12 @@ export async function run(cli: ComposeCli, argv: string[]): Promise<number> {
     // Dependencies come up first (as `up -d` of them); the service itself only gets its image.
     const deps = o.deps === false ? [] : selectedServices(project, { services: [service] }).filter((s) => s !== service);
     const ids = await ensureImages(cli.api, project, [...deps, service], { build: o.build, quiet: o.quietPull }, progress);
-    if (deps.length) await executeUp(x, planUp(project, await observeProject(cli.api, project.name), ids, { services: deps, removeOrphans: o.removeOrphans }));
+    const observed = await observeProject(cli.api, project.name);
+    if (deps.length) await executeUp(x, planUp(project, observed, ids, { services: deps, removeOrphans: o.removeOrphans }));
+    // The one-off container's own networks and volumes, whether or not dependencies made them.
+    const own = planUp(project, await observeProject(cli.api, project.name), ids, { services: [service], noDeps: true });
+    await ensureNetworks(x, own);
+    await ensureVolumes(x, own);
     const name = o.name ?? `${project.name}-${service}-run-${randomBytes(6).toString('hex')}`;
     const spec = containerSpec({ project, service, number: 1, name, oneoff: true, imageId: ids[service], containerOf: () => { throw new StatusError(1, `service "${service}" shares another service's namespace: start it with up first`); } });
     const tty = o.TTY !== false && !!cli.ctx.io.stdin.isTTY && !o.detach;
