@@ -114,7 +114,7 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
     } catch (e) {
       if (!res.headersSent) throw e; // nothing reported yet: a plain HTTP error
       log.debug('build failed', { error: messageOf(e) });
-      const code = (e as { code?: unknown }).code;
+      const code = (e as { exitCode?: unknown }).exitCode; // a RUN step's exit status (BuildStepError)
       send({ errorDetail: { ...(typeof code === 'number' ? { code } : {}), message: messageOf(e) }, error: messageOf(e) });
     }
     res.end();
