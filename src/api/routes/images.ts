@@ -13,6 +13,7 @@ import { saveImages } from '../../image/save.js';
 import { sendJson } from '../../lib/http/route.js';
 import { versionAtLeast } from '../server/api-version.js';
 import type { Route, RouteContext } from '../server/route.js';
+import { pullReference } from '../../lib/reference.js';
 import { decodeRegistryAuth } from '../../registry/client/auth.js';
 import type { PullOptions, PullResult } from '../../registry/client/pull.js';
 
@@ -31,9 +32,7 @@ async function pullImage(d: ImageRouteDeps, ctx: RouteContext): Promise<void> {
   const from = q.str('fromImage') ?? '';
   if (!d.puller) throw notImplemented(`pull access denied for ${from}: this daemon has no registry client`);
   const tag = q.str('tag');
-  // moby: a "tag" that parses as a digest pulls by digest; a tag replaces one in fromImage.
-  const base = tag ? from.replace(/@.*$/, '').replace(/:([^/:]*)$/, '') : from;
-  const ref = !tag ? from : /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/.test(tag) ? `${base}@${tag}` : `${base}:${tag}`;
+  const ref = pullReference(from, tag);
   const stream = new JsonStream(ctx.res);
   try {
     const r = await d.puller.pull(ref, {

@@ -7,7 +7,7 @@ import { HISTORY_DEFAULT, HISTORY_HEADERS, HistoryContext, IMAGES_HEADERS, image
 import { renderList } from '../format/render.js';
 import { humanSize } from '../../client/units.js';
 import { filtersOf } from './ps.js';
-import { splitRepoTag } from '../../client/image-ref.js';
+import { splitRepoTag } from '../../lib/reference.js';
 
 interface ImagesOpts { all?: boolean; quiet?: boolean; digests?: boolean; trunc?: boolean; filter: string[]; format?: string }
 

@@ -10,9 +10,8 @@ import { addContainerFlags, type ContainerFlags } from '../container-flags.js';
 import type { CliContext } from '../context.js';
 import { buildCreateRequest, type CreatePlan } from '../create-request.js';
 import { newCommand, parse } from '../flags.js';
-import { splitRef } from '../../client/image-ref.js';
 import { showJsonMessages } from '../../client/jsonmessage.js';
-import { checkAnyReference } from '../../client/reference.js';
+import { checkAnyReference, splitRef } from '../../client/reference.js';
 
 async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
   const r = splitRef(image);

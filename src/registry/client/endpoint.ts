@@ -4,7 +4,7 @@
 // hosts (localhost, 127.0.0.0/8, ::1) are insecure by default. An insecure registry is tried
 // over https first (certificate not verified) and then over http.
 import { isIP } from 'node:net';
-import { DEFAULT_DOMAIN, type ImageReference } from '../../image/reference.js';
+import { DEFAULT_DOMAIN, type ImageReference } from '../../lib/reference.js';
 
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
 

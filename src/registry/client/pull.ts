@@ -12,7 +12,7 @@ import type { ImageLayerRef } from '../../image/image-record.js';
 import { noteImage, type OpJournal } from '../../image/journal.js';
 import { Undo } from '../../image/layer-apply.js';
 import { rollbackBlobs } from '../../image/rollback.js';
-import { familiarName, familiarString, formatReference, normaliseReference, type ImageReference } from '../../image/reference.js';
+import { familiarName, familiarString, formatReference, normaliseReference, type ImageReference } from '../../lib/reference.js';
 import type { Credentials } from './auth.js';
 import { endpointFor } from './endpoint.js';
 import { Agents } from './http-request.js';

@@ -2,7 +2,7 @@
 // classification, platform choice, progress texts, error texts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseReference } from '../../image/reference.js';
+import { parseReference } from '../../lib/reference.js';
 import type { ImageIndex } from '../../image/image-config.js';
 import { decodeRegistryAuth, parseChallenges } from './auth.js';
 import { endpointFor, isInsecureHost, isLoopbackHost } from './endpoint.js';
