@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesSize, humanDuration, humanSize, parseGoDuration, ramInBytes, timestampArg } from './units.js';
+import { bytesSize, humanDuration, humanSize, timestampArg } from './units.js';
 
 test('humanDuration matches go-units', () => {
   const cases: [number, string][] = [
@@ -28,24 +28,7 @@ test('bytesSize: binary units, 4 significant digits (stats)', () => {
   assert.equal(bytesSize(123456), '120.6KiB');
 });
 
-test('ramInBytes parses docker memory flags', () => {
-  assert.equal(ramInBytes('512m'), 536870912);
-  assert.equal(ramInBytes('1g'), 1073741824);
-  assert.equal(ramInBytes('1GB'), 1073741824);
-  assert.equal(ramInBytes('64k'), 65536);
-  assert.equal(ramInBytes('100'), 100);
-  assert.equal(ramInBytes('1.5g'), 1610612736);
-  assert.throws(() => ramInBytes('12x'));
-  assert.throws(() => ramInBytes(''));
-});
-
-test('Go durations and --since timestamps', () => {
-  assert.equal(parseGoDuration('10s'), 10);
-  assert.equal(parseGoDuration('1h30m'), 5400);
-  assert.equal(parseGoDuration('300ms'), 0.3);
-  assert.equal(parseGoDuration('1.5h'), 5400);
-  assert.throws(() => parseGoDuration('10'));
-  assert.throws(() => parseGoDuration('abc'));
+test('--since timestamps', () => {
   assert.equal(timestampArg('10s', 1_700_000_000_000), '1699999990.000000000');
   assert.equal(timestampArg('1700000000'), '1700000000');
   assert.equal(timestampArg('2023-11-14T22:13:20Z'), '1700000000.000000000');

@@ -3,7 +3,7 @@ import type { HostConfig } from '../../api/types/index.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse, toInt } from '../flags.js';
 import { parseRestart } from '../../client/flag-values.js';
-import { ramInBytes } from '../../client/units.js';
+import { ramInBytes } from '../../lib/go-units.js';
 import { eachContainer } from './lifecycle.js';
 import { splitRepoTag } from '../../lib/reference.js';
 
