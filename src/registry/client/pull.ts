@@ -6,7 +6,8 @@
 // the store as it was.
 import { shortId, type Digest } from '../../lib/digest.js';
 import { canceled, conflict, invalidArgument } from '../../lib/errors.js';
-import { chainIds, hostPlatform, MEDIA_TYPES, parseImageConfig, parsePlatform, type Descriptor, type Platform } from '../../image/image-config.js';
+import { hostPlatform, MEDIA_TYPES, parseImageConfig, parsePlatform, type Descriptor, type Platform } from '../../image/image-config.js';
+import { chainIds } from '../../lib/chain-id.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { ImageLayerRef } from '../../image/image-record.js';
 import { noteImage, type OpJournal } from '../../image/journal.js';
