@@ -10,6 +10,7 @@ import { collect, newCommand, parse } from '../flags.js';
 import { packContext } from '../../client/build-context.js';
 import { humanSizePrecision } from '../format/build-cache.js';
 import { confirmLine } from './images.js';
+import { detectCompression } from '../../lib/compression.js';
 
 interface BuildOpts {
   tag: string[];
@@ -67,7 +68,7 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
   let packed: { tar: NodeJS.ReadableStream; dockerfile: string };
   if (src === '-') {
     const data = await readStdin(ctx);
-    const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || data[0] === 0x1f && data[1] === 0x8b;
+    const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || detectCompression(data) === 'gzip';
     if (isTar) {
       packed = { tar: Readable.from([data]), dockerfile: o.file ?? 'Dockerfile' };
     } else {
