@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createIpamConfig, parseCidr, parseIp } from '../client/network-ipam.js';
+import { createIpamConfig, parseCidr } from '../client/network-ipam.js';
+import { parseIp } from '../lib/cidr.js';
 import { naturalCompare } from './format/natural-sort.js';
 import { goTimeStringRfc3339, humanSizeGo } from './format/volume-network-context.js';
 import { filterArgs, filterOpt, kvMap, labelOpt, linkOpt, readCsv } from './opt-values.js';
