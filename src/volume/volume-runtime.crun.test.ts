@@ -13,11 +13,12 @@ import { buildSpec, specToJson } from '../runtime/specgen/build-spec.js';
 import { mountPointsUnder, unmount } from '../lib/mount.js';
 import { VolumeStore } from './volume-store.js';
 import { ContainerVolumes } from './container-volumes.js';
+import { requiresRoot } from '../../test/support/requires-root.js';
 
 const run = promisify(execFile);
 const repo = new URL('../../../', import.meta.url).pathname; // dist/src/volume -> repo
 const tag = `berth-volrt-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-const skip = process.getuid?.() !== 0 || !existsSync('/usr/bin/crun') ? 'needs root and crun' : false;
+const skip = requiresRoot('real crun') || (!existsSync('/usr/bin/crun') ? 'needs crun at /usr/bin/crun' : false);
 let dir: string;
 let rootfs: string;
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildSpec, specToJson } from './build-spec.js';
 import type { SpecInput } from './spec-input.js';
+import { requiresRoot } from '../../../test/support/requires-root.js';
 
 const run = promisify(execFile);
 const root = new URL('../../../../', import.meta.url).pathname; // dist/src/runtime/specgen -> repo
@@ -18,7 +19,7 @@ const cgroupParent = `/${tag}`;
 let dir: string;
 let rootfs: string;
 let seq = 0;
-const skip = process.getuid?.() !== 0 || !existsSync('/usr/bin/crun') ? 'needs root and crun' : false;
+const skip = requiresRoot('real crun') || (!existsSync('/usr/bin/crun') ? 'needs crun at /usr/bin/crun' : false);
 
 before(async () => {
   if (skip) return;
