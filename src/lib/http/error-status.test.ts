@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { conflict, invalidArgument, isBerthError, messageOf, notFound, notModified } from '../errors.js';
 import { statusOf, writeError, type ErrorBody } from './error-status.js';
+import { answerOnce } from './testing/http-call.js';
 
 test('one table maps kinds to statuses; anything else is a 500', () => {
   assert.equal(statusOf(invalidArgument('x')), 400);
@@ -20,20 +19,8 @@ const ociBody: ErrorBody = (e) => ({
 const engineBody: ErrorBody = (e) => ({ message: messageOf(e) });
 
 async function answer(e: unknown, body: ErrorBody): Promise<{ status: number; text: string; type?: string }> {
-  const server: Server = createServer((_req, res) => writeError(res, e, body));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    const { port } = server.address() as AddressInfo;
-    return await new Promise((resolve, reject) => {
-      request({ port, host: '127.0.0.1', path: '/' }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, text, type: res.headers['content-type'] }));
-      }).on('error', reject).end();
-    });
-  } finally {
-    server.close();
-  }
+  const r = await answerOnce((_req, res) => writeError(res, e, body));
+  return { status: r.status, text: r.text, type: r.headers['content-type'] };
 }
 
 test('each server renders its own body for the same status', async () => {

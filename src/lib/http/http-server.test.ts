@@ -1,22 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { isBerthError, messageOf, notFound } from '../errors.js';
 import { HttpServer } from './http-server.js';
 import { readJsonObject } from './request.js';
 import { sendJson } from './route.js';
-
-function call(port: number, method: string, path: string, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ port, host: '127.0.0.1', method, path }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { httpCall as call } from './testing/http-call.js';
 
 test('a server without Engine specifics: its own prefix, context and error body', async (t) => {
   const server = new HttpServer({

@@ -1,30 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { invalidArgument } from '../errors.js';
 import { JsonStream } from './json-stream.js';
 import { writeError } from './error-status.js';
+import { answerOnce } from './testing/http-call.js';
 
 /** Serves one request with `handle`, as a route would (a thrown error becomes the status). */
 async function serve(handle: (s: JsonStream) => Promise<void>): Promise<{ status: number; lines: unknown[] }> {
-  const server = createServer((_req, res) => {
+  const r = await answerOnce((_req, res) => {
     const s = new JsonStream(res);
     handle(s).catch((e: unknown) => writeError(res, e, (x) => ({ message: (x as Error).message })));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  try {
-    const { port } = server.address() as AddressInfo;
-    return await new Promise((resolve, reject) => {
-      request({ port, host: '127.0.0.1', path: '/' }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, lines: text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l) as unknown) }));
-      }).on('error', reject).end();
-    });
-  } finally {
-    server.close();
-  }
+  return { status: r.status, lines: r.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l) as unknown) };
 }
 
 test('an error before the first message is the HTTP status', async () => {
