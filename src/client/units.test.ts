@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesSize, humanDuration, humanSize, timestampArg } from './units.js';
+import { humanDuration, timestampArg } from './units.js';
 
 test('humanDuration matches go-units', () => {
   const cases: [number, string][] = [
@@ -10,22 +10,6 @@ test('humanDuration matches go-units', () => {
     [14 * 86400, '2 weeks'], [59 * 86400, '8 weeks'], [60 * 86400, '2 months'], [729 * 86400, '24 months'], [730 * 86400, '2 years'],
   ];
   for (const [s, want] of cases) assert.equal(humanDuration(s), want, `${s}s`);
-});
-
-test('humanSize: decimal units, 3 significant digits', () => {
-  const cases: [number, string][] = [
-    [0, '0B'], [999, '999B'], [1000, '1kB'], [1024, '1.02kB'], [4264096, '4.26MB'], [1e6, '1MB'], [123456789, '123MB'],
-    [1.5e9, '1.5GB'], [999_600, '1e+03kB'], [2e15, '2PB'],
-  ];
-  for (const [b, want] of cases) assert.equal(humanSize(b), want, String(b));
-});
-
-test('bytesSize: binary units, 4 significant digits (stats)', () => {
-  assert.equal(bytesSize(0), '0B');
-  assert.equal(bytesSize(1024), '1KiB');
-  assert.equal(bytesSize(1536 * 1024), '1.5MiB');
-  assert.equal(bytesSize(8267415552), '7.7GiB');
-  assert.equal(bytesSize(123456), '120.6KiB');
 });
 
 test('--since timestamps', () => {

@@ -8,7 +8,7 @@ import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
 import { packContext } from '../../client/build-context.js';
-import { humanSizePrecision } from '../format/build-cache.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { confirmLine } from './images.js';
 import { detectCompression } from '../../lib/compression.js';
 
@@ -130,6 +130,6 @@ export async function builderPrune(ctx: CliContext, argv: string[]): Promise<num
   const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: p.opts.all ? 1 : undefined } });
   const deleted = r.CachesDeleted ?? [];
   const list = deleted.length ? `Deleted build cache objects:\n${deleted.map((d) => `${d}\n`).join('')}\n` : '';
-  ctx.out(`${list}Total reclaimed space: ${humanSizePrecision(r.SpaceReclaimed, 4)}\n`);
+  ctx.out(`${list}Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed, 4)}\n`);
   return 0;
 }

@@ -7,7 +7,8 @@ import type { ImageIndex } from '../../image/image-config.js';
 import { decodeRegistryAuth, parseChallenges } from './auth.js';
 import { endpointFor, isInsecureHost, isLoopbackHost } from './endpoint.js';
 import { parseDocument, selectPlatform } from './manifest.js';
-import { humanSize, progressBar } from './progress.js';
+import { progressBar } from './progress.js';
+import { humanSize } from '../../lib/go-units.js';
 import { manifestFetchError } from './registry-errors.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}` as const;
