@@ -183,15 +183,14 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
         const quiet = ctx.query.bool('quiet');
         const result = await loadImages(images, ctx.req, { signal: ctx.signal });
         const stream = new JsonStream(ctx.res).start();
-        const send = (m: object) => stream.send(m);
-        for (const m of result.moved) send({ stream: `The image ${m.ref} already exists, renaming the old one with ID ${m.oldId} to empty string\n` });
+        for (const m of result.moved) stream.send({ stream: `The image ${m.ref} already exists, renaming the old one with ID ${m.oldId} to empty string\n` });
         for (const img of result.images) {
           d.emit('load', img.id);
-          if (img.refs.length) for (const ref of img.refs) send({ stream: `Loaded image: ${ref}\n` });
-          else send({ stream: `Loaded image ID: ${img.id}\n` });
+          if (img.refs.length) for (const ref of img.refs) stream.send({ stream: `Loaded image: ${ref}\n` });
+          else stream.send({ stream: `Loaded image ID: ${img.id}\n` });
         }
         void quiet;
-        ctx.res.end();
+        stream.end();
       },
     },
     {
