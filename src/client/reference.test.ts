@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkNormalizedNamed, splitRef } from './reference.js';
+import { checkNormalizedNamed, isNamedReference, splitRef } from './reference.js';
 
 test('the CLI names what it pulls: default tag, fully qualified repository, familiar text', () => {
   assert.deepEqual(splitRef('busybox'), { familiar: 'busybox:latest', repo: 'docker.io/library/busybox', tag: 'latest', digest: undefined });
@@ -12,4 +12,12 @@ test('the CLI names what it pulls: default tag, fully qualified repository, fami
 test('CLI checks throw plain Errors with docker\'s text', () => {
   assert.throws(() => checkNormalizedNamed('a//b'), (e: Error) => e.constructor === Error && e.message === 'invalid reference format');
   assert.throws(() => splitRef('Busybox'), /^Error: invalid reference format: repository name \(library\/Busybox\) must be lowercase$/);
+});
+
+test('ids and bare digests name nothing to pull', () => {
+  assert.equal(isNamedReference('busybox'), true);
+  assert.equal(isNamedReference(`busybox@sha256:${'0'.repeat(64)}`), true);
+  assert.equal(isNamedReference('f'.repeat(64)), false);
+  assert.equal(isNamedReference(`sha256:${'f'.repeat(64)}`), false);
+  assert.equal(isNamedReference('Bad:TAG!'), false);
 });

@@ -22,6 +22,15 @@ export function checkAnyReference(s: string): void {
   asCliError(() => parseAnyReference(s));
 }
 
+/** False for an image id or a bare digest: docker has nothing to pull for those. */
+export function isNamedReference(s: string): boolean {
+  try {
+    return 'path' in parseAnyReference(s);
+  } catch {
+    return false;
+  }
+}
+
 export interface SplitRef {
   /** What docker prints ("Unable to find image 'busybox:latest' locally"). */
   familiar: string;

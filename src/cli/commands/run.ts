@@ -11,7 +11,7 @@ import type { CliContext } from '../context.js';
 import { buildCreateRequest, type CreatePlan } from '../create-request.js';
 import { newCommand, parse } from '../flags.js';
 import { showJsonMessages } from '../../client/jsonmessage.js';
-import { checkAnyReference, splitRef } from '../../client/reference.js';
+import { checkAnyReference, isNamedReference, splitRef } from '../../client/reference.js';
 
 async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
   const r = splitRef(image);
@@ -29,7 +29,7 @@ export async function createContainer(ctx: CliContext, plan: CreatePlan, pull: s
   try {
     res = await create();
   } catch (e) {
-    if (!(isApiError(e, 404) && /No such image/i.test(e.message)) || pull === 'never') throw e;
+    if (!(isApiError(e, 404) && /No such image/i.test(e.message)) || pull === 'never' || !isNamedReference(image)) throw e;
     ctx.err(`Unable to find image '${splitRef(image).familiar}' locally\n`);
     await pullImage(ctx, image, plan.platform, quiet);
     res = await create();
