@@ -24,6 +24,8 @@ test('endpoints: Docker Hub, loopback (http allowed), insecure list, others http
   assert.deepEqual(endpointFor(parseReference('registry.example.com:5000/x'), ['registry.example.com:5000']).schemes, ['https', 'http']);
   assert.ok(isInsecureHost('10.1.2.3:5000', ['10.0.0.0/8']));
   assert.ok(!isInsecureHost('11.1.2.3:5000', ['10.0.0.0/8']));
+  assert.ok(isInsecureHost('[fd00::5]:5000', ['fd00::/8']), 'IPv6 CIDRs, as Go parses them');
+  assert.ok(!isInsecureHost('10.1.2.3:5000', ['10.0.0.0/33', 'not/a-cidr']));
   assert.ok(isLoopbackHost('127.9.9.9:1') && isLoopbackHost('localhost') && !isLoopbackHost('128.0.0.1') && !isLoopbackHost('localhost.example.com'));
 });
 
