@@ -14,10 +14,6 @@ export const ROOT = new URL('../../../', import.meta.url).pathname; // dist/test
 export const BERTH = join(ROOT, 'bin/berth');
 export const BERTHD = join(ROOT, 'bin/berthd');
 
-export function isRoot(): boolean {
-  return process.getuid?.() === 0;
-}
-
 export interface RunResult {
   code: number;
   stdout: string;

@@ -6,8 +6,9 @@ import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
 import { packContext } from '../../client/build-context.js';
-import { humanSizePrecision } from '../format/build-cache.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { confirmLine } from './images.js';
+import { detectCompression } from '../../lib/compression.js';
 
 interface BuildOpts {
   tag: string[];
@@ -65,7 +66,7 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
   let packed: { tar: Readable; dockerfile: string };
   if (src === '-') {
     const data = await readStdin(ctx);
-    const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || data[0] === 0x1f && data[1] === 0x8b;
+    const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || detectCompression(data) === 'gzip';
     if (isTar) {
       packed = { tar: Readable.from([data]), dockerfile: o.file ?? 'Dockerfile' };
     } else {
@@ -121,6 +122,6 @@ export async function builderPrune(ctx: CliContext, argv: string[]): Promise<num
   const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: p.opts.all ? 1 : undefined } });
   const deleted = r.CachesDeleted ?? [];
   const list = deleted.length ? `Deleted build cache objects:\n${deleted.map((d) => `${d}\n`).join('')}\n` : '';
-  ctx.out(`${list}Total reclaimed space: ${humanSizePrecision(r.SpaceReclaimed, 4)}\n`);
+  ctx.out(`${list}Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed, 4)}\n`);
   return 0;
 }

@@ -4,11 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { isRoot, useBusyboxDaemon } from '../../support/daemon.js';
+import { useBusyboxDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { api, expectFail, freeSubnets, httpGet, out, randomPort, udpAsk, udpEchoIn } from './net-helpers.js';
 import { assertNoContainerLeftovers, assertNothingLeft, daemonIds, netnsFiles, nftTable, taggedLinks } from './leftovers.js';
 
-const skip = isRoot() ? false : 'needs root (bridges, namespaces, nftables)';
+const skip = requiresRoot('bridges, namespaces, nftables');
 const d = useBusyboxDaemon({ before, after }, skip);
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 const [C] = skip ? [] : freeSubnets(1);
