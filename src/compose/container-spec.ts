@@ -2,7 +2,7 @@
 // the container's number and what the plan knows (image id, container ids of other services for
 // network_mode/ipc/volumes_from `service:x`, anonymous volumes kept from the container replaced).
 import type * as T from '../api/types/index.js';
-import { parseGoDuration } from '../client/units.js';
+import { parseGoDurationSeconds } from '../lib/go-duration.js';
 import { serviceConfigHash } from './config-hash.js';
 import { COMPOSE_VERSION } from './version.js';
 import * as L from './labels.js';
@@ -78,7 +78,7 @@ export function containerLabels(i: Pick<ContainerSpecInput, 'project' | 'service
   };
 }
 
-const seconds = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseGoDuration(d));
+const seconds = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseGoDurationSeconds(d));
 const nanos = (d: string | undefined): number => Math.round((seconds(d) ?? 0) * 1e9);
 
 function healthcheck(s: ServiceConfig): T.HealthConfig | undefined {

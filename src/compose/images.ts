@@ -2,7 +2,7 @@
 // command's flags decide (decidedImageSource, pure), then made present through the API, each
 // service's image id returned for the reconciler (a changed id means recreate).
 import { isAbsolute, join } from 'node:path';
-import { splitRef } from '../client/image-ref.js';
+import { splitRef } from '../client/reference.js';
 import { packContext } from '../client/build-context.js';
 import { isApiError } from '../api/client/errors.js';
 import type { ComposeApi } from './api.js';

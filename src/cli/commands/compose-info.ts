@@ -4,7 +4,7 @@ import { canonicalize } from '../../compose/canonical-json.js';
 import type { Project } from '../../compose/model.js';
 import { listProjects, observeContainers, type ObservedContainer } from '../../compose/observe.js';
 import { COMPOSE_VERSION } from '../../compose/version.js';
-import { humanSize } from '../../client/units.js';
+import { humanSize } from '../../lib/go-units.js';
 import { StatusError } from '../cli-error.js';
 import { ContainerContext } from '../format/container-context.js';
 import { renderList } from '../format/render.js';

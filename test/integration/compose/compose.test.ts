@@ -8,9 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, useBusyboxDaemon, expectOk as ok, type RunResult } from '../../support/daemon.js';
+import { useBusyboxDaemon, expectOk as ok, type RunResult } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 
-const skip = isRoot() ? false : 'needs root (containers, bridges, namespaces)';
+const skip = requiresRoot('containers, bridges, namespaces');
 const d = useBusyboxDaemon({ before, after }, skip);
 const tag = `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const dirs: string[] = [];

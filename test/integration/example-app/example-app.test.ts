@@ -13,7 +13,8 @@ import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { ROOT, TestDaemon, isRoot, run, type RunResult } from '../../support/daemon.js';
+import { ROOT, TestDaemon, run, type RunResult } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 
 const EXAMPLE = join(ROOT, 'examples/django-postgres-nginx');
 const BASE_CACHE = '/var/cache/berth/debian-bookworm-minbase.tar';
@@ -25,7 +26,7 @@ const hasMmdebstrap = (() => {
     return false;
   }
 })();
-const skip = !isRoot() ? 'needs root (bridges, namespaces, crun, mmdebstrap)' : !hasMmdebstrap && !existsSync(BASE_CACHE) ? 'needs mmdebstrap (apt-get install mmdebstrap) or a cached base in /var/cache/berth' : false;
+const skip = requiresRoot('bridges, namespaces, crun, mmdebstrap') || !hasMmdebstrap && !existsSync(BASE_CACHE) ? 'needs mmdebstrap (apt-get install mmdebstrap) or a cached base in /var/cache/berth' : false;
 
 const MIN = 60_000;
 const runTag = `t${process.pid}${Math.random().toString(36).slice(2, 6)}`;
