@@ -124,6 +124,8 @@ export interface ContainerRecord extends StoredRecord {
   state: ContainerState;
   /** NetworkingConfig.EndpointsConfig: per network, the aliases and static addresses asked for. */
   endpoints: EndpointRequest[];
+  /** Set when the container was disconnected from its primary network (host.networkMode, kept as Docker keeps it). */
+  primaryDisconnected?: boolean;
   restartCount: number;
   /** Set by an explicit stop, so 'unless-stopped'/'always' do not restart after a daemon restart. */
   manuallyStopped: boolean;

@@ -29,7 +29,7 @@ import { startFailure } from './start-errors.js';
 import { RestartManager } from './restart-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import { checkNetworks, primaryNetwork, setUpNetwork } from './networking.js';
+import { attachedNetworks, checkNetworks, primaryNetwork, setUpNetwork } from './networking.js';
 import { ContainerFs, type MountOverlay } from './archive.js';
 import type { Digest } from '../lib/digest.js';
 
@@ -543,15 +543,14 @@ export class ContainerService {
       const mode = rec.host.networkMode;
       if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || n.name === 'host' || n.name === 'none')
         throw forbidden(`container cannot be disconnected from host network or connected to host network`);
-      const endpoints = (rec.endpoints ?? []).filter((e) => e.network !== n.name);
-      if (endpoints.length !== (rec.endpoints ?? []).length || primaryNetwork(mode) === n.name) {
-        if (this.isLive(rec)) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
-      }
+      const endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
       if (this.isLive(rec)) {
+        if (attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
         await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}) });
         await this.refreshEtcFiles(rec);
       }
       rec.endpoints = [...endpoints, { ...req, network: n.name }];
+      if (primaryNetwork(mode) === n.name) delete rec.primaryDisconnected;
       await this.deps.records.put(rec.id, rec);
     });
     this.deps.events.emit('network', 'connect', req.network, { container: rec.id, name: req.network });
@@ -562,15 +561,14 @@ export class ContainerService {
     await this.lock.run(rec.id, async () => {
       const n = this.deps.networks.find(network);
       if (!n) throw noSuchNetwork(network);
-      const listed = (rec.endpoints ?? []).some((e) => primaryNetwork(e.network) === n.name) || primaryNetwork(rec.host.networkMode) === n.name;
-      if (!listed) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
+      if (!attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
       if (this.isLive(rec)) {
         await this.deps.networks.disconnect(rec.id, n.name);
         await this.refreshEtcFiles(rec);
       }
       rec.endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
-      // Leaving the primary network leaves the container on 'none', as Docker does.
-      if (primaryNetwork(rec.host.networkMode) === n.name) rec.host = { ...rec.host, networkMode: rec.endpoints[0]?.network ?? 'none' };
+      // HostConfig.NetworkMode stays as it was (Docker keeps it): the record notes the primary network was left.
+      if (primaryNetwork(rec.host.networkMode) === n.name) rec.primaryDisconnected = true;
       await this.deps.records.put(rec.id, rec);
     });
     this.deps.events.emit('network', 'disconnect', network, { container: rec.id, name: network });

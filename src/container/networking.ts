@@ -6,7 +6,7 @@ import { portRequests } from '../network/ports.js';
 import { containerNotRunning, noSuchNetwork } from '../lib/docker-messages.js';
 import type { AttachRequest, AttachResult, NetworkRequest } from '../network/types.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import type { ContainerRecord } from './container-record.js';
+import type { ContainerRecord, EndpointRequest } from './container-record.js';
 
 export type NetworkPlan =
   | { kind: 'host' }
@@ -18,22 +18,36 @@ export function primaryNetwork(mode: string): string {
   return mode === 'default' || mode === '' ? 'bridge' : mode;
 }
 
+/**
+ * The networks a container is on, by name, as Docker's NetworkSettings.Networks: its primary
+ * network (HostConfig.NetworkMode, which a disconnect never changes) unless it was disconnected
+ * from it, then the ones it was connected to at create or later. `container:` modes have none.
+ */
+export function attachedNetworks(rec: ContainerRecord): EndpointRequest[] {
+  const mode = rec.host.networkMode;
+  if (mode.startsWith('container:')) return [];
+  const primary = primaryNetwork(mode);
+  // Records written before networks existed have none; clients name the default network 'default'.
+  const endpoints = (rec.endpoints ?? []).map((e) => ({ ...e, network: primaryNetwork(e.network) }));
+  const rest = endpoints.filter((e) => e.network !== primary);
+  if (rec.primaryDisconnected) return rest;
+  return [endpoints.find((e) => e.network === primary) ?? { network: primary, aliases: [] }, ...rest];
+}
+
 export function networkPlan(rec: ContainerRecord): NetworkPlan {
   const mode = rec.host.networkMode;
   if (mode === 'host') return { kind: 'host' };
   if (mode === 'none') return { kind: 'none' };
   if (mode.startsWith('container:')) return { kind: 'container', ref: mode.slice('container:'.length) };
   const primary = primaryNetwork(mode);
-  // Records written before networks existed have none; clients name the default network 'default'.
-  const endpoints = (rec.endpoints ?? []).map((e) => ({ ...e, network: primaryNetwork(e.network) }));
-  const byName = new Map(endpoints.map((e) => [e.network, e]));
-  const toRequest = (name: string): NetworkRequest => {
-    const e = byName.get(name);
+  const toRequest = (e: EndpointRequest): NetworkRequest => {
     // The deprecated Config.MacAddress (what `run --mac-address` sends) applies to the primary network.
-    const mac = e?.mac || (name === primary ? rec.config.macAddress : undefined);
-    return { name, aliases: e?.aliases ?? [], ...(e?.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}) };
+    const mac = e.mac || (e.network === primary ? rec.config.macAddress : undefined);
+    return { name: e.network, aliases: e.aliases, ...(e.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}) };
   };
-  const networks = [toRequest(primary), ...endpoints.filter((e) => e.network !== primary).map((e) => toRequest(e.network))];
+  const networks = attachedNetworks(rec).map(toRequest);
+  // Disconnected from every network: only loopback, as Docker starts such a container.
+  if (!networks.length) return { kind: 'none' };
   return {
     kind: 'sandbox',
     request: {

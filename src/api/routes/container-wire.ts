@@ -5,6 +5,7 @@ import type { ContainerRecord, HostSettings, HealthcheckConfig } from '../../con
 import { mountInputsFromWire, mountInputToWire } from './volumes.js';
 import type { AttachResult, EndpointInfo } from '../../network/types.js';
 import { defaultHostSettings } from '../../container/create-config.js';
+import { attachedNetworks } from '../../container/networking.js';
 import type { ConfigRequest } from '../../container/create-config.js';
 import type { CreateRequest } from '../../container/container-service.js';
 import { ZERO_TIME } from '../../container/container-record.js';
@@ -192,9 +193,7 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
 }
 
 function networksOf(r: ContainerRecord, net: NetInfo): Obj {
-  const mode = networkModeOf(r);
-  if (mode.startsWith('container:')) return {};
-  const names = [mode, ...(r.endpoints ?? []).map((e) => (e.network === 'default' ? 'bridge' : e.network)).filter((n) => n !== mode)];
+  const names = attachedNetworks(r).map((e) => e.network);
   return Object.fromEntries(names.map((n) => [n, endpointWire(r, net?.endpoints.find((e) => e.network === n), n)]));
 }
 
