@@ -18,7 +18,7 @@ import { mountAll, unmount, isMountPoint } from '../lib/mount.js';
 import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-record.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
 import type { ImageSource } from './image-source.js';
-import type { EventSink } from './events.js';
+import { containerEventAttributes, type EventSink } from './events.js';
 import { generateName, newContainerId, normaliseName } from './names.js';
 import type { ContainerPaths } from './paths.js';
 import { writeEtcFiles } from './etc-files.js';
@@ -77,6 +77,11 @@ export class ContainerService {
   constructor(readonly deps: ContainerServiceDeps) {
     for (const r of deps.records.values()) this.names.set(r.name, r.id);
     this.restarts = new RestartManager((id) => this.start(id, { fromRestartPolicy: true }));
+  }
+
+  /** Emits a container event with dockerd's attributes (the container's labels, image and name). */
+  emitEvent(rec: ContainerRecord, action: string, own?: Record<string, string>): void {
+    this.deps.events.emit('container', action, rec.id, containerEventAttributes(rec, own));
   }
 
   // ---- lookup -------------------------------------------------------------------------------
@@ -166,7 +171,7 @@ export class ContainerService {
       this.names.delete(name);
       throw e;
     }
-    this.deps.events.emit('container', 'create', id, { name, image: config.image });
+    this.emitEvent(rec, 'create');
     return { id, warnings: [] };
   }
 
@@ -204,7 +209,7 @@ export class ContainerService {
       if (!opts.auto) await this.deps.records.put(rec.id, rec);
       await this.discard(rec.id, opts.volumes);
     });
-    this.deps.events.emit('container', 'destroy', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'destroy');
     for (const w of this.removeWaiters.get(rec.id) ?? []) w(rec.state.exitCode);
     this.removeWaiters.delete(rec.id);
   }
@@ -281,7 +286,7 @@ export class ContainerService {
       mark('record');
       log.debug('container started', { id: rec.id.slice(0, 12), ms: lap });
       this.hooks.started?.(rec);
-      this.deps.events.emit('container', 'start', rec.id, { name: rec.name, image: rec.config.image });
+      this.emitEvent(rec, 'start');
       this.watchExit(rec.id);
     } catch (e) {
       const failure = startFailure(e);
@@ -334,7 +339,7 @@ export class ContainerService {
       rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt };
       // An --rm container is about to go: its exit need not be durable (recovery removes it).
       if (!rec.host.autoRemove) await this.deps.records.put(id, rec);
-      this.deps.events.emit('container', 'die', id, { name: rec.name, image: rec.config.image, exitCode: String(status.exitCode) });
+      this.emitEvent(rec, 'die', { exitCode: String(status.exitCode) });
       // Waiters learn of the exit before the cleanup below; anything they do next that needs
       // this container waits for the lock, so it never sees a half-cleaned one.
       const waiters = this.exitWaiters.get(id);
@@ -372,7 +377,7 @@ export class ContainerService {
     await runtime.kill(rec.id, sig, sig === 9).catch((e) => {
       if (!isBerthError(e, 'not-found')) throw e;
     });
-    this.deps.events.emit('container', 'kill', rec.id, { name: rec.name, image: rec.config.image, signal: String(sig) });
+    this.emitEvent(rec, 'kill', { signal: String(sig) });
     if (exited) await exited;
   }
 
@@ -402,7 +407,7 @@ export class ContainerService {
     const done = await Promise.race([exited.then(() => true), delay(timeout < 0 ? 2 ** 31 - 1 : timeout * 1000).then(() => false)]);
     if (!done && this.isLive(this.get(rec.id))) await this.kill(rec.id, 'SIGKILL', { waitExit: true, manual: true }).catch(() => {});
     else if (!done) await exited;
-    this.deps.events.emit('container', 'stop', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'stop');
   }
 
   async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -411,7 +416,7 @@ export class ContainerService {
       if (!isBerthError(e, 'not-modified')) throw e;
     });
     await this.start(rec.id);
-    this.deps.events.emit('container', 'restart', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'restart');
   }
 
   async pause(ref: string): Promise<void> {
@@ -423,7 +428,7 @@ export class ContainerService {
       rec.state.status = 'paused';
       await this.deps.records.put(rec.id, rec);
     });
-    this.deps.events.emit('container', 'pause', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'pause');
   }
 
   async unpause(ref: string): Promise<void> {
@@ -434,7 +439,7 @@ export class ContainerService {
       rec.state.status = 'running';
       await this.deps.records.put(rec.id, rec);
     });
-    this.deps.events.emit('container', 'unpause', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'unpause');
   }
 
   // ---- wait ---------------------------------------------------------------------------------
@@ -509,7 +514,7 @@ export class ContainerService {
         throw e;
       }
       this.names.delete(old);
-      this.deps.events.emit('container', 'rename', rec.id, { name, oldName: `/${old}` });
+      this.emitEvent(rec, 'rename', { oldName: `/${old}` });
     });
   }
 
@@ -528,7 +533,7 @@ export class ContainerService {
       rec.host = next;
       await this.deps.records.put(rec.id, rec);
     });
-    this.deps.events.emit('container', 'update', rec.id, { name: rec.name });
+    this.emitEvent(rec, 'update');
     return [];
   }
 
@@ -630,7 +635,7 @@ export class ContainerService {
       changes: opts.changes,
       containerId: rec.id,
     });
-    this.deps.events.emit('container', 'commit', rec.id, { name: rec.name, comment: opts.comment });
+    this.emitEvent(rec, 'commit', { comment: opts.comment });
     return id;
   }
 

@@ -53,7 +53,7 @@ export class ExecService {
     if (config.cmd.length === 0) throw conflict('No exec command specified');
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, { id, containerId: c.id, config, running: false, exitCode: null, pid: 0, started: false, stateDir: this.containers.deps.paths.exec(c.id, id) });
-    this.containers.deps.events.emit('container', `exec_create: ${config.cmd.join(' ')}`, c.id, { name: c.name, execID: id });
+    this.containers.emitEvent(c, `exec_create: ${config.cmd.join(' ')}`, { execID: id });
     this.trim();
     return id;
   }
@@ -123,12 +123,12 @@ export class ExecService {
       await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
       throw execStartFailure(err);
     }
-    this.containers.deps.events.emit('container', `exec_start: ${e.config.cmd.join(' ')}`, c.id, { name: c.name, execID: id });
+    this.containers.emitEvent(c, `exec_start: ${e.config.cmd.join(' ')}`, { execID: id });
     const exited = monitor.waitExit(e.stateDir).then(
       async (s) => {
         e.running = false;
         e.exitCode = s.exitCode;
-        this.containers.deps.events.emit('container', 'exec_die', c.id, { name: c.name, execID: id, exitCode: String(s.exitCode) });
+        this.containers.emitEvent(c, 'exec_die', { execID: id, exitCode: String(s.exitCode) });
         await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
         return s.exitCode;
       },

@@ -245,7 +245,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const rec = containers.get(ctx.params.id!);
         const streams = { stdin: q.bool('stdin'), stdout: q.bool('stdout'), stderr: q.bool('stderr') };
         const client = ctx.hijack(streamContentType(ctx, rec.config.tty));
-        containers.deps.events.emit('container', 'attach', rec.id, { name: rec.name, image: rec.config.image });
+        containers.emitEvent(rec, 'attach');
         if (q.bool('logs')) {
           for await (const chunk of readLogs(containers.deps.paths.log(rec.id), { stdout: streams.stdout, stderr: streams.stderr })) {
             client.write(rec.config.tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data));
