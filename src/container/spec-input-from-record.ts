@@ -66,6 +66,7 @@ export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: Spe
     pidMode: rec.host.pidMode === 'host' ? 'host' : 'private',
     utsMode: rec.host.utsMode === 'host' || hostNet ? 'host' : 'private',
     sysctls: rec.host.sysctls,
+    devices: rec.host.devices ?? [],
     ulimits: rec.host.ulimits,
     shmSize: rec.host.shmSize || 64 * 1024 * 1024,
     oomScoreAdj: rec.host.oomScoreAdj,

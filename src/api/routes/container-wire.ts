@@ -68,6 +68,7 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     consoleSize: consoleSizeFrom(h),
     portBindings: portBindingsFrom(h),
     publishAllPorts: bool(h, 'PublishAllPorts') ?? false,
+    devices: arr(h, 'Devices').map((x) => ({ pathOnHost: str(x, 'PathOnHost') ?? '', pathInContainer: str(x, 'PathInContainer') ?? '', cgroupPermissions: str(x, 'CgroupPermissions') ?? '' })),
   };
 }
 
