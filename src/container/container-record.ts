@@ -90,6 +90,8 @@ export interface EndpointRequest {
   aliases: string[];
   ip?: string;
   mac?: string;
+  /** EndpointSettings.Links as sent ("container:alias"): names only this container resolves on the network. */
+  links?: string[];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';

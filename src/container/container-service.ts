@@ -29,7 +29,7 @@ import { startFailure } from './start-errors.js';
 import { RestartManager } from './restart-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import { attachedNetworks, checkNetworks, primaryNetwork, setUpNetwork } from './networking.js';
+import { attachedNetworks, checkNetworks, parseLink, primaryNetwork, setUpNetwork } from './networking.js';
 import { ContainerFs, type MountOverlay } from './archive.js';
 import type { Digest } from '../lib/digest.js';
 
@@ -540,8 +540,9 @@ export class ContainerService {
   // ---- networks -----------------------------------------------------------------------------
 
   /** docker network connect: recorded for the next start; a running container is attached now. */
-  async connectNetwork(ref: string, req: { network: string; aliases: string[]; ip?: string; mac?: string }): Promise<void> {
+  async connectNetwork(ref: string, req: { network: string; aliases: string[]; ip?: string; mac?: string; links?: string[] }): Promise<void> {
     const rec = this.get(ref);
+    const links = (req.links ?? []).map(parseLink);
     await this.lock.run(rec.id, async () => {
       const n = this.deps.networks.find(req.network);
       if (!n) throw noSuchNetwork(req.network);
@@ -551,7 +552,7 @@ export class ContainerService {
       const endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
       if (this.isLive(rec)) {
         if (attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
-        await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}) });
+        await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}), ...(links.length ? { links } : {}) });
         await this.refreshEtcFiles(rec);
       }
       rec.endpoints = [...endpoints, { ...req, network: n.name }];

@@ -4,7 +4,7 @@
 import { conflict, invalidArgument } from '../lib/errors.js';
 import { portRequests } from '../network/ports.js';
 import { containerNotRunning, noSuchNetwork } from '../lib/docker-messages.js';
-import type { AttachRequest, AttachResult, NetworkRequest } from '../network/types.js';
+import type { AttachRequest, AttachResult, LinkAlias, NetworkRequest } from '../network/types.js';
 import type { NetworkManager } from '../network/network-manager.js';
 import type { ContainerRecord, EndpointRequest } from './container-record.js';
 
@@ -13,6 +13,17 @@ export type NetworkPlan =
   | { kind: 'none' }
   | { kind: 'container'; ref: string }
   | { kind: 'sandbox'; request: AttachRequest };
+
+/** A link as Docker's opts.ParseLink reads it: "name:alias", "name", or the stored "/name:/c/alias". */
+export function parseLink(link: string): LinkAlias {
+  if (!link) throw invalidArgument('empty string specified for links');
+  const parts = link.split(':');
+  if (parts.length > 2) throw invalidArgument(`bad format for links: ${link}`);
+  if (parts.length === 1) return { name: link, alias: link };
+  const [name, alias] = parts as [string, string];
+  if (name.startsWith('/')) return { name: name.slice(1), alias: alias.slice(alias.lastIndexOf('/') + 1) };
+  return { name, alias };
+}
 
 export function primaryNetwork(mode: string): string {
   return mode === 'default' || mode === '' ? 'bridge' : mode;
@@ -43,7 +54,7 @@ export function networkPlan(rec: ContainerRecord): NetworkPlan {
   const toRequest = (e: EndpointRequest): NetworkRequest => {
     // The deprecated Config.MacAddress (what `run --mac-address` sends) applies to the primary network.
     const mac = e.mac || (e.network === primary ? rec.config.macAddress : undefined);
-    return { name: e.network, aliases: e.aliases, ...(e.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}) };
+    return { name: e.network, aliases: e.aliases, ...(e.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}), ...(e.links?.length ? { links: e.links.map(parseLink) } : {}) };
   };
   const networks = attachedNetworks(rec).map(toRequest);
   // Disconnected from every network: only loopback, as Docker starts such a container.

@@ -152,6 +152,10 @@ services:
       - "127.0.0.1::80"
     sysctls:
       net.core.somaxconn: "1024"
+    devices:
+      - "/dev/null:/dev/mynull"
+    links:
+      - "db:database"
     depends_on:
       db:
         condition: service_healthy
@@ -187,8 +191,14 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
   assert.equal(byName.stdout, 'hello one\n');
   const byId = await p.ok(['exec', '-T', 'db', 'sh', '-c', `timeout 5 wget -qO- http://${web.Id.slice(0, 12)}/`]);
   assert.equal(byId.stdout, 'hello one\n');
+  // A link on the project network is an alias only its owner resolves (libnetwork's link aliases).
+  assert.deepEqual([...webNet.Links].sort(), [`${p.name}_db_1:database`, `${p.name}_db_1:db_1`, `${p.name}_db_1:${p.name}_db_1`].sort());
+  const dbIp = db.NetworkSettings.Networks[`${p.name}_default`].IPAddress as string;
+  assert.match((await p.ok(['exec', '-T', 'web', 'nslookup', 'database'])).stdout, new RegExp(`Address: ${dbIp.replace(/\./g, '\\.')}\n`));
   // A net.* sysctl applies in the container's own network namespace.
   assert.equal((await p.ok(['exec', '-T', 'web', 'cat', '/proc/sys/net/core/somaxconn'])).stdout, '1024\n');
+  // HostConfig.Devices: the host's node appears at the container path.
+  assert.equal((await p.ok(['exec', '-T', 'web', 'sh', '-c', 'test -c /dev/mynull && echo x > /dev/mynull && echo ok'])).stdout, 'ok\n');
   // exec's exit code comes back.
   assert.equal((await p.compose(['exec', '-T', 'db', 'sh', '-c', 'exit 7'])).code, 7);
 

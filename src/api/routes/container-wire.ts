@@ -94,7 +94,8 @@ function endpointsFrom(nc: Obj): CreateRequest['endpoints'] {
     if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`invalid JSON: EndpointsConfig: ${network}: expected an object`);
     const e = (v ?? {}) as Obj;
     const ipam = obj(e, 'IPAMConfig');
-    return { network, aliases: strArray(e, 'Aliases') ?? [], ip: str(ipam, 'IPv4Address') || undefined, mac: str(e, 'MacAddress') || undefined };
+    const links = strArray(e, 'Links') ?? [];
+    return { network, aliases: strArray(e, 'Aliases') ?? [], ip: str(ipam, 'IPv4Address') || undefined, mac: str(e, 'MacAddress') || undefined, ...(links.length ? { links } : {}) };
   });
 }
 
@@ -177,7 +178,7 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
   const req = (r.endpoints ?? []).find((x) => x.network === network || (network === 'bridge' && x.network === 'default'));
   return {
     IPAMConfig: req?.ip ? { IPv4Address: req.ip } : null,
-    Links: null,
+    Links: req?.links?.length ? req.links : null,
     Aliases: req?.aliases.length ? req.aliases : null,
     MacAddress: e?.mac ?? '',
     NetworkID: e?.networkId ?? '',
@@ -189,7 +190,7 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
     DriverOpts: null,
-    DNSNames: e && network !== 'bridge' ? [r.name, r.id.slice(0, 12), ...e.aliases] : null,
+    DNSNames: e && network !== 'bridge' ? [...new Set([r.name, r.id.slice(0, 12), ...e.aliases])] : null,
   };
 }
 
