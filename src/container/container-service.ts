@@ -22,7 +22,7 @@ import { containerEventAttributes, type EventSink } from './events.js';
 import { generateName, newContainerId, normaliseName } from './names.js';
 import type { ContainerPaths } from './paths.js';
 import { writeEtcFiles } from './etc-files.js';
-import { specInputFor, type SpecContext } from './spec-input-from-record.js';
+import { namespaceDonors, specInputFor, type SpecContext } from './spec-input-from-record.js';
 import { filterContainers, type ListOptions } from './list-filter.js';
 import { signalNumber } from './signals.js';
 import { startFailure } from './start-errors.js';
@@ -252,7 +252,8 @@ export class ContainerService {
       mark('network');
       await writeEtcFiles(paths, rec, net, this.deps.defaultDns);
       const volumeMounts = await this.deps.volumes.prepare(rec.id, rootfs);
-      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts, net.netns));
+      const donors = namespaceDonors(rec, (ref) => this.get(ref));
+      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts, net.netns, donors));
       mark('spec');
       const afterCreate = await runtime.prepareSpec(rec.id, spec);
       await writeFile(join(paths.dir(rec.id), 'config.json'), specToJson(spec));

@@ -137,6 +137,7 @@ services:
     image: busybox
     init: true
     command: sh -c 'echo db-started; sleep 2; touch /tmp/ready; echo db-ready; exec sleep 3600'
+    ipc: shareable
     healthcheck:
       test: ["CMD", "test", "-f", "/tmp/ready"]
       interval: 1s
@@ -156,6 +157,7 @@ services:
       - "/dev/null:/dev/mynull"
     links:
       - "db:database"
+    ipc: "service:db"
     depends_on:
       db:
         condition: service_healthy
@@ -197,6 +199,9 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
   assert.match((await p.ok(['exec', '-T', 'web', 'nslookup', 'database'])).stdout, new RegExp(`Address: ${dbIp.replace(/\./g, '\\.')}\n`));
   // A net.* sysctl applies in the container's own network namespace.
   assert.equal((await p.ok(['exec', '-T', 'web', 'cat', '/proc/sys/net/core/somaxconn'])).stdout, '1024\n');
+  // ipc: service:db joins db's IPC namespace.
+  const ipcNs = async (service: string) => (await p.ok(['exec', '-T', service, 'readlink', '/proc/self/ns/ipc'])).stdout;
+  assert.equal(await ipcNs('web'), await ipcNs('db'));
   // HostConfig.Devices: the host's node appears at the container path.
   assert.equal((await p.ok(['exec', '-T', 'web', 'sh', '-c', 'test -c /dev/mynull && echo x > /dev/mynull && echo ok'])).stdout, 'ok\n');
   // exec's exit code comes back.
