@@ -17,6 +17,7 @@ import { isRoot, run, useBusyboxDaemon, type RunResult } from '../support/daemon
 function hasCompose(): boolean {
   return spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 }
+const hasDockerCli = spawnSync('docker', ['--version'], { stdio: 'ignore' }).status === 0;
 const skip = !isRoot() ? 'needs root (real crun, overlayfs, cgroups)' : !hasCompose() ? 'docker-compose is not installed (apt-get install docker-compose)' : false;
 const d = useBusyboxDaemon({ before, after }, skip);
 const tag = `${process.pid}${Math.random().toString(36).slice(2, 6)}`;
@@ -219,6 +220,14 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
   assert.equal(once.code, 3, `run: ${once.stderr}`);
   assert.equal(once.stdout, 'hello one\n');
   assert.deepEqual((await p.containers()).map((c) => c.Labels['com.docker.compose.oneoff']).sort(), ['False', 'False']);
+  if (hasDockerCli) {
+    // Compose's default: run and exec hand over to `docker start --attach` / `docker exec`.
+    const cli = { env: { COMPOSE_INTERACTIVE_NO_CLI: '' } };
+    const viaCli = await p.compose(['run', '--rm', '-T', 'db', 'sh', '-c', 'timeout 5 wget -qO- http://web/; exit 5'], cli);
+    assert.deepEqual([viaCli.code, viaCli.stdout], [5, 'hello one\n'], viaCli.stderr);
+    const execCli = await p.compose(['exec', '-T', 'db', 'sh', '-c', 'echo via-docker-exec; exit 6'], cli);
+    assert.deepEqual([execCli.code, execCli.stdout], [6, 'via-docker-exec\n'], execCli.stderr);
+  }
 
   // A changed service is recreated (compose reads the image's ContainerConfig to carry volumes
   // over); the unchanged one is left alone.
