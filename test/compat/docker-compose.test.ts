@@ -152,6 +152,8 @@ services:
       GREETING: \${GREETING:-one}
     ports:
       - "127.0.0.1::80"
+    expose:
+      - "9000"
     sysctls:
       net.core.somaxconn: "1024"
     devices:
@@ -185,7 +187,8 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
 
   const ps = await p.ok(['ps']);
   assert.match(ps.stdout, new RegExp(`${p.name}_db_1 .*Up \\(healthy\\)`));
-  assert.match(ps.stdout, new RegExp(`${p.name}_web_1 .*Up .*127\\.0\\.0\\.1:\\d+->80/tcp`));
+  // Exposed-only ports are listed too, as dockerd lists them.
+  assert.match(ps.stdout, new RegExp(`${p.name}_web_1 .*Up .*127\\.0\\.0\\.1:\\d+->80/tcp, 9000/tcp`));
 
   // The published port answers on loopback; the service name and the short-id alias resolve
   // through the project network's DNS, from another service.

@@ -199,16 +199,25 @@ function networksOf(r: ContainerRecord, net: NetInfo): Obj {
   return Object.fromEntries(names.map((n) => [n, endpointWire(r, net?.endpoints.find((e) => e.network === n), n)]));
 }
 
+/**
+ * The ports of a container with a network sandbox: every exposed port (Config.ExposedPorts,
+ * "9000" meaning "9000/tcp"), null when only exposed, with the bindings of the published ones.
+ */
+function sandboxPorts(r: ContainerRecord, net: NetInfo): AttachResult['ports'] {
+  if (!net) return {};
+  const exposed = Object.keys(r.config.exposedPorts).map((k) => (k.includes('/') ? k : `${k}/tcp`));
+  return { ...Object.fromEntries(exposed.map((k) => [k, null])), ...net.ports };
+}
+
 /** Docker's NetworkSettings.Ports map: "80/tcp" -> [{HostIp, HostPort}] or null when only exposed. */
 function portsMap(r: ContainerRecord, net: NetInfo): Obj {
-  if (net) return Object.fromEntries(Object.entries(net.ports).map(([k, v]) => [k, v ? v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort })) : null]));
-  return {};
+  return Object.fromEntries(Object.entries(sandboxPorts(r, net)).map(([k, v]) => [k, v ? v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort })) : null]));
 }
 
 /** The summary's Ports list (what `ps` shows). */
-function portsList(net: NetInfo): Obj[] {
+function portsList(r: ContainerRecord, net: NetInfo): Obj[] {
   const out: Obj[] = [];
-  for (const [key, bindings] of Object.entries(net?.ports ?? {})) {
+  for (const [key, bindings] of Object.entries(sandboxPorts(r, net))) {
     const [port, proto = 'tcp'] = key.split('/');
     if (!bindings) out.push({ PrivatePort: Number(port), Type: proto });
     else for (const b of bindings) out.push({ IP: b.hostIp, PrivatePort: Number(port), PublicPort: Number(b.hostPort), Type: proto });
@@ -225,7 +234,7 @@ export function containerSummary(r: ContainerRecord, mounts: Obj[], net: NetInfo
     ImageID: r.imageId,
     Command: commandLine(r),
     Created: Math.floor(Date.parse(r.created) / 1000),
-    Ports: portsList(net),
+    Ports: portsList(r, net),
     Labels: r.config.labels,
     State: r.state.status,
     Status: statusText(r, now),
