@@ -9,7 +9,7 @@ import { conflict, messageOf } from '../lib/errors.js';
 import { containerNotRunning, noSuchExec } from '../lib/docker-messages.js';
 import { log } from '../lib/log.js';
 import { resolveUser } from '../runtime/spec/user.js';
-import { CAPABILITY_NAMES } from '../runtime/spec/capabilities.js';
+import { currentHostFacts } from '../runtime/spec/host-facts.js';
 import type { OciSpec, OciProcess } from '../runtime/spec/oci-spec.js';
 import type { ContainerService } from './container-service.js';
 import { mergeEnv } from './create-config.js';
@@ -79,7 +79,9 @@ export class ExecService {
       p.user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
     }
     if (e.config.privileged) {
-      const all = CAPABILITY_NAMES.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`));
+      // Every capability the host has (as `run --privileged`): asking for one it lacks (root here
+      // has no CAP_SYS_RESOURCE) makes the runtime's capset fail with EPERM.
+      const all = currentHostFacts().capabilities.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`));
       p.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
     }
     if (e.config.tty && !p.env.some((v) => v.startsWith('TERM='))) p.env.push('TERM=xterm');

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,6 +208,9 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
   assert.equal(await ipcNs('web'), await ipcNs('db'));
   // HostConfig.Devices: the host's node appears at the container path.
   assert.equal((await p.ok(['exec', '-T', 'web', 'sh', '-c', 'test -c /dev/mynull && echo x > /dev/mynull && echo ok'])).stdout, 'ok\n');
+  // exec --privileged: every capability the host has.
+  const hostBnd = /^CapBnd:\s*(\S+)$/m.exec(await readFile('/proc/self/status', 'utf8'))![1];
+  assert.equal((await p.ok(['exec', '-T', '--privileged', 'db', 'grep', 'CapEff', '/proc/self/status'])).stdout, `CapEff:\t${hostBnd}\n`);
   // exec's exit code comes back.
   assert.equal((await p.compose(['exec', '-T', 'db', 'sh', '-c', 'exit 7'])).code, 7);
 
