@@ -56,9 +56,9 @@ export function networkPlan(rec: ContainerRecord): NetworkPlan {
     const mac = e.mac || (e.network === primary ? rec.config.macAddress : undefined);
     return { name: e.network, aliases: e.aliases, ...(e.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}), ...(e.links?.length ? { links: e.links.map(parseLink) } : {}) };
   };
+  // Disconnected from every network, the sandbox has only loopback (as in Docker), and a later
+  // `network connect` still has a namespace to join.
   const networks = attachedNetworks(rec).map(toRequest);
-  // Disconnected from every network: only loopback, as Docker starts such a container.
-  if (!networks.length) return { kind: 'none' };
   return {
     kind: 'sandbox',
     request: {

@@ -76,8 +76,7 @@ export class Sandboxes {
   async attach(containerId: string, req: AttachRequest): Promise<AttachResult> {
     if (this.has(containerId)) await this.detach(containerId);
     await this.reaper.wait(containerId); // the last teardown's netns path and veth names are reused
-    const wanted = req.networks.length ? req.networks : [{ name: 'bridge' }];
-    const nets = wanted.map((w) => {
+    const nets = req.networks.map((w) => {
       const n = this.d.network(w.name);
       if (!n) throw noSuchNetwork(w.name);
       return { n, w };
