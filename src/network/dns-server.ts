@@ -14,8 +14,7 @@ import { DnsTcpServer, type DnsTcpLimits } from './dns-tcp.js';
 import { forward, type Transport } from './dns-forward.js';
 import { fit, hasEdns, udpLimit, MAX_TCP, MAX_UDP } from './dns-wire.js';
 
-/** Answers a name on one network: IPv4 addresses, or undefined if unknown. */
-/** Names on a network, as seen by the container at `sourceIp` (its link aliases apply). */
+/** Answers a name on one network as the container at `sourceIp` sees it (its link aliases apply): IPv4 addresses, or undefined if unknown. */
 export type NameLookup = (networkId: string, name: string, sourceIp: string) => string[] | undefined;
 /** The resolvers a querying container chose (`run --dns`), by network and source address. */
 export type UpstreamLookup = (networkId: string, sourceIp: string) => string[] | undefined;
