@@ -69,6 +69,7 @@ export class ContainerService {
   private readonly exitWaiters = new Map<string, Set<(s: ExitStatus) => void>>();
   private readonly removeWaiters = new Map<string, Set<(exitCode: number) => void>>();
   private readonly pendingAttaches = new Map<string, Set<PendingAttach>>();
+  private readonly exitingListeners = new Map<string, Set<() => void>>();
   private readonly watching = new Set<string>();
   readonly restarts: RestartManager;
   /** Set by the composition root: who else must know when a container starts or stops (healthchecks). */
@@ -336,6 +337,11 @@ export class ContainerService {
     const rec = this.deps.records.get(id);
     if (!rec) return;
     this.hooks.exited?.(id);
+    // Log followers end before the die event, as dockerd closes a container's log before it
+    // reports the exit (docker-compose's log printer relies on that order to print the exit).
+    const exiting = this.exitingListeners.get(id);
+    this.exitingListeners.delete(id);
+    for (const fn of exiting ?? []) fn();
     await this.lock.run(id, async () => {
       rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt };
       // An --rm container is about to go: its exit need not be durable (recovery removes it).
@@ -444,6 +450,17 @@ export class ContainerService {
   }
 
   // ---- wait ---------------------------------------------------------------------------------
+
+  /** Calls `fn` once, as soon as the container's process has exited (before the exit is recorded); returns the unsubscribe. */
+  whenExiting(id: string, fn: () => void): () => void {
+    let set = this.exitingListeners.get(id);
+    if (!set) this.exitingListeners.set(id, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (!set.size && this.exitingListeners.get(id) === set) this.exitingListeners.delete(id);
+    };
+  }
 
   nextExit(id: string): Promise<ExitStatus> {
     return new Promise((resolve) => {

@@ -375,3 +375,22 @@ services:
   assert.equal((await onlyContainer(p, 'sick')).State.Health.Status, 'unhealthy');
   assert.deepEqual(await p.containers('waiter'), []);
 });
+
+test('docker-compose up attaches to a running service: its logs follow to the end, then its exit shows', { skip }, async (t) => {
+  const p = await project('cattach', {
+    'docker-compose.yml': `version: "3.9"
+services:
+  tick:
+    image: busybox
+    command: sh -c 'echo tick-start; sleep 2; echo tick-done >&2'
+`,
+  });
+  cleanUp(t, p);
+  await p.ok(['up', '-d']);
+  // The container is up to date, so compose follows its log (GET /logs?follow=1) and ends when
+  // the stream does: dockerd ends a follower before it reports the exit, and so must berthd, or
+  // compose's printer may leave before printing the exit code.
+  const up = await p.ok(['up', '--no-color']);
+  assert.match(up.stdout, /tick_1 +\| tick-start\n[^]*tick_1 +\| tick-done\n/);
+  assert.match(up.stdout, new RegExp(`${p.name}_tick_1 exited with code 0\\n`));
+});

@@ -216,23 +216,30 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const tty = rec.config.tty;
         ctx.res.writeHead(200, { 'Content-Type': streamContentType(ctx, tty) });
         ctx.res.flushHeaders();
-        const follow = q.bool('follow');
-        for await (const chunk of readLogs(containers.deps.paths.log(rec.id), {
-          stdout,
-          stderr,
-          since: q.str('since') || undefined,
-          until: q.str('until') || undefined,
-          tail,
-          timestamps: q.bool('timestamps'),
-          follow: follow && containers.isLive(containers.get(rec.id)),
-          signal: ctx.signal,
-          isDone: () => {
-            const cur = containers.find(rec.id);
-            return !cur || !containers.isLive(cur);
-          },
-        })) {
-          const data = tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data);
-          if (!ctx.res.write(data)) await new Promise((r) => ctx.res.once('drain', r));
+        const follow = q.bool('follow') && containers.isLive(containers.get(rec.id));
+        const exited = new AbortController();
+        const unsubscribe = follow ? containers.whenExiting(rec.id, () => exited.abort()) : () => {};
+        try {
+          for await (const chunk of readLogs(containers.deps.paths.log(rec.id), {
+            stdout,
+            stderr,
+            since: q.str('since') || undefined,
+            until: q.str('until') || undefined,
+            tail,
+            timestamps: q.bool('timestamps'),
+            follow,
+            signal: ctx.signal,
+            exited: exited.signal,
+            isDone: () => {
+              const cur = containers.find(rec.id);
+              return !cur || !containers.isLive(cur);
+            },
+          })) {
+            const data = tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data);
+            if (!ctx.res.write(data)) await new Promise((r) => ctx.res.once('drain', r));
+          }
+        } finally {
+          unsubscribe();
         }
         ctx.res.end();
       },
