@@ -79,6 +79,8 @@ export interface HostSettings {
   /** HostConfig.PortBindings ("80/tcp" -> [{hostIp, hostPort}]) and -P. */
   portBindings: Record<string, { hostIp?: string; hostPort?: string }[] | null>;
   publishAllPorts: boolean;
+  /** HostConfig.Devices: host device nodes (or directories of them) made in the container. */
+  devices?: { pathOnHost: string; pathInContainer: string; cgroupPermissions: string }[];
   /** Initial TTY size [rows, cols] (API >= 1.42), applied before the process runs. */
   consoleSize?: [number, number];
 }
@@ -88,6 +90,8 @@ export interface EndpointRequest {
   aliases: string[];
   ip?: string;
   mac?: string;
+  /** EndpointSettings.Links as sent ("container:alias"): names only this container resolves on the network. */
+  links?: string[];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -124,6 +128,8 @@ export interface ContainerRecord extends StoredRecord {
   state: ContainerState;
   /** NetworkingConfig.EndpointsConfig: per network, the aliases and static addresses asked for. */
   endpoints: EndpointRequest[];
+  /** Set when the container was disconnected from its primary network (host.networkMode, kept as Docker keeps it). */
+  primaryDisconnected?: boolean;
   restartCount: number;
   /** Set by an explicit stop, so 'unless-stopped'/'always' do not restart after a daemon restart. */
   manuallyStopped: boolean;

@@ -18,18 +18,18 @@ import { mountAll, unmount, isMountPoint } from '../lib/mount.js';
 import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-record.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
 import type { ImageSource } from './image-source.js';
-import type { EventSink } from './events.js';
+import { containerEventAttributes, type EventSink } from './events.js';
 import { generateName, newContainerId, normaliseName } from './names.js';
 import type { ContainerPaths } from './paths.js';
 import { writeEtcFiles } from './etc-files.js';
-import { specInputFor, type SpecContext } from './spec-input-from-record.js';
+import { namespaceDonors, specInputFor, type SpecContext } from './spec-input-from-record.js';
 import { filterContainers, type ListOptions } from './list-filter.js';
 import { signalNumber } from './signals.js';
 import { startFailure } from './start-errors.js';
 import { RestartManager } from './restart-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import { checkNetworks, primaryNetwork, setUpNetwork } from './networking.js';
+import { attachedNetworks, checkNetworks, parseLink, primaryNetwork, setUpNetwork } from './networking.js';
 import { ContainerFs, type MountOverlay } from './archive.js';
 import type { Digest } from '../lib/digest.js';
 
@@ -69,6 +69,7 @@ export class ContainerService {
   private readonly exitWaiters = new Map<string, Set<(s: ExitStatus) => void>>();
   private readonly removeWaiters = new Map<string, Set<(exitCode: number) => void>>();
   private readonly pendingAttaches = new Map<string, Set<PendingAttach>>();
+  private readonly exitingListeners = new Map<string, Set<() => void>>();
   private readonly watching = new Set<string>();
   readonly restarts: RestartManager;
   /** Set by the composition root: who else must know when a container starts or stops (healthchecks). */
@@ -77,6 +78,11 @@ export class ContainerService {
   constructor(readonly deps: ContainerServiceDeps) {
     for (const r of deps.records.values()) this.names.set(r.name, r.id);
     this.restarts = new RestartManager((id) => this.start(id, { fromRestartPolicy: true }));
+  }
+
+  /** Emits a container event with dockerd's attributes (the container's labels, image and name). */
+  emitEvent(rec: ContainerRecord, action: string, own?: Record<string, string>): void {
+    this.deps.events.emit('container', action, rec.id, containerEventAttributes(rec, own));
   }
 
   // ---- lookup -------------------------------------------------------------------------------
@@ -166,7 +172,7 @@ export class ContainerService {
       this.names.delete(name);
       throw e;
     }
-    this.deps.events.emit('container', 'create', id, { name, image: config.image });
+    this.emitEvent(rec, 'create');
     return { id, warnings: [] };
   }
 
@@ -204,7 +210,7 @@ export class ContainerService {
       if (!opts.auto) await this.deps.records.put(rec.id, rec);
       await this.discard(rec.id, opts.volumes);
     });
-    this.deps.events.emit('container', 'destroy', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'destroy');
     for (const w of this.removeWaiters.get(rec.id) ?? []) w(rec.state.exitCode);
     this.removeWaiters.delete(rec.id);
   }
@@ -247,7 +253,8 @@ export class ContainerService {
       mark('network');
       await writeEtcFiles(paths, rec, net, this.deps.defaultDns);
       const volumeMounts = await this.deps.volumes.prepare(rec.id, rootfs);
-      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts, net.netns));
+      const donors = namespaceDonors(rec, (ref) => this.get(ref));
+      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts, net.netns, donors));
       mark('spec');
       const afterCreate = await runtime.prepareSpec(rec.id, spec);
       await writeFile(join(paths.dir(rec.id), 'config.json'), specToJson(spec));
@@ -281,7 +288,7 @@ export class ContainerService {
       mark('record');
       log.debug('container started', { id: rec.id.slice(0, 12), ms: lap });
       this.hooks.started?.(rec);
-      this.deps.events.emit('container', 'start', rec.id, { name: rec.name, image: rec.config.image });
+      this.emitEvent(rec, 'start');
       this.watchExit(rec.id);
     } catch (e) {
       const failure = startFailure(e);
@@ -330,11 +337,16 @@ export class ContainerService {
     const rec = this.deps.records.get(id);
     if (!rec) return;
     this.hooks.exited?.(id);
+    // Log followers end before the die event, as dockerd closes a container's log before it
+    // reports the exit (docker-compose's log printer relies on that order to print the exit).
+    const exiting = this.exitingListeners.get(id);
+    this.exitingListeners.delete(id);
+    for (const fn of exiting ?? []) fn();
     await this.lock.run(id, async () => {
       rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt };
       // An --rm container is about to go: its exit need not be durable (recovery removes it).
       if (!rec.host.autoRemove) await this.deps.records.put(id, rec);
-      this.deps.events.emit('container', 'die', id, { name: rec.name, image: rec.config.image, exitCode: String(status.exitCode) });
+      this.emitEvent(rec, 'die', { exitCode: String(status.exitCode) });
       // Waiters learn of the exit before the cleanup below; anything they do next that needs
       // this container waits for the lock, so it never sees a half-cleaned one.
       const waiters = this.exitWaiters.get(id);
@@ -372,7 +384,7 @@ export class ContainerService {
     await runtime.kill(rec.id, sig, sig === 9).catch((e) => {
       if (!isBerthError(e, 'not-found')) throw e;
     });
-    this.deps.events.emit('container', 'kill', rec.id, { name: rec.name, image: rec.config.image, signal: String(sig) });
+    this.emitEvent(rec, 'kill', { signal: String(sig) });
     if (exited) await exited;
   }
 
@@ -402,7 +414,7 @@ export class ContainerService {
     const done = await Promise.race([exited.then(() => true), delay(timeout < 0 ? 2 ** 31 - 1 : timeout * 1000).then(() => false)]);
     if (!done && this.isLive(this.get(rec.id))) await this.kill(rec.id, 'SIGKILL', { waitExit: true, manual: true }).catch(() => {});
     else if (!done) await exited;
-    this.deps.events.emit('container', 'stop', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'stop');
   }
 
   async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -411,7 +423,7 @@ export class ContainerService {
       if (!isBerthError(e, 'not-modified')) throw e;
     });
     await this.start(rec.id);
-    this.deps.events.emit('container', 'restart', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'restart');
   }
 
   async pause(ref: string): Promise<void> {
@@ -423,7 +435,7 @@ export class ContainerService {
       rec.state.status = 'paused';
       await this.deps.records.put(rec.id, rec);
     });
-    this.deps.events.emit('container', 'pause', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'pause');
   }
 
   async unpause(ref: string): Promise<void> {
@@ -434,10 +446,21 @@ export class ContainerService {
       rec.state.status = 'running';
       await this.deps.records.put(rec.id, rec);
     });
-    this.deps.events.emit('container', 'unpause', rec.id, { name: rec.name, image: rec.config.image });
+    this.emitEvent(rec, 'unpause');
   }
 
   // ---- wait ---------------------------------------------------------------------------------
+
+  /** Calls `fn` once, as soon as the container's process has exited (before the exit is recorded); returns the unsubscribe. */
+  whenExiting(id: string, fn: () => void): () => void {
+    let set = this.exitingListeners.get(id);
+    if (!set) this.exitingListeners.set(id, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (!set.size && this.exitingListeners.get(id) === set) this.exitingListeners.delete(id);
+    };
+  }
 
   nextExit(id: string): Promise<ExitStatus> {
     return new Promise((resolve) => {
@@ -509,7 +532,7 @@ export class ContainerService {
         throw e;
       }
       this.names.delete(old);
-      this.deps.events.emit('container', 'rename', rec.id, { name, oldName: `/${old}` });
+      this.emitEvent(rec, 'rename', { oldName: `/${old}` });
     });
   }
 
@@ -528,35 +551,30 @@ export class ContainerService {
       rec.host = next;
       await this.deps.records.put(rec.id, rec);
     });
-    this.deps.events.emit('container', 'update', rec.id, { name: rec.name });
+    this.emitEvent(rec, 'update');
     return [];
   }
 
   // ---- networks -----------------------------------------------------------------------------
 
   /** docker network connect: recorded for the next start; a running container is attached now. */
-  async connectNetwork(ref: string, req: { network: string; aliases: string[]; ip?: string; mac?: string }): Promise<void> {
+  async connectNetwork(ref: string, req: { network: string; aliases: string[]; ip?: string; mac?: string; links?: string[] }): Promise<void> {
     const rec = this.get(ref);
+    const links = (req.links ?? []).map(parseLink);
     await this.lock.run(rec.id, async () => {
       const n = this.deps.networks.find(req.network);
       if (!n) throw noSuchNetwork(req.network);
-      // A stopped container on no network (disconnect from its only one sets 'none') may join one,
-      // which becomes its primary: docker-compose 1.x disconnects and reconnects every container it
-      // creates (to set its aliases) before starting it; Docker keeps NetworkMode on disconnect.
-      const joinAsPrimary = rec.host.networkMode === 'none' && !this.isLive(rec) && !(rec.endpoints ?? []).length && n.driver === 'bridge';
-      const mode = joinAsPrimary ? n.name : rec.host.networkMode;
+      const mode = rec.host.networkMode;
       if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || n.name === 'host' || n.name === 'none')
         throw forbidden(`container cannot be disconnected from host network or connected to host network`);
-      const endpoints = (rec.endpoints ?? []).filter((e) => e.network !== n.name);
-      if (endpoints.length !== (rec.endpoints ?? []).length || primaryNetwork(mode) === n.name) {
-        if (this.isLive(rec)) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
-      }
+      const endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
       if (this.isLive(rec)) {
-        await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}) });
+        if (attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
+        await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}), ...(links.length ? { links } : {}) });
         await this.refreshEtcFiles(rec);
       }
       rec.endpoints = [...endpoints, { ...req, network: n.name }];
-      if (joinAsPrimary) rec.host = { ...rec.host, networkMode: n.name };
+      if (primaryNetwork(mode) === n.name) delete rec.primaryDisconnected;
       await this.deps.records.put(rec.id, rec);
     });
     this.deps.events.emit('network', 'connect', req.network, { container: rec.id, name: req.network });
@@ -567,15 +585,14 @@ export class ContainerService {
     await this.lock.run(rec.id, async () => {
       const n = this.deps.networks.find(network);
       if (!n) throw noSuchNetwork(network);
-      const listed = (rec.endpoints ?? []).some((e) => primaryNetwork(e.network) === n.name) || primaryNetwork(rec.host.networkMode) === n.name;
-      if (!listed) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
+      if (!attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
       if (this.isLive(rec)) {
         await this.deps.networks.disconnect(rec.id, n.name);
         await this.refreshEtcFiles(rec);
       }
       rec.endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
-      // Leaving the primary network leaves the container on 'none', as Docker does.
-      if (primaryNetwork(rec.host.networkMode) === n.name) rec.host = { ...rec.host, networkMode: rec.endpoints[0]?.network ?? 'none' };
+      // HostConfig.NetworkMode stays as it was (Docker keeps it): the record notes the primary network was left.
+      if (primaryNetwork(rec.host.networkMode) === n.name) rec.primaryDisconnected = true;
       await this.deps.records.put(rec.id, rec);
     });
     this.deps.events.emit('network', 'disconnect', network, { container: rec.id, name: network });
@@ -637,7 +654,7 @@ export class ContainerService {
       changes: opts.changes,
       containerId: rec.id,
     });
-    this.deps.events.emit('container', 'commit', rec.id, { name: rec.name, comment: opts.comment });
+    this.emitEvent(rec, 'commit', { comment: opts.comment });
     return id;
   }
 

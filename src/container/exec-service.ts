@@ -9,7 +9,7 @@ import { conflict, messageOf } from '../lib/errors.js';
 import { containerNotRunning, noSuchExec } from '../lib/docker-messages.js';
 import { log } from '../lib/log.js';
 import { resolveUser } from '../runtime/specgen/user.js';
-import { CAPABILITY_NAMES } from '../runtime/specgen/capabilities.js';
+import { currentHostFacts } from '../runtime/specgen/host-facts.js';
 import type { OciSpec, OciProcess } from '../runtime/specgen/oci-spec.js';
 import type { ContainerService } from './container-service.js';
 import { mergeEnv } from './create-config.js';
@@ -53,7 +53,7 @@ export class ExecService {
     if (config.cmd.length === 0) throw conflict('No exec command specified');
     const id = randomBytes(32).toString('hex');
     this.execs.set(id, { id, containerId: c.id, config, running: false, exitCode: null, pid: 0, started: false, stateDir: this.containers.deps.paths.exec(c.id, id) });
-    this.containers.deps.events.emit('container', `exec_create: ${config.cmd.join(' ')}`, c.id, { name: c.name, execID: id });
+    this.containers.emitEvent(c, `exec_create: ${config.cmd.join(' ')}`, { execID: id });
     this.trim();
     return id;
   }
@@ -79,7 +79,9 @@ export class ExecService {
       p.user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
     }
     if (e.config.privileged) {
-      const all = CAPABILITY_NAMES.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`));
+      // Every capability the host has (as `run --privileged`): asking for one it lacks (root here
+      // has no CAP_SYS_RESOURCE) makes the runtime's capset fail with EPERM.
+      const all = currentHostFacts().capabilities.map((c) => (c.startsWith('CAP_') ? c : `CAP_${c}`));
       p.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
     }
     if (e.config.tty && !p.env.some((v) => v.startsWith('TERM='))) p.env.push('TERM=xterm');
@@ -123,12 +125,12 @@ export class ExecService {
       await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
       throw execStartFailure(err);
     }
-    this.containers.deps.events.emit('container', `exec_start: ${e.config.cmd.join(' ')}`, c.id, { name: c.name, execID: id });
+    this.containers.emitEvent(c, `exec_start: ${e.config.cmd.join(' ')}`, { execID: id });
     const exited = monitor.waitExit(e.stateDir).then(
       async (s) => {
         e.running = false;
         e.exitCode = s.exitCode;
-        this.containers.deps.events.emit('container', 'exec_die', c.id, { name: c.name, execID: id, exitCode: String(s.exitCode) });
+        this.containers.emitEvent(c, 'exec_die', { execID: id, exitCode: String(s.exitCode) });
         await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
         return s.exitCode;
       },

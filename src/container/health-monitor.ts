@@ -106,7 +106,7 @@ export class HealthMonitor {
       health.failingStreak++;
       if (health.failingStreak >= (rec.config.healthcheck?.retries || DEFAULT_RETRIES)) health.status = 'unhealthy';
     }
-    if (health.status !== before) this.containers.deps.events.emit('container', `health_status: ${health.status}`, rec.id, { name: rec.name, image: rec.config.image });
+    if (health.status !== before) this.containers.emitEvent(rec, `health_status: ${health.status}`);
   }
 
   /** Runs the test as an exec, collecting its output, killed by a timeout like Docker's. */

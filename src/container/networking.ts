@@ -4,9 +4,9 @@
 import { conflict, invalidArgument } from '../lib/errors.js';
 import { portRequests } from '../network/ports.js';
 import { containerNotRunning, noSuchNetwork } from '../lib/docker-messages.js';
-import type { AttachRequest, AttachResult, NetworkRequest } from '../network/types.js';
+import type { AttachRequest, AttachResult, LinkAlias, NetworkRequest } from '../network/types.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import type { ContainerRecord } from './container-record.js';
+import type { ContainerRecord, EndpointRequest } from './container-record.js';
 
 export type NetworkPlan =
   | { kind: 'host' }
@@ -14,8 +14,35 @@ export type NetworkPlan =
   | { kind: 'container'; ref: string }
   | { kind: 'sandbox'; request: AttachRequest };
 
+/** A link as Docker's opts.ParseLink reads it: "name:alias", "name", or the stored "/name:/c/alias". */
+export function parseLink(link: string): LinkAlias {
+  if (!link) throw invalidArgument('empty string specified for links');
+  const parts = link.split(':');
+  if (parts.length > 2) throw invalidArgument(`bad format for links: ${link}`);
+  if (parts.length === 1) return { name: link, alias: link };
+  const [name, alias] = parts as [string, string];
+  if (name.startsWith('/')) return { name: name.slice(1), alias: alias.slice(alias.lastIndexOf('/') + 1) };
+  return { name, alias };
+}
+
 export function primaryNetwork(mode: string): string {
   return mode === 'default' || mode === '' ? 'bridge' : mode;
+}
+
+/**
+ * The networks a container is on, by name, as Docker's NetworkSettings.Networks: its primary
+ * network (HostConfig.NetworkMode, which a disconnect never changes) unless it was disconnected
+ * from it, then the ones it was connected to at create or later. `container:` modes have none.
+ */
+export function attachedNetworks(rec: ContainerRecord): EndpointRequest[] {
+  const mode = rec.host.networkMode;
+  if (mode.startsWith('container:')) return [];
+  const primary = primaryNetwork(mode);
+  // Records written before networks existed have none; clients name the default network 'default'.
+  const endpoints = (rec.endpoints ?? []).map((e) => ({ ...e, network: primaryNetwork(e.network) }));
+  const rest = endpoints.filter((e) => e.network !== primary);
+  if (rec.primaryDisconnected) return rest;
+  return [endpoints.find((e) => e.network === primary) ?? { network: primary, aliases: [] }, ...rest];
 }
 
 export function networkPlan(rec: ContainerRecord): NetworkPlan {
@@ -24,16 +51,14 @@ export function networkPlan(rec: ContainerRecord): NetworkPlan {
   if (mode === 'none') return { kind: 'none' };
   if (mode.startsWith('container:')) return { kind: 'container', ref: mode.slice('container:'.length) };
   const primary = primaryNetwork(mode);
-  // Records written before networks existed have none; clients name the default network 'default'.
-  const endpoints = (rec.endpoints ?? []).map((e) => ({ ...e, network: primaryNetwork(e.network) }));
-  const byName = new Map(endpoints.map((e) => [e.network, e]));
-  const toRequest = (name: string): NetworkRequest => {
-    const e = byName.get(name);
+  const toRequest = (e: EndpointRequest): NetworkRequest => {
     // The deprecated Config.MacAddress (what `run --mac-address` sends) applies to the primary network.
-    const mac = e?.mac || (name === primary ? rec.config.macAddress : undefined);
-    return { name, aliases: e?.aliases ?? [], ...(e?.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}) };
+    const mac = e.mac || (e.network === primary ? rec.config.macAddress : undefined);
+    return { name: e.network, aliases: e.aliases, ...(e.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}), ...(e.links?.length ? { links: e.links.map(parseLink) } : {}) };
   };
-  const networks = [toRequest(primary), ...endpoints.filter((e) => e.network !== primary).map((e) => toRequest(e.network))];
+  // Disconnected from every network, the sandbox has only loopback (as in Docker), and a later
+  // `network connect` still has a namespace to join.
+  const networks = attachedNetworks(rec).map(toRequest);
   return {
     kind: 'sandbox',
     request: {

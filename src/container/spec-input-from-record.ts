@@ -1,6 +1,6 @@
 // Decides, in pure code, what the runtime spec for a container must say: the record (user's
 // request merged with the image) becomes a SpecInput for the spec builder.
-import { invalidArgument } from '../lib/errors.js';
+import { conflict, invalidArgument } from '../lib/errors.js';
 import type { SpecInput, SpecMount } from '../runtime/specgen/spec-input.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
@@ -30,13 +30,50 @@ export function securityOptions(opts: string[]): Pick<SpecInput, 'noNewPrivilege
   return out;
 }
 
+/** Namespaces taken from another running container (`--ipc container:x`, `--pid container:x`), by its pid. */
+export interface NamespaceDonors {
+  ipc?: { pid: number; hostIpc: boolean };
+  pid?: { pid: number };
+}
+
+/**
+ * Resolves the donors of `container:<x>` IPC and PID modes at start, with Docker's checks: the
+ * donor must be running, and an IPC donor must have made its IPC shareable (or use the host's).
+ */
+export function namespaceDonors(rec: ContainerRecord, lookup: (ref: string) => ContainerRecord): NamespaceDonors {
+  const out: NamespaceDonors = {};
+  const running = (what: string, ref: string): ContainerRecord => {
+    let donor: ContainerRecord;
+    try {
+      donor = lookup(ref);
+    } catch (e) {
+      throw conflict(`cannot join ${what} of a non running container: ${ref}`, e);
+    }
+    if ((donor.state.status !== 'running' && donor.state.status !== 'paused') || !donor.state.pid) throw conflict(`cannot join ${what} of a non running container: ${ref}`);
+    return donor;
+  };
+  if (rec.host.ipcMode.startsWith('container:')) {
+    const ref = rec.host.ipcMode.slice('container:'.length);
+    const donor = running('IPC', ref);
+    if (donor.host.ipcMode !== 'shareable' && donor.host.ipcMode !== 'host') throw conflict(`can't join IPC of container ${ref}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+    out.ipc = { pid: donor.state.pid, hostIpc: donor.host.ipcMode === 'host' };
+  }
+  if (rec.host.pidMode.startsWith('container:')) out.pid = { pid: running('PID', rec.host.pidMode.slice('container:'.length)).state.pid };
+  return out;
+}
+
 /**
  * `mounts` are the container's volumes, binds and tmpfs mounts (decided by the volume domain).
  * Berth's own /etc/hostname, /etc/hosts and /etc/resolv.conf give way to a user mount at the same
  * place, as in Docker; the whole list is ordered parents first.
  */
-export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: SpecMount[], netns: SpecInput['netns']): SpecInput {
+export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: SpecMount[], netns: SpecInput['netns'], donors: NamespaceDonors = {}): SpecInput {
   const p = ctx.paths;
+  // Joining another container's IPC namespace shares its SysV IPC and message queues. Its
+  // /dev/shm is a tmpfs inside its own mount namespace, which the kernel will not bind from
+  // there, so only a donor on the host's IPC gives its /dev/shm (Docker keeps a shareable
+  // container's shm on the host and binds that).
+  const shm: SpecMount[] = donors.ipc?.hostIpc ? [{ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }] : [];
   const hostNet = rec.host.networkMode === 'host';
   const etcMounts: SpecMount[] = [
     { destination: '/etc/hostname', type: 'bind', source: p.hostname(rec.id), options: ['rbind', 'rprivate'] },
@@ -58,14 +95,15 @@ export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: Spe
     capDrop: rec.host.capDrop,
     privileged: rec.host.privileged,
     ...securityOptions(rec.host.securityOpt),
-    mounts: sortByDepth([...etcMounts.filter((e) => !mounts.some((m) => m.destination === e.destination)), ...mounts]),
+    mounts: sortByDepth([...etcMounts.filter((e) => !mounts.some((m) => m.destination === e.destination)), ...shm.filter((s) => !mounts.some((m) => m.destination === s.destination)), ...mounts]),
     resources: rec.host.resources,
     cgroupsPath: `${ctx.cgroupParent}/${rec.id}`,
     netns,
-    ipcMode: rec.host.ipcMode === 'host' ? 'host' : 'private',
-    pidMode: rec.host.pidMode === 'host' ? 'host' : 'private',
+    ipcMode: donors.ipc ? { path: `/proc/${donors.ipc.pid}/ns/ipc` } : rec.host.ipcMode === 'host' ? 'host' : 'private',
+    pidMode: donors.pid ? { path: `/proc/${donors.pid.pid}/ns/pid` } : rec.host.pidMode === 'host' ? 'host' : 'private',
     utsMode: rec.host.utsMode === 'host' || hostNet ? 'host' : 'private',
     sysctls: rec.host.sysctls,
+    devices: rec.host.devices ?? [],
     ulimits: rec.host.ulimits,
     shmSize: rec.host.shmSize || 64 * 1024 * 1024,
     oomScoreAdj: rec.host.oomScoreAdj,

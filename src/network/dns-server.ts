@@ -14,8 +14,8 @@ import { DnsTcpServer, type DnsTcpLimits } from './dns-tcp.js';
 import { forward, type Transport } from './dns-forward.js';
 import { fit, hasEdns, udpLimit, MAX_TCP, MAX_UDP } from './dns-wire.js';
 
-/** Answers a name on one network: IPv4 addresses, or undefined if unknown. */
-export type NameLookup = (networkId: string, name: string) => string[] | undefined;
+/** Answers a name on one network as the container at `sourceIp` sees it (its link aliases apply): IPv4 addresses, or undefined if unknown. */
+export type NameLookup = (networkId: string, name: string, sourceIp: string) => string[] | undefined;
 /** The resolvers a querying container chose (`run --dns`), by network and source address. */
 export type UpstreamLookup = (networkId: string, sourceIp: string) => string[] | undefined;
 
@@ -106,7 +106,7 @@ export class EmbeddedDns {
     // A reply to a query with EDNS0 carries an OPT record (RFC 6891 7).
     const opt: dnsPacket.Answer[] = edns ? [{ type: 'OPT', name: '.', udpPayloadSize: MAX_UDP, flags: 0, options: [] } as unknown as dnsPacket.Answer] : [];
     const name = question.name.replace(/\.$/, '').toLowerCase();
-    const ips = this.lookup(networkId, name);
+    const ips = this.lookup(networkId, name, sourceIp);
     if (ips) {
       const answers: dnsPacket.Answer[] = question.type === 'A' || (question.type as string) === 'ANY' ? ips.map((ip) => ({ type: 'A', name: question.name, ttl: 600, data: ip })) : [];
       const reply = dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | ((q.flags ?? 0) & dnsPacket.RECURSION_DESIRED), questions: q.questions, answers, additionals: opt });

@@ -89,7 +89,7 @@ export class NetworkManager {
     this.table = opts.tableName ?? `berth_${h}`;
     this.tag = `berth:${h}`;
     this.dns = new EmbeddedDns(
-      (net, name) => this.sandboxes.lookup(net, name),
+      (net, name, sourceIp) => this.sandboxes.lookup(net, name, sourceIp),
       opts.dnsPort ?? 53,
       opts.dnsUpstreams ? () => opts.dnsUpstreams! : undefined,
       (net, ip) => this.sandboxes.dnsUpstreamsOf(net, ip),

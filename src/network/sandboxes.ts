@@ -53,8 +53,14 @@ export class Sandboxes {
     return undefined;
   }
 
-  /** DNS: container name, network aliases and short id of containers on the network. */
-  lookup(networkId: string, name: string): string[] | undefined {
+  /**
+   * DNS: container name, network aliases and short id of containers on the network. A link alias
+   * of the asking container (found by its address) stands for the linked container's name there,
+   * as libnetwork resolves links on user networks.
+   */
+  lookup(networkId: string, query: string, sourceIp?: string): string[] | undefined {
+    const asker = sourceIp ? this.all().flatMap((s) => s.endpoints).find((e) => e.networkId === networkId && e.ip === sourceIp) : undefined;
+    const name = asker?.links?.find((l) => l.alias.toLowerCase() === query)?.name.toLowerCase() ?? query;
     const ips: string[] = [];
     for (const s of this.all()) {
       if (s.state !== 'attached') continue;
@@ -70,8 +76,7 @@ export class Sandboxes {
   async attach(containerId: string, req: AttachRequest): Promise<AttachResult> {
     if (this.has(containerId)) await this.detach(containerId);
     await this.reaper.wait(containerId); // the last teardown's netns path and veth names are reused
-    const wanted = req.networks.length ? req.networks : [{ name: 'bridge' }];
-    const nets = wanted.map((w) => {
+    const nets = req.networks.map((w) => {
       const n = this.d.network(w.name);
       if (!n) throw noSuchNetwork(w.name);
       return { n, w };
@@ -216,7 +221,7 @@ export class Sandboxes {
   private async newEndpoint(containerId: string, n: NetworkRecord, w: NetworkRequest, idx: number): Promise<EndpointRecord> {
     const ip = await this.d.ipam.allocate(n.id, n, containerId, w.ip || undefined, { lazy: true }); // durable through the sandbox record
     const veth = 'vb' + createHash('sha256').update(`${containerId}/${n.id}`).digest('hex').slice(0, 11);
-    return { networkId: n.id, networkName: n.name, endpointId: randomBytes(32).toString('hex'), ifName: `eth${idx}`, vethHost: veth, ip, prefixLen: parseCidr(n.subnet).prefix, gateway: n.gateway, mac: w.mac || macForIp(parseIp(ip)!), aliases: w.aliases ?? [], staticIp: !!w.ip };
+    return { networkId: n.id, networkName: n.name, endpointId: randomBytes(32).toString('hex'), ifName: `eth${idx}`, vethHost: veth, ip, prefixLen: parseCidr(n.subnet).prefix, gateway: n.gateway, mac: w.mac || macForIp(parseIp(ip)!), aliases: w.aliases ?? [], ...(w.links?.length ? { links: w.links } : {}), staticIp: !!w.ip };
   }
 
   /** Undo in reverse; the record goes last so a crash midway is finished by recover(). */

@@ -38,6 +38,8 @@ export interface EndpointRecord {
   gateway: string;
   mac: string;
   aliases: string[];
+  /** Link aliases this container resolves on this network (libnetwork's endpoint aliases). */
+  links?: LinkAlias[];
   /** True if the caller asked for this IP (--ip): kept across restarts of the container. */
   staticIp: boolean;
 }
@@ -68,11 +70,18 @@ export interface SandboxRecord extends StoredRecord {
   state: 'attaching' | 'attached';
 }
 
+/** A legacy link on a user network: `alias` resolves, for the linking container only, as container `name`. */
+export interface LinkAlias {
+  name: string;
+  alias: string;
+}
+
 export interface NetworkRequest {
   name: string;
   aliases?: string[];
   ip?: string;
   mac?: string;
+  links?: LinkAlias[];
 }
 
 /** Docker's HostConfig.PortBindings shape: "80/tcp" -> [{ hostIp, hostPort }]; hostPort may be "8000-8010" or "". */

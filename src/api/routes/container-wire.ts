@@ -5,6 +5,7 @@ import type { ContainerRecord, HostSettings, HealthcheckConfig } from '../../con
 import { mountInputsFromWire, mountInputToWire } from './volumes.js';
 import type { AttachResult, EndpointInfo } from '../../network/types.js';
 import { defaultHostSettings } from '../../container/create-config.js';
+import { attachedNetworks } from '../../container/networking.js';
 import type { ConfigRequest } from '../../container/create-config.js';
 import type { CreateRequest } from '../../container/container-service.js';
 import { ZERO_TIME } from '../../container/container-record.js';
@@ -67,6 +68,7 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     consoleSize: consoleSizeFrom(h),
     portBindings: portBindingsFrom(h),
     publishAllPorts: bool(h, 'PublishAllPorts') ?? false,
+    devices: arr(h, 'Devices').map((x) => ({ pathOnHost: str(x, 'PathOnHost') ?? '', pathInContainer: str(x, 'PathInContainer') ?? '', cgroupPermissions: str(x, 'CgroupPermissions') ?? '' })),
   };
 }
 
@@ -92,7 +94,8 @@ function endpointsFrom(nc: Obj): CreateRequest['endpoints'] {
     if (typeof v !== 'object' || Array.isArray(v)) throw invalidArgument(`invalid JSON: EndpointsConfig: ${network}: expected an object`);
     const e = (v ?? {}) as Obj;
     const ipam = obj(e, 'IPAMConfig');
-    return { network, aliases: strArray(e, 'Aliases') ?? [], ip: str(ipam, 'IPv4Address') || undefined, mac: str(e, 'MacAddress') || undefined };
+    const links = strArray(e, 'Links') ?? [];
+    return { network, aliases: strArray(e, 'Aliases') ?? [], ip: str(ipam, 'IPv4Address') || undefined, mac: str(e, 'MacAddress') || undefined, ...(links.length ? { links } : {}) };
   });
 }
 
@@ -175,7 +178,7 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
   const req = (r.endpoints ?? []).find((x) => x.network === network || (network === 'bridge' && x.network === 'default'));
   return {
     IPAMConfig: req?.ip ? { IPv4Address: req.ip } : null,
-    Links: null,
+    Links: req?.links?.length ? req.links : null,
     Aliases: req?.aliases.length ? req.aliases : null,
     MacAddress: e?.mac ?? '',
     NetworkID: e?.networkId ?? '',
@@ -187,27 +190,34 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
     GlobalIPv6Address: '',
     GlobalIPv6PrefixLen: 0,
     DriverOpts: null,
-    DNSNames: e && network !== 'bridge' ? [r.name, r.id.slice(0, 12), ...e.aliases] : null,
+    DNSNames: e && network !== 'bridge' ? [...new Set([r.name, r.id.slice(0, 12), ...e.aliases])] : null,
   };
 }
 
 function networksOf(r: ContainerRecord, net: NetInfo): Obj {
-  const mode = networkModeOf(r);
-  if (mode.startsWith('container:')) return {};
-  const names = [mode, ...(r.endpoints ?? []).map((e) => (e.network === 'default' ? 'bridge' : e.network)).filter((n) => n !== mode)];
+  const names = attachedNetworks(r).map((e) => e.network);
   return Object.fromEntries(names.map((n) => [n, endpointWire(r, net?.endpoints.find((e) => e.network === n), n)]));
+}
+
+/**
+ * The ports of a container with a network sandbox: every exposed port (Config.ExposedPorts,
+ * "9000" meaning "9000/tcp"), null when only exposed, with the bindings of the published ones.
+ */
+function sandboxPorts(r: ContainerRecord, net: NetInfo): AttachResult['ports'] {
+  if (!net) return {};
+  const exposed = Object.keys(r.config.exposedPorts).map((k) => (k.includes('/') ? k : `${k}/tcp`));
+  return { ...Object.fromEntries(exposed.map((k) => [k, null])), ...net.ports };
 }
 
 /** Docker's NetworkSettings.Ports map: "80/tcp" -> [{HostIp, HostPort}] or null when only exposed. */
 function portsMap(r: ContainerRecord, net: NetInfo): Obj {
-  if (net) return Object.fromEntries(Object.entries(net.ports).map(([k, v]) => [k, v ? v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort })) : null]));
-  return {};
+  return Object.fromEntries(Object.entries(sandboxPorts(r, net)).map(([k, v]) => [k, v ? v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort })) : null]));
 }
 
 /** The summary's Ports list (what `ps` shows). */
-function portsList(net: NetInfo): Obj[] {
+function portsList(r: ContainerRecord, net: NetInfo): Obj[] {
   const out: Obj[] = [];
-  for (const [key, bindings] of Object.entries(net?.ports ?? {})) {
+  for (const [key, bindings] of Object.entries(sandboxPorts(r, net))) {
     const [port, proto = 'tcp'] = key.split('/');
     if (!bindings) out.push({ PrivatePort: Number(port), Type: proto });
     else for (const b of bindings) out.push({ IP: b.hostIp, PrivatePort: Number(port), PublicPort: Number(b.hostPort), Type: proto });
@@ -224,7 +234,7 @@ export function containerSummary(r: ContainerRecord, mounts: Obj[], net: NetInfo
     ImageID: r.imageId,
     Command: commandLine(r),
     Created: Math.floor(Date.parse(r.created) / 1000),
-    Ports: portsList(net),
+    Ports: portsList(r, net),
     Labels: r.config.labels,
     State: r.state.status,
     Status: statusText(r, now),

@@ -218,23 +218,30 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const tty = rec.config.tty;
         ctx.res.writeHead(200, { 'Content-Type': streamContentType(ctx, tty) });
         ctx.res.flushHeaders();
-        const follow = q.bool('follow');
-        for await (const chunk of readLogs(containers.deps.paths.log(rec.id), {
-          stdout,
-          stderr,
-          since: q.str('since') || undefined,
-          until: q.str('until') || undefined,
-          tail,
-          timestamps: q.bool('timestamps'),
-          follow: follow && containers.isLive(containers.get(rec.id)),
-          signal: ctx.signal,
-          isDone: () => {
-            const cur = containers.find(rec.id);
-            return !cur || !containers.isLive(cur);
-          },
-        })) {
-          const data = tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data);
-          if (!ctx.res.write(data)) await new Promise((r) => ctx.res.once('drain', r));
+        const follow = q.bool('follow') && containers.isLive(containers.get(rec.id));
+        const exited = new AbortController();
+        const unsubscribe = follow ? containers.whenExiting(rec.id, () => exited.abort()) : () => {};
+        try {
+          for await (const chunk of readLogs(containers.deps.paths.log(rec.id), {
+            stdout,
+            stderr,
+            since: q.str('since') || undefined,
+            until: q.str('until') || undefined,
+            tail,
+            timestamps: q.bool('timestamps'),
+            follow,
+            signal: ctx.signal,
+            exited: exited.signal,
+            isDone: () => {
+              const cur = containers.find(rec.id);
+              return !cur || !containers.isLive(cur);
+            },
+          })) {
+            const data = tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data);
+            if (!ctx.res.write(data)) await new Promise((r) => ctx.res.once('drain', r));
+          }
+        } finally {
+          unsubscribe();
         }
         ctx.res.end();
       },
@@ -247,7 +254,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const rec = containers.get(ctx.params.id!);
         const streams = { stdin: q.bool('stdin'), stdout: q.bool('stdout'), stderr: q.bool('stderr') };
         const client = ctx.hijack(streamContentType(ctx, rec.config.tty));
-        containers.deps.events.emit('container', 'attach', rec.id, { name: rec.name, image: rec.config.image });
+        containers.emitEvent(rec, 'attach');
         if (q.bool('logs')) {
           for await (const chunk of readLogs(containers.deps.paths.log(rec.id), { stdout: streams.stdout, stderr: streams.stderr })) {
             client.write(rec.config.tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data));

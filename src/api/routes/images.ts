@@ -123,10 +123,12 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
         };
         if (c.variant) out.Variant = c.variant;
         if (!versionAtLeast(ctx.apiVersion, '1.44')) out.VirtualSize = r.size;
-        if (!versionAtLeast(ctx.apiVersion, '1.45')) {
-          out.Container = c.container ?? '';
-          out.ContainerConfig = c.container_config ?? {};
-        }
+        // Container and ContainerConfig left the swagger at v1.45, but Berth keeps sending them at
+        // every version: docker-compose 1.29 (docker-py) negotiates the daemon's highest version and
+        // then indexes image['ContainerConfig'] when it recreates a container, a KeyError since
+        // dockerd 26 dropped the field. Extra fields break no client; a missing one breaks that one.
+        out.Container = c.container ?? '';
+        out.ContainerConfig = c.container_config ?? {};
         sendJson(ctx.res, 200, out);
       },
     },

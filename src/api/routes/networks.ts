@@ -134,7 +134,8 @@ export function networkRoutes(d: NetworkRouteDeps): Route[] {
         const { b, container, n } = await target(ctx);
         const ep = obj(b, 'EndpointConfig');
         const ip = str(obj(ep, 'IPAMConfig'), 'IPv4Address') || undefined;
-        await containers.connectNetwork(container, { network: n.name, aliases: strArray(ep, 'Aliases') ?? [], ...(ip ? { ip } : {}), ...(str(ep, 'MacAddress') ? { mac: str(ep, 'MacAddress') } : {}) });
+        const links = strArray(ep, 'Links') ?? [];
+        await containers.connectNetwork(container, { network: n.name, aliases: strArray(ep, 'Aliases') ?? [], ...(ip ? { ip } : {}), ...(str(ep, 'MacAddress') ? { mac: str(ep, 'MacAddress') } : {}), ...(links.length ? { links } : {}) });
         ctx.res.writeHead(200, { 'Content-Type': 'text/plain' }).end();
       },
     },

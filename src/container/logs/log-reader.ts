@@ -26,6 +26,8 @@ export interface ReadLogsOptions {
   signal?: AbortSignal | undefined;
   /** For follow: true once the container has stopped; the reader then drains and ends. */
   isDone?: (() => Promise<boolean> | boolean) | undefined;
+  /** For follow: aborts when the container's process exits, so the reader drains and ends at once, not at its next poll. */
+  exited?: AbortSignal | undefined;
   /** Poll interval for follow when no file event arrives. */
   pollMs?: number | undefined;
 }
@@ -160,8 +162,8 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
         yield* finishPartial();
         return;
       }
-      let done = false;
-      if (opts.isDone && performance.now() - lastDoneCheck >= pollMs) {
+      let done = opts.exited?.aborted ?? false;
+      if (!done && opts.isDone && performance.now() - lastDoneCheck >= pollMs) {
         lastDoneCheck = performance.now();
         done = await opts.isDone();
       }
@@ -173,7 +175,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
         return;
       }
       const maxMs = hasUntil ? Number((untilNs! - nowNs()) / 1_000_000n) + 1 : undefined;
-      await waiter.wait(signal, maxMs);
+      await waiter.wait(opts.exited && signal ? AbortSignal.any([signal, opts.exited]) : (opts.exited ?? signal), maxMs);
       await checkReplaced();
     }
   } finally {

@@ -165,6 +165,8 @@ test('read-only root, no-new-privileges, init, annotations, sysctls, cwd', async
   assert.equal(s.process.cwd, '/w');
   await assert.rejects(build({ sysctls: { 'vm.swappiness': '1' } }), /not in a separate kernel namespace/);
   await assert.rejects(build({ netns: 'host', sysctls: { 'net.ipv4.ip_forward': '1' } }), /host network namespace/);
+  // A bridge network's sandbox is a joined namespace the container owns: net.* sysctls apply there.
+  assert.deepEqual((await build({ netns: { path: '/run/netns/x' }, sysctls: { 'net.core.somaxconn': '1024' } })).linux.sysctl, { 'net.core.somaxconn': '1024' });
   await assert.rejects(build({ cwd: 'rel' }), /needs to be an absolute path/);
   await assert.rejects(build({ args: [] }), /no command specified/);
 });

@@ -36,7 +36,9 @@ function checkSysctl(key: string, input: SpecInput): void {
     return;
   }
   if (key.startsWith('net.')) {
-    if (input.netns !== 'new') throw invalidArgument(`sysctl "${key}" not allowed in host network namespace`);
+    // A joined namespace is the container's own sandbox (or a container:<x> peer's); runc, and
+    // Docker with it, refuse only the host's.
+    if (input.netns === 'host') throw invalidArgument(`sysctl "${key}" not allowed in host network namespace`);
     return;
   }
   if (key === 'kernel.hostname' || key === 'kernel.domainname') {

@@ -26,7 +26,7 @@ const hasMmdebstrap = (() => {
     return false;
   }
 })();
-const skip = requiresRoot('bridges, namespaces, crun, mmdebstrap') || !hasMmdebstrap && !existsSync(BASE_CACHE) ? 'needs mmdebstrap (apt-get install mmdebstrap) or a cached base in /var/cache/berth' : false;
+const skip = requiresRoot('bridges, namespaces, crun, mmdebstrap') || (!hasMmdebstrap && !existsSync(BASE_CACHE) ? 'needs mmdebstrap (apt-get install mmdebstrap) or a cached base in /var/cache/berth' : false);
 
 const MIN = 60_000;
 const runTag = `t${process.pid}${Math.random().toString(36).slice(2, 6)}`;
