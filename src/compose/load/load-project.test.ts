@@ -199,7 +199,7 @@ secrets:
   assert.equal(p.services.db!.networks, undefined);
   assert.deepEqual(p.services.cache!.depends_on, {
     web: { condition: 'service_healthy', required: false, restart: true },
-    db: { condition: 'service_started', required: true },
+    db: { condition: 'service_started', restart: false, required: true },
   });
   assert.deepEqual(p.services.cache!.networks, { default: null });
   assert.equal(p.networks.front!.name, `${p.name}_front`);
@@ -253,4 +253,23 @@ services:
   const web = (await load(ok)).services.web!;
   assert.deepEqual(web.environment, { COMMON: '1', OVERRIDDEN: 'from-compose', QUOTED: 'a b', REF: 't1' });
   assert.deepEqual(web.env_file, [{ path: join(ok, 'common.env'), required: true }, { path: join(ok, 'optional.env'), required: false }]);
+});
+
+test('normalisation: implicit dependencies, bare build args, pull_policy, volume targets, empty networks', async () => {
+  const root = writeTree({
+    'compose.yaml': `
+services:
+  a: {image: a, networks: {}, pull_policy: if_not_present, volumes: ["vol:/data/", "/anon//x/../y"]}
+  b: {image: b, network_mode: "service:a", links: ["a:alias"], ipc: "service:a"}
+  c: {build: {context: ., dockerfile_inline: "FROM x", args: [SET_ARG, UNSET_ARG, GIVEN=1]}}
+volumes: {vol: {}}
+`,
+  });
+  const p = await load(root, { env: { SET_ARG: 's' } });
+  assert.deepEqual(p.services.a!.networks, { default: null });
+  assert.equal(p.services.a!.pull_policy, 'missing');
+  assert.deepEqual(p.services.a!.volumes!.map((v) => v.target), ['/data', '/anon/y']);
+  assert.deepEqual(p.services.b!.depends_on, { a: { condition: 'service_started', restart: true, required: true } });
+  assert.equal(p.services.b!.networks, undefined);
+  assert.deepEqual(p.services.c!.build!.args, { SET_ARG: 's', GIVEN: '1' });
 });

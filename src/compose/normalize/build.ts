@@ -17,7 +17,12 @@ export function buildConfig(ctx: NormalizeContext, raw: unknown, path: string): 
   if (dockerfile_inline !== undefined) out.dockerfile_inline = String(dockerfile_inline);
   if (args !== undefined) {
     const a = listOrDict(args);
-    for (const [k, v] of Object.entries(a)) if (v === null && ctx.environment[k] !== undefined) a[k] = ctx.environment[k]!;
+    // A bare arg takes the environment's value; compose drops one the environment lacks.
+    for (const [k, v] of Object.entries(a)) {
+      if (v !== null) continue;
+      if (ctx.environment[k] !== undefined) a[k] = ctx.environment[k]!;
+      else delete a[k];
+    }
     out.args = a;
   }
   if (labels !== undefined) out.labels = stringMap(labels);
