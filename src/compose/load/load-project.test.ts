@@ -59,8 +59,14 @@ test('project name: -p, COMPOSE_PROJECT_NAME, name:, folder; explicit names must
   assert.equal((await load(root, { projectName: 'flag1', env: { COMPOSE_PROJECT_NAME: 'from_env' } })).name, 'flag1');
   await rejects(load(root, { projectName: 'Bad Name' }), /invalid project name "Bad Name": must consist only of lowercase/);
   await rejects(load(root, { projectName: '-x' }), /invalid project name/);
-  const bad = writeTree({ 'compose.yaml': 'name: UPPER\nservices: {a: {image: a}}' });
-  await rejects(load(bad), /invalid project name "UPPER"/);
+  // A name from the files is normalised, not rejected; -p and COMPOSE_PROJECT_NAME are not.
+  const upper = writeTree({ 'compose.yaml': 'name: My.App\nservices: {a: {image: "a:${COMPOSE_PROJECT_NAME}"}}' });
+  assert.equal((await load(upper)).name, 'myapp');
+  assert.equal((await load(upper)).services.a!.image, 'a:myapp');
+  assert.equal((await load(upper, { projectName: 'given' })).services.a!.image, 'a:given');
+  await rejects(load(upper, { env: { COMPOSE_PROJECT_NAME: 'Bad' } }), /invalid project name "Bad"/);
+  const two = writeTree({ 'compose.yaml': 'name: first\nservices: {a: {image: a}}', 'compose.override.yaml': 'name: second' });
+  assert.equal((await load(two)).name, 'second');
   const named = writeTree({ 'compose.yaml': 'name: ${PN}\nservices: {a: {image: a}}', '.env': 'PN=dotenv-name' });
   assert.equal((await load(named)).name, 'dotenv-name');
   const viaDotenv = writeTree({ 'compose.yaml': 'services: {a: {image: a}}', '.env': 'COMPOSE_PROJECT_NAME=fromdotenv' });
