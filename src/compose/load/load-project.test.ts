@@ -279,3 +279,20 @@ volumes: {vol: {}}
   assert.equal(p.services.b!.networks, undefined);
   assert.deepEqual(p.services.c!.build!.args, { SET_ARG: 's', GIVEN: '1' });
 });
+
+test('environment: which .env compose reads, and where the search starts', async () => {
+  const root = writeTree({
+    'proj/compose.yaml': 'services: {a: {image: "img:${TAG:-none}"}}',
+    'proj/.env': 'TAG=proj',
+    'proj/sub/.env': 'TAG=sub',
+    'other/.keep': '',
+  });
+  const image = async (cwd: string, opts: Partial<LoadOptions> = {}) => (await load(cwd, opts)).services.a!.image;
+  // Found up the tree: .env comes from the working directory, as in compose.
+  assert.equal(await image(join(root, 'proj/sub')), 'img:sub');
+  assert.equal(await image(join(root, 'proj')), 'img:proj');
+  // -f: the first file's folder; --project-directory: that folder, and the search starts there.
+  assert.equal(await image(join(root, 'other'), { files: ['../proj/compose.yaml'] }), 'img:proj');
+  assert.equal(await image(join(root, 'other'), { projectDirectory: '../proj/sub' }), 'img:sub');
+  assert.equal(await image(join(root, 'proj'), { env: { COMPOSE_DISABLE_ENV_FILE: '1' } }), 'img:none');
+});

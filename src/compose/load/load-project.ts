@@ -45,12 +45,12 @@ export interface LoadOptions {
 export async function loadProject(options: LoadOptions): Promise<Project> {
   const { env, cwd } = options;
   const explicitDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : undefined;
-  let environment = projectEnvironment({ env, envFiles: options.envFiles, projectDirectory: explicitDir ?? cwd, cwd });
-  const configFiles = selectComposeFiles({ files: options.files, env: environment, cwd });
+  // compose reads `.env` before it looks for files: in --project-directory, else the folder of the
+  // first -f file, else the working directory (not the folder a search up the tree finds).
+  const envDir = explicitDir ?? (options.files?.length ? dirname(resolve(cwd, options.files[0]!)) : cwd);
+  let environment = projectEnvironment({ env, envFiles: options.envFiles, projectDirectory: envDir, cwd });
+  const configFiles = selectComposeFiles({ files: options.files, env: environment, cwd, searchFrom: explicitDir ?? cwd });
   const workingDir = explicitDir ?? dirname(configFiles[0]!);
-  if (workingDir !== (explicitDir ?? cwd) && !options.envFiles?.length && !env.COMPOSE_ENV_FILES) {
-    environment = projectEnvironment({ env, projectDirectory: workingDir, cwd });
-  }
 
   // The name comes before interpolation: files may use ${COMPOSE_PROJECT_NAME}.
   const parsed = new Map<string, unknown[]>();
