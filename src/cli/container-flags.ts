@@ -1,11 +1,12 @@
 // The flags of `run` and `create` (docker's names, defaults and repeatability).
 import { checked, checkedList, collect, toInt, type Command } from './flags.js';
 import { parseMount, parseUlimit } from '../client/flag-values.js';
-import { parseGoDuration, ramInBytes } from '../client/units.js';
+import { parseGoDurationNs } from '../lib/go-duration.js';
+import { ramInBytes } from '../lib/go-units.js';
 
 const bytes = checked(ramInBytes);
 const swapBytes = checked((v) => v === '-1' || ramInBytes(v));
-const duration = checked(parseGoDuration);
+const duration = checked(parseGoDurationNs);
 const decimal = checked((v) => { if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v)) throw new Error(`failed to parse ${v} as a rational number`); });
 const stream = checkedList((v) => { if (!['stdin', 'stdout', 'stderr'].includes(v.toLowerCase())) throw new Error('valid streams are STDIN, STDOUT and STDERR'); });
 

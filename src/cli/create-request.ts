@@ -3,7 +3,8 @@
 import type * as T from '../api/types/index.js';
 import type { ContainerFlags } from './container-flags.js';
 import { envFlag, readEnvFile, readLabelFile } from '../client/env-file.js';
-import { parseGoDuration, ramInBytes } from '../client/units.js';
+import { parseGoDurationNs } from '../lib/go-duration.js';
+import { ramInBytes } from '../lib/go-units.js';
 import { parseMount, parsePublish, parseRestart, parseUlimit, parseVolume, normalizeCap } from '../client/flag-values.js';
 
 export interface CreatePlan { name?: string; platform?: string; body: T.ContainerCreateRequest }
@@ -111,7 +112,7 @@ function parseDevice(d: string): T.DeviceMapping {
 function healthcheck(o: ContainerFlags): T.HealthConfig | undefined {
   if (o.healthcheck === false) return { Test: ['NONE'] };
   if (!o.healthCmd && !o.healthInterval && !o.healthTimeout && o.healthRetries === undefined && !o.healthStartPeriod) return undefined;
-  const ns = (d?: string) => (d ? Math.round(parseGoDuration(d) * 1e9) : 0);
+  const ns = (d?: string) => (d ? Number(parseGoDurationNs(d)) : 0);
   return {
     ...(o.healthCmd ? { Test: ['CMD-SHELL', o.healthCmd] } : {}),
     Interval: ns(o.healthInterval), Timeout: ns(o.healthTimeout), StartPeriod: ns(o.healthStartPeriod), Retries: o.healthRetries ?? 0,

@@ -23,6 +23,7 @@ const L = {
   volume: () => import('./commands/volume.js'),
   network: () => import('./commands/network.js'),
   build: () => import('./commands/build.js'),
+  compose: () => import('./commands/compose.js'),
 };
 const cmd = <K extends keyof typeof L>(k: K, name: string): Loader => async () => (await L[k]() as unknown as Record<string, CommandFn>)[name]!;
 
@@ -40,6 +41,7 @@ const TOP: Record<string, Loader> = {
   rmi: cmd('images', 'rmi'), save: cmd('imageIo', 'save'), load: cmd('imageIo', 'load'),
   import: cmd('imageIo', 'importImage'), pull: cmd('imageIo', 'pull'),
   build: cmd('build', 'build'),
+  compose: cmd('compose', 'compose'),
   info: cmd('system', 'info'), version: cmd('system', 'version'), events: cmd('system', 'events'),
 };
 

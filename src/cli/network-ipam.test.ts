@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createIpamConfig, parseCidr, parseIp } from '../client/network-ipam.js';
+import { createIpamConfig, parseCidr } from '../client/network-ipam.js';
+import { parseIp } from '../lib/cidr.js';
 import { naturalCompare } from './format/natural-sort.js';
-import { goTimeStringRfc3339, humanSizeGo } from './format/volume-network-context.js';
+import { goTimeStringRfc3339 } from './format/volume-network-context.js';
+import { humanSize } from '../lib/go-units.js';
 import { filterArgs, filterOpt, kvMap, labelOpt, linkOpt, readCsv } from './opt-values.js';
 
 const ipam = (o: Partial<Parameters<typeof createIpamConfig>[0]>) => createIpamConfig({ subnets: [], ipRanges: [], gateways: [], auxAddresses: [], ...o });
@@ -43,8 +45,8 @@ test('Go time.String of RFC 3339 times, go-units HumanSize with 4 digits', () =>
   assert.equal(goTimeStringRfc3339('2024-05-01T10:00:00.123456780Z'), '2024-05-01 10:00:00.12345678 +0000 UTC');
   assert.equal(goTimeStringRfc3339('2024-05-01T10:00:00Z'), '2024-05-01 10:00:00 +0000 UTC');
   assert.equal(goTimeStringRfc3339('2024-05-01T10:00:00.5+02:00'), '2024-05-01 10:00:00.5 +0200 +0200');
-  assert.equal(humanSizeGo(123456), '123.5kB');
-  assert.equal(humanSizeGo(0), '0B');
+  assert.equal(humanSize(123456), '123.5kB');
+  assert.equal(humanSize(0), '0B');
 });
 
 test('option values: filters, labels, maps, CSV slices, links', () => {

@@ -1,7 +1,7 @@
 // Parsers for structured flag values: -p, -v, --mount, --restart, --ulimit, --cap-add.
 import { isIP } from 'node:net';
 import type * as T from '../api/types/index.js';
-import { ramInBytes } from './units.js';
+import { ramInBytes } from '../lib/go-units.js';
 
 /** nat.ParsePortRange: "80" or "8000-8010", each a uint16. */
 function portRange(s: string): [number, number] | undefined {

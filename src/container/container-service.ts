@@ -540,7 +540,11 @@ export class ContainerService {
     await this.lock.run(rec.id, async () => {
       const n = this.deps.networks.find(req.network);
       if (!n) throw noSuchNetwork(req.network);
-      const mode = rec.host.networkMode;
+      // A stopped container on no network (disconnect from its only one sets 'none') may join one,
+      // which becomes its primary: docker-compose 1.x disconnects and reconnects every container it
+      // creates (to set its aliases) before starting it; Docker keeps NetworkMode on disconnect.
+      const joinAsPrimary = rec.host.networkMode === 'none' && !this.isLive(rec) && !(rec.endpoints ?? []).length && n.driver === 'bridge';
+      const mode = joinAsPrimary ? n.name : rec.host.networkMode;
       if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || n.name === 'host' || n.name === 'none')
         throw forbidden(`container cannot be disconnected from host network or connected to host network`);
       const endpoints = (rec.endpoints ?? []).filter((e) => e.network !== n.name);
@@ -552,6 +556,7 @@ export class ContainerService {
         await this.refreshEtcFiles(rec);
       }
       rec.endpoints = [...endpoints, { ...req, network: n.name }];
+      if (joinAsPrimary) rec.host = { ...rec.host, networkMode: n.name };
       await this.deps.records.put(rec.id, rec);
     });
     this.deps.events.emit('network', 'connect', req.network, { container: rec.id, name: req.network });

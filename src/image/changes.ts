@@ -3,6 +3,7 @@
 // VOLUME WORKDIR STOPSIGNAL. Pure: config in, new config out.
 import { posix } from 'node:path';
 import { invalidArgument } from '../lib/errors.js';
+import { parseGoDurationNs } from '../lib/go-duration.js';
 import type { ContainerConfig } from './image-config.js';
 
 const ALLOWED = new Set(['cmd', 'entrypoint', 'env', 'expose', 'healthcheck', 'label', 'onbuild', 'user', 'volume', 'workdir', 'stopsignal']);
@@ -158,28 +159,16 @@ export function applyChanges(base: ContainerConfig, changes: string[], defaultSh
   return cfg;
 }
 
-function parseDuration(s: string): number {
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of s.matchAll(re)) {
-    total += Number(m[1]) * { ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 6e10, h: 3.6e12 }[m[2] as 'ns'];
-    consumed += m[0].length;
-  }
-  if (!s || consumed !== s.length) throw invalidArgument(`time: invalid duration "${s}"`);
-  return Math.round(total);
-}
-
 /** HEALTHCHECK [--interval=..] [--timeout=..] [--start-period=..] [--retries=N] CMD ... | NONE */
 function parseHealthcheck(args: string, shell: string[]): ContainerConfig['Healthcheck'] {
   let rest = args;
   const hc: NonNullable<ContainerConfig['Healthcheck']> = {};
   for (let m = /^--([a-z-]+)=(\S+)\s*/.exec(rest); m; m = /^--([a-z-]+)=(\S+)\s*/.exec(rest)) {
     rest = rest.slice(m[0].length);
-    if (m[1] === 'interval') hc.Interval = parseDuration(m[2]!);
-    else if (m[1] === 'timeout') hc.Timeout = parseDuration(m[2]!);
-    else if (m[1] === 'start-period') hc.StartPeriod = parseDuration(m[2]!);
-    else if (m[1] === 'start-interval') hc.StartInterval = parseDuration(m[2]!);
+    if (m[1] === 'interval') hc.Interval = Number(parseGoDurationNs(m[2]!));
+    else if (m[1] === 'timeout') hc.Timeout = Number(parseGoDurationNs(m[2]!));
+    else if (m[1] === 'start-period') hc.StartPeriod = Number(parseGoDurationNs(m[2]!));
+    else if (m[1] === 'start-interval') hc.StartInterval = Number(parseGoDurationNs(m[2]!));
     else if (m[1] === 'retries') hc.Retries = Number(m[2]);
     else throw invalidArgument(`Unknown flag: ${m[1]}`);
   }

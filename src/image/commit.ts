@@ -12,7 +12,7 @@ import { topChainId } from './image-record.js';
 import { ingestLayerTar, isEmptyTarBlob } from './layer-blob.js';
 import { applyLayers, Undo } from './layer-apply.js';
 import { rollbackBlobs } from './rollback.js';
-import { familiarString, parseRepoTag, type ImageReference } from './reference.js';
+import { familiarString, parseRepoTag, type ImageReference } from '../lib/reference.js';
 import { noteImage, type OpJournal } from './journal.js';
 
 export interface CommitOptions {

@@ -190,13 +190,6 @@ export function isManifestMediaType(t: string | undefined): boolean {
   return t === MEDIA_TYPES.ociManifest || t === MEDIA_TYPES.dockerManifest;
 }
 
-/** Docker's chainId: diffId for the bottom layer, sha256(parent + " " + diffId) above it. */
-export function chainIds(diffIds: Digest[]): Digest[] {
-  const out: Digest[] = [];
-  for (const d of diffIds) out.push(out.length === 0 ? d : sha256(`${out[out.length - 1]} ${d}`));
-  return out;
-}
-
 export function parseJsonObject(bytes: Buffer | string, what: string): unknown {
   return parseJson(bytes, what);
 }

@@ -7,9 +7,8 @@ import { imageDeleteConflict, imageReferenceInUse } from '../lib/docker-messages
 import { isBerthError, type BerthError } from '../lib/errors.js';
 import { shortId, type Digest } from '../lib/digest.js';
 import { isDigestRef } from './ref-index.js';
-import { familiarString, parseImageLookup, parseReference, repoName } from './reference.js';
+import { familiarString, normaliseRefKey, parseImageLookup, parseReference, repoName } from '../lib/reference.js';
 import type { ImageStore } from './image-store.js';
-import { normaliseRefKey } from './reference.js';
 import { parseFilters, labelsMatch } from './image-list.js';
 
 /** Containers using an image: the container domain answers (running ones are hard conflicts). */

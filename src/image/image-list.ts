@@ -5,7 +5,7 @@ import { invalidArgument } from '../lib/errors.js';
 import { goMatch } from '../lib/go-match.js';
 import type { Digest } from '../lib/digest.js';
 import { isDigestRef } from './ref-index.js';
-import { familiarName, familiarString, parseReference } from './reference.js';
+import { familiarName, familiarString, parseReference } from '../lib/reference.js';
 import type { ImageStore } from './image-store.js';
 
 export interface ImageListOptions {

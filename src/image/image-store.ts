@@ -13,10 +13,11 @@ import { invalidArgument } from '../lib/errors.js';
 import { noSuchImage } from '../lib/docker-messages.js';
 import type { Digest } from '../lib/digest.js';
 import { log } from '../lib/log.js';
-import { chainIds, parseImageConfig, type ImageConfig } from './image-config.js';
+import { parseImageConfig, type ImageConfig } from './image-config.js';
+import { chainIds } from '../lib/chain-id.js';
 import { topChainId, type ImageLayerRef, type ImageManifestRef, type ImageRecord } from './image-record.js';
 import { RefIndex, isDigestRef } from './ref-index.js';
-import { familiarString, formatReference, normaliseRefKey, parseImageLookup, parseReference, parseRepoTag, withDefaultTag, type ImageReference } from './reference.js';
+import { familiarString, formatReference, normaliseRefKey, parseImageLookup, parseReference, parseRepoTag, withDefaultTag, type ImageReference } from '../lib/reference.js';
 import { listImages, type ImageListOptions, type ImageSummary } from './image-list.js';
 import { imageHistory, type HistoryItem } from './image-history.js';
 import { deleteImage, pruneImages, type DeleteItem, type ImageUsers, type PruneResult } from './image-delete.js';
@@ -292,5 +293,3 @@ export class ImageStore {
     return removed;
   }
 }
-
-export { normaliseRefKey } from './reference.js';

@@ -10,7 +10,7 @@ import type { ImageStore } from './image-store.js';
 import { ingestLayerTar } from './layer-blob.js';
 import { applyLayers, Undo } from './layer-apply.js';
 import { rollbackBlobs } from './rollback.js';
-import { familiarString, parseReference, withDefaultTag, type ImageReference } from './reference.js';
+import { familiarString, parseReference, withDefaultTag, type ImageReference } from '../lib/reference.js';
 import { noteImage, type OpJournal } from './journal.js';
 
 export interface ImportOptions {

@@ -10,49 +10,16 @@ import type { ContentStore, BlobInfo } from '../store/content/content-store.js';
 import type { LayerStore } from '../store/layers/layer-store.js';
 import type { ImageLayerRef } from './image-record.js';
 import { invalidArgument } from '../lib/errors.js';
+import { detectCompression, peekHead } from '../lib/compression.js';
 
-export type Compression = 'gzip' | 'zstd' | 'none';
-
-export function detectCompression(head: Buffer): Compression {
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
-  return 'none';
-}
-
-/** Reads the first bytes of a stream and returns them with a stream of all bytes. */
-export async function peek(src: AsyncIterable<Buffer> | Readable, n = 4): Promise<{ head: Buffer; stream: Readable }> {
-  const it = (src as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-  const chunks: Buffer[] = [];
-  let got = 0;
-  let done = false;
-  while (got < n) {
-    const r = await it.next();
-    if (r.done) { done = true; break; }
-    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
-    chunks.push(b);
-    got += b.length;
-  }
-  const head = Buffer.concat(chunks);
-  async function* all(): AsyncGenerator<Buffer> {
-    if (head.length) yield head;
-    if (done) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  }
-  return { head, stream: Readable.from(all(), { objectMode: false }) };
-}
-
-/** A plain tar stream from a plain or gzip-compressed one; zstd is refused (no codec in Node 20). */
+/** A plain tar stream from a plain or gzip-compressed one; zstd, xz and bzip2 are refused (no codec in Node 20). */
 export async function decompressed(src: AsyncIterable<Buffer> | Readable): Promise<Readable> {
-  const { head, stream } = await peek(src);
+  const { head, stream } = await peekHead(src);
   const c = detectCompression(head);
   if (c === 'none') return stream;
-  if (c === 'zstd') {
+  if (c !== 'gzip') {
     stream.destroy();
-    throw invalidArgument('zstd-compressed layers are not supported');
+    throw invalidArgument(`${c}-compressed layers are not supported`);
   }
   // Not pipeline(): it would destroy `out` with the raw zlib error before we could say that
   // the input is at fault (a truncated or corrupt gzip is a 400, not a 500).

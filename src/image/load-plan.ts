@@ -5,7 +5,7 @@
 import { hexOf, isDigest, sha256, type Digest } from '../lib/digest.js';
 import { invalidArgument } from '../lib/errors.js';
 import { hostPlatform, isIndexMediaType, parseIndex, parseJsonObject, parseManifest, type Descriptor } from './image-config.js';
-import { normaliseRefKey } from './reference.js';
+import { normaliseRefKey } from '../lib/reference.js';
 import type { SpilledTar } from './tar-spill.js';
 
 export interface PlannedLayer {

@@ -13,7 +13,7 @@ import { decompressed } from './layer-blob.js';
 import { applyLayers, Undo } from './layer-apply.js';
 import { planLoad, type PlannedLayer } from './load-plan.js';
 import { rollbackBlobs } from './rollback.js';
-import { familiarString, parseReference } from './reference.js';
+import { familiarString, parseReference } from '../lib/reference.js';
 import { SpilledTar } from './tar-spill.js';
 import { noteImage, type OpJournal } from './journal.js';
 import { sha256 } from '../lib/digest.js';

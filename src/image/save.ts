@@ -13,7 +13,7 @@ import type { ImageRecord } from './image-record.js';
 import type { ImageStore } from './image-store.js';
 import { ensureLayerBlob } from './layer-blob.js';
 import { isDigestRef } from './ref-index.js';
-import { familiarName, familiarString, parseImageLookup, parseReference, repoName, type ImageReference } from './reference.js';
+import { familiarName, familiarString, parseImageLookup, parseReference, repoName, type ImageReference } from '../lib/reference.js';
 
 interface SaveItem {
   record: ImageRecord;

@@ -1,5 +1,6 @@
-// One error hierarchy for all of Berth. The domain chooses a kind; only api/server maps a kind
-// to an HTTP status (see api/server/error-status.ts), so no domain module knows about HTTP.
+// One error hierarchy for all of Berth. The domain chooses a kind (and, where a client may
+// want to tell errors apart, a stable code); only lib/http's status table maps a kind to an
+// HTTP status (see lib/http/error-status.ts), so no domain module knows about HTTP.
 
 export type ErrorKind =
   | 'invalid-argument' // 400: malformed input from the caller
@@ -13,34 +14,83 @@ export type ErrorKind =
   | 'canceled' // the caller aborted
   | 'internal'; // 500: everything else
 
+/**
+ * The code an error gets when its maker names none: the kind in SCREAMING_SNAKE. Codes are
+ * part of the API (the registry server sends them as OCI error codes, clients may match on
+ * them), so a code once given is never renamed.
+ */
+export const DEFAULT_CODE: Readonly<Record<ErrorKind, string>> = {
+  'invalid-argument': 'INVALID_ARGUMENT',
+  unauthorized: 'UNAUTHORIZED',
+  forbidden: 'FORBIDDEN',
+  'not-found': 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  'not-modified': 'NOT_MODIFIED',
+  'not-implemented': 'NOT_IMPLEMENTED',
+  unavailable: 'UNAVAILABLE',
+  canceled: 'CANCELED',
+  internal: 'INTERNAL',
+};
+
+const CODE_RE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+
+export interface BerthErrorOptions {
+  /** Stable SCREAMING_SNAKE code (NO_SUCH_CONTAINER, NAME_IN_USE, BLOB_UNKNOWN); defaults per kind. */
+  code?: string;
+  /** Structured, JSON-able facts for machine readers (the OCI error body's `detail`). */
+  detail?: unknown;
+  cause?: unknown;
+}
+
 export class BerthError extends Error {
   readonly kind: ErrorKind;
+  readonly code: string;
+  readonly detail?: unknown;
   override readonly cause?: unknown;
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(kind: ErrorKind, message: string, options?: BerthErrorOptions) {
     super(message);
+    const code = options?.code ?? DEFAULT_CODE[kind];
+    // A typo'd code would silently become API; refuse it where it is written.
+    if (!CODE_RE.test(code)) throw new TypeError(`error code must be SCREAMING_SNAKE: ${JSON.stringify(code)}`);
     this.name = 'BerthError';
     this.kind = kind;
+    this.code = code;
+    this.detail = options?.detail;
     this.cause = options?.cause;
   }
 }
 
-export const invalidArgument = (msg: string, cause?: unknown) => new BerthError('invalid-argument', msg, { cause });
-export const notFound = (msg: string, cause?: unknown) => new BerthError('not-found', msg, { cause });
-export const conflict = (msg: string, cause?: unknown) => new BerthError('conflict', msg, { cause });
-export const notModified = (msg = '') => new BerthError('not-modified', msg);
-export const forbidden = (msg: string) => new BerthError('forbidden', msg);
-export const unauthorized = (msg: string) => new BerthError('unauthorized', msg);
-export const notImplemented = (msg: string) => new BerthError('not-implemented', msg);
-export const unavailable = (msg: string, cause?: unknown) => new BerthError('unavailable', msg, { cause });
-export const internal = (msg: string, cause?: unknown) => new BerthError('internal', msg, { cause });
-export const canceled = (msg = 'operation canceled') => new BerthError('canceled', msg);
+/** Code and detail for the helpers below, whose second argument stays the cause. */
+export type ErrorExtras = Omit<BerthErrorOptions, 'cause'>;
+
+const make = (kind: ErrorKind) => (msg: string, cause?: unknown, extras?: ErrorExtras) => new BerthError(kind, msg, { ...extras, cause });
+
+export const invalidArgument = make('invalid-argument');
+export const notFound = make('not-found');
+export const conflict = make('conflict');
+export const notModified = (msg = '', extras?: ErrorExtras) => new BerthError('not-modified', msg, extras);
+export const forbidden = make('forbidden');
+export const unauthorized = make('unauthorized');
+export const notImplemented = make('not-implemented');
+export const unavailable = make('unavailable');
+export const internal = make('internal');
+export const canceled = (msg = 'operation canceled', extras?: ErrorExtras) => new BerthError('canceled', msg, extras);
 
 export function isBerthError(e: unknown, kind?: ErrorKind): e is BerthError {
   return e instanceof BerthError && (kind === undefined || e.kind === kind);
 }
 
-/** Errors from node:fs carry a string code; this narrows them without `any`. */
+/** True for a BerthError with this stable code (what callers match on instead of message text). */
+export function hasErrorCode(e: unknown, code: string): e is BerthError {
+  return e instanceof BerthError && e.code === code;
+}
+
+/**
+ * Errors from node:fs carry a string errno code; this narrows them without `any`. A
+ * BerthError's code is Berth's own vocabulary, not an errno, so it never counts here.
+ */
 export function errnoCode(e: unknown): string | undefined {
+  if (e instanceof BerthError) return undefined;
   return typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string'
     ? (e as { code: string }).code
     : undefined;

@@ -7,6 +7,7 @@
 // match (as Docker's MatchKVList), each "key" or "key=value".
 import { invalidArgument, unavailable } from './errors.js';
 import { nowNs } from './time-parse.js';
+import { familiarName, parseReference } from './reference.js';
 
 export type EventType =
   | 'builder' | 'config' | 'container' | 'daemon' | 'image' | 'network' | 'node' | 'plugin'
@@ -46,14 +47,14 @@ const values = (f: EventFilters, k: string): string[] => f[k] ?? [];
 const exact = (f: EventFilters, k: string, s: string) => values(f, k).length === 0 || values(f, k).includes(s);
 const fuzzy = (f: EventFilters, k: string, s: string) => values(f, k).length === 0 || values(f, k).some((v) => s.startsWith(v));
 
-/** "docker.io/library/busybox:1.36" -> "busybox"; "localhost:5000/a:b" -> "localhost:5000/a". */
+/** The familiar name: "docker.io/library/busybox:1.36" -> "busybox"; "localhost:5000/a:b" -> "localhost:5000/a". */
 function stripTag(image: string): string {
   if (image.startsWith('sha256:')) return image;
-  let s = image.split('@')[0]!;
-  const slash = s.lastIndexOf('/');
-  const colon = s.lastIndexOf(':');
-  if (colon > slash) s = s.slice(0, colon);
-  return s.replace(/^(?:docker\.io|index\.docker\.io)\//, '').replace(/^library\//, '');
+  try {
+    return familiarName(parseReference(image));
+  } catch {
+    return image; // an id or a name no reference parses: compared as it is
+  }
 }
 
 function matchLabels(f: EventFilters, attrs: Record<string, string>): boolean {

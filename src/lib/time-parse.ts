@@ -1,58 +1,12 @@
 // Docker's time vocabulary: `since`/`until` as the daemon receives them ("seconds[.nanos]",
-// leniently also RFC 3339), as the CLI produces them (relative Go durations and dates turned
-// into unix timestamps), Go duration strings, and RFC 3339 with 9 fractional digits.
+// leniently also RFC 3339), as the CLI produces them (relative Go durations, parsed by
+// go-duration.ts, and dates turned into unix timestamps), and RFC 3339 with 9 fractional digits.
 // Instants are bigint nanoseconds since the epoch: a double cannot hold nanoseconds for today.
 import { invalidArgument } from './errors.js';
+import { parseGoDurationNs } from './go-duration.js';
 
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
-const INT64_MAX = 9_223_372_036_854_775_807n;
-
-const UNIT_NS: Record<string, bigint> = {
-  ns: 1n,
-  us: 1_000n,
-  'µs': 1_000n, // U+00B5 micro sign
-  'μs': 1_000n, // U+03BC greek mu
-  ms: NS_PER_MS,
-  s: NS_PER_S,
-  m: 60n * NS_PER_S,
-  h: 3600n * NS_PER_S,
-};
-
-/** Go's time.ParseDuration: "1h30m", "1.5s", "-300ms", "0". Returns nanoseconds. */
-export function parseGoDurationNs(value: string): bigint {
-  const bad = () => invalidArgument(`time: invalid duration "${value}"`);
-  let s = value;
-  let neg = false;
-  if (s[0] === '-' || s[0] === '+') {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (s === '0') return 0n;
-  if (s === '') throw bad();
-  let total = 0n;
-  const re = /^(\d*)(?:\.(\d*))?([^\d.]+)/;
-  while (s.length > 0) {
-    const m = re.exec(s);
-    if (!m) throw bad();
-    const [all, whole = '', frac = '', unitName = ''] = m;
-    if (whole === '' && frac === '') throw bad(); // "." or bare unit
-    const unit = UNIT_NS[unitName];
-    if (unit === undefined) throw invalidArgument(`time: unknown unit "${unitName}" in duration "${value}"`);
-    let v = BigInt(whole || '0') * unit;
-    if (frac !== '') v += (BigInt(frac) * unit) / 10n ** BigInt(frac.length); // Go truncates
-    total += v;
-    if (total > INT64_MAX) throw bad();
-    s = s.slice(all.length);
-  }
-  return neg ? -total : total;
-}
-
-/** Go duration in (possibly fractional) milliseconds. */
-export function parseGoDuration(value: string): number {
-  const ns = parseGoDurationNs(value);
-  return Number(ns / NS_PER_MS) + Number(ns % NS_PER_MS) / 1e6;
-}
 
 const RFC3339_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?([Zz]|[+-]\d{2}:\d{2})?$/;

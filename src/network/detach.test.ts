@@ -13,9 +13,10 @@ import { listTable } from './ruleset.js';
 import { taggedLinks } from './link.js';
 import { mountedNetns } from './netns.js';
 import { nftInProcess } from './nft.js';
+import { requiresRoot } from '../../test/support/requires-root.js';
 
 const run = `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 5)}`;
-const skip = process.getuid?.() !== 0 ? 'needs root' : false;
+const skip = requiresRoot();
 let dir = '';
 const managers: NetworkManager[] = [];
 const holders: ChildProcess[] = [];

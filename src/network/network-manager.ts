@@ -15,7 +15,7 @@ import { readdir } from 'node:fs/promises';
 import { RecordStore } from '../store/records/record-store.js';
 import { KeyedMutex } from '../lib/mutex.js';
 import { forbidden, invalidArgument, conflict } from '../lib/errors.js';
-import { noSuchNetwork } from '../lib/docker-messages.js';
+import { networkNameInUse, noSuchNetwork } from '../lib/docker-messages.js';
 import { ensureDir } from '../lib/atomic-fs.js';
 import { Ipam } from './ipam.js';
 import { EmbeddedDns } from './dns-server.js';
@@ -139,7 +139,7 @@ export class NetworkManager {
     return this.lock.run('net', async () => {
       const driver = req.driver || 'bridge';
       if (!NAME_RE.test(req.name)) throw invalidArgument(`invalid network name "${req.name}": must match ${NAME_RE.source}`);
-      if (this.networks.values().some((n) => n.name === req.name)) throw conflict(`network with name ${req.name} already exists`);
+      if (this.networks.values().some((n) => n.name === req.name)) throw networkNameInUse(req.name);
       if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
       if (driver !== 'bridge') throw notFoundPlugin(driver);
       const rec = await this.planBridge(req);

@@ -1,17 +1,23 @@
-// IPv4 address and CIDR arithmetic, pure. Addresses are unsigned 32-bit numbers internally.
+// IPv4 address and CIDR arithmetic, pure. Addresses are unsigned 32-bit numbers internally;
+// parsing is lib/cidr's (Go's net rules), shared with the CLI.
+import { isIPv4 } from 'node:net';
 import { invalidArgument } from '../lib/errors.js';
+import { parseCidr as parseIpNet, parseIp as parseIpBytes } from '../lib/cidr.js';
 
 export interface Cidr {
   base: number; // network address (host bits cleared)
   prefix: number;
 }
 
+/** A dotted-quad IPv4 address (Go's rules: no leading zeros) as an unsigned 32-bit number. */
 export function parseIp(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s.trim());
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((p) => p > 255)) return undefined;
-  return ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
+  const t = s.trim();
+  const b = isIPv4(t) ? parseIpBytes(t) : undefined;
+  return b ? toU32(b) : undefined;
+}
+
+function toU32(b: number[]): number {
+  return ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
 }
 
 export function formatIp(n: number): string {
@@ -22,13 +28,11 @@ export function mask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** Parses "10.1.0.0/16". Host bits set in the address are an error, as in Docker. */
+/** Parses "10.1.0.0/16" as Go's ParseCIDR (lib/cidr) does, IPv4 only; host bits are cleared. */
 export function parseCidr(s: string): Cidr {
-  const m = /^([^/]+)\/(\d{1,2})$/.exec(s.trim());
-  const ip = m ? parseIp(m[1]!) : undefined;
-  const prefix = m ? Number(m[2]) : NaN;
-  if (ip === undefined || !(prefix >= 0 && prefix <= 32)) throw invalidArgument(`invalid CIDR address: ${s}`);
-  return { base: (ip & mask(prefix)) >>> 0, prefix };
+  const net = parseIpNet(s.trim());
+  if (net.ip.length !== 4) throw invalidArgument(`invalid CIDR address: ${s}`);
+  return { base: (toU32(net.ip) & mask(net.bits)) >>> 0, prefix: net.bits };
 }
 
 export function formatCidr(c: Cidr): string {

@@ -7,8 +7,8 @@ import { isMountPoint, mountPointsUnder, unmount } from '../lib/mount.js';
 import { VolumeStore } from './volume-store.js';
 import { ContainerVolumes } from './container-volumes.js';
 import type { MountsInput } from './mount-point.js';
+import { requiresRoot } from '../../test/support/requires-root.js';
 
-const isRoot = process.getuid?.() === 0;
 const none: MountsInput = { binds: [], mounts: [], tmpfs: {}, volumesFrom: [], imageVolumes: [] };
 const id = (c: string) => c.repeat(64);
 
@@ -28,7 +28,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   return { d, store, cv, rootfs, events };
 }
 
-test('lifecycle: attach creates volumes, prepare copies up and makes host dirs, rm -v removes anonymous ones', { skip: !isRoot && 'needs root' }, async (t) => {
+test('lifecycle: attach creates volumes, prepare copies up and makes host dirs, rm -v removes anonymous ones', { skip: requiresRoot() }, async (t) => {
   const { d, store, cv, rootfs, events } = await setup(t);
   const hostDir = join(d, 'host/missing/dir');
   const names = new Map([['first', id('a')]]);
@@ -83,7 +83,7 @@ test('--mount bind with a missing source fails at attach; nothing is recorded or
   assert.deepEqual(cv.mountPoints(id('c')), []);
 });
 
-test('a tmpfs-backed local volume is mounted while used and unmounted when the last user stops', { skip: !isRoot && 'needs root' }, async (t) => {
+test('a tmpfs-backed local volume is mounted while used and unmounted when the last user stops', { skip: requiresRoot() }, async (t) => {
   const { store, cv, rootfs } = await setup(t);
   await store.create('fast', { options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } });
   const [a, b] = [id('1'), id('2')];

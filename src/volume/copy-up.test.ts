@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as libc from '../lib/libc.js';
 import { copyUp } from './copy-up.js';
+import { requiresRoot } from '../../test/support/requires-root.js';
 
-const isRoot = process.getuid?.() === 0;
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), `berth-copyup-${process.pid}-`));
@@ -14,7 +14,7 @@ async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise
   return d;
 }
 
-test('copy-up keeps ownership, modes, times, symlinks, hard links, fifos and devices', { skip: !isRoot && 'needs root' }, async (t) => {
+test('copy-up keeps ownership, modes, times, symlinks, hard links, fifos and devices', { skip: requiresRoot() }, async (t) => {
   const d = await tempDir(t);
   const rootfs = join(d, 'rootfs');
   const src = join(rootfs, 'var/lib/app');

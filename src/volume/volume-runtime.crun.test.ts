@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,11 +13,11 @@ import { buildSpec, specToJson } from '../runtime/specgen/build-spec.js';
 import { mountPointsUnder, unmount } from '../lib/mount.js';
 import { VolumeStore } from './volume-store.js';
 import { ContainerVolumes } from './container-volumes.js';
+import { makeBusyboxRootfs, removeTestCgroups, requiresCrun } from '../../test/support/crun.js';
 
 const run = promisify(execFile);
-const repo = new URL('../../../', import.meta.url).pathname; // dist/src/volume -> repo
 const tag = `berth-volrt-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-const skip = process.getuid?.() !== 0 || !existsSync('/usr/bin/crun') ? 'needs root and crun' : false;
+const skip = requiresCrun();
 let dir: string;
 let rootfs: string;
 
@@ -25,7 +25,7 @@ before(async () => {
   if (skip) return;
   dir = await mkdtemp(join(tmpdir(), `${tag}-`));
   rootfs = join(dir, 'rootfs');
-  await run(join(repo, 'scripts/make-busybox-rootfs.sh'), [rootfs]);
+  await makeBusyboxRootfs(rootfs);
   await mkdir(join(rootfs, 'var/lib/app'), { recursive: true });
   await writeFile(join(rootfs, 'var/lib/app/seed'), 'from-image\n');
   await chown(join(rootfs, 'var/lib/app'), 1000, 1000);
@@ -34,13 +34,7 @@ before(async () => {
 after(async () => {
   if (skip) return;
   for (const m of await mountPointsUnder(dir)) await unmount(m, { detach: true }).catch(() => {});
-  for (const ctl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
-    const p = join('/sys/fs/cgroup', ctl, tag);
-    if (existsSync(p)) {
-      for (const child of await readdir(p, { withFileTypes: true })) if (child.isDirectory()) await rmdir(join(p, child.name)).catch(() => {});
-      await rmdir(p).catch(() => {});
-    }
-  }
+  await removeTestCgroups(tag);
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -3,14 +3,14 @@
 // we follow dockerd (the docker CLI and docker-py are the real judges) and say so below.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { request } from 'node:http';
-import { TestDaemon, isRoot, ROOT } from '../support/daemon.js';
+import { TestDaemon } from '../support/daemon.js';
+import { requiresRoot } from '../support/requires-root.js';
+import { conformancePath, requiresConformance } from '../support/conformance.js';
 import { SwaggerValidator } from './swagger-schema.js';
 
-const SWAGGER = join(ROOT, '../shared/conformance/engine-api/v1.45.yaml');
-const skip = !isRoot() ? 'needs root (real crun, overlayfs, cgroups)' : !existsSync(SWAGGER) ? `no swagger at ${SWAGGER} (shared/ is not beside the clone)` : false;
+const SWAGGER = conformancePath('engine-api/v1.45.yaml');
+const skip = requiresRoot('real crun, overlayfs, cgroups') || requiresConformance('engine-api/v1.45.yaml');
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 let d: TestDaemon;
 let sw: SwaggerValidator;
@@ -92,7 +92,7 @@ const ids: Record<'created' | 'running' | 'exited', string> = { created: '', run
 
 before(async () => {
   if (skip) return;
-  sw = SwaggerValidator.load(SWAGGER, { nullable: DOCKERD_SENDS_NULL });
+  sw = SwaggerValidator.load(SWAGGER!, { nullable: DOCKERD_SENDS_NULL });
   d = await TestDaemon.create();
   await d.start();
   await d.importBusybox();

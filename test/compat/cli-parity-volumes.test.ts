@@ -7,12 +7,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BERTH, TestDaemon, isRoot, run, type RunResult } from '../support/daemon.js';
+import { BERTH, TestDaemon, run, type RunResult } from '../support/daemon.js';
+import { requiresRoot } from '../support/requires-root.js';
 
 function hasDocker(): boolean {
   try { execFileSync('docker', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
 }
-const skip = !isRoot() ? 'needs root' : !hasDocker() ? 'needs the docker CLI on the PATH' : false;
+const skip = requiresRoot() || (!hasDocker() ? 'needs the docker CLI on the PATH' : false);
 let d: TestDaemon;
 /** Why network cases skip (berthd without /networks), or false. */
 let networksMissing: string | false = false;

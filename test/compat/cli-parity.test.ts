@@ -8,12 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH, TestDaemon, isRoot, run, type RunResult } from '../support/daemon.js';
+import { BERTH, TestDaemon, run, type RunResult } from '../support/daemon.js';
+import { requiresRoot } from '../support/requires-root.js';
 
 function hasDocker(): boolean {
   try { execFileSync('docker', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
 }
-const skip = !isRoot() ? 'needs root' : !hasDocker() ? 'needs the docker CLI on the PATH' : false;
+const skip = requiresRoot() || (!hasDocker() ? 'needs the docker CLI on the PATH' : false);
 let d: TestDaemon;
 let work: string;
 let t0 = '';

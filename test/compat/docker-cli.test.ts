@@ -7,7 +7,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestDaemon, isRoot, run, type RunResult } from '../support/daemon.js';
+import { TestDaemon, run, type RunResult } from '../support/daemon.js';
+import { requiresRoot } from '../support/requires-root.js';
 
 function hasDocker(): boolean {
   try {
@@ -19,7 +20,7 @@ function hasDocker(): boolean {
 }
 // For programs that never read stdin (tmux, script): support's run() writes to their stdin.
 const cmd = (file: string, args: string[], env?: NodeJS.ProcessEnv) => promisify(execFile)(file, args, { env: env ?? process.env, timeout: 20_000 });
-const skip = !isRoot() ? 'needs root (real crun, overlayfs, cgroups)' : !hasDocker() ? 'the docker CLI is not on the PATH' : false;
+const skip = requiresRoot('real crun, overlayfs, cgroups') || (!hasDocker() ? 'the docker CLI is not on the PATH' : false);
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 let d: TestDaemon;
 let work: string;

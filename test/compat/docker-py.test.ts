@@ -6,7 +6,8 @@ import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestDaemon, isRoot, run } from '../support/daemon.js';
+import { TestDaemon, run } from '../support/daemon.js';
+import { requiresRoot } from '../support/requires-root.js';
 import { DOCKER_PY_SCRIPT } from './docker-py-script.js';
 
 // Debian's python3-docker lives under /usr/bin/python3; the first python3 on the PATH is another one.
@@ -14,7 +15,7 @@ const PYTHON = '/usr/bin/python3';
 function dockerPyImportable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import docker'], { stdio: 'ignore' }).status === 0;
 }
-const skip = !isRoot() ? 'needs root (real crun, overlayfs, cgroups)' : !dockerPyImportable() ? `python3-docker is not importable from ${PYTHON} (apt-get install python3-docker)` : false;
+const skip = requiresRoot('real crun, overlayfs, cgroups') || (!dockerPyImportable() ? `python3-docker is not importable from ${PYTHON} (apt-get install python3-docker)` : false);
 let d: TestDaemon;
 let work: string;
 

@@ -14,10 +14,6 @@ export const ROOT = new URL('../../../', import.meta.url).pathname; // dist/test
 export const BERTH = join(ROOT, 'bin/berth');
 export const BERTHD = join(ROOT, 'bin/berthd');
 
-export function isRoot(): boolean {
-  return process.getuid?.() === 0;
-}
-
 export interface RunResult {
   code: number;
   stdout: string;
@@ -51,7 +47,8 @@ export class TestDaemon {
   readonly bridge = `bt${Math.random().toString(16).slice(2, 8)}`;
   readonly bip = `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 256)}.0/24`;
   // DNS: containers and the embedded DNS use 127.0.0.1 (`--dns`), so a lookup of an unknown name
-  // never leaves the machine: tests send traffic only to loopback and their own containers.
+  // never leaves the machine: tests send traffic only to loopback and their own containers
+  // (unless a test asks for the host's resolvers: start([], { dns: 'host' })).
   private constructor(
     readonly dir: string,
     readonly dataRoot: string,
@@ -69,8 +66,14 @@ export class TestDaemon {
     return `unix://${this.socket}`;
   }
 
-  async start(extraArgs: string[] = []): Promise<void> {
-    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, '--bridge', this.bridge, '--bip', this.bip.replace(/\.0\/24$/, '.1/24') /* dockerd's address form */, '--dns', '127.0.0.1', '--registry-loopback-only' /* pulls reach only registries the tests start */, ...extraArgs], {
+  /**
+   * Starts berthd. `opts.dns: 'host'` leaves out `--dns 127.0.0.1`, so containers, RUN steps and the
+   * embedded DNS use the host's resolvers (berthd's default): for tests whose image builds must
+   * reach Debian's mirror (apt-get in RUN steps).
+   */
+  async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host' } = {}): Promise<void> {
+    const dns = opts.dns === 'host' ? [] : ['--dns', '127.0.0.1'];
+    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, '--bridge', this.bridge, '--bip', this.bip.replace(/\.0\/24$/, '.1/24') /* dockerd's address form */, ...dns, '--registry-loopback-only' /* pulls reach only registries the tests start */, ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.proc = p;

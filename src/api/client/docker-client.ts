@@ -17,6 +17,13 @@ export const filtersMapQuery = (f?: Filters): string | undefined => {
 };
 
 export interface AttachOptions { stream?: boolean; logs?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean; detachKeys?: string }
+/** The query of POST /build; maps are JSON-encoded on the wire. */
+export interface BuildQuery {
+  t?: string[]; dockerfile?: string; target?: string; networkmode?: string; platform?: string;
+  buildargs?: Record<string, string | null>; labels?: Record<string, string | null>; extrahosts?: string[];
+  cachefrom?: string; shmsize?: number;
+  nocache?: boolean; pull?: boolean; q?: boolean; rm?: boolean; forcerm?: boolean;
+}
 export interface LogsOptions { follow?: boolean; stdout?: boolean; stderr?: boolean; since?: string; until?: string; timestamps?: boolean; tail?: string; details?: boolean }
 
 export class DockerClient extends Transport {
@@ -125,6 +132,14 @@ export class DockerClient extends Transport {
   /** Pull (fromImage) or import (fromSrc='-' with a tar body): a jsonmessage stream. */
   imageCreate(query: Query, body?: Readable, headers?: Record<string, string>): AsyncGenerator<T.JsonMessage> {
     return this.jsonStream('POST', '/images/create', { query, body, headers: { 'X-Registry-Auth': 'e30=', ...headers } });
+  }
+  /** POST /build (the classic builder): a tar context in, a jsonmessage stream with aux {ID} out. */
+  imageBuild(tar: Readable, query: BuildQuery, registryConfig: object = {}): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {
+    return this.jsonStream('POST', '/build', {
+      query: { ...query, buildargs: query.buildargs && JSON.stringify(query.buildargs), labels: query.labels && JSON.stringify(query.labels), extrahosts: query.extrahosts?.join(','), version: '1' },
+      body: tar,
+      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from(JSON.stringify(registryConfig)).toString('base64') },
+    });
   }
   imageSave(names: string[]): Promise<IncomingMessage> { return this.request('GET', '/images/get', { query: { names } }); }
   imageLoad(tar: Readable, opts: { quiet?: boolean } = {}): AsyncGenerator<T.JsonMessage> {

@@ -12,7 +12,9 @@ import type { PruneResult } from '../../builder/cache/build-cache.js';
 import type { BuildCacheRecord } from '../../builder/cache/cache-usage.js';
 import type { BuildCacheItem } from '../types/system.js';
 import { normaliseTags } from '../../builder/executor/build-session.js';
-import { sendJson, type Route, type RouteContext } from '../server/route.js';
+import { sendJson } from '../../lib/http/route.js';
+import { JsonStream } from '../../lib/http/json-stream.js';
+import type { Route, RouteContext } from '../server/route.js';
 
 /** What the route needs from the daemon: the builder (src/builder/executor/builder.ts). */
 export interface BuildRouteDeps {
@@ -97,27 +99,20 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
       network,
       signal: ctx.signal,
     };
-    const { res } = ctx;
-    const send = (m: BuildMessage) => {
-      if (!res.headersSent) {
-        res.writeHead(200, { 'Content-Type': 'application/json' });
-      }
-      if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify(m) + '\r\n');
-    };
+    const stream = new JsonStream(ctx.res);
     const emit = (m: BuildMessage) => {
       if (quiet && m.stream !== undefined) return;
-      send(m);
+      stream.send(m);
     };
     try {
       const r = await d.builder.build(req, emit);
-      if (quiet) send({ stream: `${r.imageId}\n` });
+      if (quiet) stream.send({ stream: `${r.imageId}\n` });
     } catch (e) {
-      if (!res.headersSent) throw e; // nothing reported yet: a plain HTTP error
-      log.debug('build failed', { error: messageOf(e) });
-      const code = (e as { code?: unknown }).code;
-      send({ errorDetail: { ...(typeof code === 'number' ? { code } : {}), message: messageOf(e) }, error: messageOf(e) });
+      if (stream.started) log.debug('build failed', { error: messageOf(e) });
+      const exitCode = (e as { exitCode?: unknown }).exitCode; // a RUN step's exit status (BuildStepError)
+      stream.fail(e, typeof exitCode === 'number' ? exitCode : undefined);
     }
-    res.end();
+    stream.end();
   } finally {
     await d.builder.contexts.release(lease, kept).catch((e: unknown) => log.warn('releasing a build context', { error: messageOf(e) }));
   }

@@ -1,8 +1,9 @@
 // docker cp (GET/HEAD/PUT /containers/{id}/archive) and docker commit (POST /commit).
 import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../../lib/errors.js';
-import { readJsonObject } from '../server/request.js';
-import { sendJson, type Route } from '../server/route.js';
+import { readJsonObject } from '../../lib/http/request.js';
+import { sendJson } from '../../lib/http/route.js';
+import type { Route } from '../server/route.js';
 import type { ContainerRouteDeps } from './containers.js';
 import { createRequestFrom } from './container-wire.js';
 

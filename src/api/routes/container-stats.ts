@@ -2,7 +2,8 @@
 import { readStats } from '../../container/stats/read-stats.js';
 import { top } from '../../container/stats/top.js';
 import { containerNotRunning } from '../../lib/docker-messages.js';
-import { sendJson, type Route } from '../server/route.js';
+import { sendJson } from '../../lib/http/route.js';
+import type { Route } from '../server/route.js';
 import type { ContainerRouteDeps } from './containers.js';
 
 export function containerStatsRoutes(d: ContainerRouteDeps): Route[] {

@@ -3,8 +3,9 @@ import { invalidArgument, messageOf } from '../../lib/errors.js';
 import { frame } from '../../lib/stdcopy.js';
 import type { ExecService } from '../../container/exec-service.js';
 import type { ContainerService } from '../../container/container-service.js';
-import { readJsonObject } from '../server/request.js';
-import { sendJson, type Route } from '../server/route.js';
+import { readJsonObject } from '../../lib/http/request.js';
+import { sendJson } from '../../lib/http/route.js';
+import type { Route } from '../server/route.js';
 import { splice, streamContentType } from './containers.js';
 import { bool, str, strArray, strSlice } from './wire-read.js';
 

@@ -1,8 +1,8 @@
 // /images/* routes: list, inspect, history, tag, remove, prune, save (get), load, and import
 // (POST /images/create?fromSrc=-). Streamed answers use Docker's jsonmessage lines.
-import type { ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { invalidArgument, messageOf, notImplemented } from '../../lib/errors.js';
+import { invalidArgument, notImplemented } from '../../lib/errors.js';
+import { JsonStream } from '../../lib/http/json-stream.js';
 import type { Digest } from '../../lib/digest.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { ImageSummary } from '../../image/image-list.js';
@@ -10,7 +10,10 @@ import type { ImageUsers } from '../../image/image-delete.js';
 import { importRootfs } from '../../image/import.js';
 import { loadImages } from '../../image/load.js';
 import { saveImages } from '../../image/save.js';
-import { sendJson, versionAtLeast, type Route, type RouteContext } from '../server/route.js';
+import { sendJson } from '../../lib/http/route.js';
+import { versionAtLeast } from '../server/api-version.js';
+import type { Route, RouteContext } from '../server/route.js';
+import { pullReference } from '../../lib/reference.js';
 import { decodeRegistryAuth } from '../../registry/client/auth.js';
 import type { PullOptions, PullResult } from '../../registry/client/pull.js';
 
@@ -29,25 +32,21 @@ async function pullImage(d: ImageRouteDeps, ctx: RouteContext): Promise<void> {
   const from = q.str('fromImage') ?? '';
   if (!d.puller) throw notImplemented(`pull access denied for ${from}: this daemon has no registry client`);
   const tag = q.str('tag');
-  // moby: a "tag" that parses as a digest pulls by digest; a tag replaces one in fromImage.
-  const base = tag ? from.replace(/@.*$/, '').replace(/:([^/:]*)$/, '') : from;
-  const ref = !tag ? from : /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/.test(tag) ? `${base}@${tag}` : `${base}:${tag}`;
-  let send: ((msg: Record<string, unknown>) => void) | undefined;
-  const out = (m: object) => (send ??= startJsonStream(ctx.res))(m as Record<string, unknown>);
+  const ref = pullReference(from, tag);
+  const stream = new JsonStream(ctx.res);
   try {
     const r = await d.puller.pull(ref, {
       credentials: decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined),
       platform: q.str('platform') || undefined,
       signal: ctx.signal,
-      onProgress: out,
+      onProgress: (m) => stream.send(m),
     });
     d.emit('pull', r.ref, { name: r.name });
-    send ??= startJsonStream(ctx.res);
+    stream.start();
   } catch (e) {
-    if (!send) throw e;
-    send({ errorDetail: { message: messageOf(e) }, error: messageOf(e) });
+    stream.fail(e);
   }
-  ctx.res.end();
+  stream.end();
 }
 
 export function imageSummaryWire(s: ImageSummary, ctx: RouteContext | undefined, containers = -1): Record<string, unknown> {
@@ -65,12 +64,6 @@ export function imageSummaryWire(s: ImageSummary, ctx: RouteContext | undefined,
   };
   if (!ctx || !versionAtLeast(ctx.apiVersion, '1.44')) out.VirtualSize = s.size;
   return out;
-}
-
-/** Starts a jsonmessage stream; errors after this point go in-band as errorDetail. */
-function startJsonStream(res: ServerResponse): (msg: Record<string, unknown>) => void {
-  res.writeHead(200, { 'Content-Type': 'application/json' });
-  return (msg) => res.write(JSON.stringify(msg) + '\r\n');
 }
 
 export function imageRoutes(d: ImageRouteDeps): Route[] {
@@ -189,15 +182,15 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
       handler: async (ctx) => {
         const quiet = ctx.query.bool('quiet');
         const result = await loadImages(images, ctx.req, { signal: ctx.signal });
-        const send = startJsonStream(ctx.res);
-        for (const m of result.moved) send({ stream: `The image ${m.ref} already exists, renaming the old one with ID ${m.oldId} to empty string\n` });
+        const stream = new JsonStream(ctx.res).start();
+        for (const m of result.moved) stream.send({ stream: `The image ${m.ref} already exists, renaming the old one with ID ${m.oldId} to empty string\n` });
         for (const img of result.images) {
           d.emit('load', img.id);
-          if (img.refs.length) for (const ref of img.refs) send({ stream: `Loaded image: ${ref}\n` });
-          else send({ stream: `Loaded image ID: ${img.id}\n` });
+          if (img.refs.length) for (const ref of img.refs) stream.send({ stream: `Loaded image: ${ref}\n` });
+          else stream.send({ stream: `Loaded image ID: ${img.id}\n` });
         }
         void quiet;
-        ctx.res.end();
+        stream.end();
       },
     },
     {
@@ -214,10 +207,10 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
         const changes = q.all('changes').flatMap((c) => c.split('\n')).filter(Boolean);
         // Import before answering, so bad input gets a proper status code rather than an in-band error.
         const result = await importRootfs(images, ctx.req, { ref, changes, message: q.str('message'), source: '-', platform: q.str('platform'), signal: ctx.signal });
-        const send = startJsonStream(ctx.res);
-        send({ status: result.id });
+        const stream = new JsonStream(ctx.res);
+        stream.send({ status: result.id });
         d.emit('import', result.id);
-        ctx.res.end();
+        stream.end();
       },
     },
   ];

@@ -6,8 +6,9 @@ import { labelsMatch } from '../../image/image-list.js';
 import type { NetworkManager, NetworkContainer } from '../../network/network-manager.js';
 import type { NetworkRecord } from '../../network/types.js';
 import type { ContainerService } from '../../container/container-service.js';
-import { readJsonObject } from '../server/request.js';
-import { sendJson, type Route, type RouteContext } from '../server/route.js';
+import { readJsonObject } from '../../lib/http/request.js';
+import { sendJson } from '../../lib/http/route.js';
+import type { Route, RouteContext } from '../server/route.js';
 import { arr, bool, obj, str, strArray, strMap, type Obj } from './wire-read.js';
 
 export interface NetworkRouteDeps {

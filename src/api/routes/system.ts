@@ -1,8 +1,9 @@
 // /_ping, /version, /info, /system/df: daemon-wide facts.
 import { cpus, totalmem, hostname, release, arch } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { MAX_API_VERSION, MIN_API_VERSION } from '../server/router.js';
-import { sendJson, type Route } from '../server/route.js';
+import { MAX_API_VERSION, MIN_API_VERSION } from '../server/api-version.js';
+import { sendJson } from '../../lib/http/route.js';
+import type { Route } from '../server/route.js';
 
 export interface SystemFacts {
   version: string;

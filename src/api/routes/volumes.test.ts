@@ -11,9 +11,12 @@ import { VolumeStore } from '../../volume/volume-store.js';
 import { ContainerVolumes } from '../../volume/container-volumes.js';
 import { mountInputFromWire, mountInputToWire, mountPointsWire, volumeRoutes } from './volumes.js';
 import { SwaggerValidator } from '../../../test/compat/swagger-schema.js';
+import { conformancePath, requiresConformance } from '../../../test/support/conformance.js';
 
-const SWAGGER = '/work/shared/conformance/engine-api/v1.45.yaml';
-const swagger = SwaggerValidator.load(SWAGGER);
+const SWAGGER = conformancePath('engine-api/v1.45.yaml');
+const swagger = SWAGGER ? SwaggerValidator.load(SWAGGER) : undefined;
+/** The tests that check shapes against the swagger say so when it is missing. */
+const skip = requiresConformance('engine-api/v1.45.yaml');
 
 interface Reply {
   status: number;
@@ -50,11 +53,11 @@ async function serve(t: { after: (fn: () => Promise<void>) => void }) {
   return { store, sock, events, api: (method: string, path: string, body?: unknown) => call(sock, method, path, body) };
 }
 
-test('create, inspect, list: Docker wire shape', async (t) => {
+test('create, inspect, list: Docker wire shape', { skip }, async (t) => {
   const { api, store, events } = await serve(t);
   const c = await api('POST', '/v1.45/volumes/create', { Name: 'data', Driver: 'local', Labels: { a: 'b' }, DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=10m' } });
   assert.equal(c.status, 201);
-  assert.deepEqual(swagger.validateResponse('/volumes/create', 'post', 201, c.body), []);
+  assert.deepEqual(swagger!.validateResponse('/volumes/create', 'post', 201, c.body), []);
   assert.equal(c.body.Name, 'data');
   assert.equal(c.body.Mountpoint, store.path('data'));
   assert.equal(c.body.Scope, 'local');
@@ -65,7 +68,7 @@ test('create, inspect, list: Docker wire shape', async (t) => {
   const i = await api('GET', '/volumes/data');
   assert.equal(i.status, 200);
   assert.deepEqual(i.body, c.body);
-  assert.deepEqual(swagger.validateResponse('/volumes/{name}', 'get', 200, i.body), []);
+  assert.deepEqual(swagger!.validateResponse('/volumes/{name}', 'get', 200, i.body), []);
 
   const anon = await api('POST', '/volumes/create', {});
   assert.equal(anon.status, 201);
@@ -74,7 +77,7 @@ test('create, inspect, list: Docker wire shape', async (t) => {
 
   const l = await api('GET', '/volumes');
   assert.equal(l.status, 200);
-  assert.deepEqual(swagger.validateResponse('/volumes', 'get', 200, l.body), []);
+  assert.deepEqual(swagger!.validateResponse('/volumes', 'get', 200, l.body), []);
   assert.deepEqual(l.body.Warnings, []);
   assert.equal(l.body.Volumes.length, 2);
   const f = await api('GET', `/volumes?filters=${encodeURIComponent(JSON.stringify({ label: ['a=b'] }))}`);
@@ -121,14 +124,14 @@ test('remove: 409 while a container uses the volume, 204 after', async (t) => {
   assert.ok(events.includes('destroy data'));
 });
 
-test('prune: anonymous only by default (API >= 1.42), all=true for named, everything on old APIs', async (t) => {
+test('prune: anonymous only by default (API >= 1.42), all=true for named, everything on old APIs', { skip }, async (t) => {
   const { api } = await serve(t);
   const anon = (await api('POST', '/volumes/create', {})).body.Name as string;
   await api('POST', '/volumes/create', { Name: 'named', Labels: { keep: '1' } });
   await api('POST', '/volumes/create', { Name: 'named2' });
   let p = await api('POST', '/v1.45/volumes/prune');
   assert.equal(p.status, 200);
-  assert.deepEqual(swagger.validateResponse('/volumes/prune', 'post', 200, p.body), []);
+  assert.deepEqual(swagger!.validateResponse('/volumes/prune', 'post', 200, p.body), []);
   assert.deepEqual(p.body, { VolumesDeleted: [anon], SpaceReclaimed: 0 });
   p = await api('POST', `/v1.45/volumes/prune?filters=${encodeURIComponent(JSON.stringify({ all: ['true'], 'label!': ['keep'] }))}`);
   assert.deepEqual(p.body.VolumesDeleted, ['named2']);
@@ -139,7 +142,7 @@ test('prune: anonymous only by default (API >= 1.42), all=true for named, everyt
   assert.equal((await api('POST', `/v1.41/volumes/prune?filters=${encodeURIComponent(JSON.stringify({ all: ['1'] }))}`)).status, 400);
 });
 
-test('wire helpers for the container routes: Mounts in, MountPoint list out', () => {
+test('wire helpers for the container routes: Mounts in, MountPoint list out', { skip }, () => {
   const m = mountInputFromWire({ Type: 'volume', Source: 'data', Target: '/d', VolumeOptions: { NoCopy: true, DriverConfig: { Name: 'local', Options: { type: 'tmpfs' } } } });
   assert.deepEqual(m, { type: 'volume', source: 'data', target: '/d', readOnly: false, volumeOptions: { noCopy: true, labels: undefined, subpath: undefined, driverConfig: { name: 'local', options: { type: 'tmpfs' } } } });
   const b = mountInputFromWire({ Type: 'bind', Source: '/x', Target: '/y', ReadOnly: true, BindOptions: { Propagation: 'rslave' } });
@@ -161,5 +164,5 @@ test('wire helpers for the container routes: Mounts in, MountPoint list out', ()
     { Type: 'volume', Name: 'data', Source: '/v/data/_data', Destination: '/d', Driver: 'local', Mode: 'z', RW: true, Propagation: '' },
     { Type: 'bind', Source: '/h', Destination: '/s', Mode: 'ro', RW: false, Propagation: 'rprivate' },
   ]);
-  for (const o of out) assert.deepEqual(swagger.validateDefinition('MountPoint', o), []);
+  for (const o of out) assert.deepEqual(swagger!.validateDefinition('MountPoint', o), []);
 });

@@ -4,8 +4,10 @@
 import { invalidArgument, unavailable } from '../../lib/errors.js';
 import type { VolumeInfo, VolumeStore } from '../../volume/volume-store.js';
 import type { MountInput, MountPoint, MountType } from '../../volume/mount-point.js';
-import { readJsonObject, type Filters } from '../server/request.js';
-import { sendJson, sendNoContent, versionAtLeast, type Route } from '../server/route.js';
+import { readJsonObject, type Filters } from '../../lib/http/request.js';
+import { sendJson, sendNoContent } from '../../lib/http/route.js';
+import { versionAtLeast } from '../server/api-version.js';
+import type { Route } from '../server/route.js';
 import { arr, bool, num, obj, str, strMap, type Obj } from './wire-read.js';
 
 export interface VolumeRouteDeps {

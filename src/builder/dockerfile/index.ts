@@ -10,4 +10,3 @@ export { ShellLex, ShellLexError, envLookup, type EnvLookup, type LexOptions, ty
 export { expandInstruction, type ExpandResult } from './expand.js';
 export { GlobalArgs, StageScope, proxyArgs, platformArgs, hostPlatform, formatPlatform, type Platform } from './arg-scope.js';
 export { parseStages, type Stage, type StageBase, type StageDependency, type StageGraph, type StageGraphOptions } from './stages.js';
-export { parseGoDuration, ramInBytes } from './go-units.js';

@@ -2,7 +2,7 @@
 // instruction's location and read `dockerfile parse error on line N: ...`.
 import type { AstNode, ParsedDockerfile } from './ast.js';
 import { FlagError, parseFlags, type FlagKind } from './bflags.js';
-import { parseGoDuration } from './go-units.js';
+import { parseGoDurationNs } from '../../lib/go-duration.js';
 import { chompHeredocContent, parseHeredocWord } from './heredoc.js';
 import type {
   CommandLine, HealthConfig, InlineFile, Instruction, InstructionBase, KeyValue, SourcesAndDest,
@@ -76,7 +76,7 @@ function interval(flag: string, v: string | undefined): number {
   if (v === undefined || v === '') return 0;
   let d: number;
   try {
-    d = parseGoDuration(v);
+    d = Number(parseGoDurationNs(v));
   } catch (e) {
     throw err((e as Error).message);
   }

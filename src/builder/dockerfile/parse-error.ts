@@ -14,8 +14,8 @@ export class DockerfileParseError extends BerthError {
   readonly line: number;
   readonly endLine: number;
   readonly column: number | undefined;
-  /** The message without the location prefix (BuildKit's inner error). */
-  readonly detail: string;
+  /** The message without the location prefix (BuildKit's inner error); also the error's JSON detail. */
+  override readonly detail: string;
   constructor(detail: string, loc: SourceLocation, options?: { cause?: unknown; prefix?: boolean }) {
     super('invalid-argument', options?.prefix === false ? detail : `dockerfile parse error on line ${loc.line}: ${detail}`, options);
     this.name = 'DockerfileParseError';

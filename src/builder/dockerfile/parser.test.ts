@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { dumpAst } from './ast.js';
 import { parseDockerfile } from './parser.js';
 import { DockerfileParseError } from './parse-error.js';
-import { conformanceDir } from './test-corpus.js';
+import { conformancePath, requiresConformance } from '../../../test/support/conformance.js';
 
-const corpus = conformanceDir('dockerfile-parser');
-const skip = corpus ? false : 'conformance corpus ../shared/conformance/dockerfile-parser not found';
+const corpus = conformancePath('dockerfile-parser');
+const skip = requiresConformance('dockerfile-parser');
 
 test('BuildKit parser corpus: every result reproduced', { skip }, async (t) => {
   const dir = join(corpus!, 'testfiles');

@@ -1,6 +1,6 @@
 // `RUN --mount=type=cache,target=/root/.cache,...` parsed into objects with BuildKit's rules
 // (defaults, per-type keys, read-only defaults) and its error texts.
-import { ramInBytes } from './go-units.js';
+import { ramInBytes } from '../../lib/go-units.js';
 import { withSuggestion } from './suggest.js';
 
 export type MountType = 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';

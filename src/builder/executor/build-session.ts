@@ -6,7 +6,7 @@ import type { Digest } from '../../lib/digest.js';
 import { shortId } from '../../lib/digest.js';
 import { errnoCode, invalidArgument } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
-import { familiarString, parseRepoTag } from '../../image/reference.js';
+import { familiarString, parseRepoTag } from '../../lib/reference.js';
 import type { BuildCache } from '../cache/build-cache.js';
 import type { Instruction, LabelInstruction } from '../dockerfile/instruction-types.js';
 import { parseStages, type StageGraph } from '../dockerfile/stages.js';

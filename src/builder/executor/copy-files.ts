@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import { errnoCode, internal, invalidArgument, notFound } from '../../lib/errors.js';
 import { cannotDetermineFilename } from '../../lib/docker-messages.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
+import { detectCompression } from '../../lib/compression.js';
 import { extractContext } from '../context/context-tar.js';
 import { PatternMatcher } from '../../lib/dockerignore.js';
 import { matchSources } from '../context/hash-paths.js';
@@ -114,7 +115,7 @@ async function isTarArchive(path: string): Promise<boolean> {
   } finally {
     await fh.close();
   }
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+  if (detectCompression(head) === 'gzip') {
     head = await new Promise<Buffer>((resolve) => {
       const chunks: Buffer[] = [];
       let n = 0;

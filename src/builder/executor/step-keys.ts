@@ -10,9 +10,9 @@ export function canonicalInstruction(ins: Instruction): unknown {
   return JSON.parse(JSON.stringify(ins, (k, v: unknown) => (LOCATION_KEYS.has(k) ? undefined : v)));
 }
 
-/** A build failure reported in-band; `code` is the RUN exit code when there is one. */
+/** A build failure reported in-band; `exitCode` is the RUN exit code when there is one. */
 export class BuildStepError extends BerthError {
-  constructor(message: string, readonly code?: number) {
+  constructor(message: string, readonly exitCode?: number) {
     super('invalid-argument', message);
   }
 }

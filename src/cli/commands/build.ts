@@ -2,14 +2,13 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { Readable } from 'node:stream';
-import { readJsonLines } from '../../api/client/json-lines.js';
-import type { JsonMessage } from '../../api/types/index.js';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
 import { packContext } from '../../client/build-context.js';
-import { humanSizePrecision } from '../format/build-cache.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { confirmLine } from './images.js';
+import { detectCompression } from '../../lib/compression.js';
 
 interface BuildOpts {
   tag: string[];
@@ -64,10 +63,10 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
   const src = p.args[0]!;
   if (/^(https?|git):\/\//.test(src) || src.startsWith('git@')) throw new StatusError(1, 'unable to prepare context: remote build contexts are not supported by berth');
   if (src === '-' && o.file === '-') throw new StatusError(1, 'invalid argument: can\'t use stdin for both build context and dockerfile');
-  let packed: { tar: NodeJS.ReadableStream; dockerfile: string };
+  let packed: { tar: Readable; dockerfile: string };
   if (src === '-') {
     const data = await readStdin(ctx);
-    const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || data[0] === 0x1f && data[1] === 0x8b;
+    const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || detectCompression(data) === 'gzip';
     if (isTar) {
       packed = { tar: Readable.from([data]), dockerfile: o.file ?? 'Dockerfile' };
     } else {
@@ -80,28 +79,22 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     if (!st?.isDirectory()) throw new StatusError(1, `unable to prepare context: path "${src}" not found`);
     packed = await packContext(src, o.file === '-' ? undefined : o.file, o.file === '-' ? await readStdin(ctx) : undefined);
   }
-  const query = {
+  const stream = ctx.docker.imageBuild(packed.tar, {
     t: o.tag,
     dockerfile: packed.dockerfile,
-    buildargs: JSON.stringify(kvList(o.buildArg, ctx.env, true)),
-    labels: JSON.stringify(kvList(o.label, ctx.env, false)),
+    buildargs: kvList(o.buildArg, ctx.env, true),
+    labels: kvList(o.label, ctx.env, false),
     target: o.target,
-    nocache: o.cache === false ? 1 : undefined,
-    q: o.quiet ? 1 : undefined,
+    nocache: o.cache === false || undefined,
+    q: o.quiet || undefined,
     networkmode: o.network,
-    pull: o.pull ? 1 : undefined,
-    rm: o.rm === false ? 0 : 1,
-    forcerm: o.forceRm ? 1 : undefined,
+    pull: o.pull || undefined,
+    rm: o.rm !== false,
+    forcerm: o.forceRm || undefined,
     platform: o.platform,
-    version: '1',
-  };
-  const res = await ctx.docker.request('POST', '/build', {
-    query,
-    body: packed.tar,
-    headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from('{}').toString('base64') },
   });
   let imageId = '';
-  for await (const m of readJsonLines<JsonMessage<{ ID?: string }>>(res)) {
+  for await (const m of stream) {
     if (m.errorDetail || m.error) {
       ctx.err(`${m.errorDetail?.message ?? m.error}\n`);
       // As the docker CLI: a failed RUN's exit code becomes ours.
@@ -129,6 +122,6 @@ export async function builderPrune(ctx: CliContext, argv: string[]): Promise<num
   const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: p.opts.all ? 1 : undefined } });
   const deleted = r.CachesDeleted ?? [];
   const list = deleted.length ? `Deleted build cache objects:\n${deleted.map((d) => `${d}\n`).join('')}\n` : '';
-  ctx.out(`${list}Total reclaimed space: ${humanSizePrecision(r.SpaceReclaimed, 4)}\n`);
+  ctx.out(`${list}Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed, 4)}\n`);
   return 0;
 }

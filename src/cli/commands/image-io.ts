@@ -6,8 +6,8 @@ import type { Readable } from 'node:stream';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
-import { splitRef, splitRepoTag } from '../../client/image-ref.js';
-import { checkNormalizedNamed } from '../../client/reference.js';
+import { checkNormalizedNamed, splitRef } from '../../client/reference.js';
+import { splitRepoTag } from '../../lib/reference.js';
 import { showJsonMessages } from '../../client/jsonmessage.js';
 
 export async function save(ctx: CliContext, argv: string[]): Promise<number> {

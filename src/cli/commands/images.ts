@@ -5,9 +5,9 @@ import { collect, newCommand, parse } from '../flags.js';
 import { checkAnyReference, checkNormalizedNamed } from '../../client/reference.js';
 import { HISTORY_DEFAULT, HISTORY_HEADERS, HistoryContext, IMAGES_HEADERS, imageRows, imagesDefault } from '../format/image-context.js';
 import { renderList } from '../format/render.js';
-import { humanSize } from '../../client/units.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { filtersOf } from './ps.js';
-import { splitRepoTag } from '../../client/image-ref.js';
+import { splitRepoTag } from '../../lib/reference.js';
 
 interface ImagesOpts { all?: boolean; quiet?: boolean; digests?: boolean; trunc?: boolean; filter: string[]; format?: string }
 
@@ -117,6 +117,6 @@ export async function imagePrune(ctx: CliContext, argv: string[]): Promise<numbe
     for (const d of deleted) ctx.out(d.Untagged ? `untagged: ${d.Untagged}\n` : `deleted: ${d.Deleted}\n`);
     ctx.out('\n');
   }
-  ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+  ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed, 3)}\n`);
   return 0;
 }

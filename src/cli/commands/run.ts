@@ -10,9 +10,8 @@ import { addContainerFlags, type ContainerFlags } from '../container-flags.js';
 import type { CliContext } from '../context.js';
 import { buildCreateRequest, type CreatePlan } from '../create-request.js';
 import { newCommand, parse } from '../flags.js';
-import { splitRef } from '../../client/image-ref.js';
 import { showJsonMessages } from '../../client/jsonmessage.js';
-import { checkAnyReference } from '../../client/reference.js';
+import { checkAnyReference, isNamedReference, splitRef } from '../../client/reference.js';
 
 async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
   const r = splitRef(image);
@@ -30,7 +29,7 @@ export async function createContainer(ctx: CliContext, plan: CreatePlan, pull: s
   try {
     res = await create();
   } catch (e) {
-    if (!(isApiError(e, 404) && /No such image/i.test(e.message)) || pull === 'never') throw e;
+    if (!(isApiError(e, 404) && /No such image/i.test(e.message)) || pull === 'never' || !isNamedReference(image)) throw e;
     ctx.err(`Unable to find image '${splitRef(image).familiar}' locally\n`);
     await pullImage(ctx, image, plan.platform, quiet);
     res = await create();

@@ -2,9 +2,10 @@
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
 import { renderList, renderOne } from '../format/render.js';
-import { humanSize, timestampArg } from '../../client/units.js';
+import { timestampArg } from '../../client/units.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { tabwrite } from '../format/tabwriter.js';
-import { buildCacheRow, buildCacheVerbose, humanSizePrecision } from '../format/build-cache.js';
+import { buildCacheRow, buildCacheVerbose } from '../format/build-cache.js';
 import { ImageContext } from '../format/image-context.js';
 import { ContainerContext } from '../format/container-context.js';
 import { VERSION } from '../version.js';
@@ -106,7 +107,7 @@ export async function df(ctx: CliContext, argv: string[]): Promise<number> {
   const volReclaim = vols.filter((v) => (v.UsageData?.RefCount ?? 0) === 0).reduce((a, v) => a + Math.max(0, v.UsageData?.Size ?? 0), 0);
   const bc = d.BuildCache ?? [];
   // The summary uses go-units HumanSize (4 digits) and Go's integer percentage, as the docker CLI.
-  const hs = (n: number) => humanSizePrecision(n, 4);
+  const hs = (n: number) => humanSizeWithPrecision(n, 4);
   const pct = (r: number, t: number) => (t > 0 ? ` (${Math.trunc((r * 100) / t)}%)` : '');
   const rows = [
     { Type: 'Images', TotalCount: String(imgs.length), Active: String(imgActive), Size: hs(imgSize), Reclaimable: `${hs(imgReclaim)}${pct(imgReclaim, imgSize)}` },
@@ -132,7 +133,7 @@ export async function df(ctx: CliContext, argv: string[]): Promise<number> {
     return [x.ID, x.Image, x.Command, x.LocalVolumes, x.Size, x.RunningFor, x.Status, x.Names].join('\t');
   });
   ctx.out(`\nContainers space usage:\n\n${tabwrite(['CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES', ...containerLines].join('\n') + '\n')}`);
-  ctx.out(`\nLocal Volumes space usage:\n\n${tabwrite(['VOLUME NAME\tLINKS\tSIZE', ...vols.map((v) => `${v.Name}\t${v.UsageData?.RefCount ?? 0}\t${humanSize(Math.max(0, v.UsageData?.Size ?? 0))}`)].join('\n') + '\n')}`);
+  ctx.out(`\nLocal Volumes space usage:\n\n${tabwrite(['VOLUME NAME\tLINKS\tSIZE', ...vols.map((v) => `${v.Name}\t${v.UsageData?.RefCount ?? 0}\t${humanSizeWithPrecision(Math.max(0, v.UsageData?.Size ?? 0), 3)}`)].join('\n') + '\n')}`);
   ctx.out(buildCacheVerbose(bc, now));
   return 0;
 }
@@ -146,7 +147,7 @@ export async function containerPrune(ctx: CliContext, argv: string[]): Promise<n
   if (!p.opts.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) return 0;
   const r = await ctx.docker.containerPrune(filtersOf(p.opts.filter));
   if (r.ContainersDeleted?.length) ctx.out(`Deleted Containers:\n${r.ContainersDeleted.join('\n')}\n\n`);
-  ctx.out(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
+  ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed, 3)}\n`);
   return 0;
 }
 
@@ -175,6 +176,6 @@ export async function systemPrune(ctx: CliContext, argv: string[]): Promise<numb
   const ir = await docker.imagePrune({ ...filters, dangling: [p.opts.all ? 'false' : 'true'] });
   total += ir.SpaceReclaimed;
   if (ir.ImagesDeleted?.length) ctx.out(`Deleted Images:\n${ir.ImagesDeleted.map((d) => (d.Untagged ? `untagged: ${d.Untagged}` : `deleted: ${d.Deleted}`)).join('\n')}\n\n`);
-  ctx.out(`Total reclaimed space: ${humanSize(total)}\n`);
+  ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(total, 3)}\n`);
   return 0;
 }

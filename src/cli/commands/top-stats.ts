@@ -4,7 +4,7 @@ import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
 import { renderList } from '../format/render.js';
 import { tabwrite } from '../format/tabwriter.js';
-import { bytesSize, humanSize } from '../../client/units.js';
+import { bytesSize, humanSizeWithPrecision } from '../../lib/go-units.js';
 
 export async function top(ctx: CliContext, argv: string[]): Promise<number> {
   const p = parse(ctx, newCommand(ctx, { name: 'top', usage: 'CONTAINER [ps OPTIONS]', description: 'Display the running processes of a container', stopAtPositional: true, minArgs: 1 }), argv);
@@ -41,7 +41,7 @@ export function statsRow(s: ContainerStats, container: string) {
     Container: container, ID: id, Name: (s.name ?? '').replace(/^\//, '') || '--',
     CPUPerc: `${cpu.toFixed(2)}%`, MemUsage: `${bytesSize(used)} / ${bytesSize(limit)}`,
     MemPerc: `${(limit ? (used / limit) * 100 : 0).toFixed(2)}%`,
-    NetIO: `${humanSize(rx)} / ${humanSize(tx)}`, BlockIO: `${humanSize(rd)} / ${humanSize(wr)}`, PIDs: String(s.pids_stats?.current ?? 0),
+    NetIO: `${humanSizeWithPrecision(rx, 3)} / ${humanSizeWithPrecision(tx, 3)}`, BlockIO: `${humanSizeWithPrecision(rd, 3)} / ${humanSizeWithPrecision(wr, 3)}`, PIDs: String(s.pids_stats?.current ?? 0),
   };
 }
 

@@ -3,9 +3,9 @@ import type { HostConfig } from '../../api/types/index.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse, toInt } from '../flags.js';
 import { parseRestart } from '../../client/flag-values.js';
-import { ramInBytes } from '../../client/units.js';
+import { ramInBytes } from '../../lib/go-units.js';
 import { eachContainer } from './lifecycle.js';
-import { splitRepoTag } from '../../client/image-ref.js';
+import { splitRepoTag } from '../../lib/reference.js';
 
 interface UpdateOpts { memory?: string; memorySwap?: string; memoryReservation?: string; cpus?: string; cpuShares?: number; cpusetCpus?: string; pidsLimit?: number; restart?: string; cpuPeriod?: number; cpuQuota?: number }
 

@@ -6,7 +6,8 @@ import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
 import { naturalCompare } from '../format/natural-sort.js';
 import { renderList, renderOne } from '../format/render.js';
-import { VOLUME_DEFAULT, VOLUME_HEADERS, VolumeContext, humanSizeGo } from '../format/volume-network-context.js';
+import { VOLUME_DEFAULT, VOLUME_HEADERS, VolumeContext } from '../format/volume-network-context.js';
+import { humanSize } from '../../lib/go-units.js';
 import { filterArgs, filterOpt, kvMap, labelOpt, mapOpt } from '../opt-values.js';
 import { confirm } from './images.js';
 
@@ -131,6 +132,6 @@ export async function volumePrune(ctx: CliContext, argv: string[]): Promise<numb
   const deleted = r.VolumesDeleted ?? [];
   let out = '';
   if (deleted.length) out = `Deleted Volumes:\n${deleted.map((n) => `${n}\n`).join('')}\n`;
-  ctx.out(`${out}Total reclaimed space: ${humanSizeGo(deleted.length ? r.SpaceReclaimed : 0)}\n`);
+  ctx.out(`${out}Total reclaimed space: ${humanSize(deleted.length ? r.SpaceReclaimed : 0)}\n`);
   return 0;
 }

@@ -1,15 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildCacheRow, buildCacheVerbose, humanSizePrecision } from './build-cache.js';
+import { buildCacheRow, buildCacheVerbose } from './build-cache.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import type { BuildCacheItem } from '../../api/types/system.js';
 
 const item = (over: Partial<BuildCacheItem>): BuildCacheItem => ({ ID: 'x', Type: 'regular', Description: '', InUse: false, Shared: false, Size: 0, CreatedAt: '2024-01-01T00:00:00Z', LastUsedAt: null, UsageCount: 1, ...over });
 
 test('go-units sizes', () => {
-  assert.equal(humanSizePrecision(0, 4), '0B');
-  assert.equal(humanSizePrecision(16_432_000, 4), '16.43MB');
-  assert.equal(humanSizePrecision(16_432_000, 3), '16.4MB');
-  assert.equal(humanSizePrecision(999, 4), '999B');
+  assert.equal(humanSizeWithPrecision(0, 4), '0B');
+  assert.equal(humanSizeWithPrecision(16_432_000, 4), '16.43MB');
+  assert.equal(humanSizeWithPrecision(16_432_000, 3), '16.4MB');
+  assert.equal(humanSizeWithPrecision(999, 4), '999B');
 });
 
 test('the Build Cache row leaves shared records out of SIZE and in-use ones out of RECLAIMABLE', () => {

@@ -2,23 +2,10 @@
 // formatter/buildcache.go): shared records are left out of SIZE (their bytes belong to images),
 // RECLAIMABLE is SIZE minus what is in use, and -v lists the records oldest-used first.
 import type { BuildCacheItem } from '../../api/types/system.js';
-import { formatG } from '../../lib/go-print.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { humanDuration } from '../../client/units.js';
 import { truncateId } from './ellipsis.js';
 import { tabwrite } from './tabwriter.js';
-
-const DECIMAL = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-
-/** go-units HumanSizeWithPrecision (HumanSize is precision 4: "16.43MB"). */
-export function humanSizePrecision(bytes: number, precision: number): string {
-  let size = bytes;
-  let i = 0;
-  while (size >= 1000 && i < DECIMAL.length - 1) {
-    size /= 1000;
-    i++;
-  }
-  return `${formatG(size, precision)}${DECIMAL[i]}`;
-}
 
 export interface BuildCacheTotals {
   total: number;
@@ -38,7 +25,7 @@ export function buildCacheTotals(bc: readonly BuildCacheItem[]): BuildCacheTotal
 /** The "Build Cache" row of the summary table. */
 export function buildCacheRow(bc: readonly BuildCacheItem[]): Record<string, string> {
   const t = buildCacheTotals(bc);
-  return { Type: 'Build Cache', TotalCount: String(t.total), Active: String(t.active), Size: humanSizePrecision(t.size, 4), Reclaimable: humanSizePrecision(t.reclaimable, 4) };
+  return { Type: 'Build Cache', TotalCount: String(t.total), Active: String(t.active), Size: humanSizeWithPrecision(t.size, 4), Reclaimable: humanSizeWithPrecision(t.reclaimable, 4) };
 }
 
 const since = (iso: string | null | undefined, now: number) => (iso ? `${humanDuration(Math.max(0, now - Date.parse(iso)) / 1000)} ago` : '');
@@ -53,7 +40,7 @@ export function buildCacheVerbose(bc: readonly BuildCacheItem[], now = Date.now(
     if (lb === undefined) return 1;
     return la - lb;
   });
-  const rows = sorted.map((b) => [truncateId(b.ID) + (b.InUse ? '*' : ''), b.Type, humanSizePrecision(b.Size, 3), since(b.CreatedAt, now), since(b.LastUsedAt, now), String(b.UsageCount), String(b.Shared)].join('\t'));
-  const head = `\nBuild cache usage: ${humanSizePrecision(buildCacheTotals(bc).size, 4)}\n\n`;
+  const rows = sorted.map((b) => [truncateId(b.ID) + (b.InUse ? '*' : ''), b.Type, humanSizeWithPrecision(b.Size, 3), since(b.CreatedAt, now), since(b.LastUsedAt, now), String(b.UsageCount), String(b.Shared)].join('\t'));
+  const head = `\nBuild cache usage: ${humanSizeWithPrecision(buildCacheTotals(bc).size, 4)}\n\n`;
   return head + tabwrite(['CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED', ...rows].join('\n') + '\n');
 }

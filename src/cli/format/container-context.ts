@@ -3,7 +3,8 @@
 import type { ContainerSummary, Port } from '../../api/types/index.js';
 import { ellipsis, truncateId } from './ellipsis.js';
 import { goTimeString } from './time-format.js';
-import { humanDuration, humanSize } from '../../client/units.js';
+import { humanDuration } from '../../client/units.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 
 export const PS_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
@@ -48,8 +49,8 @@ export class ContainerContext {
   get State(): string { return this.c.State; }
   get Status(): string { return this.c.Status; }
   get Size(): string {
-    const rw = humanSize(this.c.SizeRw ?? 0);
-    return (this.c.SizeRootFs ?? 0) > 0 ? `${rw} (virtual ${humanSize(this.c.SizeRootFs!)})` : rw;
+    const rw = humanSizeWithPrecision(this.c.SizeRw ?? 0, 3);
+    return (this.c.SizeRootFs ?? 0) > 0 ? `${rw} (virtual ${humanSizeWithPrecision(this.c.SizeRootFs!, 3)})` : rw;
   }
   get Labels(): string { return Object.keys(this.c.Labels ?? {}).sort().map((k) => `${k}=${this.c.Labels[k]}`).join(','); }
   Label(name: unknown): string { return this.c.Labels?.[String(name)] ?? ''; }

@@ -2,7 +2,8 @@
 import type { HistoryItem, ImageSummary } from '../../api/types/index.js';
 import { ellipsis, truncateId } from './ellipsis.js';
 import { goTimeString } from './time-format.js';
-import { humanDuration, humanSize } from '../../client/units.js';
+import { humanDuration } from '../../client/units.js';
+import { humanSizeWithPrecision } from '../../lib/go-units.js';
 
 export const IMAGES_HEADERS: Record<string, string> = {
   Repository: 'REPOSITORY', Tag: 'TAG', Digest: 'DIGEST', ID: 'IMAGE ID', CreatedSince: 'CREATED', CreatedAt: 'CREATED AT',
@@ -17,10 +18,10 @@ export class ImageContext {
   get ID(): string { return this.trunc ? truncateId(this.i.Id) : this.i.Id; }
   get CreatedSince(): string { return this.i.Created > 0 ? `${humanDuration(this.now / 1000 - this.i.Created)} ago` : 'N/A'; }
   get CreatedAt(): string { return goTimeString(this.i.Created); }
-  get Size(): string { return humanSize(this.i.Size); }
-  get VirtualSize(): string { return humanSize(this.i.VirtualSize ?? this.i.Size); }
-  get SharedSize(): string { return this.i.SharedSize < 0 ? 'N/A' : humanSize(this.i.SharedSize); }
-  get UniqueSize(): string { return this.i.SharedSize < 0 ? 'N/A' : humanSize(this.i.Size - this.i.SharedSize); }
+  get Size(): string { return humanSizeWithPrecision(this.i.Size, 3); }
+  get VirtualSize(): string { return humanSizeWithPrecision(this.i.VirtualSize ?? this.i.Size, 3); }
+  get SharedSize(): string { return this.i.SharedSize < 0 ? 'N/A' : humanSizeWithPrecision(this.i.SharedSize, 3); }
+  get UniqueSize(): string { return this.i.SharedSize < 0 ? 'N/A' : humanSizeWithPrecision(this.i.Size - this.i.SharedSize, 3); }
   get Containers(): string { return this.i.Containers < 0 ? 'N/A' : String(this.i.Containers); }
   toJSON(): Record<string, string> {
     const keys = ['Containers', 'CreatedAt', 'CreatedSince', 'Digest', 'ID', 'Repository', 'SharedSize', 'Size', 'Tag', 'UniqueSize', 'VirtualSize'] as const;
@@ -60,7 +61,7 @@ export class HistoryContext {
   }
   get CreatedAt(): string { return new Date(this.h.Created * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'); }
   get CreatedBy(): string { const s = this.h.CreatedBy.replace(/\t/g, ' '); return this.trunc ? ellipsis(s, 45) : s; }
-  get Size(): string { return this.human ? humanSize(this.h.Size) : String(this.h.Size); }
+  get Size(): string { return this.human ? humanSizeWithPrecision(this.h.Size, 3) : String(this.h.Size); }
   get Comment(): string { return this.h.Comment; }
   toJSON(): Record<string, string> {
     return { Comment: this.Comment, CreatedAt: this.CreatedAt, CreatedBy: this.CreatedBy, CreatedSince: this.CreatedSince, ID: this.ID, Size: this.Size };

@@ -2,7 +2,7 @@
 // `{{json .}}` giving all of them as strings (keys sorted, as docker marshals its map).
 import type { NetworkSummary, VolumeSummary } from '../../api/types/index.js';
 import { truncateId } from './ellipsis.js';
-import { formatG } from '../../lib/go-print.js';
+import { humanSize } from '../../lib/go-units.js';
 
 export const VOLUME_HEADERS: Record<string, string> = {
   Name: 'VOLUME NAME', Driver: 'DRIVER', Scope: 'SCOPE', Mountpoint: 'MOUNTPOINT', Labels: 'LABELS', Links: 'LINKS',
@@ -24,7 +24,7 @@ export class VolumeContext {
   get Links(): string { return this.v.UsageData ? String(this.v.UsageData.RefCount) : 'N/A'; }
   get Size(): string {
     if (!this.v.UsageData) return 'N/A';
-    return humanSizeGo(this.v.UsageData.Size);
+    return humanSize(this.v.UsageData.Size);
   }
   // cluster volumes only (swarm): always N/A here
   get Group(): string { return 'N/A'; }
@@ -71,11 +71,3 @@ export function goTimeStringRfc3339(s: string): string {
   return `${m[1]} ${m[2]}${frac ? `.${frac}` : ''} ${zone}`;
 }
 
-/** go-units HumanSize: decimal units, 4 significant digits ("123.5kB"): volume sizes and prune totals. */
-export function humanSizeGo(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return `${formatG(v, 4)}${units[i]}`;
-}

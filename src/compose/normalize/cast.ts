@@ -1,8 +1,8 @@
 // The schema allows strings where compose wants numbers or booleans (a value may come from
 // `${VAR}`); these convert them as compose-go's type casting does, and fold the list-or-map forms.
 // Each throws a CastError with the problem; the caller adds the file and path.
-import { parseGoDurationNs } from '../../lib/time-parse.js';
-import { ramInBytes } from '../../client/units.js';
+import { parseGoDurationNs } from '../../lib/go-duration.js';
+import { ramInBytes } from '../../lib/go-units.js';
 
 export class CastError extends Error {}
 

@@ -4,7 +4,8 @@
 // hosts (localhost, 127.0.0.0/8, ::1) are insecure by default. An insecure registry is tried
 // over https first (certificate not verified) and then over http.
 import { isIP } from 'node:net';
-import { DEFAULT_DOMAIN, type ImageReference } from '../../image/reference.js';
+import { DEFAULT_DOMAIN, type ImageReference } from '../../lib/reference.js';
+import { netContains, parseCidr, parseIp } from '../../lib/cidr.js';
 
 export const DOCKER_HUB_HOST = 'registry-1.docker.io';
 
@@ -36,26 +37,23 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/** Whether `host` matches one of dockerd's --insecure-registry entries (host[:port] or an IPv4 CIDR). */
+/** Whether `host` matches one of dockerd's --insecure-registry entries (host[:port] or a CIDR, as Go's net reads it). */
 export function isInsecureHost(host: string, insecure: readonly string[] = []): boolean {
   if (isLoopbackHost(host)) return true;
   const name = hostnameOf(host);
   for (const entry of insecure) {
     if (entry === host || entry === name) return true;
-    const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(entry);
-    if (m && isIP(name) === 4 && inCidr(name, m[1]!, Number(m[2]))) return true;
+    if (entry.includes('/') && inCidr(name, entry)) return true;
   }
   return false;
 }
 
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((a, p) => (a << 8) + Number(p), 0) >>> 0;
-}
-
-function inCidr(ip: string, base: string, bits: number): boolean {
-  if (bits < 0 || bits > 32) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return (ipv4ToInt(ip) & mask) === (ipv4ToInt(base) & mask);
+function inCidr(address: string, cidr: string): boolean {
+  try {
+    return netContains(parseCidr(cidr), parseIp(address));
+  } catch {
+    return false; // an entry with a slash that is no CIDR matches no address
+  }
 }
 
 export function endpointFor(ref: ImageReference, insecure: readonly string[] = []): RegistryEndpoint {

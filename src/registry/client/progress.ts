@@ -1,5 +1,6 @@
 // Pull progress as Docker's jsonmessage objects. The daemon renders the bar itself ("progress")
 // and also sends the numbers ("progressDetail") for clients that draw their own.
+import { humanSize } from '../../lib/go-units.js';
 
 export interface PullMessage {
   status: string;
@@ -9,18 +10,6 @@ export interface PullMessage {
 }
 
 export type OnPullMessage = (m: PullMessage) => void;
-
-/** go-units HumanSize: decimal units, 4 significant digits (1.23MB, 32.77kB, 512B). */
-export function humanSize(n: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${Number(v.toPrecision(4))}${units[i]}`;
-}
 
 /** Docker's JSONProgress.String() at the daemon's width: "[====>     ]  1.2MB/3.4MB". */
 export function progressBar(current: number, total: number): string {

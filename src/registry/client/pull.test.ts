@@ -11,8 +11,9 @@ import { isBerthError } from '../../lib/errors.js';
 import { openTestStores, rootfsTar, type TestStores } from '../../image/image-test-util.js';
 import { RegistryPuller } from './pull.js';
 import type { PullMessage } from './progress.js';
+import { requiresRoot } from '../../../test/support/requires-root.js';
 
-const skip = process.getuid?.() === 0 ? false : 'needs root (overlay layer store)';
+const skip = requiresRoot('overlay layer store');
 
 interface Seen {
   path: string;

@@ -6,13 +6,14 @@
 // the store as it was.
 import { shortId, type Digest } from '../../lib/digest.js';
 import { canceled, conflict, invalidArgument } from '../../lib/errors.js';
-import { chainIds, hostPlatform, MEDIA_TYPES, parseImageConfig, parsePlatform, type Descriptor, type Platform } from '../../image/image-config.js';
+import { hostPlatform, MEDIA_TYPES, parseImageConfig, parsePlatform, type Descriptor, type Platform } from '../../image/image-config.js';
+import { chainIds } from '../../lib/chain-id.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { ImageLayerRef } from '../../image/image-record.js';
 import { noteImage, type OpJournal } from '../../image/journal.js';
 import { Undo } from '../../image/layer-apply.js';
 import { rollbackBlobs } from '../../image/rollback.js';
-import { familiarName, familiarString, formatReference, normaliseReference, type ImageReference } from '../../image/reference.js';
+import { familiarName, familiarString, formatReference, normaliseReference, type ImageReference } from '../../lib/reference.js';
 import type { Credentials } from './auth.js';
 import { endpointFor } from './endpoint.js';
 import { Agents } from './http-request.js';

@@ -2,12 +2,13 @@
 // classification, platform choice, progress texts, error texts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseReference } from '../../image/reference.js';
+import { parseReference } from '../../lib/reference.js';
 import type { ImageIndex } from '../../image/image-config.js';
 import { decodeRegistryAuth, parseChallenges } from './auth.js';
 import { endpointFor, isInsecureHost, isLoopbackHost } from './endpoint.js';
 import { parseDocument, selectPlatform } from './manifest.js';
-import { humanSize, progressBar } from './progress.js';
+import { progressBar } from './progress.js';
+import { humanSize } from '../../lib/go-units.js';
 import { manifestFetchError } from './registry-errors.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}` as const;
@@ -23,6 +24,8 @@ test('endpoints: Docker Hub, loopback (http allowed), insecure list, others http
   assert.deepEqual(endpointFor(parseReference('registry.example.com:5000/x'), ['registry.example.com:5000']).schemes, ['https', 'http']);
   assert.ok(isInsecureHost('10.1.2.3:5000', ['10.0.0.0/8']));
   assert.ok(!isInsecureHost('11.1.2.3:5000', ['10.0.0.0/8']));
+  assert.ok(isInsecureHost('[fd00::5]:5000', ['fd00::/8']), 'IPv6 CIDRs, as Go parses them');
+  assert.ok(!isInsecureHost('10.1.2.3:5000', ['10.0.0.0/33', 'not/a-cidr']));
   assert.ok(isLoopbackHost('127.9.9.9:1') && isLoopbackHost('localhost') && !isLoopbackHost('128.0.0.1') && !isLoopbackHost('localhost.example.com'));
 });
 

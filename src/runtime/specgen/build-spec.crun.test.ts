@@ -4,40 +4,33 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildSpec, specToJson } from './build-spec.js';
 import type { SpecInput } from './spec-input.js';
+import { makeBusyboxRootfs, removeTestCgroups, requiresCrun } from '../../../test/support/crun.js';
 
 const run = promisify(execFile);
-const root = new URL('../../../../', import.meta.url).pathname; // dist/src/runtime/specgen -> repo
 const tag = `berth-spec-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 const cgroupParent = `/${tag}`;
 let dir: string;
 let rootfs: string;
 let seq = 0;
-const skip = process.getuid?.() !== 0 || !existsSync('/usr/bin/crun') ? 'needs root and crun' : false;
+const skip = requiresCrun();
 
 before(async () => {
   if (skip) return;
   dir = await mkdtemp(join(tmpdir(), `${tag}-`));
   rootfs = join(dir, 'rootfs');
-  await run(join(root, 'scripts/make-busybox-rootfs.sh'), [rootfs]);
+  await makeBusyboxRootfs(rootfs);
   await writeFile(join(rootfs, 'etc/passwd'), 'user1000:x:1000:1000::/home/u:/bin/sh\n', { flag: 'a' });
 });
 
 after(async () => {
   if (skip) return;
-  // crun removes each container's own cgroup; the shared parent is ours to remove.
-  for (const ctl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
-    const p = join('/sys/fs/cgroup', ctl, tag);
-    if (existsSync(p)) {
-      for (const child of await readdir(p, { withFileTypes: true })) if (child.isDirectory()) await rmdir(join(p, child.name)).catch(() => {});
-      await rmdir(p).catch(() => {});
-    }
-  }
+  await removeTestCgroups(tag);
   await rm(dir, { recursive: true, force: true });
 });
 

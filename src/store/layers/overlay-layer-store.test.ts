@@ -4,7 +4,7 @@ import { appendFile, chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, wr
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { OverlayLayerStore } from './overlay-layer-store.js';
-import { chainIdOf, chainIds } from './chain-id.js';
+import { chainIdOf, chainIds } from '../../lib/chain-id.js';
 import { makeTar, tarStream, tarNames, readAll, describeTree, Scratch, T0 } from './layer-test-util.js';
 import { sha256, type Digest } from '../../lib/digest.js';
 import { isBerthError } from '../../lib/errors.js';

@@ -16,7 +16,7 @@ import { ensureDir, fsyncDir, readJsonIfExists, writeJsonAtomic } from '../../li
 import { canceled, conflict, errnoCode, invalidArgument, isBerthError, messageOf, notFound } from '../../lib/errors.js';
 import { KeyedMutex } from '../../lib/mutex.js';
 import { syncfs } from '../../lib/libc.js';
-import { chainIdOf } from './chain-id.js';
+import { chainIdOf } from '../../lib/chain-id.js';
 import { unpackLayer } from './unpack-layer.js';
 import { packLayerDir } from './pack-layer.js';
 import { dirUsage } from './dir-usage.js';

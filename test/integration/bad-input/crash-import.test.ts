@@ -8,10 +8,11 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { isRoot, useBusyboxDaemon } from '../../support/daemon.js';
+import { useBusyboxDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { api, leftovers, snapshot, type StoreSnapshot } from './support.js';
 
-const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
+const skip = requiresRoot('real crun, overlayfs, cgroups');
 const d = useBusyboxDaemon({ before, after }, skip);
 const FILES = 4;
 const FILE_SIZE = 50 << 20; // 4 x 50 MiB: a ~200 MiB tar

@@ -9,10 +9,11 @@ import { mkdtemp, rm, writeFile, readdir, stat, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TestDaemon, isRoot } from '../../support/daemon.js';
+import { TestDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { api, apiJson, execDetached, leftovers, makeTar, messageOf, readInContainer, snapshot, tarEntries, type TarEntry } from './support.js';
 
-const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
+const skip = requiresRoot('real crun, overlayfs, cgroups');
 let d: TestDaemon;
 let id: string;
 let hostDir: string; // host directory the attacks aim at: nothing may appear in it

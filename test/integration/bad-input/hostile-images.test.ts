@@ -8,11 +8,12 @@ import { mkdtemp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { TestDaemon, isRoot } from '../../support/daemon.js';
+import { TestDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { api, leftovers, makeTar, messageOf, snapshot, tarEntries, type ApiResponse, type StoreSnapshot, type TarEntry } from './support.js';
 import { dockerSave, hexOf, imageConfig, ociLayout, sha } from './image-archives.js';
 
-const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
+const skip = requiresRoot('real crun, overlayfs, cgroups');
 let d: TestDaemon;
 let hostDir: string; // a host directory hostile tars aim at; it must stay empty
 let marker: string; // a path under hostDir that must never be created

@@ -2,10 +2,11 @@
 // ({"message": ...}) and leaves no container, image, layer or blob behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestDaemon, isRoot } from '../../support/daemon.js';
+import { TestDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { api, apiJson, leftovers, messageOf, snapshot, type ApiResponse } from './support.js';
 
-const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
+const skip = requiresRoot('real crun, overlayfs, cgroups');
 let d: TestDaemon;
 let target: string; // a running container for exec/update/commit
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;

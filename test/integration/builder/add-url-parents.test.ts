@@ -10,10 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectOk, isRoot, useBusyboxDaemon } from '../../support/daemon.js';
+import { expectOk, useBusyboxDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { makeContext } from '../../support/context-dir.js';
 
-const skip = isRoot() ? false : 'needs root (berthd with crun, overlayfs, cgroups)';
+const skip = requiresRoot('berthd with crun, overlayfs, cgroups');
 const d = useBusyboxDaemon({ before, after }, skip);
 const LAST_MODIFIED = 'Wed, 21 Oct 2015 07:28:00 GMT';
 const served: Record<string, string | Buffer> = { 'conf.txt': 'setting=1\n', 'notes.txt': 'version one\n' };

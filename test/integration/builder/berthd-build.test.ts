@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { TestDaemon, isRoot } from '../../support/daemon.js';
+import { TestDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 
 let d: TestDaemon | undefined;
 let mounted = false;
@@ -26,7 +27,7 @@ function probe(socket: string): Promise<number> {
 }
 
 before(async () => {
-  if (!isRoot()) return;
+  if (requiresRoot()) return;
   d = await TestDaemon.create();
   await d.start();
   mounted = (await probe(d.socket)) !== 404;

@@ -16,7 +16,7 @@ import { CliRuntime } from '../../../src/runtime/oci/cli-runtime.js';
 import { prepareHost, findRuntime } from '../../../src/runtime/oci/host-setup.js';
 import { ShimMonitor, findShimBinary } from '../../../src/runtime/monitor/shim-monitor.js';
 import { ApiServer } from '../../../src/api/server/http-server.js';
-import { sendJson } from '../../../src/api/server/route.js';
+import { sendJson } from '../../../src/lib/http/route.js';
 import { imageRoutes } from '../../../src/api/routes/images.js';
 import { buildRoutes } from '../../../src/api/routes/build.js';
 import { createBuilder, type Builder } from '../../../src/builder/executor/builder.js';

@@ -10,10 +10,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH, isRoot, useBusyboxDaemon, type RunResult } from '../../support/daemon.js';
+import { BERTH, useBusyboxDaemon, type RunResult } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { assertNoContainerLeftovers } from '../network/leftovers.js';
 
-const skip = isRoot() ? false : 'needs root (bridges, namespaces, crun)';
+const skip = requiresRoot('bridges, namespaces, crun');
 const d = useBusyboxDaemon({ before, after }, skip);
 let root = '';
 

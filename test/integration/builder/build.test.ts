@@ -6,11 +6,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { expectOk, isRoot } from '../../support/daemon.js';
+import { expectOk } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { makeContext } from '../../support/context-dir.js';
 import { BuildHarness } from './build-harness.js';
 
-const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
+const skip = requiresRoot('real crun, overlayfs, cgroups');
 let h: BuildHarness;
 let work: string;
 

@@ -6,9 +6,10 @@ import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isRoot, useBusyboxDaemon, expectOk } from '../../support/daemon.js';
+import { useBusyboxDaemon, expectOk } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 
-const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
+const skip = requiresRoot('real crun, overlayfs, cgroups');
 const d = useBusyboxDaemon({ before, after }, skip);
 
 const ok = expectOk;

@@ -5,9 +5,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isRoot, useBusyboxDaemon, expectOk } from '../../support/daemon.js';
+import { useBusyboxDaemon, expectOk } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 
-const skip = isRoot() ? false : 'needs root (real crun, overlayfs, cgroups)';
+const skip = requiresRoot('real crun, overlayfs, cgroups');
 const d = useBusyboxDaemon({ before, after }, skip);
 
 const ok = expectOk;

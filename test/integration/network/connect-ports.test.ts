@@ -4,11 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { isRoot, useBusyboxDaemon } from '../../support/daemon.js';
+import { useBusyboxDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { api, expectFail, freeSubnets, httpGet, out, randomPort, udpAsk, udpEchoIn } from './net-helpers.js';
 import { assertNoContainerLeftovers, assertNothingLeft, daemonIds, netnsFiles, nftTable, taggedLinks } from './leftovers.js';
 
-const skip = isRoot() ? false : 'needs root (bridges, namespaces, nftables)';
+const skip = requiresRoot('bridges, namespaces, nftables');
 const d = useBusyboxDaemon({ before, after }, skip);
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 const [C] = skip ? [] : freeSubnets(1);
@@ -180,6 +181,35 @@ test('a container that exits on its own releases its port rule, namespace and ve
     assert.ok((await httpGet(port, '/hostname')).length > 0, 'port after restart of the container');
   } finally {
     await d.berth(['rm', '-f', name]);
+    await d.berth(['network', 'rm', net]);
+  }
+});
+
+// docker-compose 1.x creates each container on the project network, then (before starting it)
+// disconnects and reconnects it with the service's aliases. Docker keeps the network mode on
+// disconnect; the reconnect must work and the container must start on that network, reachable
+// by its alias.
+test('created container: disconnect from its only network, reconnect with an alias (docker-compose 1.x), start on it', { skip }, async () => {
+  const [S] = freeSubnets(1);
+  const net = `cp-dc-${tag}`;
+  const name = `cp-dc-c-${tag}`;
+  out(await d.berth(['network', 'create', '--subnet', `${S}.0/24`, net]));
+  try {
+    out(await d.docker(['create', '--name', name, '--network', net, 'busybox', 'sleep', '3600']), 'create');
+    out(await d.docker(['network', 'disconnect', net, name]), 'disconnect the created container');
+    out(await d.docker(['network', 'connect', '--alias', 'svc', net, name]), 'reconnect with an alias');
+    assert.equal(out(await d.berth(['inspect', '-f', '{{.HostConfig.NetworkMode}}', name])), net);
+    out(await d.berth(['start', name]), 'start');
+    const ip = out(await d.berth(['inspect', '-f', `{{(index .NetworkSettings.Networks "${net}").IPAddress}}`, name]));
+    assert.ok(ip.startsWith(`${S}.`), `address on ${net}: ${ip}`);
+    const look = await d.berth(['run', '--rm', '--network', net, 'busybox', 'nslookup', 'svc']);
+    assert.match(look.stdout, new RegExp(`Address: ${ip.replace(/\./g, '\\.')}$`, 'm'), `svc resolves to the container: ${look.stdout}${look.stderr}`);
+    // A running container on no network still cannot join one (its namespace is not a sandbox).
+    const lone = `cp-dc-none-${tag}`;
+    out(await d.berth(['run', '-d', '--name', lone, '--network', 'none', 'busybox', 'sleep', '3600']), 'run --network none');
+    expectFail(await d.berth(['network', 'connect', net, lone]), /host network|none/, 'connect a running --network none container');
+  } finally {
+    await d.berth(['rm', '-f', name, `cp-dc-none-${tag}`]);
     await d.berth(['network', 'rm', net]);
   }
 });

@@ -6,11 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { isRoot, useBusyboxDaemon } from '../../support/daemon.js';
+import { useBusyboxDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { api, expectFail, freeSubnets, httpGet, out, randomPort } from './net-helpers.js';
 import { assertNoContainerLeftovers, assertNothingLeft, netnsFiles } from './leftovers.js';
 
-const skip = isRoot() ? false : 'needs root (bridges, namespaces, nftables)';
+const skip = requiresRoot('bridges, namespaces, nftables');
 const d = useBusyboxDaemon({ before, after }, skip);
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 const [A, I, M, U] = skip ? [] : freeSubnets(4); // "10.25x.y" prefixes

@@ -5,10 +5,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { isRoot, useBusyboxDaemon, expectOk as ok } from '../../support/daemon.js';
+import { useBusyboxDaemon, expectOk as ok } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { httpGet } from './net-helpers.js';
 
-const skip = isRoot() ? false : 'needs root (bridges, namespaces, nftables)';
+const skip = requiresRoot('bridges, namespaces, nftables');
 const d = useBusyboxDaemon({ before, after }, skip);
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 

@@ -4,11 +4,12 @@
 // hands out no address twice, and that removing everything afterwards leaves nothing behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRoot, TestDaemon } from '../../support/daemon.js';
+import { TestDaemon } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { freeSubnets, httpGet, out, randomPort } from './net-helpers.js';
 import { assertNoContainerLeftovers, assertNothingLeft, netnsFiles } from './leftovers.js';
 
-const skip = isRoot() ? false : 'needs root (bridges, namespaces, nftables)';
+const skip = requiresRoot('bridges, namespaces, nftables');
 const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 let d: TestDaemon;
 before(async () => {

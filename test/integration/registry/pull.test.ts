@@ -7,10 +7,11 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestDaemon, isRoot, expectOk } from '../../support/daemon.js';
+import { TestDaemon, expectOk } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
 import { RecordingProxy, TestRegistry, busyboxLayer, fileLayer, pushImage, pushIndex, registryAvailable, type LayerBlob, type PushedImage } from './registry-harness.js';
 
-const skip = !isRoot() ? 'needs root (real crun, overlayfs)' : !registryAvailable() ? 'docker-registry is not installed (apt-get install docker-registry)' : false;
+const skip = requiresRoot('real crun, overlayfs') || (!registryAvailable() ? 'docker-registry is not installed (apt-get install docker-registry)' : false);
 
 let d: TestDaemon;
 let reg: TestRegistry;

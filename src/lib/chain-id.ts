@@ -1,6 +1,6 @@
 // Docker's chainId: the bottom layer's chainId is its diffId; above it,
 // chainId = sha256(parentChainId + " " + diffId) over the two digest strings.
-import { type Digest, sha256 } from '../../lib/digest.js';
+import { type Digest, sha256 } from './digest.js';
 
 export function chainIdOf(parent: Digest | null, diffId: Digest): Digest {
   return parent === null ? diffId : sha256(`${parent} ${diffId}`);

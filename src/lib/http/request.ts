@@ -1,6 +1,6 @@
-// Request helpers: Docker's query conventions (booleans as 1/true/True, filters as JSON maps),
-// bounded JSON bodies with 400s for malformed input.
-import { invalidArgument } from '../../lib/errors.js';
+// Request reading: query parameters (with Docker's boolean and filter conventions, which the
+// other servers are free to ignore) and bounded bodies, with 400s for malformed input.
+import { invalidArgument } from '../errors.js';
 
 export type Filters = Record<string, string[]>;
 

@@ -1,8 +1,9 @@
 // Docker image references (the distribution/reference grammar) typed vs normalised:
 // "busybox" as typed normalises to docker.io/library/busybox:latest, whose familiar form is
-// "busybox:latest". Error texts match Docker's because clients show them verbatim.
-import { invalidArgument } from '../lib/errors.js';
-import { invalidReference, invalidReferenceFormat } from '../lib/docker-messages.js';
+// "busybox:latest". Error texts match Docker's because clients show them verbatim. The one
+// parser for the daemon and the clients alike (the CLI checks references before it asks).
+import { invalidArgument } from './errors.js';
+import { invalidReference, invalidReferenceFormat } from './docker-messages.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';
@@ -20,11 +21,14 @@ const ipv6 = '\\[(?:[a-fA-F0-9:]+)\\]';
 const domainAndPort = `(?:${domainName}|${ipv6})(?::[0-9]+)?`;
 const tagPat = '[\\w][\\w.-]{0,127}';
 const digestPat = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}';
+const DIGEST_RE = new RegExp(`^${digestPat}$`);
 const namePat = `(?:${domainAndPort}/)?${pathComponent}(?:/${pathComponent})*`;
 const REFERENCE_RE = new RegExp(`^(${namePat})(?::(${tagPat}))?(?:@(${digestPat}))?$`);
 const TAG_RE = new RegExp(`^${tagPat}$`);
 const ID_RE = /^[a-f0-9]{64}$/;
 const SHA256_DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
+// go-digest's Parse for the algorithms it registers: what ParseAnyReference takes as a digest.
+const ANY_DIGEST_RE = /^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$/;
 
 /** A normalised named reference: domain and path are always explicit. */
 export interface ImageReference {
@@ -166,4 +170,34 @@ export function idPrefixOf(s: string): string | undefined {
 export function normaliseRefKey(ref: string): string {
   const r = parseReference(ref);
   return formatReference(r.digest ? { domain: r.domain, path: r.path, digest: r.digest } : withDefaultTag(r));
+}
+
+/**
+ * Docker's ParseAnyReference: a bare 64-hex id or a digest (sha256, sha512) stands for itself,
+ * anything else must be a normalised name (and throws Docker's error when it is not).
+ */
+export function parseAnyReference(s: string): { digest: string } | ImageReference {
+  if (ID_RE.test(s)) return { digest: `sha256:${s}` };
+  if (ANY_DIGEST_RE.test(s)) return { digest: s };
+  return parseReference(s);
+}
+
+/**
+ * "repo[:tag]" as the API's repo/tag query pair (import, commit, tag): a colon after the last
+ * "/" starts the tag, so a registry's port is never taken for one. No tag given, none returned.
+ */
+export function splitRepoTag(ref: string | undefined): { repo?: string; tag?: string } {
+  if (!ref) return {};
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) } : { repo: ref };
+}
+
+/**
+ * What POST /images/create?fromImage=&tag= asks to pull, as moby reads it: a `tag` that parses
+ * as a digest pulls by digest; otherwise it replaces any tag (or digest) in fromImage.
+ */
+export function pullReference(fromImage: string, tag: string | undefined): string {
+  if (!tag) return fromImage;
+  const base = fromImage.replace(/@.*$/, '').replace(/:([^/:]*)$/, '');
+  return DIGEST_RE.test(tag) ? `${base}@${tag}` : `${base}:${tag}`;
 }

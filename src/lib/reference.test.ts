@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { familiarString, formatReference, normaliseReference, normaliseRefKey, parseImageLookup, parseReference, parseRepoTag } from './reference.js';
+import { familiarString, formatReference, normaliseReference, normaliseRefKey, parseAnyReference, parseImageLookup, parseReference, parseRepoTag, pullReference, splitRepoTag } from './reference.js';
 
 const HEX = 'a'.repeat(64);
 
@@ -70,4 +70,31 @@ test('repo+tag and index keys', () => {
   assert.throws(() => parseRepoTag('foo', 'bad tag'), /invalid tag format/);
   assert.equal(normaliseRefKey(`foo:t@sha256:${HEX}`), `docker.io/library/foo@sha256:${HEX}`);
   assert.equal(normaliseRefKey('foo'), 'docker.io/library/foo:latest');
+});
+
+test('any reference: ids and digests stand for themselves, the rest must be a name', () => {
+  assert.deepEqual(parseAnyReference(HEX), { digest: `sha256:${HEX}` });
+  assert.deepEqual(parseAnyReference(`sha256:${HEX}`), { digest: `sha256:${HEX}` });
+  assert.deepEqual(parseAnyReference(`sha512:${'b'.repeat(128)}`), { digest: `sha512:${'b'.repeat(128)}` });
+  assert.equal(formatReference(parseAnyReference('busybox') as ReturnType<typeof parseReference>), 'docker.io/library/busybox');
+  assert.throws(() => parseAnyReference('Busybox:TAG!'), /^BerthError: invalid reference format: repository name \(library\/Busybox\) must be lowercase$/);
+  assert.throws(() => parseAnyReference('busybox:TAG!'), { message: 'invalid reference format', code: 'INVALID_REFERENCE' });
+});
+
+test('repo[:tag] splits at a colon after the last slash only', () => {
+  assert.deepEqual(splitRepoTag(undefined), {});
+  assert.deepEqual(splitRepoTag('busybox'), { repo: 'busybox' });
+  assert.deepEqual(splitRepoTag('busybox:1'), { repo: 'busybox', tag: '1' });
+  assert.deepEqual(splitRepoTag('localhost:5000/a'), { repo: 'localhost:5000/a' });
+  assert.deepEqual(splitRepoTag('localhost:5000/a:b'), { repo: 'localhost:5000/a', tag: 'b' });
+});
+
+test('a pull\'s fromImage and tag: a digest-shaped tag pulls by digest, a tag replaces one', () => {
+  assert.equal(pullReference('busybox', undefined), 'busybox');
+  assert.equal(pullReference('busybox:1', ''), 'busybox:1');
+  assert.equal(pullReference('busybox', '1.36'), 'busybox:1.36');
+  assert.equal(pullReference('busybox:old', '1.36'), 'busybox:1.36');
+  assert.equal(pullReference('localhost:5000/a', 'v1'), 'localhost:5000/a:v1');
+  assert.equal(pullReference(`busybox@sha256:${HEX}`, 'v1'), 'busybox:v1');
+  assert.equal(pullReference('busybox:old', `sha256:${HEX}`), `busybox@sha256:${HEX}`);
 });

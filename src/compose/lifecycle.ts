@@ -1,0 +1,155 @@
+// Project-wide lifecycle commands over the containers observed by label: down, start, stop,
+// restart, kill, pause, unpause, rm. Order comes from the depends_on label each container
+// carries, so they also work on a project whose compose file is gone (`down -p name`).
+import { isApiError } from '../api/client/errors.js';
+import type { ComposeApi } from './api.js';
+import { notModifiedOk, removeContainer, type ExecContext } from './execute.js';
+import * as L from './labels.js';
+import { observeContainers, observeProject, type ObservedContainer } from './observe.js';
+import type { Project } from './model.js';
+import type { ProgressSink } from './progress.js';
+
+export interface LifecycleContext {
+  api: ComposeApi;
+  projectName: string;
+  /** The loaded model, when there is a compose file; down then also knows its declared networks and volumes. */
+  project?: Project;
+  progress: ProgressSink;
+  timeout?: number;
+}
+
+/** Services in dependency order, read from the containers' depends_on labels. */
+export function orderFromLabels(containers: ObservedContainer[]): string[] {
+  const deps = new Map<string, string[]>();
+  for (const c of containers) {
+    if (deps.has(c.service)) continue;
+    const raw = c.labels[L.LABEL_DEPENDENCIES] ?? '';
+    deps.set(c.service, raw ? raw.split(',').map((d) => d.split(':')[0]!).filter(Boolean) : []);
+  }
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (s: string, stack: Set<string>) => {
+    if (seen.has(s) || stack.has(s)) return;
+    stack.add(s);
+    for (const d of deps.get(s) ?? []) if (deps.has(d)) visit(d, stack);
+    seen.add(s);
+    order.push(s);
+  };
+  for (const s of [...deps.keys()].sort()) visit(s, new Set());
+  return order;
+}
+
+/** Groups containers by service in dependency order (reversed for stopping). */
+function byService(containers: ObservedContainer[], reverse: boolean): ObservedContainer[][] {
+  const order = orderFromLabels(containers);
+  if (reverse) order.reverse();
+  return order.map((s) => containers.filter((c) => c.service === s));
+}
+
+async function select(x: LifecycleContext, services: string[], opts: { oneoff?: boolean } = {}): Promise<ObservedContainer[]> {
+  const all = await observeContainers(x.api, x.projectName, opts);
+  return services.length ? all.filter((c) => services.includes(c.service)) : all;
+}
+
+const exec = (x: LifecycleContext): ExecContext => ({ api: x.api, project: x.project!, progress: x.progress, timeout: x.timeout });
+const isUp = (c: ObservedContainer) => c.state === 'running' || c.state === 'paused' || c.state === 'restarting';
+
+export async function stopServices(x: LifecycleContext, services: string[]): Promise<void> {
+  for (const group of byService((await select(x, services, { oneoff: false })).filter(isUp), true)) {
+    await Promise.all(group.map(async (c) => {
+      x.progress.event({ kind: 'Container', name: c.name, status: 'Stopping' });
+      await x.api.containerStop(c.id, { t: x.timeout }).catch(notModifiedOk);
+      x.progress.event({ kind: 'Container', name: c.name, status: 'Stopped' });
+    }));
+  }
+}
+
+export async function startServices(x: LifecycleContext, services: string[]): Promise<void> {
+  const list = await select(x, services, { oneoff: false });
+  if (!list.length) throw new Error('no containers to start');
+  for (const group of byService(list, false)) {
+    await Promise.all(group.filter((c) => c.state !== 'running').map(async (c) => {
+      x.progress.event({ kind: 'Container', name: c.name, status: 'Starting' });
+      await x.api.containerStart(c.id).catch(notModifiedOk);
+      x.progress.event({ kind: 'Container', name: c.name, status: 'Started' });
+    }));
+  }
+}
+
+export async function restartServices(x: LifecycleContext, services: string[]): Promise<void> {
+  for (const group of byService(await select(x, services, { oneoff: false }), false)) {
+    await Promise.all(group.map(async (c) => {
+      x.progress.event({ kind: 'Container', name: c.name, status: 'Restarting' });
+      await x.api.containerRestart(c.id, { t: x.timeout });
+      x.progress.event({ kind: 'Container', name: c.name, status: 'Started' });
+    }));
+  }
+}
+
+export async function signalServices(x: LifecycleContext, services: string[], verb: 'kill' | 'pause' | 'unpause', signal?: string): Promise<void> {
+  const list = (await select(x, services, { oneoff: false })).filter((c) => (verb === 'unpause' ? c.state === 'paused' : c.state === 'running'));
+  const [doing, done] = { kill: ['Killing', 'Killed'], pause: ['Pausing', 'Paused'], unpause: ['Unpausing', 'Unpaused'] }[verb];
+  await Promise.all(list.map(async (c) => {
+    x.progress.event({ kind: 'Container', name: c.name, status: doing! });
+    if (verb === 'kill') await x.api.containerKill(c.id, signal);
+    else if (verb === 'pause') await x.api.containerPause(c.id);
+    else await x.api.containerUnpause(c.id);
+    x.progress.event({ kind: 'Container', name: c.name, status: done! });
+  }));
+}
+
+/** `rm`: stopped containers of the services (with -s, stopped first); returns what it removed. */
+export async function removeStopped(x: LifecycleContext, services: string[], o: { stop?: boolean; volumes?: boolean }): Promise<ObservedContainer[]> {
+  if (o.stop) await stopServices(x, services);
+  const list = (await select(x, services, { oneoff: false })).filter((c) => !isUp(c) || o.stop);
+  await Promise.all(list.map((c) => removeContainer(exec(x), c, false, o.volumes)));
+  return list;
+}
+
+export interface DownOptions {
+  volumes?: boolean;
+  rmi?: 'local' | 'all';
+  removeOrphans?: boolean;
+}
+
+/** Everything of the project goes: containers (one-off too), its networks, and with -v its volumes. */
+export async function down(x: LifecycleContext, o: DownOptions): Promise<void> {
+  const observed = await observeProject(x.api, x.projectName);
+  const known = x.project ? new Set([...Object.keys(x.project.services), ...Object.keys(x.project.disabledServices)]) : undefined;
+  const containers = observed.containers.filter((c) => !known || known.has(c.service) || c.oneoff || o.removeOrphans);
+  const orphans = observed.containers.filter((c) => !containers.includes(c));
+  if (orphans.length) x.progress.text(`WARN[0000] Found orphan containers ([${orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
+  for (const group of byService(containers, true)) await Promise.all(group.map((c) => removeContainer(exec(x), c, isUp(c))));
+  if (orphans.length === 0) {
+    await Promise.all(observed.networks.map(async (n) => {
+      x.progress.event({ kind: 'Network', name: n.Name, status: 'Removing' });
+      await x.api.networkRemove(n.Id);
+      x.progress.event({ kind: 'Network', name: n.Name, status: 'Removed' });
+    }));
+  }
+  if (o.volumes) {
+    await Promise.all(observed.volumes.map(async (v) => {
+      x.progress.event({ kind: 'Volume', name: v.Name, status: 'Removing' });
+      await x.api.volumeRemove(v.Name);
+      x.progress.event({ kind: 'Volume', name: v.Name, status: 'Removed' });
+    }));
+  }
+  if (o.rmi) {
+    const images = new Set<string>();
+    for (const c of containers) {
+      const built = c.image === `${x.projectName}-${c.service}`;
+      if (o.rmi === 'all' || built) images.add(c.image);
+    }
+    if (x.project) for (const [name, s] of Object.entries(x.project.services)) if (o.rmi === 'all' || !s.image) images.add(s.image ?? `${x.projectName}-${name}`);
+    for (const image of images) {
+      x.progress.event({ kind: 'Image', name: image, status: 'Removing' });
+      try {
+        await x.api.imageRemove(image);
+        x.progress.event({ kind: 'Image', name: image, status: 'Removed' });
+      } catch (e) {
+        if (!isApiError(e, 404)) throw e;
+        x.progress.event({ kind: 'Image', name: image, status: 'Removed' });
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+// The one table that maps Berth's error kinds to HTTP statuses (moby does the same in one
+// place), shared by every server: the domain picks a kind, never a status. What the body says
+// is each server's own: the Engine API's `{"message"}`, the registry's OCI `{"errors":[...]}`.
+import type { ServerResponse } from 'node:http';
+import { BerthError, type ErrorKind, messageOf } from '../errors.js';
+import { log } from '../log.js';
+
+const STATUS: Record<ErrorKind, number> = {
+  'invalid-argument': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'not-modified': 304,
+  'not-implemented': 501,
+  unavailable: 503,
+  canceled: 499,
+  internal: 500,
+};
+
+export function statusOf(e: unknown): number {
+  return e instanceof BerthError ? STATUS[e.kind] : 500;
+}
+
+/** Renders the JSON body of an error answer; `status` is the one the table chose. */
+export type ErrorBody = (e: unknown, status: number) => unknown;
+
+/**
+ * Answers with the error's status and body. Once the status line is out (a stream already
+ * under way) nothing can be said in HTTP terms, so the connection is cut.
+ */
+export function writeError(res: ServerResponse, e: unknown, body: ErrorBody): void {
+  const status = statusOf(e);
+  if (status >= 500) log.error('request failed', { error: messageOf(e), stack: e instanceof Error ? e.stack : undefined });
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (status === 304) {
+    res.writeHead(304).end();
+    return;
+  }
+  const text = JSON.stringify(body(e, status)) + '\n';
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,157 @@
+// The HTTP server every Berth listener is built on (Engine API, registry, dashboard): node:http
+// on a unix socket or a TCP port, the route table, the abort signal per request, errors through
+// the one status table, and open connections ended on close. A server's own specifics (the
+// Engine's /vX.Y prefix, headers and hijacking) come in through `prepare`.
+import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { chmod, unlink, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { notFound } from '../errors.js';
+import { log } from '../log.js';
+import { writeError, type ErrorBody } from './error-status.js';
+import { Query } from './request.js';
+import { Router } from './router.js';
+import type { RequestContext, Route } from './route.js';
+
+/** One request as the server sees it before routing. */
+export interface IncomingRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** The raw socket when the client asked to upgrade the connection (`Connection: Upgrade`). */
+  upgradeSocket: Socket | undefined;
+}
+
+/** What a server adds to each request: the path to route and the context a handler gets. */
+export interface Prepared<C extends RequestContext> {
+  path: string;
+  context(base: RequestContext): C;
+}
+
+export interface HttpServerOptions<C extends RequestContext> {
+  routes: readonly Route<C>[];
+  /** The error body this server's clients read. */
+  errorBody: ErrorBody;
+  /** Per request, before routing: headers, path rewriting, context. Throwing answers with the error. */
+  prepare(r: IncomingRequest): Prepared<C>;
+  /** A name for debug logs ("api", "registry"). */
+  name: string;
+}
+
+export class HttpServer<C extends RequestContext> {
+  private readonly router: Router<C>;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket | Duplex>();
+
+  constructor(private readonly opts: HttpServerOptions<C>) {
+    this.router = new Router(opts.routes);
+    this.server = createServer({ keepAlive: true }, (req, res) => void this.dispatch(req, res, undefined));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      const res = new ServerResponse(req);
+      res.assignSocket(socket);
+      if (head.length) socket.unshift(head);
+      void this.dispatch(req, res, socket);
+    });
+    this.server.on('connection', (s: Socket) => {
+      // A client that vanishes mid-stream (hijacked or not) must never take the process down.
+      s.on('error', (e) => log.debug('client socket error', { error: e.message }));
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  /** Listens on a unix socket (mode 0660), replacing a stale socket file. */
+  async listen(socketPath: string): Promise<void> {
+    await mkdir(dirname(socketPath), { recursive: true });
+    await unlink(socketPath).catch(() => {});
+    await this.listenOn((done) => this.server.listen(socketPath, done));
+    await chmod(socketPath, 0o660);
+  }
+
+  /** Listens on a TCP address (the registry; the dashboard on loopback). Returns the bound port. */
+  async listenTcp(port: number, host: string): Promise<number> {
+    await this.listenOn((done) => this.server.listen(port, host, done));
+    const addr = this.server.address();
+    return typeof addr === 'object' && addr !== null ? addr.port : port;
+  }
+
+  private listenOn(start: (done: () => void) => void): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      start(() => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting and ends open connections (streams such as logs -f would never drain). */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    await closed;
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, upgradeSocket: Socket | undefined): Promise<void> {
+    const ac = new AbortController();
+    const onClose = () => ac.abort();
+    // 'close' on the response fires when the client goes away (or when we finish).
+    res.on('close', onClose);
+    if (upgradeSocket) upgradeSocket.on('close', onClose);
+    try {
+      const url = new URL(req.url ?? '/', 'http://berth');
+      const prepared = this.opts.prepare({ req, res, url, upgradeSocket });
+      const path = prepared.path;
+      const m = this.router.match(req.method ?? 'GET', path.length > 1 ? path.replace(/\/$/, '') : path);
+      if (m === undefined || m === 'method') throw notFound('page not found');
+      log.debug(this.opts.name, { method: req.method, path: url.pathname });
+      const ctx = prepared.context({
+        req,
+        res,
+        params: m.params,
+        body: upgradeSocket ? readUpgradeBody(upgradeSocket, Number(req.headers['content-length'] ?? 0)) : req,
+        query: new Query(url.searchParams),
+        signal: ac.signal,
+      });
+      await m.route.handler(ctx);
+    } catch (e) {
+      if (upgradeSocket && res.headersSent === false && !upgradeSocket.writable) return;
+      writeError(res, e, this.opts.errorBody);
+      if (upgradeSocket) upgradeSocket.end();
+    }
+  }
+}
+
+/**
+ * After an upgrade request Node hands us the socket right after the headers; a body the client
+ * sent (exec start's {"Detach":false}) is still on it and must not be mistaken for stream input.
+ */
+async function* readUpgradeBody(socket: Socket, length: number): AsyncGenerator<Buffer> {
+  let left = Number.isFinite(length) && length > 0 ? Math.min(length, 1024 * 1024) : 0;
+  while (left > 0) {
+    const chunk = socket.read() as Buffer | null;
+    if (chunk === null) {
+      if (socket.readableEnded || socket.destroyed) return;
+      await new Promise<void>((r) => {
+        const done = () => {
+          socket.off('readable', done);
+          socket.off('end', done);
+          socket.off('close', done);
+          r();
+        };
+        socket.once('readable', done);
+        socket.once('end', done);
+        socket.once('close', done);
+      });
+      continue;
+    }
+    if (chunk.length > left) {
+      socket.unshift(chunk.subarray(left));
+      yield chunk.subarray(0, left);
+      return;
+    }
+    left -= chunk.length;
+    yield chunk;
+  }
+}

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { invalidArgument } from '../errors.js';
+import { JsonStream } from './json-stream.js';
+import { writeError } from './error-status.js';
+import { answerOnce } from './testing/http-call.js';
+
+/** Serves one request with `handle`, as a route would (a thrown error becomes the status). */
+async function serve(handle: (s: JsonStream) => Promise<void>): Promise<{ status: number; lines: unknown[] }> {
+  const r = await answerOnce((_req, res) => {
+    const s = new JsonStream(res);
+    handle(s).catch((e: unknown) => writeError(res, e, (x) => ({ message: (x as Error).message })));
+  });
+  return { status: r.status, lines: r.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l) as unknown) };
+}
+
+test('an error before the first message is the HTTP status', async () => {
+  const r = await serve(async (s) => {
+    try {
+      throw invalidArgument('bad tag');
+    } catch (e) {
+      s.fail(e);
+    }
+  });
+  assert.equal(r.status, 400);
+  assert.deepEqual(r.lines, [{ message: 'bad tag' }]);
+});
+
+test('after the first message, errors go in-band as errorDetail (with a numeric code when given)', async () => {
+  const r = await serve(async (s) => {
+    s.send({ status: 'Pulling fs layer' });
+    s.fail(new Error('step failed'), 2);
+    s.end();
+  });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.lines, [{ status: 'Pulling fs layer' }, { errorDetail: { code: 2, message: 'step failed' }, error: 'step failed' }]);
+  const plain = await serve(async (s) => {
+    s.start();
+    s.fail(new Error('gone'));
+    s.end();
+  });
+  assert.deepEqual(plain.lines, [{ errorDetail: { message: 'gone' }, error: 'gone' }]);
+});
+
+test('start() answers 200 before anything is reported', async () => {
+  const r = await serve(async (s) => {
+    assert.equal(s.started, false);
+    s.start();
+    assert.equal(s.started, true);
+    s.end();
+  });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.lines, []);
+});

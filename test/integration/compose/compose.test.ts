@@ -1,0 +1,183 @@
+// berth compose end to end against a real berthd with busybox services: DNS by service name and
+// alias on the project network, depends_on with a healthcheck and with a completed one-shot,
+// `up` twice changing nothing, recreate on change only, scale up and down, volumes across
+// down/up, orphans, one-off run, exec, logs, port, and errors reported before anything exists.
+// Traffic goes only to 127.0.0.1 and to containers this test made; every loop is bounded.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useBusyboxDaemon, expectOk as ok, type RunResult } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
+
+const skip = requiresRoot('containers, bridges, namespaces');
+const d = useBusyboxDaemon({ before, after }, skip);
+const tag = `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const dirs: string[] = [];
+after(() => { for (const x of dirs) rmSync(x, { recursive: true, force: true }); });
+
+/** A project folder with this compose file; returns a runner of `berth compose -p NAME -f FILE ...`. */
+function project(name: string, yaml: string): { dir: string; write: (y: string) => void; compose: (...args: string[]) => Promise<RunResult> } {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-compose-'));
+  dirs.push(dir);
+  const file = join(dir, 'compose.yaml');
+  writeFileSync(file, yaml);
+  const p = `${name}${tag}`;
+  return { dir, write: (y) => writeFileSync(file, y), compose: (...args) => d.berth(['compose', '-p', p, '-f', file, ...args], { timeoutMs: 120_000 }) };
+}
+
+const WEB = `
+  web:
+    image: busybox
+    init: true
+    command: ["sh", "-c", "echo hello from web > /tmp/index.html && echo web-started && exec httpd -f -p 80 -h /tmp"]
+    networks:
+      default:
+        aliases: [www]
+    ports: ["127.0.0.1::80"]
+    healthcheck:
+      test: ["CMD", "sh", "-c", "wget -qO- http://127.0.0.1/ >/dev/null"]
+      interval: 1s
+      retries: 20
+`;
+
+test('up -d, DNS by service name and alias, healthy dependency, second up is a no-op, ps/logs/exec/port, down', { skip }, async () => {
+  const pr = project('app', `services:${WEB}
+  client:
+    image: busybox
+    init: true
+    command: ["sleep", "600"]
+    depends_on:
+      web:
+        condition: service_healthy
+`);
+  const up = ok(await pr.compose('up', '-d'));
+  assert.match(up.stderr, /Network app\w+_default {2}Created/);
+  assert.match(up.stderr, /Container app\w+-web-1 {2}Healthy/);
+  assert.match(up.stderr, /Container app\w+-client-1 {2}Started/);
+  for (const host of ['web', 'www', 'web-1', `app${tag}-web-1`]) {
+    const r = ok(await pr.compose('exec', '-T', 'client', 'sh', '-c', `timeout 3 wget -qO- http://${host}/`));
+    assert.equal(r.stdout.trim(), 'hello from web', host);
+  }
+  const again = ok(await pr.compose('up', '-d'));
+  assert.doesNotMatch(again.stderr, /Creat|Recreat|Start/);
+  assert.match(again.stderr, /Container app\w+-web-1 {2}Running/);
+
+  const ps = ok(await pr.compose('ps'));
+  assert.match(ps.stdout.split('\n')[0]!, /^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS/);
+  assert.match(ps.stdout, new RegExp(`app${tag}-web-1 .* web .*Up .*\\(healthy\\).*127\\.0\\.0\\.1:\\d+->80/tcp`));
+  assert.deepEqual(ok(await pr.compose('ps', '--services')).stdout.trim().split('\n').sort(), ['client', 'web']);
+
+  const port = ok(await pr.compose('port', 'web', '80')).stdout.trim();
+  assert.match(port, /^127\.0\.0\.1:\d+$/);
+  const res = await fetch(`http://${port}/`, { signal: AbortSignal.timeout(5000) });
+  assert.equal((await res.text()).trim(), 'hello from web');
+
+  const logs = ok(await pr.compose('logs', '--no-color', 'web'));
+  assert.match(logs.stdout, /^web-1 +\| web-started$/m);
+  const code = await pr.compose('exec', '-T', 'web', 'sh', '-c', 'exit 7');
+  assert.equal(code.code, 7);
+
+  ok(await pr.compose('stop'));
+  assert.equal(ok(await pr.compose('ps', '-q')).stdout.trim(), '');
+  ok(await pr.compose('start'));
+  assert.equal(ok(await pr.compose('ps', '-q')).stdout.trim().split('\n').length, 2);
+
+  const down = ok(await pr.compose('down'));
+  assert.match(down.stderr, /Container app\w+-client-1 {2}Removed/);
+  assert.match(down.stderr, /Network app\w+_default {2}Removed/);
+  assert.equal(ok(await d.berth(['ps', '-aq', '--filter', `label=com.docker.compose.project=app${tag}`])).stdout.trim(), '');
+  assert.doesNotMatch(ok(await d.berth(['network', 'ls'])).stdout, new RegExp(`app${tag}_default`));
+});
+
+test('service_completed_successfully, recreate on change only, scale up and down, orphans', { skip }, async () => {
+  const base = (env: string, extra = '') => `services:
+  init:
+    image: busybox
+    command: ["sh", "-c", "echo seeded > /data/seed"]
+    volumes: ["data:/data"]
+  app:
+    image: busybox
+    init: true
+    command: ["sh", "-c", "cat /data/seed && exec sleep 600"]
+    environment:
+      MODE: ${env}
+    volumes: ["data:/data"]
+    depends_on:
+      init:
+        condition: service_completed_successfully
+${extra}
+volumes:
+  data: {}
+`;
+  const pr = project('dep', base('one'));
+  ok(await pr.compose('up', '-d'));
+  assert.match(ok(await pr.compose('logs', '--no-color', 'app')).stdout, /app-1 +\| seeded/);
+  const appId = ok(await pr.compose('ps', '-q', 'app')).stdout.trim();
+
+  pr.write(base('two'));
+  const changed = ok(await pr.compose('up', '-d'));
+  assert.match(changed.stderr, /Container dep\w+-app-1 {2}Recreated/);
+  const newId = ok(await pr.compose('ps', '-q', 'app')).stdout.trim();
+  assert.notEqual(newId, appId);
+  assert.equal(ok(await pr.compose('exec', '-T', 'app', 'sh', '-c', 'echo $MODE')).stdout.trim(), 'two');
+
+  ok(await pr.compose('up', '-d', '--scale', 'app=3'));
+  assert.equal(ok(await pr.compose('ps', '-q', 'app')).stdout.trim().split('\n').length, 3);
+  assert.equal(ok(await pr.compose('ps', '-q', 'app')).stdout.includes(newId), true, 'scaling keeps the existing replica');
+  ok(await pr.compose('up', '-d', '--scale', 'app=1'));
+  assert.equal(ok(await pr.compose('ps', '-q', 'app')).stdout.trim(), newId);
+
+  pr.write(base('two', '  extra:\n    image: busybox\n    command: ["sleep", "600"]\n    init: true\n'));
+  ok(await pr.compose('up', '-d'));
+  pr.write(base('two'));
+  const orphan = ok(await pr.compose('up', '-d'));
+  assert.match(orphan.stderr, /Found orphan containers \(\[dep\w+-extra-1\]\)/);
+  ok(await pr.compose('up', '-d', '--remove-orphans'));
+  assert.doesNotMatch(ok(await pr.compose('ps', '-a')).stdout, /extra/);
+
+  ok(await pr.compose('down'));
+  assert.match(ok(await d.berth(['volume', 'ls', '-q'])).stdout, new RegExp(`dep${tag}_data`), 'down keeps named volumes');
+  ok(await pr.compose('up', '-d', 'app'));
+  assert.match(ok(await pr.compose('exec', '-T', 'app', 'cat', '/data/seed')).stdout, /seeded/);
+  ok(await pr.compose('down', '-v'));
+  assert.doesNotMatch(ok(await d.berth(['volume', 'ls', '-q'])).stdout, new RegExp(`dep${tag}_data`));
+});
+
+test('run --rm gives a one-off container with the exit code; config prints the model', { skip }, async () => {
+  const pr = project('one', `services:
+  tool:
+    image: busybox
+    environment:
+      GREETING: hi
+`);
+  const r = await pr.compose('run', '--rm', '-T', 'tool', 'sh', '-c', 'echo $GREETING; exit 3');
+  assert.equal(r.code, 3, r.stderr);
+  assert.equal(r.stdout.trim(), 'hi');
+  assert.equal(ok(await d.berth(['ps', '-aq', '--filter', `label=com.docker.compose.project=one${tag}`])).stdout.trim(), '');
+  const cfg = ok(await pr.compose('config', '--format', 'json'));
+  assert.equal(JSON.parse(cfg.stdout).services.tool.environment.GREETING, 'hi');
+  ok(await pr.compose('down'));
+});
+
+test('bad files are reported before anything is created', { skip }, async () => {
+  const unknownDep = project('bad', `services:
+  a:
+    image: busybox
+    depends_on: [nope]
+`);
+  const r = await unknownDep.compose('up', '-d');
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /nope/);
+  const schema = project('bad2', `services:
+  a:
+    image: busybox
+    ports: [{ target: "x" }]
+`);
+  const s = await schema.compose('up', '-d');
+  assert.notEqual(s.code, 0);
+  assert.match(s.stderr, /services\.a\.ports/);
+  assert.equal(ok(await d.berth(['ps', '-aq', '--filter', `label=com.docker.compose.project=bad${tag}`])).stdout.trim(), '');
+  assert.doesNotMatch(ok(await d.berth(['network', 'ls'])).stdout, new RegExp(`bad${tag}`));
+});
