@@ -95,3 +95,10 @@ test('profiles: env and label files of services left out are not required', asyn
   assert.deepEqual(p.disabledServices.prod!.env_file, [{ path: `${root}/prod.env`, required: true }]);
   await rejects(load(root, { profiles: ['prod'] }), /env file .*prod\.env not found/, 'services.prod.env_file.0');
 });
+
+test('errors: services the profiles leave out are not checked', async () => {
+  const root = writeTree({ 'compose.yaml': 'services: {web: {image: w}, tool: {profiles: [t], networks: [nope], depends_on: [ghost], volumes: ["v:/v"]}}' });
+  assert.deepEqual(serviceNamesOf(await load(root)), ['web']);
+  await rejects(load(root, { profiles: ['t'] }), /service "tool" depends on undefined service "ghost"/);
+  await rejects(load(root, { services: ['tool'] }), /service "tool" depends on undefined service "ghost"/);
+});
