@@ -141,7 +141,7 @@ services:
     restart: unless-stopped
     build: .
     scale: 2
-    deploy: {replicas: 2, resources: {limits: {cpus: "0.5", memory: 512M}, reservations: {memory: 128M}}}
+    deploy: {replicas: 2, resources: {limits: {cpus: "1.5", memory: 1g}, reservations: {memory: 128M}}}
   db:
     image: postgres
     network_mode: host
@@ -200,7 +200,7 @@ secrets:
   assert.equal(web.stop_grace_period, '1m30s');
   assert.deepEqual(web.secrets, [{ source: 'token' }, { source: 'token', target: '/etc/t', mode: 0o440 }]);
   assert.deepEqual(web.build, { context: root, dockerfile: 'Dockerfile' });
-  assert.deepEqual(web.deploy, { replicas: 2, resources: { limits: { cpus: 0.5, memory: 536870912 }, reservations: { memory: 134217728 } } });
+  assert.deepEqual(web.deploy, { replicas: 2, resources: { limits: { cpus: 1.5, memory: 1073741824 }, reservations: { memory: 134217728 } } });
   assert.equal(web.scale, 2);
   assert.equal(p.services.db!.networks, undefined);
   assert.deepEqual(p.services.cache!.depends_on, {

@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import type { Project, ServiceConfig } from '../model.js';
 import { checkBuildInputs, checkReferences } from './checks.js';
 import { checkFileObjectSources } from './file-objects.js';
+import { checkConsistency } from './consistency.js';
 import { loadComposeFile, newFileContext, parseComposeFile } from './compose-file.js';
 import { interpolateTree } from './interpolate.js';
 import { selectComposeFiles } from './discover.js';
@@ -91,6 +92,7 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   if (Object.keys(extensions).length) project.extensions = extensions;
 
   checkReferences(project);
+  checkConsistency(project);
   project = checkEnabledDependencies(project);
   if (!options.skipFileChecks) {
     checkBuildInputs(project);
