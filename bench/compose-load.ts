@@ -1,8 +1,9 @@
 // Compose loading in a fresh process, as `berth compose ...` pays it on every command: a small
 // compose file (3 services, .env, override file) loaded into the canonical model and printed as
 // JSON, from a CommonJS bundle like the CLI's, run plain and from a V8 code cache (as bin/berth
-// does), against Node's own start-up. Also the in-process split: module evaluation vs the first
-// loadProject (YAML, interpolation, the generated schema validator, normalisation).
+// does), against Node's own start-up; and the real `berth compose config` against `berth --version`.
+// Also the in-process split: module evaluation vs the first loadProject (YAML, interpolation,
+// schema check, normalisation).
 // Needs no daemon. Run: npm run build && node dist/bench/compose-load.js
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
@@ -74,14 +75,20 @@ script.runInThisContext()(module.exports, createRequire(bundle), module);
   // reported by a preloaded exit hook) much less. Variants are interleaved so drift hits all alike.
   const cpuHook = join(work, 'cpu.cjs');
   writeFileSync(cpuHook, 'process.on("exit", () => { const r = process.resourceUsage(); process.stderr.write("cpu " + (r.userCPUTime + r.systemCPUTime) / 1000 + "\\n"); });');
-  const variants: Record<string, string[]> = { floor: ['-e', '0'], plain: [bundle], cached: [loader] };
-  const wall: Record<string, number[]> = { floor: [], plain: [], cached: [] };
-  const cpu: Record<string, number[]> = { floor: [], plain: [], cached: [] };
+  // The real CLI too, from its code cache (bin/berth): `compose config` against `--version`.
+  const berth = join(root, 'bin/berth');
+  const variants: Record<string, string[]> = {
+    floor: ['-e', '0'], plain: [bundle], cached: [loader],
+    version: [berth, '--version'], config: [berth, 'compose', '--project-directory', project, 'config', '--format', 'json'],
+  };
+  const wall: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  spawnSync(process.execPath, [berth, '--version']); // (re)writes the CLI's code cache
   spawnSync(process.execPath, [loader]); // writes the code cache
   for (let i = 0; i < RUNS; i++) {
     for (const [name, args] of Object.entries(variants)) {
       const t = performance.now();
-      const r = spawnSync(process.execPath, ['-r', cpuHook, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = spawnSync(process.execPath, ['-r', cpuHook, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: project });
       if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
       wall[name]!.push(performance.now() - t);
       cpu[name]!.push(Number(/cpu ([\d.]+)/.exec(r.stderr.toString())?.[1]));
@@ -99,6 +106,10 @@ script.runInThisContext()(module.exports, createRequire(bundle), module);
   line('node -e 0 (floor)', 'floor');
   line('load + config json, plain bundle', 'plain');
   line('same, from a V8 code cache', 'cached');
+  line('berth --version (CLI floor)', 'version');
+  line('berth compose config --format json', 'config');
+  const over = (k: string) => (median(cpu[k]!) - median(cpu.version!)).toFixed(1);
+  console.log(`  => compose config costs +${over('config')} ms cpu over berth --version`);
   console.log(`  in process (plain bundle): module evaluation ${median(splits.map((s) => s.modules)).toFixed(1)} ms, first loadProject + JSON ${median(splits.map((s) => s.load)).toFixed(1)} ms`);
 } finally {
   rmSync(work, { recursive: true, force: true });

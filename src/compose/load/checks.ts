@@ -22,10 +22,13 @@ function exists(p: string, kind: 'file' | 'dir'): boolean {
   }
 }
 
-/** Everything that does not depend on which services are enabled. */
+/**
+ * References of the enabled services (compose checks only those: a service the profiles leave out
+ * may refer to things that exist only where its profile is used).
+ */
 export function checkReferences(project: Project): void {
   const all: Record<string, ServiceConfig> = { ...project.disabledServices, ...project.services };
-  for (const [name, s] of Object.entries(all)) {
+  for (const [name, s] of Object.entries(project.services)) {
     const path = `services.${name}`;
     const undefinedRef = (kind: string, ref: string, at: string): never => fail(project, `${path}.${at}`, `service ${JSON.stringify(name)} refers to undefined ${kind} ${ref}: ${INVALID}`);
     for (const dep of Object.keys(s.depends_on ?? {})) {
@@ -38,9 +41,9 @@ export function checkReferences(project: Project): void {
     (s.secrets ?? []).forEach((r, i) => project.secrets[r.source] || undefinedRef('secret', r.source, `secrets.${i}`));
     (s.configs ?? []).forEach((r, i) => project.configs[r.source] || undefinedRef('config', r.source, `configs.${i}`));
     (s.build?.secrets ?? []).forEach((r, i) => project.secrets[r.source] || undefinedRef('secret', r.source, `build.secrets.${i}`));
-    if (!s.image && !s.build) fail(project, path, `service ${JSON.stringify(name)} has neither an image nor a build context specified: ${INVALID}`);
+    if (!s.image && !s.build && s.provider === undefined) fail(project, path, `service ${JSON.stringify(name)} has neither an image nor a build context specified: ${INVALID}`);
   }
-  checkCycles(project, all);
+  checkCycles(project, project.services);
 }
 
 function checkCycles(project: Project, all: Record<string, ServiceConfig>): void {

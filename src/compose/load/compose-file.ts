@@ -17,20 +17,22 @@ export interface FileContext {
   lookup: Lookup;
   /** The interpolation environment as a map (included projects start from it). */
   environment: Record<string, string>;
-  /** Parsed, interpolated and validated files by absolute path (`extends` reads a file often). */
+  /** Interpolated and validated files by absolute path (`extends` reads a file often). */
   cache: Map<string, RawMap>;
+  /** Parsed YAML documents by absolute path, shared with included projects: parsing is the costly part. */
+  parsed: Map<string, unknown[]>;
   /** Files being included, outermost first, to report include cycles. */
   including: string[];
 }
 
-export function newFileContext(environment: Record<string, string>, including: string[] = []): FileContext {
-  return { environment, lookup: (n) => environment[n], cache: new Map(), including };
+export function newFileContext(environment: Record<string, string>, parsed = new Map<string, unknown[]>(), including: string[] = []): FileContext {
+  return { environment, lookup: (n) => environment[n], cache: new Map(), parsed, including };
 }
 
-/** Parsed, interpolated and schema-checked content of one file (no extends/include applied). */
-export function readComposeFile(file: string, ctx: FileContext): RawMap {
-  const cached = ctx.cache.get(file);
-  if (cached) return cached;
+/** The YAML documents of a file, parsed once. */
+export function parseComposeFile(file: string, parsed: Map<string, unknown[]>): unknown[] {
+  let docs = parsed.get(file);
+  if (docs) return docs;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -38,12 +40,18 @@ export function readComposeFile(file: string, ctx: FileContext): RawMap {
     const why = errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
     throw new ComposeFileError(`open ${file}: ${why}`, { file }, { cause: e });
   }
+  docs = parseComposeYaml(text, file).filter((d) => d !== null && d !== undefined);
+  for (const doc of docs) if (!isMap(doc)) throw new ComposeFileError(`validating ${file}: top-level object must be a mapping`, { file });
+  parsed.set(file, docs);
+  return docs;
+}
+
+/** Interpolated and schema-checked content of one file (no extends/include applied). */
+export function readComposeFile(file: string, ctx: FileContext): RawMap {
+  const cached = ctx.cache.get(file);
+  if (cached) return cached;
   let dict: RawMap = {};
-  for (const doc of parseComposeYaml(text, file)) {
-    if (doc === null || doc === undefined) continue;
-    if (!isMap(doc)) throw new ComposeFileError(`validating ${file}: top-level object must be a mapping`, { file });
-    dict = mergeFiles(dict, interpolateTree(doc, ctx.lookup, file) as RawMap);
-  }
+  for (const doc of parseComposeFile(file, ctx.parsed)) dict = mergeFiles(dict, interpolateTree(doc, ctx.lookup, file) as RawMap);
   // A service written with no body (`nil:`) is an empty service, as compose reads it; whether it
   // is usable (image or build) is checked once everything is merged.
   if (isMap(dict.services)) {

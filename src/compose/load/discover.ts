@@ -40,16 +40,18 @@ export interface FileSelection {
   files?: string[];
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Where the search up the tree starts: --project-directory, else cwd. */
+  searchFrom?: string;
 }
 
 /** Absolute paths of the compose files to load, in merge order. */
-export function selectComposeFiles({ files, env, cwd }: FileSelection): string[] {
+export function selectComposeFiles({ files, env, cwd, searchFrom }: FileSelection): string[] {
   let chosen = files?.length ? files : undefined;
   if (!chosen && env.COMPOSE_FILE) {
     const sep = env.COMPOSE_PATH_SEPARATOR || ':';
     chosen = env.COMPOSE_FILE.split(sep).filter(Boolean);
   }
-  if (!chosen) return findDefaultFiles(cwd);
+  if (!chosen) return findDefaultFiles(searchFrom ?? cwd);
   return chosen.map((f) => {
     if (f === '-') throw new ComposeFileError('reading a compose file from stdin is not supported yet');
     const p = resolve(cwd, f);

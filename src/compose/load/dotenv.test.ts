@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDotenv, readDotenv } from './dotenv.js';
+import { writeTree } from './test-tree.js';
 
 test('dotenv: compose env-file syntax', () => {
   const text = [
@@ -40,7 +40,7 @@ test('dotenv: the environment wins over earlier lines in substitutions; errors',
 });
 
 test('readDotenv: missing file is an error unless optional', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-dotenv-'));
+  const dir = writeTree({});
   assert.equal(readDotenv(join(dir, 'nope'), () => undefined, false), undefined);
   assert.throws(() => readDotenv(join(dir, 'nope'), () => undefined), /env file .*nope not found/);
   writeFileSync(join(dir, 'x.env'), 'A=1\r\nB=2\r\n');

@@ -1,5 +1,6 @@
 // The interpolation environment: `.env` in the project directory (or the --env-file files, or
-// COMPOSE_ENV_FILES, in order, instead of it) under the process environment, which wins.
+// COMPOSE_ENV_FILES, in order, instead of it; none with COMPOSE_DISABLE_ENV_FILE) under the
+// process environment, which wins.
 import { join, resolve } from 'node:path';
 import { readDotenv } from './dotenv.js';
 
@@ -24,6 +25,8 @@ export function projectEnvironment({ env, envFiles, projectDirectory, cwd }: Env
   // COMPOSE_ENV_FILES (comma-separated) stands in for --env-file when no flag is given.
   const files = envFiles?.length ? envFiles : (processEnv.COMPOSE_ENV_FILES ?? '').split(',').filter(Boolean);
   if (files.length) for (const f of files) Object.assign(fromFiles, readDotenv(resolve(cwd, f), lookup, true));
-  else Object.assign(fromFiles, readDotenv(join(projectDirectory, '.env'), lookup, false));
+  else if (!isTrue(processEnv.COMPOSE_DISABLE_ENV_FILE)) Object.assign(fromFiles, readDotenv(join(projectDirectory, '.env'), lookup, false));
   return { ...fromFiles, ...processEnv };
 }
+
+const isTrue = (v: string | undefined) => v !== undefined && ['1', 't', 'true'].includes(v.toLowerCase());

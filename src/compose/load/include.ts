@@ -34,7 +34,7 @@ export function loadIncludes(entries: unknown[], file: string, ctx: FileContext)
     const explicit = spec.env_file !== undefined;
     const fromFiles: Record<string, string> = {};
     for (const f of envFiles) Object.assign(fromFiles, readDotenv(f, (n) => ctx.environment[n] ?? fromFiles[n], explicit));
-    const sub = newFileContext({ ...fromFiles, ...ctx.environment }, [...ctx.including, file]);
+    const sub = newFileContext({ ...fromFiles, ...ctx.environment }, ctx.parsed, [...ctx.including, file]);
     let dict: RawMap = {};
     for (const p of paths) dict = mergeFiles(dict, loadComposeFile(p, sub));
     return { file: paths[0]!, projectDirectory, dict: withBareValuesResolved(dict, sub.environment) };

@@ -59,8 +59,14 @@ test('project name: -p, COMPOSE_PROJECT_NAME, name:, folder; explicit names must
   assert.equal((await load(root, { projectName: 'flag1', env: { COMPOSE_PROJECT_NAME: 'from_env' } })).name, 'flag1');
   await rejects(load(root, { projectName: 'Bad Name' }), /invalid project name "Bad Name": must consist only of lowercase/);
   await rejects(load(root, { projectName: '-x' }), /invalid project name/);
-  const bad = writeTree({ 'compose.yaml': 'name: UPPER\nservices: {a: {image: a}}' });
-  await rejects(load(bad), /invalid project name "UPPER"/);
+  // A name from the files is normalised, not rejected; -p and COMPOSE_PROJECT_NAME are not.
+  const upper = writeTree({ 'compose.yaml': 'name: My.App\nservices: {a: {image: "a:${COMPOSE_PROJECT_NAME}"}}' });
+  assert.equal((await load(upper)).name, 'myapp');
+  assert.equal((await load(upper)).services.a!.image, 'a:myapp');
+  assert.equal((await load(upper, { projectName: 'given' })).services.a!.image, 'a:given');
+  await rejects(load(upper, { env: { COMPOSE_PROJECT_NAME: 'Bad' } }), /invalid project name "Bad"/);
+  const two = writeTree({ 'compose.yaml': 'name: first\nservices: {a: {image: a}}', 'compose.override.yaml': 'name: second' });
+  assert.equal((await load(two)).name, 'second');
   const named = writeTree({ 'compose.yaml': 'name: ${PN}\nservices: {a: {image: a}}', '.env': 'PN=dotenv-name' });
   assert.equal((await load(named)).name, 'dotenv-name');
   const viaDotenv = writeTree({ 'compose.yaml': 'services: {a: {image: a}}', '.env': 'COMPOSE_PROJECT_NAME=fromdotenv' });
@@ -135,7 +141,7 @@ services:
     restart: unless-stopped
     build: .
     scale: 2
-    deploy: {replicas: 2, resources: {limits: {cpus: "0.5", memory: 512M}, reservations: {memory: 128M}}}
+    deploy: {replicas: 2, resources: {limits: {cpus: "1.5", memory: 1g}, reservations: {memory: 128M}}}
   db:
     image: postgres
     network_mode: host
@@ -194,12 +200,12 @@ secrets:
   assert.equal(web.stop_grace_period, '1m30s');
   assert.deepEqual(web.secrets, [{ source: 'token' }, { source: 'token', target: '/etc/t', mode: 0o440 }]);
   assert.deepEqual(web.build, { context: root, dockerfile: 'Dockerfile' });
-  assert.deepEqual(web.deploy, { replicas: 2, resources: { limits: { cpus: 0.5, memory: 536870912 }, reservations: { memory: 134217728 } } });
+  assert.deepEqual(web.deploy, { replicas: 2, resources: { limits: { cpus: 1.5, memory: 1073741824 }, reservations: { memory: 134217728 } } });
   assert.equal(web.scale, 2);
   assert.equal(p.services.db!.networks, undefined);
   assert.deepEqual(p.services.cache!.depends_on, {
     web: { condition: 'service_healthy', required: false, restart: true },
-    db: { condition: 'service_started', required: true },
+    db: { condition: 'service_started', restart: false, required: true },
   });
   assert.deepEqual(p.services.cache!.networks, { default: null });
   assert.equal(p.networks.front!.name, `${p.name}_front`);
@@ -253,4 +259,40 @@ services:
   const web = (await load(ok)).services.web!;
   assert.deepEqual(web.environment, { COMMON: '1', OVERRIDDEN: 'from-compose', QUOTED: 'a b', REF: 't1' });
   assert.deepEqual(web.env_file, [{ path: join(ok, 'common.env'), required: true }, { path: join(ok, 'optional.env'), required: false }]);
+});
+
+test('normalisation: implicit dependencies, bare build args, pull_policy, volume targets, empty networks', async () => {
+  const root = writeTree({
+    'compose.yaml': `
+services:
+  a: {image: a, networks: {}, pull_policy: if_not_present, volumes: ["vol:/data/", "/anon//x/../y"]}
+  b: {image: b, network_mode: "service:a", links: ["a:alias"], ipc: "service:a"}
+  c: {build: {context: ., dockerfile_inline: "FROM x", args: [SET_ARG, UNSET_ARG, GIVEN=1]}}
+volumes: {vol: {}}
+`,
+  });
+  const p = await load(root, { env: { SET_ARG: 's' } });
+  assert.deepEqual(p.services.a!.networks, { default: null });
+  assert.equal(p.services.a!.pull_policy, 'missing');
+  assert.deepEqual(p.services.a!.volumes!.map((v) => v.target), ['/data', '/anon/y']);
+  assert.deepEqual(p.services.b!.depends_on, { a: { condition: 'service_started', restart: true, required: true } });
+  assert.equal(p.services.b!.networks, undefined);
+  assert.deepEqual(p.services.c!.build!.args, { SET_ARG: 's', GIVEN: '1' });
+});
+
+test('environment: which .env compose reads, and where the search starts', async () => {
+  const root = writeTree({
+    'proj/compose.yaml': 'services: {a: {image: "img:${TAG:-none}"}}',
+    'proj/.env': 'TAG=proj',
+    'proj/sub/.env': 'TAG=sub',
+    'other/.keep': '',
+  });
+  const image = async (cwd: string, opts: Partial<LoadOptions> = {}) => (await load(cwd, opts)).services.a!.image;
+  // Found up the tree: .env comes from the working directory, as in compose.
+  assert.equal(await image(join(root, 'proj/sub')), 'img:sub');
+  assert.equal(await image(join(root, 'proj')), 'img:proj');
+  // -f: the first file's folder; --project-directory: that folder, and the search starts there.
+  assert.equal(await image(join(root, 'other'), { files: ['../proj/compose.yaml'] }), 'img:proj');
+  assert.equal(await image(join(root, 'other'), { projectDirectory: '../proj/sub' }), 'img:sub');
+  assert.equal(await image(join(root, 'proj'), { env: { COMPOSE_DISABLE_ENV_FILE: '1' } }), 'img:none');
 });

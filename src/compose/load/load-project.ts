@@ -6,7 +6,9 @@ import { dirname, resolve } from 'node:path';
 import type { Project, ServiceConfig } from '../model.js';
 import { checkBuildInputs, checkReferences } from './checks.js';
 import { checkFileObjectSources } from './file-objects.js';
-import { loadComposeFile, newFileContext } from './compose-file.js';
+import { checkConsistency } from './consistency.js';
+import { loadComposeFile, newFileContext, parseComposeFile } from './compose-file.js';
+import { interpolateTree } from './interpolate.js';
 import { selectComposeFiles } from './discover.js';
 import { projectEnvironment } from './environment.js';
 import { mergeFiles } from './merge.js';
@@ -44,19 +46,23 @@ export interface LoadOptions {
 export async function loadProject(options: LoadOptions): Promise<Project> {
   const { env, cwd } = options;
   const explicitDir = options.projectDirectory ? resolve(cwd, options.projectDirectory) : undefined;
-  let environment = projectEnvironment({ env, envFiles: options.envFiles, projectDirectory: explicitDir ?? cwd, cwd });
-  const configFiles = selectComposeFiles({ files: options.files, env: environment, cwd });
+  // compose reads `.env` before it looks for files: in --project-directory, else the folder of the
+  // first -f file, else the working directory (not the folder a search up the tree finds).
+  const envDir = explicitDir ?? (options.files?.length ? dirname(resolve(cwd, options.files[0]!)) : cwd);
+  let environment = projectEnvironment({ env, envFiles: options.envFiles, projectDirectory: envDir, cwd });
+  const configFiles = selectComposeFiles({ files: options.files, env: environment, cwd, searchFrom: explicitDir ?? cwd });
   const workingDir = explicitDir ?? dirname(configFiles[0]!);
-  if (workingDir !== (explicitDir ?? cwd) && !options.envFiles?.length && !env.COMPOSE_ENV_FILES) {
-    environment = projectEnvironment({ env, projectDirectory: workingDir, cwd });
-  }
 
-  const ctx = newFileContext(environment);
+  // The name comes before interpolation: files may use ${COMPOSE_PROJECT_NAME}.
+  const parsed = new Map<string, unknown[]>();
+  const name = projectNameOf({ flag: options.projectName, env: environment, fromFile: nameInFiles(configFiles, parsed, environment), workingDir });
+  environment = { ...environment, COMPOSE_PROJECT_NAME: name };
+
+  const ctx = newFileContext(environment, parsed);
   let dict: RawMap = {};
   for (const file of configFiles) dict = mergeFiles(dict, loadComposeFile(file, ctx));
   const model = stripTags(dict) as RawMap;
 
-  const name = projectNameOf({ flag: options.projectName, env: environment, fromFile: model.name as string | undefined, workingDir });
   const nctx: NormalizeContext = { projectName: name, workingDir, environment, file: configFiles[0]!, home: env.HOME };
 
   // Profiles first: services they leave out are normalised leniently (their files are not read).
@@ -86,10 +92,25 @@ export async function loadProject(options: LoadOptions): Promise<Project> {
   if (Object.keys(extensions).length) project.extensions = extensions;
 
   checkReferences(project);
+  checkConsistency(project);
   project = checkEnabledDependencies(project);
   if (!options.skipFileChecks) {
     checkBuildInputs(project);
     checkFileObjectSources(project);
   }
   return project;
+}
+
+/** The last non-empty top-level `name:` of the compose files, interpolated on its own. */
+function nameInFiles(files: string[], parsed: Map<string, unknown[]>, environment: Record<string, string>): string | undefined {
+  let name: string | undefined;
+  for (const file of files) {
+    for (const doc of parseComposeFile(file, parsed)) {
+      const n = (doc as RawMap).name;
+      if (typeof n !== 'string') continue;
+      const value = interpolateTree(n, (v) => environment[v], file, ['name']) as string;
+      if (value) name = value;
+    }
+  }
+  return name;
 }

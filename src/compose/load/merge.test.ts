@@ -30,7 +30,7 @@ test('merge: list-or-map fields merge by key across forms', () => {
   assert.deepEqual(s.web!.environment, { A: '1', B: '3', C: '4' });
   assert.deepEqual(s.web!.labels, { x: '1', y: '2' });
   assert.deepEqual(s.web!.build, { context: './dir', dockerfile: 'D' });
-  assert.deepEqual(s.web!.extra_hosts, { h1: '2.2.2.2', h2: '3.3.3.3' });
+  assert.deepEqual(s.web!.extra_hosts, ['h1:1.1.1.1', 'h1:2.2.2.2', 'h2:3.3.3.3']);
 });
 
 test('merge: sequences by identity (volumes by target, ports/expose by value, secrets by target)', () => {
@@ -74,4 +74,18 @@ test('merge: !reset removes, !override replaces', () => {
   assert.deepEqual(t.web, { image: 'c', ports: ['90:90'] });
   // A tag in a single file: !reset drops the key, !override is the value.
   assert.deepEqual(merged('services: {web: {image: !override a, ports: !reset []}}').services.web, { image: 'a' });
+});
+
+test('merge: IPAM pools by subnet', () => {
+  const doc = stripTags(
+    mergeFiles(
+      y('networks: {n: {ipam: {config: [{subnet: 10.0.0.0/24, gateway: 10.0.0.1}, {subnet: 10.1.0.0/24}]}}}'),
+      y('networks: {n: {ipam: {config: [{subnet: 10.0.0.0/24, ip_range: 10.0.0.128/25}, {subnet: 10.2.0.0/24}]}}}'),
+    ),
+  ) as { networks: { n: { ipam: { config: unknown[] } } } };
+  assert.deepEqual(doc.networks.n.ipam.config, [
+    { subnet: '10.0.0.0/24', gateway: '10.0.0.1', ip_range: '10.0.0.128/25' },
+    { subnet: '10.1.0.0/24' },
+    { subnet: '10.2.0.0/24' },
+  ]);
 });

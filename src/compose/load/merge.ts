@@ -25,19 +25,28 @@ function toMap(v: unknown, sep = '='): RawMap {
 
 const byKeyMap: Merger = (b, o, path) => mergeMaps(toMap(b), toMap(o), path);
 
-/** extra_hosts: `host:ip`, `host=ip` or a map; merged by host name. */
+/** extra_hosts: `host:ip`, `host=ip` or a map (`host: ip | [ips]`); entries appended, duplicates dropped. */
 const extraHosts: Merger = (b, o) => {
-  const norm = (v: unknown): RawMap => {
-    if (isMap(v)) return v;
-    const out: RawMap = {};
-    for (const item of Array.isArray(v) ? v : []) {
+  const norm = (v: unknown): string[] => {
+    if (isMap(v)) return Object.entries(v).flatMap(([host, ips]) => (Array.isArray(ips) ? ips : [ips]).map((ip) => `${host}:${String(ip ?? '')}`));
+    return (Array.isArray(v) ? v : v === null || v === undefined ? [] : [v]).map((item) => {
       const s = String(item);
-      const i = s.search(/[=:]/);
-      out[i < 0 ? s : s.slice(0, i)] = i < 0 ? '' : s.slice(i + 1);
-    }
-    return out;
+      const eq = s.indexOf('=');
+      return eq > 0 ? `${s.slice(0, eq)}:${s.slice(eq + 1)}` : s;
+    });
   };
-  return { ...norm(b), ...norm(o) };
+  return [...new Set([...norm(b), ...norm(o)])];
+};
+
+/** IPAM pools: one per subnet; a later pool for the same subnet merges into it. */
+const ipamPools: Merger = (b, o, path) => {
+  const out: unknown[] = Array.isArray(b) ? [...b] : [];
+  for (const pool of Array.isArray(o) ? o : []) {
+    const i = out.findIndex((p) => isMap(p) && isMap(pool) && p.subnet === pool.subnet);
+    if (i < 0) out.push(pool);
+    else out[i] = mergeValues(out[i], pool, path, true);
+  }
+  return out;
 };
 
 /** Service networks and depends_on: a list of names or a map; entries merge per name. */
@@ -132,6 +141,8 @@ const RULES: [string, Merger][] = [
     (f) => [`services.*.${f}`, byValue] as [string, Merger],
   ),
   ['networks.*.labels', byKeyMap],
+  ['networks.*.ipam.config', ipamPools],
+  ['services.*.volumes.*.volume.labels', byKeyMap],
   ['volumes.*.labels', byKeyMap],
   ['secrets.*.labels', byKeyMap],
   ['configs.*.labels', byKeyMap],

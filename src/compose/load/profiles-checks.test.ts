@@ -95,3 +95,30 @@ test('profiles: env and label files of services left out are not required', asyn
   assert.deepEqual(p.disabledServices.prod!.env_file, [{ path: `${root}/prod.env`, required: true }]);
   await rejects(load(root, { profiles: ['prod'] }), /env file .*prod\.env not found/, 'services.prod.env_file.0');
 });
+
+test('errors: services the profiles leave out are not checked', async () => {
+  const root = writeTree({ 'compose.yaml': 'services: {web: {image: w}, tool: {profiles: [t], networks: [nope], depends_on: [ghost], volumes: ["v:/v"]}}' });
+  assert.deepEqual(serviceNamesOf(await load(root)), ['web']);
+  await rejects(load(root, { profiles: ['t'] }), /service "tool" depends on undefined service "ghost"/);
+  await rejects(load(root, { services: ['tool'] }), /service "tool" depends on undefined service "ghost"/);
+});
+
+test('errors: contradictory settings of a service', async () => {
+  const cases: [string, RegExp, string][] = [
+    ['{image: a, network_mode: host, networks: [n]}', /service web declares mutually exclusive `network_mode` and `networks`/, 'services.web.network_mode'],
+    ['{image: a, network_mode: "service:ghost"}', /depends on undefined service "ghost"/, 'services.web.depends_on'],
+    ['{image: a, healthcheck: {test: [RUN, x]}}', /healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE"/, 'services.web.healthcheck.test'],
+    ['{image: a, scale: -1}', /services\.web\.scale: must be greater than or equal to 0/, 'services.web.scale'],
+    ['{image: a, cpus: 1, deploy: {resources: {limits: {cpus: "0.5"}}}}', /can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'/, 'services.web'],
+    ['{image: a, mem_limit: 1g, deploy: {resources: {limits: {memory: 512m}}}}', /'mem_limit' and 'deploy.resources.limits.memory'/, 'services.web'],
+    ['{image: a, container_name: web1, scale: 2}', /can't set container_name and scale as container name must be unique/, 'services.web.container_name'],
+    ['{image: a, develop: {watch: [{path: ., action: sync}]}}', /services\.web\.develop\.watch\.0: target is required for non-rebuild actions/, 'services.web.develop.watch.0'],
+    ['{image: a, tmpfs: [/data], volumes: ["/data"]}', /services\.web\.volumes\.0: target \/data already mounted as services\.web\.tmpfs\.0/, 'services.web.volumes.0'],
+    ['{build: {context: ., dockerfile: D, dockerfile_inline: "FROM x"}}', /declares mutually exclusive dockerfile and dockerfile_inline/, 'services.web.build'],
+    ['{image: a, platform: linux/arm64, build: {context: ., dockerfile_inline: "FROM x", platforms: [linux/amd64]}}', /service.build.platforms MUST include service.platform "linux\/arm64"/, 'services.web.build.platforms'],
+    ['{build: {context: ., dockerfile_inline: "FROM x", additional_contexts: {base: "service:ghost"}}}', /declares unknown service "ghost" as additional contexts base/, 'services.web.build.additional_contexts.base'],
+  ];
+  for (const [web, re, path] of cases) await rejects(load(writeTree({ 'compose.yaml': `services: {web: ${web}}\nnetworks: {n: {}}` })), re, path);
+  // Equal values in both places are fine.
+  await load(writeTree({ 'compose.yaml': 'services: {web: {image: a, cpus: 0.5, deploy: {replicas: 1, resources: {limits: {cpus: "0.5"}}}, container_name: web1}}' }));
+});

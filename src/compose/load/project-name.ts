@@ -1,5 +1,5 @@
-// Project names as compose: explicit names (-p, COMPOSE_PROJECT_NAME, `name:`) must already be
-// valid; a name derived from the folder is normalised into one.
+// Project names as compose: names given imperatively (-p, COMPOSE_PROJECT_NAME) must already be
+// valid; one from `name:` or from the folder is normalised into one.
 import { basename } from 'node:path';
 import { ComposeFileError } from '../errors.js';
 
@@ -26,15 +26,19 @@ export function normalizeProjectName(raw: string): string {
 export interface NameSources {
   flag?: string;
   env: Record<string, string | undefined>;
+  /** The last non-empty `name:` of the compose files, interpolated. */
   fromFile?: string;
   workingDir: string;
 }
 
-/** -p, then COMPOSE_PROJECT_NAME, then the files' `name:`, then the project folder's name. */
+/**
+ * -p, then COMPOSE_PROJECT_NAME (both must be valid as given), then the files' `name:`, then the
+ * project folder's name (both normalised, as compose does).
+ */
 export function projectNameOf({ flag, env, fromFile, workingDir }: NameSources): string {
-  const explicit = flag || env.COMPOSE_PROJECT_NAME || fromFile;
+  const explicit = flag || env.COMPOSE_PROJECT_NAME;
   if (explicit) return checkProjectName(explicit);
-  const derived = normalizeProjectName(basename(workingDir));
-  if (!derived) throw new ComposeFileError(`project name must not be empty (derived from ${JSON.stringify(workingDir)}); set one with -p or name:`);
+  const derived = normalizeProjectName(fromFile || basename(workingDir));
+  if (!derived) throw new ComposeFileError(`project name must not be empty (derived from ${JSON.stringify(fromFile || workingDir)}); set one with -p or name:`);
   return derived;
 }

@@ -5,7 +5,7 @@ import type { BuildConfig } from '../model.js';
 import { isMap, type RawMap } from '../load/tags.js';
 import { isRemoteContext } from '../load/rebase.js';
 import { listOrDict, stringList, stringMap, toBool, toBytes } from './cast.js';
-import { at, type NormalizeContext } from './context.js';
+import { at, fieldError, type NormalizeContext } from './context.js';
 import { buildContextPath } from './paths.js';
 import { extraHosts, ulimits } from './fields.js';
 import { serviceFileRef } from './mounts.js';
@@ -14,10 +14,18 @@ export function buildConfig(ctx: NormalizeContext, raw: unknown, path: string): 
   const b: RawMap = typeof raw === 'string' ? { context: raw } : isMap(raw) ? raw : {};
   const { context, dockerfile, dockerfile_inline, args, labels, ssh, ...rest } = b;
   const out: BuildConfig = { ...(rest as Partial<BuildConfig>), context: at(ctx, `${path}.context`, () => buildContextPath(ctx, String(context ?? '.'))), dockerfile: String(dockerfile ?? 'Dockerfile') };
-  if (dockerfile_inline !== undefined) out.dockerfile_inline = String(dockerfile_inline);
+  if (dockerfile_inline !== undefined) {
+    if (dockerfile !== undefined) throw fieldError(ctx, path, `declares mutually exclusive dockerfile and dockerfile_inline: invalid compose project`);
+    out.dockerfile_inline = String(dockerfile_inline);
+  }
   if (args !== undefined) {
     const a = listOrDict(args);
-    for (const [k, v] of Object.entries(a)) if (v === null && ctx.environment[k] !== undefined) a[k] = ctx.environment[k]!;
+    // A bare arg takes the environment's value; compose drops one the environment lacks.
+    for (const [k, v] of Object.entries(a)) {
+      if (v !== null) continue;
+      if (ctx.environment[k] !== undefined) a[k] = ctx.environment[k]!;
+      else delete a[k];
+    }
     out.args = a;
   }
   if (labels !== undefined) out.labels = stringMap(labels);

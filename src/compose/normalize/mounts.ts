@@ -1,10 +1,16 @@
 // Service volumes, secrets, configs and devices in their long forms.
+import { posix } from 'node:path';
 import type { DeviceMapping, ServiceSecretConfig, ServiceVolumeConfig, VolumeType } from '../model.js';
 import { isMap } from '../load/tags.js';
 import { CastError, toBool, toBytes, toInt, stringMap } from './cast.js';
 import { at, type NormalizeContext } from './context.js';
 import { hostPath } from './paths.js';
 import { parseVolumeSpec } from './volume-spec.js';
+
+function cleanPath(p: string): string {
+  const n = posix.normalize(p);
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n;
+}
 
 const VOLUME_TYPES = new Set<VolumeType>(['volume', 'bind', 'tmpfs', 'npipe', 'cluster', 'image']);
 
@@ -44,6 +50,8 @@ export function serviceVolume(ctx: NormalizeContext, raw: unknown, path: string)
       if (isMap(image) && image.subpath !== undefined) vol.image = { subpath: String(image.subpath) };
     } else throw new CastError('must be a string or a mapping');
     if (!vol.target) throw new CastError('has no target');
+    // Targets are container paths, compared by mount merging and by the engine: clean them ("/data/" -> "/data").
+    vol.target = cleanPath(vol.target);
     if (vol.type === 'bind') {
       if (!vol.source) throw new CastError('is a bind mount without a source');
       vol.source = hostPath(ctx, vol.source);

@@ -221,7 +221,9 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: RawMa
   if (files.length) out.env_file = files;
   if (raw.environment !== undefined || files.length) out.environment = environment(ctx, raw, path, files, lenient);
   if (raw.label_file !== undefined) out.labels = { ...labelFiles(ctx, raw.label_file, path, lenient), ...out.labels };
-  if (!out.networks && !out.network_mode) out.networks = { default: null };
+  // No networks (or an empty map) and no network_mode: the project's `default` network.
+  if ((!out.networks || !Object.keys(out.networks).length) && !out.network_mode && out.provider === undefined) out.networks = { default: null };
+  if (out.pull_policy === 'if_not_present') out.pull_policy = 'missing';
   if (out.scale !== undefined && out.deploy?.replicas !== undefined && out.scale !== out.deploy.replicas) {
     throw fieldError(ctx, `${path}.scale`, `can't set distinct values on 'scale' and 'deploy.replicas'`);
   }
@@ -229,14 +231,18 @@ export function normalizeService(ctx: NormalizeContext, name: string, raw: RawMa
   return out;
 }
 
-/** network_mode/ipc/pid `service:x`, volumes_from and links need x first: compose adds them to depends_on. */
+/**
+ * Services this one needs first without saying so in depends_on, added there as compose does:
+ * links and shared namespaces (`service:x` in network_mode/ipc/pid/uts/cgroup) restart with x;
+ * volumes_from does not.
+ */
 function addImplicitDependencies(s: ServiceConfig): void {
-  const needs: string[] = [];
-  for (const mode of [s.network_mode, s.ipc, s.pid]) if (mode?.startsWith('service:')) needs.push(mode.slice(8));
-  for (const v of s.volumes_from ?? []) if (!v.startsWith('container:')) needs.push(v.replace(/^service:/, '').split(':')[0]!);
-  for (const l of s.links ?? []) needs.push(l.split(':')[0]!);
-  for (const n of needs) {
+  const needs: [string, boolean][] = [];
+  for (const l of s.links ?? []) needs.push([l.split(':')[0]!, true]);
+  for (const mode of [s.network_mode, s.ipc, s.pid, s.uts, s.cgroup as string | undefined]) if (mode?.startsWith('service:')) needs.push([mode.slice(8), true]);
+  for (const v of s.volumes_from ?? []) if (!v.startsWith('container:')) needs.push([v.split(':')[0]!, false]);
+  for (const [n, restart] of needs) {
     s.depends_on ??= {};
-    s.depends_on[n] ??= { condition: 'service_started', required: true };
+    s.depends_on[n] ??= { condition: 'service_started', restart, required: true };
   }
 }
