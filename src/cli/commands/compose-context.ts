@@ -17,22 +17,25 @@ export class ComposeCli {
   get api(): ComposeApi { return this.ctx.docker; }
 
   /** The model of the compose files (found up the folder tree when -f is not given). */
-  async project(services: string[] = []): Promise<Project> {
+  async project(services: string[] = [], o: { skipFileChecks?: boolean } = {}): Promise<Project> {
     if (!this.model) {
       const g = this.globals;
       this.model = await loadProject({
         files: g.file.length ? g.file : undefined, projectName: g.projectName, projectDirectory: g.projectDirectory,
-        profiles: g.profile.length ? g.profile : undefined, envFiles: g.envFile.length ? g.envFile : undefined, services, env: this.ctx.env, cwd: process.cwd(),
+        profiles: g.profile.length ? g.profile : undefined, envFiles: g.envFile.length ? g.envFile : undefined, services, env: this.ctx.env, cwd: process.cwd(), skipFileChecks: o.skipFileChecks,
       });
     }
     for (const s of services) if (!this.model.services[s] && !this.model.disabledServices[s]) throw new Error(`no such service: ${s}`);
     return this.model;
   }
 
-  /** The model if there is a compose file, else undefined (down/ps/logs work by name from labels). */
+  /**
+   * The model if there is a compose file, else undefined (down/ps/logs work by name from labels).
+   * A deleted Dockerfile or secret file must not block taking a project down: no file checks.
+   */
   async projectIfAny(): Promise<Project | undefined> {
     try {
-      return await this.project();
+      return await this.project([], { skipFileChecks: true });
     } catch (e) {
       if (this.globals.projectName && /no configuration file provided|not found/.test((e as Error).message)) return undefined;
       throw e;
@@ -43,7 +46,7 @@ export class ComposeCli {
   async projectName(): Promise<string> {
     const explicit = this.globals.projectName ?? this.ctx.env.COMPOSE_PROJECT_NAME;
     if (explicit) return explicit;
-    return (await this.project()).name;
+    return (await this.project([], { skipFileChecks: true })).name;
   }
 
   get colors(): boolean {

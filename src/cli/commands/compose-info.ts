@@ -1,7 +1,6 @@
 // compose ps / ls / config / images / port / top / version: read-only views of a project.
 import type * as T from '../../api/types/index.js';
-import { canonicalize } from '../../compose/canonical-json.js';
-import type { Project } from '../../compose/model.js';
+import { configToJson, configToYaml, imageNamesOf, networkNamesOf, profileNamesOf, volumeNamesOf } from '../../compose/config-output.js';
 import { listProjects, observeContainers, type ObservedContainer } from '../../compose/observe.js';
 import { COMPOSE_VERSION } from '../../compose/version.js';
 import { humanSize } from '../../lib/go-units.js';
@@ -89,13 +88,6 @@ function combinedStatus(states: string[]): string {
   return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([s, n]) => `${s}(${n})`).join(', ');
 }
 
-/** The canonical model as `compose config` prints it: name, then the top-level sections. */
-export function configDocument(project: Project): Record<string, unknown> {
-  const doc: Record<string, unknown> = { name: project.name, services: project.services };
-  for (const k of ['networks', 'volumes', 'secrets', 'configs'] as const) if (Object.keys(project[k]).length) doc[k] = project[k];
-  return canonicalize(doc) as Record<string, unknown>;
-}
-
 export async function config(cli: ComposeCli, argv: string[]): Promise<number> {
   const c = newCommand(cli.ctx, { name: 'config', usage: '[OPTIONS] [SERVICE...]', description: 'Parse, resolve and render compose file in canonical format' })
     .option('--services', 'Print the service names, one per line.')
@@ -116,13 +108,13 @@ export async function config(cli: ComposeCli, argv: string[]): Promise<number> {
   if (o.quiet) return 0;
   const lines = (xs: string[]) => { cli.ctx.out(xs.map((x) => `${x}\n`).join('')); return 0; };
   if (o.services) return lines(Object.keys(project.services));
-  if (o.volumes) return lines(Object.keys(project.volumes));
-  if (o.networks) return lines(Object.keys(project.networks));
-  if (o.profiles) return lines([...new Set(Object.values({ ...project.services, ...project.disabledServices }).flatMap((s) => s.profiles ?? []))].sort());
-  if (o.images) return lines(Object.keys(project.services).map((s) => project.services[s]!.image ?? `${project.name}-${s}`));
+  if (o.volumes) return lines(volumeNamesOf(project));
+  if (o.networks) return lines(networkNamesOf(project));
+  if (o.profiles) return lines(profileNamesOf(project));
+  if (o.images) return lines(imageNamesOf(project));
   if (o.format !== 'yaml' && o.format !== 'json') throw new StatusError(1, `unsupported format ${JSON.stringify(o.format)}`);
-  const doc = configDocument(p.args.length ? { ...project, services: Object.fromEntries(p.args.map((s) => [s, project.services[s]!])) } : project);
-  const text = o.format === 'json' ? `${JSON.stringify(doc, null, 2)}\n` : (await import('yaml')).stringify(doc, { lineWidth: 0 });
+  const shown = p.args.length ? { ...project, services: Object.fromEntries(p.args.map((s) => [s, project.services[s]!])) } : project;
+  const text = o.format === 'json' ? configToJson(shown) : configToYaml(shown);
   if (o.output) { (await import('node:fs')).writeFileSync(o.output, text); return 0; }
   cli.ctx.out(text);
   return 0;
