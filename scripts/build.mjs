@@ -58,6 +58,7 @@ const cli = await build({
 if (cli) {
   // A fresh bundle invalidates the code cache; one run makes the next (bin/berth writes it).
   rmSync(join(bundleDir, 'berth.cjs.cache'), { force: true });
+  rmSync(join(bundleDir, 'berth.cjs.compose.cache'), { force: true });
   rmSync(join(bundleDir, 'berth.js'), { force: true }); // the ESM bundle of earlier builds
   execFileSync(process.execPath, [join(root, 'bin/berth'), '--version'], { stdio: 'ignore' });
 }
