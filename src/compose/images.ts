@@ -48,14 +48,19 @@ async function imageIdOf(api: ComposeApi, name: string): Promise<string | undefi
 
 export async function ensureImages(api: ComposeApi, project: Project, services: string[], o: ImageOptions, progress: ProgressSink): Promise<Record<string, string>> {
   const ids: Record<string, string> = {};
-  // Builds run one at a time (the daemon's builder and this machine's cores are shared); pulls
-  // of distinct images in parallel.
+  // Images several services share are looked up (and pulled) once, all lookups at the same time;
+  // builds run one at a time (the daemon's builder and this machine's cores are shared).
+  const lookups = new Map<string, Promise<string | undefined>>();
+  const lookup = (name: string) => {
+    if (!lookups.has(name)) lookups.set(name, imageIdOf(api, name));
+    return lookups.get(name)!;
+  };
+  const sources = services.map((service) => ({ service, name: imageName(project, service), source: decidedImageSource(project.services[service]!, o) }));
+  for (const s of sources) if (s.source !== 'build' && s.source !== 'pull') void lookup(s.name).catch(() => {});
   const pulls = new Map<string, Promise<string>>();
-  for (const service of services) {
+  for (const { service, name, source } of sources) {
     const s = project.services[service]!;
-    const name = imageName(project, service);
-    const source = decidedImageSource(s, o);
-    let id = source === 'build' || source === 'pull' ? undefined : await imageIdOf(api, name);
+    const id = source === 'build' || source === 'pull' ? undefined : await lookup(name);
     if (id) { ids[service] = id; continue; }
     if (source === 'present') throw new Error(`image ${name} not found and pull_policy is never`);
     if (source === 'build' || source === 'present-or-build') {
@@ -64,8 +69,7 @@ export async function ensureImages(api: ComposeApi, project: Project, services: 
     }
     if (s.build && o.noBuild) throw new Error(`image ${name} not found: service "${service}" has to be built, but --no-build was given`);
     if (!pulls.has(name)) pulls.set(name, pullImage(api, name, s.platform, service, o, progress));
-    id = await pulls.get(name)!;
-    ids[service] = id;
+    ids[service] = await pulls.get(name)!;
   }
   return ids;
 }

@@ -18,32 +18,45 @@ export interface LifecycleContext {
   timeout?: number;
 }
 
-/** Services in dependency order, read from the containers' depends_on labels. */
-export function orderFromLabels(containers: ObservedContainer[]): string[] {
+/** Each service's dependencies, read from its containers' depends_on labels. */
+function dependenciesFromLabels(containers: ObservedContainer[]): Map<string, string[]> {
   const deps = new Map<string, string[]>();
   for (const c of containers) {
     if (deps.has(c.service)) continue;
     const raw = c.labels[L.LABEL_DEPENDENCIES] ?? '';
     deps.set(c.service, raw ? raw.split(',').map((d) => d.split(':')[0]!).filter(Boolean) : []);
   }
-  const order: string[] = [];
-  const seen = new Set<string>();
-  const visit = (s: string, stack: Set<string>) => {
-    if (seen.has(s) || stack.has(s)) return;
-    stack.add(s);
-    for (const d of deps.get(s) ?? []) if (deps.has(d)) visit(d, stack);
-    seen.add(s);
-    order.push(s);
-  };
-  for (const s of [...deps.keys()].sort()) visit(s, new Set());
-  return order;
+  return deps;
 }
 
-/** Groups containers by service in dependency order (reversed for stopping). */
-function byService(containers: ObservedContainer[], reverse: boolean): ObservedContainer[][] {
-  const order = orderFromLabels(containers);
-  if (reverse) order.reverse();
-  return order.map((s) => containers.filter((c) => c.service === s));
+/**
+ * Services in levels: a level's services depend only on earlier levels, so each level can be
+ * started (or, reversed, stopped) all at once. A cycle in hand-edited labels ends a level early
+ * rather than hanging.
+ */
+export function levelsFromLabels(containers: ObservedContainer[]): string[][] {
+  const deps = dependenciesFromLabels(containers);
+  const level = new Map<string, number>();
+  const depth = (s: string, stack: Set<string>): number => {
+    const known = level.get(s);
+    if (known !== undefined) return known;
+    if (stack.has(s)) return 0;
+    stack.add(s);
+    const d = Math.max(-1, ...(deps.get(s) ?? []).filter((x) => deps.has(x)).map((x) => depth(x, stack))) + 1;
+    stack.delete(s);
+    level.set(s, d);
+    return d;
+  };
+  const out: string[][] = [];
+  for (const s of [...deps.keys()].sort()) (out[depth(s, new Set())] ??= []).push(s);
+  return out.filter(Boolean);
+}
+
+/** Containers in dependency levels (reversed for stopping): each inner list can go at once. */
+function byLevel(containers: ObservedContainer[], reverse: boolean): ObservedContainer[][] {
+  const levels = levelsFromLabels(containers);
+  if (reverse) levels.reverse();
+  return levels.map((names) => containers.filter((c) => names.includes(c.service)));
 }
 
 async function select(x: LifecycleContext, services: string[], opts: { oneoff?: boolean } = {}): Promise<ObservedContainer[]> {
@@ -55,7 +68,7 @@ const exec = (x: LifecycleContext): ExecContext => ({ api: x.api, project: x.pro
 const isUp = (c: ObservedContainer) => c.state === 'running' || c.state === 'paused' || c.state === 'restarting';
 
 export async function stopServices(x: LifecycleContext, services: string[]): Promise<void> {
-  for (const group of byService((await select(x, services, { oneoff: false })).filter(isUp), true)) {
+  for (const group of byLevel((await select(x, services, { oneoff: false })).filter(isUp), true)) {
     await Promise.all(group.map(async (c) => {
       x.progress.event({ kind: 'Container', name: c.name, status: 'Stopping' });
       await x.api.containerStop(c.id, { t: x.timeout }).catch(notModifiedOk);
@@ -67,7 +80,7 @@ export async function stopServices(x: LifecycleContext, services: string[]): Pro
 export async function startServices(x: LifecycleContext, services: string[]): Promise<void> {
   const list = await select(x, services, { oneoff: false });
   if (!list.length) throw new Error('no containers to start');
-  for (const group of byService(list, false)) {
+  for (const group of byLevel(list, false)) {
     await Promise.all(group.filter((c) => c.state !== 'running').map(async (c) => {
       x.progress.event({ kind: 'Container', name: c.name, status: 'Starting' });
       await x.api.containerStart(c.id).catch(notModifiedOk);
@@ -77,7 +90,7 @@ export async function startServices(x: LifecycleContext, services: string[]): Pr
 }
 
 export async function restartServices(x: LifecycleContext, services: string[]): Promise<void> {
-  for (const group of byService(await select(x, services, { oneoff: false }), false)) {
+  for (const group of byLevel(await select(x, services, { oneoff: false }), false)) {
     await Promise.all(group.map(async (c) => {
       x.progress.event({ kind: 'Container', name: c.name, status: 'Restarting' });
       await x.api.containerRestart(c.id, { t: x.timeout });
@@ -119,7 +132,7 @@ export async function down(x: LifecycleContext, o: DownOptions): Promise<void> {
   const containers = observed.containers.filter((c) => !known || known.has(c.service) || c.oneoff || o.removeOrphans);
   const orphans = observed.containers.filter((c) => !containers.includes(c));
   if (orphans.length) x.progress.text(`WARN[0000] Found orphan containers ([${orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
-  for (const group of byService(containers, true)) await Promise.all(group.map((c) => removeContainer(exec(x), c, isUp(c))));
+  for (const group of byLevel(containers, true)) await Promise.all(group.map((c) => removeContainer(exec(x), c, isUp(c))));
   if (orphans.length === 0) {
     await Promise.all(observed.networks.map(async (n) => {
       x.progress.event({ kind: 'Network', name: n.Name, status: 'Removing' });

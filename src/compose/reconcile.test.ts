@@ -8,7 +8,7 @@ import * as L from './labels.js';
 import type { Project, ServiceConfig } from './model.js';
 import { observedContainer, type ObservedProject } from './observe.js';
 import { planIsNoop, planUp } from './reconcile.js';
-import { orderFromLabels } from './lifecycle.js';
+import { levelsFromLabels } from './lifecycle.js';
 
 function project(services: Record<string, ServiceConfig>, extra: Partial<Project> = {}): Project {
   return {
@@ -112,9 +112,10 @@ test('the create request carries compose labels, ports, mounts, aliases and the 
   assert.equal(b.StopTimeout, 5);
 });
 
-test('stop order from labels: dependents first when reversed', () => {
-  const p = project({ web, db });
-  const cs = [container(p, 'web', 1), container(p, 'db', 1)].map(observedContainer);
-  cs[0]!.labels[L.LABEL_DEPENDENCIES] = 'db:service_healthy:false';
-  assert.deepEqual(orderFromLabels(cs), ['db', 'web']);
+test('start/stop levels from labels: a service after its dependencies, independent ones together', () => {
+  const p = project({ web, db, cache: { image: 'busybox' }, worker: { image: 'busybox' } });
+  const cs = [container(p, 'web', 1), container(p, 'db', 1), container(p, 'cache', 1), container(p, 'worker', 1)].map(observedContainer);
+  cs[0]!.labels[L.LABEL_DEPENDENCIES] = 'db:service_healthy:false,cache:service_started:false';
+  cs[3]!.labels[L.LABEL_DEPENDENCIES] = 'web:service_started:false,gone:service_started:false';
+  assert.deepEqual(levelsFromLabels(cs), [['cache', 'db'], ['web'], ['worker']]);
 });
