@@ -394,3 +394,29 @@ services:
   assert.match(up.stdout, /tick_1 +\| tick-start\n[^]*tick_1 +\| tick-done\n/);
   assert.match(up.stdout, new RegExp(`${p.name}_tick_1 exited with code 0\\n`));
 });
+
+test('a version 1 file: services on the default bridge reach each other through legacy links', { skip }, async (t) => {
+  const p = await project('clegacy', {
+    'docker-compose.yml': `db:
+  image: busybox
+  command: sh -c 'mkdir -p /w && echo legacy-db > /w/index.html && exec httpd -f -p 80 -h /w'
+  expose: ["80"]
+  environment:
+    DB_FLAVOUR: tiny
+web:
+  image: busybox
+  command: sleep 3600
+  links: ["db:database"]
+`,
+  });
+  cleanUp(t, p);
+  await p.ok(['up', '-d']);
+  const web = await onlyContainer(p, 'web');
+  assert.equal(web.HostConfig.NetworkMode, 'bridge');
+  // dockerd's /etc/hosts line for the link and its variables, then the link in use.
+  const hosts = await p.ok(['exec', '-T', 'web', 'grep', 'database', '/etc/hosts']);
+  assert.match(hosts.stdout, new RegExp(`^\\S+\\tdatabase \\w{12} ${p.name}_db_1\\n$`));
+  const env = await p.ok(['exec', '-T', 'web', 'sh', '-c', 'echo $DATABASE_PORT $DATABASE_ENV_DB_FLAVOUR']);
+  assert.match(env.stdout, /^tcp:\/\/[\d.]+:80 tiny\n$/);
+  assert.equal((await p.ok(['exec', '-T', 'web', 'sh', '-c', 'timeout 5 wget -qO- http://database/'])).stdout, 'legacy-db\n');
+});
