@@ -590,6 +590,7 @@ export class ContainerService {
     await this.lock.run(rec.id, async () => {
       const n = this.deps.networks.find(network);
       if (!n) throw noSuchNetwork(network);
+      if (rec.host.networkMode === 'host' && n.name === 'host') throw forbidden('container cannot be disconnected from host network or connected to host network');
       if (!attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
       if (this.isLive(rec)) {
         await this.deps.networks.disconnect(rec.id, n.name);
