@@ -1,7 +1,7 @@
 // The per-container /etc/hostname, /etc/hosts and /etc/resolv.conf, written on the host and
 // bind-mounted in, as Docker does.
 import { readFile, writeFile } from 'node:fs/promises';
-import { resolvConfText, STANDARD_HOSTS } from '../lib/etc-files.js';
+import { extraHostLines, resolvConfText, STANDARD_HOSTS } from '../lib/etc-files.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
 
@@ -15,11 +15,7 @@ export async function containerResolvConf(dns: string[], search: string[], optio
 
 /** `links`: the addresses of legacy-linked containers (default bridge), before the container's own. */
 export function hostsFile(rec: ContainerRecord, hostNetwork: boolean, own: { ip: string; names: string[] }[] = [], links: { ip: string; names: string[] }[] = []): string {
-  const lines = [...STANDARD_HOSTS];
-  for (const h of rec.host.extraHosts) {
-    const i = h.lastIndexOf(':');
-    if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
-  }
+  const lines = [...STANDARD_HOSTS, ...extraHostLines(rec.host.extraHosts)];
   for (const l of links) lines.push(`${l.ip}\t${l.names.join(' ')}`);
   const fqdn = `${rec.config.hostname}${rec.config.domainname ? '.' + rec.config.domainname : ''}`;
   // Docker maps the hostname to the container's own address; without one, to a loopback address.

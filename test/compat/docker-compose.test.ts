@@ -305,11 +305,13 @@ function spawnEvents(p: Project): { waitFor(re: RegExp, ms: number): Promise<str
 
 test('docker-compose up --build: a Dockerfile service, a named volume shared with a dependant, --exit-code-from, down -v --rmi local', { skip }, async (t) => {
   const p = await project('cbuild', {
-    'app/Dockerfile': 'FROM busybox\nRUN echo built-by-compose > /built.txt\nCMD ["sh", "-c", "cat /built.txt; echo shared-data > /data/f"]\n',
+    'app/Dockerfile': 'FROM busybox\nRUN echo built-by-compose > /built.txt && grep buildhost /etc/hosts > /buildhost.txt\nCMD ["sh", "-c", "cat /built.txt /buildhost.txt; echo shared-data > /data/f"]\n',
     'docker-compose.yml': `version: "3.9"
 services:
   app:
-    build: ./app
+    build:
+      context: ./app
+      extra_hosts: ["buildhost:10.1.2.3"]
     volumes:
       - data:/data
   checker:
@@ -332,7 +334,10 @@ volumes:
   assert.equal(up.code, 4, `up: ${up.stderr}\n${up.stdout}`);
   assert.match(up.stdout, new RegExp(`Successfully tagged ${p.name}_app:latest`), up.stdout);
   assert.match(up.stdout, /checker_1 +\| shared-data/);
-  assert.match((await p.ok(['logs', '--no-color', 'app'])).stdout, /app_1 +\| built-by-compose/);
+  const appLogs = (await p.ok(['logs', '--no-color', 'app'])).stdout;
+  assert.match(appLogs, /app_1 +\| built-by-compose\n/);
+  // build.extra_hosts reached the RUN step's /etc/hosts.
+  assert.match(appLogs, /app_1 +\| 10\.1\.2\.3\tbuildhost\n/);
   const app = await onlyContainer(p, 'app');
   assert.equal(app.State.ExitCode, 0);
   assert.equal(app.Config.Image, `${p.name}_app`);
