@@ -79,6 +79,8 @@ export interface HostSettings {
   /** HostConfig.PortBindings ("80/tcp" -> [{hostIp, hostPort}]) and -P. */
   portBindings: Record<string, { hostIp?: string; hostPort?: string }[] | null>;
   publishAllPorts: boolean;
+  /** HostConfig.Links as sent ("name:alias"): legacy links, which only the default bridge honours. */
+  links?: string[];
   /** HostConfig.Devices: host device nodes (or directories of them) made in the container. */
   devices?: { pathOnHost: string; pathInContainer: string; cgroupPermissions: string }[];
   /** Initial TTY size [rows, cols] (API >= 1.42), applied before the process runs. */

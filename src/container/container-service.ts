@@ -29,7 +29,7 @@ import { startFailure } from './start-errors.js';
 import { RestartManager } from './restart-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
 import type { NetworkManager } from '../network/network-manager.js';
-import { attachedNetworks, checkNetworks, parseLink, primaryNetwork, setUpNetwork } from './networking.js';
+import { attachedNetworks, bridgeLinks, checkNetworks, parseLink, primaryNetwork, setUpNetwork, type BridgeLinks } from './networking.js';
 import { ContainerFs, type MountOverlay } from './archive.js';
 import type { Digest } from '../lib/digest.js';
 
@@ -152,6 +152,10 @@ export class ContainerService {
     };
     try {
       checkNetworks(rec, this.deps.networks, { hostname: req.config.hostname });
+      // As dockerd's registerLinks: a legacy link names an existing container.
+      if (primaryNetwork(rec.host.networkMode) === 'bridge') {
+        for (const l of rec.host.links ?? []) if (!this.find(parseLink(l).name)) throw invalidArgument(`could not get container for ${parseLink(l).name}`);
+      }
       // container:<x> shares x's UTS identity too, as Docker copies its hostname.
       const shared = rec.host.networkMode.startsWith('container:') ? this.find(rec.host.networkMode.slice('container:'.length)) : undefined;
       if (shared) rec.config = { ...rec.config, hostname: shared.config.hostname, domainname: shared.config.domainname };
@@ -249,12 +253,13 @@ export class ContainerService {
     try {
       if (!(await isMountPoint(rootfs))) await mountAll(await layers.mounts(rec.id), rootfs);
       mark('mount');
+      const links = this.bridgeLinks(rec);
       const net = await setUpNetwork(rec, this.deps.networks, (ref) => this.get(ref));
       mark('network');
-      await writeEtcFiles(paths, rec, net, this.deps.defaultDns);
+      await writeEtcFiles(paths, rec, net, this.deps.defaultDns, links.hosts);
       const volumeMounts = await this.deps.volumes.prepare(rec.id, rootfs);
       const donors = namespaceDonors(rec, (ref) => this.get(ref));
-      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts, net.netns, donors));
+      const spec = await buildSpec(specInputFor(rec, { ...this.deps.spec, paths }, volumeMounts, net.netns, donors, links.env));
       mark('spec');
       const afterCreate = await runtime.prepareSpec(rec.id, spec);
       await writeFile(join(paths.dir(rec.id), 'config.json'), specToJson(spec));
@@ -585,6 +590,7 @@ export class ContainerService {
     await this.lock.run(rec.id, async () => {
       const n = this.deps.networks.find(network);
       if (!n) throw noSuchNetwork(network);
+      if (rec.host.networkMode === 'host' && n.name === 'host') throw forbidden('container cannot be disconnected from host network or connected to host network');
       if (!attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
       if (this.isLive(rec)) {
         await this.deps.networks.disconnect(rec.id, n.name);
@@ -601,7 +607,18 @@ export class ContainerService {
   /** Rewrites /etc/hosts and resolv.conf in place (they are bind-mounted) after the networks changed. */
   private async refreshEtcFiles(rec: ContainerRecord): Promise<void> {
     const net = this.deps.networks.info(rec.id);
-    if (net) await writeEtcFiles(this.deps.paths, rec, net, this.deps.defaultDns);
+    let links: BridgeLinks['hosts'] = [];
+    try {
+      links = this.bridgeLinks(rec).hosts;
+    } catch {
+      // A linked container gone since the start: its line goes, as the rest is rewritten.
+    }
+    if (net) await writeEtcFiles(this.deps.paths, rec, net, this.deps.defaultDns, links);
+  }
+
+  /** The legacy links of a container on the default bridge, from its linked containers' current addresses. */
+  private bridgeLinks(rec: ContainerRecord): BridgeLinks {
+    return bridgeLinks(rec, (ref) => this.find(ref), (id) => this.deps.networks.info(id)?.endpoints.find((e) => e.network === 'bridge')?.ip);
   }
 
   // ---- filesystem access (cp, commit) -------------------------------------------------------

@@ -1,7 +1,7 @@
 // The per-container /etc/hostname, /etc/hosts and /etc/resolv.conf, written on the host and
 // bind-mounted in, as Docker does.
 import { readFile, writeFile } from 'node:fs/promises';
-import { resolvConfText, STANDARD_HOSTS } from '../lib/etc-files.js';
+import { extraHostLines, resolvConfText, STANDARD_HOSTS } from '../lib/etc-files.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
 
@@ -13,12 +13,10 @@ export async function containerResolvConf(dns: string[], search: string[], optio
   return resolvConfText(host, dns, search, options);
 }
 
-export function hostsFile(rec: ContainerRecord, hostNetwork: boolean, own: { ip: string; names: string[] }[] = []): string {
-  const lines = [...STANDARD_HOSTS];
-  for (const h of rec.host.extraHosts) {
-    const i = h.lastIndexOf(':');
-    if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
-  }
+/** `links`: the addresses of legacy-linked containers (default bridge), before the container's own. */
+export function hostsFile(rec: ContainerRecord, hostNetwork: boolean, own: { ip: string; names: string[] }[] = [], links: { ip: string; names: string[] }[] = []): string {
+  const lines = [...STANDARD_HOSTS, ...extraHostLines(rec.host.extraHosts)];
+  for (const l of links) lines.push(`${l.ip}\t${l.names.join(' ')}`);
   const fqdn = `${rec.config.hostname}${rec.config.domainname ? '.' + rec.config.domainname : ''}`;
   // Docker maps the hostname to the container's own address; without one, to a loopback address.
   if (!hostNetwork && own.length === 0) lines.push(`127.0.1.1\t${fqdn}`);
@@ -33,11 +31,12 @@ export async function writeEtcFiles(
   rec: ContainerRecord,
   net?: { netns: unknown; dnsServers: string[]; hostsEntries: { ip: string; names: string[] }[] },
   daemonDns: string[] = [],
+  links: { ip: string; names: string[] }[] = [],
 ): Promise<void> {
   const hostNet = net ? net.netns === 'host' : rec.host.networkMode === 'host';
   const hostname = hostNet ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : rec.config.hostname;
   await writeFile(paths.hostname(rec.id), hostname + '\n');
-  await writeFile(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false, net?.hostsEntries));
+  await writeFile(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false, net?.hostsEntries, links));
   // On user networks the embedded DNS answers, also with --dns (as Docker: it stays the
   // nameserver so container names resolve); elsewhere --dns, then the daemon's --dns, then the host's.
   const dns = net?.dnsServers.length ? net.dnsServers : rec.host.dns.length ? rec.host.dns : daemonDns;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attachedNetworks, networkPlan, parseLink } from './networking.js';
+import { attachedNetworks, bridgeLinks, networkPlan, parseLink } from './networking.js';
 import type { ContainerRecord } from './container-record.js';
 
 function rec(networkMode: string, endpoints: ContainerRecord['endpoints'], primaryDisconnected?: boolean): ContainerRecord {
@@ -39,4 +39,30 @@ test('parseLink reads links as Docker does', () => {
   assert.deepEqual(parseLink('/db:/web/database'), { name: 'db', alias: 'database' });
   assert.throws(() => parseLink('a:b:c'), /bad format for links: a:b:c/);
   assert.throws(() => parseLink(''), /empty string specified for links/);
+});
+
+test('bridgeLinks: hosts lines and link variables of running linked containers on the default bridge', () => {
+  const child = {
+    id: 'c1',
+    name: 'db',
+    state: { status: 'running' },
+    config: { hostname: 'abc123', exposedPorts: { '80/tcp': {}, '53/udp': {}, '5432': {} }, env: ['PATH=/bin', 'PASS=x=y'] },
+  } as unknown as ContainerRecord;
+  const linker = { ...rec('default', []), name: 'web', host: { networkMode: 'default', links: ['db:my-db'] } } as unknown as ContainerRecord;
+  const lookup = (ref: string) => (ref === 'db' ? child : undefined);
+  const got = bridgeLinks(linker, lookup, () => '172.17.0.2');
+  assert.deepEqual(got.hosts, [{ ip: '172.17.0.2', names: ['my-db', 'abc123', 'db'] }]);
+  assert.deepEqual(got.env, [
+    'MY_DB_PORT=udp://172.17.0.2:53',
+    'MY_DB_PORT_53_UDP=udp://172.17.0.2:53', 'MY_DB_PORT_53_UDP_ADDR=172.17.0.2', 'MY_DB_PORT_53_UDP_PORT=53', 'MY_DB_PORT_53_UDP_PROTO=udp',
+    'MY_DB_PORT_80_TCP=tcp://172.17.0.2:80', 'MY_DB_PORT_80_TCP_ADDR=172.17.0.2', 'MY_DB_PORT_80_TCP_PORT=80', 'MY_DB_PORT_80_TCP_PROTO=tcp',
+    'MY_DB_PORT_5432_TCP=tcp://172.17.0.2:5432', 'MY_DB_PORT_5432_TCP_ADDR=172.17.0.2', 'MY_DB_PORT_5432_TCP_PORT=5432', 'MY_DB_PORT_5432_TCP_PROTO=tcp',
+    'MY_DB_NAME=/web/my-db',
+    'MY_DB_ENV_PASS=x=y',
+  ]);
+  // On a user network dockerd ignores HostConfig.Links.
+  assert.deepEqual(bridgeLinks({ ...linker, host: { ...linker.host, networkMode: 'app_default' } } as ContainerRecord, lookup, () => '10.0.0.2'), { hosts: [], env: [] });
+  assert.throws(() => bridgeLinks({ ...linker, host: { ...linker.host, links: ['nosuch:x'] } } as ContainerRecord, lookup, () => '1.2.3.4'), /could not get container for nosuch/);
+  const stopped = { ...child, state: { status: 'exited' } } as unknown as ContainerRecord;
+  assert.throws(() => bridgeLinks(linker, () => stopped, () => undefined), /Cannot link to a non running container: \/db AS \/web\/my-db/);
 });

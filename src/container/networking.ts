@@ -88,12 +88,71 @@ export function checkNetworks(rec: ContainerRecord, networks: NetworkManager, re
     if (rec.config.macAddress) throw invalidArgument('conflicting options: mac-address and the network mode');
   }
   if ((mode === 'host' || mode === 'none') && rec.config.macAddress) throw invalidArgument('conflicting options: mac-address and the network mode');
+  if (rec.host.links?.length) {
+    if (mode === 'host') throw invalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
+    if (mode.startsWith('container:')) throw invalidArgument("conflicting options: container type network can't be used with links. This would result in undefined behavior");
+    for (const l of rec.host.links) parseLink(l);
+  }
   portRequests(rec.host.portBindings ?? {}, rec.host.publishAllPorts ?? false, Object.keys(rec.config.exposedPorts));
   const plan = networkPlan(rec);
   if (plan.kind !== 'sandbox') return;
   for (const n of plan.request.networks) if (!networks.find(n.name)) throw noSuchNetwork(n.name);
   if (plan.request.networks.some((n) => n.name === 'host' || n.name === 'none') && plan.request.networks.length > 1)
     throw conflict('container cannot be disconnected from host network or connected to host network');
+}
+
+/** What legacy links give a container on the default bridge: /etc/hosts lines and environment. */
+export interface BridgeLinks {
+  hosts: { ip: string; names: string[] }[];
+  env: string[];
+}
+
+/**
+ * Legacy links (HostConfig.Links) as dockerd applies them on the default bridge, resolved at
+ * start: each running linked container's bridge address under its alias, hostname and name in
+ * /etc/hosts, and the <ALIAS>_PORT_*, <ALIAS>_NAME and <ALIAS>_ENV_* variables. On user networks
+ * dockerd ignores them (links there are endpoint aliases the embedded DNS answers).
+ */
+export function bridgeLinks(rec: ContainerRecord, lookup: (ref: string) => ContainerRecord | undefined, bridgeIp: (id: string) => string | undefined): BridgeLinks {
+  const out: BridgeLinks = { hosts: [], env: [] };
+  if (primaryNetwork(rec.host.networkMode) !== 'bridge') return out;
+  for (const link of rec.host.links ?? []) {
+    const { name, alias } = parseLink(link);
+    const child = lookup(name);
+    if (!child) throw invalidArgument(`could not get container for ${name}`);
+    if (child.state.status !== 'running' && child.state.status !== 'paused') throw conflict(`Cannot link to a non running container: /${child.name} AS /${rec.name}/${alias}`);
+    const ip = bridgeIp(child.id);
+    if (!ip) throw conflict(`Cannot link to /${child.name}, as it does not belong to the default network`);
+    out.hosts.push({ ip, names: [alias, child.config.hostname, ...(alias !== child.name ? [child.name] : [])] });
+    out.env.push(...linkEnv(`/${rec.name}/${alias}`, alias, ip, Object.keys(child.config.exposedPorts), child.config.env));
+  }
+  return out;
+}
+
+/** Docker's links.Link.ToEnv (without the _START/_END variables of port ranges). */
+function linkEnv(linkName: string, alias: string, ip: string, exposed: string[], childEnv: string[]): string[] {
+  const prefix = alias.toUpperCase().replace(/-/g, '_');
+  const ports = exposed
+    .map((k) => {
+      const [port = '', proto = 'tcp'] = k.split('/');
+      return { port: Number(port), proto };
+    })
+    .sort((a, b) => a.port - b.port || (a.proto === 'tcp' ? -1 : b.proto === 'tcp' ? 1 : 0));
+  const env: string[] = [];
+  if (ports[0]) env.push(`${prefix}_PORT=${ports[0].proto}://${ip}:${ports[0].port}`);
+  for (const { port, proto } of ports) {
+    const key = `${prefix}_PORT_${port}_${proto.toUpperCase()}`;
+    env.push(`${key}=${proto}://${ip}:${port}`, `${key}_ADDR=${ip}`, `${key}_PORT=${port}`, `${key}_PROTO=${proto}`);
+  }
+  env.push(`${prefix}_NAME=${linkName}`);
+  for (const v of childEnv) {
+    const i = v.indexOf('=');
+    if (i < 0) continue;
+    const k = v.slice(0, i);
+    if (k === 'HOME' || k === 'PATH') continue;
+    env.push(`${prefix}_ENV_${k}=${v.slice(i + 1)}`);
+  }
+  return env;
 }
 
 const NO_NETWORK: Omit<AttachResult, 'netns'> = { endpoints: [], ports: {}, dnsServers: [], hostsEntries: [] };

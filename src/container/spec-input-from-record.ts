@@ -4,6 +4,7 @@ import { conflict, invalidArgument } from '../lib/errors.js';
 import type { SpecInput, SpecMount } from '../runtime/specgen/spec-input.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
+import { mergeEnv } from './create-config.js';
 import { sortByDepth } from '../volume/resolve-mounts.js';
 
 export interface SpecContext {
@@ -67,7 +68,7 @@ export function namespaceDonors(rec: ContainerRecord, lookup: (ref: string) => C
  * Berth's own /etc/hostname, /etc/hosts and /etc/resolv.conf give way to a user mount at the same
  * place, as in Docker; the whole list is ordered parents first.
  */
-export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: SpecMount[], netns: SpecInput['netns'], donors: NamespaceDonors = {}): SpecInput {
+export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: SpecMount[], netns: SpecInput['netns'], donors: NamespaceDonors = {}, linkEnv: string[] = []): SpecInput {
   const p = ctx.paths;
   // Joining another container's IPC namespace shares its SysV IPC and message queues. Its
   // /dev/shm is a tmpfs inside its own mount namespace, which the kernel will not bind from
@@ -84,7 +85,8 @@ export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: Spe
     rootfsPath: p.rootfs(rec.id),
     readonlyRootfs: rec.host.readonlyRootfs,
     args: [...rec.config.entrypoint, ...rec.config.cmd],
-    env: rec.config.env,
+    // Link variables come first; the container's own environment wins over them (as dockerd).
+    env: linkEnv.length ? mergeEnv(linkEnv, rec.config.env) : rec.config.env,
     cwd: rec.config.workingDir || '/',
     user: rec.config.user,
     groupAdd: rec.host.groupAdd,

@@ -4,6 +4,16 @@
 /** The lines every Docker /etc/hosts starts with. */
 export const STANDARD_HOSTS = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
 
+/** /etc/hosts lines for --add-host entries "name:ip", split at the first colon (the address may be IPv6), as Docker does. */
+export function extraHostLines(extraHosts: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const h of extraHosts) {
+    const i = h.indexOf(':');
+    if (i > 0) out.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
+  }
+  return out;
+}
+
 /**
  * resolv.conf from the host's text: the given nameservers, else the host's minus loopback ones
  * (they would point at the container itself), else Google's, as Docker does. search/options come

@@ -306,11 +306,13 @@ function spawnEvents(p: Project): { waitFor(re: RegExp, ms: number): Promise<str
 
 test('docker-compose up --build: a Dockerfile service, a named volume shared with a dependant, --exit-code-from, down -v --rmi local', { skip }, async (t) => {
   const p = await project('cbuild', {
-    'app/Dockerfile': 'FROM busybox\nRUN echo built-by-compose > /built.txt\nCMD ["sh", "-c", "cat /built.txt; echo shared-data > /data/f"]\n',
+    'app/Dockerfile': 'FROM busybox\nRUN echo built-by-compose > /built.txt && grep buildhost /etc/hosts > /buildhost.txt\nCMD ["sh", "-c", "cat /built.txt /buildhost.txt; echo shared-data > /data/f"]\n',
     'docker-compose.yml': `version: "3.9"
 services:
   app:
-    build: ./app
+    build:
+      context: ./app
+      extra_hosts: ["buildhost:10.1.2.3"]
     volumes:
       - data:/data
   checker:
@@ -333,7 +335,10 @@ volumes:
   assert.equal(up.code, 4, `up: ${up.stderr}\n${up.stdout}`);
   assert.match(up.stdout, new RegExp(`Successfully tagged ${p.name}_app:latest`), up.stdout);
   assert.match(up.stdout, /checker_1 +\| shared-data/);
-  assert.match((await p.ok(['logs', '--no-color', 'app'])).stdout, /app_1 +\| built-by-compose/);
+  const appLogs = (await p.ok(['logs', '--no-color', 'app'])).stdout;
+  assert.match(appLogs, /app_1 +\| built-by-compose\n/);
+  // build.extra_hosts reached the RUN step's /etc/hosts.
+  assert.match(appLogs, /app_1 +\| 10\.1\.2\.3\tbuildhost\n/);
   const app = await onlyContainer(p, 'app');
   assert.equal(app.State.ExitCode, 0);
   assert.equal(app.Config.Image, `${p.name}_app`);
@@ -394,4 +399,30 @@ services:
   const up = await p.ok(['up', '--no-color']);
   assert.match(up.stdout, /tick_1 +\| tick-start\n[^]*tick_1 +\| tick-done\n/);
   assert.match(up.stdout, new RegExp(`${p.name}_tick_1 exited with code 0\\n`));
+});
+
+test('a version 1 file: services on the default bridge reach each other through legacy links', { skip }, async (t) => {
+  const p = await project('clegacy', {
+    'docker-compose.yml': `db:
+  image: busybox
+  command: sh -c 'mkdir -p /w && echo legacy-db > /w/index.html && exec httpd -f -p 80 -h /w'
+  expose: ["80"]
+  environment:
+    DB_FLAVOUR: tiny
+web:
+  image: busybox
+  command: sleep 3600
+  links: ["db:database"]
+`,
+  });
+  cleanUp(t, p);
+  await p.ok(['up', '-d']);
+  const web = await onlyContainer(p, 'web');
+  assert.equal(web.HostConfig.NetworkMode, 'bridge');
+  // dockerd's /etc/hosts line for the link and its variables, then the link in use.
+  const hosts = await p.ok(['exec', '-T', 'web', 'grep', 'database', '/etc/hosts']);
+  assert.match(hosts.stdout, new RegExp(`^\\S+\\tdatabase \\w{12} ${p.name}_db_1\\n$`));
+  const env = await p.ok(['exec', '-T', 'web', 'sh', '-c', 'echo $DATABASE_PORT $DATABASE_ENV_DB_FLAVOUR']);
+  assert.match(env.stdout, /^tcp:\/\/[\d.]+:80 tiny\n$/);
+  assert.equal((await p.ok(['exec', '-T', 'web', 'sh', '-c', 'timeout 5 wget -qO- http://database/'])).stdout, 'legacy-db\n');
 });

@@ -96,6 +96,8 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
       target: q.str('target') || undefined,
       noCache: q.bool('nocache'),
       pull: q.bool('pull'),
+      // Repeated (docker-py) or comma-separated values.
+      extraHosts: q.all('extrahosts').flatMap((v) => v.split(',')).filter((v) => v !== ''),
       network,
       signal: ctx.signal,
     };

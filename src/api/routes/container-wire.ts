@@ -5,7 +5,7 @@ import type { ContainerRecord, HostSettings, HealthcheckConfig } from '../../con
 import { mountInputsFromWire, mountInputToWire } from './volumes.js';
 import type { AttachResult, EndpointInfo } from '../../network/types.js';
 import { defaultHostSettings } from '../../container/create-config.js';
-import { attachedNetworks } from '../../container/networking.js';
+import { attachedNetworks, parseLink } from '../../container/networking.js';
 import type { ConfigRequest } from '../../container/create-config.js';
 import type { CreateRequest } from '../../container/container-service.js';
 import { ZERO_TIME } from '../../container/container-record.js';
@@ -68,6 +68,7 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     consoleSize: consoleSizeFrom(h),
     portBindings: portBindingsFrom(h),
     publishAllPorts: bool(h, 'PublishAllPorts') ?? false,
+    ...((strArray(h, 'Links') ?? []).length ? { links: strArray(h, 'Links') } : {}),
     devices: arr(h, 'Devices').map((x) => ({ pathOnHost: str(x, 'PathOnHost') ?? '', pathInContainer: str(x, 'PathInContainer') ?? '', cgroupPermissions: str(x, 'CgroupPermissions') ?? '' })),
   };
 }
@@ -323,6 +324,8 @@ export function hostConfigToWire(r: ContainerRecord): Obj {
     VolumesFrom: h.volumesFrom.length ? h.volumesFrom : null,
     VolumeDriver: h.volumeDriver,
     Sysctls: Object.keys(h.sysctls).length ? h.sysctls : undefined,
+    // dockerd shows links as /child:/parent/alias.
+    Links: h.links?.length ? h.links.map((l) => { const { name, alias } = parseLink(l); return `/${name}:/${r.name}/${alias}`; }) : null,
   };
 }
 

@@ -31,6 +31,8 @@ export interface RunContainerOptions {
   networks?: BuildNetworking;
   /** The daemon's --dns. */
   dns?: string[];
+  /** The build's --add-host entries ("name:ip"). */
+  extraHosts?: string[];
   onOutput: (text: string) => void;
   signal?: AbortSignal;
 }
@@ -86,7 +88,7 @@ export interface RunOutcome {
 export async function runContainer(ws: Workspace, o: RunContainerOptions): Promise<RunOutcome> {
   // The working directory is created at start, as Docker does (it shows up in the diff).
   if (o.cwd && o.cwd !== '/') await mkdir(await resolveInRoot(ws.rootfs, o.cwd), { recursive: true, mode: 0o755 });
-  const net = await setUpRunNetwork(ws.key, ws.shortId, o.network, { networks: o.networks, dns: o.dns });
+  const net = await setUpRunNetwork(ws.key, ws.shortId, o.network, { networks: o.networks, dns: o.dns, extraHosts: o.extraHosts });
   try {
     return await runInNetwork(ws, o, net);
   } finally {

@@ -30,3 +30,11 @@ test('none gets loopback only and a 127.0.1.1 hostname; a bridge step without a 
   assert.equal((await setUpRunNetwork('build-z', 'ghi', 'host', {})).netns, 'host');
   assert.equal((await setUpRunNetwork('build-w', 'jkl', 'bridge', {})).netns, 'new');
 });
+
+test('--add-host entries land in every mode’s /etc/hosts, split at the first colon (IPv6 addresses)', async () => {
+  const extraHosts = ['db:10.0.0.9', 'v6:::1'];
+  const none = await setUpRunNetwork('build-a', 'abc', 'none', { extraHosts });
+  assert.match(none.hosts, /\n10\.0\.0\.9\tdb\n::1\tv6\n127\.0\.1\.1\tabc\n$/);
+  const host = await setUpRunNetwork('build-b', 'abd', 'host', { extraHosts });
+  assert.match(host.hosts, /\n10\.0\.0\.9\tdb\n::1\tv6\n$/);
+});

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
-import { resolvConfText, STANDARD_HOSTS } from '../../lib/etc-files.js';
+import { extraHostLines, resolvConfText, STANDARD_HOSTS } from '../../lib/etc-files.js';
 import type { BuildNetwork, BuildNetworking } from './types.js';
 
 export type RunNetworkMode = 'bridge' | 'host' | 'none';
@@ -30,6 +30,8 @@ export interface RunNetwork {
 
 export interface RunNetworkDeps {
   networks?: BuildNetworking;
+  /** The build's --add-host entries ("name:ip"), after the standard lines (as Docker's classic builder). */
+  extraHosts?: string[];
   /** The daemon's --dns. */
   dns?: string[];
 }
@@ -44,13 +46,15 @@ const noRelease = async () => {};
 export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetworkMode, deps: RunNetworkDeps): Promise<RunNetwork> {
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const dns = deps.dns ?? [];
+  const extra = extraHostLines(deps.extraHosts ?? []);
   if (mode === 'host') {
-    const hosts = await readFile('/etc/hosts', 'utf8').catch(() => STANDARD_HOSTS.join('\n') + '\n');
+    const hostFile = await readFile('/etc/hosts', 'utf8').catch(() => STANDARD_HOSTS.join('\n') + '\n');
+    const hosts = extra.length ? hostFile.replace(/\n?$/, '\n') + extra.join('\n') + '\n' : hostFile;
     // As dockerd for host-mode containers: the host's name and files (its --dns still applies).
     return { netns: 'host', hostname: osHostname(), hosts, resolvConf: dns.length ? resolvConfText(hostResolv, dns) : hostResolv, release: noRelease };
   }
   if (mode === 'none' || !deps.networks) {
-    return { netns: 'new', hostname: shortId, hosts: [...STANDARD_HOSTS, `127.0.1.1\t${shortId}`].join('\n') + '\n', resolvConf: resolvConfText(hostResolv, dns), release: noRelease };
+    return { netns: 'new', hostname: shortId, hosts: [...STANDARD_HOSTS, ...extra, `127.0.1.1\t${shortId}`].join('\n') + '\n', resolvConf: resolvConfText(hostResolv, dns), release: noRelease };
   }
   const networks = deps.networks;
   const att = await networks.attach(id, { containerName: id, hostname: shortId, networks: [{ name: 'bridge' }] });
@@ -61,7 +65,7 @@ export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetw
   return {
     netns: att.netns,
     hostname: shortId,
-    hosts: [...STANDARD_HOSTS, ...own].join('\n') + '\n',
+    hosts: [...STANDARD_HOSTS, ...extra, ...own].join('\n') + '\n',
     resolvConf: resolvConfText(hostResolv, att.dnsServers.length ? att.dnsServers : dns),
     release,
   };

@@ -278,6 +278,7 @@ export class StageRunner {
         network,
         networks: deps.networks,
         dns: deps.dns,
+        extraHosts: req.extraHosts,
         onOutput: (t) => this.out.write(t),
         signal: this.env.signal,
       });

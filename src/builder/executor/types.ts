@@ -73,6 +73,8 @@ export interface BuildRequest {
    * A step's `RUN --network=host|none` overrides it.
    */
   network?: BuildNetwork;
+  /** `--add-host` (the `extrahosts` parameter, compose's build.extra_hosts): "name:ip" lines in RUN steps' /etc/hosts. */
+  extraHosts?: string[];
   /** `--pull`: pull every FROM image from its registry even when it is present. */
   pull?: boolean;
   signal?: AbortSignal;
