@@ -191,3 +191,47 @@ export async function wait(cli: ComposeCli, argv: string[]): Promise<number> {
   for (const [i, x] of list.entries()) cli.ctx.out(`${x.name} exited with code ${codes[i]}\n`);
   return codes.find((n) => n !== 0) ?? 0;
 }
+
+export async function events(cli: ComposeCli, argv: string[]): Promise<number> {
+  const c = newCommand(cli.ctx, { name: 'events', usage: '[OPTIONS] [SERVICE...]', description: 'Receive real time events from containers' })
+    .option('--json', 'Output events as a stream of json objects')
+    .option('--since <string>', 'Show all events created since timestamp')
+    .option('--until <string>', 'Stream events until this timestamp');
+  const p = parse<{ json?: boolean; since?: string; until?: string }>(cli.ctx, c, argv);
+  if (!p) return 0;
+  const project = await cli.projectName();
+  const stream = cli.ctx.docker.events({
+    since: p.opts.since ? timestampArg(p.opts.since) : undefined, until: p.opts.until ? timestampArg(p.opts.until) : undefined,
+    filters: { type: ['container'], label: [`com.docker.compose.project=${project}`] },
+  });
+  for await (const e of stream) {
+    const attrs = { ...e.Actor?.Attributes };
+    const service = attrs['com.docker.compose.service'] ?? '';
+    if (p.args.length && !p.args.includes(service)) continue;
+    // Compose shows the event's own attributes, not the container's labels.
+    for (const k of Object.keys(attrs)) if (k.startsWith('com.docker.compose.')) delete attrs[k];
+    const time = new Date(Math.floor(e.timeNano / 1e6)).toISOString();
+    if (p.opts.json) cli.ctx.out(`${JSON.stringify({ action: e.Action, attributes: attrs, id: e.Actor?.ID, service, time, type: e.Type })}\n`);
+    else cli.ctx.out(`${time.replace('T', ' ').replace('Z', '')} ${e.Type} ${e.Action} ${e.Actor?.ID} (${Object.keys(attrs).sort().map((k) => `${k}=${attrs[k]}`).join(', ')})\n`);
+  }
+  return 0;
+}
+
+export async function cp(cli: ComposeCli, argv: string[]): Promise<number> {
+  const c = newCommand(cli.ctx, { name: 'cp', usage: '[OPTIONS] SERVICE:SRC_PATH DEST_PATH|-\n\tdocker compose cp [OPTIONS] SRC_PATH|- SERVICE:DEST_PATH', description: 'Copy files/folders between a service container and the local filesystem', exactArgs: 2 })
+    .option('--index <int>', 'Index of the container if service has multiple replicas', toInt, 1)
+    .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
+    .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
+    .option('--all', 'Include containers created by the run command');
+  const p = parse<{ index: number; archive?: boolean; followLink?: boolean }>(cli.ctx, c, argv);
+  if (!p) return 0;
+  // SERVICE:PATH becomes CONTAINER:PATH for the one cp there is (the docker verb's).
+  const args = await Promise.all(p.args.map(async (a) => {
+    const m = /^([^:/.][^:/]*):(.*)$/.exec(a);
+    if (!m) return a;
+    const ct = await serviceContainer(cli, m[1]!, p.opts.index);
+    return `${ct.name}:${m[2]}`;
+  }));
+  const { cp: dockerCp } = await import('./cp.js');
+  return dockerCp(cli.ctx, [...(p.opts.archive ? ['-a'] : []), ...(p.opts.followLink ? ['-L'] : []), ...args]);
+}

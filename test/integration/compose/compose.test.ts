@@ -5,7 +5,7 @@
 // Traffic goes only to 127.0.0.1 and to containers this test made; every loop is bounded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBusyboxDaemon, expectOk as ok, type RunResult } from '../../support/daemon.js';
@@ -78,6 +78,12 @@ test('up -d, DNS by service name and alias, healthy dependency, second up is a n
   assert.match(logs.stdout, /^web-1 +\| web-started$/m);
   const code = await pr.compose('exec', '-T', 'web', 'sh', '-c', 'exit 7');
   assert.equal(code.code, 7);
+
+  writeFileSync(join(pr.dir, 'note.txt'), 'copied in\n');
+  ok(await pr.compose('cp', join(pr.dir, 'note.txt'), 'client:/tmp/note.txt'));
+  assert.equal(ok(await pr.compose('exec', '-T', 'client', 'cat', '/tmp/note.txt')).stdout, 'copied in\n');
+  ok(await pr.compose('cp', 'web:/tmp/index.html', join(pr.dir, 'index.html')));
+  assert.equal(readFileSync(join(pr.dir, 'index.html'), 'utf8'), 'hello from web\n');
 
   ok(await pr.compose('stop'));
   assert.equal(ok(await pr.compose('ps', '-q')).stdout.trim(), '');
