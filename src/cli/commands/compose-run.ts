@@ -6,6 +6,7 @@ import { parsePublish } from '../../client/flag-values.js';
 import { containerSpec } from '../../compose/container-spec.js';
 import { createContainer, ensureNetworks, ensureVolumes, executeUp, type ExecContext } from '../../compose/execute.js';
 import { ensureImages } from '../../compose/images.js';
+import { checkExternals } from '../../compose/preflight.js';
 import { logPrefixer, streamLogs, type LogSource } from '../../compose/logs.js';
 import { observeContainers, observeProject } from '../../compose/observe.js';
 import { planUp, selectedServices } from '../../compose/reconcile.js';
@@ -121,6 +122,7 @@ export async function run(cli: ComposeCli, argv: string[]): Promise<number> {
   try {
     // Dependencies come up first (as `up -d` of them); the service itself only gets its image.
     const deps = o.deps === false ? [] : selectedServices(project, { services: [service] }).filter((s) => s !== service);
+    await checkExternals(cli.api, project, [...deps, service]);
     const ids = await ensureImages(cli.api, project, [...deps, service], { build: o.build, quiet: o.quietPull }, progress);
     const observed = await observeProject(cli.api, project.name);
     if (deps.length) await executeUp(x, planUp(project, observed, ids, { services: deps, removeOrphans: o.removeOrphans }));
