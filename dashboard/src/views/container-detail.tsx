@@ -1,0 +1,62 @@
+// One container: a header with its lifecycle buttons, then logs (live), inspect, top, a terminal
+// and live CPU/memory charts.
+import { useState } from 'preact/hooks';
+import type { ContainerSummary } from '../../../src/api/types/index.js';
+import { api } from '../api.js';
+import { healthOf, shortId } from '../format.js';
+import { useLive } from '../live.js';
+import { Loading, StateBadge } from '../ui.js';
+import { ContainerActions } from './containers.js';
+import { LogsPanel } from './logs.js';
+import { TerminalPanel } from './terminal.js';
+import { StatsPanel } from './stats.js';
+
+const TABS = ['logs', 'inspect', 'top', 'terminal', 'stats'] as const;
+type Tab = (typeof TABS)[number];
+
+export function ContainerDetail(props: { id: string }) {
+  const [tab, setTab] = useState<Tab>('logs');
+  const { data, error } = useLive(() => api.containerInspect(props.id), ['container'], [props.id]);
+  if (error && !data) return <Loading error={error} />;
+  if (!data) return <Loading />;
+  const state = data.State.Status;
+  // The summary shape the action buttons need, from inspect.
+  const summary = { Id: data.Id, Names: [data.Name], State: state, Status: state } as unknown as ContainerSummary;
+  const health = data.State.Health?.Status;
+  return (
+    <section>
+      <p><a href="#/containers">← Containers</a></p>
+      <h2 data-testid="container-title">
+        {data.Name.replace(/^\//, '')} <StateBadge state={state} /> {health && <span class={`badge health-${healthOf(`(${health})`) || health}`}>{health}</span>}
+      </h2>
+      <p class="muted">{shortId(data.Id)} · {data.Config.Image} · {(data.Config.Cmd ?? []).join(' ')}</p>
+      <ContainerActions c={summary} />
+      <nav class="tabs">
+        {TABS.map((t) => (
+          <button type="button" key={t} class={t === tab ? 'active' : ''} onClick={() => setTab(t)}>{t}</button>
+        ))}
+      </nav>
+      {tab === 'logs' && <LogsPanel id={data.Id} tty={data.Config.Tty ?? false} />}
+      {tab === 'inspect' && <pre class="json" data-testid="inspect">{JSON.stringify(data, null, 2)}</pre>}
+      {tab === 'top' && <TopPanel id={data.Id} running={state === 'running' || state === 'paused'} />}
+      {tab === 'terminal' && (state === 'running' ? <TerminalPanel id={data.Id} /> : <p class="muted">The container is not running.</p>)}
+      {tab === 'stats' && (state === 'running' ? <StatsPanel id={data.Id} /> : <p class="muted">The container is not running.</p>)}
+    </section>
+  );
+}
+
+function TopPanel(props: { id: string; running: boolean }) {
+  const { data, error, reload } = useLive(() => (props.running ? api.containerTop(props.id) : Promise.resolve(undefined)), ['container'], [props.id, props.running]);
+  if (!props.running) return <p class="muted">The container is not running.</p>;
+  if (error) return <p class="error">{error}</p>;
+  if (!data) return <Loading />;
+  return (
+    <div>
+      <button type="button" onClick={reload}>Refresh</button>
+      <table data-testid="top">
+        <thead><tr>{data.Titles.map((t) => <th key={t}>{t}</th>)}</tr></thead>
+        <tbody>{data.Processes.map((p, i) => <tr key={i}>{p.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
+      </table>
+    </div>
+  );
+}
