@@ -11,9 +11,11 @@ export interface ListenAddress {
 
 /** "127.0.0.1:7070", "[::1]:7070", "localhost:7070" or a bare port (then 127.0.0.1). */
 export function parseDashboardAddress(value: string): ListenAddress {
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
+  const bare = /^\d+$/.test(value);
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(bare ? `127.0.0.1:${value}` : value);
   if (!m) throw invalidArgument(`invalid --dashboard address ${JSON.stringify(value)}: want HOST:PORT, e.g. 127.0.0.1:7070`);
-  const host = (m[1] || m[2] || '127.0.0.1').toLowerCase();
+  // ":7070" means every interface to Go's (and docker's) listeners: refused below, like 0.0.0.0.
+  const host = (m[1] ?? m[2] ?? '').toLowerCase() || '0.0.0.0';
   const port = Number(m[3]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidArgument(`invalid --dashboard port in ${JSON.stringify(value)}`);
   if (!isLoopback(host)) {
