@@ -47,6 +47,7 @@ export function useConnected(): boolean {
   const [up, setUp] = useState(connected);
   useEffect(() => {
     statusListeners.add(setUp);
+    setUp(connected); // the stream may have connected between the first render and this effect
     return () => void statusListeners.delete(setUp);
   }, []);
   return up;
