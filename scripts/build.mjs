@@ -93,6 +93,8 @@ await build({
   entryPoints: { app: join(root, 'dashboard/src/main.tsx') },
   outdir: join(dashboardDir, 'assets'),
   bundle: true,
+  splitting: true, // the terminal and the charts load when their tab opens
+  chunkNames: 'chunk-[hash]',
   platform: 'browser',
   format: 'esm',
   target: 'es2022',

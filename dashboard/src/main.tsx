@@ -2,8 +2,6 @@
 // (#/containers, #/containers/<id>, ...) so every view has a link of its own.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import '@xterm/xterm/css/xterm.css';
-import 'uplot/dist/uPlot.min.css';
 import './app.css';
 import { logout, startSession } from './api.js';
 import { followEvents, useConnected } from './live.js';

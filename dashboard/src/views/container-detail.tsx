@@ -1,6 +1,7 @@
 // One container: a header with its lifecycle buttons, then logs (live), inspect, top, a terminal
 // and live CPU/memory charts.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import type { ComponentType } from 'preact';
 import type { ContainerSummary } from '../../../src/api/types/index.js';
 import { api } from '../api.js';
 import { healthOf, shortId } from '../format.js';
@@ -8,8 +9,24 @@ import { useLive } from '../live.js';
 import { Loading, StateBadge } from '../ui.js';
 import { ContainerActions } from './containers.js';
 import { LogsPanel } from './logs.js';
-import { TerminalPanel } from './terminal.js';
-import { StatsPanel } from './stats.js';
+
+// xterm.js and uPlot are most of the bundle: loaded (as chunks of the same build) only when
+// their tab is opened.
+function useLazy<P>(load: () => Promise<ComponentType<P>>): ComponentType<P> | undefined {
+  const [C, setC] = useState<{ c: ComponentType<P> } | undefined>(undefined);
+  useEffect(() => void load().then((c) => setC({ c })), []);
+  return C?.c;
+}
+
+function TerminalTab(props: { id: string }) {
+  const Panel = useLazy(() => import('./terminal.js').then((m) => m.TerminalPanel));
+  return Panel ? <Panel id={props.id} /> : <Loading />;
+}
+
+function StatsTab(props: { id: string }) {
+  const Panel = useLazy(() => import('./stats.js').then((m) => m.StatsPanel));
+  return Panel ? <Panel id={props.id} /> : <Loading />;
+}
 
 const TABS = ['logs', 'inspect', 'top', 'terminal', 'stats'] as const;
 type Tab = (typeof TABS)[number];
@@ -39,8 +56,8 @@ export function ContainerDetail(props: { id: string }) {
       {tab === 'logs' && <LogsPanel id={data.Id} tty={data.Config.Tty ?? false} />}
       {tab === 'inspect' && <pre class="json" data-testid="inspect">{JSON.stringify(data, null, 2)}</pre>}
       {tab === 'top' && <TopPanel id={data.Id} running={state === 'running' || state === 'paused'} />}
-      {tab === 'terminal' && (state === 'running' ? <TerminalPanel id={data.Id} /> : <p class="muted">The container is not running.</p>)}
-      {tab === 'stats' && (state === 'running' ? <StatsPanel id={data.Id} /> : <p class="muted">The container is not running.</p>)}
+      {tab === 'terminal' && (state === 'running' ? <TerminalTab id={data.Id} /> : <p class="muted">The container is not running.</p>)}
+      {tab === 'stats' && (state === 'running' ? <StatsTab id={data.Id} /> : <p class="muted">The container is not running.</p>)}
     </section>
   );
 }

@@ -2,6 +2,7 @@
 // uPlot over the last two minutes.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
+import 'uplot/dist/uPlot.min.css';
 import type { ContainerStats } from '../../../src/api/types/index.js';
 import { api } from '../api.js';
 import { bytes } from '../format.js';

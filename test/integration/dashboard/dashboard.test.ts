@@ -88,6 +88,7 @@ test('the containers view lists a container, stops it with a click, and shows it
     const row = page.locator(`tr[data-name="${name}"]`);
     await row.and(page.locator('[data-state="running"]')).waitFor({ timeout: 20_000 });
     assert.match(await row.innerText(), /busybox/);
+    await page.getByTitle('The /events stream').getByText('live').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(shots, 'containers.png'), fullPage: true });
 
     // The page holds the cookie; a state change without the CSRF header is still refused.
@@ -118,10 +119,14 @@ test('the containers view lists a container, stops it with a click, and shows it
 
 test('a terminal runs a shell in the container; top and the charts show it live', { skip }, async () => {
   const name = `dash-term-${process.pid}`;
-  expectOk(await d!.berth(['run', '-d', '--name', name, 'busybox', 'sh', '-c', 'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done']));
+  expectOk(await d!.berth(['run', '-d', '--name', name, '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done']));
   const page = await newPage();
   try {
     await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());
+    const port = expectOk(await d!.berth(['port', name, '80'])).stdout.trim().split(':').pop();
+    const link = page.locator(`tr[data-name="${name}"] .ports a`);
+    await link.waitFor({ timeout: 15_000 });
+    assert.equal(await link.getAttribute('href'), `http://127.0.0.1:${port}/`, 'a published port is a link');
     await page.locator(`tr[data-name="${name}"] a`).first().click();
     await page.getByRole('button', { name: 'top', exact: true }).click();
     await page.getByTestId('top').getByText('sleep').first().waitFor({ timeout: 15_000 });
