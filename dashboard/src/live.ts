@@ -59,8 +59,11 @@ export interface Loaded<T> {
   reload: () => void;
 }
 
-/** Loads `load()` now and again whenever an event of one of `types` arrives. */
-export function useLive<T>(load: () => Promise<T>, types: string[], deps: unknown[] = []): Loaded<T> {
+/**
+ * Loads `load()` now and again whenever an event of one of `types` arrives; with `everyMs` also
+ * on a timer (uptimes such as "Up 3 minutes" change without an event).
+ */
+export function useLive<T>(load: () => Promise<T>, types: string[], deps: unknown[] = [], everyMs?: number): Loaded<T> {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const [tick, setTick] = useState(0);
@@ -78,5 +81,10 @@ export function useLive<T>(load: () => Promise<T>, types: string[], deps: unknow
     listeners.add(l);
     return () => void listeners.delete(l);
   }, [types.join(',')]);
+  useEffect(() => {
+    if (!everyMs) return;
+    const t = setInterval(reload, everyMs);
+    return () => clearInterval(t);
+  }, [everyMs]);
   return { data, error, reload };
 }

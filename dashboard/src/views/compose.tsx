@@ -21,7 +21,7 @@ export function projectsOf(list: ContainerSummary[]): Map<string, ContainerSumma
 }
 
 export function ComposeView() {
-  const { data, error } = useLive(() => api.containerList({ all: true, filters: { label: [PROJECT] } }), ['container']);
+  const { data, error } = useLive(() => api.containerList({ all: true, filters: { label: [PROJECT] } }), ['container'], [], 30_000);
   if (!data) return <Loading error={error} />;
   const projects = projectsOf(data);
   return (

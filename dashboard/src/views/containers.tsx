@@ -47,7 +47,7 @@ export function Ports(props: { c: ContainerSummary }) {
 }
 
 export function ContainersView() {
-  const { data, error } = useLive(() => api.containerList({ all: true }), ['container']);
+  const { data, error } = useLive(() => api.containerList({ all: true }), ['container'], [], 30_000);
   if (!data) return <Loading error={error} />;
   return (
     <section>
