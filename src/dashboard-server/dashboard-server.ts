@@ -95,6 +95,8 @@ export class DashboardServer {
     };
     const api = async (ctx: DashboardContext) => {
       this.authorize(ctx, { csrf: STATE_CHANGING.has(ctx.req.method ?? 'GET') });
+      // Hijacked streams reach the browser only as the terminal's WebSocket, which checks Origin.
+      if (ctx.upgradeSocket) throw forbidden('the dashboard does not forward upgraded connections');
       await forwardToEngine(ctx, this.opts.engineSocket, ctx.url.pathname.slice('/api'.length) + ctx.url.search);
     };
     return [

@@ -41,7 +41,12 @@ export class TerminalBridge {
     });
     ws.on('close', () => {
       this.open_.delete(ws);
-      pty.destroy();
+      // Closing the attach does not hang up the pty (the shell would outlive the page, as after
+      // a lost `docker exec -it`): ^C ends the foreground job, then ^D the shell, then we go.
+      // The ^D goes apart: an interrupt flushes the tty's input queue, which would drop it.
+      if (!pty.destroyed) pty.write('\x03');
+      setTimeout(() => !pty.destroyed && pty.write('\x04'), 150).unref();
+      setTimeout(() => pty.destroy(), 400).unref();
     });
     ws.on('error', () => pty.destroy());
   }

@@ -120,6 +120,7 @@ test('the containers view lists a container, stops it with a click, and shows it
 test('a terminal runs a shell in the container; top and the charts show it live', { skip }, async () => {
   const name = `dash-term-${process.pid}`;
   expectOk(await d!.berth(['run', '-d', '--name', name, '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done']));
+  const shells = async () => expectOk(await d!.berth(['top', name, '-o', 'pid,args'])).stdout.split('\n').filter((l) => /^\s*\d+\s+sh$/.test(l)).length;
   const page = await newPage();
   try {
     await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());
@@ -135,12 +136,20 @@ test('a terminal runs a shell in the container; top and the charts show it live'
     await page.getByTestId('terminal').click();
     await page.keyboard.type('echo $((6*7))-answer\n');
     await page.getByTestId('terminal').getByText('42-answer').first().waitFor({ timeout: 15_000 });
+    assert.equal(await shells(), 1, 'the terminal runs one shell');
     await page.screenshot({ path: join(shots, 'terminal.png'), fullPage: true });
     await page.getByRole('button', { name: 'stats', exact: true }).click();
     await page.getByTestId('stats-now').getByText(/CPU [\d.]+ %/).waitFor({ timeout: 15_000 });
   } finally {
     await page.close();
   }
+  // Leaving the terminal ends its shell (a lost attach alone would not hang up the pty).
+  let left = await shells();
+  for (let i = 0; i < 40 && left > 0; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    left = await shells();
+  }
+  assert.equal(left, 0, 'the terminal\'s shell is gone');
 });
 
 test('images, volumes, networks, compose and system views render the daemon\'s answers', { skip }, async () => {
