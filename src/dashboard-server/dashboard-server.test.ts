@@ -93,3 +93,29 @@ test('login, cookie, CSRF, Host and Origin checks, CSP; /api reaches only the En
   assert.equal((await call(port, 'POST', '/logout', { cookie, 'x-berth-csrf': csrf })).status, 204);
   assert.equal((await call(port, 'GET', '/api/v1.45/containers/json', { cookie })).status, 401);
 });
+
+test('the terminal WebSocket needs the cookie and this origin', async (t) => {
+  const { default: WebSocket } = await import('ws');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-dash-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const engine = createServer((_req, res) => res.writeHead(500).end());
+  const socket = join(dir, 'engine.sock');
+  await new Promise<void>((r) => engine.listen(socket, r));
+  t.after(() => engine.close());
+  const auth = new DashboardAuth();
+  const dash = new DashboardServer({ engineSocket: socket, assetDir: join(dir, 'none'), auth });
+  const origin = await dash.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => dash.close());
+  const session = auth.login(auth.issueToken())!;
+  const cookie = `berth_session=${session.id}`;
+  const status = (headers: Record<string, string>) =>
+    new Promise<number>((resolve) => {
+      const ws = new WebSocket(`${origin.replace('http', 'ws')}/terminal/abc`, { headers });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => (ws.close(), resolve(101)));
+      ws.on('error', () => resolve(-1));
+    });
+  assert.equal(await status({ origin }), 401, 'no cookie');
+  assert.equal(await status({ cookie, origin: 'http://evil.example' }), 403, 'another origin (cross-site WebSocket hijacking)');
+  assert.equal(await status({ cookie }), 403, 'no origin');
+});

@@ -140,6 +140,8 @@ test('a terminal runs a shell in the container; top and the charts show it live'
     await page.screenshot({ path: join(shots, 'terminal.png'), fullPage: true });
     await page.getByRole('button', { name: 'stats', exact: true }).click();
     await page.getByTestId('stats-now').getByText(/CPU [\d.]+ %/).waitFor({ timeout: 15_000 });
+    await new Promise((r) => setTimeout(r, 2500)); // a few samples on the charts
+    await page.screenshot({ path: join(shots, 'stats.png'), fullPage: true });
   } finally {
     await page.close();
   }
@@ -168,6 +170,7 @@ test('images, volumes, networks, compose and system views render the daemon\'s a
     const netRow = page.locator(`tr[data-name="${net}"]`);
     await netRow.getByText(`dash-proj-${process.pid}`).waitFor({ timeout: 15_000 });
     assert.match(await netRow.innerText(), /\d+\.\d+\.\d+\.\d+\/\d+/, 'the attached container has an address');
+    await page.screenshot({ path: join(shots, 'networks.png'), fullPage: true });
     await page.getByRole('link', { name: 'Compose' }).click();
     const project = page.locator('[data-project="demo"]');
     await project.getByText('1/1 running').waitFor({ timeout: 15_000 });
