@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { TestDaemon, expectOk } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium'; // Debian's; another build by path
 const skip = requiresRoot('real crun, overlayfs, cgroups') || (existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (apt-get install chromium)`);
 
 let d: TestDaemon | undefined;
@@ -119,7 +119,7 @@ test('the containers view lists a container, stops it with a click, and shows it
 
 test('a terminal runs a shell in the container; top and the charts show it live', { skip }, async () => {
   const name = `dash-term-${process.pid}`;
-  expectOk(await d!.berth(['run', '-d', '--name', name, '-p', '127.0.0.1::80', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done']));
+  expectOk(await d!.berth(['run', '-d', '--name', name, '-p', '127.0.0.1::80', '--health-cmd', 'true', '--health-interval', '1s', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done']));
   const shells = async () => expectOk(await d!.berth(['top', name, '-o', 'pid,args'])).stdout.split('\n').filter((l) => /^\s*\d+\s+sh$/.test(l)).length;
   const page = await newPage();
   try {
@@ -128,6 +128,7 @@ test('a terminal runs a shell in the container; top and the charts show it live'
     const link = page.locator(`tr[data-name="${name}"] .ports a`);
     await link.waitFor({ timeout: 15_000 });
     assert.equal(await link.getAttribute('href'), `http://127.0.0.1:${port}/`, 'a published port is a link');
+    await page.locator(`tr[data-name="${name}"] .health-healthy`).waitFor({ timeout: 20_000 });
     await page.locator(`tr[data-name="${name}"] a`).first().click();
     await page.getByRole('button', { name: 'top', exact: true }).click();
     await page.getByTestId('top').getByText('sleep').first().waitFor({ timeout: 15_000 });
