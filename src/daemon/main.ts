@@ -28,8 +28,6 @@ import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
 import { NetworkManager } from '../network/network-manager.js';
 import { RegistryPuller } from '../registry/client/pull.js';
-import { DashboardServer } from '../dashboard-server/dashboard-server.js';
-import { DashboardAuth } from '../dashboard-server/auth.js';
 import { parseDashboardAddress } from '../dashboard-server/listen-address.js';
 import { dashboardTokenRoutes } from '../dashboard-server/token-route.js';
 import { packageRoot } from '../runtime/monitor/shim-path.js';
@@ -111,8 +109,12 @@ async function main(argv: string[]): Promise<void> {
   containers.hooks = { started: (rec) => health.start(rec), exited: (id) => health.stop(id) };
   await containers.recover();
 
+  // Loaded only when asked for (it brings the WebSocket library): a plain berthd starts as before.
   const dashboard = dashboardAddress
-    ? new DashboardServer({ engineSocket: cfg.socketPath, assetDir: join(packageRoot(), 'dist', 'dashboard'), auth: new DashboardAuth() })
+    ? await import('../dashboard-server/dashboard-server.js').then(async ({ DashboardServer }) => {
+        const { DashboardAuth } = await import('../dashboard-server/auth.js');
+        return new DashboardServer({ engineSocket: cfg.socketPath, assetDir: join(packageRoot(), 'dist', 'dashboard'), auth: new DashboardAuth() });
+      })
     : undefined;
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
