@@ -19,6 +19,7 @@ let d: TestDaemon | undefined;
 let browser: Browser | undefined;
 let loginUrl = '';
 let shots = '';
+const cspViolations: string[] = [];
 
 before(async () => {
   if (skip) return;
@@ -36,6 +37,10 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await d?.stop();
+});
+
+test('the pages ran without Content-Security-Policy violations', { skip }, () => {
+  assert.deepEqual(cspViolations, []);
 });
 
 /** A plain HTTP call to the dashboard listener (no browser, no cookie unless given). */
@@ -63,6 +68,10 @@ async function newPage(): Promise<Page> {
     return route.continue();
   });
   page.on('pageerror', (e) => process.stderr.write(`[page error] ${e.message}\n`));
+  // The CSP must fit the bundle: a blocked script or style is a failure, not a console line.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/.test(m.text())) cspViolations.push(m.text());
+  });
   return page;
 }
 
