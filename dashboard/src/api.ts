@@ -5,7 +5,21 @@ import { FetchClient } from '../../src/api/client/browser.js';
 
 let csrf = '';
 
-export const api = new FetchClient({ baseUrl: '/api', headers: (): Record<string, string> => (csrf ? { 'x-berth-csrf': csrf } : {}) });
+let onLoggedOut: () => void = () => {};
+/** What to do when the session ends under the page (berthd restarted, idle expiry, logout elsewhere). */
+export function whenLoggedOut(f: () => void): void {
+  onLoggedOut = f;
+}
+
+export const api = new FetchClient({
+  baseUrl: '/api',
+  headers: (): Record<string, string> => (csrf ? { 'x-berth-csrf': csrf } : {}),
+  fetch: async (input, init) => {
+    const r = await fetch(input, init);
+    if (r.status === 401) onLoggedOut();
+    return r;
+  },
+});
 
 /** Fetches the session's CSRF token; false when the browser is not logged in. */
 export async function startSession(): Promise<boolean> {

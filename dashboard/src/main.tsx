@@ -3,7 +3,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import './app.css';
-import { logout, startSession } from './api.js';
+import { logout, startSession, whenLoggedOut } from './api.js';
 import { followEvents, useConnected } from './live.js';
 import { setErrorReporter } from './ui.js';
 import { ContainersView } from './views/containers.js';
@@ -86,6 +86,7 @@ async function boot(): Promise<void> {
   const root = document.getElementById('app')!;
   root.textContent = '';
   if (!(await startSession())) return render(<LoggedOut />, root);
+  whenLoggedOut(() => render(<LoggedOut />, root));
   render(<App />, root);
   void followEvents();
 }

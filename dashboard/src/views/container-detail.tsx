@@ -34,7 +34,14 @@ type Tab = (typeof TABS)[number];
 export function ContainerDetail(props: { id: string }) {
   const [tab, setTab] = useState<Tab>('logs');
   const { data, error } = useLive(() => api.containerInspect(props.id), ['container'], [props.id]);
-  if (error && !data) return <Loading error={error} />;
+  if (error && (!data || /No such container/.test(error))) {
+    return (
+      <section>
+        <p><a href="#/containers">← Containers</a></p>
+        <Loading error={error} />
+      </section>
+    );
+  }
   if (!data) return <Loading />;
   const state = data.State.Status;
   // The summary shape the action buttons need, from inspect.

@@ -191,6 +191,9 @@ test('images, volumes, networks, compose and system views render the daemon\'s a
     await page.getByTestId('info').getByText('Server version').waitFor({ timeout: 15_000 });
     await page.getByTestId('df').getByText('Local volumes').waitFor();
     await page.screenshot({ path: join(shots, 'system.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByText('You are not logged in').waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(async () => (await fetch('/api/v1.45/containers/json')).status), 401, 'the session is gone');
     process.stdout.write(`# screenshots in ${shots}\n`);
   } finally {
     await page.close();
