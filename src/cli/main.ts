@@ -24,6 +24,7 @@ const L = {
   network: () => import('./commands/network.js'),
   build: () => import('./commands/build.js'),
   compose: () => import('./commands/compose.js'),
+  registry: () => import('./commands/registry.js'),
 };
 const cmd = <K extends keyof typeof L>(k: K, name: string): Loader => async () => (await L[k]() as unknown as Record<string, CommandFn>)[name]!;
 
@@ -61,6 +62,7 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     create: cmd('volume', 'volumeCreate'), ls: cmd('volume', 'volumeLs'), list: cmd('volume', 'volumeLs'), inspect: cmd('volume', 'volumeInspect'),
     rm: cmd('volume', 'volumeRm'), remove: cmd('volume', 'volumeRm'), prune: cmd('volume', 'volumePrune'),
   },
+  registry: { serve: cmd('registry', 'registryServe'), gc: cmd('registry', 'registryGc') },
   network: {
     create: cmd('network', 'networkCreate'), ls: cmd('network', 'networkLs'), list: cmd('network', 'networkLs'), inspect: cmd('network', 'networkInspect'),
     rm: cmd('network', 'networkRm'), remove: cmd('network', 'networkRm'), prune: cmd('network', 'networkPrune'),
