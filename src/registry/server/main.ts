@@ -9,9 +9,16 @@ import { messageOf } from '../../lib/errors.js';
 import { RegistryStorage } from './storage.js';
 import { Uploads } from './uploads.js';
 import { createRegistryServer } from './server.js';
+import type { Authorizer, RegistryContext } from './access.js';
+import type { Route } from '../../lib/http/route.js';
+import { AccessRules } from './auth/access-rules.js';
+import { BasicAuthorizer, TokenAuthorizer } from './auth/authorizers.js';
+import { Htpasswd } from './auth/htpasswd.js';
+import { JwtKey } from './auth/jwt.js';
+import { tokenRoute } from './auth/token-route.js';
 
-const USAGE = `Usage:  berth registry serve --root DIR [--addr HOST:PORT] [--htpasswd FILE]
-                             [--token-key KEY.pem --token-access FILE [--token-realm URL]]
+const USAGE = `Usage:  berth registry serve --root DIR [--addr HOST:PORT] [--htpasswd FILE] [--access FILE]
+                             [--token-key KEY.pem [--token-realm URL] [--token-service NAME]]
                              [--tls-cert CERT --tls-key KEY] [--read-only] [--debug]
         berth registry gc --root DIR [--dry-run] [--grace MINUTES]
 `;
@@ -24,6 +31,28 @@ export function parseAddr(addr: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
+/**
+ * --token-key: Docker's token flow, with the token endpoint at /token on this listener;
+ * else --htpasswd: Basic auth; else open. --access restricts accounts in both (access-rules.ts).
+ */
+async function authSetup(
+  v: { htpasswd?: string; access?: string; 'token-key'?: string; 'token-realm'?: string; 'token-service'?: string; 'token-issuer'?: string },
+  scheme: 'http' | 'https',
+): Promise<{ authorizer: Authorizer | undefined; extraRoutes: Route<RegistryContext>[]; mode: string }> {
+  const users = v.htpasswd ? await Htpasswd.load(v.htpasswd) : undefined;
+  const rules = v.access ? await AccessRules.load(v.access) : AccessRules.allowAuthenticated();
+  if (v['token-key']) {
+    const key = await JwtKey.load(v['token-key']);
+    const service = v['token-service'] ?? 'berth-registry';
+    const issuer = v['token-issuer'] ?? 'berth-registry-token-issuer';
+    const authorizer = new TokenAuthorizer({ key, service, issuer, scheme, ...(v['token-realm'] ? { realm: v['token-realm'] } : {}) });
+    return { authorizer, extraRoutes: [tokenRoute({ key, users, rules, service, issuer })], mode: `token (${key.alg})` };
+  }
+  if (v.access && !users) throw new Error('--access needs --htpasswd (or --token-key)');
+  if (users) return { authorizer: new BasicAuthorizer(users, rules), extraRoutes: [], mode: 'basic' };
+  return { authorizer: undefined, extraRoutes: [], mode: 'none' };
+}
+
 async function serve(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -32,7 +61,8 @@ async function serve(argv: string[]): Promise<number> {
       root: { type: 'string' },
       htpasswd: { type: 'string' },
       'token-key': { type: 'string' },
-      'token-access': { type: 'string' },
+      access: { type: 'string' },
+      'token-issuer': { type: 'string' },
       'token-realm': { type: 'string' },
       'token-service': { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -50,10 +80,11 @@ async function serve(argv: string[]): Promise<number> {
   const uploads = new Uploads(storage);
   const recovered = await uploads.recover();
   const tls = values['tls-cert'] ? { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']!) } : undefined;
-  const server = createRegistryServer({ storage, uploads, readOnly: values['read-only'], ...(tls ? { tls } : {}) });
+  const { authorizer, extraRoutes, mode } = await authSetup(values, tls ? 'https' : 'http');
+  const server = createRegistryServer({ storage, uploads, readOnly: values['read-only'], authorizer, extraRoutes, ...(tls ? { tls } : {}) });
   const bound = await server.listenTcp(port, host);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`;
-  log.info('registry listening', { url, root: values.root, readOnly: values['read-only'], uploadsRecovered: recovered });
+  log.info('registry listening', { url, root: values.root, readOnly: values['read-only'], uploadsRecovered: recovered, auth: mode });
   await new Promise<void>((resolve) => {
     const stop = () => void server.close().then(resolve);
     process.once('SIGTERM', stop);
