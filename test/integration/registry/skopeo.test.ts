@@ -3,18 +3,15 @@
 // a copy between repositories (HEAD then mount), tag listing and delete.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { randomBytes } from 'node:crypto';
 import { BerthRegistry } from './berth-registry.js';
 import { sha } from './registry-harness.js';
+import { makeArchive, skopeo } from './image-archive.js';
 
-const execFileP = promisify(execFile);
 const skip = existsSync('/usr/bin/skopeo') ? false : 'skopeo is not installed (apt-get install skopeo)';
 const NOVERIFY = ['--src-tls-verify=false', '--dest-tls-verify=false'];
 
@@ -24,33 +21,10 @@ let archive: string;
 let layerTar: Buffer;
 let config: Buffer;
 
-async function skopeo(...args: string[]): Promise<string> {
-  const { stdout } = await execFileP('skopeo', ['--insecure-policy', ...args], { timeout: 120_000, maxBuffer: 64 << 20 });
-  return stdout;
-}
-
-/** A docker save-format archive of one image with one layer of `size` random bytes. */
-async function makeArchive(dir: string, size: number): Promise<void> {
-  const rootfs = join(dir, 'rootfs');
-  await mkdir(rootfs, { recursive: true });
-  await writeFile(join(rootfs, 'data.bin'), randomBytes(size));
-  await writeFile(join(rootfs, 'hello.txt'), 'hello from berth\n');
-  layerTar = (await execFileP('tar', ['-C', rootfs, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '.'], { encoding: 'buffer', maxBuffer: 64 << 20 })).stdout as Buffer;
-  config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [sha(layerTar)] } }));
-  const img = join(dir, 'img');
-  await mkdir(img);
-  const cfgName = `${sha(config).slice(7)}.json`;
-  await writeFile(join(img, cfgName), config);
-  await writeFile(join(img, 'layer.tar'), layerTar);
-  await writeFile(join(img, 'manifest.json'), JSON.stringify([{ Config: cfgName, RepoTags: ['berth/test:v1'], Layers: ['layer.tar'] }]));
-  archive = join(dir, 'image.tar');
-  await execFileP('tar', ['-C', img, '-cf', archive, '.']);
-}
-
 before(async () => {
   if (skip) return;
   work = await mkdtemp(join(tmpdir(), `berth-skopeo-${process.pid}-`));
-  await makeArchive(work, 8 * 1024 * 1024);
+  ({ path: archive, layerTar, config } = await makeArchive(work, 8 * 1024 * 1024));
   reg = await BerthRegistry.start();
 });
 after(async () => {
