@@ -16,11 +16,12 @@ import { BasicAuthorizer, TokenAuthorizer } from './auth/authorizers.js';
 import { Htpasswd } from './auth/htpasswd.js';
 import { JwtKey } from './auth/jwt.js';
 import { tokenRoute } from './auth/token-route.js';
+import { collectGarbage } from './gc.js';
 
 const USAGE = `Usage:  berth registry serve --root DIR [--addr HOST:PORT] [--htpasswd FILE] [--access FILE]
                              [--token-key KEY.pem [--token-realm URL] [--token-service NAME]]
                              [--tls-cert CERT --tls-key KEY] [--read-only] [--debug]
-        berth registry gc --root DIR [--dry-run] [--grace MINUTES]
+        berth registry gc --root DIR [--dry-run] [--grace MINUTES (default 60)]
 `;
 
 export function parseAddr(addr: string): { host: string; port: number } {
@@ -93,10 +94,29 @@ async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function gc(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { root: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, grace: { type: 'string', default: '60' } },
+    strict: true,
+  });
+  if (!values.root) throw new Error('--root is required');
+  const minutes = Number(values.grace);
+  if (!Number.isFinite(minutes) || minutes < 0) throw new Error(`invalid --grace ${values.grace}: want minutes`);
+  const storage = await RegistryStorage.open(values.root);
+  const r = await collectGarbage(storage, { dryRun: values['dry-run']!, graceMs: minutes * 60_000 });
+  const verb = values['dry-run'] ? 'would delete' : 'deleted';
+  for (const s of r.swept) process.stdout.write(`${verb} ${s.digest} (${s.size} bytes)\n`);
+  const bytes = r.swept.reduce((n, s) => n + s.size, 0);
+  process.stdout.write(`${r.repositories} repositories, ${r.manifests} manifests, ${r.marked} blobs in use; ${verb} ${r.swept.length} blobs (${bytes} bytes); spared ${r.spared} younger than ${minutes} minutes\n`);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     if (cmd === 'serve') return await serve(rest);
+    if (cmd === 'gc') return await gc(rest);
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
       process.stdout.write(USAGE);
       return 0;

@@ -8,7 +8,7 @@
 //   repositories/<name>/_manifests/tags/<tag>            the digest the tag points at
 //   repositories/<name>/_referrers/<subject-hex>/<hex>   the descriptor of a manifest whose subject is <subject>
 // Repository components never start with "_" (names.ts), so the _dirs cannot collide with them.
-import { readdir, readFile, rename, rm, stat, unlink, open } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat, unlink, open, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { ensureDir, fsyncDir, writeFileAtomic } from '../../lib/atomic-fs.js';
@@ -106,15 +106,42 @@ export class RegistryStorage {
     return readFile(this.blobPath(d));
   }
 
+  /**
+   * Marks a blob as just used: the garbage collector spares blobs younger than its grace period,
+   * so a blob a push is about to reference (committed, mounted, or checked for a manifest) is
+   * never swept between that check and the manifest landing.
+   */
+  async touchBlob(d: Digest): Promise<boolean> {
+    const now = new Date();
+    try {
+      await utimes(this.blobPath(d), now, now);
+      return true;
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  async blobMtime(d: Digest): Promise<number | undefined> {
+    try {
+      return (await stat(this.blobPath(d))).mtimeMs;
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
   /** Moves a verified, fsynced file into the blob store (the caller checked its digest). */
   async commitBlobFile(file: string, d: Digest): Promise<void> {
+    const now = new Date();
+    await utimes(file, now, now); // the data's mtime is its last chunk's, maybe long ago
     await rename(file, this.blobPath(d));
     await fsyncDir(join(this.root, 'blobs', 'sha256'));
   }
 
   /** Stores bytes whose digest the caller computed (manifests). */
   async putBlobBytes(data: Buffer, d: Digest): Promise<void> {
-    if ((await this.blobSize(d)) === data.length) return;
+    if ((await this.blobSize(d)) === data.length && (await this.touchBlob(d))) return;
     await writeFileAtomic(this.blobPath(d), data);
   }
 
@@ -171,6 +198,7 @@ export class RegistryStorage {
   }
 
   async linkBlob(repo: string, d: Digest): Promise<void> {
+    await this.touchBlob(d);
     await this.writeLink(this.layerLink(repo, d), d);
   }
   async isBlobLinked(repo: string, d: Digest): Promise<boolean> {

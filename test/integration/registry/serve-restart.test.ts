@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { BerthRegistry } from './berth-registry.js';
-import { sha } from './registry-harness.js';
+import { ROOT as ROOT_DIR, sha } from './registry-harness.js';
 
 async function waitFor(what: string, cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -72,4 +72,19 @@ test('`berth registry serve` runs the server bundle; SIGTERM ends it with status
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('docker-distribution-api-version'), 'registry/2.0');
   assert.equal(await reg.stop(), 0);
+});
+
+test('`berth registry gc` beside a running server: --dry-run lists, then deletes only old orphans', async (t) => {
+  const reg = await BerthRegistry.start();
+  t.after(() => reg.stop());
+  const orphan = Buffer.from('nobody references me');
+  const d = sha(orphan);
+  assert.equal((await fetch(`${reg.url}/v2/gc/cli/blobs/uploads/?digest=${d}`, { method: 'POST', body: orphan })).status, 201);
+  const { execFile } = await import('node:child_process');
+  const run = (args: string[]) => new Promise<string>((resolve, reject) => execFile(process.execPath, [join(ROOT_DIR, 'bin/berth'), 'registry', 'gc', '--root', reg.root, ...args], (e, out) => (e ? reject(e) : resolve(out))));
+  assert.match(await run(['--grace', '0', '--dry-run']), new RegExp(`would delete ${d} \\(20 bytes\\)`));
+  assert.equal((await fetch(`${reg.url}/v2/gc/cli/blobs/${d}`, { method: 'HEAD' })).status, 200, 'dry run');
+  assert.match(await run([]), /deleted 0 blobs .* spared 1 younger than 60 minutes/);
+  assert.match(await run(['--grace', '0']), /deleted 1 blobs \(20 bytes\)/);
+  assert.equal((await fetch(`${reg.url}/v2/gc/cli/blobs/${d}`, { method: 'HEAD' })).status, 404);
 });

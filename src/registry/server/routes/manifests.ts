@@ -40,12 +40,13 @@ export function manifestRoutes({ storage }: { storage: RegistryStorage }): Regis
 
   async function checkReferences(repo: string, m: CheckedManifest): Promise<void> {
     for (const b of m.blobs) {
-      const size = (await storage.isBlobLinked(repo, b.digest)) ? await storage.blobSize(b.digest) : undefined;
+      // Touched first: from here the garbage collector's grace period covers it (see gc.ts).
+      const size = (await storage.isBlobLinked(repo, b.digest)) && (await storage.touchBlob(b.digest)) ? await storage.blobSize(b.digest) : undefined;
       if (size === undefined) throw manifestBlobUnknown(undefined, { digest: b.digest });
       if (size !== b.size) throw manifestInvalid('a descriptor\'s size does not match its blob', { digest: b.digest, size: b.size, actual: size });
     }
     for (const c of m.manifests) {
-      if (!(await storage.getRevision(repo, c.digest))) throw manifestBlobUnknown('index names a manifest unknown to the repository', { digest: c.digest });
+      if (!(await storage.getRevision(repo, c.digest)) || !(await storage.touchBlob(c.digest))) throw manifestBlobUnknown('index names a manifest unknown to the repository', { digest: c.digest });
     }
   }
 
@@ -56,7 +57,9 @@ export function manifestRoutes({ storage }: { storage: RegistryStorage }): Regis
         const repo = name(ctx.params);
         const d = await resolve(repo, ctx.params.reference!);
         const rev = (await storage.getRevision(repo, d))!;
-        const bytes = await storage.readBlob(d);
+        const bytes = await storage.readBlob(d).catch(() => {
+          throw manifestUnknown('manifest revision without its bytes', { digest: d });
+        });
         ctx.res.writeHead(200, { 'Content-Type': rev.mediaType, 'Docker-Content-Digest': d, 'Content-Length': bytes.length, ETag: `"${d}"` });
         ctx.res.end(ctx.req.method === 'HEAD' ? undefined : bytes);
       },
