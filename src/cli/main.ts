@@ -40,7 +40,7 @@ const TOP: Record<string, Loader> = {
   cp: cmd('cp', 'cp'), update: cmd('update', 'update'), commit: cmd('update', 'commit'),
   images: cmd('images', 'images'), history: cmd('images', 'history'), tag: cmd('images', 'tag'),
   rmi: cmd('images', 'rmi'), save: cmd('imageIo', 'save'), load: cmd('imageIo', 'load'),
-  import: cmd('imageIo', 'importImage'), pull: cmd('imageIo', 'pull'),
+  import: cmd('imageIo', 'importImage'), pull: cmd('imageIo', 'pull'), push: cmd('imageIo', 'push'),
   build: cmd('build', 'build'),
   compose: cmd('compose', 'compose'),
   info: cmd('system', 'info'), version: cmd('system', 'version'), events: cmd('system', 'events'),
@@ -53,7 +53,7 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     ls: TOP.ps!, list: TOP.ps!, ps: TOP.ps!, inspect: cmd('inspect', 'containerInspect'), prune: cmd('system', 'containerPrune'),
   },
   image: {
-    ...pick('history tag save load import pull build'),
+    ...pick('history tag save load import pull push build'),
     ls: TOP.images!, list: TOP.images!, rm: TOP.rmi!, remove: TOP.rmi!, inspect: cmd('inspect', 'imageInspect'), prune: cmd('images', 'imagePrune'),
   },
   builder: { prune: cmd('build', 'builderPrune'), build: cmd('build', 'build') },

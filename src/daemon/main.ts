@@ -28,6 +28,7 @@ import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
 import { NetworkManager } from '../network/network-manager.js';
 import { RegistryPuller } from '../registry/client/pull.js';
+import { RegistryPusher } from '../registry/client/push.js';
 
 export const VERSION = '0.1.0';
 
@@ -48,6 +49,7 @@ async function main(argv: string[]): Promise<void> {
   const images = await ImageStore.open({ root: join(cfg.dataRoot, 'images'), content, layers });
 
   const puller = new RegistryPuller(images, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly });
+  const pusher = new RegistryPusher(images, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly });
   const emitPull = (id: string, name: string) => events.publish({ type: 'image', action: 'pull', actor: { id, attributes: { name } } });
   const runtimes = new Map<string, OciRuntime>();
   for (const name of ['crun', 'runc'] as const) {
@@ -106,7 +108,7 @@ async function main(argv: string[]): Promise<void> {
 
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks, puller }),
+    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks, puller, pusher }),
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
@@ -120,6 +122,7 @@ async function main(argv: string[]): Promise<void> {
     await server.close().catch(() => {});
     await networks.close().catch(() => {});
     puller.close();
+    pusher.close();
     await unlock();
     process.exit(0);
   };

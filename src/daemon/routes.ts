@@ -41,6 +41,7 @@ export interface RouteDeps {
   networks: NetworkManager;
   /** The registry client for POST /images/create?fromImage= (src/registry/client). */
   puller?: ImageRouteDeps['puller'];
+  pusher?: ImageRouteDeps['pusher'];
 }
 
 export function buildRoutes(d: RouteDeps): Route[] {
@@ -97,7 +98,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
       },
     }),
     ...execRoutes({ containers, execs: d.execs }),
-    ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage, puller: d.puller }),
+    ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage, puller: d.puller, pusher: d.pusher }),
     ...eventRoutes({ events: d.events }),
     ...volumeRoutes({ volumes: d.volumeStore, emit: d.emitVolume }),
     ...builderRoutes({ builder: d.builder }),

@@ -133,6 +133,10 @@ export class DockerClient extends Transport {
   imageCreate(query: Query, body?: Readable, headers?: Record<string, string>): AsyncGenerator<T.JsonMessage> {
     return this.jsonStream('POST', '/images/create', { query, body, headers: { 'X-Registry-Auth': 'e30=', ...headers } });
   }
+  /** POST /images/{name}/push?tag=: jsonmessage progress, then aux {Tag, Digest, Size}. */
+  imagePush(name: string, tag: string | undefined, registryAuth = 'e30='): AsyncGenerator<T.JsonMessage> {
+    return this.jsonStream('POST', `/images/${enc(name)}/push`, { query: { tag }, headers: { 'X-Registry-Auth': registryAuth } });
+  }
   /** POST /build (the classic builder): a tar context in, a jsonmessage stream with aux {ID} out. */
   imageBuild(tar: Readable, query: BuildQuery, registryConfig: object = {}): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {
     return this.jsonStream('POST', '/build', {
