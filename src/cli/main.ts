@@ -25,6 +25,7 @@ const L = {
   build: () => import('./commands/build.js'),
   compose: () => import('./commands/compose.js'),
   registry: () => import('./commands/registry.js'),
+  login: () => import('./commands/login.js'),
 };
 const cmd = <K extends keyof typeof L>(k: K, name: string): Loader => async () => (await L[k]() as unknown as Record<string, CommandFn>)[name]!;
 
@@ -42,6 +43,7 @@ const TOP: Record<string, Loader> = {
   rmi: cmd('images', 'rmi'), save: cmd('imageIo', 'save'), load: cmd('imageIo', 'load'),
   import: cmd('imageIo', 'importImage'), pull: cmd('imageIo', 'pull'), push: cmd('imageIo', 'push'),
   build: cmd('build', 'build'),
+  login: cmd('login', 'login'), logout: cmd('login', 'logout'),
   compose: cmd('compose', 'compose'),
   info: cmd('system', 'info'), version: cmd('system', 'version'), events: cmd('system', 'events'),
 };

@@ -29,6 +29,7 @@ import { ContainerVolumes } from '../volume/container-volumes.js';
 import { NetworkManager } from '../network/network-manager.js';
 import { RegistryPuller } from '../registry/client/pull.js';
 import { RegistryPusher } from '../registry/client/push.js';
+import { checkLogin } from '../registry/client/login.js';
 
 export const VERSION = '0.1.0';
 
@@ -108,7 +109,8 @@ async function main(argv: string[]): Promise<void> {
 
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks, puller, pusher }),
+    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks, puller, pusher,
+      login: (server, creds, signal) => checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal) }),
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });

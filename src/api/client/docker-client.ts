@@ -30,6 +30,8 @@ export class DockerClient extends Transport {
   // ---- system
   async ping(): Promise<string> { return this.text('GET', '/_ping'); }
   version(): Promise<T.Version> { return this.json('GET', '/version'); }
+  /** POST /auth: the daemon checks the credentials against the registry. */
+  auth(body: { username: string; password: string; serveraddress: string }): Promise<{ Status: string; IdentityToken?: string }> { return this.json('POST', '/auth', { body }); }
   info(): Promise<T.SystemInfo> { return this.json('GET', '/info'); }
   df(opts: { type?: string[] } = {}): Promise<T.SystemDf> { return this.json('GET', '/system/df', { query: { type: opts.type } }); }
   events(opts: { since?: string; until?: string; filters?: Filters; signal?: AbortSignal } = {}): AsyncGenerator<T.Event> {

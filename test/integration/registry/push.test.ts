@@ -109,3 +109,42 @@ test('push to a token-auth registry: credentials from config.json; a pull-only a
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /v1: digest: sha256:/);
 });
+
+test('berth login / docker login through berthd (POST /auth), then push with the stored credentials; logout', { skip }, async (t) => {
+  const keyFile = join(work, 'login-token.key');
+  await execFileP('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
+  await writeFile(join(work, 'login-htpasswd'), (await execFileP('htpasswd', ['-Bbn', 'carol', 'carol-pw'])).stdout);
+  const treg = await BerthRegistry.start({ args: ['--htpasswd', join(work, 'login-htpasswd'), '--token-key', keyFile] });
+  t.after(() => treg.stop());
+  const cfgDir = join(work, 'login-cfg');
+  const berth = (args: string[], input?: string) => run(process.execPath, [join(ROOT, 'bin/berth'), ...args], { input, env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: cfgDir } });
+
+  const wrong = await berth(['login', '-u', 'carol', '--password-stdin', treg.host], 'nope\n');
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /unauthorized|authentication required|invalid username/i);
+  const ok = await berth(['login', '-u', 'carol', '--password-stdin', treg.host], 'carol-pw\n');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, 'Login Succeeded\n');
+  const { readFile } = await import('node:fs/promises');
+  const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+  assert.equal(Buffer.from(cfg.auths[treg.host]!.auth, 'base64').toString(), 'carol:carol-pw');
+
+  const ref = `${treg.host}/carol/bb:v1`;
+  await d.importBusybox(ref);
+  const push = await berth(['push', ref]);
+  assert.equal(push.code, 0, push.stderr);
+  assert.match(push.stdout, /v1: digest: sha256:/);
+
+  // The docker CLI logs in through berthd too.
+  const docker = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'carol-pw\n' });
+  assert.equal(docker.code, 0, docker.stderr);
+  assert.match(docker.stdout, /Login Succeeded/);
+  const dockerWrong = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'bad\n' });
+  assert.equal(dockerWrong.code, 1);
+
+  const out = await berth(['logout', treg.host]);
+  assert.equal(out.stdout, `Removing login credentials for ${treg.host}\n`);
+  const after = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
+  assert.deepEqual(after.auths, {});
+  assert.equal((await berth(['push', ref])).code, 1, 'logged out: no push');
+});
