@@ -356,3 +356,29 @@ test('too many open uploads is TOOMANYREQUESTS/429', async () => {
     await server.close();
   }
 });
+
+test('a chunk cut off by the client is dropped whole; the upload goes on from where it was', async () => {
+  const { request } = await import('node:http');
+  const s = await fetch(`${u}/v2/cutoff/blobs/uploads/`, { method: 'POST' });
+  const loc = s.headers.get('location')!;
+  const first = Buffer.from('first-chunk;');
+  assert.equal((await fetch(`${u}${loc}`, { method: 'PATCH', body: first, headers: { 'Content-Range': `0-${first.length - 1}` } })).status, 202);
+  // Half of a declared 1 MiB chunk, then the connection goes away.
+  await new Promise<void>((resolve) => {
+    const req = request(`${u}${loc}`, { method: 'PATCH', headers: { 'Content-Range': `${first.length}-${first.length + (1 << 20) - 1}`, 'Content-Length': String(1 << 20) } });
+    req.on('error', () => resolve());
+    req.write(Buffer.alloc(1 << 19, 1), () => setTimeout(() => { req.destroy(); resolve(); }, 100));
+  });
+  // The server notices the abort asynchronously: poll the status (bounded).
+  let range = '';
+  for (let i = 0; i < 50; i++) {
+    const st = await fetch(`${u}${loc}`);
+    range = st.headers.get('range') ?? '';
+    if (range === `0-${first.length - 1}`) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(range, `0-${first.length - 1}`);
+  const rest = Buffer.from('second');
+  const put = await fetch(`${u}${loc}?digest=${sha(Buffer.concat([first, rest]))}`, { method: 'PUT', body: rest, headers: { 'Content-Range': `${first.length}-${first.length + rest.length - 1}` } });
+  assert.equal(put.status, 201);
+});

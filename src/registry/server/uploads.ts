@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ensureDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-fs.js';
 import type { Digest } from '../../lib/digest.js';
 import { KeyedMutex } from '../../lib/mutex.js';
-import { canceled } from '../../lib/errors.js';
+import { canceled, errnoCode } from '../../lib/errors.js';
 import { blobUploadUnknown, digestInvalid, rangeInvalid, sizeInvalid, tooManyRequests } from './errors.js';
 import { removeTree, type RegistryStorage } from './storage.js';
 
@@ -203,6 +203,8 @@ export class Uploads {
       await fh?.close().catch(() => {});
       s.hash = before;
       await truncate(file, s.size).catch(() => {});
+      // A client that went away mid-chunk is no server failure (no 500, no error log).
+      if (signal?.aborted || errnoCode(e) === 'ECONNRESET' || (e instanceof Error && e.message === 'aborted')) throw canceled('the client went away mid-chunk');
       throw e;
     }
   }

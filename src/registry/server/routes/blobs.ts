@@ -146,7 +146,9 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
         } else headers['Content-Length'] = size;
         ctx.res.writeHead(range ? 206 : 200, headers);
         if (ctx.req.method === 'HEAD' || size === 0) return void ctx.res.end();
-        await pipeline(storage.blobStream(d, range), ctx.res);
+        await pipeline(storage.blobStream(d, range), ctx.res).catch((e: unknown) => {
+          if (!ctx.signal.aborted) throw e; // a reader that went away is not a server error
+        });
       },
     },
     {
