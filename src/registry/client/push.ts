@@ -5,15 +5,10 @@
 // bytes and ?digest=) with "Pushing" progress; the manifest last, then Docker's
 // "<tag>: digest: sha256:... size: N" line and an aux {Tag, Digest, Size} message.
 // Layers are pushed as gzip blobs: the one pulled from a registry when the store kept it,
-// otherwise the layer tar compressed into a temp file first (a manifest needs its digest).
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+// otherwise the layer tar compressed into the content store first (a manifest needs its
+// digest) and remembered on the image record, so the next push needs no compression.
 import { createGzip } from 'node:zlib';
 import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { shortId, sha256, type Digest } from '../../lib/digest.js';
 import { invalidArgument, notFound, unavailable } from '../../lib/errors.js';
 import { MEDIA_TYPES } from '../../image/image-config.js';
@@ -60,19 +55,10 @@ interface BlobToPush {
   open(): Readable;
 }
 
-/** A layer compressed to a temp file, hashing on the way. */
-async function gzipLayer(images: ImageStore, l: ImageLayerRef, dir: string): Promise<{ digest: Digest; size: number; path: string }> {
-  const path = join(dir, l.diffId.slice(7));
-  const hash = createHash('sha256');
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-  });
+/** A layer's tar gzip-compressed into the content store (hashed and verified there). */
+async function gzipLayer(images: ImageStore, l: ImageLayerRef, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
   const { stream } = await openLayerTar(images.content, images.layers, l);
-  await pipeline(stream, createGzip(), tap, createWriteStream(path));
-  return { digest: `sha256:${hash.digest('hex')}`, size: (await stat(path)).size, path };
+  return images.content.ingest(stream.pipe(createGzip()), undefined, signal);
 }
 
 export class RegistryPusher {
@@ -116,9 +102,9 @@ export class RegistryPusher {
     const scopes = [`repository:${ref.path}:pull,push`, ...sources.map((s) => `repository:${s}:pull`)];
     const session = new RegistrySession({ endpoint, credentials: o.credentials, agents: this.agents, insecureRegistries: this.opts.insecureRegistries, loopbackOnly: this.opts.loopbackOnly, signal: o.signal, timeoutMs: this.opts.timeoutMs, scopes });
 
-    const tmp = await mkdtemp(join(tmpdir(), 'berth-push-'));
-    try {
+    {
       const layers: BlobToPush[] = [];
+      const made = new Map<Digest, NonNullable<ImageLayerRef['blob']>>();
       const ids = rec.layers.map((l) => shortId(l.diffId));
       // Docker lists the top layer first.
       for (const id of [...ids].reverse()) send({ status: 'Preparing', id, progressDetail: {} });
@@ -127,9 +113,15 @@ export class RegistryPusher {
           const b = l.blob;
           layers.push({ digest: b.digest, size: b.size, mediaType: MEDIA_TYPES.dockerLayer, id: ids[i]!, open: () => this.images.content.readStream(b.digest) });
         } else {
-          const g = await gzipLayer(this.images, l, tmp);
-          layers.push({ digest: g.digest, size: g.size, mediaType: MEDIA_TYPES.dockerLayer, id: ids[i]!, open: () => createReadStream(g.path) });
+          // Compressed once: the record keeps the blob, so a re-push finds its digest at once.
+          const g = await gzipLayer(this.images, l, o.signal);
+          made.set(l.diffId, { digest: g.digest, mediaType: MEDIA_TYPES.dockerLayer, size: g.size });
+          layers.push({ digest: g.digest, size: g.size, mediaType: MEDIA_TYPES.dockerLayer, id: ids[i]!, open: () => this.images.content.readStream(g.digest) });
         }
+      }
+      if (made.size && !(await this.images.recordLayerBlobs(rec.id, made))) {
+        for (const b of made.values()) await this.images.content.delete(b.digest).catch(() => {});
+        throw notFound(`image ${rec.id} was removed while it was being pushed`);
       }
       for (const b of [...layers].reverse()) await this.pushBlob(session, ref, b, sources, send);
       const config = await this.images.configBytes(rec.id);
@@ -146,8 +138,6 @@ export class RegistryPusher {
       send({ status: `${ref.tag}: digest: ${digest} size: ${manifest.length}` });
       send({ progressDetail: {}, aux: { Tag: ref.tag!, Digest: digest, Size: manifest.length } } as PushMessage);
       return { tag: ref.tag!, digest, size: manifest.length };
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
     }
   }
 
