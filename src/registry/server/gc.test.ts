@@ -40,8 +40,14 @@ test('gc: marks from manifests, sweeps old orphans, spares young ones; dry run d
   await m.text();
   for (const d of [keep.config, ...keep.layers]) assert.equal((await fetch(`${u}/v2/gc/app/blobs/${d}`)).status, 200);
   assert.equal((await fetch(`${u}/v2/gc/app/blobs/${orphanYoung}`)).status, 200);
+  // A temp file a kill -9 left mid-write goes once it is old.
+  const { writeFile } = await import('node:fs/promises');
+  const tmp = `${reg.storage.blobPath(orphanYoung as Digest)}`.replace(/[^/]+$/, '.deadbeef.0123.tmp');
+  await writeFile(tmp, 'half');
+  await utimes(tmp, old, old);
   const again = await collectGarbage(reg.storage, { dryRun: false, graceMs: HOUR });
   assert.deepEqual(again.swept, []);
+  assert.equal(again.temps, 1);
 });
 
 test('gc beside a push: an old unreferenced blob a manifest PUT just checked is spared', async (t) => {

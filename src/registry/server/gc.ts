@@ -24,6 +24,8 @@ export interface GcReport {
   swept: { digest: Digest; size: number }[];
   /** Unreferenced blobs spared because they are young (a push may be about to use them). */
   spared: number;
+  /** Temp files of interrupted blob writes removed (not in a dry run). */
+  temps: number;
 }
 
 export async function collectGarbage(storage: RegistryStorage, o: GcOptions): Promise<GcReport> {
@@ -52,7 +54,8 @@ export async function collectGarbage(storage: RegistryStorage, o: GcOptions): Pr
       }
     }
   }
-  const report: GcReport = { repositories: repos.length, manifests, marked: marked.size, swept: [], spared: 0 };
+  const report: GcReport = { repositories: repos.length, manifests, marked: marked.size, swept: [], spared: 0, temps: 0 };
+  if (!o.dryRun) report.temps = await storage.removeStaleTemps(start - o.graceMs);
   for (const d of candidates) {
     if (marked.has(d)) continue;
     const mtime = await storage.blobMtime(d);

@@ -114,6 +114,10 @@ async function gc(argv: string[]): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   try {
     if (cmd === 'serve') return await serve(rest);
     if (cmd === 'gc') return await gc(rest);

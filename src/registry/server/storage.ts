@@ -11,7 +11,7 @@
 import { readdir, readFile, rename, rm, stat, unlink, open, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { ensureDir, fsyncDir, writeFileAtomic } from '../../lib/atomic-fs.js';
+import { ensureDir, fsyncDir, isAtomicTempName, writeFileAtomic } from '../../lib/atomic-fs.js';
 import { hexOf, type Digest } from '../../lib/digest.js';
 import { errnoCode } from '../../lib/errors.js';
 
@@ -147,6 +147,18 @@ export class RegistryStorage {
 
   async listBlobs(): Promise<Digest[]> {
     return (await listDir(join(this.root, 'blobs', 'sha256'))).filter(isHex).map((h) => `sha256:${h}` as Digest);
+  }
+
+  /** Removes temp files of blob writes a kill -9 interrupted, older than `beforeMs` (epoch ms). */
+  async removeStaleTemps(beforeMs: number): Promise<number> {
+    const dir = join(this.root, 'blobs', 'sha256');
+    let n = 0;
+    for (const name of await listDir(dir)) {
+      if (!isAtomicTempName(name)) continue;
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      if (st && st.mtimeMs < beforeMs && (await removeFile(join(dir, name)))) n++;
+    }
+    return n;
   }
 
   async deleteBlob(d: Digest): Promise<boolean> {
