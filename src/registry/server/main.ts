@@ -108,7 +108,7 @@ async function gc(argv: string[]): Promise<number> {
   const verb = values['dry-run'] ? 'would delete' : 'deleted';
   for (const s of r.swept) process.stdout.write(`${verb} ${s.digest} (${s.size} bytes)\n`);
   const bytes = r.swept.reduce((n, s) => n + s.size, 0);
-  process.stdout.write(`${r.repositories} repositories, ${r.manifests} manifests, ${r.marked} blobs in use; ${verb} ${r.swept.length} blobs (${bytes} bytes); spared ${r.spared} younger than ${minutes} minutes\n`);
+  process.stdout.write(`${r.repositories} repositories, ${r.manifests} manifests, ${r.marked} blobs in use; ${verb} ${r.swept.length} blobs (${bytes} bytes); spared ${r.spared} younger than ${minutes} minutes${r.temps ? `; removed ${r.temps} temp files` : ''}\n`);
   return 0;
 }
 
