@@ -139,6 +139,12 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   const docker = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'carol-pw\n' });
   assert.equal(docker.code, 0, docker.stderr);
   assert.match(docker.stdout, /Login Succeeded/);
+  // The docker CLI sends what it stored as X-Registry-Auth; berthd's push uses it for the token.
+  expectOk(await d.berth(['tag', ref, `${treg.host}/carol/bb:v2`]));
+  const dockerPush = await d.docker(['push', `${treg.host}/carol/bb:v2`]);
+  assert.equal(dockerPush.code, 0, dockerPush.stderr);
+  assert.match(dockerPush.stdout, /: Layer already exists\n/);
+  assert.match(dockerPush.stdout, /v2: digest: sha256:/);
   const dockerWrong = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'bad\n' });
   assert.equal(dockerWrong.code, 1);
 
