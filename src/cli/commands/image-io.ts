@@ -70,7 +70,8 @@ export async function pull(ctx: CliContext, argv: string[]): Promise<number> {
   // A name only (no tag after the last "/", no digest): a registry's port is not a tag.
   const nameOnly = !typed.includes('@') && typed.lastIndexOf(':') < typed.lastIndexOf('/') + 1;
   if (nameOnly && !p.opts.quiet) ctx.out('Using default tag: latest\n');
-  await showJsonMessages(ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }), (s) => { if (!p.opts.quiet) ctx.out(s); });
+  const auth = registryAuthHeader(r.repo.split('/')[0]!, ctx.env); // what `berth login` stored
+  await showJsonMessages(ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }, undefined, { 'X-Registry-Auth': auth }), (s) => { if (!p.opts.quiet) ctx.out(s); });
   const full = r.repo.startsWith('docker.io/') ? `${r.repo}${r.digest ? `@${r.digest}` : `:${r.tag}`}` : r.familiar;
   ctx.out(`${full}\n`);
   return 0;

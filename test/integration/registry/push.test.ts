@@ -148,9 +148,15 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   const dockerWrong = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'bad\n' });
   assert.equal(dockerWrong.code, 1);
 
+  // Pulls send the stored credentials too.
+  const pulled = await berth(['pull', `${treg.host}/carol/bb:v2`]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.match(pulled.stdout, /Digest: sha256:/);
+
   const out = await berth(['logout', treg.host]);
   assert.equal(out.stdout, `Removing login credentials for ${treg.host}\n`);
   const after = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
   assert.deepEqual(after.auths, {});
   assert.equal((await berth(['push', ref])).code, 1, 'logged out: no push');
+  assert.equal((await berth(['pull', `${treg.host}/carol/bb:v2`])).code, 1, 'logged out: no pull');
 });
