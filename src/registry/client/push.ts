@@ -135,6 +135,12 @@ export class RegistryPusher {
       const digest = sha256(manifest);
       const res = await session.call('PUT', `/v2/${ref.path}/manifests/${ref.tag}`, { headers: { 'Content-Type': MEDIA_TYPES.dockerManifest, 'Content-Length': String(manifest.length) }, body: () => manifest });
       await expectStatus(res, [201, 200, 202], `manifest ${ref.tag}`);
+      // As dockerd does: the image now also answers to repo@digest (RepoDigests).
+      // (Skipped if the image was removed meanwhile: the push itself has succeeded.)
+      if (this.images.has(rec.id)) {
+        await this.images.content.put(manifest, digest);
+        await this.images.register({ config, layers: this.images.resolve(rec.id).layers, manifest: { digest, mediaType: MEDIA_TYPES.dockerManifest, size: manifest.length }, refs: [formatReference({ domain: ref.domain, path: ref.path, digest })] });
+      }
       send({ status: `${ref.tag}: digest: ${digest} size: ${manifest.length}` });
       send({ progressDetail: {}, aux: { Tag: ref.tag!, Digest: digest, Size: manifest.length } } as PushMessage);
       return { tag: ref.tag!, digest, size: manifest.length };

@@ -53,6 +53,8 @@ test('berth push of an imported image: Docker progress, digest line, blobs that 
   const body = Buffer.from(await got.arrayBuffer());
   assert.equal(body.length, Number(m[2]));
   const manifest = JSON.parse(body.toString()) as Manifest;
+  const after = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
+  assert.deepEqual(after.RepoDigests, [`${reg.host}/imported/bb@${m[1]}`], 'the pushed digest is a RepoDigest');
   assert.equal(manifest.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
   assert.equal(manifest.config.digest, inspect.Id);
   const blob = Buffer.from(await (await fetch(`${reg.url}/v2/imported/bb/blobs/${manifest.layers[0]!.digest}`)).arrayBuffer());
