@@ -106,6 +106,19 @@ await build({
 });
 copyFileSync(join(root, 'dashboard/index.html'), join(dashboardDir, 'index.html'));
 
+// The registry server is its own composition root and its own process: `berth registry serve`
+// spawns this bundle, so the CLI bundle never carries server code (and stays as fast to start).
+await build({
+  entryPoints: { 'berth-registry': join(root, 'src/registry/server/main.ts') },
+  outdir: bundleDir,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  banner,
+  logLevel: 'warning',
+}).catch((e) => { if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e; });
+
 // The per-container monitor is C: it must cost ~1 MB per container, which Node cannot.
 const shimSrc = join(root, 'src/runtime/monitor/shim/berth-shim.c');
 if (existsSync(shimSrc)) {

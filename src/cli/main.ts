@@ -25,6 +25,8 @@ const L = {
   build: () => import('./commands/build.js'),
   compose: () => import('./commands/compose.js'),
   dashboard: () => import('./commands/dashboard.js'),
+  registry: () => import('./commands/registry.js'),
+  login: () => import('./commands/login.js'),
 };
 const cmd = <K extends keyof typeof L>(k: K, name: string): Loader => async () => (await L[k]() as unknown as Record<string, CommandFn>)[name]!;
 
@@ -40,8 +42,9 @@ const TOP: Record<string, Loader> = {
   cp: cmd('cp', 'cp'), update: cmd('update', 'update'), commit: cmd('update', 'commit'),
   images: cmd('images', 'images'), history: cmd('images', 'history'), tag: cmd('images', 'tag'),
   rmi: cmd('images', 'rmi'), save: cmd('imageIo', 'save'), load: cmd('imageIo', 'load'),
-  import: cmd('imageIo', 'importImage'), pull: cmd('imageIo', 'pull'),
+  import: cmd('imageIo', 'importImage'), pull: cmd('imageIo', 'pull'), push: cmd('imageIo', 'push'),
   build: cmd('build', 'build'),
+  login: cmd('login', 'login'), logout: cmd('login', 'logout'),
   compose: cmd('compose', 'compose'),
   dashboard: cmd('dashboard', 'dashboard'),
   info: cmd('system', 'info'), version: cmd('system', 'version'), events: cmd('system', 'events'),
@@ -54,7 +57,7 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     ls: TOP.ps!, list: TOP.ps!, ps: TOP.ps!, inspect: cmd('inspect', 'containerInspect'), prune: cmd('system', 'containerPrune'),
   },
   image: {
-    ...pick('history tag save load import pull build'),
+    ...pick('history tag save load import pull push build'),
     ls: TOP.images!, list: TOP.images!, rm: TOP.rmi!, remove: TOP.rmi!, inspect: cmd('inspect', 'imageInspect'), prune: cmd('images', 'imagePrune'),
   },
   builder: { prune: cmd('build', 'builderPrune'), build: cmd('build', 'build') },
@@ -63,6 +66,7 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     create: cmd('volume', 'volumeCreate'), ls: cmd('volume', 'volumeLs'), list: cmd('volume', 'volumeLs'), inspect: cmd('volume', 'volumeInspect'),
     rm: cmd('volume', 'volumeRm'), remove: cmd('volume', 'volumeRm'), prune: cmd('volume', 'volumePrune'),
   },
+  registry: { serve: cmd('registry', 'registryServe'), gc: cmd('registry', 'registryGc') },
   network: {
     create: cmd('network', 'networkCreate'), ls: cmd('network', 'networkLs'), list: cmd('network', 'networkLs'), inspect: cmd('network', 'networkInspect'),
     rm: cmd('network', 'networkRm'), remove: cmd('network', 'networkRm'), prune: cmd('network', 'networkPrune'),

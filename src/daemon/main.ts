@@ -31,6 +31,8 @@ import { RegistryPuller } from '../registry/client/pull.js';
 import { parseDashboardAddress } from '../dashboard-server/listen-address.js';
 import { dashboardTokenRoutes } from '../dashboard-server/token-route.js';
 import { packageRoot } from '../runtime/monitor/shim-path.js';
+import { RegistryPusher } from '../registry/client/push.js';
+import { checkLogin } from '../registry/client/login.js';
 
 export const VERSION = '0.1.0';
 
@@ -53,6 +55,7 @@ async function main(argv: string[]): Promise<void> {
   const images = await ImageStore.open({ root: join(cfg.dataRoot, 'images'), content, layers });
 
   const puller = new RegistryPuller(images, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly });
+  const pusher = new RegistryPusher(images, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly });
   const emitPull = (id: string, name: string) => events.publish({ type: 'image', action: 'pull', actor: { id, attributes: { name } } });
   const runtimes = new Map<string, OciRuntime>();
   for (const name of ['crun', 'runc'] as const) {
@@ -118,7 +121,8 @@ async function main(argv: string[]): Promise<void> {
     : undefined;
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: [...dashboardTokenRoutes(dashboard), ...buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks, puller })],
+    routes: [...dashboardTokenRoutes(dashboard), ...buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks, puller, pusher,
+      login: (server, creds, signal) => checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal) })],
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
@@ -134,6 +138,7 @@ async function main(argv: string[]): Promise<void> {
     await server.close().catch(() => {});
     await networks.close().catch(() => {});
     puller.close();
+    pusher.close();
     await unlock();
     process.exit(0);
   };

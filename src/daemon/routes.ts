@@ -5,6 +5,7 @@ import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { imageRoutes, imageSummaryWire, type ImageRouteDeps } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
+import { authRoutes, type AuthRouteDeps } from '../api/routes/auth.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { networkRoutes } from '../api/routes/networks.js';
 import { buildRoutes as builderRoutes, buildCacheWire, type BuildRouteDeps } from '../api/routes/build.js';
@@ -41,6 +42,8 @@ export interface RouteDeps {
   networks: NetworkManager;
   /** The registry client for POST /images/create?fromImage= (src/registry/client). */
   puller?: ImageRouteDeps['puller'];
+  pusher?: ImageRouteDeps['pusher'];
+  login?: AuthRouteDeps['login'];
 }
 
 export function buildRoutes(d: RouteDeps): Route[] {
@@ -54,6 +57,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
   const emitImage = (action: string, id: string, attrs?: Record<string, string>) => d.events.publish({ type: 'image', action, actor: { id, attributes: attrs ?? {} } });
 
   return [
+    ...authRoutes({ login: d.login }),
     ...systemRoutes({
       version: d.version,
       dataRoot: d.cfg.dataRoot,
@@ -97,7 +101,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
       },
     }),
     ...execRoutes({ containers, execs: d.execs }),
-    ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage, puller: d.puller }),
+    ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage, puller: d.puller, pusher: d.pusher }),
     ...eventRoutes({ events: d.events }),
     ...volumeRoutes({ volumes: d.volumeStore, emit: d.emitVolume }),
     ...builderRoutes({ builder: d.builder }),

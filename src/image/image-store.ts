@@ -256,6 +256,27 @@ export class ImageStore {
     return { record, moved };
   }
 
+  /**
+   * Remembers the compressed blob a push made for a layer (already in the content store), so
+   * the next push of the same image finds its digest without compressing again. Returns false
+   * when the image is gone (the caller then drops the blob). Layers already naming a blob keep it.
+   */
+  async recordLayerBlobs(id: Digest, blobs: ReadonlyMap<Digest, NonNullable<ImageLayerRef['blob']>>): Promise<boolean> {
+    return this.withWriteLock(async () => {
+      const rec = this.records.get(id);
+      if (!rec) return false;
+      let changed = false;
+      const layers = rec.layers.map((l) => {
+        const b = blobs.get(l.diffId);
+        if (l.blob || !b) return l;
+        changed = true;
+        return { ...l, blob: b };
+      });
+      if (changed) await this.records.put(id, { ...rec, layers });
+      return true;
+    });
+  }
+
   register(input: RegisterInput): Promise<RegisterResult> {
     return this.withWriteLock(() => this.registerLocked(input));
   }

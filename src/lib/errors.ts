@@ -8,6 +8,10 @@ export type ErrorKind =
   | 'forbidden' // 403
   | 'not-found' // 404
   | 'conflict' // 409: name in use, object in use, wrong state
+  | 'method-not-allowed' // 405: the operation is switched off here (a read-only registry)
+  | 'too-large' // 413: a body over the server's limit (a manifest over 4 MiB)
+  | 'range-not-satisfiable' // 416: an upload chunk that does not start where the data ends
+  | 'too-many-requests' // 429
   | 'not-modified' // 304: e.g. starting a running container
   | 'not-implemented' // 501
   | 'unavailable' // 503
@@ -25,6 +29,10 @@ export const DEFAULT_CODE: Readonly<Record<ErrorKind, string>> = {
   forbidden: 'FORBIDDEN',
   'not-found': 'NOT_FOUND',
   conflict: 'CONFLICT',
+  'method-not-allowed': 'METHOD_NOT_ALLOWED',
+  'too-large': 'TOO_LARGE',
+  'range-not-satisfiable': 'RANGE_NOT_SATISFIABLE',
+  'too-many-requests': 'TOO_MANY_REQUESTS',
   'not-modified': 'NOT_MODIFIED',
   'not-implemented': 'NOT_IMPLEMENTED',
   unavailable: 'UNAVAILABLE',

@@ -30,6 +30,8 @@ export class DockerClient extends Transport {
   // ---- system
   async ping(): Promise<string> { return this.text('GET', '/_ping'); }
   version(): Promise<T.Version> { return this.json('GET', '/version'); }
+  /** POST /auth: the daemon checks the credentials against the registry. */
+  auth(body: { username: string; password: string; serveraddress: string }): Promise<{ Status: string; IdentityToken?: string }> { return this.json('POST', '/auth', { body }); }
   info(): Promise<T.SystemInfo> { return this.json('GET', '/info'); }
   df(opts: { type?: string[] } = {}): Promise<T.SystemDf> { return this.json('GET', '/system/df', { query: { type: opts.type } }); }
   events(opts: { since?: string; until?: string; filters?: Filters; signal?: AbortSignal } = {}): AsyncGenerator<T.Event> {
@@ -132,6 +134,10 @@ export class DockerClient extends Transport {
   /** Pull (fromImage) or import (fromSrc='-' with a tar body): a jsonmessage stream. */
   imageCreate(query: Query, body?: Readable, headers?: Record<string, string>): AsyncGenerator<T.JsonMessage> {
     return this.jsonStream('POST', '/images/create', { query, body, headers: { 'X-Registry-Auth': 'e30=', ...headers } });
+  }
+  /** POST /images/{name}/push?tag=: jsonmessage progress, then aux {Tag, Digest, Size}. */
+  imagePush(name: string, tag: string | undefined, registryAuth = 'e30='): AsyncGenerator<T.JsonMessage> {
+    return this.jsonStream('POST', `/images/${enc(name)}/push`, { query: { tag }, headers: { 'X-Registry-Auth': registryAuth } });
   }
   /** POST /build (the classic builder): a tar context in, a jsonmessage stream with aux {ID} out. */
   imageBuild(tar: Readable, query: BuildQuery, registryConfig: object = {}): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {

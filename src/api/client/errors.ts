@@ -9,7 +9,11 @@ function kindOfStatus(status: number): ErrorKind {
     case 401: return 'unauthorized';
     case 403: return 'forbidden';
     case 404: return 'not-found';
+    case 405: return 'method-not-allowed';
     case 409: return 'conflict';
+    case 413: return 'too-large';
+    case 416: return 'range-not-satisfiable';
+    case 429: return 'too-many-requests';
     case 501: return 'not-implemented';
     case 503: return 'unavailable';
     default: return 'internal';

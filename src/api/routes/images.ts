@@ -16,6 +16,7 @@ import type { Route, RouteContext } from '../server/route.js';
 import { pullReference } from '../../lib/reference.js';
 import { decodeRegistryAuth } from '../../registry/client/auth.js';
 import type { PullOptions, PullResult } from '../../registry/client/pull.js';
+import type { PushOptions, PushResult } from '../../registry/client/push.js';
 
 export interface ImageRouteDeps {
   images: ImageStore;
@@ -24,6 +25,28 @@ export interface ImageRouteDeps {
   emit: (action: string, id: string, attrs?: Record<string, string>) => void;
   /** The registry client (src/registry/client/pull.ts); without it, pulls are refused. */
   puller?: { pull(ref: string, o: PullOptions): Promise<PullResult> };
+  /** The push client (src/registry/client/push.ts); without it, pushes are refused. */
+  pusher?: { push(name: string, tag: string | undefined, o: PushOptions): Promise<PushResult[]> };
+}
+
+/** POST /images/{name}/push?tag=: as pull, errors before the first progress line are statuses. */
+async function pushImage(d: ImageRouteDeps, ctx: RouteContext): Promise<void> {
+  const name = ctx.params.name!;
+  if (!d.pusher) throw notImplemented(`cannot push ${name}: this daemon has no registry client`);
+  const tag = ctx.query.str('tag') || undefined;
+  const stream = new JsonStream(ctx.res);
+  try {
+    const results = await d.pusher.push(name, tag, {
+      credentials: decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined),
+      signal: ctx.signal,
+      onProgress: (m) => stream.send(m),
+    });
+    for (const r of results) d.emit('push', `${name.replace(/:[^/:]*$/, '')}:${r.tag}`, { name: name.replace(/:[^/:]*$/, '') });
+    stream.start();
+  } catch (e) {
+    stream.fail(e);
+  }
+  stream.end();
 }
 
 /** POST /images/create?fromImage=&tag=: errors before the first progress line are HTTP statuses, later ones in-band. */
@@ -194,6 +217,11 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
         void quiet;
         stream.end();
       },
+    },
+    {
+      method: 'POST',
+      path: '/images/{name*}/push',
+      handler: (ctx) => pushImage(d, ctx),
     },
     {
       method: 'POST',

@@ -9,6 +9,7 @@ import { collect, newCommand, parse } from '../flags.js';
 import { checkNormalizedNamed, splitRef } from '../../client/reference.js';
 import { splitRepoTag } from '../../lib/reference.js';
 import { showJsonMessages } from '../../client/jsonmessage.js';
+import { registryAuthHeader } from '../../client/registry-auth.js';
 
 export async function save(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'save', usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Save one or more images to a tar archive (streamed to STDOUT by default)', minArgs: 1 })
@@ -69,8 +70,28 @@ export async function pull(ctx: CliContext, argv: string[]): Promise<number> {
   // A name only (no tag after the last "/", no digest): a registry's port is not a tag.
   const nameOnly = !typed.includes('@') && typed.lastIndexOf(':') < typed.lastIndexOf('/') + 1;
   if (nameOnly && !p.opts.quiet) ctx.out('Using default tag: latest\n');
-  await showJsonMessages(ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }), (s) => { if (!p.opts.quiet) ctx.out(s); });
+  const auth = registryAuthHeader(r.repo.split('/')[0]!, ctx.env); // what `berth login` stored
+  await showJsonMessages(ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }, undefined, { 'X-Registry-Auth': auth }), (s) => { if (!p.opts.quiet) ctx.out(s); });
   const full = r.repo.startsWith('docker.io/') ? `${r.repo}${r.digest ? `@${r.digest}` : `:${r.tag}`}` : r.familiar;
   ctx.out(`${full}\n`);
+  return 0;
+}
+
+export async function push(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'push', usage: '[OPTIONS] NAME[:TAG]', description: 'Upload an image to a registry', exactArgs: 1 })
+    .option('-a, --all-tags', 'Push all tags of an image to the repository')
+    .option('-q, --quiet', 'Suppress verbose output');
+  const p = parse<{ allTags?: boolean; quiet?: boolean }>(ctx, c, argv);
+  if (!p) return 0;
+  checkNormalizedNamed(p.args[0]!);
+  const typed = p.args[0]!;
+  const nameOnly = !typed.includes('@') && typed.lastIndexOf(':') < typed.lastIndexOf('/') + 1;
+  if (p.opts.allTags && !nameOnly) throw new StatusError(1, 'tag can\'t be used with --all-tags/-a');
+  const r = splitRef(typed);
+  if (nameOnly && !p.opts.allTags && !p.opts.quiet) ctx.out('Using default tag: latest\n');
+  const host = r.repo.split('/')[0]!;
+  const auth = registryAuthHeader(host, ctx.env);
+  await showJsonMessages(ctx.docker.imagePush(r.repo, p.opts.allTags ? undefined : r.tag, auth), (s) => { if (!p.opts.quiet) ctx.out(s); });
+  if (p.opts.quiet) ctx.out(`${r.familiar}\n`);
   return 0;
 }

@@ -3,6 +3,7 @@
 // the one status table, and open connections ended on close. A server's own specifics (the
 // Engine's /vX.Y prefix, headers and hijacking) come in through `prepare`.
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { chmod, unlink, mkdir } from 'node:fs/promises';
@@ -37,6 +38,8 @@ export interface HttpServerOptions<C extends RequestContext> {
   prepare(r: IncomingRequest): Prepared<C>;
   /** A name for debug logs ("api", "registry"). */
   name: string;
+  /** PEM certificate chain and key: serve HTTPS (the registry with --tls-cert/--tls-key). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export class HttpServer<C extends RequestContext> {
@@ -46,13 +49,17 @@ export class HttpServer<C extends RequestContext> {
 
   constructor(private readonly opts: HttpServerOptions<C>) {
     this.router = new Router(opts.routes);
-    this.server = createServer({ keepAlive: true }, (req, res) => void this.dispatch(req, res, undefined));
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => void this.dispatch(req, res, undefined);
+    this.server = opts.tls
+      ? createTlsServer({ keepAlive: true, cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+      : createServer({ keepAlive: true }, onRequest);
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const res = new ServerResponse(req);
       res.assignSocket(socket);
       if (head.length) socket.unshift(head);
       void this.dispatch(req, res, socket);
     });
+    // For TLS the raw TCP socket is what close() must end; 'connection' gives it for both.
     this.server.on('connection', (s: Socket) => {
       // A client that vanishes mid-stream (hijacked or not) must never take the process down.
       s.on('error', (e) => log.debug('client socket error', { error: e.message }));

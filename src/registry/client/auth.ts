@@ -80,10 +80,10 @@ export function basicHeader(c: Credentials): string | undefined {
   return 'Basic ' + Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64');
 }
 
-/** Asks the token server for a pull token. */
+/** Asks the token server for a token with these scopes (pull; push and a mount's source pull). */
 export async function fetchToken(
   ch: Challenge,
-  scope: string,
+  scope: string | readonly string[],
   creds: Credentials,
   http: { agents: Agents; signal?: AbortSignal; allowHttp: (u: URL) => boolean; allowHost?: (u: URL) => boolean; insecureTls: boolean },
 ): Promise<string> {
@@ -96,7 +96,7 @@ export async function fetchToken(
   }
   if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && http.allowHttp(realm))) throw invalidArgument(`token realm ${realm.href} is not https`);
   if (ch.params.service) realm.searchParams.set('service', ch.params.service);
-  realm.searchParams.set('scope', scope);
+  for (const sc of typeof scope === 'string' ? [scope] : scope) realm.searchParams.append('scope', sc);
   if (creds.username) realm.searchParams.set('account', creds.username);
   const headers: Record<string, string> = { Accept: 'application/json' };
   const basic = basicHeader(creds);

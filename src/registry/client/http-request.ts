@@ -4,10 +4,15 @@
 // the host, and may go to plain http only where the caller allows it.
 import { request as httpReq, Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsReq, Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
 import { canceled, invalidArgument, unavailable } from '../../lib/errors.js';
 
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 export interface HttpOptions {
-  method?: 'GET' | 'HEAD';
+  method?: HttpMethod;
+  /** A request body (pushes): bytes, or a stream sent as it comes (not replayed on a redirect). */
+  body?: Buffer | Readable;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Skip TLS verification (insecure registries). */
@@ -59,7 +64,11 @@ function once(url: URL, o: HttpOptions, agents: Agents): Promise<IncomingMessage
     const req = fn(url, { method, headers: o.headers, agent, signal: o.signal }, resolve);
     req.setTimeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => req.destroy(new Error('i/o timeout')));
     req.on('error', (e) => reject(o.signal?.aborted ? canceled() : requestFailed(method, url, e)));
-    req.end();
+    if (o.body === undefined || Buffer.isBuffer(o.body)) req.end(o.body);
+    else {
+      o.body.on('error', (e) => req.destroy(e));
+      o.body.pipe(req);
+    }
   });
 }
 

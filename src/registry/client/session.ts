@@ -5,7 +5,8 @@
 import { unavailable, isBerthError } from '../../lib/errors.js';
 import { basicHeader, fetchToken, parseChallenges, type Credentials } from './auth.js';
 import { isInsecureHost, isLoopbackHost, type RegistryEndpoint } from './endpoint.js';
-import { type Agents, drain, httpRequest, readBody, type HttpResponse } from './http-request.js';
+import type { Readable } from 'node:stream';
+import { type Agents, drain, httpRequest, readBody, type HttpMethod, type HttpResponse } from './http-request.js';
 import { authFailed, registryErrorText } from './registry-errors.js';
 
 export interface SessionOptions {
@@ -17,6 +18,8 @@ export interface SessionOptions {
   loopbackOnly?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Token scopes asked for (default: pull on the repository). A push asks pull,push and its mount sources. */
+  scopes?: readonly string[];
 }
 
 export class RegistrySession {
@@ -40,19 +43,20 @@ export class RegistrySession {
   private allowHttp = (u: URL) => isInsecureHost(u.host, this.o.insecureRegistries);
   private allowHost = (u: URL) => !this.o.loopbackOnly || isLoopbackHost(u.host);
 
-  private async send(url: URL, method: 'GET' | 'HEAD', headers: Record<string, string>): Promise<HttpResponse> {
+  private async send(url: URL, method: HttpMethod, headers: Record<string, string>, body?: Buffer | Readable): Promise<HttpResponse> {
     const h: Record<string, string> = { ...headers, 'User-Agent': 'berth/0.1 (linux)' };
     if (this.authorization) h.Authorization = this.authorization;
-    return httpRequest(url, { method, headers: h, signal: this.o.signal, insecureTls: this.o.endpoint.insecure, timeoutMs: this.o.timeoutMs, allowHttp: this.allowHttp, allowHost: this.allowHost }, this.o.agents);
+    return httpRequest(url, { method, headers: h, body, signal: this.o.signal, insecureTls: this.o.endpoint.insecure, timeoutMs: this.o.timeoutMs, allowHttp: this.allowHttp, allowHost: this.allowHost }, this.o.agents);
   }
 
   /** One request, trying each allowed scheme until one connects (then sticking to it). */
-  private async sendAnyScheme(path: string, method: 'GET' | 'HEAD', headers: Record<string, string>): Promise<HttpResponse> {
+  private async sendAnyScheme(path: string, method: HttpMethod, headers: Record<string, string>, body?: () => Buffer | Readable): Promise<HttpResponse> {
     const schemes = this.scheme ? [this.scheme] : this.o.endpoint.schemes;
     let last: unknown;
     for (const s of schemes) {
       try {
-        const res = await this.send(new URL(`${s}://${this.o.endpoint.host}${path}`), method, headers);
+        const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(`${s}://${this.o.endpoint.host}${path}`);
+        const res = await this.send(url, method, headers, body?.());
         this.scheme = s;
         return res;
       } catch (e) {
@@ -66,19 +70,25 @@ export class RegistrySession {
 
   /** GET/HEAD of /v2/<repository>/<kind>/<ref>, authenticating on a 401 once. */
   async request(kind: 'manifests' | 'blobs', ref: string, o: { method?: 'GET' | 'HEAD'; headers?: Record<string, string> } = {}): Promise<HttpResponse> {
-    const path = `/v2/${this.o.endpoint.repository}/${kind}/${ref}`;
-    const method = o.method ?? 'GET';
+    return this.call(o.method ?? 'GET', `/v2/${this.o.endpoint.repository}/${kind}/${ref}`, { headers: o.headers });
+  }
+
+  /**
+   * Any request to the registry (a path, or an absolute URL such as an upload's Location),
+   * authenticating on a 401 once. A body is a factory: the retry after the 401 sends it again.
+   */
+  async call(method: HttpMethod, path: string, o: { headers?: Record<string, string>; body?: () => Buffer | Readable } = {}): Promise<HttpResponse> {
     const headers = o.headers ?? {};
-    let res = await this.sendAnyScheme(path, method, headers);
+    let res = await this.sendAnyScheme(path, method, headers, o.body);
     if (res.status !== 401) return res;
     const challenges = parseChallenges(res.headers['www-authenticate']);
-    const body = method === 'GET' ? await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0)) : (drain(res.body), Buffer.alloc(0));
-    const where = `${method === 'GET' ? 'Get' : 'Head'} "${res.url.href}"`;
+    const body = method !== 'HEAD' ? await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0)) : (drain(res.body), Buffer.alloc(0));
+    const where = `${method[0]}${method.slice(1).toLowerCase()} "${res.url.href}"`;
     const bearer = challenges.find((c) => c.scheme === 'bearer');
     const basic = challenges.find((c) => c.scheme === 'basic');
     if (this.authorization) throw authFailed(`${where}: ${registryErrorText(body) ?? 'unauthorized: authentication required'}`);
     if (bearer) {
-      const token = await fetchToken(bearer, `repository:${this.o.endpoint.repository}:pull`, this.creds, {
+      const token = await fetchToken(bearer, this.o.scopes ?? `repository:${this.o.endpoint.repository}:pull`, this.creds, {
         agents: this.o.agents,
         signal: this.o.signal,
         allowHttp: this.allowHttp,
@@ -93,7 +103,7 @@ export class RegistrySession {
     } else {
       throw authFailed(`${where}: ${registryErrorText(body) ?? 'unauthorized: authentication required'}`);
     }
-    res = await this.sendAnyScheme(path, method, headers);
+    res = await this.sendAnyScheme(path, method, headers, o.body);
     if (res.status === 401) {
       const b = await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0));
       throw authFailed(`${where}: ${registryErrorText(b) ?? 'unauthorized: authentication required'}`);

@@ -184,7 +184,7 @@ export interface PushedImage {
 }
 
 /** Pushes blobs and a manifest; `tag` may be undefined (push by digest, e.g. index children). */
-export async function pushImage(reg: TestRegistry, repo: string, tag: string | undefined, layers: LayerBlob[], o: { architecture?: string; oci?: boolean; cmd?: string[]; layerDescriptors?: (d: { mediaType: string; digest: string; size: number }[]) => typeof d } = {}): Promise<PushedImage> {
+export async function pushImage(reg: Pick<TestRegistry, 'pushBlob' | 'pushManifest'>, repo: string, tag: string | undefined, layers: LayerBlob[], o: { architecture?: string; oci?: boolean; cmd?: string[]; layerDescriptors?: (d: { mediaType: string; digest: string; size: number }[]) => typeof d } = {}): Promise<PushedImage> {
   const config = configFor(layers, { architecture: o.architecture, cmd: o.cmd });
   const configDigest = await reg.pushBlob(repo, config);
   let descs = [];
@@ -196,7 +196,7 @@ export async function pushImage(reg: TestRegistry, repo: string, tag: string | u
   return { manifest, digest, configDigest, mediaType, layerDigests: descs.map((d) => d.digest) };
 }
 
-export async function pushIndex(reg: TestRegistry, repo: string, tag: string, entries: { image: PushedImage; platform: { os: string; architecture: string; variant?: string } }[], oci = true): Promise<string> {
+export async function pushIndex(reg: Pick<TestRegistry, 'pushBlob' | 'pushManifest'>, repo: string, tag: string, entries: { image: PushedImage; platform: { os: string; architecture: string; variant?: string } }[], oci = true): Promise<string> {
   const mediaType = oci ? MT.ociIndex : MT.list;
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries.map((e) => ({ mediaType: e.image.mediaType, digest: e.image.digest, size: e.image.manifest.length, platform: e.platform })) }));
   return reg.pushManifest(repo, tag, body, mediaType);

@@ -1,0 +1,74 @@
+// Garbage collection against a live server's root: unreferenced old blobs go, referenced and
+// young ones stay, --dry-run deletes nothing, and a blob a push is referencing right now is
+// spared even when it was old and unreferenced a moment before.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { utimes } from 'node:fs/promises';
+import type { Digest } from '../../lib/digest.js';
+import { collectGarbage } from './gc.js';
+import { pushBlob, pushImage, startTestRegistry } from './testing/test-registry.js';
+
+const HOUR = 3600_000;
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+test('gc: marks from manifests, sweeps old orphans, spares young ones; dry run deletes nothing', async (t) => {
+  const reg = await startTestRegistry();
+  t.after(() => reg.close());
+  const u = reg.url;
+  const keep = await pushImage(u, 'gc/app', 'v1', { layers: ['shared', 'only-v1'] });
+  const drop = await pushImage(u, 'gc/app', 'v2', { layers: ['shared', 'only-v2'] });
+  assert.equal((await fetch(`${u}/v2/gc/app/manifests/${drop.digest}`, { method: 'DELETE' })).status, 202);
+  const orphanOld = await pushBlob(u, 'gc/app', 'pushed, never referenced');
+  const orphanYoung = await pushBlob(u, 'gc/app', 'pushed just now');
+  // Everything but the young orphan is two hours old.
+  const old = new Date(Date.now() - 2 * HOUR);
+  for (const d of await reg.storage.listBlobs()) if (d !== orphanYoung) await utimes(reg.storage.blobPath(d), old, old);
+
+  const dry = await collectGarbage(reg.storage, { dryRun: true, graceMs: HOUR });
+  const expected = [drop.digest, drop.config, drop.layers[1]!, orphanOld].sort();
+  assert.deepEqual(dry.swept.map((s) => s.digest).sort(), expected);
+  assert.equal(dry.spared, 1);
+  assert.equal((await reg.storage.listBlobs()).length, 9, 'a dry run deletes nothing');
+
+  const real = await collectGarbage(reg.storage, { dryRun: false, graceMs: HOUR });
+  assert.deepEqual(real.swept.map((s) => s.digest).sort(), expected);
+  for (const d of expected) assert.equal(await reg.storage.blobSize(d as Digest), undefined);
+  assert.deepEqual((await reg.storage.linkedBlobs('gc/app')).includes(orphanOld as Digest), false, 'links to swept blobs are dropped');
+  // The kept image pulls whole.
+  const m = await fetch(`${u}/v2/gc/app/manifests/v1`);
+  assert.equal(m.status, 200);
+  await m.text();
+  for (const d of [keep.config, ...keep.layers]) assert.equal((await fetch(`${u}/v2/gc/app/blobs/${d}`)).status, 200);
+  assert.equal((await fetch(`${u}/v2/gc/app/blobs/${orphanYoung}`)).status, 200);
+  // A temp file a kill -9 left mid-write goes once it is old.
+  const { writeFile } = await import('node:fs/promises');
+  const tmp = `${reg.storage.blobPath(orphanYoung as Digest)}`.replace(/[^/]+$/, '.deadbeef.0123.tmp');
+  await writeFile(tmp, 'half');
+  await utimes(tmp, old, old);
+  const again = await collectGarbage(reg.storage, { dryRun: false, graceMs: HOUR });
+  assert.deepEqual(again.swept, []);
+  assert.equal(again.temps, 1);
+});
+
+test('gc beside a push: an old unreferenced blob a manifest PUT just checked is spared', async (t) => {
+  const reg = await startTestRegistry();
+  t.after(() => reg.close());
+  const u = reg.url;
+  const img = await pushImage(u, 'race/app', 'v1', { layers: ['layer-x'] });
+  // The manifest goes, its blobs become old orphans (still linked in the repository) ...
+  await fetch(`${u}/v2/race/app/manifests/${img.digest}`, { method: 'DELETE' });
+  const old = new Date(Date.now() - 2 * HOUR);
+  for (const d of await reg.storage.listBlobs()) await utimes(reg.storage.blobPath(d), old, old);
+  // ... and a client pushes a manifest naming them again (HEAD said they exist: no upload).
+  const put = await fetch(`${u}/v2/race/app/manifests/v1b`, { method: 'PUT', body: img.body, headers: { 'Content-Type': OCI_MANIFEST } });
+  assert.equal(put.status, 201);
+  const r = await collectGarbage(reg.storage, { dryRun: false, graceMs: HOUR });
+  assert.deepEqual(r.swept, []);
+  // An upload in progress is not in blobs/ at all: the collector cannot see or harm it.
+  const s = await fetch(`${u}/v2/race/app/blobs/uploads/`, { method: 'POST' });
+  const loc = s.headers.get('location')!;
+  await fetch(`${u}${loc}`, { method: 'PATCH', body: 'partial', headers: { 'Content-Range': '0-6' } });
+  await collectGarbage(reg.storage, { dryRun: false, graceMs: 0 });
+  const st = await fetch(`${u}${loc}`);
+  assert.equal(st.headers.get('range'), '0-6');
+});

@@ -1,0 +1,164 @@
+// Pushes end to end: berthd's push client (POST /images/{name}/push) driven by `berth push` and
+// by the docker CLI, into Berth's own registry on 127.0.0.1: an imported image (layers gzipped
+// on the way), a pulled one retagged into another repository (its layer mounted, not sent),
+// a second push (layers already exist), the pushed image pulled back by digest and run, and a
+// token-auth registry where a pull-only account is denied.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { TestDaemon, expectOk, run } from '../../support/daemon.js';
+import { requiresRoot } from '../../support/requires-root.js';
+import { BerthRegistry } from './berth-registry.js';
+import { ROOT, busyboxLayer, pushImage, sha } from './registry-harness.js';
+
+const execFileP = promisify(execFile);
+const skip = requiresRoot('real crun, overlayfs');
+
+let d: TestDaemon;
+let reg: BerthRegistry;
+let work: string;
+
+before(async () => {
+  if (skip) return;
+  work = await mkdtemp(join(tmpdir(), `berth-push-${process.pid}-`));
+  reg = await BerthRegistry.start();
+  d = await TestDaemon.create();
+  await d.start();
+});
+after(async () => {
+  await d?.stop();
+  await reg?.stop();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+interface Manifest { mediaType: string; config: { digest: string }; layers: { digest: string; mediaType: string; size: number }[] }
+
+test('berth push of an imported image: Docker progress, digest line, blobs that unpack to the diffIDs', { skip }, async () => {
+  const ref = `${reg.host}/imported/bb:v1`;
+  await d.importBusybox(ref);
+  const r = expectOk(await d.berth(['push', ref]));
+  const inspect = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
+  const id = (inspect.RootFS.Layers[0] as string).slice(7, 19);
+  assert.match(r.stdout, new RegExp(`^The push refers to repository \\[${reg.host}/imported/bb\\]\n`));
+  assert.match(r.stdout, new RegExp(`${id}: Pushed\n`));
+  const m = /v1: digest: (sha256:[a-f0-9]{64}) size: (\d+)\n$/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  const got = await fetch(`${reg.url}/v2/imported/bb/manifests/v1`);
+  assert.equal(got.headers.get('docker-content-digest'), m[1]);
+  const body = Buffer.from(await got.arrayBuffer());
+  assert.equal(body.length, Number(m[2]));
+  const manifest = JSON.parse(body.toString()) as Manifest;
+  const after = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
+  assert.deepEqual(after.RepoDigests, [`${reg.host}/imported/bb@${m[1]}`], 'the pushed digest is a RepoDigest');
+  assert.equal(manifest.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+  assert.equal(manifest.config.digest, inspect.Id);
+  const blob = Buffer.from(await (await fetch(`${reg.url}/v2/imported/bb/blobs/${manifest.layers[0]!.digest}`)).arrayBuffer());
+  assert.equal(sha(gunzipSync(blob)), inspect.RootFS.Layers[0], 'the gzip blob unpacks to the diffID');
+
+  // Again: nothing to send.
+  const again = expectOk(await d.berth(['push', ref]));
+  assert.match(again.stdout, new RegExp(`${id}: Layer already exists\n`));
+  assert.match(again.stdout, new RegExp(`v1: digest: ${m[1]} size: ${m[2]}\n`), 'the same manifest, byte for byte');
+});
+
+test('a pulled image retagged into another repository is mounted; docker push through berthd; pull back and run', { skip }, async () => {
+  const bb = await busyboxLayer(work);
+  const src = await pushImage(reg, 'library/src', 'latest', [bb], { cmd: ['echo', 'pushed-by-berth'] });
+  expectOk(await d.berth(['pull', `${reg.host}/library/src`]));
+  expectOk(await d.berth(['tag', `${reg.host}/library/src`, `${reg.host}/team/copy:v1`]));
+  const r = expectOk(await d.docker(['push', `${reg.host}/team/copy:v1`]));
+  assert.match(r.stdout, new RegExp(`${bb.diffId.slice(7, 19)}: Mounted from library/src\n`), r.stdout);
+  assert.match(r.stdout, /v1: digest: sha256:[a-f0-9]{64} size: \d+\n/);
+  const head = await fetch(`${reg.url}/v2/team/copy/blobs/${src.layerDigests[0]}`, { method: 'HEAD' });
+  assert.equal(head.status, 200, 'the compressed blob pulled is the one in the new repository');
+  const digest = /digest: (sha256:[a-f0-9]{64})/.exec(r.stdout)![1]!;
+  // Pull it back by digest under a fresh daemon store state: remove the local tags first.
+  expectOk(await d.berth(['rmi', `${reg.host}/team/copy:v1`, `${reg.host}/library/src`]));
+  expectOk(await d.berth(['pull', `${reg.host}/team/copy@${digest}`]));
+  const out = await d.berth(['run', '--rm', `${reg.host}/team/copy@${digest}`]);
+  assert.equal(out.stdout, 'pushed-by-berth\n', out.stderr);
+});
+
+test('push to a token-auth registry: credentials from config.json; a pull-only account is denied', { skip }, async (t) => {
+  const keyFile = join(work, 'token.key');
+  await execFileP('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
+  const users = [(await execFileP('htpasswd', ['-Bbn', 'alice', 'alice-pw'])).stdout.trim(), (await execFileP('htpasswd', ['-Bbn', 'bob', 'bob-pw'])).stdout.trim()];
+  await writeFile(join(work, 'htpasswd'), users.join('\n') + '\n');
+  await writeFile(join(work, 'access.json'), JSON.stringify({ rules: [{ account: 'alice', repositories: '*', actions: ['*'] }, { account: 'bob', repositories: '*', actions: ['pull'] }] }));
+  const treg = await BerthRegistry.start({ args: ['--htpasswd', join(work, 'htpasswd'), '--access', join(work, 'access.json'), '--token-key', keyFile] });
+  t.after(() => treg.stop());
+  const ref = `${treg.host}/secure/bb:v1`;
+  await d.importBusybox(ref);
+  const configFor = async (user: string, pw: string) => {
+    const dir = join(work, `cfg-${user}`);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ auths: { [treg.host]: { auth: Buffer.from(`${user}:${pw}`).toString('base64') } } }));
+    return dir;
+  };
+  const berthAs = async (user: string, pw: string, args: string[]) =>
+    run(process.execPath, [join(ROOT, 'bin/berth'), ...args], { env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: await configFor(user, pw) } });
+  const denied = await berthAs('bob', 'bob-pw', ['push', ref]);
+  assert.equal(denied.code, 1);
+  assert.match(denied.stderr + denied.stdout, /denied: requested access to the resource is denied/);
+  const anon = await d.berth(['push', ref]);
+  assert.equal(anon.code, 1, 'no credentials: no push');
+  const ok = await berthAs('alice', 'alice-pw', ['push', ref]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /v1: digest: sha256:/);
+});
+
+test('berth login / docker login through berthd (POST /auth), then push with the stored credentials; logout', { skip }, async (t) => {
+  const keyFile = join(work, 'login-token.key');
+  await execFileP('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
+  await writeFile(join(work, 'login-htpasswd'), (await execFileP('htpasswd', ['-Bbn', 'carol', 'carol-pw'])).stdout);
+  const treg = await BerthRegistry.start({ args: ['--htpasswd', join(work, 'login-htpasswd'), '--token-key', keyFile] });
+  t.after(() => treg.stop());
+  const cfgDir = join(work, 'login-cfg');
+  const berth = (args: string[], input?: string) => run(process.execPath, [join(ROOT, 'bin/berth'), ...args], { input, env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: cfgDir } });
+
+  const wrong = await berth(['login', '-u', 'carol', '--password-stdin', treg.host], 'nope\n');
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /unauthorized|authentication required|invalid username/i);
+  const ok = await berth(['login', '-u', 'carol', '--password-stdin', treg.host], 'carol-pw\n');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, 'Login Succeeded\n');
+  const { readFile } = await import('node:fs/promises');
+  const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+  assert.equal(Buffer.from(cfg.auths[treg.host]!.auth, 'base64').toString(), 'carol:carol-pw');
+
+  const ref = `${treg.host}/carol/bb:v1`;
+  await d.importBusybox(ref);
+  const push = await berth(['push', ref]);
+  assert.equal(push.code, 0, push.stderr);
+  assert.match(push.stdout, /v1: digest: sha256:/);
+
+  // The docker CLI logs in through berthd too.
+  const docker = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'carol-pw\n' });
+  assert.equal(docker.code, 0, docker.stderr);
+  assert.match(docker.stdout, /Login Succeeded/);
+  // The docker CLI sends what it stored as X-Registry-Auth; berthd's push uses it for the token.
+  expectOk(await d.berth(['tag', ref, `${treg.host}/carol/bb:v2`]));
+  const dockerPush = await d.docker(['push', `${treg.host}/carol/bb:v2`]);
+  assert.equal(dockerPush.code, 0, dockerPush.stderr);
+  assert.match(dockerPush.stdout, /: Layer already exists\n/);
+  assert.match(dockerPush.stdout, /v2: digest: sha256:/);
+  const dockerWrong = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'bad\n' });
+  assert.equal(dockerWrong.code, 1);
+
+  // Pulls send the stored credentials too.
+  const pulled = await berth(['pull', `${treg.host}/carol/bb:v2`]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.match(pulled.stdout, /Digest: sha256:/);
+
+  const out = await berth(['logout', treg.host]);
+  assert.equal(out.stdout, `Removing login credentials for ${treg.host}\n`);
+  const after = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
+  assert.deepEqual(after.auths, {});
+  assert.equal((await berth(['push', ref])).code, 1, 'logged out: no push');
+  assert.equal((await berth(['pull', `${treg.host}/carol/bb:v2`])).code, 1, 'logged out: no pull');
+});
