@@ -9,6 +9,8 @@ import { observeProject } from '../../compose/observe.js';
 import { planUp, selectedServices, type UpOptions } from '../../compose/reconcile.js';
 import { imageName } from '../../compose/container-spec.js';
 import { checkExternals, portClashes } from '../../compose/preflight.js';
+import { splitRef } from '../../client/reference.js';
+import { registryAuthHeader } from '../../client/registry-auth.js';
 import { collect, newCommand, parse, toInt } from '../flags.js';
 import { StatusError } from '../cli-error.js';
 import { parseScale, shortName, type ComposeCli } from './compose-context.js';
@@ -256,5 +258,37 @@ export async function watchProject(cli: ComposeCli, argv: string[]): Promise<num
   });
   watcher.close();
   await watcher.idle();
+  return 0;
+}
+
+export async function push(cli: ComposeCli, argv: string[]): Promise<number> {
+  const c = newCommand(cli.ctx, { name: 'push', usage: '[OPTIONS] [SERVICE...]', description: 'Push service images' })
+    .option('--ignore-push-failures', 'Push what it can and ignores images with push failures')
+    .option('--include-deps', 'Also push images of services declared as dependencies')
+    .option('-q, --quiet', 'Push without printing progress information');
+  const p = parse<{ ignorePushFailures?: boolean; includeDeps?: boolean; quiet?: boolean }>(cli.ctx, c, argv);
+  if (!p) return 0;
+  const project = await cli.project(p.args);
+  const names = p.args.length ? (p.opts.includeDeps ? selectedServices(project, { services: p.args }) : p.args) : Object.keys(project.services);
+  // Only services that name their image are pushed (a build-only service has nowhere to go).
+  const images = [...new Set(names.filter((s) => project.services[s]?.image).map((s) => project.services[s]!.image!))];
+  const progress = p.opts.quiet ? cli.progress() : cli.progress('Pushing');
+  try {
+    for (const image of images) {
+      const r = splitRef(image);
+      progress.event({ kind: 'Image', name: r.familiar, status: 'Pushing' });
+      try {
+        for await (const m of cli.ctx.docker.imagePush(r.repo, r.tag, registryAuthHeader(r.repo.split('/')[0]!, cli.ctx.env))) {
+          if (m.errorDetail || m.error) throw new Error(m.errorDetail?.message ?? m.error);
+        }
+        progress.event({ kind: 'Image', name: r.familiar, status: 'Pushed' });
+      } catch (e) {
+        progress.event({ kind: 'Image', name: r.familiar, status: 'Error', error: true, detail: (e as Error).message });
+        if (!p.opts.ignorePushFailures) throw e;
+      }
+    }
+  } finally {
+    progress.close();
+  }
   return 0;
 }

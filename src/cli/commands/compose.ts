@@ -18,6 +18,7 @@ const SUBCOMMANDS: Record<string, [() => Promise<Sub>, string]> = {
   create: [sub(up, 'create'), 'Creates containers for a service'],
   build: [sub(up, 'build'), 'Build or rebuild services'],
   pull: [sub(up, 'pull'), 'Pull service images'],
+  push: [sub(up, 'push'), 'Push service images'],
   down: [sub(life, 'down'), 'Stop and remove containers, networks'],
   start: [sub(life, 'start'), 'Start services'],
   stop: [sub(life, 'stop'), 'Stop services'],

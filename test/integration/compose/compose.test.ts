@@ -307,3 +307,24 @@ networks:
   for (const p of ['clash', 'ext']) assert.equal(ok(await d.berth(['ps', '-aq', '--filter', `label=com.docker.compose.project=${p}${tag}`])).stdout.trim(), '');
   assert.doesNotMatch(ok(await d.berth(['network', 'ls'])).stdout, new RegExp(`(clash|ext)${tag}`));
 });
+
+test('compose build, push to a Berth registry, and pull back', { skip }, async () => {
+  const { BerthRegistry } = await import('../registry/berth-registry.js');
+  const reg = await BerthRegistry.start();
+  try {
+    const image = `${reg.host}/team/app${tag}:1`;
+    const pr = project('reg', '');
+    writeFileSync(join(pr.dir, 'Dockerfile'), 'FROM busybox\nRUN echo built > /built\n');
+    pr.write(`services:\n  app:\n    build: .\n    image: ${image}\n    command: ["cat", "/built"]\n`);
+    ok(await pr.compose('build'));
+    const pushed = ok(await pr.compose('push'));
+    assert.match(pushed.stderr, new RegExp(`Image ${image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} {2}Pushed`));
+    ok(await d.berth(['rmi', image]));
+    ok(await pr.compose('pull'));
+    const r = await pr.compose('run', '--rm', '-T', 'app');
+    assert.equal(r.stdout.trim(), 'built', r.stderr);
+    ok(await pr.compose('down', '--rmi', 'all'));
+  } finally {
+    await reg.stop();
+  }
+});
