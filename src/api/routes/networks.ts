@@ -2,7 +2,7 @@
 // going through the container service (it owns what a container is configured to join).
 import { invalidArgument } from '../../lib/errors.js';
 import { noSuchNetwork } from '../../lib/docker-messages.js';
-import { labelsMatch } from '../../image/image-list.js';
+import { labelsMatch } from '../../lib/label-filter.js';
 import type { NetworkManager, NetworkContainer } from '../../network/network-manager.js';
 import type { NetworkRecord } from '../../network/types.js';
 import type { ContainerService } from '../../container/container-service.js';
