@@ -6,8 +6,10 @@ import { sendJson } from '../../lib/http/route.js';
 import type { Route } from '../server/route.js';
 import type { ContainerRouteDeps } from './containers.js';
 import { createRequestFrom } from './container-wire.js';
+import { repoTagOf } from './images.js';
+import type * as Wire from '../types/index.js';
 
-function statHeader(stat: object): string {
+function statHeader(stat: Wire.ContainerPathStat): string {
   return Buffer.from(JSON.stringify(stat)).toString('base64');
 }
 
@@ -63,9 +65,8 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
         const rec = containers.get(ref);
         const overrides = Object.keys(body).length ? createRequestFrom({ Image: rec.config.image, ...body }, undefined).config : undefined;
         const repo = q.str('repo');
-        const tag = q.str('tag');
         const id = await containers.commit(rec.id, {
-          ref: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined,
+          ref: repo ? repoTagOf(repo, q.str('tag')) : undefined,
           author: q.str('author') ?? '',
           comment: q.str('comment') ?? '',
           changes: q.all('changes').flatMap((c) => c.split('\n')).filter(Boolean),
@@ -73,7 +74,8 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
             ? Object.fromEntries(Object.entries({ ...overrides, cmd: overrides.cmd ?? undefined, entrypoint: overrides.entrypoint ?? undefined }).filter(([k, v]) => v !== undefined && k !== 'image'))
             : undefined,
         });
-        sendJson(ctx.res, 201, { Id: id });
+        const out: Wire.IdResponse = { Id: id };
+        sendJson(ctx.res, 201, out);
       },
     },
   ];
