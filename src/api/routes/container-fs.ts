@@ -9,8 +9,9 @@ import { createRequestFrom } from './container-wire.js';
 import { repoTagOf } from './images.js';
 import type * as Wire from '../types/index.js';
 
-function statHeader(stat: Wire.ContainerPathStat): string {
-  return Buffer.from(JSON.stringify(stat)).toString('base64');
+/** The answer's headers: the path's stat (base64 JSON, which `docker cp` reads) and the tar type. */
+function archiveHeaders(stat: Wire.ContainerPathStat): Record<string, string> {
+  return { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64'), 'Content-Type': 'application/x-tar' };
 }
 
 export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
@@ -26,7 +27,7 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
       handler: async (ctx) => {
         const path = pathParam(ctx.query.str('path'));
         const st = await containers.withFs(ctx.params.id!, (fs) => fs.stat(path));
-        ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Type': 'application/x-tar' }).end();
+        ctx.res.writeHead(200, archiveHeaders(st)).end();
       },
     },
     {
@@ -36,7 +37,7 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
         const path = pathParam(ctx.query.str('path'));
         await containers.withFs(ctx.params.id!, async (fs) => {
           const st = await fs.stat(path);
-          ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Type': 'application/x-tar' });
+          ctx.res.writeHead(200, archiveHeaders(st));
           await pipeline(fs.archive(path), ctx.res);
         });
       },
