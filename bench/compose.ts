@@ -32,6 +32,10 @@ await runBench(`compose: ${SERVICES} busybox services`, { limitMs: 15 * 60_000 }
     const samples = new Map<string, number[]>();
     const add = (k: string, ms: number) => samples.set(k, [...(samples.get(k) ?? []), ms]);
     for (let round = 0; round < ROUNDS; round++) {
+      // The floors in the same rounds (the machine is noisy): Node's start, and berth compose
+      // loading the file and printing it (no API call).
+      add('node -e 0 (floor)', (await timed(process.execPath, ['-e', '0'])).ms);
+      add('berth compose config (load only)', (await timed(process.execPath, [BERTH, 'compose', '-f', berthFile, 'config', '-q'], { env: d.env })).ms);
       for (const e of engines) {
         const project = `bench${process.pid}r${round}`;
         const run = async (...args: string[]) => {

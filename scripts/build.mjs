@@ -85,6 +85,27 @@ if (bundled) {
   }
 }
 
+// The dashboard's browser code: one ES module and one stylesheet (Preact, xterm.js and uPlot
+// bundled in, never loaded from a CDN), plus index.html. berthd serves dist/dashboard from memory.
+const dashboardDir = join(root, 'dist/dashboard');
+rmSync(dashboardDir, { recursive: true, force: true });
+await build({
+  entryPoints: { app: join(root, 'dashboard/src/main.tsx') },
+  outdir: join(dashboardDir, 'assets'),
+  bundle: true,
+  splitting: true, // the terminal and the charts load when their tab opens
+  chunkNames: 'chunk-[hash]',
+  platform: 'browser',
+  format: 'esm',
+  target: 'es2022',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  minify: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+copyFileSync(join(root, 'dashboard/index.html'), join(dashboardDir, 'index.html'));
+
 // The per-container monitor is C: it must cost ~1 MB per container, which Node cannot.
 const shimSrc = join(root, 'src/runtime/monitor/shim/berth-shim.c');
 if (existsSync(shimSrc)) {

@@ -14,6 +14,7 @@ const rank = {
   'registry/client': 2.5, // pulls into the image store: above image, below its users
   container: 3, builder: 3, 'registry/server': 3,
   'api/routes': 4, 'api/server': 4,
+  'dashboard-server': 4, // the dashboard listener: a client of the Engine API over its socket
   daemon: 5,
 };
 // Client-side domains: they may import only these (api/types, lib <- api/client <- client <-

@@ -20,13 +20,13 @@ export class BenchDaemon {
     this.api = new BenchApi(td.socket, 30_000);
   }
 
-  /** Starts berthd on a temp data root and socket and imports busybox:latest. */
-  static async start(): Promise<BenchDaemon> {
+  /** Starts berthd on a temp data root and socket and imports busybox:latest; `hostDns` lets builds reach Debian's mirror. */
+  static async start(opts: { hostDns?: boolean } = {}): Promise<BenchDaemon> {
     const td = await TestDaemon.create();
     const d = new BenchDaemon(td);
     onExit(() => d.cleanup());
     try {
-      await td.start();
+      await td.start([], opts.hostDns ? { dns: 'host' } : undefined);
       await td.importBusybox();
     } catch (e) {
       await d.cleanup();

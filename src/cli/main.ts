@@ -24,6 +24,7 @@ const L = {
   network: () => import('./commands/network.js'),
   build: () => import('./commands/build.js'),
   compose: () => import('./commands/compose.js'),
+  dashboard: () => import('./commands/dashboard.js'),
 };
 const cmd = <K extends keyof typeof L>(k: K, name: string): Loader => async () => (await L[k]() as unknown as Record<string, CommandFn>)[name]!;
 
@@ -42,6 +43,7 @@ const TOP: Record<string, Loader> = {
   import: cmd('imageIo', 'importImage'), pull: cmd('imageIo', 'pull'),
   build: cmd('build', 'build'),
   compose: cmd('compose', 'compose'),
+  dashboard: cmd('dashboard', 'dashboard'),
   info: cmd('system', 'info'), version: cmd('system', 'version'), events: cmd('system', 'events'),
 };
 

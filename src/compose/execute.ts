@@ -28,10 +28,7 @@ export type ServiceContainers = Map<string, { id: string; name: string }[]>;
 
 export async function ensureNetworks(x: ExecContext, plan: UpPlan): Promise<void> {
   await Promise.all(plan.networks.map(async (n) => {
-    if (n.external) {
-      await x.api.networkInspect(n.name).catch(() => { throw new Error(`network ${n.name} declared as external, but could not be found`); });
-      return;
-    }
+    // External networks were checked before anything was made (preflight.ts).
     if (!n.create) return;
     const def = x.project.networks[n.key];
     x.progress.event({ kind: 'Network', name: n.name, status: 'Creating' });
@@ -47,10 +44,6 @@ export async function ensureNetworks(x: ExecContext, plan: UpPlan): Promise<void
 
 export async function ensureVolumes(x: ExecContext, plan: UpPlan): Promise<void> {
   await Promise.all(plan.volumes.map(async (v) => {
-    if (v.external) {
-      await x.api.volumeInspect(v.name).catch(() => { throw new Error(`external volume "${v.name}" not found`); });
-      return;
-    }
     if (!v.create) return;
     const def = x.project.volumes[v.key]!;
     x.progress.event({ kind: 'Volume', name: `"${v.name}"`, status: 'Creating' });

@@ -43,6 +43,7 @@ export function ttyProgress(write: (s: string) => void, verb = 'Running', column
   const rows = new Map<string, { e: ProgressEvent; start: number; end?: number }>();
   let drawn = 0;
   let frame = 0;
+  let closed = false;
   const draw = (final = false) => {
     const list = [...rows.values()];
     const done = list.filter((r) => isDone(r.e)).length;
@@ -77,6 +78,8 @@ export function ttyProgress(write: (s: string) => void, verb = 'Running', column
       if (rows.size) draw();
     },
     close() {
+      if (closed) return;
+      closed = true;
       clearInterval(timer);
       if (rows.size) draw(true);
     },

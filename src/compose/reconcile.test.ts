@@ -9,6 +9,7 @@ import type { Project, ServiceConfig } from './model.js';
 import { observedContainer, type ObservedProject } from './observe.js';
 import { planIsNoop, planUp } from './reconcile.js';
 import { levelsFromLabels } from './lifecycle.js';
+import { portClashes } from './preflight.js';
 
 function project(services: Record<string, ServiceConfig>, extra: Partial<Project> = {}): Project {
   return {
@@ -118,4 +119,17 @@ test('start/stop levels from labels: a service after its dependencies, independe
   cs[0]!.labels[L.LABEL_DEPENDENCIES] = 'db:service_healthy:false,cache:service_started:false';
   cs[3]!.labels[L.LABEL_DEPENDENCIES] = 'web:service_started:false,gone:service_started:false';
   assert.deepEqual(levelsFromLabels(cs), [['cache', 'db'], ['web'], ['worker']]);
+});
+
+test('preflight: one fixed host port on two services or on several replicas is a clash; ranges and other addresses are not', () => {
+  const port = (published: string, host_ip?: string) => ({ target: 80, published, protocol: 'tcp', mode: 'ingress', ...(host_ip ? { host_ip } : {}) });
+  const p = project({
+    a: { image: 'busybox', ports: [port('8080')] },
+    b: { image: 'busybox', ports: [port('8080', '127.0.0.1')] },
+    c: { image: 'busybox', ports: [port('9000-9002')], scale: 3 },
+    d: { image: 'busybox', ports: [port('7000', '127.0.0.1')] },
+    e: { image: 'busybox', ports: [port('7000', '127.0.0.2')] },
+  });
+  assert.deepEqual(portClashes(p, ['a', 'b', 'c', 'd', 'e']).map((e) => [e.path, e.message]), [['services.b.ports.0', 'services "a" and "b" both publish host port 8080/tcp']]);
+  assert.deepEqual(portClashes(p, ['a'], { a: 2 }).map((e) => e.path), ['services.a.ports.0']);
 });

@@ -18,3 +18,8 @@ test('--host must be a unix socket; --runtime crun or runc', () => {
   assert.throws(() => parse(['--runtime', 'kata']), /unsupported runtime kata/);
   assert.deepEqual(parse(['--dns', '10.0.0.2', '--dns', '10.0.0.3']).dns, ['10.0.0.2', '10.0.0.3']);
 });
+
+test('--dashboard is off unless given', () => {
+  assert.equal(parse([]).dashboard, undefined);
+  assert.equal(parse(['--dashboard', '127.0.0.1:7070']).dashboard, '127.0.0.1:7070');
+});

@@ -19,6 +19,8 @@ export interface DaemonConfig {
   insecureRegistries: string[];
   /** Contact only registries on loopback (tests never send traffic off the host). */
   registryLoopbackOnly: boolean;
+  /** --dashboard HOST:PORT: serve the web dashboard there (loopback only). */
+  dashboard?: string;
 }
 
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
@@ -38,6 +40,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
       dns: { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
       'registry-loopback-only': { type: 'boolean' },
+      dashboard: { type: 'string' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -62,6 +65,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     dns: values.dns ?? [],
     insecureRegistries: values['insecure-registry'] ?? [],
     registryLoopbackOnly: values['registry-loopback-only'] ?? false,
+    ...(values.dashboard !== undefined ? { dashboard: values.dashboard } : {}),
   };
 }
 
@@ -86,6 +90,7 @@ Options:
       --bip string              Address and subnet of the default bridge, e.g. 10.88.0.1/16 (default: a free Docker pool)
       --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
       --registry-loopback-only  Contact only registries on loopback addresses
+      --dashboard string        Serve the web dashboard on this loopback address, e.g. 127.0.0.1:7070
   -D, --debug                   Enable debug output
   -v, --version                 Print version information and quit
 `;

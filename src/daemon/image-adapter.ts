@@ -1,7 +1,7 @@
 // Connects the container domain's ImageSource to the image store: Docker's image config
 // (PascalCase, a file format) becomes the container domain's defaults and back for commit.
 import type { ImageStore } from '../image/image-store.js';
-import type { ContainerConfig as ImageRuntimeConfig } from '../image/image-config.js';
+import type { ImageRuntimeConfig } from '../image/image-config.js';
 import { commitImage } from '../image/commit.js';
 import { topChainId } from '../image/image-record.js';
 import type { ImageDefaults, ImageSource, CommitRequest, ResolvedImage } from '../container/image-source.js';

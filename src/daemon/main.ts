@@ -28,6 +28,9 @@ import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
 import { NetworkManager } from '../network/network-manager.js';
 import { RegistryPuller } from '../registry/client/pull.js';
+import { parseDashboardAddress } from '../dashboard-server/listen-address.js';
+import { dashboardTokenRoutes } from '../dashboard-server/token-route.js';
+import { packageRoot } from '../runtime/monitor/shim-path.js';
 
 export const VERSION = '0.1.0';
 
@@ -37,6 +40,8 @@ async function main(argv: string[]): Promise<void> {
   if (parsed === 'version') return void process.stdout.write(`Berth version ${VERSION}\n`);
   const cfg: DaemonConfig = parsed;
   setDebug(cfg.debug);
+  // Checked before anything is touched: a refused dashboard address is a usage error.
+  const dashboardAddress = cfg.dashboard !== undefined ? parseDashboardAddress(cfg.dashboard) : undefined;
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
 
   await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
@@ -99,12 +104,20 @@ async function main(argv: string[]): Promise<void> {
   containers.hooks = { started: (rec) => health.start(rec), exited: (id) => health.stop(id) };
   await containers.recover();
 
+  // Loaded only when asked for (it brings the WebSocket library): a plain berthd starts as before.
+  const dashboard = dashboardAddress
+    ? await import('../dashboard-server/dashboard-server.js').then(async ({ DashboardServer }) => {
+        const { DashboardAuth } = await import('../dashboard-server/auth.js');
+        return new DashboardServer({ engineSocket: cfg.socketPath, assetDir: join(packageRoot(), 'dist', 'dashboard'), auth: new DashboardAuth() });
+      })
+    : undefined;
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, records, paths, execs, images, layers, events, runtimes, volumeStore, volumes, builder, networks, puller }),
+    routes: [...dashboardTokenRoutes(dashboard), ...buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, records, paths, execs, images, layers, events, runtimes, volumeStore, volumes, builder, networks, puller })],
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
+  if (dashboard && dashboardAddress) log.info('dashboard listening', { url: await dashboard.listen(dashboardAddress), login: 'berth dashboard' });
 
   let stopping = false;
   const shutdown = async (sig: string) => {
@@ -112,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info('shutting down; containers keep running', { signal: sig });
     containers.restarts.cancelAll();
+    await dashboard?.close().catch(() => {});
     await server.close().catch(() => {});
     await networks.close().catch(() => {});
     puller.close();

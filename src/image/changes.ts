@@ -4,7 +4,7 @@
 import { posix } from 'node:path';
 import { invalidArgument } from '../lib/errors.js';
 import { parseGoDurationNs } from '../lib/go-duration.js';
-import type { ContainerConfig } from './image-config.js';
+import type { ImageRuntimeConfig } from './image-config.js';
 
 const ALLOWED = new Set(['cmd', 'entrypoint', 'env', 'expose', 'healthcheck', 'label', 'onbuild', 'user', 'volume', 'workdir', 'stopsignal']);
 const KNOWN = new Set([...ALLOWED, 'from', 'run', 'copy', 'add', 'arg', 'shell', 'maintainer']);
@@ -83,8 +83,8 @@ function setEnv(env: string[], k: string, v: string): string[] {
 }
 
 /** Applies `changes` (one instruction each) to a copy of `base`. */
-export function applyChanges(base: ContainerConfig, changes: string[], defaultShell = ['/bin/sh', '-c']): ContainerConfig {
-  const cfg: ContainerConfig = structuredClone(base);
+export function applyChanges(base: ImageRuntimeConfig, changes: string[], defaultShell = ['/bin/sh', '-c']): ImageRuntimeConfig {
+  const cfg: ImageRuntimeConfig = structuredClone(base);
   let cmdSet = false;
   changes.forEach((raw, idx) => {
     const line = idx + 1;
@@ -160,9 +160,9 @@ export function applyChanges(base: ContainerConfig, changes: string[], defaultSh
 }
 
 /** HEALTHCHECK [--interval=..] [--timeout=..] [--start-period=..] [--retries=N] CMD ... | NONE */
-function parseHealthcheck(args: string, shell: string[]): ContainerConfig['Healthcheck'] {
+function parseHealthcheck(args: string, shell: string[]): ImageRuntimeConfig['Healthcheck'] {
   let rest = args;
-  const hc: NonNullable<ContainerConfig['Healthcheck']> = {};
+  const hc: NonNullable<ImageRuntimeConfig['Healthcheck']> = {};
   for (let m = /^--([a-z-]+)=(\S+)\s*/.exec(rest); m; m = /^--([a-z-]+)=(\S+)\s*/.exec(rest)) {
     rest = rest.slice(m[0].length);
     if (m[1] === 'interval') hc.Interval = Number(parseGoDurationNs(m[2]!));

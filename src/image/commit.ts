@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../lib/digest.js';
 import { invalidArgument } from '../lib/errors.js';
 import { applyChanges } from './changes.js';
-import { hostPlatform, type ContainerConfig, type ImageConfig } from './image-config.js';
+import { hostPlatform, type ImageRuntimeConfig, type ImageConfig } from './image-config.js';
 import type { ImageStore } from './image-store.js';
 import { topChainId } from './image-record.js';
 import { ingestLayerTar, isEmptyTarBlob } from './layer-blob.js';
@@ -20,7 +20,7 @@ export interface CommitOptions {
   /** The container's changes as a tar (LayerStore.diff(containerKey)). */
   diff: Readable;
   /** The new image's runtime config before `changes` (the caller merges container + request). */
-  config: ContainerConfig;
+  config: ImageRuntimeConfig;
   changes?: string[];
   author?: string;
   comment?: string;
@@ -29,7 +29,7 @@ export interface CommitOptions {
   ref?: string; // repo[:tag]
   containerId?: string;
   /** The source container's config, recorded as the legacy container_config. */
-  containerConfig?: ContainerConfig;
+  containerConfig?: ImageRuntimeConfig;
   signal?: AbortSignal;
 }
 
@@ -44,7 +44,7 @@ export async function commitImage(store: ImageStore, opts: CommitOptions): Promi
   }
 }
 
-async function commitJournaled(store: ImageStore, opts: CommitOptions, journal: OpJournal, ref: ImageReference | undefined, config: ContainerConfig): Promise<{ id: Digest; ref?: string }> {
+async function commitJournaled(store: ImageStore, opts: CommitOptions, journal: OpJournal, ref: ImageReference | undefined, config: ImageRuntimeConfig): Promise<{ id: Digest; ref?: string }> {
   const blob = await ingestLayerTar(store.content, opts.diff, opts.signal);
   await journal.note({ blobs: [blob.digest] });
   const empty = await isEmptyTarBlob(store.content, blob);

@@ -42,7 +42,7 @@ export function healthConfigOf(h: { test: string[]; interval?: number; timeout?:
 }
 
 /** The runtime defaults of an image (`config` in the image JSON). */
-export interface ContainerConfig {
+export interface ImageRuntimeConfig {
   Hostname?: string;
   Domainname?: string;
   User?: string;
@@ -87,9 +87,9 @@ export interface ImageConfig {
   comment?: string;
   docker_version?: string;
   container?: string; // legacy (commit): the source container id
-  container_config?: ContainerConfig; // legacy
+  container_config?: ImageRuntimeConfig; // legacy
   parent?: string; // legacy v1 parent id
-  config?: ContainerConfig;
+  config?: ImageRuntimeConfig;
   rootfs: { type: 'layers'; diff_ids: Digest[] };
   history?: HistoryEntry[];
 }

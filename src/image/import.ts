@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../lib/digest.js';
 import { invalidArgument } from '../lib/errors.js';
 import { applyChanges } from './changes.js';
-import { hostPlatform, parsePlatform, type ContainerConfig, type ImageConfig, type Platform } from './image-config.js';
+import { hostPlatform, parsePlatform, type ImageRuntimeConfig, type ImageConfig, type Platform } from './image-config.js';
 import type { ImageStore } from './image-store.js';
 import { ingestLayerTar } from './layer-blob.js';
 import { applyLayers, Undo } from './layer-apply.js';
@@ -53,7 +53,7 @@ async function importJournaled(
   tar: Readable,
   journal: OpJournal,
   signal: AbortSignal | undefined,
-  v: { ref: ImageReference | undefined; platform: Platform; config: ContainerConfig; comment: string },
+  v: { ref: ImageReference | undefined; platform: Platform; config: ImageRuntimeConfig; comment: string },
 ): Promise<ImportResult> {
   const { ref, platform, config, comment } = v;
   const opts = { signal };

@@ -28,7 +28,13 @@ export function conformancePath(rel: string): string | undefined {
   }
 }
 
-/** Why a test that needs `rel` is skipped, or false when it is there. */
+/**
+ * Why a test that needs `rel` is skipped, or false when it is there. In CI (CI=true, where a
+ * copy of shared/ always sits beside the clone) a missing corpus is an error, never a skip.
+ */
 export function requiresConformance(rel: string): string | false {
-  return conformancePath(rel) ? false : `conformance corpus shared/conformance/${rel} not found beside or above the repo (set BERTH_CONFORMANCE)`;
+  if (conformancePath(rel)) return false;
+  const why = `conformance corpus shared/conformance/${rel} not found beside or above the repo (set BERTH_CONFORMANCE)`;
+  if (process.env.CI) throw new Error(why);
+  return why;
 }

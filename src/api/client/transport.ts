@@ -6,11 +6,9 @@ import { Readable } from 'node:stream';
 import { ConnectError, parseErrorBody } from './errors.js';
 import { parseHost, type Endpoint } from './host.js';
 import { readJsonLines } from './json-lines.js';
+import { API_VERSION, buildQuery, type Query } from './query.js';
 
-export const API_VERSION = '1.45';
-
-export type QueryValue = string | number | boolean | undefined | null | string[];
-export type Query = Record<string, QueryValue>;
+export { API_VERSION, buildQuery, type Query, type QueryValue } from './query.js';
 
 export interface RequestOptions {
   query?: Query;
@@ -27,17 +25,6 @@ export interface HijackedStream {
 }
 
 const CONNECT_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH', 'ETIMEDOUT']);
-
-export function buildQuery(query: Query | undefined): string {
-  if (!query) return '';
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(query)) {
-    if (v === undefined || v === null) continue;
-    const vals = Array.isArray(v) ? v : [typeof v === 'boolean' ? (v ? '1' : '0') : String(v)];
-    for (const s of vals) parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(s)}`);
-  }
-  return parts.length ? `?${parts.join('&')}` : '';
-}
 
 export class Transport {
   readonly endpoint: Endpoint;

@@ -1,19 +1,19 @@
 // Pure metadata steps: an expanded Dockerfile instruction applied to an image's runtime config,
 // plus the history text Docker's classic builder records for it (`/bin/sh -c #(nop)  ENV a=b`).
 // No instruction here touches the filesystem, so none makes a layer.
-import { healthConfigOf, type ContainerConfig } from '../../image/image-config.js';
+import { healthConfigOf, type ImageRuntimeConfig } from '../../image/image-config.js';
 import type { CommandLine, Instruction } from '../dockerfile/instruction-types.js';
 
 export const DEFAULT_SHELL = ['/bin/sh', '-c'];
 
 /** What a stage remembers between steps besides the config (moby's dispatchState). */
 export interface MetaState {
-  config: ContainerConfig;
+  config: ImageRuntimeConfig;
   cmdSet: boolean; // CMD given in this stage: ENTRYPOINT then keeps it
   maintainer?: string;
 }
 
-export function shellOf(c: ContainerConfig): string[] {
+export function shellOf(c: ImageRuntimeConfig): string[] {
   return c.Shell?.length ? c.Shell : DEFAULT_SHELL;
 }
 
@@ -26,18 +26,18 @@ export function goQuoteSlice(xs: readonly string[]): string {
 const goSlice = (xs: readonly string[]) => `[${xs.join(' ')}]`;
 
 /** The command a CMD/ENTRYPOINT/RUN line stands for, with the shell prepended for shell form. */
-export function commandOf(c: CommandLine, cfg: ContainerConfig): string[] {
+export function commandOf(c: CommandLine, cfg: ImageRuntimeConfig): string[] {
   if (!c.prependShell) return [...c.cmd];
   return c.cmd.length ? [...shellOf(cfg), c.cmd[0]!] : [];
 }
 
 /** History created_by of a metadata step (moby's withCmdComment: two spaces after #(nop)). */
-export function nopCreatedBy(cfg: ContainerConfig, comment: string): string {
+export function nopCreatedBy(cfg: ImageRuntimeConfig, comment: string): string {
   return [...shellOf(cfg), '#(nop) ', comment].join(' ');
 }
 
 /** History created_by of COPY/ADD (moby's withCmdCommentString: one space). */
-export function nopCreatedByString(cfg: ContainerConfig, comment: string): string {
+export function nopCreatedByString(cfg: ImageRuntimeConfig, comment: string): string {
   return [...shellOf(cfg), `#(nop) ${comment}`].join(' ');
 }
 
@@ -81,7 +81,7 @@ export interface MetaResult {
  * the step (ENV values already set in the scope by the caller).
  */
 export function applyMeta(prev: MetaState, ins: MetaInstruction, env: string[]): MetaResult {
-  const c: ContainerConfig = { ...prev.config };
+  const c: ImageRuntimeConfig = { ...prev.config };
   const st: MetaState = { ...prev, config: c };
   const notes: string[] = [];
   let comment: string;

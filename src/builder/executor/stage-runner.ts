@@ -7,7 +7,7 @@ import type { Digest } from '../../lib/digest.js';
 import { shortId } from '../../lib/digest.js';
 import { invalidArgument, notFound, isBerthError } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
-import type { ContainerConfig } from '../../image/image-config.js';
+import type { ImageRuntimeConfig } from '../../image/image-config.js';
 import { cacheKey } from '../cache/cache-key.js';
 import type { BuildCache } from '../cache/build-cache.js';
 import { hashPaths } from '../context/hash-paths.js';
@@ -94,7 +94,7 @@ export class StageRunner {
     let imageId: Digest | null = null;
     if (base.kind === 'stage') imageId = await this.env.stageImage(base.index);
     else if (base.kind === 'image') imageId = await this.baseImage(base.ref);
-    const config: ContainerConfig = imageId ? { ...(this.images.config(imageId).config ?? {}) } : {};
+    const config: ImageRuntimeConfig = imageId ? { ...(this.images.config(imageId).config ?? {}) } : {};
     const global = new GlobalArgs(req.buildArgs ?? {}, {}, this.lex);
     for (const [k, v] of graph.globalArgs) global.values.set(k, v);
     const scope = new StageScope(global, req.buildArgs ?? {}, config.Env ?? [], this.lex);
@@ -296,7 +296,7 @@ export class StageRunner {
     }
   }
 
-  private destOf(cfg: ContainerConfig, dest: string): { path: string; isDir: boolean } {
+  private destOf(cfg: ImageRuntimeConfig, dest: string): { path: string; isDir: boolean } {
     const isDir = dest.endsWith('/') || dest === '.' || dest.endsWith('/.') || dest === '';
     const path = dest.startsWith('/') ? dest : posix.join(cfg.WorkingDir || '/', dest);
     return { path: posix.normalize(path), isDir };
@@ -364,7 +364,7 @@ export class StageRunner {
   private async workdir(st: State, ins: WorkdirInstruction, args: Record<string, string>): Promise<void> {
     const prev = st.meta.config;
     const path = posix.normalize(ins.path.startsWith('/') ? ins.path : posix.join(prev.WorkingDir || '/', ins.path));
-    const cfg: ContainerConfig = { ...prev, WorkingDir: path };
+    const cfg: ImageRuntimeConfig = { ...prev, WorkingDir: path };
     const key = cacheKey({ parent: st.imageId, instruction: { kind: 'workdir', path }, args, extra: [`author=${st.meta.maintainer ?? ''}`] });
     if (await this.cached(st, key)) return;
     const createdBy = nopCreatedByString(prev, `WORKDIR ${path}`);

@@ -9,7 +9,7 @@ import { isBerthError, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { isMountPoint, mountAll, unmount } from '../../lib/mount.js';
 import { commitImage } from '../../image/commit.js';
-import type { ContainerConfig } from '../../image/image-config.js';
+import type { ImageRuntimeConfig } from '../../image/image-config.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { LayerStore } from '../../store/layers/layer-store.js';
 
@@ -20,7 +20,7 @@ export function newBuildId(): string {
 }
 
 export interface CommitStep {
-  config: ContainerConfig;
+  config: ImageRuntimeConfig;
   createdBy: string;
   author?: string;
   signal?: AbortSignal;

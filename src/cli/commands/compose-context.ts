@@ -11,7 +11,7 @@ export interface ComposeGlobals { file: string[]; projectName?: string; profile:
 
 export class ComposeCli {
   private model?: Project;
-  private sink?: ProgressSink;
+  private readonly sinks: ProgressSink[] = [];
   constructor(readonly ctx: CliContext, readonly globals: ComposeGlobals) {}
 
   get api(): ComposeApi { return this.ctx.docker; }
@@ -54,19 +54,21 @@ export class ComposeCli {
     return a === 'always' || (a === 'auto' && !!(this.ctx.io.stdout as { isTTY?: boolean }).isTTY && !this.ctx.env.NO_COLOR);
   }
 
+  /** A new progress block (each phase of a command gets its own: "Running", then "Stopping"). */
   progress(verb = 'Running'): ProgressSink {
-    if (this.sink) return this.sink;
     const err = this.ctx.io.stderr as NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
     const mode = this.globals.progress ?? 'auto';
     const write = (s: string) => this.ctx.err(s);
-    if (mode === 'quiet') this.sink = { event: () => {}, text: () => {}, close: () => {} };
-    else if (mode === 'tty' || (mode === 'auto' && err.isTTY && this.globals.ansi !== 'never')) this.sink = ttyProgress(write, verb, err.columns ?? 80);
-    else this.sink = plainProgress(write);
-    return this.sink;
+    let sink: ProgressSink;
+    if (mode === 'quiet') sink = { event: () => {}, text: () => {}, close: () => {} };
+    else if (mode === 'tty' || (mode === 'auto' && err.isTTY && this.globals.ansi !== 'never')) sink = ttyProgress(write, verb, err.columns ?? 80);
+    else sink = plainProgress(write);
+    this.sinks.push(sink);
+    return sink;
   }
 
   close(): void {
-    this.sink?.close();
+    for (const s of this.sinks) s.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { parsePublish } from '../../client/flag-values.js';
 import { containerSpec } from '../../compose/container-spec.js';
 import { createContainer, ensureNetworks, ensureVolumes, executeUp, type ExecContext } from '../../compose/execute.js';
 import { ensureImages } from '../../compose/images.js';
+import { checkExternals } from '../../compose/preflight.js';
 import { logPrefixer, streamLogs, type LogSource } from '../../compose/logs.js';
 import { observeContainers, observeProject } from '../../compose/observe.js';
 import { planUp, selectedServices } from '../../compose/reconcile.js';
@@ -121,6 +122,7 @@ export async function run(cli: ComposeCli, argv: string[]): Promise<number> {
   try {
     // Dependencies come up first (as `up -d` of them); the service itself only gets its image.
     const deps = o.deps === false ? [] : selectedServices(project, { services: [service] }).filter((s) => s !== service);
+    await checkExternals(cli.api, project, [...deps, service]);
     const ids = await ensureImages(cli.api, project, [...deps, service], { build: o.build, quiet: o.quietPull }, progress);
     const observed = await observeProject(cli.api, project.name);
     if (deps.length) await executeUp(x, planUp(project, observed, ids, { services: deps, removeOrphans: o.removeOrphans }));
@@ -190,4 +192,48 @@ export async function wait(cli: ComposeCli, argv: string[]): Promise<number> {
   const codes = await Promise.all(list.map(async (x) => (await cli.api.containerWait(x.id, 'not-running')).StatusCode));
   for (const [i, x] of list.entries()) cli.ctx.out(`${x.name} exited with code ${codes[i]}\n`);
   return codes.find((n) => n !== 0) ?? 0;
+}
+
+export async function events(cli: ComposeCli, argv: string[]): Promise<number> {
+  const c = newCommand(cli.ctx, { name: 'events', usage: '[OPTIONS] [SERVICE...]', description: 'Receive real time events from containers' })
+    .option('--json', 'Output events as a stream of json objects')
+    .option('--since <string>', 'Show all events created since timestamp')
+    .option('--until <string>', 'Stream events until this timestamp');
+  const p = parse<{ json?: boolean; since?: string; until?: string }>(cli.ctx, c, argv);
+  if (!p) return 0;
+  const project = await cli.projectName();
+  const stream = cli.ctx.docker.events({
+    since: p.opts.since ? timestampArg(p.opts.since) : undefined, until: p.opts.until ? timestampArg(p.opts.until) : undefined,
+    filters: { type: ['container'], label: [`com.docker.compose.project=${project}`] },
+  });
+  for await (const e of stream) {
+    const attrs = { ...e.Actor?.Attributes };
+    const service = attrs['com.docker.compose.service'] ?? '';
+    if (p.args.length && !p.args.includes(service)) continue;
+    // Compose shows the event's own attributes, not the container's labels.
+    for (const k of Object.keys(attrs)) if (k.startsWith('com.docker.compose.')) delete attrs[k];
+    const time = new Date(Math.floor(e.timeNano / 1e6)).toISOString();
+    if (p.opts.json) cli.ctx.out(`${JSON.stringify({ action: e.Action, attributes: attrs, id: e.Actor?.ID, service, time, type: e.Type })}\n`);
+    else cli.ctx.out(`${time.replace('T', ' ').replace('Z', '')} ${e.Type} ${e.Action} ${e.Actor?.ID} (${Object.keys(attrs).sort().map((k) => `${k}=${attrs[k]}`).join(', ')})\n`);
+  }
+  return 0;
+}
+
+export async function cp(cli: ComposeCli, argv: string[]): Promise<number> {
+  const c = newCommand(cli.ctx, { name: 'cp', usage: '[OPTIONS] SERVICE:SRC_PATH DEST_PATH|-\n\tdocker compose cp [OPTIONS] SRC_PATH|- SERVICE:DEST_PATH', description: 'Copy files/folders between a service container and the local filesystem', exactArgs: 2 })
+    .option('--index <int>', 'Index of the container if service has multiple replicas', toInt, 1)
+    .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
+    .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
+    .option('--all', 'Include containers created by the run command');
+  const p = parse<{ index: number; archive?: boolean; followLink?: boolean }>(cli.ctx, c, argv);
+  if (!p) return 0;
+  // SERVICE:PATH becomes CONTAINER:PATH for the one cp there is (the docker verb's).
+  const args = await Promise.all(p.args.map(async (a) => {
+    const m = /^([^:/.][^:/]*):(.*)$/.exec(a);
+    if (!m) return a;
+    const ct = await serviceContainer(cli, m[1]!, p.opts.index);
+    return `${ct.name}:${m[2]}`;
+  }));
+  const { cp: dockerCp } = await import('./cp.js');
+  return dockerCp(cli.ctx, [...(p.opts.archive ? ['-a'] : []), ...(p.opts.followLink ? ['-L'] : []), ...args]);
 }

@@ -8,6 +8,7 @@ import { logPrefixer, streamLogs, type LogSource } from '../../compose/logs.js';
 import { observeProject } from '../../compose/observe.js';
 import { planUp, selectedServices, type UpOptions } from '../../compose/reconcile.js';
 import { imageName } from '../../compose/container-spec.js';
+import { checkExternals, portClashes } from '../../compose/preflight.js';
 import { collect, newCommand, parse, toInt } from '../flags.js';
 import { StatusError } from '../cli-error.js';
 import { parseScale, shortName, type ComposeCli } from './compose-context.js';
@@ -77,6 +78,9 @@ async function converge(cli: ComposeCli, argv: string[], name: 'up' | 'create'):
     removeOrphans: o.removeOrphans ?? /^(1|true)$/i.test(cli.ctx.env.COMPOSE_REMOVE_ORPHANS ?? ''), renewAnonVolumes: o.renewAnonVolumes, noStart: o.noStart,
   };
   const services = selectedServices(project, upOpts);
+  const clashes = portClashes(project, services, scale);
+  if (clashes.length) throw clashes[0]!;
+  await checkExternals(cli.api, project, services);
   const progress = cli.progress();
   const imageIds = await ensureImages(cli.api, project, services, { build: o.build, noBuild: o.noBuild, pull: o.pull, quiet: o.quietPull }, progress);
   const observed = await observeProject(cli.api, project.name);
@@ -237,6 +241,7 @@ export async function watchProject(cli: ComposeCli, argv: string[]): Promise<num
   const project = await cli.project(p.args);
   const services = selectedServices(project, { services: p.args });
   const progress = cli.progress();
+  await checkExternals(cli.api, project, services);
   if (p.opts.up !== false) {
     const ids = await ensureImages(cli.api, project, services, {}, progress);
     await executeUp({ api: cli.api, project, progress }, planUp(project, await observeProject(cli.api, project.name), ids, { services: p.args }));

@@ -37,6 +37,8 @@ const SUBCOMMANDS: Record<string, [() => Promise<Sub>, string]> = {
   exec: [sub(run, 'exec'), 'Execute a command in a running container'],
   run: [sub(run, 'run'), 'Run a one-off command on a service'],
   watch: [sub(up, 'watchProject'), 'Watch build context for service and rebuild/refresh containers when files are updated'],
+  events: [sub(run, 'events'), 'Receive real time events from containers'],
+  cp: [sub(run, 'cp'), 'Copy files/folders between a service container and the local filesystem'],
   wait: [sub(run, 'wait'), 'Block until containers of all (or specified) services stop.'],
 };
 

@@ -5,10 +5,11 @@
 // Traffic goes only to 127.0.0.1 and to containers this test made; every loop is bounded.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { useBusyboxDaemon, expectOk as ok, type RunResult } from '../../support/daemon.js';
+import { BERTH, useBusyboxDaemon, expectOk as ok, type RunResult } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 
 const skip = requiresRoot('containers, bridges, namespaces');
@@ -78,6 +79,12 @@ test('up -d, DNS by service name and alias, healthy dependency, second up is a n
   assert.match(logs.stdout, /^web-1 +\| web-started$/m);
   const code = await pr.compose('exec', '-T', 'web', 'sh', '-c', 'exit 7');
   assert.equal(code.code, 7);
+
+  writeFileSync(join(pr.dir, 'note.txt'), 'copied in\n');
+  ok(await pr.compose('cp', join(pr.dir, 'note.txt'), 'client:/tmp/note.txt'));
+  assert.equal(ok(await pr.compose('exec', '-T', 'client', 'cat', '/tmp/note.txt')).stdout, 'copied in\n');
+  ok(await pr.compose('cp', 'web:/tmp/index.html', join(pr.dir, 'index.html')));
+  assert.equal(readFileSync(join(pr.dir, 'index.html'), 'utf8'), 'hello from web\n');
 
   ok(await pr.compose('stop'));
   assert.equal(ok(await pr.compose('ps', '-q')).stdout.trim(), '');
@@ -180,4 +187,123 @@ test('bad files are reported before anything is created', { skip }, async () => 
   assert.match(s.stderr, /services\.a\.ports/);
   assert.equal(ok(await d.berth(['ps', '-aq', '--filter', `label=com.docker.compose.project=bad${tag}`])).stdout.trim(), '');
   assert.doesNotMatch(ok(await d.berth(['network', 'ls'])).stdout, new RegExp(`bad${tag}`));
+});
+
+/** `berth compose ...` as a child process the test talks to (signals, output as it comes). */
+function spawnCompose(pr: { dir: string }, name: string, args: string[]): { proc: ChildProcess; out: () => string; waitFor: (re: RegExp, ms: number) => Promise<void>; exit: Promise<number> } {
+  const proc = spawn(process.execPath, [BERTH, 'compose', '-p', `${name}${tag}`, '-f', join(pr.dir, 'compose.yaml'), ...args], { env: { ...process.env, DOCKER_HOST: d.host }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  proc.stdout!.on('data', (c: Buffer) => { text += c.toString(); });
+  proc.stderr!.on('data', (c: Buffer) => { text += c.toString(); });
+  const exit = new Promise<number>((resolve) => proc.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1))));
+  const killer = setTimeout(() => proc.kill('SIGKILL'), 120_000);
+  void exit.then(() => clearTimeout(killer));
+  const waitFor = async (re: RegExp, ms: number) => {
+    const deadline = Date.now() + ms;
+    while (!re.test(text)) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in:\n${text}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  return { proc, out: () => text, waitFor, exit };
+}
+
+test('attached up: prefixed logs, --exit-code-from, and Ctrl-C stops the project gracefully', { skip }, async () => {
+  const pr = project('att', `services:
+  job:
+    image: busybox
+    command: ["sh", "-c", "echo working; sleep 1; echo done; exit 3"]
+  side:
+    image: busybox
+    init: true
+    command: ["sh", "-c", "echo side-up; exec sleep 600"]
+`);
+  const r = await pr.compose('up', '--no-color', '--exit-code-from', 'job');
+  assert.equal(r.code, 3, r.stdout + r.stderr);
+  assert.match(r.stdout, /^Attaching to /m);
+  assert.match(r.stdout, /^job-1 +\| working$/m);
+  assert.match(r.stdout, /^job-1 +\| done$/m);
+  assert.match(r.stdout, /^job-1 exited with code 3$/m);
+  assert.match(r.stdout, /Aborting on container exit/);
+  assert.equal(ok(await pr.compose('ps', '-q')).stdout.trim(), '', 'every container was stopped');
+
+  const up = spawnCompose(pr, 'att', ['up', '--no-color', 'side']);
+  await up.waitFor(/side-1 +\| side-up/, 60_000);
+  up.proc.kill('SIGINT');
+  await up.waitFor(/Gracefully stopping/, 10_000);
+  assert.equal(await up.exit, 130);
+  assert.equal(ok(await pr.compose('ps', '-q')).stdout.trim(), '');
+  ok(await pr.compose('down'));
+});
+
+test('watch: sync copies a changed file into the running container; rebuild recreates it with a new image', { skip }, async () => {
+  const pr = project('wat', '');
+  mkdirSync(join(pr.dir, 'app'));
+  writeFileSync(join(pr.dir, 'app', 'page.txt'), 'v1\n');
+  writeFileSync(join(pr.dir, 'Dockerfile'), 'FROM busybox\nCOPY version /version\n');
+  writeFileSync(join(pr.dir, 'version'), 'image-1\n');
+  pr.write(`services:
+  web:
+    build: .
+    init: true
+    command: ["sleep", "600"]
+    develop:
+      watch:
+        - path: ./app
+          action: sync
+          target: /srv/app
+          ignore: ["*.tmp"]
+        - path: ./version
+          action: rebuild
+`);
+  const w = spawnCompose(pr, 'wat', ['watch']);
+  try {
+    await w.waitFor(/Watch enabled/, 90_000);
+    const firstId = ok(await pr.compose('ps', '-q', 'web')).stdout.trim();
+    writeFileSync(join(pr.dir, 'app', 'page.txt'), 'v2\n');
+    await w.waitFor(/Syncing service "web" after 1 changes were detected/, 20_000);
+    let seen = '';
+    for (let i = 0; i < 50 && seen !== 'v2'; i++) {
+      seen = (await pr.compose('exec', '-T', 'web', 'cat', '/srv/app/page.txt')).stdout.trim();
+      if (seen !== 'v2') await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(seen, 'v2');
+    writeFileSync(join(pr.dir, 'version'), 'image-2\n');
+    await w.waitFor(/service "web" successfully built/, 60_000);
+    const newId = ok(await pr.compose('ps', '-q', 'web')).stdout.trim();
+    assert.notEqual(newId, firstId, 'the rebuild recreated the container');
+    assert.equal(ok(await pr.compose('exec', '-T', 'web', 'cat', '/version')).stdout.trim(), 'image-2');
+  } finally {
+    w.proc.kill('SIGINT');
+    await w.exit;
+    ok(await pr.compose('down', '--rmi', 'local'));
+  }
+});
+
+test('a host port clash and a missing external network are reported before anything is created', { skip }, async () => {
+  const clash = project('clash', `services:
+  a:
+    image: busybox
+    ports: ["127.0.0.1:18080:80"]
+  b:
+    image: busybox
+    ports: ["18080:80"]
+`);
+  const r = await clash.compose('up', '-d');
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /services "a" and "b" both publish host port 18080\/tcp/);
+  const ext = project('ext', `services:
+  a:
+    image: busybox
+    networks: [outside]
+networks:
+  outside:
+    external: true
+    name: nonexistent-${tag}
+`);
+  const e = await ext.compose('up', '-d');
+  assert.equal(e.code, 1);
+  assert.match(e.stderr, new RegExp(`network nonexistent-${tag} declared as external, but could not be found`));
+  for (const p of ['clash', 'ext']) assert.equal(ok(await d.berth(['ps', '-aq', '--filter', `label=com.docker.compose.project=${p}${tag}`])).stdout.trim(), '');
+  assert.doesNotMatch(ok(await d.berth(['network', 'ls'])).stdout, new RegExp(`(clash|ext)${tag}`));
 });

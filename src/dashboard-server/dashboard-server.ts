@@ -1,0 +1,139 @@
+// berthd's dashboard listener (`--dashboard 127.0.0.1:7070`): the browser bundle, the login
+// exchange and /api/*, which is the Engine API forwarded over berthd's own socket. Every /api
+// request needs the session cookie; a state change also needs the session's CSRF header and a
+// same-origin Origin. The Host header must name this listener (a DNS-rebound page cannot reach it).
+import type { Socket } from 'node:net';
+import { forbidden, notFound, unauthorized } from '../lib/errors.js';
+import { HttpServer, type IncomingRequest, type Prepared } from '../lib/http/http-server.js';
+import { sendJson, type RequestContext, type Route } from '../lib/http/route.js';
+import { loadAssets, type Asset } from './assets.js';
+import { CSRF_HEADER, DashboardAuth, sessionCookie, SESSION_COOKIE, type Session } from './auth.js';
+import { forwardToEngine } from './engine-proxy.js';
+import { isLoopback, originOf, type ListenAddress } from './listen-address.js';
+import { setSecurityHeaders } from './security-headers.js';
+import { TerminalBridge } from './terminal.js';
+
+export interface DashboardServerOptions {
+  /** berthd's Engine API socket: /api/* is forwarded there. */
+  engineSocket: string;
+  /** dist/dashboard: the bundle scripts/build.mjs wrote. */
+  assetDir: string;
+  auth: DashboardAuth;
+}
+
+interface DashboardContext extends RequestContext {
+  upgradeSocket: Socket | undefined;
+  url: URL;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export class DashboardServer {
+  private readonly http: HttpServer<DashboardContext>;
+  private readonly assets: Map<string, Asset>;
+  private readonly terminals: TerminalBridge;
+  private allowedHosts = new Set<string>();
+  private origins = new Set<string>();
+  private origin = '';
+
+  constructor(private readonly opts: DashboardServerOptions) {
+    this.assets = loadAssets(opts.assetDir);
+    this.terminals = new TerminalBridge(opts.engineSocket);
+    this.http = new HttpServer<DashboardContext>({
+      name: 'dashboard',
+      errorBody: (e) => ({ message: e instanceof Error ? e.message : String(e) }),
+      prepare: (r) => this.prepare(r),
+      routes: this.routes(),
+    });
+  }
+
+  /** Listens on a loopback address; returns the origin to open ("http://127.0.0.1:7070"). */
+  async listen(addr: ListenAddress): Promise<string> {
+    if (!isLoopback(addr.host)) throw forbidden('the dashboard listens on loopback only');
+    const port = await this.http.listenTcp(addr.port, addr.host);
+    const bound = { host: addr.host, port };
+    this.origin = originOf(bound);
+    const names = [new URL(this.origin).host, `localhost:${port}`];
+    this.allowedHosts = new Set(names);
+    this.origins = new Set(names.map((h) => `http://${h}`));
+    return this.origin;
+  }
+
+  /** The URL that logs a browser in with a fresh one-time token. */
+  loginUrl(): { url: string; expiresInSeconds: number } {
+    return { url: `${this.origin}/login?token=${this.opts.auth.issueToken()}`, expiresInSeconds: Math.round(this.opts.auth.tokenTtlMs / 1000) };
+  }
+
+  async close(): Promise<void> {
+    this.terminals.closeAll();
+    await this.http.close();
+  }
+
+  private prepare({ req, res, url, upgradeSocket }: IncomingRequest): Prepared<DashboardContext> {
+    setSecurityHeaders(res);
+    // DNS rebinding: a hostile page whose name resolves to 127.0.0.1 sends its own Host.
+    if (!this.allowedHosts.has(req.headers.host ?? '')) throw forbidden('unexpected Host header');
+    return { path: url.pathname, context: (base) => ({ ...base, upgradeSocket, url }) };
+  }
+
+  /** The request's session, or a 401; state changes also need the CSRF header and our Origin. */
+  private authorize(ctx: DashboardContext, opts: { csrf: boolean }): Session {
+    const s = this.opts.auth.session(ctx.req.headers.cookie);
+    if (!s) throw unauthorized('not logged in: open the URL that `berth dashboard` prints');
+    const origin = ctx.req.headers.origin;
+    if (origin !== undefined && !this.origins.has(origin)) throw forbidden('cross-origin request refused');
+    if (opts.csrf && !DashboardAuth.csrfMatches(s, ctx.req.headers[CSRF_HEADER])) throw forbidden('missing or wrong CSRF token');
+    return s;
+  }
+
+  private routes(): Route<DashboardContext>[] {
+    const asset = (path: string) => async (ctx: DashboardContext) => {
+      const a = this.assets.get(path);
+      if (!a) throw path === '/index.html' ? notFound('the dashboard is not built (npm run build)') : notFound('page not found');
+      ctx.res.writeHead(200, { 'Content-Type': a.type, 'Content-Length': a.body.length });
+      ctx.res.end(ctx.req.method === 'HEAD' ? undefined : a.body);
+    };
+    const api = async (ctx: DashboardContext) => {
+      this.authorize(ctx, { csrf: STATE_CHANGING.has(ctx.req.method ?? 'GET') });
+      // Hijacked streams reach the browser only as the terminal's WebSocket, which checks Origin.
+      if (ctx.upgradeSocket) throw forbidden('the dashboard does not forward upgraded connections');
+      await forwardToEngine(ctx, this.opts.engineSocket, ctx.url.pathname.slice('/api'.length) + ctx.url.search);
+    };
+    return [
+      { method: 'GET', path: '/', handler: asset('/index.html') },
+      { method: 'GET', path: '/assets/{file*}', handler: async (ctx) => asset(`/assets/${ctx.params.file}`)(ctx) },
+      {
+        method: 'GET',
+        path: '/login',
+        handler: async (ctx) => {
+          const s = this.opts.auth.login(ctx.query.str('token') ?? '');
+          if (!s) throw unauthorized('this login link is invalid, expired or already used: run `berth dashboard` for a new one');
+          // 303 to / drops the token from the address bar and from history.
+          ctx.res.writeHead(303, { 'Set-Cookie': sessionCookie(s, false), Location: '/' }).end();
+        },
+      },
+      { method: 'GET', path: '/session', handler: async (ctx) => sendJson(ctx.res, 200, { csrf: this.authorize(ctx, { csrf: false }).csrf }) },
+      {
+        method: 'POST',
+        path: '/logout',
+        handler: async (ctx) => {
+          this.opts.auth.logout(this.authorize(ctx, { csrf: true }).id);
+          ctx.res.writeHead(204, { 'Set-Cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` }).end();
+        },
+      },
+      {
+        // A WebSocket: browsers send no CSRF header there, so the Origin check is what protects it.
+        method: 'GET',
+        path: '/terminal/{id}',
+        handler: async (ctx) => {
+          this.authorize(ctx, { csrf: false });
+          if (ctx.req.headers.origin === undefined || !this.origins.has(ctx.req.headers.origin)) throw forbidden('cross-origin WebSocket refused');
+          if (!ctx.upgradeSocket) throw notFound('the terminal is a WebSocket');
+          ctx.res.detachSocket(ctx.upgradeSocket);
+          await this.terminals.open(ctx.req, ctx.upgradeSocket, ctx.params.id!, ctx.query);
+        },
+      },
+      ...(['GET', 'POST', 'DELETE', 'PUT'] as const).map((method) => ({ method, path: '/api/{path*}', handler: api })),
+    ];
+  }
+}
