@@ -22,7 +22,7 @@ import { parseDaemonArgs, USAGE, type DaemonConfig } from './config.js';
 import { lockDataRoot } from './lock.js';
 import { StoreImageSource } from './image-adapter.js';
 import { buildRoutes } from './routes.js';
-import { EventBus } from '../lib/event-bus.js';
+import { EventBus, type EventType } from '../lib/event-bus.js';
 import { createBuilder } from '../builder/executor/builder.js';
 import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
@@ -52,11 +52,13 @@ async function main(argv: string[]): Promise<void> {
 
   const content = await FsContentStore.open(join(cfg.dataRoot, 'content'));
   const layers = await OverlayLayerStore.open(join(cfg.dataRoot, 'overlay'));
-  const images = await ImageStore.open({ root: join(cfg.dataRoot, 'images'), content, layers });
+  // Every domain reports its own events (once each) to the bus behind GET /events.
+  const events = new EventBus();
+  const sink = (type: EventType) => ({ emit: (action: string, id: string, attributes?: Record<string, string>) => void events.publish({ type, action, actor: { id, attributes: attributes ?? {} } }) });
+  const images = await ImageStore.open({ root: join(cfg.dataRoot, 'images'), content, layers, events: sink('image') });
 
   const puller = new RegistryPuller(images, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly });
   const pusher = new RegistryPusher(images, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly });
-  const emitPull = (id: string, name: string) => events.publish({ type: 'image', action: 'pull', actor: { id, attributes: { name } } });
   const runtimes = new Map<string, OciRuntime>();
   for (const name of ['crun', 'runc'] as const) {
     const path = await findRuntime(name).catch(() => undefined);
@@ -67,12 +69,10 @@ async function main(argv: string[]): Promise<void> {
   const monitors = new Map([...runtimes].map(([name, runtime]) => [name, new ShimMonitor({ shimPath, runtime })]));
   const monitor = monitors.get(cfg.runtime)!;
 
-  const events = new EventBus();
-  const volumeStore = await VolumeStore.open(join(cfg.dataRoot, 'volumes'));
-  const emitVolume = (action: string, name: string, attributes: Record<string, string>) => events.publish({ type: 'volume', action, actor: { id: name, attributes } });
-  const volumes = new ContainerVolumes(volumeStore, emitVolume);
+  const volumeStore = await VolumeStore.open(join(cfg.dataRoot, 'volumes'), { events: sink('volume') });
+  const volumes = new ContainerVolumes(volumeStore);
 
-  const networks = await NetworkManager.open({ stateDir: join(cfg.dataRoot, 'network'), netnsDir: join(cfg.dataRoot, 'netns'), defaultBridge: cfg.bridge, defaultSubnet: cfg.bip, ...(cfg.bipGateway ? { defaultGateway: cfg.bipGateway } : {}), ...(cfg.dns.length ? { dnsUpstreams: cfg.dns } : {}) });
+  const networks = await NetworkManager.open({ stateDir: join(cfg.dataRoot, 'network'), netnsDir: join(cfg.dataRoot, 'netns'), defaultBridge: cfg.bridge, defaultSubnet: cfg.bip, ...(cfg.bipGateway ? { defaultGateway: cfg.bipGateway } : {}), ...(cfg.dns.length ? { dnsUpstreams: cfg.dns } : {}), events: sink('network') });
 
   const paths = new ContainerPaths(join(cfg.dataRoot, 'containers'));
   const records = await RecordStore.open<ContainerRecord>(paths.records());
@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
     defaultRuntime: cfg.runtime,
     monitor,
     monitors,
-    events: { emit: (type, action, id, attributes) => events.publish({ type, action, actor: { id, attributes: attributes ?? {} } }) },
+    events: { emit: (type, action, id, attributes) => sink(type).emit(action, id, attributes) },
     volumes,
     networks,
     defaultDns: cfg.dns,
@@ -100,12 +100,7 @@ async function main(argv: string[]): Promise<void> {
     spec: { cgroupParent: cfg.cgroupParent },
     networks,
     dns: cfg.dns,
-    events: { emit: (action, id, attrs) => events.publish({ type: 'image', action, actor: { id, attributes: attrs ?? {} } }) },
-    pull: async (ref, o) => {
-      const r = await puller.pull(ref, o);
-      emitPull(r.ref, r.name);
-      return r;
-    },
+    pull: (ref, o) => puller.pull(ref, o), // the puller reports the pull event
   });
   const execs = new ExecService(containers);
   const health = new HealthMonitor(containers, execs);
@@ -121,7 +116,7 @@ async function main(argv: string[]): Promise<void> {
     : undefined;
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: [...dashboardTokenRoutes(dashboard), ...buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, emitVolume, builder, networks, puller, pusher,
+    routes: [...dashboardTokenRoutes(dashboard), ...buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, records, paths, execs, images, layers, events, runtimes, volumeStore, volumes, builder, networks, puller, pusher,
       login: (server, creds, signal) => checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal) })],
   });
   await server.listen(cfg.socketPath);

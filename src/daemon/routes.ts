@@ -1,23 +1,33 @@
-// Assembles the route table from the services: the glue that needs several domains at once
-// (disk usage, image users, graph driver paths) lives here, not in the domains.
+// Assembles the route table: each route module declares the backend it needs, and this is where
+// the concrete services are wired to those interfaces. The glue that needs several domains at
+// once (disk usage, image users, the facts ps and inspect show) lives here, not in the domains.
 import type { Route } from '../api/server/route.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
-import { imageRoutes, imageSummaryWire, type ImageRouteDeps } from '../api/routes/images.js';
+import { imageRoutes, imageSummaryWire, type ImageBackend, type ImagePuller, type ImagePusher } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { authRoutes, type AuthRouteDeps } from '../api/routes/auth.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { networkRoutes } from '../api/routes/networks.js';
-import { buildRoutes as builderRoutes, buildCacheWire, type BuildRouteDeps } from '../api/routes/build.js';
+import { buildRoutes as builderRoutes, buildCacheWire, type BuildBackend } from '../api/routes/build.js';
 import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
+import { containerSummary, type ContainerFacts } from '../api/routes/container-wire.js';
 import type { VolumeStore } from '../volume/volume-store.js';
 import type { NetworkManager } from '../network/network-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
-import { containerSummary } from '../api/routes/container-wire.js';
 import type { ContainerService } from '../container/container-service.js';
 import type { ExecService } from '../container/exec-service.js';
 import type { ContainerRecord } from '../container/container-record.js';
+import type { ContainerPaths } from '../container/paths.js';
+import type { RecordStore } from '../store/records/record-store.js';
+import { pruneContainers } from '../container/prune.js';
+import { containerLogs } from '../container/logs/container-logs.js';
+import { readLogs } from '../container/logs/log-reader.js';
 import type { ImageStore } from '../image/image-store.js';
+import type { ImageUsers } from '../image/image-delete.js';
+import { importRootfs } from '../image/import.js';
+import { loadImages } from '../image/load.js';
+import { saveImages } from '../image/save.js';
 import type { LayerStore } from '../store/layers/layer-store.js';
 import type { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import type { EventBus } from '../lib/event-bus.js';
@@ -30,6 +40,9 @@ export interface RouteDeps {
   cgroupLayout: string;
   startedAt: Date;
   containers: ContainerService;
+  /** The container records and their files (what ContainerService was built over). */
+  records: RecordStore<ContainerRecord>;
+  paths: ContainerPaths;
   execs: ExecService;
   images: ImageStore;
   layers: LayerStore;
@@ -37,24 +50,44 @@ export interface RouteDeps {
   runtimes: Map<string, OciRuntime>;
   volumeStore: VolumeStore;
   volumes: ContainerVolumes;
-  emitVolume: (action: string, name: string, attributes: Record<string, string>) => void;
-  builder: BuildRouteDeps['builder'];
+  builder: BuildBackend;
   networks: NetworkManager;
   /** The registry client for POST /images/create?fromImage= (src/registry/client). */
-  puller?: ImageRouteDeps['puller'];
-  pusher?: ImageRouteDeps['pusher'];
+  puller?: ImagePuller;
+  pusher?: ImagePusher;
   login?: AuthRouteDeps['login'];
 }
 
+/** The image routes' backend: the store and the image domain's operations on it. `users`: the containers that use an image (rmi and prune refuse or force). */
+export function imageBackend(images: ImageStore, users: ImageUsers = () => []): ImageBackend {
+  return {
+    list: (o) => images.list(o),
+    inspect: (ref) => images.inspect(ref),
+    history: (ref) => images.history(ref),
+    tag: (source, target) => images.tag(source, target),
+    remove: (ref, o) => images.remove(ref, o, users),
+    prune: (o) => images.prune(o, users),
+    save: (names) => saveImages(images, names),
+    load: (tar, o) => loadImages(images, tar, o),
+    importRootfs: (tar, o) => importRootfs(images, tar, o),
+  };
+}
+
 export function buildRoutes(d: RouteDeps): Route[] {
-  const { containers, images, layers } = d;
+  const { containers, images, layers, paths } = d;
+  const ready = () => d.records.values().filter((r) => r.phase === 'ready');
   const imageSize = (id: Digest) => images.all().find((r) => r.id === id)?.size ?? 0;
-  const sizeOf = async (rec: ContainerRecord) => ({ rw: await layers.usage(rec.id).catch(() => 0), rootFs: imageSize(rec.imageId) + (await layers.usage(rec.id).catch(() => 0)) });
-  const users = (imageId: Digest) => d.containers.deps.records.values().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
-  const layerDirs = (chainId: Digest | null) => (chainId ? { LowerDir: '', MergedDir: '', UpperDir: '', WorkDir: '' } : {});
-  const mountsOf = (rec: ContainerRecord) => mountPointsWire(d.volumes.mountPoints(rec.id));
-  const netOf = (rec: ContainerRecord) => (containers.isLive(rec) ? d.networks.info(rec.id) : undefined);
-  const emitImage = (action: string, id: string, attrs?: Record<string, string>) => d.events.publish({ type: 'image', action, actor: { id, attributes: attrs ?? {} } });
+  const users = (imageId: Digest) => d.records.values().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
+  const facts: ContainerFacts = {
+    mountsOf: (rec) => mountPointsWire(d.volumes.mountPoints(rec.id)),
+    netOf: (rec) => (containers.isLive(rec) ? d.networks.info(rec.id) : undefined),
+    sizeOf: async (rec) => {
+      const rw = await layers.usage(rec.id).catch(() => 0);
+      return { rw, rootFs: imageSize(rec.imageId) + rw };
+    },
+    graphDriver: (rec) => ({ Name: 'overlay2', Data: { MergedDir: paths.rootfs(rec.id), UpperDir: layers.upperDir(rec.id) } }),
+    files: (rec) => ({ resolvConf: paths.resolvConf(rec.id), hostname: paths.hostname(rec.id), hosts: paths.hosts(rec.id), log: paths.log(rec.id) }),
+  };
 
   return [
     ...authRoutes({ login: d.login }),
@@ -66,20 +99,19 @@ export function buildRoutes(d: RouteDeps): Route[] {
       cgroupLayout: d.cgroupLayout,
       startedAt: d.startedAt,
       counts: () => {
-        const all = containers.deps.records.values().filter((r) => r.phase === 'ready');
+        const all = ready();
         const running = all.filter((r) => r.state.status === 'running').length;
         const paused = all.filter((r) => r.state.status === 'paused').length;
         return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.all().length };
       },
       diskUsage: async () => {
-        const recs = containers.deps.records.values().filter((r) => r.phase === 'ready');
+        const recs = ready();
         const now = Date.now();
-        const cs = await Promise.all(recs.map(async (r) => containerSummary(r, mountsOf(r), netOf(r), now, await sizeOf(r))));
         const layerList = await layers.list();
         return {
           LayersSize: layerList.reduce((a, l) => a + l.size, 0),
           Images: images.list({ all: false }).map((s) => imageSummaryWire(s, undefined, recs.filter((r) => r.imageId === s.id).length)),
-          Containers: cs,
+          Containers: await Promise.all(recs.map((r) => containerSummary(r, facts, now, true))),
           Volumes: await volumesWithUsage(d.volumeStore),
           BuildCache: buildCacheWire(await d.builder.diskUsage()),
         };
@@ -87,11 +119,17 @@ export function buildRoutes(d: RouteDeps): Route[] {
     }),
     ...containerRoutes({
       containers,
-      mountsOf,
-      netOf,
+      facts,
       execs: d.execs,
-      sizeOf,
-      graphDriver: (rec) => ({ Name: 'overlay2', Data: { MergedDir: containers.deps.paths.rootfs(rec.id), UpperDir: layers.upperDir(rec.id) } }),
+      logs: {
+        read: (rec, o) => containerLogs(containers, rec, paths.log(rec.id), o),
+        replay: (rec, streams) => readLogs(paths.log(rec.id), streams),
+      },
+      prune: (filters) => pruneContainers(containers, filters, async (rec) => (await facts.sizeOf(rec)).rw),
+      processes: {
+        pids: (rec) => containers.runtimeFor(rec).pids(rec.id),
+        cgroupsPath: (rec) => `${d.cfg.cgroupParent}/${rec.id}`,
+      },
       resolveImageId: (ref) => {
         try {
           return images.resolve(ref).id;
@@ -100,11 +138,14 @@ export function buildRoutes(d: RouteDeps): Route[] {
         }
       },
     }),
-    ...execRoutes({ containers, execs: d.execs }),
-    ...imageRoutes({ images, users, graphDriver: () => ({ Name: 'overlay2', Data: layerDirs(null) }), emit: emitImage, puller: d.puller, pusher: d.pusher }),
+    ...execRoutes({ execs: d.execs }),
+    ...imageRoutes({
+      images: imageBackend(images, users),
+      puller: d.puller,
+    }),
     ...eventRoutes({ events: d.events }),
-    ...volumeRoutes({ volumes: d.volumeStore, emit: d.emitVolume }),
+    ...volumeRoutes({ volumes: d.volumeStore }),
     ...builderRoutes({ builder: d.builder }),
-    ...networkRoutes({ networks: d.networks, containers, emit: (action, id, attrs) => d.events.publish({ type: 'network', action, actor: { id, attributes: attrs ?? {} } }) }),
+    ...networkRoutes({ networks: d.networks, containers }),
   ];
 }

@@ -9,7 +9,8 @@ import { shortId, type Digest } from '../lib/digest.js';
 import { isDigestRef } from './ref-index.js';
 import { familiarString, normaliseRefKey, parseImageLookup, parseReference, repoName } from '../lib/reference.js';
 import type { ImageStore } from './image-store.js';
-import { parseFilters, labelsMatch } from './image-list.js';
+import { parseFilters } from './image-list.js';
+import { labelsMatch } from '../lib/label-filter.js';
 
 /** Containers using an image: the container domain answers (running ones are hard conflicts). */
 export type ImageUsers = (imageId: Digest) => { id: string; running: boolean }[];

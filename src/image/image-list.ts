@@ -3,6 +3,8 @@
 // label, reference, before, since).
 import { invalidArgument } from '../lib/errors.js';
 import { goMatch } from '../lib/go-match.js';
+import { labelsMatch } from '../lib/label-filter.js';
+import { parseUntilFilterMs } from '../lib/time-parse.js';
 import type { Digest } from '../lib/digest.js';
 import { isDigestRef } from './ref-index.js';
 import { familiarName, familiarString, parseReference } from '../lib/reference.js';
@@ -49,28 +51,10 @@ export function parseFilters(f: Record<string, string[]>, allowed: string[]): Pa
       else if (k === 'reference') out.reference.push(v);
       else if (k === 'before') out.before = v;
       else if (k === 'since') out.since = v;
-      else if (k === 'until') out.until = parseUntil(v);
+      else if (k === 'until') out.until = parseUntilFilterMs(v);
     }
   }
   return out;
-}
-
-function parseUntil(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const dur = /^(\d+)(s|m|h)$/.exec(v);
-  if (dur) return Date.now() - Number(dur[1]) * { s: 1e3, m: 6e4, h: 3.6e6 }[dur[2] as 's' | 'm' | 'h'];
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${v}'`);
-  return t;
-}
-
-/** label=key or label=key=value; every one must match (and no label! one). */
-export function labelsMatch(labels: Record<string, string>, want: string[], notWant: string[] = []): boolean {
-  const one = (f: string) => {
-    const i = f.indexOf('=');
-    return i === -1 ? f in labels : labels[f.slice(0, i)] === f.slice(i + 1);
-  };
-  return want.every(one) && !notWant.some(one);
 }
 
 /** Go's path.Match; a malformed pattern matches nothing (as a filter it is not an error). */

@@ -99,6 +99,23 @@ test('tag, untag and remove follow Docker rules', async () => {
   assert.deepEqual(r2.slice(0, 2), [{ Untagged: 'one:latest' }, { Deleted: again.id }]);
 });
 
+test('events: the store reports import, tag, untag and delete once each, tags by their familiar name', async () => {
+  const { store, events } = await fresh('events');
+  const img = await importRootfs(store, streamOf(await rootfsTar()), { ref: 'one:latest' });
+  await store.tag('one', 'docker.io/library/two:t');
+  await store.tag(img.id, 'localhost:5000/three');
+  await store.remove('two:t');
+  const items = await store.remove(img.id, { force: true });
+  assert.deepEqual(events, [
+    `import ${img.id}`,
+    `tag ${img.id} two:t`,
+    `tag ${img.id} localhost:5000/three:latest`,
+    'untag two:t',
+    ...items.map((i) => ('Untagged' in i ? `untag ${i.Untagged}` : `delete ${i.Deleted}`)),
+  ]);
+  assert.ok(items.some((i) => 'Deleted' in i && i.Deleted === img.id));
+});
+
 test('remove by name deletes the image once its last tag goes; shared layers stay', async () => {
   const { store } = await fresh('rmi2');
   const a = await importRootfs(store, streamOf(await rootfsTar()), { ref: 'a', changes: ['ENV X=1'] });

@@ -23,10 +23,20 @@ import { imageHistory, type HistoryItem } from './image-history.js';
 import { deleteImage, pruneImages, type DeleteItem, type ImageUsers, type PruneResult } from './image-delete.js';
 import { OpJournal, recoverJournals } from './journal.js';
 
+/**
+ * Where the store reports Docker's image events (tag, untag, delete, load, import, pull). Every
+ * image event comes from the image domain, once, after the change it reports is durable.
+ */
+export interface ImageEventSink {
+  emit(action: ImageEventAction, id: string, attributes?: Record<string, string>): void;
+}
+export type ImageEventAction = 'tag' | 'untag' | 'delete' | 'load' | 'import' | 'pull' | 'push';
+
 export interface ImageStoreOptions {
   root: string;
   content: ContentStore;
   layers: LayerStore;
+  events?: ImageEventSink;
 }
 
 export interface RegisterInput {
@@ -65,6 +75,7 @@ export class ImageStore {
     readonly layers: LayerStore,
     /** @internal */ readonly records: RecordStore<ImageRecord>,
     /** @internal */ readonly refs: RefIndex,
+    private readonly events: ImageEventSink,
   ) {}
 
   static async open(opts: ImageStoreOptions): Promise<ImageStore> {
@@ -73,7 +84,7 @@ export class ImageStore {
     await rm(join(opts.root, 'tmp'), { recursive: true, force: true });
     const records = await RecordStore.open<ImageRecord>(join(opts.root, 'images'));
     const refs = await RefIndex.open(opts.root);
-    const store = new ImageStore(opts.root, opts.content, opts.layers, records, refs);
+    const store = new ImageStore(opts.root, opts.content, opts.layers, records, refs, opts.events ?? { emit: () => {} });
     for (const rec of records.values()) {
       try {
         store.configs.set(rec.id, parseImageConfig(await opts.content.read(rec.id)));
@@ -107,6 +118,11 @@ export class ImageStore {
   /** Runs fn with the store's writer lock (one image mutation at a time). */
   withWriteLock<T>(fn: () => Promise<T>): Promise<T> {
     return this.lock.run('images', fn);
+  }
+
+  /** Reports an image event; for the image domain's operations (load, import, pull) that change the store. */
+  emitEvent(action: ImageEventAction, id: string, attributes?: Record<string, string>): void {
+    this.events.emit(action, id, attributes);
   }
 
   /** Resolves a reference, digest reference, full id or unique id prefix; not-found otherwise. */
@@ -185,12 +201,16 @@ export class ImageStore {
     return imageHistory(this, this.resolve(refOrId));
   }
 
-  /** `docker tag source target`: target is repo[:tag]; an existing tag moves to the image. */
+  /**
+   * `docker tag source target` (and a build's -t): target is repo[:tag]; an existing tag moves
+   * to the image. The one `tag` event names the target in its familiar form, as dockerd does.
+   */
   async tag(source: string, target: string | ImageReference): Promise<void> {
     const rec = this.resolve(source);
     const ref = typeof target === 'string' ? parseRepoTag(target) : withDefaultTag(target);
     if (ref.digest !== undefined) throw invalidArgument('refusing to create a tag with a digest reference');
     await this.withWriteLock(() => this.refs.update([[formatReference(ref), rec.id]]));
+    this.events.emit('tag', rec.id, { name: familiarString(ref) });
   }
 
   /** Removes one reference (tag or digest), leaving the image; not-found if it is not set. */
@@ -205,8 +225,13 @@ export class ImageStore {
   }
 
   /** `docker rmi`: Docker's untag-vs-delete rules and conflicts; see image-delete.ts. */
-  remove(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}, users: ImageUsers = () => []): Promise<DeleteItem[]> {
-    return this.withWriteLock(() => deleteImage(this, refOrId, !!opts.force, !opts.noPrune, users));
+  async remove(refOrId: string, opts: { force?: boolean; noPrune?: boolean } = {}, users: ImageUsers = () => []): Promise<DeleteItem[]> {
+    const items = await this.withWriteLock(() => deleteImage(this, refOrId, !!opts.force, !opts.noPrune, users));
+    for (const i of items) {
+      if ('Untagged' in i) this.events.emit('untag', i.Untagged);
+      else this.events.emit('delete', i.Deleted);
+    }
+    return items;
   }
 
   prune(opts: { all?: boolean; filters?: Record<string, string[]> } = {}, users: ImageUsers = () => []): Promise<PruneResult> {

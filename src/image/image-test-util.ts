@@ -44,16 +44,19 @@ export interface TestStores {
   store: ImageStore;
   reopen(): Promise<ImageStore>;
   cleanup(): Promise<void>;
+  /** The image events the store reported, as "action id name". */
+  events: string[];
 }
 
 export async function openTestStores(tag: string): Promise<TestStores> {
   const dir = await mkdtemp(join(tmpdir(), `berth-image-${tag}-${process.pid}-`));
+  const events: string[] = [];
   const open = async () => {
     const content = await FsContentStore.open(join(dir, 'content'));
     const layers = await OverlayLayerStore.open(join(dir, 'layers'));
-    return ImageStore.open({ root: join(dir, 'image'), content, layers });
+    return ImageStore.open({ root: join(dir, 'image'), content, layers, events: { emit: (action, id, attrs) => void events.push(`${action} ${id}${attrs?.name ? ` ${attrs.name}` : ''}`) } });
   };
-  return { dir, store: await open(), reopen: open, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return { dir, store: await open(), reopen: open, cleanup: () => rm(dir, { recursive: true, force: true }), events };
 }
 
 /** A one-file rootfs layer tar. */

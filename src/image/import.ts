@@ -38,11 +38,14 @@ export async function importRootfs(store: ImageStore, tar: Readable, opts: Impor
   const comment = opts.message || `Imported from ${opts.source ?? '-'}`;
 
   const journal = await store.beginOp();
+  let result: ImportResult;
   try {
-    return await importJournaled(store, tar, journal, opts.signal, { ref, platform, config, comment });
+    result = await importJournaled(store, tar, journal, opts.signal, { ref, platform, config, comment });
   } finally {
     await journal.end();
   }
+  store.emitEvent('import', result.id);
+  return result;
 }
 
 async function importJournaled(

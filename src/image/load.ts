@@ -107,7 +107,7 @@ async function loadJournaled(store: ImageStore, archive: Readable, journal: OpJo
     throw e;
   }
   // Phase 2, under the writer lock: unpack all layers, then add every image and its tags.
-  return store.withWriteLock(async () => {
+  const result = await store.withWriteLock(async () => {
     const undo = new Undo();
     try {
       const applied = [];
@@ -126,4 +126,6 @@ async function loadJournaled(store: ImageStore, archive: Readable, journal: OpJo
       throw e;
     }
   });
+  for (const img of result.images) store.emitEvent('load', img.id);
+  return result;
 }

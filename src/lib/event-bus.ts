@@ -8,6 +8,7 @@
 import { invalidArgument, unavailable } from './errors.js';
 import { nowNs } from './time-parse.js';
 import { familiarName, parseReference } from './reference.js';
+import { labelsMatch } from './label-filter.js';
 
 export type EventType =
   | 'builder' | 'config' | 'container' | 'daemon' | 'image' | 'network' | 'node' | 'plugin'
@@ -57,17 +58,6 @@ function stripTag(image: string): string {
   }
 }
 
-function matchLabels(f: EventFilters, attrs: Record<string, string>): boolean {
-  const want = values(f, 'label');
-  if (want.length === 0) return true;
-  return want.every((w) => {
-    const eq = w.indexOf('=');
-    const k = eq < 0 ? w : w.slice(0, eq);
-    if (!Object.prototype.hasOwnProperty.call(attrs, k)) return false;
-    return eq < 0 || attrs[k] === w.slice(eq + 1);
-  });
-}
-
 /** Whether `e` passes `filters` (Docker's semantics, see the header). */
 export function matchesEventFilters(e: EngineEvent, filters: EventFilters): boolean {
   const attrs = e.actor.attributes;
@@ -85,7 +75,7 @@ export function matchesEventFilters(e: EngineEvent, filters: EventFilters): bool
     const id = e.actor.id;
     if (![id, name, stripTag(id), stripTag(name)].some((s) => s !== '' && exact(filters, 'image', s))) return false;
   }
-  return matchLabels(filters, attrs);
+  return labelsMatch(attrs, values(filters, 'label'));
 }
 
 export interface SubscribeOptions {

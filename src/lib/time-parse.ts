@@ -162,3 +162,16 @@ export function nowRfc3339Nano(): string {
 
 /** Parses any RFC 3339 / RFC 3339 nano time (as Docker writes it) to epoch ns. */
 export const rfc3339ToNs = parseRfc3339Ns;
+
+/**
+ * The `until` filter of the prune endpoints (containers, images, networks) as epoch ms: unix
+ * seconds ("1700000000[.5]"), a duration before now ("10m", "24h"), or a date Date.parse reads.
+ */
+export function parseUntilFilterMs(value: string, now = Date.now()): number {
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const rel = /^(\d+)([smh])$/.exec(value);
+  if (rel) return now - Number(rel[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[rel[2] as 's' | 'm' | 'h'];
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${value}'`);
+  return t;
+}

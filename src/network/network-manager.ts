@@ -26,6 +26,7 @@ import { deleteLinks, enableIpForward, ensureBridge, taggedLinks } from './link.
 import { mountedNetns, removeNetns } from './netns.js';
 import { Sandboxes } from './sandboxes.js';
 import type { AttachRequest, AttachResult, NetworkRecord, NetworkRequest, SandboxRecord } from './types.js';
+import { networkListFilter, networkPruneFilter, type NetworkFilters } from './network-filter.js';
 
 export interface NetworkManagerOptions {
   /** Records, IPAM state: e.g. <data-root>/network. */
@@ -44,6 +45,13 @@ export interface NetworkManagerOptions {
   dnsPort?: number;
   /** Resolvers for names outside Berth ("ip" or "ip:port"); default: the host's /etc/resolv.conf, read per query. */
   dnsUpstreams?: string[];
+  /** Where create and destroy events go (once each, whoever asked: the API or a prune). */
+  events?: NetworkEventSink;
+}
+
+/** Docker's network events in domain terms; connect/disconnect come from the container domain. */
+export interface NetworkEventSink {
+  emit(action: 'create' | 'destroy', id: string, attributes: Record<string, string>): void;
 }
 
 export interface CreateNetworkRequest {
@@ -116,8 +124,10 @@ export class NetworkManager {
 
   // ---- networks -------------------------------------------------------------------------
 
-  list(): NetworkRecord[] {
-    return this.networks.values().map((n) => structuredClone(n));
+  /** Every network, or those Docker's `network ls` filters select (see network-filter.ts). */
+  list(filters: NetworkFilters = {}): NetworkRecord[] {
+    const match = networkListFilter(filters);
+    return this.networks.values().filter((n) => match(n, () => this.sandboxes.containersOn(n.id).length > 0)).map((n) => structuredClone(n));
   }
 
   /** Full id, then exact name, then unique id prefix (Docker's order). */
@@ -142,8 +152,9 @@ export class NetworkManager {
       if (this.networks.values().some((n) => n.name === req.name)) throw networkNameInUse(req.name);
       if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
       if (driver !== 'bridge') throw notFoundPlugin(driver);
-      const rec = await this.planBridge(req);
-      return this.addBridge(rec);
+      const rec = await this.addBridge(await this.planBridge(req));
+      this.opts.events?.emit('create', rec.id, { name: rec.name, type: rec.driver });
+      return rec;
     });
   }
 
@@ -159,11 +170,13 @@ export class NetworkManager {
       await this.networks.delete(n.id);
       await this.ipam.removePool(n.id);
       await this.applyRules();
+      this.opts.events?.emit('destroy', n.id, { name: n.name, type: n.driver });
     });
   }
 
-  /** Removes unused user-defined networks matching `keep` filter; returns removed names. */
-  async prune(match: (n: NetworkRecord) => boolean = () => true): Promise<string[]> {
+  /** Removes the unused user-defined networks `network prune`'s filters select; returns their names. */
+  async prune(filters: NetworkFilters = {}): Promise<string[]> {
+    const match = networkPruneFilter(filters);
     const removed: string[] = [];
     for (const n of this.networks.values()) {
       if (n.predefined || !match(n) || this.sandboxes.containersOn(n.id).length) continue;

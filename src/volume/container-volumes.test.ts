@@ -18,9 +18,9 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
     for (const m of await mountPointsUnder(d)) await unmount(m, { detach: true }).catch(() => {});
     await rm(d, { recursive: true, force: true });
   });
-  const store = await VolumeStore.open(join(d, 'volumes'));
   const events: string[] = [];
-  const cv = new ContainerVolumes(store, (action, name) => events.push(`${action} ${name}`));
+  const store = await VolumeStore.open(join(d, 'volumes'), { events: { emit: (action, name) => events.push(`${action} ${name}`) } });
+  const cv = new ContainerVolumes(store);
   const rootfs = join(d, 'rootfs');
   await mkdir(join(rootfs, 'var/lib/db'), { recursive: true });
   await writeFile(join(rootfs, 'var/lib/db/seed'), 'seed');

@@ -23,8 +23,6 @@ import { randomVolumeName } from './volume-name.js';
 import { volumeNamesOf, type ContainerVolumesRecord } from './volume-record.js';
 import type { VolumeStore } from './volume-store.js';
 
-export type VolumeEvent = (action: 'create' | 'destroy' | 'mount' | 'unmount', name: string, attributes: Record<string, string>) => void;
-
 export interface AttachOptions {
   /** Resolves a --volumes-from reference (name, id or id prefix) to a container id. */
   resolveContainer(ref: string): string | undefined;
@@ -35,7 +33,6 @@ export class ContainerVolumes {
 
   constructor(
     readonly store: VolumeStore,
-    private readonly emit: VolumeEvent = () => {},
     private readonly env: Partial<Pick<ResolveEnv, 'bindSourceExists' | 'randomName'>> = {},
   ) {}
 
@@ -71,8 +68,7 @@ export class ContainerVolumes {
         for (const mp of mountPoints) {
           if (mp.type !== 'volume' || store.has(mp.name!)) continue;
           await store.createLocked(mp.name!, { driver: mp.driver, options: mp.create?.options, labels: mp.create?.labels });
-          created.push(mp.name!);
-          this.emit('create', mp.name!, { driver: mp.driver ?? 'local' });
+          created.push(mp.name!); // the store reports the create event
         }
       } catch (e) {
         await store.deleteContainer(containerId);
@@ -90,10 +86,7 @@ export class ContainerVolumes {
     if (!rec) return [];
     await store.lock.run('', async () => {
       for (const mp of rec.mountPoints) {
-        if (mp.type === 'volume' && !store.has(mp.name!)) {
-          await store.createLocked(mp.name!, { driver: mp.driver, options: mp.create?.options, labels: mp.create?.labels });
-          this.emit('create', mp.name!, { driver: mp.driver ?? 'local' });
-        }
+        if (mp.type === 'volume' && !store.has(mp.name!)) await store.createLocked(mp.name!, { driver: mp.driver, options: mp.create?.options, labels: mp.create?.labels });
       }
     });
     const out: HostMount[] = [];
@@ -110,7 +103,7 @@ export class ContainerVolumes {
           await this.copyLock.run(name, () => copyUp(rootfs, mp.destination, data));
         }
         out.push(hostMount(mp, source));
-        this.emit('mount', name, { container: containerId, destination: mp.destination, driver: mp.driver ?? 'local', propagation: mp.propagation, 'read/write': String(mp.rw) });
+        store.emitEvent('mount', name, { container: containerId, destination: mp.destination, driver: mp.driver ?? 'local', propagation: mp.propagation, 'read/write': String(mp.rw) });
       } else if (mp.type === 'bind') {
         await this.ensureBindSource(mp);
         out.push(hostMount(mp));
@@ -129,7 +122,7 @@ export class ContainerVolumes {
     for (const name of volumeNamesOf(rec)) {
       const stillUsed = store.refsOf(name).some((id) => id !== containerId && store.containers.get(id)?.active);
       await store.unmountIfUnused(name, stillUsed).catch((e) => log.warn('unmount volume', { name, error: messageOf(e) }));
-      this.emit('unmount', name, { container: containerId, driver: 'local' });
+      store.emitEvent('unmount', name, { container: containerId, driver: 'local' });
     }
   }
 
@@ -148,8 +141,7 @@ export class ContainerVolumes {
         if (mp.type !== 'volume' || !mp.anonymous) continue;
         try {
           await store.removeLocked(mp.name!);
-          removed.push(mp.name!);
-          this.emit('destroy', mp.name!, { driver: mp.driver ?? 'local' });
+          removed.push(mp.name!); // the store reports the destroy event
         } catch (e) {
           // In use by another container (--volumes-from) or already gone: not an error, as Docker.
           if (!isBerthError(e, 'conflict') && !isBerthError(e, 'not-found')) throw e;

@@ -1,6 +1,7 @@
 // Docker's filters for `volume ls` (dangling, name, driver, label) and `volume prune` (label,
 // label!), with its error texts for unknown filters and bad values.
 import { invalidArgument } from '../lib/errors.js';
+import { labelsMatch } from '../lib/label-filter.js';
 import type { VolumeRecord } from './volume-record.js';
 
 export type Filters = Record<string, string[]>;
@@ -10,14 +11,6 @@ const invalidFilter = (key: string, value?: string[]) =>
 
 function checkKeys(filters: Filters, accepted: string[]): void {
   for (const k of Object.keys(filters)) if (!accepted.includes(k)) throw invalidFilter(k);
-}
-
-/** `label=k` (has key) or `label=k=v` (key with value). */
-function labelMatches(labels: Record<string, string> | null, spec: string): boolean {
-  const i = spec.indexOf('=');
-  const key = i < 0 ? spec : spec.slice(0, i);
-  if (!labels || !(key in labels)) return false;
-  return i < 0 || labels[key] === spec.slice(i + 1);
 }
 
 function boolFilter(filters: Filters, key: string): boolean | undefined {
@@ -49,13 +42,22 @@ export function listFilter(filters: Filters): (v: VolumeView) => boolean {
     if (dangling !== undefined && dangling === inUse) return false;
     if (names.length && !names.some((re) => re.test(rec.name))) return false;
     if (filters.driver?.length && !filters.driver.includes(rec.driver)) return false;
-    if (filters.label?.length && !filters.label.every((l) => labelMatches(rec.labels, l))) return false;
+    if (filters.label?.length && !labelsMatch(rec.labels, filters.label)) return false;
     return true;
   };
 }
 
-/** `volume prune` filters (after the route handled `all`). */
+/**
+ * Docker's `all` prune filter (API >= 1.42; GetBoolOrDefault): whether named volumes go too,
+ * and the other filters.
+ */
+export function splitAllFilter(filters: Filters): { all: boolean; rest: Filters } {
+  const { all, ...rest } = filters;
+  return { all: all ? (boolFilter({ all }, 'all') ?? false) : false, rest };
+}
+
+/** `volume prune` filters (after `all` was taken out, where the API knows it). */
 export function pruneFilter(filters: Filters): (rec: VolumeRecord) => boolean {
   checkKeys(filters, ['label', 'label!']);
-  return (rec) => (filters.label ?? []).every((l) => labelMatches(rec.labels, l)) && (filters['label!'] ?? []).every((l) => !labelMatches(rec.labels, l));
+  return (rec) => labelsMatch(rec.labels, filters.label ?? [], filters['label!'] ?? []);
 }

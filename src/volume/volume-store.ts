@@ -17,7 +17,7 @@ import { nowRfc3339Nano } from '../lib/time-parse.js';
 import { RecordStore } from '../store/records/record-store.js';
 import { localMountSpec, validateLocalOptions } from './local-options.js';
 import { ANONYMOUS_LABEL, LOCAL_DRIVER } from './mount-point.js';
-import { listFilter, pruneFilter, type Filters } from './volume-filter.js';
+import { listFilter, pruneFilter, splitAllFilter, type Filters } from './volume-filter.js';
 import { randomVolumeName, validateVolumeName } from './volume-name.js';
 import { volumeNamesOf, type ContainerVolumesRecord, type VolumeRecord } from './volume-record.js';
 import { directorySize } from './disk-usage.js';
@@ -26,6 +26,20 @@ export interface CreateVolumeOptions {
   driver?: string;
   options?: Record<string, string> | null;
   labels?: Record<string, string> | null;
+}
+
+/**
+ * Where the volume domain reports Docker's volume events. The store reports what changes which
+ * volumes exist (create, destroy, prune), whoever asked for it (the API, a container's attach
+ * or rm -v); ContainerVolumes reports mount and unmount through the same sink.
+ */
+export interface VolumeEventSink {
+  emit(action: VolumeEventAction, name: string, attributes: Record<string, string>): void;
+}
+export type VolumeEventAction = 'create' | 'destroy' | 'prune' | 'mount' | 'unmount';
+
+export interface VolumeStoreOptions {
+  events?: VolumeEventSink;
 }
 
 export interface VolumeInfo extends VolumeRecord {
@@ -44,14 +58,15 @@ export class VolumeStore {
     readonly root: string,
     private readonly records: RecordStore<VolumeRecord>,
     readonly containers: RecordStore<ContainerVolumesRecord>,
+    private readonly events: VolumeEventSink,
   ) {
     for (const c of containers.values()) this.index(c.containerId, volumeNamesOf(c));
   }
 
   /** Opens (creating) the store; finishes interrupted removals and adopts volume dirs without a record. */
-  static async open(root: string): Promise<VolumeStore> {
+  static async open(root: string, opts: VolumeStoreOptions = {}): Promise<VolumeStore> {
     await mkdir(root, { recursive: true, mode: 0o701 });
-    const store = new VolumeStore(root, await RecordStore.open<VolumeRecord>(join(root, '_meta')), await RecordStore.open<ContainerVolumesRecord>(join(root, '_containers')));
+    const store = new VolumeStore(root, await RecordStore.open<VolumeRecord>(join(root, '_meta')), await RecordStore.open<ContainerVolumesRecord>(join(root, '_containers')), opts.events ?? { emit: () => {} });
     await rm(join(root, '_trash'), { recursive: true, force: true });
     for (const name of await readdir(root)) {
       if (name.startsWith('_') || store.records.has(name)) continue;
@@ -61,6 +76,11 @@ export class VolumeStore {
       await store.records.put(name, { schemaVersion: 1, name, driver: LOCAL_DRIVER, createdAt: st.mtime.toISOString(), labels: null, options: null });
     }
     return store;
+  }
+
+  /** Reports a volume event (ContainerVolumes' mount and unmount). */
+  emitEvent(action: VolumeEventAction, name: string, attributes: Record<string, string>): void {
+    this.events.emit(action, name, attributes);
   }
 
   path(name: string): string {
@@ -110,6 +130,7 @@ export class VolumeStore {
     await mkdir(this.path(name), { recursive: true, mode: 0o755 });
     const rec: VolumeRecord = { schemaVersion: 1, name, driver, createdAt: nowRfc3339Nano(), labels, options: opts.options ?? null };
     await this.records.put(name, rec);
+    this.events.emit('create', name, { driver });
     return this.info(rec);
   }
 
@@ -125,7 +146,8 @@ export class VolumeStore {
   }
 
   async removeLocked(name: string): Promise<void> {
-    if (!this.records.has(name)) throw noSuchVolume(name);
+    const rec = this.records.get(name);
+    if (!rec) throw noSuchVolume(name);
     const refs = this.refsOf(name);
     if (refs.length) throw volumeInUse(name, refs);
     const data = this.path(name);
@@ -138,16 +160,23 @@ export class VolumeStore {
     });
     await this.records.delete(name);
     await rm(gone, { recursive: true, force: true });
+    this.events.emit('destroy', name, { driver: rec.driver });
   }
 
-  /** Removes unused volumes the filter selects; `all` false keeps named volumes (Docker >= 23). */
-  async prune(filters: Filters, opts: { all: boolean }): Promise<{ deleted: string[]; spaceReclaimed: number }> {
-    const match = pruneFilter(filters);
+  /**
+   * Removes unused volumes the filters select; `all` false keeps named volumes (Docker >= 23).
+   * Without opts.all the `all` filter decides (API >= 1.42); with it, an `all` filter is an
+   * unknown filter (older APIs, which pruned every unused volume, know none).
+   */
+  async prune(filters: Filters, opts: { all?: boolean } = {}): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    const split = opts.all === undefined ? splitAllFilter(filters) : { all: opts.all, rest: filters };
+    const match = pruneFilter(split.rest);
+    const all = split.all;
     return this.lock.run('', async () => {
       const deleted: string[] = [];
       let spaceReclaimed = 0;
       for (const rec of this.records.values()) {
-        if (!opts.all && !(rec.labels && ANONYMOUS_LABEL in rec.labels)) continue;
+        if (!all && !(rec.labels && ANONYMOUS_LABEL in rec.labels)) continue;
         if (!match(rec) || this.refsOf(rec.name).length) continue;
         const size = await directorySize(this.path(rec.name)).catch(() => 0);
         try {
@@ -158,6 +187,7 @@ export class VolumeStore {
           log.warn('prune: could not remove volume', { name: rec.name, error: String(e) });
         }
       }
+      this.events.emit('prune', '', { reclaimed: String(spaceReclaimed) });
       return { deleted, spaceReclaimed };
     });
   }

@@ -1,33 +1,30 @@
-// POST /build (the classic builder API, version=1) and POST /build/prune. The context tar is
-// extracted (with .dockerignore) before anything is answered, so a bad context, Dockerfile,
-// tag or target is an HTTP error; once the first step is reported the status is 200 and a
-// failure arrives in-band as {"errorDetail":...}.
+// POST /build (the classic builder API, version=1) and POST /build/prune. The builder unpacks
+// the context tar before anything is answered, so a bad context, Dockerfile, tag or target is
+// an HTTP error; once the first step is reported the status is 200 and a failure arrives
+// in-band as {"errorDetail":...}.
+import type { Readable } from 'node:stream';
 import { invalidArgument, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { buildNetworkModeNotSupported } from '../../lib/docker-messages.js';
-import { extractContext, type ContextIndex } from '../../builder/context/context-tar.js';
-import type { ContextLease } from '../../builder/context/context-pool.js';
 import type { BuildMessage, BuildNetwork, BuildRequest, BuildResult } from '../../builder/executor/types.js';
 import type { PruneResult } from '../../builder/cache/build-cache.js';
 import type { BuildCacheRecord } from '../../builder/cache/cache-usage.js';
-import type { BuildCacheItem } from '../types/system.js';
+import type { BuildCacheItem, BuildPruneResponse } from '../types/system.js';
 import { normaliseTags } from '../../builder/executor/build-session.js';
 import { sendJson } from '../../lib/http/route.js';
 import { JsonStream } from '../../lib/http/json-stream.js';
 import type { Route, RouteContext } from '../server/route.js';
 
-/** What the route needs from the daemon: the builder (src/builder/executor/builder.ts). */
+/** What the build routes need: the builder (src/builder/executor/builder.ts). */
+export interface BuildBackend {
+  /** Unpacks the context tar and builds; errors before the first `emit` are request errors. */
+  buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests'>, emit: (m: BuildMessage) => void): Promise<BuildResult>;
+  prune(): Promise<PruneResult>;
+  diskUsage(): Promise<BuildCacheRecord[]>;
+}
+
 export interface BuildRouteDeps {
-  builder: {
-    /** Context directories kept between builds (src/builder/context/context-pool.ts). */
-    readonly contexts: {
-      acquire(key: string): Promise<ContextLease>;
-      release(lease: ContextLease, index: ContextIndex | undefined): Promise<void>;
-    };
-    build(req: BuildRequest, emit: (m: BuildMessage) => void): Promise<BuildResult>;
-    prune(): Promise<PruneResult>;
-    diskUsage(): Promise<BuildCacheRecord[]>;
-  };
+  builder: BuildBackend;
 }
 
 /** Docker's BuildCache records (GET /system/df). */
@@ -79,45 +76,36 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
   normaliseTags(tags); // invalid reference format -> 400 before anything runs
   const network = networkOf(q.str('networkmode')); // before the context is read
   const quiet = q.bool('q');
-  const dockerfile = q.str('dockerfile') || 'Dockerfile';
-  // Builds of the same project reuse the directory (and so the files) of the last one.
-  const lease = await d.builder.contexts.acquire(JSON.stringify([dockerfile, [...tags].sort()]));
-  let kept: ContextIndex | undefined;
+  const stream = new JsonStream(ctx.res);
+  const emit = (m: BuildMessage) => {
+    if (quiet && m.stream !== undefined) return;
+    stream.send(m);
+  };
   try {
-    const unpacked = await extractContext(ctx.req, lease.dir, { dockerfile, signal: ctx.signal, previous: lease.previous });
-    kept = unpacked.index; // a context unpacked whole is kept, whatever the build does (it only reads it)
-    const req: BuildRequest = {
-      contextDir: lease.dir,
-      contextDigests: unpacked.digests,
-      dockerfile,
-      tags,
-      buildArgs: jsonMap(ctx, 'buildargs'),
-      labels: jsonMap(ctx, 'labels'),
-      target: q.str('target') || undefined,
-      noCache: q.bool('nocache'),
-      pull: q.bool('pull'),
-      // Repeated (docker-py) or comma-separated values.
-      extraHosts: q.all('extrahosts').flatMap((v) => v.split(',')).filter((v) => v !== ''),
-      network,
-      signal: ctx.signal,
-    };
-    const stream = new JsonStream(ctx.res);
-    const emit = (m: BuildMessage) => {
-      if (quiet && m.stream !== undefined) return;
-      stream.send(m);
-    };
-    try {
-      const r = await d.builder.build(req, emit);
-      if (quiet) stream.send({ stream: `${r.imageId}\n` });
-    } catch (e) {
-      if (stream.started) log.debug('build failed', { error: messageOf(e) });
-      const exitCode = (e as { exitCode?: unknown }).exitCode; // a RUN step's exit status (BuildStepError)
-      stream.fail(e, typeof exitCode === 'number' ? exitCode : undefined);
-    }
-    stream.end();
-  } finally {
-    await d.builder.contexts.release(lease, kept).catch((e: unknown) => log.warn('releasing a build context', { error: messageOf(e) }));
+    const r = await d.builder.buildFromTar(
+      ctx.req,
+      {
+        dockerfile: q.str('dockerfile') || 'Dockerfile',
+        tags,
+        buildArgs: jsonMap(ctx, 'buildargs'),
+        labels: jsonMap(ctx, 'labels'),
+        target: q.str('target') || undefined,
+        noCache: q.bool('nocache'),
+        pull: q.bool('pull'),
+        // Repeated (docker-py) or comma-separated values.
+        extraHosts: q.all('extrahosts').flatMap((v) => v.split(',')).filter((v) => v !== ''),
+        network,
+        signal: ctx.signal,
+      },
+      emit,
+    );
+    if (quiet) stream.send({ stream: `${r.imageId}\n` });
+  } catch (e) {
+    if (stream.started) log.debug('build failed', { error: messageOf(e) });
+    const exitCode = (e as { exitCode?: unknown }).exitCode; // a RUN step's exit status (BuildStepError)
+    stream.fail(e, typeof exitCode === 'number' ? exitCode : undefined);
   }
+  stream.end();
 }
 
 export function buildRoutes(d: BuildRouteDeps): Route[] {
@@ -128,7 +116,8 @@ export function buildRoutes(d: BuildRouteDeps): Route[] {
       path: '/build/prune',
       handler: async (ctx) => {
         const r = await d.builder.prune();
-        sendJson(ctx.res, 200, { CachesDeleted: r.cachesDeleted.length ? r.cachesDeleted : null, SpaceReclaimed: r.spaceReclaimed });
+        const body: BuildPruneResponse = { CachesDeleted: r.cachesDeleted.length ? r.cachesDeleted : null, SpaceReclaimed: r.spaceReclaimed };
+        sendJson(ctx.res, 200, body);
       },
     },
   ];

@@ -6,9 +6,12 @@ import { sendJson } from '../../lib/http/route.js';
 import type { Route } from '../server/route.js';
 import type { ContainerRouteDeps } from './containers.js';
 import { createRequestFrom } from './container-wire.js';
+import { repoTagOf } from './images.js';
+import type * as Wire from '../types/index.js';
 
-function statHeader(stat: object): string {
-  return Buffer.from(JSON.stringify(stat)).toString('base64');
+/** The answer's headers: the path's stat (base64 JSON, which `docker cp` reads) and the tar type. */
+function archiveHeaders(stat: Wire.ContainerPathStat): Record<string, string> {
+  return { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64'), 'Content-Type': 'application/x-tar' };
 }
 
 export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
@@ -24,7 +27,7 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
       handler: async (ctx) => {
         const path = pathParam(ctx.query.str('path'));
         const st = await containers.withFs(ctx.params.id!, (fs) => fs.stat(path));
-        ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Type': 'application/x-tar' }).end();
+        ctx.res.writeHead(200, archiveHeaders(st)).end();
       },
     },
     {
@@ -34,7 +37,7 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
         const path = pathParam(ctx.query.str('path'));
         await containers.withFs(ctx.params.id!, async (fs) => {
           const st = await fs.stat(path);
-          ctx.res.writeHead(200, { 'X-Docker-Container-Path-Stat': statHeader(st), 'Content-Type': 'application/x-tar' });
+          ctx.res.writeHead(200, archiveHeaders(st));
           await pipeline(fs.archive(path), ctx.res);
         });
       },
@@ -63,9 +66,8 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
         const rec = containers.get(ref);
         const overrides = Object.keys(body).length ? createRequestFrom({ Image: rec.config.image, ...body }, undefined).config : undefined;
         const repo = q.str('repo');
-        const tag = q.str('tag');
         const id = await containers.commit(rec.id, {
-          ref: repo ? `${repo}${tag ? `:${tag}` : ''}` : undefined,
+          ref: repo ? repoTagOf(repo, q.str('tag')) : undefined,
           author: q.str('author') ?? '',
           comment: q.str('comment') ?? '',
           changes: q.all('changes').flatMap((c) => c.split('\n')).filter(Boolean),
@@ -73,7 +75,8 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
             ? Object.fromEntries(Object.entries({ ...overrides, cmd: overrides.cmd ?? undefined, entrypoint: overrides.entrypoint ?? undefined }).filter(([k, v]) => v !== undefined && k !== 'image'))
             : undefined,
         });
-        sendJson(ctx.res, 201, { Id: id });
+        const out: Wire.IdResponse = { Id: id };
+        sendJson(ctx.res, 201, out);
       },
     },
   ];

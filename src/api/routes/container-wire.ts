@@ -11,6 +11,7 @@ import type { CreateRequest } from '../../container/container-service.js';
 import { ZERO_TIME } from '../../container/container-record.js';
 import { arr, bool, emptyObjMap, num, obj, str, strArray, strMap, strSlice, type Obj } from './wire-read.js';
 import { healthConfigOf } from '../../image/image-config.js';
+import type * as Wire from '../types/index.js';
 
 function healthcheckFrom(o: Obj): HealthcheckConfig | undefined {
   if (!('Healthcheck' in o) || o.Healthcheck === null) return undefined;
@@ -175,7 +176,22 @@ export function networkModeOf(r: ContainerRecord): string {
 /** What the network domain knows of a running container (undefined when not attached). */
 export type NetInfo = AttachResult | undefined;
 
-function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: string): Obj {
+/**
+ * What ps and inspect show beyond the container record: facts other domains hold (the volume
+ * domain's mount points, the network domain's endpoints, the layer store's sizes and paths),
+ * wired by the daemon.
+ */
+export interface ContainerFacts {
+  /** Docker's MountPoint list (src/api/routes/volumes.ts mountPointsWire). */
+  mountsOf(rec: ContainerRecord): Wire.MountPoint[];
+  netOf(rec: ContainerRecord): NetInfo;
+  sizeOf(rec: ContainerRecord): Promise<{ rw: number; rootFs: number }>;
+  graphDriver(rec: ContainerRecord): Wire.GraphDriver;
+  /** The files inspect names (resolv.conf, hostname, hosts, the json-file log). */
+  files(rec: ContainerRecord): { resolvConf: string; hostname: string; hosts: string; log: string };
+}
+
+function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: string): Wire.EndpointSettings {
   const req = (r.endpoints ?? []).find((x) => x.network === network || (network === 'bridge' && x.network === 'default'));
   return {
     IPAMConfig: req?.ip ? { IPv4Address: req.ip } : null,
@@ -195,7 +211,7 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
   };
 }
 
-function networksOf(r: ContainerRecord, net: NetInfo): Obj {
+function networksOf(r: ContainerRecord, net: NetInfo): Record<string, Wire.EndpointSettings> {
   const names = attachedNetworks(r).map((e) => e.network);
   return Object.fromEntries(names.map((n) => [n, endpointWire(r, net?.endpoints.find((e) => e.network === n), n)]));
 }
@@ -211,24 +227,26 @@ function sandboxPorts(r: ContainerRecord, net: NetInfo): AttachResult['ports'] {
 }
 
 /** Docker's NetworkSettings.Ports map: "80/tcp" -> [{HostIp, HostPort}] or null when only exposed. */
-function portsMap(r: ContainerRecord, net: NetInfo): Obj {
+function portsMap(r: ContainerRecord, net: NetInfo): Wire.PortMap {
   return Object.fromEntries(Object.entries(sandboxPorts(r, net)).map(([k, v]) => [k, v ? v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort })) : null]));
 }
 
 /** The summary's Ports list (what `ps` shows). */
-function portsList(r: ContainerRecord, net: NetInfo): Obj[] {
-  const out: Obj[] = [];
+function portsList(r: ContainerRecord, net: NetInfo): Wire.Port[] {
+  const out: Wire.Port[] = [];
   for (const [key, bindings] of Object.entries(sandboxPorts(r, net))) {
-    const [port, proto = 'tcp'] = key.split('/');
+    const [port, p = 'tcp'] = key.split('/');
+    const proto = p as Wire.Port['Type'];
     if (!bindings) out.push({ PrivatePort: Number(port), Type: proto });
     else for (const b of bindings) out.push({ IP: b.hostIp, PrivatePort: Number(port), PublicPort: Number(b.hostPort), Type: proto });
   }
   return out;
 }
 
-/** `mounts`: Docker's MountPoint list for the container (from the volume domain). */
-export function containerSummary(r: ContainerRecord, mounts: Obj[], net: NetInfo, now = Date.now(), size?: { rw: number; rootFs: number }): Obj {
-  const out: Obj = {
+/** GET /containers/json item (and /system/df's); `size` adds SizeRw and SizeRootFs. */
+export async function containerSummary(r: ContainerRecord, facts: ContainerFacts, now = Date.now(), size = false): Promise<Wire.ContainerSummary> {
+  const net = facts.netOf(r);
+  const out: Wire.ContainerSummary = {
     Id: r.id,
     Names: [`/${r.name}`],
     Image: r.config.image,
@@ -241,18 +259,19 @@ export function containerSummary(r: ContainerRecord, mounts: Obj[], net: NetInfo
     Status: statusText(r, now),
     HostConfig: { NetworkMode: networkModeOf(r) },
     NetworkSettings: { Networks: networksOf(r, net) },
-    Mounts: mounts,
+    Mounts: facts.mountsOf(r),
   };
   if (size) {
-    out.SizeRw = size.rw;
-    out.SizeRootFs = size.rootFs;
+    const s = await facts.sizeOf(r);
+    out.SizeRw = s.rw;
+    out.SizeRootFs = s.rootFs;
   }
   return out;
 }
 
-export function configToWire(r: ContainerRecord): Obj {
+export function configToWire(r: ContainerRecord): Wire.ContainerConfig {
   const c = r.config;
-  const out: Obj = {
+  const out: Wire.ContainerConfig = {
     ...r.wire.config,
     Hostname: c.hostname,
     Domainname: c.domainname,
@@ -279,7 +298,7 @@ export function configToWire(r: ContainerRecord): Obj {
   return out;
 }
 
-export function hostConfigToWire(r: ContainerRecord): Obj {
+export function hostConfigToWire(r: ContainerRecord): Wire.HostConfig {
   const h = r.host;
   const res = h.resources;
   return {
@@ -329,20 +348,14 @@ export function hostConfigToWire(r: ContainerRecord): Obj {
   };
 }
 
-export interface InspectExtras {
-  paths: { resolvConf: string; hostname: string; hosts: string; log: string };
-  execIds: string[];
-  graphDriver: Obj;
-  mounts: Obj[];
-  net: NetInfo;
-  size?: { rw: number; rootFs: number };
-}
-
-export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
-  const bridgeEp = x.net?.endpoints.find((e) => e.network === 'bridge');
+/** GET /containers/{id}/json; `size` adds SizeRw and SizeRootFs. */
+export async function containerInspect(r: ContainerRecord, facts: ContainerFacts, execIds: string[], size = false): Promise<Wire.ContainerInspect> {
+  const net = facts.netOf(r);
+  const files = facts.files(r);
+  const bridgeEp = net?.endpoints.find((e) => e.network === 'bridge');
   const s = r.state;
   const args = [...r.config.entrypoint, ...r.config.cmd];
-  const out: Obj = {
+  const out: Wire.ContainerInspect = {
     Id: r.id,
     Created: r.created,
     Path: args[0] ?? '',
@@ -362,10 +375,10 @@ export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
       ...(s.health ? { Health: { Status: s.health.status, FailingStreak: s.health.failingStreak, Log: s.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) } } : {}),
     },
     Image: r.imageId,
-    ResolvConfPath: x.paths.resolvConf,
-    HostnamePath: x.paths.hostname,
-    HostsPath: x.paths.hosts,
-    LogPath: r.host.logConfig.type === 'none' ? '' : x.paths.log,
+    ResolvConfPath: files.resolvConf,
+    HostnamePath: files.hostname,
+    HostsPath: files.hosts,
+    LogPath: r.host.logConfig.type === 'none' ? '' : files.log,
     Name: `/${r.name}`,
     RestartCount: r.restartCount,
     Driver: 'overlay2',
@@ -373,16 +386,16 @@ export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
     MountLabel: '',
     ProcessLabel: '',
     AppArmorProfile: '',
-    ExecIDs: x.execIds.length ? x.execIds : null,
+    ExecIDs: execIds.length ? execIds : null,
     HostConfig: hostConfigToWire(r),
-    GraphDriver: x.graphDriver,
-    Mounts: x.mounts,
+    GraphDriver: facts.graphDriver(r),
+    Mounts: facts.mountsOf(r),
     Config: configToWire(r),
     NetworkSettings: {
       Bridge: '',
-      SandboxID: x.net && typeof x.net.netns === 'object' ? r.id : '',
-      SandboxKey: x.net && typeof x.net.netns === 'object' ? x.net.netns.path : '',
-      Ports: portsMap(r, x.net),
+      SandboxID: net && typeof net.netns === 'object' ? r.id : '',
+      SandboxKey: net && typeof net.netns === 'object' ? net.netns.path : '',
+      Ports: portsMap(r, net),
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
@@ -397,12 +410,13 @@ export function containerInspect(r: ContainerRecord, x: InspectExtras): Obj {
       IPPrefixLen: bridgeEp?.prefixLen ?? 0,
       IPv6Gateway: '',
       MacAddress: bridgeEp?.mac ?? '',
-      Networks: networksOf(r, x.net),
+      Networks: networksOf(r, net),
     },
   };
-  if (x.size) {
-    out.SizeRw = x.size.rw;
-    out.SizeRootFs = x.size.rootFs;
+  if (size) {
+    const s = await facts.sizeOf(r);
+    out.SizeRw = s.rw;
+    out.SizeRootFs = s.rootFs;
   }
   return out;
 }

@@ -1,29 +1,69 @@
-// /containers/* routes: thin translation between Docker's wire protocol and ContainerService.
+// /containers/* routes: thin translation between Docker's wire protocol and the container
+// domain. The backend below lists exactly what the routes call; src/daemon/routes.ts wires the
+// container service and the facts other domains hold (mounts, networks, sizes, logs) to it.
 import type { Duplex } from 'node:stream';
 import { invalidArgument } from '../../lib/errors.js';
 import { frame } from '../../lib/stdcopy.js';
-import { readLogs } from '../../container/logs/log-reader.js';
-import type { ContainerService, WaitCondition } from '../../container/container-service.js';
-import type { ExecService } from '../../container/exec-service.js';
-import type { ContainerRecord } from '../../container/container-record.js';
+import type { CreateRequest, WaitCondition } from '../../container/container-service.js';
+import type { ContainerRecord, HostSettings } from '../../container/container-record.js';
+import type { ListOptions } from '../../container/list-filter.js';
+import type { ContainerLogOptions, LogChunk } from '../../container/logs/container-logs.js';
+import type { ContainerPruneResult } from '../../container/prune.js';
+import type { ContainerFs } from '../../container/archive.js';
+import type { Digest } from '../../lib/digest.js';
 import { readJsonObject } from '../../lib/http/request.js';
 import { sendJson, sendNoContent } from '../../lib/http/route.js';
 import { versionAtLeast } from '../server/api-version.js';
 import type { Route, RouteContext } from '../server/route.js';
-import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type NetInfo } from './container-wire.js';
+import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
 import { num, obj, str } from './wire-read.js';
 import { containerFsRoutes } from './container-fs.js';
 import { containerStatsRoutes } from './container-stats.js';
+import type * as Wire from '../types/index.js';
+
+/** The container lifecycle (ContainerService) as the container routes call it. */
+export interface ContainerLifecycle {
+  create(req: CreateRequest): Promise<{ id: string; warnings: string[] }>;
+  list(o: Omit<ListOptions, 'lookup'>): ContainerRecord[];
+  /** By id, name or unique id prefix; 404 when there is none. */
+  get(ref: string): ContainerRecord;
+  find(ref: string): ContainerRecord | undefined;
+  isLive(rec: ContainerRecord): boolean;
+  start(ref: string): Promise<void>;
+  stop(ref: string, o: { timeout?: number; signal?: string }): Promise<void>;
+  restart(ref: string, o: { timeout?: number; signal?: string }): Promise<void>;
+  kill(ref: string, signal: string): Promise<void>;
+  pause(ref: string): Promise<void>;
+  unpause(ref: string): Promise<void>;
+  wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }>;
+  remove(ref: string, o: { force: boolean; volumes: boolean }): Promise<void>;
+  rename(ref: string, name: string): Promise<void>;
+  update(ref: string, change: { resources?: HostSettings['resources']; restartPolicy?: HostSettings['restartPolicy'] }): Promise<string[]>;
+  resize(ref: string, rows: number, cols: number): Promise<void>;
+  emitEvent(rec: ContainerRecord, action: string): void;
+  attachRunning(rec: ContainerRecord, streams: { stdin: boolean; stdout: boolean; stderr: boolean }): Promise<Duplex>;
+  /** Work to do once the next start created the container (stateDir '' when it failed). */
+  onNextStart(id: string, fn: (stateDir: string) => Promise<void>): () => void;
+  withFs<T>(ref: string, fn: (fs: ContainerFs, rec: ContainerRecord) => Promise<T>): Promise<T>;
+  commit(ref: string, o: { ref?: string; author: string; comment: string; changes: string[]; config?: Partial<ContainerRecord['config']> }): Promise<Digest>;
+}
 
 export interface ContainerRouteDeps {
-  containers: ContainerService;
-  /** Docker's MountPoint list of a container. */
-  mountsOf: (rec: ContainerRecord) => Record<string, unknown>[];
-  /** The container's networking facts while it is attached. */
-  netOf: (rec: ContainerRecord) => NetInfo;
-  execs: ExecService;
-  sizeOf?: (rec: ContainerRecord) => Promise<{ rw: number; rootFs: number }>;
-  graphDriver: (rec: ContainerRecord) => Record<string, unknown>;
+  containers: ContainerLifecycle;
+  /** What ps and inspect show beyond the record: facts the volume, network and layer domains hold. */
+  facts: ContainerFacts;
+  execs: { execIdsOf(containerId: string): string[]; forgetContainer(containerId: string): void };
+  logs: {
+    /** GET /containers/{id}/logs (src/container/logs/container-logs.ts): its 400s come before any output. */
+    read(rec: ContainerRecord, o: ContainerLogOptions): AsyncIterable<LogChunk>;
+    /** attach?logs=1: what the log holds now, unchecked. */
+    replay(rec: ContainerRecord, streams: { stdout: boolean; stderr: boolean }): AsyncIterable<LogChunk>;
+  };
+  /** POST /containers/prune (src/container/prune.ts). */
+  prune(filters: Record<string, string[]>): Promise<ContainerPruneResult>;
+  /** docker top and docker stats: the container's processes and its cgroup. */
+  processes: { pids(rec: ContainerRecord): Promise<number[]>; cgroupsPath(rec: ContainerRecord): string };
+  /** For the `ancestor` filter: an image reference to its id. */
   resolveImageId?: (ref: string) => string | undefined;
 }
 
@@ -52,18 +92,7 @@ export function splice(client: Duplex, monitor: Duplex, withStdin: boolean, befo
 }
 
 export function containerRoutes(d: ContainerRouteDeps): Route[] {
-  const { containers } = d;
-  const inspectOf = async (r: ContainerRecord, size: boolean) => {
-    const p = containers.deps.paths;
-    return containerInspect(r, {
-      paths: { resolvConf: p.resolvConf(r.id), hostname: p.hostname(r.id), hosts: p.hosts(r.id), log: p.log(r.id) },
-      execIds: d.execs.execIdsOf(r.id),
-      graphDriver: d.graphDriver(r),
-      mounts: d.mountsOf(r),
-      net: d.netOf(r),
-      size: size && d.sizeOf ? await d.sizeOf(r) : undefined,
-    });
-  };
+  const { containers, facts } = d;
 
   return [
     {
@@ -73,7 +102,8 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const body = await readJsonObject(ctx.body);
         const req = createRequestFrom(body, ctx.query.str('name') || undefined);
         const { id, warnings } = await containers.create(req);
-        sendJson(ctx.res, 201, { Id: id, Warnings: warnings });
+        const out: Wire.ContainerCreateResponse = { Id: id, Warnings: warnings };
+        sendJson(ctx.res, 201, out);
       },
     },
     {
@@ -84,62 +114,23 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const list = containers.list({ all: q.bool('all'), limit: q.int('limit'), filters: q.filters(), resolveImage: d.resolveImageId });
         const size = q.bool('size');
         const now = Date.now();
-        sendJson(ctx.res, 200, await Promise.all(list.map(async (r) => containerSummary(r, d.mountsOf(r), d.netOf(r), now, size && d.sizeOf ? await d.sizeOf(r) : undefined))));
+        sendJson(ctx.res, 200, await Promise.all(list.map((r) => containerSummary(r, facts, now, size))));
       },
     },
     {
       method: 'GET',
       path: '/containers/{id}/json',
-      handler: async (ctx) => sendJson(ctx.res, 200, await inspectOf(containers.get(ctx.params.id!), ctx.query.bool('size'))),
-    },
-    {
-      method: 'POST',
-      path: '/containers/{id}/start',
       handler: async (ctx) => {
-        await containers.start(ctx.params.id!);
-        sendNoContent(ctx.res);
+        const r = containers.get(ctx.params.id!);
+        sendJson(ctx.res, 200, await containerInspect(r, facts, d.execs.execIdsOf(r.id), ctx.query.bool('size')));
       },
     },
-    {
-      method: 'POST',
-      path: '/containers/{id}/stop',
-      handler: async (ctx) => {
-        await containers.stop(ctx.params.id!, { timeout: ctx.query.int('t'), signal: ctx.query.str('signal') || undefined });
-        sendNoContent(ctx.res);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/containers/{id}/restart',
-      handler: async (ctx) => {
-        await containers.restart(ctx.params.id!, { timeout: ctx.query.int('t'), signal: ctx.query.str('signal') || undefined });
-        sendNoContent(ctx.res);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/containers/{id}/kill',
-      handler: async (ctx) => {
-        await containers.kill(ctx.params.id!, ctx.query.str('signal') || 'SIGKILL');
-        sendNoContent(ctx.res);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/containers/{id}/pause',
-      handler: async (ctx) => {
-        await containers.pause(ctx.params.id!);
-        sendNoContent(ctx.res);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/containers/{id}/unpause',
-      handler: async (ctx) => {
-        await containers.unpause(ctx.params.id!);
-        sendNoContent(ctx.res);
-      },
-    },
+    verb('start', (id) => containers.start(id)),
+    verb('stop', (id, ctx) => containers.stop(id, stopOptions(ctx))),
+    verb('restart', (id, ctx) => containers.restart(id, stopOptions(ctx))),
+    verb('kill', (id, ctx) => containers.kill(id, ctx.query.str('signal') || 'SIGKILL')),
+    verb('pause', (id) => containers.pause(id)),
+    verb('unpause', (id) => containers.unpause(id)),
     {
       method: 'POST',
       path: '/containers/{id}/wait',
@@ -153,9 +144,9 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         ctx.res.flushHeaders();
         try {
           const r = await waiting;
-          ctx.res.end(JSON.stringify({ StatusCode: r.statusCode, Error: r.error ? { Message: r.error } : null }) + '\n');
+          ctx.res.end(waitLine({ StatusCode: r.statusCode, Error: r.error ? { Message: r.error } : null }));
         } catch (e) {
-          if (!ctx.signal.aborted) ctx.res.end(JSON.stringify({ StatusCode: -1, Error: { Message: String(e) } }) + '\n');
+          if (!ctx.signal.aborted) ctx.res.end(waitLine({ StatusCode: -1, Error: { Message: String(e) } }));
         }
       },
     },
@@ -189,7 +180,8 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
           resources,
           restartPolicy: 'RestartPolicy' in body ? { name: (str(rp, 'Name') ?? 'no') as 'no', maximumRetryCount: num(rp, 'MaximumRetryCount') ?? 0 } : undefined,
         });
-        sendJson(ctx.res, 200, { Warnings: warnings });
+        const out: Wire.ContainerUpdateResponse = { Warnings: warnings };
+        sendJson(ctx.res, 200, out);
       },
     },
     {
@@ -208,40 +200,25 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       handler: async (ctx) => {
         const q = ctx.query;
         const rec = containers.get(ctx.params.id!);
-        const stdout = q.bool('stdout');
-        const stderr = q.bool('stderr');
-        if (!stdout && !stderr) throw invalidArgument('Bad parameters: you must choose at least one stream');
-        if (rec.host.logConfig.type === 'none') throw invalidArgument('configured logging driver does not support reading');
         const tailRaw = q.str('tail');
         const tail = tailRaw === undefined || tailRaw === 'all' || tailRaw === '' ? 'all' : Number(tailRaw);
+        const entries = d.logs.read(rec, {
+          stdout: q.bool('stdout'),
+          stderr: q.bool('stderr'),
+          since: q.str('since') || undefined,
+          until: q.str('until') || undefined,
+          tail,
+          timestamps: q.bool('timestamps'),
+          follow: q.bool('follow'),
+          signal: ctx.signal,
+        });
         if (tail !== 'all' && !Number.isInteger(tail)) throw invalidArgument(`invalid value for tail: ${tailRaw}`);
         const tty = rec.config.tty;
         ctx.res.writeHead(200, { 'Content-Type': streamContentType(ctx, tty) });
         ctx.res.flushHeaders();
-        const follow = q.bool('follow') && containers.isLive(containers.get(rec.id));
-        const exited = new AbortController();
-        const unsubscribe = follow ? containers.whenExiting(rec.id, () => exited.abort()) : () => {};
-        try {
-          for await (const chunk of readLogs(containers.deps.paths.log(rec.id), {
-            stdout,
-            stderr,
-            since: q.str('since') || undefined,
-            until: q.str('until') || undefined,
-            tail,
-            timestamps: q.bool('timestamps'),
-            follow,
-            signal: ctx.signal,
-            exited: exited.signal,
-            isDone: () => {
-              const cur = containers.find(rec.id);
-              return !cur || !containers.isLive(cur);
-            },
-          })) {
-            const data = tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data);
-            if (!ctx.res.write(data)) await new Promise((r) => ctx.res.once('drain', r));
-          }
-        } finally {
-          unsubscribe();
+        for await (const chunk of entries) {
+          const data = tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data);
+          if (!ctx.res.write(data)) await new Promise((r) => ctx.res.once('drain', r));
         }
         ctx.res.end();
       },
@@ -256,7 +233,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const client = ctx.hijack(streamContentType(ctx, rec.config.tty));
         containers.emitEvent(rec, 'attach');
         if (q.bool('logs')) {
-          for await (const chunk of readLogs(containers.deps.paths.log(rec.id), { stdout: streams.stdout, stderr: streams.stderr })) {
+          for await (const chunk of d.logs.replay(rec, { stdout: streams.stdout, stderr: streams.stderr })) {
             client.write(rec.config.tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data));
           }
         }
@@ -269,11 +246,10 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
             client.end();
             return;
           }
-          const mon = await containers.deps.monitor.attach(stateDir, streams);
-          void splice(client, mon, streams.stdin);
+          void splice(client, await containers.attachRunning(rec, streams), streams.stdin);
         };
         const cur = containers.get(rec.id);
-        if (containers.isLive(cur)) await connect(containers.deps.paths.shim(rec.id));
+        if (containers.isLive(cur)) void splice(client, await containers.attachRunning(rec, streams), streams.stdin);
         else {
           const cancel = containers.onNextStart(rec.id, connect);
           client.on('close', cancel);
@@ -284,22 +260,9 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       method: 'POST',
       path: '/containers/prune',
       handler: async (ctx) => {
-        const filters = ctx.query.filters();
-        const deleted: string[] = [];
-        let reclaimed = 0;
-        const until = filters.until?.[0];
-        for (const r of containers.list({ all: true, filters: { status: ['exited', 'created', 'dead'], ...(filters.label ? { label: filters.label } : {}) } })) {
-          if (until && Date.parse(r.created) >= parseUntil(until)) continue;
-          const size = d.sizeOf ? (await d.sizeOf(r)).rw : 0;
-          await containers.remove(r.id, { force: false, volumes: false }).then(
-            () => {
-              deleted.push(r.id);
-              reclaimed += size;
-            },
-            () => {},
-          );
-        }
-        sendJson(ctx.res, 200, { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed });
+        const r = await d.prune(ctx.query.filters());
+        const body: Wire.ContainerPruneResponse = { ContainersDeleted: r.deleted.length ? r.deleted : null, SpaceReclaimed: r.spaceReclaimed };
+        sendJson(ctx.res, 200, body);
       },
     },
     ...containerFsRoutes(d),
@@ -307,11 +270,24 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
   ];
 }
 
-function parseUntil(v: string): number {
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const rel = /^(\d+)([smh])$/.exec(v);
-  if (rel) return Date.now() - Number(rel[1]) * { s: 1000, m: 60000, h: 3600000 }[rel[2] as 's' | 'm' | 'h'];
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw invalidArgument(`invalid filter 'until=${v}'`);
-  return t;
+/** POST /containers/{id}/<name>: a lifecycle call answered with 204 once it returned. */
+function verb(name: string, run: (id: string, ctx: RouteContext) => Promise<void>): Route {
+  return {
+    method: 'POST',
+    path: `/containers/{id}/${name}`,
+    handler: async (ctx) => {
+      await run(ctx.params.id!, ctx);
+      sendNoContent(ctx.res);
+    },
+  };
+}
+
+/** stop and restart: `t` (seconds before SIGKILL) and `signal`. */
+function stopOptions(ctx: RouteContext): { timeout?: number; signal?: string } {
+  return { timeout: ctx.query.int('t'), signal: ctx.query.str('signal') || undefined };
+}
+
+/** The one line of POST /containers/{id}/wait (the status is already out). */
+function waitLine(w: Wire.ContainerWaitResponse): string {
+  return JSON.stringify(w) + '\n';
 }

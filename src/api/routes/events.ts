@@ -1,18 +1,24 @@
 // GET /events: Docker's event stream, one JSON object per line, with the legacy status/id/from
 // fields old clients read.
-import type { EngineEvent, EventBus } from '../../lib/event-bus.js';
+import type { EngineEvent, EventFilters } from '../../lib/event-bus.js';
 import { validateEventFilters } from '../../lib/event-bus.js';
 import { parseApiTimestampNs } from '../../lib/time-parse.js';
 import type { Route } from '../server/route.js';
+import type * as Wire from '../types/index.js';
+
+/** What GET /events needs: the event bus's stream (src/lib/event-bus.ts). */
+export interface EventSource {
+  stream(o: { filters: EventFilters; since: bigint; until?: bigint; signal: AbortSignal }): AsyncIterable<EngineEvent>;
+}
 
 export function eventWire(e: EngineEvent): string {
   const legacy = e.type === 'container' || e.type === 'image' ? { status: e.action, id: e.actor.id, ...(e.actor.attributes.image ? { from: e.actor.attributes.image } : {}) } : {};
-  const body = { ...legacy, Type: e.type, Action: e.action, Actor: { ID: e.actor.id, Attributes: e.actor.attributes }, scope: e.scope, time: e.time, timeNano: 0 };
+  const body: Wire.Event = { ...legacy, Type: e.type, Action: e.action, Actor: { ID: e.actor.id, Attributes: e.actor.attributes }, scope: e.scope, time: e.time, timeNano: 0 };
   // timeNano does not fit a double exactly; splice the exact integer into the JSON text.
   return JSON.stringify(body).replace('"timeNano":0', `"timeNano":${e.timeNano.toString()}`) + '\n';
 }
 
-export function eventRoutes(d: { events: EventBus }): Route[] {
+export function eventRoutes(d: { events: EventSource }): Route[] {
   return [
     {
       method: 'GET',

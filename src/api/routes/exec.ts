@@ -1,16 +1,47 @@
 // /containers/{id}/exec and /exec/{id}/*: exec create, start (hijacked), resize, inspect.
 import { invalidArgument, messageOf } from '../../lib/errors.js';
 import { frame } from '../../lib/stdcopy.js';
-import type { ExecService } from '../../container/exec-service.js';
-import type { ContainerService } from '../../container/container-service.js';
+import type { Duplex } from 'node:stream';
+import type { ExecConfig, ExecRecord } from '../../container/exec-service.js';
 import { readJsonObject } from '../../lib/http/request.js';
 import { sendJson } from '../../lib/http/route.js';
 import type { Route } from '../server/route.js';
 import { splice, streamContentType } from './containers.js';
 import { bool, str, strArray, strSlice } from './wire-read.js';
+import type * as Wire from '../types/index.js';
 
-export function execRoutes(d: { containers: ContainerService; execs: ExecService }): Route[] {
-  const { execs, containers } = d;
+/** What the exec routes need of the container domain's ExecService. */
+export interface ExecBackend {
+  create(containerRef: string, config: ExecConfig): string;
+  get(id: string): ExecRecord;
+  /** Throws the state errors a start would meet (while they can still be HTTP statuses). */
+  checkStartable(id: string): ExecRecord;
+  start(id: string, o: { detach: boolean }): Promise<{ stream?: Duplex; exited: Promise<number> }>;
+  resize(id: string, rows: number, cols: number): Promise<void>;
+}
+
+export interface ExecRouteDeps {
+  execs: ExecBackend;
+}
+
+function execInspectWire(e: ExecRecord): Wire.ExecInspect {
+  return {
+    ID: e.id,
+    Running: e.running,
+    ExitCode: e.exitCode,
+    ProcessConfig: { tty: e.config.tty, entrypoint: e.config.cmd[0] ?? '', arguments: e.config.cmd.slice(1), privileged: e.config.privileged, user: e.config.user || undefined },
+    OpenStdin: e.config.attachStdin,
+    OpenStderr: e.config.attachStderr,
+    OpenStdout: e.config.attachStdout,
+    CanRemove: false,
+    ContainerID: e.containerId,
+    DetachKeys: e.config.detachKeys,
+    Pid: e.pid,
+  };
+}
+
+export function execRoutes(d: ExecRouteDeps): Route[] {
+  const { execs } = d;
   return [
     {
       method: 'POST',
@@ -33,7 +64,8 @@ export function execRoutes(d: { containers: ContainerService; execs: ExecService
           privileged: bool(b, 'Privileged') ?? false,
           detachKeys: str(b, 'DetachKeys') ?? '',
         });
-        sendJson(ctx.res, 201, { Id: id });
+        const out: Wire.IdResponse = { Id: id };
+        sendJson(ctx.res, 201, out);
       },
     },
     {
@@ -78,22 +110,7 @@ export function execRoutes(d: { containers: ContainerService; execs: ExecService
       method: 'GET',
       path: '/exec/{id}/json',
       handler: async (ctx) => {
-        const e = execs.get(ctx.params.id!);
-        const c = containers.find(e.containerId);
-        sendJson(ctx.res, 200, {
-          ID: e.id,
-          Running: e.running,
-          ExitCode: e.exitCode,
-          ProcessConfig: { tty: e.config.tty, entrypoint: e.config.cmd[0], arguments: e.config.cmd.slice(1), privileged: e.config.privileged, user: e.config.user || undefined },
-          OpenStdin: e.config.attachStdin,
-          OpenStderr: e.config.attachStderr,
-          OpenStdout: e.config.attachStdout,
-          CanRemove: false,
-          ContainerID: e.containerId,
-          DetachKeys: e.config.detachKeys,
-          Pid: e.pid,
-          ...(c ? {} : {}),
-        });
+        sendJson(ctx.res, 200, execInspectWire(execs.get(ctx.params.id!)));
       },
     },
   ];

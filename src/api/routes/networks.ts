@@ -2,24 +2,38 @@
 // going through the container service (it owns what a container is configured to join).
 import { invalidArgument } from '../../lib/errors.js';
 import { noSuchNetwork } from '../../lib/docker-messages.js';
-import { labelsMatch } from '../../image/image-list.js';
-import type { NetworkManager, NetworkContainer } from '../../network/network-manager.js';
+import type { CreateNetworkRequest, NetworkContainer } from '../../network/network-manager.js';
+import type { NetworkFilters } from '../../network/network-filter.js';
 import type { NetworkRecord } from '../../network/types.js';
-import type { ContainerService } from '../../container/container-service.js';
+import type * as Wire from '../types/index.js';
 import { readJsonObject } from '../../lib/http/request.js';
 import { sendJson } from '../../lib/http/route.js';
 import type { Route, RouteContext } from '../server/route.js';
-import { arr, bool, obj, str, strArray, strMap, type Obj } from './wire-read.js';
+import { arr, bool, obj, str, strArray, strMap } from './wire-read.js';
 
-export interface NetworkRouteDeps {
-  networks: NetworkManager;
-  containers: ContainerService;
-  emit: (action: string, id: string, attributes?: Record<string, string>) => void;
+/** What the network routes need of the network domain (NetworkManager, which reports create and destroy). */
+export interface NetworkBackend {
+  list(filters: NetworkFilters): NetworkRecord[];
+  find(ref: string): NetworkRecord | undefined;
+  inspect(ref: string): NetworkRecord & { containers: NetworkContainer[] };
+  create(req: CreateNetworkRequest): Promise<NetworkRecord>;
+  remove(ref: string): Promise<void>;
+  /** Removes the unused networks the filters select; returns their names. */
+  prune(filters: NetworkFilters): Promise<string[]>;
 }
 
-const FILTERS = new Set(['driver', 'id', 'label', 'name', 'scope', 'type', 'dangling']);
+/** Connect and disconnect go through the container domain: it owns what a container joins. */
+export interface NetworkAttachments {
+  connectNetwork(ref: string, req: { network: string; aliases: string[]; ip?: string; mac?: string; links?: string[] }): Promise<void>;
+  disconnectNetwork(ref: string, network: string): Promise<void>;
+}
 
-export function networkWire(n: NetworkRecord, containers?: NetworkContainer[]): Obj {
+export interface NetworkRouteDeps {
+  networks: NetworkBackend;
+  containers: NetworkAttachments;
+}
+
+export function networkWire(n: NetworkRecord, containers: NetworkContainer[]): Wire.NetworkSummary {
   const config = n.subnet ? [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange ? { IPRange: n.ipRange } : {}) }] : [];
   return {
     Name: n.name,
@@ -34,34 +48,14 @@ export function networkWire(n: NetworkRecord, containers?: NetworkContainer[]): 
     Ingress: false,
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
-    Containers: Object.fromEntries((containers ?? []).map((c) => [c.containerId, { Name: c.name, EndpointID: c.endpointId, MacAddress: c.mac, IPv4Address: c.ipv4, IPv6Address: '' }])),
+    Containers: Object.fromEntries(containers.map((c) => [c.containerId, { Name: c.name, EndpointID: c.endpointId, MacAddress: c.mac, IPv4Address: c.ipv4, IPv6Address: '' }])),
     Options: n.options,
     Labels: n.labels,
   };
 }
 
-function matches(n: NetworkRecord, f: Record<string, string[]>, inUse: boolean): boolean {
-  if (f.name && !f.name.some((v) => n.name.includes(v))) return false;
-  if (f.id && !f.id.some((v) => n.id.startsWith(v))) return false;
-  if (f.driver && !f.driver.includes(n.driver)) return false;
-  if (f.scope && !f.scope.includes('local')) return false;
-  if (f.label && !labelsMatch(n.labels, f.label)) return false;
-  if (f.type && !f.type.some((t) => (t === 'custom' ? !n.predefined : t === 'builtin' ? n.predefined : false))) return false;
-  if (f.dangling?.length) {
-    const want = f.dangling[0] === 'true' || f.dangling[0] === '1';
-    if (want === (inUse || n.predefined)) return false;
-  }
-  return true;
-}
-
-function checkFilters(f: Record<string, string[]>): void {
-  for (const k of Object.keys(f)) if (!FILTERS.has(k)) throw invalidArgument(`invalid filter '${k}'`);
-  for (const t of f.type ?? []) if (t !== 'custom' && t !== 'builtin') throw invalidArgument(`invalid filter: 'type'='${t}'`);
-}
-
 export function networkRoutes(d: NetworkRouteDeps): Route[] {
   const { networks, containers } = d;
-  const inUse = (n: NetworkRecord) => networks.inspect(n.id).containers.length > 0;
   /** The body, container and network of a connect/disconnect request. */
   const target = async (ctx: RouteContext) => {
     const b = await readJsonObject(ctx.body);
@@ -76,10 +70,7 @@ export function networkRoutes(d: NetworkRouteDeps): Route[] {
       method: 'GET',
       path: '/networks',
       handler: async (ctx) => {
-        const f = ctx.query.filters();
-        checkFilters(f);
-        const list = networks.list().filter((n) => matches(n, f, inUse(n)));
-        sendJson(ctx.res, 200, list.map((n) => networkWire(n, networks.inspect(n.id).containers)));
+        sendJson(ctx.res, 200, networks.list(ctx.query.filters()).map((n) => networkWire(n, networks.inspect(n.id).containers)));
       },
     },
     {
@@ -112,18 +103,15 @@ export function networkRoutes(d: NetworkRouteDeps): Route[] {
           labels: strMap(b, 'Labels') ?? {},
           options: strMap(b, 'Options') ?? {},
         });
-        d.emit('create', n.id, { name: n.name, type: n.driver });
-        sendJson(ctx.res, 201, { Id: n.id, Warning: '' });
+        const body: Wire.NetworkCreateResponse = { Id: n.id, Warning: '' };
+        sendJson(ctx.res, 201, body);
       },
     },
     {
       method: 'DELETE',
       path: '/networks/{id}',
       handler: async (ctx) => {
-        const n = networks.find(ctx.params.id!);
-        if (!n) throw noSuchNetwork(ctx.params.id!);
-        await networks.remove(n.id);
-        d.emit('destroy', n.id, { name: n.name, type: n.driver });
+        await networks.remove(ctx.params.id!);
         ctx.res.writeHead(204).end();
       },
     },
@@ -152,12 +140,9 @@ export function networkRoutes(d: NetworkRouteDeps): Route[] {
       method: 'POST',
       path: '/networks/prune',
       handler: async (ctx) => {
-        const f = ctx.query.filters();
-        for (const k of Object.keys(f)) if (k !== 'label' && k !== 'until' && k !== 'label!') throw invalidArgument(`invalid filter '${k}'`);
-        const until = f.until?.[0] ? Date.parse(f.until[0]) || Number(f.until[0]) * 1000 : undefined;
-        const removed = await networks.prune((n) => (!f.label || labelsMatch(n.labels, f.label, f['label!'] ?? [])) && (until === undefined || Date.parse(n.created) < until));
-        for (const name of removed) d.emit('destroy', name, { name });
-        sendJson(ctx.res, 200, { NetworksDeleted: removed.length ? removed : null });
+        const removed = await networks.prune(ctx.query.filters());
+        const body: Wire.NetworkPruneResponse = { NetworksDeleted: removed.length ? removed : null };
+        sendJson(ctx.res, 200, body);
       },
     },
   ];

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { MAX_API_VERSION, MIN_API_VERSION } from '../server/api-version.js';
 import { sendJson } from '../../lib/http/route.js';
 import type { Route } from '../server/route.js';
+import type * as Wire from '../types/index.js';
 
 export interface SystemFacts {
   version: string;
@@ -13,7 +14,7 @@ export interface SystemFacts {
   cgroupLayout: string;
   startedAt: Date;
   counts: () => { containers: number; running: number; paused: number; stopped: number; images: number };
-  diskUsage: () => Promise<Record<string, unknown>>;
+  diskUsage: () => Promise<Wire.SystemDf>;
 }
 
 function osName(): string {
@@ -43,7 +44,7 @@ export function systemRoutes(f: SystemFacts): Route[] {
       path: '/version',
       handler: async (ctx) => {
         const goArch = GO_ARCH[arch()] ?? arch();
-        sendJson(ctx.res, 200, {
+        const out: Wire.Version = {
           Platform: { Name: 'Berth' },
           Components: [{ Name: 'Engine', Version: f.version, Details: { ApiVersion: MAX_API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: process.version, BuildTime: f.startedAt.toISOString(), Experimental: 'false', Os: 'linux', Arch: goArch, KernelVersion: release(), NodeVersion: process.version } }],
           Version: f.version,
@@ -55,7 +56,8 @@ export function systemRoutes(f: SystemFacts): Route[] {
           Arch: goArch,
           KernelVersion: release(),
           BuildTime: f.startedAt.toISOString(),
-        });
+        };
+        sendJson(ctx.res, 200, out);
       },
     },
     {
@@ -63,7 +65,7 @@ export function systemRoutes(f: SystemFacts): Route[] {
       path: '/info',
       handler: async (ctx) => {
         const c = f.counts();
-        sendJson(ctx.res, 200, {
+        const out: Wire.SystemInfo = {
           ID: 'berth',
           Containers: c.containers,
           ContainersRunning: c.running,
@@ -120,7 +122,8 @@ export function systemRoutes(f: SystemFacts): Route[] {
           InitCommit: { ID: '' },
           SecurityOptions: ['name=seccomp,profile=builtin'],
           Warnings: [],
-        });
+        };
+        sendJson(ctx.res, 200, out);
       },
     },
     {

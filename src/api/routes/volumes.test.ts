@@ -41,9 +41,9 @@ function call(socketPath: string, method: string, path: string, body?: unknown):
 
 async function serve(t: { after: (fn: () => Promise<void>) => void }) {
   const d = await mkdtemp(join(tmpdir(), `berth-volroutes-${process.pid}-`));
-  const store = await VolumeStore.open(join(d, 'volumes'));
   const events: string[] = [];
-  const server = new ApiServer({ routes: volumeRoutes({ volumes: store, emit: (a, n) => events.push(`${a} ${n}`) }), serverHeader: 'berth-test' });
+  const store = await VolumeStore.open(join(d, 'volumes'), { events: { emit: (a, n) => events.push(`${a} ${n}`) } });
+  const server = new ApiServer({ routes: volumeRoutes({ volumes: store }), serverHeader: 'berth-test' });
   const sock = join(d, 'api.sock');
   await server.listen(sock);
   t.after(async () => {

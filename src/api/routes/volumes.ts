@@ -2,18 +2,28 @@
 // shapes the container routes need for mounts: Docker's MountPoint list (inspect's Mounts) and
 // HostConfig.Mounts entries read into the domain's MountInput.
 import { invalidArgument, unavailable } from '../../lib/errors.js';
-import type { VolumeInfo, VolumeStore } from '../../volume/volume-store.js';
+import type { CreateVolumeOptions, VolumeInfo } from '../../volume/volume-store.js';
 import type { MountInput, MountPoint, MountType } from '../../volume/mount-point.js';
-import { readJsonObject, type Filters } from '../../lib/http/request.js';
+import type { Filters } from '../../volume/volume-filter.js';
+import { readJsonObject } from '../../lib/http/request.js';
 import { sendJson, sendNoContent } from '../../lib/http/route.js';
 import { versionAtLeast } from '../server/api-version.js';
 import type { Route } from '../server/route.js';
 import { arr, bool, num, obj, str, strMap, type Obj } from './wire-read.js';
+import type * as Wire from '../types/index.js';
+
+/** What the volume routes need of the volume domain (VolumeStore, which reports the events). */
+export interface VolumeBackend {
+  list(filters: Filters): VolumeInfo[];
+  get(name: string): VolumeInfo;
+  create(name: string, opts: CreateVolumeOptions): Promise<VolumeInfo>;
+  remove(name: string, opts: { force: boolean }): Promise<void>;
+  /** Without opts.all, the `all` filter decides. */
+  prune(filters: Filters, opts: { all?: boolean }): Promise<{ deleted: string[]; spaceReclaimed: number }>;
+}
 
 export interface VolumeRouteDeps {
-  volumes: VolumeStore;
-  /** Optional event hook ('create' | 'destroy', volume name, attributes). */
-  emit?: (action: string, name: string, attributes: Record<string, string>) => void;
+  volumes: VolumeBackend;
 }
 
 /** Go's time.RFC3339 (second precision), as Docker prints a volume's CreatedAt. */
@@ -22,8 +32,8 @@ function rfc3339Seconds(t: string): string {
   return Number.isNaN(d.getTime()) ? t : d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function volumeWire(v: VolumeInfo, usage?: { size: number; refCount: number }): Obj {
-  const out: Obj = {
+export function volumeWire(v: VolumeInfo, usage?: { size: number; refCount: number }): Wire.VolumeSummary {
+  const out: Wire.VolumeSummary = {
     CreatedAt: rfc3339Seconds(v.createdAt),
     Driver: v.driver,
     // The swagger requires objects here (not nullable); the docker CLI prints {} and null alike.
@@ -38,9 +48,9 @@ export function volumeWire(v: VolumeInfo, usage?: { size: number; refCount: numb
 }
 
 /** Docker's MountPoint entries (inspect's Mounts); --tmpfs entries are not listed, as in dockerd. */
-export function mountPointsWire(mps: MountPoint[]): Obj[] {
+export function mountPointsWire(mps: MountPoint[]): Wire.MountPoint[] {
   return mps.filter((m) => !m.hidden).map((m) => {
-    const out: Obj = { Type: m.type };
+    const out: Wire.MountPoint = { Type: m.type };
     if (m.type === 'volume') out.Name = m.name;
     out.Source = m.source;
     out.Destination = m.destination;
@@ -83,8 +93,8 @@ export function mountInputFromWire(m: Obj): MountInput {
 }
 
 /** A MountInput back in Docker's HostConfig.Mounts shape (for inspect's HostConfig). */
-export function mountInputToWire(m: MountInput): Obj {
-  const out: Obj = { Type: m.type, Source: m.source ?? '', Target: m.target };
+export function mountInputToWire(m: MountInput): Wire.MountSpec {
+  const out: Wire.MountSpec = { Type: m.type, Source: m.source ?? '', Target: m.target };
   if (m.readOnly) out.ReadOnly = true;
   const b = m.bindOptions;
   if (b) out.BindOptions = { ...(b.propagation ? { Propagation: b.propagation } : {}), ...(b.nonRecursive ? { NonRecursive: true } : {}), ...(b.createMountpoint ? { CreateMountpoint: true } : {}) };
@@ -108,26 +118,16 @@ export function mountInputsFromWire(hostConfig: Obj): MountInput[] {
   return arr(hostConfig, 'Mounts').map(mountInputFromWire);
 }
 
-/** Docker's GetBoolOrDefault for the prune `all` filter. */
-function allFilter(f: Filters): boolean {
-  const v = f.all;
-  if (!v || v.length === 0) return false;
-  const l = v.map((x) => x.toLowerCase());
-  if (l.every((x) => x === 'true' || x === '1')) return true;
-  if (l.every((x) => x === 'false' || x === '0')) return false;
-  throw invalidArgument(`invalid filter 'all=${v.join(',')}'`);
-}
-
 export function volumeRoutes(d: VolumeRouteDeps): Route[] {
   const { volumes } = d;
-  const emit = d.emit ?? (() => {});
   return [
     {
       method: 'GET',
       path: '/volumes',
       handler: async (ctx) => {
         const list = volumes.list(ctx.query.filters());
-        sendJson(ctx.res, 200, { Volumes: list.map((v) => volumeWire(v)), Warnings: [] });
+        const body: Wire.VolumeListResponse = { Volumes: list.map((v) => volumeWire(v)), Warnings: [] };
+        sendJson(ctx.res, 200, body);
       },
     },
     {
@@ -135,10 +135,7 @@ export function volumeRoutes(d: VolumeRouteDeps): Route[] {
       path: '/volumes/create',
       handler: async (ctx) => {
         const body = await readJsonObject(ctx.body);
-        const name = str(body, 'Name') ?? '';
-        const existed = name !== '' && volumes.has(name);
-        const v = await volumes.create(name, { driver: str(body, 'Driver') || 'local', options: strMap(body, 'DriverOpts') ?? null, labels: strMap(body, 'Labels') ?? null });
-        if (!existed) emit('create', v.name, { driver: v.driver });
+        const v = await volumes.create(str(body, 'Name') ?? '', { driver: str(body, 'Driver') || 'local', options: strMap(body, 'DriverOpts') ?? null, labels: strMap(body, 'Labels') ?? null });
         sendJson(ctx.res, 201, volumeWire(v));
       },
     },
@@ -146,17 +143,11 @@ export function volumeRoutes(d: VolumeRouteDeps): Route[] {
       method: 'POST',
       path: '/volumes/prune',
       handler: async (ctx) => {
-        const filters = { ...ctx.query.filters() };
-        // API >= 1.42 prunes only anonymous volumes unless `all`; older clients pruned all (and know no `all`).
-        let all = true;
-        if (versionAtLeast(ctx.apiVersion, '1.42')) {
-          all = allFilter(filters);
-          delete filters.all;
-        }
-        const r = await volumes.prune(filters, { all });
-        for (const n of r.deleted) emit('destroy', n, { driver: 'local' });
-        emit('prune', '', { reclaimed: String(r.spaceReclaimed) });
-        sendJson(ctx.res, 200, { VolumesDeleted: r.deleted, SpaceReclaimed: r.spaceReclaimed });
+        // API >= 1.42 prunes only anonymous volumes unless the `all` filter says so; older
+        // clients pruned every unused volume (and know no `all` filter).
+        const r = await volumes.prune(ctx.query.filters(), versionAtLeast(ctx.apiVersion, '1.42') ? {} : { all: true });
+        const body: Wire.VolumePruneResponse = { VolumesDeleted: r.deleted, SpaceReclaimed: r.spaceReclaimed };
+        sendJson(ctx.res, 200, body);
       },
     },
     {
@@ -177,10 +168,7 @@ export function volumeRoutes(d: VolumeRouteDeps): Route[] {
       method: 'DELETE',
       path: '/volumes/{name}',
       handler: async (ctx) => {
-        const name = ctx.params.name!;
-        const existed = volumes.has(name);
-        await volumes.remove(name, { force: ctx.query.bool('force') });
-        if (existed) emit('destroy', name, { driver: 'local' });
+        await volumes.remove(ctx.params.name!, { force: ctx.query.bool('force') });
         sendNoContent(ctx.res);
       },
     },
@@ -188,6 +176,6 @@ export function volumeRoutes(d: VolumeRouteDeps): Route[] {
 }
 
 /** For `GET /system/df`: every volume with its UsageData. */
-export async function volumesWithUsage(volumes: VolumeStore): Promise<Obj[]> {
-  return Promise.all(volumes.list().map(async (v) => volumeWire(v, await volumes.usage(v.name))));
+export async function volumesWithUsage(volumes: Pick<VolumeBackend, 'list'> & { usage(name: string): Promise<{ size: number; refCount: number }> }): Promise<Wire.VolumeSummary[]> {
+  return Promise.all(volumes.list({}).map(async (v) => volumeWire(v, await volumes.usage(v.name))));
 }

@@ -21,7 +21,8 @@ export interface ContainerConfig {
   AttachStdin?: boolean;
   AttachStdout?: boolean;
   AttachStderr?: boolean;
-  ExposedPorts?: Record<string, Record<string, never>> | null;
+  /** "80/tcp" -> {} (the swagger's empty object). */
+  ExposedPorts?: Record<string, object> | null;
   Tty?: boolean;
   OpenStdin?: boolean;
   StdinOnce?: boolean;
@@ -30,7 +31,7 @@ export interface ContainerConfig {
   Healthcheck?: HealthConfig;
   ArgsEscaped?: boolean | null;
   Image?: string;
-  Volumes?: Record<string, Record<string, never>> | null;
+  Volumes?: Record<string, object> | null;
   WorkingDir?: string;
   Entrypoint?: string[] | null;
   NetworkDisabled?: boolean;
@@ -149,6 +150,9 @@ export interface ContainerCreateResponse { Id: string; Warnings: string[] }
 
 export interface Port { IP?: string; PrivatePort: number; PublicPort?: number; Type: 'tcp' | 'udp' | 'sctp' }
 
+/** The storage driver and its data (inspect of containers and images). */
+export interface GraphDriver { Name: string; Data: Record<string, string> | null }
+
 export interface MountPoint {
   Type?: string;
   Name?: string;
@@ -239,7 +243,7 @@ export interface ContainerInspect {
   AppArmorProfile: string;
   ExecIDs: string[] | null;
   HostConfig: HostConfig;
-  GraphDriver: { Name: string; Data: Record<string, string> | null };
+  GraphDriver: GraphDriver;
   SizeRw?: number;
   SizeRootFs?: number;
   Mounts: MountPoint[];

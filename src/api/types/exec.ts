@@ -25,7 +25,8 @@ export interface ExecInspect {
   ID: string;
   Running: boolean;
   ExitCode: number | null;
-  ProcessConfig: { privileged: boolean; user: string; tty: boolean; entrypoint: string; arguments: string[] };
+  // `user` is left out when the exec runs as the container's user, as dockerd's omitempty.
+  ProcessConfig: { privileged: boolean; user?: string; tty: boolean; entrypoint: string; arguments: string[] };
   OpenStdin: boolean;
   OpenStderr: boolean;
   OpenStdout: boolean;

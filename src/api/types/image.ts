@@ -1,5 +1,5 @@
 // Docker Engine API v1.45 wire types for images.
-import type { ContainerConfig } from './container.js';
+import type { ContainerConfig, GraphDriver } from './container.js';
 
 /** GET /images/json item. */
 export interface ImageSummary {
@@ -34,7 +34,7 @@ export interface ImageInspect {
   OsVersion?: string;
   Size: number;
   VirtualSize?: number;
-  GraphDriver: { Name: string; Data: Record<string, string> | null };
+  GraphDriver: GraphDriver;
   RootFS: { Type: string; Layers?: string[] };
   Metadata: { LastTagTime?: string };
 }

@@ -39,6 +39,7 @@ export interface SystemInfo {
   CpuCfsQuota: boolean;
   CPUShares: boolean;
   CPUSet: boolean;
+  KernelMemoryTCP?: boolean;
   PidsLimit: boolean;
   OomKillDisable?: boolean;
   IPv4Forwarding: boolean;
@@ -69,7 +70,7 @@ export interface SystemInfo {
   ServerVersion: string;
   Runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
   DefaultRuntime: string;
-  Swarm?: { LocalNodeState: string; NodeID?: string; ControlAvailable?: boolean };
+  Swarm?: { NodeID?: string; NodeAddr?: string; LocalNodeState: string; ControlAvailable?: boolean; Error?: string; RemoteManagers?: { NodeID: string; Addr: string }[] | null };
   LiveRestoreEnabled: boolean;
   Isolation: string;
   InitBinary: string;
@@ -97,6 +98,17 @@ export interface Event {
 export interface CpuUsage { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number }
 export interface CpuStats { cpu_usage: CpuUsage; system_cpu_usage?: number; online_cpus?: number; throttling_data?: { periods: number; throttled_periods: number; throttled_time: number } }
 export interface BlkioEntry { major: number; minor: number; op: string; value: number }
+/** Docker's ContainerBlkioStats: every list null on cgroup v2 but io_service_bytes_recursive. */
+export interface BlkioStats {
+  io_service_bytes_recursive?: BlkioEntry[] | null;
+  io_serviced_recursive?: BlkioEntry[] | null;
+  io_queue_recursive?: BlkioEntry[] | null;
+  io_service_time_recursive?: BlkioEntry[] | null;
+  io_wait_time_recursive?: BlkioEntry[] | null;
+  io_merged_recursive?: BlkioEntry[] | null;
+  io_time_recursive?: BlkioEntry[] | null;
+  sectors_recursive?: BlkioEntry[] | null;
+}
 export interface NetworkStats { rx_bytes: number; rx_packets: number; rx_errors: number; rx_dropped: number; tx_bytes: number; tx_packets: number; tx_errors: number; tx_dropped: number }
 
 /** GET /containers/{id}/stats object (one per line when streaming). */
@@ -106,7 +118,7 @@ export interface ContainerStats {
   read: string;
   preread: string;
   pids_stats?: { current?: number; limit?: number };
-  blkio_stats?: { io_service_bytes_recursive?: BlkioEntry[] | null; [k: string]: BlkioEntry[] | null | undefined };
+  blkio_stats?: BlkioStats;
   num_procs?: number;
   storage_stats?: Record<string, number>;
   cpu_stats: CpuStats;
@@ -149,3 +161,6 @@ export interface JsonMessage<Aux = unknown> {
   errorDetail?: { code?: number; message: string };
   aux?: Aux;
 }
+
+/** POST /build/prune. */
+export interface BuildPruneResponse { CachesDeleted: string[] | null; SpaceReclaimed: number }

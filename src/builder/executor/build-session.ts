@@ -149,8 +149,7 @@ export async function runBuild(deps: BuilderDeps, cache: BuildCache, runsDir: st
     if (graph.unusedBuildArgsWarning) emit({ stream: graph.unusedBuildArgsWarning + '\n' });
     emit({ stream: `Successfully built ${shortId(imageId)}\n` });
     for (const t of tags) {
-      await deps.images.tag(imageId, t);
-      deps.events?.emit('tag', imageId, { name: t });
+      await deps.images.tag(imageId, t); // the store reports the tag event
       emit({ stream: `Successfully tagged ${t}\n` });
     }
     return { imageId, tags };

@@ -3,11 +3,13 @@
 // (mounts, snapshots, runtime containers named build-*).
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { mountPointsUnder, unmount } from '../../lib/mount.js';
 import { BuildCache, type PruneResult } from '../cache/build-cache.js';
 import { ContextPool } from '../context/context-pool.js';
+import { extractContext, type ContextIndex } from '../context/context-tar.js';
 import { buildCacheUsage, type BuildCacheRecord } from '../cache/cache-usage.js';
 import { planBuild, runBuild } from './build-session.js';
 import type { BuildRequest, BuildResult, BuilderDeps, Emit } from './types.js';
@@ -18,8 +20,8 @@ export class Builder {
     readonly deps: BuilderDeps,
     readonly cache: BuildCache,
     readonly root: string,
-    /** Context directories kept between builds (the API route unpacks uploads into them). */
-    readonly contexts: ContextPool,
+    /** Context directories kept between builds (buildFromTar unpacks uploads into them). */
+    private readonly contexts: ContextPool,
   ) {}
 
   static async open(deps: BuilderDeps): Promise<Builder> {
@@ -44,6 +46,26 @@ export class Builder {
   async build(req: BuildRequest, emit: Emit): Promise<BuildResult> {
     const graph = await planBuild(req);
     return runBuild(this.deps, this.cache, this.runsDir, req, graph, emit);
+  }
+
+  /**
+   * Runs a build over an uploaded context tar (POST /build's body). The tar is unpacked (with
+   * .dockerignore) into the directory the last build of the same project (Dockerfile path and
+   * tags) used, so only what changed is written; a bad context is an error before any `emit`,
+   * like the request errors of build(). A context unpacked whole is kept for the next build,
+   * whatever this one does (the build only reads it).
+   */
+  async buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests'>, emit: Emit): Promise<BuildResult> {
+    const dockerfile = req.dockerfile || 'Dockerfile';
+    const lease = await this.contexts.acquire(JSON.stringify([dockerfile, [...(req.tags ?? [])].sort()]));
+    let kept: ContextIndex | undefined;
+    try {
+      const unpacked = await extractContext(tar, lease.dir, { dockerfile, signal: req.signal, previous: lease.previous });
+      kept = unpacked.index;
+      return await this.build({ ...req, dockerfile, contextDir: lease.dir, contextDigests: unpacked.digests }, emit);
+    } finally {
+      await this.contexts.release(lease, kept).catch((e: unknown) => log.warn('releasing a build context', { error: messageOf(e) }));
+    }
   }
 
   async prune(): Promise<PruneResult> {

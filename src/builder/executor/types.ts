@@ -36,8 +36,6 @@ export interface BuilderDeps {
   networks?: BuildNetworking;
   /** The daemon's --dns: RUN containers' resolv.conf uses it as containers' does. */
   dns?: string[];
-  /** Image events (tag) for the event stream; optional. */
-  events?: { emit(action: string, id: string, attrs?: Record<string, string>): void };
   /**
    * Pulls an image from its registry (src/registry/client): FROM of an image missing locally,
    * and every FROM image with `pull`. Progress arrives as Docker's pull jsonmessages. Without

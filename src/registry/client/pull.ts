@@ -112,6 +112,8 @@ export class RegistryPuller {
       const { updated } = id;
       send({ status: `Digest: ${top.digest}` });
       send({ status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${names.familiarRef}` });
+      // As dockerd: the event names the familiar reference, with the repository as its name.
+      this.images.emitEvent('pull', names.familiarRef, { name: names.familiarName });
       return { id: id.id, ref: names.familiarRef, name: names.familiarName, digest: top.digest, updated };
     } finally {
       await journal.end();

@@ -15,7 +15,7 @@ import { MEDIA_TYPES } from '../../image/image-config.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { ImageLayerRef } from '../../image/image-record.js';
 import { openLayerTar } from '../../image/layer-blob.js';
-import { formatReference, normaliseReference, parseReference, repoName, type ImageReference } from '../../lib/reference.js';
+import { familiarName, familiarString, formatReference, normaliseReference, parseReference, repoName, type ImageReference } from '../../lib/reference.js';
 import { isDigestRef } from '../../image/ref-index.js';
 import type { Credentials } from './auth.js';
 import { endpointFor } from './endpoint.js';
@@ -80,7 +80,11 @@ export class RegistryPusher {
     const send = (m: PushMessage) => o.onProgress?.(m);
     send({ status: `The push refers to repository [${repoName(repo)}]` });
     const results: PushResult[] = [];
-    for (const t of tags) results.push(await this.pushTag({ ...repo, tag: t }, o, send));
+    for (const t of tags) {
+      results.push(await this.pushTag({ ...repo, tag: t }, o, send));
+      // The domain reports its own events (as the puller reports pulls): one per pushed tag.
+      this.images.emitEvent('push', familiarString({ ...repo, tag: t }), { name: familiarName(repo) });
+    }
     return results;
   }
 

@@ -18,6 +18,7 @@ import { ShimMonitor, findShimBinary } from '../../../src/runtime/monitor/shim-m
 import { ApiServer } from '../../../src/api/server/http-server.js';
 import { sendJson } from '../../../src/lib/http/route.js';
 import { imageRoutes } from '../../../src/api/routes/images.js';
+import { imageBackend } from '../../../src/daemon/routes.js';
 import { buildRoutes } from '../../../src/api/routes/build.js';
 import { createBuilder, type Builder } from '../../../src/builder/executor/builder.js';
 import { Workspace } from '../../../src/builder/executor/workspace.js';
@@ -52,14 +53,11 @@ export class BuildHarness {
     await prepareHost();
     const content = await FsContentStore.open(join(dataRoot, 'content'));
     const layers = await OverlayLayerStore.open(join(dataRoot, 'overlay'));
-    const images = await ImageStore.open({ root: join(dataRoot, 'images'), content, layers });
+    const events: Array<{ action: string; id: string }> = [];
+    const images = await ImageStore.open({ root: join(dataRoot, 'images'), content, layers, events: { emit: (action, id) => void events.push({ action, id }) } });
     const runtime = new CliRuntime({ name: 'crun', path: await findRuntime('crun'), root: join(dataRoot, 'runtime', 'crun'), seccompCacheDir: join(dataRoot, 'runtime', 'seccomp-cache') });
     const monitor = new ShimMonitor({ shimPath: findShimBinary(), runtime });
-    const events: Array<{ action: string; id: string }> = [];
-    const builder = await createBuilder({
-      dataRoot, images, layers, runtime, monitor, spec: { cgroupParent },
-      events: { emit: (action, id) => events.push({ action, id }) },
-    });
+    const builder = await createBuilder({ dataRoot, images, layers, runtime, monitor, spec: { cgroupParent } });
     const ping = async (ctx: { res: import('node:http').ServerResponse }) => {
       ctx.res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 2 }).end('OK');
     };
@@ -67,7 +65,7 @@ export class BuildHarness {
       serverHeader: 'Berth/test (linux)',
       routes: [
         ...buildRoutes({ builder }),
-        ...imageRoutes({ images, users: () => [], graphDriver: () => ({ Name: 'overlay2', Data: {} }), emit: (action, id) => events.push({ action, id }) }),
+        ...imageRoutes({ images: imageBackend(images) }), // no containers use its images here
         { method: 'GET', path: '/_ping', handler: ping },
         { method: 'HEAD', path: '/_ping', handler: ping },
         { method: 'GET', path: '/version', handler: async (ctx) => sendJson(ctx.res, 200, { Version: '28.0.0', ApiVersion: '1.45', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' }) },
