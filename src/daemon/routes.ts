@@ -142,6 +142,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...imageRoutes({
       images: imageBackend(images, users),
       puller: d.puller,
+      pusher: d.pusher,
     }),
     ...eventRoutes({ events: d.events }),
     ...volumeRoutes({ volumes: d.volumeStore }),
