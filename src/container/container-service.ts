@@ -15,13 +15,14 @@ import type { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import type { Monitor, ExitStatus } from '../runtime/monitor/monitor.js';
 import { buildSpec, buildResources, specToJson } from '../runtime/specgen/build-spec.js';
 import { mountAll, unmount, isMountPoint } from '../lib/mount.js';
-import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-record.js';
+import { ZERO_TIME, type ContainerRecord, type ContainerSnapshot, type HealthState, type HostSettings } from './container-record.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
 import type { ImageSource } from './image-source.js';
 import { containerEventAttributes, type EventSink } from './events.js';
 import { generateName, newContainerId, normaliseName } from './names.js';
 import type { ContainerPaths } from './paths.js';
 import { writeEtcFiles } from './etc-files.js';
+import { startingHealth } from './healthcheck.js';
 import { namespaceDonors, specInputFor, type SpecContext } from './spec-input-from-record.js';
 import { filterContainers, type ListOptions } from './list-filter.js';
 import { signalNumber } from './signals.js';
@@ -88,7 +89,7 @@ export class ContainerService {
   // ---- lookup -------------------------------------------------------------------------------
 
   /** Finds by full id, name, or unique id prefix, as Docker does. */
-  find(ref: string): ContainerRecord | undefined {
+  find(ref: string): ContainerSnapshot | undefined {
     const { records } = this.deps;
     const byId = records.get(ref);
     if (byId) return byId;
@@ -100,13 +101,13 @@ export class ContainerService {
     return matches.length ? records.get(matches[0]!) : undefined;
   }
 
-  get(ref: string): ContainerRecord {
+  get(ref: string): ContainerSnapshot {
     const r = this.find(ref);
     if (!r || r.phase === 'creating') throw noSuchContainer(ref);
     return r;
   }
 
-  list(o: Omit<ListOptions, 'lookup'>): ContainerRecord[] {
+  list(o: Omit<ListOptions, 'lookup'>): ContainerSnapshot[] {
     return filterContainers(this.deps.records.values(), { ...o, lookup: (ref) => this.find(ref) });
   }
 
@@ -170,7 +171,7 @@ export class ContainerService {
       await mkdir(this.deps.paths.rootfs(id), { recursive: true });
       await this.deps.layers.prepare(id, image.chainId);
       rec.phase = 'ready';
-      await this.deps.records.put(id, rec);
+      await this.deps.records.put(id, { ...rec });
     } catch (e) {
       await this.discard(id).catch((e2) => log.warn('cleanup after failed create', { id, error: messageOf(e2) }));
       this.names.delete(name);
@@ -208,14 +209,15 @@ export class ContainerService {
     }
     this.restarts.cancel(rec.id);
     if (live) await this.kill(rec.id, 'SIGKILL', { waitExit: true, manual: true });
-    await this.lock.run(rec.id, async () => {
-      rec.phase = 'removing';
-      rec.state.status = 'removing';
-      if (!opts.auto) await this.deps.records.put(rec.id, rec);
+    const last = await this.lock.run(rec.id, async () => {
+      const cur = this.deps.records.get(rec.id) ?? rec;
+      const removing = { ...cur, phase: 'removing' as const, state: { ...cur.state, status: 'removing' as const } };
+      if (!opts.auto) await this.deps.records.put(rec.id, removing);
       await this.discard(rec.id, opts.volumes);
+      return cur;
     });
-    this.emitEvent(rec, 'destroy');
-    for (const w of this.removeWaiters.get(rec.id) ?? []) w(rec.state.exitCode);
+    this.emitEvent(last, 'destroy');
+    for (const w of this.removeWaiters.get(rec.id) ?? []) w(last.state.exitCode);
     this.removeWaiters.delete(rec.id);
   }
 
@@ -226,22 +228,25 @@ export class ContainerService {
   }
 
   async start(ref: string, opts: { fromRestartPolicy?: boolean } = {}): Promise<void> {
-    const rec = this.get(ref);
-    await this.lock.run(rec.id, async () => {
+    const { id } = this.get(ref);
+    await this.lock.run(id, async () => {
+      // Read under the lock: a stop (or rm) that ran while this waited has changed the record.
+      let rec = this.deps.records.get(id);
+      if (!rec) throw noSuchContainer(ref);
       // A restart-policy start that lost the race with a stop (or rm) must not bring it back.
       if (opts.fromRestartPolicy && (rec.manuallyStopped || rec.phase !== 'ready' || this.isLive(rec))) return;
       if (rec.phase !== 'ready') throw conflict(`container ${rec.id} is marked for removal and cannot be started`);
       if (rec.state.status === 'paused') throw conflict(`cannot start a paused container, try unpause instead`);
       if (rec.state.status === 'running') throw notModified();
       if (!opts.fromRestartPolicy) {
-        rec.manuallyStopped = false;
+        if (rec.manuallyStopped) rec = await this.deps.records.update(id, (r) => ({ ...r, manuallyStopped: false }));
         this.restarts.cancel(rec.id);
       }
       await this.startLocked(rec);
     });
   }
 
-  private async startLocked(rec: ContainerRecord): Promise<void> {
+  private async startLocked(rec: ContainerSnapshot): Promise<void> {
     const { paths, layers } = this.deps;
     const runtime = this.runtimeFor(rec);
     const monitor = this.monitorFor(rec);
@@ -288,8 +293,8 @@ export class ContainerService {
       mark('attach');
       await runtime.start(rec.id);
       mark('runtime-start');
-      rec.state = { ...rec.state, status: 'running', pid, exitCode: 0, error: '', oomKilled: false, startedAt: nowRfc3339Nano(), finishedAt: rec.state.finishedAt };
-      await this.deps.records.put(rec.id, rec);
+      const health = startingHealth(rec.config) ?? rec.state.health;
+      rec = await this.deps.records.update(rec.id, (r) => ({ ...r, state: { ...r.state, status: 'running', pid, exitCode: 0, error: '', oomKilled: false, startedAt: nowRfc3339Nano(), finishedAt: r.state.finishedAt, ...(health ? { health } : {}) } }));
       mark('record');
       log.debug('container started', { id: rec.id.slice(0, 12), ms: lap });
       this.hooks.started?.(rec);
@@ -301,8 +306,7 @@ export class ContainerService {
       await this.deps.volumes.release(rec.id).catch(() => {});
       await this.deps.networks.detach(rec.id).catch(() => {});
       if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch(() => {});
-      rec.state = { ...rec.state, status: rec.state.startedAt === ZERO_TIME ? 'created' : 'exited', pid: 0, exitCode: failure.exitCode, error: failure.error.message };
-      await this.deps.records.put(rec.id, rec);
+      rec = await this.deps.records.update(rec.id, (r) => ({ ...r, state: { ...r.state, status: r.state.startedAt === ZERO_TIME ? 'created' : 'exited', pid: 0, exitCode: failure.exitCode, error: failure.error.message } }));
       for (const p of this.pendingAttaches.get(rec.id) ?? []) void p('').catch(() => {});
       this.pendingAttaches.delete(rec.id);
       if (rec.host.autoRemove) {
@@ -348,10 +352,14 @@ export class ContainerService {
     this.exitingListeners.delete(id);
     for (const fn of exiting ?? []) fn();
     await this.lock.run(id, async () => {
-      rec.state = { ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt };
+      const cur = this.deps.records.get(id);
+      if (!cur) return;
+      const exited: ContainerRecord = { ...cur, state: { ...cur.state, status: 'exited', pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt } };
       // An --rm container is about to go: its exit need not be durable (recovery removes it).
-      if (!rec.host.autoRemove) await this.deps.records.put(id, rec);
-      this.emitEvent(rec, 'die', { exitCode: String(status.exitCode) });
+      // (It is still swapped in memory, so inspect sees the exit until the removal.)
+      if (!cur.host.autoRemove) await this.deps.records.put(id, exited);
+      else await this.deps.records.replaceUnsaved(id, exited);
+      this.emitEvent(exited, 'die', { exitCode: String(status.exitCode) });
       // Waiters learn of the exit before the cleanup below; anything they do next that needs
       // this container waits for the lock, so it never sees a half-cleaned one.
       const waiters = this.exitWaiters.get(id);
@@ -363,15 +371,16 @@ export class ContainerService {
       const rootfs = this.deps.paths.rootfs(id);
       if (await isMountPoint(rootfs)) await unmount(rootfs, { detach: true }).catch((e) => log.warn('unmount rootfs', { id, error: messageOf(e) }));
     });
-    if (rec.host.autoRemove && rec.phase === 'ready') {
+    // Decided on the record as it is now: a stop that raced with this exit has marked it.
+    const now = this.deps.records.get(id);
+    if (!now) return;
+    if (now.host.autoRemove && now.phase === 'ready') {
       await this.remove(id, { force: true, volumes: true, auto: true }).catch((e) => log.warn('auto-remove failed', { id, error: messageOf(e) }));
       return;
     }
-    if (this.restarts.shouldRestart(rec, status.exitCode)) {
-      rec.restartCount++;
-      rec.state.status = 'restarting';
-      await this.deps.records.put(id, rec);
-      this.restarts.schedule(rec);
+    if (this.restarts.shouldRestart(now, status.exitCode)) {
+      const next = await this.deps.records.update(id, (r) => ({ ...r, restartCount: r.restartCount + 1, state: { ...r.state, status: 'restarting' } }));
+      this.restarts.schedule(next);
     }
   }
 
@@ -381,7 +390,10 @@ export class ContainerService {
     const rec = this.get(ref);
     const sig = signalNumber(signal);
     if (!this.isLive(rec) || rec.state.pid === 0) throw containerNotRunning(rec.id);
-    if (opts.manual ?? (sig === 9 || sig === signalNumber(rec.config.stopSignal ?? 'SIGTERM'))) rec.manuallyStopped = true;
+    if ((opts.manual ?? (sig === 9 || sig === signalNumber(rec.config.stopSignal ?? 'SIGTERM'))) && !rec.manuallyStopped) {
+      // Recorded before the signal, so the exit it causes is not restarted by the policy.
+      await this.deps.records.update(rec.id, (r) => ({ ...r, manuallyStopped: true }));
+    }
     this.restarts.cancel(rec.id);
     const exited = opts.waitExit ? this.nextExit(rec.id) : undefined;
     const runtime = this.runtimeFor(rec);
@@ -399,17 +411,16 @@ export class ContainerService {
     // Between two restarts there is no process: the stop just ends the policy. Under the lock, so
     // a restart already under way finishes first and is then stopped like any running container.
     const betweenRestarts = await this.lock.run(rec.id, async () => {
-      if (rec.state.status !== 'restarting' || rec.state.pid !== 0) return false;
-      rec.manuallyStopped = true;
-      rec.state.status = 'exited';
-      await this.deps.records.put(rec.id, rec);
+      const cur = this.deps.records.get(rec.id);
+      if (!cur || cur.state.status !== 'restarting' || cur.state.pid !== 0) return false;
+      await this.deps.records.update(rec.id, (r) => ({ ...r, manuallyStopped: true, state: { ...r.state, status: 'exited' } }));
       return true;
     });
     if (betweenRestarts) return;
-    if (!this.isLive(rec)) throw notModified();
-    if (rec.state.status === 'paused') throw containerPaused(rec.id);
-    rec.manuallyStopped = true;
-    await this.deps.records.put(rec.id, rec);
+    const cur = this.get(rec.id);
+    if (!this.isLive(cur)) throw notModified();
+    if (cur.state.status === 'paused') throw containerPaused(rec.id);
+    await this.deps.records.update(rec.id, (r) => ({ ...r, manuallyStopped: true }));
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
     const exited = this.nextExit(rec.id);
     const sig = opts.signal ?? rec.config.stopSignal ?? 'SIGTERM';
@@ -434,11 +445,11 @@ export class ContainerService {
   async pause(ref: string): Promise<void> {
     const rec = this.get(ref);
     await this.lock.run(rec.id, async () => {
-      if (rec.state.status === 'paused') throw conflict(`Container ${rec.id} is already paused`);
-      if (rec.state.status !== 'running') throw containerNotRunning(rec.id);
-      await this.runtimeFor(rec).pause(rec.id);
-      rec.state.status = 'paused';
-      await this.deps.records.put(rec.id, rec);
+      const cur = this.get(rec.id);
+      if (cur.state.status === 'paused') throw conflict(`Container ${rec.id} is already paused`);
+      if (cur.state.status !== 'running') throw containerNotRunning(rec.id);
+      await this.runtimeFor(cur).pause(rec.id);
+      await this.deps.records.update(rec.id, (r) => ({ ...r, state: { ...r.state, status: 'paused' } }));
     });
     this.emitEvent(rec, 'pause');
   }
@@ -446,10 +457,10 @@ export class ContainerService {
   async unpause(ref: string): Promise<void> {
     const rec = this.get(ref);
     await this.lock.run(rec.id, async () => {
-      if (rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
-      await this.runtimeFor(rec).resume(rec.id);
-      rec.state.status = 'running';
-      await this.deps.records.put(rec.id, rec);
+      const cur = this.get(rec.id);
+      if (cur.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
+      await this.runtimeFor(cur).resume(rec.id);
+      await this.deps.records.update(rec.id, (r) => ({ ...r, state: { ...r.state, status: 'running' } }));
     });
     this.emitEvent(rec, 'unpause');
   }
@@ -526,24 +537,24 @@ export class ContainerService {
     const owner = this.names.get(name);
     if (owner) throw containerNameInUse(name, owner);
     await this.lock.run(rec.id, async () => {
-      const old = rec.name;
+      const old = this.get(rec.id).name;
       this.names.set(name, rec.id);
-      rec.name = name;
+      let renamed: ContainerSnapshot;
       try {
-        await this.deps.records.put(rec.id, rec);
+        renamed = await this.deps.records.update(rec.id, (r) => ({ ...r, name }));
       } catch (e) {
-        rec.name = old;
         this.names.delete(name);
         throw e;
       }
       this.names.delete(old);
-      this.emitEvent(rec, 'rename', { oldName: `/${old}` });
+      this.emitEvent(renamed, 'rename', { oldName: `/${old}` });
     });
   }
 
   async update(ref: string, change: { resources?: HostSettings['resources']; restartPolicy?: HostSettings['restartPolicy'] }): Promise<string[]> {
-    const rec = this.get(ref);
-    await this.lock.run(rec.id, async () => {
+    const { id } = this.get(ref);
+    const updated = await this.lock.run(id, async () => {
+      const rec = this.get(id);
       const next: HostSettings = {
         ...rec.host,
         resources: { ...rec.host.resources, ...(change.resources ?? {}) },
@@ -553,20 +564,33 @@ export class ContainerService {
       if (this.isLive(rec) && change.resources && Object.keys(change.resources).length) {
         await this.runtimeFor(rec).update(rec.id, buildResources(next.resources));
       }
-      rec.host = next;
-      await this.deps.records.put(rec.id, rec);
+      return this.deps.records.update(id, (r) => ({ ...r, host: next }));
     });
-    this.emitEvent(rec, 'update');
+    this.emitEvent(updated, 'update');
     return [];
+  }
+
+  /**
+   * Saves a container's health under its lock, computed from the health recorded now. Returns
+   * the status before and the record after, or undefined when the container is gone.
+   */
+  async updateHealth(id: string, fn: (cur: HealthState | undefined) => HealthState): Promise<{ before: HealthState['status'] | undefined; after: ContainerSnapshot } | undefined> {
+    return this.lock.run(id, async () => {
+      const cur = this.deps.records.get(id);
+      if (!cur || cur.phase !== 'ready') return undefined;
+      const after = await this.deps.records.update(id, (r) => ({ ...r, state: { ...r.state, health: fn(r.state.health) } }));
+      return { before: cur.state.health?.status, after };
+    });
   }
 
   // ---- networks -----------------------------------------------------------------------------
 
   /** docker network connect: recorded for the next start; a running container is attached now. */
   async connectNetwork(ref: string, req: { network: string; aliases: string[]; ip?: string; mac?: string; links?: string[] }): Promise<void> {
-    const rec = this.get(ref);
+    const { id } = this.get(ref);
     const links = (req.links ?? []).map(parseLink);
-    await this.lock.run(rec.id, async () => {
+    await this.lock.run(id, async () => {
+      const rec = this.get(id);
       const n = this.deps.networks.find(req.network);
       if (!n) throw noSuchNetwork(req.network);
       const mode = rec.host.networkMode;
@@ -578,16 +602,18 @@ export class ContainerService {
         await this.deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}), ...(links.length ? { links } : {}) });
         await this.refreshEtcFiles(rec);
       }
-      rec.endpoints = [...endpoints, { ...req, network: n.name }];
-      if (primaryNetwork(mode) === n.name) delete rec.primaryDisconnected;
-      await this.deps.records.put(rec.id, rec);
+      await this.deps.records.update(id, (r) => {
+        const { primaryDisconnected, ...rest } = r;
+        return { ...rest, endpoints: [...endpoints, { ...req, network: n.name }], ...(primaryNetwork(mode) === n.name || !primaryDisconnected ? {} : { primaryDisconnected }) };
+      });
     });
-    this.deps.events.emit('network', 'connect', req.network, { container: rec.id, name: req.network });
+    this.deps.events.emit('network', 'connect', req.network, { container: id, name: req.network });
   }
 
   async disconnectNetwork(ref: string, network: string): Promise<void> {
-    const rec = this.get(ref);
-    await this.lock.run(rec.id, async () => {
+    const { id } = this.get(ref);
+    await this.lock.run(id, async () => {
+      const rec = this.get(id);
       const n = this.deps.networks.find(network);
       if (!n) throw noSuchNetwork(network);
       if (rec.host.networkMode === 'host' && n.name === 'host') throw forbidden('container cannot be disconnected from host network or connected to host network');
@@ -596,12 +622,11 @@ export class ContainerService {
         await this.deps.networks.disconnect(rec.id, n.name);
         await this.refreshEtcFiles(rec);
       }
-      rec.endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
       // HostConfig.NetworkMode stays as it was (Docker keeps it): the record notes the primary network was left.
-      if (primaryNetwork(rec.host.networkMode) === n.name) rec.primaryDisconnected = true;
-      await this.deps.records.put(rec.id, rec);
+      const leftPrimary = primaryNetwork(rec.host.networkMode) === n.name;
+      await this.deps.records.update(id, (r) => ({ ...r, endpoints: (r.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name), ...(leftPrimary ? { primaryDisconnected: true } : {}) }));
     });
-    this.deps.events.emit('network', 'disconnect', network, { container: rec.id, name: network });
+    this.deps.events.emit('network', 'disconnect', network, { container: id, name: network });
   }
 
   /** Rewrites /etc/hosts and resolv.conf in place (they are bind-mounted) after the networks changed. */
@@ -698,8 +723,9 @@ export class ContainerService {
           } else {
             const status = (await this.deps.monitor.readExit(shimDir)) ?? { exitCode: 255, finishedAt: nowRfc3339Nano() };
             if (rec.state.status === 'restarting' && rec.state.pid === 0) {
-              rec.state.status = 'exited';
-              if (!rec.manuallyStopped) this.restarts.schedule(rec);
+              // Between two restarts when berthd went away: the policy's next start is still due.
+              const next = await this.deps.records.update(rec.id, (r) => ({ ...r, state: { ...r.state, status: 'exited' } }));
+              if (!next.manuallyStopped) this.restarts.schedule(next);
             } else await this.onExit(rec.id, status);
           }
         } else if (rec.host.autoRemove && rec.state.status === 'exited') {
