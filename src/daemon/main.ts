@@ -101,7 +101,7 @@ async function main(argv: string[]): Promise<void> {
   });
   const execs = new ExecService(containers);
   const health = new HealthMonitor(containers, execs);
-  containers.hooks = { started: (rec) => health.start(rec), exited: (id) => health.stop(id) };
+  containers.setHooks({ started: (rec) => health.start(rec), exited: (id) => health.stop(id) });
   await containers.recover();
 
   const server = new ApiServer({
@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('shutting down; containers keep running', { signal: sig });
-    containers.restarts.cancelAll();
+    containers.cancelRestarts();
     await server.close().catch(() => {});
     await networks.close().catch(() => {});
     puller.close();

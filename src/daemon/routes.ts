@@ -47,7 +47,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
   const { containers, images, layers } = d;
   const imageSize = (id: Digest) => images.all().find((r) => r.id === id)?.size ?? 0;
   const sizeOf = async (rec: ContainerRecord) => ({ rw: await layers.usage(rec.id).catch(() => 0), rootFs: imageSize(rec.imageId) + (await layers.usage(rec.id).catch(() => 0)) });
-  const users = (imageId: Digest) => d.containers.deps.records.values().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
+  const users = (imageId: Digest) => containers.all().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
   const layerDirs = (chainId: Digest | null) => (chainId ? { LowerDir: '', MergedDir: '', UpperDir: '', WorkDir: '' } : {});
   const mountsOf = (rec: ContainerRecord) => mountPointsWire(d.volumes.mountPoints(rec.id));
   const netOf = (rec: ContainerRecord) => (containers.isLive(rec) ? d.networks.info(rec.id) : undefined);
@@ -62,13 +62,13 @@ export function buildRoutes(d: RouteDeps): Route[] {
       cgroupLayout: d.cgroupLayout,
       startedAt: d.startedAt,
       counts: () => {
-        const all = containers.deps.records.values().filter((r) => r.phase === 'ready');
+        const all = containers.all().filter((r) => r.phase === 'ready');
         const running = all.filter((r) => r.state.status === 'running').length;
         const paused = all.filter((r) => r.state.status === 'paused').length;
         return { containers: all.length, running, paused, stopped: all.length - running - paused, images: images.all().length };
       },
       diskUsage: async () => {
-        const recs = containers.deps.records.values().filter((r) => r.phase === 'ready');
+        const recs = containers.all().filter((r) => r.phase === 'ready');
         const now = Date.now();
         const cs = await Promise.all(recs.map(async (r) => containerSummary(r, mountsOf(r), netOf(r), now, await sizeOf(r))));
         const layerList = await layers.list();
@@ -87,7 +87,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
       netOf,
       execs: d.execs,
       sizeOf,
-      graphDriver: (rec) => ({ Name: 'overlay2', Data: { MergedDir: containers.deps.paths.rootfs(rec.id), UpperDir: layers.upperDir(rec.id) } }),
+      graphDriver: (rec) => ({ Name: 'overlay2', Data: { MergedDir: containers.rootfsPath(rec.id), UpperDir: layers.upperDir(rec.id) } }),
       resolveImageId: (ref) => {
         try {
           return images.resolve(ref).id;

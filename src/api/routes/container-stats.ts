@@ -25,7 +25,7 @@ export function containerStatsRoutes(d: ContainerRouteDeps): Route[] {
       handler: async (ctx) => {
         const rec = containers.get(ctx.params.id!);
         const stream = ctx.query.bool('stream', true) && !ctx.query.bool('one-shot');
-        const cgroupsPath = `${containers.deps.spec.cgroupParent}/${rec.id}`;
+        const cgroupsPath = containers.cgroupsPath(rec.id);
         const snapshot = async (prev?: Record<string, unknown>) => {
           const cur = containers.get(rec.id);
           const s = containers.isLive(cur) ? await readStats(cgroupsPath, cur.state.pid, prev as never) : emptyStats();

@@ -54,9 +54,8 @@ export function splice(client: Duplex, monitor: Duplex, withStdin: boolean, befo
 export function containerRoutes(d: ContainerRouteDeps): Route[] {
   const { containers } = d;
   const inspectOf = async (r: ContainerRecord, size: boolean) => {
-    const p = containers.deps.paths;
     return containerInspect(r, {
-      paths: { resolvConf: p.resolvConf(r.id), hostname: p.hostname(r.id), hosts: p.hosts(r.id), log: p.log(r.id) },
+      paths: containers.etcPaths(r.id),
       execIds: d.execs.execIdsOf(r.id),
       graphDriver: d.graphDriver(r),
       mounts: d.mountsOf(r),
@@ -222,7 +221,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const exited = new AbortController();
         const unsubscribe = follow ? containers.whenExiting(rec.id, () => exited.abort()) : () => {};
         try {
-          for await (const chunk of readLogs(containers.deps.paths.log(rec.id), {
+          for await (const chunk of readLogs(containers.logPath(rec.id), {
             stdout,
             stderr,
             since: q.str('since') || undefined,
@@ -256,7 +255,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const client = ctx.hijack(streamContentType(ctx, rec.config.tty));
         containers.emitEvent(rec, 'attach');
         if (q.bool('logs')) {
-          for await (const chunk of readLogs(containers.deps.paths.log(rec.id), { stdout: streams.stdout, stderr: streams.stderr })) {
+          for await (const chunk of readLogs(containers.logPath(rec.id), { stdout: streams.stdout, stderr: streams.stderr })) {
             client.write(rec.config.tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data));
           }
         }
@@ -269,11 +268,11 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
             client.end();
             return;
           }
-          const mon = await containers.deps.monitor.attach(stateDir, streams);
+          const mon = await containers.attachAt(stateDir, streams);
           void splice(client, mon, streams.stdin);
         };
         const cur = containers.get(rec.id);
-        if (containers.isLive(cur)) await connect(containers.deps.paths.shim(rec.id));
+        if (containers.isLive(cur)) await connect(containers.shimDir(rec.id));
         else {
           const cancel = containers.onNextStart(rec.id, connect);
           client.on('close', cancel);
