@@ -68,21 +68,17 @@ export class ExitWatcher {
       await core.deps.volumes.release(id).catch((e) => log.warn('releasing volumes', { id, error: messageOf(e) }));
       await core.deps.networks.detach(id).catch((e) => log.warn('tearing down the network', { id, error: messageOf(e) }));
       await core.unmountRootfs(id).catch((e) => log.warn('unmount rootfs', { id, error: messageOf(e) }));
-    });
-    // Decided on the record as it is now: a stop that raced with this exit has marked it.
-    const now = core.records.get(id);
-    if (!now) return;
-    switch (afterExit(now, status.exitCode)) {
-      case 'remove':
-        return this.autoRemove(id).catch((e) => log.warn('auto-remove failed', { id, error: messageOf(e) }));
-      case 'restart': {
+      // Decided under the lock, on the record as it is now: a stop marks the record under the
+      // lock too, so either it came first (no restart) or it finds 'restarting' and ends it.
+      const now = core.records.get(id);
+      if (now && afterExit(now, status.exitCode) === 'restart') {
         const next = await core.records.update(id, (r) => ({ ...r, restartCount: r.restartCount + 1, state: { ...r.state, status: 'restarting' } }));
         this.restarts.schedule(next);
-        return;
       }
-      case 'none':
-        return;
-    }
+    });
+    // --rm: after the lock, which the removal takes.
+    const now = core.records.get(id);
+    if (now && afterExit(now, status.exitCode) === 'remove') await this.autoRemove(id).catch((e) => log.warn('auto-remove failed', { id, error: messageOf(e) }));
   }
 }
 

@@ -61,6 +61,24 @@ test('stop: the exit its signal causes is not restarted', async () => {
   }
 });
 
+test('a stop that comes as the exit is being recorded ends the policy (no restart after it)', async () => {
+  const { w, life, restarts, policyStarts, id } = await rig();
+  try {
+    w.exit(id, 0);
+    // The exit is on record; the policy's decision on it may not be yet.
+    await until(() => w.records.get(id)?.state.status === 'exited');
+    await life.stop(id).catch(() => {}); // 304 if there was nothing left to stop
+    await new Promise((r) => setTimeout(r, 250)); // past the first back-off (100 ms)
+    const after = w.records.get(id)!;
+    assert.equal(after.state.status, 'exited');
+    assert.equal(after.manuallyStopped, true, 'the stop was not lost');
+    assert.equal(restarts.isScheduled(id), false);
+    assert.deepEqual(policyStarts, []);
+  } finally {
+    await w.dispose();
+  }
+});
+
 test('stop between two restarts ends the policy: the scheduled start is cancelled', async () => {
   const { w, life, restarts, policyStarts, id } = await rig();
   try {

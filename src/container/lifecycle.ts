@@ -65,26 +65,34 @@ export class Lifecycle {
     const { core } = this;
     const rec = core.index.get(ref);
     this.restarts.cancel(rec.id);
-    // Between two restarts there is no process: the stop just ends the policy. Under the lock, so
-    // a restart already under way finishes first and is then stopped like any running container.
-    const betweenRestarts = await core.lock.run(rec.id, async () => {
-      const cur = core.records.get(rec.id);
-      if (!cur || cur.state.status !== 'restarting' || cur.state.pid !== 0) return false;
-      await core.records.update(rec.id, (r) => ({ ...r, manuallyStopped: true, state: { ...r.state, status: 'exited' } }));
-      return true;
+    // Decided and marked under the lock, as the exit watcher decides a policy restart under it:
+    // an exit recorded first has left 'restarting' (this stop ends the policy) or 'exited'; a
+    // stop marked first makes the exit it causes final. A start under way finishes first and
+    // is then stopped like any running container.
+    let exited: Promise<unknown> | undefined;
+    const found = await core.lock.run(rec.id, async () => {
+      const cur = core.index.get(rec.id);
+      if (cur.state.status === 'restarting' && cur.state.pid === 0) {
+        // Between two restarts there is no process: the stop just ends the policy.
+        this.restarts.cancel(rec.id);
+        await core.records.update(rec.id, (r) => ({ ...r, manuallyStopped: true, state: { ...r.state, status: 'exited' } }));
+        return 'between-restarts';
+      }
+      if (!isLive(cur)) return 'not-running';
+      if (cur.state.status === 'paused') return 'paused';
+      await core.records.update(rec.id, (r) => ({ ...r, manuallyStopped: true }));
+      exited = core.waiters.nextExit(rec.id); // before the lock goes, so no exit is missed
+      return 'live';
     });
-    if (betweenRestarts) return;
-    const cur = core.index.get(rec.id);
-    if (!isLive(cur)) throw notModified();
-    if (cur.state.status === 'paused') throw containerPaused(rec.id);
-    await core.records.update(rec.id, (r) => ({ ...r, manuallyStopped: true }));
+    if (found === 'between-restarts') return;
+    if (found === 'not-running') throw notModified();
+    if (found === 'paused') throw containerPaused(rec.id);
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
-    const exited = core.waiters.nextExit(rec.id);
     const sig = opts.signal ?? rec.config.stopSignal ?? 'SIGTERM';
     await this.kill(rec.id, sig, { manual: true }).catch((e) => {
       if (!isBerthError(e, 'conflict')) throw e;
     });
-    const done = await Promise.race([exited.then(() => true), delay(timeout < 0 ? 2 ** 31 - 1 : timeout * 1000).then(() => false)]);
+    const done = await Promise.race([exited!.then(() => true), delay(timeout < 0 ? 2 ** 31 - 1 : timeout * 1000).then(() => false)]);
     if (!done && isLive(core.index.get(rec.id))) await this.kill(rec.id, 'SIGKILL', { waitExit: true, manual: true }).catch(() => {});
     else if (!done) await exited;
     core.emitEvent(rec, 'stop');
