@@ -1,6 +1,6 @@
 // The container as Berth stores it: configuration (what the user asked for, merged with the
 // image) apart from state (what happened). One record per container, written atomically.
-import type { StoredRecord } from '../store/records/record-store.js';
+import type { Snapshot, StoredRecord } from '../store/records/record-store.js';
 import type { Digest } from '../lib/digest.js';
 import type { ResourceLimits } from '../runtime/specgen/spec-input.js';
 import type { MountInput } from '../volume/mount-point.js';
@@ -137,5 +137,8 @@ export interface ContainerRecord extends StoredRecord {
   manuallyStopped: boolean;
   runtimeName: string;
 }
+
+/** A container record as readers get it (frozen); changes go through `RecordStore.update`. */
+export type ContainerSnapshot = Snapshot<ContainerRecord>;
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';

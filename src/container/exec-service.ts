@@ -52,7 +52,7 @@ export class ExecService {
     if (c.state.status === 'paused') throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
     if (config.cmd.length === 0) throw conflict('No exec command specified');
     const id = randomBytes(32).toString('hex');
-    this.execs.set(id, { id, containerId: c.id, config, running: false, exitCode: null, pid: 0, started: false, stateDir: this.containers.deps.paths.exec(c.id, id) });
+    this.execs.set(id, { id, containerId: c.id, config, running: false, exitCode: null, pid: 0, started: false, stateDir: this.containers.execStateDir(c.id, id) });
     this.containers.emitEvent(c, `exec_create: ${config.cmd.join(' ')}`, { execID: id });
     this.trim();
     return id;
@@ -66,8 +66,7 @@ export class ExecService {
 
   /** Builds the process from the container's own spec, overridden by the exec's settings. */
   private async processFor(e: ExecRecord): Promise<OciProcess> {
-    const paths = this.containers.deps.paths;
-    const spec = JSON.parse(await readFile(join(paths.dir(e.containerId), 'config.json'), 'utf8')) as OciSpec;
+    const spec = JSON.parse(await readFile(this.containers.specPath(e.containerId), 'utf8')) as OciSpec;
     const rec = this.containers.get(e.containerId);
     const p: OciProcess = { ...spec.process };
     p.args = e.config.cmd;
@@ -75,7 +74,7 @@ export class ExecService {
     p.terminal = e.config.tty;
     if (e.config.workingDir) p.cwd = e.config.workingDir;
     if (e.config.user) {
-      const u = await resolveUser(paths.rootfs(e.containerId), e.config.user, rec.host.groupAdd);
+      const u = await resolveUser(this.containers.rootfsPath(e.containerId), e.config.user, rec.host.groupAdd);
       p.user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
     }
     if (e.config.privileged) {
@@ -153,7 +152,7 @@ export class ExecService {
   async resize(id: string, rows: number, cols: number): Promise<void> {
     const e = this.get(id);
     if (!e.running) throw conflict(`Exec ${id} is not running`);
-    await this.containers.deps.monitor.resize(e.stateDir, rows, cols);
+    await this.containers.resizeAt(e.stateDir, rows, cols);
   }
 
   /** Execs of a removed container go with it. */

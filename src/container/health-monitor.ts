@@ -8,24 +8,16 @@ import { messageOf } from '../lib/errors.js';
 import { nowRfc3339Nano } from '../lib/time-parse.js';
 import type { ContainerService } from './container-service.js';
 import type { ExecService } from './exec-service.js';
-import type { ContainerRecord, HealthcheckConfig, HealthState } from './container-record.js';
+import type { ContainerSnapshot } from './container-record.js';
+import { healthCommand, nextHealth } from './healthcheck.js';
 
 const NS_PER_MS = 1_000_000;
 const DEFAULT_INTERVAL_MS = 30_000;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_START_INTERVAL_MS = 5_000;
-const DEFAULT_RETRIES = 3;
-const MAX_LOG_ENTRIES = 5;
 const MAX_OUTPUT = 4096;
 
-/** The process a test runs, or undefined when healthchecks are off (none, or ["NONE"]). */
-export function healthCommand(h: HealthcheckConfig | undefined, shell: string[] | undefined): string[] | undefined {
-  if (!h || h.test.length === 0 || h.test[0] === 'NONE') return undefined;
-  const [kind, ...rest] = h.test;
-  if (kind === 'CMD') return rest.length ? rest : undefined;
-  if (kind === 'CMD-SHELL') return rest.length ? [...(shell?.length ? shell : ['/bin/sh', '-c']), rest.join(' ')] : undefined;
-  return h.test; // Docker treats an unprefixed test as CMD
-}
+export { healthCommand };
 
 interface Probe {
   timer?: NodeJS.Timeout;
@@ -41,14 +33,16 @@ export class HealthMonitor {
     private readonly execs: ExecService,
   ) {}
 
-  /** Begins probing a container that just started (no-op without a healthcheck). */
-  start(rec: ContainerRecord): void {
+  /**
+   * Begins probing a container that just started (no-op without a healthcheck). The start
+   * itself recorded the 'starting' health (startingHealth), in the same write as 'running'.
+   */
+  start(rec: ContainerSnapshot): void {
     this.stop(rec.id);
     const cmd = healthCommand(rec.config.healthcheck, rec.config.shell);
     if (!cmd) return;
     const probe: Probe = { stopped: false, startedAt: Date.now() };
     this.probes.set(rec.id, probe);
-    rec.state.health = { status: 'starting', failingStreak: 0, log: [] };
     this.schedule(rec.id, probe, this.delay(rec, probe));
   }
 
@@ -60,11 +54,11 @@ export class HealthMonitor {
     this.probes.delete(id);
   }
 
-  private inStartPeriod(rec: ContainerRecord, probe: Probe): boolean {
+  private inStartPeriod(rec: ContainerSnapshot, probe: Probe): boolean {
     return Date.now() - probe.startedAt < (rec.config.healthcheck?.startPeriod ?? 0) / NS_PER_MS;
   }
 
-  private delay(rec: ContainerRecord, probe: Probe): number {
+  private delay(rec: ContainerSnapshot, probe: Probe): number {
     const h = rec.config.healthcheck;
     if (this.inStartPeriod(rec, probe) && rec.state.health?.status === 'starting')
       return (h?.startInterval || DEFAULT_START_INTERVAL_MS * NS_PER_MS) / NS_PER_MS;
@@ -90,27 +84,20 @@ export class HealthMonitor {
       output = messageOf(e);
     }
     if (probe.stopped) return;
-    this.record(rec, probe, { start, end: nowRfc3339Nano(), exitCode, output: output.slice(0, MAX_OUTPUT) });
-    await this.containers.deps.records.put(rec.id, rec).catch((e) => log.warn('saving health state', { id, error: messageOf(e) }));
-    this.schedule(id, probe, this.delay(rec, probe));
-  }
-
-  private record(rec: ContainerRecord, probe: Probe, result: HealthState['log'][number]): void {
-    const health = (rec.state.health ??= { status: 'starting', failingStreak: 0, log: [] });
-    health.log = [...health.log, result].slice(-MAX_LOG_ENTRIES);
-    const before = health.status;
-    if (result.exitCode === 0) {
-      health.failingStreak = 0;
-      health.status = 'healthy';
-    } else if (!this.inStartPeriod(rec, probe) || before !== 'starting') {
-      health.failingStreak++;
-      if (health.failingStreak >= (rec.config.healthcheck?.retries || DEFAULT_RETRIES)) health.status = 'unhealthy';
-    }
-    if (health.status !== before) this.containers.emitEvent(rec, `health_status: ${health.status}`);
+    const result = { start, end: nowRfc3339Nano(), exitCode, output: output.slice(0, MAX_OUTPUT) };
+    const inStartPeriod = this.inStartPeriod(rec, probe);
+    // Saved under the container's lock, from the record as it is then (an exit or a rename may
+    // have changed it while the probe ran).
+    const saved = await this.containers
+      .updateHealth(id, (cur) => nextHealth(cur, result, { inStartPeriod, retries: h.retries }))
+      .catch((e) => void log.warn('saving health state', { id, error: messageOf(e) }));
+    if (saved && saved.after.state.health?.status !== saved.before) this.containers.emitEvent(saved.after, `health_status: ${saved.after.state.health?.status}`);
+    if (probe.stopped) return;
+    this.schedule(id, probe, this.delay(saved?.after ?? rec, probe));
   }
 
   /** Runs the test as an exec, collecting its output, killed by a timeout like Docker's. */
-  private async exec(rec: ContainerRecord, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+  private async exec(rec: ContainerSnapshot, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
     const id = this.execs.create(rec.id, { cmd, env: [], user: '', workingDir: '', tty: false, attachStdin: false, attachStdout: true, attachStderr: true, privileged: false, detachKeys: '' });
     const { stream, exited } = await this.execs.start(id, { detach: false });
     const chunks: Buffer[] = [];

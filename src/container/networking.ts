@@ -5,7 +5,7 @@ import { conflict, invalidArgument } from '../lib/errors.js';
 import { portRequests } from '../network/ports.js';
 import { containerNotRunning, noSuchNetwork } from '../lib/docker-messages.js';
 import type { AttachRequest, AttachResult, LinkAlias, NetworkRequest } from '../network/types.js';
-import type { NetworkManager } from '../network/network-manager.js';
+import type { ContainerNetworks } from './seams.js';
 import type { ContainerRecord, EndpointRequest } from './container-record.js';
 
 export type NetworkPlan =
@@ -78,7 +78,7 @@ export function networkPlan(rec: ContainerRecord): NetworkPlan {
  * validateNetMode and port parsing): unknown networks, options that make no sense with
  * `container:` or `host` modes, malformed port bindings.
  */
-export function checkNetworks(rec: ContainerRecord, networks: NetworkManager, requested: { hostname?: string }): void {
+export function checkNetworks(rec: ContainerRecord, networks: ContainerNetworks, requested: { hostname?: string }): void {
   const mode = rec.host.networkMode;
   if (mode.startsWith('container:')) {
     if (requested.hostname) throw invalidArgument('conflicting options: hostname and the network mode');
@@ -158,7 +158,7 @@ function linkEnv(linkName: string, alias: string, ip: string, exposed: string[],
 const NO_NETWORK: Omit<AttachResult, 'netns'> = { endpoints: [], ports: {}, dnsServers: [], hostsEntries: [] };
 
 /** Sets up the container's network before the runtime creates it. */
-export async function setUpNetwork(rec: ContainerRecord, networks: NetworkManager, lookup: (ref: string) => ContainerRecord): Promise<AttachResult> {
+export async function setUpNetwork(rec: ContainerRecord, networks: ContainerNetworks, lookup: (ref: string) => ContainerRecord): Promise<AttachResult> {
   const plan = networkPlan(rec);
   switch (plan.kind) {
     case 'host':

@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<void> {
   });
   const execs = new ExecService(containers);
   const health = new HealthMonitor(containers, execs);
-  containers.hooks = { started: (rec) => health.start(rec), exited: (id) => health.stop(id) };
+  containers.setHooks({ started: (rec) => health.start(rec), exited: (id) => health.stop(id) });
   await containers.recover();
 
   // Loaded only when asked for (it brings the WebSocket library): a plain berthd starts as before.
@@ -116,7 +116,7 @@ async function main(argv: string[]): Promise<void> {
     : undefined;
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: [...dashboardTokenRoutes(dashboard), ...buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, records, paths, execs, images, layers, events, runtimes, volumeStore, volumes, builder, networks, puller, pusher,
+    routes: [...dashboardTokenRoutes(dashboard), ...buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, builder, networks, puller, pusher,
       login: (server, creds, signal) => checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal) })],
   });
   await server.listen(cfg.socketPath);
@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('shutting down; containers keep running', { signal: sig });
-    containers.restarts.cancelAll();
+    containers.cancelRestarts();
     await dashboard?.close().catch(() => {});
     await server.close().catch(() => {});
     await networks.close().catch(() => {});

@@ -17,9 +17,6 @@ import type { NetworkManager } from '../network/network-manager.js';
 import type { ContainerVolumes } from '../volume/container-volumes.js';
 import type { ContainerService } from '../container/container-service.js';
 import type { ExecService } from '../container/exec-service.js';
-import type { ContainerRecord } from '../container/container-record.js';
-import type { ContainerPaths } from '../container/paths.js';
-import type { RecordStore } from '../store/records/record-store.js';
 import { pruneContainers } from '../container/prune.js';
 import { containerLogs } from '../container/logs/container-logs.js';
 import { readLogs } from '../container/logs/log-reader.js';
@@ -40,9 +37,6 @@ export interface RouteDeps {
   cgroupLayout: string;
   startedAt: Date;
   containers: ContainerService;
-  /** The container records and their files (what ContainerService was built over). */
-  records: RecordStore<ContainerRecord>;
-  paths: ContainerPaths;
   execs: ExecService;
   images: ImageStore;
   layers: LayerStore;
@@ -74,10 +68,10 @@ export function imageBackend(images: ImageStore, users: ImageUsers = () => []): 
 }
 
 export function buildRoutes(d: RouteDeps): Route[] {
-  const { containers, images, layers, paths } = d;
-  const ready = () => d.records.values().filter((r) => r.phase === 'ready');
+  const { containers, images, layers } = d;
+  const ready = () => containers.all().filter((r) => r.phase === 'ready');
   const imageSize = (id: Digest) => images.all().find((r) => r.id === id)?.size ?? 0;
-  const users = (imageId: Digest) => d.records.values().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
+  const users = (imageId: Digest) => containers.all().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
   const facts: ContainerFacts = {
     mountsOf: (rec) => mountPointsWire(d.volumes.mountPoints(rec.id)),
     netOf: (rec) => (containers.isLive(rec) ? d.networks.info(rec.id) : undefined),
@@ -85,8 +79,8 @@ export function buildRoutes(d: RouteDeps): Route[] {
       const rw = await layers.usage(rec.id).catch(() => 0);
       return { rw, rootFs: imageSize(rec.imageId) + rw };
     },
-    graphDriver: (rec) => ({ Name: 'overlay2', Data: { MergedDir: paths.rootfs(rec.id), UpperDir: layers.upperDir(rec.id) } }),
-    files: (rec) => ({ resolvConf: paths.resolvConf(rec.id), hostname: paths.hostname(rec.id), hosts: paths.hosts(rec.id), log: paths.log(rec.id) }),
+    graphDriver: (rec) => ({ Name: 'overlay2', Data: { MergedDir: containers.rootfsPath(rec.id), UpperDir: layers.upperDir(rec.id) } }),
+    files: (rec) => containers.etcPaths(rec.id),
   };
 
   return [
@@ -122,13 +116,13 @@ export function buildRoutes(d: RouteDeps): Route[] {
       facts,
       execs: d.execs,
       logs: {
-        read: (rec, o) => containerLogs(containers, rec, paths.log(rec.id), o),
-        replay: (rec, streams) => readLogs(paths.log(rec.id), streams),
+        read: (rec, o) => containerLogs(containers, rec, containers.logPath(rec.id), o),
+        replay: (rec, streams) => readLogs(containers.logPath(rec.id), streams),
       },
       prune: (filters) => pruneContainers(containers, filters, async (rec) => (await facts.sizeOf(rec)).rw),
       processes: {
         pids: (rec) => containers.runtimeFor(rec).pids(rec.id),
-        cgroupsPath: (rec) => `${d.cfg.cgroupParent}/${rec.id}`,
+        cgroupsPath: (rec) => containers.cgroupsPath(rec.id),
       },
       resolveImageId: (ref) => {
         try {

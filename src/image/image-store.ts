@@ -261,8 +261,8 @@ export class ImageStore {
         size: input.layers.reduce((s, l) => s + l.size, 0),
         layers: input.layers,
         manifests: input.manifest ? [input.manifest] : [],
+        ...(input.parent && this.records.has(input.parent) ? { parent: input.parent } : {}),
       };
-      if (input.parent && this.records.has(input.parent)) record.parent = input.parent;
       await this.records.put(id, record);
     } else if (input.manifest && !record.manifests.some((m) => m.digest === input.manifest!.digest)) {
       record = { ...record, manifests: [...record.manifests, input.manifest] };

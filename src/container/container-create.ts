@@ -1,0 +1,96 @@
+// Making and unmaking a container's files. create records intent first (phase 'creating'), then
+// attaches volumes, makes its directory and prepares its writable layer, then marks it 'ready';
+// any failure discards what was made. discard removes every trace (rm, and recovery of
+// half-made or half-removed containers).
+import { mkdir, rm } from 'node:fs/promises';
+import { invalidArgument, isBerthError, messageOf } from '../lib/errors.js';
+import { log } from '../lib/log.js';
+import { nowRfc3339Nano } from '../lib/time-parse.js';
+import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-record.js';
+import type { ContainerCore } from './container-core.js';
+import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
+import { newContainerId, normaliseName } from './names.js';
+import { checkNetworks, parseLink, primaryNetwork } from './networking.js';
+
+export interface CreateRequest {
+  name?: string;
+  config: ConfigRequest;
+  host: HostSettings;
+  endpoints: ContainerRecord['endpoints'];
+  wire: ContainerRecord['wire'];
+}
+
+export async function createContainer(core: ContainerCore, req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
+  const { deps, index } = core;
+  validateHostSettings(req.host);
+  const runtimeName = req.host.runtime || deps.defaultRuntime;
+  if (!deps.runtimes.has(runtimeName)) throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
+  const image = await deps.images.resolve(req.config.image);
+  const id = newContainerId();
+  const name = req.name ? normaliseName(req.name) : index.freeName();
+  const config = mergeConfig(req.config, image.defaults, id);
+  index.reserve(name, id); // before the first await on side effects
+  const rec: ContainerRecord = {
+    schemaVersion: 1,
+    id,
+    name,
+    created: nowRfc3339Nano(),
+    phase: 'creating',
+    imageId: image.id,
+    imageChainId: image.chainId,
+    config,
+    host: req.host,
+    wire: req.wire,
+    endpoints: req.endpoints,
+    state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
+    restartCount: 0,
+    manuallyStopped: false,
+    runtimeName,
+  };
+  let made: ContainerRecord = rec;
+  try {
+    checkNetworks(rec, deps.networks, { hostname: req.config.hostname });
+    // As dockerd's registerLinks: a legacy link names an existing container.
+    if (primaryNetwork(rec.host.networkMode) === 'bridge') {
+      for (const l of rec.host.links ?? []) if (!index.find(parseLink(l).name)) throw invalidArgument(`could not get container for ${parseLink(l).name}`);
+    }
+    // container:<x> shares x's UTS identity too, as Docker copies its hostname.
+    const shared = rec.host.networkMode.startsWith('container:') ? index.find(rec.host.networkMode.slice('container:'.length)) : undefined;
+    if (shared) made = { ...rec, config: { ...rec.config, hostname: shared.config.hostname, domainname: shared.config.domainname } };
+    await deps.records.put(id, made);
+    const h = req.host;
+    await deps.volumes.attach(
+      id,
+      { binds: h.binds, mounts: h.mounts, tmpfs: h.tmpfs, volumesFrom: h.volumesFrom, imageVolumes: Object.keys(config.volumes), volumeDriver: h.volumeDriver },
+      { resolveContainer: (ref) => index.find(ref)?.id },
+    );
+    await mkdir(deps.paths.dir(id), { recursive: true, mode: 0o710 });
+    await mkdir(deps.paths.rootfs(id), { recursive: true });
+    await deps.layers.prepare(id, image.chainId);
+    made = { ...made, phase: 'ready' };
+    await deps.records.put(id, made);
+  } catch (e) {
+    await discardContainer(core, id).catch((e2) => log.warn('cleanup after failed create', { id, error: messageOf(e2) }));
+    index.release(name, id);
+    throw e;
+  }
+  core.emitEvent(made, 'create');
+  return { id, warnings: [] };
+}
+
+/**
+ * Removes every trace of a container. Anonymous volumes go with it when asked (rm -v, --rm, or
+ * a container that never finished being made).
+ */
+export async function discardContainer(core: ContainerCore, id: string, removeAnonymousVolumes = true): Promise<void> {
+  const { deps } = core;
+  await deps.volumes.detach(id, { removeAnonymous: removeAnonymousVolumes });
+  await core.unmountRootfs(id);
+  await deps.layers.removeSnapshot(id).catch((e) => {
+    if (!isBerthError(e, 'not-found')) throw e;
+  });
+  await rm(deps.paths.dir(id), { recursive: true, force: true });
+  const rec = deps.records.get(id);
+  await deps.records.delete(id);
+  if (rec) core.index.release(rec.name, id);
+}
