@@ -15,7 +15,7 @@ export interface HealthcheckConfig {
 }
 
 /** The process and identity of a container (Docker's `Config`), after merging with the image. */
-export interface ContainerConfig {
+export interface StoredContainerConfig {
   image: string; // as the user named it
   cmd: string[];
   entrypoint: string[];
@@ -123,7 +123,7 @@ export interface ContainerRecord extends StoredRecord {
   phase: 'creating' | 'ready' | 'removing';
   imageId: Digest;
   imageChainId: Digest | null;
-  config: ContainerConfig;
+  config: StoredContainerConfig;
   host: HostSettings;
   /** The create request as the client sent it, returned by inspect for fields Berth ignores. */
   wire: { config: Record<string, unknown>; hostConfig: Record<string, unknown>; networkingConfig: Record<string, unknown> };

@@ -2,10 +2,10 @@
 // an Entrypoint given on create drops the image's Cmd; env and labels merge with the user's
 // values winning; hostname defaults to the short id.
 import { invalidArgument } from '../lib/errors.js';
-import type { ContainerConfig, HostSettings, RestartPolicyName } from './container-record.js';
+import type { StoredContainerConfig, HostSettings, RestartPolicyName } from './container-record.js';
 import type { ImageDefaults } from './image-source.js';
 
-export type ConfigRequest = Partial<Omit<ContainerConfig, 'cmd' | 'entrypoint'>> & {
+export type ConfigRequest = Partial<Omit<StoredContainerConfig, 'cmd' | 'entrypoint'>> & {
   image: string;
   cmd?: string[] | null;
   entrypoint?: string[] | null;
@@ -22,7 +22,7 @@ export function mergeEnv(base: string[], over: string[]): string[] {
   return [...out.values()];
 }
 
-export function mergeConfig(req: ConfigRequest, image: ImageDefaults, id: string): ContainerConfig {
+export function mergeConfig(req: ConfigRequest, image: ImageDefaults, id: string): StoredContainerConfig {
   const entrypointGiven = req.entrypoint !== undefined && req.entrypoint !== null && req.entrypoint.length > 0;
   const entrypoint = entrypointGiven ? req.entrypoint! : image.entrypoint;
   const cmd = req.cmd && req.cmd.length > 0 ? req.cmd : entrypointGiven ? [] : image.cmd;

@@ -1,7 +1,7 @@
 // Healthcheck decisions in pure code: which process a test runs, the health a (re)started
 // container begins with, and how one probe result changes the health. The HealthMonitor
 // performs the probes and saves what these functions decide.
-import type { ContainerConfig, HealthcheckConfig, HealthState } from './container-record.js';
+import type { StoredContainerConfig, HealthcheckConfig, HealthState } from './container-record.js';
 
 const DEFAULT_RETRIES = 3;
 const MAX_LOG_ENTRIES = 5;
@@ -16,7 +16,7 @@ export function healthCommand(h: HealthcheckConfig | undefined, shell: readonly 
 }
 
 /** The health a container with a healthcheck starts with (undefined: it has none). */
-export function startingHealth(config: Pick<ContainerConfig, 'healthcheck' | 'shell'>): HealthState | undefined {
+export function startingHealth(config: Pick<StoredContainerConfig, 'healthcheck' | 'shell'>): HealthState | undefined {
   return healthCommand(config.healthcheck, config.shell) ? { status: 'starting', failingStreak: 0, log: [] } : undefined;
 }
 

@@ -10,7 +10,7 @@ import { readCgroupV2, cgroupV2Procs } from './cgroup-v2.js';
 import { readNetworks, readSystemCpu } from './host-stats.js';
 import { emptyCpuStats, ZERO_TIME, type ContainerStats } from './stats-types.js';
 
-export type CgroupLayout = 'v1' | 'v2';
+export type CgroupStatsFormat = 'v1' | 'v2';
 
 export interface ReadStatsOptions {
   id?: string;
@@ -20,19 +20,23 @@ export interface ReadStatsOptions {
   cgroupRoot?: string;
   procRoot?: string;
   /** Force a layout instead of detecting it. */
-  layout?: CgroupLayout;
+  layout?: CgroupStatsFormat;
   /** The container shares the host's network namespace: Docker reports no networks then. */
   hostNetwork?: boolean;
 }
 
-const layoutCache = new Map<string, CgroupLayout>();
+const layoutCache = new Map<string, CgroupStatsFormat>();
 
-/** v2 when the root is a pure unified mount; v1 for legacy and hybrid hosts. */
-export async function detectCgroupLayout(root = '/sys/fs/cgroup'): Promise<CgroupLayout> {
+/**
+ * Which cgroup files hold a container's stats: v2 when the root is a pure unified mount, v1 for
+ * legacy and hybrid hosts (whose containers' controllers are v1). Not the host's layout (see
+ * runtime/oci's CgroupLayout, which tells hybrid apart): a question of where to read.
+ */
+export async function detectStatsFormat(root = '/sys/fs/cgroup'): Promise<CgroupStatsFormat> {
   const cached = layoutCache.get(root);
   if (cached) return cached;
   const v2 = await access(join(root, 'cgroup.controllers')).then(() => true, () => false);
-  const layout: CgroupLayout = v2 ? 'v2' : 'v1';
+  const layout: CgroupStatsFormat = v2 ? 'v2' : 'v1';
   layoutCache.set(root, layout);
   return layout;
 }
@@ -40,7 +44,7 @@ export async function detectCgroupLayout(root = '/sys/fs/cgroup'): Promise<Cgrou
 export async function readStats(cgroupsPath: string, pid: number, prev?: ContainerStats, opts: ReadStatsOptions = {}): Promise<ContainerStats> {
   const root = opts.cgroupRoot ?? '/sys/fs/cgroup';
   const procRoot = opts.procRoot ?? '/proc';
-  const layout = opts.layout ?? (await detectCgroupLayout(root));
+  const layout = opts.layout ?? (await detectStatsFormat(root));
   const [sample, sys, nets] = await Promise.all([
     layout === 'v2' ? readCgroupV2(root, cgroupsPath) : readCgroupV1(root, cgroupsPath),
     readSystemCpu(procRoot),
@@ -74,8 +78,8 @@ export async function readStats(cgroupsPath: string, pid: number, prev?: Contain
 }
 
 /** Pids in the container's cgroup, or undefined when the cgroup does not exist. */
-export async function listCgroupPids(cgroupsPath: string, opts: { cgroupRoot?: string; layout?: CgroupLayout } = {}): Promise<number[] | undefined> {
+export async function listCgroupPids(cgroupsPath: string, opts: { cgroupRoot?: string; layout?: CgroupStatsFormat } = {}): Promise<number[] | undefined> {
   const root = opts.cgroupRoot ?? '/sys/fs/cgroup';
-  const layout = opts.layout ?? (await detectCgroupLayout(root));
+  const layout = opts.layout ?? (await detectStatsFormat(root));
   return layout === 'v2' ? cgroupV2Procs(root, cgroupsPath) : cgroupV1Procs(root, cgroupsPath);
 }
