@@ -99,7 +99,10 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
       [ctxLarge, sizeLarge, `FROM only, ${LARGE_FILES} large files (${fmtBytes(sizeLarge.bytes)})`],
       [ctxMany, sizeMany, `FROM only, ${SMALL_FILES} small files (${fmtBytes(sizeMany.bytes)})`],
     ] as const) {
-      const sShape = await repeat({ runs: 5, budgetMs: 60_000, warmup: 1 }, async () => (await build(t, ['build', '-t', imageTag(t, 'from'), '-f', join(c, dockerfileName(t, 'from')), c])).ms);
+      const sShape = await repeat(
+        { runs: 5, budgetMs: 60_000, warmup: 1 },
+        async () => (await build(t, ['build', '-t', imageTag(t, 'from'), '-f', join(c, dockerfileName(t, 'from')), c])).ms,
+      );
       add(t, what, sShape, rate(sShape, sz.bytes));
     }
     const sCopy = await repeat({ runs: 3, budgetMs: 120_000 }, async () => (await build(t, ['build', '--no-cache', ...copy.slice(1)])).ms);
@@ -112,8 +115,18 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
   for (const t of want('small') ? targets : []) {
     const args = ['build', '-t', imageTag(t, 'small'), '-f', join(small, dockerfileName(t)), small];
     const goals = t.label === 'berth' ? ['goal ≤ 250 ms', 'goal ≤ 100 ms'] : t.label === 'docker→berthd' ? ['goal ≤ 250 ms', 'goal ≤ 50 ms'] : ['', ''];
-    add(t, '5-step cold (--no-cache)', await repeat({ runs: 10, budgetMs: 60_000, warmup: 1 }, async () => (await build(t, ['build', '--no-cache', ...args.slice(1)])).ms), goals[0]);
-    add(t, '5-step cold --no-cache --network none', await repeat({ runs: 10, budgetMs: 60_000, warmup: 1 }, async () => (await build(t, ['build', '--no-cache', '--network', 'none', ...args.slice(1)])).ms), 'RUN without bridge');
+    add(
+      t,
+      '5-step cold (--no-cache)',
+      await repeat({ runs: 10, budgetMs: 60_000, warmup: 1 }, async () => (await build(t, ['build', '--no-cache', ...args.slice(1)])).ms),
+      goals[0],
+    );
+    add(
+      t,
+      '5-step cold --no-cache --network none',
+      await repeat({ runs: 10, budgetMs: 60_000, warmup: 1 }, async () => (await build(t, ['build', '--no-cache', '--network', 'none', ...args.slice(1)])).ms),
+      'RUN without bridge',
+    );
     const hits: number[] = [];
     add(
       t,
@@ -131,10 +144,13 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
 
   for (const e of external) {
     for (const what of ['cold (--no-cache)', 'fully cached', 'one source file changed', '5-step cold (--no-cache)', '5-step cached']) {
-      console.log(`ratio berth / ${e.label} ${what}: ${ratio(med[`berth|${what}`]!, med[`${e.label}|${what}`]!)}; docker→berthd / ${e.label}: ${ratio(med[`docker→berthd|${what}`]!, med[`${e.label}|${what}`]!)}`);
+      console.log(
+        `ratio berth / ${e.label} ${what}: ${ratio(med[`berth|${what}`]!, med[`${e.label}|${what}`]!)}; docker→berthd / ${e.label}: ${ratio(med[`docker→berthd|${what}`]!, med[`${e.label}|${what}`]!)}`,
+      );
     }
   }
-  if (!external.some((e) => e.label === 'docker engine')) console.log('\nno docker engine here: "fully cached faster than Docker\'s" cannot be compared on this machine');
+  if (!external.some((e) => e.label === 'docker engine'))
+    console.log('\nno docker engine here: "fully cached faster than Docker\'s" cannot be compared on this machine');
   printReferences([
     '5-step Dockerfile cold / cached: Docker classic builder 637 / 47 ms, BuildKit 236 / 72 ms, Podman 690 / 224 ms',
     'goals: 5-step cold ≤ 250 ms; cached ≤ 100 ms (berth CLI), ≤ 50 ms (docker CLI);',
@@ -196,7 +212,10 @@ function pseudoRandom(seed: number, n: number): Buffer {
 }
 
 /** Writes the context's parts (small/, large/, src/) that `parts` names; returns what is in `dir`. */
-async function makeContext(dir: string, parts: ReadonlyArray<'small' | 'large' | 'src'> = ['small', 'large', 'src']): Promise<{ files: number; bytes: number }> {
+async function makeContext(
+  dir: string,
+  parts: ReadonlyArray<'small' | 'large' | 'src'> = ['small', 'large', 'src'],
+): Promise<{ files: number; bytes: number }> {
   if (parts.includes('small')) {
     for (let i = 0; i < SMALL_FILES; i++) {
       const sub = join(dir, 'small', `d${String(i % 40).padStart(2, '0')}`);

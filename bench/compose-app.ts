@@ -20,7 +20,10 @@ function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -39,7 +42,8 @@ await runBench('compose: the Django + PostgreSQL + nginx example app', { limitMs
   try {
     await step('debian:bookworm base (cached rootfs)', join(ROOT, 'scripts/make-debian-base.sh'), []);
     await step('berth compose up -d --build --wait (cold)', process.execPath, berth('up', '-d', '--build', '--wait', '--wait-timeout', '600'));
-    for (let i = 0; i < WARM_ROUNDS; i++) await step(`berth compose up -d --build --wait (warm ${i + 1})`, process.execPath, berth('up', '-d', '--build', '--wait'));
+    for (let i = 0; i < WARM_ROUNDS; i++)
+      await step(`berth compose up -d --build --wait (warm ${i + 1})`, process.execPath, berth('up', '-d', '--build', '--wait'));
     await step('berth compose down', process.execPath, berth('down'));
     await step('berth compose up -d --wait (images built)', process.execPath, berth('up', '-d', '--wait'));
     await step('berth compose down -v', process.execPath, berth('down', '-v'));

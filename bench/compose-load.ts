@@ -18,7 +18,9 @@ const work = mkdtempSync(join(tmpdir(), 'berth-bench-compose-'));
 try {
   const project = join(work, 'app');
   mkdirSync(project);
-  writeFileSync(join(project, 'compose.yaml'), `
+  writeFileSync(
+    join(project, 'compose.yaml'),
+    `
 services:
   web:
     image: nginx:\${TAG:-latest}
@@ -35,12 +37,15 @@ services:
     image: postgres:16
     volumes: [dbdata:/var/lib/postgresql/data]
 volumes: {cache: {}, dbdata: {}}
-`);
+`,
+  );
   writeFileSync(join(project, 'compose.override.yaml'), 'services: {web: {environment: {EXTRA: "1"}}}\n');
   writeFileSync(join(project, '.env'), 'TAG=1.27\n');
 
   const entry = join(work, 'entry.ts');
-  writeFileSync(entry, `
+  writeFileSync(
+    entry,
+    `
 import { loadProject } from ${JSON.stringify(join(root, 'src/compose/load/index.ts'))};
 import { configToJson } from ${JSON.stringify(join(root, 'src/compose/config-output.ts'))};
 const t0 = (globalThis as { __t0?: number }).__t0 ?? 0;
@@ -51,13 +56,25 @@ loadProject({ env: process.env, cwd: ${JSON.stringify(project)} }).then((p) => {
   if (process.env.SPLIT) console.log(JSON.stringify({ modules: t1 - t0, load: t2 - t1, bytes: out.length }));
   if (!out.includes('nginx:1.27')) throw new Error('unexpected output');
 });
-`);
+`,
+  );
   const bundle = join(work, 'compose-load.cjs');
   // The banner marks when the bundle starts evaluating: the entry's body runs after its imports.
-await build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning', banner: { js: 'globalThis.__t0 = performance.now();' } });
+  await build({
+    entryPoints: [entry],
+    outfile: bundle,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+    banner: { js: 'globalThis.__t0 = performance.now();' },
+  });
   const loader = join(work, 'cached.mjs');
   // bin/berth's code-cache loading, reduced: compile from the cache, write it after the first run.
-  writeFileSync(loader, `
+  writeFileSync(
+    loader,
+    `
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import vm from 'node:vm';
@@ -68,18 +85,25 @@ const script = new vm.Script('(function (exports, require, module) {' + readFile
 if (!cachedData || script.cachedDataRejected) process.once('exit', () => writeFileSync(cacheFile, script.createCachedData()));
 const module = { exports: {} };
 script.runInThisContext()(module.exports, createRequire(bundle), module);
-`);
+`,
+  );
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   // Wall time suffers when other work shares the 2 cores; the process's own CPU time (user+sys,
   // reported by a preloaded exit hook) much less. Variants are interleaved so drift hits all alike.
   const cpuHook = join(work, 'cpu.cjs');
-  writeFileSync(cpuHook, 'process.on("exit", () => { const r = process.resourceUsage(); process.stderr.write("cpu " + (r.userCPUTime + r.systemCPUTime) / 1000 + "\\n"); });');
+  writeFileSync(
+    cpuHook,
+    'process.on("exit", () => { const r = process.resourceUsage(); process.stderr.write("cpu " + (r.userCPUTime + r.systemCPUTime) / 1000 + "\\n"); });',
+  );
   // The real CLI too, from its code cache (bin/berth): `compose config` against `--version`.
   const berth = join(root, 'bin/berth');
   const variants: Record<string, string[]> = {
-    floor: ['-e', '0'], plain: [bundle], cached: [loader],
-    version: [berth, '--version'], config: [berth, 'compose', '--project-directory', project, 'config', '--format', 'json'],
+    floor: ['-e', '0'],
+    plain: [bundle],
+    cached: [loader],
+    version: [berth, '--version'],
+    config: [berth, 'compose', '--project-directory', project, 'config', '--format', 'json'],
   };
   const wall: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
@@ -110,7 +134,9 @@ script.runInThisContext()(module.exports, createRequire(bundle), module);
   line('berth compose config --format json', 'config');
   const over = (k: string) => (median(cpu[k]!) - median(cpu.version!)).toFixed(1);
   console.log(`  => compose config costs +${over('config')} ms cpu over berth --version`);
-  console.log(`  in process (plain bundle): module evaluation ${median(splits.map((s) => s.modules)).toFixed(1)} ms, first loadProject + JSON ${median(splits.map((s) => s.load)).toFixed(1)} ms`);
+  console.log(
+    `  in process (plain bundle): module evaluation ${median(splits.map((s) => s.modules)).toFixed(1)} ms, first loadProject + JSON ${median(splits.map((s) => s.load)).toFixed(1)} ms`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

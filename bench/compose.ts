@@ -17,18 +17,30 @@ function composeFile(image: string, label: string): string {
   return `version: "3.9"\nservices:\n${Array.from({ length: SERVICES }, (_, i) => svc(i)).join('')}`;
 }
 
-interface Engine { label: string; cmd: string; pre: string[]; env: NodeJS.ProcessEnv; file: string }
+interface Engine {
+  label: string;
+  cmd: string;
+  pre: string[];
+  env: NodeJS.ProcessEnv;
+  file: string;
+}
 
 await runBench(`compose: ${SERVICES} busybox services`, { limitMs: 15 * 60_000 }, async ({ d, external }) => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-bench-compose-'));
   try {
-    const write = (name: string, image: string) => { const f = join(dir, name); writeFileSync(f, composeFile(image, d.td.bridge)); return f; };
+    const write = (name: string, image: string) => {
+      const f = join(dir, name);
+      writeFileSync(f, composeFile(image, d.td.bridge));
+      return f;
+    };
     const berthFile = write('berth.yaml', 'busybox');
     const engines: Engine[] = [{ label: 'berth compose', cmd: process.execPath, pre: [BERTH, 'compose'], env: d.env, file: berthFile }];
     const hasDockerCompose = (await timed('docker-compose', ['version'], { timeoutMs: 10_000 }).catch(() => undefined))?.code === 0;
     if (hasDockerCompose) engines.push({ label: 'docker-compose 1.29 → berthd', cmd: 'docker-compose', pre: [], env: d.env, file: berthFile });
     else console.log('docker-compose: not installed');
-    for (const e of external) if (e.label === 'docker engine' && hasDockerCompose) engines.push({ label: 'docker-compose 1.29 → dockerd', cmd: 'docker-compose', pre: [], env: e.env, file: write('docker.yaml', e.image) });
+    for (const e of external)
+      if (e.label === 'docker engine' && hasDockerCompose)
+        engines.push({ label: 'docker-compose 1.29 → dockerd', cmd: 'docker-compose', pre: [], env: e.env, file: write('docker.yaml', e.image) });
     const samples = new Map<string, number[]>();
     const add = (k: string, ms: number) => samples.set(k, [...(samples.get(k) ?? []), ms]);
     for (let round = 0; round < ROUNDS; round++) {
@@ -53,7 +65,8 @@ await runBench(`compose: ${SERVICES} busybox services`, { limitMs: 15 * 60_000 }
     for (const [k, v] of samples) table.add(row(k, v, Object.entries(goals).find(([g]) => k.endsWith(g))?.[1] ?? ''));
     const med = (k: string) => summarize(samples.get(k) ?? []).median;
     for (const w of Object.keys(goals)) {
-      for (const other of engines.slice(1)) table.add([`ratio berth / ${other.label} ${w}`, ratio(med(`berth compose ${w}`), med(`${other.label} ${w}`)), '', '', '']);
+      for (const other of engines.slice(1))
+        table.add([`ratio berth / ${other.label} ${w}`, ratio(med(`berth compose ${w}`), med(`${other.label} ${w}`)), '', '', '']);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -20,7 +20,10 @@ await runBench('exec c true', { limitMs: 10 * 60_000 }, async ({ d, external }) 
     // On an external engine, a name unique to the run so its own containers are never touched.
     const name = t.external ? `berth-bench-exec-${process.pid}` : 'bench-c';
     if (t.external) await cliOk(t, ['run', '-d', '--name', name, ...t.labelArgs, t.image, 'sleep', '600']);
-    const samples = await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, async () => (await cliOk(t, ['exec', name, 'true'], { timeoutMs: 10_000 })).ms);
+    const samples = await repeat(
+      { runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 },
+      async () => (await cliOk(t, ['exec', name, 'true'], { timeoutMs: 10_000 })).ms,
+    );
     med[t.label] = summarize(samples).median;
     table.add(row(`${t.label} exec ${name} true`, samples, t.label === 'docker→berthd' ? 'goal ≤ 30 ms' : ''));
   }

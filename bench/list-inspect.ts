@@ -44,15 +44,24 @@ await runBench('list and inspect', { limitMs: 15 * 60_000 }, async ({ d, externa
         return performance.now() - t1;
       });
       table.add(row(`${e.name} ${size}: GET /containers/{id}/json`, inspect, e.t.external ? '' : 'goal < 5 ms'));
-      const ps = await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, async () => (await cliOk(e.t, ['ps', '-a'], { timeoutMs: 20_000, countOnly: true })).ms);
+      const ps = await repeat(
+        { runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 },
+        async () => (await cliOk(e.t, ['ps', '-a'], { timeoutMs: 20_000, countOnly: true })).ms,
+      );
       med[`${e.name} ${size}`] = summarize(ps).median;
       table.add(row(`${e.t.label} ${size}: ps -a (CLI)`, ps));
       if (!e.t.external) {
         const b = berthTargets(d)[0]!;
-        table.add(row(`berth ${size}: ps -a (CLI)`, await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, async () => (await cliOk(b, ['ps', '-a'], { timeoutMs: 20_000, countOnly: true })).ms)));
+        table.add(
+          row(
+            `berth ${size}: ps -a (CLI)`,
+            await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, async () => (await cliOk(b, ['ps', '-a'], { timeoutMs: 20_000, countOnly: true })).ms),
+          ),
+        );
       }
     }
-    for (const e of engines.filter((x) => x.t.external)) table.add([`ratio docker→berthd / ${e.name} (ps -a, ${size})`, ratio(med[`berthd ${size}`]!, med[`${e.name} ${size}`]!), '', '', '']);
+    for (const e of engines.filter((x) => x.t.external))
+      table.add([`ratio docker→berthd / ${e.name} (ps -a, ${size})`, ratio(med[`berthd ${size}`]!, med[`${e.name} ${size}`]!), '', '', '']);
   }
   for (const e of engines) {
     const t0 = performance.now();
@@ -61,5 +70,8 @@ await runBench('list and inspect', { limitMs: 15 * 60_000 }, async ({ d, externa
     table.add([`${e.name}: remove ${e.ids.length} (API, 4 at a time)`, fmtMs(ms), '', '1', `${fmtMs(ms / e.ids.length)} each`]);
     e.ids.length = 0;
   }
-  printReferences(["Docker's CLI round trip for `docker ps -a` with 50 containers: 13 ms", 'goal: list and inspect over the API under 5 ms each with 500 containers']);
+  printReferences([
+    "Docker's CLI round trip for `docker ps -a` with 50 containers: 13 ms",
+    'goal: list and inspect over the API under 5 ms each with 500 containers',
+  ]);
 });

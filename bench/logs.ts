@@ -59,12 +59,24 @@ await runBench('logs: 100 MiB through a container', { limitMs: 40 * 60_000 }, as
       }
       // Once into a pipe, counting: does all the output come back?
       const counted = await cli(readers[readers.length - 1]!, ['logs', last], { countOnly: true, timeoutMs: STEP_TIMEOUT_MS });
-      table.add([`${readers[readers.length - 1]!.label} ${w.name}: logs | count`, `${(counted.ms / 1000).toFixed(2)} s`, '', '1', `${counted.bytes === SIZE ? 'all' : `${counted.bytes} of ${SIZE}`} bytes back`]);
+      table.add([
+        `${readers[readers.length - 1]!.label} ${w.name}: logs | count`,
+        `${(counted.ms / 1000).toFixed(2)} s`,
+        '',
+        '1',
+        `${counted.bytes === SIZE ? 'all' : `${counted.bytes} of ${SIZE}`} bytes back`,
+      ]);
       await cliOk(t, ['rm', '-f', last], { timeoutMs: 60_000 });
     }
     for (const e of external) {
       table.add([`ratio berthd / ${e.label} write, ${w.name}`, ratio(med[`berthd write ${w.name}`]!, med[`${e.label} write ${w.name}`]!), '', '', '']);
-      table.add([`ratio docker→berthd / ${e.label} read, ${w.name}`, ratio(med[`docker→berthd read ${w.name}`]!, med[`${e.label} read ${w.name}`]!), '', '', '']);
+      table.add([
+        `ratio docker→berthd / ${e.label} read, ${w.name}`,
+        ratio(med[`docker→berthd read ${w.name}`]!, med[`${e.label} read ${w.name}`]!),
+        '',
+        '',
+        '',
+      ]);
     }
   }
   printReferences([

@@ -60,7 +60,7 @@ await runBench('memory', { limitMs: 5 * 60_000 }, async ({ d }) => {
   table.add(['berthd VmRSS, idle (busybox imported)', mem(idle['VmRSS']), 'goal ≤ 60 MB']);
   table.add(['berthd RssAnon, idle', mem(idle['RssAnon']), '']);
   const floor = await nodeFloor();
-  table.add(["idle `node -e setTimeout` VmRSS (floor)", mem(floor['VmRSS']), `RssAnon ${fmtBytes(floor['RssAnon']!)}`]);
+  table.add(['idle `node -e setTimeout` VmRSS (floor)', mem(floor['VmRSS']), `RssAnon ${fmtBytes(floor['RssAnon']!)}`]);
   table.add([`berthd VmRSS, ${CONTAINERS} containers running`, mem(busy['VmRSS']), '']);
   table.add(['berthd VmHWM (peak so far)', mem(busy['VmHWM']), '']);
   table.add(['berthd growth per running container', fmtBytes((busy['VmRSS']! - idle['VmRSS']!) / CONTAINERS), '']);

@@ -126,12 +126,16 @@ async function startTimes(d: BenchDaemon, external: Target[]): Promise<void> {
     }
     pairedBridge[t.label] = diffs.length ? summarize(diffs).median : NaN;
   }
-  console.log('\nbridge cost (median bridge − median --network none; goal < 20 ms), the same as the median of the per-round differences, publish cost (median -p − median bridge):');
+  console.log(
+    '\nbridge cost (median bridge − median --network none; goal < 20 ms), the same as the median of the per-round differences, publish cost (median -p − median bridge):',
+  );
   for (const t of [...berthTargets(d), ...external]) {
     const b = med[`${t.label}|bridge`]!;
     const n = med[`${t.label}|--network none`]!;
     const p = med[`${t.label}|-p 127.0.0.1:<port>:80`]!;
-    console.log(`  ${t.label.padEnd(16)} bridge ${fmtMs(b - n).padStart(9)}   per round ${fmtMs(pairedBridge[t.label]!).padStart(9)}   publish ${fmtMs(p - b).padStart(9)}`);
+    console.log(
+      `  ${t.label.padEnd(16)} bridge ${fmtMs(b - n).padStart(9)}   per round ${fmtMs(pairedBridge[t.label]!).padStart(9)}   publish ${fmtMs(p - b).padStart(9)}`,
+    );
   }
   for (const e of external) {
     for (const m of modes) {
@@ -162,7 +166,10 @@ function readBytes(host: string, port: number, bytes: number, timeoutMs: number,
         if (err) reject(err);
         else resolve(ms!);
       };
-      const timer = setTimeout(() => finish(new Error(`transfer from ${host}:${port}: ${got} of ${bytes} bytes after ${timeoutMs} ms`)), Math.max(1, deadline - performance.now()));
+      const timer = setTimeout(
+        () => finish(new Error(`transfer from ${host}:${port}: ${got} of ${bytes} bytes after ${timeoutMs} ms`)),
+        Math.max(1, deadline - performance.now()),
+      );
       s.on('connect', () => {
         t0 = performance.now();
         if (request) s.write(request);
@@ -206,7 +213,13 @@ async function throughput(d: BenchDaemon, containers: string[]): Promise<void> {
 
   add('node → node, host loopback', await repeat({ runs: TRANSFER_RUNS, budgetMs: 60_000 }, () => nodeFloor()), 'floor');
   for (const srv of SERVERS) {
-    add(`${srv.name}: host busybox, loopback of a private netns`, await repeat({ runs: TRANSFER_RUNS, budgetMs: 60_000 }, () => busyboxFloor(srv.sh.replace(/\b(dd|nc|httpd|mkdir) /g, 'busybox $1 ').replace(/\/srv/g, '$D'), srv.request)), 'floor');
+    add(
+      `${srv.name}: host busybox, loopback of a private netns`,
+      await repeat({ runs: TRANSFER_RUNS, budgetMs: 60_000 }, () =>
+        busyboxFloor(srv.sh.replace(/\b(dd|nc|httpd|mkdir) /g, 'busybox $1 ').replace(/\/srv/g, '$D'), srv.request),
+      ),
+      'floor',
+    );
     for (const via of ['published 127.0.0.1:<port> (DNAT)', 'container IP (bridge)'] as const) {
       const published = via.startsWith('published');
       const s = await repeat({ runs: TRANSFER_RUNS, budgetMs: 120_000 }, async () => {
@@ -214,7 +227,9 @@ async function throughput(d: BenchDaemon, containers: string[]): Promise<void> {
         const id = await d.api.create({
           Image: 'busybox',
           Cmd: ['sh', '-c', srv.sh],
-          ...(published ? { ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } } } : {}),
+          ...(published
+            ? { ExposedPorts: { '80/tcp': {} }, HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] } } }
+            : {}),
         });
         containers.push(id);
         try {
@@ -241,10 +256,14 @@ async function nodeFloor(): Promise<number> {
   const server = `const s=require('net').createServer(c=>{const b=Buffer.alloc(1<<20);let n=0;const w=()=>{while(n<1024){n++;if(!c.write(b))return c.once('drain',w)}c.end()};w();s.close()});s.listen(0,'127.0.0.1',()=>console.log(s.address().port))`;
   const p = spawn(process.execPath, ['-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const port = await withTimeout(10_000, () => new Promise<number>((resolve, reject) => {
-      p.stdout!.once('data', (c: Buffer) => resolve(Number.parseInt(c.toString(), 10)));
-      p.once('exit', () => reject(new Error('floor server exited')));
-    }));
+    const port = await withTimeout(
+      10_000,
+      () =>
+        new Promise<number>((resolve, reject) => {
+          p.stdout!.once('data', (c: Buffer) => resolve(Number.parseInt(c.toString(), 10)));
+          p.once('exit', () => reject(new Error('floor server exited')));
+        }),
+    );
     return await readBytes('127.0.0.1', port, GIB, TRANSFER_TIMEOUT_MS);
   } finally {
     p.kill('SIGKILL');
@@ -284,7 +303,11 @@ async function busyboxFloor(serverSh: string, request?: string): Promise<number>
 /** Runs `sh -c script` in a container over the exec API until its stream ends; throws unless it exits 0. */
 async function execSh(d: BenchDaemon, container: string, script: string): Promise<number> {
   const t0 = performance.now();
-  const { Id } = await d.api.json<{ Id: string }>('POST', `/containers/${container}/exec`, { Cmd: ['sh', '-c', script], AttachStdout: true, AttachStderr: true });
+  const { Id } = await d.api.json<{ Id: string }>('POST', `/containers/${container}/exec`, {
+    Cmd: ['sh', '-c', script],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
   await drain(await d.api.hijack('POST', `/exec/${Id}/start`, { Detach: false, Tty: false }), 120_000);
   const ms = performance.now() - t0;
   const info = await d.api.json<{ ExitCode: number | null }>('GET', `/exec/${Id}/json`);
@@ -306,7 +329,8 @@ async function dnsLatency(d: BenchDaemon, networks: string[], containers: string
   }
   // One checked lookup first: the name must resolve to the server's address on that network.
   const docker = berthTargets(d).find((t) => t.label === 'docker→berthd')!;
-  const ip = (await d.api.json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>('GET', `/containers/${srv}/json`)).NetworkSettings.Networks[net]?.IPAddress;
+  const ip = (await d.api.json<{ NetworkSettings: { Networks: Record<string, { IPAddress: string }> } }>('GET', `/containers/${srv}/json`)).NetworkSettings
+    .Networks[net]?.IPAddress;
   const check = await cliOk(docker, ['exec', cli, 'nslookup', srv], { timeoutMs: 15_000 });
   if (!ip || !check.stdout.includes(ip)) throw new Error(`nslookup ${srv} did not answer ${ip}: ${check.stdout.trim()}`);
   const resolv = await cliOk(docker, ['exec', cli, 'cat', '/etc/resolv.conf'], { timeoutMs: 15_000 });
@@ -314,7 +338,11 @@ async function dnsLatency(d: BenchDaemon, networks: string[], containers: string
 
   const loop = (cmd: string): string => `i=0; while [ $i -lt ${DNS_LOOKUPS} ]; do ${cmd} >/dev/null || exit 1; i=$((i+1)); done`;
   const table = new LiveTable(['per iteration', 'median', 'p90', 'n', 'note'], [44, 10, 10, 16, 10]);
-  const per = (s: Samples): Samples => Object.assign(s.map((ms) => ms / DNS_LOOKUPS), { failures: s.failures });
+  const per = (s: Samples): Samples =>
+    Object.assign(
+      s.map((ms) => ms / DNS_LOOKUPS),
+      { failures: s.failures },
+    );
   const base = per(await repeat({ runs: DNS_SAMPLES, budgetMs: 60_000, warmup: 1 }, () => execSh(d, cli, loop('/bin/true'))));
   table.add(row('loop of /bin/true (fork+exec floor)', base, ''));
   const byName = per(await repeat({ runs: DNS_SAMPLES, budgetMs: 90_000, warmup: 1 }, () => execSh(d, cli, loop(`nslookup ${srv}`))));

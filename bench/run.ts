@@ -27,7 +27,11 @@ await runBench('run --rm busybox true', { limitMs: 15 * 60_000 }, async ({ d, ex
 
   add('node -e 0', await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk(process.execPath, ['-e', '0'])), 'floor');
   add('berth --version', await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk(process.execPath, [BERTH, '--version'])), 'CLI start');
-  add('docker version (→berthd)', await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk('docker', ['version'], { env: d.env, timeoutMs: 10_000 })), 'CLI round trip');
+  add(
+    'docker version (→berthd)',
+    await repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk('docker', ['version'], { env: d.env, timeoutMs: 10_000 })),
+    'CLI round trip',
+  );
   add('crun run (crun spec default)', await crunRuns(d, 'default'), 'runtime floor');
   add("crun run (berth's spec)", await crunRuns(d, 'berth'), 'seccomp on');
   add("crun run (berth's spec, no seccomp)", await crunRuns(d, 'berth-noseccomp'), '');
@@ -85,7 +89,9 @@ async function crunRuns(d: BenchDaemon, kind: 'default' | 'berth' | 'berth-nosec
   await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
   const root = join(d.dir, 'crun-root');
   let n = 0;
-  return repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () => timedOk('crun', ['--root', root, 'run', '-b', bundle, `bench-${process.pid}-${n++}`], { timeoutMs: 20_000 }));
+  return repeat({ runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 }, () =>
+    timedOk('crun', ['--root', root, 'run', '-b', bundle, `bench-${process.pid}-${n++}`], { timeoutMs: 20_000 }),
+  );
 }
 
 /** The docker CLI's sequence for `run --rm` (create, attach, wait removed, start), over the API. */
@@ -115,7 +121,7 @@ async function phaseBreakdown(d: BenchDaemon): Promise<void> {
     }
     return t4 - t0;
   });
-  console.log('\nwhere the time goes (the docker CLI\'s request sequence over node:http, berthd):');
+  console.log("\nwhere the time goes (the docker CLI's request sequence over node:http, berthd):");
   const table = new LiveTable(TIME_HEADER);
   for (const [k, v] of Object.entries(phases)) table.add(row(k, v));
   console.log(`(CLI cost ≈ CLI total − API total; API total median ${fmtMs(summarize(phases['total (API)']!).median)})`);

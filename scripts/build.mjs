@@ -54,7 +54,9 @@ const cli = await build({
   target: 'node20',
   external: ['koffi'],
   logLevel: 'warning',
-}).catch((e) => { if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e; });
+}).catch((e) => {
+  if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e;
+});
 if (cli) {
   // A fresh bundle invalidates the code cache; one run makes the next (bin/berth writes it).
   rmSync(join(bundleDir, 'berth.cjs.cache'), { force: true });
@@ -75,7 +77,9 @@ const bundled = await build({
   chunkNames: 'chunks/[name]-[hash]',
   metafile: true,
   logLevel: 'warning',
-}).catch((e) => { if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e; });
+}).catch((e) => {
+  if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e;
+});
 if (bundled) {
   const current = new Set(Object.keys(bundled.metafile.outputs).map((o) => resolve(o))); // relative to the cwd
   const chunkDir = join(bundleDir, 'chunks');
@@ -117,7 +121,9 @@ await build({
   target: 'node20',
   banner,
   logLevel: 'warning',
-}).catch((e) => { if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e; });
+}).catch((e) => {
+  if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e;
+});
 
 // The per-container monitor is C: it must cost ~1 MB per container, which Node cannot.
 const shimSrc = join(root, 'src/runtime/monitor/shim/berth-shim.c');

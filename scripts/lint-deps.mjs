@@ -9,11 +9,17 @@ const src = join(root, 'src');
 
 const rank = {
   lib: 0,
-  'store': 1,
-  image: 2, runtime: 2, network: 2, volume: 2,
+  store: 1,
+  image: 2,
+  runtime: 2,
+  network: 2,
+  volume: 2,
   'registry/client': 2.5, // pulls into the image store: above image, below its users
-  container: 3, builder: 3, 'registry/server': 3,
-  'api/routes': 4, 'api/server': 4,
+  container: 3,
+  builder: 3,
+  'registry/server': 3,
+  'api/routes': 4,
+  'api/server': 4,
   'dashboard-server': 4, // the dashboard listener: a client of the Engine API over its socket
   daemon: 5,
 };
@@ -32,7 +38,9 @@ function domainOf(file) {
   if (['api', 'registry'].includes(parts[0]) && parts.length > 2) return `${parts[0]}/${parts[1]}`;
   return parts[0];
 }
-function topOf(domain) { return domain.split('/')[0]; }
+function topOf(domain) {
+  return domain.split('/')[0];
+}
 
 function walk(dir) {
   return readdirSync(dir).flatMap((n) => {
@@ -49,9 +57,12 @@ for (const file of walk(src)) {
   for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
     const spec = m[1] ?? m[2];
     const target = resolve(dirname(file), spec);
-    if (!target.startsWith(src)) { problems.push(`${relative(root, file)}: imports outside src: ${spec}`); continue; }
+    if (!target.startsWith(src)) {
+      problems.push(`${relative(root, file)}: imports outside src: ${spec}`);
+      continue;
+    }
     const to = domainOf(target);
-    if (to === from || topOf(to) === topOf(from) && !(from in clientSide) && !(to in clientSide)) continue;
+    if (to === from || (topOf(to) === topOf(from) && !(from in clientSide) && !(to in clientSide))) continue;
     if (from in clientSide) {
       if (!clientSide[from].includes(to)) problems.push(`${relative(root, file)}: ${from} may not import ${to}`);
       continue;
@@ -59,7 +70,10 @@ for (const file of walk(src)) {
     if (to === 'api/types' && rank[from] >= 4) continue;
     const rf = rank[from] ?? rank[topOf(from)];
     const rt = rank[to] ?? rank[topOf(to)];
-    if (rf === undefined || rt === undefined) { problems.push(`${relative(root, file)}: unknown domain ${from} -> ${to}`); continue; }
+    if (rf === undefined || rt === undefined) {
+      problems.push(`${relative(root, file)}: unknown domain ${from} -> ${to}`);
+      continue;
+    }
     if (rt >= rf) problems.push(`${relative(root, file)}: ${from} (rank ${rf}) may not import ${to} (rank ${rt})`);
   }
 }

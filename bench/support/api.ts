@@ -99,20 +99,23 @@ export class BenchApi {
    */
   waitRegistered(id: string, condition = 'not-running'): Promise<{ done: Promise<number> }> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, method: 'POST', path: `/containers/${id}/wait?condition=${condition}`, timeout: this.timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        const done = new Promise<number>((ok, bad) => {
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString();
-            if (res.statusCode !== 200) bad(new Error(`wait ${id}: ${res.statusCode} ${text.trim()}`));
-            else ok((JSON.parse(text) as { StatusCode: number }).StatusCode);
+      const req = request(
+        { socketPath: this.socketPath, method: 'POST', path: `/containers/${id}/wait?condition=${condition}`, timeout: this.timeoutMs },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          const done = new Promise<number>((ok, bad) => {
+            res.on('end', () => {
+              const text = Buffer.concat(chunks).toString();
+              if (res.statusCode !== 200) bad(new Error(`wait ${id}: ${res.statusCode} ${text.trim()}`));
+              else ok((JSON.parse(text) as { StatusCode: number }).StatusCode);
+            });
+            res.on('error', bad);
           });
-          res.on('error', bad);
-        });
-        done.catch(() => {}); // the caller awaits it; avoid an unhandled rejection meanwhile
-        resolve({ done });
-      });
+          done.catch(() => {}); // the caller awaits it; avoid an unhandled rejection meanwhile
+          resolve({ done });
+        },
+      );
       req.on('timeout', () => req.destroy(new Error(`wait ${id}: timed out`)));
       req.on('error', reject);
       req.end();

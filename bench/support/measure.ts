@@ -28,7 +28,10 @@ export type Samples = number[] & { failures?: number; firstError?: string };
  * is counted as a failure (first message kept) rather than ending the benchmark; more than
  * `maxFailures` failures end the series.
  */
-export async function repeat(opts: { runs: number; budgetMs: number; warmup?: number; maxFailures?: number }, fn: (i: number) => Promise<number>): Promise<Samples> {
+export async function repeat(
+  opts: { runs: number; budgetMs: number; warmup?: number; maxFailures?: number },
+  fn: (i: number) => Promise<number>,
+): Promise<Samples> {
   const deadline = performance.now() + opts.budgetMs;
   const out: Samples = [];
   out.failures = 0;
@@ -95,7 +98,14 @@ export function timed(cmd: string, args: readonly string[], opts: TimedOptions =
     });
     p.on('close', (code, sig) => {
       clearTimeout(t);
-      resolve({ ms: ms || performance.now() - t0, timedOut, code: code ?? (sig ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), bytes });
+      resolve({
+        ms: ms || performance.now() - t0,
+        timedOut,
+        code: code ?? (sig ? 128 : 1),
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        bytes,
+      });
     });
   });
 }
@@ -149,7 +159,10 @@ export class LiveTable {
   private line(r: readonly string[]): string {
     // The first column and a trailing "note" column are text (left-aligned); the rest numbers.
     const textCol = (c: number): boolean => c === 0 || this.header[c] === 'note';
-    return r.map((v, c) => (textCol(c) ? v.padEnd(this.widths[c] ?? 10) : v.padStart(this.widths[c] ?? 10))).join('  ').trimEnd();
+    return r
+      .map((v, c) => (textCol(c) ? v.padEnd(this.widths[c] ?? 10) : v.padStart(this.widths[c] ?? 10)))
+      .join('  ')
+      .trimEnd();
   }
   add(r: readonly string[]): void {
     console.log(this.line(r));

@@ -60,7 +60,11 @@ export function removeDaemonNetworking(dataRoot: string): void {
   // Bridges first is not needed: deleting a bridge detaches its ports, deleting a veth end kills both ends.
   if (links.length) {
     try {
-      execFileSync('ip', ['-force', '-batch', '-'], { input: links.map((l) => `link del ${l}\n`).join(''), stdio: ['pipe', 'ignore', 'ignore'], timeout: 20_000 });
+      execFileSync('ip', ['-force', '-batch', '-'], {
+        input: links.map((l) => `link del ${l}\n`).join(''),
+        stdio: ['pipe', 'ignore', 'ignore'],
+        timeout: 20_000,
+      });
     } catch {
       /* some vanished meanwhile: the check below reports what is really left */
     }
@@ -83,7 +87,11 @@ export function cleanNetworkingOnExit(dataRoot: string, dir: string): void {
     try {
       removeDaemonNetworking(dataRoot);
       const left = networkLeftovers(dataRoot, dir);
-      const parts = [...left.links.map((l) => `link ${l}`), ...left.nsfs.map((m) => `netns mount ${m}`), ...(left.table ? [`nft table ${daemonNetworkIds(dataRoot).table}`] : [])];
+      const parts = [
+        ...left.links.map((l) => `link ${l}`),
+        ...left.nsfs.map((m) => `netns mount ${m}`),
+        ...(left.table ? [`nft table ${daemonNetworkIds(dataRoot).table}`] : []),
+      ];
       if (parts.length) console.error(`network cleanup: LEFT BEHIND: ${parts.join(', ')}`);
       else console.log('network cleanup: no bridge, veth, netns mount or nft table of this run left');
     } catch (e) {

@@ -38,12 +38,18 @@ function View(props: { parts: string[] }) {
   const [page = 'containers', id] = props.parts;
   if (page === 'containers' && id) return <ContainerDetail id={decodeURIComponent(id)} />;
   switch (page) {
-    case 'images': return <ImagesView />;
-    case 'volumes': return <VolumesView />;
-    case 'networks': return <NetworksView />;
-    case 'compose': return <ComposeView />;
-    case 'system': return <SystemView />;
-    default: return <ContainersView />;
+    case 'images':
+      return <ImagesView />;
+    case 'volumes':
+      return <VolumesView />;
+    case 'networks':
+      return <NetworksView />;
+    case 'compose':
+      return <ComposeView />;
+    case 'system':
+      return <SystemView />;
+    default:
+      return <ContainersView />;
   }
 }
 
@@ -58,17 +64,30 @@ function App() {
       <header>
         <h1>⚓ Berth</h1>
         <nav>
-          {NAV.map(([k, label]) => <a key={k} href={`#/${k}`} class={page === k ? 'active' : ''}>{label}</a>)}
+          {NAV.map(([k, label]) => (
+            <a key={k} href={`#/${k}`} class={page === k ? 'active' : ''}>
+              {label}
+            </a>
+          ))}
         </nav>
-        <span class={`live ${connected ? 'on' : 'off'}`} title="The /events stream">{connected ? 'live' : 'reconnecting…'}</span>
-        <button type="button" class="link" onClick={() => void logout().then(() => location.reload())}>Log out</button>
+        <span class={`live ${connected ? 'on' : 'off'}`} title="The /events stream">
+          {connected ? 'live' : 'reconnecting…'}
+        </span>
+        <button type="button" class="link" onClick={() => void logout().then(() => location.reload())}>
+          Log out
+        </button>
       </header>
       {error && (
         <div class="banner" role="alert">
-          {error} <button type="button" class="link" onClick={() => setError(undefined)}>dismiss</button>
+          {error}{' '}
+          <button type="button" class="link" onClick={() => setError(undefined)}>
+            dismiss
+          </button>
         </div>
       )}
-      <main><View parts={parts} /></main>
+      <main>
+        <View parts={parts} />
+      </main>
     </div>
   );
 }
@@ -77,7 +96,9 @@ function LoggedOut() {
   return (
     <div class="app logged-out">
       <h1>⚓ Berth</h1>
-      <p>You are not logged in. Run <code>berth dashboard</code> on this machine and open the URL it prints.</p>
+      <p>
+        You are not logged in. Run <code>berth dashboard</code> on this machine and open the URL it prints.
+      </p>
     </div>
   );
 }

@@ -32,13 +32,19 @@ export function Table(props: { head: string[]; children: ComponentChildren; empt
   return (
     <table data-testid={props.testid}>
       <thead>
-        <tr>{props.head.map((h) => <th key={h}>{h}</th>)}</tr>
+        <tr>
+          {props.head.map((h) => (
+            <th key={h}>{h}</th>
+          ))}
+        </tr>
       </thead>
       <tbody>
         {props.children}
         {props.rows === 0 && (
           <tr>
-            <td colSpan={props.head.length} class="empty">{props.empty ?? 'Nothing here.'}</td>
+            <td colSpan={props.head.length} class="empty">
+              {props.empty ?? 'Nothing here.'}
+            </td>
           </tr>
         )}
       </tbody>

@@ -16,10 +16,18 @@ export class CliContext {
     readonly env: NodeJS.ProcessEnv = process.env,
     readonly prog = 'berth',
   ) {}
-  get docker(): DockerClient { return (this.client ??= new DockerClient(this.host)); }
-  out(s: string): void { this.io.stdout.write(s); }
-  err(s: string): void { this.io.stderr.write(s); }
-  close(): void { this.client?.close(); }
+  get docker(): DockerClient {
+    return (this.client ??= new DockerClient(this.host));
+  }
+  out(s: string): void {
+    this.io.stdout.write(s);
+  }
+  err(s: string): void {
+    this.io.stderr.write(s);
+  }
+  close(): void {
+    this.client?.close();
+  }
 }
 
 /** A command: parses its own argv (after the command name) and returns the exit status. */

@@ -33,7 +33,16 @@ async function tmp(t: { after: (fn: () => Promise<void>) => void }): Promise<str
 
 test('docker cp out of a container: files, dirs and symlinks land under the target', async (t) => {
   const base = await tmp(t);
-  await extractTo(Readable.from([await tarOf([{ name: 'x', type: 'directory' }, { name: 'x/a.txt', body: 'A' }, { name: 'x/l', type: 'symlink', linkname: '/etc/passwd' }])]), base);
+  await extractTo(
+    Readable.from([
+      await tarOf([
+        { name: 'x', type: 'directory' },
+        { name: 'x/a.txt', body: 'A' },
+        { name: 'x/l', type: 'symlink', linkname: '/etc/passwd' },
+      ]),
+    ]),
+    base,
+  );
   assert.equal(readFileSync(join(base, 'x/a.txt'), 'utf8'), 'A');
   assert.equal(readlinkSync(join(base, 'x/l')), '/etc/passwd');
   assert.equal(lstatSync(join(base, 'x')).mtimeMs, 1.5e12);
@@ -48,11 +57,27 @@ test('a hostile archive never writes through a symlink, its own or one already i
   await utimes(outside, new Date(5e11), new Date(5e11));
   // a symlink in the archive, then a file below it
   await assert.rejects(
-    extractTo(Readable.from([await tarOf([{ name: 'a', type: 'symlink', linkname: outside }, { name: 'a/evil.txt', body: 'pwned' }])]), dest),
+    extractTo(
+      Readable.from([
+        await tarOf([
+          { name: 'a', type: 'symlink', linkname: outside },
+          { name: 'a/evil.txt', body: 'pwned' },
+        ]),
+      ]),
+      dest,
+    ),
     /path goes through the symbolic link/,
   );
   // a directory entry that a later symlink replaces: its time is not set through the link
-  await extractTo(Readable.from([await tarOf([{ name: 'd', type: 'directory' }, { name: 'd', type: 'symlink', linkname: outside }])]), dest).catch(() => {});
+  await extractTo(
+    Readable.from([
+      await tarOf([
+        { name: 'd', type: 'directory' },
+        { name: 'd', type: 'symlink', linkname: outside },
+      ]),
+    ]),
+    dest,
+  ).catch(() => {});
   assert.deepEqual(await readdir(outside), []);
   assert.equal((await stat(outside)).mtimeMs, 5e11);
   // a symlink already in the target directory

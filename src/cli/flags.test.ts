@@ -10,14 +10,27 @@ import { wrap } from './help/help-render.js';
 
 function ctx(path: string) {
   let out = '';
-  const c = new CliContext('unix:///x', { stdout: { write: (s: string) => { out += s; return true; } } as never, stderr: { write: () => true } as never, stdin: {} as never });
+  const c = new CliContext('unix:///x', {
+    stdout: {
+      write: (s: string) => {
+        out += s;
+        return true;
+      },
+    } as never,
+    stderr: { write: () => true } as never,
+    stdin: {} as never,
+  });
   c.commandPath = path;
   return { c, out: () => out };
 }
 
-const psCmd = (c: CliContext) => newCommand(c, { name: 'ps', usage: '[OPTIONS]', description: 'List containers', maxArgs: 0 })
-  .option('-a, --all', 'all').option('-q, --quiet', 'q').option('-n, --last <int>', 'n', toInt).option('--no-trunc', 't')
-  .option('-f, --filter <filter>', 'f', collect, []);
+const psCmd = (c: CliContext) =>
+  newCommand(c, { name: 'ps', usage: '[OPTIONS]', description: 'List containers', maxArgs: 0 })
+    .option('-a, --all', 'all')
+    .option('-q, --quiet', 'q')
+    .option('-n, --last <int>', 'n', toInt)
+    .option('--no-trunc', 't')
+    .option('-f, --filter <filter>', 'f', collect, []);
 
 test('pflag semantics: combined shorthands, attached values, =false, --no-x, lists', () => {
   const { c } = ctx('ps');
@@ -30,7 +43,14 @@ test('pflag semantics: combined shorthands, attached values, =false, --no-x, lis
 
 test('pflag errors use docker wording and the invoked command path', () => {
   const { c } = ctx('container ls');
-  const err = (argv: string[]) => { try { parse(c, psCmd(c), argv); } catch (e) { return e as UsageError; } assert.fail('no error'); };
+  const err = (argv: string[]) => {
+    try {
+      parse(c, psCmd(c), argv);
+    } catch (e) {
+      return e as UsageError;
+    }
+    assert.fail('no error');
+  };
   assert.match(err(['-ax']).message, /^unknown shorthand flag: 'x' in -x\n\nUsage:  berth container ls \[OPTIONS\]\n\nRun 'berth container ls --help'/);
   assert.equal(err(['-ax']).status, 125);
   assert.match(err(['-qn']).message, /^flag needs an argument: 'n' in -n\n/);
@@ -44,10 +64,13 @@ test('pflag errors use docker wording and the invoked command path', () => {
   assert.ok(parse(c, psCmd(c), ['--size', '--format', '{{.ID}}']));
 });
 
-test('--help prints docker\'s text for the alias path with its canonical Usage line', () => {
+test("--help prints docker's text for the alias path with its canonical Usage line", () => {
   const { c, out } = ctx('container ps');
   assert.equal(parse(c, psCmd(c), ['--help']), null);
-  assert.match(out(), /^Usage:  berth container ls \[OPTIONS\]\n\nList containers\n\nAliases:\n  berth container ls, berth container list, berth container ps, berth ps\n\nOptions:\n  -a, --all             Show all containers \(default shows just running\)\n/);
+  assert.match(
+    out(),
+    /^Usage:  berth container ls \[OPTIONS\]\n\nList containers\n\nAliases:\n  berth container ls, berth container list, berth container ps, berth ps\n\nOptions:\n  -a, --all             Show all containers \(default shows just running\)\n/,
+  );
 });
 
 test('pflag wrap: description column and orphan-avoiding slop', () => {
@@ -60,7 +83,13 @@ test('detach keys: parsing and the escape proxy', () => {
   assert.deepEqual(detachKeyBytes('ctrl-@,a,ctrl-_'), [0, 97, 31]);
   const fwd: string[] = [];
   let detached = false;
-  const feed = escapeProxy([16, 17], (b) => fwd.push(b.toString('latin1')), () => { detached = true; });
+  const feed = escapeProxy(
+    [16, 17],
+    (b) => fwd.push(b.toString('latin1')),
+    () => {
+      detached = true;
+    },
+  );
   feed(Buffer.from('ab\x10c'));
   feed(Buffer.from('\x10'));
   assert.equal(detached, false);

@@ -12,9 +12,17 @@ import { renderHelp, type HelpEntry } from './help/help-render.js';
 export const collect = (v: string, prev: string[] = []) => [...prev, v];
 export class InvalidArgumentError extends Error {}
 /** A value parser that only validates (the raw string is kept); errors become pflag's "invalid argument". */
-export const checked = (f: (v: string) => unknown) => (v: string) => { f(v); return v; };
+export const checked = (f: (v: string) => unknown) => (v: string) => {
+  f(v);
+  return v;
+};
 /** A repeatable flag whose every value is validated. */
-export const checkedList = (f: (v: string) => unknown) => (v: string, prev: string[] = []) => { f(v); return [...prev, v]; };
+export const checkedList =
+  (f: (v: string) => unknown) =>
+  (v: string, prev: string[] = []) => {
+    f(v);
+    return [...prev, v];
+  };
 export const toInt = (v: string) => {
   if (!/^[-+]?\d+$/.test(v)) throw new InvalidArgumentError(`strconv.ParseInt: parsing "${v}": invalid syntax`);
   return Number(v);
@@ -33,7 +41,10 @@ export interface CommandSpec {
   exactArgs?: number;
 }
 
-export interface Parsed<O> { opts: O; args: string[] }
+export interface Parsed<O> {
+  opts: O;
+  args: string[];
+}
 
 type ValueFn = (v: string, prev: unknown) => unknown;
 interface FlagDef {
@@ -63,7 +74,11 @@ export class Command {
   readonly defs: FlagDef[] = [];
   args: string[] = [];
   private values: Record<string, unknown> = {};
-  constructor(readonly ctx: CliContext, readonly spec: CommandSpec, readonly path: string) {}
+  constructor(
+    readonly ctx: CliContext,
+    readonly spec: CommandSpec,
+    readonly path: string,
+  ) {}
 
   /** commander-style: '-n, --tail <string>', '--sig-proxy [bool]', '--no-trunc', '-d, --detach'. */
   option(flags: string, desc: string, fnOrDefault?: unknown, def?: unknown): this {
@@ -74,11 +89,23 @@ export class Command {
     const negate = bool && long!.startsWith('no-') && !bracket;
     const fn = typeof fnOrDefault === 'function' ? (fnOrDefault as ValueFn) : undefined;
     const d = fn ? def : fnOrDefault;
-    this.defs.push({ long: long!, short, key: camel(negate ? long!.slice(3) : long!), bool, negate, fn, def: negate ? true : d, desc, typeName: bool ? '' : typeName! });
+    this.defs.push({
+      long: long!,
+      short,
+      key: camel(negate ? long!.slice(3) : long!),
+      bool,
+      negate,
+      fn,
+      def: negate ? true : d,
+      desc,
+      typeName: bool ? '' : typeName!,
+    });
     return this;
   }
 
-  opts<O>(): O { return this.values as O; }
+  opts<O>(): O {
+    return this.values as O;
+  }
 
   /** docker's help entry for this command path, if the generated table has one. */
   helpEntry(): HelpEntry | undefined {
@@ -86,15 +113,23 @@ export class Command {
     return key ? HELP[key] : undefined;
   }
 
-  usagePath(): string { return USAGE_PATH[this.path] ?? this.path; }
+  usagePath(): string {
+    return USAGE_PATH[this.path] ?? this.path;
+  }
 
-  usageLine(): string { return `Usage:  ${this.ctx.prog} ${this.usagePath()} ${this.spec.usage.replace(/\bdocker\b/g, this.ctx.prog)}`; }
+  usageLine(): string {
+    return `Usage:  ${this.ctx.prog} ${this.usagePath()} ${this.spec.usage.replace(/\bdocker\b/g, this.ctx.prog)}`;
+  }
 
   helpText(): string {
     const e = this.helpEntry();
     if (e) return renderHelp(this.ctx.prog, this.usagePath(), e);
     const rows = this.defs.map((d): [string, string] => [`${d.short ? `-${d.short}, ` : ''}--${d.long}${d.typeName ? ' ' + d.typeName : ''}`, d.desc]);
-    return renderHelp(this.ctx.prog, this.usagePath(), { use: this.spec.usage, desc: this.spec.description, flags: rows.sort((a, b) => a[0].replace(/^-\w, /, '').localeCompare(b[0].replace(/^-\w, /, ''))) });
+    return renderHelp(this.ctx.prog, this.usagePath(), {
+      use: this.spec.usage,
+      desc: this.spec.description,
+      flags: rows.sort((a, b) => a[0].replace(/^-\w, /, '').localeCompare(b[0].replace(/^-\w, /, ''))),
+    });
   }
 
   /** Declared flags, then flags only docker's table knows (accepted, stored under their name). */
@@ -132,9 +167,15 @@ export class Command {
     };
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
-      if (a === '--') { args.push(...argv.slice(i + 1)); break; }
+      if (a === '--') {
+        args.push(...argv.slice(i + 1));
+        break;
+      }
       if (!a.startsWith('-') || a === '-') {
-        if (this.spec.stopAtPositional) { args.push(...argv.slice(i)); break; }
+        if (this.spec.stopAtPositional) {
+          args.push(...argv.slice(i));
+          break;
+        }
         args.push(a);
         continue;
       }
@@ -155,10 +196,23 @@ export class Command {
         const d = byShort.get(c) ?? (c === 'h' ? byLong.get('help') : undefined);
         if (!d) throw this.flagError(`unknown shorthand flag: '${c}' in -${s}`);
         if (c === 'h' && d.long === 'help') helpShorthand = true;
-        if (s[1] === '=') { set(d, s.slice(2)); break; }
-        if (d.bool) { set(d, undefined); s = s.slice(1); continue; }
-        if (s.length > 1) { set(d, s.slice(1)); break; }
-        if (i + 1 < argv.length) { set(d, argv[++i]!); break; }
+        if (s[1] === '=') {
+          set(d, s.slice(2));
+          break;
+        }
+        if (d.bool) {
+          set(d, undefined);
+          s = s.slice(1);
+          continue;
+        }
+        if (s.length > 1) {
+          set(d, s.slice(1));
+          break;
+        }
+        if (i + 1 < argv.length) {
+          set(d, argv[++i]!);
+          break;
+        }
         throw this.flagError(`flag needs an argument: '${c}' in -${s}`);
       }
     }

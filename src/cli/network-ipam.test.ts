@@ -21,16 +21,26 @@ test('parseIp / parseCidr follow Go: v4, v6, v4-mapped, no leading zeros, prefix
 });
 
 test('createIpamConfig: placement, docker CLI 28 errors', () => {
-  assert.deepEqual(ipam({ subnets: ['10.1.0.0/16', 'fd00::/64'], ipRanges: ['10.1.1.0/24'], gateways: ['fd00::1', '10.1.0.1'], auxAddresses: [['h', '10.1.0.9']] }), [
-    { Subnet: '10.1.0.0/16', IPRange: '10.1.1.0/24', Gateway: '10.1.0.1', AuxiliaryAddresses: { h: '10.1.0.9' } },
-    { Subnet: 'fd00::/64', Gateway: 'fd00::1' },
-  ]);
+  assert.deepEqual(
+    ipam({ subnets: ['10.1.0.0/16', 'fd00::/64'], ipRanges: ['10.1.1.0/24'], gateways: ['fd00::1', '10.1.0.1'], auxAddresses: [['h', '10.1.0.9']] }),
+    [
+      { Subnet: '10.1.0.0/16', IPRange: '10.1.1.0/24', Gateway: '10.1.0.1', AuxiliaryAddresses: { h: '10.1.0.9' } },
+      { Subnet: 'fd00::/64', Gateway: 'fd00::1' },
+    ],
+  );
   assert.deepEqual(ipam({ subnets: ['bad'] }), [{ Subnet: 'bad' }]); // one subnet is never parsed by the CLI
-  const err = (o: Partial<Parameters<typeof createIpamConfig>[0]>, msg: string) => assert.throws(() => ipam(o), (e: Error) => e.message === msg);
+  const err = (o: Partial<Parameters<typeof createIpamConfig>[0]>, msg: string) =>
+    assert.throws(
+      () => ipam(o),
+      (e: Error) => e.message === msg,
+    );
   err({ gateways: ['10.0.0.1'] }, 'every ip-range or gateway must have a corresponding subnet');
   err({ subnets: ['10.0.0.0/8', '10.1.0.0/16'] }, 'multiple overlapping subnet configuration is not supported');
   err({ subnets: ['10.0.0.0/16'], ipRanges: ['11.0.0.0/24'] }, 'no matching subnet for range 11.0.0.0/24');
-  err({ subnets: ['10.0.0.0/16', '10.2.0.0/16'], gateways: ['10.0.0.1', '10.0.0.2'] }, 'cannot configure multiple gateways (10.0.0.2, 10.0.0.1) for the same subnet (10.0.0.0/16)');
+  err(
+    { subnets: ['10.0.0.0/16', '10.2.0.0/16'], gateways: ['10.0.0.1', '10.0.0.2'] },
+    'cannot configure multiple gateways (10.0.0.2, 10.0.0.1) for the same subnet (10.0.0.0/16)',
+  );
   err({ subnets: ['10.0.0.0/16'], gateways: ['bogus'] }, 'no matching subnet for gateway bogus');
   err({ subnets: ['10.0.0.0/16'], ipRanges: ['bogus/99'] }, 'invalid CIDR address: bogus/99');
   err({ subnets: ['bad'], gateways: ['10.0.0.1'] }, 'invalid subnet: invalid CIDR address: bad');

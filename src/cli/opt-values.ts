@@ -61,7 +61,11 @@ export function readCsv(v: string): string[] {
         if (q < 0) throw new InvalidArgumentError(`parse error on line 1, column ${v.length + 1}: extraneous or missing " in quoted-field`);
         field += v.slice(i, q);
         i = q + 1;
-        if (v[i] === '"') { field += '"'; i++; continue; }
+        if (v[i] === '"') {
+          field += '"';
+          i++;
+          continue;
+        }
         break;
       }
       if (i < v.length && v[i] !== ',') throw new InvalidArgumentError(`parse error on line 1, column ${i + 1}: extraneous or missing " in quoted-field`);
@@ -74,7 +78,10 @@ export function readCsv(v: string): string[] {
     out.push(field);
     if (i >= v.length) return out;
     i++; // the comma
-    if (i >= v.length) { out.push(''); return out; }
+    if (i >= v.length) {
+      out.push('');
+      return out;
+    }
   }
 }
 

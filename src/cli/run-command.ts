@@ -7,7 +7,14 @@ import { CliContext, type CommandFn, type CliIo } from './context.js';
 /** run reports its own create/start errors (commands/run.ts); nothing else gets the "berth:" prefix. */
 const RUN_LIKE = new Set<string>();
 
-export async function runCommand(fn: CommandFn, name: string, argv: string[], hostFlag?: string, io?: CliIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function runCommand(
+  fn: CommandFn,
+  name: string,
+  argv: string[],
+  hostFlag?: string,
+  io?: CliIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const ctx = new CliContext(resolveHost(hostFlag, env), io ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env);
   ctx.commandPath = name;
   try {
@@ -28,12 +35,18 @@ export function reportError(ctx: CliContext, name: string, e: unknown): number {
   }
   if (e instanceof ApiError || e instanceof ConnectError) {
     const msg = e instanceof ApiError ? `Error response from daemon: ${e.message}` : e.message;
-    if (runLike) { ctx.err(`${ctx.prog}: ${msg}${hint}\n`); return 125; }
+    if (runLike) {
+      ctx.err(`${ctx.prog}: ${msg}${hint}\n`);
+      return 125;
+    }
     ctx.err(`${msg}\n`);
     return 1;
   }
   const msg = e instanceof Error ? e.message : String(e);
-  if (runLike) { ctx.err(`${ctx.prog}: ${msg}${hint}\n`); return 125; }
+  if (runLike) {
+    ctx.err(`${ctx.prog}: ${msg}${hint}\n`);
+    return 125;
+  }
   ctx.err(`${msg}\n`);
   return 1;
 }

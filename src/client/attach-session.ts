@@ -35,9 +35,18 @@ export function startSession(io: StdIo, conn: HijackedStream, o: SessionOptions)
   let closed = false;
   let detached = false;
 
-  const write = (d: Buffer) => { if (!socket.destroyed) socket.write(d); };
-  const onData = o.tty ? escapeProxy(detachKeyBytes(o.detachKeys || DEFAULT_DETACH_KEYS), write, () => { detached = true; socket.destroy(); }) : write;
-  const onEnd = () => { if (!socket.destroyed) socket.end(); };
+  const write = (d: Buffer) => {
+    if (!socket.destroyed) socket.write(d);
+  };
+  const onData = o.tty
+    ? escapeProxy(detachKeyBytes(o.detachKeys || DEFAULT_DETACH_KEYS), write, () => {
+        detached = true;
+        socket.destroy();
+      })
+    : write;
+  const onEnd = () => {
+    if (!socket.destroyed) socket.end();
+  };
   if (o.stdin) {
     stdin.on('data', onData);
     stdin.once('end', onEnd);
@@ -53,7 +62,11 @@ export function startSession(io: StdIo, conn: HijackedStream, o: SessionOptions)
   const close = () => {
     if (closed) return;
     closed = true;
-    if (o.stdin) { stdin.off('data', onData); stdin.off('end', onEnd); stdin.pause(); }
+    if (o.stdin) {
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.pause();
+    }
     if (rawTerminal) stdin.setRawMode!(false);
     process.off('SIGWINCH', onWinch);
   };
@@ -73,5 +86,12 @@ export function startSession(io: StdIo, conn: HijackedStream, o: SessionOptions)
       close();
     }
   })();
-  return { done, resizeNow: sendSize, close, get detached() { return detached; } };
+  return {
+    done,
+    resizeNow: sendSize,
+    close,
+    get detached() {
+      return detached;
+    },
+  };
 }

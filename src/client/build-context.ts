@@ -19,7 +19,11 @@ export interface PackedContext {
   dockerfile: string;
 }
 
-interface Entry { rel: string; abs: string; st: Stats }
+interface Entry {
+  rel: string;
+  abs: string;
+  st: Stats;
+}
 
 const READ_WHOLE = 1 << 20; // files below this size are read in one call, larger ones streamed
 

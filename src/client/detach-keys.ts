@@ -43,7 +43,14 @@ export function escapeProxy(keys: number[], forward: (b: Buffer) => void, onDeta
         }
         continue;
       }
-      if (held.length) { out = out.concat(held); held = []; if (b === keys[0]) { held.push(b); continue; } }
+      if (held.length) {
+        out = out.concat(held);
+        held = [];
+        if (b === keys[0]) {
+          held.push(b);
+          continue;
+        }
+      }
       out.push(b);
     }
     if (out.length) forward(Buffer.from(out));

@@ -33,5 +33,8 @@ export function envFlag(v: string, env: NodeJS.ProcessEnv): string {
 
 /** --label-file lines are labels: KEY=VALUE, bare KEY = empty value. */
 export function readLabelFile(path: string): string[] {
-  return readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }

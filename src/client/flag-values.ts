@@ -6,7 +6,10 @@ import { ramInBytes } from '../lib/go-units.js';
 /** nat.ParsePortRange: "80" or "8000-8010", each a uint16. */
 function portRange(s: string): [number, number] | undefined {
   const u16 = (x: string | undefined) => (x !== undefined && /^\d+$/.test(x) && Number(x) <= 65535 ? Number(x) : undefined);
-  if (!s.includes('-')) { const n = u16(s); return n === undefined ? undefined : [n, n]; }
+  if (!s.includes('-')) {
+    const n = u16(s);
+    return n === undefined ? undefined : [n, n];
+  }
   const [a, b] = s.split('-');
   const lo = u16(a);
   const hi = u16(b);
@@ -22,7 +25,13 @@ export function parsePublish(spec: string): { port: string; binding: T.PortBindi
   let ip = n === 3 ? parts[0]! : n > 3 ? parts.slice(0, n - 2).join(':') : '';
   let proto = 'tcp';
   const pp = ctRaw.split('/');
-  if (!ctRaw || !pp[0]) { proto = ''; ctRaw = ''; } else if (pp.length > 1 && pp[1]) { proto = pp[1]; ctRaw = pp[0]; } else ctRaw = pp[0];
+  if (!ctRaw || !pp[0]) {
+    proto = '';
+    ctRaw = '';
+  } else if (pp.length > 1 && pp[1]) {
+    proto = pp[1];
+    ctRaw = pp[0];
+  } else ctRaw = pp[0];
   if (ip.startsWith('[')) {
     if (!ip.endsWith(']')) throw new Error(`invalid IP address ${ip}: address ${ip}:: missing ']' in address`);
     ip = ip.slice(1, -1);
@@ -67,15 +76,37 @@ export function parseMount(spec: string): T.MountSpec {
     const v = i < 0 ? undefined : field.slice(i + 1);
     if (i < 0 && !['readonly', 'ro', 'bind-nonrecursive', 'volume-nocopy'].includes(k)) throw new Error(`invalid field '${field}' must be a key=value pair`);
     switch (k) {
-      case 'type': m.Type = v as T.MountSpec['Type']; break;
-      case 'source': case 'src': m.Source = v; break;
-      case 'target': case 'dst': case 'destination': m.Target = v ?? ''; break;
-      case 'readonly': case 'ro': m.ReadOnly = bool(v); break;
-      case 'bind-propagation': m.BindOptions = { ...m.BindOptions, Propagation: v }; break;
-      case 'bind-nonrecursive': m.BindOptions = { ...m.BindOptions, NonRecursive: bool(v) }; break;
-      case 'volume-nocopy': m.VolumeOptions = { ...m.VolumeOptions, NoCopy: bool(v) }; break;
-      case 'volume-subpath': m.VolumeOptions = { ...m.VolumeOptions, Subpath: v }; break;
-      case 'volume-driver': m.VolumeOptions = { ...m.VolumeOptions, DriverConfig: { ...m.VolumeOptions?.DriverConfig, Name: v } }; break;
+      case 'type':
+        m.Type = v as T.MountSpec['Type'];
+        break;
+      case 'source':
+      case 'src':
+        m.Source = v;
+        break;
+      case 'target':
+      case 'dst':
+      case 'destination':
+        m.Target = v ?? '';
+        break;
+      case 'readonly':
+      case 'ro':
+        m.ReadOnly = bool(v);
+        break;
+      case 'bind-propagation':
+        m.BindOptions = { ...m.BindOptions, Propagation: v };
+        break;
+      case 'bind-nonrecursive':
+        m.BindOptions = { ...m.BindOptions, NonRecursive: bool(v) };
+        break;
+      case 'volume-nocopy':
+        m.VolumeOptions = { ...m.VolumeOptions, NoCopy: bool(v) };
+        break;
+      case 'volume-subpath':
+        m.VolumeOptions = { ...m.VolumeOptions, Subpath: v };
+        break;
+      case 'volume-driver':
+        m.VolumeOptions = { ...m.VolumeOptions, DriverConfig: { ...m.VolumeOptions?.DriverConfig, Name: v } };
+        break;
       case 'volume-opt': {
         const [ok, ...ov] = (v ?? '').split('=');
         const dc = m.VolumeOptions?.DriverConfig ?? {};
@@ -87,10 +118,17 @@ export function parseMount(spec: string): T.MountSpec {
         m.VolumeOptions = { ...m.VolumeOptions, Labels: { ...m.VolumeOptions?.Labels, [lk!]: lv.join('=') } };
         break;
       }
-      case 'tmpfs-size': m.TmpfsOptions = { ...m.TmpfsOptions, SizeBytes: ramInBytes(v ?? '') }; break;
-      case 'tmpfs-mode': m.TmpfsOptions = { ...m.TmpfsOptions, Mode: parseInt(v ?? '', 8) }; break;
-      case 'consistency': m.Consistency = v; break;
-      default: throw new Error(`unexpected key '${k}' in '${field}'`);
+      case 'tmpfs-size':
+        m.TmpfsOptions = { ...m.TmpfsOptions, SizeBytes: ramInBytes(v ?? '') };
+        break;
+      case 'tmpfs-mode':
+        m.TmpfsOptions = { ...m.TmpfsOptions, Mode: parseInt(v ?? '', 8) };
+        break;
+      case 'consistency':
+        m.Consistency = v;
+        break;
+      default:
+        throw new Error(`unexpected key '${k}' in '${field}'`);
     }
   }
   if (!m.Target) throw new Error('target is required');

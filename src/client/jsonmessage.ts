@@ -9,7 +9,10 @@ export async function showJsonMessages(stream: AsyncIterable<JsonMessage>, write
   for await (const m of stream) {
     all.push(m);
     if (m.errorDetail || m.error) throw new StreamError(m.errorDetail?.message ?? m.error ?? 'unknown error');
-    if (m.stream !== undefined) { write(m.stream); continue; }
+    if (m.stream !== undefined) {
+      write(m.stream);
+      continue;
+    }
     if (m.status === undefined) continue;
     if (m.progress && m.status !== 'Downloading' && m.status !== 'Extracting') continue;
     if (m.status === 'Downloading' || m.status === 'Extracting' || m.status === 'Waiting') continue;

@@ -5,7 +5,12 @@ import { messageOf } from '../lib/errors.js';
 import { netContains, parseCidr as parseIpNet, parseIp, type IpNet } from '../lib/cidr.js';
 import type { IpamConfig } from '../api/types/index.js';
 
-export interface IpamOptions { subnets: string[]; ipRanges: string[]; gateways: string[]; auxAddresses: [string, string][] }
+export interface IpamOptions {
+  subnets: string[];
+  ipRanges: string[];
+  gateways: string[];
+  auxAddresses: [string, string][];
+}
 
 /** Go's net.ParseCIDR as the CLI reports it: a plain Error ("invalid CIDR address: s"). */
 export function parseCidr(s: string): IpNet {
@@ -19,14 +24,19 @@ export function parseCidr(s: string): IpNet {
 /** The CLI's subnetMatches(subnet, data): is data (an IP or a CIDR) inside subnet? */
 function subnetMatches(subnet: string, data: string): boolean {
   let s: IpNet;
-  try { s = parseCidr(subnet); } catch (e) { throw new Error(`invalid subnet: ${(e as Error).message}`); }
+  try {
+    s = parseCidr(subnet);
+  } catch (e) {
+    throw new Error(`invalid subnet: ${(e as Error).message}`);
+  }
   const ip = data.includes('/') ? parseCidr(data).ip : parseIp(data);
   return netContains(s, ip);
 }
 
 /** createIPAMConfig of the docker CLI 28: one IPAM config per subnet, in flag order. */
 export function createIpamConfig(o: IpamOptions): IpamConfig[] {
-  if (o.subnets.length < o.ipRanges.length || o.subnets.length < o.gateways.length) throw new Error('every ip-range or gateway must have a corresponding subnet');
+  if (o.subnets.length < o.ipRanges.length || o.subnets.length < o.gateways.length)
+    throw new Error('every ip-range or gateway must have a corresponding subnet');
   const data = new Map<string, IpamConfig>();
   for (const s of o.subnets) {
     for (const k of data.keys()) {

@@ -9,8 +9,11 @@ test('the CLI names what it pulls: default tag, fully qualified repository, fami
   assert.deepEqual(splitRef(`foo/bar@${d}`), { familiar: `foo/bar@${d}`, repo: 'docker.io/foo/bar', tag: undefined, digest: d });
 });
 
-test('CLI checks throw plain Errors with docker\'s text', () => {
-  assert.throws(() => checkNormalizedNamed('a//b'), (e: Error) => e.constructor === Error && e.message === 'invalid reference format');
+test("CLI checks throw plain Errors with docker's text", () => {
+  assert.throws(
+    () => checkNormalizedNamed('a//b'),
+    (e: Error) => e.constructor === Error && e.message === 'invalid reference format',
+  );
   assert.throws(() => splitRef('Busybox'), /^Error: invalid reference format: repository name \(library\/Busybox\) must be lowercase$/);
 });
 

@@ -18,7 +18,9 @@ export function timestampArg(value: string, nowMs = Date.now()): string {
   try {
     const secs = nowMs / 1000 - parseGoDurationSeconds(value);
     return secs.toFixed(9).replace(/^(\d+)\.(\d{9})$/, '$1.$2');
-  } catch { /* not a duration */ }
+  } catch {
+    /* not a duration */
+  }
   const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(t)) throw new Error(`failed to parse value as time or duration: "${value}"`);
   return (t / 1000).toFixed(9);

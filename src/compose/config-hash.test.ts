@@ -5,8 +5,17 @@ import type { Project, ServiceConfig } from './model.js';
 
 function projectWith(web: ServiceConfig): Project {
   return {
-    name: 'p', workingDir: '/p', configFiles: [], services: { web }, disabledServices: {}, networks: {}, volumes: {},
-    secrets: {}, configs: {}, profiles: [], environment: {},
+    name: 'p',
+    workingDir: '/p',
+    configFiles: [],
+    services: { web },
+    disabledServices: {},
+    networks: {},
+    volumes: {},
+    secrets: {},
+    configs: {},
+    profiles: [],
+    environment: {},
   };
 }
 
@@ -15,7 +24,11 @@ test('config hash: stable over key order, blind to scale/replicas/build/depends_
   assert.match(base, /^[0-9a-f]{64}$/);
   assert.equal(serviceConfigHash(projectWith({ environment: { B: '2', A: '1' }, image: 'nginx' }), 'web'), base);
   const same: ServiceConfig = {
-    image: 'nginx', environment: { A: '1', B: '2' }, scale: 3, pull_policy: 'always', profiles: ['x'],
+    image: 'nginx',
+    environment: { A: '1', B: '2' },
+    scale: 3,
+    pull_policy: 'always',
+    profiles: ['x'],
     depends_on: { db: { condition: 'service_started', required: true } },
     build: { context: '/p', dockerfile: 'Dockerfile' },
   };

@@ -20,5 +20,7 @@ export function hashableService(service: ServiceConfig): ServiceConfig {
 export function serviceConfigHash(project: Project, serviceName: string): string {
   const service = project.services[serviceName] ?? project.disabledServices[serviceName];
   if (!service) throw new Error(`no such service: ${serviceName}`);
-  return createHash('sha256').update(canonicalJson(hashableService(service))).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(hashableService(service)))
+    .digest('hex');
 }

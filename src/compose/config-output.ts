@@ -26,8 +26,9 @@ export const networkNamesOf = (p: Project) => Object.keys(p.networks).sort();
 export const secretNamesOf = (p: Project) => Object.keys(p.secrets).sort();
 export const configNamesOf = (p: Project) => Object.keys(p.configs).sort();
 /** The active profiles plus every profile a service declares, sorted (`config --profiles`). */
-export const profileNamesOf = (p: Project) =>
-  [...new Set(Object.values({ ...p.services, ...p.disabledServices }).flatMap((s) => s.profiles ?? []))].sort();
+export const profileNamesOf = (p: Project) => [...new Set(Object.values({ ...p.services, ...p.disabledServices }).flatMap((s) => s.profiles ?? []))].sort();
 /** `config --images`: each enabled service's image, or the name compose gives its build. */
 export const imageNamesOf = (p: Project) =>
-  Object.entries(p.services).map(([name, s]) => s.image ?? `${p.name}-${name}`).sort();
+  Object.entries(p.services)
+    .map(([name, s]) => s.image ?? `${p.name}-${name}`)
+    .sort();

@@ -57,7 +57,9 @@ export function serviceNetworks(s: ServiceConfig): string[] {
 
 /** "db:service_healthy:false,cache:service_started:false" as compose's depends_on label. */
 export function dependsOnLabel(s: ServiceConfig): string {
-  return Object.entries(s.depends_on ?? {}).map(([name, d]) => `${name}:${d.condition}:${d.restart ?? false}`).join(',');
+  return Object.entries(s.depends_on ?? {})
+    .map(([name, d]) => `${name}:${d.condition}:${d.restart ?? false}`)
+    .join(',');
 }
 
 export function containerLabels(i: Pick<ContainerSpecInput, 'project' | 'service' | 'number' | 'oneoff' | 'imageId'>): Record<string, string> {
@@ -87,7 +89,9 @@ function healthcheck(s: ServiceConfig): T.HealthConfig | undefined {
   if (h.disable) return { Test: ['NONE'] };
   return {
     ...(h.test ? { Test: h.test } : {}),
-    Interval: nanos(h.interval), Timeout: nanos(h.timeout), StartPeriod: nanos(h.start_period),
+    Interval: nanos(h.interval),
+    Timeout: nanos(h.timeout),
+    StartPeriod: nanos(h.start_period),
     ...(h.start_interval ? { StartInterval: nanos(h.start_interval) } : {}),
     Retries: h.retries ?? 0,
   };
@@ -110,7 +114,12 @@ function sharedMode(mode: string | undefined, containerOf: (s: string) => string
   return mode.startsWith('service:') ? `container:${containerOf(mode.slice(8))}` : mode;
 }
 
-interface MountsOut { binds: string[]; mounts: T.MountSpec[]; anonymous: Record<string, Record<string, never>>; tmpfs: Record<string, string> }
+interface MountsOut {
+  binds: string[];
+  mounts: T.MountSpec[];
+  anonymous: Record<string, Record<string, never>>;
+  tmpfs: Record<string, string>;
+}
 
 function volumeMounts(i: ContainerSpecInput, s: ServiceConfig): MountsOut {
   const out: MountsOut = { binds: [], mounts: [], anonymous: {}, tmpfs: {} };
@@ -145,7 +154,13 @@ function addVolume(out: MountsOut, i: ContainerSpecInput, v: ServiceVolumeConfig
         const opts = [ro ? 'ro' : '', v.bind?.propagation ?? '', v.bind?.selinux ?? ''].filter(Boolean);
         out.binds.push(`${v.source}:${v.target}${opts.length ? `:${opts.join(',')}` : ''}`);
       } else {
-        out.mounts.push({ Type: 'bind', Source: v.source!, Target: v.target, ReadOnly: ro, ...(v.bind?.propagation ? { BindOptions: { Propagation: v.bind.propagation } } : {}) } as T.MountSpec);
+        out.mounts.push({
+          Type: 'bind',
+          Source: v.source!,
+          Target: v.target,
+          ReadOnly: ro,
+          ...(v.bind?.propagation ? { BindOptions: { Propagation: v.bind.propagation } } : {}),
+        } as T.MountSpec);
       }
       return;
     }
@@ -158,13 +173,30 @@ function addVolume(out: MountsOut, i: ContainerSpecInput, v: ServiceVolumeConfig
       }
       const source = i.project.volumes[v.source] ? volumeName(i.project, v.source) : v.source;
       out.mounts.push({
-        Type: 'volume', Source: source, Target: v.target, ReadOnly: ro,
-        ...(v.volume?.nocopy || v.volume?.subpath ? { VolumeOptions: { NoCopy: !!v.volume.nocopy, ...(v.volume.subpath ? { Subpath: v.volume.subpath } : {}) } } : {}),
+        Type: 'volume',
+        Source: source,
+        Target: v.target,
+        ReadOnly: ro,
+        ...(v.volume?.nocopy || v.volume?.subpath
+          ? { VolumeOptions: { NoCopy: !!v.volume.nocopy, ...(v.volume.subpath ? { Subpath: v.volume.subpath } : {}) } }
+          : {}),
       } as T.MountSpec);
       return;
     }
     case 'tmpfs':
-      out.mounts.push({ Type: 'tmpfs', Target: v.target, ReadOnly: ro, ...(v.tmpfs ? { TmpfsOptions: { ...(v.tmpfs.size !== undefined ? { SizeBytes: v.tmpfs.size } : {}), ...(v.tmpfs.mode !== undefined ? { Mode: v.tmpfs.mode } : {}) } } : {}) } as T.MountSpec);
+      out.mounts.push({
+        Type: 'tmpfs',
+        Target: v.target,
+        ReadOnly: ro,
+        ...(v.tmpfs
+          ? {
+              TmpfsOptions: {
+                ...(v.tmpfs.size !== undefined ? { SizeBytes: v.tmpfs.size } : {}),
+                ...(v.tmpfs.mode !== undefined ? { Mode: v.tmpfs.mode } : {}),
+              },
+            }
+          : {}),
+      } as T.MountSpec);
       return;
     default:
       throw new Error(`volume type ${v.type} is not supported by berth compose (service ${i.service}, target ${v.target})`);
@@ -177,7 +209,9 @@ function endpoint(i: ContainerSpecInput, s: ServiceConfig, key: string, nameAlia
   const aliases = [i.service, ...(nameAlias ? [`${i.service}-${i.number}`] : []), ...(n?.aliases ?? [])];
   return {
     Aliases: [...new Set(aliases)],
-    ...(n?.ipv4_address || n?.ipv6_address ? { IPAMConfig: { ...(n.ipv4_address ? { IPv4Address: n.ipv4_address } : {}), ...(n.ipv6_address ? { IPv6Address: n.ipv6_address } : {}) } } : {}),
+    ...(n?.ipv4_address || n?.ipv6_address
+      ? { IPAMConfig: { ...(n.ipv4_address ? { IPv4Address: n.ipv4_address } : {}), ...(n.ipv6_address ? { IPv6Address: n.ipv6_address } : {}) } }
+      : {}),
     ...(n?.mac_address ? { MacAddress: n.mac_address } : {}),
     ...(n?.driver_opts ? { DriverOpts: n.driver_opts } : {}),
   } as T.EndpointSettings;
@@ -187,7 +221,9 @@ export function containerSpec(i: ContainerSpecInput): ContainerSpec {
   const { project, service } = i;
   const s = project.services[service];
   if (!s) throw new Error(`no such service: ${service}`);
-  const env = Object.entries(s.environment ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries(s.environment ?? {})
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}=${v}`);
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: T.PortMap = {};
   for (const e of s.expose ?? []) exposed[/\//.test(e) ? e : `${e}/tcp`] = {};
@@ -214,19 +250,38 @@ export function containerSpec(i: ContainerSpecInput): ContainerSpec {
     NetworkMode: networkMode,
     PortBindings: bindings,
     RestartPolicy: restartPolicy(s.restart),
-    VolumesFrom: s.volumes_from?.length ? s.volumes_from.map((v) => (v.startsWith('container:') ? v.slice(10) : i.containerOf(v.replace(/:(ro|rw)$/, '')) + (/:(ro|rw)$/.exec(v)?.[0] ?? ''))) : null,
-    CapAdd: s.cap_add ?? null, CapDrop: s.cap_drop ?? null,
-    Privileged: !!s.privileged, ReadonlyRootfs: !!s.read_only,
+    VolumesFrom: s.volumes_from?.length
+      ? s.volumes_from.map((v) => (v.startsWith('container:') ? v.slice(10) : i.containerOf(v.replace(/:(ro|rw)$/, '')) + (/:(ro|rw)$/.exec(v)?.[0] ?? '')))
+      : null,
+    CapAdd: s.cap_add ?? null,
+    CapDrop: s.cap_drop ?? null,
+    Privileged: !!s.privileged,
+    ReadonlyRootfs: !!s.read_only,
     SecurityOpt: s.security_opt ?? null,
-    Sysctls: s.sysctls, Dns: s.dns ?? null, DnsSearch: s.dns_search ?? null, DnsOptions: s.dns_opt ?? null,
-    ExtraHosts: s.extra_hosts ?? null, GroupAdd: s.group_add ?? null,
-    PidMode: sharedMode(s.pid, i.containerOf), IpcMode: sharedMode(s.ipc, i.containerOf),
-    UTSMode: s.uts ?? '', UsernsMode: s.userns_mode ?? '', CgroupnsMode: s.cgroup ?? '', CgroupParent: s.cgroup_parent ?? '',
+    Sysctls: s.sysctls,
+    Dns: s.dns ?? null,
+    DnsSearch: s.dns_search ?? null,
+    DnsOptions: s.dns_opt ?? null,
+    ExtraHosts: s.extra_hosts ?? null,
+    GroupAdd: s.group_add ?? null,
+    PidMode: sharedMode(s.pid, i.containerOf),
+    IpcMode: sharedMode(s.ipc, i.containerOf),
+    UTSMode: s.uts ?? '',
+    UsernsMode: s.userns_mode ?? '',
+    CgroupnsMode: s.cgroup ?? '',
+    CgroupParent: s.cgroup_parent ?? '',
     ShmSize: s.shm_size ?? 0,
-    Memory: memory ?? 0, MemoryReservation: s.mem_reservation ?? reservations?.memory ?? 0, MemorySwap: s.memswap_limit ?? 0,
-    NanoCpus: cpus ? Math.round(cpus * 1e9) : 0, CpuShares: s.cpu_shares ?? 0, CpuQuota: s.cpu_quota ?? 0, CpuPeriod: s.cpu_period ?? 0,
-    CpusetCpus: s.cpuset ?? '', PidsLimit: s.pids_limit ?? limits?.pids ?? 0,
-    OomKillDisable: !!s.oom_kill_disable, OomScoreAdj: s.oom_score_adj ?? 0,
+    Memory: memory ?? 0,
+    MemoryReservation: s.mem_reservation ?? reservations?.memory ?? 0,
+    MemorySwap: s.memswap_limit ?? 0,
+    NanoCpus: cpus ? Math.round(cpus * 1e9) : 0,
+    CpuShares: s.cpu_shares ?? 0,
+    CpuQuota: s.cpu_quota ?? 0,
+    CpuPeriod: s.cpu_period ?? 0,
+    CpusetCpus: s.cpuset ?? '',
+    PidsLimit: s.pids_limit ?? limits?.pids ?? 0,
+    OomKillDisable: !!s.oom_kill_disable,
+    OomScoreAdj: s.oom_score_adj ?? 0,
     Ulimits: Object.entries(s.ulimits ?? {}).map(([Name, u]) => (typeof u === 'number' ? { Name, Soft: u, Hard: u } : { Name, Soft: u.soft, Hard: u.hard })),
     Devices: (s.devices ?? []).map((d) => ({ PathOnHost: d.source, PathInContainer: d.target, CgroupPermissions: d.permissions || 'rwm' })),
     DeviceCgroupRules: s.device_cgroup_rules ?? null,
@@ -237,10 +292,19 @@ export function containerSpec(i: ContainerSpecInput): ContainerSpec {
   for (const k of Object.keys(hostConfig)) if (hostConfig[k] === undefined) delete hostConfig[k];
 
   const body: T.ContainerCreateRequest & Record<string, unknown> = {
-    Hostname: s.hostname ?? '', Domainname: s.domainname ?? '', User: s.user ?? '',
-    AttachStdin: false, AttachStdout: false, AttachStderr: false,
-    ExposedPorts: exposed, Tty: !!s.tty, OpenStdin: !!s.stdin_open, StdinOnce: false,
-    Env: env, Cmd: s.command ?? null, Entrypoint: s.entrypoint ?? null,
+    Hostname: s.hostname ?? '',
+    Domainname: s.domainname ?? '',
+    User: s.user ?? '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    ExposedPorts: exposed,
+    Tty: !!s.tty,
+    OpenStdin: !!s.stdin_open,
+    StdinOnce: false,
+    Env: env,
+    Cmd: s.command ?? null,
+    Entrypoint: s.entrypoint ?? null,
     Image: imageName(project, service),
     Volumes: Object.keys(m.anonymous).length ? m.anonymous : null,
     WorkingDir: s.working_dir ?? '',
@@ -258,7 +322,7 @@ export function containerSpec(i: ContainerSpecInput): ContainerSpec {
     for (const ref of s[kind] ?? []) {
       const def = project[kind][ref.source];
       if (!def || def.file) continue;
-      const content = def.content ?? (def.environment ? project.environment[def.environment] ?? '' : undefined);
+      const content = def.content ?? (def.environment ? (project.environment[def.environment] ?? '') : undefined);
       if (content === undefined) continue;
       files.push({ path: fileObjectTarget(kind, ref.source, ref.target), content, mode: ref.mode ?? 0o444 });
     }

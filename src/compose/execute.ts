@@ -27,29 +27,55 @@ export interface ExecContext {
 export type ServiceContainers = Map<string, { id: string; name: string }[]>;
 
 export async function ensureNetworks(x: ExecContext, plan: UpPlan): Promise<void> {
-  await Promise.all(plan.networks.map(async (n) => {
-    // External networks were checked before anything was made (preflight.ts).
-    if (!n.create) return;
-    const def = x.project.networks[n.key];
-    x.progress.event({ kind: 'Network', name: n.name, status: 'Creating' });
-    await x.api.networkCreate({
-      Name: n.name, Driver: def?.driver ?? 'bridge', Scope: '', Options: def?.driver_opts ?? {}, Internal: !!def?.internal, Attachable: !!def?.attachable,
-      Ingress: false, ConfigOnly: false, ConfigFrom: null, ...(def?.enable_ipv6 ? { EnableIPv6: true } : {}),
-      IPAM: { Driver: def?.ipam?.driver ?? 'default', Options: def?.ipam?.options ?? null, Config: (def?.ipam?.config ?? []).map((c) => ({ ...(c.subnet ? { Subnet: c.subnet } : {}), ...(c.gateway ? { Gateway: c.gateway } : {}), ...(c.ip_range ? { IPRange: c.ip_range } : {}), ...(c.aux_addresses ? { AuxiliaryAddresses: c.aux_addresses } : {}) })) },
-      Labels: { ...def?.labels, [L.LABEL_PROJECT]: x.project.name, [L.LABEL_NETWORK]: n.key, [L.LABEL_VERSION]: COMPOSE_VERSION },
-    });
-    x.progress.event({ kind: 'Network', name: n.name, status: 'Created' });
-  }));
+  await Promise.all(
+    plan.networks.map(async (n) => {
+      // External networks were checked before anything was made (preflight.ts).
+      if (!n.create) return;
+      const def = x.project.networks[n.key];
+      x.progress.event({ kind: 'Network', name: n.name, status: 'Creating' });
+      await x.api.networkCreate({
+        Name: n.name,
+        Driver: def?.driver ?? 'bridge',
+        Scope: '',
+        Options: def?.driver_opts ?? {},
+        Internal: !!def?.internal,
+        Attachable: !!def?.attachable,
+        Ingress: false,
+        ConfigOnly: false,
+        ConfigFrom: null,
+        ...(def?.enable_ipv6 ? { EnableIPv6: true } : {}),
+        IPAM: {
+          Driver: def?.ipam?.driver ?? 'default',
+          Options: def?.ipam?.options ?? null,
+          Config: (def?.ipam?.config ?? []).map((c) => ({
+            ...(c.subnet ? { Subnet: c.subnet } : {}),
+            ...(c.gateway ? { Gateway: c.gateway } : {}),
+            ...(c.ip_range ? { IPRange: c.ip_range } : {}),
+            ...(c.aux_addresses ? { AuxiliaryAddresses: c.aux_addresses } : {}),
+          })),
+        },
+        Labels: { ...def?.labels, [L.LABEL_PROJECT]: x.project.name, [L.LABEL_NETWORK]: n.key, [L.LABEL_VERSION]: COMPOSE_VERSION },
+      });
+      x.progress.event({ kind: 'Network', name: n.name, status: 'Created' });
+    }),
+  );
 }
 
 export async function ensureVolumes(x: ExecContext, plan: UpPlan): Promise<void> {
-  await Promise.all(plan.volumes.map(async (v) => {
-    if (!v.create) return;
-    const def = x.project.volumes[v.key]!;
-    x.progress.event({ kind: 'Volume', name: `"${v.name}"`, status: 'Creating' });
-    await x.api.volumeCreate({ Name: v.name, Driver: def.driver ?? 'local', DriverOpts: def.driver_opts ?? {}, Labels: { ...def.labels, [L.LABEL_PROJECT]: x.project.name, [L.LABEL_VOLUME]: v.key, [L.LABEL_VERSION]: COMPOSE_VERSION } });
-    x.progress.event({ kind: 'Volume', name: `"${v.name}"`, status: 'Created' });
-  }));
+  await Promise.all(
+    plan.volumes.map(async (v) => {
+      if (!v.create) return;
+      const def = x.project.volumes[v.key]!;
+      x.progress.event({ kind: 'Volume', name: `"${v.name}"`, status: 'Creating' });
+      await x.api.volumeCreate({
+        Name: v.name,
+        Driver: def.driver ?? 'local',
+        DriverOpts: def.driver_opts ?? {},
+        Labels: { ...def.labels, [L.LABEL_PROJECT]: x.project.name, [L.LABEL_VOLUME]: v.key, [L.LABEL_VERSION]: COMPOSE_VERSION },
+      });
+      x.progress.event({ kind: 'Volume', name: `"${v.name}"`, status: 'Created' });
+    }),
+  );
 }
 
 /** Runs the plan's services, each after its dependencies; resolves with every service's containers. */
@@ -57,7 +83,10 @@ export async function executeUp(x: ExecContext, plan: UpPlan): Promise<ServiceCo
   await ensureNetworks(x, plan);
   await ensureVolumes(x, plan);
   if (plan.orphans.length && plan.removeOrphans) await Promise.all(plan.orphans.map((c) => removeContainer(x, c, true)));
-  else if (plan.orphans.length) x.progress.text(`WARN[0000] Found orphan containers ([${plan.orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
+  else if (plan.orphans.length)
+    x.progress.text(
+      `WARN[0000] Found orphan containers ([${plan.orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`,
+    );
 
   const result: ServiceContainers = new Map();
   const inPlan = new Set(plan.services.map((s) => s.service));
@@ -70,20 +99,32 @@ export async function executeUp(x: ExecContext, plan: UpPlan): Promise<ServiceCo
   };
   const outside = async (service: string) => {
     if (result.has(service)) return;
-    const list = await x.api.containerList({ all: true, filters: { label: [`${L.LABEL_PROJECT}=${x.project.name}`, `${L.LABEL_SERVICE}=${service}`, `${L.LABEL_ONEOFF}=False`] } });
-    result.set(service, list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, '') })));
+    const list = await x.api.containerList({
+      all: true,
+      filters: { label: [`${L.LABEL_PROJECT}=${x.project.name}`, `${L.LABEL_SERVICE}=${service}`, `${L.LABEL_ONEOFF}=False`] },
+    });
+    result.set(
+      service,
+      list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, '') })),
+    );
   };
   for (const sp of plan.services) {
     const svc = x.project.services[sp.service]!;
     const deps = dependenciesOf(svc);
-    done.set(sp.service, (async () => {
-      await Promise.all(deps.map((d) => (inPlan.has(d) ? done.get(d) : outside(d))));
-      const converged = await convergeService(x, sp, containerOf);
-      result.set(sp.service, converged.map(({ id, name }) => ({ id, name })));
-      if (!plan.start) return;
-      await waitDependencies(x, sp.service, result);
-      await Promise.all(converged.map((c) => startIfNeeded(x, c)));
-    })());
+    done.set(
+      sp.service,
+      (async () => {
+        await Promise.all(deps.map((d) => (inPlan.has(d) ? done.get(d) : outside(d))));
+        const converged = await convergeService(x, sp, containerOf);
+        result.set(
+          sp.service,
+          converged.map(({ id, name }) => ({ id, name })),
+        );
+        if (!plan.start) return;
+        await waitDependencies(x, sp.service, result);
+        await Promise.all(converged.map((c) => startIfNeeded(x, c)));
+      })(),
+    );
   }
   // Every service settles before an error is reported, so nothing is left half-way unseen.
   const settled = await Promise.allSettled(done.values());
@@ -92,12 +133,18 @@ export async function executeUp(x: ExecContext, plan: UpPlan): Promise<ServiceCo
   return result;
 }
 
-interface Converged { id: string; name: string; running: boolean }
+interface Converged {
+  id: string;
+  name: string;
+  running: boolean;
+}
 
 /** Scale-down removals first, then every other action in parallel; `running` marks kept containers. */
 async function convergeService(x: ExecContext, sp: ServicePlan, containerOf: (s: string) => string): Promise<Converged[]> {
   for (const a of sp.actions) if (a.kind === 'remove') await removeContainer(x, a.container, true);
-  return Promise.all(sp.actions.filter((a) => a.kind !== 'remove').map(async (a) => ({ ...(await applyAction(x, sp, a, containerOf)), running: a.kind === 'keep' })));
+  return Promise.all(
+    sp.actions.filter((a) => a.kind !== 'remove').map(async (a) => ({ ...(await applyAction(x, sp, a, containerOf)), running: a.kind === 'keep' })),
+  );
 }
 
 async function applyAction(x: ExecContext, sp: ServicePlan, a: ContainerAction, containerOf: (s: string) => string): Promise<{ id: string; name: string }> {
@@ -117,7 +164,9 @@ async function applyAction(x: ExecContext, sp: ServicePlan, a: ContainerAction, 
       const old = await x.api.containerInspect(a.container.id);
       const keepVolumes: Record<string, string> = {};
       // Anonymous volumes (64-hex names) move to the new container unless -V renews them.
-      if (!sp.renewAnonVolumes) for (const m of old.Mounts ?? []) if (m.Type === 'volume' && m.Name && m.Destination && /^[0-9a-f]{64}$/.test(m.Name)) keepVolumes[m.Destination] = m.Name;
+      if (!sp.renewAnonVolumes)
+        for (const m of old.Mounts ?? [])
+          if (m.Type === 'volume' && m.Name && m.Destination && /^[0-9a-f]{64}$/.test(m.Name)) keepVolumes[m.Destination] = m.Name;
       const tmpName = `${a.container.id.slice(0, 12)}_${a.name}`;
       const spec = containerSpec({ project: x.project, service: sp.service, number: a.number, name: tmpName, imageId: sp.imageId, containerOf, keepVolumes });
       spec.body.Labels = { ...spec.body.Labels, [L.LABEL_REPLACE]: a.container.id };
@@ -132,7 +181,6 @@ async function applyAction(x: ExecContext, sp: ServicePlan, a: ContainerAction, 
       throw new Error('remove actions are applied before the others');
   }
 }
-
 
 export async function createContainer(x: ExecContext, spec: ContainerSpec): Promise<string> {
   const service = spec.body.Labels?.[L.LABEL_SERVICE];
@@ -149,7 +197,10 @@ async function copyFiles(api: ComposeApi, id: string, files: ContainerSpec['file
     const parts = f.path.replace(/^\/+/, '').split('/');
     for (let i = 1; i < parts.length; i++) {
       const d = parts.slice(0, i).join('/');
-      if (!dirs.has(d)) { dirs.add(d); pack.entry({ name: `${d}/`, type: 'directory', mode: 0o755 }); }
+      if (!dirs.has(d)) {
+        dirs.add(d);
+        pack.entry({ name: `${d}/`, type: 'directory', mode: 0o755 });
+      }
     }
     pack.entry({ name: parts.join('/'), mode: f.mode }, f.content);
   }
@@ -175,12 +226,14 @@ async function startIfNeeded(x: ExecContext, c: Converged): Promise<void> {
 /** Waits until the service's dependencies meet their depends_on conditions. */
 export async function waitDependencies(x: ExecContext, service: string, containers: ServiceContainers): Promise<void> {
   const deps = x.project.services[service]?.depends_on ?? {};
-  await Promise.all(Object.entries(deps).map(async ([dep, d]) => {
-    if (d.condition === 'service_started') return;
-    const list = containers.get(dep) ?? [];
-    if (!list.length && !d.required) return;
-    await Promise.all(list.map((c) => waitCondition(x, dep, c, d.condition)));
-  }));
+  await Promise.all(
+    Object.entries(deps).map(async ([dep, d]) => {
+      if (d.condition === 'service_started') return;
+      const list = containers.get(dep) ?? [];
+      if (!list.length && !d.required) return;
+      await Promise.all(list.map((c) => waitCondition(x, dep, c, d.condition)));
+    }),
+  );
 }
 
 const POLL_MS = 200;
@@ -192,9 +245,16 @@ export async function waitCondition(x: ExecContext, service: string, c: { id: st
     const st = info.State;
     if (condition === 'service_healthy') {
       const health = st.Health?.Status;
-      if (!info.Config.Healthcheck?.Test || info.Config.Healthcheck.Test[0] === 'NONE') throw new Error(`dependency failed to start: container ${c.name} has no healthcheck configured`);
-      if (health === 'healthy') { x.progress.event({ kind: 'Container', name: c.name, status: 'Healthy' }); return; }
-      if (health === 'unhealthy') { x.progress.event({ kind: 'Container', name: c.name, status: 'Error', error: true }); throw new Error(`dependency failed to start: container ${c.name} is unhealthy`); }
+      if (!info.Config.Healthcheck?.Test || info.Config.Healthcheck.Test[0] === 'NONE')
+        throw new Error(`dependency failed to start: container ${c.name} has no healthcheck configured`);
+      if (health === 'healthy') {
+        x.progress.event({ kind: 'Container', name: c.name, status: 'Healthy' });
+        return;
+      }
+      if (health === 'unhealthy') {
+        x.progress.event({ kind: 'Container', name: c.name, status: 'Error', error: true });
+        throw new Error(`dependency failed to start: container ${c.name} is unhealthy`);
+      }
       if (!st.Running && st.Status !== 'created' && !st.Restarting) throw new Error(`dependency failed to start: container ${c.name} exited (${st.ExitCode})`);
     } else if (condition === 'service_completed_successfully') {
       if (!st.Running && st.Status === 'exited') {
@@ -207,7 +267,12 @@ export async function waitCondition(x: ExecContext, service: string, c: { id: st
   }
 }
 
-export async function removeContainer(x: ExecContext, c: ObservedContainer | { id: string; name: string; state?: string }, stop: boolean, volumes = false): Promise<void> {
+export async function removeContainer(
+  x: ExecContext,
+  c: ObservedContainer | { id: string; name: string; state?: string },
+  stop: boolean,
+  volumes = false,
+): Promise<void> {
   if (stop && (!('state' in c) || c.state === 'running' || c.state === 'paused' || c.state === 'restarting')) {
     x.progress.event({ kind: 'Container', name: c.name, status: 'Stopping' });
     await x.api.containerStop(c.id, { t: x.timeout }).catch(notModifiedOk);

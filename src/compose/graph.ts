@@ -51,7 +51,10 @@ export function dependents(project: Project, names: string[]): string[] {
     grew = false;
     for (const [n, s] of Object.entries(project.services)) {
       if (out.has(n) || targets.has(n)) continue;
-      if (dependenciesOf(s).some((d) => targets.has(d) || out.has(d))) { out.add(n); grew = true; }
+      if (dependenciesOf(s).some((d) => targets.has(d) || out.has(d))) {
+        out.add(n);
+        grew = true;
+      }
     }
   }
   return [...out];

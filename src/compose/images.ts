@@ -46,7 +46,13 @@ async function imageIdOf(api: ComposeApi, name: string): Promise<string | undefi
   }
 }
 
-export async function ensureImages(api: ComposeApi, project: Project, services: string[], o: ImageOptions, progress: ProgressSink): Promise<Record<string, string>> {
+export async function ensureImages(
+  api: ComposeApi,
+  project: Project,
+  services: string[],
+  o: ImageOptions,
+  progress: ProgressSink,
+): Promise<Record<string, string>> {
   const ids: Record<string, string> = {};
   // Images several services share are looked up (and pulled) once, all lookups at the same time;
   // builds run one at a time (the daemon's builder and this machine's cores are shared).
@@ -61,7 +67,10 @@ export async function ensureImages(api: ComposeApi, project: Project, services: 
   for (const { service, name, source } of sources) {
     const s = project.services[service]!;
     const id = source === 'build' || source === 'pull' ? undefined : await lookup(name);
-    if (id) { ids[service] = id; continue; }
+    if (id) {
+      ids[service] = id;
+      continue;
+    }
     if (source === 'present') throw new Error(`image ${name} not found and pull_policy is never`);
     if (source === 'build' || source === 'present-or-build') {
       ids[service] = await buildService(api, project, service, o, progress);
@@ -74,7 +83,14 @@ export async function ensureImages(api: ComposeApi, project: Project, services: 
   return ids;
 }
 
-export async function pullImage(api: ComposeApi, name: string, platform: string | undefined, service: string, o: Pick<ImageOptions, 'quiet'>, progress: ProgressSink): Promise<string> {
+export async function pullImage(
+  api: ComposeApi,
+  name: string,
+  platform: string | undefined,
+  service: string,
+  o: Pick<ImageOptions, 'quiet'>,
+  progress: ProgressSink,
+): Promise<string> {
   const r = splitRef(name);
   progress.event({ kind: 'Image', name: service, status: 'Pulling' });
   for await (const m of api.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform })) {
@@ -94,15 +110,25 @@ export async function buildService(api: ComposeApi, project: Project, service: s
   const s = project.services[service]!;
   const b = s.build!;
   const name = imageName(project, service);
-  if (/^[a-z]+:\/\//.test(b.context) || b.context.startsWith('git@')) throw new Error(`service "${service}": remote build contexts are not supported by berth compose`);
+  if (/^[a-z]+:\/\//.test(b.context) || b.context.startsWith('git@'))
+    throw new Error(`service "${service}": remote build contexts are not supported by berth compose`);
   const dockerfile = b.dockerfile_inline !== undefined ? undefined : isAbsolute(b.dockerfile) ? b.dockerfile : join(b.context, b.dockerfile);
   const packed = await packContext(b.context, dockerfile, b.dockerfile_inline !== undefined ? Buffer.from(b.dockerfile_inline) : undefined);
   progress.event({ kind: 'Service', name: service, status: 'Building' });
   let id = '';
   for await (const m of api.imageBuild(packed.tar, {
-    t: [name, ...(b.tags ?? [])], dockerfile: packed.dockerfile, target: b.target, buildargs: b.args, labels: b.labels,
-    networkmode: b.network, extrahosts: b.extra_hosts, shmsize: b.shm_size, cachefrom: b.cache_from?.length ? JSON.stringify(b.cache_from) : undefined,
-    nocache: o.noCache || b.no_cache || undefined, pull: o.pullBase || b.pull || undefined, platform: s.platform,
+    t: [name, ...(b.tags ?? [])],
+    dockerfile: packed.dockerfile,
+    target: b.target,
+    buildargs: b.args,
+    labels: b.labels,
+    networkmode: b.network,
+    extrahosts: b.extra_hosts,
+    shmsize: b.shm_size,
+    cachefrom: b.cache_from?.length ? JSON.stringify(b.cache_from) : undefined,
+    nocache: o.noCache || b.no_cache || undefined,
+    pull: o.pullBase || b.pull || undefined,
+    platform: s.platform,
   })) {
     if (m.errorDetail || m.error) {
       progress.event({ kind: 'Service', name: service, status: 'Error', error: true });

@@ -24,7 +24,15 @@ function dependenciesFromLabels(containers: ObservedContainer[]): Map<string, st
   for (const c of containers) {
     if (deps.has(c.service)) continue;
     const raw = c.labels[L.LABEL_DEPENDENCIES] ?? '';
-    deps.set(c.service, raw ? raw.split(',').map((d) => d.split(':')[0]!).filter(Boolean) : []);
+    deps.set(
+      c.service,
+      raw
+        ? raw
+            .split(',')
+            .map((d) => d.split(':')[0]!)
+            .filter(Boolean)
+        : [],
+    );
   }
   return deps;
 }
@@ -69,11 +77,13 @@ const isUp = (c: ObservedContainer) => c.state === 'running' || c.state === 'pau
 
 export async function stopServices(x: LifecycleContext, services: string[]): Promise<void> {
   for (const group of byLevel((await select(x, services, { oneoff: false })).filter(isUp), true)) {
-    await Promise.all(group.map(async (c) => {
-      x.progress.event({ kind: 'Container', name: c.name, status: 'Stopping' });
-      await x.api.containerStop(c.id, { t: x.timeout }).catch(notModifiedOk);
-      x.progress.event({ kind: 'Container', name: c.name, status: 'Stopped' });
-    }));
+    await Promise.all(
+      group.map(async (c) => {
+        x.progress.event({ kind: 'Container', name: c.name, status: 'Stopping' });
+        await x.api.containerStop(c.id, { t: x.timeout }).catch(notModifiedOk);
+        x.progress.event({ kind: 'Container', name: c.name, status: 'Stopped' });
+      }),
+    );
   }
 }
 
@@ -81,34 +91,42 @@ export async function startServices(x: LifecycleContext, services: string[]): Pr
   const list = await select(x, services, { oneoff: false });
   if (!list.length) throw new Error('no containers to start');
   for (const group of byLevel(list, false)) {
-    await Promise.all(group.filter((c) => c.state !== 'running').map(async (c) => {
-      x.progress.event({ kind: 'Container', name: c.name, status: 'Starting' });
-      await x.api.containerStart(c.id).catch(notModifiedOk);
-      x.progress.event({ kind: 'Container', name: c.name, status: 'Started' });
-    }));
+    await Promise.all(
+      group
+        .filter((c) => c.state !== 'running')
+        .map(async (c) => {
+          x.progress.event({ kind: 'Container', name: c.name, status: 'Starting' });
+          await x.api.containerStart(c.id).catch(notModifiedOk);
+          x.progress.event({ kind: 'Container', name: c.name, status: 'Started' });
+        }),
+    );
   }
 }
 
 export async function restartServices(x: LifecycleContext, services: string[]): Promise<void> {
   for (const group of byLevel(await select(x, services, { oneoff: false }), false)) {
-    await Promise.all(group.map(async (c) => {
-      x.progress.event({ kind: 'Container', name: c.name, status: 'Restarting' });
-      await x.api.containerRestart(c.id, { t: x.timeout });
-      x.progress.event({ kind: 'Container', name: c.name, status: 'Started' });
-    }));
+    await Promise.all(
+      group.map(async (c) => {
+        x.progress.event({ kind: 'Container', name: c.name, status: 'Restarting' });
+        await x.api.containerRestart(c.id, { t: x.timeout });
+        x.progress.event({ kind: 'Container', name: c.name, status: 'Started' });
+      }),
+    );
   }
 }
 
 export async function signalServices(x: LifecycleContext, services: string[], verb: 'kill' | 'pause' | 'unpause', signal?: string): Promise<void> {
   const list = (await select(x, services, { oneoff: false })).filter((c) => (verb === 'unpause' ? c.state === 'paused' : c.state === 'running'));
   const [doing, done] = { kill: ['Killing', 'Killed'], pause: ['Pausing', 'Paused'], unpause: ['Unpausing', 'Unpaused'] }[verb];
-  await Promise.all(list.map(async (c) => {
-    x.progress.event({ kind: 'Container', name: c.name, status: doing! });
-    if (verb === 'kill') await x.api.containerKill(c.id, signal);
-    else if (verb === 'pause') await x.api.containerPause(c.id);
-    else await x.api.containerUnpause(c.id);
-    x.progress.event({ kind: 'Container', name: c.name, status: done! });
-  }));
+  await Promise.all(
+    list.map(async (c) => {
+      x.progress.event({ kind: 'Container', name: c.name, status: doing! });
+      if (verb === 'kill') await x.api.containerKill(c.id, signal);
+      else if (verb === 'pause') await x.api.containerPause(c.id);
+      else await x.api.containerUnpause(c.id);
+      x.progress.event({ kind: 'Container', name: c.name, status: done! });
+    }),
+  );
 }
 
 /** `rm`: stopped containers of the services (with -s, stopped first); returns what it removed. */
@@ -131,21 +149,28 @@ export async function down(x: LifecycleContext, o: DownOptions): Promise<void> {
   const known = x.project ? new Set([...Object.keys(x.project.services), ...Object.keys(x.project.disabledServices)]) : undefined;
   const containers = observed.containers.filter((c) => !known || known.has(c.service) || c.oneoff || o.removeOrphans);
   const orphans = observed.containers.filter((c) => !containers.includes(c));
-  if (orphans.length) x.progress.text(`WARN[0000] Found orphan containers ([${orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
+  if (orphans.length)
+    x.progress.text(
+      `WARN[0000] Found orphan containers ([${orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`,
+    );
   for (const group of byLevel(containers, true)) await Promise.all(group.map((c) => removeContainer(exec(x), c, isUp(c))));
   if (orphans.length === 0) {
-    await Promise.all(observed.networks.map(async (n) => {
-      x.progress.event({ kind: 'Network', name: n.Name, status: 'Removing' });
-      await x.api.networkRemove(n.Id);
-      x.progress.event({ kind: 'Network', name: n.Name, status: 'Removed' });
-    }));
+    await Promise.all(
+      observed.networks.map(async (n) => {
+        x.progress.event({ kind: 'Network', name: n.Name, status: 'Removing' });
+        await x.api.networkRemove(n.Id);
+        x.progress.event({ kind: 'Network', name: n.Name, status: 'Removed' });
+      }),
+    );
   }
   if (o.volumes) {
-    await Promise.all(observed.volumes.map(async (v) => {
-      x.progress.event({ kind: 'Volume', name: v.Name, status: 'Removing' });
-      await x.api.volumeRemove(v.Name);
-      x.progress.event({ kind: 'Volume', name: v.Name, status: 'Removed' });
-    }));
+    await Promise.all(
+      observed.volumes.map(async (v) => {
+        x.progress.event({ kind: 'Volume', name: v.Name, status: 'Removing' });
+        await x.api.volumeRemove(v.Name);
+        x.progress.event({ kind: 'Volume', name: v.Name, status: 'Removed' });
+      }),
+    );
   }
   if (o.rmi) {
     const images = new Set<string>();
@@ -153,7 +178,8 @@ export async function down(x: LifecycleContext, o: DownOptions): Promise<void> {
       const built = c.image === `${x.projectName}-${c.service}`;
       if (o.rmi === 'all' || built) images.add(c.image);
     }
-    if (x.project) for (const [name, s] of Object.entries(x.project.services)) if (o.rmi === 'all' || !s.image) images.add(s.image ?? `${x.projectName}-${name}`);
+    if (x.project)
+      for (const [name, s] of Object.entries(x.project.services)) if (o.rmi === 'all' || !s.image) images.add(s.image ?? `${x.projectName}-${name}`);
     for (const image of images) {
       x.progress.event({ kind: 'Image', name: image, status: 'Removing' });
       try {

@@ -25,7 +25,12 @@ export function portClashes(project: Project, services: string[], scale?: Record
       const [lo, hi] = portRange(p.published);
       // A range gives each replica its own port; a single port can serve one container only.
       if (lo === hi && replicas > 1) {
-        errors.push(new ComposeFileError(`service "${name}" publishes host port ${lo} and has ${replicas} replicas: only one container can bind it`, { file, path: `services.${name}.ports.${i}` }));
+        errors.push(
+          new ComposeFileError(`service "${name}" publishes host port ${lo} and has ${replicas} replicas: only one container can bind it`, {
+            file,
+            path: `services.${name}.ports.${i}`,
+          }),
+        );
         continue;
       }
       if (lo !== hi) continue;
@@ -34,7 +39,12 @@ export function portClashes(project: Project, services: string[], scale?: Record
       for (const [k, owner] of taken) {
         const [kip, kkey] = k.split(' ') as [string, string];
         if (kkey === key && (kip === ip || kip === '0.0.0.0' || ip === '0.0.0.0')) {
-          errors.push(new ComposeFileError(`services "${owner}" and "${name}" both publish host port ${lo}/${p.protocol || 'tcp'}`, { file, path: `services.${name}.ports.${i}` }));
+          errors.push(
+            new ComposeFileError(`services "${owner}" and "${name}" both publish host port ${lo}/${p.protocol || 'tcp'}`, {
+              file,
+              path: `services.${name}.ports.${i}`,
+            }),
+          );
         }
       }
       taken.set(`${ip} ${key}`, name);
@@ -46,7 +56,11 @@ export function portClashes(project: Project, services: string[], scale?: Record
 /** External networks and volumes the selected services use must exist already. */
 export async function checkExternals(api: ComposeApi, project: Project, services: string[]): Promise<void> {
   const nets = new Set(services.flatMap((s) => serviceNetworks(project.services[s]!)).filter((k) => project.networks[k]?.external));
-  const vols = new Set(services.flatMap((s) => (project.services[s]!.volumes ?? []).filter((v) => v.type === 'volume' && v.source && project.volumes[v.source]?.external).map((v) => v.source!)));
+  const vols = new Set(
+    services.flatMap((s) =>
+      (project.services[s]!.volumes ?? []).filter((v) => v.type === 'volume' && v.source && project.volumes[v.source]?.external).map((v) => v.source!),
+    ),
+  );
   const missing = async (f: () => Promise<unknown>) => {
     try {
       await f();
@@ -58,10 +72,12 @@ export async function checkExternals(api: ComposeApi, project: Project, services
   };
   for (const key of nets) {
     const name = networkName(project, key);
-    if (await missing(() => api.networkInspect(name))) throw new ComposeFileError(`network ${name} declared as external, but could not be found`, { file: project.configFiles[0], path: `networks.${key}` });
+    if (await missing(() => api.networkInspect(name)))
+      throw new ComposeFileError(`network ${name} declared as external, but could not be found`, { file: project.configFiles[0], path: `networks.${key}` });
   }
   for (const key of vols) {
     const name = volumeName(project, key);
-    if (await missing(() => api.volumeInspect(name))) throw new ComposeFileError(`external volume "${name}" not found`, { file: project.configFiles[0], path: `volumes.${key}` });
+    if (await missing(() => api.volumeInspect(name)))
+      throw new ComposeFileError(`external volume "${name}" not found`, { file: project.configFiles[0], path: `volumes.${key}` });
   }
 }

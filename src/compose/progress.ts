@@ -22,7 +22,25 @@ export interface ProgressSink {
   close(): void;
 }
 
-const DONE_WORDS = new Set(['Created', 'Started', 'Healthy', 'Exited', 'Stopped', 'Removed', 'Recreated', 'Running', 'Pulled', 'Built', 'Killed', 'Paused', 'Unpaused', 'Restarted', 'Skipped', 'Error', 'Found']);
+const DONE_WORDS = new Set([
+  'Created',
+  'Started',
+  'Healthy',
+  'Exited',
+  'Stopped',
+  'Removed',
+  'Recreated',
+  'Running',
+  'Pulled',
+  'Built',
+  'Killed',
+  'Paused',
+  'Unpaused',
+  'Restarted',
+  'Skipped',
+  'Error',
+  'Found',
+]);
 
 export function isDone(e: ProgressEvent): boolean {
   return e.done ?? (e.error || DONE_WORDS.has(e.status));
@@ -62,13 +80,20 @@ export function ttyProgress(write: (s: string) => void, verb = 'Running', column
     drawn = lines.length;
     if (final) drawn = 0;
   };
-  const timer = setInterval(() => { frame++; if (rows.size) draw(); }, 100);
+  const timer = setInterval(() => {
+    frame++;
+    if (rows.size) draw();
+  }, 100);
   timer.unref();
   return {
     event(e) {
       const key = `${e.kind}\0${e.name}`;
       const r = rows.get(key);
-      if (r) { r.e = e; if (isDone(e)) r.end ??= Date.now(); else delete r.end; } else rows.set(key, { e, start: Date.now(), end: isDone(e) ? Date.now() : undefined });
+      if (r) {
+        r.e = e;
+        if (isDone(e)) r.end ??= Date.now();
+        else delete r.end;
+      } else rows.set(key, { e, start: Date.now(), end: isDone(e) ? Date.now() : undefined });
       draw();
     },
     text(s) {

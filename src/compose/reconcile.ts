@@ -65,7 +65,11 @@ export function selectedServices(project: Project, o: Pick<UpOptions, 'services'
 export function planUp(project: Project, observed: ObservedProject, imageIds: Record<string, string | undefined>, o: UpOptions): UpPlan {
   const services = selectedServices(project, o);
   const usedNetworks = new Set(services.flatMap((n) => serviceNetworks(project.services[n]!)));
-  const usedVolumes = new Set(services.flatMap((n) => (project.services[n]!.volumes ?? []).filter((v) => v.type === 'volume' && v.source && project.volumes[v.source]).map((v) => v.source!)));
+  const usedVolumes = new Set(
+    services.flatMap((n) =>
+      (project.services[n]!.volumes ?? []).filter((v) => v.type === 'volume' && v.source && project.volumes[v.source]).map((v) => v.source!),
+    ),
+  );
   const existingNets = new Set(observed.networks.map((n) => n.Name));
   const existingVols = new Set(observed.volumes.map((v) => v.Name));
   const networks = [...usedNetworks].sort().map((key) => {
@@ -90,7 +94,15 @@ export function planUp(project: Project, observed: ObservedProject, imageIds: Re
     for (const c of mine.slice(want).reverse()) actions.push({ kind: 'remove', container: c });
     const used = new Set(kept.map((c) => c.number));
     for (const c of kept) {
-      const reason = o.forceRecreate ? 'forced' : o.noRecreate ? undefined : c.configHash !== hash ? 'config' : imageId && c.imageId && imageId !== c.imageId ? 'image' : undefined;
+      const reason = o.forceRecreate
+        ? 'forced'
+        : o.noRecreate
+          ? undefined
+          : c.configHash !== hash
+            ? 'config'
+            : imageId && c.imageId && imageId !== c.imageId
+              ? 'image'
+              : undefined;
       if (reason) actions.push({ kind: 'recreate', container: c, number: c.number, name: containerName(project, service, c.number), reason });
       else if (c.state === 'running' || c.state === 'restarting' || o.noStart) actions.push({ kind: 'keep', container: c });
       else actions.push({ kind: 'start', container: c });
@@ -109,5 +121,10 @@ export function planUp(project: Project, observed: ObservedProject, imageIds: Re
 
 /** True when the plan changes nothing (a second `up` in a row). */
 export function planIsNoop(p: UpPlan): boolean {
-  return !p.networks.some((n) => n.create) && !p.volumes.some((v) => v.create) && (!p.removeOrphans || !p.orphans.length) && p.services.every((s) => s.actions.every((a) => a.kind === 'keep'));
+  return (
+    !p.networks.some((n) => n.create) &&
+    !p.volumes.some((v) => v.create) &&
+    (!p.removeOrphans || !p.orphans.length) &&
+    p.services.every((s) => s.actions.every((a) => a.kind === 'keep'))
+  );
 }

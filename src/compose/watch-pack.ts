@@ -22,7 +22,10 @@ export function packPathTo(items: SyncItem[]): tarStream.Pack {
     if (!st) return;
     const base = { name, mode: st.mode & 0o7777, mtime: st.mtime };
     if (st.isDirectory()) {
-      if (!dirs.has(name)) { dirs.add(name); pack.entry({ ...base, name: `${name}/`, type: 'directory' }); }
+      if (!dirs.has(name)) {
+        dirs.add(name);
+        pack.entry({ ...base, name: `${name}/`, type: 'directory' });
+      }
       for (const child of readdirSync(host).sort()) add(join(host, child), `${name}/${child}`);
     } else if (st.isSymbolicLink()) {
       pack.entry({ ...base, type: 'symlink', linkname: readlinkSync(host) });

@@ -12,7 +12,10 @@ export interface WatchTrigger {
   ignore: PatternMatcher | undefined;
 }
 
-export interface SyncItem { hostPath: string; containerPath: string }
+export interface SyncItem {
+  hostPath: string;
+  containerPath: string;
+}
 
 export interface ServiceWork {
   service: string;
@@ -71,9 +74,14 @@ export function planWatchBatch(triggers: WatchTrigger[], paths: string[]): Servi
       const a = trigger.rule.action;
       if (a === 'rebuild') w.rebuild = true;
       if (a === 'restart' || a === 'sync+restart') w.restart = true;
-      if (syncs(a) && trigger.rule.target) w.sync.push({ hostPath: path, containerPath: rel ? `${trigger.rule.target.replace(/\/+$/, '')}/${rel}` : trigger.rule.target });
+      if (syncs(a) && trigger.rule.target)
+        w.sync.push({ hostPath: path, containerPath: rel ? `${trigger.rule.target.replace(/\/+$/, '')}/${rel}` : trigger.rule.target });
     }
   }
-  for (const w of work.values()) if (w.rebuild) { w.sync = []; w.restart = false; }
+  for (const w of work.values())
+    if (w.rebuild) {
+      w.sync = [];
+      w.restart = false;
+    }
   return [...work.values()].sort((a, b) => a.service.localeCompare(b.service));
 }

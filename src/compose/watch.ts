@@ -31,12 +31,16 @@ export class ProjectWatcher {
   /** Resolves after each batch is done (tests wait on it; errors are logged, never thrown). */
   onBatch?: (work: ServiceWork[]) => void;
 
-  constructor(private readonly api: ComposeApi, private readonly project: Project, private readonly o: WatchOptions) {}
+  constructor(
+    private readonly api: ComposeApi,
+    private readonly project: Project,
+    private readonly o: WatchOptions,
+  ) {}
 
   /** Starts watching every rule's path; throws when no service of the selection has `develop.watch`. */
   start(): void {
     const triggers = watchTriggers(this.project, this.o.services);
-    if (!triggers.length) throw new Error('none of the selected services is configured for watch, consider setting a \'develop\' section');
+    if (!triggers.length) throw new Error("none of the selected services is configured for watch, consider setting a 'develop' section");
     const roots = [...new Set(triggers.map((t) => t.rule.path))];
     for (const root of roots) {
       const isDir = lstatSync(root, { throwIfNoEntry: false })?.isDirectory() ?? false;
@@ -59,7 +63,9 @@ export class ProjectWatcher {
   }
 
   /** Waits for the batch in progress, if any. */
-  idle(): Promise<void> { return this.running; }
+  idle(): Promise<void> {
+    return this.running;
+  }
 
   private flush(triggers: ReturnType<typeof watchTriggers>): void {
     const paths = [...this.pending];
@@ -79,7 +85,9 @@ export class ProjectWatcher {
   }
 
   private async perform(w: ServiceWork): Promise<void> {
-    const containers = (await observeContainers(this.api, this.project.name, { oneoff: false })).filter((c) => c.service === w.service && c.state === 'running');
+    const containers = (await observeContainers(this.api, this.project.name, { oneoff: false })).filter(
+      (c) => c.service === w.service && c.state === 'running',
+    );
     if (w.rebuild) {
       this.o.log(`Rebuilding service "${w.service}" after changes were detected...\n`);
       const id = await buildService(this.api, this.project, w.service, { quiet: true }, this.o.progress);

@@ -29,11 +29,16 @@ export interface MountOverlay {
 export function goFileMode(mode: number): number {
   let m = mode & 0o777;
   const type = mode & 0o170000;
-  if (type === 0o040000) m |= 0x80000000; // ModeDir
-  else if (type === 0o120000) m |= 0x08000000; // ModeSymlink
-  else if (type === 0o010000) m |= 0x02000000; // ModeNamedPipe
-  else if (type === 0o140000) m |= 0x01000000; // ModeSocket
-  else if (type === 0o020000) m |= 0x04000000 | 0x00200000; // ModeDevice | ModeCharDevice
+  if (type === 0o040000)
+    m |= 0x80000000; // ModeDir
+  else if (type === 0o120000)
+    m |= 0x08000000; // ModeSymlink
+  else if (type === 0o010000)
+    m |= 0x02000000; // ModeNamedPipe
+  else if (type === 0o140000)
+    m |= 0x01000000; // ModeSocket
+  else if (type === 0o020000)
+    m |= 0x04000000 | 0x00200000; // ModeDevice | ModeCharDevice
   else if (type === 0o060000) m |= 0x04000000;
   if (mode & 0o4000) m |= 0x00800000;
   if (mode & 0o2000) m |= 0x00400000;
@@ -201,7 +206,12 @@ export class ContainerFs {
     if (fed.status === 'rejected') throw badArchive(fed.reason);
   }
 
-  private async extractEntry(dest: string, entry: AsyncIterable<Buffer>, h: tar.Header, opts: { keepOwnership: boolean; noOverwriteDirNonDir: boolean }): Promise<void> {
+  private async extractEntry(
+    dest: string,
+    entry: AsyncIterable<Buffer>,
+    h: tar.Header,
+    opts: { keepOwnership: boolean; noOverwriteDirNonDir: boolean },
+  ): Promise<void> {
     const rel = cleanInRoot(h.name);
     if (rel === '') return;
     const view = await this.resolveView(posix.join(dest, rel), false);
@@ -213,7 +223,9 @@ export class ContainerFs {
       throw invalidArgument(`unsupported entry type ${h.type} in archive: ${h.name}`);
     await mkdir(posix.dirname(target), { recursive: true });
     if (existing && opts.noOverwriteDirNonDir && existing.isDirectory() !== (h.type === 'directory'))
-      throw invalidArgument(`cannot overwrite ${existing.isDirectory() ? 'directory' : 'non-directory'} "${view}" with ${existing.isDirectory() ? 'non-directory' : 'directory'}`);
+      throw invalidArgument(
+        `cannot overwrite ${existing.isDirectory() ? 'directory' : 'non-directory'} "${view}" with ${existing.isDirectory() ? 'non-directory' : 'directory'}`,
+      );
     if (existing && h.type !== 'directory') await rm(target, { recursive: true, force: true });
     const mode = (h.mode ?? 0o644) & 0o7777;
     switch (h.type) {

@@ -42,16 +42,33 @@ export async function withContainerFs<T>(core: ContainerCore, ref: string, fn: (
   });
 }
 
-export async function commitContainer(core: ContainerCore, ref: string, opts: { ref?: string; author: string; comment: string; changes: string[]; config?: Partial<ContainerRecord['config']> }): Promise<Digest> {
+export async function commitContainer(
+  core: ContainerCore,
+  ref: string,
+  opts: { ref?: string; author: string; comment: string; changes: string[]; config?: Partial<ContainerRecord['config']> },
+): Promise<Digest> {
   const rec = core.index.get(ref);
   const c = { ...rec.config, ...(opts.config ?? {}) };
   const id = await core.deps.images.commit({
     imageId: rec.imageId,
     diff: core.deps.layers.diff(rec.id),
     config: {
-      cmd: c.cmd, entrypoint: c.entrypoint, env: c.env, workingDir: c.workingDir, user: c.user, labels: c.labels,
-      exposedPorts: c.exposedPorts, volumes: c.volumes, stopSignal: c.stopSignal, healthcheck: c.healthcheck,
-      onBuild: c.onBuild, shell: c.shell, hostname: c.hostname, domainname: c.domainname, tty: c.tty, openStdin: c.openStdin,
+      cmd: c.cmd,
+      entrypoint: c.entrypoint,
+      env: c.env,
+      workingDir: c.workingDir,
+      user: c.user,
+      labels: c.labels,
+      exposedPorts: c.exposedPorts,
+      volumes: c.volumes,
+      stopSignal: c.stopSignal,
+      healthcheck: c.healthcheck,
+      onBuild: c.onBuild,
+      shell: c.shell,
+      hostname: c.hostname,
+      domainname: c.domainname,
+      tty: c.tty,
+      openStdin: c.openStdin,
     },
     author: opts.author,
     comment: opts.comment,

@@ -245,7 +245,10 @@ export class ContainerService {
     return withContainerFs(this.#core, ref, fn);
   }
 
-  commit(ref: string, opts: { ref?: string; author: string; comment: string; changes: string[]; config?: Partial<ContainerRecord['config']> }): Promise<Digest> {
+  commit(
+    ref: string,
+    opts: { ref?: string; author: string; comment: string; changes: string[]; config?: Partial<ContainerRecord['config']> },
+  ): Promise<Digest> {
     return commitContainer(this.#core, ref, opts);
   }
 }

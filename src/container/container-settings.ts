@@ -40,7 +40,11 @@ export async function updateContainer(core: ContainerCore, ref: string, change: 
   const { id } = core.index.get(ref);
   const updated = await core.lock.run(id, async () => {
     const rec = core.index.get(id);
-    const next: HostSettings = { ...rec.host, resources: { ...rec.host.resources, ...(change.resources ?? {}) }, restartPolicy: change.restartPolicy ?? rec.host.restartPolicy };
+    const next: HostSettings = {
+      ...rec.host,
+      resources: { ...rec.host.resources, ...(change.resources ?? {}) },
+      restartPolicy: change.restartPolicy ?? rec.host.restartPolicy,
+    };
     validateHostSettings(next);
     if (isLive(rec) && change.resources && Object.keys(change.resources).length) await core.runtimeFor(rec).update(rec.id, buildResources(next.resources));
     return core.records.update(id, (r) => ({ ...r, host: next }));

@@ -21,7 +21,11 @@ import { startFailure } from './start-errors.js';
  * Starts `rec` (the record as read under the lock). `watchExit` follows the new process;
  * `removeLater` removes an --rm container whose start failed, once the lock is released.
  */
-export async function startLocked(core: ContainerCore, rec: ContainerSnapshot, o: { watchExit: (id: string) => void; removeLater: (id: string) => void }): Promise<ContainerSnapshot> {
+export async function startLocked(
+  core: ContainerCore,
+  rec: ContainerSnapshot,
+  o: { watchExit: (id: string) => void; removeLater: (id: string) => void },
+): Promise<ContainerSnapshot> {
   const { paths, layers, mounter } = core.deps;
   const runtime = core.runtimeFor(rec);
   const monitor = core.monitorFor(rec);
@@ -70,7 +74,20 @@ export async function startLocked(core: ContainerCore, rec: ContainerSnapshot, o
     mark('runtime-start');
     // A healthcheck starts over at every start, in the same write that records the process.
     const health = startingHealth(rec.config) ?? rec.state.health;
-    const running = await core.records.update(rec.id, (r) => ({ ...r, state: { ...r.state, status: 'running', pid, exitCode: 0, error: '', oomKilled: false, startedAt: nowRfc3339Nano(), finishedAt: r.state.finishedAt, ...(health ? { health } : {}) } }));
+    const running = await core.records.update(rec.id, (r) => ({
+      ...r,
+      state: {
+        ...r.state,
+        status: 'running',
+        pid,
+        exitCode: 0,
+        error: '',
+        oomKilled: false,
+        startedAt: nowRfc3339Nano(),
+        finishedAt: r.state.finishedAt,
+        ...(health ? { health } : {}),
+      },
+    }));
     mark('record');
     log.debug('container started', { id: rec.id.slice(0, 12), ms: lap });
     core.hooks.started?.(running);
@@ -83,7 +100,10 @@ export async function startLocked(core: ContainerCore, rec: ContainerSnapshot, o
     await core.deps.volumes.release(rec.id).catch(() => {});
     await core.deps.networks.detach(rec.id).catch(() => {});
     await core.unmountRootfs(rec.id).catch(() => {});
-    const failed = await core.records.update(rec.id, (r) => ({ ...r, state: { ...r.state, status: r.state.startedAt === ZERO_TIME ? 'created' : 'exited', pid: 0, exitCode: failure.exitCode, error: failure.error.message } }));
+    const failed = await core.records.update(rec.id, (r) => ({
+      ...r,
+      state: { ...r.state, status: r.state.startedAt === ZERO_TIME ? 'created' : 'exited', pid: 0, exitCode: failure.exitCode, error: failure.error.message },
+    }));
     for (const p of core.waiters.takeAttaches(rec.id)) void p('').catch(() => {});
     // As Docker: an --rm container whose start failed is removed.
     if (failed.host.autoRemove) o.removeLater(rec.id);

@@ -101,7 +101,14 @@ export async function fakeWorld(): Promise<FakeWorld> {
 }
 
 /** A container record as create would leave it, with `over` applied. */
-export function containerRecord(id: string, over: Partial<ContainerRecord> & { status?: ContainerRecord['state']['status']; pid?: number; policy?: ContainerRecord['host']['restartPolicy']['name'] } = {}): ContainerRecord {
+export function containerRecord(
+  id: string,
+  over: Partial<ContainerRecord> & {
+    status?: ContainerRecord['state']['status'];
+    pid?: number;
+    policy?: ContainerRecord['host']['restartPolicy']['name'];
+  } = {},
+): ContainerRecord {
   const { status = 'created', pid = 0, policy = 'no', ...rest } = over;
   const running = status === 'running' || status === 'paused';
   return {
@@ -112,10 +119,41 @@ export function containerRecord(id: string, over: Partial<ContainerRecord> & { s
     phase: 'ready',
     imageId: 'sha256:0000000000000000000000000000000000000000000000000000000000000000',
     imageChainId: null,
-    config: { image: 'busybox', cmd: ['true'], entrypoint: [], env: [], workingDir: '', user: '', tty: false, openStdin: false, stdinOnce: false, attachStdin: false, attachStdout: true, attachStderr: true, hostname: 'h', domainname: '', labels: {}, exposedPorts: {}, volumes: {} },
-    host: { restartPolicy: { name: policy, maximumRetryCount: 0 }, autoRemove: false, networkMode: 'none', logConfig: { type: 'json-file', config: {} } } as unknown as ContainerRecord['host'],
+    config: {
+      image: 'busybox',
+      cmd: ['true'],
+      entrypoint: [],
+      env: [],
+      workingDir: '',
+      user: '',
+      tty: false,
+      openStdin: false,
+      stdinOnce: false,
+      attachStdin: false,
+      attachStdout: true,
+      attachStderr: true,
+      hostname: 'h',
+      domainname: '',
+      labels: {},
+      exposedPorts: {},
+      volumes: {},
+    },
+    host: {
+      restartPolicy: { name: policy, maximumRetryCount: 0 },
+      autoRemove: false,
+      networkMode: 'none',
+      logConfig: { type: 'json-file', config: {} },
+    } as unknown as ContainerRecord['host'],
     wire: { config: {}, hostConfig: {}, networkingConfig: {} },
-    state: { status, pid: running ? pid || 4242 : pid, exitCode: 0, error: '', oomKilled: false, startedAt: status === 'created' ? ZERO_TIME : '2026-01-01T00:00:01Z', finishedAt: ZERO_TIME },
+    state: {
+      status,
+      pid: running ? pid || 4242 : pid,
+      exitCode: 0,
+      error: '',
+      oomKilled: false,
+      startedAt: status === 'created' ? ZERO_TIME : '2026-01-01T00:00:01Z',
+      finishedAt: ZERO_TIME,
+    },
     endpoints: [],
     restartCount: 0,
     manuallyStopped: false,

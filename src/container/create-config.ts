@@ -99,11 +99,13 @@ export function validateHostSettings(h: HostSettings): void {
   const p = h.restartPolicy;
   if (!POLICIES.includes(p.name)) throw invalidArgument(`invalid restart policy '${p.name}'`);
   if (p.maximumRetryCount < 0) throw invalidArgument('invalid restart policy: maximum retry count cannot be negative');
-  if (p.name !== 'on-failure' && p.maximumRetryCount > 0) throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  if (p.name !== 'on-failure' && p.maximumRetryCount > 0)
+    throw invalidArgument(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
   if (h.autoRemove && p.name !== '' && p.name !== 'no') throw invalidArgument("can't create 'AutoRemove' container with restart policy");
   const r = h.resources;
   if (r.memory !== undefined && r.memory !== 0 && r.memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   if (r.nanoCpus !== undefined && r.nanoCpus < 0) throw invalidArgument('Range of CPUs is from 0.01 to the number of CPUs available');
   if (r.nanoCpus && (r.cpuQuota || r.cpuPeriod)) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-  if (h.logConfig.type && !['json-file', 'none', 'local'].includes(h.logConfig.type)) throw invalidArgument(`logger: no log driver named '${h.logConfig.type}' is registered`);
+  if (h.logConfig.type && !['json-file', 'none', 'local'].includes(h.logConfig.type))
+    throw invalidArgument(`logger: no log driver named '${h.logConfig.type}' is registered`);
 }

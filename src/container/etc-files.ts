@@ -14,7 +14,12 @@ export async function containerResolvConf(dns: string[], search: string[], optio
 }
 
 /** `links`: the addresses of legacy-linked containers (default bridge), before the container's own. */
-export function hostsFile(rec: ContainerRecord, hostNetwork: boolean, own: { ip: string; names: string[] }[] = [], links: { ip: string; names: string[] }[] = []): string {
+export function hostsFile(
+  rec: ContainerRecord,
+  hostNetwork: boolean,
+  own: { ip: string; names: string[] }[] = [],
+  links: { ip: string; names: string[] }[] = [],
+): string {
   const lines = [...STANDARD_HOSTS, ...extraHostLines(rec.host.extraHosts)];
   for (const l of links) lines.push(`${l.ip}\t${l.names.join(' ')}`);
   const fqdn = `${rec.config.hostname}${rec.config.domainname ? '.' + rec.config.domainname : ''}`;
@@ -36,7 +41,10 @@ export async function writeEtcFiles(
   const hostNet = net ? net.netns === 'host' : rec.host.networkMode === 'host';
   const hostname = hostNet ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : rec.config.hostname;
   await writeFile(paths.hostname(rec.id), hostname + '\n');
-  await writeFile(paths.hosts(rec.id), hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false, net?.hostsEntries, links));
+  await writeFile(
+    paths.hosts(rec.id),
+    hostNet ? await readFile('/etc/hosts', 'utf8').catch(() => hostsFile(rec, true)) : hostsFile(rec, false, net?.hostsEntries, links),
+  );
   // On user networks the embedded DNS answers, also with --dns (as Docker: it stays the
   // nameserver so container names resolve); elsewhere --dns, then the daemon's --dns, then the host's.
   const dns = net?.dnsServers.length ? net.dnsServers : rec.host.dns.length ? rec.host.dns : daemonDns;

@@ -52,7 +52,16 @@ export class ExecService {
     if (c.state.status === 'paused') throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
     if (config.cmd.length === 0) throw conflict('No exec command specified');
     const id = randomBytes(32).toString('hex');
-    this.execs.set(id, { id, containerId: c.id, config, running: false, exitCode: null, pid: 0, started: false, stateDir: this.containers.execStateDir(c.id, id) });
+    this.execs.set(id, {
+      id,
+      containerId: c.id,
+      config,
+      running: false,
+      exitCode: null,
+      pid: 0,
+      started: false,
+      stateDir: this.containers.execStateDir(c.id, id),
+    });
     this.containers.emitEvent(c, `exec_create: ${config.cmd.join(' ')}`, { execID: id });
     this.trim();
     return id;
@@ -110,7 +119,13 @@ export class ExecService {
     await mkdir(e.stateDir, { recursive: true, mode: 0o700 });
     const processPath = join(e.stateDir, 'process.json');
     await writeFile(processPath, JSON.stringify(await this.processFor(e)));
-    await monitor.spawnExec({ containerId: c.id, processJsonPath: processPath, stateDir: e.stateDir, tty: e.config.tty, openStdin: e.config.attachStdin && !opts.detach });
+    await monitor.spawnExec({
+      containerId: c.id,
+      processJsonPath: processPath,
+      stateDir: e.stateDir,
+      tty: e.config.tty,
+      openStdin: e.config.attachStdin && !opts.detach,
+    });
     let stream: Duplex | undefined;
     if (!opts.detach) stream = await monitor.attach(e.stateDir, { stdin: e.config.attachStdin, stdout: e.config.attachStdout, stderr: e.config.attachStderr });
     try {

@@ -56,7 +56,10 @@ export class ExitWatcher {
     await core.lock.run(id, async () => {
       const cur = core.records.get(id);
       if (!cur) return;
-      const exited = (r: typeof cur) => ({ ...r, state: { ...r.state, status: 'exited' as const, pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt } });
+      const exited = (r: typeof cur) => ({
+        ...r,
+        state: { ...r.state, status: 'exited' as const, pid: 0, exitCode: status.exitCode, finishedAt: status.finishedAt },
+      });
       // An --rm container is about to go: its exit need not be durable (recovery removes it),
       // but memory has it, so inspect shows the exit until the removal.
       const after = cur.host.autoRemove ? await core.records.replaceUnsaved(id, exited(cur)) : await core.records.update(id, exited);
@@ -64,7 +67,10 @@ export class ExitWatcher {
       // Waiters learn of the exit before the cleanup below; anything they do next that needs
       // this container waits for the lock, so it never sees a half-cleaned one.
       core.waiters.notifyExit(id, status);
-      await core.runtimeFor(rec).delete(id, true).catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
+      await core
+        .runtimeFor(rec)
+        .delete(id, true)
+        .catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
       await core.deps.volumes.release(id).catch((e) => log.warn('releasing volumes', { id, error: messageOf(e) }));
       await core.deps.networks.detach(id).catch((e) => log.warn('tearing down the network', { id, error: messageOf(e) }));
       await core.unmountRootfs(id).catch((e) => log.warn('unmount rootfs', { id, error: messageOf(e) }));
@@ -78,7 +84,8 @@ export class ExitWatcher {
     });
     // --rm: after the lock, which the removal takes.
     const now = core.records.get(id);
-    if (now && afterExit(now, status.exitCode) === 'remove') await this.autoRemove(id).catch((e) => log.warn('auto-remove failed', { id, error: messageOf(e) }));
+    if (now && afterExit(now, status.exitCode) === 'remove')
+      await this.autoRemove(id).catch((e) => log.warn('auto-remove failed', { id, error: messageOf(e) }));
   }
 }
 

@@ -91,14 +91,26 @@ export class HealthMonitor {
     const saved = await this.containers
       .updateHealth(id, (cur) => nextHealth(cur, result, { inStartPeriod, retries: h.retries }))
       .catch((e) => void log.warn('saving health state', { id, error: messageOf(e) }));
-    if (saved && saved.after.state.health?.status !== saved.before) this.containers.emitEvent(saved.after, `health_status: ${saved.after.state.health?.status}`);
+    if (saved && saved.after.state.health?.status !== saved.before)
+      this.containers.emitEvent(saved.after, `health_status: ${saved.after.state.health?.status}`);
     if (probe.stopped) return;
     this.schedule(id, probe, this.delay(saved?.after ?? rec, probe));
   }
 
   /** Runs the test as an exec, collecting its output, killed by a timeout like Docker's. */
   private async exec(rec: ContainerSnapshot, cmd: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
-    const id = this.execs.create(rec.id, { cmd, env: [], user: '', workingDir: '', tty: false, attachStdin: false, attachStdout: true, attachStderr: true, privileged: false, detachKeys: '' });
+    const id = this.execs.create(rec.id, {
+      cmd,
+      env: [],
+      user: '',
+      workingDir: '',
+      tty: false,
+      attachStdin: false,
+      attachStdout: true,
+      attachStderr: true,
+      privileged: false,
+      detachKeys: '',
+    });
     const { stream, exited } = await this.execs.start(id, { detach: false });
     const chunks: Buffer[] = [];
     let size = 0;

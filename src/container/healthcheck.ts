@@ -24,7 +24,11 @@ export function startingHealth(config: Pick<StoredContainerConfig, 'healthcheck'
  * The health after one probe: a success makes it healthy, `retries` consecutive failures
  * unhealthy; failures while still starting inside the start period do not count.
  */
-export function nextHealth(prev: Readonly<HealthState> | undefined, result: HealthState['log'][number], o: { inStartPeriod: boolean; retries?: number }): HealthState {
+export function nextHealth(
+  prev: Readonly<HealthState> | undefined,
+  result: HealthState['log'][number],
+  o: { inStartPeriod: boolean; retries?: number },
+): HealthState {
   const before = prev ?? { status: 'starting', failingStreak: 0, log: [] };
   const log = [...before.log, result].slice(-MAX_LOG_ENTRIES);
   if (result.exitCode === 0) return { status: 'healthy', failingStreak: 0, log };

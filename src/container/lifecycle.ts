@@ -141,7 +141,8 @@ export class Lifecycle {
     if (rec.phase === 'removing') throw conflict(`removal of container ${rec.id} is already in progress`);
     const live = isLive(rec);
     if (live && !opts.force) {
-      if (rec.state.status === 'paused') throw conflict(`You cannot remove a paused container ${rec.id}. Unpause and then stop the container before attempting removal or force remove`);
+      if (rec.state.status === 'paused')
+        throw conflict(`You cannot remove a paused container ${rec.id}. Unpause and then stop the container before attempting removal or force remove`);
       throw containerIsRunning(rec.id);
     }
     this.restarts.cancel(rec.id);

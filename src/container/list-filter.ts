@@ -2,7 +2,23 @@
 import { invalidArgument } from '../lib/errors.js';
 import type { ContainerRecord } from './container-record.js';
 
-const KNOWN = new Set(['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'isolation', 'network', 'publish', 'expose', 'volume', 'is-task']);
+const KNOWN = new Set([
+  'id',
+  'name',
+  'label',
+  'status',
+  'exited',
+  'ancestor',
+  'before',
+  'since',
+  'health',
+  'isolation',
+  'network',
+  'publish',
+  'expose',
+  'volume',
+  'is-task',
+]);
 const STATUSES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
 
 function labelMatches(labels: Record<string, string>, expr: string): boolean {
@@ -29,7 +45,7 @@ export function filterContainers(recs: ContainerRecord[], o: ListOptions): Conta
   const since = f.since?.[0] ? o.lookup?.(f.since[0]) : undefined;
   if (f.before?.[0] && !before) throw invalidArgument(`No such container: ${f.before[0]}`);
   if (f.since?.[0] && !since) throw invalidArgument(`No such container: ${f.since[0]}`);
-  const showAll = o.all || !!f.status || !!f.exited || o.limit !== undefined && o.limit > 0 || !!before || !!since;
+  const showAll = o.all || !!f.status || !!f.exited || (o.limit !== undefined && o.limit > 0) || !!before || !!since;
   out = out.filter((r) => {
     if (!showAll && r.state.status !== 'running' && r.state.status !== 'paused' && r.state.status !== 'restarting') return false;
     if (f.id && !f.id.some((v) => r.id.startsWith(v))) return false;

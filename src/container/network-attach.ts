@@ -8,7 +8,11 @@ import { isLive, type ContainerCore } from './container-core.js';
 import { writeEtcFiles } from './etc-files.js';
 import { attachedNetworks, bridgeLinks, parseLink, primaryNetwork, type BridgeLinks } from './networking.js';
 
-export async function connectNetwork(core: ContainerCore, ref: string, req: { network: string; aliases: string[]; ip?: string; mac?: string; links?: string[] }): Promise<void> {
+export async function connectNetwork(
+  core: ContainerCore,
+  ref: string,
+  req: { network: string; aliases: string[]; ip?: string; mac?: string; links?: string[] },
+): Promise<void> {
   const { deps } = core;
   const { id } = core.index.get(ref);
   const links = (req.links ?? []).map(parseLink);
@@ -22,13 +26,23 @@ export async function connectNetwork(core: ContainerCore, ref: string, req: { ne
     const endpoints = (rec.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name);
     if (isLive(rec)) {
       if (attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
-      await deps.networks.connect(rec.id, { name: n.name, aliases: req.aliases, ...(req.ip ? { ip: req.ip } : {}), ...(req.mac ? { mac: req.mac } : {}), ...(links.length ? { links } : {}) });
+      await deps.networks.connect(rec.id, {
+        name: n.name,
+        aliases: req.aliases,
+        ...(req.ip ? { ip: req.ip } : {}),
+        ...(req.mac ? { mac: req.mac } : {}),
+        ...(links.length ? { links } : {}),
+      });
       await refreshEtcFiles(core, rec);
     }
     await core.records.update(id, (r) => {
       // Connecting to the primary network again ends its disconnection.
       const { primaryDisconnected, ...rest } = r;
-      return { ...rest, endpoints: [...endpoints, { ...req, network: n.name }], ...(primaryDisconnected && primaryNetwork(mode) !== n.name ? { primaryDisconnected } : {}) };
+      return {
+        ...rest,
+        endpoints: [...endpoints, { ...req, network: n.name }],
+        ...(primaryDisconnected && primaryNetwork(mode) !== n.name ? { primaryDisconnected } : {}),
+      };
     });
   });
   deps.events.emit('network', 'connect', req.network, { container: id, name: req.network });
@@ -41,7 +55,8 @@ export async function disconnectNetwork(core: ContainerCore, ref: string, networ
     const rec = core.index.get(id);
     const n = deps.networks.find(network);
     if (!n) throw noSuchNetwork(network);
-    if (rec.host.networkMode === 'host' && n.name === 'host') throw forbidden('container cannot be disconnected from host network or connected to host network');
+    if (rec.host.networkMode === 'host' && n.name === 'host')
+      throw forbidden('container cannot be disconnected from host network or connected to host network');
     if (!attachedNetworks(rec).some((e) => e.network === n.name)) throw forbidden(`container ${rec.id} is not connected to network ${n.name}`);
     if (isLive(rec)) {
       await deps.networks.disconnect(rec.id, n.name);
@@ -49,7 +64,11 @@ export async function disconnectNetwork(core: ContainerCore, ref: string, networ
     }
     // HostConfig.NetworkMode stays as it was (Docker keeps it): the record notes the primary network was left.
     const leftPrimary = primaryNetwork(rec.host.networkMode) === n.name;
-    await core.records.update(id, (r) => ({ ...r, endpoints: (r.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name), ...(leftPrimary ? { primaryDisconnected: true } : {}) }));
+    await core.records.update(id, (r) => ({
+      ...r,
+      endpoints: (r.endpoints ?? []).filter((e) => primaryNetwork(e.network) !== n.name),
+      ...(leftPrimary ? { primaryDisconnected: true } : {}),
+    }));
   });
   deps.events.emit('network', 'disconnect', network, { container: id, name: network });
 }
@@ -68,5 +87,9 @@ async function refreshEtcFiles(core: ContainerCore, rec: ContainerSnapshot): Pro
 
 /** The legacy links of a container on the default bridge, from its linked containers' current addresses. */
 export function bridgeLinksOf(core: ContainerCore, rec: ContainerRecord | ContainerSnapshot): BridgeLinks {
-  return bridgeLinks(rec, (ref) => core.index.find(ref), (id) => core.deps.networks.info(id)?.endpoints.find((e) => e.network === 'bridge')?.ip);
+  return bridgeLinks(
+    rec,
+    (ref) => core.index.find(ref),
+    (id) => core.deps.networks.info(id)?.endpoints.find((e) => e.network === 'bridge')?.ip,
+  );
 }

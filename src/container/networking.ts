@@ -8,11 +8,7 @@ import type { AttachRequest, AttachResult, LinkAlias, NetworkRequest } from '../
 import type { ContainerNetworks } from './seams.js';
 import type { ContainerRecord, EndpointRequest } from './container-record.js';
 
-export type NetworkPlan =
-  | { kind: 'host' }
-  | { kind: 'none' }
-  | { kind: 'container'; ref: string }
-  | { kind: 'sandbox'; request: AttachRequest };
+export type NetworkPlan = { kind: 'host' } | { kind: 'none' } | { kind: 'container'; ref: string } | { kind: 'sandbox'; request: AttachRequest };
 
 /** A link as Docker's opts.ParseLink reads it: "name:alias", "name", or the stored "/name:/c/alias". */
 export function parseLink(link: string): LinkAlias {
@@ -54,7 +50,13 @@ export function networkPlan(rec: ContainerRecord): NetworkPlan {
   const toRequest = (e: EndpointRequest): NetworkRequest => {
     // The deprecated Config.MacAddress (what `run --mac-address` sends) applies to the primary network.
     const mac = e.mac || (e.network === primary ? rec.config.macAddress : undefined);
-    return { name: e.network, aliases: e.aliases, ...(e.ip ? { ip: e.ip } : {}), ...(mac ? { mac } : {}), ...(e.links?.length ? { links: e.links.map(parseLink) } : {}) };
+    return {
+      name: e.network,
+      aliases: e.aliases,
+      ...(e.ip ? { ip: e.ip } : {}),
+      ...(mac ? { mac } : {}),
+      ...(e.links?.length ? { links: e.links.map(parseLink) } : {}),
+    };
   };
   // Disconnected from every network, the sandbox has only loopback (as in Docker), and a later
   // `network connect` still has a namespace to join.
@@ -82,7 +84,8 @@ export function checkNetworks(rec: ContainerRecord, networks: ContainerNetworks,
   const mode = rec.host.networkMode;
   if (mode.startsWith('container:')) {
     if (requested.hostname) throw invalidArgument('conflicting options: hostname and the network mode');
-    if (Object.keys(rec.host.portBindings ?? {}).length || rec.host.publishAllPorts) throw invalidArgument('conflicting options: port publishing and the container type network mode');
+    if (Object.keys(rec.host.portBindings ?? {}).length || rec.host.publishAllPorts)
+      throw invalidArgument('conflicting options: port publishing and the container type network mode');
     if (rec.host.dns.length || rec.host.dnsSearch.length || rec.host.dnsOptions.length) throw invalidArgument('conflicting options: dns and the network mode');
     if (rec.host.extraHosts.length) throw invalidArgument('conflicting options: custom host-to-IP mapping and the network mode');
     if (rec.config.macAddress) throw invalidArgument('conflicting options: mac-address and the network mode');
@@ -90,7 +93,8 @@ export function checkNetworks(rec: ContainerRecord, networks: ContainerNetworks,
   if ((mode === 'host' || mode === 'none') && rec.config.macAddress) throw invalidArgument('conflicting options: mac-address and the network mode');
   if (rec.host.links?.length) {
     if (mode === 'host') throw invalidArgument("conflicting options: host type networking can't be used with links. This would result in undefined behavior");
-    if (mode.startsWith('container:')) throw invalidArgument("conflicting options: container type network can't be used with links. This would result in undefined behavior");
+    if (mode.startsWith('container:'))
+      throw invalidArgument("conflicting options: container type network can't be used with links. This would result in undefined behavior");
     for (const l of rec.host.links) parseLink(l);
   }
   portRequests(rec.host.portBindings ?? {}, rec.host.publishAllPorts ?? false, Object.keys(rec.config.exposedPorts));
@@ -113,14 +117,19 @@ export interface BridgeLinks {
  * /etc/hosts, and the <ALIAS>_PORT_*, <ALIAS>_NAME and <ALIAS>_ENV_* variables. On user networks
  * dockerd ignores them (links there are endpoint aliases the embedded DNS answers).
  */
-export function bridgeLinks(rec: ContainerRecord, lookup: (ref: string) => ContainerRecord | undefined, bridgeIp: (id: string) => string | undefined): BridgeLinks {
+export function bridgeLinks(
+  rec: ContainerRecord,
+  lookup: (ref: string) => ContainerRecord | undefined,
+  bridgeIp: (id: string) => string | undefined,
+): BridgeLinks {
   const out: BridgeLinks = { hosts: [], env: [] };
   if (primaryNetwork(rec.host.networkMode) !== 'bridge') return out;
   for (const link of rec.host.links ?? []) {
     const { name, alias } = parseLink(link);
     const child = lookup(name);
     if (!child) throw invalidArgument(`could not get container for ${name}`);
-    if (child.state.status !== 'running' && child.state.status !== 'paused') throw conflict(`Cannot link to a non running container: /${child.name} AS /${rec.name}/${alias}`);
+    if (child.state.status !== 'running' && child.state.status !== 'paused')
+      throw conflict(`Cannot link to a non running container: /${child.name} AS /${rec.name}/${alias}`);
     const ip = bridgeIp(child.id);
     if (!ip) throw conflict(`Cannot link to /${child.name}, as it does not belong to the default network`);
     out.hosts.push({ ip, names: [alias, child.config.hostname, ...(alias !== child.name ? [child.name] : [])] });

@@ -22,5 +22,8 @@ test('container prune: stopped ones the filters select, sizes of those removed, 
   assert.deepEqual(asked, [{ all: true, filters: { status: ['exited', 'created', 'dead'], label: ['x=1'] } }]);
   assert.deepEqual(removed, ['a']);
   assert.deepEqual(r, { deleted: ['a'], spaceReclaimed: 10 });
-  await assert.rejects(pruneContainers(source, { until: ['later'] }, async () => 0), /invalid filter 'until=later'/);
+  await assert.rejects(
+    pruneContainers(source, { until: ['later'] }, async () => 0),
+    /invalid filter 'until=later'/,
+  );
 });

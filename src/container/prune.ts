@@ -18,7 +18,11 @@ export interface ContainerPruneResult {
 }
 
 /** `sizeRw`: a container's writable-layer bytes (measured before it goes). */
-export async function pruneContainers(containers: PruneSource, filters: Record<string, string[]>, sizeRw: (rec: ContainerRecord) => Promise<number>): Promise<ContainerPruneResult> {
+export async function pruneContainers(
+  containers: PruneSource,
+  filters: Record<string, string[]>,
+  sizeRw: (rec: ContainerRecord) => Promise<number>,
+): Promise<ContainerPruneResult> {
   const until = filters.until?.[0];
   const untilMs = until ? parseUntilFilterMs(until) : undefined;
   const deleted: string[] = [];

@@ -21,7 +21,10 @@ test('recoveryAction decides from the record and whether the shim lives', () => 
   assert.equal(recoveryAction(containerRecord('a', { status: 'running' }), false).kind, 'record-exit');
   assert.equal(recoveryAction(containerRecord('a', { status: 'restarting', pid: 0 }), false).kind, 'resume-restart');
   assert.deepEqual(recoveryAction(containerRecord('a', { status: 'exited', policy: 'always' }), false), { kind: 'settle', restart: true });
-  assert.deepEqual(recoveryAction(containerRecord('a', { status: 'exited', policy: 'always', manuallyStopped: true }), false), { kind: 'settle', restart: false });
+  assert.deepEqual(recoveryAction(containerRecord('a', { status: 'exited', policy: 'always', manuallyStopped: true }), false), {
+    kind: 'settle',
+    restart: false,
+  });
 });
 
 test('a record left in phase creating is removed with its snapshot and volumes', async () => {

@@ -38,7 +38,8 @@ export function recoveryAction(rec: ContainerSnapshot, shimAlive: boolean): Reco
     return rec.state.status === 'restarting' && rec.state.pid === 0 ? { kind: 'resume-restart' } : { kind: 'record-exit' };
   }
   if (rec.host.autoRemove && rec.state.status === 'exited') return { kind: 'discard' };
-  if (rec.state.status === 'exited' || rec.state.status === 'created') return { kind: 'settle', restart: rec.state.status === 'exited' && shouldRestartAfterDaemonStart(rec) };
+  if (rec.state.status === 'exited' || rec.state.status === 'created')
+    return { kind: 'settle', restart: rec.state.status === 'exited' && shouldRestartAfterDaemonStart(rec) };
   return { kind: 'none' };
 }
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { afterExit, restartBackoff, shouldRestart, shouldRestartAfterDaemonStart } from './restart-policy.js';
 import { containerRecord } from './core-fakes.test-support.js';
 
-const rec = (policy: 'no' | 'always' | 'unless-stopped' | 'on-failure', over: Parameters<typeof containerRecord>[1] = {}) => containerRecord('a', { policy, ...over });
+const rec = (policy: 'no' | 'always' | 'unless-stopped' | 'on-failure', over: Parameters<typeof containerRecord>[1] = {}) =>
+  containerRecord('a', { policy, ...over });
 
 test('always and unless-stopped restart after any exit; no never does', () => {
   for (const code of [0, 1, 137]) {

@@ -14,7 +14,12 @@ function rec(id: string, host: Partial<ContainerRecord['host']>, state: Partial<
   } as unknown as ContainerRecord;
 }
 
-const paths = { rootfs: (id: string) => `/r/${id}`, hostname: (id: string) => `/h/${id}`, hosts: (id: string) => `/hs/${id}`, resolvConf: (id: string) => `/rc/${id}` } as unknown as ContainerPaths;
+const paths = {
+  rootfs: (id: string) => `/r/${id}`,
+  hostname: (id: string) => `/h/${id}`,
+  hosts: (id: string) => `/hs/${id}`,
+  resolvConf: (id: string) => `/rc/${id}`,
+} as unknown as ContainerPaths;
 const ctx = { paths, initPath: '/init', cgroupParent: '/berth' };
 
 test('container:<x> IPC and PID modes join a running donor, with dockerd checks', () => {
@@ -34,7 +39,10 @@ test('container:<x> IPC and PID modes join a running donor, with dockerd checks'
   const input = specInputFor(joiner, ctx, [], 'new', found);
   assert.deepEqual(input.ipcMode, { path: '/proc/41/ns/ipc' });
   assert.deepEqual(input.pidMode, { path: '/proc/42/ns/pid' });
-  assert.throws(() => namespaceDonors(rec('j', { ipcMode: 'container:private' }), lookup), /non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/);
+  assert.throws(
+    () => namespaceDonors(rec('j', { ipcMode: 'container:private' }), lookup),
+    /non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/,
+  );
   assert.throws(() => namespaceDonors(rec('j', { pidMode: 'container:stopped' }), lookup), /cannot join PID of a non running container: stopped/);
   assert.throws(() => namespaceDonors(rec('j', { ipcMode: 'container:nosuch' }), lookup), /cannot join IPC of a non running container: nosuch/);
   // Without donors, the modes are as before.

@@ -16,7 +16,11 @@ export interface SpecContext {
 export function securityOptions(opts: string[]): Pick<SpecInput, 'noNewPrivileges' | 'seccomp'> {
   const out: Pick<SpecInput, 'noNewPrivileges' | 'seccomp'> = {};
   for (const o of opts) {
-    const [k, v] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : o.includes(':') ? [o.slice(0, o.indexOf(':')), o.slice(o.indexOf(':') + 1)] : [o, ''];
+    const [k, v] = o.includes('=')
+      ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]
+      : o.includes(':')
+        ? [o.slice(0, o.indexOf(':')), o.slice(o.indexOf(':') + 1)]
+        : [o, ''];
     if (k === 'no-new-privileges') {
       if (v !== '' && v !== 'true' && v !== 'false') throw invalidArgument(`invalid --security-opt 2: "${o}"`);
       out.noNewPrivileges = v !== 'false';
@@ -50,13 +54,15 @@ export function namespaceDonors(rec: ContainerRecord, lookup: (ref: string) => C
     } catch (e) {
       throw conflict(`cannot join ${what} of a non running container: ${ref}`, e);
     }
-    if ((donor.state.status !== 'running' && donor.state.status !== 'paused') || !donor.state.pid) throw conflict(`cannot join ${what} of a non running container: ${ref}`);
+    if ((donor.state.status !== 'running' && donor.state.status !== 'paused') || !donor.state.pid)
+      throw conflict(`cannot join ${what} of a non running container: ${ref}`);
     return donor;
   };
   if (rec.host.ipcMode.startsWith('container:')) {
     const ref = rec.host.ipcMode.slice('container:'.length);
     const donor = running('IPC', ref);
-    if (donor.host.ipcMode !== 'shareable' && donor.host.ipcMode !== 'host') throw conflict(`can't join IPC of container ${ref}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+    if (donor.host.ipcMode !== 'shareable' && donor.host.ipcMode !== 'host')
+      throw conflict(`can't join IPC of container ${ref}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
     out.ipc = { pid: donor.state.pid, hostIpc: donor.host.ipcMode === 'host' };
   }
   if (rec.host.pidMode.startsWith('container:')) out.pid = { pid: running('PID', rec.host.pidMode.slice('container:'.length)).state.pid };
@@ -68,13 +74,22 @@ export function namespaceDonors(rec: ContainerRecord, lookup: (ref: string) => C
  * Berth's own /etc/hostname, /etc/hosts and /etc/resolv.conf give way to a user mount at the same
  * place, as in Docker; the whole list is ordered parents first.
  */
-export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: SpecMount[], netns: SpecInput['netns'], donors: NamespaceDonors = {}, linkEnv: string[] = []): SpecInput {
+export function specInputFor(
+  rec: ContainerRecord,
+  ctx: SpecContext,
+  mounts: SpecMount[],
+  netns: SpecInput['netns'],
+  donors: NamespaceDonors = {},
+  linkEnv: string[] = [],
+): SpecInput {
   const p = ctx.paths;
   // Joining another container's IPC namespace shares its SysV IPC and message queues. Its
   // /dev/shm is a tmpfs inside its own mount namespace, which the kernel will not bind from
   // there, so only a donor on the host's IPC gives its /dev/shm (Docker keeps a shareable
   // container's shm on the host and binds that).
-  const shm: SpecMount[] = donors.ipc?.hostIpc ? [{ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }] : [];
+  const shm: SpecMount[] = donors.ipc?.hostIpc
+    ? [{ destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }]
+    : [];
   const hostNet = rec.host.networkMode === 'host';
   const etcMounts: SpecMount[] = [
     { destination: '/etc/hostname', type: 'bind', source: p.hostname(rec.id), options: ['rbind', 'rprivate'] },
@@ -97,7 +112,11 @@ export function specInputFor(rec: ContainerRecord, ctx: SpecContext, mounts: Spe
     capDrop: rec.host.capDrop,
     privileged: rec.host.privileged,
     ...securityOptions(rec.host.securityOpt),
-    mounts: sortByDepth([...etcMounts.filter((e) => !mounts.some((m) => m.destination === e.destination)), ...shm.filter((s) => !mounts.some((m) => m.destination === s.destination)), ...mounts]),
+    mounts: sortByDepth([
+      ...etcMounts.filter((e) => !mounts.some((m) => m.destination === e.destination)),
+      ...shm.filter((s) => !mounts.some((m) => m.destination === s.destination)),
+      ...mounts,
+    ]),
     resources: rec.host.resources,
     cgroupsPath: `${ctx.cgroupParent}/${rec.id}`,
     netns,

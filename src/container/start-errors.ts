@@ -10,12 +10,19 @@ export function startFailure(e: unknown): { error: BerthError; exitCode: number 
   if (notFound) {
     const exe = /`([^`]+)`/.exec(msg)?.[1] ?? /exec(?:vp)? `?([^`:\s]+)/.exec(msg)?.[1] ?? '';
     return {
-      error: internal(`failed to create task for container: failed to create shim task: OCI runtime create failed: exec: "${exe}": executable file not found in $PATH: unknown`),
+      error: internal(
+        `failed to create task for container: failed to create shim task: OCI runtime create failed: exec: "${exe}": executable file not found in $PATH: unknown`,
+      ),
       exitCode: 127,
     };
   }
   if (/permission denied/i.test(msg)) {
-    return { error: internal(`failed to create task for container: failed to create shim task: OCI runtime create failed: ${msg.replace(/Permission denied/g, 'permission denied')}: unknown`), exitCode: 126 };
+    return {
+      error: internal(
+        `failed to create task for container: failed to create shim task: OCI runtime create failed: ${msg.replace(/Permission denied/g, 'permission denied')}: unknown`,
+      ),
+      exitCode: 126,
+    };
   }
   return { error: internal(`failed to create task for container: ${msg}`), exitCode: 128 };
 }

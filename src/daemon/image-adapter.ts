@@ -55,7 +55,14 @@ export function runtimeConfigFrom(c: CommitRequest['config']): ImageRuntimeConfi
   if (c.shell) out.Shell = c.shell;
   if (c.healthcheck) {
     const h = c.healthcheck;
-    out.Healthcheck = { Test: h.test, Interval: h.interval, Timeout: h.timeout, StartPeriod: h.startPeriod, StartInterval: h.startInterval, Retries: h.retries };
+    out.Healthcheck = {
+      Test: h.test,
+      Interval: h.interval,
+      Timeout: h.timeout,
+      StartPeriod: h.startPeriod,
+      StartInterval: h.startInterval,
+      Retries: h.retries,
+    };
   }
   return out;
 }

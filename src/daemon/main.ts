@@ -54,7 +54,10 @@ async function main(argv: string[]): Promise<void> {
   const layers = await OverlayLayerStore.open(join(cfg.dataRoot, 'overlay'));
   // Every domain reports its own events (once each) to the bus behind GET /events.
   const events = new EventBus();
-  const sink = (type: EventType) => ({ emit: (action: string, id: string, attributes?: Record<string, string>) => void events.publish({ type, action, actor: { id, attributes: attributes ?? {} } }) });
+  const sink = (type: EventType) => ({
+    emit: (action: string, id: string, attributes?: Record<string, string>) =>
+      void events.publish({ type, action, actor: { id, attributes: attributes ?? {} } }),
+  });
   const images = await ImageStore.open({ root: join(cfg.dataRoot, 'images'), content, layers, events: sink('image') });
 
   const puller = new RegistryPuller(images, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly });
@@ -62,7 +65,11 @@ async function main(argv: string[]): Promise<void> {
   const runtimes = new Map<string, OciRuntime>();
   for (const name of ['crun', 'runc'] as const) {
     const path = await findRuntime(name).catch(() => undefined);
-    if (path) runtimes.set(name, new CliRuntime({ name, path, root: join(cfg.dataRoot, 'runtime', name), seccompCacheDir: join(cfg.dataRoot, 'runtime', 'seccomp-cache') }));
+    if (path)
+      runtimes.set(
+        name,
+        new CliRuntime({ name, path, root: join(cfg.dataRoot, 'runtime', name), seccompCacheDir: join(cfg.dataRoot, 'runtime', 'seccomp-cache') }),
+      );
   }
   if (!runtimes.has(cfg.runtime)) throw new Error(`the OCI runtime ${cfg.runtime} is not installed (apt-get install ${cfg.runtime})`);
   const shimPath = findShimBinary();
@@ -72,7 +79,15 @@ async function main(argv: string[]): Promise<void> {
   const volumeStore = await VolumeStore.open(join(cfg.dataRoot, 'volumes'), { events: sink('volume') });
   const volumes = new ContainerVolumes(volumeStore);
 
-  const networks = await NetworkManager.open({ stateDir: join(cfg.dataRoot, 'network'), netnsDir: join(cfg.dataRoot, 'netns'), defaultBridge: cfg.bridge, defaultSubnet: cfg.bip, ...(cfg.bipGateway ? { defaultGateway: cfg.bipGateway } : {}), ...(cfg.dns.length ? { dnsUpstreams: cfg.dns } : {}), events: sink('network') });
+  const networks = await NetworkManager.open({
+    stateDir: join(cfg.dataRoot, 'network'),
+    netnsDir: join(cfg.dataRoot, 'netns'),
+    defaultBridge: cfg.bridge,
+    defaultSubnet: cfg.bip,
+    ...(cfg.bipGateway ? { defaultGateway: cfg.bipGateway } : {}),
+    ...(cfg.dns.length ? { dnsUpstreams: cfg.dns } : {}),
+    events: sink('network'),
+  });
 
   const paths = new ContainerPaths(join(cfg.dataRoot, 'containers'));
   const records = await RecordStore.open<ContainerRecord>(paths.records());
@@ -116,8 +131,29 @@ async function main(argv: string[]): Promise<void> {
     : undefined;
   const server = new ApiServer({
     serverHeader: `Berth/${VERSION} (linux)`,
-    routes: [...dashboardTokenRoutes(dashboard), ...buildRoutes({ cfg, version: VERSION, cgroupLayout: await detectCgroupLayout(), startedAt: new Date(), containers, execs, images, layers, events, runtimes, volumeStore, volumes, builder, networks, puller, pusher,
-      login: (server, creds, signal) => checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal) })],
+    routes: [
+      ...dashboardTokenRoutes(dashboard),
+      ...buildRoutes({
+        cfg,
+        version: VERSION,
+        cgroupLayout: await detectCgroupLayout(),
+        startedAt: new Date(),
+        containers,
+        execs,
+        images,
+        layers,
+        events,
+        runtimes,
+        volumeStore,
+        volumes,
+        builder,
+        networks,
+        puller,
+        pusher,
+        login: (server, creds, signal) =>
+          checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal),
+      }),
+    ],
   });
   await server.listen(cfg.socketPath);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });

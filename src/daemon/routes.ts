@@ -71,7 +71,11 @@ export function buildRoutes(d: RouteDeps): Route[] {
   const { containers, images, layers } = d;
   const ready = () => containers.all().filter((r) => r.phase === 'ready');
   const imageSize = (id: Digest) => images.all().find((r) => r.id === id)?.size ?? 0;
-  const users = (imageId: Digest) => containers.all().filter((r) => r.imageId === imageId).map((r) => ({ id: r.id, running: containers.isLive(r) }));
+  const users = (imageId: Digest) =>
+    containers
+      .all()
+      .filter((r) => r.imageId === imageId)
+      .map((r) => ({ id: r.id, running: containers.isLive(r) }));
   const facts: ContainerFacts = {
     mountsOf: (rec) => mountPointsWire(d.volumes.mountPoints(rec.id)),
     netOf: (rec) => (containers.isLive(rec) ? d.networks.info(rec.id) : undefined),

@@ -9,7 +9,11 @@ import { join } from 'node:path';
 import { DashboardAuth } from './auth.js';
 import { DashboardServer } from './dashboard-server.js';
 
-interface Reply { status: number; headers: IncomingHttpHeaders; text: string }
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
 
 function call(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
@@ -86,7 +90,11 @@ test('login, cookie, CSRF, Host and Origin checks, CSP; /api reaches only the En
   assert.equal(engineSeen.at(-1)!.headers['x-berth-csrf'], undefined);
 
   const before = engineSeen.length;
-  assert.equal((await call(port, 'POST', '/api/v1.45/berth/dashboard/token', { cookie, 'x-berth-csrf': csrf })).status, 403, 'Berth\'s own routes are not reachable');
+  assert.equal(
+    (await call(port, 'POST', '/api/v1.45/berth/dashboard/token', { cookie, 'x-berth-csrf': csrf })).status,
+    403,
+    "Berth's own routes are not reachable",
+  );
   assert.equal((await call(port, 'GET', '/api/containers/%2e%2e/berth/dashboard/token', { cookie })).status, 403);
   assert.equal(engineSeen.length, before);
 

@@ -64,7 +64,13 @@ export function hijackExec(socketPath: string, execId: string, body: object): Pr
       socketPath,
       method: 'POST',
       path: `/exec/${encodeURIComponent(execId)}/start`,
-      headers: { host: 'berth-dashboard', 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), connection: 'Upgrade', upgrade: 'tcp' },
+      headers: {
+        host: 'berth-dashboard',
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        connection: 'Upgrade',
+        upgrade: 'tcp',
+      },
     });
     req.on('upgrade', (_res, socket: Socket, head: Buffer) => resolve({ socket, head }));
     req.on('response', (res: IncomingMessage) => {

@@ -23,7 +23,12 @@ export class TerminalBridge {
     const cmd = query.str('cmd') ?? 'sh';
     if (!/^[\w./-]+$/.test(cmd)) throw invalidArgument('cmd must be one program name');
     const exec = await engineJson<{ Id: string }>(this.engineSocket, 'POST', `/containers/${encodeURIComponent(containerId)}/exec`, {
-      AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true, Cmd: [cmd], ConsoleSize: [rows, cols],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Cmd: [cmd],
+      ConsoleSize: [rows, cols],
       Env: ['TERM=xterm-256color'],
     });
     const stream = await hijackExec(this.engineSocket, exec.Id, { Detach: false, Tty: true, ConsoleSize: [rows, cols] });
@@ -76,16 +81,20 @@ function parseResize(text: string): { cols: number; rows: number } | undefined {
 function engineJson<T>(socketPath: string, method: string, path: string, body?: object): Promise<T> {
   const text = body === undefined ? '' : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers: { host: 'berth-dashboard', 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const out = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 500) >= 400) return reject(invalidArgument((JSON.parse(out || '{}') as { message?: string }).message ?? `Engine API answered ${res.statusCode}`));
-        resolve((out.trim() ? JSON.parse(out) : undefined) as T);
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      { socketPath, method, path, headers: { host: 'berth-dashboard', 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const out = Buffer.concat(chunks).toString('utf8');
+          if ((res.statusCode ?? 500) >= 400)
+            return reject(invalidArgument((JSON.parse(out || '{}') as { message?: string }).message ?? `Engine API answered ${res.statusCode}`));
+          resolve((out.trim() ? JSON.parse(out) : undefined) as T);
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', (e) => reject(unavailable(`the Engine API is not reachable: ${e.message}`)));
     req.end(text);
   });

@@ -5,7 +5,12 @@ import { httpCall } from '../lib/http/testing/http-call.js';
 import { dashboardTokenRoutes } from './token-route.js';
 
 async function serve(source: Parameters<typeof dashboardTokenRoutes>[0]): Promise<{ port: number; close: () => Promise<void> }> {
-  const s = new HttpServer({ name: 't', errorBody: (e) => ({ message: (e as Error).message }), prepare: ({ url }) => ({ path: url.pathname, context: (b) => b }), routes: dashboardTokenRoutes(source) });
+  const s = new HttpServer({
+    name: 't',
+    errorBody: (e) => ({ message: (e as Error).message }),
+    prepare: ({ url }) => ({ path: url.pathname, context: (b) => b }),
+    routes: dashboardTokenRoutes(source),
+  });
   return { port: await s.listenTcp(0, '127.0.0.1'), close: () => s.close() };
 }
 

@@ -146,7 +146,7 @@ export function applyChanges(base: ImageRuntimeConfig, changes: string[], defaul
       case 'onbuild': {
         const inner = /^(\S+)/.exec(args)?.[1]?.toUpperCase();
         if (!inner) throw parseError(line, 'ONBUILD requires at least one argument');
-        if (inner === 'ONBUILD') throw invalidArgument('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
+        if (inner === 'ONBUILD') throw invalidArgument("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
         if (inner === 'FROM' || inner === 'MAINTAINER') throw invalidArgument(`${inner} isn't allowed as an ONBUILD trigger`);
         cfg.OnBuild = [...(cfg.OnBuild ?? []), args];
         break;

@@ -44,7 +44,13 @@ export async function commitImage(store: ImageStore, opts: CommitOptions): Promi
   }
 }
 
-async function commitJournaled(store: ImageStore, opts: CommitOptions, journal: OpJournal, ref: ImageReference | undefined, config: ImageRuntimeConfig): Promise<{ id: Digest; ref?: string }> {
+async function commitJournaled(
+  store: ImageStore,
+  opts: CommitOptions,
+  journal: OpJournal,
+  ref: ImageReference | undefined,
+  config: ImageRuntimeConfig,
+): Promise<{ id: Digest; ref?: string }> {
   const blob = await ingestLayerTar(store.content, opts.diff, opts.signal);
   await journal.note({ blobs: [blob.digest] });
   const empty = await isEmptyTarBlob(store.content, blob);

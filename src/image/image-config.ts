@@ -31,7 +31,14 @@ export interface HealthConfig {
 }
 
 /** Docker's Healthcheck from the field-per-setting form the domains use; zero settings are left out, as Docker writes them. */
-export function healthConfigOf(h: { test: string[]; interval?: number; timeout?: number; startPeriod?: number; startInterval?: number; retries?: number }): HealthConfig {
+export function healthConfigOf(h: {
+  test: string[];
+  interval?: number;
+  timeout?: number;
+  startPeriod?: number;
+  startInterval?: number;
+  retries?: number;
+}): HealthConfig {
   const out: HealthConfig = { Test: h.test };
   if (h.interval) out.Interval = h.interval;
   if (h.timeout) out.Timeout = h.timeout;
@@ -196,7 +203,9 @@ export function parseJsonObject(bytes: Buffer | string, what: string): unknown {
 
 /** This host's platform in OCI words (Node's arch names differ: x64 → amd64). */
 export function hostPlatform(): Platform {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ?? process.arch;
+  const arch =
+    ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ??
+    process.arch;
   return arch === 'arm64' ? { architecture: arch, os: 'linux', variant: 'v8' } : { architecture: arch, os: 'linux' };
 }
 
@@ -204,7 +213,8 @@ export function hostPlatform(): Platform {
 export function parsePlatform(s: string): Platform {
   const parts = s.toLowerCase().split('/');
   if (parts.length === 1 && parts[0]) return { ...hostPlatform(), architecture: parts[0], variant: undefined } as Platform;
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_.-]+$/.test(p))) throw invalidArgument(`"${s}": unknown operating system or architecture: invalid argument`);
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_.-]+$/.test(p)))
+    throw invalidArgument(`"${s}": unknown operating system or architecture: invalid argument`);
   const p: Platform = { os: parts[0]!, architecture: parts[1]! };
   if (parts[2]) p.variant = parts[2];
   return p;

@@ -92,7 +92,15 @@ export async function deleteImage(store: ImageStore, input: string, force: boole
   return items;
 }
 
-async function deleteHelper(store: ImageStore, id: Digest, items: DeleteItem[], force: boolean, prune: boolean, quiet: boolean, users: ImageUsers): Promise<void> {
+async function deleteHelper(
+  store: ImageStore,
+  id: Digest,
+  items: DeleteItem[],
+  force: boolean,
+  prune: boolean,
+  quiet: boolean,
+  users: ImageUsers,
+): Promise<void> {
   const mask: Mask = force ? { child: true, running: true } : { child: true, running: true, refs: true, stopped: true };
   const c = checkConflict(store, id, mask, users);
   if (c) {

@@ -39,7 +39,18 @@ test('import with changes: config, history, tag, layers', async () => {
   assert.deepEqual(h[0]!.tags, ['imp:v1']);
   assert.equal(store.rootfsChainId('imp:v1'), d.record.layers[0]!.chainId);
   // Gzip input gives the same diffId; a reopened store sees the same state.
-  const gz = await importRootfs(store, streamOf(await tarBuffer([{ name: 'etc/', type: 'directory' }, { name: 'etc/hello.txt', data: 'hello' }], true)));
+  const gz = await importRootfs(
+    store,
+    streamOf(
+      await tarBuffer(
+        [
+          { name: 'etc/', type: 'directory' },
+          { name: 'etc/hello.txt', data: 'hello' },
+        ],
+        true,
+      ),
+    ),
+  );
   assert.equal(store.config(gz.id).rootfs.diff_ids[0], d.config.rootfs.diff_ids[0]);
   const again = await reopen();
   assert.equal(again.resolve('imp:v1').id, res.id);
@@ -56,7 +67,10 @@ test('resolve: tags, ids, prefixes, not found', async () => {
   assert.equal(store.resolve(a.id).id, a.id);
   assert.equal(store.resolve(a.id.slice(7)).id, a.id);
   assert.equal(store.resolve(`sha256:${a.id.slice(7, 12)}`).id, a.id);
-  assert.throws(() => store.resolve('nope'), (e: Error & { kind: string }) => e.kind === 'not-found' && e.message === 'No such image: nope:latest');
+  assert.throws(
+    () => store.resolve('nope'),
+    (e: Error & { kind: string }) => e.kind === 'not-found' && e.message === 'No such image: nope:latest',
+  );
   assert.throws(() => store.resolve(`sha256:${'0'.repeat(64)}`), /No such image: sha256:0000/);
   assert.throws(() => store.resolve('UPPER'), /must be lowercase/);
 });
@@ -68,21 +82,33 @@ test('tag, untag and remove follow Docker rules', async () => {
   await store.tag(img.id, 'localhost:5000/three');
   assert.deepEqual(store.inspect(img.id).repoTags.sort(), ['localhost:5000/three:latest', 'one:latest', 'two:t']);
   // By id with several repositories: conflict (soft, must be forced).
-  await assert.rejects(store.remove(img.id.slice(7, 19)), (e: Error & { kind: string }) =>
-    e.kind === 'conflict' && e.message === `conflict: unable to delete ${img.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`);
+  await assert.rejects(
+    store.remove(img.id.slice(7, 19)),
+    (e: Error & { kind: string }) =>
+      e.kind === 'conflict' &&
+      e.message === `conflict: unable to delete ${img.id.slice(7, 19)} (must be forced) - image is referenced in multiple repositories`,
+  );
   // By name: just an untag.
   assert.deepEqual(await store.remove('two:t'), [{ Untagged: 'two:t' }]);
   // A container uses the image: the last reference cannot be removed without force.
   const users = (id: Digest) => (id === img.id ? [{ id: 'c'.repeat(64), running: false }] : []);
   await store.untag('localhost:5000/three');
-  await assert.rejects(store.remove('one', {}, users), new RegExp(`^BerthError: conflict: unable to remove repository reference "one" \\(must force\\) - container cccccccccccc is using its referenced image ${img.id.slice(7, 19)}$`));
+  await assert.rejects(
+    store.remove('one', {}, users),
+    new RegExp(
+      `^BerthError: conflict: unable to remove repository reference "one" \\(must force\\) - container cccccccccccc is using its referenced image ${img.id.slice(7, 19)}$`,
+    ),
+  );
   // Running container: hard conflict even with force (by id).
   const running = (id: Digest) => (id === img.id ? [{ id: 'd'.repeat(64), running: true }] : []);
   await assert.rejects(store.remove(img.id, { force: true }, running), /\(cannot be forced\) - image is being used by running container dddddddddddd/);
   // Untagging the last tag leaves a dangling image.
   await store.untag('one');
   assert.ok(store.has(img.id));
-  assert.deepEqual(store.list({ filters: { dangling: ['true'] } }).map((i) => i.id), [img.id]);
+  assert.deepEqual(
+    store.list({ filters: { dangling: ['true'] } }).map((i) => i.id),
+    [img.id],
+  );
   assert.deepEqual(store.list({ filters: { dangling: ['false'] } }), []);
   // Stopped container by id: soft conflict, force deletes and releases layers.
   await assert.rejects(store.remove(img.id, {}, users), /must be forced\) - image is being used by stopped container cccccccccccc/);
@@ -147,24 +173,48 @@ test('commit: layers, empty diff, parent chain, history, child conflict, prune',
   assert.equal(cfg1.container, 'e'.repeat(64));
   assert.deepEqual(cfg1.config?.Labels, { stage: 'one' });
   assert.equal(store.resolve(c1.id).parent, base.id);
-  const c2 = await commitImage(store, { parentImageId: c1.id, diff: streamOf(await tarBuffer([])), config: cfg1.config ?? {}, ref: 'top:v2', createdBy: 'true' });
+  const c2 = await commitImage(store, {
+    parentImageId: c1.id,
+    diff: streamOf(await tarBuffer([])),
+    config: cfg1.config ?? {},
+    ref: 'top:v2',
+    createdBy: 'true',
+  });
   const cfg2 = store.config(c2.id);
   assert.deepEqual(cfg2.rootfs.diff_ids, cfg1.rootfs.diff_ids, 'an empty diff adds no layer');
   assert.equal(cfg2.history?.at(-1)?.empty_layer, true);
   assert.equal(await store.content.has(EMPTY_TAR_DIFF_ID), false);
   const h = store.history('top:v2');
-  assert.deepEqual(h.map((x) => x.id), [c2.id, c1.id, base.id]);
-  assert.deepEqual(h.map((x) => x.createdBy), ['true', 'sh -c touch new.txt', '']);
+  assert.deepEqual(
+    h.map((x) => x.id),
+    [c2.id, c1.id, base.id],
+  );
+  assert.deepEqual(
+    h.map((x) => x.createdBy),
+    ['true', 'sh -c touch new.txt', ''],
+  );
   assert.equal(h[0]!.size, 0);
   assert.ok(h[1]!.size > 0);
   assert.deepEqual(h[0]!.tags, ['top:v2']);
   // Children are hidden intermediates and block deleting their parent.
-  assert.deepEqual(store.list().map((i) => i.id).sort(), [base.id, c2.id].sort());
+  assert.deepEqual(
+    store
+      .list()
+      .map((i) => i.id)
+      .sort(),
+    [base.id, c2.id].sort(),
+  );
   assert.equal(store.list({ all: true }).length, 3);
   await assert.rejects(store.remove(c1.id), /\(cannot be forced\) - image has dependent child images/);
   // Removing the top prunes its untagged parent chain up to the tagged base.
   const res = await store.remove('top:v2');
-  assert.deepEqual(res.filter((r) => 'Deleted' in r).map((r) => (r as { Deleted: string }).Deleted).slice(0, 2), [c2.id, c1.id]);
+  assert.deepEqual(
+    res
+      .filter((r) => 'Deleted' in r)
+      .map((r) => (r as { Deleted: string }).Deleted)
+      .slice(0, 2),
+    [c2.id, c1.id],
+  );
   assert.ok(store.has(base.id));
   // Prune: dangling only vs all unused.
   await store.tag('base', 'keep');
@@ -185,12 +235,34 @@ test('list filters', async () => {
   const a = await importRootfs(store, streamOf(await rootfsTar('a', 'a')), { ref: 'foo/a:1', changes: ['LABEL x=1'] });
   await new Promise((r) => setTimeout(r, 1100));
   const b = await importRootfs(store, streamOf(await rootfsTar('b', 'b')), { ref: 'bar:2', changes: ['LABEL y=2'] });
-  assert.deepEqual(store.list({ filters: { label: ['x'] } }).map((i) => i.id), [a.id]);
-  assert.deepEqual(store.list({ filters: { label: ['y=2'] } }).map((i) => i.id), [b.id]);
-  assert.deepEqual(store.list({ filters: { reference: ['foo/*'] } }).map((i) => i.id), [a.id]);
-  assert.deepEqual(store.list({ filters: { reference: ['bar:2'] } }).map((i) => i.repoTags), [['bar:2']]);
-  assert.deepEqual(store.list({ filters: { before: ['bar:2'] } }).map((i) => i.id), [a.id]);
-  assert.deepEqual(store.list({ filters: { since: ['foo/a:1'] } }).map((i) => i.id), [b.id]);
-  assert.deepEqual(store.list().map((i) => i.id), [b.id, a.id], 'newest first');
+  assert.deepEqual(
+    store.list({ filters: { label: ['x'] } }).map((i) => i.id),
+    [a.id],
+  );
+  assert.deepEqual(
+    store.list({ filters: { label: ['y=2'] } }).map((i) => i.id),
+    [b.id],
+  );
+  assert.deepEqual(
+    store.list({ filters: { reference: ['foo/*'] } }).map((i) => i.id),
+    [a.id],
+  );
+  assert.deepEqual(
+    store.list({ filters: { reference: ['bar:2'] } }).map((i) => i.repoTags),
+    [['bar:2']],
+  );
+  assert.deepEqual(
+    store.list({ filters: { before: ['bar:2'] } }).map((i) => i.id),
+    [a.id],
+  );
+  assert.deepEqual(
+    store.list({ filters: { since: ['foo/a:1'] } }).map((i) => i.id),
+    [b.id],
+  );
+  assert.deepEqual(
+    store.list().map((i) => i.id),
+    [b.id, a.id],
+    'newest first',
+  );
   assert.throws(() => store.list({ filters: { bogus: ['1'] } }), /invalid filter 'bogus'/);
 });

@@ -17,7 +17,16 @@ import { parseImageConfig, type ImageConfig } from './image-config.js';
 import { chainIds } from '../lib/chain-id.js';
 import { topChainId, type ImageLayerRef, type ImageManifestRef, type ImageRecord } from './image-record.js';
 import { RefIndex, isDigestRef } from './ref-index.js';
-import { familiarString, formatReference, normaliseRefKey, parseImageLookup, parseReference, parseRepoTag, withDefaultTag, type ImageReference } from '../lib/reference.js';
+import {
+  familiarString,
+  formatReference,
+  normaliseRefKey,
+  parseImageLookup,
+  parseReference,
+  parseRepoTag,
+  withDefaultTag,
+  type ImageReference,
+} from '../lib/reference.js';
 import { listImages, type ImageListOptions, type ImageSummary } from './image-list.js';
 import { imageHistory, type HistoryItem } from './image-history.js';
 import { deleteImage, pruneImages, type DeleteItem, type ImageUsers, type PruneResult } from './image-delete.js';
@@ -101,7 +110,12 @@ export class ImageStore {
       records: () => records.values(),
     });
     // References to images that no longer exist (a crash between record delete and index write).
-    await refs.update(refs.entries().filter(([, id]) => !records.has(id)).map(([k]) => [k, undefined]));
+    await refs.update(
+      refs
+        .entries()
+        .filter(([, id]) => !records.has(id))
+        .map(([k]) => [k, undefined]),
+    );
     return store;
   }
 
@@ -169,11 +183,17 @@ export class ImageStore {
   }
 
   repoTags(id: Digest): string[] {
-    return this.refs.refsOf(id).filter((r) => !isDigestRef(r)).map((r) => familiarString(parseReference(r)));
+    return this.refs
+      .refsOf(id)
+      .filter((r) => !isDigestRef(r))
+      .map((r) => familiarString(parseReference(r)));
   }
 
   repoDigests(id: Digest): string[] {
-    return this.refs.refsOf(id).filter(isDigestRef).map((r) => familiarString(parseReference(r)));
+    return this.refs
+      .refsOf(id)
+      .filter(isDigestRef)
+      .map((r) => familiarString(parseReference(r)));
   }
 
   inspect(refOrId: string): ImageDetails {
@@ -190,7 +210,10 @@ export class ImageStore {
 
   /** Image ids whose local parent is `id`. */
   children(id: Digest): Digest[] {
-    return this.records.values().filter((r) => r.parent === id).map((r) => r.id);
+    return this.records
+      .values()
+      .filter((r) => r.parent === id)
+      .map((r) => r.id);
   }
 
   list(opts: ImageListOptions = {}): ImageSummary[] {
@@ -321,7 +344,13 @@ export class ImageStore {
   async releaseLayers(rec: Pick<ImageRecord, 'layers' | 'manifests'>): Promise<Digest[]> {
     const others = this.records.values();
     const usedChains = new Set(others.flatMap((r) => r.layers.map((l) => l.chainId)));
-    const usedBlobs = new Set(others.flatMap((r) => [...r.layers.map((l) => l.diffId), ...r.layers.flatMap((l) => (l.blob ? [l.blob.digest] : [])), ...r.manifests.map((m) => m.digest)]));
+    const usedBlobs = new Set(
+      others.flatMap((r) => [
+        ...r.layers.map((l) => l.diffId),
+        ...r.layers.flatMap((l) => (l.blob ? [l.blob.digest] : [])),
+        ...r.manifests.map((m) => m.digest),
+      ]),
+    );
     const removed: Digest[] = [];
     for (const l of [...rec.layers].reverse()) {
       if (usedChains.has(l.chainId)) continue;

@@ -54,12 +54,20 @@ export async function openTestStores(tag: string): Promise<TestStores> {
   const open = async () => {
     const content = await FsContentStore.open(join(dir, 'content'));
     const layers = await OverlayLayerStore.open(join(dir, 'layers'));
-    return ImageStore.open({ root: join(dir, 'image'), content, layers, events: { emit: (action, id, attrs) => void events.push(`${action} ${id}${attrs?.name ? ` ${attrs.name}` : ''}`) } });
+    return ImageStore.open({
+      root: join(dir, 'image'),
+      content,
+      layers,
+      events: { emit: (action, id, attrs) => void events.push(`${action} ${id}${attrs?.name ? ` ${attrs.name}` : ''}`) },
+    });
   };
   return { dir, store: await open(), reopen: open, cleanup: () => rm(dir, { recursive: true, force: true }), events };
 }
 
 /** A one-file rootfs layer tar. */
 export function rootfsTar(file = 'hello.txt', data = 'hello'): Promise<Buffer> {
-  return tarBuffer([{ name: 'etc/', type: 'directory' }, { name: `etc/${file}`, data }]);
+  return tarBuffer([
+    { name: 'etc/', type: 'directory' },
+    { name: `etc/${file}`, data },
+  ]);
 }

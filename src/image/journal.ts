@@ -67,7 +67,14 @@ export async function recoverJournals(
       for (const id of j.images ?? []) await stores.dropImage(id).catch((e) => log.warn('undo: image not dropped', { id, error: String(e) }));
       const recs = stores.records();
       const chains = new Set(recs.flatMap((r) => r.layers.map((l) => l.chainId)));
-      const blobs = new Set(recs.flatMap((r) => [r.id, ...r.layers.map((l) => l.diffId), ...r.layers.flatMap((l) => (l.blob ? [l.blob.digest] : [])), ...r.manifests.map((m) => m.digest)]));
+      const blobs = new Set(
+        recs.flatMap((r) => [
+          r.id,
+          ...r.layers.map((l) => l.diffId),
+          ...r.layers.flatMap((l) => (l.blob ? [l.blob.digest] : [])),
+          ...r.manifests.map((m) => m.digest),
+        ]),
+      );
       for (const c of [...(j.layers ?? [])].reverse()) {
         if (chains.has(c) || !(await stores.layers.get(c))) continue;
         await stores.layers.remove(c).catch((e) => log.warn('undo: layer kept', { chainId: c, error: String(e) }));

@@ -56,8 +56,7 @@ export async function applyLayers(
     if (!existing) await journal?.note({ layers: [expectedChain] });
     const info = existing ?? (await layers.applyLayer(chain, content.readStream(diffId), { signal }));
     if (!existing) undo.add(() => layers.remove(info.chainId));
-    if (info.diffId !== diffId || info.chainId !== expectedChain)
-      throw invalidArgument(`layer ${diffId} unpacked with diffId ${info.diffId}`);
+    if (info.diffId !== diffId || info.chainId !== expectedChain) throw invalidArgument(`layer ${diffId} unpacked with diffId ${info.diffId}`);
     out.push({ diffId, chainId: info.chainId, size: info.size });
     chain = info.chainId;
   }

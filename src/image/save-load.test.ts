@@ -33,12 +33,25 @@ async function entriesOf(buf: Buffer): Promise<Map<string, Buffer>> {
 }
 
 function configFor(diffIds: Digest[], extra: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2024-01-01T00:00:00Z', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: diffIds.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'x' })), ...extra }));
+  return Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: '2024-01-01T00:00:00Z',
+      config: { Cmd: ['sh'] },
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history: diffIds.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'x' })),
+      ...extra,
+    }),
+  );
 }
 
 async function snapshot(store: ImageStore) {
   return {
-    images: store.all().map((r) => r.id).sort(),
+    images: store
+      .all()
+      .map((r) => r.id)
+      .sort(),
     refs: store.refs.entries().sort(),
     layers: (await store.layers.list()).map((l) => l.chainId).sort(),
     blobs: (await store.content.list()).map((b) => b.digest).sort(),
@@ -49,11 +62,18 @@ async function snapshot(store: ImageStore) {
 test('save → load round trip keeps ids, tags and history', async () => {
   const { store } = await fresh('save');
   const a = await importRootfs(store, streamOf(await rootfsTar()), { ref: 'rt/a:1' });
-  const b = await commitImage(store, { parentImageId: a.id, diff: streamOf(await tarBuffer([{ name: 'b.txt', data: 'b' }])), config: {}, ref: 'rt/b:2', createdBy: 'make b' });
+  const b = await commitImage(store, {
+    parentImageId: a.id,
+    diff: streamOf(await tarBuffer([{ name: 'b.txt', data: 'b' }])),
+    config: {},
+    ref: 'rt/b:2',
+    createdBy: 'make b',
+  });
   await store.tag('rt/a:1', 'rt/a:also');
   const buf = await readAll(await saveImages(store, ['rt/a', 'rt/b:2']));
   const files = await entriesOf(buf);
-  for (const n of ['manifest.json', 'index.json', 'oci-layout', 'repositories', `blobs/sha256/${hexOf(a.id)}`, `blobs/sha256/${hexOf(b.id)}`]) assert.ok(files.has(n), n);
+  for (const n of ['manifest.json', 'index.json', 'oci-layout', 'repositories', `blobs/sha256/${hexOf(a.id)}`, `blobs/sha256/${hexOf(b.id)}`])
+    assert.ok(files.has(n), n);
   const manifest = JSON.parse(files.get('manifest.json')!.toString());
   assert.equal(manifest.length, 2);
   assert.deepEqual(manifest[0].RepoTags.sort(), ['rt/a:1', 'rt/a:also']);
@@ -65,11 +85,20 @@ test('save → load round trip keeps ids, tags and history', async () => {
 
   const { store: other } = await fresh('load');
   const res = await loadImages(other, streamOf(buf));
-  assert.deepEqual(res.images.map((i) => i.id), [a.id, b.id]);
+  assert.deepEqual(
+    res.images.map((i) => i.id),
+    [a.id, b.id],
+  );
   assert.deepEqual(res.images[0]!.refs.sort(), ['rt/a:1', 'rt/a:also']);
   assert.equal(other.resolve('rt/b:2').id, b.id);
-  assert.deepEqual(other.history('rt/b:2').map((h) => h.createdBy), ['make b', '']);
-  assert.deepEqual(other.resolve('rt/b:2').layers.map((l) => l.chainId), store.resolve(b.id).layers.map((l) => l.chainId));
+  assert.deepEqual(
+    other.history('rt/b:2').map((h) => h.createdBy),
+    ['make b', ''],
+  );
+  assert.deepEqual(
+    other.resolve('rt/b:2').layers.map((l) => l.chainId),
+    store.resolve(b.id).layers.map((l) => l.chainId),
+  );
   // Loading again is idempotent; the OCI view of the same tar (index.json only) loads too.
   await loadImages(other, streamOf(buf));
   assert.equal(other.all().length, 2);
@@ -88,13 +117,22 @@ test('load a hand-built OCI layout with a gzip layer, entries in any order', asy
   const layer = await tarBuffer([{ name: 'x.txt', data: 'x' }]);
   const gz = gzipSync(layer);
   const config = configFor([sha256(layer)]);
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(gz), size: gz.length }],
-  }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(gz), size: gz.length }],
+    }),
+  );
   const desc = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(manifest), size: manifest.length };
-  const index = { schemaVersion: 2, manifests: [{ ...desc, annotations: { 'org.opencontainers.image.ref.name': 'localhost:5000/oci:1' } }, { ...desc, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }] };
+  const index = {
+    schemaVersion: 2,
+    manifests: [
+      { ...desc, annotations: { 'org.opencontainers.image.ref.name': 'localhost:5000/oci:1' } },
+      { ...desc, annotations: { 'org.opencontainers.image.ref.name': 'latest' } },
+    ],
+  };
   const archive = await tarBuffer([
     { name: 'index.json', data: JSON.stringify(index) },
     { name: `blobs/sha256/${hexOf(sha256(gz))}`, data: gz },
@@ -127,13 +165,19 @@ test('load an old-format docker save tar (layer dirs, symlinked layers, manifest
     { name: `${hexOf(sha256(c1))}.json`, data: c1 },
     { name: `${hexOf(sha256(c2))}.json`, data: c2 },
     { name: 'repositories', data: JSON.stringify({ old: { latest: v1a } }) },
-    { name: 'manifest.json', data: JSON.stringify([
-      { Config: `${hexOf(sha256(c1))}.json`, RepoTags: ['old:latest'], Layers: [`${v1a}/layer.tar`] },
-      { Config: `${hexOf(sha256(c2))}.json`, RepoTags: null, Layers: [`${v1b}/layer.tar`] },
-    ]) },
+    {
+      name: 'manifest.json',
+      data: JSON.stringify([
+        { Config: `${hexOf(sha256(c1))}.json`, RepoTags: ['old:latest'], Layers: [`${v1a}/layer.tar`] },
+        { Config: `${hexOf(sha256(c2))}.json`, RepoTags: null, Layers: [`${v1b}/layer.tar`] },
+      ]),
+    },
   ]);
   const res = await loadImages(store, streamOf(archive));
-  assert.deepEqual(res.images, [{ id: sha256(c1), refs: ['old:latest'] }, { id: sha256(c2), refs: [] }]);
+  assert.deepEqual(res.images, [
+    { id: sha256(c1), refs: ['old:latest'] },
+    { id: sha256(c2), refs: [] },
+  ]);
   assert.equal(store.resolve('old').id, sha256(c1));
   assert.equal((await store.layers.list()).length, 1);
   // Loading a new image with an existing tag moves the tag and reports it.
@@ -157,18 +201,74 @@ test('hostile archives are refused and leave the store unchanged', async () => {
   const blob = (d: Digest) => `blobs/sha256/${hexOf(d)}`;
   const manifestJson = (m: unknown) => ({ name: 'manifest.json', data: JSON.stringify(m) });
   const cases: [string, Entry[], RegExp][] = [
-    ['path escape in manifest.json', [{ name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['evil:1'], Layers: ['../../etc/passwd'] }])], /invalid path in archive manifest/],
-    ['absolute path in manifest.json', [{ name: 'c.json', data: cfg }, manifestJson([{ Config: '/etc/passwd', RepoTags: ['evil:1'], Layers: [] }])], /invalid path/],
+    [
+      'path escape in manifest.json',
+      [{ name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['evil:1'], Layers: ['../../etc/passwd'] }])],
+      /invalid path in archive manifest/,
+    ],
+    [
+      'absolute path in manifest.json',
+      [{ name: 'c.json', data: cfg }, manifestJson([{ Config: '/etc/passwd', RepoTags: ['evil:1'], Layers: [] }])],
+      /invalid path/,
+    ],
     ['entry escaping the archive', [{ name: '../../evil', data: 'x' }, manifestJson([])], /invalid archive entry name/],
     ['symlink escaping the archive', [{ name: 'l.tar', type: 'symlink', linkname: '../../../etc/passwd' }], /invalid link in archive/],
     ['missing layer', [{ name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['evil:1'], Layers: ['nope.tar'] }])], /nope.tar is missing/],
-    ['blob digest mismatch', [{ name: blob(sha256(layer)), data: other }, { name: blob(sha256(cfg)), data: cfg }, manifestJson([{ Config: blob(sha256(cfg)), RepoTags: ['evil:1'], Layers: [blob(sha256(layer))] }])], /digest mismatch|invalid diffID/],
-    ['config digest mismatch', [{ name: blob(sha256(layer)), data: layer }, { name: blob(sha256(other)), data: cfg }, manifestJson([{ Config: blob(sha256(other)), RepoTags: ['evil:1'], Layers: [blob(sha256(layer))] }])], /digest mismatch for config/],
-    ['diffId mismatch', [{ name: 'l.tar', data: other }, { name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['evil:1'], Layers: ['l.tar'] }])], /invalid diffID for layer 0/],
-    ['second image bad: first not kept', [{ name: 'l.tar', data: layer }, { name: 'l2.tar', data: other }, { name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['evil:1'], Layers: ['l.tar'] }, { Config: 'c.json', RepoTags: ['evil:2'], Layers: ['l2.tar'] }])], /invalid diffID/],
+    [
+      'blob digest mismatch',
+      [
+        { name: blob(sha256(layer)), data: other },
+        { name: blob(sha256(cfg)), data: cfg },
+        manifestJson([{ Config: blob(sha256(cfg)), RepoTags: ['evil:1'], Layers: [blob(sha256(layer))] }]),
+      ],
+      /digest mismatch|invalid diffID/,
+    ],
+    [
+      'config digest mismatch',
+      [
+        { name: blob(sha256(layer)), data: layer },
+        { name: blob(sha256(other)), data: cfg },
+        manifestJson([{ Config: blob(sha256(other)), RepoTags: ['evil:1'], Layers: [blob(sha256(layer))] }]),
+      ],
+      /digest mismatch for config/,
+    ],
+    [
+      'diffId mismatch',
+      [{ name: 'l.tar', data: other }, { name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['evil:1'], Layers: ['l.tar'] }])],
+      /invalid diffID for layer 0/,
+    ],
+    [
+      'second image bad: first not kept',
+      [
+        { name: 'l.tar', data: layer },
+        { name: 'l2.tar', data: other },
+        { name: 'c.json', data: cfg },
+        manifestJson([
+          { Config: 'c.json', RepoTags: ['evil:1'], Layers: ['l.tar'] },
+          { Config: 'c.json', RepoTags: ['evil:2'], Layers: ['l2.tar'] },
+        ]),
+      ],
+      /invalid diffID/,
+    ],
     ['layer count mismatch', [{ name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['evil:1'], Layers: [] }])], /layers length mismatch/],
-    ['bad tag', [{ name: 'l.tar', data: layer }, { name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['EVIL'], Layers: ['l.tar'] }])], /must be lowercase/],
-    ['absurd descriptor size', [{ name: 'index.json', data: JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(cfg), size: 1e300 }] }) }], /bad size/],
+    [
+      'bad tag',
+      [{ name: 'l.tar', data: layer }, { name: 'c.json', data: cfg }, manifestJson([{ Config: 'c.json', RepoTags: ['EVIL'], Layers: ['l.tar'] }])],
+      /must be lowercase/,
+    ],
+    [
+      'absurd descriptor size',
+      [
+        {
+          name: 'index.json',
+          data: JSON.stringify({
+            schemaVersion: 2,
+            manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: sha256(cfg), size: 1e300 }],
+          }),
+        },
+      ],
+      /bad size/,
+    ],
     ['not a tar', [], /neither manifest.json nor index.json/],
   ];
   for (const [what, entries, re] of cases) {

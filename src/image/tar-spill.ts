@@ -80,7 +80,8 @@ export class SpilledTar implements AsyncDisposable {
 
   /** Resolves an archive path (lexically cleaned, links followed); undefined if absent. */
   lookup(name: string): SpilledFile | undefined {
-    if (typeof name !== 'string' || name.startsWith('/') || escapesRoot(name)) throw invalidArgument(`invalid path in archive manifest: ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name.startsWith('/') || escapesRoot(name))
+      throw invalidArgument(`invalid path in archive manifest: ${JSON.stringify(name)}`);
     let cur = cleanInRoot(name);
     for (let hops = 0; hops < 16; hops++) {
       const f = this.files.get(cur);

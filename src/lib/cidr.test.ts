@@ -11,7 +11,7 @@ test('parseIp follows Go: v4, v6, v4-mapped as v4, no leading zeros, no zones', 
   assert.equal(parseIp('bogus'), undefined);
 });
 
-test('parseCidr follows Go: prefix bounds per family, 400s with Go\'s text', () => {
+test("parseCidr follows Go: prefix bounds per family, 400s with Go's text", () => {
   assert.deepEqual(parseCidr('10.1.2.3/16'), { ip: [10, 1, 2, 3], bits: 16 });
   assert.equal(parseCidr('fd00::/64').ip.length, 16);
   assert.equal(parseCidr('::ffff:10.0.0.0/104').ip.length, 16, 'a v4-mapped CIDR stays IPv6');

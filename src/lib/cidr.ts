@@ -6,7 +6,10 @@ import { isIPv4, isIPv6 } from 'node:net';
 import { invalidArgument } from './errors.js';
 
 /** A network: its address as written (host bits kept, as Go does) and its prefix length. */
-export interface IpNet { ip: number[]; bits: number }
+export interface IpNet {
+  ip: number[];
+  bits: number;
+}
 
 /** Go's net.ParseIP: 4 or 16 bytes, or undefined (Go's nil). IPv4-mapped IPv6 gives 4 bytes. */
 export function parseIp(s: string): number[] | undefined {

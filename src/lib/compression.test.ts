@@ -27,7 +27,11 @@ test('peekHead returns the head and every byte of the input', async () => {
 });
 
 test('destroying the peeked stream closes the input, even before the first read', async () => {
-  const input = new Readable({ read() { this.push(Buffer.from('0123456789')); } });
+  const input = new Readable({
+    read() {
+      this.push(Buffer.from('0123456789'));
+    },
+  });
   const { stream } = await peekHead(input);
   stream.destroy();
   await new Promise((r) => setImmediate(r));

@@ -5,30 +5,72 @@ import { goMatch } from './go-match.js';
 
 test('filepath.Match table', () => {
   const t: Array<[string, string, boolean]> = [
-    ['abc', 'abc', true], ['*', 'abc', true], ['*c', 'abc', true], ['a*', 'a', true], ['a*', 'ab/c', false], ['a*/b', 'abc/b', true],
-    ['a*b*c*d*e*/f', 'axbxcxdxe/f', true], ['a*b?c*x', 'abxbbxdbxebxczzx', true], ['a*b?c*x', 'abxbbxdbxebxczzy', false],
-    ['ab[c]', 'abc', true], ['ab[b-d]', 'abc', true], ['ab[e-g]', 'abc', false], ['ab[^c]', 'abc', false], ['ab[^b-d]', 'abe', true],
-    ['a\\*b', 'a*b', true], ['a\\*b', 'ab', false], ['a?b', 'a/b', false], ['a*b', 'a/b', false], ['[\\]a]', ']', true], ['*.go', 'x.go', true],
+    ['abc', 'abc', true],
+    ['*', 'abc', true],
+    ['*c', 'abc', true],
+    ['a*', 'a', true],
+    ['a*', 'ab/c', false],
+    ['a*/b', 'abc/b', true],
+    ['a*b*c*d*e*/f', 'axbxcxdxe/f', true],
+    ['a*b?c*x', 'abxbbxdbxebxczzx', true],
+    ['a*b?c*x', 'abxbbxdbxebxczzy', false],
+    ['ab[c]', 'abc', true],
+    ['ab[b-d]', 'abc', true],
+    ['ab[e-g]', 'abc', false],
+    ['ab[^c]', 'abc', false],
+    ['ab[^b-d]', 'abe', true],
+    ['a\\*b', 'a*b', true],
+    ['a\\*b', 'ab', false],
+    ['a?b', 'a/b', false],
+    ['a*b', 'a/b', false],
+    ['[\\]a]', ']', true],
+    ['*.go', 'x.go', true],
   ];
   for (const [p, n, want] of t) assert.equal(goMatch(p, n), want, `${p} ${n}`);
   for (const bad of ['[', '[^', '[^bc', 'a[', '[]a]', '[a-]', 'a\\']) assert.throws(() => goMatch(bad, 'x'), /syntax error in pattern/, bad);
 });
 
 test('.dockerignore file parsing', () => {
-  assert.deepEqual(parseDockerignore('# comment\n\n  node_modules/  \n/abs\n./rel/x\n! keep \n**/*.log\n #not comment\r\nb//c/../d\n'),
-    ['node_modules', 'abs', 'rel/x', '!keep', '**/*.log', '#not comment', 'b/d']);
+  assert.deepEqual(parseDockerignore('# comment\n\n  node_modules/  \n/abs\n./rel/x\n! keep \n**/*.log\n #not comment\r\nb//c/../d\n'), [
+    'node_modules',
+    'abs',
+    'rel/x',
+    '!keep',
+    '**/*.log',
+    '#not comment',
+    'b/d',
+  ]);
 });
 
 test('matcher table (moby/patternmatcher semantics)', () => {
   const t: Array<[string[], string, boolean]> = [
-    [['*.md'], 'README.md', true], [['*.md'], 'docs/x.md', false], [['**/*.md'], 'docs/x.md', true], [['**/*.md'], 'x.md', true],
-    [['docs'], 'docs/a/b.txt', true], [['docs'], 'docsx', false], [['docs/'], 'docs/x', true],
-    [['*', '!keep'], 'keep', false], [['*', '!keep'], 'other', true], [['!keep', '*'], 'keep', true],
-    [['dir', '!dir/in'], 'dir/in/x', false], [['dir', '!dir/in'], 'dir/out', true],
-    [['**'], 'any/thing', true], [['a/**'], 'a/b/c', true], [['a/**/b'], 'a/b', true], [['a/**/b'], 'a/x/y/b', true], [['a/**/b'], 'ab', false],
-    [['?at'], 'cat', true], [['?at'], 'c/at', false], [['a.b'], 'axb', false], [['f(1)'], 'f(1)', true], [['[a-c]x'], 'bx', true],
-    [['logs/*', '!logs/keep.log'], 'logs/keep.log', false], [['logs/*', '!logs/keep.log'], 'logs/other.log', true],
-    [['/root.txt'], 'root.txt', true], [['./x/'], 'x/y', true], [['node_modules'], 'a/node_modules/b', false],
+    [['*.md'], 'README.md', true],
+    [['*.md'], 'docs/x.md', false],
+    [['**/*.md'], 'docs/x.md', true],
+    [['**/*.md'], 'x.md', true],
+    [['docs'], 'docs/a/b.txt', true],
+    [['docs'], 'docsx', false],
+    [['docs/'], 'docs/x', true],
+    [['*', '!keep'], 'keep', false],
+    [['*', '!keep'], 'other', true],
+    [['!keep', '*'], 'keep', true],
+    [['dir', '!dir/in'], 'dir/in/x', false],
+    [['dir', '!dir/in'], 'dir/out', true],
+    [['**'], 'any/thing', true],
+    [['a/**'], 'a/b/c', true],
+    [['a/**/b'], 'a/b', true],
+    [['a/**/b'], 'a/x/y/b', true],
+    [['a/**/b'], 'ab', false],
+    [['?at'], 'cat', true],
+    [['?at'], 'c/at', false],
+    [['a.b'], 'axb', false],
+    [['f(1)'], 'f(1)', true],
+    [['[a-c]x'], 'bx', true],
+    [['logs/*', '!logs/keep.log'], 'logs/keep.log', false],
+    [['logs/*', '!logs/keep.log'], 'logs/other.log', true],
+    [['/root.txt'], 'root.txt', true],
+    [['./x/'], 'x/y', true],
+    [['node_modules'], 'a/node_modules/b', false],
   ];
   for (const [pats, file, want] of t) assert.equal(new PatternMatcher(parseDockerignore(pats.join('\n'))).matches(file), want, `${pats} ${file}`);
   assert.throws(() => new PatternMatcher(['!']), /illegal exclusion pattern: "!"/);

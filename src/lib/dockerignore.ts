@@ -63,8 +63,7 @@ function compile(pattern: string): RegExp {
     } else if (c === '[' || c === ']') {
       inClass = c === '[';
       re += c;
-    }
-    else re += reEscape(c);
+    } else re += reEscape(c);
   }
   return new RegExp(re + '$', 'su');
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BerthError, DEFAULT_CODE, conflict, errnoCode, hasErrorCode, invalidArgument, notFound, notModified, canceled } from './errors.js';
 import { containerNameInUse, networkNameInUse, noSuchContainer, noSuchImage, noSuchNetwork, noSuchVolume, volumeInUse } from './docker-messages.js';
 
-test('an error without a code gets its kind\'s default code', () => {
+test("an error without a code gets its kind's default code", () => {
   assert.equal(invalidArgument('bad').code, 'INVALID_ARGUMENT');
   assert.equal(notFound('x').code, 'NOT_FOUND');
   assert.equal(notModified().code, 'NOT_MODIFIED');
@@ -31,7 +31,7 @@ test('a code must be SCREAMING_SNAKE', () => {
   assert.equal(new BerthError('not-found', 'x', { code: 'BLOB_UNKNOWN' }).code, 'BLOB_UNKNOWN');
 });
 
-test('Docker\'s common messages carry stable codes and keep their texts', () => {
+test("Docker's common messages carry stable codes and keep their texts", () => {
   const c = noSuchContainer('web');
   assert.equal(c.message, 'No such container: web');
   assert.equal(c.kind, 'not-found');

@@ -99,9 +99,7 @@ export function hasErrorCode(e: unknown, code: string): e is BerthError {
  */
 export function errnoCode(e: unknown): string | undefined {
   if (e instanceof BerthError) return undefined;
-  return typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string'
-    ? (e as { code: string }).code
-    : undefined;
+  return typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
 }
 
 export function messageOf(e: unknown): string {

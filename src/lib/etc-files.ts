@@ -2,7 +2,14 @@
 // Docker writes them; shared by containers and by build RUN steps.
 
 /** The lines every Docker /etc/hosts starts with. */
-export const STANDARD_HOSTS = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', 'fe00::0\tip6-localnet', 'ff00::0\tip6-mcastprefix', 'ff02::1\tip6-allnodes', 'ff02::2\tip6-allrouters'];
+export const STANDARD_HOSTS = [
+  '127.0.0.1\tlocalhost',
+  '::1\tlocalhost ip6-localhost ip6-loopback',
+  'fe00::0\tip6-localnet',
+  'ff00::0\tip6-mcastprefix',
+  'ff02::1\tip6-allnodes',
+  'ff02::2\tip6-allrouters',
+];
 
 /** /etc/hosts lines for --add-host entries "name:ip", split at the first colon (the address may be IPv6), as Docker does. */
 export function extraHostLines(extraHosts: readonly string[]): string[] {

@@ -7,8 +7,11 @@ function clock(start = 1_000_000_000_000_000_000n) {
   return { now: () => t, advance: (ns: bigint) => void (t += ns) };
 }
 
-const ctr = (action: string, id: string, name: string, extra: Record<string, string> = {}): EventInput =>
-  ({ type: 'container', action, actor: { id, attributes: { name, image: 'busybox:latest', ...extra } } });
+const ctr = (action: string, id: string, name: string, extra: Record<string, string> = {}): EventInput => ({
+  type: 'container',
+  action,
+  actor: { id, attributes: { name, image: 'busybox:latest', ...extra } },
+});
 
 test('publish stamps time and delivers to matching subscribers until unsubscribed', () => {
   const c = clock();
@@ -62,19 +65,30 @@ test('ring buffer keeps the newest events; backlog honours since/until and filte
     times.push(bus.publish(ctr(i % 2 ? 'stop' : 'start', `id${i}`, `n${i}`)).timeNano);
     c.advance(1000n);
   }
-  assert.deepEqual(bus.recent().map((e) => e.actor.id), ['id2', 'id3', 'id4', 'id5']);
+  assert.deepEqual(
+    bus.recent().map((e) => e.actor.id),
+    ['id2', 'id3', 'id4', 'id5'],
+  );
   const s = bus.subscribe(() => {}, { since: times[3], filters: { event: ['stop'] } });
-  assert.deepEqual(s.backlog.map((e) => e.actor.id), ['id3', 'id5']);
+  assert.deepEqual(
+    s.backlog.map((e) => e.actor.id),
+    ['id3', 'id5'],
+  );
   s.unsubscribe();
   const u = bus.subscribe(() => {}, { since: 1n, until: times[4] });
-  assert.deepEqual(u.backlog.map((e) => e.actor.id), ['id2', 'id3', 'id4']);
+  assert.deepEqual(
+    u.backlog.map((e) => e.actor.id),
+    ['id2', 'id3', 'id4'],
+  );
   u.unsubscribe();
 });
 
 test('a throwing subscriber does not stop others', () => {
   const bus = new EventBus();
   let n = 0;
-  bus.subscribe(() => { throw new Error('x'); });
+  bus.subscribe(() => {
+    throw new Error('x');
+  });
   bus.subscribe(() => void n++);
   bus.publish(ctr('start', 'a', 'a'));
   assert.equal(n, 1);
@@ -104,7 +118,9 @@ test('stream: backlog, then live events, ends on abort or when until passes', as
   const t = performance.now();
   const until = BigInt(Date.now() + 150) * 1_000_000n;
   const live: string[] = [];
-  const s2 = (async () => { for await (const e of bus.stream({ until })) live.push(e.action); })();
+  const s2 = (async () => {
+    for await (const e of bus.stream({ until })) live.push(e.action);
+  })();
   await new Promise((r) => setTimeout(r, 20));
   bus.publish(ctr('pause', 'x', 'x'));
   await s2;

@@ -10,9 +10,7 @@ import { nowNs } from './time-parse.js';
 import { familiarName, parseReference } from './reference.js';
 import { labelsMatch } from './label-filter.js';
 
-export type EventType =
-  | 'builder' | 'config' | 'container' | 'daemon' | 'image' | 'network' | 'node' | 'plugin'
-  | 'secret' | 'service' | 'volume';
+export type EventType = 'builder' | 'config' | 'container' | 'daemon' | 'image' | 'network' | 'node' | 'plugin' | 'secret' | 'service' | 'volume';
 
 export interface EngineEvent {
   type: EventType;
@@ -35,8 +33,20 @@ export interface EventInput {
 export type EventFilters = Record<string, string[]>;
 
 const FILTER_KEYS = new Set([
-  'config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin',
-  'scope', 'secret', 'service', 'type', 'volume',
+  'config',
+  'container',
+  'daemon',
+  'event',
+  'image',
+  'label',
+  'network',
+  'node',
+  'plugin',
+  'scope',
+  'secret',
+  'service',
+  'type',
+  'volume',
 ]);
 const NAMED_TYPES: EventType[] = ['config', 'container', 'daemon', 'network', 'node', 'plugin', 'secret', 'service', 'volume'];
 

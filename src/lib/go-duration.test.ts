@@ -16,7 +16,7 @@ test('Go durations', () => {
   for (const bad of ['', '1', '10', 'h', '.s', '1x', '1h-2m', '-', '3000000h']) assert.throws(() => parseGoDurationNs(bad), /duration|unit/, bad);
 });
 
-test('Go durations in seconds (the CLI\'s flags)', () => {
+test("Go durations in seconds (the CLI's flags)", () => {
   assert.equal(parseGoDurationSeconds('10s'), 10);
   assert.equal(parseGoDurationSeconds('1h30m'), 5400);
   assert.equal(parseGoDurationSeconds('300ms'), 0.3);
@@ -25,7 +25,7 @@ test('Go durations in seconds (the CLI\'s flags)', () => {
   assert.throws(() => parseGoDurationSeconds('abc'));
 });
 
-test('Go\'s error texts: invalid, missing unit, unknown unit', () => {
+test("Go's error texts: invalid, missing unit, unknown unit", () => {
   assert.throws(() => parseGoDurationNs('5'), { message: 'time: missing unit in duration "5"', kind: 'invalid-argument' });
   assert.throws(() => parseGoDurationNs('1x'), { message: 'time: unknown unit "x" in duration "1x"' });
   assert.throws(() => parseGoDurationNs('.s'), { message: 'time: invalid duration ".s"' });

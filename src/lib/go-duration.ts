@@ -11,8 +11,8 @@ const INT64_MAX = 9_223_372_036_854_775_807n;
 const UNIT_NS: Record<string, bigint> = {
   ns: 1n,
   us: 1_000n,
-  'µs': 1_000n, // U+00B5 micro sign
-  'μs': 1_000n, // U+03BC greek mu
+  µs: 1_000n, // U+00B5 micro sign
+  μs: 1_000n, // U+03BC greek mu
   ms: NS_PER_MS,
   s: NS_PER_S,
   m: 60n * NS_PER_S,

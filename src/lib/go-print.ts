@@ -32,28 +32,47 @@ export function formatG(x: number, precision: number): string {
   return f.includes('.') ? f.replace(/\.?0+$/, '') : f;
 }
 
-function quote(s: string): string { return JSON.stringify(s); }
+function quote(s: string): string {
+  return JSON.stringify(s);
+}
 
 /** fmt.Sprintf for the verbs templates use: %s %v %d %q %f %g %x %t %% with flags/width/precision. */
 export function sprintf(format: string, args: unknown[]): string {
   let ai = 0;
-  return format.replace(/%([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([a-zA-Z%])/g, (_m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    if (ai >= args.length) return `%!${verb}(MISSING)`;
-    const a = args[ai++];
-    let s: string;
-    const p = prec === undefined ? undefined : Number(prec);
-    switch (verb) {
-      case 'd': s = typeof a === 'number' ? String(Math.trunc(a)) : `%!d(${typeof a}=${goString(a)})`; break;
-      case 'f': case 'F': s = typeof a === 'number' ? a.toFixed(p ?? 6) : `%!f(${goString(a)})`; break;
-      case 'g': s = typeof a === 'number' ? (p === undefined ? String(a) : formatG(a, p)) : goString(a); break;
-      case 'q': s = quote(goString(a)); break;
-      case 'x': s = typeof a === 'number' ? a.toString(16) : Buffer.from(goString(a)).toString('hex'); break;
-      case 't': s = String(Boolean(a)); break;
-      default: s = goString(a); if (p !== undefined && verb === 's') s = s.slice(0, p);
-    }
-    const w = width === '*' ? Number(args[ai - 1]) : width ? Number(width) : 0;
-    if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : s.padStart(w, flags.includes('0') && verb !== 's' ? '0' : ' ');
-    return s;
-  }) + (ai < args.length ? `%!(EXTRA ${args.slice(ai).map(goString).join(', ')})` : '');
+  return (
+    format.replace(/%([-+ 0#]*)(\d+|\*)?(?:\.(\d+))?([a-zA-Z%])/g, (_m, flags: string, width: string | undefined, prec: string | undefined, verb: string) => {
+      if (verb === '%') return '%';
+      if (ai >= args.length) return `%!${verb}(MISSING)`;
+      const a = args[ai++];
+      let s: string;
+      const p = prec === undefined ? undefined : Number(prec);
+      switch (verb) {
+        case 'd':
+          s = typeof a === 'number' ? String(Math.trunc(a)) : `%!d(${typeof a}=${goString(a)})`;
+          break;
+        case 'f':
+        case 'F':
+          s = typeof a === 'number' ? a.toFixed(p ?? 6) : `%!f(${goString(a)})`;
+          break;
+        case 'g':
+          s = typeof a === 'number' ? (p === undefined ? String(a) : formatG(a, p)) : goString(a);
+          break;
+        case 'q':
+          s = quote(goString(a));
+          break;
+        case 'x':
+          s = typeof a === 'number' ? a.toString(16) : Buffer.from(goString(a)).toString('hex');
+          break;
+        case 't':
+          s = String(Boolean(a));
+          break;
+        default:
+          s = goString(a);
+          if (p !== undefined && verb === 's') s = s.slice(0, p);
+      }
+      const w = width === '*' ? Number(args[ai - 1]) : width ? Number(width) : 0;
+      if (s.length < w) s = flags.includes('-') ? s.padEnd(w) : s.padStart(w, flags.includes('0') && verb !== 's' ? '0' : ' ');
+      return s;
+    }) + (ai < args.length ? `%!(EXTRA ${args.slice(ai).map(goString).join(', ')})` : '')
+  );
 }

@@ -21,8 +21,16 @@ test('ramInBytes: binary suffixes, sizes that are not numbers', () => {
 
 test('humanSize: decimal units, 3 significant digits', () => {
   const cases: [number, string][] = [
-    [0, '0B'], [999, '999B'], [1000, '1kB'], [1024, '1.02kB'], [4264096, '4.26MB'], [1e6, '1MB'], [123456789, '123MB'],
-    [1.5e9, '1.5GB'], [999_600, '1e+03kB'], [2e15, '2PB'],
+    [0, '0B'],
+    [999, '999B'],
+    [1000, '1kB'],
+    [1024, '1.02kB'],
+    [4264096, '4.26MB'],
+    [1e6, '1MB'],
+    [123456789, '123MB'],
+    [1.5e9, '1.5GB'],
+    [999_600, '1e+03kB'],
+    [2e15, '2PB'],
   ];
   for (const [b, want] of cases) assert.equal(humanSizeWithPrecision(b, 3), want, String(b));
 });

@@ -32,14 +32,17 @@ test('whiteouts, fifos and device numbers', async () => {
 
 test('errors carry Node-style codes', async () => {
   const d = await tmp();
-  assert.throws(() => mkWhiteout(join(d, 'missing', 'wh')), (e: NodeJS.ErrnoException) => {
-    assert.equal(e.code, 'ENOENT');
-    assert.equal(e.errno, -2);
-    assert.equal(e.syscall, 'mknod');
-    assert.equal(e.path, join(d, 'missing', 'wh'));
-    assert.match(e.message, /^ENOENT: no such file or directory, mknod '/);
-    return true;
-  });
+  assert.throws(
+    () => mkWhiteout(join(d, 'missing', 'wh')),
+    (e: NodeJS.ErrnoException) => {
+      assert.equal(e.code, 'ENOENT');
+      assert.equal(e.errno, -2);
+      assert.equal(e.syscall, 'mknod');
+      assert.equal(e.path, join(d, 'missing', 'wh'));
+      assert.match(e.message, /^ENOENT: no such file or directory, mknod '/);
+      return true;
+    },
+  );
   mkWhiteout(join(d, 'twice'));
   assert.throws(() => mkWhiteout(join(d, 'twice')), { code: 'EEXIST' });
 });

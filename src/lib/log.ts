@@ -8,7 +8,12 @@ export function setDebug(on: boolean): void {
 
 function emit(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (level === 'debug' && !debugEnabled) return;
-  const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
+  const extra = fields
+    ? ' ' +
+      Object.entries(fields)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ')
+    : '';
   process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}${extra}\n`);
 }
 

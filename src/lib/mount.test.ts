@@ -19,7 +19,10 @@ test('overlay, bind read-only, tmpfs; isMountPoint; unmount', async () => {
   await writeFile(join(root, 'lo2', 'f'), 'bottom');
   await writeFile(join(root, 'lo2', 'g'), 'g');
   assert.equal(await isMountPoint(join(root, 'm')), false);
-  await mountAll([{ type: 'overlay', source: 'overlay', options: [`lowerdir=${root}/lo1:${root}/lo2`, `upperdir=${root}/up`, `workdir=${root}/work`] }], join(root, 'm'));
+  await mountAll(
+    [{ type: 'overlay', source: 'overlay', options: [`lowerdir=${root}/lo1:${root}/lo2`, `upperdir=${root}/up`, `workdir=${root}/work`] }],
+    join(root, 'm'),
+  );
   assert.equal(await isMountPoint(join(root, 'm')), true);
   assert.equal(await readFile(join(root, 'm', 'f'), 'utf8'), 'top');
   assert.deepEqual((await readdir(join(root, 'm'))).sort(), ['f', 'g']);

@@ -1,6 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { familiarString, formatReference, normaliseReference, normaliseRefKey, parseAnyReference, parseImageLookup, parseReference, parseRepoTag, pullReference, splitRepoTag } from './reference.js';
+import {
+  familiarString,
+  formatReference,
+  normaliseReference,
+  normaliseRefKey,
+  parseAnyReference,
+  parseImageLookup,
+  parseReference,
+  parseRepoTag,
+  pullReference,
+  splitRepoTag,
+} from './reference.js';
 
 const HEX = 'a'.repeat(64);
 
@@ -46,7 +57,11 @@ test('rejects invalid references with Docker messages', () => {
     ['a/' + 'b'.repeat(260), /must not be more than 255 characters/],
   ];
   for (const [typed, re] of table) {
-    assert.throws(() => parseReference(typed), (e: Error & { kind?: string }) => re.test(e.message) && e.kind === 'invalid-argument', typed);
+    assert.throws(
+      () => parseReference(typed),
+      (e: Error & { kind?: string }) => re.test(e.message) && e.kind === 'invalid-argument',
+      typed,
+    );
   }
 });
 
@@ -89,7 +104,7 @@ test('repo[:tag] splits at a colon after the last slash only', () => {
   assert.deepEqual(splitRepoTag('localhost:5000/a:b'), { repo: 'localhost:5000/a', tag: 'b' });
 });
 
-test('a pull\'s fromImage and tag: a digest-shaped tag pulls by digest, a tag replaces one', () => {
+test("a pull's fromImage and tag: a digest-shaped tag pulls by digest, a tag replaces one", () => {
   assert.equal(pullReference('busybox', undefined), 'busybox');
   assert.equal(pullReference('busybox:1', ''), 'busybox:1');
   assert.equal(pullReference('busybox', '1.36'), 'busybox:1.36');

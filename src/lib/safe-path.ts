@@ -38,7 +38,10 @@ export async function resolveInRoot(root: string, rel: string, followLast = true
   let hops = 0;
   while (pending.length) {
     const part = pending.shift()!;
-    if (part === '..') { done.pop(); continue; }
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
     if (part === '.') continue;
     const candidate = posix.join(root, ...done, part);
     const isLast = pending.length === 0;

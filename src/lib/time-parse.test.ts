@@ -1,9 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  parseRfc3339Ns, parseUnixTimestampNs, parseApiTimestampNs,
-  parseSinceForClient, formatRfc3339Nano, nowRfc3339Nano, nowNs,
-} from './time-parse.js';
+import { parseRfc3339Ns, parseUnixTimestampNs, parseApiTimestampNs, parseSinceForClient, formatRfc3339Nano, nowRfc3339Nano, nowNs } from './time-parse.js';
 
 test('RFC 3339 parse and format round trip with 9 digits', () => {
   const ns = parseRfc3339Ns('2026-11-23T15:00:00.123456789Z');
@@ -14,7 +11,8 @@ test('RFC 3339 parse and format round trip with 9 digits', () => {
   assert.equal(formatRfc3339Nano(1795446000_000000000n), '2026-11-23T15:00:00.000000000Z');
   assert.equal(formatRfc3339Nano(-1n), '1969-12-31T23:59:59.999999999Z');
   assert.equal(formatRfc3339Nano(parseRfc3339Ns('0001-01-01T00:00:00Z')), '0001-01-01T00:00:00.000000000Z');
-  for (const bad of ['2026-11-23', '2026-11-23T15:00Z', '2026-02-30T00:00:00Z', 'nope', '2026-11-23T15:00:00']) assert.throws(() => parseRfc3339Ns(bad), /RFC 3339/, bad);
+  for (const bad of ['2026-11-23', '2026-11-23T15:00Z', '2026-02-30T00:00:00Z', 'nope', '2026-11-23T15:00:00'])
+    assert.throws(() => parseRfc3339Ns(bad), /RFC 3339/, bad);
 });
 
 test('daemon-side timestamps: unix seconds with fraction, or RFC 3339', () => {

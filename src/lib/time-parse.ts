@@ -8,12 +8,19 @@ import { parseGoDurationNs } from './go-duration.js';
 const NS_PER_MS = 1_000_000n;
 const NS_PER_S = 1_000_000_000n;
 
-const RFC3339_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?([Zz]|[+-]\d{2}:\d{2})?$/;
+const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt](\d{2})(?::(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?)?([Zz]|[+-]\d{2}:\d{2})?$/;
 
 interface DateParts {
-  y: number; mo: number; d: number; h: number; mi: number; s: number;
-  nanos: bigint; zone?: string; hasTime: boolean; colons: number;
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+  nanos: bigint;
+  zone?: string;
+  hasTime: boolean;
+  colons: number;
 }
 
 function splitDate(value: string): DateParts | undefined {
@@ -21,8 +28,14 @@ function splitDate(value: string): DateParts | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
   const p: DateParts = {
-    y: +y!, mo: +mo!, d: +d!, h: h ? +h : 0, mi: mi ? +mi : 0, s: s ? +s : 0,
-    nanos: frac ? BigInt(frac.padEnd(9, '0')) : 0n, hasTime: h !== undefined,
+    y: +y!,
+    mo: +mo!,
+    d: +d!,
+    h: h ? +h : 0,
+    mi: mi ? +mi : 0,
+    s: s ? +s : 0,
+    nanos: frac ? BigInt(frac.padEnd(9, '0')) : 0n,
+    hasTime: h !== undefined,
     colons: (mi ? 1 : 0) + (s ? 1 : 0),
   };
   if (zone !== undefined) p.zone = zone;

@@ -31,7 +31,13 @@ after(async () => {
 });
 
 async function open(): Promise<NetworkManager> {
-  const m = await NetworkManager.open({ stateDir: join(dir, 'state'), netnsDir: join(dir, 'netns'), tableName: `bd_${run}`, defaultBridge: `bd${run}0`, dnsUpstreams: ['127.0.0.1:9'] });
+  const m = await NetworkManager.open({
+    stateDir: join(dir, 'state'),
+    netnsDir: join(dir, 'netns'),
+    tableName: `bd_${run}`,
+    defaultBridge: `bd${run}0`,
+    dnsUpstreams: ['127.0.0.1:9'],
+  });
   managers.push(m);
   return m;
 }

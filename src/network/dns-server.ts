@@ -108,14 +108,28 @@ export class EmbeddedDns {
     const name = question.name.replace(/\.$/, '').toLowerCase();
     const ips = this.lookup(networkId, name, sourceIp);
     if (ips) {
-      const answers: dnsPacket.Answer[] = question.type === 'A' || (question.type as string) === 'ANY' ? ips.map((ip) => ({ type: 'A', name: question.name, ttl: 600, data: ip })) : [];
-      const reply = dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | ((q.flags ?? 0) & dnsPacket.RECURSION_DESIRED), questions: q.questions, answers, additionals: opt });
+      const answers: dnsPacket.Answer[] =
+        question.type === 'A' || (question.type as string) === 'ANY' ? ips.map((ip) => ({ type: 'A', name: question.name, ttl: 600, data: ip })) : [];
+      const reply = dnsPacket.encode({
+        type: 'response',
+        id: q.id,
+        flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | ((q.flags ?? 0) & dnsPacket.RECURSION_DESIRED),
+        questions: q.questions,
+        answers,
+        additionals: opt,
+      });
       return fit(reply, msg, limit, edns);
     }
     // As Docker's embedded DNS: a container's own --dns servers come first, else the daemon's.
     const upstreams = this.containerUpstreams(networkId, sourceIp) ?? this.upstreams();
     const reply = await forward(msg, upstreams, transport);
     if (reply) return fit(reply, msg, limit, edns);
-    return dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE | (upstreams.length ? SERVFAIL : NXDOMAIN), questions: q.questions, additionals: opt });
+    return dnsPacket.encode({
+      type: 'response',
+      id: q.id,
+      flags: dnsPacket.RECURSION_AVAILABLE | (upstreams.length ? SERVFAIL : NXDOMAIN),
+      questions: q.questions,
+      additionals: opt,
+    });
   }
 }

@@ -26,7 +26,13 @@ async function fakeUpstream(): Promise<{ addr: string; udp: number; tcp: number 
     const q = dnsPacket.decode(m);
     const name = q.questions![0]!.name;
     const ips = name === 'big.test' ? Array.from({ length: 60 }, (_, i) => `192.0.2.${i + 1}`) : ['192.0.2.99'];
-    return dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: ips.map((data) => ({ type: 'A', name, ttl: 60, data })) });
+    return dnsPacket.encode({
+      type: 'response',
+      id: q.id,
+      flags: dnsPacket.RECURSION_AVAILABLE,
+      questions: q.questions,
+      answers: ips.map((data) => ({ type: 'A', name, ttl: 60, data })),
+    });
   };
   const { port, udp, tcp } = await onFreePort(async (p) => {
     const u = await bindUdp(p);
@@ -52,7 +58,10 @@ async function fakeUpstream(): Promise<{ addr: string; udp: number; tcp: number 
     seen.udp++;
     udp.send(reply(m), r.port, r.address);
   });
-  cleanup.push(() => void udp.close(), () => new Promise<void>((r) => tcp.close(() => r())));
+  cleanup.push(
+    () => void udp.close(),
+    () => new Promise<void>((r) => tcp.close(() => r())),
+  );
   return Object.assign(seen, { addr: `${HOST}:${port}` }) as { addr: string; udp: number; tcp: number };
 }
 
@@ -61,7 +70,7 @@ async function onFreePort<T>(bind: (port: number) => Promise<T>): Promise<T & { 
   for (let i = 0; ; i++) {
     const port = 20000 + Math.floor(Math.random() * 40000);
     try {
-      return Object.assign(await bind(port) as object, { port }) as T & { port: number };
+      return Object.assign((await bind(port)) as object, { port }) as T & { port: number };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || i > 20) throw e;
     }
@@ -78,7 +87,11 @@ function bindUdp(port: number): Promise<UdpSocket> {
 
 async function startDns(upstreams: string[]): Promise<{ dns: EmbeddedDns; port: number }> {
   const r = await onFreePort(async (port) => {
-    const dns = new EmbeddedDns((net, name) => (net === NET ? names[name] : undefined), port, () => upstreams);
+    const dns = new EmbeddedDns(
+      (net, name) => (net === NET ? names[name] : undefined),
+      port,
+      () => upstreams,
+    );
     await dns.listen(NET, HOST);
     return { dns };
   });
@@ -87,7 +100,13 @@ async function startDns(upstreams: string[]): Promise<{ dns: EmbeddedDns; port: 
 }
 
 const query = (name: string, id = 1, edns?: number) =>
-  dnsPacket.encode({ type: 'query', id, flags: dnsPacket.RECURSION_DESIRED, questions: [{ type: 'A', name }], ...(edns ? { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: edns } as unknown as dnsPacket.Answer] } : {}) });
+  dnsPacket.encode({
+    type: 'query',
+    id,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type: 'A', name }],
+    ...(edns ? { additionals: [{ type: 'OPT', name: '.', udpPayloadSize: edns } as unknown as dnsPacket.Answer] } : {}),
+  });
 
 function askUdp(port: number, msg: Buffer): Promise<dnsPacket.DecodedPacket & { size: number }> {
   return new Promise((resolve, reject) => {
@@ -166,7 +185,10 @@ test('UDP: an answer larger than the client takes is truncated (TC), and whole o
   assert.equal(ipsOf(edns).length, 60);
   const edTrunc = await askUdp(port, query('big.test', 6, 600)); // 60 records need ~1 KB
   assert.ok(tc(edTrunc));
-  assert.ok(edTrunc.additionals?.some((a) => a.type === 'OPT'), 'OPT kept in the truncated reply');
+  assert.ok(
+    edTrunc.additionals?.some((a) => a.type === 'OPT'),
+    'OPT kept in the truncated reply',
+  );
 
   // Local names with many addresses are truncated the same way.
   const many = await askUdp(port, query('many', 9));
@@ -193,7 +215,11 @@ test('TCP: hostile clients are cut off and the server keeps answering', async ()
   await dns.closeAll();
 
   // Slowloris: bytes trickling in do not keep a connection open past the idle time.
-  const slow = new EmbeddedDns((_n, name) => names[name], port, () => [up.addr]);
+  const slow = new EmbeddedDns(
+    (_n, name) => names[name],
+    port,
+    () => [up.addr],
+  );
   slow.tcpLimits = { idleMs: 300 };
   await slow.listen(NET, HOST);
   cleanup.push(() => slow.closeAll());
@@ -208,7 +234,11 @@ test('TCP: hostile clients are cut off and the server keeps answering', async ()
   assert.ok(took >= 250 && took < 2000, `closed after ${took} ms`);
   await slow.closeAll();
 
-  const capped = new EmbeddedDns((_n, name) => names[name], port, () => [up.addr]);
+  const capped = new EmbeddedDns(
+    (_n, name) => names[name],
+    port,
+    () => [up.addr],
+  );
   capped.tcpLimits = { maxConnections: 2 };
   await capped.listen(NET, HOST);
   cleanup.push(() => capped.closeAll());

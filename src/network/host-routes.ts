@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { Cidr } from './subnet.js';
 
 /** /proc/net/route prints addresses as little-endian hex. */
-const le = (hex: string) => (parseInt(hex.slice(6, 8) + hex.slice(4, 6) + hex.slice(2, 4) + hex.slice(0, 2), 16) >>> 0);
+const le = (hex: string) => parseInt(hex.slice(6, 8) + hex.slice(4, 6) + hex.slice(2, 4) + hex.slice(0, 2), 16) >>> 0;
 
 export async function hostRoutes(): Promise<Cidr[]> {
   const text = await readFile('/proc/net/route', 'utf8').catch(() => '');

@@ -35,7 +35,12 @@ export async function ipBatch(lines: string[]): Promise<void> {
 export async function ensureBridge(name: string, gatewayCidr: string, mtu: number, tag: string): Promise<void> {
   const mac = macForIp(parseIp(gatewayCidr.split('/')[0]!)!);
   if (!(await linkExists(name))) {
-    await ipBatch([`link add name ${name} mtu ${mtu} address ${mac} type bridge`, `link set dev ${name} alias ${tag}`, `addr add ${gatewayCidr} dev ${name}`, `link set ${name} up`]);
+    await ipBatch([
+      `link add name ${name} mtu ${mtu} address ${mac} type bridge`,
+      `link set dev ${name} alias ${tag}`,
+      `addr add ${gatewayCidr} dev ${name}`,
+      `link set ${name} up`,
+    ]);
   } else if ((await readFile(`/sys/class/net/${name}/address`, 'utf8').catch(() => '')).trim() !== mac) {
     await ipBatch([`link set dev ${name} address ${mac}`]); // made by an older Berth without one
   }
@@ -53,11 +58,26 @@ export async function deleteLinks(names: string[]): Promise<void> {
 
 /** Batch lines that plug a veth's host end into a bridge; hairpin lets a container reach its own published port. */
 export function hostVethLines(veth: string, bridge: string, tag: string): string[] {
-  return [`link set dev ${veth} alias ${tag}`, `link set dev ${veth} master ${bridge}`, `link set dev ${veth} type bridge_slave hairpin on`, `link set dev ${veth} up`];
+  return [
+    `link set dev ${veth} alias ${tag}`,
+    `link set dev ${veth} master ${bridge}`,
+    `link set dev ${veth} type bridge_slave hairpin on`,
+    `link set dev ${veth} up`,
+  ];
 }
 
 /** Batch lines run inside the namespace: make the veth pair (host end moved out to `hostPid`'s namespace) and address it. */
-export function nsEndpointLines(o: { ifName: string; veth: string; mac: string; mtu: number; ip: string; prefixLen: number; gateway?: string; hostPid: number; first: boolean }): string[] {
+export function nsEndpointLines(o: {
+  ifName: string;
+  veth: string;
+  mac: string;
+  mtu: number;
+  ip: string;
+  prefixLen: number;
+  gateway?: string;
+  hostPid: number;
+  first: boolean;
+}): string[] {
   const lines = [`link add ${o.ifName} mtu ${o.mtu} address ${o.mac} type veth peer name ${o.veth} mtu ${o.mtu} netns ${o.hostPid}`];
   if (o.first) lines.push('link set lo up');
   lines.push(`link set ${o.ifName} up`, `addr add ${o.ip}/${o.prefixLen} dev ${o.ifName}`);

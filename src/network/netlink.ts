@@ -194,7 +194,12 @@ export class Rtnl {
     // The peer cannot be created up: the kernel configures it before the pair is linked (ENOTCONN).
     const peer = Buffer.concat([ifinfo(), str(IFLA_IFNAME, o.peer), u32(IFLA_MTU, o.mtu), mac(IFLA_ADDRESS, o.peerMac), u32(IFLA_NET_NS_FD, o.peerNsFd)]);
     const info = nest(IFLA_LINKINFO, str(IFLA_INFO_KIND, 'veth'), nest(IFLA_INFO_DATA, attr(VETH_INFO_PEER, peer)));
-    this.request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, [ifinfo(0, true), str(IFLA_IFNAME, o.host), u32(IFLA_MTU, o.mtu), u32(IFLA_MASTER, o.master), info], `veth ${o.host}`);
+    this.request(
+      RTM_NEWLINK,
+      NLM_F_CREATE | NLM_F_EXCL,
+      [ifinfo(0, true), str(IFLA_IFNAME, o.host), u32(IFLA_MTU, o.mtu), u32(IFLA_MASTER, o.master), info],
+      `veth ${o.host}`,
+    );
   }
 
   /** ifalias tag and hairpin mode of a bridge port (`ip link set dev X alias T type bridge_slave hairpin on`). */

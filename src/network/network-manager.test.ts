@@ -35,7 +35,13 @@ after(async () => {
 
 let upstream = '';
 async function open(): Promise<NetworkManager> {
-  return NetworkManager.open({ dnsUpstreams: [upstream], stateDir: join(dir, 'state'), netnsDir: join(dir, 'netns'), tableName: `bt_${run}`, defaultBridge: `bt${run}0` });
+  return NetworkManager.open({
+    dnsUpstreams: [upstream],
+    stateDir: join(dir, 'state'),
+    netnsDir: join(dir, 'netns'),
+    tableName: `bt_${run}`,
+    defaultBridge: `bt${run}0`,
+  });
 }
 
 /** Runs busybox inside a namespace, bounded by `timeout`. */
@@ -96,7 +102,13 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
   upstream = await fakeUpstream();
   mgr = await open();
   await mgr.recover(() => false);
-  assert.deepEqual(mgr.list().map((n) => n.name).sort(), ['bridge', 'host', 'none']);
+  assert.deepEqual(
+    mgr
+      .list()
+      .map((n) => n.name)
+      .sort(),
+    ['bridge', 'host', 'none'],
+  );
 
   const a = await mgr.create({ name: `a-${run}` });
   const b = await mgr.create({ name: `b-${run}`, subnet: '10.231.7.0/24' });
@@ -106,10 +118,19 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
   assert.equal(mgr.list().length, 5, 'failed creates leave nothing');
 
   const t0 = performance.now();
-  const web = await mgr.attach('c1' + run, { containerName: '/web', networks: [{ name: a.name, aliases: ['www'] }], exposedPorts: ['80/tcp'], publishAll: true });
+  const web = await mgr.attach('c1' + run, {
+    containerName: '/web',
+    networks: [{ name: a.name, aliases: ['www'] }],
+    exposedPorts: ['80/tcp'],
+    publishAll: true,
+  });
   const attachMs = performance.now() - t0;
   const udpPort = (await probePort('udp', '127.0.0.1', 0))!;
-  const cli = await mgr.attach('c2' + run, { containerName: 'cli', networks: [{ name: a.name }], portBindings: { '53/udp': [{ hostIp: '127.0.0.1', hostPort: String(udpPort) }] } });
+  const cli = await mgr.attach('c2' + run, {
+    containerName: 'cli',
+    networks: [{ name: a.name }],
+    portBindings: { '53/udp': [{ hostIp: '127.0.0.1', hostPort: String(udpPort) }] },
+  });
   const other = await mgr.attach('c3' + run, { containerName: 'other', networks: [{ name: b.name, ip: '10.231.7.50' }] });
   assert.equal(other.endpoints[0]!.ip, '10.231.7.50');
   assert.equal(web.endpoints[0]!.gateway, a.gateway);
@@ -124,7 +145,11 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
   // And over TCP (busybox nslookup cannot force TCP: busybox nc carries one framed query).
   assert.deepEqual(await tcpLookupInNs(pathOf(cli), a.gateway, 'web'), [web.endpoints[0]!.ip], 'DNS over TCP');
   assert.match((await inNs(pathOf(cli), ['nslookup', 'www', a.gateway])).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')));
-  assert.doesNotMatch((await inNs(pathOf(other), ['nslookup', 'web', b.gateway], 2)).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')), 'no names across networks');
+  assert.doesNotMatch(
+    (await inNs(pathOf(other), ['nslookup', 'web', b.gateway], 2)).out,
+    new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')),
+    'no names across networks',
+  );
   // Unknown names go to the upstream resolver (a fake one on the host's loopback here).
   assert.match((await inNs(pathOf(cli), ['nslookup', 'outside.test', a.gateway])).out, /192\.0\.2\.99/);
   // The gateway keeps its MAC whatever ports join the bridge (else neighbours' ARP caches go stale).
@@ -158,7 +183,11 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
 
   // UDP published on 127.0.0.1.
   // (busybox nc has no UDP mode: a tiny Node echo server inside the namespace.)
-  const udpSrv = serve(pathOf(cli), [process.execPath, '-e', "setTimeout(() => process.exit(), 10000); require('dgram').createSocket('udp4').on('message', (m) => process.stdout.write(m)).bind(53)"]);
+  const udpSrv = serve(pathOf(cli), [
+    process.execPath,
+    '-e',
+    "setTimeout(() => process.exit(), 10000); require('dgram').createSocket('udp4').on('message', (m) => process.stdout.write(m)).bind(53)",
+  ]);
   let udpOut = '';
   udpSrv.stdout!.on('data', (d: Buffer) => (udpOut += d.toString()));
   await retry(async () => {
@@ -169,9 +198,14 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
   killGroup(udpSrv);
 
   // A taken port is an error before anything is made.
-  const err = await mgr.attach('c4' + run, { containerName: 'dup', networks: [{ name: a.name }], portBindings: { '80/tcp': [{ hostPort: String(tcpPort) }] } }).catch((e) => e);
+  const err = await mgr
+    .attach('c4' + run, { containerName: 'dup', networks: [{ name: a.name }], portBindings: { '80/tcp': [{ hostPort: String(tcpPort) }] } })
+    .catch((e) => e);
   assert.ok(isBerthError(err, 'conflict') && /port is already allocated/.test(err.message), String(err));
-  await assert.rejects(mgr.attach('c4' + run, { containerName: 'dup', networks: [{ name: a.name }], portBindings: { '80/tcp': [{ hostPort: 'abc' }] } }), /Invalid hostPort/);
+  await assert.rejects(
+    mgr.attach('c4' + run, { containerName: 'dup', networks: [{ name: a.name }], portBindings: { '80/tcp': [{ hostPort: 'abc' }] } }),
+    /Invalid hostPort/,
+  );
   await assert.rejects(mgr.attach('c4' + run, { containerName: 'dup', networks: [{ name: 'nope' + run }] }), /not found/);
   assert.equal(mgr.info('c4' + run), undefined);
   assert.ok(!(await readdir(join(dir, 'netns'))).includes('c4' + run));
@@ -193,7 +227,11 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
   assert.ok(!(await listTable(`bt_${run}`)).includes(`dport ${udpPort}`), 'its port rule is gone');
   const fresh = await mgr.attach('c5' + run, { containerName: 'fresh', networks: [{ name: a.name }] });
   assert.notEqual(fresh.endpoints[0]!.ip, web.endpoints[0]!.ip, 'no double allocation after restart');
-  assert.match((await inNs(pathOf(fresh), ['nslookup', 'web', a.gateway])).out, new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')), 'DNS serves again after restart');
+  assert.match(
+    (await inNs(pathOf(fresh), ['nslookup', 'web', a.gateway])).out,
+    new RegExp(web.endpoints[0]!.ip.replace(/\./g, '\\.')),
+    'DNS serves again after restart',
+  );
 
   // Cleanup: detach all, remove networks; nothing of ours remains.
   for (const id of ['c1', 'c3', 'c5']) await mgr.detach(id + run);
@@ -213,7 +251,17 @@ async function fakeUpstream(answer = '192.0.2.99'): Promise<string> {
   const s = createSocket('udp4');
   s.on('message', (m, r) => {
     const q = dnsPacket.decode(m);
-    s.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 60, data: answer }] }), r.port, r.address);
+    s.send(
+      dnsPacket.encode({
+        type: 'response',
+        id: q.id,
+        flags: dnsPacket.RECURSION_AVAILABLE,
+        questions: q.questions,
+        answers: [{ type: 'A', name: q.questions![0]!.name, ttl: 60, data: answer }],
+      }),
+      r.port,
+      r.address,
+    );
   });
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
   sockets.push(s);

@@ -127,7 +127,10 @@ export class NetworkManager {
   /** Every network, or those Docker's `network ls` filters select (see network-filter.ts). */
   list(filters: NetworkFilters = {}): NetworkRecord[] {
     const match = networkListFilter(filters);
-    return this.networks.values().filter((n) => match(n, () => this.sandboxes.containersOn(n.id).length > 0)).map((n) => structuredClone(n));
+    return this.networks
+      .values()
+      .filter((n) => match(n, () => this.sandboxes.containersOn(n.id).length > 0))
+      .map((n) => structuredClone(n));
   }
 
   /** Full id, then exact name, then unique id prefix (Docker's order). */
@@ -227,13 +230,17 @@ export class NetworkManager {
     await this.lock.run('net', async () => {
       await enableIpForward();
       await this.ensurePredefined();
-      for (const n of this.networks.values()) if (n.driver === 'bridge') await ensureBridge(n.bridgeName, `${n.gateway}/${parseCidr(n.subnet).prefix}`, n.mtu, this.tag);
+      for (const n of this.networks.values())
+        if (n.driver === 'bridge') await ensureBridge(n.bridgeName, `${n.gateway}/${parseCidr(n.subnet).prefix}`, n.mtu, this.tag);
       await this.sandboxes.recover(isRunning);
       // Leftovers: namespaces and links Berth made for sandboxes or networks that are gone.
       const keepNs = new Set(this.sandboxes.all().map((s) => s.netnsPath));
       for (const p of await mountedNetns(this.opts.netnsDir)) if (!keepNs.has(p)) await removeNetns(p);
       for (const f of await readdir(this.opts.netnsDir)) if (!keepNs.has(join(this.opts.netnsDir, f))) await removeNetns(join(this.opts.netnsDir, f));
-      const keepLinks = new Set([...this.networks.values().map((n) => n.bridgeName), ...this.sandboxes.all().flatMap((s) => s.endpoints.map((e) => e.vethHost))]);
+      const keepLinks = new Set([
+        ...this.networks.values().map((n) => n.bridgeName),
+        ...this.sandboxes.all().flatMap((s) => s.endpoints.map((e) => e.vethHost)),
+      ]);
       await deleteLinks((await taggedLinks(this.tag)).filter((l) => !keepLinks.has(l)));
       await this.ipam.releaseUnless((owner) => this.sandboxes.has(owner));
       await this.applyRules();
@@ -301,24 +308,36 @@ export class NetworkManager {
 
   private async ensurePredefined(): Promise<void> {
     const has = (name: string) => this.networks.values().some((n) => n.name === name);
-    for (const [name, driver] of [['host', 'host'], ['none', 'null']] as const) {
+    for (const [name, driver] of [
+      ['host', 'host'],
+      ['none', 'null'],
+    ] as const) {
       if (has(name)) continue;
       const r = blank(name, driver);
       await this.networks.put(r.id, { ...r, predefined: true });
     }
     if (!has('bridge')) {
-      const rec = await this.planBridge({ name: 'bridge', subnet: this.opts.defaultSubnet, ...(this.opts.defaultGateway ? { gateway: this.opts.defaultGateway } : {}), options: { [OPT_BRIDGE_NAME]: this.opts.defaultBridge ?? 'berth0' } });
+      const rec = await this.planBridge({
+        name: 'bridge',
+        subnet: this.opts.defaultSubnet,
+        ...(this.opts.defaultGateway ? { gateway: this.opts.defaultGateway } : {}),
+        options: { [OPT_BRIDGE_NAME]: this.opts.defaultBridge ?? 'berth0' },
+      });
       await this.addBridge({ ...rec, dns: false, predefined: true });
     }
   }
 
   /** Validates a bridge request and picks subnet/gateway; no side effects. */
   private async planBridge(req: CreateNetworkRequest): Promise<NetworkRecord> {
-    const others = this.networks.values().filter((n) => n.subnet).map((n) => parseCidr(n.subnet));
+    const others = this.networks
+      .values()
+      .filter((n) => n.subnet)
+      .map((n) => parseCidr(n.subnet));
     let subnet: Cidr;
     if (req.subnet) {
       subnet = parseCidr(req.subnet);
-      if (formatIp(parseCidr(req.subnet).base) !== req.subnet.split('/')[0]) throw invalidArgument(`invalid subnet ${req.subnet}: it should be ${formatCidr(subnet)}`);
+      if (formatIp(parseCidr(req.subnet).base) !== req.subnet.split('/')[0])
+        throw invalidArgument(`invalid subnet ${req.subnet}: it should be ${formatCidr(subnet)}`);
       if (subnet.prefix > 30) throw invalidArgument(`invalid subnet ${req.subnet}: too small`);
       if (others.some((o) => overlaps(o, subnet))) throw forbidden('Pool overlaps with other one on this address space');
     } else {
@@ -382,7 +401,24 @@ function newId(): string {
 }
 
 function blank(name: string, driver: NetworkRecord['driver']): NetworkRecord {
-  return { schemaVersion: 1, id: newId(), name, driver, subnet: '', gateway: '', ipRange: '', internal: false, attachable: false, labels: {}, options: {}, created: new Date().toISOString(), bridgeName: '', mtu: 0, dns: false, predefined: false };
+  return {
+    schemaVersion: 1,
+    id: newId(),
+    name,
+    driver,
+    subnet: '',
+    gateway: '',
+    ipRange: '',
+    internal: false,
+    attachable: false,
+    labels: {},
+    options: {},
+    created: new Date().toISOString(),
+    bridgeName: '',
+    mtu: 0,
+    dns: false,
+    predefined: false,
+  };
 }
 
 function overlapsInside(inner: Cidr, outer: Cidr): boolean {

@@ -34,7 +34,12 @@ function load(): Lib | null {
     // Output and errors into memory buffers (read back after each command) instead of stdout/stderr.
     so.func('int nft_ctx_buffer_output(void *ctx)')(ctx);
     so.func('int nft_ctx_buffer_error(void *ctx)')(ctx);
-    lib = { ctx, run: so.func('int nft_run_cmd_from_buffer(void *ctx, const char *buf)'), out: so.func('const char *nft_ctx_get_output_buffer(void *ctx)'), err: so.func('const char *nft_ctx_get_error_buffer(void *ctx)') };
+    lib = {
+      ctx,
+      run: so.func('int nft_run_cmd_from_buffer(void *ctx, const char *buf)'),
+      out: so.func('const char *nft_ctx_get_output_buffer(void *ctx)'),
+      err: so.func('const char *nft_ctx_get_error_buffer(void *ctx)'),
+    };
   } catch {
     lib = null;
   }

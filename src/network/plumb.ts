@@ -44,7 +44,19 @@ async function plumbWithIp(netnsPath: string, endpoints: PlumbEndpoint[], tag: s
   const nsLines: string[] = [];
   const hostLines: string[] = [];
   for (const [i, { e, n, routed }] of endpoints.entries()) {
-    nsLines.push(...nsEndpointLines({ ifName: e.ifName, veth: e.vethHost, mac: e.mac, mtu: n.mtu, ip: e.ip, prefixLen: e.prefixLen, gateway: routed ? e.gateway : undefined, hostPid: process.pid, first: i === 0 }));
+    nsLines.push(
+      ...nsEndpointLines({
+        ifName: e.ifName,
+        veth: e.vethHost,
+        mac: e.mac,
+        mtu: n.mtu,
+        ip: e.ip,
+        prefixLen: e.prefixLen,
+        gateway: routed ? e.gateway : undefined,
+        hostPid: process.pid,
+        first: i === 0,
+      }),
+    );
     hostLines.push(...hostVethLines(e.vethHost, n.bridgeName, tag));
   }
   await createNetns(netnsPath, nsLines.join('\n') + '\n');

@@ -52,7 +52,8 @@ export function portRequests(bindings: PortBindings = {}, publishAll = false, ex
       const hr: [number, number] = b.hostPort ? parseRange(b.hostPort, 'hostPort') : [0, 0];
       const hostCount = hr[1] - hr[0] + 1;
       // "8000-8002:80-82" maps one to one; "8000-8010:80" picks one free port of the range.
-      if (count > 1 && hr[0] !== 0 && hostCount !== count) throw invalidArgument(`Invalid ranges specified for container and host Ports: ${key} and ${b.hostPort}`);
+      if (count > 1 && hr[0] !== 0 && hostCount !== count)
+        throw invalidArgument(`Invalid ranges specified for container and host Ports: ${key} and ${b.hostPort}`);
       for (let i = 0; i < count; i++) {
         const containerPort = range[0] + i;
         seen.add(`${containerPort}/${protocol}`);

@@ -47,7 +47,9 @@ export function portRules(s: SandboxRecord, networks: NetworkRecord[]): string[]
  * RCU grace period a deletion needs passes in the background).
  */
 export function renderAdd(table: string, s: SandboxRecord, networks: NetworkRecord[]): string {
-  return portRules(s, networks).map((r) => `add rule ip ${table} published ${r}\n`).join('');
+  return portRules(s, networks)
+    .map((r) => `add rule ip ${table} published ${r}\n`)
+    .join('');
 }
 
 /**
@@ -74,7 +76,11 @@ export function renderUpdate(table: string, networks: NetworkRecord[], sandboxes
   const r = renderRules(networks, sandboxes);
   return (
     ['isolate', 'published', 'masq'].map((c) => `flush chain ip ${table} ${c}\n`).join('') +
-    `table ip ${table} {\n` + chain('isolate', '', r.fwd) + chain('published', '', r.ports) + chain('masq', '', r.post) + '}\n'
+    `table ip ${table} {\n` +
+    chain('isolate', '', r.fwd) +
+    chain('published', '', r.ports) +
+    chain('masq', '', r.post) +
+    '}\n'
   );
 }
 

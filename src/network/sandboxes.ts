@@ -41,7 +41,9 @@ export class Sandboxes {
 
   containersOn(networkId: string): NetworkContainer[] {
     return this.all().flatMap((s) =>
-      s.endpoints.filter((e) => e.networkId === networkId).map((e) => ({ containerId: s.containerId, name: s.containerName, endpointId: e.endpointId, mac: e.mac, ipv4: `${e.ip}/${e.prefixLen}` })),
+      s.endpoints
+        .filter((e) => e.networkId === networkId)
+        .map((e) => ({ containerId: s.containerId, name: s.containerName, endpointId: e.endpointId, mac: e.mac, ipv4: `${e.ip}/${e.prefixLen}` })),
     );
   }
 
@@ -59,7 +61,11 @@ export class Sandboxes {
    * as libnetwork resolves links on user networks.
    */
   lookup(networkId: string, query: string, sourceIp?: string): string[] | undefined {
-    const asker = sourceIp ? this.all().flatMap((s) => s.endpoints).find((e) => e.networkId === networkId && e.ip === sourceIp) : undefined;
+    const asker = sourceIp
+      ? this.all()
+          .flatMap((s) => s.endpoints)
+          .find((e) => e.networkId === networkId && e.ip === sourceIp)
+      : undefined;
     const name = asker?.links?.find((l) => l.alias.toLowerCase() === query)?.name.toLowerCase() ?? query;
     const ips: string[] = [];
     for (const s of this.all()) {
@@ -83,7 +89,12 @@ export class Sandboxes {
     });
     const special = nets.find(({ n }) => n.driver !== 'bridge');
     if (special) {
-      if (nets.length > 1) throw invalidArgument(special.n.driver === 'host' ? 'container cannot be disconnected from host network or connected to host network' : 'container cannot be connected to multiple networks with one of the networks in private (none) mode');
+      if (nets.length > 1)
+        throw invalidArgument(
+          special.n.driver === 'host'
+            ? 'container cannot be disconnected from host network or connected to host network'
+            : 'container cannot be connected to multiple networks with one of the networks in private (none) mode',
+        );
       portRequests(req.portBindings, false); // still reject a bad spec
       return { netns: special.n.driver === 'host' ? 'host' : 'new', endpoints: [], ports: {}, dnsServers: [], hostsEntries: [] };
     }
@@ -91,8 +102,21 @@ export class Sandboxes {
     for (const { n, w } of nets) checkRequest(n, w);
     // Decide everything (ports, addresses) before touching the kernel.
     const reqs = portRequests(req.portBindings, req.publishAll, req.exposedPorts);
-    const ports = await allocatePorts(reqs, this.all().flatMap((s) => s.ports));
-    const rec: SandboxRecord = { schemaVersion: 1, containerId, containerName: req.containerName.replace(/^\//, ''), hostname: req.hostname ?? containerId.slice(0, 12), netnsPath: join(this.d.netnsDir, containerId), endpoints: [], ports, ...(req.dnsUpstreams?.length ? { dnsUpstreams: req.dnsUpstreams } : {}), state: 'attached' };
+    const ports = await allocatePorts(
+      reqs,
+      this.all().flatMap((s) => s.ports),
+    );
+    const rec: SandboxRecord = {
+      schemaVersion: 1,
+      containerId,
+      containerName: req.containerName.replace(/^\//, ''),
+      hostname: req.hostname ?? containerId.slice(0, 12),
+      netnsPath: join(this.d.netnsDir, containerId),
+      endpoints: [],
+      ports,
+      ...(req.dnsUpstreams?.length ? { dnsUpstreams: req.dnsUpstreams } : {}),
+      state: 'attached',
+    };
     // The record is written once, after the side effects: if berthd dies before, recover()
     // removes what no record names (the netns file and mount, which take the veth pair along,
     // tagged links, leases), so an intent record would only cost a synchronous write.
@@ -129,7 +153,11 @@ export class Sandboxes {
     unmountNetns(rec.netnsPath);
     for (const e of rec.endpoints) await this.d.ipam.release(e.networkId, e.ip, rec.containerId, { lazy: true });
     await this.d.records.delete(rec.containerId);
-    this.reaper.reap(containerId, rec.endpoints.map((e) => e.vethHost), rec.netnsPath);
+    this.reaper.reap(
+      containerId,
+      rec.endpoints.map((e) => e.vethHost),
+      rec.netnsPath,
+    );
     // Only the published chain depends on sandboxes.
     if (rec.ports.length) await this.d.applyRules();
   }
@@ -155,7 +183,20 @@ export class Sandboxes {
     await this.d.records.put(containerId, next);
     try {
       const routed = hasDefaultRoute(rec, this.d.networks());
-      await inNetns(rec.netnsPath, nsEndpointLines({ ifName: e.ifName, veth: e.vethHost, mac: e.mac, mtu: n.mtu, ip: e.ip, prefixLen: e.prefixLen, gateway: routed || n.internal ? undefined : e.gateway, hostPid: process.pid, first: false }).join('\n') + '\n');
+      await inNetns(
+        rec.netnsPath,
+        nsEndpointLines({
+          ifName: e.ifName,
+          veth: e.vethHost,
+          mac: e.mac,
+          mtu: n.mtu,
+          ip: e.ip,
+          prefixLen: e.prefixLen,
+          gateway: routed || n.internal ? undefined : e.gateway,
+          hostPid: process.pid,
+          first: false,
+        }).join('\n') + '\n',
+      );
       await ipBatch(hostVethLines(e.vethHost, n.bridgeName, this.d.tag));
       await this.d.applyRules();
     } catch (err) {
@@ -193,7 +234,17 @@ export class Sandboxes {
     const dnsNet = s.endpoints.map((e) => this.d.network(e.networkId)).find((n) => n?.dns);
     return {
       netns: { path: s.netnsPath },
-      endpoints: s.endpoints.map((e) => ({ network: this.d.network(e.networkId)?.name ?? e.networkName, networkId: e.networkId, endpointId: e.endpointId, ip: e.ip, prefixLen: e.prefixLen, gateway: e.gateway, mac: e.mac, aliases: [...e.aliases], ifName: e.ifName })),
+      endpoints: s.endpoints.map((e) => ({
+        network: this.d.network(e.networkId)?.name ?? e.networkName,
+        networkId: e.networkId,
+        endpointId: e.endpointId,
+        ip: e.ip,
+        prefixLen: e.prefixLen,
+        gateway: e.gateway,
+        mac: e.mac,
+        aliases: [...e.aliases],
+        ifName: e.ifName,
+      })),
       ports,
       dnsServers: dnsNet ? [dnsNet.gateway] : [],
       hostsEntries: s.endpoints.map((e) => ({ ip: e.ip, names: [s.hostname] })),
@@ -221,7 +272,20 @@ export class Sandboxes {
   private async newEndpoint(containerId: string, n: NetworkRecord, w: NetworkRequest, idx: number): Promise<EndpointRecord> {
     const ip = await this.d.ipam.allocate(n.id, n, containerId, w.ip || undefined, { lazy: true }); // durable through the sandbox record
     const veth = 'vb' + createHash('sha256').update(`${containerId}/${n.id}`).digest('hex').slice(0, 11);
-    return { networkId: n.id, networkName: n.name, endpointId: randomBytes(32).toString('hex'), ifName: `eth${idx}`, vethHost: veth, ip, prefixLen: parseCidr(n.subnet).prefix, gateway: n.gateway, mac: w.mac || macForIp(parseIp(ip)!), aliases: w.aliases ?? [], ...(w.links?.length ? { links: w.links } : {}), staticIp: !!w.ip };
+    return {
+      networkId: n.id,
+      networkName: n.name,
+      endpointId: randomBytes(32).toString('hex'),
+      ifName: `eth${idx}`,
+      vethHost: veth,
+      ip,
+      prefixLen: parseCidr(n.subnet).prefix,
+      gateway: n.gateway,
+      mac: w.mac || macForIp(parseIp(ip)!),
+      aliases: w.aliases ?? [],
+      ...(w.links?.length ? { links: w.links } : {}),
+      staticIp: !!w.ip,
+    };
   }
 
   /** Undo in reverse; the record goes last so a crash midway is finished by recover(). */
@@ -235,7 +299,11 @@ export class Sandboxes {
 
 function checkRequest(n: NetworkRecord, w: NetworkRequest): void {
   if (!n.dns && (w.ip || w.aliases?.length)) {
-    throw invalidArgument(w.ip ? 'user specified IP address is supported on user defined networks only' : 'network-scoped alias is supported only for containers in user defined networks');
+    throw invalidArgument(
+      w.ip
+        ? 'user specified IP address is supported on user defined networks only'
+        : 'network-scoped alias is supported only for containers in user defined networks',
+    );
   }
   if (w.mac && !isValidMac(w.mac)) throw invalidArgument(`invalid MAC address: ${w.mac}`);
 }
@@ -244,4 +312,3 @@ function hasDefaultRoute(rec: SandboxRecord, networks: NetworkRecord[]): boolean
   // The first non-internal endpoint got the default route at attach/connect time.
   return rec.endpoints.some((e) => networks.find((n) => n.id === e.networkId && !n.internal));
 }
-

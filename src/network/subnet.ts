@@ -44,12 +44,12 @@ export function size(c: Cidr): number {
 }
 
 export function contains(c: Cidr, ip: number): boolean {
-  return ((ip & mask(c.prefix)) >>> 0) === c.base;
+  return (ip & mask(c.prefix)) >>> 0 === c.base;
 }
 
 export function overlaps(a: Cidr, b: Cidr): boolean {
   const p = Math.min(a.prefix, b.prefix);
-  return ((a.base & mask(p)) >>> 0) === ((b.base & mask(p)) >>> 0);
+  return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
 }
 
 /** Docker's default address pools for local networks: 172.17-31.0.0/16, then 192.168.x.0/20. */

@@ -33,17 +33,41 @@ test('lifecycle: attach creates volumes, prepare copies up and makes host dirs, 
   const hostDir = join(d, 'host/missing/dir');
   const names = new Map([['first', id('a')]]);
   const a = id('a');
-  const mps = await cv.attach(a, { ...none, binds: ['db:/var/lib/db', `${hostDir}:/src:ro`], imageVolumes: ['/var/lib/db', '/cache'], tmpfs: { '/run': 'size=1m' } }, { resolveContainer: (r) => names.get(r) });
-  assert.deepEqual(mps.map((m) => [m.type, m.destination]), [['volume', '/var/lib/db'], ['bind', '/src'], ['volume', '/cache'], ['tmpfs', '/run']]);
-  assert.deepEqual(store.list().map((v) => v.name).includes('db'), true);
+  const mps = await cv.attach(
+    a,
+    { ...none, binds: ['db:/var/lib/db', `${hostDir}:/src:ro`], imageVolumes: ['/var/lib/db', '/cache'], tmpfs: { '/run': 'size=1m' } },
+    { resolveContainer: (r) => names.get(r) },
+  );
+  assert.deepEqual(
+    mps.map((m) => [m.type, m.destination]),
+    [
+      ['volume', '/var/lib/db'],
+      ['bind', '/src'],
+      ['volume', '/cache'],
+      ['tmpfs', '/run'],
+    ],
+  );
+  assert.deepEqual(
+    store
+      .list()
+      .map((v) => v.name)
+      .includes('db'),
+    true,
+  );
   assert.deepEqual(cv.mountPoints(a), mps);
 
   const hm = await cv.prepare(a, rootfs);
-  assert.deepEqual(hm.map((m) => m.destination), ['/src', '/cache', '/run', '/var/lib/db']);
+  assert.deepEqual(
+    hm.map((m) => m.destination),
+    ['/src', '/cache', '/run', '/var/lib/db'],
+  );
   assert.equal(await readFile(join(store.path('db'), 'seed'), 'utf8'), 'seed', 'copy-up into the new named volume');
   assert.equal((await stat(store.path('db'))).uid, 999, 'volume root takes the image dir owner');
   assert.ok((await stat(hostDir)).isDirectory(), '-v creates a missing host dir');
-  assert.deepEqual(hm.find((m) => m.destination === '/src'), { destination: '/src', type: 'bind', source: hostDir, options: ['rbind', 'ro', 'rprivate'] });
+  assert.deepEqual(
+    hm.find((m) => m.destination === '/src'),
+    { destination: '/src', type: 'bind', source: hostDir, options: ['rbind', 'ro', 'rprivate'] },
+  );
 
   // The copy-up happens once: an emptied volume stays empty on the next start.
   await rm(join(store.path('db'), 'seed'));
@@ -54,7 +78,14 @@ test('lifecycle: attach creates volumes, prepare copies up and makes host dirs, 
   // A second container sees the first one's volumes with --volumes-from, read-only.
   const b = id('b');
   const bm = await cv.attach(b, { ...none, volumesFrom: ['first:ro'] }, { resolveContainer: (r) => names.get(r) });
-  assert.deepEqual(bm.map((m) => [m.destination, m.rw]), [['/var/lib/db', false], ['/src', false], ['/cache', false]]);
+  assert.deepEqual(
+    bm.map((m) => [m.destination, m.rw]),
+    [
+      ['/var/lib/db', false],
+      ['/src', false],
+      ['/cache', false],
+    ],
+  );
   const anonName = mps.find((m) => m.destination === '/cache')!.name!;
   await assert.rejects(store.remove(anonName), /volume is in use - \[/);
   assert.deepEqual(store.refsOf(anonName).sort(), [a, b].sort());
@@ -73,12 +104,23 @@ test('lifecycle: attach creates volumes, prepare copies up and makes host dirs, 
 test('--mount bind with a missing source fails at attach; nothing is recorded or created', async (t) => {
   const { store, cv } = await setup(t);
   await assert.rejects(
-    cv.attach(id('c'), { ...none, binds: ['newvol:/n'], mounts: [{ type: 'bind', source: '/nonexistent-berth-x', target: '/x' }] }, { resolveContainer: () => undefined }),
+    cv.attach(
+      id('c'),
+      { ...none, binds: ['newvol:/n'], mounts: [{ type: 'bind', source: '/nonexistent-berth-x', target: '/x' }] },
+      { resolveContainer: () => undefined },
+    ),
     { message: 'invalid mount config for type "bind": bind source path does not exist: /nonexistent-berth-x' },
   );
-  await assert.rejects(cv.attach(id('c'), { ...none, mounts: [{ type: 'volume', source: 'bad', target: '/x', volumeOptions: { driverConfig: { options: { bogus: '1' } } } }] }, { resolveContainer: () => undefined }), {
-    message: 'invalid option: "bogus"',
-  });
+  await assert.rejects(
+    cv.attach(
+      id('c'),
+      { ...none, mounts: [{ type: 'volume', source: 'bad', target: '/x', volumeOptions: { driverConfig: { options: { bogus: '1' } } } }] },
+      { resolveContainer: () => undefined },
+    ),
+    {
+      message: 'invalid option: "bogus"',
+    },
+  );
   assert.deepEqual(store.list(), []);
   assert.deepEqual(cv.mountPoints(id('c')), []);
 });

@@ -86,7 +86,8 @@ export class ContainerVolumes {
     if (!rec) return [];
     await store.lock.run('', async () => {
       for (const mp of rec.mountPoints) {
-        if (mp.type === 'volume' && !store.has(mp.name!)) await store.createLocked(mp.name!, { driver: mp.driver, options: mp.create?.options, labels: mp.create?.labels });
+        if (mp.type === 'volume' && !store.has(mp.name!))
+          await store.createLocked(mp.name!, { driver: mp.driver, options: mp.create?.options, labels: mp.create?.labels });
       }
     });
     const out: HostMount[] = [];
@@ -98,12 +99,24 @@ export class ContainerVolumes {
         let source = data;
         if (mp.subpath) {
           source = await resolveInRoot(data, mp.subpath);
-          if (!(await stat(source).then(() => true, () => false))) throw invalidMountConfig('volume', `cannot access path ${source}: no such file or directory`);
+          if (
+            !(await stat(source).then(
+              () => true,
+              () => false,
+            ))
+          )
+            throw invalidMountConfig('volume', `cannot access path ${source}: no such file or directory`);
         } else if (mp.copyData && !rec.populated && !mp.fromContainer) {
           await this.copyLock.run(name, () => copyUp(rootfs, mp.destination, data));
         }
         out.push(hostMount(mp, source));
-        store.emitEvent('mount', name, { container: containerId, destination: mp.destination, driver: mp.driver ?? 'local', propagation: mp.propagation, 'read/write': String(mp.rw) });
+        store.emitEvent('mount', name, {
+          container: containerId,
+          destination: mp.destination,
+          driver: mp.driver ?? 'local',
+          propagation: mp.propagation,
+          'read/write': String(mp.rw),
+        });
       } else if (mp.type === 'bind') {
         await this.ensureBindSource(mp);
         out.push(hostMount(mp));

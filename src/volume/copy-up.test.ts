@@ -7,7 +7,6 @@ import * as libc from '../lib/libc.js';
 import { copyUp } from './copy-up.js';
 import { requiresRoot } from '../../test/support/requires-root.js';
 
-
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), `berth-copyup-${process.pid}-`));
   t.after(() => rm(d, { recursive: true, force: true }));

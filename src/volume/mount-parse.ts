@@ -34,7 +34,7 @@ export const invalidMode = (mode: string) => invalidArgument(`invalid mode: ${mo
 
 function validateTarget(type: string, target: string): void {
   if (!target) throw invalidMountConfig(type, 'field Target must not be empty');
-  if (posix.normalize(target) === '/' ) throw invalidMountConfig(type, "invalid specification: destination can't be '/'");
+  if (posix.normalize(target) === '/') throw invalidMountConfig(type, "invalid specification: destination can't be '/'");
   if (!target.startsWith('/')) throw invalidMountConfig(type, `invalid mount path: '${target}' mount path must be absolute`);
 }
 
@@ -63,7 +63,8 @@ export function validateMountInput(m: MountInput, bindSourceExists?: (path: stri
     const sub = m.volumeOptions?.subpath;
     if (sub) {
       if (anonymous) throw invalidMountConfig(type, 'must not set Subpath when using anonymous volumes');
-      if (sub.startsWith('/') || posix.normalize(sub).split('/')[0] === '..') throw invalidMountConfig(type, 'subpath must be a relative path within the volume');
+      if (sub.startsWith('/') || posix.normalize(sub).split('/')[0] === '..')
+        throw invalidMountConfig(type, 'subpath must be a relative path within the volume');
     }
     if (m.readOnly && anonymous) throw invalidMountConfig(type, 'must not set ReadOnly mode when using anonymous volumes');
   } else {
@@ -84,7 +85,11 @@ export function tmpfsData(m: MountInput): string {
     if (t.sizeBytes < 0) throw invalidMountConfig('tmpfs', `invalid tmpfs size: ${t.sizeBytes}`);
     let size = t.sizeBytes;
     let suffix = '';
-    for (const [s, d] of [['g', 2 ** 30], ['m', 2 ** 20], ['k', 2 ** 10]] as const) {
+    for (const [s, d] of [
+      ['g', 2 ** 30],
+      ['m', 2 ** 20],
+      ['k', 2 ** 10],
+    ] as const) {
       if (size % d === 0) {
         size /= d;
         suffix = s;

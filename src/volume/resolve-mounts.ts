@@ -9,9 +9,7 @@
 import { posix } from 'node:path';
 import { notFound } from '../lib/errors.js';
 import { duplicateMountPoint, invalidMountConfig, invalidVolumeSpec, noSuchContainer } from '../lib/docker-messages.js';
-import {
-  DEFAULT_PROPAGATION, mergeTmpfsOptions, parseBind, parseVolumesFrom, tmpfsData, validateMountInput, validateTmpfsDestination,
-} from './mount-parse.js';
+import { DEFAULT_PROPAGATION, mergeTmpfsOptions, parseBind, parseVolumesFrom, tmpfsData, validateMountInput, validateTmpfsDestination } from './mount-parse.js';
 import { ANONYMOUS_LABEL, LOCAL_DRIVER, type HostMount, type MountInput, type MountPoint, type MountsInput } from './mount-point.js';
 import { validateVolumeName } from './volume-name.js';
 
@@ -38,8 +36,13 @@ function fromInput(m: MountInput, env: ResolveEnv, mode: string | undefined): Mo
   const rw = !m.readOnly;
   if (m.type === 'bind') {
     return {
-      type: 'bind', destination, source: clean(m.source!), mode: mode ?? '', rw,
-      propagation: m.bindOptions?.propagation || DEFAULT_PROPAGATION, copyData: false,
+      type: 'bind',
+      destination,
+      source: clean(m.source!),
+      mode: mode ?? '',
+      rw,
+      propagation: m.bindOptions?.propagation || DEFAULT_PROPAGATION,
+      copyData: false,
       // -v creates a missing host directory; --mount only with bind-create-mountpoint.
       createSource: mode !== undefined || !!m.bindOptions?.createMountpoint,
       ...(m.bindOptions?.nonRecursive ? { nonRecursive: true } : {}),
@@ -51,11 +54,18 @@ function fromInput(m: MountInput, env: ResolveEnv, mode: string | undefined): Mo
   if (!anonymous) validateVolumeName(name);
   const vo = m.volumeOptions;
   const driver = checkDriver(vo?.driverConfig?.name);
-  const labels = anonymous ? { ...(vo?.labels ?? {}), [ANONYMOUS_LABEL]: '' } : vo?.labels ?? null;
+  const labels = anonymous ? { ...(vo?.labels ?? {}), [ANONYMOUS_LABEL]: '' } : (vo?.labels ?? null);
   return {
-    type: 'volume', destination, source: env.volumePath(name), name, driver,
+    type: 'volume',
+    destination,
+    source: env.volumePath(name),
+    name,
+    driver,
     // Docker sets mode "z" on local volumes given by -v or --mount (setBindModeIfNull).
-    mode: mode || 'z', rw, propagation: '', copyData: !vo?.noCopy,
+    mode: mode || 'z',
+    rw,
+    propagation: '',
+    copyData: !vo?.noCopy,
     ...(anonymous ? { anonymous: true } : {}),
     create: { options: vo?.driverConfig?.options ?? null, labels },
     ...(vo?.subpath ? { subpath: vo.subpath } : {}),
@@ -107,13 +117,32 @@ export function resolveMounts(input: MountsInput, env: ResolveEnv): MountPoint[]
     const name = env.randomName();
     checkDriver(input.volumeDriver);
     points.set(dest, {
-      type: 'volume', destination: dest, source: env.volumePath(name), name, driver: LOCAL_DRIVER, mode: '', rw: true,
-      propagation: '', copyData: true, anonymous: true, create: { options: null, labels: { [ANONYMOUS_LABEL]: '' } },
+      type: 'volume',
+      destination: dest,
+      source: env.volumePath(name),
+      name,
+      driver: LOCAL_DRIVER,
+      mode: '',
+      rw: true,
+      propagation: '',
+      copyData: true,
+      anonymous: true,
+      create: { options: null, labels: { [ANONYMOUS_LABEL]: '' } },
     });
   }
 
   for (const [dest, data] of tmpfs) {
-    points.set(dest, { type: 'tmpfs', destination: dest, source: '', mode: '', rw: !data.split(',').includes('ro'), propagation: '', copyData: false, tmpfsData: data, hidden: true });
+    points.set(dest, {
+      type: 'tmpfs',
+      destination: dest,
+      source: '',
+      mode: '',
+      rw: !data.split(',').includes('ro'),
+      propagation: '',
+      copyData: false,
+      tmpfsData: data,
+      hidden: true,
+    });
   }
   return [...points.values()];
 }
@@ -132,5 +161,8 @@ export function hostMount(mp: MountPoint, source = mp.source): HostMount {
 /** Parents before children (Docker sorts mounts by path depth), otherwise in the given order. */
 export function sortByDepth<T extends { destination: string }>(mounts: T[]): T[] {
   const depth = (p: string) => p.split('/').filter(Boolean).length;
-  return mounts.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map((x) => x.m);
+  return mounts
+    .map((m, i) => ({ m, i }))
+    .sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i)
+    .map((x) => x.m);
 }

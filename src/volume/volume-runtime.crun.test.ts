@@ -43,20 +43,41 @@ test('volumes, binds and tmpfs work under crun with a read-only root', { skip },
   const cv = new ContainerVolumes(store);
   const id = `${tag}-1`;
   const hostDir = join(dir, 'host-src');
-  await cv.attach(id, {
-    binds: ['appdata:/var/lib/app', `${hostDir}:/host:ro`],
-    mounts: [{ type: 'tmpfs', target: '/t', tmpfsOptions: { sizeBytes: 1024 * 1024, mode: 0o1777 } }],
-    tmpfs: { '/run': 'size=64k' },
-    volumesFrom: [],
-    imageVolumes: ['/anon'],
-  }, { resolveContainer: () => undefined });
+  await cv.attach(
+    id,
+    {
+      binds: ['appdata:/var/lib/app', `${hostDir}:/host:ro`],
+      mounts: [{ type: 'tmpfs', target: '/t', tmpfsOptions: { sizeBytes: 1024 * 1024, mode: 0o1777 } }],
+      tmpfs: { '/run': 'size=64k' },
+      volumesFrom: [],
+      imageVolumes: ['/anon'],
+    },
+    { resolveContainer: () => undefined },
+  );
   const mounts = await cv.prepare(id, rootfs);
   const script = [
-    'cat /var/lib/app/seed', 'stat -c owner=%u /var/lib/app', 'echo hi > /var/lib/app/new && echo vol-write-ok',
-    'touch /host/x 2>/dev/null || echo host-ro', 'touch /anon/z && echo anon-ok', 'touch /rootfile 2>/dev/null || echo root-ro',
-    'grep -E " /(t|run) " /proc/mounts', 'stat -c tmode=%a /t',
+    'cat /var/lib/app/seed',
+    'stat -c owner=%u /var/lib/app',
+    'echo hi > /var/lib/app/new && echo vol-write-ok',
+    'touch /host/x 2>/dev/null || echo host-ro',
+    'touch /anon/z && echo anon-ok',
+    'touch /rootfile 2>/dev/null || echo root-ro',
+    'grep -E " /(t|run) " /proc/mounts',
+    'stat -c tmode=%a /t',
   ].join('; ');
-  const spec = await buildSpec({ rootfsPath: rootfs, readonlyRootfs: true, args: ['/bin/sh', '-c', script], env: [], cwd: '/', user: '', tty: false, hostname: 'v', mounts, cgroupsPath: `/${tag}/${id}`, netns: 'new' });
+  const spec = await buildSpec({
+    rootfsPath: rootfs,
+    readonlyRootfs: true,
+    args: ['/bin/sh', '-c', script],
+    env: [],
+    cwd: '/',
+    user: '',
+    tty: false,
+    hostname: 'v',
+    mounts,
+    cgroupsPath: `/${tag}/${id}`,
+    netns: 'new',
+  });
   const bundle = join(dir, 'bundle');
   await mkdir(bundle);
   await writeFile(join(bundle, 'config.json'), specToJson(spec));

@@ -36,19 +36,34 @@ test('create, get, list and remove a named volume', async (t) => {
   const again = await s.create('data', { labels: { other: '1' } });
   assert.equal(again.createdAt, v.createdAt, 'creating an existing name returns it unchanged');
   assert.deepEqual(again.labels, { a: 'b' });
-  assert.deepEqual(s.list().map((x) => x.name), ['data']);
+  assert.deepEqual(
+    s.list().map((x) => x.name),
+    ['data'],
+  );
   await s.remove('data');
   assert.equal(s.has('data'), false);
   await assert.rejects(stat(join(root, 'data')));
   await rejects(s.remove('data'), 'not-found', 'get data: no such volume');
   await s.remove('data', { force: true }); // -f hides "no such volume"
-  await rejects(Promise.resolve().then(() => s.get('nope')), 'not-found', 'get nope: no such volume');
+  await rejects(
+    Promise.resolve().then(() => s.get('nope')),
+    'not-found',
+    'get nope: no such volume',
+  );
 });
 
 test('names, drivers and local driver options are validated with Docker texts', async (t) => {
   const s = await VolumeStore.open(await tempRoot(t));
-  await rejects(s.create('x/y'), 'invalid-argument', `create x/y: "x/y" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
-  await rejects(s.create('-ab'), 'invalid-argument', `create -ab: "-ab" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+  await rejects(
+    s.create('x/y'),
+    'invalid-argument',
+    `create x/y: "x/y" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+  );
+  await rejects(
+    s.create('-ab'),
+    'invalid-argument',
+    `create -ab: "-ab" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+  );
   await rejects(s.create('q'), 'invalid-argument', 'create q: volume name is too short, names should be at least two alphanumeric characters');
   await rejects(s.create('ok', { options: { foo: 'bar' } }), 'invalid-argument', 'invalid option: "foo"');
   await rejects(s.create('ok', { options: { type: 'tmpfs' } }), 'invalid-argument', 'missing required option: "device"');
@@ -72,7 +87,10 @@ test('references persist: a volume in use cannot be removed, even after a restar
   await rejects(s.remove('data', { force: true }), 'conflict', `remove data: volume is in use - [${cid}]`);
   s = await VolumeStore.open(root); // daemon restart
   await rejects(s.remove('data'), 'conflict', `remove data: volume is in use - [${cid}]`);
-  assert.deepEqual(s.list({ dangling: ['true'] }).map((v) => v.name), []);
+  assert.deepEqual(
+    s.list({ dangling: ['true'] }).map((v) => v.name),
+    [],
+  );
   const removed = await new ContainerVolumes(s).detach(cid, { removeAnonymous: false });
   assert.deepEqual(removed, []);
   assert.equal(s.list({ dangling: ['true'] }).length, 2);
@@ -109,7 +127,13 @@ test('prune: anonymous unused volumes by default, named too with all, label filt
   assert.deepEqual(r, { deleted: [anon.name], spaceReclaimed: 1000 });
   r = await s.prune({ 'label!': ['k=v'] }, { all: true });
   assert.deepEqual(r.deleted, ['named2']);
-  assert.deepEqual(s.list().map((v) => v.name).sort(), ['keep', used].sort());
+  assert.deepEqual(
+    s
+      .list()
+      .map((v) => v.name)
+      .sort(),
+    ['keep', used].sort(),
+  );
   await assert.rejects(s.prune({ dangling: ['true'] }, { all: true }), /invalid filter 'dangling'/);
 });
 
@@ -119,6 +143,9 @@ test('open finishes interrupted removals and adopts volume dirs without a record
   await mkdir(join(root, 'orphan/_data'), { recursive: true });
   const s = await VolumeStore.open(root);
   assert.deepEqual(await readdir(join(root)).then((l) => l.includes('_trash')), false);
-  assert.deepEqual(s.list().map((v) => v.name), ['orphan']);
+  assert.deepEqual(
+    s.list().map((v) => v.name),
+    ['orphan'],
+  );
   assert.equal(s.get('orphan').driver, 'local');
 });

@@ -66,7 +66,12 @@ export class VolumeStore {
   /** Opens (creating) the store; finishes interrupted removals and adopts volume dirs without a record. */
   static async open(root: string, opts: VolumeStoreOptions = {}): Promise<VolumeStore> {
     await mkdir(root, { recursive: true, mode: 0o701 });
-    const store = new VolumeStore(root, await RecordStore.open<VolumeRecord>(join(root, '_meta')), await RecordStore.open<ContainerVolumesRecord>(join(root, '_containers')), opts.events ?? { emit: () => {} });
+    const store = new VolumeStore(
+      root,
+      await RecordStore.open<VolumeRecord>(join(root, '_meta')),
+      await RecordStore.open<ContainerVolumesRecord>(join(root, '_containers')),
+      opts.events ?? { emit: () => {} },
+    );
     await rm(join(root, '_trash'), { recursive: true, force: true });
     for (const name of await readdir(root)) {
       if (name.startsWith('_') || store.records.has(name)) continue;
@@ -99,7 +104,11 @@ export class VolumeStore {
 
   list(filters: Filters = {}): VolumeInfo[] {
     const match = listFilter(filters);
-    return this.records.values().filter((rec) => match({ rec, inUse: this.refsOf(rec.name).length > 0 })).map((rec) => this.info(rec)).sort((a, b) => a.name.localeCompare(b.name));
+    return this.records
+      .values()
+      .filter((rec) => match({ rec, inUse: this.refsOf(rec.name).length > 0 }))
+      .map((rec) => this.info(rec))
+      .sort((a, b) => a.name.localeCompare(b.name));
   }
 
   refsOf(name: string): string[] {

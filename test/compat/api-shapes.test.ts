@@ -25,20 +25,28 @@ interface Reply {
 function api(method: string, path: string, body?: unknown): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ socketPath: d.socket, method, path: `/v1.45${path}`, headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = request(
+      {
+        socketPath: d.socket,
+        method,
+        path: `/v1.45${path}`,
+        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on('error', reject);
     req.end(payload);
@@ -76,7 +84,14 @@ const DOCKERD_SENDS_NULL: string[][] = [
   ['definitions', 'EndpointSettings', 'properties', 'DNSNames'],
   // HostConfig: dockerd stores and echoes the client's create request, where the docker CLI sends
   // null for these (Go nil slices); Ulimits is null when a client (docker-py) leaves it out.
-  ...['Binds', 'CapAdd', 'CapDrop', 'ExtraHosts', 'GroupAdd', 'SecurityOpt', 'Links', 'VolumesFrom', 'MaskedPaths', 'ReadonlyPaths'].map((k) => ['definitions', 'HostConfig', 'allOf', '1', 'properties', k]),
+  ...['Binds', 'CapAdd', 'CapDrop', 'ExtraHosts', 'GroupAdd', 'SecurityOpt', 'Links', 'VolumesFrom', 'MaskedPaths', 'ReadonlyPaths'].map((k) => [
+    'definitions',
+    'HostConfig',
+    'allOf',
+    '1',
+    'properties',
+    k,
+  ]),
   ...['Ulimits', 'DeviceCgroupRules', 'DeviceRequests'].map((k) => ['definitions', 'Resources', 'properties', k]),
   // docker inspect shows "Entrypoint": null and "Volumes": null for a container or a committed
   // image without them.
@@ -102,7 +117,8 @@ before(async () => {
   ids.exited = await createContainer(`shape-exited-${tag}`, ['sh', '-c', 'exit 3']);
   assert.equal((await api('POST', `/containers/${ids.exited}/start`)).status, 204);
   // Polls rather than POST /wait, so a wait bug shows in the docker CLI tests, not here.
-  for (let i = 0; i < 100 && ((await api('GET', `/containers/${ids.exited}/json`)).json as { State: { Status: string } }).State.Status !== 'exited'; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 100 && ((await api('GET', `/containers/${ids.exited}/json`)).json as { State: { Status: string } }).State.Status !== 'exited'; i++)
+    await new Promise((r) => setTimeout(r, 50));
 });
 
 after(async () => {
@@ -134,7 +150,15 @@ test('/_ping, /version, /info', { skip }, async () => {
   // dockerd omits these (omitempty or feature-gated): BridgeNfIptables/BridgeNfIp6tables (only
   // with bridge-nf), DefaultAddressPools, GenericResources (swarm), ProductLicense, CDISpecDirs
   // (only with CDI enabled), Containerd (only with the containerd image store).
-  assertNoMissing('SystemInfo', info.json, ['BridgeNfIptables', 'BridgeNfIp6tables', 'DefaultAddressPools', 'GenericResources', 'ProductLicense', 'CDISpecDirs', 'Containerd']);
+  assertNoMissing('SystemInfo', info.json, [
+    'BridgeNfIptables',
+    'BridgeNfIp6tables',
+    'DefaultAddressPools',
+    'GenericResources',
+    'ProductLicense',
+    'CDISpecDirs',
+    'Containerd',
+  ]);
 });
 
 test('/containers/json and /containers/{id}/json in created, running and exited states', { skip }, async () => {
@@ -156,7 +180,17 @@ test('/containers/json and /containers/{id}/json in created, running and exited 
     assertNoMissing('ContainerState', body.State, ['Health']);
     // ExposedPorts/Healthcheck/StopSignal/StopTimeout/ArgsEscaped/MacAddress/NetworkDisabled/Shell/
     // OnBuild are omitempty in dockerd's ContainerConfig.
-    assertNoMissing('ContainerConfig', body.Config, ['ExposedPorts', 'Healthcheck', 'StopSignal', 'StopTimeout', 'ArgsEscaped', 'MacAddress', 'NetworkDisabled', 'Shell', 'OnBuild']);
+    assertNoMissing('ContainerConfig', body.Config, [
+      'ExposedPorts',
+      'Healthcheck',
+      'StopSignal',
+      'StopTimeout',
+      'ArgsEscaped',
+      'MacAddress',
+      'NetworkDisabled',
+      'Shell',
+      'OnBuild',
+    ]);
   }
   const sized = await conform('GET', `/containers/${ids.running}/json?size=1`, '/containers/{id}/json', 200);
   assert.equal(typeof (sized.json as Record<string, unknown>).SizeRootFs, 'number');
@@ -170,7 +204,8 @@ test('/containers/{id}/top and /containers/{id}/stats?stream=false', { skip }, a
   const stats = await conform('GET', `/containers/${ids.running}/stats?stream=false`, '/containers/{id}/stats', 200);
   // The swagger says only "object"; these are the fields the docker CLI and docker-py read.
   const s = stats.json as Record<string, Record<string, unknown>>;
-  for (const k of ['read', 'preread', 'pids_stats', 'blkio_stats', 'cpu_stats', 'precpu_stats', 'memory_stats', 'name', 'id']) assert.ok(k in s, `stats lacks ${k}`);
+  for (const k of ['read', 'preread', 'pids_stats', 'blkio_stats', 'cpu_stats', 'precpu_stats', 'memory_stats', 'name', 'id'])
+    assert.ok(k in s, `stats lacks ${k}`);
   assert.equal(typeof (s.cpu_stats!.cpu_usage as Record<string, unknown>).total_usage, 'number');
   assert.equal(typeof s.cpu_stats!.online_cpus, 'number');
   assert.equal(typeof s.memory_stats!.usage, 'number');

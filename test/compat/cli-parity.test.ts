@@ -12,7 +12,12 @@ import { BERTH, TestDaemon, run, type RunResult } from '../support/daemon.js';
 import { requiresRoot } from '../support/requires-root.js';
 
 function hasDocker(): boolean {
-  try { execFileSync('docker', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync('docker', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 const skip = requiresRoot() || (!hasDocker() ? 'needs the docker CLI on the PATH' : false);
 let d: TestDaemon;
@@ -29,7 +34,10 @@ interface Case {
   map?: [string, string][];
 }
 
-const ok = (r: RunResult) => { assert.equal(r.code, 0, r.stderr); return r; };
+const ok = (r: RunResult) => {
+  assert.equal(r.code, 0, r.stderr);
+  return r;
+};
 const TIME = /\b(?:Less than a second|About a minute|About an hour|\d+ (?:seconds?|minutes|hours))\b/g;
 
 function normalise(s: string, map: [string, string][] = []): string {
@@ -58,7 +66,12 @@ function same(a: RunResult, b: RunResult, f: (s: string) => string = (s) => s): 
 /** Fails the case if berthd crashed (restarting it so the remaining cases still run). */
 async function alive(when: string): Promise<void> {
   if (await d.ping().catch(() => false)) return;
-  const log = d.logs.join('').split('\n').filter((l) => !/^\s+at /.test(l)).slice(-8).join('\n');
+  const log = d.logs
+    .join('')
+    .split('\n')
+    .filter((l) => !/^\s+at /.test(l))
+    .slice(-8)
+    .join('\n');
   await d.kill('SIGKILL');
   d.logs.length = 0;
   await d.start();
@@ -75,7 +88,11 @@ async function compare(c: Case): Promise<void> {
   // order; for image listings only the set of rows can be compared.
   const rows = (x: string) => x.split('\n').sort().join('\n');
   if (c.args[0] === 'images' && same(dr, br, (x) => rows(loose(x)))) return;
-  assert.deepEqual({ code: br.code, stdout: br.stdout, stderr: br.stderr }, { code: dr.code, stdout: dr.stdout, stderr: dr.stderr }, `berth ${(c.berthArgs ?? c.args).join(' ')}`);
+  assert.deepEqual(
+    { code: br.code, stdout: br.stdout, stderr: br.stderr },
+    { code: dr.code, stdout: dr.stdout, stderr: dr.stderr },
+    `berth ${(c.berthArgs ?? c.args).join(' ')}`,
+  );
 }
 
 before(async () => {
@@ -110,51 +127,121 @@ after(async () => {
 const FMT = '{{.Names}} {{.Image}} {{.Command}} {{.State}} {{.Labels}}';
 const READ_ONLY: Case[] = [
   // listings, default tables and --format
-  { args: ['ps'] }, { args: ['ps', '-a'] }, { args: ['ps', '-a', '--no-trunc'] }, { args: ['ps', '-aq'] },
-  { args: ['ps', '-a', '--format', FMT] }, { args: ['ps', '-a', '--filter', 'label=app=web', '--format', '{{.Names}}'] },
+  { args: ['ps'] },
+  { args: ['ps', '-a'] },
+  { args: ['ps', '-a', '--no-trunc'] },
+  { args: ['ps', '-aq'] },
+  { args: ['ps', '-a', '--format', FMT] },
+  { args: ['ps', '-a', '--filter', 'label=app=web', '--format', '{{.Names}}'] },
   { args: ['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}} {{.Status}}'] },
-  { args: ['ps', '-a', '--format', 'table {{.Names}}\t{{.Image}}\t{{.Labels}}'] }, { args: ['ps', '--all=false'] },
-  { args: ['ps', '-a', '--format', 'json'] }, { args: ['container', 'ls', '-a', '-n', '2', '--format', '{{.Names}}'] },
-  { args: ['images'] }, { args: ['images', '-a'] }, { args: ['images', '--no-trunc'] }, { args: ['images', '-q'] },
-  { args: ['images', 'busybox'] }, { args: ['images', '--format', '{{.Repository}}:{{.Tag}} {{.Size}}'] },
+  { args: ['ps', '-a', '--format', 'table {{.Names}}\t{{.Image}}\t{{.Labels}}'] },
+  { args: ['ps', '--all=false'] },
+  { args: ['ps', '-a', '--format', 'json'] },
+  { args: ['container', 'ls', '-a', '-n', '2', '--format', '{{.Names}}'] },
+  { args: ['images'] },
+  { args: ['images', '-a'] },
+  { args: ['images', '--no-trunc'] },
+  { args: ['images', '-q'] },
+  { args: ['images', 'busybox'] },
+  { args: ['images', '--format', '{{.Repository}}:{{.Tag}} {{.Size}}'] },
   { args: ['image', 'ls', '--filter', 'reference=myrepo/*'] },
-  { args: ['history', 'busybox'] }, { args: ['history', '--no-trunc', '--format', '{{.CreatedBy}} {{.Size}}', 'busybox'] },
-  { args: ['top', 'web'] }, { args: ['port', 'web'] },
+  { args: ['history', 'busybox'] },
+  { args: ['history', '--no-trunc', '--format', '{{.CreatedBy}} {{.Size}}', 'busybox'] },
+  { args: ['top', 'web'] },
+  { args: ['port', 'web'] },
   { args: ['stats', '--no-stream', '--format', '{{.Name}} {{.ID}} {{.PIDs}}', 'web'] },
   { args: ['inspect', '-f', '{{.Name}} {{.State.Status}} {{.State.ExitCode}} {{.Config.Labels}}', 'web', 'bad', 'fresh'] },
-  { args: ['inspect', '--format', '{{json .Config.Cmd}}', 'bad'] }, { args: ['image', 'inspect', '-f', '{{.RepoTags}}', 'busybox'] },
+  { args: ['inspect', '--format', '{{json .Config.Cmd}}', 'bad'] },
+  { args: ['image', 'inspect', '-f', '{{.RepoTags}}', 'busybox'] },
   { args: ['container', 'inspect', '-f', '{{.Config.Image}}', 'good'] },
-  { args: ['version', '-f', '{{.Server.Version}} {{.Server.APIVersion}}'] }, { args: ['info', '-f', '{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}}'] },
-  { args: ['logs', 'bad'] }, { args: ['logs', '--tail', '1', 'bad'] }, { args: ['logs', '-n', '0', 'good'] },
-  { args: ['cp', 'good:/data/a.txt', '-'], }, // tar bytes differ in mtimes? compared exactly: same daemon answer
+  { args: ['version', '-f', '{{.Server.Version}} {{.Server.APIVersion}}'] },
+  { args: ['info', '-f', '{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}}'] },
+  { args: ['logs', 'bad'] },
+  { args: ['logs', '--tail', '1', 'bad'] },
+  { args: ['logs', '-n', '0', 'good'] },
+  { args: ['cp', 'good:/data/a.txt', '-'] }, // tar bytes differ in mtimes? compared exactly: same daemon answer
   // help
-  { args: ['--help'] }, { args: ['help'] }, { args: [] }, { args: ['run', '--help'] }, { args: ['ps', '--help'] }, { args: ['ps', '-h'] },
-  { args: ['help', 'ps'] }, { args: ['container', 'ls', '--help'] }, { args: ['container'] }, { args: ['image', '--help'] },
-  { args: ['exec', '--help'] }, { args: ['cp', '--help'] }, { args: ['images', '--help'] }, { args: ['logs', '--help'] },
+  { args: ['--help'] },
+  { args: ['help'] },
+  { args: [] },
+  { args: ['run', '--help'] },
+  { args: ['ps', '--help'] },
+  { args: ['ps', '-h'] },
+  { args: ['help', 'ps'] },
+  { args: ['container', 'ls', '--help'] },
+  { args: ['container'] },
+  { args: ['image', '--help'] },
+  { args: ['exec', '--help'] },
+  { args: ['cp', '--help'] },
+  { args: ['images', '--help'] },
+  { args: ['logs', '--help'] },
   // usage errors
-  { args: ['ps', '--bogus'] }, { args: ['ps', '-z'] }, { args: ['ps', '-ax'] }, { args: ['ps', '-n'] }, { args: ['ps', '-n', 'x'] },
-  { args: ['ps', 'extra'] }, { args: ['images', 'a', 'b'] }, { args: ['logs'] }, { args: ['rm'] }, { args: ['run'] }, { args: ['exec', 'web'] },
-  { args: ['port'] }, { args: ['rename', 'x'] }, { args: ['cp', 'a'] }, { args: ['--bogus'] }, { args: ['-H'] }, { args: ['nosuchcmd'] },
-  { args: ['container', 'nosuch'] }, { args: ['help', 'nosuch'] }, { args: ['ps', '--help=maybe'] },
-  { args: ['run', '--memory', 'bogus', 'busybox', 'true'] }, { args: ['run', '-p', 'abc', 'busybox', 'true'] },
-  { args: ['run', '-p', '99999:80', 'busybox', 'true'] }, { args: ['run', '-p', '80/xyz', 'busybox', 'true'] },
-  { args: ['run', '--cpus', 'x', 'busybox', 'true'] }, { args: ['run', '-a', 'bogus', 'busybox'] }, { args: ['run', '-d', '-a', 'stdout', 'busybox'] },
-  { args: ['run', '--rm', '--restart', 'always', 'busybox'] }, { args: ['run', '--mount', 'x', 'busybox'] },
+  { args: ['ps', '--bogus'] },
+  { args: ['ps', '-z'] },
+  { args: ['ps', '-ax'] },
+  { args: ['ps', '-n'] },
+  { args: ['ps', '-n', 'x'] },
+  { args: ['ps', 'extra'] },
+  { args: ['images', 'a', 'b'] },
+  { args: ['logs'] },
+  { args: ['rm'] },
+  { args: ['run'] },
+  { args: ['exec', 'web'] },
+  { args: ['port'] },
+  { args: ['rename', 'x'] },
+  { args: ['cp', 'a'] },
+  { args: ['--bogus'] },
+  { args: ['-H'] },
+  { args: ['nosuchcmd'] },
+  { args: ['container', 'nosuch'] },
+  { args: ['help', 'nosuch'] },
+  { args: ['ps', '--help=maybe'] },
+  { args: ['run', '--memory', 'bogus', 'busybox', 'true'] },
+  { args: ['run', '-p', 'abc', 'busybox', 'true'] },
+  { args: ['run', '-p', '99999:80', 'busybox', 'true'] },
+  { args: ['run', '-p', '80/xyz', 'busybox', 'true'] },
+  { args: ['run', '--cpus', 'x', 'busybox', 'true'] },
+  { args: ['run', '-a', 'bogus', 'busybox'] },
+  { args: ['run', '-d', '-a', 'stdout', 'busybox'] },
+  { args: ['run', '--rm', '--restart', 'always', 'busybox'] },
+  { args: ['run', '--mount', 'x', 'busybox'] },
   // daemon errors
-  { args: ['inspect', 'nosuch'] }, { args: ['logs', 'nosuch'] }, { args: ['start', 'nosuch'] }, { args: ['stop', 'nosuch'] },
-  { args: ['kill', 'nosuch', 'nosuch2'] }, { args: ['rm', 'web'] }, { args: ['exec', 'good', 'ls'] }, { args: ['exec', 'fresh', 'ls'] },
-  { args: ['create', '--name', 'web', 'busybox', 'true'] }, { args: ['run', '--name', 'web', 'busybox', 'true'] },
-  { args: ['run', 'Busybox:TAG!'] }, { args: ['run', 'busybox:TAG!'] }, { args: ['create', 'UPPER'] }, { args: ['pull', 'Busybox:TAG!'] },
-  { args: ['tag', 'busybox', 'Busybox:x'] }, { args: ['run', 'nosuchimage'] }, { args: ['create', 'nosuchimage'] },
+  { args: ['inspect', 'nosuch'] },
+  { args: ['logs', 'nosuch'] },
+  { args: ['start', 'nosuch'] },
+  { args: ['stop', 'nosuch'] },
+  { args: ['kill', 'nosuch', 'nosuch2'] },
+  { args: ['rm', 'web'] },
+  { args: ['exec', 'good', 'ls'] },
+  { args: ['exec', 'fresh', 'ls'] },
+  { args: ['create', '--name', 'web', 'busybox', 'true'] },
+  { args: ['run', '--name', 'web', 'busybox', 'true'] },
+  { args: ['run', 'Busybox:TAG!'] },
+  { args: ['run', 'busybox:TAG!'] },
+  { args: ['create', 'UPPER'] },
+  { args: ['pull', 'Busybox:TAG!'] },
+  { args: ['tag', 'busybox', 'Busybox:x'] },
+  { args: ['run', 'nosuchimage'] },
+  { args: ['create', 'nosuchimage'] },
   { args: ['import', 'nosuchfile'] },
-  { args: ['port', 'web', '80'] }, { args: ['top', 'good'] }, { args: ['rmi', 'nosuch'] }, { args: ['history', 'nosuch'] },
+  { args: ['port', 'web', '80'] },
+  { args: ['top', 'good'] },
+  { args: ['rmi', 'nosuch'] },
+  { args: ['history', 'nosuch'] },
   // running things that do not change the state
-  { args: ['exec', 'web', 'echo', 'hi'] }, { args: ['exec', 'web', 'sh', '-c', 'exit 4'] }, { args: ['exec', '-i', 'web', 'cat'], input: 'piped\n' },
+  { args: ['exec', 'web', 'echo', 'hi'] },
+  { args: ['exec', 'web', 'sh', '-c', 'exit 4'] },
+  { args: ['exec', '-i', 'web', 'cat'], input: 'piped\n' },
   { args: ['exec', '-e', 'A=1', '-w', '/tmp', 'web', 'sh', '-c', 'echo $A $PWD'] },
 ];
 
 // the setup's events, in a closed window (the window is only known once before() ran)
-const EVENTS: string[][] = [[], ['--format', '{{json .}}'], ['--filter', 'event=start'], ['--format', '{{.TimeNano}} {{.Type}} {{.Action}} {{.Actor.Attributes}} {{.ID}}']];
+const EVENTS: string[][] = [
+  [],
+  ['--format', '{{json .}}'],
+  ['--filter', 'event=start'],
+  ['--format', '{{.TimeNano}} {{.Type}} {{.Action}} {{.Actor.Attributes}} {{.ID}}'],
+];
 for (const extra of EVENTS) {
   test(`parity: docker events --since T0 --until T1 ${extra.join(' ')}`, { skip }, async () => {
     await new Promise((r) => setTimeout(r, Math.max(0, Number(t1) * 1000 - Date.now() + 50)));
@@ -185,8 +272,13 @@ for (const c of PER_SIDE) {
 
 test('parity: cp directory semantics and tar streams', { skip }, async () => {
   const cases: [string, string][] = [
-    ['good:/data', '%/new'], ['good:/data', '%/existing'], ['good:/data/.', '%/dot'], ['good:/data/a.txt', '%/existing'],
-    ['good:/data/a.txt', '%/renamed.txt'], ['good:/data/sub/', '%/existing'], ['good:/nosuch', '%/x'],
+    ['good:/data', '%/new'],
+    ['good:/data', '%/existing'],
+    ['good:/data/.', '%/dot'],
+    ['good:/data/a.txt', '%/existing'],
+    ['good:/data/a.txt', '%/renamed.txt'],
+    ['good:/data/sub/', '%/existing'],
+    ['good:/nosuch', '%/x'],
   ];
   for (const [src, dst] of cases) {
     for (const side of ['d', 'b']) await mkdir(join(work, side, 'existing'), { recursive: true });
@@ -194,7 +286,12 @@ test('parity: cp directory semantics and tar streams', { skip }, async () => {
     const br = await d.berth(['cp', src, dst.replace('%', join(work, 'b'))]);
     assert.deepEqual({ ...br, stderr: normalise(br.stderr, [[join(work, 'b'), join(work, 'd')]]) }, dr, `cp ${src} ${dst}`);
   }
-  const tree = (side: string) => execFileSync('find', ['.'], { cwd: join(work, side) }).toString().split('\n').sort().join('\n');
+  const tree = (side: string) =>
+    execFileSync('find', ['.'], { cwd: join(work, side) })
+      .toString()
+      .split('\n')
+      .sort()
+      .join('\n');
   assert.equal(tree('b'), tree('d'));
   // tar from stdin into a container, then read it back
   const tarball = execFileSync('tar', ['-C', join(work, 'd'), '-cf', '-', 'new']);
@@ -216,16 +313,26 @@ for (const c of CRASHY) {
 }
 
 function hasTmux(): boolean {
-  try { execFileSync('tmux', ['-V'], { stdio: 'ignore' }); return true; } catch { return false; }
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-test('berth run -it: raw TTY follows SIGWINCH; ctrl-p ctrl-q detaches (run: exit 0, attach: "read escape sequence")', { skip: skip || (!hasTmux() && 'needs tmux') }, async () => {
+test('berth run -it: raw TTY follows SIGWINCH; ctrl-p ctrl-q detaches (run: exit 0, attach: "read escape sequence")', {
+  skip: skip || (!hasTmux() && 'needs tmux'),
+}, async () => {
   const session = `berth-parity-${process.pid}`;
   const name = `tty-${process.pid}`;
   const tmux = (...a: string[]) => execFileSync('tmux', a).toString();
   const pane = () => tmux('capture-pane', '-p', '-t', session);
   const until = async (re: RegExp, what: string) => {
-    for (let i = 0; i < 60; i++) { if (re.test(pane())) return; await new Promise((r) => setTimeout(r, 100)); }
+    for (let i = 0; i < 60; i++) {
+      if (re.test(pane())) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     assert.fail(`${what}; pane:\n${pane()}`);
   };
   const env = `DOCKER_HOST=${d.host}`;
@@ -246,7 +353,11 @@ test('berth run -it: raw TTY follows SIGWINCH; ctrl-p ctrl-q detaches (run: exit
     tmux('send-keys', '-t', session, 'C-p', 'C-q');
     await until(/read escape sequence\s+attach-rc=1/, 'attach detaches like docker 28: message and status 1');
   } finally {
-    try { tmux('kill-session', '-t', session); } catch { /* gone */ }
+    try {
+      tmux('kill-session', '-t', session);
+    } catch {
+      /* gone */
+    }
     await d.berth(['rm', '-f', name]);
   }
 });

@@ -76,7 +76,10 @@ test('docker run: output, exit codes, env, workdir, user, entrypoint, stdin, --r
   const missing = await dk(['run', '--rm', 'busybox', 'no-such-cmd']);
   assert.equal(missing.code, 127, why(['run', 'no-such-cmd'], missing));
   assert.match(missing.stderr, /executable file not found/);
-  await expectOut(['run', '--rm', '-e', 'A=1', '-e', 'B=two words', '-w', '/tmp', '-u', '1000:1001', 'busybox', 'sh', '-c', 'echo "$A|$B|$(pwd)|$(id -u):$(id -g)"'], '1|two words|/tmp|1000:1001\n');
+  await expectOut(
+    ['run', '--rm', '-e', 'A=1', '-e', 'B=two words', '-w', '/tmp', '-u', '1000:1001', 'busybox', 'sh', '-c', 'echo "$A|$B|$(pwd)|$(id -u):$(id -g)"'],
+    '1|two words|/tmp|1000:1001\n',
+  );
   await expectOut(['run', '--rm', '--entrypoint', '/bin/echo', 'busybox', 'via', 'entrypoint'], 'via entrypoint\n');
   await expectOut(['run', '--rm', '-i', 'busybox', 'sh', '-c', 'wc -c; tr a-z A-Z < /dev/null'], /^\s*11\n$/, { input: 'hello world' });
   await expectOut(['run', '--rm', '-i', 'busybox', 'tr', 'a-z', 'A-Z'], 'PIPED\n', { input: 'piped\n' });
@@ -89,11 +92,23 @@ test('docker run: output, exit codes, env, workdir, user, entrypoint, stdin, --r
 
 test('docker run -d, ps (-a, -q, --filter, --format), logs (-t, --tail, --since)', { skip }, async () => {
   const name = `logs-${tag}`;
-  const r = await ok(['run', '-d', '--name', name, 'busybox', 'sh', '-c', 'echo one; echo err1 >&2; sleep 1; echo two; trap "exit 0" TERM; while true; do sleep 0.1; done']);
+  const r = await ok([
+    'run',
+    '-d',
+    '--name',
+    name,
+    'busybox',
+    'sh',
+    '-c',
+    'echo one; echo err1 >&2; sleep 1; echo two; trap "exit 0" TERM; while true; do sleep 0.1; done',
+  ]);
   const id = r.stdout.trim();
   assert.match(id, /^[0-9a-f]{64}$/);
   await expectOut(['ps', '-q', '--filter', `name=${name}`], new RegExp(`^${id.slice(0, 12)}\n$`));
-  await expectOut(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Image}} {{.Command}}'], `${id} ${name} busybox "sh -c 'echo one; echo err1 >&2; sleep 1; echo two; trap \\"exit 0\\" TERM; while true; do sleep 0.1; done'"\n`);
+  await expectOut(
+    ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.Image}} {{.Command}}'],
+    `${id} ${name} busybox "sh -c 'echo one; echo err1 >&2; sleep 1; echo two; trap \\"exit 0\\" TERM; while true; do sleep 0.1; done'"\n`,
+  );
   await expectOut(['ps', '--filter', `name=${name}`, '--format', '{{.Names}}|{{.Status}}'], new RegExp(`^${name}\\|Up .+\n$`));
   await expectOut(['ps', '--filter', 'name=nothing-matches', '-q'], '');
   await expectOut(['ps', '--filter', 'status=running', '--filter', `id=${id.slice(0, 12)}`, '--format', '{{.State}}'], 'running\n');
@@ -180,7 +195,15 @@ test('lifecycle: stop, kill, restart, pause, unpause, wait, rename, update, rm -
 test('inspect -f fields, top, stats --no-stream', { skip }, async () => {
   const name = `insp-${tag}`;
   const id = (await ok(['run', '-d', '--name', name, '-e', 'K=v', '-w', '/tmp', '-u', '0', '--label', 'l1=x', 'busybox', ...LOOP])).stdout.trim();
-  await expectOut(['inspect', '-f', '{{.Id}}|{{.Name}}|{{.Config.Image}}|{{.State.Running}}|{{.Config.WorkingDir}}|{{.Config.User}}|{{index .Config.Labels "l1"}}|{{.HostConfig.NetworkMode}}', name], `${id}|/${name}|busybox|true|/tmp|0|x|bridge\n`);
+  await expectOut(
+    [
+      'inspect',
+      '-f',
+      '{{.Id}}|{{.Name}}|{{.Config.Image}}|{{.State.Running}}|{{.Config.WorkingDir}}|{{.Config.User}}|{{index .Config.Labels "l1"}}|{{.HostConfig.NetworkMode}}',
+      name,
+    ],
+    `${id}|/${name}|busybox|true|/tmp|0|x|bridge\n`,
+  );
   await expectOut(['inspect', '-f', '{{json .Config.Cmd}}', name], `${JSON.stringify(LOOP.slice(0, 1).concat(LOOP.slice(1)))}\n`);
   await expectOut(['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', name], /^K=v$/m);
   await expectOut(['inspect', '--type', 'container', '-f', '{{.State.Pid}}', name], /^[1-9]\d*\n$/);
@@ -215,7 +238,11 @@ test('cp both ways: files, directories and tar streams', { skip }, async () => {
   assert.equal(await readFile(join(out, 'renamed.txt'), 'utf8'), 'file-data\n');
   // `-` as the destination writes a tar of the path to stdout.
   const tarOut = await ok(['cp', `${name}:/tmp/copied`, '-']);
-  const listed = (await run('tar', ['-t'], { input: tarOut.stdout })).stdout.split('\n').filter(Boolean).map((p) => p.replace(/\/$/, '')).sort();
+  const listed = (await run('tar', ['-t'], { input: tarOut.stdout })).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((p) => p.replace(/\/$/, ''))
+    .sort();
   assert.deepEqual(listed, ['copied', 'copied/sub', 'copied/sub/nested.txt']);
   // `-` as the source extracts a tar read from stdin.
   const tarIn = execFileSync('tar', ['-C', src, '-c', 'file.txt', 'dir'], { maxBuffer: 1 << 26 });
@@ -238,7 +265,10 @@ test('commit, images, image inspect, history, tag, rmi, save, load, import, imag
   await ok(['rm', name]);
   await expectOut(['images', '--format', '{{.Repository}}:{{.Tag}}'], new RegExp(`^committed:${tag}$`, 'm'));
   await expectOut(['images', '-q', '--no-trunc', `committed:${tag}`], `${imgId}\n`);
-  await expectOut(['image', 'inspect', '-f', '{{.Id}} {{index .RepoTags 0}} {{.Os}} {{.Architecture}} {{len .RootFS.Layers}} {{.Comment}}', `committed:${tag}`], `${imgId} committed:${tag} linux ${GO_ARCH[process.arch] ?? process.arch} 2 a message\n`);
+  await expectOut(
+    ['image', 'inspect', '-f', '{{.Id}} {{index .RepoTags 0}} {{.Os}} {{.Architecture}} {{len .RootFS.Layers}} {{.Comment}}', `committed:${tag}`],
+    `${imgId} committed:${tag} linux ${GO_ARCH[process.arch] ?? process.arch} 2 a message\n`,
+  );
   await expectOut(['image', 'inspect', '-f', '{{json .Config.Cmd}} {{json .Config.Env}}', `committed:${tag}`], /^\["cat","\/marker"\] \[.*"FOO=bar".*\]\n$/);
   const hist = await ok(['history', '--no-trunc', '--format', '{{.ID}}|{{.Comment}}', `committed:${tag}`]);
   assert.equal(hist.stdout.split('\n')[0], `${imgId}|a message`, why(['history'], hist));
@@ -295,11 +325,33 @@ test('events bounded by --since/--until, container prune', { skip }, async () =>
   await ok(['run', '--name', name, 'busybox', 'true']);
   await ok(['rm', name]);
   const untilTs = Math.floor(Date.now() / 1000) + 1;
-  const ev = await ok(['events', '--since', String(since), '--until', String(untilTs), '--filter', `container=${name}`, '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
+  const ev = await ok([
+    'events',
+    '--since',
+    String(since),
+    '--until',
+    String(untilTs),
+    '--filter',
+    `container=${name}`,
+    '--format',
+    '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}',
+  ]);
   const lines = ev.stdout.trim().split('\n');
   for (const a of ['create', 'start', 'die', 'destroy']) assert.ok(lines.includes(`container ${a} ${name}`), why(['events'], ev));
   assert.ok(lines.indexOf(`container create ${name}`) < lines.indexOf(`container destroy ${name}`));
-  const js = await ok(['events', '--since', String(since), '--until', String(untilTs), '--filter', 'event=die', '--filter', `container=${name}`, '--format', '{{json .}}']);
+  const js = await ok([
+    'events',
+    '--since',
+    String(since),
+    '--until',
+    String(untilTs),
+    '--filter',
+    'event=die',
+    '--filter',
+    `container=${name}`,
+    '--format',
+    '{{json .}}',
+  ]);
   const die = JSON.parse(js.stdout.trim().split('\n')[0]!) as { Actor: { Attributes: Record<string, string> }; timeNano: number };
   assert.equal(die.Actor.Attributes.exitCode, '0');
   assert.ok(die.timeNano > 0);
@@ -318,7 +370,13 @@ test('events bounded by --since/--until, container prune', { skip }, async () =>
 });
 
 test('docker run -t and -it under a terminal (tmux): prompt, stty size, exit code', { skip }, async (t) => {
-  if (!(await cmd('tmux', ['-V']).then(() => true, () => false))) return t.skip('tmux is not installed');
+  if (
+    !(await cmd('tmux', ['-V']).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return t.skip('tmux is not installed');
   const session = `berth-tty-${tag}`;
   const codeFile = join(work, 'tty-exit');
   const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: join(d.dir, 'docker-config') };

@@ -93,7 +93,10 @@ async function project(base: string, files: Record<string, string>): Promise<Pro
   delete env.COMPOSE_PROJECT_NAME;
   delete env.COMPOSE_FILE;
   const compose = (args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) =>
-    run('docker-compose', ['-p', name, '--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), ...args], { env: { ...env, ...opts.env }, timeoutMs: opts.timeoutMs ?? 60_000 });
+    run('docker-compose', ['-p', name, '--project-directory', dir, '-f', join(dir, 'docker-compose.yml'), ...args], {
+      env: { ...env, ...opts.env },
+      timeoutMs: opts.timeoutMs ?? 60_000,
+    });
   return {
     name,
     dir,
@@ -101,7 +104,11 @@ async function project(base: string, files: Record<string, string>): Promise<Pro
     compose,
     async ok(args, opts) {
       const r = await compose(args, opts);
-      assert.equal(r.code, 0, `docker-compose ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\ndaemon: ${d.logs.join('').slice(-1500)}`);
+      assert.equal(
+        r.code,
+        0,
+        `docker-compose ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\ndaemon: ${d.logs.join('').slice(-1500)}`,
+      );
       return r;
     },
     async containers(service) {
@@ -264,7 +271,10 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
     await events.waitFor(/"action": "(exec_start|exec_die)/, 8_000); // db's health probes: the stream is live
     await p.ok(['restart', '-t', '2', 'web']);
     const seen = await events.waitFor(/"action": "restart"/, 8_000);
-    const restart = seen.split('\n').map((l) => (l.trim() ? (JSON.parse(l) as Obj) : undefined)).find((e) => e?.action === 'restart');
+    const restart = seen
+      .split('\n')
+      .map((l) => (l.trim() ? (JSON.parse(l) as Obj) : undefined))
+      .find((e) => e?.action === 'restart');
     assert.equal(restart?.service, 'web');
     assert.equal(restart?.attributes.name, `${p.name}_web_1`);
   } finally {
@@ -277,12 +287,18 @@ test('docker-compose up -d: healthy dependency, service DNS, published port, log
   assert.match(down.stderr, new RegExp(`Removing network ${p.name}_default`));
   assert.deepEqual(await p.containers(), []);
   const nets = (await api(`/networks?filters=${encodeURIComponent(JSON.stringify({ name: [p.name] }))}`)) as unknown as Obj[];
-  assert.deepEqual(nets.map((n) => n.Name), []);
+  assert.deepEqual(
+    nets.map((n) => n.Name),
+    [],
+  );
 });
 
 /** `docker-compose events --json` in the background, read until a pattern shows, always bounded. */
 function spawnEvents(p: Project): { waitFor(re: RegExp, ms: number): Promise<string>; stop(): void } {
-  const child = spawn('docker-compose', ['-p', p.name, '--project-directory', p.dir, '-f', join(p.dir, 'docker-compose.yml'), 'events', '--json'], { env: p.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('docker-compose', ['-p', p.name, '--project-directory', p.dir, '-f', join(p.dir, 'docker-compose.yml'), 'events', '--json'], {
+    env: p.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   let out = '';
   let err = '';
@@ -306,7 +322,8 @@ function spawnEvents(p: Project): { waitFor(re: RegExp, ms: number): Promise<str
 
 test('docker-compose up --build: a Dockerfile service, a named volume shared with a dependant, --exit-code-from, down -v --rmi local', { skip }, async (t) => {
   const p = await project('cbuild', {
-    'app/Dockerfile': 'FROM busybox\nRUN echo built-by-compose > /built.txt && grep buildhost /etc/hosts > /buildhost.txt\nCMD ["sh", "-c", "cat /built.txt /buildhost.txt; echo shared-data > /data/f"]\n',
+    'app/Dockerfile':
+      'FROM busybox\nRUN echo built-by-compose > /built.txt && grep buildhost /etc/hosts > /buildhost.txt\nCMD ["sh", "-c", "cat /built.txt /buildhost.txt; echo shared-data > /data/f"]\n',
     'docker-compose.yml': `version: "3.9"
 services:
   app:
@@ -348,7 +365,10 @@ volumes:
   await p.ok(['down', '-v', '--rmi', 'local', '-t', '1']);
   assert.deepEqual(await p.containers(), []);
   const vols = (await api(`/volumes?filters=${encodeURIComponent(JSON.stringify({ name: [p.name] }))}`)).Volumes as Obj[] | null;
-  assert.deepEqual((vols ?? []).map((v) => v.Name), []);
+  assert.deepEqual(
+    (vols ?? []).map((v) => v.Name),
+    [],
+  );
   const images = (await api('/images/json')) as unknown as Obj[];
   assert.ok(!images.some((i) => (i.RepoTags ?? []).some((r: string) => r.startsWith(`${p.name}_app`))), JSON.stringify(images.map((i) => i.RepoTags)));
 });

@@ -15,7 +15,9 @@ const PYTHON = '/usr/bin/python3';
 function dockerPyImportable(): boolean {
   return spawnSync(PYTHON, ['-c', 'import docker'], { stdio: 'ignore' }).status === 0;
 }
-const skip = requiresRoot('real crun, overlayfs, cgroups') || (!dockerPyImportable() ? `python3-docker is not importable from ${PYTHON} (apt-get install python3-docker)` : false);
+const skip =
+  requiresRoot('real crun, overlayfs, cgroups') ||
+  (!dockerPyImportable() ? `python3-docker is not importable from ${PYTHON} (apt-get install python3-docker)` : false);
 let d: TestDaemon;
 let work: string;
 
@@ -46,7 +48,11 @@ for (const version of ['1.41', 'auto']) {
       assert.fail(`the script did not finish (exit ${r.code})\nstdout: ${r.stdout}\nstderr: ${r.stderr}\ndaemon: ${d.logs.join('').slice(-2000)}`);
     }
     const failed = results.filter((x) => !x.ok);
-    assert.deepEqual(failed.map((f) => `${f.name}:\n${f.detail}`), [], `${failed.length} of ${results.length} docker-py steps failed`);
+    assert.deepEqual(
+      failed.map((f) => `${f.name}:\n${f.detail}`),
+      [],
+      `${failed.length} of ${results.length} docker-py steps failed`,
+    );
     assert.equal(results.length, 16, results.map((x) => x.name).join(', '));
   });
 }

@@ -19,8 +19,10 @@ export function translate(node: Json): Json {
   for (const [k, v] of Object.entries(node)) {
     if (k === 'example' || k === 'discriminator' || k.startsWith('x-')) continue;
     if (k === '$ref' && typeof v === 'string' && v.startsWith('#/definitions/')) out.$ref = `${STORE_ID}${v}`;
-    else if (k === 'type' && v === 'file') continue; // binary bodies: no JSON shape
-    else if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v)) out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, translate(s)]));
+    else if (k === 'type' && v === 'file')
+      continue; // binary bodies: no JSON shape
+    else if (k === 'properties' && v && typeof v === 'object' && !Array.isArray(v))
+      out.properties = Object.fromEntries(Object.entries(v).map(([p, s]) => [p, translate(s)]));
     else out[k] = translate(v);
   }
   if (node['x-nullable'] === true) {
@@ -41,7 +43,10 @@ export class SwaggerValidator {
   private readonly cache = new Map<string, ValidateFunction>();
 
   /** `nullable` lists nodes (as key paths into the document) to mark x-nullable: where dockerd sends null. */
-  constructor(readonly doc: SwaggerDoc, opts: { nullable?: string[][] } = {}) {
+  constructor(
+    readonly doc: SwaggerDoc,
+    opts: { nullable?: string[][] } = {},
+  ) {
     for (const at of opts.nullable ?? []) {
       let node: unknown = doc;
       for (const k of at) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[k] : undefined;
@@ -95,7 +100,10 @@ export class SwaggerValidator {
 
 function formatErrors(errors: ErrorObject[] | null | undefined, body: unknown): string[] {
   // anyOf branches for nullable refs repeat the same complaint; keep each line once.
-  const lines = (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''} (got ${JSON.stringify(valueAt(body, e.instancePath))?.slice(0, 120)})`);
+  const lines = (errors ?? []).map(
+    (e) =>
+      `${e.instancePath || '/'} ${e.message ?? ''}${e.params && Object.keys(e.params).length ? ` ${JSON.stringify(e.params)}` : ''} (got ${JSON.stringify(valueAt(body, e.instancePath))?.slice(0, 120)})`,
+  );
   return [...new Set(lines)];
 }
 

@@ -73,14 +73,34 @@ export class TestDaemon {
    */
   async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host' } = {}): Promise<void> {
     const dns = opts.dns === 'host' ? [] : ['--dns', '127.0.0.1'];
-    const p = spawn(process.execPath, [BERTHD, '--data-root', this.dataRoot, '--host', this.host, '--cgroup-parent', this.cgroupParent, '--bridge', this.bridge, '--bip', this.bip.replace(/\.0\/24$/, '.1/24') /* dockerd's address form */, ...dns, '--registry-loopback-only' /* pulls reach only registries the tests start */, ...extraArgs], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const p = spawn(
+      process.execPath,
+      [
+        BERTHD,
+        '--data-root',
+        this.dataRoot,
+        '--host',
+        this.host,
+        '--cgroup-parent',
+        this.cgroupParent,
+        '--bridge',
+        this.bridge,
+        '--bip',
+        this.bip.replace(/\.0\/24$/, '.1/24') /* dockerd's address form */,
+        ...dns,
+        '--registry-loopback-only' /* pulls reach only registries the tests start */,
+        ...extraArgs,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.proc = p;
     this.expectingExit = false;
     // A daemon that dies on its own is a bug: show why, or the failing test says only "socket hang up".
     p.on('exit', (code, sig) => {
-      if (!this.expectingExit && code !== 0) process.stderr.write(`\n[berthd exited unexpectedly: code=${code} signal=${sig}]\n${this.logs.join('').split('\n').slice(-60).join('\n')}\n`);
+      if (!this.expectingExit && code !== 0)
+        process.stderr.write(`\n[berthd exited unexpectedly: code=${code} signal=${sig}]\n${this.logs.join('').split('\n').slice(-60).join('\n')}\n`);
     });
     p.stdout!.on('data', (c: Buffer) => this.logs.push(c.toString()));
     p.stderr!.on('data', (c: Buffer) => this.logs.push(c.toString()));
@@ -155,7 +175,10 @@ export async function purgeNetworks(dataRoot: string): Promise<void> {
 
 /** Unmounts whatever is left under the data root and removes the run's cgroups. */
 export async function cleanupHost(dataRoot: string, cgroupParent: string): Promise<void> {
-  const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4]).filter((m): m is string => !!m && m.startsWith(dataRoot));
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m && m.startsWith(dataRoot));
   for (const m of mounts.sort((a, b) => b.length - a.length)) await execFileP('umount', ['-l', m]).catch(() => {});
   for (const ctl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
     const base = join('/sys/fs/cgroup', ctl, cgroupParent);
@@ -171,7 +194,10 @@ export async function cleanupHost(dataRoot: string, cgroupParent: string): Promi
  * The usual test file setup: one daemon with busybox:latest for the whole file, stopped and
  * cleaned up after it. The returned object stands for the daemon once `before` has run.
  */
-export function useBusyboxDaemon(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }, skip: string | false): TestDaemon {
+export function useBusyboxDaemon(
+  hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void },
+  skip: string | false,
+): TestDaemon {
   let d: TestDaemon | undefined;
   hooks.before(async () => {
     if (skip) return;

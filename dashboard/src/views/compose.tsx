@@ -26,7 +26,9 @@ export function ComposeView() {
   const projects = projectsOf(data);
   return (
     <section>
-      <h2>Compose projects <span class="count">{projects.size}</span></h2>
+      <h2>
+        Compose projects <span class="count">{projects.size}</span>
+      </h2>
       {projects.size === 0 && <p class="muted">No compose projects. `berth compose up -d` in a folder with a compose.yaml makes one.</p>}
       {[...projects].map(([name, cs]) => {
         const running = cs.filter((c) => c.State === 'running').length;
@@ -34,9 +36,15 @@ export function ComposeView() {
         return (
           <div class="project" key={name} data-project={name}>
             <h3>
-              {name} <span class={`badge ${running === cs.length ? 'state-running' : running ? 'state-paused' : 'state-exited'}`}>{running}/{cs.length} running</span>
+              {name}{' '}
+              <span class={`badge ${running === cs.length ? 'state-running' : running ? 'state-paused' : 'state-exited'}`}>
+                {running}/{cs.length} running
+              </span>
               <span class="actions">
-                <Action label="Start project" action={() => Promise.all(cs.filter((c) => c.State !== 'running' && c.State !== 'paused').map((c) => api.containerStart(c.Id)))} />
+                <Action
+                  label="Start project"
+                  action={() => Promise.all(cs.filter((c) => c.State !== 'running' && c.State !== 'paused').map((c) => api.containerStart(c.Id)))}
+                />
                 <Action label="Stop project" action={() => Promise.all(cs.filter((c) => c.State === 'running').map((c) => api.containerStop(c.Id)))} />
               </span>
             </h3>
@@ -44,10 +52,16 @@ export function ComposeView() {
               {sorted.map((c) => (
                 <tr key={c.Id}>
                   <td>{c.Labels[SERVICE]}</td>
-                  <td><a href={`#/containers/${c.Id}`}>{containerName(c.Names, c.Id)}</a></td>
-                  <td><StateBadge state={c.State} /></td>
+                  <td>
+                    <a href={`#/containers/${c.Id}`}>{containerName(c.Names, c.Id)}</a>
+                  </td>
+                  <td>
+                    <StateBadge state={c.State} />
+                  </td>
                   <td class="status">{c.Status}</td>
-                  <td><Ports c={c} /></td>
+                  <td>
+                    <Ports c={c} />
+                  </td>
                 </tr>
               ))}
             </Table>

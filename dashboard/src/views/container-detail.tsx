@@ -37,7 +37,9 @@ export function ContainerDetail(props: { id: string }) {
   if (error && (!data || /No such container/.test(error))) {
     return (
       <section>
-        <p><a href="#/containers">← Containers</a></p>
+        <p>
+          <a href="#/containers">← Containers</a>
+        </p>
         <Loading error={error} />
       </section>
     );
@@ -49,19 +51,30 @@ export function ContainerDetail(props: { id: string }) {
   const health = data.State.Health?.Status;
   return (
     <section>
-      <p><a href="#/containers">← Containers</a></p>
+      <p>
+        <a href="#/containers">← Containers</a>
+      </p>
       <h2 data-testid="container-title">
-        {data.Name.replace(/^\//, '')} <StateBadge state={state} /> {health && <span class={`badge health-${healthOf(`(${health})`) || health}`}>{health}</span>}
+        {data.Name.replace(/^\//, '')} <StateBadge state={state} />{' '}
+        {health && <span class={`badge health-${healthOf(`(${health})`) || health}`}>{health}</span>}
       </h2>
-      <p class="muted">{shortId(data.Id)} · {data.Config.Image} · {(data.Config.Cmd ?? []).join(' ')}</p>
+      <p class="muted">
+        {shortId(data.Id)} · {data.Config.Image} · {(data.Config.Cmd ?? []).join(' ')}
+      </p>
       <ContainerActions c={summary} />
       <nav class="tabs">
         {TABS.map((t) => (
-          <button type="button" key={t} class={t === tab ? 'active' : ''} onClick={() => setTab(t)}>{t}</button>
+          <button type="button" key={t} class={t === tab ? 'active' : ''} onClick={() => setTab(t)}>
+            {t}
+          </button>
         ))}
       </nav>
       {tab === 'logs' && <LogsPanel id={data.Id} tty={data.Config.Tty ?? false} />}
-      {tab === 'inspect' && <pre class="json" data-testid="inspect">{JSON.stringify(data, null, 2)}</pre>}
+      {tab === 'inspect' && (
+        <pre class="json" data-testid="inspect">
+          {JSON.stringify(data, null, 2)}
+        </pre>
+      )}
       {tab === 'top' && <TopPanel id={data.Id} running={state === 'running' || state === 'paused'} />}
       {tab === 'terminal' && (state === 'running' ? <TerminalTab id={data.Id} /> : <p class="muted">The container is not running.</p>)}
       {tab === 'stats' && (state === 'running' ? <StatsTab id={data.Id} /> : <p class="muted">The container is not running.</p>)}
@@ -70,16 +83,36 @@ export function ContainerDetail(props: { id: string }) {
 }
 
 function TopPanel(props: { id: string; running: boolean }) {
-  const { data, error, reload } = useLive(() => (props.running ? api.containerTop(props.id) : Promise.resolve(undefined)), ['container'], [props.id, props.running]);
+  const { data, error, reload } = useLive(
+    () => (props.running ? api.containerTop(props.id) : Promise.resolve(undefined)),
+    ['container'],
+    [props.id, props.running],
+  );
   if (!props.running) return <p class="muted">The container is not running.</p>;
   if (error) return <p class="error">{error}</p>;
   if (!data) return <Loading />;
   return (
     <div>
-      <button type="button" onClick={reload}>Refresh</button>
+      <button type="button" onClick={reload}>
+        Refresh
+      </button>
       <table data-testid="top">
-        <thead><tr>{data.Titles.map((t) => <th key={t}>{t}</th>)}</tr></thead>
-        <tbody>{data.Processes.map((p, i) => <tr key={i}>{p.map((v, j) => <td key={j}>{v}</td>)}</tr>)}</tbody>
+        <thead>
+          <tr>
+            {data.Titles.map((t) => (
+              <th key={t}>{t}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {data.Processes.map((p, i) => (
+            <tr key={i}>
+              {p.map((v, j) => (
+                <td key={j}>{v}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
       </table>
     </div>
   );

@@ -18,7 +18,12 @@ export function ContainerActions(props: { c: ContainerSummary }) {
       {(running || paused) && <Action label="Restart" action={() => api.containerRestart(id)} />}
       {running && <Action label="Pause" action={() => api.containerPause(id)} />}
       {paused && <Action label="Unpause" action={() => api.containerUnpause(id)} />}
-      <Action label="Remove" danger confirm={`Remove container ${containerName(c.Names, id)}${running ? ' (it is running: it will be killed)' : ''}?`} action={() => api.containerRemove(id, { force: true })} />
+      <Action
+        label="Remove"
+        danger
+        confirm={`Remove container ${containerName(c.Names, id)}${running ? ' (it is running: it will be killed)' : ''}?`}
+        action={() => api.containerRemove(id, { force: true })}
+      />
     </span>
   );
 }
@@ -39,7 +44,10 @@ export function Ports(props: { c: ContainerSummary }) {
             {p.PublicPort}→{p.PrivatePort}
           </a>
         ) : (
-          <span key={`${p.PrivatePort}-${p.Type}`}>{p.PublicPort ? `${p.PublicPort}→` : ''}{p.PrivatePort}/{p.Type}</span>
+          <span key={`${p.PrivatePort}-${p.Type}`}>
+            {p.PublicPort ? `${p.PublicPort}→` : ''}
+            {p.PrivatePort}/{p.Type}
+          </span>
         ),
       )}
     </span>
@@ -51,8 +59,18 @@ export function ContainersView() {
   if (!data) return <Loading error={error} />;
   return (
     <section>
-      <h2>Containers <span class="count">{data.filter((c) => c.State === 'running').length} running / {data.length}</span></h2>
-      <Table head={['Name', 'Image', 'State', 'Health', 'Status', 'Ports', '']} rows={data.length} empty="No containers. Try `berth run -d busybox sleep 600`." testid="containers">
+      <h2>
+        Containers{' '}
+        <span class="count">
+          {data.filter((c) => c.State === 'running').length} running / {data.length}
+        </span>
+      </h2>
+      <Table
+        head={['Name', 'Image', 'State', 'Health', 'Status', 'Ports', '']}
+        rows={data.length}
+        empty="No containers. Try `berth run -d busybox sleep 600`."
+        testid="containers"
+      >
         {data.map((c) => {
           const name = containerName(c.Names, c.Id);
           return (
@@ -62,11 +80,17 @@ export function ContainersView() {
                 <div class="muted small">{shortId(c.Id)}</div>
               </td>
               <td>{c.Image}</td>
-              <td><StateBadge state={c.State} /></td>
+              <td>
+                <StateBadge state={c.State} />
+              </td>
               <td>{healthOf(c.Status) && <span class={`badge health-${healthOf(c.Status)}`}>{healthOf(c.Status)}</span>}</td>
               <td class="status">{c.Status}</td>
-              <td><Ports c={c} /></td>
-              <td><ContainerActions c={c} /></td>
+              <td>
+                <Ports c={c} />
+              </td>
+              <td>
+                <ContainerActions c={c} />
+              </td>
             </tr>
           );
         })}

@@ -11,7 +11,9 @@ export function ImagesView() {
   const rows = [...data].sort((a, b) => b.Created - a.Created);
   return (
     <section>
-      <h2>Images <span class="count">{rows.length}</span></h2>
+      <h2>
+        Images <span class="count">{rows.length}</span>
+      </h2>
       <Table head={['Tags', 'Id', 'Size', 'Created', 'Containers', '']} rows={rows.length} empty="No images." testid="images">
         {rows.map((i) => {
           const tags = (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
@@ -22,7 +24,9 @@ export function ImagesView() {
               <td>{bytes(i.Size)}</td>
               <td>{ago(i.Created)}</td>
               <td>{i.Containers >= 0 ? i.Containers : ''}</td>
-              <td><Action label="Remove" danger confirm={`Remove image ${tags[0] ?? shortId(i.Id)}?`} action={() => api.imageRemove(tags[0] ?? i.Id)} /></td>
+              <td>
+                <Action label="Remove" danger confirm={`Remove image ${tags[0] ?? shortId(i.Id)}?`} action={() => api.imageRemove(tags[0] ?? i.Id)} />
+              </td>
             </tr>
           );
         })}

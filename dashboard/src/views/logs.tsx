@@ -6,7 +6,10 @@ import { api } from '../api.js';
 
 const MAX_LINES = 5000; // a chatty container must not grow the page without bound
 
-interface Line { text: string; err: boolean }
+interface Line {
+  text: string;
+  err: boolean;
+}
 
 export function LogsPanel(props: { id: string; tty: boolean }) {
   const [lines, setLines] = useState<Line[]>([]);
@@ -66,12 +69,27 @@ export function LogsPanel(props: { id: string; tty: boolean }) {
   return (
     <div class="logs">
       <div class="toolbar">
-        <label><input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} /> follow</label>
-        <input type="search" placeholder="Search the logs" value={search} onInput={(e) => setSearch((e.target as HTMLInputElement).value)} aria-label="Search the logs" />
-        <span class="muted small">{needle ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}{ended && follow ? ' · stream ended' : ''}</span>
+        <label>
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow((e.target as HTMLInputElement).checked)} /> follow
+        </label>
+        <input
+          type="search"
+          placeholder="Search the logs"
+          value={search}
+          onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
+          aria-label="Search the logs"
+        />
+        <span class="muted small">
+          {needle ? `${shown.length} of ${lines.length} lines` : `${lines.length} lines`}
+          {ended && follow ? ' · stream ended' : ''}
+        </span>
       </div>
       <pre ref={box} class="log-lines" data-testid="logs">
-        {shown.map((l, i) => <div key={i} class={l.err ? 'stderr' : ''}>{l.text || ' '}</div>)}
+        {shown.map((l, i) => (
+          <div key={i} class={l.err ? 'stderr' : ''}>
+            {l.text || ' '}
+          </div>
+        ))}
       </pre>
     </div>
   );

@@ -10,20 +10,33 @@ export function NetworksView() {
   const rows = [...data].sort((a, b) => a.Name.localeCompare(b.Name));
   return (
     <section>
-      <h2>Networks <span class="count">{rows.length}</span></h2>
+      <h2>
+        Networks <span class="count">{rows.length}</span>
+      </h2>
       <Table head={['Name', 'Driver', 'Subnet', 'Containers']} rows={rows.length} testid="networks">
         {rows.map((n) => {
           const attached = Object.entries(n.Containers ?? {});
           return (
             <tr key={n.Id} data-name={n.Name}>
-              <td>{n.Name}<div class="muted small">{n.Labels?.['com.docker.compose.project'] ? `compose: ${n.Labels['com.docker.compose.project']}` : ''}</div></td>
+              <td>
+                {n.Name}
+                <div class="muted small">{n.Labels?.['com.docker.compose.project'] ? `compose: ${n.Labels['com.docker.compose.project']}` : ''}</div>
+              </td>
               <td>{n.Driver}</td>
-              <td class="mono small">{(n.IPAM?.Config ?? []).map((c) => <div key={c.Subnet}>{c.Subnet}</div>)}</td>
+              <td class="mono small">
+                {(n.IPAM?.Config ?? []).map((c) => (
+                  <div key={c.Subnet}>{c.Subnet}</div>
+                ))}
+              </td>
               <td>
                 {attached.length === 0 && <span class="muted">none</span>}
                 {attached.map(([id, e]) => (
                   <div key={id}>
-                    <a href={`#/containers/${id}`}>{e.Name}</a> <span class="mono small">{e.IPv4Address}{e.IPv6Address ? ` ${e.IPv6Address}` : ''}</span>
+                    <a href={`#/containers/${id}`}>{e.Name}</a>{' '}
+                    <span class="mono small">
+                      {e.IPv4Address}
+                      {e.IPv6Address ? ` ${e.IPv6Address}` : ''}
+                    </span>
                   </div>
                 ))}
               </td>

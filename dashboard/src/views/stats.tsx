@@ -69,7 +69,9 @@ export function StatsPanel(props: { id: string }) {
   }, [props.id]);
   return (
     <div class="stats">
-      <p data-testid="stats-now">{now ? `CPU ${now.cpu.toFixed(1)} % · memory ${bytes(now.mem)}${now.limit ? ` of ${bytes(now.limit)}` : ''}` : 'Waiting for the first sample…'}</p>
+      <p data-testid="stats-now">
+        {now ? `CPU ${now.cpu.toFixed(1)} % · memory ${bytes(now.mem)}${now.limit ? ` of ${bytes(now.limit)}` : ''}` : 'Waiting for the first sample…'}
+      </p>
       <h3>CPU</h3>
       <div ref={cpuEl} class="chart" />
       <h3>Memory</h3>

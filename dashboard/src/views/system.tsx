@@ -32,12 +32,33 @@ export function SystemView() {
     <section>
       <h2>System</h2>
       <table class="kv" data-testid="info">
-        <tbody>{rows.map(([k, v]) => <tr key={k}><th>{k}</th><td>{v}</td></tr>)}</tbody>
+        <tbody>
+          {rows.map(([k, v]) => (
+            <tr key={k}>
+              <th>{k}</th>
+              <td>{v}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
       <h3>Disk usage</h3>
       <table data-testid="df">
-        <thead><tr><th>Type</th><th>Total</th><th>Size</th></tr></thead>
-        <tbody>{df_.map(([k, n, s]) => <tr key={k}><td>{k}</td><td>{n}</td><td>{s}</td></tr>)}</tbody>
+        <thead>
+          <tr>
+            <th>Type</th>
+            <th>Total</th>
+            <th>Size</th>
+          </tr>
+        </thead>
+        <tbody>
+          {df_.map(([k, n, s]) => (
+            <tr key={k}>
+              <td>{k}</td>
+              <td>{n}</td>
+              <td>{s}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
     </section>
   );

@@ -19,7 +19,9 @@ export function TerminalPanel(props: { id: string }) {
     term.open(host.current);
     fit.fit();
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${proto}://${location.host}/terminal/${encodeURIComponent(props.id)}?cmd=${encodeURIComponent(cmd)}&cols=${term.cols}&rows=${term.rows}`);
+    const ws = new WebSocket(
+      `${proto}://${location.host}/terminal/${encodeURIComponent(props.id)}?cmd=${encodeURIComponent(cmd)}&cols=${term.cols}&rows=${term.rows}`,
+    );
     ws.binaryType = 'arraybuffer';
     const enc = new TextEncoder();
     ws.onopen = () => {
@@ -47,9 +49,15 @@ export function TerminalPanel(props: { id: string }) {
   return (
     <div class="terminal">
       <div class="toolbar">
-        <label>Program <input value={cmd} onInput={(e) => setCmd((e.target as HTMLInputElement).value)} size={12} aria-label="Program" /></label>
-        <button type="button" onClick={() => setSession((n) => n + 1)}>Reconnect</button>
-        <span class="muted small" data-testid="terminal-status">{status}</span>
+        <label>
+          Program <input value={cmd} onInput={(e) => setCmd((e.target as HTMLInputElement).value)} size={12} aria-label="Program" />
+        </label>
+        <button type="button" onClick={() => setSession((n) => n + 1)}>
+          Reconnect
+        </button>
+        <span class="muted small" data-testid="terminal-status">
+          {status}
+        </span>
       </div>
       <div ref={host} class="xterm-host" data-testid="terminal" />
     </div>

@@ -9,7 +9,9 @@ export function VolumesView() {
   const vols = data.Volumes ?? [];
   return (
     <section>
-      <h2>Volumes <span class="count">{vols.length}</span></h2>
+      <h2>
+        Volumes <span class="count">{vols.length}</span>
+      </h2>
       <Table head={['Name', 'Driver', 'Mountpoint', 'Project', 'Created', '']} rows={vols.length} empty="No volumes." testid="volumes">
         {vols.map((v) => (
           <tr key={v.Name}>
@@ -18,7 +20,9 @@ export function VolumesView() {
             <td class="mono small">{v.Mountpoint}</td>
             <td>{v.Labels?.['com.docker.compose.project'] ?? ''}</td>
             <td>{v.CreatedAt ? new Date(v.CreatedAt).toLocaleString() : ''}</td>
-            <td><Action label="Remove" danger confirm={`Remove volume ${v.Name}?`} action={() => api.volumeRemove(v.Name)} /></td>
+            <td>
+              <Action label="Remove" danger confirm={`Remove volume ${v.Name}?`} action={() => api.volumeRemove(v.Name)} />
+            </td>
           </tr>
         ))}
       </Table>

@@ -16,27 +16,66 @@ export const filtersMapQuery = (f?: Filters): string | undefined => {
   return JSON.stringify(m);
 };
 
-export interface AttachOptions { stream?: boolean; logs?: boolean; stdin?: boolean; stdout?: boolean; stderr?: boolean; detachKeys?: string }
+export interface AttachOptions {
+  stream?: boolean;
+  logs?: boolean;
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  detachKeys?: string;
+}
 /** The query of POST /build; maps are JSON-encoded on the wire. */
 export interface BuildQuery {
-  t?: string[]; dockerfile?: string; target?: string; networkmode?: string; platform?: string;
-  buildargs?: Record<string, string | null>; labels?: Record<string, string | null>; extrahosts?: string[];
-  cachefrom?: string; shmsize?: number;
-  nocache?: boolean; pull?: boolean; q?: boolean; rm?: boolean; forcerm?: boolean;
+  t?: string[];
+  dockerfile?: string;
+  target?: string;
+  networkmode?: string;
+  platform?: string;
+  buildargs?: Record<string, string | null>;
+  labels?: Record<string, string | null>;
+  extrahosts?: string[];
+  cachefrom?: string;
+  shmsize?: number;
+  nocache?: boolean;
+  pull?: boolean;
+  q?: boolean;
+  rm?: boolean;
+  forcerm?: boolean;
 }
-export interface LogsOptions { follow?: boolean; stdout?: boolean; stderr?: boolean; since?: string; until?: string; timestamps?: boolean; tail?: string; details?: boolean }
+export interface LogsOptions {
+  follow?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  since?: string;
+  until?: string;
+  timestamps?: boolean;
+  tail?: string;
+  details?: boolean;
+}
 
 export class DockerClient extends Transport {
   // ---- system
-  async ping(): Promise<string> { return this.text('GET', '/_ping'); }
-  version(): Promise<T.Version> { return this.json('GET', '/version'); }
+  async ping(): Promise<string> {
+    return this.text('GET', '/_ping');
+  }
+  version(): Promise<T.Version> {
+    return this.json('GET', '/version');
+  }
   /** POST /auth: the daemon checks the credentials against the registry. */
-  auth(body: { username: string; password: string; serveraddress: string }): Promise<{ Status: string; IdentityToken?: string }> { return this.json('POST', '/auth', { body }); }
-  info(): Promise<T.SystemInfo> { return this.json('GET', '/info'); }
-  df(opts: { type?: string[] } = {}): Promise<T.SystemDf> { return this.json('GET', '/system/df', { query: { type: opts.type } }); }
+  auth(body: { username: string; password: string; serveraddress: string }): Promise<{ Status: string; IdentityToken?: string }> {
+    return this.json('POST', '/auth', { body });
+  }
+  info(): Promise<T.SystemInfo> {
+    return this.json('GET', '/info');
+  }
+  df(opts: { type?: string[] } = {}): Promise<T.SystemDf> {
+    return this.json('GET', '/system/df', { query: { type: opts.type } });
+  }
   events(opts: { since?: string; until?: string; filters?: Filters; signal?: AbortSignal } = {}): AsyncGenerator<T.Event> {
     // each event also carries a non-enumerable `timeNanoExact` string (the exact integer)
-    return this.jsonStream('GET', '/events', { query: { since: opts.since, until: opts.until, filters: filtersQuery(opts.filters) }, signal: opts.signal }, ['timeNano']);
+    return this.jsonStream('GET', '/events', { query: { since: opts.since, until: opts.until, filters: filtersQuery(opts.filters) }, signal: opts.signal }, [
+      'timeNano',
+    ]);
   }
 
   // ---- containers
@@ -44,7 +83,9 @@ export class DockerClient extends Transport {
     return this.json('POST', '/containers/create', { query: { name: opts.name, platform: opts.platform }, body });
   }
   containerList(opts: { all?: boolean; limit?: number; size?: boolean; filters?: Filters } = {}): Promise<T.ContainerSummary[]> {
-    return this.json('GET', '/containers/json', { query: { all: opts.all || undefined, limit: opts.limit, size: opts.size || undefined, filters: filtersQuery(opts.filters) } });
+    return this.json('GET', '/containers/json', {
+      query: { all: opts.all || undefined, limit: opts.limit, size: opts.size || undefined, filters: filtersQuery(opts.filters) },
+    });
   }
   containerInspect(id: string, opts: { size?: boolean } = {}): Promise<T.ContainerInspect> {
     return this.json('GET', `/containers/${enc(id)}/json`, { query: { size: opts.size || undefined } });
@@ -58,11 +99,21 @@ export class DockerClient extends Transport {
   async containerRestart(id: string, opts: { t?: number; signal?: string } = {}): Promise<void> {
     await this.text('POST', `/containers/${enc(id)}/restart`, { query: { t: opts.t, signal: opts.signal } });
   }
-  async containerKill(id: string, signal?: string): Promise<void> { await this.text('POST', `/containers/${enc(id)}/kill`, { query: { signal } }); }
-  async containerPause(id: string): Promise<void> { await this.text('POST', `/containers/${enc(id)}/pause`); }
-  async containerUnpause(id: string): Promise<void> { await this.text('POST', `/containers/${enc(id)}/unpause`); }
-  async containerRename(id: string, name: string): Promise<void> { await this.text('POST', `/containers/${enc(id)}/rename`, { query: { name } }); }
-  async containerResize(id: string, h: number, w: number): Promise<void> { await this.text('POST', `/containers/${enc(id)}/resize`, { query: { h, w } }); }
+  async containerKill(id: string, signal?: string): Promise<void> {
+    await this.text('POST', `/containers/${enc(id)}/kill`, { query: { signal } });
+  }
+  async containerPause(id: string): Promise<void> {
+    await this.text('POST', `/containers/${enc(id)}/pause`);
+  }
+  async containerUnpause(id: string): Promise<void> {
+    await this.text('POST', `/containers/${enc(id)}/unpause`);
+  }
+  async containerRename(id: string, name: string): Promise<void> {
+    await this.text('POST', `/containers/${enc(id)}/rename`, { query: { name } });
+  }
+  async containerResize(id: string, h: number, w: number): Promise<void> {
+    await this.text('POST', `/containers/${enc(id)}/resize`, { query: { h, w } });
+  }
   async containerRemove(id: string, opts: { force?: boolean; v?: boolean; link?: boolean } = {}): Promise<void> {
     await this.text('DELETE', `/containers/${enc(id)}`, { query: { force: opts.force || undefined, v: opts.v || undefined, link: opts.link || undefined } });
   }
@@ -84,53 +135,107 @@ export class DockerClient extends Transport {
     });
     result.catch(() => {}); // the caller observes it; never an unhandled rejection
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([res, new Promise((r) => { timer = setTimeout(r, 1000); })]).finally(() => clearTimeout(timer));
+    await Promise.race([
+      res,
+      new Promise((r) => {
+        timer = setTimeout(r, 1000);
+      }),
+    ]).finally(() => clearTimeout(timer));
     return { result };
   }
-  containerUpdate(id: string, body: T.HostConfig): Promise<T.ContainerUpdateResponse> { return this.json('POST', `/containers/${enc(id)}/update`, { body }); }
-  containerTop(id: string, psArgs?: string): Promise<T.ContainerTopResponse> { return this.json('GET', `/containers/${enc(id)}/top`, { query: { ps_args: psArgs } }); }
-  containerPrune(filters?: Filters): Promise<T.ContainerPruneResponse> { return this.json('POST', '/containers/prune', { query: { filters: filtersQuery(filters) } }); }
+  containerUpdate(id: string, body: T.HostConfig): Promise<T.ContainerUpdateResponse> {
+    return this.json('POST', `/containers/${enc(id)}/update`, { body });
+  }
+  containerTop(id: string, psArgs?: string): Promise<T.ContainerTopResponse> {
+    return this.json('GET', `/containers/${enc(id)}/top`, { query: { ps_args: psArgs } });
+  }
+  containerPrune(filters?: Filters): Promise<T.ContainerPruneResponse> {
+    return this.json('POST', '/containers/prune', { query: { filters: filtersQuery(filters) } });
+  }
   containerLogs(id: string, o: LogsOptions, signal?: AbortSignal): Promise<IncomingMessage> {
-    return this.request('GET', `/containers/${enc(id)}/logs`, { query: { follow: o.follow, stdout: o.stdout ?? true, stderr: o.stderr ?? true, since: o.since, until: o.until, timestamps: o.timestamps, tail: o.tail, details: o.details }, signal });
+    return this.request('GET', `/containers/${enc(id)}/logs`, {
+      query: {
+        follow: o.follow,
+        stdout: o.stdout ?? true,
+        stderr: o.stderr ?? true,
+        since: o.since,
+        until: o.until,
+        timestamps: o.timestamps,
+        tail: o.tail,
+        details: o.details,
+      },
+      signal,
+    });
   }
   containerStats(id: string, opts: { stream?: boolean; oneShot?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<T.ContainerStats> {
     return this.jsonStream('GET', `/containers/${enc(id)}/stats`, { query: { stream: opts.stream ?? false, 'one-shot': opts.oneShot }, signal: opts.signal });
   }
   containerAttach(id: string, o: AttachOptions): Promise<HijackedStream> {
-    return this.hijack(`/containers/${enc(id)}/attach`, { query: { stream: o.stream ?? true, logs: o.logs, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys } });
+    return this.hijack(`/containers/${enc(id)}/attach`, {
+      query: { stream: o.stream ?? true, logs: o.logs, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys },
+    });
   }
-  containerCommit(id: string, o: { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: T.ContainerConfig }): Promise<T.IdResponse> {
-    return this.json('POST', '/commit', { query: { container: id, repo: o.repo, tag: o.tag, comment: o.comment, author: o.author, pause: o.pause, changes: o.changes }, body: o.config ?? {} });
+  containerCommit(
+    id: string,
+    o: { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: T.ContainerConfig },
+  ): Promise<T.IdResponse> {
+    return this.json('POST', '/commit', {
+      query: { container: id, repo: o.repo, tag: o.tag, comment: o.comment, author: o.author, pause: o.pause, changes: o.changes },
+      body: o.config ?? {},
+    });
   }
   /** GET archive: a tar stream; the path stat is in the X-Docker-Container-Path-Stat header. */
-  containerArchiveGet(id: string, path: string): Promise<IncomingMessage> { return this.request('GET', `/containers/${enc(id)}/archive`, { query: { path } }); }
+  containerArchiveGet(id: string, path: string): Promise<IncomingMessage> {
+    return this.request('GET', `/containers/${enc(id)}/archive`, { query: { path } });
+  }
   async containerArchiveStat(id: string, path: string): Promise<T.ContainerPathStat> {
     const res = await this.request('HEAD', `/containers/${enc(id)}/archive`, { query: { path } });
     res.resume();
     return decodePathStat(res.headers['x-docker-container-path-stat']);
   }
   async containerArchivePut(id: string, path: string, tar: Readable, opts: { noOverwriteDirNonDir?: boolean; copyUIDGID?: boolean } = {}): Promise<void> {
-    await this.text('PUT', `/containers/${enc(id)}/archive`, { query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, copyUIDGID: opts.copyUIDGID }, body: tar });
+    await this.text('PUT', `/containers/${enc(id)}/archive`, {
+      query: { path, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, copyUIDGID: opts.copyUIDGID },
+      body: tar,
+    });
   }
 
   // ---- exec
-  execCreate(id: string, body: T.ExecConfig): Promise<T.IdResponse> { return this.json('POST', `/containers/${enc(id)}/exec`, { body }); }
-  execStart(execId: string, body: T.ExecStartConfig): Promise<HijackedStream> { return this.hijack(`/exec/${enc(execId)}/start`, { body }); }
-  async execStartDetached(execId: string, body: T.ExecStartConfig = {}): Promise<void> { await this.text('POST', `/exec/${enc(execId)}/start`, { body: { ...body, Detach: true } }); }
-  execInspect(execId: string): Promise<T.ExecInspect> { return this.json('GET', `/exec/${enc(execId)}/json`); }
-  async execResize(execId: string, h: number, w: number): Promise<void> { await this.text('POST', `/exec/${enc(execId)}/resize`, { query: { h, w } }); }
+  execCreate(id: string, body: T.ExecConfig): Promise<T.IdResponse> {
+    return this.json('POST', `/containers/${enc(id)}/exec`, { body });
+  }
+  execStart(execId: string, body: T.ExecStartConfig): Promise<HijackedStream> {
+    return this.hijack(`/exec/${enc(execId)}/start`, { body });
+  }
+  async execStartDetached(execId: string, body: T.ExecStartConfig = {}): Promise<void> {
+    await this.text('POST', `/exec/${enc(execId)}/start`, { body: { ...body, Detach: true } });
+  }
+  execInspect(execId: string): Promise<T.ExecInspect> {
+    return this.json('GET', `/exec/${enc(execId)}/json`);
+  }
+  async execResize(execId: string, h: number, w: number): Promise<void> {
+    await this.text('POST', `/exec/${enc(execId)}/resize`, { query: { h, w } });
+  }
 
   // ---- images
   imageList(opts: { all?: boolean; digests?: boolean; filters?: Filters } = {}): Promise<T.ImageSummary[]> {
     return this.json('GET', '/images/json', { query: { all: opts.all || undefined, digests: opts.digests || undefined, filters: filtersQuery(opts.filters) } });
   }
-  imageInspect(name: string): Promise<T.ImageInspect> { return this.json('GET', `/images/${enc(name)}/json`); }
-  imageHistory(name: string): Promise<T.HistoryItem[]> { return this.json('GET', `/images/${enc(name)}/history`); }
-  async imageTag(name: string, repo: string, tag?: string): Promise<void> { await this.text('POST', `/images/${enc(name)}/tag`, { query: { repo, tag } }); }
+  imageInspect(name: string): Promise<T.ImageInspect> {
+    return this.json('GET', `/images/${enc(name)}/json`);
+  }
+  imageHistory(name: string): Promise<T.HistoryItem[]> {
+    return this.json('GET', `/images/${enc(name)}/history`);
+  }
+  async imageTag(name: string, repo: string, tag?: string): Promise<void> {
+    await this.text('POST', `/images/${enc(name)}/tag`, { query: { repo, tag } });
+  }
   imageRemove(name: string, opts: { force?: boolean; noprune?: boolean } = {}): Promise<T.ImageDeleteResponseItem[]> {
     return this.json('DELETE', `/images/${enc(name)}`, { query: { force: opts.force || undefined, noprune: opts.noprune || undefined } });
   }
-  imagePrune(filters?: Filters): Promise<T.ImagePruneResponse> { return this.json('POST', '/images/prune', { query: { filters: filtersQuery(filters) } }); }
+  imagePrune(filters?: Filters): Promise<T.ImagePruneResponse> {
+    return this.json('POST', '/images/prune', { query: { filters: filtersQuery(filters) } });
+  }
   /** Pull (fromImage) or import (fromSrc='-' with a tar body): a jsonmessage stream. */
   imageCreate(query: Query, body?: Readable, headers?: Record<string, string>): AsyncGenerator<T.JsonMessage> {
     return this.jsonStream('POST', '/images/create', { query, body, headers: { 'X-Registry-Auth': 'e30=', ...headers } });
@@ -142,33 +247,63 @@ export class DockerClient extends Transport {
   /** POST /build (the classic builder): a tar context in, a jsonmessage stream with aux {ID} out. */
   imageBuild(tar: Readable, query: BuildQuery, registryConfig: object = {}): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {
     return this.jsonStream('POST', '/build', {
-      query: { ...query, buildargs: query.buildargs && JSON.stringify(query.buildargs), labels: query.labels && JSON.stringify(query.labels), extrahosts: query.extrahosts?.join(','), version: '1' },
+      query: {
+        ...query,
+        buildargs: query.buildargs && JSON.stringify(query.buildargs),
+        labels: query.labels && JSON.stringify(query.labels),
+        extrahosts: query.extrahosts?.join(','),
+        version: '1',
+      },
       body: tar,
       headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from(JSON.stringify(registryConfig)).toString('base64') },
     });
   }
-  imageSave(names: string[]): Promise<IncomingMessage> { return this.request('GET', '/images/get', { query: { names } }); }
+  imageSave(names: string[]): Promise<IncomingMessage> {
+    return this.request('GET', '/images/get', { query: { names } });
+  }
   imageLoad(tar: Readable, opts: { quiet?: boolean } = {}): AsyncGenerator<T.JsonMessage> {
     return this.jsonStream('POST', '/images/load', { query: { quiet: opts.quiet }, body: tar, headers: { 'content-type': 'application/x-tar' } });
   }
 
   // ---- volumes (filters in the docker CLI's map form)
-  volumeCreate(body: T.VolumeCreateRequest): Promise<T.VolumeSummary> { return this.json('POST', '/volumes/create', { body }); }
-  volumeList(filters?: Filters): Promise<T.VolumeListResponse> { return this.json('GET', '/volumes', { query: { filters: filtersMapQuery(filters) } }); }
-  volumeInspect(name: string): Promise<T.VolumeSummary> { return this.json('GET', `/volumes/${enc(name)}`); }
-  async volumeRemove(name: string, force?: boolean): Promise<void> { await this.text('DELETE', `/volumes/${enc(name)}`, { query: { force: force || undefined } }); }
-  volumePrune(filters?: Filters): Promise<T.VolumePruneResponse> { return this.json('POST', '/volumes/prune', { query: { filters: filtersMapQuery(filters) } }); }
+  volumeCreate(body: T.VolumeCreateRequest): Promise<T.VolumeSummary> {
+    return this.json('POST', '/volumes/create', { body });
+  }
+  volumeList(filters?: Filters): Promise<T.VolumeListResponse> {
+    return this.json('GET', '/volumes', { query: { filters: filtersMapQuery(filters) } });
+  }
+  volumeInspect(name: string): Promise<T.VolumeSummary> {
+    return this.json('GET', `/volumes/${enc(name)}`);
+  }
+  async volumeRemove(name: string, force?: boolean): Promise<void> {
+    await this.text('DELETE', `/volumes/${enc(name)}`, { query: { force: force || undefined } });
+  }
+  volumePrune(filters?: Filters): Promise<T.VolumePruneResponse> {
+    return this.json('POST', '/volumes/prune', { query: { filters: filtersMapQuery(filters) } });
+  }
 
   // ---- networks
-  networkCreate(body: T.NetworkCreateRequest): Promise<T.NetworkCreateResponse> { return this.json('POST', '/networks/create', { body }); }
-  networkList(filters?: Filters): Promise<T.NetworkSummary[]> { return this.json('GET', '/networks', { query: { filters: filtersMapQuery(filters) } }); }
+  networkCreate(body: T.NetworkCreateRequest): Promise<T.NetworkCreateResponse> {
+    return this.json('POST', '/networks/create', { body });
+  }
+  networkList(filters?: Filters): Promise<T.NetworkSummary[]> {
+    return this.json('GET', '/networks', { query: { filters: filtersMapQuery(filters) } });
+  }
   networkInspect(id: string, opts: { verbose?: boolean; scope?: string } = {}): Promise<T.NetworkSummary> {
     return this.json('GET', `/networks/${enc(id)}`, { query: { verbose: opts.verbose ? 'true' : undefined, scope: opts.scope } });
   }
-  async networkRemove(id: string): Promise<void> { await this.text('DELETE', `/networks/${enc(id)}`); }
-  networkPrune(filters?: Filters): Promise<T.NetworkPruneResponse> { return this.json('POST', '/networks/prune', { query: { filters: filtersMapQuery(filters) } }); }
-  async networkConnect(id: string, body: T.NetworkConnectRequest): Promise<void> { await this.text('POST', `/networks/${enc(id)}/connect`, { body }); }
-  async networkDisconnect(id: string, body: T.NetworkDisconnectRequest): Promise<void> { await this.text('POST', `/networks/${enc(id)}/disconnect`, { body }); }
+  async networkRemove(id: string): Promise<void> {
+    await this.text('DELETE', `/networks/${enc(id)}`);
+  }
+  networkPrune(filters?: Filters): Promise<T.NetworkPruneResponse> {
+    return this.json('POST', '/networks/prune', { query: { filters: filtersMapQuery(filters) } });
+  }
+  async networkConnect(id: string, body: T.NetworkConnectRequest): Promise<void> {
+    await this.text('POST', `/networks/${enc(id)}/connect`, { body });
+  }
+  async networkDisconnect(id: string, body: T.NetworkDisconnectRequest): Promise<void> {
+    await this.text('POST', `/networks/${enc(id)}/disconnect`, { body });
+  }
 }
 
 export function decodePathStat(header: string | string[] | undefined): T.ContainerPathStat {

@@ -4,19 +4,32 @@ import { BerthError, type ErrorKind } from '../../lib/errors.js';
 
 function kindOfStatus(status: number): ErrorKind {
   switch (status) {
-    case 304: return 'not-modified';
-    case 400: return 'invalid-argument';
-    case 401: return 'unauthorized';
-    case 403: return 'forbidden';
-    case 404: return 'not-found';
-    case 405: return 'method-not-allowed';
-    case 409: return 'conflict';
-    case 413: return 'too-large';
-    case 416: return 'range-not-satisfiable';
-    case 429: return 'too-many-requests';
-    case 501: return 'not-implemented';
-    case 503: return 'unavailable';
-    default: return 'internal';
+    case 304:
+      return 'not-modified';
+    case 400:
+      return 'invalid-argument';
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not-found';
+    case 405:
+      return 'method-not-allowed';
+    case 409:
+      return 'conflict';
+    case 413:
+      return 'too-large';
+    case 416:
+      return 'range-not-satisfiable';
+    case 429:
+      return 'too-many-requests';
+    case 501:
+      return 'not-implemented';
+    case 503:
+      return 'unavailable';
+    default:
+      return 'internal';
   }
 }
 
@@ -51,7 +64,9 @@ export function parseErrorBody(status: number, contentType: string | undefined, 
     try {
       const parsed = JSON.parse(body) as { message?: unknown };
       if (typeof parsed.message === 'string') message = parsed.message;
-    } catch { /* keep the raw text */ }
+    } catch {
+      /* keep the raw text */
+    }
   }
   if (!message) message = `${status} ${statusText(status)}`;
   return new ApiError(status, message);

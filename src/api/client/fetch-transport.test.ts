@@ -38,10 +38,13 @@ test('the fetch client: base URL, version prefix, headers, JSON, errors and stre
   const events = [];
   for await (const e of c.events()) events.push(e.Action);
   assert.deepEqual(events, ['start', 'connect']);
-  assert.deepEqual(seen.slice(0, 2).map((s) => [s.method, s.url, s.csrf]), [
-    ['GET', '/api/v1.45/containers/json?all=1', 'one'],
-    ['POST', '/api/v1.45/containers/web/stop?t=3', 'two'],
-  ]);
+  assert.deepEqual(
+    seen.slice(0, 2).map((s) => [s.method, s.url, s.csrf]),
+    [
+      ['GET', '/api/v1.45/containers/json?all=1', 'one'],
+      ['POST', '/api/v1.45/containers/web/stop?t=3', 'two'],
+    ],
+  );
 });
 
 test('StdFrameReader splits Docker frames across any chunking', () => {
@@ -50,7 +53,10 @@ test('StdFrameReader splits Docker frames across any chunking', () => {
     const out: string[] = [];
     const r = new StdFrameReader((s, d) => out.push(`${s}:${Buffer.from(d).toString()}`));
     for (let i = 0; i < wire.length; i += size) r.push(new Uint8Array(wire.subarray(i, i + size)));
-    assert.equal(out.join('').replace(/\d:/g, (m) => m), out.join(''));
+    assert.equal(
+      out.join('').replace(/\d:/g, (m) => m),
+      out.join(''),
+    );
     const joined = { 1: '', 2: '' } as Record<string, string>;
     for (const o of out) joined[o[0]!] += o.slice(2);
     assert.deepEqual(joined, { 1: 'hello\nbye', 2: 'oops\n' }, `chunks of ${size}`);

@@ -14,7 +14,10 @@ export function parseExact<T>(line: string, exact: string[] = []): T {
   return v as T;
 }
 
-export async function* readJsonLines<T>(stream: Readable | Iterable<Buffer | string> | AsyncIterable<Buffer | string>, exact: string[] = []): AsyncGenerator<T> {
+export async function* readJsonLines<T>(
+  stream: Readable | Iterable<Buffer | string> | AsyncIterable<Buffer | string>,
+  exact: string[] = [],
+): AsyncGenerator<T> {
   let buf = '';
   for await (const chunk of stream) {
     buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');

@@ -18,7 +18,10 @@ export class StdFrameReader {
     }
     while (buf.length) {
       if (this.remaining === 0) {
-        if (buf.length < 8) { this.pending = buf.slice(); return; }
+        if (buf.length < 8) {
+          this.pending = buf.slice();
+          return;
+        }
         if (buf[0]! > 3) throw new Error(`Unrecognized input header: ${buf[0]}`);
         this.stream = buf[0] as FrameStream;
         this.remaining = new DataView(buf.buffer, buf.byteOffset, 8).getUint32(4);

@@ -17,7 +17,10 @@ export class StdcopyDemuxer {
     this.pending = Buffer.alloc(0);
     while (buf.length) {
       if (this.remaining === 0) {
-        if (buf.length < 8) { this.pending = Buffer.from(buf); return; }
+        if (buf.length < 8) {
+          this.pending = Buffer.from(buf);
+          return;
+        }
         const type = buf[0]!;
         if (type > 3) throw new Error(`Unrecognized input header: ${type}`);
         this.stream = type as StdStream;

@@ -37,7 +37,9 @@ export class Transport {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
-  get host(): string { return this.endpoint.host; }
+  get host(): string {
+    return this.endpoint.host;
+  }
 
   private options(method: string, path: string, opts: RequestOptions, agent: http.Agent | false): http.RequestOptions {
     const e = this.endpoint;
@@ -50,15 +52,27 @@ export class Transport {
       // No TLS on a unix socket: an empty servername spares the agent its SNI guess, whose
       // first isIP() compiles an IPv6 regex costing ~4 ms of every CLI run.
       (o as { servername?: string }).servername = '';
+    } else {
+      o.hostname = e.hostname;
+      o.port = e.port;
     }
-    else { o.hostname = e.hostname; o.port = e.port; }
     return o;
   }
 
   private send(req: http.ClientRequest, body: unknown): void {
-    if (body === undefined || body === null) { req.end(); return; }
-    if (body instanceof Readable) { body.on('error', (err) => req.destroy(err)); body.pipe(req); return; }
-    if (typeof body === 'string' || Buffer.isBuffer(body)) { req.end(body); return; }
+    if (body === undefined || body === null) {
+      req.end();
+      return;
+    }
+    if (body instanceof Readable) {
+      body.on('error', (err) => req.destroy(err));
+      body.pipe(req);
+      return;
+    }
+    if (typeof body === 'string' || Buffer.isBuffer(body)) {
+      req.end(body);
+      return;
+    }
     req.end(JSON.stringify(body));
   }
 
@@ -82,7 +96,10 @@ export class Transport {
     return new Promise((resolve, reject) => {
       const req = http.request(this.options(method, path, opts, this.agent), (res) => {
         const status = res.statusCode ?? 0;
-        if (status < 400) { resolve(res); return; }
+        if (status < 400) {
+          resolve(res);
+          return;
+        }
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => reject(parseErrorBody(status, res.headers['content-type'], Buffer.concat(chunks).toString('utf8'))));
@@ -126,16 +143,25 @@ export class Transport {
         const status = res.statusCode ?? 0;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => reject(status >= 400
-          ? parseErrorBody(status, res.headers['content-type'], Buffer.concat(chunks).toString('utf8'))
-          : new Error(`unexpected response to an attach request: ${status}`)));
+        res.on('end', () =>
+          reject(
+            status >= 400
+              ? parseErrorBody(status, res.headers['content-type'], Buffer.concat(chunks).toString('utf8'))
+              : new Error(`unexpected response to an attach request: ${status}`),
+          ),
+        );
       });
-      req.on('upgrade', (_res, socket: Socket, head: Buffer) => { socket.setNoDelay?.(true); resolve({ socket, head }); });
+      req.on('upgrade', (_res, socket: Socket, head: Buffer) => {
+        socket.setNoDelay?.(true);
+        resolve({ socket, head });
+      });
       req.on('error', (err) => reject(this.connectError(err)));
       this.send(req, opts.body);
     });
   }
 
   /** Drop idle keep-alive sockets (they are unref'd, so this is only needed for tests). */
-  close(): void { this.agent.destroy(); }
+  close(): void {
+    this.agent.destroy();
+  }
 }

@@ -93,7 +93,10 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
         noCache: q.bool('nocache'),
         pull: q.bool('pull'),
         // Repeated (docker-py) or comma-separated values.
-        extraHosts: q.all('extrahosts').flatMap((v) => v.split(',')).filter((v) => v !== ''),
+        extraHosts: q
+          .all('extrahosts')
+          .flatMap((v) => v.split(','))
+          .filter((v) => v !== ''),
         network,
         signal: ctx.signal,
       },

@@ -70,9 +70,16 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
           ref: repo ? repoTagOf(repo, q.str('tag')) : undefined,
           author: q.str('author') ?? '',
           comment: q.str('comment') ?? '',
-          changes: q.all('changes').flatMap((c) => c.split('\n')).filter(Boolean),
+          changes: q
+            .all('changes')
+            .flatMap((c) => c.split('\n'))
+            .filter(Boolean),
           config: overrides
-            ? Object.fromEntries(Object.entries({ ...overrides, cmd: overrides.cmd ?? undefined, entrypoint: overrides.entrypoint ?? undefined }).filter(([k, v]) => v !== undefined && k !== 'image'))
+            ? Object.fromEntries(
+                Object.entries({ ...overrides, cmd: overrides.cmd ?? undefined, entrypoint: overrides.entrypoint ?? undefined }).filter(
+                  ([k, v]) => v !== undefined && k !== 'image',
+                ),
+              )
             : undefined,
         });
         const out: Wire.IdResponse = { Id: id };

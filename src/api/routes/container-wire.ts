@@ -16,7 +16,14 @@ import type * as Wire from '../types/index.js';
 function healthcheckFrom(o: Obj): HealthcheckConfig | undefined {
   if (!('Healthcheck' in o) || o.Healthcheck === null) return undefined;
   const h = obj(o, 'Healthcheck');
-  return { test: strArray(h, 'Test') ?? [], interval: num(h, 'Interval'), timeout: num(h, 'Timeout'), startPeriod: num(h, 'StartPeriod'), startInterval: num(h, 'StartInterval'), retries: num(h, 'Retries') };
+  return {
+    test: strArray(h, 'Test') ?? [],
+    interval: num(h, 'Interval'),
+    timeout: num(h, 'Timeout'),
+    startPeriod: num(h, 'StartPeriod'),
+    startInterval: num(h, 'StartInterval'),
+    retries: num(h, 'Retries'),
+  };
 }
 
 export function hostSettingsFrom(h: Obj): HostSettings {
@@ -70,7 +77,11 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     portBindings: portBindingsFrom(h),
     publishAllPorts: bool(h, 'PublishAllPorts') ?? false,
     ...((strArray(h, 'Links') ?? []).length ? { links: strArray(h, 'Links') } : {}),
-    devices: arr(h, 'Devices').map((x) => ({ pathOnHost: str(x, 'PathOnHost') ?? '', pathInContainer: str(x, 'PathInContainer') ?? '', cgroupPermissions: str(x, 'CgroupPermissions') ?? '' })),
+    devices: arr(h, 'Devices').map((x) => ({
+      pathOnHost: str(x, 'PathOnHost') ?? '',
+      pathInContainer: str(x, 'PathInContainer') ?? '',
+      cgroupPermissions: str(x, 'CgroupPermissions') ?? '',
+    })),
   };
 }
 
@@ -97,7 +108,13 @@ function endpointsFrom(nc: Obj): CreateRequest['endpoints'] {
     const e = (v ?? {}) as Obj;
     const ipam = obj(e, 'IPAMConfig');
     const links = strArray(e, 'Links') ?? [];
-    return { network, aliases: strArray(e, 'Aliases') ?? [], ip: str(ipam, 'IPv4Address') || undefined, mac: str(e, 'MacAddress') || undefined, ...(links.length ? { links } : {}) };
+    return {
+      network,
+      aliases: strArray(e, 'Aliases') ?? [],
+      ip: str(ipam, 'IPv4Address') || undefined,
+      mac: str(e, 'MacAddress') || undefined,
+      ...(links.length ? { links } : {}),
+    };
   });
 }
 
@@ -138,11 +155,18 @@ export function createRequestFrom(body: Obj, name: string | undefined): CreateRe
     networkDisabled: bool(body, 'NetworkDisabled'),
     macAddress: str(body, 'MacAddress'),
   };
-  if (config.workingDir && !config.workingDir.startsWith('/')) throw invalidArgument(`the working directory '${config.workingDir}' is invalid, it needs to be an absolute path`);
+  if (config.workingDir && !config.workingDir.startsWith('/'))
+    throw invalidArgument(`the working directory '${config.workingDir}' is invalid, it needs to be an absolute path`);
   const wireConfig = { ...body };
   delete wireConfig.HostConfig;
   delete wireConfig.NetworkingConfig;
-  return { name, config, host: hostSettingsFrom(hostConfig), endpoints: endpointsFrom(networkingConfig), wire: { config: wireConfig, hostConfig, networkingConfig } };
+  return {
+    name,
+    config,
+    host: hostSettingsFrom(hostConfig),
+    endpoints: endpointsFrom(networkingConfig),
+    wire: { config: wireConfig, hostConfig, networkingConfig },
+  };
 }
 
 function statusText(r: ContainerRecord, now: number): string {
@@ -165,7 +189,10 @@ function statusText(r: ContainerRecord, now: number): string {
 }
 
 function commandLine(r: ContainerRecord): string {
-  return [...r.config.entrypoint, ...r.config.cmd].map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ').replace(/^'(.*)'$/, '$1');
+  return [...r.config.entrypoint, ...r.config.cmd]
+    .map((a) => (/\s/.test(a) ? `'${a}'` : a))
+    .join(' ')
+    .replace(/^'(.*)'$/, '$1');
 }
 
 export function networkModeOf(r: ContainerRecord): string {
@@ -213,7 +240,16 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
 
 function networksOf(r: ContainerRecord, net: NetInfo): Record<string, Wire.EndpointSettings> {
   const names = attachedNetworks(r).map((e) => e.network);
-  return Object.fromEntries(names.map((n) => [n, endpointWire(r, net?.endpoints.find((e) => e.network === n), n)]));
+  return Object.fromEntries(
+    names.map((n) => [
+      n,
+      endpointWire(
+        r,
+        net?.endpoints.find((e) => e.network === n),
+        n,
+      ),
+    ]),
+  );
 }
 
 /**
@@ -344,7 +380,12 @@ export function hostConfigToWire(r: ContainerRecord): Wire.HostConfig {
     VolumeDriver: h.volumeDriver,
     Sysctls: Object.keys(h.sysctls).length ? h.sysctls : undefined,
     // dockerd shows links as /child:/parent/alias.
-    Links: h.links?.length ? h.links.map((l) => { const { name, alias } = parseLink(l); return `/${name}:/${r.name}/${alias}`; }) : null,
+    Links: h.links?.length
+      ? h.links.map((l) => {
+          const { name, alias } = parseLink(l);
+          return `/${name}:/${r.name}/${alias}`;
+        })
+      : null,
   };
 }
 
@@ -372,7 +413,15 @@ export async function containerInspect(r: ContainerRecord, facts: ContainerFacts
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
-      ...(s.health ? { Health: { Status: s.health.status, FailingStreak: s.health.failingStreak, Log: s.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })) } } : {}),
+      ...(s.health
+        ? {
+            Health: {
+              Status: s.health.status,
+              FailingStreak: s.health.failingStreak,
+              Log: s.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })),
+            },
+          }
+        : {}),
     },
     Image: r.imageId,
     ResolvConfPath: files.resolvConf,

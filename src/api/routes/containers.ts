@@ -178,7 +178,8 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const resources = Object.fromEntries(Object.entries(h.resources).filter(([, v]) => v !== undefined));
         const warnings = await containers.update(ctx.params.id!, {
           resources,
-          restartPolicy: 'RestartPolicy' in body ? { name: (str(rp, 'Name') ?? 'no') as 'no', maximumRetryCount: num(rp, 'MaximumRetryCount') ?? 0 } : undefined,
+          restartPolicy:
+            'RestartPolicy' in body ? { name: (str(rp, 'Name') ?? 'no') as 'no', maximumRetryCount: num(rp, 'MaximumRetryCount') ?? 0 } : undefined,
         });
         const out: Wire.ContainerUpdateResponse = { Warnings: warnings };
         sendJson(ctx.res, 200, out);

@@ -12,8 +12,19 @@ export interface EventSource {
 }
 
 export function eventWire(e: EngineEvent): string {
-  const legacy = e.type === 'container' || e.type === 'image' ? { status: e.action, id: e.actor.id, ...(e.actor.attributes.image ? { from: e.actor.attributes.image } : {}) } : {};
-  const body: Wire.Event = { ...legacy, Type: e.type, Action: e.action, Actor: { ID: e.actor.id, Attributes: e.actor.attributes }, scope: e.scope, time: e.time, timeNano: 0 };
+  const legacy =
+    e.type === 'container' || e.type === 'image'
+      ? { status: e.action, id: e.actor.id, ...(e.actor.attributes.image ? { from: e.actor.attributes.image } : {}) }
+      : {};
+  const body: Wire.Event = {
+    ...legacy,
+    Type: e.type,
+    Action: e.action,
+    Actor: { ID: e.actor.id, Attributes: e.actor.attributes },
+    scope: e.scope,
+    time: e.time,
+    timeNano: 0,
+  };
   // timeNano does not fit a double exactly; splice the exact integer into the JSON text.
   return JSON.stringify(body).replace('"timeNano":0', `"timeNano":${e.timeNano.toString()}`) + '\n';
 }

@@ -170,7 +170,11 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
       path: '/images/json',
       handler: async (ctx) => {
         const list = images.list({ all: ctx.query.bool('all'), filters: ctx.query.filters() });
-        sendJson(ctx.res, 200, list.map((s) => imageSummaryWire(s, ctx.apiVersion)));
+        sendJson(
+          ctx.res,
+          200,
+          list.map((s) => imageSummaryWire(s, ctx.apiVersion)),
+        );
       },
     },
     {
@@ -211,7 +215,10 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
       method: 'DELETE',
       path: '/images/{name*}',
       handler: async (ctx) => {
-        const items: Wire.ImageDeleteResponseItem[] = await images.remove(ctx.params.name!, { force: ctx.query.bool('force'), noPrune: ctx.query.bool('noprune') });
+        const items: Wire.ImageDeleteResponseItem[] = await images.remove(ctx.params.name!, {
+          force: ctx.query.bool('force'),
+          noPrune: ctx.query.bool('noprune'),
+        });
         sendJson(ctx.res, 200, items);
       },
     },
@@ -254,9 +261,19 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
         if (fromSrc === undefined) return pullImage(d.puller, ctx);
         if (fromSrc !== '-') throw invalidArgument('importing from a URL is not supported; send the tar as the request body (fromSrc=-)');
         const repo = q.str('repo');
-        const changes = q.all('changes').flatMap((c) => c.split('\n')).filter(Boolean);
+        const changes = q
+          .all('changes')
+          .flatMap((c) => c.split('\n'))
+          .filter(Boolean);
         // Import before answering, so bad input gets a proper status code rather than an in-band error.
-        const result = await images.importRootfs(ctx.req, { ref: repo ? repoTagOf(repo, q.str('tag')) : undefined, changes, message: q.str('message'), source: '-', platform: q.str('platform'), signal: ctx.signal });
+        const result = await images.importRootfs(ctx.req, {
+          ref: repo ? repoTagOf(repo, q.str('tag')) : undefined,
+          changes,
+          message: q.str('message'),
+          source: '-',
+          platform: q.str('platform'),
+          signal: ctx.signal,
+        });
         const stream = new JsonStream(ctx.res);
         stream.send({ status: result.id });
         stream.end();

@@ -48,7 +48,9 @@ export function networkWire(n: NetworkRecord, containers: NetworkContainer[]): W
     Ingress: false,
     ConfigFrom: { Network: '' },
     ConfigOnly: false,
-    Containers: Object.fromEntries(containers.map((c) => [c.containerId, { Name: c.name, EndpointID: c.endpointId, MacAddress: c.mac, IPv4Address: c.ipv4, IPv6Address: '' }])),
+    Containers: Object.fromEntries(
+      containers.map((c) => [c.containerId, { Name: c.name, EndpointID: c.endpointId, MacAddress: c.mac, IPv4Address: c.ipv4, IPv6Address: '' }]),
+    ),
     Options: n.options,
     Labels: n.labels,
   };
@@ -70,7 +72,11 @@ export function networkRoutes(d: NetworkRouteDeps): Route[] {
       method: 'GET',
       path: '/networks',
       handler: async (ctx) => {
-        sendJson(ctx.res, 200, networks.list(ctx.query.filters()).map((n) => networkWire(n, networks.inspect(n.id).containers)));
+        sendJson(
+          ctx.res,
+          200,
+          networks.list(ctx.query.filters()).map((n) => networkWire(n, networks.inspect(n.id).containers)),
+        );
       },
     },
     {
@@ -123,7 +129,13 @@ export function networkRoutes(d: NetworkRouteDeps): Route[] {
         const ep = obj(b, 'EndpointConfig');
         const ip = str(obj(ep, 'IPAMConfig'), 'IPv4Address') || undefined;
         const links = strArray(ep, 'Links') ?? [];
-        await containers.connectNetwork(container, { network: n.name, aliases: strArray(ep, 'Aliases') ?? [], ...(ip ? { ip } : {}), ...(str(ep, 'MacAddress') ? { mac: str(ep, 'MacAddress') } : {}), ...(links.length ? { links } : {}) });
+        await containers.connectNetwork(container, {
+          network: n.name,
+          aliases: strArray(ep, 'Aliases') ?? [],
+          ...(ip ? { ip } : {}),
+          ...(str(ep, 'MacAddress') ? { mac: str(ep, 'MacAddress') } : {}),
+          ...(links.length ? { links } : {}),
+        });
         ctx.res.writeHead(200, { 'Content-Type': 'text/plain' }).end();
       },
     },

@@ -28,7 +28,16 @@ function osName(): string {
 const GO_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
 
 function pingHeaders(): Record<string, string> {
-  return { 'Api-Version': MAX_API_VERSION, 'Builder-Version': '1', 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', 'Docker-Experimental': 'false', Ostype: 'linux', Swarm: 'inactive', 'Content-Type': 'text/plain; charset=utf-8' };
+  return {
+    'Api-Version': MAX_API_VERSION,
+    'Builder-Version': '1',
+    'Cache-Control': 'no-cache, no-store, must-revalidate',
+    Pragma: 'no-cache',
+    'Docker-Experimental': 'false',
+    Ostype: 'linux',
+    Swarm: 'inactive',
+    'Content-Type': 'text/plain; charset=utf-8',
+  };
 }
 
 export function systemRoutes(f: SystemFacts): Route[] {
@@ -46,7 +55,24 @@ export function systemRoutes(f: SystemFacts): Route[] {
         const goArch = GO_ARCH[arch()] ?? arch();
         const out: Wire.Version = {
           Platform: { Name: 'Berth' },
-          Components: [{ Name: 'Engine', Version: f.version, Details: { ApiVersion: MAX_API_VERSION, MinAPIVersion: MIN_API_VERSION, GitCommit: 'berth', GoVersion: process.version, BuildTime: f.startedAt.toISOString(), Experimental: 'false', Os: 'linux', Arch: goArch, KernelVersion: release(), NodeVersion: process.version } }],
+          Components: [
+            {
+              Name: 'Engine',
+              Version: f.version,
+              Details: {
+                ApiVersion: MAX_API_VERSION,
+                MinAPIVersion: MIN_API_VERSION,
+                GitCommit: 'berth',
+                GoVersion: process.version,
+                BuildTime: f.startedAt.toISOString(),
+                Experimental: 'false',
+                Os: 'linux',
+                Arch: goArch,
+                KernelVersion: release(),
+                NodeVersion: process.version,
+              },
+            },
+          ],
           Version: f.version,
           ApiVersion: MAX_API_VERSION,
           MinAPIVersion: MIN_API_VERSION,
@@ -73,7 +99,12 @@ export function systemRoutes(f: SystemFacts): Route[] {
           ContainersStopped: c.stopped,
           Images: c.images,
           Driver: 'overlay2',
-          DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true'], ['Using metacopy', 'false'], ['Native Overlay Diff', 'true']],
+          DriverStatus: [
+            ['Backing Filesystem', 'extfs'],
+            ['Supports d_type', 'true'],
+            ['Using metacopy', 'false'],
+            ['Native Overlay Diff', 'true'],
+          ],
           Plugins: { Volume: ['local'], Network: ['null', 'host'], Authorization: null, Log: ['json-file', 'local', 'none'] },
           MemoryLimit: true,
           SwapLimit: true,

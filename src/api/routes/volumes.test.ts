@@ -55,7 +55,12 @@ async function serve(t: { after: (fn: () => Promise<void>) => void }) {
 
 test('create, inspect, list: Docker wire shape', { skip }, async (t) => {
   const { api, store, events } = await serve(t);
-  const c = await api('POST', '/v1.45/volumes/create', { Name: 'data', Driver: 'local', Labels: { a: 'b' }, DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=10m' } });
+  const c = await api('POST', '/v1.45/volumes/create', {
+    Name: 'data',
+    Driver: 'local',
+    Labels: { a: 'b' },
+    DriverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=10m' },
+  });
   assert.equal(c.status, 201);
   assert.deepEqual(swagger!.validateResponse('/volumes/create', 'post', 201, c.body), []);
   assert.equal(c.body.Name, 'data');
@@ -81,16 +86,25 @@ test('create, inspect, list: Docker wire shape', { skip }, async (t) => {
   assert.deepEqual(l.body.Warnings, []);
   assert.equal(l.body.Volumes.length, 2);
   const f = await api('GET', `/volumes?filters=${encodeURIComponent(JSON.stringify({ label: ['a=b'] }))}`);
-  assert.deepEqual(f.body.Volumes.map((v: { Name: string }) => v.Name), ['data']);
+  assert.deepEqual(
+    f.body.Volumes.map((v: { Name: string }) => v.Name),
+    ['data'],
+  );
   const old = await api('GET', `/volumes?filters=${encodeURIComponent(JSON.stringify({ name: { dat: true } }))}`);
-  assert.deepEqual(old.body.Volumes.map((v: { Name: string }) => v.Name), ['data']);
+  assert.deepEqual(
+    old.body.Volumes.map((v: { Name: string }) => v.Name),
+    ['data'],
+  );
 });
 
 test('errors: bad names, bad bodies, unknown volumes, bad filters', async (t) => {
   const { api } = await serve(t);
   const bad = await api('POST', '/volumes/create', { Name: 'x/y' });
   assert.equal(bad.status, 400);
-  assert.equal(bad.body.message, `create x/y: "x/y" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
+  assert.equal(
+    bad.body.message,
+    `create x/y: "x/y" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`,
+  );
   assert.equal((await api('POST', '/volumes/create', { Name: 5 })).status, 400);
   assert.equal((await api('POST', '/volumes/create', { Labels: { a: 1 } })).status, 400);
   assert.equal((await api('POST', '/volumes/create', '{not json')).status, 400);
@@ -143,18 +157,35 @@ test('prune: anonymous only by default (API >= 1.42), all=true for named, everyt
 });
 
 test('wire helpers for the container routes: Mounts in, MountPoint list out', { skip }, () => {
-  const m = mountInputFromWire({ Type: 'volume', Source: 'data', Target: '/d', VolumeOptions: { NoCopy: true, DriverConfig: { Name: 'local', Options: { type: 'tmpfs' } } } });
-  assert.deepEqual(m, { type: 'volume', source: 'data', target: '/d', readOnly: false, volumeOptions: { noCopy: true, labels: undefined, subpath: undefined, driverConfig: { name: 'local', options: { type: 'tmpfs' } } } });
+  const m = mountInputFromWire({
+    Type: 'volume',
+    Source: 'data',
+    Target: '/d',
+    VolumeOptions: { NoCopy: true, DriverConfig: { Name: 'local', Options: { type: 'tmpfs' } } },
+  });
+  assert.deepEqual(m, {
+    type: 'volume',
+    source: 'data',
+    target: '/d',
+    readOnly: false,
+    volumeOptions: { noCopy: true, labels: undefined, subpath: undefined, driverConfig: { name: 'local', options: { type: 'tmpfs' } } },
+  });
   const b = mountInputFromWire({ Type: 'bind', Source: '/x', Target: '/y', ReadOnly: true, BindOptions: { Propagation: 'rslave' } });
   assert.equal(b.bindOptions?.propagation, 'rslave');
   const tm = mountInputFromWire({ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 1024, Mode: 0o700, Options: [['exec']] } });
   assert.deepEqual(tm.tmpfsOptions, { sizeBytes: 1024, mode: 0o700, options: [['exec']] });
   assert.throws(() => mountInputFromWire({ Type: 'tmpfs', Target: '/t', TmpfsOptions: { SizeBytes: 'big' } }), /SizeBytes/);
   for (const w of [
-    { Type: 'volume', Source: 'data', Target: '/d', VolumeOptions: { NoCopy: true, Labels: { a: 'b' }, DriverConfig: { Name: 'local', Options: { type: 'tmpfs' } } } },
+    {
+      Type: 'volume',
+      Source: 'data',
+      Target: '/d',
+      VolumeOptions: { NoCopy: true, Labels: { a: 'b' }, DriverConfig: { Name: 'local', Options: { type: 'tmpfs' } } },
+    },
     { Type: 'bind', Source: '/x', Target: '/y', ReadOnly: true, BindOptions: { Propagation: 'rslave', CreateMountpoint: true } },
     { Type: 'tmpfs', Source: '', Target: '/t', TmpfsOptions: { SizeBytes: 1024, Mode: 448 } },
-  ]) assert.deepEqual(mountInputToWire(mountInputFromWire(w)), w, 'round trip');
+  ])
+    assert.deepEqual(mountInputToWire(mountInputFromWire(w)), w, 'round trip');
   const out = mountPointsWire([
     { type: 'volume', destination: '/d', source: '/v/data/_data', name: 'data', driver: 'local', mode: 'z', rw: true, propagation: '', copyData: true },
     { type: 'bind', destination: '/s', source: '/h', mode: 'ro', rw: false, propagation: 'rprivate', copyData: false },

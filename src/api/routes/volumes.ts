@@ -49,17 +49,19 @@ export function volumeWire(v: VolumeInfo, usage?: { size: number; refCount: numb
 
 /** Docker's MountPoint entries (inspect's Mounts); --tmpfs entries are not listed, as in dockerd. */
 export function mountPointsWire(mps: MountPoint[]): Wire.MountPoint[] {
-  return mps.filter((m) => !m.hidden).map((m) => {
-    const out: Wire.MountPoint = { Type: m.type };
-    if (m.type === 'volume') out.Name = m.name;
-    out.Source = m.source;
-    out.Destination = m.destination;
-    if (m.type === 'volume') out.Driver = m.driver ?? 'local';
-    out.Mode = m.mode;
-    out.RW = m.rw;
-    out.Propagation = m.propagation;
-    return out;
-  });
+  return mps
+    .filter((m) => !m.hidden)
+    .map((m) => {
+      const out: Wire.MountPoint = { Type: m.type };
+      if (m.type === 'volume') out.Name = m.name;
+      out.Source = m.source;
+      out.Destination = m.destination;
+      if (m.type === 'volume') out.Driver = m.driver ?? 'local';
+      out.Mode = m.mode;
+      out.RW = m.rw;
+      out.Propagation = m.propagation;
+      return out;
+    });
 }
 
 /** An optional sub-object: undefined when absent or null (Docker's nil pointer), else the object. */
@@ -69,9 +71,15 @@ function optObj(o: Obj, key: string): Obj | undefined {
 
 /** One HostConfig.Mounts entry (Docker's mount.Mount) as the volume domain's MountInput. */
 export function mountInputFromWire(m: Obj): MountInput {
-  const out: MountInput = { type: (str(m, 'Type') ?? '') as MountType, source: str(m, 'Source') ?? '', target: str(m, 'Target') ?? '', readOnly: bool(m, 'ReadOnly') ?? false };
+  const out: MountInput = {
+    type: (str(m, 'Type') ?? '') as MountType,
+    source: str(m, 'Source') ?? '',
+    target: str(m, 'Target') ?? '',
+    readOnly: bool(m, 'ReadOnly') ?? false,
+  };
   const b = optObj(m, 'BindOptions');
-  if (b) out.bindOptions = { propagation: str(b, 'Propagation') || undefined, nonRecursive: bool(b, 'NonRecursive'), createMountpoint: bool(b, 'CreateMountpoint') };
+  if (b)
+    out.bindOptions = { propagation: str(b, 'Propagation') || undefined, nonRecursive: bool(b, 'NonRecursive'), createMountpoint: bool(b, 'CreateMountpoint') };
   const v = optObj(m, 'VolumeOptions');
   if (v) {
     const dc = optObj(v, 'DriverConfig');
@@ -97,7 +105,12 @@ export function mountInputToWire(m: MountInput): Wire.MountSpec {
   const out: Wire.MountSpec = { Type: m.type, Source: m.source ?? '', Target: m.target };
   if (m.readOnly) out.ReadOnly = true;
   const b = m.bindOptions;
-  if (b) out.BindOptions = { ...(b.propagation ? { Propagation: b.propagation } : {}), ...(b.nonRecursive ? { NonRecursive: true } : {}), ...(b.createMountpoint ? { CreateMountpoint: true } : {}) };
+  if (b)
+    out.BindOptions = {
+      ...(b.propagation ? { Propagation: b.propagation } : {}),
+      ...(b.nonRecursive ? { NonRecursive: true } : {}),
+      ...(b.createMountpoint ? { CreateMountpoint: true } : {}),
+    };
   const v = m.volumeOptions;
   if (v) {
     const dc = v.driverConfig;
@@ -109,7 +122,12 @@ export function mountInputToWire(m: MountInput): Wire.MountSpec {
     };
   }
   const t = m.tmpfsOptions;
-  if (t) out.TmpfsOptions = { ...(t.sizeBytes ? { SizeBytes: t.sizeBytes } : {}), ...(t.mode ? { Mode: t.mode } : {}), ...(t.options ? { Options: t.options } : {}) };
+  if (t)
+    out.TmpfsOptions = {
+      ...(t.sizeBytes ? { SizeBytes: t.sizeBytes } : {}),
+      ...(t.mode ? { Mode: t.mode } : {}),
+      ...(t.options ? { Options: t.options } : {}),
+    };
   return out;
 }
 
@@ -135,7 +153,11 @@ export function volumeRoutes(d: VolumeRouteDeps): Route[] {
       path: '/volumes/create',
       handler: async (ctx) => {
         const body = await readJsonObject(ctx.body);
-        const v = await volumes.create(str(body, 'Name') ?? '', { driver: str(body, 'Driver') || 'local', options: strMap(body, 'DriverOpts') ?? null, labels: strMap(body, 'Labels') ?? null });
+        const v = await volumes.create(str(body, 'Name') ?? '', {
+          driver: str(body, 'Driver') || 'local',
+          options: strMap(body, 'DriverOpts') ?? null,
+          labels: strMap(body, 'Labels') ?? null,
+        });
         sendJson(ctx.res, 201, volumeWire(v));
       },
     },
@@ -176,6 +198,8 @@ export function volumeRoutes(d: VolumeRouteDeps): Route[] {
 }
 
 /** For `GET /system/df`: every volume with its UsageData. */
-export async function volumesWithUsage(volumes: Pick<VolumeBackend, 'list'> & { usage(name: string): Promise<{ size: number; refCount: number }> }): Promise<Wire.VolumeSummary[]> {
+export async function volumesWithUsage(
+  volumes: Pick<VolumeBackend, 'list'> & { usage(name: string): Promise<{ size: number; refCount: number }> },
+): Promise<Wire.VolumeSummary[]> {
   return Promise.all(volumes.list({}).map(async (v) => volumeWire(v, await volumes.usage(v.name))));
 }

@@ -7,8 +7,11 @@ test('the /vX.Y prefix is split off; no prefix means the maximum version', () =>
   assert.deepEqual(splitVersion('/containers/json'), { apiVersion: MAX_API_VERSION, path: '/containers/json' });
 });
 
-test('versions out of range get Docker\'s 400 messages', () => {
-  assert.throws(() => splitVersion('/v1.99/info'), { kind: 'invalid-argument', message: 'client version 1.99 is too new. Maximum supported API version is 1.45' });
+test("versions out of range get Docker's 400 messages", () => {
+  assert.throws(() => splitVersion('/v1.99/info'), {
+    kind: 'invalid-argument',
+    message: 'client version 1.99 is too new. Maximum supported API version is 1.45',
+  });
   assert.throws(() => splitVersion('/v1.12/info'), {
     kind: 'invalid-argument',
     message: 'client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version',

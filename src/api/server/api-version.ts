@@ -13,8 +13,7 @@ export function splitVersion(pathname: string): { apiVersion: string; path: stri
   const [maj, min] = v.split('.').map(Number) as [number, number];
   const [xmaj, xmin] = MAX_API_VERSION.split('.').map(Number) as [number, number];
   const [nmaj, nmin] = MIN_API_VERSION.split('.').map(Number) as [number, number];
-  if (maj > xmaj || (maj === xmaj && min > xmin))
-    throw invalidArgument(`client version ${v} is too new. Maximum supported API version is ${MAX_API_VERSION}`);
+  if (maj > xmaj || (maj === xmaj && min > xmin)) throw invalidArgument(`client version ${v} is too new. Maximum supported API version is ${MAX_API_VERSION}`);
   if (maj < nmaj || (maj === nmaj && min < nmin))
     throw invalidArgument(`client version ${v} is too old. Minimum supported API version is ${MIN_API_VERSION}, please upgrade your client to a newer version`);
   return { apiVersion: v, path: m[2]! };

@@ -77,13 +77,24 @@ function hijackPlain(req: IncomingMessage, res: ServerResponse, contentType: str
 }
 
 class PassThroughDuplex extends Duplex {
-  constructor(private readonly input: IncomingMessage, private readonly output: ServerResponse) {
+  constructor(
+    private readonly input: IncomingMessage,
+    private readonly output: ServerResponse,
+  ) {
     super();
-    input.on('data', (c: Buffer) => { if (!this.push(c)) input.pause(); });
+    input.on('data', (c: Buffer) => {
+      if (!this.push(c)) input.pause();
+    });
     input.on('end', () => this.push(null));
     output.on('close', () => this.destroy());
   }
-  override _read(): void { this.input.resume(); }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void { this.output.write(chunk, cb); }
-  override _final(cb: (e?: Error | null) => void): void { this.output.end(cb); }
+  override _read(): void {
+    this.input.resume();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.output.write(chunk, cb);
+  }
+  override _final(cb: (e?: Error | null) => void): void {
+    this.output.end(cb);
+  }
 }

@@ -2,7 +2,10 @@
 // Fields the daemon may omit are optional; the CLI and the server both import these.
 
 export type PortMap = Record<string, PortBinding[] | null>;
-export interface PortBinding { HostIp?: string; HostPort?: string }
+export interface PortBinding {
+  HostIp?: string;
+  HostPort?: string;
+}
 
 export interface HealthConfig {
   Test?: string[];
@@ -43,10 +46,24 @@ export interface ContainerConfig {
   Shell?: string[] | null;
 }
 
-export interface RestartPolicy { Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure'; MaximumRetryCount?: number }
-export interface Ulimit { Name: string; Soft: number; Hard: number }
-export interface DeviceMapping { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }
-export interface LogConfig { Type: string; Config: Record<string, string> }
+export interface RestartPolicy {
+  Name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure';
+  MaximumRetryCount?: number;
+}
+export interface Ulimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
+}
+export interface LogConfig {
+  Type: string;
+  Config: Record<string, string>;
+}
 
 export interface MountSpec {
   Type: 'bind' | 'volume' | 'tmpfs' | 'npipe' | 'cluster' | 'image';
@@ -139,19 +156,32 @@ export interface EndpointSettings {
   GlobalIPv6PrefixLen?: number;
   DNSNames?: string[] | null;
 }
-export interface NetworkingConfig { EndpointsConfig?: Record<string, EndpointSettings> }
+export interface NetworkingConfig {
+  EndpointsConfig?: Record<string, EndpointSettings>;
+}
 
 /** POST /containers/create body. */
 export interface ContainerCreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
   NetworkingConfig?: NetworkingConfig;
 }
-export interface ContainerCreateResponse { Id: string; Warnings: string[] }
+export interface ContainerCreateResponse {
+  Id: string;
+  Warnings: string[];
+}
 
-export interface Port { IP?: string; PrivatePort: number; PublicPort?: number; Type: 'tcp' | 'udp' | 'sctp' }
+export interface Port {
+  IP?: string;
+  PrivatePort: number;
+  PublicPort?: number;
+  Type: 'tcp' | 'udp' | 'sctp';
+}
 
 /** The storage driver and its data (inspect of containers and images). */
-export interface GraphDriver { Name: string; Data: Record<string, string> | null }
+export interface GraphDriver {
+  Name: string;
+  Data: Record<string, string> | null;
+}
 
 export interface MountPoint {
   Type?: string;
@@ -185,7 +215,12 @@ export interface ContainerSummary {
 
 export type ContainerStateName = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
-export interface HealthLog { Start: string; End: string; ExitCode: number; Output: string }
+export interface HealthLog {
+  Start: string;
+  End: string;
+  ExitCode: number;
+  Output: string;
+}
 export interface ContainerState {
   Status: ContainerStateName;
   Running: boolean;
@@ -251,10 +286,30 @@ export interface ContainerInspect {
   NetworkSettings: NetworkSettings;
 }
 
-export interface ContainerWaitResponse { StatusCode: number; Error?: { Message: string } | null }
-export interface ContainerTopResponse { Titles: string[]; Processes: string[][] }
-export interface ContainerUpdateResponse { Warnings: string[] | null }
-export interface ContainerChange { Path: string; Kind: 0 | 1 | 2 }
-export interface ContainerPruneResponse { ContainersDeleted: string[] | null; SpaceReclaimed: number }
+export interface ContainerWaitResponse {
+  StatusCode: number;
+  Error?: { Message: string } | null;
+}
+export interface ContainerTopResponse {
+  Titles: string[];
+  Processes: string[][];
+}
+export interface ContainerUpdateResponse {
+  Warnings: string[] | null;
+}
+export interface ContainerChange {
+  Path: string;
+  Kind: 0 | 1 | 2;
+}
+export interface ContainerPruneResponse {
+  ContainersDeleted: string[] | null;
+  SpaceReclaimed: number;
+}
 /** X-Docker-Container-Path-Stat header of HEAD/GET /containers/{id}/archive (base64 JSON). */
-export interface ContainerPathStat { name: string; size: number; mode: number; mtime: string; linkTarget: string }
+export interface ContainerPathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}

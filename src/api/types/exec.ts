@@ -16,7 +16,11 @@ export interface ExecConfig {
 }
 
 /** POST /exec/{id}/start body. */
-export interface ExecStartConfig { Detach?: boolean; Tty?: boolean; ConsoleSize?: [number, number] | null }
+export interface ExecStartConfig {
+  Detach?: boolean;
+  Tty?: boolean;
+  ConsoleSize?: [number, number] | null;
+}
 
 /** GET /exec/{id}/json. */
 export interface ExecInspect {

@@ -50,7 +50,15 @@ export interface HistoryItem {
 }
 
 /** DELETE /images/{name} item: exactly one of the two keys. */
-export interface ImageDeleteResponseItem { Untagged?: string; Deleted?: string }
-export interface ImagePruneResponse { ImagesDeleted: ImageDeleteResponseItem[] | null; SpaceReclaimed: number }
+export interface ImageDeleteResponseItem {
+  Untagged?: string;
+  Deleted?: string;
+}
+export interface ImagePruneResponse {
+  ImagesDeleted: ImageDeleteResponseItem[] | null;
+  SpaceReclaimed: number;
+}
 /** POST /commit response. */
-export interface IdResponse { Id: string }
+export interface IdResponse {
+  Id: string;
+}

@@ -1,11 +1,26 @@
 // Docker Engine API v1.45 wire types for /networks.
 import type { EndpointSettings } from './container.js';
 
-export interface IpamConfig { Subnet?: string; IPRange?: string; Gateway?: string; AuxiliaryAddresses?: Record<string, string> }
-export interface Ipam { Driver: string; Options: Record<string, string> | null; Config: IpamConfig[] | null }
+export interface IpamConfig {
+  Subnet?: string;
+  IPRange?: string;
+  Gateway?: string;
+  AuxiliaryAddresses?: Record<string, string>;
+}
+export interface Ipam {
+  Driver: string;
+  Options: Record<string, string> | null;
+  Config: IpamConfig[] | null;
+}
 
 /** One network endpoint of a container, as inspect lists it under Containers. */
-export interface NetworkContainer { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }
+export interface NetworkContainer {
+  Name: string;
+  EndpointID: string;
+  MacAddress: string;
+  IPv4Address: string;
+  IPv6Address: string;
+}
 
 /** GET /networks (items) and GET /networks/{id}. */
 export interface NetworkSummary {
@@ -45,9 +60,20 @@ export interface NetworkCreateRequest {
   Name: string;
 }
 
-export interface NetworkCreateResponse { Id: string; Warning?: string }
+export interface NetworkCreateResponse {
+  Id: string;
+  Warning?: string;
+}
 
 /** `network connect` sends every EndpointSettings field (docker 28 adds GwPriority). */
-export interface NetworkConnectRequest { Container: string; EndpointConfig: EndpointSettings & { GwPriority?: number } }
-export interface NetworkDisconnectRequest { Container: string; Force: boolean }
-export interface NetworkPruneResponse { NetworksDeleted: string[] | null }
+export interface NetworkConnectRequest {
+  Container: string;
+  EndpointConfig: EndpointSettings & { GwPriority?: number };
+}
+export interface NetworkDisconnectRequest {
+  Container: string;
+  Force: boolean;
+}
+export interface NetworkPruneResponse {
+  NetworksDeleted: string[] | null;
+}

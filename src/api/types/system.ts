@@ -3,7 +3,9 @@ import type { ContainerSummary } from './container.js';
 import type { ImageSummary } from './image.js';
 
 /** Body of every non-2xx JSON response. */
-export interface ErrorResponse { message: string }
+export interface ErrorResponse {
+  message: string;
+}
 
 /** GET /version. */
 export interface Version {
@@ -70,7 +72,14 @@ export interface SystemInfo {
   ServerVersion: string;
   Runtimes?: Record<string, { path?: string; runtimeArgs?: string[] }>;
   DefaultRuntime: string;
-  Swarm?: { NodeID?: string; NodeAddr?: string; LocalNodeState: string; ControlAvailable?: boolean; Error?: string; RemoteManagers?: { NodeID: string; Addr: string }[] | null };
+  Swarm?: {
+    NodeID?: string;
+    NodeAddr?: string;
+    LocalNodeState: string;
+    ControlAvailable?: boolean;
+    Error?: string;
+    RemoteManagers?: { NodeID: string; Addr: string }[] | null;
+  };
   LiveRestoreEnabled: boolean;
   Isolation: string;
   InitBinary: string;
@@ -95,9 +104,24 @@ export interface Event {
   from?: string;
 }
 
-export interface CpuUsage { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number }
-export interface CpuStats { cpu_usage: CpuUsage; system_cpu_usage?: number; online_cpus?: number; throttling_data?: { periods: number; throttled_periods: number; throttled_time: number } }
-export interface BlkioEntry { major: number; minor: number; op: string; value: number }
+export interface CpuUsage {
+  total_usage: number;
+  percpu_usage?: number[];
+  usage_in_kernelmode: number;
+  usage_in_usermode: number;
+}
+export interface CpuStats {
+  cpu_usage: CpuUsage;
+  system_cpu_usage?: number;
+  online_cpus?: number;
+  throttling_data?: { periods: number; throttled_periods: number; throttled_time: number };
+}
+export interface BlkioEntry {
+  major: number;
+  minor: number;
+  op: string;
+  value: number;
+}
 /** Docker's ContainerBlkioStats: every list null on cgroup v2 but io_service_bytes_recursive. */
 export interface BlkioStats {
   io_service_bytes_recursive?: BlkioEntry[] | null;
@@ -109,7 +133,16 @@ export interface BlkioStats {
   io_time_recursive?: BlkioEntry[] | null;
   sectors_recursive?: BlkioEntry[] | null;
 }
-export interface NetworkStats { rx_bytes: number; rx_packets: number; rx_errors: number; rx_dropped: number; tx_bytes: number; tx_packets: number; tx_errors: number; tx_dropped: number }
+export interface NetworkStats {
+  rx_bytes: number;
+  rx_packets: number;
+  rx_errors: number;
+  rx_dropped: number;
+  tx_bytes: number;
+  tx_packets: number;
+  tx_errors: number;
+  tx_dropped: number;
+}
 
 /** GET /containers/{id}/stats object (one per line when streaming). */
 export interface ContainerStats {
@@ -138,7 +171,19 @@ export interface VolumeSummary {
   UsageData?: { Size: number; RefCount: number } | null;
 }
 
-export interface BuildCacheItem { ID: string; Parent?: string; Parents?: string[] | null; Type: string; Description: string; InUse: boolean; Shared: boolean; Size: number; CreatedAt: string; LastUsedAt: string | null; UsageCount: number }
+export interface BuildCacheItem {
+  ID: string;
+  Parent?: string;
+  Parents?: string[] | null;
+  Type: string;
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+  UsageCount: number;
+}
 
 /** GET /system/df. */
 export interface SystemDf {
@@ -163,4 +208,7 @@ export interface JsonMessage<Aux = unknown> {
 }
 
 /** POST /build/prune. */
-export interface BuildPruneResponse { CachesDeleted: string[] | null; SpaceReclaimed: number }
+export interface BuildPruneResponse {
+  CachesDeleted: string[] | null;
+  SpaceReclaimed: number;
+}

@@ -10,7 +10,13 @@ export interface VolumeCreateRequest {
 }
 
 /** GET /volumes. */
-export interface VolumeListResponse { Volumes: VolumeSummary[] | null; Warnings: string[] | null }
+export interface VolumeListResponse {
+  Volumes: VolumeSummary[] | null;
+  Warnings: string[] | null;
+}
 
 /** POST /volumes/prune. */
-export interface VolumePruneResponse { VolumesDeleted: string[] | null; SpaceReclaimed: number }
+export interface VolumePruneResponse {
+  VolumesDeleted: string[] | null;
+  SpaceReclaimed: number;
+}

@@ -32,9 +32,20 @@ test('index persists across reopen, drops entries whose image is gone, prune cle
   c.put('k2', id('2'));
   await c.flush();
   const c2 = await BuildCache.open(dir);
-  assert.equal(c2.get('k1', () => true), id('1'));
-  assert.equal(c2.get('k2', (i) => i !== id('2')), undefined, 'image gone: a miss');
-  assert.equal(c2.get('k2', () => true), undefined, 'and the entry is dropped');
+  assert.equal(
+    c2.get('k1', () => true),
+    id('1'),
+  );
+  assert.equal(
+    c2.get('k2', (i) => i !== id('2')),
+    undefined,
+    'image gone: a miss',
+  );
+  assert.equal(
+    c2.get('k2', () => true),
+    undefined,
+    'and the entry is dropped',
+  );
   await c2.flush();
   assert.deepEqual(Object.keys(JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')).entries), ['k1']);
   await mkdir(join(c2.mountsDir, 'abc'), { recursive: true });
@@ -56,7 +67,10 @@ test('entries and mounts keep created/last used/usage; a v1 index is read; prune
   assert.equal(e1.usage, 1);
   assert.ok(!Number.isNaN(Date.parse(e1.created)));
   assert.equal(e1.lastUsed, undefined);
-  assert.equal(c.get('sha256:k1', () => true), id('1'));
+  assert.equal(
+    c.get('sha256:k1', () => true),
+    id('1'),
+  );
   const after = c.list()[0]![1];
   assert.equal(after.usage, 2, 'a hit is a use');
   assert.ok(after.lastUsed);
@@ -76,7 +90,11 @@ test('entries and mounts keep created/last used/usage; a v1 index is read; prune
   const r = await c.prune();
   assert.deepEqual(r.cachesDeleted, ['k1', 'idle']);
   assert.equal(r.spaceReclaimed, 7);
-  assert.deepEqual((await c.listMounts()).map((m) => m.name), ['busy'], 'the mount in use stays');
+  assert.deepEqual(
+    (await c.listMounts()).map((m) => m.name),
+    ['busy'],
+    'the mount in use stays',
+  );
   release();
   assert.deepEqual((await c.prune()).cachesDeleted, ['busy']);
 });
@@ -85,7 +103,16 @@ test('usage report: a regular record per live entry with its own layer size (sha
   const dir = await mkdtemp(join(tmpdir(), `berth-cache-${process.pid}-`));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const layer = (n: string, size: number) => ({ diffId: id(n), chainId: id(n), size });
-  const rec = (i: string, layers: ReturnType<typeof layer>[], parent?: string): ImageRecord => ({ schemaVersion: 1, id: id(i), ...(parent ? { parent: id(parent) } : {}), created: '', addedAt: '', size: 0, layers, manifests: [] });
+  const rec = (i: string, layers: ReturnType<typeof layer>[], parent?: string): ImageRecord => ({
+    schemaVersion: 1,
+    id: id(i),
+    ...(parent ? { parent: id(parent) } : {}),
+    created: '',
+    addedAt: '',
+    size: 0,
+    layers,
+    manifests: [],
+  });
   const base = rec('a', [layer('1', 1000)]);
   const run = rec('b', [layer('1', 1000), layer('2', 300)], 'a');
   const env = rec('c', [layer('1', 1000), layer('2', 300)], 'b');

@@ -91,7 +91,15 @@ test('stale entries under a directory replaced by a symlink are never removed th
   await mkdir(outside);
   await writeFile(join(outside, 'victim.txt'), 'keep me');
   const dir = join(base, 'ctx');
-  const r1 = await extractContext(Readable.from([await tarOf([{ name: 'd/victim.txt', body: 'v' }, { name: 'd/sub/x', body: 'x' }])]), dir);
+  const r1 = await extractContext(
+    Readable.from([
+      await tarOf([
+        { name: 'd/victim.txt', body: 'v' },
+        { name: 'd/sub/x', body: 'x' },
+      ]),
+    ]),
+    dir,
+  );
   // `d` becomes a symlink to a directory outside; its old children are stale
   await extractContext(Readable.from([await tarOf([{ name: 'd', type: 'symlink', linkname: outside }])]), dir, { previous: r1.index });
   assert.equal(readFileSync(join(outside, 'victim.txt'), 'utf8'), 'keep me');
@@ -99,7 +107,16 @@ test('stale entries under a directory replaced by a symlink are never removed th
   // and a previous index that lies (claims a file the tar now reaches through a symlink) changes nothing outside
   const lying = new Map(r1.index);
   lying.set('d/victim.txt', { t: 'f', m: 0o644, s: 1, d: '0'.repeat(64) });
-  await extractContext(Readable.from([await tarOf([{ name: 'd', type: 'symlink', linkname: outside }, { name: 'e.txt', body: 'e' }])]), dir, { previous: lying });
+  await extractContext(
+    Readable.from([
+      await tarOf([
+        { name: 'd', type: 'symlink', linkname: outside },
+        { name: 'e.txt', body: 'e' },
+      ]),
+    ]),
+    dir,
+    { previous: lying },
+  );
   assert.equal(readFileSync(join(outside, 'victim.txt'), 'utf8'), 'keep me');
   assert.deepEqual(await readdir(outside), ['victim.txt']);
 });

@@ -43,7 +43,8 @@ test('Dockerfile.dockerignore beside a named Dockerfile wins over .dockerignore'
     { name: 'build/app.Dockerfile', body: 'FROM a' },
     { name: 'build/app.Dockerfile.dockerignore', body: 'a.txt\n' },
     { name: '.dockerignore', body: 'b.txt\n' },
-    { name: 'a.txt' }, { name: 'b.txt' },
+    { name: 'a.txt' },
+    { name: 'b.txt' },
   ]);
   const r = await extractContext(Readable.from([tar]), dir, { dockerfile: 'build/app.Dockerfile' });
   assert.equal(r.ignoreFile, 'build/app.Dockerfile.dockerignore');
@@ -66,12 +67,17 @@ test('hostile context tars are rejected and write nothing outside', async (t) =>
   }
   // A symlink to a directory outside, then a file "through" it: lands inside the root.
   const dir = await tmp(t);
-  await extractContext(Readable.from([await tarOf([
-    { name: 'esc', type: 'symlink', linkname: outside },
-    { name: 'esc/pwned', body: 'x' },
-    { name: 'up', type: 'symlink', linkname: '../../..' },
-    { name: 'up/pwned2', body: 'y' },
-  ])]), dir);
+  await extractContext(
+    Readable.from([
+      await tarOf([
+        { name: 'esc', type: 'symlink', linkname: outside },
+        { name: 'esc/pwned', body: 'x' },
+        { name: 'up', type: 'symlink', linkname: '../../..' },
+        { name: 'up/pwned2', body: 'y' },
+      ]),
+    ]),
+    dir,
+  );
   assert.deepEqual(await readdir(outside), []);
   assert.equal(await readFile(join(dir, outside, 'pwned'), 'utf8'), 'x');
   assert.equal(await readFile(join(dir, 'pwned2'), 'utf8'), 'y');
@@ -121,7 +127,15 @@ test('a directory replaced by a symlink later in the tar: its time is never set 
   await mkdir(outside);
   await utimes(outside, new Date(5e11), new Date(5e11));
   const dir = join(base, 'ctx');
-  await extractContext(Readable.from([await tarOf([{ name: 'd', type: 'directory', mtime: 1.5e12 }, { name: 'd', type: 'symlink', linkname: outside }])]), dir);
+  await extractContext(
+    Readable.from([
+      await tarOf([
+        { name: 'd', type: 'directory', mtime: 1.5e12 },
+        { name: 'd', type: 'symlink', linkname: outside },
+      ]),
+    ]),
+    dir,
+  );
   assert.equal(await readlink(join(dir, 'd')), outside);
   assert.equal((await stat(outside)).mtimeMs, 5e11);
 });

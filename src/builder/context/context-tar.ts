@@ -11,7 +11,26 @@
 // whose content, mode and time are unchanged are not written at all and stale ones are removed,
 // so a rebuild of an unchanged context creates no files (on this machine's disk a file creation
 // costs ~0.5 ms, a whole context of thousands of files seconds).
-import { chmodSync, closeSync, constants, fchmodSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, utimesSync, writeSync, lutimesSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  futimesSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmdirSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeSync,
+  lutimesSync,
+} from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
@@ -146,7 +165,14 @@ class Placement {
 const COMPARE_IN_MEMORY = 64 << 20;
 
 /** Writes a file's bytes at `target`, reusing an existing regular file's inode when it has no other links. */
-async function writeFileEntry(target: string, chunks: AsyncIterable<Buffer> | Buffer[], mode: number, mtime: Date | undefined, reuseInode: boolean, sha?: ReturnType<typeof createHash>): Promise<void> {
+async function writeFileEntry(
+  target: string,
+  chunks: AsyncIterable<Buffer> | Buffer[],
+  mode: number,
+  mtime: Date | undefined,
+  reuseInode: boolean,
+  sha?: ReturnType<typeof createHash>,
+): Promise<void> {
   const fd = reuseInode ? openSync(target, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW) : openSync(target, 'wx', mode);
   try {
     for await (const chunk of chunks) {
@@ -185,7 +211,11 @@ function writeAll(fd: number, chunk: Buffer): void {
   for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
 }
 
-export async function extractContext(input: Readable | AsyncIterable<Buffer>, dest: string, options: ExtractContextOptions = {}): Promise<ExtractContextResult> {
+export async function extractContext(
+  input: Readable | AsyncIterable<Buffer>,
+  dest: string,
+  options: ExtractContextOptions = {},
+): Promise<ExtractContextResult> {
   const maxEntries = options.maxEntries ?? 1_000_000;
   const maxBytes = options.maxBytes ?? 16 * 1024 ** 3;
   await mkdir(dest, { recursive: true });
@@ -282,7 +312,8 @@ export async function extractContext(input: Readable | AsyncIterable<Buffer>, de
           entry.resume();
           const srcRel = contextEntryName(h.linkname ?? '');
           const src = await resolveInRoot(dest, srcRel, false);
-          if (!lstatOrNull(src)?.isFile()) throw invalidArgument(`invalid build context entry: hard link ${JSON.stringify(h.name)} to ${JSON.stringify(h.linkname)}`);
+          if (!lstatOrNull(src)?.isFile())
+            throw invalidArgument(`invalid build context entry: hard link ${JSON.stringify(h.name)} to ${JSON.stringify(h.linkname)}`);
           place.clear(target, name, false);
           linkSync(src, target);
           const d = digests.get(srcRel);

@@ -33,15 +33,25 @@ export function hostPlatform(): Platform {
 /** BUILDPLATFORM/BUILDOS/.../TARGETPLATFORM/TARGETARCH/...: in global scope automatically. */
 export function platformArgs(build: Platform, target: Platform): Record<string, string> {
   return {
-    BUILDPLATFORM: formatPlatform(build), BUILDOS: build.os, BUILDARCH: build.architecture, BUILDVARIANT: build.variant ?? '',
-    TARGETPLATFORM: formatPlatform(target), TARGETOS: target.os, TARGETARCH: target.architecture, TARGETVARIANT: target.variant ?? '',
+    BUILDPLATFORM: formatPlatform(build),
+    BUILDOS: build.os,
+    BUILDARCH: build.architecture,
+    BUILDVARIANT: build.variant ?? '',
+    TARGETPLATFORM: formatPlatform(target),
+    TARGETOS: target.os,
+    TARGETARCH: target.architecture,
+    TARGETVARIANT: target.variant ?? '',
   };
 }
 
 export class GlobalArgs {
   readonly values = new Map<string, string>();
   readonly declared = new Set<string>();
-  constructor(private readonly buildArgs: Readonly<Record<string, string>>, auto: Record<string, string>, private readonly lex: ShellLex) {
+  constructor(
+    private readonly buildArgs: Readonly<Record<string, string>>,
+    auto: Record<string, string>,
+    private readonly lex: ShellLex,
+  ) {
     for (const [k, v] of Object.entries(auto)) this.values.set(k, v);
   }
   declare(key: string, def: string | undefined): void {

@@ -39,17 +39,30 @@ export function expandInstruction<T extends Instruction>(ins: T, env: EnvLookup,
   try {
     const i = ins as Instruction;
     switch (i.kind) {
-      case 'env': out = { ...i, env: kv(i.env) }; break;
-      case 'label': out = { ...i, labels: kv(i.labels) }; break;
+      case 'env':
+        out = { ...i, env: kv(i.env) };
+        break;
+      case 'label':
+        out = { ...i, labels: kv(i.labels) };
+        break;
       case 'add':
         out = {
-          ...i, chown: opt(i.chown), chmod: opt(i.chmod), checksum: opt(i.checksum), sources: i.sources.map(word), dest: word(i.dest),
+          ...i,
+          chown: opt(i.chown),
+          chmod: opt(i.chmod),
+          checksum: opt(i.checksum),
+          sources: i.sources.map(word),
+          dest: word(i.dest),
           inline: i.inline.map((f) => (f.expand ? { ...f, data: rawWord(f.data) } : f)),
         };
         break;
       case 'copy':
         out = {
-          ...i, chown: opt(i.chown), chmod: opt(i.chmod), sources: i.sources.map(word), dest: word(i.dest),
+          ...i,
+          chown: opt(i.chown),
+          chmod: opt(i.chmod),
+          sources: i.sources.map(word),
+          dest: word(i.dest),
           inline: i.inline.map((f) => (f.expand ? { ...f, data: rawWord(f.data) } : f)),
         };
         break;
@@ -63,14 +76,29 @@ export function expandInstruction<T extends Instruction>(ins: T, env: EnvLookup,
           }),
         };
         break;
-      case 'from': out = { ...i, image: word(i.image), platform: opt(i.platform) }; break;
-      case 'stopsignal': out = { ...i, signal: word(i.signal) }; break;
-      case 'user': out = { ...i, user: word(i.user) }; break;
-      case 'volume': out = { ...i, volumes: i.volumes.map(word) }; break;
-      case 'workdir': out = { ...i, path: word(i.path) }; break;
-      case 'arg': out = { ...i, args: i.args.map((a) => ({ key: word(a.key), ...(a.value === undefined ? {} : { value: word(a.value) }) })) }; break;
-      case 'run': out = { ...i, mounts: i.mountSpecs.map((m) => parseMount(m, word)) }; break;
-      default: out = i;
+      case 'from':
+        out = { ...i, image: word(i.image), platform: opt(i.platform) };
+        break;
+      case 'stopsignal':
+        out = { ...i, signal: word(i.signal) };
+        break;
+      case 'user':
+        out = { ...i, user: word(i.user) };
+        break;
+      case 'volume':
+        out = { ...i, volumes: i.volumes.map(word) };
+        break;
+      case 'workdir':
+        out = { ...i, path: word(i.path) };
+        break;
+      case 'arg':
+        out = { ...i, args: i.args.map((a) => ({ key: word(a.key), ...(a.value === undefined ? {} : { value: word(a.value) }) })) };
+        break;
+      case 'run':
+        out = { ...i, mounts: i.mountSpecs.map((m) => parseMount(m, word)) };
+        break;
+      default:
+        out = i;
     }
   } catch (e) {
     if (e instanceof ShellLexError || e instanceof MountError) {

@@ -34,7 +34,12 @@ export interface CommandLine {
   files: InlineFile[]; // heredocs
 }
 
-export interface FromInstruction extends InstructionBase { kind: 'from'; image: string; stageName?: string; platform?: string }
+export interface FromInstruction extends InstructionBase {
+  kind: 'from';
+  image: string;
+  stageName?: string;
+  platform?: string;
+}
 export interface RunInstruction extends InstructionBase, CommandLine {
   kind: 'run';
   mountSpecs: string[]; // raw --mount values (re-parsed after expansion)
@@ -42,12 +47,28 @@ export interface RunInstruction extends InstructionBase, CommandLine {
   network?: 'default' | 'none' | 'host';
   security?: 'sandbox' | 'insecure';
 }
-export interface CmdInstruction extends InstructionBase, CommandLine { kind: 'cmd' }
-export interface EntrypointInstruction extends InstructionBase, CommandLine { kind: 'entrypoint' }
-export interface LabelInstruction extends InstructionBase { kind: 'label'; labels: KeyValue[] }
-export interface MaintainerInstruction extends InstructionBase { kind: 'maintainer'; maintainer: string }
-export interface ExposeInstruction extends InstructionBase { kind: 'expose'; ports: string[] }
-export interface EnvInstruction extends InstructionBase { kind: 'env'; env: KeyValue[] }
+export interface CmdInstruction extends InstructionBase, CommandLine {
+  kind: 'cmd';
+}
+export interface EntrypointInstruction extends InstructionBase, CommandLine {
+  kind: 'entrypoint';
+}
+export interface LabelInstruction extends InstructionBase {
+  kind: 'label';
+  labels: KeyValue[];
+}
+export interface MaintainerInstruction extends InstructionBase {
+  kind: 'maintainer';
+  maintainer: string;
+}
+export interface ExposeInstruction extends InstructionBase {
+  kind: 'expose';
+  ports: string[];
+}
+export interface EnvInstruction extends InstructionBase {
+  kind: 'env';
+  env: KeyValue[];
+}
 
 export interface SourcesAndDest {
   sources: string[]; // paths, globs or URLs
@@ -73,16 +94,31 @@ export interface CopyInstruction extends InstructionBase, SourcesAndDest {
   parents: boolean;
   exclude: string[];
 }
-export interface VolumeInstruction extends InstructionBase { kind: 'volume'; volumes: string[] }
-export interface UserInstruction extends InstructionBase { kind: 'user'; user: string }
-export interface WorkdirInstruction extends InstructionBase { kind: 'workdir'; path: string }
-export interface ArgInstruction extends InstructionBase { kind: 'arg'; args: Array<{ key: string; value?: string }> }
+export interface VolumeInstruction extends InstructionBase {
+  kind: 'volume';
+  volumes: string[];
+}
+export interface UserInstruction extends InstructionBase {
+  kind: 'user';
+  user: string;
+}
+export interface WorkdirInstruction extends InstructionBase {
+  kind: 'workdir';
+  path: string;
+}
+export interface ArgInstruction extends InstructionBase {
+  kind: 'arg';
+  args: Array<{ key: string; value?: string }>;
+}
 export interface OnbuildInstruction extends InstructionBase {
   kind: 'onbuild';
   expression: string; // the trigger as text, stored in the image config
   trigger?: Instruction; // the trigger parsed, when it parses
 }
-export interface StopSignalInstruction extends InstructionBase { kind: 'stopsignal'; signal: string }
+export interface StopSignalInstruction extends InstructionBase {
+  kind: 'stopsignal';
+  signal: string;
+}
 
 /** Durations in nanoseconds (Docker's HealthConfig units); 0 = inherit the default. */
 export interface HealthConfig {
@@ -93,13 +129,33 @@ export interface HealthConfig {
   startInterval: number;
   retries: number;
 }
-export interface HealthcheckInstruction extends InstructionBase { kind: 'healthcheck'; health: HealthConfig }
-export interface ShellInstruction extends InstructionBase { kind: 'shell'; shell: string[] }
+export interface HealthcheckInstruction extends InstructionBase {
+  kind: 'healthcheck';
+  health: HealthConfig;
+}
+export interface ShellInstruction extends InstructionBase {
+  kind: 'shell';
+  shell: string[];
+}
 
 export type Instruction =
-  | FromInstruction | RunInstruction | CmdInstruction | EntrypointInstruction | LabelInstruction
-  | MaintainerInstruction | ExposeInstruction | EnvInstruction | AddInstruction | CopyInstruction
-  | VolumeInstruction | UserInstruction | WorkdirInstruction | ArgInstruction | OnbuildInstruction
-  | StopSignalInstruction | HealthcheckInstruction | ShellInstruction;
+  | FromInstruction
+  | RunInstruction
+  | CmdInstruction
+  | EntrypointInstruction
+  | LabelInstruction
+  | MaintainerInstruction
+  | ExposeInstruction
+  | EnvInstruction
+  | AddInstruction
+  | CopyInstruction
+  | VolumeInstruction
+  | UserInstruction
+  | WorkdirInstruction
+  | ArgInstruction
+  | OnbuildInstruction
+  | StopSignalInstruction
+  | HealthcheckInstruction
+  | ShellInstruction;
 
 export type InstructionKind = Instruction['kind'];

@@ -15,13 +15,38 @@ test('typed instruction table', () => {
     ['RUN --network=none --security=insecure true', { kind: 'run', network: 'none', security: 'insecure' }],
     ['CMD ["a"]', { kind: 'cmd', cmd: ['a'], prependShell: false }],
     ['ENTRYPOINT /bin/sh -c x', { kind: 'entrypoint', cmd: ['/bin/sh -c x'] }],
-    ['LABEL a=b "c d"="e f" g=h', { kind: 'label', labels: [{ key: 'a', value: 'b', noDelim: false }, { key: '"c d"', value: '"e f"', noDelim: false }, { key: 'g', value: 'h', noDelim: false }] }],
+    [
+      'LABEL a=b "c d"="e f" g=h',
+      {
+        kind: 'label',
+        labels: [
+          { key: 'a', value: 'b', noDelim: false },
+          { key: '"c d"', value: '"e f"', noDelim: false },
+          { key: 'g', value: 'h', noDelim: false },
+        ],
+      },
+    ],
     ['MAINTAINER Jane <j@x>', { kind: 'maintainer', maintainer: 'Jane <j@x>' }],
     ['EXPOSE 80/tcp 443', { kind: 'expose', ports: ['443', '80/tcp'] }],
     ['ENV A 1 2', { kind: 'env', env: [{ key: 'A', value: '1 2', noDelim: true }] }],
-    ['ENV A=1 B="2 3"', { kind: 'env', env: [{ key: 'A', value: '1', noDelim: false }, { key: 'B', value: '"2 3"', noDelim: false }] }],
-    ['ADD --chown=1:2 --chmod=644 --checksum=sha256:ab --keep-git-dir --link a b /d/', { kind: 'add', sources: ['a', 'b'], dest: '/d/', chown: '1:2', chmod: '644', checksum: 'sha256:ab', keepGitDir: true, link: true }],
-    ['COPY --from=build --parents --exclude=*.md --exclude=x ["a b", "/c"]', { kind: 'copy', from: 'build', parents: true, exclude: ['*.md', 'x'], sources: ['a b'], dest: '/c', link: false }],
+    [
+      'ENV A=1 B="2 3"',
+      {
+        kind: 'env',
+        env: [
+          { key: 'A', value: '1', noDelim: false },
+          { key: 'B', value: '"2 3"', noDelim: false },
+        ],
+      },
+    ],
+    [
+      'ADD --chown=1:2 --chmod=644 --checksum=sha256:ab --keep-git-dir --link a b /d/',
+      { kind: 'add', sources: ['a', 'b'], dest: '/d/', chown: '1:2', chmod: '644', checksum: 'sha256:ab', keepGitDir: true, link: true },
+    ],
+    [
+      'COPY --from=build --parents --exclude=*.md --exclude=x ["a b", "/c"]',
+      { kind: 'copy', from: 'build', parents: true, exclude: ['*.md', 'x'], sources: ['a b'], dest: '/c', link: false },
+    ],
     ['VOLUME ["/a", "/b"]', { kind: 'volume', volumes: ['/a', '/b'] }],
     ['VOLUME /a /b', { kind: 'volume', volumes: ['/a', '/b'] }],
     ['USER app:app', { kind: 'user', user: 'app:app' }],
@@ -30,9 +55,17 @@ test('typed instruction table', () => {
     ['STOPSIGNAL SIGTERM', { kind: 'stopsignal', signal: 'SIGTERM' }],
     ['SHELL ["/bin/bash", "-c"]', { kind: 'shell', shell: ['/bin/bash', '-c'] }],
     ['HEALTHCHECK NONE', { kind: 'healthcheck', health: { test: ['NONE'], interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0 } }],
-    ['HEALTHCHECK --interval=1m30s --timeout=1.5s --start-period=10ms --start-interval=2s --retries=3 CMD curl -f x', {
-      kind: 'healthcheck', health: { test: ['CMD-SHELL', 'curl -f x'], interval: 90e9, timeout: 1.5e9, startPeriod: 1e7, startInterval: 2e9, retries: 3 } }],
-    ['HEALTHCHECK CMD ["true"]', { kind: 'healthcheck', health: { test: ['CMD', 'true'], interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0 } }],
+    [
+      'HEALTHCHECK --interval=1m30s --timeout=1.5s --start-period=10ms --start-interval=2s --retries=3 CMD curl -f x',
+      {
+        kind: 'healthcheck',
+        health: { test: ['CMD-SHELL', 'curl -f x'], interval: 90e9, timeout: 1.5e9, startPeriod: 1e7, startInterval: 2e9, retries: 3 },
+      },
+    ],
+    [
+      'HEALTHCHECK CMD ["true"]',
+      { kind: 'healthcheck', health: { test: ['CMD', 'true'], interval: 0, timeout: 0, startPeriod: 0, startInterval: 0, retries: 0 } },
+    ],
   ];
   for (const [line, want] of cases) {
     const got = one(line) as unknown as Record<string, unknown>;
@@ -42,7 +75,9 @@ test('typed instruction table', () => {
 });
 
 test('RUN --mount parsing', () => {
-  const r = one('RUN --mount=type=cache,target=/root/.cache,id=go,sharing=locked,mode=0755,uid=1 --mount=type=secret,id=tok,required --mount=type=tmpfs,target=/t,size=64m --mount=from=build,src=/out,target=/in --mount=type=ssh x');
+  const r = one(
+    'RUN --mount=type=cache,target=/root/.cache,id=go,sharing=locked,mode=0755,uid=1 --mount=type=secret,id=tok,required --mount=type=tmpfs,target=/t,size=64m --mount=from=build,src=/out,target=/in --mount=type=ssh x',
+  );
   assert.equal(r.kind, 'run');
   if (r.kind !== 'run') return;
   assert.deepEqual(r.mounts, [
@@ -63,7 +98,10 @@ test('RUN --mount parsing', () => {
 });
 
 test('errors use BuildKit wording with the line', () => {
-  assert.throws(() => toInstructions(parseDockerfile('FROM a\nRUN x\nFOOBAR bar\n')), /^DockerfileParseError: dockerfile parse error on line 3: unknown instruction: FOOBAR$/);
+  assert.throws(
+    () => toInstructions(parseDockerfile('FROM a\nRUN x\nFOOBAR bar\n')),
+    /^DockerfileParseError: dockerfile parse error on line 3: unknown instruction: FOOBAR$/,
+  );
   fails('RUNN x', /unknown instruction: RUNN \(did you mean RUN\?\)/);
   fails('ONBUILD ONBUILD RUN x', /Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed/);
   fails('ONBUILD FROM x', /FROM isn't allowed as an ONBUILD trigger/);
@@ -100,7 +138,13 @@ test('ONBUILD keeps its trigger text and parsed trigger; heredoc COPY sources', 
   assert.equal(c.kind, 'copy');
   if (c.kind === 'copy') {
     assert.deepEqual(c.sources, []);
-    assert.deepEqual(c.inline.map((f) => [f.name, f.data]), [['EOF', 'one $X\n'], ['B', 'two\n']]);
+    assert.deepEqual(
+      c.inline.map((f) => [f.name, f.data]),
+      [
+        ['EOF', 'one $X\n'],
+        ['B', 'two\n'],
+      ],
+    );
     assert.equal(c.dest, '/dst/');
   }
 });

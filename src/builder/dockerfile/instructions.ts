@@ -4,16 +4,30 @@ import type { AstNode, ParsedDockerfile } from './ast.js';
 import { FlagError, parseFlags, type FlagKind } from './bflags.js';
 import { parseGoDurationNs } from '../../lib/go-duration.js';
 import { chompHeredocContent, parseHeredocWord } from './heredoc.js';
-import type {
-  CommandLine, HealthConfig, InlineFile, Instruction, InstructionBase, KeyValue, SourcesAndDest,
-} from './instruction-types.js';
+import type { CommandLine, HealthConfig, InlineFile, Instruction, InstructionBase, KeyValue, SourcesAndDest } from './instruction-types.js';
 import { DockerfileParseError } from './parse-error.js';
 import { MountError, parseMount } from './run-mount.js';
 import { withSuggestion } from './suggest.js';
 
 export const instructionNames = [
-  'add', 'arg', 'cmd', 'copy', 'entrypoint', 'env', 'expose', 'from', 'healthcheck', 'label',
-  'maintainer', 'onbuild', 'run', 'shell', 'stopsignal', 'user', 'volume', 'workdir',
+  'add',
+  'arg',
+  'cmd',
+  'copy',
+  'entrypoint',
+  'env',
+  'expose',
+  'from',
+  'healthcheck',
+  'label',
+  'maintainer',
+  'onbuild',
+  'run',
+  'shell',
+  'stopsignal',
+  'user',
+  'volume',
+  'workdir',
 ];
 
 class InstructionError extends Error {}
@@ -134,19 +148,41 @@ function typed(node: AstNode, file: string): Instruction {
       return { ...base, kind: 'maintainer', maintainer: a[0]! };
     case 'add': {
       if (a.length < 2) throw noDest('ADD');
-      const f = flagsOf(node, { chown: 'string', chmod: 'string', link: 'bool', 'keep-git-dir': 'bool', checksum: 'string', unpack: 'bool', exclude: 'strings' });
+      const f = flagsOf(node, {
+        chown: 'string',
+        chmod: 'string',
+        link: 'bool',
+        'keep-git-dir': 'bool',
+        checksum: 'string',
+        unpack: 'bool',
+        exclude: 'strings',
+      });
       return {
-        ...base, kind: 'add', ...sourcesAndDest(node, 'ADD'), chown: f.string('chown'), chmod: f.string('chmod'),
-        checksum: f.string('checksum'), keepGitDir: f.bool('keep-git-dir'), unpack: f.bool('unpack'),
-        link: f.bool('link') ?? false, exclude: f.strings('exclude'),
+        ...base,
+        kind: 'add',
+        ...sourcesAndDest(node, 'ADD'),
+        chown: f.string('chown'),
+        chmod: f.string('chmod'),
+        checksum: f.string('checksum'),
+        keepGitDir: f.bool('keep-git-dir'),
+        unpack: f.bool('unpack'),
+        link: f.bool('link') ?? false,
+        exclude: f.strings('exclude'),
       };
     }
     case 'copy': {
       if (a.length < 2) throw noDest('COPY');
       const f = flagsOf(node, { chown: 'string', from: 'string', chmod: 'string', link: 'bool', exclude: 'strings', parents: 'bool' });
       return {
-        ...base, kind: 'copy', ...sourcesAndDest(node, 'COPY'), from: f.string('from'), chown: f.string('chown'),
-        chmod: f.string('chmod'), link: f.bool('link') ?? false, parents: f.bool('parents') ?? false, exclude: f.strings('exclude'),
+        ...base,
+        kind: 'copy',
+        ...sourcesAndDest(node, 'COPY'),
+        from: f.string('from'),
+        chown: f.string('chown'),
+        chmod: f.string('chmod'),
+        link: f.bool('link') ?? false,
+        parents: f.bool('parents') ?? false,
+        exclude: f.strings('exclude'),
       };
     }
     case 'from': {
@@ -164,7 +200,7 @@ function typed(node: AstNode, file: string): Instruction {
       if (!node.sub) throw atLeastOne('ONBUILD');
       flagsOf(node);
       const trig = node.sub.cmd.toUpperCase();
-      if (trig === 'ONBUILD') throw err('Chaining ONBUILD via `ONBUILD ONBUILD` isn\'t allowed');
+      if (trig === 'ONBUILD') throw err("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
       if (trig === 'MAINTAINER' || trig === 'FROM') throw err(`${trig} isn't allowed as an ONBUILD trigger`);
       let expression = node.original.replace(/^\s*ONBUILD\s*/i, '');
       for (const h of node.heredocs) expression += '\n' + h.content + h.name;
@@ -195,8 +231,13 @@ function typed(node: AstNode, file: string): Instruction {
       const security = f.string('security');
       if (security !== undefined && !['sandbox', 'insecure'].includes(security)) throw err(`security ${JSON.stringify(security)} is not valid`);
       return {
-        ...base, kind: 'run', ...commandLine(node), mountSpecs, mounts,
-        network: network as 'default' | 'none' | 'host' | undefined, security: security as 'sandbox' | 'insecure' | undefined,
+        ...base,
+        kind: 'run',
+        ...commandLine(node),
+        mountSpecs,
+        mounts,
+        network: network as 'default' | 'none' | 'host' | undefined,
+        security: security as 'sandbox' | 'insecure' | undefined,
       };
     }
     case 'cmd':

@@ -37,7 +37,14 @@ test('line numbers, directives, comments', () => {
   const r = parseDockerfile('# syntax=docker/dockerfile:1\n# escape=`\n\n# the base\nFROM busybox\nRUN echo a `\n  b\n\nCMD x\n');
   assert.deepEqual(r.directives, { syntax: 'docker/dockerfile:1', escape: '`' });
   assert.equal(r.escapeToken, '`');
-  assert.deepEqual(r.nodes.map((n) => [n.cmd, n.startLine, n.endLine]), [['FROM', 5, 5], ['RUN', 6, 7], ['CMD', 9, 9]]);
+  assert.deepEqual(
+    r.nodes.map((n) => [n.cmd, n.startLine, n.endLine]),
+    [
+      ['FROM', 5, 5],
+      ['RUN', 6, 7],
+      ['CMD', 9, 9],
+    ],
+  );
   assert.deepEqual(r.nodes[0]!.comments, ['the base']);
   assert.equal(r.nodes[1]!.args[0], 'echo a   b');
 });
@@ -77,8 +84,17 @@ test('heredocs', () => {
   assert.deepEqual(run1!.heredocs, [{ name: 'EOF', fileDescriptor: 0, expand: true, chomp: false, content: 'echo $HOME\n' }]);
   assert.deepEqual([run1!.startLine, run1!.endLine], [2, 4]);
   assert.deepEqual(run2!.heredocs, [{ name: 'END', fileDescriptor: 0, expand: false, chomp: true, content: '\tquoted $X\n' }]);
-  assert.deepEqual(run3!.heredocs.map((h) => [h.name, h.fileDescriptor, h.content]), [['A', 3, 'a\n'], ['B', 0, 'b\n']]);
-  assert.deepEqual(copy!.heredocs.map((h) => h.content), ['hello\n']);
+  assert.deepEqual(
+    run3!.heredocs.map((h) => [h.name, h.fileDescriptor, h.content]),
+    [
+      ['A', 3, 'a\n'],
+      ['B', 0, 'b\n'],
+    ],
+  );
+  assert.deepEqual(
+    copy!.heredocs.map((h) => h.content),
+    ['hello\n'],
+  );
   assert.deepEqual(json!.heredocs, []);
   assert.deepEqual([cmd!.cmd, cmd!.startLine], ['CMD', 17]);
   assert.throws(() => parseDockerfile('FROM a\nRUN <<EOF\nx\n'), /dockerfile parse error on line 2: unterminated heredoc/);

@@ -5,8 +5,14 @@ import type { AstNode, Heredoc, ParsedDockerfile, ParseWarning } from './ast.js'
 import { DirectiveError, DirectiveParser } from './directives.js';
 import { heredocsFromLine } from './heredoc.js';
 import {
-  LineParseError, parseHealthConfig, parseMaybeJson, parseMaybeJsonToList, parseNameVal,
-  parseStringsWhitespaceDelimited, parseWords, type LineArgs,
+  LineParseError,
+  parseHealthConfig,
+  parseMaybeJson,
+  parseMaybeJsonToList,
+  parseNameVal,
+  parseStringsWhitespaceDelimited,
+  parseWords,
+  type LineArgs,
 } from './line-parsers.js';
 import { DockerfileParseError } from './parse-error.js';
 import { ShellLexError } from './shell-lex.js';

@@ -26,7 +26,27 @@ export class MountError extends Error {}
 
 const types: MountType[] = ['bind', 'cache', 'tmpfs', 'secret', 'ssh'];
 const sharings: CacheSharing[] = ['shared', 'private', 'locked'];
-const allKeys = ['type', 'from', 'source', 'target', 'readonly', 'id', 'sharing', 'required', 'size', 'mode', 'uid', 'gid', 'src', 'dst', 'destination', 'ro', 'rw', 'readwrite', 'env'];
+const allKeys = [
+  'type',
+  'from',
+  'source',
+  'target',
+  'readonly',
+  'id',
+  'sharing',
+  'required',
+  'size',
+  'mode',
+  'uid',
+  'gid',
+  'src',
+  'dst',
+  'destination',
+  'ro',
+  'rw',
+  'readwrite',
+  'env',
+];
 
 /** CSV fields as Go's encoding/csv reads one record (double quotes, `""` inside quotes). */
 export function csvFields(s: string): string[] {
@@ -82,10 +102,21 @@ export function parseMount(val: string, expander?: (w: string) => string): RunMo
     const eq = field.indexOf('=');
     const key = (eq < 0 ? field : field.slice(0, eq)).toLowerCase();
     if (eq < 0) {
-      if (key === 'readonly' || key === 'ro') { m.readOnly = true; roAuto = false; continue; }
-      if (key === 'readwrite' || key === 'rw') { m.readOnly = false; roAuto = false; continue; }
+      if (key === 'readonly' || key === 'ro') {
+        m.readOnly = true;
+        roAuto = false;
+        continue;
+      }
+      if (key === 'readwrite' || key === 'rw') {
+        m.readOnly = false;
+        roAuto = false;
+        continue;
+      }
       if (key === 'required') {
-        if (m.type === 'secret' || m.type === 'ssh') { m.required = true; continue; }
+        if (m.type === 'secret' || m.type === 'ssh') {
+          m.required = true;
+          continue;
+        }
         throw new MountError(`unexpected key '${key}' for mount type '${m.type}'`);
       }
       throw new MountError(`invalid field '${field}' must be a key=value pair`);
@@ -105,10 +136,25 @@ export function parseMount(val: string, expander?: (w: string) => string): RunMo
         }
         m.from = value;
         break;
-      case 'source': case 'src': m.source = value; break;
-      case 'target': case 'dst': case 'destination': m.target = value; break;
-      case 'readonly': case 'ro': m.readOnly = parseBool(key, value); roAuto = false; break;
-      case 'readwrite': case 'rw': m.readOnly = !parseBool(key, value); roAuto = false; break;
+      case 'source':
+      case 'src':
+        m.source = value;
+        break;
+      case 'target':
+      case 'dst':
+      case 'destination':
+        m.target = value;
+        break;
+      case 'readonly':
+      case 'ro':
+        m.readOnly = parseBool(key, value);
+        roAuto = false;
+        break;
+      case 'readwrite':
+      case 'rw':
+        m.readOnly = !parseBool(key, value);
+        roAuto = false;
+        break;
       case 'required':
         if (m.type !== 'secret' && m.type !== 'ssh') throw new MountError(`unexpected key '${key}' for mount type '${m.type}'`);
         m.required = parseBool(key, value);
@@ -121,17 +167,27 @@ export function parseMount(val: string, expander?: (w: string) => string): RunMo
           throw new MountError(`invalid value for ${key}: ${value}`);
         }
         break;
-      case 'id': m.id = value; break;
+      case 'id':
+        m.id = value;
+        break;
       case 'sharing': {
         const v = value.toLowerCase() as CacheSharing;
         if (!sharings.includes(v)) throw new MountError(withSuggestion(`unsupported sharing value ${JSON.stringify(value)}`, value, sharings, true));
         m.sharing = v;
         break;
       }
-      case 'mode': m.mode = parseUint(value, 8, 'mode'); break;
-      case 'uid': m.uid = parseUint(value, 10, 'uid'); break;
-      case 'gid': m.gid = parseUint(value, 10, 'gid'); break;
-      case 'env': m.env = value; break;
+      case 'mode':
+        m.mode = parseUint(value, 8, 'mode');
+        break;
+      case 'uid':
+        m.uid = parseUint(value, 10, 'uid');
+        break;
+      case 'gid':
+        m.gid = parseUint(value, 10, 'gid');
+        break;
+      case 'env':
+        m.env = value;
+        break;
       default:
         throw new MountError(withSuggestion(`unexpected key '${key}' in '${field}'`, key, allKeys, true));
     }

@@ -75,8 +75,12 @@ class Words {
 class Scanner {
   private i = 0;
   constructor(private readonly chars: string[]) {}
-  peek(): string { return this.i < this.chars.length ? this.chars[this.i]! : EOF; }
-  next(): string { return this.i < this.chars.length ? this.chars[this.i++]! : EOF; }
+  peek(): string {
+    return this.i < this.chars.length ? this.chars[this.i]! : EOF;
+  }
+  next(): string {
+    return this.i < this.chars.length ? this.chars[this.i++]! : EOF;
+  }
 }
 
 class Word {
@@ -84,7 +88,11 @@ class Word {
   readonly unmatched = new Set<string>();
   private rawEscapes: boolean;
   private readonly sc: Scanner;
-  constructor(private readonly o: Required<LexOptions>, private readonly env: EnvLookup, text: string) {
+  constructor(
+    private readonly o: Required<LexOptions>,
+    private readonly env: EnvLookup,
+    text: string,
+  ) {
     this.sc = new Scanner(Array.from(text));
     this.rawEscapes = o.rawEscapes;
   }

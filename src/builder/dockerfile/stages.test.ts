@@ -30,17 +30,37 @@ COPY --from=build /out /out
 
 test('stages: names, indexes, bases, dependencies, global ARGs in FROM', () => {
   const g = parseStages(df, { buildArgs: { TAG: '1.36' } });
-  assert.deepEqual(g.stages.map((s) => [s.index, s.name, s.baseName]), [
-    [0, 'base', 'docker.io/busybox:1.36'], [1, 'build', 'base'], [2, 'tools', 'alpine'], [3, 'unrelated', 'scratch'], [4, undefined, 'build'],
-  ]);
-  assert.deepEqual(g.stages.map((s) => s.base.kind), ['image', 'stage', 'image', 'scratch', 'stage']);
+  assert.deepEqual(
+    g.stages.map((s) => [s.index, s.name, s.baseName]),
+    [
+      [0, 'base', 'docker.io/busybox:1.36'],
+      [1, 'build', 'base'],
+      [2, 'tools', 'alpine'],
+      [3, 'unrelated', 'scratch'],
+      [4, undefined, 'build'],
+    ],
+  );
+  assert.deepEqual(
+    g.stages.map((s) => s.base.kind),
+    ['image', 'stage', 'image', 'scratch', 'stage'],
+  );
   assert.equal(g.stages[1]!.platform, g.globalArgs.get('BUILDPLATFORM'));
   assert.match(g.globalArgs.get('TARGETPLATFORM')!, /^linux\//);
-  assert.deepEqual(g.stages[1]!.dependencies.map((d) => [d.kind, d.kind === 'stage' ? d.index : d.ref, d.via]), [['stage', 0, 'from'], ['stage', 0, 'copy'], ['stage', 2, 'mount']]);
+  assert.deepEqual(
+    g.stages[1]!.dependencies.map((d) => [d.kind, d.kind === 'stage' ? d.index : d.ref, d.via]),
+    [
+      ['stage', 0, 'from'],
+      ['stage', 0, 'copy'],
+      ['stage', 2, 'mount'],
+    ],
+  );
   assert.deepEqual(g.stages[3]!.dependencies, [{ kind: 'image', ref: 'nginx:latest', via: 'copy', line: 18 }]);
   assert.equal(g.target, 4);
   assert.deepEqual(g.buildOrder, [0, 2, 1, 4]);
-  assert.deepEqual(g.metaArgs.map((a) => a.args[0]!.key), ['BASE', 'TAG', 'REG']);
+  assert.deepEqual(
+    g.metaArgs.map((a) => a.args[0]!.key),
+    ['BASE', 'TAG', 'REG'],
+  );
   assert.equal(g.stages[0]!.instructions[0]!.startLine, 6);
 });
 

@@ -10,10 +10,7 @@ import { parseDockerfile } from './parser.js';
 import { ShellLex, ShellLexError } from './shell-lex.js';
 import { withSuggestion } from './suggest.js';
 
-export type StageBase =
-  | { kind: 'scratch' }
-  | { kind: 'image'; ref: string }
-  | { kind: 'stage'; index: number };
+export type StageBase = { kind: 'scratch' } | { kind: 'image'; ref: string } | { kind: 'stage'; index: number };
 
 export type StageDependency =
   | { kind: 'stage'; index: number; via: 'from' | 'copy' | 'mount'; line: number }
@@ -139,7 +136,11 @@ export function parseStages(dockerfile: string | Buffer | ParsedDockerfile, opti
     const t = byName.get(options.target.toLowerCase());
     if (t === undefined) {
       const names = stages.filter((s) => s.name).map((s) => s.name!);
-      throw new DockerfileParseError(withSuggestion(`target stage ${JSON.stringify(options.target)} could not be found`, options.target, names, true), { file: parsed.file, line: 0, endLine: 0 }, { prefix: false });
+      throw new DockerfileParseError(
+        withSuggestion(`target stage ${JSON.stringify(options.target)} could not be found`, options.target, names, true),
+        { file: parsed.file, line: 0, endLine: 0 },
+        { prefix: false },
+      );
     }
     target = t;
   }
@@ -163,9 +164,17 @@ export function parseStages(dockerfile: string | Buffer | ParsedDockerfile, opti
   for (const i of order) {
     for (const ins of stages[i]!.instructions) if (ins.kind === 'arg') ins.args.forEach((a) => consumed.add(a.key));
   }
-  const unusedBuildArgs = Object.keys(buildArgs).filter((k) => !consumed.has(k)).sort();
+  const unusedBuildArgs = Object.keys(buildArgs)
+    .filter((k) => !consumed.has(k))
+    .sort();
   return {
-    parsed, metaArgs, globalArgs: global.values, stages, target, buildOrder: order, unusedBuildArgs,
+    parsed,
+    metaArgs,
+    globalArgs: global.values,
+    stages,
+    target,
+    buildOrder: order,
+    unusedBuildArgs,
     unusedBuildArgsWarning: unusedBuildArgs.length ? `[Warning] One or more build-args [${unusedBuildArgs.join(' ')}] were not consumed` : undefined,
   };
 }

@@ -28,14 +28,32 @@ before(async () => {
       return res.end(n > 0 ? '' : 'end of hops');
     }
     switch (u.pathname) {
-      case '/file.txt': res.writeHead(200, { 'Last-Modified': LAST_MODIFIED }); return res.end(BODY);
-      case '/plain': res.writeHead(200); return res.end('no last-modified');
-      case '/moved': res.writeHead(301, { Location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/file.txt` }); return res.end();
-      case '/dir/': res.writeHead(200, { 'Content-Disposition': 'attachment; filename="named.bin"' }); return res.end('x');
-      case '/missing': res.writeHead(404, { 'Content-Type': 'text/plain' }); return res.end('nothing here');
-      case '/big': res.writeHead(200); return res.end(Buffer.alloc(4096, 1));
-      case '/stall': res.writeHead(200); res.write('partial'); stalled.add(res); return;
-      default: res.writeHead(500); return res.end('boom');
+      case '/file.txt':
+        res.writeHead(200, { 'Last-Modified': LAST_MODIFIED });
+        return res.end(BODY);
+      case '/plain':
+        res.writeHead(200);
+        return res.end('no last-modified');
+      case '/moved':
+        res.writeHead(301, { Location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/file.txt` });
+        return res.end();
+      case '/dir/':
+        res.writeHead(200, { 'Content-Disposition': 'attachment; filename="named.bin"' });
+        return res.end('x');
+      case '/missing':
+        res.writeHead(404, { 'Content-Type': 'text/plain' });
+        return res.end('nothing here');
+      case '/big':
+        res.writeHead(200);
+        return res.end(Buffer.alloc(4096, 1));
+      case '/stall':
+        res.writeHead(200);
+        res.write('partial');
+        stalled.add(res);
+        return;
+      default:
+        res.writeHead(500);
+        return res.end('boom');
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -137,7 +155,10 @@ test('bounded: size limit and idle timeout fail and leave nothing', async () => 
 test('downloadSources: one file per URL source in order, dispose removes them; a failure leaves nothing', async () => {
   const parent = await dir();
   const dl = await downloadSources(['local.txt', `${base}/file.txt`, `${base}/plain`], { parentDir: parent });
-  assert.deepEqual(dl.files.map((f) => f.name), ['file.txt', 'plain']);
+  assert.deepEqual(
+    dl.files.map((f) => f.name),
+    ['file.txt', 'plain'],
+  );
   assert.equal((await readdir(parent)).length, 1);
   await dl.dispose();
   assert.deepEqual(await readdir(parent), []);

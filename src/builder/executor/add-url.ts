@@ -119,7 +119,10 @@ async function bodySnippet(res: IncomingMessage): Promise<string> {
 }
 
 /** GET with redirects followed by hand (http and https only). */
-async function fetchFollowing(start: URL, o: Required<Pick<DownloadOptions, 'timeoutMs' | 'maxRedirects'>> & { signal?: AbortSignal }): Promise<{ res: IncomingMessage; url: URL }> {
+async function fetchFollowing(
+  start: URL,
+  o: Required<Pick<DownloadOptions, 'timeoutMs' | 'maxRedirects'>> & { signal?: AbortSignal },
+): Promise<{ res: IncomingMessage; url: URL }> {
   let url = start;
   for (let hops = 0; ; hops++) {
     const res = await request(url, o.timeoutMs, o.signal);
@@ -129,7 +132,8 @@ async function fetchFollowing(start: URL, o: Required<Pick<DownloadOptions, 'tim
       res.resume();
       if (hops >= o.maxRedirects) throw unavailable(`Get "${start.href}": stopped after ${o.maxRedirects} redirects`);
       const next = new URL(location, url);
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw invalidArgument(`Get "${start.href}": redirect to unsupported protocol scheme "${next.protocol.slice(0, -1)}"`);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        throw invalidArgument(`Get "${start.href}": redirect to unsupported protocol scheme "${next.protocol.slice(0, -1)}"`);
       url = next;
       continue;
     }

@@ -27,7 +27,8 @@ export async function planBuild(req: BuildRequest): Promise<StageGraph> {
   try {
     text = await readFile(await resolveInRoot(req.contextDir, name));
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR' || errnoCode(e) === 'EISDIR') throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR' || errnoCode(e) === 'EISDIR')
+      throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
     throw e;
   }
   return parseStages(text, { buildArgs: req.buildArgs ?? {}, target: req.target, file: name });
@@ -38,7 +39,11 @@ function labelStep(labels: Record<string, string> | undefined): Instruction[] {
   const keys = Object.keys(labels ?? {}).sort();
   if (!keys.length) return [];
   const ins: LabelInstruction = {
-    kind: 'label', name: 'LABEL', file: '', startLine: 0, endLine: 0,
+    kind: 'label',
+    name: 'LABEL',
+    file: '',
+    startLine: 0,
+    endLine: 0,
     original: 'LABEL ' + keys.map((k) => `${JSON.stringify(k)}='${labels![k]}'`).join(' '),
     labels: keys.map((k) => ({ key: k, value: labels![k]!, noDelim: false })),
   };
@@ -53,7 +58,10 @@ class OrderedOutput {
   private head = 0;
   private readonly buffers = new Map<number, string[]>();
   private readonly done = new Set<number>();
-  constructor(private readonly order: number[], private readonly emit: Emit) {}
+  constructor(
+    private readonly order: number[],
+    private readonly emit: Emit,
+  ) {}
 
   writer(stage: number) {
     return {
@@ -111,32 +119,41 @@ export async function runBuild(deps: BuilderDeps, cache: BuildCache, runsDir: st
     waiters.shift()?.();
   };
   const env = {
-    deps, cache, runsDir, req, graph, signal: ac.signal,
+    deps,
+    cache,
+    runsDir,
+    req,
+    graph,
+    signal: ac.signal,
     stageImage: (i: number) => results.get(i) ?? Promise.reject(invalidArgument(`stage ${i} is not part of this build`)),
   };
   for (const i of order) {
     const stage = graph.stages[i]!;
     const deps = stage.dependencies.filter((d) => d.kind === 'stage').map((d) => results.get((d as { index: number }).index)!);
-    results.set(i, (async () => {
-      await Promise.all(deps);
-      await acquire();
-      try {
-        let step = firstStep.get(i)!;
-        const counter = { next: () => `${step++}/${total}` };
-        return await new StageRunner(env, stage, out.writer(i)).run(counter, i === graph.target ? extra : []);
-      } finally {
-        release();
-        out.finish(i);
-      }
-    })());
+    results.set(
+      i,
+      (async () => {
+        await Promise.all(deps);
+        await acquire();
+        try {
+          let step = firstStep.get(i)!;
+          const counter = { next: () => `${step++}/${total}` };
+          return await new StageRunner(env, stage, out.writer(i)).run(counter, i === graph.target ? extra : []);
+        } finally {
+          release();
+          out.finish(i);
+        }
+      })(),
+    );
   }
   const all = [...results.values()];
   let firstError: { e: unknown } | undefined;
   // The first failure stops the other stages (their containers are killed).
-  for (const p of all) p.catch((e: unknown) => {
-    firstError ??= { e };
-    ac.abort();
-  });
+  for (const p of all)
+    p.catch((e: unknown) => {
+      firstError ??= { e };
+      ac.abort();
+    });
   try {
     await Promise.allSettled(all);
     if (firstError) {

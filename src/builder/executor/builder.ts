@@ -83,7 +83,8 @@ export class Builder {
     const { layers, runtime } = this.deps;
     for (const m of await mountPointsUnder(this.root)) await unmount(m, { detach: true }).catch(() => {});
     for (const st of await runtime.list().catch(() => [])) {
-      if (st.id.startsWith(BUILD_KEY_PREFIX)) await runtime.delete(st.id, true).catch((e) => log.warn('build recovery: runtime delete', { id: st.id, error: messageOf(e) }));
+      if (st.id.startsWith(BUILD_KEY_PREFIX))
+        await runtime.delete(st.id, true).catch((e) => log.warn('build recovery: runtime delete', { id: st.id, error: messageOf(e) }));
     }
     for (const key of await layers.listSnapshots()) {
       if (key.startsWith(BUILD_KEY_PREFIX)) await layers.removeSnapshot(key).catch((e) => log.warn('build recovery: snapshot', { key, error: messageOf(e) }));

@@ -64,10 +64,15 @@ export function exposedPortKeys(ports: readonly string[]): string[] {
   return out;
 }
 
-export type MetaInstruction = Extract<Instruction, { kind: 'env' | 'label' | 'cmd' | 'entrypoint' | 'expose' | 'volume' | 'user' | 'stopsignal' | 'healthcheck' | 'shell' | 'onbuild' | 'maintainer' | 'arg' }>;
+export type MetaInstruction = Extract<
+  Instruction,
+  { kind: 'env' | 'label' | 'cmd' | 'entrypoint' | 'expose' | 'volume' | 'user' | 'stopsignal' | 'healthcheck' | 'shell' | 'onbuild' | 'maintainer' | 'arg' }
+>;
 
 export function isMeta(ins: Instruction): ins is MetaInstruction {
-  return ['env', 'label', 'cmd', 'entrypoint', 'expose', 'volume', 'user', 'stopsignal', 'healthcheck', 'shell', 'onbuild', 'maintainer', 'arg'].includes(ins.kind);
+  return ['env', 'label', 'cmd', 'entrypoint', 'expose', 'volume', 'user', 'stopsignal', 'healthcheck', 'shell', 'onbuild', 'maintainer', 'arg'].includes(
+    ins.kind,
+  );
 }
 
 export interface MetaResult {

@@ -34,8 +34,15 @@ async function list(root: string, rel = ''): Promise<string[]> {
   return out.sort();
 }
 
-const spec = (srcRoot: string, sources: string[], dest: string, more: Partial<CopySpec> = {}): CopySpec =>
-  ({ srcRoot, sources, dest, destIsDir: dest.endsWith('/'), owner, instruction: 'COPY', ...more });
+const spec = (srcRoot: string, sources: string[], dest: string, more: Partial<CopySpec> = {}): CopySpec => ({
+  srcRoot,
+  sources,
+  dest,
+  destIsDir: dest.endsWith('/'),
+  owner,
+  instruction: 'COPY',
+  ...more,
+});
 
 test('--parents keeps source paths under dest; without it they are flattened', async (t) => {
   const { ctx, rootfs } = await dirs(t, ['x/a.txt', 'y/a.txt', 'y/sub/b.txt']);
@@ -43,9 +50,18 @@ test('--parents keeps source paths under dest; without it they are flattened', a
   await copyInto(rootfs, spec(ctx, ['./x/a.txt', './y/a.txt'], '/parents/', { parents: true }));
   await copyInto(rootfs, spec(ctx, ['./y'], '/whole', { parents: true, destIsDir: true }));
   assert.deepEqual(await list(rootfs), [
-    'no_parents/', 'no_parents/a.txt',
-    'parents/', 'parents/x/', 'parents/x/a.txt', 'parents/y/', 'parents/y/a.txt',
-    'whole/', 'whole/y/', 'whole/y/a.txt', 'whole/y/sub/', 'whole/y/sub/b.txt',
+    'no_parents/',
+    'no_parents/a.txt',
+    'parents/',
+    'parents/x/',
+    'parents/x/a.txt',
+    'parents/y/',
+    'parents/y/a.txt',
+    'whole/',
+    'whole/y/',
+    'whole/y/a.txt',
+    'whole/y/sub/',
+    'whole/y/sub/b.txt',
   ]);
   assert.equal(await readFile(join(rootfs, 'parents/y/a.txt'), 'utf8'), 'y/a.txt');
 });
@@ -88,7 +104,10 @@ test('ADD <url>: into a dir under its name, or at the file name given; 0600 and 
   assert.equal(await readFile(join(rootfs, 'named.bin'), 'utf8'), 'data');
   assert.equal((await stat(join(rootfs, 'modes/file.tgz'))).mode & 0o7777, 0o644);
   const nameless = await fakeDownload(base, undefined, 'x', 'http://127.0.0.1:9/');
-  await assert.rejects(copyInto(rootfs, spec(ctx, [nameless.url], '/d/', { instruction: 'ADD', downloads: [nameless] })), /cannot determine filename from url: http:\/\/127.0.0.1:9\//);
+  await assert.rejects(
+    copyInto(rootfs, spec(ctx, [nameless.url], '/d/', { instruction: 'ADD', downloads: [nameless] })),
+    /cannot determine filename from url: http:\/\/127.0.0.1:9\//,
+  );
   await copyInto(rootfs, spec(ctx, [nameless.url], '/as-file', { instruction: 'ADD', downloads: [nameless] }));
   assert.equal(await readFile(join(rootfs, 'as-file'), 'utf8'), 'x');
 });

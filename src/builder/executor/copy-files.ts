@@ -163,7 +163,10 @@ async function copyParents(c: Ctx, destRel: string): Promise<void> {
   await mkdirAll(rootfs, destRel, spec.owner);
   const join = (rel: string) => (destRel && rel ? `${destRel}/${rel}` : destRel || rel);
   const dirTimes = new Map<string, { target: string; atime: Date; mtime: Date }>();
-  for (const e of await matchParents(spec.srcRoot, spec.sources.filter((s) => !isUrlSource(s)))) {
+  for (const e of await matchParents(
+    spec.srcRoot,
+    spec.sources.filter((s) => !isUrlSource(s)),
+  )) {
     const src = entrySource(e);
     if (c.exclude && src && c.exclude.matches(src)) continue;
     const parts = e.rel.split('/').filter(Boolean);
@@ -189,7 +192,7 @@ async function copyParents(c: Ctx, destRel: string): Promise<void> {
 /** Copies the sources into the mounted rootfs at spec.dest. */
 export async function copyInto(rootfs: string, spec: CopySpec): Promise<void> {
   const urls = spec.sources.filter(isUrlSource);
-  if (urls.length && spec.instruction === 'COPY') throw invalidArgument('source can\'t be a URL for COPY');
+  if (urls.length && spec.instruction === 'COPY') throw invalidArgument("source can't be a URL for COPY");
   const downloads = spec.downloads ?? [];
   if (downloads.length !== urls.length) throw internal(`ADD: ${urls.length} URL sources but ${downloads.length} downloads`);
   const local = spec.sources.filter((s) => !isUrlSource(s));
@@ -232,8 +235,16 @@ export async function copyInto(rootfs: string, spec: CopySpec): Promise<void> {
 }
 
 /** Inline heredoc files (`COPY <<EOF /dest`): written like files named after the delimiter. */
-export async function writeInline(rootfs: string, files: Array<{ name: string; data: string }>, dest: string, destIsDir: boolean, owner: Owner, mode: number | undefined): Promise<void> {
-  if (files.length > 1 && !destIsDir) throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
+export async function writeInline(
+  rootfs: string,
+  files: Array<{ name: string; data: string }>,
+  dest: string,
+  destIsDir: boolean,
+  owner: Owner,
+  mode: number | undefined,
+): Promise<void> {
+  if (files.length > 1 && !destIsDir)
+    throw invalidArgument('When using COPY with more than one source file, the destination must be a directory and end with a /');
   const destRel = posix.normalize(dest).replace(/^\/+/, '').replace(/\/+$/, '');
   for (const f of files) {
     const rel = destIsDir ? `${destRel}/${f.name}` : destRel;
@@ -250,4 +261,3 @@ export async function writeInline(rootfs: string, files: Array<{ name: string; d
     await chmod(target, mode ?? 0o644);
   }
 }
-

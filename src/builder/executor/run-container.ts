@@ -114,7 +114,10 @@ async function runInNetwork(ws: Workspace, o: RunContainerOptions, net: RunNetwo
     netns: net.netns,
     annotations: { 'io.berth.build': 'true' },
   });
-  const createdMountpoints = await missingMountpoints(ws.rootfs, spec.mounts.map((m) => m.destination));
+  const createdMountpoints = await missingMountpoints(
+    ws.rootfs,
+    spec.mounts.map((m) => m.destination),
+  );
   const afterCreate = await o.runtime.prepareSpec(id, spec);
   await writeFile(join(ws.dir, 'config.json'), specToJson(spec));
   let created = false;

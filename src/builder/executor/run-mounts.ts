@@ -51,7 +51,12 @@ export async function runMounts(mounts: readonly RunMount[], src: MountSources):
           const base = join(src.scratchDir, `bind-${n++}`);
           await mkdir(join(base, 'upper'), { recursive: true });
           await mkdir(join(base, 'work'), { recursive: true });
-          out.push({ destination: target, type: 'overlay', source: 'overlay', options: [`lowerdir=${source}`, `upperdir=${join(base, 'upper')}`, `workdir=${join(base, 'work')}`] });
+          out.push({
+            destination: target,
+            type: 'overlay',
+            source: 'overlay',
+            options: [`lowerdir=${source}`, `upperdir=${join(base, 'upper')}`, `workdir=${join(base, 'work')}`],
+          });
         }
         break;
       }

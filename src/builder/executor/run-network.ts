@@ -54,7 +54,13 @@ export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetw
     return { netns: 'host', hostname: osHostname(), hosts, resolvConf: dns.length ? resolvConfText(hostResolv, dns) : hostResolv, release: noRelease };
   }
   if (mode === 'none' || !deps.networks) {
-    return { netns: 'new', hostname: shortId, hosts: [...STANDARD_HOSTS, ...extra, `127.0.1.1\t${shortId}`].join('\n') + '\n', resolvConf: resolvConfText(hostResolv, dns), release: noRelease };
+    return {
+      netns: 'new',
+      hostname: shortId,
+      hosts: [...STANDARD_HOSTS, ...extra, `127.0.1.1\t${shortId}`].join('\n') + '\n',
+      resolvConf: resolvConfText(hostResolv, dns),
+      release: noRelease,
+    };
   }
   const networks = deps.networks;
   const att = await networks.attach(id, { containerName: id, hostname: shortId, networks: [{ name: 'bridge' }] });

@@ -61,7 +61,11 @@ export class StageRunner {
   private readonly lex: ShellLex;
   private readonly views: Workspace[] = [];
 
-  constructor(private readonly env: StageEnv, private readonly stage: Stage, private readonly out: StageOutput) {
+  constructor(
+    private readonly env: StageEnv,
+    private readonly stage: Stage,
+    private readonly out: StageOutput,
+  ) {
     this.lex = new ShellLex({ escapeToken: env.graph.parsed.escapeToken });
   }
 
@@ -144,7 +148,8 @@ export class StageRunner {
       const parsed = parseDockerfile(text + '\n', { file: 'ONBUILD' });
       for (const node of parsed.nodes) {
         const ins = toInstruction(node, 'ONBUILD');
-        if (ins.kind === 'from' || ins.kind === 'onbuild' || ins.kind === 'maintainer') throw invalidArgument(`${ins.name} isn't allowed as an ONBUILD trigger`);
+        if (ins.kind === 'from' || ins.kind === 'onbuild' || ins.kind === 'maintainer')
+          throw invalidArgument(`${ins.name} isn't allowed as an ONBUILD trigger`);
         await this.dispatch(st, ins, false);
       }
     }
@@ -181,7 +186,12 @@ export class StageRunner {
     if (isMeta(ins)) {
       const r = applyMeta(st.meta, ins, st.scope.committedEnv());
       for (const n of r.notes) this.out.write(n);
-      const key = cacheKey({ parent: st.imageId, instruction: canonicalInstruction(ins), args, extra: [`cmdSet=${st.meta.cmdSet}`, `author=${st.meta.maintainer ?? ''}`] });
+      const key = cacheKey({
+        parent: st.imageId,
+        instruction: canonicalInstruction(ins),
+        args,
+        extra: [`cmdSet=${st.meta.cmdSet}`, `author=${st.meta.maintainer ?? ''}`],
+      });
       const next = r.state;
       if (!(await this.cached(st, key))) {
         st.imageId = await commitMeta(this.images, st.imageId, next.config, nopCreatedBy(st.meta.config, r.comment), next.maintainer);
@@ -191,10 +201,15 @@ export class StageRunner {
       return;
     }
     switch (ins.kind) {
-      case 'run': return this.runStep(st, ins, args);
-      case 'copy': case 'add': return this.copy(st, ins, args);
-      case 'workdir': return this.workdir(st, ins, args);
-      default: throw invalidArgument(`unsupported instruction in a build stage: ${ins.name}`);
+      case 'run':
+        return this.runStep(st, ins, args);
+      case 'copy':
+      case 'add':
+        return this.copy(st, ins, args);
+      case 'workdir':
+        return this.workdir(st, ins, args);
+      default:
+        throw invalidArgument(`unsupported instruction in a build stage: ${ins.name}`);
     }
   }
 
@@ -243,7 +258,13 @@ export class StageRunner {
       if (m.from) sources.push(`bind-from:${(await this.refImage(this.resolveFrom(m.from))) ?? 'scratch'}:${m.source ?? '/'}`);
       else sources.push(`bind:${(await hashPaths(req.contextDir, [m.source ?? '/'], { digests: req.contextDigests })).digest}`);
     }
-    const key = cacheKey({ parent: st.imageId, instruction: { kind: 'run', cmd, mounts: ins.mounts }, args, sources, extra: [`network=${network}`, `author=${st.meta.maintainer ?? ''}`] });
+    const key = cacheKey({
+      parent: st.imageId,
+      instruction: { kind: 'run', cmd, mounts: ins.mounts },
+      args,
+      sources,
+      extra: [`network=${network}`, `author=${st.meta.maintainer ?? ''}`],
+    });
     if (await this.cached(st, key)) return;
 
     // Build args reach the process as env (ENV of the same name wins); proxy args need no ARG.
@@ -257,7 +278,9 @@ export class StageRunner {
 
     const ws = await Workspace.open(this.images, deps.layers, this.env.runsDir, st.imageId);
     // Cache mounts count as used (and are kept from prune) while the step runs.
-    const releases = ins.mounts.filter((m) => m.type === 'cache').map((m) => cache.useMount(basename(cacheMountDir(cache.mountsDir, m)), `cached mount ${m.target} from exec ${cmd.join(' ')}`));
+    const releases = ins.mounts
+      .filter((m) => m.type === 'cache')
+      .map((m) => cache.useMount(basename(cacheMountDir(cache.mountsDir, m)), `cached mount ${m.target} from exec ${cmd.join(' ')}`));
     try {
       this.out.write(` ---> Running in ${ws.shortId}\n`);
       const mounts = await runMounts(ins.mounts, {
@@ -330,7 +353,9 @@ export class StageRunner {
       let local = ins.sources.filter((s) => !isUrlSource(s));
       // --parents: hash exactly the entries it copies (its `**` and pivots are not COPY globs).
       if (parents && local.length) local = literalPatterns(await matchParents(req.contextDir, local));
-      const h = local.length ? await hashPaths(req.contextDir, local, { exclude: ins.exclude, digests: req.contextDigests }) : { digest: 'sha256:' + '0'.repeat(64), files: [] };
+      const h = local.length
+        ? await hashPaths(req.contextDir, local, { exclude: ins.exclude, digests: req.contextDigests })
+        : { digest: 'sha256:' + '0'.repeat(64), files: [] };
       contentKey = h.digest;
       const one = local.length === 1 && h.files.length <= 1 && ins.inline.length === 0;
       hashText = `${one ? 'file' : h.files.length > 1 && local.length === 1 ? 'dir' : 'multi'}:${h.digest.slice(7)}`;
@@ -339,7 +364,13 @@ export class StageRunner {
     }
     const inlineKey = ins.inline.map((f) => `${f.name}\n${f.data}`);
     const urlKey = downloads.map((d) => `url:${d.url}:${d.digest}:${d.name ?? ''}`);
-    const key = cacheKey({ parent: st.imageId, instruction: canonicalInstruction(ins), args, sources: [contentKey, ...inlineKey, ...urlKey], extra: [`dest=${dest.path}`, `author=${st.meta.maintainer ?? ''}`] });
+    const key = cacheKey({
+      parent: st.imageId,
+      instruction: canonicalInstruction(ins),
+      args,
+      sources: [contentKey, ...inlineKey, ...urlKey],
+      extra: [`dest=${dest.path}`, `author=${st.meta.maintainer ?? ''}`],
+    });
     if (await this.cached(st, key)) return;
 
     const srcRoot = from ? await this.view(fromImage ?? null) : req.contextDir;
@@ -348,13 +379,27 @@ export class StageRunner {
       const owner = await resolveChown(ws.rootfs, ins.chown);
       if (ins.sources.length) {
         await copyInto(ws.rootfs, {
-          srcRoot, sources: ins.sources, dest: dest.path, destIsDir: dest.isDir || parents,
-          owner, chmod, exclude: ins.exclude, extractArchives: ins.kind === 'add' && ins.unpack !== false, instruction: ins.name === 'ADD' ? 'ADD' : 'COPY',
-          parents, downloads, unpackDownloads: ins.kind === 'add' && ins.unpack === true,
+          srcRoot,
+          sources: ins.sources,
+          dest: dest.path,
+          destIsDir: dest.isDir || parents,
+          owner,
+          chmod,
+          exclude: ins.exclude,
+          extractArchives: ins.kind === 'add' && ins.unpack !== false,
+          instruction: ins.name === 'ADD' ? 'ADD' : 'COPY',
+          parents,
+          downloads,
+          unpackDownloads: ins.kind === 'add' && ins.unpack === true,
         });
       }
       if (ins.inline.length) await writeInline(ws.rootfs, ins.inline, dest.path, dest.isDir, owner, chmod);
-      st.imageId = await ws.commit({ config: cfg, createdBy: nopCreatedByString(cfg, `${ins.name} ${hashText} in ${ins.dest} `), author: st.meta.maintainer, signal: this.env.signal });
+      st.imageId = await ws.commit({
+        config: cfg,
+        createdBy: nopCreatedByString(cfg, `${ins.name} ${hashText} in ${ins.dest} `),
+        author: st.meta.maintainer,
+        signal: this.env.signal,
+      });
       this.remember(key, st.imageId);
     } finally {
       await ws.dispose();

@@ -12,13 +12,18 @@ export function canonicalInstruction(ins: Instruction): unknown {
 
 /** A build failure reported in-band; `exitCode` is the RUN exit code when there is one. */
 export class BuildStepError extends BerthError {
-  constructor(message: string, readonly exitCode?: number) {
+  constructor(
+    message: string,
+    readonly exitCode?: number,
+  ) {
     super('invalid-argument', message);
   }
 }
 
 /** `|2 A=1 B=2 /bin/sh -c make` (moby's prependEnvOnCmd; no prefix without args). */
 export function runCreatedBy(args: Record<string, string>, cmd: string[]): string {
-  const pairs = Object.keys(args).sort().map((k) => `${k}=${args[k]}`);
+  const pairs = Object.keys(args)
+    .sort()
+    .map((k) => `${k}=${args[k]}`);
   return (pairs.length ? `|${pairs.length} ${pairs.join(' ')} ` : '') + cmd.join(' ');
 }

@@ -31,7 +31,7 @@ function kvList(list: string[], env: NodeJS.ProcessEnv, fromEnv: boolean): Recor
   for (const kv of list) {
     const i = kv.indexOf('=');
     if (i >= 0) out[kv.slice(0, i)] = kv.slice(i + 1);
-    else out[kv] = fromEnv ? env[kv] ?? null : '';
+    else out[kv] = fromEnv ? (env[kv] ?? null) : '';
   }
   return out;
 }
@@ -61,12 +61,13 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p) return 0;
   const o = p.opts;
   const src = p.args[0]!;
-  if (/^(https?|git):\/\//.test(src) || src.startsWith('git@')) throw new StatusError(1, 'unable to prepare context: remote build contexts are not supported by berth');
-  if (src === '-' && o.file === '-') throw new StatusError(1, 'invalid argument: can\'t use stdin for both build context and dockerfile');
+  if (/^(https?|git):\/\//.test(src) || src.startsWith('git@'))
+    throw new StatusError(1, 'unable to prepare context: remote build contexts are not supported by berth');
+  if (src === '-' && o.file === '-') throw new StatusError(1, "invalid argument: can't use stdin for both build context and dockerfile");
   let packed: { tar: Readable; dockerfile: string };
   if (src === '-') {
     const data = await readStdin(ctx);
-    const isTar = data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar' || detectCompression(data) === 'gzip';
+    const isTar = (data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar') || detectCompression(data) === 'gzip';
     if (isTar) {
       packed = { tar: Readable.from([data]), dockerfile: o.file ?? 'Dockerfile' };
     } else {
@@ -119,7 +120,9 @@ export async function builderPrune(ctx: CliContext, argv: string[]): Promise<num
   if (!p) return 0;
   const warning = `WARNING! This will remove all ${p.opts.all ? '' : 'dangling '}build cache. Are you sure you want to continue?`;
   if (!p.opts.force && !(await confirmLine(ctx, warning))) return 0;
-  const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', { query: { all: p.opts.all ? 1 : undefined } });
+  const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', {
+    query: { all: p.opts.all ? 1 : undefined },
+  });
   const deleted = r.CachesDeleted ?? [];
   const list = deleted.length ? `Deleted build cache objects:\n${deleted.map((d) => `${d}\n`).join('')}\n` : '';
   ctx.out(`${list}Total reclaimed space: ${humanSizeWithPrecision(r.SpaceReclaimed, 4)}\n`);

@@ -7,22 +7,42 @@ import type { Project } from '../../compose/model.js';
 import { plainProgress, ttyProgress, type ProgressSink } from '../../compose/progress.js';
 import type { CliContext } from '../context.js';
 
-export interface ComposeGlobals { file: string[]; projectName?: string; profile: string[]; envFile: string[]; projectDirectory?: string; ansi?: string; progress?: string }
+export interface ComposeGlobals {
+  file: string[];
+  projectName?: string;
+  profile: string[];
+  envFile: string[];
+  projectDirectory?: string;
+  ansi?: string;
+  progress?: string;
+}
 
 export class ComposeCli {
   private model?: Project;
   private readonly sinks: ProgressSink[] = [];
-  constructor(readonly ctx: CliContext, readonly globals: ComposeGlobals) {}
+  constructor(
+    readonly ctx: CliContext,
+    readonly globals: ComposeGlobals,
+  ) {}
 
-  get api(): ComposeApi { return this.ctx.docker; }
+  get api(): ComposeApi {
+    return this.ctx.docker;
+  }
 
   /** The model of the compose files (found up the folder tree when -f is not given). */
   async project(services: string[] = [], o: { skipFileChecks?: boolean } = {}): Promise<Project> {
     if (!this.model) {
       const g = this.globals;
       this.model = await loadProject({
-        files: g.file.length ? g.file : undefined, projectName: g.projectName, projectDirectory: g.projectDirectory,
-        profiles: g.profile.length ? g.profile : undefined, envFiles: g.envFile.length ? g.envFile : undefined, services, env: this.ctx.env, cwd: process.cwd(), skipFileChecks: o.skipFileChecks,
+        files: g.file.length ? g.file : undefined,
+        projectName: g.projectName,
+        projectDirectory: g.projectDirectory,
+        profiles: g.profile.length ? g.profile : undefined,
+        envFiles: g.envFile.length ? g.envFile : undefined,
+        services,
+        env: this.ctx.env,
+        cwd: process.cwd(),
+        skipFileChecks: o.skipFileChecks,
       });
     }
     for (const s of services) if (!this.model.services[s] && !this.model.disabledServices[s]) throw new Error(`no such service: ${s}`);

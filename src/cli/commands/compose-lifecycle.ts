@@ -1,6 +1,14 @@
 // compose down / start / stop / restart / kill / pause / unpause / rm: flags here, the work in
 // src/compose/lifecycle.ts (which also serves a project whose compose file is gone, by name).
-import { down as downProject, removeStopped, restartServices, signalServices, startServices, stopServices, type LifecycleContext } from '../../compose/lifecycle.js';
+import {
+  down as downProject,
+  removeStopped,
+  restartServices,
+  signalServices,
+  startServices,
+  stopServices,
+  type LifecycleContext,
+} from '../../compose/lifecycle.js';
 import { observeContainers } from '../../compose/observe.js';
 import { StatusError } from '../cli-error.js';
 import { newCommand, parse, toInt } from '../flags.js';
@@ -31,14 +39,25 @@ export async function down(cli: ComposeCli, argv: string[]): Promise<number> {
   const p = parse<{ volumes?: boolean; rmi?: string; removeOrphans?: boolean; timeout?: number }>(cli.ctx, c, argv);
   if (!p) return 0;
   if (p.opts.rmi && p.opts.rmi !== 'local' && p.opts.rmi !== 'all') throw new StatusError(1, `invalid value for --rmi: ${p.opts.rmi}`);
-  return withContext(cli, p.opts.timeout, [], (x) => downProject(x, { volumes: p.opts.volumes, rmi: p.opts.rmi as 'local' | 'all' | undefined, removeOrphans: p.opts.removeOrphans }));
+  return withContext(cli, p.opts.timeout, [], (x) =>
+    downProject(x, { volumes: p.opts.volumes, rmi: p.opts.rmi as 'local' | 'all' | undefined, removeOrphans: p.opts.removeOrphans }),
+  );
 }
 
-function simple(name: string, description: string, run: (x: LifecycleContext, services: string[], o: { timeout?: number; signal?: string }) => Promise<void>, flags: 'timeout' | 'signal' | 'none') {
+function simple(
+  name: string,
+  description: string,
+  run: (x: LifecycleContext, services: string[], o: { timeout?: number; signal?: string }) => Promise<void>,
+  flags: 'timeout' | 'signal' | 'none',
+) {
   return async (cli: ComposeCli, argv: string[]): Promise<number> => {
     const c = newCommand(cli.ctx, { name, usage: '[OPTIONS] [SERVICE...]', description });
     if (flags === 'timeout') c.option('-t, --timeout <int>', 'Specify a shutdown timeout in seconds', toInt);
-    if (flags === 'signal') c.option('-s, --signal <string>', 'SIGNAL to send to the container', 'SIGKILL').option('--remove-orphans', 'Remove containers for services not defined in the Compose file');
+    if (flags === 'signal')
+      c.option('-s, --signal <string>', 'SIGNAL to send to the container', 'SIGKILL').option(
+        '--remove-orphans',
+        'Remove containers for services not defined in the Compose file',
+      );
     const p = parse<{ timeout?: number; signal?: string }>(cli.ctx, c, argv);
     if (!p) return 0;
     return withContext(cli, p.opts.timeout, p.args, (x) => run(x, p.args, p.opts));
@@ -60,8 +79,19 @@ export async function rm(cli: ComposeCli, argv: string[]): Promise<number> {
   const p = parse<{ force?: boolean; stop?: boolean; volumes?: boolean }>(cli.ctx, c, argv);
   if (!p) return 0;
   const name = await cli.projectName();
-  const candidates = (await observeContainers(cli.api, name, { oneoff: false })).filter((c) => (!p.args.length || p.args.includes(c.service)) && (p.opts.stop || !['running', 'paused', 'restarting'].includes(c.state)));
-  if (!candidates.length) { cli.ctx.err('No stopped containers\n'); return 0; }
-  if (!p.opts.force && !(await confirmLine(cli.ctx, `Going to remove ${candidates.map((c) => c.name).join(', ')}\n? Are you sure you want to remove these containers?`))) return 0;
-  return withContext(cli, undefined, p.args, async (x) => { await removeStopped(x, p.args, p.opts); });
+  const candidates = (await observeContainers(cli.api, name, { oneoff: false })).filter(
+    (c) => (!p.args.length || p.args.includes(c.service)) && (p.opts.stop || !['running', 'paused', 'restarting'].includes(c.state)),
+  );
+  if (!candidates.length) {
+    cli.ctx.err('No stopped containers\n');
+    return 0;
+  }
+  if (
+    !p.opts.force &&
+    !(await confirmLine(cli.ctx, `Going to remove ${candidates.map((c) => c.name).join(', ')}\n? Are you sure you want to remove these containers?`))
+  )
+    return 0;
+  return withContext(cli, undefined, p.args, async (x) => {
+    await removeStopped(x, p.args, p.opts);
+  });
 }

@@ -16,7 +16,16 @@ import { collect, newCommand, parse, toInt } from '../flags.js';
 import { serviceContainer } from './compose-info.js';
 import { shortName, type ComposeCli } from './compose-context.js';
 
-interface LogsOpts { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string; color: boolean; logPrefix: boolean; index?: number }
+interface LogsOpts {
+  follow?: boolean;
+  tail: string;
+  timestamps?: boolean;
+  since?: string;
+  until?: string;
+  color: boolean;
+  logPrefix: boolean;
+  index?: number;
+}
 
 export async function logs(cli: ComposeCli, argv: string[]): Promise<number> {
   const c = newCommand(cli.ctx, { name: 'logs', usage: '[OPTIONS] [SERVICE...]', description: 'View output from containers' })
@@ -32,20 +41,50 @@ export async function logs(cli: ComposeCli, argv: string[]): Promise<number> {
   if (!p) return 0;
   const o = p.opts;
   const project = await cli.projectName();
-  const list = (await observeContainers(cli.api, project)).filter((x) => (!p.args.length || p.args.includes(x.service)) && (o.index === undefined || x.number === o.index));
-  const sources: LogSource[] = await Promise.all(list.map(async (x) => ({ id: x.id, name: shortName(project, x.name), service: x.service, tty: !!(await cli.api.containerInspect(x.id)).Config.Tty })));
-  const prefix = logPrefixer(sources.map((s) => s.name), o.color !== false && cli.colors);
-  await streamLogs(cli.api, sources, {
-    follow: o.follow, tail: o.tail, timestamps: o.timestamps,
-    since: o.since ? timestampArg(o.since) : undefined, until: o.until ? timestampArg(o.until) : undefined,
-  }, (l) => cli.ctx.out(`${o.logPrefix === false ? '' : prefix(l.source)}${l.text}\n`));
+  const list = (await observeContainers(cli.api, project)).filter(
+    (x) => (!p.args.length || p.args.includes(x.service)) && (o.index === undefined || x.number === o.index),
+  );
+  const sources: LogSource[] = await Promise.all(
+    list.map(async (x) => ({ id: x.id, name: shortName(project, x.name), service: x.service, tty: !!(await cli.api.containerInspect(x.id)).Config.Tty })),
+  );
+  const prefix = logPrefixer(
+    sources.map((s) => s.name),
+    o.color !== false && cli.colors,
+  );
+  await streamLogs(
+    cli.api,
+    sources,
+    {
+      follow: o.follow,
+      tail: o.tail,
+      timestamps: o.timestamps,
+      since: o.since ? timestampArg(o.since) : undefined,
+      until: o.until ? timestampArg(o.until) : undefined,
+    },
+    (l) => cli.ctx.out(`${o.logPrefix === false ? '' : prefix(l.source)}${l.text}\n`),
+  );
   return 0;
 }
 
-interface ExecOpts { detach?: boolean; tty: boolean; user?: string; env: string[]; workdir?: string; privileged?: boolean; index: number; interactive: boolean }
+interface ExecOpts {
+  detach?: boolean;
+  tty: boolean;
+  user?: string;
+  env: string[];
+  workdir?: string;
+  privileged?: boolean;
+  index: number;
+  interactive: boolean;
+}
 
 export async function exec(cli: ComposeCli, argv: string[]): Promise<number> {
-  const c = newCommand(cli.ctx, { name: 'exec', usage: '[OPTIONS] SERVICE COMMAND [ARGS...]', description: 'Execute a command in a running container', stopAtPositional: true, minArgs: 2 })
+  const c = newCommand(cli.ctx, {
+    name: 'exec',
+    usage: '[OPTIONS] SERVICE COMMAND [ARGS...]',
+    description: 'Execute a command in a running container',
+    stopAtPositional: true,
+    minArgs: 2,
+  })
     .option('-d, --detach', 'Detached mode: Run command in the background')
     .option('-T, --no-TTY', 'Disable pseudo-TTY allocation. By default `docker compose exec` allocates a TTY.')
     .option('-u, --user <string>', 'Run the command as this user')
@@ -67,11 +106,21 @@ export async function exec(cli: ComposeCli, argv: string[]): Promise<number> {
   const api = cli.ctx.docker;
   const env = o.env.map((e) => envFlag(e, cli.ctx.env));
   const created = await api.execCreate(ct.id, {
-    User: o.user ?? '', Privileged: !!o.privileged, Tty: tty, ConsoleSize: size,
-    AttachStdin: !o.detach && o.interactive, AttachStdout: !o.detach, AttachStderr: !o.detach,
-    Env: env.length ? env : null, WorkingDir: o.workdir ?? '', Cmd: cmd,
+    User: o.user ?? '',
+    Privileged: !!o.privileged,
+    Tty: tty,
+    ConsoleSize: size,
+    AttachStdin: !o.detach && o.interactive,
+    AttachStdout: !o.detach,
+    AttachStderr: !o.detach,
+    Env: env.length ? env : null,
+    WorkingDir: o.workdir ?? '',
+    Cmd: cmd,
   });
-  if (o.detach) { await api.execStartDetached(created.Id, { Tty: tty }); return 0; }
+  if (o.detach) {
+    await api.execStartDetached(created.Id, { Tty: tty });
+    return 0;
+  }
   const conn = await api.execStart(created.Id, { Detach: false, Tty: tty, ConsoleSize: size });
   const session = startSession(cli.ctx.io, conn, { tty, stdin: o.interactive, resize: (h, w) => api.execResize(created.Id, h, w) });
   try {
@@ -84,13 +133,36 @@ export async function exec(cli: ComposeCli, argv: string[]): Promise<number> {
 }
 
 interface RunOpts {
-  rm?: boolean; detach?: boolean; TTY?: boolean; deps: boolean; env: string[]; publish: string[]; servicePorts?: boolean;
-  entrypoint?: string; name?: string; user?: string; workdir?: string; label: string[]; volume: string[]; interactive: boolean;
-  build?: boolean; removeOrphans?: boolean; quietPull?: boolean; useAliases?: boolean; capAdd: string[]; capDrop: string[];
+  rm?: boolean;
+  detach?: boolean;
+  TTY?: boolean;
+  deps: boolean;
+  env: string[];
+  publish: string[];
+  servicePorts?: boolean;
+  entrypoint?: string;
+  name?: string;
+  user?: string;
+  workdir?: string;
+  label: string[];
+  volume: string[];
+  interactive: boolean;
+  build?: boolean;
+  removeOrphans?: boolean;
+  quietPull?: boolean;
+  useAliases?: boolean;
+  capAdd: string[];
+  capDrop: string[];
 }
 
 export async function run(cli: ComposeCli, argv: string[]): Promise<number> {
-  const c = newCommand(cli.ctx, { name: 'run', usage: '[OPTIONS] SERVICE [COMMAND] [ARGS...]', description: 'Run a one-off command on a service', stopAtPositional: true, minArgs: 1 })
+  const c = newCommand(cli.ctx, {
+    name: 'run',
+    usage: '[OPTIONS] SERVICE [COMMAND] [ARGS...]',
+    description: 'Run a one-off command on a service',
+    stopAtPositional: true,
+    minArgs: 1,
+  })
     .option('--rm', 'Automatically remove the container when it exits')
     .option('-d, --detach', 'Run container in background and print container ID')
     .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: auto-detected)')
@@ -131,7 +203,17 @@ export async function run(cli: ComposeCli, argv: string[]): Promise<number> {
     await ensureNetworks(x, own);
     await ensureVolumes(x, own);
     const name = o.name ?? `${project.name}-${service}-run-${randomBytes(6).toString('hex')}`;
-    const spec = containerSpec({ project, service, number: 1, name, oneoff: true, imageId: ids[service], containerOf: () => { throw new StatusError(1, `service "${service}" shares another service's namespace: start it with up first`); } });
+    const spec = containerSpec({
+      project,
+      service,
+      number: 1,
+      name,
+      oneoff: true,
+      imageId: ids[service],
+      containerOf: () => {
+        throw new StatusError(1, `service "${service}" shares another service's namespace: start it with up first`);
+      },
+    });
     const tty = o.TTY !== false && !!cli.ctx.io.stdin.isTTY && !o.detach;
     const b = spec.body;
     const hc = b.HostConfig!;
@@ -140,7 +222,10 @@ export async function run(cli: ComposeCli, argv: string[]): Promise<number> {
     if (o.user) b.User = o.user;
     if (o.workdir) b.WorkingDir = o.workdir;
     b.Env = [...(b.Env ?? []), ...o.env.map((e) => envFlag(e, cli.ctx.env))];
-    for (const l of o.label) { const i = l.indexOf('='); b.Labels![i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1); }
+    for (const l of o.label) {
+      const i = l.indexOf('=');
+      b.Labels![i < 0 ? l : l.slice(0, i)] = i < 0 ? '' : l.slice(i + 1);
+    }
     b.Labels!['com.docker.compose.slug'] = randomBytes(32).toString('hex');
     b.Tty = tty;
     b.OpenStdin = o.interactive && !o.detach;
@@ -151,7 +236,11 @@ export async function run(cli: ComposeCli, argv: string[]): Promise<number> {
     hc.RestartPolicy = { Name: 'no' };
     hc.AutoRemove = !!o.rm;
     if (!o.servicePorts) hc.PortBindings = {};
-    for (const pub of o.publish) for (const { port, binding } of parsePublish(pub)) { (hc.PortBindings![port] ??= []).push(binding); (b.ExposedPorts ??= {})[port] = {}; }
+    for (const pub of o.publish)
+      for (const { port, binding } of parsePublish(pub)) {
+        (hc.PortBindings![port] ??= []).push(binding);
+        (b.ExposedPorts ??= {})[port] = {};
+      }
     if (o.volume.length) hc.Binds = [...(hc.Binds ?? []), ...o.volume];
     if (o.capAdd.length) hc.CapAdd = [...(hc.CapAdd ?? []), ...o.capAdd];
     if (o.capDrop.length) hc.CapDrop = [...(hc.CapDrop ?? []), ...o.capDrop];
@@ -182,8 +271,12 @@ export async function run(cli: ComposeCli, argv: string[]): Promise<number> {
 }
 
 export async function wait(cli: ComposeCli, argv: string[]): Promise<number> {
-  const c = newCommand(cli.ctx, { name: 'wait', usage: 'SERVICE [SERVICE...] [OPTIONS]', description: 'Block until containers of all (or specified) services stop.', minArgs: 1 })
-    .option('--down-project', 'Drops project when the first container stops');
+  const c = newCommand(cli.ctx, {
+    name: 'wait',
+    usage: 'SERVICE [SERVICE...] [OPTIONS]',
+    description: 'Block until containers of all (or specified) services stop.',
+    minArgs: 1,
+  }).option('--down-project', 'Drops project when the first container stops');
   const p = parse<{ downProject?: boolean }>(cli.ctx, c, argv);
   if (!p) return 0;
   const project = await cli.projectName();
@@ -203,7 +296,8 @@ export async function events(cli: ComposeCli, argv: string[]): Promise<number> {
   if (!p) return 0;
   const project = await cli.projectName();
   const stream = cli.ctx.docker.events({
-    since: p.opts.since ? timestampArg(p.opts.since) : undefined, until: p.opts.until ? timestampArg(p.opts.until) : undefined,
+    since: p.opts.since ? timestampArg(p.opts.since) : undefined,
+    until: p.opts.until ? timestampArg(p.opts.until) : undefined,
     filters: { type: ['container'], label: [`com.docker.compose.project=${project}`] },
   });
   for await (const e of stream) {
@@ -214,13 +308,24 @@ export async function events(cli: ComposeCli, argv: string[]): Promise<number> {
     for (const k of Object.keys(attrs)) if (k.startsWith('com.docker.compose.')) delete attrs[k];
     const time = new Date(Math.floor(e.timeNano / 1e6)).toISOString();
     if (p.opts.json) cli.ctx.out(`${JSON.stringify({ action: e.Action, attributes: attrs, id: e.Actor?.ID, service, time, type: e.Type })}\n`);
-    else cli.ctx.out(`${time.replace('T', ' ').replace('Z', '')} ${e.Type} ${e.Action} ${e.Actor?.ID} (${Object.keys(attrs).sort().map((k) => `${k}=${attrs[k]}`).join(', ')})\n`);
+    else
+      cli.ctx.out(
+        `${time.replace('T', ' ').replace('Z', '')} ${e.Type} ${e.Action} ${e.Actor?.ID} (${Object.keys(attrs)
+          .sort()
+          .map((k) => `${k}=${attrs[k]}`)
+          .join(', ')})\n`,
+      );
   }
   return 0;
 }
 
 export async function cp(cli: ComposeCli, argv: string[]): Promise<number> {
-  const c = newCommand(cli.ctx, { name: 'cp', usage: '[OPTIONS] SERVICE:SRC_PATH DEST_PATH|-\n\tdocker compose cp [OPTIONS] SRC_PATH|- SERVICE:DEST_PATH', description: 'Copy files/folders between a service container and the local filesystem', exactArgs: 2 })
+  const c = newCommand(cli.ctx, {
+    name: 'cp',
+    usage: '[OPTIONS] SERVICE:SRC_PATH DEST_PATH|-\n\tdocker compose cp [OPTIONS] SRC_PATH|- SERVICE:DEST_PATH',
+    description: 'Copy files/folders between a service container and the local filesystem',
+    exactArgs: 2,
+  })
     .option('--index <int>', 'Index of the container if service has multiple replicas', toInt, 1)
     .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
     .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
@@ -228,12 +333,14 @@ export async function cp(cli: ComposeCli, argv: string[]): Promise<number> {
   const p = parse<{ index: number; archive?: boolean; followLink?: boolean }>(cli.ctx, c, argv);
   if (!p) return 0;
   // SERVICE:PATH becomes CONTAINER:PATH for the one cp there is (the docker verb's).
-  const args = await Promise.all(p.args.map(async (a) => {
-    const m = /^([^:/.][^:/]*):(.*)$/.exec(a);
-    if (!m) return a;
-    const ct = await serviceContainer(cli, m[1]!, p.opts.index);
-    return `${ct.name}:${m[2]}`;
-  }));
+  const args = await Promise.all(
+    p.args.map(async (a) => {
+      const m = /^([^:/.][^:/]*):(.*)$/.exec(a);
+      if (!m) return a;
+      const ct = await serviceContainer(cli, m[1]!, p.opts.index);
+      return `${ct.name}:${m[2]}`;
+    }),
+  );
   const { cp: dockerCp } = await import('./cp.js');
   return dockerCp(cli.ctx, [...(p.opts.archive ? ['-a'] : []), ...(p.opts.followLink ? ['-L'] : []), ...args]);
 }

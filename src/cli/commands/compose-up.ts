@@ -16,14 +16,37 @@ import { StatusError } from '../cli-error.js';
 import { parseScale, shortName, type ComposeCli } from './compose-context.js';
 
 interface UpOpts {
-  detach?: boolean; build?: boolean; noBuild?: boolean; pull?: string; forceRecreate?: boolean; noRecreate?: boolean;
-  deps: boolean; wait?: boolean; waitTimeout?: number; scale: string[]; removeOrphans?: boolean; renewAnonVolumes?: boolean;
-  abortOnContainerExit?: boolean; exitCodeFrom?: string; timeout?: number; noStart?: boolean; quietPull?: boolean;
-  color: boolean; noLogPrefix?: boolean; attachDependencies?: boolean; noAttach: string[]; attach: string[]; timestamps?: boolean;
+  detach?: boolean;
+  build?: boolean;
+  noBuild?: boolean;
+  pull?: string;
+  forceRecreate?: boolean;
+  noRecreate?: boolean;
+  deps: boolean;
+  wait?: boolean;
+  waitTimeout?: number;
+  scale: string[];
+  removeOrphans?: boolean;
+  renewAnonVolumes?: boolean;
+  abortOnContainerExit?: boolean;
+  exitCodeFrom?: string;
+  timeout?: number;
+  noStart?: boolean;
+  quietPull?: boolean;
+  color: boolean;
+  noLogPrefix?: boolean;
+  attachDependencies?: boolean;
+  noAttach: string[];
+  attach: string[];
+  timestamps?: boolean;
 }
 
 function upCommand(cli: ComposeCli, name: 'up' | 'create') {
-  const c = newCommand(cli.ctx, { name, usage: '[OPTIONS] [SERVICE...]', description: name === 'up' ? 'Create and start containers' : 'Creates containers for a service' })
+  const c = newCommand(cli.ctx, {
+    name,
+    usage: '[OPTIONS] [SERVICE...]',
+    description: name === 'up' ? 'Create and start containers' : 'Creates containers for a service',
+  })
     .option('--build', 'Build images before starting containers')
     .option('--no-build', "Don't build an image, even if it's policy")
     .option('--pull <string>', 'Pull image before running ("always"|"missing"|"never")')
@@ -65,7 +88,11 @@ async function converge(cli: ComposeCli, argv: string[], name: 'up' | 'create'):
   const p = parse<UpOpts>(cli.ctx, upCommand(cli, name), argv);
   if (!p) return 0;
   const o = p.opts;
-  if (name === 'create') { o.noStart = true; o.detach = true; o.deps = true; }
+  if (name === 'create') {
+    o.noStart = true;
+    o.detach = true;
+    o.deps = true;
+  }
   if (o.forceRecreate && o.noRecreate) throw new StatusError(1, '--force-recreate and --no-recreate are incompatible');
   if (o.build && o.noBuild) throw new StatusError(1, '--build and --no-build are incompatible');
   if (o.detach && (o.abortOnContainerExit || o.exitCodeFrom)) throw new StatusError(1, '--abort-on-container-exit and --detach are incompatible');
@@ -76,8 +103,14 @@ async function converge(cli: ComposeCli, argv: string[], name: 'up' | 'create'):
   for (const s of Object.keys(scale)) if (!project.services[s]) throw new StatusError(1, `no such service: ${s}`);
   if (o.exitCodeFrom && !project.services[o.exitCodeFrom]) throw new StatusError(1, `no such service: ${o.exitCodeFrom}`);
   const upOpts: UpOptions = {
-    services: p.args, noDeps: o.deps === false, forceRecreate: o.forceRecreate, noRecreate: o.noRecreate, scale,
-    removeOrphans: o.removeOrphans ?? /^(1|true)$/i.test(cli.ctx.env.COMPOSE_REMOVE_ORPHANS ?? ''), renewAnonVolumes: o.renewAnonVolumes, noStart: o.noStart,
+    services: p.args,
+    noDeps: o.deps === false,
+    forceRecreate: o.forceRecreate,
+    noRecreate: o.noRecreate,
+    scale,
+    removeOrphans: o.removeOrphans ?? /^(1|true)$/i.test(cli.ctx.env.COMPOSE_REMOVE_ORPHANS ?? ''),
+    renewAnonVolumes: o.renewAnonVolumes,
+    noStart: o.noStart,
   };
   const services = selectedServices(project, upOpts);
   const clashes = portClashes(project, services, scale);
@@ -106,18 +139,23 @@ async function waitRunningOrHealthy(cli: ComposeCli, x: ExecContext, containers:
   const progress = cli.progress();
   const all = [...containers.values()].flat();
   try {
-    await Promise.all(all.map(async (c) => {
-      progress.event({ kind: 'Container', name: c.name, status: 'Waiting' });
-      for (;;) {
-        const info = await x.api.containerInspect(c.id);
-        const health = info.State.Health?.Status;
-        if (info.State.Running && (!health || health === 'healthy')) { progress.event({ kind: 'Container', name: c.name, status: health ? 'Healthy' : 'Running', done: true }); return; }
-        if (health === 'unhealthy') throw new Error(`container ${c.name} is unhealthy`);
-        if (!info.State.Running && info.State.Status === 'exited') throw new Error(`container ${c.name} exited (${info.State.ExitCode})`);
-        if (Date.now() > deadline) throw new Error(`timeout waiting for ${c.name} to be running|healthy`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }));
+    await Promise.all(
+      all.map(async (c) => {
+        progress.event({ kind: 'Container', name: c.name, status: 'Waiting' });
+        for (;;) {
+          const info = await x.api.containerInspect(c.id);
+          const health = info.State.Health?.Status;
+          if (info.State.Running && (!health || health === 'healthy')) {
+            progress.event({ kind: 'Container', name: c.name, status: health ? 'Healthy' : 'Running', done: true });
+            return;
+          }
+          if (health === 'unhealthy') throw new Error(`container ${c.name} is unhealthy`);
+          if (!info.State.Running && info.State.Status === 'exited') throw new Error(`container ${c.name} exited (${info.State.ExitCode})`);
+          if (Date.now() > deadline) throw new Error(`timeout waiting for ${c.name} to be running|healthy`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }),
+    );
   } catch (e) {
     progress.close();
     cli.ctx.err(`${(e as Error).message}\n`);
@@ -139,7 +177,10 @@ async function attached(cli: ComposeCli, x: ExecContext, containers: ServiceCont
     for (const c of list) sources.push({ id: c.id, name: shortName(project.name, c.name), service, tty: !!project.services[service]?.tty });
   }
   cli.ctx.out(`Attaching to ${sources.map((s) => s.name).join(', ')}\n`);
-  const prefix = logPrefixer(sources.map((s) => s.name), o.color !== false && cli.colors);
+  const prefix = logPrefixer(
+    sources.map((s) => s.name),
+    o.color !== false && cli.colors,
+  );
   const abort = new AbortController();
   let exitCode = 0;
   let stopping: Promise<void> | undefined;
@@ -158,18 +199,26 @@ async function attached(cli: ComposeCli, x: ExecContext, containers: ServiceCont
   };
   process.on('SIGINT', onSigint);
   try {
-    await Promise.all(sources.map(async (s) => {
-      await streamLogs(cli.api, [s], { follow: true, since: String(since), timestamps: o.timestamps }, (l) => {
-        cli.ctx.out(`${o.noLogPrefix ? '' : prefix(l.source)}${l.text}\n`);
-      }, abort.signal);
-      if (abort.signal.aborted && interrupts) return;
-      const info = await cli.api.containerInspect(s.id).catch(() => undefined);
-      if (!info || info.State.Running || info.State.Restarting) return;
-      const code = info.State.ExitCode;
-      cli.ctx.out(`${s.name} exited with code ${code}\n`);
-      if (o.exitCodeFrom ? s.service === o.exitCodeFrom : abortOnExit && !stopping) exitCode = code;
-      if (abortOnExit) await stopAll('Aborting on container exit...');
-    }));
+    await Promise.all(
+      sources.map(async (s) => {
+        await streamLogs(
+          cli.api,
+          [s],
+          { follow: true, since: String(since), timestamps: o.timestamps },
+          (l) => {
+            cli.ctx.out(`${o.noLogPrefix ? '' : prefix(l.source)}${l.text}\n`);
+          },
+          abort.signal,
+        );
+        if (abort.signal.aborted && interrupts) return;
+        const info = await cli.api.containerInspect(s.id).catch(() => undefined);
+        if (!info || info.State.Running || info.State.Restarting) return;
+        const code = info.State.ExitCode;
+        cli.ctx.out(`${s.name} exited with code ${code}\n`);
+        if (o.exitCodeFrom ? s.service === o.exitCodeFrom : abortOnExit && !stopping) exitCode = code;
+        if (abortOnExit) await stopAll('Aborting on container exit...');
+      }),
+    );
     if (stopping) await stopping;
   } finally {
     process.off('SIGINT', onSigint);
@@ -179,7 +228,12 @@ async function attached(cli: ComposeCli, x: ExecContext, containers: ServiceCont
   return exitCode;
 }
 
-interface BuildOpts { noCache?: boolean; pull?: boolean; quiet?: boolean; buildArg: string[] }
+interface BuildOpts {
+  noCache?: boolean;
+  pull?: boolean;
+  quiet?: boolean;
+  buildArg: string[];
+}
 
 export async function build(cli: ComposeCli, argv: string[]): Promise<number> {
   const c = newCommand(cli.ctx, { name: 'build', usage: '[OPTIONS] [SERVICE...]', description: 'Build or rebuild services' })
@@ -195,7 +249,10 @@ export async function build(cli: ComposeCli, argv: string[]): Promise<number> {
   try {
     for (const s of names) {
       const b = project.services[s]!.build!;
-      for (const kv of p.opts.buildArg) { const i = kv.indexOf('='); b.args = { ...b.args, [i < 0 ? kv : kv.slice(0, i)]: i < 0 ? cli.ctx.env[kv] ?? null : kv.slice(i + 1) }; }
+      for (const kv of p.opts.buildArg) {
+        const i = kv.indexOf('=');
+        b.args = { ...b.args, [i < 0 ? kv : kv.slice(0, i)]: i < 0 ? (cli.ctx.env[kv] ?? null) : kv.slice(i + 1) };
+      }
       await buildService(cli.api, project, s, { noCache: p.opts.cache === false, pullBase: p.opts.pull, quiet: p.opts.quiet }, progress);
     }
   } finally {
@@ -217,16 +274,21 @@ export async function pull(cli: ComposeCli, argv: string[]): Promise<number> {
   const progress = cli.progress('Pulling');
   let failed = false;
   try {
-    await Promise.all(names.map(async (s) => {
-      const svc = project.services[s]!;
-      if (!svc.image || (svc.build && p.opts.ignoreBuildable)) { progress.event({ kind: 'Image', name: s, status: 'Skipped', detail: '- No image to be pulled' }); return; }
-      try {
-        await pullImage(cli.api, imageName(project, s), svc.platform, s, { quiet: p.opts.quiet }, progress);
-      } catch (e) {
-        if (!p.opts.ignorePullFailures && !svc.build) throw e;
-        failed = failed || !p.opts.ignorePullFailures;
-      }
-    }));
+    await Promise.all(
+      names.map(async (s) => {
+        const svc = project.services[s]!;
+        if (!svc.image || (svc.build && p.opts.ignoreBuildable)) {
+          progress.event({ kind: 'Image', name: s, status: 'Skipped', detail: '- No image to be pulled' });
+          return;
+        }
+        try {
+          await pullImage(cli.api, imageName(project, s), svc.platform, s, { quiet: p.opts.quiet }, progress);
+        } catch (e) {
+          if (!p.opts.ignorePullFailures && !svc.build) throw e;
+          failed = failed || !p.opts.ignorePullFailures;
+        }
+      }),
+    );
   } finally {
     progress.close();
   }
@@ -234,7 +296,11 @@ export async function pull(cli: ComposeCli, argv: string[]): Promise<number> {
 }
 
 export async function watchProject(cli: ComposeCli, argv: string[]): Promise<number> {
-  const c = newCommand(cli.ctx, { name: 'watch', usage: '[SERVICE...]', description: 'Watch build context for service and rebuild/refresh containers when files are updated' })
+  const c = newCommand(cli.ctx, {
+    name: 'watch',
+    usage: '[SERVICE...]',
+    description: 'Watch build context for service and rebuild/refresh containers when files are updated',
+  })
     .option('--no-up', 'Do not build & start services before watching')
     .option('--prune', 'Prune dangling images on rebuild')
     .option('--quiet', 'hide build output');
@@ -249,10 +315,18 @@ export async function watchProject(cli: ComposeCli, argv: string[]): Promise<num
     await executeUp({ api: cli.api, project, progress }, planUp(project, await observeProject(cli.api, project.name), ids, { services: p.args }));
   }
   const { ProjectWatcher } = await import('../../compose/watch.js');
-  const watcher = new ProjectWatcher(cli.api, project, { services, log: (s) => cli.ctx.out(s), progress: p.opts.quiet ? { event: () => {}, text: () => {}, close: () => {} } : progress });
+  const watcher = new ProjectWatcher(cli.api, project, {
+    services,
+    log: (s) => cli.ctx.out(s),
+    progress: p.opts.quiet ? { event: () => {}, text: () => {}, close: () => {} } : progress,
+  });
   watcher.start();
   await new Promise<void>((resolve) => {
-    const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });

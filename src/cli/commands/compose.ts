@@ -11,7 +11,10 @@ const up = () => import('./compose-up.js');
 const life = () => import('./compose-lifecycle.js');
 const info = () => import('./compose-info.js');
 const run = () => import('./compose-run.js');
-const sub = <M>(m: () => Promise<M>, name: keyof M) => async (): Promise<Sub> => (await m())[name] as unknown as Sub;
+const sub =
+  <M>(m: () => Promise<M>, name: keyof M) =>
+  async (): Promise<Sub> =>
+    (await m())[name] as unknown as Sub;
 
 const SUBCOMMANDS: Record<string, [() => Promise<Sub>, string]> = {
   up: [sub(up, 'up'), 'Create and start containers'],
@@ -43,16 +46,32 @@ const SUBCOMMANDS: Record<string, [() => Promise<Sub>, string]> = {
   wait: [sub(run, 'wait'), 'Block until containers of all (or specified) services stop.'],
 };
 
-interface GlobalOpts { file: string[]; projectName?: string; profile: string[]; envFile: string[]; projectDirectory?: string; ansi?: string; progress?: string }
+interface GlobalOpts {
+  file: string[];
+  projectName?: string;
+  profile: string[];
+  envFile: string[];
+  projectDirectory?: string;
+  ansi?: string;
+  progress?: string;
+}
 
 function usage(prog: string): string {
   const width = Math.max(...Object.keys(SUBCOMMANDS).map((k) => k.length)) + 2;
-  const rows = Object.entries(SUBCOMMANDS).sort(([a], [b]) => a.localeCompare(b)).map(([k, [, d]]) => `  ${k.padEnd(width)}${d}`).join('\n');
+  const rows = Object.entries(SUBCOMMANDS)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, [, d]]) => `  ${k.padEnd(width)}${d}`)
+    .join('\n');
   return `\nUsage:  ${prog} compose [OPTIONS] COMMAND\n\nDefine and run multi-container applications with Berth\n\nOptions:\n      --ansi string                Control when to print ANSI control characters ("never"|"always"|"auto") (default "auto")\n      --env-file stringArray       Specify an alternate environment file\n  -f, --file stringArray           Compose configuration files\n      --profile stringArray        Specify a profile to enable\n      --progress string            Set type of progress output (auto, tty, plain, json, quiet) (default "auto")\n      --project-directory string   Specify an alternate working directory\n                                   (default: the path of the, first specified, Compose file)\n  -p, --project-name string        Project name\n\nCommands:\n${rows}\n\nRun '${prog} compose COMMAND --help' for more information on a command.\n`;
 }
 
 export async function compose(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'compose', usage: '[OPTIONS] COMMAND', description: 'Define and run multi-container applications with Berth', stopAtPositional: true })
+  const c = newCommand(ctx, {
+    name: 'compose',
+    usage: '[OPTIONS] COMMAND',
+    description: 'Define and run multi-container applications with Berth',
+    stopAtPositional: true,
+  })
     .option('-f, --file <stringArray>', 'Compose configuration files', collect, [])
     .option('-p, --project-name <string>', 'Project name')
     .option('--profile <stringArray>', 'Specify a profile to enable', collect, [])
@@ -65,11 +84,17 @@ export async function compose(ctx: CliContext, argv: string[]): Promise<number> 
     .option('--dry-run', 'Execute command in dry run mode')
     .option('--all-resources', 'Include all resources, even those not used by services');
   const helpRequested = argv.length === 0 || argv[0] === '--help' || argv[0] === '-h';
-  if (helpRequested) { ctx.out(usage(ctx.prog)); return 0; }
+  if (helpRequested) {
+    ctx.out(usage(ctx.prog));
+    return 0;
+  }
   const p = parse<GlobalOpts>(ctx, c, argv);
   if (!p) return 0;
   const [name, ...rest] = p.args;
-  if (!name) { ctx.out(usage(ctx.prog)); return 0; }
+  if (!name) {
+    ctx.out(usage(ctx.prog));
+    return 0;
+  }
   const entry = SUBCOMMANDS[name];
   if (!entry) throw new UsageError(`unknown docker command: "compose ${name}"\n\nRun '${ctx.prog} compose --help' for more information`, 1);
   if (p.opts.ansi && !['auto', 'never', 'always'].includes(p.opts.ansi)) throw new StatusError(1, `invalid --ansi value ${JSON.stringify(p.opts.ansi)}`);

@@ -35,21 +35,40 @@ async function fromContainer(ctx: CliContext, ctr: string, src: string, dst: str
   if (dst !== '-') {
     dst = localAbs(dst);
     const dir = posix.dirname(posix.normalize(dst).replace(/\/+$/, '') || '/');
-    try { statSync(dir); } catch { throw new Error(`invalid output path: directory ${JSON.stringify(dir)} does not exist`); }
+    try {
+      statSync(dir);
+    } catch {
+      throw new Error(`invalid output path: directory ${JSON.stringify(dir)} does not exist`);
+    }
   }
   const res = await ctx.docker.containerArchiveGet(ctr, src);
-  if (dst === '-') { await pipeline(res, ctx.io.stdout); return; }
+  if (dst === '-') {
+    await pipeline(res, ctx.io.stdout);
+    return;
+  }
   const stat = decodePathStat(res.headers['x-docker-container-path-stat']);
   const srcIsDir = (stat.mode & GO_DIR) !== 0;
   let exists = false;
   let dstIsDir = false;
-  try { const st = statSync(dst); exists = true; dstIsDir = st.isDirectory(); } catch { /* a new name */ }
+  try {
+    const st = statSync(dst);
+    exists = true;
+    dstIsDir = st.isDirectory();
+  } catch {
+    /* a new name */
+  }
   const [dstDir, dstBase] = splitPathDirEntry(dst);
   const [, srcBase] = splitPathDirEntry(src);
   if (exists && dstIsDir) return extractTo(res, dst);
   res.on('error', () => {});
-  if (exists && srcIsDir) { res.destroy(); throw new Error('cannot copy directory'); }
-  if (!exists && !srcIsDir && assertsDirectory(dst)) { res.destroy(); throw new Error('no such directory'); }
+  if (exists && srcIsDir) {
+    res.destroy();
+    throw new Error('cannot copy directory');
+  }
+  if (!exists && !srcIsDir && assertsDirectory(dst)) {
+    res.destroy();
+    throw new Error('no such directory');
+  }
   return extractTo(res, dstDir, srcBase, dstBase);
 }
 
@@ -61,7 +80,9 @@ async function toContainer(ctx: CliContext, src: string, ctr: string, dst: strin
     const st = await docker.containerArchiveStat(ctr, dst);
     exists = true;
     dstIsDir = (st.mode & GO_DIR) !== 0;
-  } catch (e) { if (!isApiError(e, 404)) throw e; }
+  } catch (e) {
+    if (!isApiError(e, 404)) throw e;
+  }
   const put = (path: string, body: Readable) => docker.containerArchivePut(ctr, path, body, { noOverwriteDirNonDir: true, copyUIDGID: o.archive });
   if (src === '-') {
     if (!dstIsDir) throw new Error(`destination "${ctr}:${dst}" must be a directory`);
@@ -69,7 +90,11 @@ async function toContainer(ctx: CliContext, src: string, ctr: string, dst: strin
   }
   const abs = localAbs(src);
   let st;
-  try { st = o.followLink ? statSync(abs) : lstatSync(abs); } catch (e) { throw new Error(`${o.followLink ? 'stat' : 'lstat'} ${abs}: ${goErrno(e)}`); }
+  try {
+    st = o.followLink ? statSync(abs) : lstatSync(abs);
+  } catch (e) {
+    throw new Error(`${o.followLink ? 'stat' : 'lstat'} ${abs}: ${goErrno(e)}`);
+  }
   const srcIsDir = st.isDirectory();
   const [, srcBase] = splitPathDirEntry(abs);
   const [dstDir, dstBase] = splitPathDirEntry(dst);
@@ -81,7 +106,12 @@ async function toContainer(ctx: CliContext, src: string, ctr: string, dst: strin
 }
 
 export async function cp(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'cp', usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH', description: 'Copy files/folders between a container and the local filesystem', exactArgs: 2 })
+  const c = newCommand(ctx, {
+    name: 'cp',
+    usage: '[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH',
+    description: 'Copy files/folders between a container and the local filesystem',
+    exactArgs: 2,
+  })
     .option('-a, --archive', 'Archive mode (copy all uid/gid information)')
     .option('-L, --follow-link', 'Always follow symbol link in SRC_PATH')
     .option('-q, --quiet', 'Suppress progress output during copy');

@@ -4,8 +4,12 @@ import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
 
 export async function dashboard(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'dashboard', usage: '[OPTIONS]', description: 'Print a one-time login URL for the web dashboard (berthd --dashboard)', maxArgs: 0 })
-    .option('-q, --quiet', 'Print only the URL');
+  const c = newCommand(ctx, {
+    name: 'dashboard',
+    usage: '[OPTIONS]',
+    description: 'Print a one-time login URL for the web dashboard (berthd --dashboard)',
+    maxArgs: 0,
+  }).option('-q, --quiet', 'Print only the URL');
   const p = parse<{ quiet?: boolean }>(ctx, c, argv);
   if (!p) return 0;
   const r = await ctx.docker.json<{ URL: string; ExpiresInSeconds: number }>('POST', '/berth/dashboard/token');

@@ -5,10 +5,26 @@ import type { CliContext } from '../context.js';
 import { envFlag, readEnvFile } from '../../client/env-file.js';
 import { collect, newCommand, parse } from '../flags.js';
 
-interface ExecOpts { detach?: boolean; interactive?: boolean; tty?: boolean; user?: string; env: string[]; envFile: string[]; workdir?: string; privileged?: boolean; detachKeys?: string }
+interface ExecOpts {
+  detach?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  user?: string;
+  env: string[];
+  envFile: string[];
+  workdir?: string;
+  privileged?: boolean;
+  detachKeys?: string;
+}
 
 export async function exec(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'exec', usage: '[OPTIONS] CONTAINER COMMAND [ARG...]', description: 'Execute a command in a running container', stopAtPositional: true, minArgs: 2 })
+  const c = newCommand(ctx, {
+    name: 'exec',
+    usage: '[OPTIONS] CONTAINER COMMAND [ARG...]',
+    description: 'Execute a command in a running container',
+    stopAtPositional: true,
+    minArgs: 2,
+  })
     .option('-d, --detach', 'Detached mode: run command in the background')
     .option('-i, --interactive', 'Keep STDIN open even if not attached')
     .option('-t, --tty', 'Allocate a pseudo-TTY')
@@ -28,11 +44,22 @@ export async function exec(ctx: CliContext, argv: string[]): Promise<number> {
   const docker = ctx.docker;
   const size: [number, number] | null = tty && out.isTTY && out.rows ? [out.rows, out.columns ?? 80] : null;
   const created = await docker.execCreate(id!, {
-    User: o.user ?? '', Privileged: !!o.privileged, Tty: tty, ConsoleSize: size,
-    AttachStdin: !o.detach && !!o.interactive, AttachStdout: !o.detach, AttachStderr: !o.detach,
-    DetachKeys: o.detachKeys ?? '', Env: env.length ? env : null, WorkingDir: o.workdir ?? '', Cmd: cmd,
+    User: o.user ?? '',
+    Privileged: !!o.privileged,
+    Tty: tty,
+    ConsoleSize: size,
+    AttachStdin: !o.detach && !!o.interactive,
+    AttachStdout: !o.detach,
+    AttachStderr: !o.detach,
+    DetachKeys: o.detachKeys ?? '',
+    Env: env.length ? env : null,
+    WorkingDir: o.workdir ?? '',
+    Cmd: cmd,
   });
-  if (o.detach) { await docker.execStartDetached(created.Id, { Tty: tty, ConsoleSize: size }); return 0; }
+  if (o.detach) {
+    await docker.execStartDetached(created.Id, { Tty: tty, ConsoleSize: size });
+    return 0;
+  }
   const conn = await docker.execStart(created.Id, { Detach: false, Tty: tty, ConsoleSize: size });
   const session = startSession(ctx.io, conn, { tty, stdin: !!o.interactive, resize: (h, w) => docker.execResize(created.Id, h, w) });
   try {

@@ -12,7 +12,12 @@ import { showJsonMessages } from '../../client/jsonmessage.js';
 import { registryAuthHeader } from '../../client/registry-auth.js';
 
 export async function save(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'save', usage: '[OPTIONS] IMAGE [IMAGE...]', description: 'Save one or more images to a tar archive (streamed to STDOUT by default)', minArgs: 1 })
+  const c = newCommand(ctx, {
+    name: 'save',
+    usage: '[OPTIONS] IMAGE [IMAGE...]',
+    description: 'Save one or more images to a tar archive (streamed to STDOUT by default)',
+    minArgs: 1,
+  })
     .option('-o, --output <string>', 'Write to a file, instead of STDOUT')
     .option('--platform <string>', 'Save only the given platform variant');
   const p = parse<{ output?: string }>(ctx, c, argv);
@@ -36,7 +41,12 @@ export async function load(ctx: CliContext, argv: string[]): Promise<number> {
 }
 
 export async function importImage(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'import', usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]', description: 'Import the contents from a tarball to create a filesystem image', minArgs: 1 })
+  const c = newCommand(ctx, {
+    name: 'import',
+    usage: '[OPTIONS] file|URL|- [REPOSITORY[:TAG]]',
+    description: 'Import the contents from a tarball to create a filesystem image',
+    minArgs: 1,
+  })
     .option('-c, --change <list>', 'Apply Dockerfile instruction to the created image', collect, [])
     .option('-m, --message <string>', 'Set commit message for imported image')
     .option('--platform <string>', 'Set platform if server is multi-platform capable');
@@ -46,14 +56,24 @@ export async function importImage(ctx: CliContext, argv: string[]): Promise<numb
   const { repo, tag } = splitRepoTag(ref);
   const isUrl = /^https?:\/\//.test(file!);
   const body = file === '-' ? (ctx.io.stdin as Readable) : isUrl ? undefined : openRead(file!);
-  const msgs = await collectMessages(ctx.docker.imageCreate({ fromSrc: isUrl ? file : '-', repo, tag, message: p.opts.message, changes: p.opts.change, platform: p.opts.platform }, body));
+  const msgs = await collectMessages(
+    ctx.docker.imageCreate({ fromSrc: isUrl ? file : '-', repo, tag, message: p.opts.message, changes: p.opts.change, platform: p.opts.platform }, body),
+  );
   for (const m of msgs) if (m.status) ctx.out(`${m.status}\n`);
   return 0;
 }
 
 async function collectMessages(stream: AsyncIterable<import('../../api/types/index.js').JsonMessage>) {
   const out: import('../../api/types/index.js').JsonMessage[] = [];
-  await showJsonMessages((async function* () { for await (const m of stream) { out.push(m); yield m; } })(), () => {});
+  await showJsonMessages(
+    (async function* () {
+      for await (const m of stream) {
+        out.push(m);
+        yield m;
+      }
+    })(),
+    () => {},
+  );
   return out;
 }
 
@@ -71,7 +91,12 @@ export async function pull(ctx: CliContext, argv: string[]): Promise<number> {
   const nameOnly = !typed.includes('@') && typed.lastIndexOf(':') < typed.lastIndexOf('/') + 1;
   if (nameOnly && !p.opts.quiet) ctx.out('Using default tag: latest\n');
   const auth = registryAuthHeader(r.repo.split('/')[0]!, ctx.env); // what `berth login` stored
-  await showJsonMessages(ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }, undefined, { 'X-Registry-Auth': auth }), (s) => { if (!p.opts.quiet) ctx.out(s); });
+  await showJsonMessages(
+    ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }, undefined, { 'X-Registry-Auth': auth }),
+    (s) => {
+      if (!p.opts.quiet) ctx.out(s);
+    },
+  );
   const full = r.repo.startsWith('docker.io/') ? `${r.repo}${r.digest ? `@${r.digest}` : `:${r.tag}`}` : r.familiar;
   ctx.out(`${full}\n`);
   return 0;
@@ -86,12 +111,14 @@ export async function push(ctx: CliContext, argv: string[]): Promise<number> {
   checkNormalizedNamed(p.args[0]!);
   const typed = p.args[0]!;
   const nameOnly = !typed.includes('@') && typed.lastIndexOf(':') < typed.lastIndexOf('/') + 1;
-  if (p.opts.allTags && !nameOnly) throw new StatusError(1, 'tag can\'t be used with --all-tags/-a');
+  if (p.opts.allTags && !nameOnly) throw new StatusError(1, "tag can't be used with --all-tags/-a");
   const r = splitRef(typed);
   if (nameOnly && !p.opts.allTags && !p.opts.quiet) ctx.out('Using default tag: latest\n');
   const host = r.repo.split('/')[0]!;
   const auth = registryAuthHeader(host, ctx.env);
-  await showJsonMessages(ctx.docker.imagePush(r.repo, p.opts.allTags ? undefined : r.tag, auth), (s) => { if (!p.opts.quiet) ctx.out(s); });
+  await showJsonMessages(ctx.docker.imagePush(r.repo, p.opts.allTags ? undefined : r.tag, auth), (s) => {
+    if (!p.opts.quiet) ctx.out(s);
+  });
   if (p.opts.quiet) ctx.out(`${r.familiar}\n`);
   return 0;
 }

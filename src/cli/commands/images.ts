@@ -9,7 +9,14 @@ import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { filtersOf } from './ps.js';
 import { splitRepoTag } from '../../lib/reference.js';
 
-interface ImagesOpts { all?: boolean; quiet?: boolean; digests?: boolean; trunc?: boolean; filter: string[]; format?: string }
+interface ImagesOpts {
+  all?: boolean;
+  quiet?: boolean;
+  digests?: boolean;
+  trunc?: boolean;
+  filter: string[];
+  format?: string;
+}
 
 export async function images(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'images', usage: '[OPTIONS] [REPOSITORY[:TAG]]', description: 'List images', maxArgs: 1 })
@@ -28,7 +35,7 @@ export async function images(ctx: CliContext, argv: string[]): Promise<number> {
   const list = await ctx.docker.imageList({ all: o.all, digests: o.digests, filters });
   const trunc = o.trunc !== false;
   const rows = imageRows(list, trunc); // -q prints one ID per row, repeats included, like docker 28
-  ctx.out(renderList({ format: o.quiet ? '{{.ID}}' : o.format ?? '', defaultFormat: imagesDefault(!!o.digests), headers: IMAGES_HEADERS }, rows));
+  ctx.out(renderList({ format: o.quiet ? '{{.ID}}' : (o.format ?? ''), defaultFormat: imagesDefault(!!o.digests), headers: IMAGES_HEADERS }, rows));
   return 0;
 }
 
@@ -42,16 +49,29 @@ export async function history(ctx: CliContext, argv: string[]): Promise<number> 
   if (!p) return 0;
   const items = await ctx.docker.imageHistory(p.args[0]!);
   const rows = items.map((h) => new HistoryContext(h, p.opts.trunc !== false, p.opts.human !== false));
-  ctx.out(renderList({ format: p.opts.quiet ? '{{.ID}}' : p.opts.format ?? '', defaultFormat: HISTORY_DEFAULT, headers: HISTORY_HEADERS }, rows));
+  ctx.out(renderList({ format: p.opts.quiet ? '{{.ID}}' : (p.opts.format ?? ''), defaultFormat: HISTORY_DEFAULT, headers: HISTORY_HEADERS }, rows));
   return 0;
 }
 
 export async function tag(ctx: CliContext, argv: string[]): Promise<number> {
-  const p = parse(ctx, newCommand(ctx, { name: 'tag', usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]', description: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', exactArgs: 2 }), argv);
+  const p = parse(
+    ctx,
+    newCommand(ctx, {
+      name: 'tag',
+      usage: 'SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]',
+      description: 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE',
+      exactArgs: 2,
+    }),
+    argv,
+  );
   if (!p) return 0;
   const [source, target] = p.args as [string, string];
   const bad = (ref: string, f: (r: string) => void) => {
-    try { f(ref); } catch (e) { throw new Error(`Error parsing reference: ${JSON.stringify(ref)} is not a valid repository/tag: ${(e as Error).message}`); }
+    try {
+      f(ref);
+    } catch (e) {
+      throw new Error(`Error parsing reference: ${JSON.stringify(ref)} is not a valid repository/tag: ${(e as Error).message}`);
+    }
   };
   bad(source, checkAnyReference);
   bad(target, checkNormalizedNamed);
@@ -92,9 +112,19 @@ export async function confirmLine(ctx: CliContext, question: string): Promise<bo
   const stdin = ctx.io.stdin;
   const answer = await new Promise<string>((resolve) => {
     let buf = '';
-    const onData = (d: Buffer) => { buf += d.toString(); if (buf.includes('\n')) done(); };
-    const done = () => { stdin.off('data', onData); stdin.off('end', done); stdin.pause(); resolve(buf.split('\n')[0]!.trim()); };
-    stdin.on('data', onData); stdin.once('end', done); stdin.resume();
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes('\n')) done();
+    };
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.off('end', done);
+      stdin.pause();
+      resolve(buf.split('\n')[0]!.trim());
+    };
+    stdin.on('data', onData);
+    stdin.once('end', done);
+    stdin.resume();
   });
   return /^y(es)?$/i.test(answer);
 }
@@ -106,7 +136,9 @@ export async function imagePrune(ctx: CliContext, argv: string[]): Promise<numbe
     .option('--filter <filter>', 'Provide filter values (e.g. "until=<timestamp>")', collect, []);
   const p = parse<{ all?: boolean; force?: boolean; filter: string[] }>(ctx, c, argv);
   if (!p) return 0;
-  const warning = p.opts.all ? 'WARNING! This will remove all images without at least one container associated to them.' : 'WARNING! This will remove all dangling images.';
+  const warning = p.opts.all
+    ? 'WARNING! This will remove all images without at least one container associated to them.'
+    : 'WARNING! This will remove all dangling images.';
   if (!p.opts.force && !(await confirm(ctx, warning))) return 0;
   const filters = filtersOf(p.opts.filter);
   filters.dangling = [p.opts.all ? 'false' : 'true'];

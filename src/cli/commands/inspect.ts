@@ -7,7 +7,11 @@ import { newCommand, parse } from '../flags.js';
 import { renderOne } from '../format/render.js';
 
 type Kind = 'container' | 'image' | '';
-interface InspectOpts { format?: string; type?: string; size?: boolean }
+interface InspectOpts {
+  format?: string;
+  type?: string;
+  size?: boolean;
+}
 
 async function inspectAny(ctx: CliContext, argv: string[], name: string, fixed: Kind): Promise<number> {
   const c = newCommand(ctx, { name, usage: '[OPTIONS] NAME|ID [NAME|ID...]', description: 'Return low-level information on Docker objects', minArgs: 1 })
@@ -23,7 +27,12 @@ async function inspectAny(ctx: CliContext, argv: string[], name: string, fixed: 
   for (const ref of p.args) {
     try {
       if (kind === 'container' || kind === '') {
-        try { results.push(await ctx.docker.containerInspect(ref, { size: p.opts.size })); continue; } catch (e) { if (kind === 'container' || !isApiError(e, 404)) throw e; }
+        try {
+          results.push(await ctx.docker.containerInspect(ref, { size: p.opts.size }));
+          continue;
+        } catch (e) {
+          if (kind === 'container' || !isApiError(e, 404)) throw e;
+        }
       }
       results.push(await ctx.docker.imageInspect(ref));
     } catch (e) {

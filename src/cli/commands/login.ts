@@ -31,7 +31,9 @@ export async function login(ctx: CliContext, argv: string[]): Promise<number> {
   const key = configKey(server);
   await ctx.docker.auth({ username: p.opts.username, password, serveraddress: key });
   const path = await saveCredentials(key, p.opts.username, password, ctx.env);
-  ctx.err(`WARNING! Your credentials are stored unencrypted in '${path}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`);
+  ctx.err(
+    `WARNING! Your credentials are stored unencrypted in '${path}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`,
+  );
   ctx.out('Login Succeeded\n');
   return 0;
 }

@@ -5,7 +5,14 @@ import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
 import { timestampArg } from '../../client/units.js';
 
-interface LogsOpts { follow?: boolean; tail?: string; timestamps?: boolean; since?: string; until?: string; details?: boolean }
+interface LogsOpts {
+  follow?: boolean;
+  tail?: string;
+  timestamps?: boolean;
+  since?: string;
+  until?: string;
+  details?: boolean;
+}
 
 export async function logs(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'logs', usage: '[OPTIONS] CONTAINER', description: 'Fetch the logs of a container', exactArgs: 1 })
@@ -21,8 +28,12 @@ export async function logs(ctx: CliContext, argv: string[]): Promise<number> {
   const id = p.args[0]!;
   const info = await ctx.docker.containerInspect(id);
   const res = await ctx.docker.containerLogs(id, {
-    follow: o.follow, tail: o.tail, timestamps: o.timestamps, details: o.details,
-    since: o.since ? timestampArg(o.since) : undefined, until: o.until ? timestampArg(o.until) : undefined,
+    follow: o.follow,
+    tail: o.tail,
+    timestamps: o.timestamps,
+    details: o.details,
+    since: o.since ? timestampArg(o.since) : undefined,
+    until: o.until ? timestampArg(o.until) : undefined,
   });
   if (info.Config.Tty) for await (const chunk of res) ctx.io.stdout.write(chunk as Buffer);
   else await demuxStream(res, ctx.io.stdout as unknown as Writable, ctx.io.stderr as unknown as Writable);

@@ -14,9 +14,23 @@ import { confirm } from './images.js';
 import { writeInspect } from './volume.js';
 
 interface CreateOpts {
-  driver: string; opt: string[]; label: string[]; internal?: boolean; attachable?: boolean; ingress?: boolean;
-  ipv4?: boolean; ipv6?: boolean; scope?: string; configOnly?: boolean; configFrom?: string;
-  ipamDriver: string; ipamOpt: string[]; subnet: string[]; ipRange: string[]; gateway: string[]; auxAddress: string[];
+  driver: string;
+  opt: string[];
+  label: string[];
+  internal?: boolean;
+  attachable?: boolean;
+  ingress?: boolean;
+  ipv4?: boolean;
+  ipv6?: boolean;
+  scope?: string;
+  configOnly?: boolean;
+  configFrom?: string;
+  ipamDriver: string;
+  ipamOpt: string[];
+  subnet: string[];
+  ipRange: string[];
+  gateway: string[];
+  auxAddress: string[];
 }
 
 export async function networkCreate(ctx: CliContext, argv: string[]): Promise<number> {
@@ -44,13 +58,19 @@ export async function networkCreate(ctx: CliContext, argv: string[]): Promise<nu
   const config = createIpamConfig({ subnets: o.subnet, ipRanges: o.ipRange, gateways: o.gateway, auxAddresses: Object.entries(kvMap(o.auxAddress)) });
   // field order and presence as the docker CLI marshals network.CreateRequest
   const body: NetworkCreateRequest = {
-    Driver: o.driver, Scope: o.scope ?? '',
+    Driver: o.driver,
+    Scope: o.scope ?? '',
     ...(o.ipv4 !== undefined ? { EnableIPv4: o.ipv4 } : {}),
     ...(o.ipv6 !== undefined ? { EnableIPv6: o.ipv6 } : {}),
     IPAM: { Driver: o.ipamDriver, Options: kvMap(o.ipamOpt), Config: config },
-    Internal: !!o.internal, Attachable: !!o.attachable, Ingress: !!o.ingress, ConfigOnly: !!o.configOnly,
+    Internal: !!o.internal,
+    Attachable: !!o.attachable,
+    Ingress: !!o.ingress,
+    ConfigOnly: !!o.configOnly,
     ConfigFrom: o.configFrom ? { Network: o.configFrom } : null,
-    Options: kvMap(o.opt), Labels: kvMap(o.label), Name: p.args[0]!,
+    Options: kvMap(o.opt),
+    Labels: kvMap(o.label),
+    Name: p.args[0]!,
   };
   const r = await ctx.docker.networkCreate(body);
   ctx.out(`${r.Id}\n`);
@@ -65,15 +85,25 @@ export async function networkLs(ctx: CliContext, argv: string[]): Promise<number
     .option('-f, --filter <filter>', 'Provide filter values (e.g. "driver=bridge")', filterOpt, []);
   const p = parse<{ quiet?: boolean; trunc?: boolean; format?: string; filter: string[] }>(ctx, c, argv);
   if (!p) return 0;
-  const list = [...await ctx.docker.networkList(filterArgs(p.opts.filter)) ?? []].sort((a, b) => naturalCompare(a.Name, b.Name));
-  const format = p.opts.quiet ? '{{.ID}}' : p.opts.format ?? '';
+  const list = [...((await ctx.docker.networkList(filterArgs(p.opts.filter))) ?? [])].sort((a, b) => naturalCompare(a.Name, b.Name));
+  const format = p.opts.quiet ? '{{.ID}}' : (p.opts.format ?? '');
   const trunc = p.opts.trunc !== false;
-  ctx.out(renderList({ format, defaultFormat: NETWORK_DEFAULT, headers: NETWORK_HEADERS }, list.map((n) => new NetworkContext(n, trunc))));
+  ctx.out(
+    renderList(
+      { format, defaultFormat: NETWORK_DEFAULT, headers: NETWORK_HEADERS },
+      list.map((n) => new NetworkContext(n, trunc)),
+    ),
+  );
   return 0;
 }
 
 export async function networkInspect(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'network inspect', usage: '[OPTIONS] NETWORK [NETWORK...]', description: 'Display detailed information on one or more networks', minArgs: 1 })
+  const c = newCommand(ctx, {
+    name: 'network inspect',
+    usage: '[OPTIONS] NETWORK [NETWORK...]',
+    description: 'Display detailed information on one or more networks',
+    minArgs: 1,
+  })
     .option('-f, --format <string>', 'Format output using a custom template')
     .option('-v, --verbose', 'Verbose output for diagnostics');
   const p = parse<{ format?: string; verbose?: boolean }>(ctx, c, argv);
@@ -81,7 +111,9 @@ export async function networkInspect(ctx: CliContext, argv: string[]): Promise<n
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const name of p.args) {
-    try { found.push(await ctx.docker.networkInspect(name, { verbose: p.opts.verbose })); } catch (e) {
+    try {
+      found.push(await ctx.docker.networkInspect(name, { verbose: p.opts.verbose }));
+    } catch (e) {
       if (!isApiError(e)) throw e;
       errors.push(`Error response from daemon: ${e.message}`);
     }
@@ -92,16 +124,30 @@ export async function networkInspect(ctx: CliContext, argv: string[]): Promise<n
 }
 
 export async function networkRm(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'network rm', usage: 'NETWORK [NETWORK...]', description: 'Remove one or more networks', minArgs: 1 })
-    .option('-f, --force', 'Do not error if the network does not exist');
+  const c = newCommand(ctx, { name: 'network rm', usage: 'NETWORK [NETWORK...]', description: 'Remove one or more networks', minArgs: 1 }).option(
+    '-f, --force',
+    'Do not error if the network does not exist',
+  );
   const p = parse<{ force?: boolean }>(ctx, c, argv);
   if (!p) return 0;
   let failed = false;
   for (const name of p.args) {
     // docker inspects first (to warn before removing an ingress network)
-    const nw = await ctx.docker.networkInspect(name).catch((e: unknown) => { if (isApiError(e)) return undefined; throw e; });
-    if (nw?.Ingress && !(await confirm(ctx, 'WARNING! Before removing the routing-mesh network, make sure all the nodes in your swarm run the same docker engine version. Otherwise, removal may not be effective and functionality of newly create ingress networks will be impaired.'))) continue;
-    try { await ctx.docker.networkRemove(name); } catch (e) {
+    const nw = await ctx.docker.networkInspect(name).catch((e: unknown) => {
+      if (isApiError(e)) return undefined;
+      throw e;
+    });
+    if (
+      nw?.Ingress &&
+      !(await confirm(
+        ctx,
+        'WARNING! Before removing the routing-mesh network, make sure all the nodes in your swarm run the same docker engine version. Otherwise, removal may not be effective and functionality of newly create ingress networks will be impaired.',
+      ))
+    )
+      continue;
+    try {
+      await ctx.docker.networkRemove(name);
+    } catch (e) {
       if (!isApiError(e)) throw e;
       if (p.opts.force && e.status === 404) continue;
       ctx.err(`Error response from daemon: ${e.message}\n`);
@@ -128,7 +174,15 @@ export async function networkPrune(ctx: CliContext, argv: string[]): Promise<num
   return 0;
 }
 
-interface ConnectOpts { alias: string[]; ip?: string; ip6?: string; link: string[]; linkLocalIp: string[]; driverOpt: string[]; gwPriority?: number }
+interface ConnectOpts {
+  alias: string[];
+  ip?: string;
+  ip6?: string;
+  link: string[];
+  linkLocalIp: string[];
+  driverOpt: string[];
+  gwPriority?: number;
+}
 
 export async function networkConnect(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'network connect', usage: '[OPTIONS] NETWORK CONTAINER', description: 'Connect a container to a network', exactArgs: 2 })
@@ -153,17 +207,37 @@ export async function networkConnect(ctx: CliContext, argv: string[]): Promise<n
   await ctx.docker.networkConnect(network, {
     Container: container,
     EndpointConfig: {
-      IPAMConfig: { ...(o.ip ? { IPv4Address: o.ip } : {}), ...(o.ip6 ? { IPv6Address: o.ip6 } : {}), ...(o.linkLocalIp.length ? { LinkLocalIPs: o.linkLocalIp } : {}) },
-      Links: o.link.length ? o.link : null, Aliases: o.alias, MacAddress: '', DriverOpts: driverOpts, GwPriority: o.gwPriority ?? 0,
-      NetworkID: '', EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+      IPAMConfig: {
+        ...(o.ip ? { IPv4Address: o.ip } : {}),
+        ...(o.ip6 ? { IPv6Address: o.ip6 } : {}),
+        ...(o.linkLocalIp.length ? { LinkLocalIPs: o.linkLocalIp } : {}),
+      },
+      Links: o.link.length ? o.link : null,
+      Aliases: o.alias,
+      MacAddress: '',
+      DriverOpts: driverOpts,
+      GwPriority: o.gwPriority ?? 0,
+      NetworkID: '',
+      EndpointID: '',
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      DNSNames: null,
     },
   });
   return 0;
 }
 
 export async function networkDisconnect(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'network disconnect', usage: '[OPTIONS] NETWORK CONTAINER', description: 'Disconnect a container from a network', exactArgs: 2 })
-    .option('-f, --force', 'Force the container to disconnect from a network');
+  const c = newCommand(ctx, {
+    name: 'network disconnect',
+    usage: '[OPTIONS] NETWORK CONTAINER',
+    description: 'Disconnect a container from a network',
+    exactArgs: 2,
+  }).option('-f, --force', 'Force the container to disconnect from a network');
   const p = parse<{ force?: boolean }>(ctx, c, argv);
   if (!p) return 0;
   const [network, container] = p.args as [string, string];

@@ -14,7 +14,16 @@ export function filtersOf(list: string[]): Record<string, string[]> {
   return f;
 }
 
-interface PsOpts { all?: boolean; quiet?: boolean; last?: number; latest?: boolean; size?: boolean; trunc?: boolean; filter: string[]; format?: string }
+interface PsOpts {
+  all?: boolean;
+  quiet?: boolean;
+  last?: number;
+  latest?: boolean;
+  size?: boolean;
+  trunc?: boolean;
+  filter: string[];
+  format?: string;
+}
 
 export async function ps(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'ps', usage: '[OPTIONS]', description: 'List containers', maxArgs: 0 })
@@ -30,7 +39,7 @@ export async function ps(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p) return 0;
   const o = p.opts;
   const limit = o.latest ? 1 : o.last !== undefined && o.last > 0 ? o.last : undefined;
-  const format = o.quiet ? '{{.ID}}' : o.format ?? '';
+  const format = o.quiet ? '{{.ID}}' : (o.format ?? '');
   const size = !!o.size || /\.Size\b/.test(format);
   const list = await ctx.docker.containerList({ all: o.all || limit !== undefined, limit, size, filters: filtersOf(o.filter) });
   const trunc = o.trunc !== false;

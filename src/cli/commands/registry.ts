@@ -17,28 +17,30 @@ function bundlePath(env: NodeJS.ProcessEnv): string | undefined {
   return candidates.find((p): p is string => p !== undefined && existsSync(p));
 }
 
-const run = (sub: string): CommandFn => async (ctx, argv) => {
-  const bundle = bundlePath(ctx.env);
-  if (!bundle) {
-    ctx.err('berth registry: the registry bundle is missing (run npm run build)\n');
-    return 1;
-  }
-  const child = spawn(process.execPath, [bundle, sub, ...argv], { stdio: 'inherit', env: ctx.env });
-  const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
-  const onInt = forward('SIGINT');
-  const onTerm = forward('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  try {
-    return await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
-    });
-  } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
-  }
-};
+const run =
+  (sub: string): CommandFn =>
+  async (ctx, argv) => {
+    const bundle = bundlePath(ctx.env);
+    if (!bundle) {
+      ctx.err('berth registry: the registry bundle is missing (run npm run build)\n');
+      return 1;
+    }
+    const child = spawn(process.execPath, [bundle, sub, ...argv], { stdio: 'inherit', env: ctx.env });
+    const forward = (sig: NodeJS.Signals) => () => child.kill(sig);
+    const onInt = forward('SIGINT');
+    const onTerm = forward('SIGTERM');
+    process.on('SIGINT', onInt);
+    process.on('SIGTERM', onTerm);
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        child.once('error', reject);
+        child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 + 15 : 1)));
+      });
+    } finally {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    }
+  };
 
 export const registryServe = run('serve');
 export const registryGc = run('gc');

@@ -16,7 +16,9 @@ import { checkAnyReference, isNamedReference, splitRef } from '../../client/refe
 async function pullImage(ctx: CliContext, image: string, platform: string | undefined, quiet: boolean): Promise<void> {
   const r = splitRef(image);
   const q = { fromImage: r.repo, tag: r.digest ?? r.tag, platform };
-  await showJsonMessages(ctx.docker.imageCreate(q), (s) => { if (!quiet) ctx.err(s); });
+  await showJsonMessages(ctx.docker.imageCreate(q), (s) => {
+    if (!quiet) ctx.err(s);
+  });
 }
 
 /** POST /containers/create, pulling once on "No such image" like docker (--pull=missing). */
@@ -58,10 +60,16 @@ function consoleSize(ctx: CliContext, tty: boolean): [number, number] {
 }
 
 function parseRunLike(ctx: CliContext, argv: string[], run: boolean) {
-  const c = addContainerFlags(newCommand(ctx, {
-    name: run ? 'run' : 'create', usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
-    description: run ? 'Create and run a new container from an image' : 'Create a new container', stopAtPositional: true, minArgs: 1,
-  }), run);
+  const c = addContainerFlags(
+    newCommand(ctx, {
+      name: run ? 'run' : 'create',
+      usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+      description: run ? 'Create and run a new container from an image' : 'Create a new container',
+      stopAtPositional: true,
+      minArgs: 1,
+    }),
+    run,
+  );
   const p = parse<ContainerFlags>(ctx, c, argv);
   if (!p) return null;
   let plan: CreatePlan;
@@ -118,9 +126,13 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     ? await docker.containerAttach(id, { stream: true, stdin: wantStdin, stdout: !!body.AttachStdout, stderr: !!body.AttachStderr, detachKeys: o.detachKeys })
     : undefined;
   const waitP = (await docker.containerWaitRegistered(id, o.rm ? 'removed' : 'next-exit')).result;
-  const session = conn ? startSession(ctx.io, conn, { tty, stdin: wantStdin, detachKeys: o.detachKeys, resize: (h, w) => docker.containerResize(id, h, w) }) : undefined;
+  const session = conn
+    ? startSession(ctx.io, conn, { tty, stdin: wantStdin, detachKeys: o.detachKeys, resize: (h, w) => docker.containerResize(id, h, w) })
+    : undefined;
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
-  const proxy = (sig: NodeJS.Signals) => { docker.containerKill(id, sig).catch(() => {}); };
+  const proxy = (sig: NodeJS.Signals) => {
+    docker.containerKill(id, sig).catch(() => {});
+  };
   if (!tty && o.sigProxy !== false) for (const s of sigs) process.on(s, proxy);
   try {
     try {

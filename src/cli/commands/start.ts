@@ -19,7 +19,10 @@ async function attachAndWait(ctx: CliContext, id: string, stdin: boolean, detach
     if (tty) session.resizeNow();
     await session.done;
     // docker 28: detaching ends `start -a` quietly, but `attach` reports it and exits 1
-    if (session.detached) { if (!start) throw new StatusError(1, 'read escape sequence'); return 0; }
+    if (session.detached) {
+      if (!start) throw new StatusError(1, 'read escape sequence');
+      return 0;
+    }
     return (await waitP).StatusCode;
   } finally {
     session.close();
@@ -55,7 +58,12 @@ export async function start(ctx: CliContext, argv: string[]): Promise<number> {
 }
 
 export async function attach(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'attach', usage: '[OPTIONS] CONTAINER', description: "Attach local standard input, output, and error streams to a running container", exactArgs: 1 })
+  const c = newCommand(ctx, {
+    name: 'attach',
+    usage: '[OPTIONS] CONTAINER',
+    description: 'Attach local standard input, output, and error streams to a running container',
+    exactArgs: 1,
+  })
     .option('--no-stdin', 'Do not attach STDIN')
     .option('--sig-proxy [bool]', 'Proxy all received signals to the process', (v: string) => v !== 'false', true)
     .option('--detach-keys <string>', 'Override the key sequence for detaching a container');

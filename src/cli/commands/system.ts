@@ -20,39 +20,93 @@ function goFields<T extends object>(v: T): T {
 }
 
 export async function version(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'version', usage: '[OPTIONS]', description: 'Show the Docker version information', maxArgs: 0 })
-    .option('-f, --format <string>', 'Format output using a custom template');
+  const c = newCommand(ctx, { name: 'version', usage: '[OPTIONS]', description: 'Show the Docker version information', maxArgs: 0 }).option(
+    '-f, --format <string>',
+    'Format output using a custom template',
+  );
   const p = parse<{ format?: string }>(ctx, c, argv);
   if (!p) return 0;
-  const client = { Version: VERSION, ApiVersion: ctx.docker.apiVersion, DefaultAPIVersion: ctx.docker.apiVersion, GoVersion: process.version, Os: process.platform, Arch: process.arch };
+  const client = {
+    Version: VERSION,
+    ApiVersion: ctx.docker.apiVersion,
+    DefaultAPIVersion: ctx.docker.apiVersion,
+    GoVersion: process.version,
+    Os: process.platform,
+    Arch: process.arch,
+  };
   let server;
   let serverErr: unknown;
-  try { server = await ctx.docker.version(); } catch (e) { serverErr = e; }
-  if (p.opts.format) { ctx.out(renderOne(p.opts.format, { Client: goFields(client), Server: server ? goFields(server) : null })); if (serverErr) throw serverErr; return 0; }
-  ctx.out(`Client:\n Version:           ${client.Version}\n API version:       ${client.ApiVersion}\n Node version:      ${client.GoVersion}\n OS/Arch:           ${client.Os}/${client.Arch}\n`);
-  if (serverErr) { ctx.out('\n'); throw serverErr; }
-  ctx.out(`\nServer: ${server!.Platform?.Name ?? ''}\n Engine:\n  Version:          ${server!.Version}\n  API version:      ${server!.ApiVersion} (minimum version ${server!.MinAPIVersion ?? ''})\n  Git commit:       ${server!.GitCommit}\n  OS/Arch:          ${server!.Os}/${server!.Arch}\n`);
+  try {
+    server = await ctx.docker.version();
+  } catch (e) {
+    serverErr = e;
+  }
+  if (p.opts.format) {
+    ctx.out(renderOne(p.opts.format, { Client: goFields(client), Server: server ? goFields(server) : null }));
+    if (serverErr) throw serverErr;
+    return 0;
+  }
+  ctx.out(
+    `Client:\n Version:           ${client.Version}\n API version:       ${client.ApiVersion}\n Node version:      ${client.GoVersion}\n OS/Arch:           ${client.Os}/${client.Arch}\n`,
+  );
+  if (serverErr) {
+    ctx.out('\n');
+    throw serverErr;
+  }
+  ctx.out(
+    `\nServer: ${server!.Platform?.Name ?? ''}\n Engine:\n  Version:          ${server!.Version}\n  API version:      ${server!.ApiVersion} (minimum version ${server!.MinAPIVersion ?? ''})\n  Git commit:       ${server!.GitCommit}\n  OS/Arch:          ${server!.Os}/${server!.Arch}\n`,
+  );
   return 0;
 }
 
 export async function info(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'info', usage: '[OPTIONS]', description: 'Display system-wide information', maxArgs: 0 })
-    .option('-f, --format <string>', 'Format output using a custom template');
+  const c = newCommand(ctx, { name: 'info', usage: '[OPTIONS]', description: 'Display system-wide information', maxArgs: 0 }).option(
+    '-f, --format <string>',
+    'Format output using a custom template',
+  );
   const p = parse<{ format?: string }>(ctx, c, argv);
   if (!p) return 0;
   const i = await ctx.docker.info();
-  if (p.opts.format) { ctx.out(renderOne(p.opts.format, i)); return 0; }
+  if (p.opts.format) {
+    ctx.out(renderOne(p.opts.format, i));
+    return 0;
+  }
   const lines = [
-    'Client:', ` Version:    ${VERSION}`, ` Context:    default`, ' Debug Mode: false', '', 'Server:',
-    ` Containers: ${i.Containers}`, `  Running: ${i.ContainersRunning}`, `  Paused: ${i.ContainersPaused}`, `  Stopped: ${i.ContainersStopped}`,
-    ` Images: ${i.Images}`, ` Server Version: ${i.ServerVersion}`, ` Storage Driver: ${i.Driver}`,
+    'Client:',
+    ` Version:    ${VERSION}`,
+    ` Context:    default`,
+    ' Debug Mode: false',
+    '',
+    'Server:',
+    ` Containers: ${i.Containers}`,
+    `  Running: ${i.ContainersRunning}`,
+    `  Paused: ${i.ContainersPaused}`,
+    `  Stopped: ${i.ContainersStopped}`,
+    ` Images: ${i.Images}`,
+    ` Server Version: ${i.ServerVersion}`,
+    ` Storage Driver: ${i.Driver}`,
     ...(i.DriverStatus ?? []).map(([k, v]) => `  ${k}: ${v}`),
-    ` Logging Driver: ${i.LoggingDriver}`, ` Cgroup Driver: ${i.CgroupDriver}`, ` Cgroup Version: ${i.CgroupVersion}`,
-    ` Runtimes: ${Object.keys(i.Runtimes ?? {}).join(' ')}`, ` Default Runtime: ${i.DefaultRuntime}`, ` Init Binary: ${i.InitBinary}`,
-    ' Security Options:', ...(i.SecurityOptions ?? []).map((s) => `  ${s.replace(/^name=/, '')}`),
-    ` Kernel Version: ${i.KernelVersion}`, ` Operating System: ${i.OperatingSystem}`, ` OSType: ${i.OSType}`, ` Architecture: ${i.Architecture}`,
-    ` CPUs: ${i.NCPU}`, ` Total Memory: ${(i.MemTotal / 1024 ** 3).toFixed(2)}GiB`, ` Name: ${i.Name}`, ` ID: ${i.ID}`,
-    ` Docker Root Dir: ${i.DockerRootDir}`, ` Debug Mode: ${i.Debug}`, ` Experimental: ${i.ExperimentalBuild}`, ` Live Restore Enabled: ${i.LiveRestoreEnabled}`, '',
+    ` Logging Driver: ${i.LoggingDriver}`,
+    ` Cgroup Driver: ${i.CgroupDriver}`,
+    ` Cgroup Version: ${i.CgroupVersion}`,
+    ` Runtimes: ${Object.keys(i.Runtimes ?? {}).join(' ')}`,
+    ` Default Runtime: ${i.DefaultRuntime}`,
+    ` Init Binary: ${i.InitBinary}`,
+    ' Security Options:',
+    ...(i.SecurityOptions ?? []).map((s) => `  ${s.replace(/^name=/, '')}`),
+    ` Kernel Version: ${i.KernelVersion}`,
+    ` Operating System: ${i.OperatingSystem}`,
+    ` OSType: ${i.OSType}`,
+    ` Architecture: ${i.Architecture}`,
+    ` CPUs: ${i.NCPU}`,
+    ` Total Memory: ${(i.MemTotal / 1024 ** 3).toFixed(2)}GiB`,
+    ` Name: ${i.Name}`,
+    ` ID: ${i.ID}`,
+    ` Docker Root Dir: ${i.DockerRootDir}`,
+    ` Debug Mode: ${i.Debug}`,
+    ` Experimental: ${i.ExperimentalBuild}`,
+    ` Live Restore Enabled: ${i.LiveRestoreEnabled}`,
+    '',
   ];
   ctx.out(lines.join('\n'));
   for (const w of i.Warnings ?? []) ctx.err(`${w}\n`);
@@ -68,19 +122,39 @@ export async function events(ctx: CliContext, argv: string[]): Promise<number> {
   const p = parse<{ since?: string; until?: string; filter: string[]; format?: string }>(ctx, c, argv);
   if (!p) return 0;
   const o = p.opts;
-  const stream = ctx.docker.events({ since: o.since ? timestampArg(o.since) : undefined, until: o.until ? timestampArg(o.until) : undefined, filters: filtersOf(o.filter) });
+  const stream = ctx.docker.events({
+    since: o.since ? timestampArg(o.since) : undefined,
+    until: o.until ? timestampArg(o.until) : undefined,
+    filters: filtersOf(o.filter),
+  });
   for await (const raw of stream) {
     // Go marshals Attributes (a map) with sorted keys, and timeNano is an exact int64
     const nano = BigInt((raw as { timeNanoExact?: string }).timeNanoExact ?? Math.round(raw.timeNano));
-    const sorted = Object.fromEntries(Object.keys(raw.Actor?.Attributes ?? {}).sort().map((k) => [k, raw.Actor.Attributes[k]]));
+    const sorted = Object.fromEntries(
+      Object.keys(raw.Actor?.Attributes ?? {})
+        .sort()
+        .map((k) => [k, raw.Actor.Attributes[k]]),
+    );
     const e = { ...raw, Actor: { ...raw.Actor, Attributes: sorted }, timeNano: nano };
     // templates see Go's field names (.TimeNano, .ID, …); {{json .}} keeps the wire names
     const r = raw as unknown as Record<string, unknown>;
-    for (const [go, wire] of [['Status', 'status'], ['ID', 'id'], ['From', 'from'], ['Scope', 'scope'], ['Time', 'time']] as const) Object.defineProperty(e, go, { value: r[wire], enumerable: false });
+    for (const [go, wire] of [
+      ['Status', 'status'],
+      ['ID', 'id'],
+      ['From', 'from'],
+      ['Scope', 'scope'],
+      ['Time', 'time'],
+    ] as const)
+      Object.defineProperty(e, go, { value: r[wire], enumerable: false });
     Object.defineProperty(e, 'TimeNano', { value: nano, enumerable: false });
-    if (o.format) { ctx.out(renderOne(o.format, e)); continue; }
+    if (o.format) {
+      ctx.out(renderOne(o.format, e));
+      continue;
+    }
     const t = new Date(Number(nano / 1_000_000n)).toISOString().replace(/\.\d{3}Z$/, '') + `.${String(nano % 1_000_000_000n).padStart(9, '0')}Z`;
-    const attrs = Object.keys(sorted).map((k) => `${k}=${sorted[k]}`).join(', ');
+    const attrs = Object.keys(sorted)
+      .map((k) => `${k}=${sorted[k]}`)
+      .join(', ');
     ctx.out(`${t} ${e.Type} ${e.Action} ${e.Actor.ID}${attrs ? ` (${attrs})` : ''}\n`);
   }
   return 0;
@@ -110,14 +184,41 @@ export async function df(ctx: CliContext, argv: string[]): Promise<number> {
   const hs = (n: number) => humanSizeWithPrecision(n, 4);
   const pct = (r: number, t: number) => (t > 0 ? ` (${Math.trunc((r * 100) / t)}%)` : '');
   const rows = [
-    { Type: 'Images', TotalCount: String(imgs.length), Active: String(imgActive), Size: hs(imgSize), Reclaimable: `${hs(imgReclaim)}${pct(imgReclaim, imgSize)}` },
-    { Type: 'Containers', TotalCount: String(cts.length), Active: String(cts.filter(ctActive).length), Size: hs(ctSize), Reclaimable: `${hs(ctReclaim)}${pct(ctReclaim, ctSize)}` },
-    { Type: 'Local Volumes', TotalCount: String(vols.length), Active: String(vols.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length), Size: hs(volSize), Reclaimable: `${hs(volReclaim)}${pct(volReclaim, volSize)}` },
+    {
+      Type: 'Images',
+      TotalCount: String(imgs.length),
+      Active: String(imgActive),
+      Size: hs(imgSize),
+      Reclaimable: `${hs(imgReclaim)}${pct(imgReclaim, imgSize)}`,
+    },
+    {
+      Type: 'Containers',
+      TotalCount: String(cts.length),
+      Active: String(cts.filter(ctActive).length),
+      Size: hs(ctSize),
+      Reclaimable: `${hs(ctReclaim)}${pct(ctReclaim, ctSize)}`,
+    },
+    {
+      Type: 'Local Volumes',
+      TotalCount: String(vols.length),
+      Active: String(vols.filter((v) => (v.UsageData?.RefCount ?? 0) > 0).length),
+      Size: hs(volSize),
+      Reclaimable: `${hs(volReclaim)}${pct(volReclaim, volSize)}`,
+    },
     buildCacheRow(bc),
   ];
   // -v prints the per-object sections instead of the summary (docker's verboseWriteTable).
   if (!p.opts.verbose) {
-    ctx.out(renderList({ format: p.opts.format ?? '', defaultFormat: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}', headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' } }, rows));
+    ctx.out(
+      renderList(
+        {
+          format: p.opts.format ?? '',
+          defaultFormat: 'table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}',
+          headers: { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' },
+        },
+        rows,
+      ),
+    );
     return 0;
   }
   const now = Date.now();
@@ -127,13 +228,19 @@ export async function df(ctx: CliContext, argv: string[]): Promise<number> {
     const x = new ImageContext(i, tag ? tag.slice(0, c) : '<none>', tag ? tag.slice(c + 1) : '<none>', '', true, now);
     return [x.Repository, x.Tag, x.ID, x.CreatedSince, x.Size, x.SharedSize, x.UniqueSize, x.Containers].join('\t');
   });
-  ctx.out(`Images space usage:\n\n${tabwrite(['REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS', ...imageLines].join('\n') + '\n')}`);
+  ctx.out(
+    `Images space usage:\n\n${tabwrite(['REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS', ...imageLines].join('\n') + '\n')}`,
+  );
   const containerLines = cts.map((c) => {
     const x = new ContainerContext({ ...c, SizeRootFs: 0 }, true, now);
     return [x.ID, x.Image, x.Command, x.LocalVolumes, x.Size, x.RunningFor, x.Status, x.Names].join('\t');
   });
-  ctx.out(`\nContainers space usage:\n\n${tabwrite(['CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES', ...containerLines].join('\n') + '\n')}`);
-  ctx.out(`\nLocal Volumes space usage:\n\n${tabwrite(['VOLUME NAME\tLINKS\tSIZE', ...vols.map((v) => `${v.Name}\t${v.UsageData?.RefCount ?? 0}\t${humanSizeWithPrecision(Math.max(0, v.UsageData?.Size ?? 0), 3)}`)].join('\n') + '\n')}`);
+  ctx.out(
+    `\nContainers space usage:\n\n${tabwrite(['CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES', ...containerLines].join('\n') + '\n')}`,
+  );
+  ctx.out(
+    `\nLocal Volumes space usage:\n\n${tabwrite(['VOLUME NAME\tLINKS\tSIZE', ...vols.map((v) => `${v.Name}\t${v.UsageData?.RefCount ?? 0}\t${humanSizeWithPrecision(Math.max(0, v.UsageData?.Size ?? 0), 3)}`)].join('\n') + '\n')}`,
+  );
   ctx.out(buildCacheVerbose(bc, now));
   return 0;
 }
@@ -159,8 +266,14 @@ export async function systemPrune(ctx: CliContext, argv: string[]): Promise<numb
     .option('--filter <filter>', 'Provide filter values (e.g. "label=<key>=<value>")', collect, []);
   const p = parse<{ all?: boolean; force?: boolean; volumes?: boolean; filter: string[] }>(ctx, c, argv);
   if (!p) return 0;
-  const warn = ['WARNING! This will remove:', '  - all stopped containers', ...(p.opts.volumes ? ['  - all anonymous volumes not used by at least one container'] : []),
-    p.opts.all ? '  - all images without at least one container associated to them' : '  - all dangling images', '  - unused build cache', ''].join('\n');
+  const warn = [
+    'WARNING! This will remove:',
+    '  - all stopped containers',
+    ...(p.opts.volumes ? ['  - all anonymous volumes not used by at least one container'] : []),
+    p.opts.all ? '  - all images without at least one container associated to them' : '  - all dangling images',
+    '  - unused build cache',
+    '',
+  ].join('\n');
   if (!p.opts.force && !(await confirm(ctx, warn))) return 0;
   const filters = filtersOf(p.opts.filter);
   const docker = ctx.docker;
@@ -169,13 +282,16 @@ export async function systemPrune(ctx: CliContext, argv: string[]): Promise<numb
   total += cr.SpaceReclaimed;
   if (cr.ContainersDeleted?.length) ctx.out(`Deleted Containers:\n${cr.ContainersDeleted.join('\n')}\n\n`);
   if (p.opts.volumes) {
-    const vr = await docker.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/volumes/prune', { query: { filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined } });
+    const vr = await docker.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/volumes/prune', {
+      query: { filters: Object.keys(filters).length ? JSON.stringify(filters) : undefined },
+    });
     total += vr.SpaceReclaimed;
     if (vr.VolumesDeleted?.length) ctx.out(`Deleted Volumes:\n${vr.VolumesDeleted.join('\n')}\n\n`);
   }
   const ir = await docker.imagePrune({ ...filters, dangling: [p.opts.all ? 'false' : 'true'] });
   total += ir.SpaceReclaimed;
-  if (ir.ImagesDeleted?.length) ctx.out(`Deleted Images:\n${ir.ImagesDeleted.map((d) => (d.Untagged ? `untagged: ${d.Untagged}` : `deleted: ${d.Deleted}`)).join('\n')}\n\n`);
+  if (ir.ImagesDeleted?.length)
+    ctx.out(`Deleted Images:\n${ir.ImagesDeleted.map((d) => (d.Untagged ? `untagged: ${d.Untagged}` : `deleted: ${d.Deleted}`)).join('\n')}\n\n`);
   ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(total, 3)}\n`);
   return 0;
 }

@@ -7,7 +7,17 @@ import { tabwrite } from '../format/tabwriter.js';
 import { bytesSize, humanSizeWithPrecision } from '../../lib/go-units.js';
 
 export async function top(ctx: CliContext, argv: string[]): Promise<number> {
-  const p = parse(ctx, newCommand(ctx, { name: 'top', usage: 'CONTAINER [ps OPTIONS]', description: 'Display the running processes of a container', stopAtPositional: true, minArgs: 1 }), argv);
+  const p = parse(
+    ctx,
+    newCommand(ctx, {
+      name: 'top',
+      usage: 'CONTAINER [ps OPTIONS]',
+      description: 'Display the running processes of a container',
+      stopAtPositional: true,
+      minArgs: 1,
+    }),
+    argv,
+  );
   if (!p) return 0;
   const [id, ...psArgs] = p.args;
   const r = await ctx.docker.containerTop(id!, psArgs.length ? psArgs.join(' ') : undefined);
@@ -17,8 +27,15 @@ export async function top(ctx: CliContext, argv: string[]): Promise<number> {
 }
 
 export const STATS_HEADERS: Record<string, string> = {
-  Container: 'CONTAINER', ID: 'CONTAINER ID', Name: 'NAME', CPUPerc: 'CPU %', MemUsage: 'MEM USAGE / LIMIT', MemPerc: 'MEM %',
-  NetIO: 'NET I/O', BlockIO: 'BLOCK I/O', PIDs: 'PIDS',
+  Container: 'CONTAINER',
+  ID: 'CONTAINER ID',
+  Name: 'NAME',
+  CPUPerc: 'CPU %',
+  MemUsage: 'MEM USAGE / LIMIT',
+  MemPerc: 'MEM %',
+  NetIO: 'NET I/O',
+  BlockIO: 'BLOCK I/O',
+  PIDs: 'PIDS',
 };
 const STATS_DEFAULT = 'table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}';
 
@@ -32,21 +49,38 @@ export function statsRow(s: ContainerStats, container: string) {
   const cache = m.stats?.total_inactive_file ?? m.stats?.inactive_file ?? 0;
   const used = Math.max(0, (m.usage ?? 0) - (cache < (m.usage ?? 0) ? cache : 0));
   const limit = m.limit ?? 0;
-  let rx = 0, tx = 0;
-  for (const n of Object.values(s.networks ?? {})) { rx += n.rx_bytes; tx += n.tx_bytes; }
-  let rd = 0, wr = 0;
-  for (const e of s.blkio_stats?.io_service_bytes_recursive ?? []) { if (/^read$/i.test(e.op)) rd += e.value; else if (/^write$/i.test(e.op)) wr += e.value; }
+  let rx = 0,
+    tx = 0;
+  for (const n of Object.values(s.networks ?? {})) {
+    rx += n.rx_bytes;
+    tx += n.tx_bytes;
+  }
+  let rd = 0,
+    wr = 0;
+  for (const e of s.blkio_stats?.io_service_bytes_recursive ?? []) {
+    if (/^read$/i.test(e.op)) rd += e.value;
+    else if (/^write$/i.test(e.op)) wr += e.value;
+  }
   const id = (s.id ?? '').slice(0, 12);
   return {
-    Container: container, ID: id, Name: (s.name ?? '').replace(/^\//, '') || '--',
-    CPUPerc: `${cpu.toFixed(2)}%`, MemUsage: `${bytesSize(used)} / ${bytesSize(limit)}`,
+    Container: container,
+    ID: id,
+    Name: (s.name ?? '').replace(/^\//, '') || '--',
+    CPUPerc: `${cpu.toFixed(2)}%`,
+    MemUsage: `${bytesSize(used)} / ${bytesSize(limit)}`,
     MemPerc: `${(limit ? (used / limit) * 100 : 0).toFixed(2)}%`,
-    NetIO: `${humanSizeWithPrecision(rx, 3)} / ${humanSizeWithPrecision(tx, 3)}`, BlockIO: `${humanSizeWithPrecision(rd, 3)} / ${humanSizeWithPrecision(wr, 3)}`, PIDs: String(s.pids_stats?.current ?? 0),
+    NetIO: `${humanSizeWithPrecision(rx, 3)} / ${humanSizeWithPrecision(tx, 3)}`,
+    BlockIO: `${humanSizeWithPrecision(rd, 3)} / ${humanSizeWithPrecision(wr, 3)}`,
+    PIDs: String(s.pids_stats?.current ?? 0),
   };
 }
 
 export async function stats(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'stats', usage: '[OPTIONS] [CONTAINER...]', description: 'Display a live stream of container(s) resource usage statistics' })
+  const c = newCommand(ctx, {
+    name: 'stats',
+    usage: '[OPTIONS] [CONTAINER...]',
+    description: 'Display a live stream of container(s) resource usage statistics',
+  })
     .option('-a, --all', 'Show all containers (default shows just running)')
     .option('--no-stream', 'Disable streaming stats and only pull the first result')
     .option('--no-trunc', "Don't truncate output")
@@ -55,13 +89,18 @@ export async function stats(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p) return 0;
   const names = p.args.length ? p.args : (await ctx.docker.containerList({ all: p.opts.all })).map((x) => x.Id);
   const render = async () => {
-    const rows = await Promise.all(names.map(async (n) => {
-      for await (const s of ctx.docker.containerStats(n, { stream: false })) return statsRow(s, n);
-      return undefined;
-    }));
+    const rows = await Promise.all(
+      names.map(async (n) => {
+        for await (const s of ctx.docker.containerStats(n, { stream: false })) return statsRow(s, n);
+        return undefined;
+      }),
+    );
     return renderList({ format: p.opts.format ?? '', defaultFormat: STATS_DEFAULT, headers: STATS_HEADERS }, rows.filter(Boolean));
   };
-  if (p.opts.stream === false) { ctx.out(await render()); return 0; }
+  if (p.opts.stream === false) {
+    ctx.out(await render());
+    return 0;
+  }
   for (;;) {
     const text = await render();
     ctx.out(ctx.io.stdout.isTTY ? `\x1b[2J\x1b[H${text}` : text);

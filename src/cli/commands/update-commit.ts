@@ -7,10 +7,26 @@ import { ramInBytes } from '../../lib/go-units.js';
 import { eachContainer } from './lifecycle.js';
 import { splitRepoTag } from '../../lib/reference.js';
 
-interface UpdateOpts { memory?: string; memorySwap?: string; memoryReservation?: string; cpus?: string; cpuShares?: number; cpusetCpus?: string; pidsLimit?: number; restart?: string; cpuPeriod?: number; cpuQuota?: number }
+interface UpdateOpts {
+  memory?: string;
+  memorySwap?: string;
+  memoryReservation?: string;
+  cpus?: string;
+  cpuShares?: number;
+  cpusetCpus?: string;
+  pidsLimit?: number;
+  restart?: string;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+}
 
 export async function update(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'update', usage: '[OPTIONS] CONTAINER [CONTAINER...]', description: 'Update configuration of one or more containers', minArgs: 1 })
+  const c = newCommand(ctx, {
+    name: 'update',
+    usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+    description: 'Update configuration of one or more containers',
+    minArgs: 1,
+  })
     .option('-m, --memory <bytes>', 'Memory limit')
     .option('--memory-swap <bytes>', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap')
     .option('--memory-reservation <bytes>', 'Memory soft limit')
@@ -43,7 +59,13 @@ export async function update(ctx: CliContext, argv: string[]): Promise<number> {
 }
 
 export async function commit(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'commit', usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]', description: "Create a new image from a container's changes", minArgs: 1, maxArgs: 2 })
+  const c = newCommand(ctx, {
+    name: 'commit',
+    usage: '[OPTIONS] CONTAINER [REPOSITORY[:TAG]]',
+    description: "Create a new image from a container's changes",
+    minArgs: 1,
+    maxArgs: 2,
+  })
     .option('-a, --author <string>', 'Author (e.g., "John Hannibal Smith <hannibal@a-team.com>")')
     .option('-c, --change <list>', 'Apply Dockerfile instruction to the created image', collect, [])
     .option('-m, --message <string>', 'Commit message')

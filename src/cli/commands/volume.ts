@@ -21,7 +21,8 @@ export async function volumeCreate(ctx: CliContext, argv: string[]): Promise<num
   const p = parse<{ driver: string; label: string[]; opt: string[]; name?: string }>(ctx, c, argv);
   if (!p) return 0;
   const o = p.opts;
-  if (p.args[0] !== undefined && o.name !== undefined && o.name !== '') throw new StatusError(1, 'conflicting options: cannot specify a volume-name through both --name and as a positional arg');
+  if (p.args[0] !== undefined && o.name !== undefined && o.name !== '')
+    throw new StatusError(1, 'conflicting options: cannot specify a volume-name through both --name and as a positional arg');
   const name = p.args[0] ?? o.name ?? '';
   // the docker CLI omits empty fields (omitempty)
   const body: VolumeCreateRequest = {};
@@ -44,20 +45,31 @@ export async function volumeLs(ctx: CliContext, argv: string[]): Promise<number>
   if (!p) return 0;
   const r = await ctx.docker.volumeList(filterArgs(p.opts.filter));
   const list = [...(r.Volumes ?? [])].sort((a, b) => naturalCompare(a.Name, b.Name));
-  const format = p.opts.quiet ? '{{.Name}}' : p.opts.format ?? '';
-  ctx.out(renderList({ format, defaultFormat: VOLUME_DEFAULT, headers: VOLUME_HEADERS }, list.map((v) => new VolumeContext(v))));
+  const format = p.opts.quiet ? '{{.Name}}' : (p.opts.format ?? '');
+  ctx.out(
+    renderList(
+      { format, defaultFormat: VOLUME_DEFAULT, headers: VOLUME_HEADERS },
+      list.map((v) => new VolumeContext(v)),
+    ),
+  );
   return 0;
 }
 
 export async function volumeInspect(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'volume inspect', usage: '[OPTIONS] VOLUME [VOLUME...]', description: 'Display detailed information on one or more volumes', minArgs: 1 })
-    .option('-f, --format <string>', 'Format output using a custom template');
+  const c = newCommand(ctx, {
+    name: 'volume inspect',
+    usage: '[OPTIONS] VOLUME [VOLUME...]',
+    description: 'Display detailed information on one or more volumes',
+    minArgs: 1,
+  }).option('-f, --format <string>', 'Format output using a custom template');
   const p = parse<{ format?: string }>(ctx, c, argv);
   if (!p) return 0;
   const found: unknown[] = [];
   const errors: string[] = [];
   for (const name of p.args) {
-    try { found.push(asGoVolume(await ctx.docker.volumeInspect(name))); } catch (e) {
+    try {
+      found.push(asGoVolume(await ctx.docker.volumeInspect(name)));
+    } catch (e) {
       if (!isApiError(e)) throw e;
       errors.push(`Error response from daemon: ${e.message}`);
     }
@@ -73,7 +85,14 @@ export async function volumeInspect(ctx: CliContext, argv: string[]): Promise<nu
  */
 export function asGoVolume(v: object): Record<string, unknown> {
   const src = v as Record<string, unknown>;
-  const sorted = (m: unknown) => (m && typeof m === 'object' ? Object.fromEntries(Object.keys(m).sort().map((k) => [k, (m as Record<string, unknown>)[k]])) : null);
+  const sorted = (m: unknown) =>
+    m && typeof m === 'object'
+      ? Object.fromEntries(
+          Object.keys(m)
+            .sort()
+            .map((k) => [k, (m as Record<string, unknown>)[k]]),
+        )
+      : null;
   const out: Record<string, unknown> = {};
   if (src.ClusterVolume) out.ClusterVolume = src.ClusterVolume;
   if (src.CreatedAt) out.CreatedAt = src.CreatedAt;
@@ -100,13 +119,19 @@ export function writeInspect(ctx: CliContext, format: string | undefined, found:
 }
 
 export async function volumeRm(ctx: CliContext, argv: string[]): Promise<number> {
-  const c = newCommand(ctx, { name: 'volume rm', usage: '[OPTIONS] VOLUME [VOLUME...]', description: 'Remove one or more volumes. You cannot remove a volume that is in use by a container.', minArgs: 1 })
-    .option('-f, --force', 'Force the removal of one or more volumes');
+  const c = newCommand(ctx, {
+    name: 'volume rm',
+    usage: '[OPTIONS] VOLUME [VOLUME...]',
+    description: 'Remove one or more volumes. You cannot remove a volume that is in use by a container.',
+    minArgs: 1,
+  }).option('-f, --force', 'Force the removal of one or more volumes');
   const p = parse<{ force?: boolean }>(ctx, c, argv);
   if (!p) return 0;
   const errors: string[] = [];
   for (const name of p.args) {
-    try { await ctx.docker.volumeRemove(name, p.opts.force); } catch (e) {
+    try {
+      await ctx.docker.volumeRemove(name, p.opts.force);
+    } catch (e) {
       if (!isApiError(e)) throw e;
       errors.push(`Error response from daemon: ${e.message}`);
       continue;
@@ -126,7 +151,9 @@ export async function volumePrune(ctx: CliContext, argv: string[]): Promise<numb
   if (!p) return 0;
   const filters = filterArgs(p.opts.filter);
   if (p.opts.all) (filters.all ??= []).push('true');
-  const warning = p.opts.all ? 'WARNING! This will remove all local volumes not used by at least one container.' : 'WARNING! This will remove anonymous local volumes not used by at least one container.';
+  const warning = p.opts.all
+    ? 'WARNING! This will remove all local volumes not used by at least one container.'
+    : 'WARNING! This will remove anonymous local volumes not used by at least one container.';
   if (!p.opts.force && !(await confirm(ctx, warning))) return 0;
   const r = await ctx.docker.volumePrune(filters);
   const deleted = r.VolumesDeleted ?? [];

@@ -4,7 +4,18 @@ import { buildCacheRow, buildCacheVerbose } from './build-cache.js';
 import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import type { BuildCacheItem } from '../../api/types/system.js';
 
-const item = (over: Partial<BuildCacheItem>): BuildCacheItem => ({ ID: 'x', Type: 'regular', Description: '', InUse: false, Shared: false, Size: 0, CreatedAt: '2024-01-01T00:00:00Z', LastUsedAt: null, UsageCount: 1, ...over });
+const item = (over: Partial<BuildCacheItem>): BuildCacheItem => ({
+  ID: 'x',
+  Type: 'regular',
+  Description: '',
+  InUse: false,
+  Shared: false,
+  Size: 0,
+  CreatedAt: '2024-01-01T00:00:00Z',
+  LastUsedAt: null,
+  UsageCount: 1,
+  ...over,
+});
 
 test('go-units sizes', () => {
   assert.equal(humanSizeWithPrecision(0, 4), '0B');
@@ -21,10 +32,13 @@ test('the Build Cache row leaves shared records out of SIZE and in-use ones out 
 
 test('-v lists records never used first, then by last use; in-use ids get a star', () => {
   const now = Date.parse('2024-01-01T01:00:00Z');
-  const out = buildCacheVerbose([
-    item({ ID: 'bbbbbbbbbbbbbbbbbbbb', LastUsedAt: '2024-01-01T00:59:00Z', Size: 1234, InUse: true, Type: 'exec.cachemount' }),
-    item({ ID: 'aaaa', Shared: true, Size: 10 }),
-  ], now);
+  const out = buildCacheVerbose(
+    [
+      item({ ID: 'bbbbbbbbbbbbbbbbbbbb', LastUsedAt: '2024-01-01T00:59:00Z', Size: 1234, InUse: true, Type: 'exec.cachemount' }),
+      item({ ID: 'aaaa', Shared: true, Size: 10 }),
+    ],
+    now,
+  );
   const lines = out.split('\n');
   assert.equal(lines[1], 'Build cache usage: 1.234kB');
   assert.match(lines[3]!, /^CACHE ID\s+CACHE TYPE\s+SIZE\s+CREATED\s+LAST USED\s+USAGE\s+SHARED$/);

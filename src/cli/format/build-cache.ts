@@ -25,7 +25,13 @@ export function buildCacheTotals(bc: readonly BuildCacheItem[]): BuildCacheTotal
 /** The "Build Cache" row of the summary table. */
 export function buildCacheRow(bc: readonly BuildCacheItem[]): Record<string, string> {
   const t = buildCacheTotals(bc);
-  return { Type: 'Build Cache', TotalCount: String(t.total), Active: String(t.active), Size: humanSizeWithPrecision(t.size, 4), Reclaimable: humanSizeWithPrecision(t.reclaimable, 4) };
+  return {
+    Type: 'Build Cache',
+    TotalCount: String(t.total),
+    Active: String(t.active),
+    Size: humanSizeWithPrecision(t.size, 4),
+    Reclaimable: humanSizeWithPrecision(t.reclaimable, 4),
+  };
 }
 
 const since = (iso: string | null | undefined, now: number) => (iso ? `${humanDuration(Math.max(0, now - Date.parse(iso)) / 1000)} ago` : '');
@@ -40,7 +46,17 @@ export function buildCacheVerbose(bc: readonly BuildCacheItem[], now = Date.now(
     if (lb === undefined) return 1;
     return la - lb;
   });
-  const rows = sorted.map((b) => [truncateId(b.ID) + (b.InUse ? '*' : ''), b.Type, humanSizeWithPrecision(b.Size, 3), since(b.CreatedAt, now), since(b.LastUsedAt, now), String(b.UsageCount), String(b.Shared)].join('\t'));
+  const rows = sorted.map((b) =>
+    [
+      truncateId(b.ID) + (b.InUse ? '*' : ''),
+      b.Type,
+      humanSizeWithPrecision(b.Size, 3),
+      since(b.CreatedAt, now),
+      since(b.LastUsedAt, now),
+      String(b.UsageCount),
+      String(b.Shared),
+    ].join('\t'),
+  );
   const head = `\nBuild cache usage: ${humanSizeWithPrecision(buildCacheTotals(bc).size, 4)}\n\n`;
   return head + tabwrite(['CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED', ...rows].join('\n') + '\n');
 }

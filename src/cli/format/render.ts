@@ -15,8 +15,14 @@ export interface ListFormat {
 function preFormat(f: string): { table: boolean; body: string } {
   let table = false;
   let body = f;
-  if (body.startsWith('table')) { table = true; body = body.slice(5); }
-  body = body.replace(/^ +| +$/g, '').replace(/\\t/g, '\t').replace(/\\n/g, '\n');
+  if (body.startsWith('table')) {
+    table = true;
+    body = body.slice(5);
+  }
+  body = body
+    .replace(/^ +| +$/g, '')
+    .replace(/\\t/g, '\t')
+    .replace(/\\n/g, '\n');
   return { table, body };
 }
 

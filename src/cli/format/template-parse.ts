@@ -12,7 +12,10 @@ export type Arg =
   | { t: 'nil' }
   | { t: 'ident'; name: string }
   | { t: 'pipe'; pipe: Pipe };
-export interface Pipe { decl: string[]; cmds: Arg[][] }
+export interface Pipe {
+  decl: string[];
+  cmds: Arg[][];
+}
 export type Node =
   | { t: 'text'; s: string }
   | { t: 'action'; pipe: Pipe }
@@ -20,7 +23,10 @@ export type Node =
   | { t: 'range'; pipe: Pipe; body: Node[]; else: Node[] | null };
 
 export class TemplateError extends Error {
-  constructor(message: string) { super(`template: ${message}`); this.name = 'TemplateError'; }
+  constructor(message: string) {
+    super(`template: ${message}`);
+    this.name = 'TemplateError';
+  }
 }
 
 type Tok = { k: 'str' | 'num' | 'ident' | 'field' | 'var' | 'op'; v: string };
@@ -28,37 +34,74 @@ type Tok = { k: 'str' | 'num' | 'ident' | 'field' | 'var' | 'op'; v: string };
 function lexAction(src: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
-  const identAt = (j: number) => { const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(j)); return m ? m[0] : ''; };
+  const identAt = (j: number) => {
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(j));
+    return m ? m[0] : '';
+  };
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (c === '"') {
       let j = i + 1;
       while (j < src.length && src[j] !== '"') j += src[j] === '\\' ? 2 : 1;
       if (j >= src.length) throw new TemplateError('unterminated quoted string');
       toks.push({ k: 'str', v: JSON.parse(src.slice(i, j + 1).replace(/\\'/g, "'")) as string });
-      i = j + 1; continue;
+      i = j + 1;
+      continue;
     }
     if (c === '`') {
       const j = src.indexOf('`', i + 1);
       if (j < 0) throw new TemplateError('unterminated raw quoted string');
-      toks.push({ k: 'str', v: src.slice(i + 1, j) }); i = j + 1; continue;
+      toks.push({ k: 'str', v: src.slice(i + 1, j) });
+      i = j + 1;
+      continue;
     }
     if (c === '.' || c === '$') {
       let j = i + 1;
       let v = c;
-      { const id = identAt(j); v += id; j += id.length; }
-      while (src[j] === '.' && identAt(j + 1)) { const id = identAt(j + 1); v += '.' + id; j += 1 + id.length; }
-      if (c === '.' && v === '.' && /[0-9]/.test(src[j] ?? '')) { /* number like .5 */ } else {
-        toks.push({ k: c === '$' ? 'var' : 'field', v }); i = j; continue;
+      {
+        const id = identAt(j);
+        v += id;
+        j += id.length;
+      }
+      while (src[j] === '.' && identAt(j + 1)) {
+        const id = identAt(j + 1);
+        v += '.' + id;
+        j += 1 + id.length;
+      }
+      if (c === '.' && v === '.' && /[0-9]/.test(src[j] ?? '')) {
+        /* number like .5 */
+      } else {
+        toks.push({ k: c === '$' ? 'var' : 'field', v });
+        i = j;
+        continue;
       }
     }
     const num = /^[-+]?(?:0x[0-9a-fA-F]+|[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)/.exec(src.slice(i));
-    if (num && /[-+0-9.]/.test(c)) { toks.push({ k: 'num', v: num[0] }); i += num[0].length; continue; }
-    if (src.startsWith(':=', i)) { toks.push({ k: 'op', v: ':=' }); i += 2; continue; }
-    if ('()|,='.includes(c)) { toks.push({ k: 'op', v: c }); i++; continue; }
+    if (num && /[-+0-9.]/.test(c)) {
+      toks.push({ k: 'num', v: num[0] });
+      i += num[0].length;
+      continue;
+    }
+    if (src.startsWith(':=', i)) {
+      toks.push({ k: 'op', v: ':=' });
+      i += 2;
+      continue;
+    }
+    if ('()|,='.includes(c)) {
+      toks.push({ k: 'op', v: c });
+      i++;
+      continue;
+    }
     const id = identAt(i);
-    if (id) { toks.push({ k: 'ident', v: id }); i += id.length; continue; }
+    if (id) {
+      toks.push({ k: 'ident', v: id });
+      i += id.length;
+      continue;
+    }
     throw new TemplateError(`unexpected "${c}" in command`);
   }
   return toks;
@@ -67,15 +110,25 @@ function lexAction(src: string): Tok[] {
 class PipeParser {
   private i = 0;
   constructor(private readonly toks: Tok[]) {}
-  done(): boolean { return this.i >= this.toks.length; }
+  done(): boolean {
+    return this.i >= this.toks.length;
+  }
   pipe(allowDecl: boolean): Pipe {
     const decl: string[] = [];
     if (allowDecl) {
       // $v := … or $i, $v := …
       let j = this.i;
       const names: string[] = [];
-      while (this.toks[j]?.k === 'var') { names.push(this.toks[j]!.v); j++; if (this.toks[j]?.v === ',') j++; else break; }
-      if (names.length && (this.toks[j]?.v === ':=' || this.toks[j]?.v === '=')) { decl.push(...names); this.i = j + 1; }
+      while (this.toks[j]?.k === 'var') {
+        names.push(this.toks[j]!.v);
+        j++;
+        if (this.toks[j]?.v === ',') j++;
+        else break;
+      }
+      if (names.length && (this.toks[j]?.v === ':=' || this.toks[j]?.v === '=')) {
+        decl.push(...names);
+        this.i = j + 1;
+      }
     }
     const cmds: Arg[][] = [];
     let cmd: Arg[] = [];
@@ -85,7 +138,9 @@ class PipeParser {
       this.i++;
       if (tk.k === 'op' && tk.v === '|') {
         if (!cmd.length) throw new TemplateError('missing command');
-        cmds.push(cmd); cmd = []; continue;
+        cmds.push(cmd);
+        cmd = [];
+        continue;
       }
       cmd.push(this.operand(tk));
     }
@@ -95,9 +150,12 @@ class PipeParser {
   }
   private operand(tk: Tok): Arg {
     switch (tk.k) {
-      case 'str': return { t: 'str', v: tk.v };
-      case 'num': return { t: 'num', v: Number(tk.v) };
-      case 'field': return tk.v === '.' ? { t: 'dot' } : { t: 'field', base: null, chain: tk.v.slice(1).split('.') };
+      case 'str':
+        return { t: 'str', v: tk.v };
+      case 'num':
+        return { t: 'num', v: Number(tk.v) };
+      case 'field':
+        return tk.v === '.' ? { t: 'dot' } : { t: 'field', base: null, chain: tk.v.slice(1).split('.') };
       case 'var': {
         const [name, ...chain] = tk.v.split('.');
         const base: Arg = { t: 'var', name: name! };
@@ -113,7 +171,10 @@ class PipeParser {
           if (this.toks[this.i]?.v !== ')') throw new TemplateError('unclosed left paren');
           this.i++;
           const next = this.toks[this.i];
-          if (next?.k === 'field' && next.v !== '.') { this.i++; return { t: 'field', base: { t: 'pipe', pipe: p }, chain: next.v.slice(1).split('.') }; }
+          if (next?.k === 'field' && next.v !== '.') {
+            this.i++;
+            return { t: 'field', base: { t: 'pipe', pipe: p }, chain: next.v.slice(1).split('.') };
+          }
           return { t: 'pipe', pipe: p };
         }
     }
@@ -121,8 +182,14 @@ class PipeParser {
   }
 }
 
-interface RawAction { kind: 'text'; s: string }
-interface CodeAction { kind: 'code'; src: string }
+interface RawAction {
+  kind: 'text';
+  s: string;
+}
+interface CodeAction {
+  kind: 'code';
+  src: string;
+}
 
 function split(src: string): (RawAction | CodeAction)[] {
   const out: (RawAction | CodeAction)[] = [];
@@ -132,18 +199,31 @@ function split(src: string): (RawAction | CodeAction)[] {
     const open = src.indexOf('{{', i);
     let text = src.slice(i, open < 0 ? src.length : open);
     if (trimNext) text = text.replace(/^\s+/, '');
-    if (open < 0) { if (text) out.push({ kind: 'text', s: text }); break; }
+    if (open < 0) {
+      if (text) out.push({ kind: 'text', s: text });
+      break;
+    }
     let j = open + 2;
     const trimLeft = src[j] === '-' && /\s/.test(src[j + 1] ?? '');
-    if (trimLeft) { text = text.replace(/\s+$/, ''); j += 2; }
+    if (trimLeft) {
+      text = text.replace(/\s+$/, '');
+      j += 2;
+    }
     if (text) out.push({ kind: 'text', s: text });
     // find the closing braces outside quotes
     let k = j;
     let q = '';
     for (; k < src.length; k++) {
       const c = src[k]!;
-      if (q) { if (c === '\\' && q === '"') k++; else if (c === q) q = ''; continue; }
-      if (c === '"' || c === '`') { q = c; continue; }
+      if (q) {
+        if (c === '\\' && q === '"') k++;
+        else if (c === q) q = '';
+        continue;
+      }
+      if (c === '"' || c === '`') {
+        q = c;
+        continue;
+      }
       if (src.startsWith('}}', k)) break;
     }
     if (k >= src.length) throw new TemplateError('unclosed action');
@@ -166,7 +246,10 @@ export function parseTemplate(src: string): Node[] {
     const nodes: Node[] = [];
     while (pos < parts.length) {
       const p = parts[pos++]!;
-      if (p.kind === 'text') { nodes.push({ t: 'text', s: p.s }); continue; }
+      if (p.kind === 'text') {
+        nodes.push({ t: 'text', s: p.s });
+        continue;
+      }
       const toks = lexAction(p.src);
       if (!toks.length) throw new TemplateError('missing value for command');
       const head = toks[0]!;

@@ -4,10 +4,17 @@ import { compileTemplate, renderTemplate, TemplateError } from './template.js';
 import { formatG, sprintf } from '../../lib/go-print.js';
 
 const data = {
-  Name: 'web', Id: 'abc123', Count: 3, Zero: 0, Empty: '', Flag: true,
+  Name: 'web',
+  Id: 'abc123',
+  Count: 3,
+  Zero: 0,
+  Empty: '',
+  Flag: true,
   State: { Status: 'running', Health: null, Pid: 42 },
   Labels: { 'com.example.a': 'x', b: 'y' },
-  List: ['a', 'b', 'c'], None: [] as string[], Nums: [1, 2],
+  List: ['a', 'b', 'c'],
+  None: [] as string[],
+  Nums: [1, 2],
   Ports: { '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }] },
 };
 const r = (t: string, d: unknown = data) => renderTemplate(t, d);
@@ -115,15 +122,27 @@ test('comments, literals, raw strings, parenthesised pipelines', () => {
 
 test('methods of class instances are callable with arguments; missing struct fields are errors', () => {
   class Ctx {
-    get ID() { return 'id1'; }
-    Label(k: unknown) { return k === 'a' ? 'A' : ''; }
+    get ID() {
+      return 'id1';
+    }
+    Label(k: unknown) {
+      return k === 'a' ? 'A' : '';
+    }
   }
   assert.equal(r('{{.ID}} {{.Label "a"}}', new Ctx()), 'id1 A');
   assert.throws(() => r('{{.Nope}}', new Ctx()), /can't evaluate field Nope/);
 });
 
 test('parse errors are TemplateErrors', () => {
-  for (const bad of ['{{.Name', '{{if .Flag}}x', '{{end}}', '{{nosuchfunc .Name}}', '{{range .List}}{{else}}{{else}}{{end}}', '{{"unterminated}}', '{{.Name | }}']) {
+  for (const bad of [
+    '{{.Name',
+    '{{if .Flag}}x',
+    '{{end}}',
+    '{{nosuchfunc .Name}}',
+    '{{range .List}}{{else}}{{else}}{{end}}',
+    '{{"unterminated}}',
+    '{{.Name | }}',
+  ]) {
     assert.throws(() => r(bad), TemplateError, bad);
   }
 });

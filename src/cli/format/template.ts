@@ -34,7 +34,10 @@ function index(v: unknown, ...keys: unknown[]): unknown {
   return cur;
 }
 
-const cmp = (f: (a: never, b: never) => boolean) => (a: unknown, ...bs: unknown[]) => bs.every((b) => f(a as never, b as never));
+const cmp =
+  (f: (a: never, b: never) => boolean) =>
+  (a: unknown, ...bs: unknown[]) =>
+    bs.every((b) => f(a as never, b as never));
 
 /** Docker's template functions plus Go's builtins. */
 export const defaultFuncs: Record<string, TemplateFunc> = {
@@ -45,18 +48,30 @@ export const defaultFuncs: Record<string, TemplateFunc> = {
   lower: (s) => goString(s).toLowerCase(),
   upper: (s) => goString(s).toUpperCase(),
   title: (s) => goString(s).replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()),
-  truncate: (s, n) => { const chars = [...goString(s)]; return chars.length > Number(n) ? chars.slice(0, Number(n)).join('') : goString(s); },
+  truncate: (s, n) => {
+    const chars = [...goString(s)];
+    return chars.length > Number(n) ? chars.slice(0, Number(n)).join('') : goString(s);
+  },
   pad: (s, l, r) => ' '.repeat(Number(l)) + goString(s) + ' '.repeat(Number(r)),
   print: (...a) => a.map(goString).join(''),
   println: (...a) => `${a.map(goString).join(' ')}\n`,
   printf: (f, ...a) => sprintf(String(f), a),
   len: (v) => (Array.isArray(v) || typeof v === 'string' ? v.length : v && typeof v === 'object' ? Object.keys(v).length : 0),
   not: (v) => !truthy(v),
-  and: (...a) => { for (const v of a) if (!truthy(v)) return v; return a[a.length - 1]; },
-  or: (...a) => { for (const v of a) if (truthy(v)) return v; return a[a.length - 1]; },
+  and: (...a) => {
+    for (const v of a) if (!truthy(v)) return v;
+    return a[a.length - 1];
+  },
+  or: (...a) => {
+    for (const v of a) if (truthy(v)) return v;
+    return a[a.length - 1];
+  },
   eq: (a, ...bs) => bs.some((b) => a === b),
   ne: (a, b) => a !== b,
-  lt: cmp((a, b) => a < b), le: cmp((a, b) => a <= b), gt: cmp((a, b) => a > b), ge: cmp((a, b) => a >= b),
+  lt: cmp((a, b) => a < b),
+  le: cmp((a, b) => a <= b),
+  gt: cmp((a, b) => a > b),
+  ge: cmp((a, b) => a >= b),
   slice: (v, i, j) => (typeof v === 'string' || Array.isArray(v) ? v.slice(Number(i ?? 0), j === undefined ? undefined : Number(j)) : v),
 };
 
@@ -68,7 +83,10 @@ export const headerFuncs: Record<string, TemplateFunc> = Object.fromEntries(
 type Scope = Map<string, unknown>;
 
 class Exec {
-  constructor(private readonly funcs: Record<string, TemplateFunc>, private readonly out: string[]) {}
+  constructor(
+    private readonly funcs: Record<string, TemplateFunc>,
+    private readonly out: string[],
+  ) {}
 
   nodes(list: Node[], dot: unknown, vars: Scope): void {
     for (const n of list) this.node(n, dot, vars);
@@ -76,13 +94,16 @@ class Exec {
 
   private node(n: Node, dot: unknown, vars: Scope): void {
     switch (n.t) {
-      case 'text': this.out.push(n.s); return;
+      case 'text':
+        this.out.push(n.s);
+        return;
       case 'action': {
         const v = this.pipe(n.pipe, dot, vars);
         if (!n.pipe.decl.length) this.out.push(goString(v));
         return;
       }
-      case 'if': case 'with': {
+      case 'if':
+      case 'with': {
         const inner = new Map(vars);
         const v = this.pipe(n.pipe, dot, inner);
         if (truthy(v)) this.nodes(n.then, n.t === 'with' ? v : dot, inner);
@@ -96,12 +117,21 @@ class Exec {
         let entries: [unknown, unknown][] = [];
         if (Array.isArray(v)) entries = v.map((x, i) => [i, x]);
         else if (typeof v === 'number') entries = Array.from({ length: v }, (_x, i) => [i, i]);
-        else if (v && typeof v === 'object') entries = Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]);
+        else if (v && typeof v === 'object')
+          entries = Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]);
         else if (v !== undefined && v !== null) throw new TemplateError(`range can't iterate over ${goString(v)}`);
-        if (!entries.length) { if (n.else) this.nodes(n.else, dot, vars); return; }
+        if (!entries.length) {
+          if (n.else) this.nodes(n.else, dot, vars);
+          return;
+        }
         for (const [k, x] of entries) {
           if (decl.length === 1) inner.set(decl[0]!, x);
-          else if (decl.length === 2) { inner.set(decl[0]!, k); inner.set(decl[1]!, x); }
+          else if (decl.length === 2) {
+            inner.set(decl[0]!, k);
+            inner.set(decl[1]!, x);
+          }
           this.nodes(n.body, x, inner);
         }
       }
@@ -111,7 +141,10 @@ class Exec {
   private pipe(p: Pipe, dot: unknown, vars: Scope): unknown {
     let prev: unknown;
     let has = false;
-    for (const cmd of p.cmds) { prev = this.command(cmd, dot, vars, has ? [prev] : []); has = true; }
+    for (const cmd of p.cmds) {
+      prev = this.command(cmd, dot, vars, has ? [prev] : []);
+      has = true;
+    }
     for (const name of p.decl) vars.set(name, prev);
     return prev;
   }
@@ -122,7 +155,9 @@ class Exec {
     if (head!.t === 'ident') {
       const f = this.funcs[head!.name];
       if (!f) throw new TemplateError(`function "${head!.name}" not defined`);
-      try { return f(...args()); } catch (e) {
+      try {
+        return f(...args());
+      } catch (e) {
         if (e instanceof TemplateError) throw e;
         throw new TemplateError(`error calling ${head!.name}: ${(e as Error).message}`);
       }
@@ -134,16 +169,23 @@ class Exec {
 
   private arg(a: Arg, dot: unknown, vars: Scope): unknown {
     switch (a.t) {
-      case 'dot': return dot;
-      case 'str': case 'num': case 'bool': return a.v;
-      case 'nil': return null;
+      case 'dot':
+        return dot;
+      case 'str':
+      case 'num':
+      case 'bool':
+        return a.v;
+      case 'nil':
+        return null;
       case 'var': {
         if (a.name === '$') return vars.get('$');
         if (!vars.has(a.name)) throw new TemplateError(`undefined variable "${a.name}"`);
         return vars.get(a.name);
       }
-      case 'pipe': return this.pipe(a.pipe, dot, new Map(vars));
-      case 'field': return this.field(a, dot, vars, []);
+      case 'pipe':
+        return this.pipe(a.pipe, dot, new Map(vars));
+      case 'field':
+        return this.field(a, dot, vars, []);
       case 'ident': {
         const f = this.funcs[a.name];
         if (!f) throw new TemplateError(`function "${a.name}" not defined`);
@@ -157,12 +199,16 @@ class Exec {
     a.chain.forEach((name, i) => {
       const last = i === a.chain.length - 1;
       if (cur === undefined || cur === null) {
-        if (cur === undefined) { cur = undefined; return; }
+        if (cur === undefined) {
+          cur = undefined;
+          return;
+        }
         throw new TemplateError(`nil pointer evaluating .${name}`);
       }
       if (typeof cur !== 'object') throw new TemplateError(`can't evaluate field ${name} in type ${typeof cur}`);
       const isMap = Object.getPrototypeOf(cur) === Object.prototype || Object.getPrototypeOf(cur) === null;
-      if (!isMap && !(name in (cur as object))) throw new TemplateError(`can't evaluate field ${name} in type ${(cur as object).constructor?.name ?? 'object'}`);
+      if (!isMap && !(name in (cur as object)))
+        throw new TemplateError(`can't evaluate field ${name} in type ${(cur as object).constructor?.name ?? 'object'}`);
       const v = (cur as Record<string, unknown>)[name];
       if (typeof v === 'function') cur = (v as TemplateFunc).apply(cur, last ? args : []);
       else {
@@ -174,7 +220,9 @@ class Exec {
   }
 }
 
-export interface Template { execute(data: unknown): string }
+export interface Template {
+  execute(data: unknown): string;
+}
 
 /** Compile once, execute per item. */
 export function compileTemplate(src: string, funcs: Record<string, TemplateFunc> = defaultFuncs): Template {
@@ -189,4 +237,6 @@ export function compileTemplate(src: string, funcs: Record<string, TemplateFunc>
   };
 }
 
-export function renderTemplate(src: string, data: unknown): string { return compileTemplate(src).execute(data); }
+export function renderTemplate(src: string, data: unknown): string {
+  return compileTemplate(src).execute(data);
+}

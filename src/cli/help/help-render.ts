@@ -62,10 +62,12 @@ export function wrap(i: number, w: number, s: string): string {
 export function flagUsages(rows: [string, string][], cols: number): string {
   const heads = rows.map(([part]) => (/^-\S, /.test(part) ? `  ${part}` : `      ${part}`));
   const maxlen = Math.max(0, ...heads.map((h) => h.length + 1));
-  return rows.map(([, usage], k) => {
-    const h = heads[k]!;
-    return `${h} ${' '.repeat(maxlen - h.length)} ${wrap(maxlen + 2, cols, usage)}\n`;
-  }).join('');
+  return rows
+    .map(([, usage], k) => {
+      const h = heads[k]!;
+      return `${h} ${' '.repeat(maxlen - h.length)} ${wrap(maxlen + 2, cols, usage)}\n`;
+    })
+    .join('');
 }
 
 /** The whole `--help` text for a command invoked as `${prog} ${path}`. */

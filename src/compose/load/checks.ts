@@ -30,7 +30,8 @@ export function checkReferences(project: Project): void {
   const all: Record<string, ServiceConfig> = { ...project.disabledServices, ...project.services };
   for (const [name, s] of Object.entries(project.services)) {
     const path = `services.${name}`;
-    const undefinedRef = (kind: string, ref: string, at: string): never => fail(project, `${path}.${at}`, `service ${JSON.stringify(name)} refers to undefined ${kind} ${ref}: ${INVALID}`);
+    const undefinedRef = (kind: string, ref: string, at: string): never =>
+      fail(project, `${path}.${at}`, `service ${JSON.stringify(name)} refers to undefined ${kind} ${ref}: ${INVALID}`);
     for (const dep of Object.keys(s.depends_on ?? {})) {
       if (!all[dep]) fail(project, `${path}.depends_on`, `service ${JSON.stringify(name)} depends on undefined service ${JSON.stringify(dep)}: ${INVALID}`);
     }
@@ -41,7 +42,8 @@ export function checkReferences(project: Project): void {
     (s.secrets ?? []).forEach((r, i) => project.secrets[r.source] || undefinedRef('secret', r.source, `secrets.${i}`));
     (s.configs ?? []).forEach((r, i) => project.configs[r.source] || undefinedRef('config', r.source, `configs.${i}`));
     (s.build?.secrets ?? []).forEach((r, i) => project.secrets[r.source] || undefinedRef('secret', r.source, `build.secrets.${i}`));
-    if (!s.image && !s.build && s.provider === undefined) fail(project, path, `service ${JSON.stringify(name)} has neither an image nor a build context specified: ${INVALID}`);
+    if (!s.image && !s.build && s.provider === undefined)
+      fail(project, path, `service ${JSON.stringify(name)} has neither an image nor a build context specified: ${INVALID}`);
   }
   checkCycles(project, project.services);
 }
@@ -71,6 +73,7 @@ export function checkBuildInputs(project: Project): void {
     }
     if (b.dockerfile_inline !== undefined) continue;
     const dockerfile = isAbsolute(b.dockerfile) ? b.dockerfile : join(b.context, b.dockerfile);
-    if (!exists(dockerfile, 'file')) fail(project, `services.${name}.build.dockerfile`, `service ${JSON.stringify(name)}: Dockerfile ${dockerfile} does not exist`);
+    if (!exists(dockerfile, 'file'))
+      fail(project, `services.${name}.build.dockerfile`, `service ${JSON.stringify(name)}: Dockerfile ${dockerfile} does not exist`);
   }
 }

@@ -84,12 +84,16 @@ export function loadComposeFile(file: string, ctx: FileContext): RawMap {
 function resolveExtends(name: string, dict: RawMap, file: string, ctx: FileContext, chain: string[]): RawMap {
   const services = isMap(dict.services) ? dict.services : {};
   const svc = services[name];
-  if (!isMap(svc)) throw new ComposeFileError(`cannot extend service ${JSON.stringify(name)} in ${file}: service not found`, { file, path: `services.${name}` });
+  if (!isMap(svc))
+    throw new ComposeFileError(`cannot extend service ${JSON.stringify(name)} in ${file}: service not found`, { file, path: `services.${name}` });
   const ext = svc.extends;
   if (ext === undefined || ext === null) return svc;
   const link = `${file}#${name}`;
   if (chain.includes(link)) {
-    throw new ComposeFileError(`circular reference with extends: ${[...chain, link].map((l) => l.split('#')[1]).join(' -> ')}`, { file, path: `services.${name}.extends` });
+    throw new ComposeFileError(`circular reference with extends: ${[...chain, link].map((l) => l.split('#')[1]).join(' -> ')}`, {
+      file,
+      path: `services.${name}.extends`,
+    });
   }
   const target = typeof ext === 'string' ? { service: ext } : (ext as { service: string; file?: string });
   let base: RawMap;
@@ -97,12 +101,18 @@ function resolveExtends(name: string, dict: RawMap, file: string, ctx: FileConte
     const other = resolve(dirname(file), target.file);
     const otherDict = readComposeFile(other, ctx);
     if (!isMap(otherDict.services) || !isMap(otherDict.services[target.service])) {
-      throw new ComposeFileError(`cannot extend service ${JSON.stringify(target.service)} in ${other}: service not found`, { file, path: `services.${name}.extends` });
+      throw new ComposeFileError(`cannot extend service ${JSON.stringify(target.service)} in ${other}: service not found`, {
+        file,
+        path: `services.${name}.extends`,
+      });
     }
     base = rebaseService(resolveExtends(target.service, otherDict, other, ctx, [...chain, link]), dirname(other));
   } else {
     if (!isMap(services[target.service])) {
-      throw new ComposeFileError(`cannot extend service ${JSON.stringify(target.service)} in ${file}: service not found`, { file, path: `services.${name}.extends` });
+      throw new ComposeFileError(`cannot extend service ${JSON.stringify(target.service)} in ${file}: service not found`, {
+        file,
+        path: `services.${name}.extends`,
+      });
     }
     base = resolveExtends(target.service, dict, file, ctx, [...chain, link]);
   }

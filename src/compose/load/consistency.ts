@@ -38,7 +38,10 @@ function problems(name: string, s: ServiceConfig, project: Project): [string, st
   }
   const replicas = s.scale ?? s.deploy?.replicas ?? 1;
   if (replicas > 1 && s.container_name) {
-    atPath('container_name', `can't set container_name and ${s.scale !== undefined ? 'scale' : 'deploy.replicas'} as container name must be unique: ${INVALID}`);
+    atPath(
+      'container_name',
+      `can't set container_name and ${s.scale !== undefined ? 'scale' : 'deploy.replicas'} as container name must be unique: ${INVALID}`,
+    );
   }
   (s.develop?.watch ?? []).forEach((w, i) => {
     if (!w.target && w.action !== 'rebuild' && w.action !== 'restart') atPath(`develop.watch.${i}`, `target is required for non-rebuild actions: ${INVALID}`);
@@ -50,8 +53,16 @@ function problems(name: string, s: ServiceConfig, project: Project): [string, st
   for (const [ctxName, value] of Object.entries(b?.additional_contexts ?? {})) {
     if (!value.startsWith('service:')) continue;
     const target = project.services[value.slice(8)] ?? project.disabledServices[value.slice(8)];
-    if (!target) at(`build.additional_contexts.${ctxName}`, `service ${JSON.stringify(name)} declares unknown service ${JSON.stringify(value.slice(8))} as additional contexts ${ctxName}`);
-    else if (!target.build) at(`build.additional_contexts.${ctxName}`, `service ${JSON.stringify(name)} declares non-buildable service ${JSON.stringify(value.slice(8))} as additional contexts ${ctxName}`);
+    if (!target)
+      at(
+        `build.additional_contexts.${ctxName}`,
+        `service ${JSON.stringify(name)} declares unknown service ${JSON.stringify(value.slice(8))} as additional contexts ${ctxName}`,
+      );
+    else if (!target.build)
+      at(
+        `build.additional_contexts.${ctxName}`,
+        `service ${JSON.stringify(name)} declares non-buildable service ${JSON.stringify(value.slice(8))} as additional contexts ${ctxName}`,
+      );
   }
   // One container path, one mount: tmpfs entries and volumes share the namespace.
   const mounted = new Map<string, string>();

@@ -98,7 +98,11 @@ function readEnvText(path: string, required: boolean): string | undefined {
     return readFileSync(path, 'utf8');
   } catch (e) {
     if (!required && errnoCode(e) === 'ENOENT') return undefined;
-    throw new ComposeFileError(`env file ${path} not found: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { file: path }, { cause: e });
+    throw new ComposeFileError(
+      `env file ${path} not found: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+      { file: path },
+      { cause: e },
+    );
   }
 }
 

@@ -39,7 +39,10 @@ services:
   assert.equal(web.image, 'base');
   assert.deepEqual(web.environment, { A: '1', B: '2', C: '3' });
   assert.deepEqual(web.command, ['web']);
-  assert.deepEqual(web.ports!.map((p) => p.target), [80, 81]);
+  assert.deepEqual(
+    web.ports!.map((p) => p.target),
+    [80, 81],
+  );
   assert.equal(web.extends, undefined);
 });
 
@@ -69,18 +72,31 @@ services:
   assert.deepEqual(web.labels, { from: 'root' });
   assert.equal(web.build!.context, join(root, 'common/ctx'));
   assert.deepEqual(web.environment, { FROM_BASE: 'yes' });
-  assert.deepEqual(web.volumes!.map((v) => [v.source, v.target]), [
-    [join(root, 'common/deeper/r'), '/r'],
-    [join(root, 'common/shared'), '/shared'],
-    ['/home/u/home', '/home'],
-    [join(root, 'app/local'), '/local'],
-  ]);
+  assert.deepEqual(
+    web.volumes!.map((v) => [v.source, v.target]),
+    [
+      [join(root, 'common/deeper/r'), '/r'],
+      [join(root, 'common/shared'), '/shared'],
+      ['/home/u/home', '/home'],
+      [join(root, 'app/local'), '/local'],
+    ],
+  );
 });
 
 test('extends: unknown service, unknown file, cycles', async () => {
-  await rejects(load(writeTree({ 'compose.yaml': 'services: {web: {extends: nope}}' })), /cannot extend service "nope" in .*compose\.yaml: service not found/, 'services.web.extends');
-  await rejects(load(writeTree({ 'compose.yaml': 'services: {web: {extends: {file: other.yaml, service: x}}}', 'other.yaml': 'services: {y: {image: y}}' })), /cannot extend service "x" in .*other\.yaml: service not found/);
-  await rejects(load(writeTree({ 'compose.yaml': 'services: {web: {extends: {file: gone.yaml, service: x}}}' })), /open .*gone\.yaml: no such file or directory/);
+  await rejects(
+    load(writeTree({ 'compose.yaml': 'services: {web: {extends: nope}}' })),
+    /cannot extend service "nope" in .*compose\.yaml: service not found/,
+    'services.web.extends',
+  );
+  await rejects(
+    load(writeTree({ 'compose.yaml': 'services: {web: {extends: {file: other.yaml, service: x}}}', 'other.yaml': 'services: {y: {image: y}}' })),
+    /cannot extend service "x" in .*other\.yaml: service not found/,
+  );
+  await rejects(
+    load(writeTree({ 'compose.yaml': 'services: {web: {extends: {file: gone.yaml, service: x}}}' })),
+    /open .*gone\.yaml: no such file or directory/,
+  );
   await rejects(load(writeTree({ 'compose.yaml': 'services: {a: {extends: b, image: a}, b: {extends: a}}' })), /circular reference with extends: a -> b -> a/);
 });
 
@@ -134,7 +150,13 @@ services:
 
 test('include: conflicts between includes and cycles are errors', async () => {
   await rejects(
-    load(writeTree({ 'compose.yaml': 'include: [one.yaml, two.yaml]\nservices: {x: {image: x}}', 'one.yaml': 'services: {db: {image: a}}', 'two.yaml': 'services: {db: {image: b}}' })),
+    load(
+      writeTree({
+        'compose.yaml': 'include: [one.yaml, two.yaml]\nservices: {x: {image: x}}',
+        'one.yaml': 'services: {db: {image: a}}',
+        'two.yaml': 'services: {db: {image: b}}',
+      }),
+    ),
     /imported compose file .*two\.yaml defines conflicting service db/,
     'services.db',
   );

@@ -88,13 +88,20 @@ services:
     { path: '/abs/conf', action: 'sync+restart', target: '/etc/app', initial_sync: true },
     { path: join(root, 'hooks'), action: 'sync+exec', target: '/hooks', exec: { command: ['kill', '-HUP', '1'], user: 'root' } },
   ]);
-  await rejects(load(writeTree({ 'compose.yaml': 'services: {a: {image: a, develop: {watch: [{path: ., action: copy}]}}}' })), /services\.a\.develop\.watch\.0\.action must be one of/);
-  await rejects(load(writeTree({ 'compose.yaml': 'services: {a: {image: a, develop: {watch: [{action: sync}]}}}' })), /services\.a\.develop\.watch\.0 missing property 'path'/);
+  await rejects(
+    load(writeTree({ 'compose.yaml': 'services: {a: {image: a, develop: {watch: [{path: ., action: copy}]}}}' })),
+    /services\.a\.develop\.watch\.0\.action must be one of/,
+  );
+  await rejects(
+    load(writeTree({ 'compose.yaml': 'services: {a: {image: a, develop: {watch: [{action: sync}]}}}' })),
+    /services\.a\.develop\.watch\.0 missing property 'path'/,
+  );
 });
 
 test('env_file format raw: values taken literally', async () => {
   const root = writeTree({
-    'compose.yaml': 'services: {a: {image: a, env_file: [{path: raw.env, format: raw}]}, b: {image: b, env_file: [{path: raw.env, format: xml}], profiles: [x]}}',
+    'compose.yaml':
+      'services: {a: {image: a, env_file: [{path: raw.env, format: raw}]}, b: {image: b, env_file: [{path: raw.env, format: xml}], profiles: [x]}}',
     'raw.env': '# c\nQ="quoted"\nD=$HOME # not a comment\n',
   });
   assert.deepEqual((await load(root)).services.a!.environment, { Q: '"quoted"', D: '$HOME # not a comment' });

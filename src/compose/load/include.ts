@@ -33,7 +33,11 @@ export function loadIncludes(entries: unknown[], file: string, ctx: FileContext)
     const envFiles = spec.env_file !== undefined ? list(spec.env_file).map((f) => resolve(base, f)) : [resolve(projectDirectory, '.env')];
     const explicit = spec.env_file !== undefined;
     const fromFiles: Record<string, string> = {};
-    for (const f of envFiles) Object.assign(fromFiles, readDotenv(f, (n) => ctx.environment[n] ?? fromFiles[n], explicit));
+    for (const f of envFiles)
+      Object.assign(
+        fromFiles,
+        readDotenv(f, (n) => ctx.environment[n] ?? fromFiles[n], explicit),
+      );
     const sub = newFileContext({ ...fromFiles, ...ctx.environment }, ctx.parsed, [...ctx.including, file]);
     let dict: RawMap = {};
     for (const p of paths) dict = mergeFiles(dict, loadComposeFile(p, sub));

@@ -21,12 +21,14 @@ async function rejects(p: Promise<unknown>, message: RegExp, path?: string) {
 }
 
 test('discovery: first folder up the tree with a compose file, plus its override', async () => {
-  const root = realpathSync(writeTree({
-    'My_App.x/compose.yaml': 'services: {web: {image: a}}',
-    'My_App.x/compose.override.yaml': 'services: {web: {image: b}}',
-    'My_App.x/sub/deeper/.keep': '',
-    'compose.yaml': 'services: {outer: {image: o}}',
-  }));
+  const root = realpathSync(
+    writeTree({
+      'My_App.x/compose.yaml': 'services: {web: {image: a}}',
+      'My_App.x/compose.override.yaml': 'services: {web: {image: b}}',
+      'My_App.x/sub/deeper/.keep': '',
+      'compose.yaml': 'services: {outer: {image: o}}',
+    }),
+  );
   const p = await load(join(root, 'My_App.x/sub/deeper'));
   assert.equal(p.workingDir, join(root, 'My_App.x'));
   assert.deepEqual(p.configFiles, [join(root, 'My_App.x/compose.yaml'), join(root, 'My_App.x/compose.override.yaml')]);
@@ -96,15 +98,27 @@ test('environment: .env under the process env; --env-file replaces .env, later f
 
 test('errors: undefined required variable names file and path', async () => {
   const root = writeTree({ 'compose.yaml': 'services: {web: {image: "${IMAGE:?set IMAGE}"}}' });
-  await rejects(load(root), /error while interpolating services\.web\.image in .*compose\.yaml: required variable IMAGE is missing a value: set IMAGE/, 'services.web.image');
+  await rejects(
+    load(root),
+    /error while interpolating services\.web\.image in .*compose\.yaml: required variable IMAGE is missing a value: set IMAGE/,
+    'services.web.image',
+  );
 });
 
 test('errors: schema violations name the file, the path and the problem', async () => {
   const cases: [string, RegExp, string][] = [
-    ['services: {web: {image: a, ports: [true]}}', /validating .*compose\.yaml: services\.web\.ports\.0 must be a number, string or mapping/, 'services.web.ports.0'],
+    [
+      'services: {web: {image: a, ports: [true]}}',
+      /validating .*compose\.yaml: services\.web\.ports\.0 must be a number, string or mapping/,
+      'services.web.ports.0',
+    ],
     ['services: {web: {image: a, bogus: 1}}', /services\.web additional properties 'bogus' not allowed/, 'services.web'],
     ['foo: 1\nservices: {}', /validating .*: additional properties 'foo' not allowed/, ''],
-    ['services: {web: {image: a, depends_on: {db: {condition: maybe}}}}', /services\.web\.depends_on\.db\.condition must be one of/, 'services.web.depends_on.db.condition'],
+    [
+      'services: {web: {image: a, depends_on: {db: {condition: maybe}}}}',
+      /services\.web\.depends_on\.db\.condition must be one of/,
+      'services.web.depends_on.db.condition',
+    ],
     ['services: {web: {image: [a]}}', /services\.web\.image must be a string/, 'services.web.image'],
   ];
   for (const [text, re, path] of cases) await rejects(load(writeTree({ 'compose.yaml': text })), re, path);
@@ -231,7 +245,12 @@ volumes:
   assert.equal(p.networks.default, undefined);
   assert.deepEqual(p.networks.outside, { name: 'outside', external: true });
   assert.equal(p.networks.legacy!.name, 'real-legacy');
-  assert.deepEqual(p.networks.custom, { name: 'my-net', driver: 'bridge', ipam: { config: [{ subnet: '10.5.0.0/16', gateway: '10.5.0.1' }] }, labels: { a: 'b' } });
+  assert.deepEqual(p.networks.custom, {
+    name: 'my-net',
+    driver: 'bridge',
+    ipam: { config: [{ subnet: '10.5.0.0/16', gateway: '10.5.0.1' }] },
+    labels: { a: 'b' },
+  });
   assert.deepEqual(p.volumes.ext, { name: 'real-ext', external: true });
 });
 
@@ -258,7 +277,10 @@ services:
   });
   const web = (await load(ok)).services.web!;
   assert.deepEqual(web.environment, { COMMON: '1', OVERRIDDEN: 'from-compose', QUOTED: 'a b', REF: 't1' });
-  assert.deepEqual(web.env_file, [{ path: join(ok, 'common.env'), required: true }, { path: join(ok, 'optional.env'), required: false }]);
+  assert.deepEqual(web.env_file, [
+    { path: join(ok, 'common.env'), required: true },
+    { path: join(ok, 'optional.env'), required: false },
+  ]);
 });
 
 test('normalisation: implicit dependencies, bare build args, pull_policy, volume targets, empty networks', async () => {
@@ -274,7 +296,10 @@ volumes: {vol: {}}
   const p = await load(root, { env: { SET_ARG: 's' } });
   assert.deepEqual(p.services.a!.networks, { default: null });
   assert.equal(p.services.a!.pull_policy, 'missing');
-  assert.deepEqual(p.services.a!.volumes!.map((v) => v.target), ['/data', '/anon/y']);
+  assert.deepEqual(
+    p.services.a!.volumes!.map((v) => v.target),
+    ['/data', '/anon/y'],
+  );
   assert.deepEqual(p.services.b!.depends_on, { a: { condition: 'service_started', restart: true, required: true } });
   assert.equal(p.services.b!.networks, undefined);
   assert.deepEqual(p.services.c!.build!.args, { SET_ARG: 's', GIVEN: '1' });

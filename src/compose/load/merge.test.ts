@@ -41,7 +41,10 @@ test('merge: sequences by identity (volumes by target, ports/expose by value, se
   assert.deepEqual(s.web!.volumes, [{ type: 'volume', source: 'other', target: '/data' }, 'v:/keep']);
   assert.deepEqual(s.web!.ports, ['80:80', '443:443', '8080:8080']);
   assert.deepEqual(s.web!.expose, [1, 2, 3]);
-  assert.deepEqual(s.web!.secrets, [{ source: 's1', mode: 256 }, { source: 's3', target: 't' }]);
+  assert.deepEqual(s.web!.secrets, [
+    { source: 's1', mode: 256 },
+    { source: 's3', target: 't' },
+  ]);
   assert.deepEqual(s.web!.dns, ['8.8.8.8', '1.1.1.1']);
 });
 
@@ -70,7 +73,11 @@ test('merge: !reset removes, !override replaces', () => {
   ).services;
   assert.deepEqual(s.web, { image: 'a', environment: { B: '2' }, labels: { y: '2' } });
   // A later file may set a reset key again; !override on a sequence replaces it.
-  const t = merged('services: {web: {image: a, ports: ["80:80"]}}', 'services: {web: {image: !reset null}}', 'services: {web: {image: c, ports: !override ["90:90"]}}').services;
+  const t = merged(
+    'services: {web: {image: a, ports: ["80:80"]}}',
+    'services: {web: {image: !reset null}}',
+    'services: {web: {image: c, ports: !override ["90:90"]}}',
+  ).services;
   assert.deepEqual(t.web, { image: 'c', ports: ['90:90'] });
   // A tag in a single file: !reset drops the key, !override is the value.
   assert.deepEqual(merged('services: {web: {image: !override a, ports: !reset []}}').services.web, { image: 'a' });

@@ -57,15 +57,29 @@ test('profiles: naming a service activates its profiles; withServices enables it
 test('profiles: an enabled service may not require a disabled one; optional ones are dropped', async () => {
   const root = writeTree({ 'compose.yaml': 'services: {web: {image: w, depends_on: [db]}, db: {image: d, profiles: [x]}}' });
   await rejects(load(root), /service "web" depends on "db", which is not enabled by the active profiles/, 'services.web.depends_on.db');
-  const opt = writeTree({ 'compose.yaml': 'services: {web: {image: w, depends_on: {db: {condition: service_started, required: false}}}, db: {image: d, profiles: [x]}}' });
+  const opt = writeTree({
+    'compose.yaml': 'services: {web: {image: w, depends_on: {db: {condition: service_started, required: false}}}, db: {image: d, profiles: [x]}}',
+  });
   assert.deepEqual((await load(opt)).services.web!.depends_on, {});
 });
 
 test('errors: references, cycles and build inputs are checked before anything is created', async () => {
   const cases: [string, RegExp, string][] = [
-    ['services: {web: {image: a, depends_on: [nope]}}', /service "web" depends on undefined service "nope": invalid compose project/, 'services.web.depends_on'],
-    ['services: {a: {image: a, depends_on: [b]}, b: {image: b, depends_on: [c]}, c: {image: c, depends_on: [a]}}', /dependency cycle detected: a -> b -> c -> a/, 'services.a.depends_on'],
-    ['services: {web: {image: a, volumes: ["data:/data"]}}', /service "web" refers to undefined volume data: invalid compose project/, 'services.web.volumes.0'],
+    [
+      'services: {web: {image: a, depends_on: [nope]}}',
+      /service "web" depends on undefined service "nope": invalid compose project/,
+      'services.web.depends_on',
+    ],
+    [
+      'services: {a: {image: a, depends_on: [b]}, b: {image: b, depends_on: [c]}, c: {image: c, depends_on: [a]}}',
+      /dependency cycle detected: a -> b -> c -> a/,
+      'services.a.depends_on',
+    ],
+    [
+      'services: {web: {image: a, volumes: ["data:/data"]}}',
+      /service "web" refers to undefined volume data: invalid compose project/,
+      'services.web.volumes.0',
+    ],
     ['services: {web: {image: a, networks: [front]}}', /service "web" refers to undefined network front: invalid compose project/, 'services.web.networks'],
     ['services: {web: {image: a, secrets: [s]}}', /service "web" refers to undefined secret s/, 'services.web.secrets.0'],
     ['services: {web: {image: a, network_mode: "service:nope"}}', /service "web" depends on undefined service "nope"/, 'services.web.depends_on'],
@@ -109,16 +123,38 @@ test('errors: contradictory settings of a service', async () => {
     ['{image: a, network_mode: "service:ghost"}', /depends on undefined service "ghost"/, 'services.web.depends_on'],
     ['{image: a, healthcheck: {test: [RUN, x]}}', /healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE"/, 'services.web.healthcheck.test'],
     ['{image: a, scale: -1}', /services\.web\.scale: must be greater than or equal to 0/, 'services.web.scale'],
-    ['{image: a, cpus: 1, deploy: {resources: {limits: {cpus: "0.5"}}}}', /can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'/, 'services.web'],
+    [
+      '{image: a, cpus: 1, deploy: {resources: {limits: {cpus: "0.5"}}}}',
+      /can't set distinct values on 'cpus' and 'deploy.resources.limits.cpus'/,
+      'services.web',
+    ],
     ['{image: a, mem_limit: 1g, deploy: {resources: {limits: {memory: 512m}}}}', /'mem_limit' and 'deploy.resources.limits.memory'/, 'services.web'],
     ['{image: a, container_name: web1, scale: 2}', /can't set container_name and scale as container name must be unique/, 'services.web.container_name'],
-    ['{image: a, develop: {watch: [{path: ., action: sync}]}}', /services\.web\.develop\.watch\.0: target is required for non-rebuild actions/, 'services.web.develop.watch.0'],
-    ['{image: a, tmpfs: [/data], volumes: ["/data"]}', /services\.web\.volumes\.0: target \/data already mounted as services\.web\.tmpfs\.0/, 'services.web.volumes.0'],
+    [
+      '{image: a, develop: {watch: [{path: ., action: sync}]}}',
+      /services\.web\.develop\.watch\.0: target is required for non-rebuild actions/,
+      'services.web.develop.watch.0',
+    ],
+    [
+      '{image: a, tmpfs: [/data], volumes: ["/data"]}',
+      /services\.web\.volumes\.0: target \/data already mounted as services\.web\.tmpfs\.0/,
+      'services.web.volumes.0',
+    ],
     ['{build: {context: ., dockerfile: D, dockerfile_inline: "FROM x"}}', /declares mutually exclusive dockerfile and dockerfile_inline/, 'services.web.build'],
-    ['{image: a, platform: linux/arm64, build: {context: ., dockerfile_inline: "FROM x", platforms: [linux/amd64]}}', /service.build.platforms MUST include service.platform "linux\/arm64"/, 'services.web.build.platforms'],
-    ['{build: {context: ., dockerfile_inline: "FROM x", additional_contexts: {base: "service:ghost"}}}', /declares unknown service "ghost" as additional contexts base/, 'services.web.build.additional_contexts.base'],
+    [
+      '{image: a, platform: linux/arm64, build: {context: ., dockerfile_inline: "FROM x", platforms: [linux/amd64]}}',
+      /service.build.platforms MUST include service.platform "linux\/arm64"/,
+      'services.web.build.platforms',
+    ],
+    [
+      '{build: {context: ., dockerfile_inline: "FROM x", additional_contexts: {base: "service:ghost"}}}',
+      /declares unknown service "ghost" as additional contexts base/,
+      'services.web.build.additional_contexts.base',
+    ],
   ];
   for (const [web, re, path] of cases) await rejects(load(writeTree({ 'compose.yaml': `services: {web: ${web}}\nnetworks: {n: {}}` })), re, path);
   // Equal values in both places are fine.
-  await load(writeTree({ 'compose.yaml': 'services: {web: {image: a, cpus: 0.5, deploy: {replicas: 1, resources: {limits: {cpus: "0.5"}}}, container_name: web1}}' }));
+  await load(
+    writeTree({ 'compose.yaml': 'services: {web: {image: a, cpus: 0.5, deploy: {replicas: 1, resources: {limits: {cpus: "0.5"}}}, container_name: web1}}' }),
+  );
 });

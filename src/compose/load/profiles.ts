@@ -7,7 +7,14 @@ import type { Project, ServiceConfig } from '../model.js';
 
 export function activeProfiles(flags: string[] | undefined, env: Record<string, string | undefined>): string[] {
   if (flags?.length) return [...new Set(flags)];
-  return [...new Set((env.COMPOSE_PROFILES ?? '').split(',').map((p) => p.trim()).filter(Boolean))];
+  return [
+    ...new Set(
+      (env.COMPOSE_PROFILES ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ),
+  ];
 }
 
 /** The active profiles plus those of the services named on the command line; unknown names are an error. */

@@ -20,7 +20,10 @@ export function checkProjectName(name: string): string {
 
 /** Lowercase, only [a-z0-9_-], leading '_'/'-' dropped: `My App.v2` -> `myappv2`. */
 export function normalizeProjectName(raw: string): string {
-  return raw.toLowerCase().replace(/[^a-z0-9_-]/g, '').replace(/^[_-]+/, '');
+  return raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[_-]+/, '');
 }
 
 export interface NameSources {

@@ -35,7 +35,8 @@ export function rebaseService(service: RawMap, dir: string): RawMap {
     out.build = { ...b, context: isRemoteContext(ctx) ? ctx : abs(dir, ctx) };
   }
   if (out.env_file !== undefined) out.env_file = rebaseEnvFiles(out.env_file, dir);
-  if (out.label_file !== undefined) out.label_file = Array.isArray(out.label_file) ? out.label_file.map((f) => abs(dir, String(f))) : abs(dir, String(out.label_file));
+  if (out.label_file !== undefined)
+    out.label_file = Array.isArray(out.label_file) ? out.label_file.map((f) => abs(dir, String(f))) : abs(dir, String(out.label_file));
   if (Array.isArray(out.volumes)) out.volumes = out.volumes.map((v) => rebaseVolume(v, dir));
   if (isMap(out.develop) && Array.isArray(out.develop.watch)) {
     out.develop = { ...out.develop, watch: out.develop.watch.map((w) => (isMap(w) && typeof w.path === 'string' ? { ...w, path: abs(dir, w.path) } : w)) };
@@ -52,9 +53,7 @@ export function rebaseFile(dict: RawMap, dir: string): RawMap {
   for (const section of ['secrets', 'configs']) {
     const objs = dict[section];
     if (!isMap(objs)) continue;
-    out[section] = Object.fromEntries(
-      Object.entries(objs).map(([n, o]) => [n, isMap(o) && typeof o.file === 'string' ? { ...o, file: abs(dir, o.file) } : o]),
-    );
+    out[section] = Object.fromEntries(Object.entries(objs).map(([n, o]) => [n, isMap(o) && typeof o.file === 'string' ? { ...o, file: abs(dir, o.file) } : o]));
   }
   return out;
 }

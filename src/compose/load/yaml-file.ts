@@ -33,7 +33,11 @@ export function parseComposeYaml(text: string, file: string): unknown[] {
     if (err) {
       const line = err.linePos?.[0];
       const where = line ? `line ${line.line}, column ${line.col}` : '';
-      throw new ComposeFileError(`yaml: ${where ? `${where}: ` : ''}${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')} in ${file}`, { file }, { cause: err });
+      throw new ComposeFileError(
+        `yaml: ${where ? `${where}: ` : ''}${err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')} in ${file}`,
+        { file },
+        { cause: err },
+      );
     }
     out.push(doc.toJS({ maxAliasCount: 10_000 }));
   }

@@ -13,7 +13,11 @@ import { serviceFileRef } from './mounts.js';
 export function buildConfig(ctx: NormalizeContext, raw: unknown, path: string): BuildConfig {
   const b: RawMap = typeof raw === 'string' ? { context: raw } : isMap(raw) ? raw : {};
   const { context, dockerfile, dockerfile_inline, args, labels, ssh, ...rest } = b;
-  const out: BuildConfig = { ...(rest as Partial<BuildConfig>), context: at(ctx, `${path}.context`, () => buildContextPath(ctx, String(context ?? '.'))), dockerfile: String(dockerfile ?? 'Dockerfile') };
+  const out: BuildConfig = {
+    ...(rest as Partial<BuildConfig>),
+    context: at(ctx, `${path}.context`, () => buildContextPath(ctx, String(context ?? '.'))),
+    dockerfile: String(dockerfile ?? 'Dockerfile'),
+  };
   if (dockerfile_inline !== undefined) {
     if (dockerfile !== undefined) throw fieldError(ctx, path, `declares mutually exclusive dockerfile and dockerfile_inline: invalid compose project`);
     out.dockerfile_inline = String(dockerfile_inline);

@@ -2,8 +2,16 @@
 // its long form, strings cast to the types compose uses, host paths absolute, env files read.
 import { readFileSync } from 'node:fs';
 import type {
-  DeployConfig, DevelopConfig, EnvFileConfig, HealthCheckConfig, ServiceConfig, ServiceDependency, ServiceHook, ServiceNetworkConfig,
-  ServicePortConfig, WatchAction,
+  DeployConfig,
+  DevelopConfig,
+  EnvFileConfig,
+  HealthCheckConfig,
+  ServiceConfig,
+  ServiceDependency,
+  ServiceHook,
+  ServiceNetworkConfig,
+  ServicePortConfig,
+  WatchAction,
 } from '../model.js';
 import { isMap, type RawMap } from '../load/tags.js';
 import { readDotenv, readRawEnvFile } from '../load/dotenv.js';
@@ -55,7 +63,11 @@ function dependsOn(_ctx: NormalizeContext, v: unknown): Record<string, ServiceDe
   for (const [name, d] of entries) {
     const dep = isMap(d) ? d : {};
     const { condition, required, restart, ...rest } = dep;
-    out[name] = { ...rest, condition: (condition ?? 'service_started') as ServiceDependency['condition'], required: required === undefined ? true : toBool(required) };
+    out[name] = {
+      ...rest,
+      condition: (condition ?? 'service_started') as ServiceDependency['condition'],
+      required: required === undefined ? true : toBool(required),
+    };
     if (restart !== undefined) out[name]!.restart = toBool(restart);
   }
   return out;
@@ -128,13 +140,21 @@ const FIELDS: Record<string, Field> = {
   build: (c, v, p) => buildConfig(c, v, p),
   command: (_c, v) => command(v),
   entrypoint: (_c, v) => command(v),
-  labels: map, annotations: map, sysctls: map, storage_opt: map,
-  ports, expose: list, tmpfs: list,
+  labels: map,
+  annotations: map,
+  sysctls: map,
+  storage_opt: map,
+  ports,
+  expose: list,
+  tmpfs: list,
   volumes: (c, v, p) => (Array.isArray(v) ? v : []).map((x, i) => serviceVolume(c, x, `${p}.${i}`)),
   secrets: (c, v, p) => (Array.isArray(v) ? v : []).map((x, i) => serviceFileRef(c, x, `${p}.${i}`)),
   configs: (c, v, p) => (Array.isArray(v) ? v : []).map((x, i) => serviceFileRef(c, x, `${p}.${i}`)),
   devices: (c, v, p) => (Array.isArray(v) ? v : []).map((x, i) => device(c, x, `${p}.${i}`)),
-  depends_on: dependsOn, networks, healthcheck, develop,
+  depends_on: dependsOn,
+  networks,
+  healthcheck,
+  develop,
   deploy: (c, v, p) => deployConfig(c, v, p) satisfies DeployConfig,
   post_start: (c, v, p) => (Array.isArray(v) ? v : []).map((x, i) => hook(c, x, `${p}.${i}`)),
   pre_stop: (c, v, p) => (Array.isArray(v) ? v : []).map((x, i) => hook(c, x, `${p}.${i}`)),
@@ -144,16 +164,54 @@ const FIELDS: Record<string, Field> = {
     const l = isMap(v) ? v : {};
     return { ...l, ...(l.options !== undefined ? { options: stringMap(l.options) } : {}) };
   },
-  scale: int, cpu_shares: int, cpu_quota: int, cpu_period: int, mem_swappiness: int, oom_score_adj: int, pids_limit: int,
-  cpu_count: int, cpu_percent: int,
+  scale: int,
+  cpu_shares: int,
+  cpu_quota: int,
+  cpu_period: int,
+  mem_swappiness: int,
+  oom_score_adj: int,
+  pids_limit: int,
+  cpu_count: int,
+  cpu_percent: int,
   cpus: float,
-  mem_limit: bytes, mem_reservation: bytes, memswap_limit: bytes, shm_size: bytes,
+  mem_limit: bytes,
+  mem_reservation: bytes,
+  memswap_limit: bytes,
+  shm_size: bytes,
   stop_grace_period: duration,
-  init: bool, tty: bool, stdin_open: bool, privileged: bool, read_only: bool, attach: bool, oom_kill_disable: bool,
-  cap_add: list, cap_drop: list, dns: list, dns_search: list, dns_opt: list, security_opt: list, links: list,
-  external_links: list, volumes_from: list, device_cgroup_rules: list, group_add: list, profiles: list,
-  restart: str, user: str, working_dir: str, hostname: str, domainname: str, stop_signal: str, image: str,
-  container_name: str, platform: str, pull_policy: str, network_mode: str, pid: str, ipc: str, uts: str,
+  init: bool,
+  tty: bool,
+  stdin_open: bool,
+  privileged: bool,
+  read_only: bool,
+  attach: bool,
+  oom_kill_disable: bool,
+  cap_add: list,
+  cap_drop: list,
+  dns: list,
+  dns_search: list,
+  dns_opt: list,
+  security_opt: list,
+  links: list,
+  external_links: list,
+  volumes_from: list,
+  device_cgroup_rules: list,
+  group_add: list,
+  profiles: list,
+  restart: str,
+  user: str,
+  working_dir: str,
+  hostname: str,
+  domainname: str,
+  stop_signal: str,
+  image: str,
+  container_name: str,
+  platform: str,
+  pull_policy: str,
+  network_mode: str,
+  pid: str,
+  ipc: str,
+  uts: str,
 };
 
 /** env_file entries in their long form, paths absolute. */

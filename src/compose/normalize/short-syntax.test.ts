@@ -19,8 +19,22 @@ test('ports: short syntax forms', () => {
 });
 
 test('ports: ranges', () => {
-  assert.deepEqual(parsePortSpec('8000-8002:80-82').map((p) => [p.published, p.target]), [['8000', 80], ['8001', 81], ['8002', 82]]);
-  assert.deepEqual(parsePortSpec('3000-3002').map((p) => [p.published, p.target]), [[undefined, 3000], [undefined, 3001], [undefined, 3002]]);
+  assert.deepEqual(
+    parsePortSpec('8000-8002:80-82').map((p) => [p.published, p.target]),
+    [
+      ['8000', 80],
+      ['8001', 81],
+      ['8002', 82],
+    ],
+  );
+  assert.deepEqual(
+    parsePortSpec('3000-3002').map((p) => [p.published, p.target]),
+    [
+      [undefined, 3000],
+      [undefined, 3001],
+      [undefined, 3002],
+    ],
+  );
   assert.deepEqual(parsePortSpec('9090-9091:8080'), [{ mode: 'ingress', target: 8080, published: '9090-9091', protocol: 'tcp' }]);
   assert.throws(() => parsePortSpec('8000-8001:80-82'), /invalid ranges/);
   assert.throws(() => parsePortSpec('abc'), /invalid port/);
@@ -34,9 +48,20 @@ test('volumes: short syntax, bind vs named vs anonymous', () => {
   assert.deepEqual(parseVolumeSpec('named:/x'), { type: 'volume', source: 'named', target: '/x' });
   assert.deepEqual(parseVolumeSpec('named:/x:ro,nocopy'), { type: 'volume', source: 'named', target: '/x', read_only: true, volume: { nocopy: true } });
   assert.deepEqual(parseVolumeSpec('./data:/data:ro'), { type: 'bind', source: './data', target: '/data', read_only: true, bind: { create_host_path: true } });
-  assert.deepEqual(parseVolumeSpec('/host:/c:rw,Z,rshared'), { type: 'bind', source: '/host', target: '/c', bind: { create_host_path: true, selinux: 'Z', propagation: 'rshared' } });
+  assert.deepEqual(parseVolumeSpec('/host:/c:rw,Z,rshared'), {
+    type: 'bind',
+    source: '/host',
+    target: '/c',
+    bind: { create_host_path: true, selinux: 'Z', propagation: 'rshared' },
+  });
   assert.deepEqual(parseVolumeSpec('~/x:/x'), { type: 'bind', source: '~/x', target: '/x', bind: { create_host_path: true } });
-  assert.deepEqual(parseVolumeSpec('../up:/x:cached'), { type: 'bind', source: '../up', target: '/x', consistency: 'cached', bind: { create_host_path: true } });
+  assert.deepEqual(parseVolumeSpec('../up:/x:cached'), {
+    type: 'bind',
+    source: '../up',
+    target: '/x',
+    consistency: 'cached',
+    bind: { create_host_path: true },
+  });
   assert.deepEqual(parseVolumeSpec('C:\\data:/data'), { type: 'bind', source: 'C:\\data', target: '/data', bind: { create_host_path: true } });
   assert.throws(() => parseVolumeSpec('a:b:c:d'), /too many colons/);
   assert.throws(() => parseVolumeSpec('named:/x:bogus'), /unknown option/);

@@ -32,9 +32,7 @@ export function parseVolumeSpec(spec: string): ServiceVolumeConfig {
   if (parts.length > 3 || parts.some((p) => p === '')) throw new VolumeSpecError(`invalid spec: ${spec}: too many colons`);
   if (parts.length === 1) return { type: 'volume', target: parts[0]! };
   const [source, target, options] = parts as [string, string, string | undefined];
-  const vol: ServiceVolumeConfig = isPathLike(source)
-    ? { type: 'bind', source, target, bind: { create_host_path: true } }
-    : { type: 'volume', source, target };
+  const vol: ServiceVolumeConfig = isPathLike(source) ? { type: 'bind', source, target, bind: { create_host_path: true } } : { type: 'volume', source, target };
   for (const opt of options ? options.split(',') : []) {
     if (opt === 'ro') vol.read_only = true;
     else if (opt === 'rw') vol.read_only = false;

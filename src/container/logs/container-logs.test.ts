@@ -15,8 +15,15 @@ test('container logs: Docker 400s come before any output; a stopped container is
   const dir = await mkdtemp(join(tmpdir(), 'berth-logs-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const log = join(dir, 'c1-json.log');
-  await writeFile(log, JSON.stringify({ log: 'out\n', stream: 'stdout', time: '2024-01-01T00:00:00.000000001Z' }) + '\n' + JSON.stringify({ log: 'err\n', stream: 'stderr', time: '2024-01-01T00:00:00.000000002Z' }) + '\n');
+  await writeFile(
+    log,
+    JSON.stringify({ log: 'out\n', stream: 'stdout', time: '2024-01-01T00:00:00.000000001Z' }) +
+      '\n' +
+      JSON.stringify({ log: 'err\n', stream: 'stderr', time: '2024-01-01T00:00:00.000000002Z' }) +
+      '\n',
+  );
   const got: string[] = [];
-  for await (const c of containerLogs(stopped, rec('json-file'), log, { stdout: true, stderr: false, follow: true })) got.push(`${c.stream}:${c.data.toString()}`);
+  for await (const c of containerLogs(stopped, rec('json-file'), log, { stdout: true, stderr: false, follow: true }))
+    got.push(`${c.stream}:${c.data.toString()}`);
   assert.deepEqual(got, ['stdout:out\n']);
 });

@@ -50,8 +50,11 @@ async function openIfExists(path: string): Promise<FileHandle | undefined> {
 export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGenerator<{ stream: LogStream; data: Buffer }> {
   const untilNs = toNs(opts.until);
   const emitter = new LogEmitter({
-    stdout: opts.stdout, stderr: opts.stderr, timestamps: opts.timestamps ?? false,
-    sinceNs: toNs(opts.since), untilNs,
+    stdout: opts.stdout,
+    stderr: opts.stderr,
+    timestamps: opts.timestamps ?? false,
+    sinceNs: toNs(opts.since),
+    untilNs,
   });
   const hasUntil = untilNs !== undefined && untilNs > 0n;
   const tail = typeof opts.tail === 'number' && opts.tail >= 0 ? opts.tail : undefined;

@@ -7,7 +7,10 @@ export class FileChangeWaiter {
   private wake: (() => void) | undefined;
   private dirty = false;
 
-  constructor(private readonly path: string, private readonly pollMs = 150) {}
+  constructor(
+    private readonly path: string,
+    private readonly pollMs = 150,
+  ) {}
 
   /** Starts watching if the file now exists; harmless to call again. */
   ensureWatching(): void {

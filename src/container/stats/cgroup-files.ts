@@ -33,7 +33,10 @@ export function parseKeyValues(text: string | undefined): Record<string, number>
 /** Space-separated integers (cpuacct.usage_percpu). */
 export function parseIntList(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
-  const parts = text.trim().split(/\s+/).filter((s) => s !== '');
+  const parts = text
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '');
   return parts.length ? parts.map(Number) : undefined;
 }
 

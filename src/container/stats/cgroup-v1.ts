@@ -9,7 +9,10 @@ const USER_HZ = 100; // cpuacct.stat counts in USER_HZ ticks; Linux fixes it at 
 const NS_PER_TICK = 1e9 / USER_HZ;
 
 async function exists(p: string): Promise<boolean> {
-  return access(p).then(() => true, () => false);
+  return access(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The controller's hierarchy directory: "cpuacct" alone, or co-mounted as "cpu,cpuacct". */
@@ -104,5 +107,8 @@ export async function cgroupV1Procs(root: string, cgroupsPath: string): Promise<
 }
 
 export function parseProcs(text: string): number[] {
-  return text.split('\n').filter((l) => l.trim() !== '').map(Number);
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map(Number);
 }

@@ -40,11 +40,21 @@ export function parseNetDev(text: string): Record<string, NetworkStats> {
     if (colon < 0 || line.includes('|')) continue;
     const name = line.slice(0, colon).trim();
     if (name === '' || name === 'lo') continue;
-    const f = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const f = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (f.length < 16) continue;
     out[name] = {
-      rx_bytes: f[0]!, rx_packets: f[1]!, rx_errors: f[2]!, rx_dropped: f[3]!,
-      tx_bytes: f[8]!, tx_packets: f[9]!, tx_errors: f[10]!, tx_dropped: f[11]!,
+      rx_bytes: f[0]!,
+      rx_packets: f[1]!,
+      rx_errors: f[2]!,
+      rx_dropped: f[3]!,
+      tx_bytes: f[8]!,
+      tx_packets: f[9]!,
+      tx_errors: f[10]!,
+      tx_dropped: f[11]!,
     };
   }
   return out;

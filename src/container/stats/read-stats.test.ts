@@ -13,7 +13,10 @@ import { parseBlkioV1 } from './cgroup-files.js';
 
 const ROOT = '/sys/fs/cgroup';
 const V1 = ['memory', 'cpu', 'cpuacct', 'pids'];
-const isV1Host = await access(join(ROOT, 'memory', 'memory.stat')).then(() => true, () => false);
+const isV1Host = await access(join(ROOT, 'memory', 'memory.stat')).then(
+  () => true,
+  () => false,
+);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function killAndRemove(child: ChildProcess, dirs: string[]): Promise<void> {
@@ -39,7 +42,11 @@ test('readStats on a real v1 cgroup', { skip: !isV1Host && 'not a cgroup v1 host
   const rel = `/berth-stats-test-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
   const dirs = V1.map((c) => join(ROOT, c, rel));
   // A new network namespace with a veth pair: networks must come from the child's netns.
-  const child = spawn('unshare', ['-n', 'sh', '-c', 'ip link add v0 type veth peer name v1; read go; i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; echo burned; exec sleep 60'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    'unshare',
+    ['-n', 'sh', '-c', 'ip link add v0 type veth peer name v1; read go; i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; echo burned; exec sleep 60'],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   try {
     for (const d of dirs) await mkdir(d);
     await writeFile(join(ROOT, 'memory', rel, 'memory.limit_in_bytes'), String(64 * 1024 * 1024));
@@ -54,7 +61,10 @@ test('readStats on a real v1 cgroup', { skip: !isV1Host && 'not a cgroup v1 host
     assert.equal(first.precpu_stats.cpu_usage.total_usage, 0);
     assert.ok(first.cpu_stats.cpu_usage.total_usage > 1_000_000, `cpu ${first.cpu_stats.cpu_usage.total_usage}`);
     const percpu = first.cpu_stats.cpu_usage.percpu_usage!;
-    assert.equal(percpu.reduce((a, b) => a + b, 0), first.cpu_stats.cpu_usage.total_usage);
+    assert.equal(
+      percpu.reduce((a, b) => a + b, 0),
+      first.cpu_stats.cpu_usage.total_usage,
+    );
     assert.ok(first.cpu_stats.system_cpu_usage! > first.cpu_stats.cpu_usage.total_usage);
     assert.equal(first.cpu_stats.online_cpus, percpu.length);
     assert.ok(first.memory_stats.usage! > 0);
@@ -81,10 +91,18 @@ test('readStats on a real v1 cgroup', { skip: !isV1Host && 'not a cgroup v1 host
 
 test('readStats v2 layout: cpu from a real unified cgroup, the rest from a v2-shaped tree', async (t) => {
   const unified = join(ROOT, 'unified');
-  if (!(await access(join(unified, 'cgroup.procs')).then(() => true, () => false))) return t.skip('no unified mount');
+  if (
+    !(await access(join(unified, 'cgroup.procs')).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return t.skip('no unified mount');
   const rel = `berth-stats-test-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
   const dir = join(unified, rel);
-  const child = spawn('sh', ['-c', 'read go; i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; echo burned; exec sleep 60'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn('sh', ['-c', 'read go; i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done; echo burned; exec sleep 60'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   try {
     await mkdir(dir);
     await writeFile(join(dir, 'cgroup.procs'), String(child.pid));
@@ -119,7 +137,9 @@ test('readStats v2 layout: cpu from a real unified cgroup, the rest from a v2-sh
     assert.deepEqual(s.memory_stats.stats, { anon: 100, file: 200, inactive_file: 50 });
     assert.deepEqual(s.pids_stats, { current: 3 });
     assert.deepEqual(s.blkio_stats.io_service_bytes_recursive, [
-      { major: 8, minor: 0, op: 'read', value: 10 }, { major: 8, minor: 0, op: 'write', value: 20 }]);
+      { major: 8, minor: 0, op: 'read', value: 10 },
+      { major: 8, minor: 0, op: 'write', value: 20 },
+    ]);
     assert.equal(s.blkio_stats.io_queue_recursive, null);
   } finally {
     await rm(fake, { recursive: true, force: true });
@@ -129,8 +149,12 @@ test('readStats v2 layout: cpu from a real unified cgroup, the rest from a v2-sh
 test('parsers: /proc/stat, net/dev, v1 blkio', () => {
   const ps = parseProcStat('cpu  100 1 50 1000 4 0 5 7 0 0\ncpu0 50 0 25 500 2 0 2 3 0 0\ncpu1 50 1 25 500 2 0 3 4 0 0\nintr 1\n');
   assert.deepEqual(ps, { systemCpuUsage: 1160 * 1e7, onlineCpus: 2 });
-  const nd = parseNetDev('Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n  eth0: 10 2 3 4 0 0 0 0 20 5 6 7 0 0 0 0\n');
+  const nd = parseNetDev(
+    'Inter-|   Receive |  Transmit\n face |bytes packets|bytes\n    lo: 1 1 0 0 0 0 0 0 1 1 0 0 0 0 0 0\n  eth0: 10 2 3 4 0 0 0 0 20 5 6 7 0 0 0 0\n',
+  );
   assert.deepEqual(nd, { eth0: { rx_bytes: 10, rx_packets: 2, rx_errors: 3, rx_dropped: 4, tx_bytes: 20, tx_packets: 5, tx_errors: 6, tx_dropped: 7 } });
   assert.deepEqual(parseBlkioV1('8:0 Read 4096\n8:0 Write 0\nTotal 4096\n'), [
-    { major: 8, minor: 0, op: 'Read', value: 4096 }, { major: 8, minor: 0, op: 'Write', value: 0 }]);
+    { major: 8, minor: 0, op: 'Read', value: 4096 },
+    { major: 8, minor: 0, op: 'Write', value: 0 },
+  ]);
 });

@@ -35,7 +35,10 @@ const layoutCache = new Map<string, CgroupStatsFormat>();
 export async function detectStatsFormat(root = '/sys/fs/cgroup'): Promise<CgroupStatsFormat> {
   const cached = layoutCache.get(root);
   if (cached) return cached;
-  const v2 = await access(join(root, 'cgroup.controllers')).then(() => true, () => false);
+  const v2 = await access(join(root, 'cgroup.controllers')).then(
+    () => true,
+    () => false,
+  );
   const layout: CgroupStatsFormat = v2 ? 'v2' : 'v1';
   layoutCache.set(root, layout);
   return layout;

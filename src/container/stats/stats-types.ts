@@ -90,9 +90,14 @@ export function emptyCpuStats(): CpuStats {
 
 export function emptyBlkioStats(): BlkioStats {
   return {
-    io_service_bytes_recursive: null, io_serviced_recursive: null, io_queue_recursive: null,
-    io_service_time_recursive: null, io_wait_time_recursive: null, io_merged_recursive: null,
-    io_time_recursive: null, sectors_recursive: null,
+    io_service_bytes_recursive: null,
+    io_serviced_recursive: null,
+    io_queue_recursive: null,
+    io_service_time_recursive: null,
+    io_wait_time_recursive: null,
+    io_merged_recursive: null,
+    io_time_recursive: null,
+    sectors_recursive: null,
   };
 }
 

@@ -32,7 +32,13 @@ test('top keeps only the given pids from host ps, with the command joined', asyn
 test('parsePsOutput: PID column found from the header, thread rows follow their process', () => {
   const out = 'USER PID %CPU COMMAND\nroot 1 0.0 init\n - - 0.0 -\nroot 42 1.0 sh -c echo  hi\n - - 0.5 -\nroot 43 0 x\n';
   const r = parsePsOutput(out, [42]);
-  assert.deepEqual(r, { Titles: ['USER', 'PID', '%CPU', 'COMMAND'], Processes: [['root', '42', '1.0', 'sh -c echo hi'], ['-', '-', '0.5', '-']] });
+  assert.deepEqual(r, {
+    Titles: ['USER', 'PID', '%CPU', 'COMMAND'],
+    Processes: [
+      ['root', '42', '1.0', 'sh -c echo hi'],
+      ['-', '-', '0.5', '-'],
+    ],
+  });
   assert.throws(() => parsePsOutput('USER CMD\nroot x\n', [1]), /Couldn't find PID field/);
   assert.throws(() => validatePsArgs('-o user=PID'), /specifying "user=PID" is not allowed/);
   validatePsArgs('-o pid=PID');

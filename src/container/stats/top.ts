@@ -50,9 +50,7 @@ export function parsePsOutput(output: string, pids: Iterable<number>): TopResult
 
 function runPs(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ps', args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout) =>
-      err ? reject(err) : resolve(stdout),
-    );
+    execFile('ps', args, { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
 }
 

@@ -13,9 +13,19 @@ test('a server without Engine specifics: its own prefix, context and error body'
     errorBody: (e) => ({ errors: [{ code: isBerthError(e) ? e.code : 'UNKNOWN', message: messageOf(e), detail: null }] }),
     prepare: ({ url }) => ({ path: url.pathname, context: (base) => ({ ...base, started: 'now' }) }),
     routes: [
-      { method: 'GET', path: '/v2/{name*}/manifests/{ref}', handler: async (ctx) => sendJson(ctx.res, 200, { name: ctx.params.name, ref: ctx.params.ref, n: ctx.query.int('n'), started: ctx.started }) },
+      {
+        method: 'GET',
+        path: '/v2/{name*}/manifests/{ref}',
+        handler: async (ctx) => sendJson(ctx.res, 200, { name: ctx.params.name, ref: ctx.params.ref, n: ctx.query.int('n'), started: ctx.started }),
+      },
       { method: 'PUT', path: '/v2/{name*}/tags', handler: async (ctx) => sendJson(ctx.res, 201, await readJsonObject(ctx.body)) },
-      { method: 'GET', path: '/v2/{name*}/blobs/{digest}', handler: async () => { throw notFound('blob unknown to registry', undefined, { code: 'BLOB_UNKNOWN' }); } },
+      {
+        method: 'GET',
+        path: '/v2/{name*}/blobs/{digest}',
+        handler: async () => {
+          throw notFound('blob unknown to registry', undefined, { code: 'BLOB_UNKNOWN' });
+        },
+      },
     ],
   });
   const port = await server.listenTcp(0, '127.0.0.1');

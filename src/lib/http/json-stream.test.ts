@@ -11,7 +11,13 @@ async function serve(handle: (s: JsonStream) => Promise<void>): Promise<{ status
     const s = new JsonStream(res);
     handle(s).catch((e: unknown) => writeError(res, e, (x) => ({ message: (x as Error).message })));
   });
-  return { status: r.status, lines: r.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l) as unknown) };
+  return {
+    status: r.status,
+    lines: r.text
+      .split('\r\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as unknown),
+  };
 }
 
 test('an error before the first message is the HTTP status', async () => {

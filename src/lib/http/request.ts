@@ -44,7 +44,10 @@ export class Query {
     const out: Filters = {};
     for (const [k, v] of Object.entries(parsed)) {
       if (Array.isArray(v)) out[k] = v.map(String);
-      else if (typeof v === 'object' && v !== null) out[k] = Object.entries(v).filter(([, on]) => on).map(([key]) => key);
+      else if (typeof v === 'object' && v !== null)
+        out[k] = Object.entries(v)
+          .filter(([, on]) => on)
+          .map(([key]) => key);
       else throw invalidArgument(`invalid filter: ${raw}`);
     }
     return out;

@@ -51,7 +51,7 @@ export function decodeRegistryAuth(header: string | undefined): Credentials {
 
 /** Parses WWW-Authenticate: one or more `scheme k=v, k="v"` challenges (Node joins repeated headers with ", "). */
 export function parseChallenges(header: string | string[] | undefined): Challenge[] {
-  const text = Array.isArray(header) ? header.join(', ') : header ?? '';
+  const text = Array.isArray(header) ? header.join(', ') : (header ?? '');
   const out: Challenge[] = [];
   const re = /\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)(?:\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*)))?\s*(?:,|$)|\s*([A-Za-z0-9!#$%&'*+.^_`|~-]+)\s+/y;
   let pos = 0;
@@ -101,7 +101,11 @@ export async function fetchToken(
   const headers: Record<string, string> = { Accept: 'application/json' };
   const basic = basicHeader(creds);
   if (basic) headers.Authorization = basic;
-  const res = await httpRequest(realm, { headers, signal: http.signal, allowHttp: http.allowHttp, allowHost: http.allowHost, insecureTls: http.insecureTls }, http.agents);
+  const res = await httpRequest(
+    realm,
+    { headers, signal: http.signal, allowHttp: http.allowHttp, allowHost: http.allowHost, insecureTls: http.insecureTls },
+    http.agents,
+  );
   if (res.status !== 200) {
     const body = await readBody(res.body, 64 * 1024, 'token error').catch(() => Buffer.alloc(0));
     const text = registryErrorText(body) ?? `token request failed with status ${res.status}`;

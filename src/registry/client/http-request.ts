@@ -76,7 +76,12 @@ export async function httpRequest(url: URL, o: HttpOptions, agents: Agents): Pro
   let current = url;
   let headers = { ...(o.headers ?? {}) };
   for (let hops = 0; ; hops++) {
-    if (o.allowHost && !o.allowHost(current)) throw requestFailed(o.method ?? 'GET', current, new Error(`${current.host} is not a loopback registry and this daemon contacts only loopback registries (--registry-loopback-only)`));
+    if (o.allowHost && !o.allowHost(current))
+      throw requestFailed(
+        o.method ?? 'GET',
+        current,
+        new Error(`${current.host} is not a loopback registry and this daemon contacts only loopback registries (--registry-loopback-only)`),
+      );
     const res = await once(current, { ...o, headers }, agents);
     const status = res.statusCode ?? 0;
     const loc = res.headers.location;
@@ -90,7 +95,8 @@ export async function httpRequest(url: URL, o: HttpOptions, agents: Agents): Pro
       throw invalidArgument(`registry sent an invalid redirect location ${JSON.stringify(loc)}`);
     }
     if (next.protocol !== 'https:' && next.protocol !== 'http:') throw invalidArgument(`registry redirected to an unsupported scheme: ${next.protocol}`);
-    if (next.protocol === 'http:' && current.protocol === 'https:' && !o.allowHttp?.(next)) throw invalidArgument(`registry redirected from https to plain http: ${next.href}`);
+    if (next.protocol === 'http:' && current.protocol === 'https:' && !o.allowHttp?.(next))
+      throw invalidArgument(`registry redirected from https to plain http: ${next.href}`);
     if (next.host !== current.host) {
       const { authorization: _drop, Authorization: _drop2, ...rest } = headers;
       headers = rest;

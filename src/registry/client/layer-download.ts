@@ -22,7 +22,13 @@ export function counting(onBytes: (total: number) => void): Transform {
 }
 
 /** GET the blob and store it under its digest; `onBytes` sees the running byte count. */
-export async function downloadBlob(s: RegistrySession, content: ContentStore, d: Descriptor, onBytes: (n: number) => void, signal?: AbortSignal): Promise<Digest> {
+export async function downloadBlob(
+  s: RegistrySession,
+  content: ContentStore,
+  d: Descriptor,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<Digest> {
   const res = await s.request('blobs', d.digest);
   if (res.status !== 200) {
     const body = await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0));

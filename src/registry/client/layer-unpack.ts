@@ -23,7 +23,14 @@ export interface PulledLayer {
   present: boolean;
 }
 
-export async function applyPulledLayers(store: ImageStore, layers: PulledLayer[], undo: Undo, journal: OpJournal, send: OnPullMessage, signal?: AbortSignal): Promise<ImageLayerRef[]> {
+export async function applyPulledLayers(
+  store: ImageStore,
+  layers: PulledLayer[],
+  undo: Undo,
+  journal: OpJournal,
+  send: OnPullMessage,
+  signal?: AbortSignal,
+): Promise<ImageLayerRef[]> {
   const out: ImageLayerRef[] = [];
   let parent: Digest | null = null;
   for (const l of layers) {
@@ -43,7 +50,9 @@ export async function applyPulledLayers(store: ImageStore, layers: PulledLayer[]
         // The tar is not the one the config names. The layer store may have handed back a layer
         // some image already uses (same content): remove it only if nothing names it.
         if (!store.all().some((r) => r.layers.some((x) => x.chainId === info.chainId))) await store.layers.remove(info.chainId).catch(() => {});
-        throw invalidArgument(`filesystem layer verification failed for digest ${l.desc.digest}: it unpacks to diffId ${info.diffId}, the image config says ${l.diffId}`);
+        throw invalidArgument(
+          `filesystem layer verification failed for digest ${l.desc.digest}: it unpacks to diffId ${info.diffId}, the image config says ${l.diffId}`,
+        );
       }
       undo.add(() => store.layers.remove(info.chainId));
       size = info.size;

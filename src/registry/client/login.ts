@@ -28,7 +28,16 @@ export async function checkLogin(serverAddress: string | undefined, creds: Crede
   const endpoint = { ...endpointFor(ref, o.insecureRegistries), repository: '' };
   const agents = new Agents();
   try {
-    const session = new RegistrySession({ endpoint, credentials: creds, agents, insecureRegistries: o.insecureRegistries, loopbackOnly: o.loopbackOnly, signal, timeoutMs: o.timeoutMs, scopes: [] });
+    const session = new RegistrySession({
+      endpoint,
+      credentials: creds,
+      agents,
+      insecureRegistries: o.insecureRegistries,
+      loopbackOnly: o.loopbackOnly,
+      signal,
+      timeoutMs: o.timeoutMs,
+      scopes: [],
+    });
     let status: number;
     let url: string;
     try {
@@ -38,7 +47,8 @@ export async function checkLogin(serverAddress: string | undefined, creds: Crede
       url = res.url.href;
     } catch (e) {
       // The session's "authentication failed" (a 403 for pulls) is a 401 for a login.
-      if (e instanceof Error && /unauthorized|no basic auth credentials|authentication required|invalid username/i.test(e.message)) throw unauthorized(e.message, e);
+      if (e instanceof Error && /unauthorized|no basic auth credentials|authentication required|invalid username/i.test(e.message))
+        throw unauthorized(e.message, e);
       throw e;
     }
     if (status !== 200) throw unauthorized(`login attempt to ${url} failed with status: ${status}`);

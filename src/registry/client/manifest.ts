@@ -4,7 +4,16 @@
 // the image package's validating parsers before anything else reads it.
 import { isDigest, sha256, type Digest } from '../../lib/digest.js';
 import { invalidArgument, notFound } from '../../lib/errors.js';
-import { MEDIA_TYPES, isIndexMediaType, parseIndex, parseManifest, type Descriptor, type ImageIndex, type Manifest, type Platform } from '../../image/image-config.js';
+import {
+  MEDIA_TYPES,
+  isIndexMediaType,
+  parseIndex,
+  parseManifest,
+  type Descriptor,
+  type ImageIndex,
+  type Manifest,
+  type Platform,
+} from '../../image/image-config.js';
 import { readBody } from './http-request.js';
 import { manifestFetchError } from './registry-errors.js';
 import type { RegistrySession } from './session.js';
@@ -34,11 +43,13 @@ export function parseDocument(bytes: Buffer, contentType: string | undefined): {
   const o = v as Record<string, unknown>;
   const declared = typeof o.mediaType === 'string' ? o.mediaType : undefined;
   const ct = contentType?.split(';')[0]!.trim();
-  const mediaType = declared ?? (ct && ct !== 'application/json' && ct !== 'text/plain' ? ct : Array.isArray(o.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
+  const mediaType =
+    declared ?? (ct && ct !== 'application/json' && ct !== 'text/plain' ? ct : Array.isArray(o.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest);
   if (o.schemaVersion === 1 || /^application\/vnd\.docker\.distribution\.manifest\.v1\+(prettyjws|json)$/.test(mediaType))
     throw invalidArgument('Docker Image manifest version 2, schema 1 is not supported: the image must be pushed again with a newer client');
   if (isIndexMediaType(mediaType)) return { mediaType, doc: { kind: 'index', index: parseIndex(bytes) } };
-  if (mediaType !== MEDIA_TYPES.dockerManifest && mediaType !== MEDIA_TYPES.ociManifest) throw invalidArgument(`unsupported manifest media type ${JSON.stringify(mediaType).slice(0, 200)}`);
+  if (mediaType !== MEDIA_TYPES.dockerManifest && mediaType !== MEDIA_TYPES.ociManifest)
+    throw invalidArgument(`unsupported manifest media type ${JSON.stringify(mediaType).slice(0, 200)}`);
   return { mediaType, doc: { kind: 'manifest', manifest: parseManifest(bytes) } };
 }
 
@@ -58,13 +69,15 @@ export async function fetchManifest(
     throw manifestFetchError(res.status, body, names.familiarRef, names.familiarName, res.url.href);
   }
   const limit = expected?.size !== undefined ? Math.min(expected.size, MAX_MANIFEST_BYTES) : MAX_MANIFEST_BYTES;
-  if (expected?.size !== undefined && expected.size > MAX_MANIFEST_BYTES) throw invalidArgument(`manifest ${expected.digest} too large: ${expected.size} bytes`);
+  if (expected?.size !== undefined && expected.size > MAX_MANIFEST_BYTES)
+    throw invalidArgument(`manifest ${expected.digest} too large: ${expected.size} bytes`);
   const bytes = await readBody(res.body, limit, 'manifest');
   const digest = sha256(bytes);
   const header = res.headers['docker-content-digest'];
   const want = expected?.digest ?? (typeof header === 'string' && isDigest(header) ? header : undefined);
   if (want && want !== digest) throw invalidArgument(`manifest verification failed for digest ${want}`);
-  if (expected?.size !== undefined && bytes.length !== expected.size) throw invalidArgument(`manifest verification failed for digest ${expected.digest}: size ${bytes.length}, expected ${expected.size}`);
+  if (expected?.size !== undefined && bytes.length !== expected.size)
+    throw invalidArgument(`manifest verification failed for digest ${expected.digest}: size ${bytes.length}, expected ${expected.size}`);
   const { mediaType, doc } = parseDocument(bytes, res.headers['content-type']);
   return { digest, mediaType, bytes, doc };
 }
@@ -74,14 +87,20 @@ export function formatPlatform(p: Platform): string {
 }
 
 function variantOk(arch: string, want: string | undefined, have: string | undefined): boolean {
-  const norm = (v: string | undefined) => (arch === 'arm64' && v === 'v8' ? '' : arch === 'amd64' && v === 'v1' ? '' : v ?? '');
+  const norm = (v: string | undefined) => (arch === 'arm64' && v === 'v8' ? '' : arch === 'amd64' && v === 'v1' ? '' : (v ?? ''));
   if (want === undefined) return arch === 'amd64' ? norm(have) === '' : true;
   return norm(want) === norm(have);
 }
 
 /** The entry of an index for `want` (the first in the index's order), or undefined. */
 export function selectPlatform(index: ImageIndex, want: Platform): Descriptor | undefined {
-  const candidates = index.manifests.filter((d) => d.platform && d.platform.os === want.os && d.platform.architecture === want.architecture && variantOk(want.architecture, want.variant, d.platform.variant));
+  const candidates = index.manifests.filter(
+    (d) =>
+      d.platform &&
+      d.platform.os === want.os &&
+      d.platform.architecture === want.architecture &&
+      variantOk(want.architecture, want.variant, d.platform.variant),
+  );
   // An exact variant beats a normalised one (arm64/v8 named as such).
   return candidates.find((d) => d.platform!.variant === want.variant) ?? candidates[0];
 }

@@ -53,18 +53,23 @@ class Fake {
     this.seen.push({ path: url.pathname, auth: req.headers.authorization });
     if (url.pathname === '/token') {
       this.tokenRequests.push(url);
-      if (req.headers.authorization !== 'Basic ' + Buffer.from('alice:pw').toString('base64') && url.searchParams.get('account')) return void res.writeHead(401).end('{"errors":[{"code":"UNAUTHORIZED","message":"bad creds"}]}');
+      if (req.headers.authorization !== 'Basic ' + Buffer.from('alice:pw').toString('base64') && url.searchParams.get('account'))
+        return void res.writeHead(401).end('{"errors":[{"code":"UNAUTHORIZED","message":"bad creds"}]}');
       return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ access_token: this.token, expires_in: 300 }));
     }
-    const wantAuth = this.mode === 'bearer' ? `Bearer ${this.token}` : this.mode === 'basic' ? 'Basic ' + Buffer.from('alice:pw').toString('base64') : undefined;
+    const wantAuth =
+      this.mode === 'bearer' ? `Bearer ${this.token}` : this.mode === 'basic' ? 'Basic ' + Buffer.from('alice:pw').toString('base64') : undefined;
     if (wantAuth && req.headers.authorization !== wantAuth) {
       const ch = this.mode === 'bearer' ? `Bearer realm="http://${this.host}/token",service="fake",scope="repository:app:pull"` : 'Basic realm="fake"';
-      return void res.writeHead(401, { 'WWW-Authenticate': ch, 'Content-Type': 'application/json' }).end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      return void res
+        .writeHead(401, { 'WWW-Authenticate': ch, 'Content-Type': 'application/json' })
+        .end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
     }
     const m = /^\/v2\/app\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
     if (m?.[1] === 'manifests') {
       const doc = this.manifests.get(m[2]!);
-      if (!doc) return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
+      if (!doc)
+        return void res.writeHead(404, { 'Content-Type': 'application/json' }).end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}');
       return void res.writeHead(200, { 'Content-Type': doc.type, 'Docker-Content-Digest': doc.digestHeader ?? sha256(doc.body) }).end(doc.body);
     }
     if (m?.[1] === 'blobs') {
@@ -80,10 +85,19 @@ class Fake {
   async addImage(tag: string, text: string) {
     const tar = await rootfsTar('file.txt', text);
     const layer = gzipSync(tar);
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(tar)] }, config: { Cmd: ['sh'] } }));
+    const config = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256(tar)] }, config: { Cmd: ['sh'] } }),
+    );
     this.blobs.set(sha256(layer), layer);
     this.blobs.set(sha256(config), config);
-    const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }] }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(layer), size: layer.length }],
+      }),
+    );
     const doc = { body: manifest, type: 'application/vnd.oci.image.manifest.v1+json' };
     this.manifests.set(tag, doc);
     this.manifests.set(sha256(manifest), doc);
@@ -117,7 +131,14 @@ after(async () => {
 });
 
 async function state() {
-  return { blobs: (await stores.store.content.list()).map((b) => b.digest).sort(), layers: (await stores.store.layers.list()).map((l) => l.chainId).sort(), images: stores.store.all().map((r) => r.id).sort() };
+  return {
+    blobs: (await stores.store.content.list()).map((b) => b.digest).sort(),
+    layers: (await stores.store.layers.list()).map((l) => l.chainId).sort(),
+    images: stores.store
+      .all()
+      .map((r) => r.id)
+      .sort(),
+  };
 }
 
 test('Bearer token flow: anonymous token, then pull; progress and references', { skip }, async () => {
@@ -133,13 +154,26 @@ test('Bearer token flow: anonymous token, then pull; progress and references', {
   assert.deepEqual([t.searchParams.get('service'), t.searchParams.get('scope'), t.searchParams.get('account')], ['fake', 'repository:app:pull', null]);
   const statuses = msgs.filter((m) => m.status !== 'Downloading' && m.status !== 'Extracting').map((m) => (m.id ? `${m.id}: ${m.status}` : m.status));
   const id = img.layer.slice(7, 19);
-  assert.deepEqual(statuses, ['v1: Pulling from app', `${id}: Pulling fs layer`, `${id}: Verifying Checksum`, `${id}: Download complete`, `${id}: Pull complete`, `Digest: ${img.manifest}`, `Status: Downloaded newer image for ${fake.host}/app:v1`]);
+  assert.deepEqual(statuses, [
+    'v1: Pulling from app',
+    `${id}: Pulling fs layer`,
+    `${id}: Verifying Checksum`,
+    `${id}: Download complete`,
+    `${id}: Pull complete`,
+    `Digest: ${img.manifest}`,
+    `Status: Downloaded newer image for ${fake.host}/app:v1`,
+  ]);
   const d = stores.store.inspect(`${fake.host}/app:v1`);
   assert.deepEqual(d.repoDigests, [`${fake.host}/app@${img.manifest}`]);
   assert.deepEqual(d.record.layers[0]!.blob?.digest, img.layer);
   assert.equal(d.record.manifests[0]!.digest, img.manifest);
   // Authenticated requests carried the token; the first one went without.
-  assert.ok(fake.seen.filter((s) => s.path.startsWith('/v2/')).slice(1).every((s) => s.auth === `Bearer ${fake.token}`));
+  assert.ok(
+    fake.seen
+      .filter((s) => s.path.startsWith('/v2/'))
+      .slice(1)
+      .every((s) => s.auth === `Bearer ${fake.token}`),
+  );
   // Again: up to date, no blob fetched.
   const before = fake.seen.length;
   const again = await puller.pull(`${fake.host}/app:v1`);
@@ -152,7 +186,10 @@ test('Bearer with credentials sends them to the token server (account=); wrong o
   fake.tokenRequests.length = 0;
   await puller.pull(`${fake.host}/app:v2`, { credentials: { username: 'alice', password: 'pw' } });
   assert.equal(fake.tokenRequests[0]!.searchParams.get('account'), 'alice');
-  await assert.rejects(puller.pull(`${fake.host}/app:v2`, { credentials: { username: 'alice', password: 'nope' } }), (e) => isBerthError(e, 'forbidden') && /unauthorized: bad creds/.test(e.message));
+  await assert.rejects(
+    puller.pull(`${fake.host}/app:v2`, { credentials: { username: 'alice', password: 'nope' } }),
+    (e) => isBerthError(e, 'forbidden') && /unauthorized: bad creds/.test(e.message),
+  );
 });
 
 test('Basic auth: without credentials "no basic auth credentials"; with them it pulls', { skip }, async () => {
@@ -193,7 +230,10 @@ test('hostile answers: wrong Docker-Content-Digest, oversized manifest, wrong bl
   const good = fake.blobs.get(img.layer)!;
   fake.blobs.set(img.layer, Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good[good.length - 1]! ^ 1])]));
   const msgs: PullMessage[] = [];
-  await assert.rejects(puller.pull(`${fake.host}/app:v5`, { onProgress: (m) => msgs.push(m) }), new RegExp(`filesystem layer verification failed for digest ${img.layer}`));
+  await assert.rejects(
+    puller.pull(`${fake.host}/app:v5`, { onProgress: (m) => msgs.push(m) }),
+    new RegExp(`filesystem layer verification failed for digest ${img.layer}`),
+  );
   assert.equal(msgs[0]?.status, 'Pulling from app', 'the failure came after the stream started');
   // A layer longer than its descriptor says.
   fake.blobs.set(img.layer, Buffer.concat([good, Buffer.alloc(10)]));
@@ -205,7 +245,10 @@ test('hostile answers: wrong Docker-Content-Digest, oversized manifest, wrong bl
 
 test('unknown tag: not-found with Docker text, before any progress', { skip }, async () => {
   const msgs: PullMessage[] = [];
-  await assert.rejects(puller.pull(`${fake.host}/app:missing`, { onProgress: (m) => msgs.push(m) }), (e) => isBerthError(e, 'not-found') && e.message === `manifest for ${fake.host}/app:missing not found: manifest unknown: manifest unknown`);
+  await assert.rejects(
+    puller.pull(`${fake.host}/app:missing`, { onProgress: (m) => msgs.push(m) }),
+    (e) => isBerthError(e, 'not-found') && e.message === `manifest for ${fake.host}/app:missing not found: manifest unknown: manifest unknown`,
+  );
   assert.deepEqual(msgs, []);
 });
 

@@ -54,7 +54,14 @@ export interface PullerOptions {
 }
 
 const MAX_CONCURRENT_DOWNLOADS = 3; // dockerd's --max-concurrent-downloads default
-const LAYER_TYPES = new Set<string>([MEDIA_TYPES.dockerLayer, MEDIA_TYPES.dockerForeignLayer, MEDIA_TYPES.ociLayer, MEDIA_TYPES.ociLayerGzip, 'application/vnd.oci.image.layer.nondistributable.v1.tar', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip']);
+const LAYER_TYPES = new Set<string>([
+  MEDIA_TYPES.dockerLayer,
+  MEDIA_TYPES.dockerForeignLayer,
+  MEDIA_TYPES.ociLayer,
+  MEDIA_TYPES.ociLayerGzip,
+  'application/vnd.oci.image.layer.nondistributable.v1.tar',
+  'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+]);
 const CONFIG_TYPES = new Set<string>([MEDIA_TYPES.dockerConfig, MEDIA_TYPES.ociConfig]);
 
 function checkLayerType(d: Descriptor): void {
@@ -85,7 +92,10 @@ async function pool<T>(items: T[], n: number, run: (item: T) => Promise<void>): 
 export class RegistryPuller {
   private readonly agents = new Agents();
 
-  constructor(private readonly images: ImageStore, private readonly opts: PullerOptions = {}) {}
+  constructor(
+    private readonly images: ImageStore,
+    private readonly opts: PullerOptions = {},
+  ) {}
 
   /** Ends idle keep-alive connections. */
   close(): void {
@@ -97,7 +107,15 @@ export class RegistryPuller {
     const want: Platform = o.platform ? parsePlatform(o.platform) : hostPlatform();
     const names = { familiarRef: familiarString(ref), familiarName: familiarName(ref) };
     const send: OnPullMessage = (m) => o.onProgress?.(m);
-    const session = new RegistrySession({ endpoint: endpointFor(ref, this.opts.insecureRegistries), credentials: o.credentials, agents: this.agents, insecureRegistries: this.opts.insecureRegistries, loopbackOnly: this.opts.loopbackOnly, signal: o.signal, timeoutMs: this.opts.timeoutMs });
+    const session = new RegistrySession({
+      endpoint: endpointFor(ref, this.opts.insecureRegistries),
+      credentials: o.credentials,
+      agents: this.agents,
+      insecureRegistries: this.opts.insecureRegistries,
+      loopbackOnly: this.opts.loopbackOnly,
+      signal: o.signal,
+      timeoutMs: this.opts.timeoutMs,
+    });
 
     const top = await fetchManifest(session, ref.digest ?? ref.tag!, names, ref.digest ? { digest: ref.digest as Digest } : undefined);
     send({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag! });
@@ -108,7 +126,14 @@ export class RegistryPuller {
 
     const journal = await this.images.beginOp();
     try {
-      const id = await this.fetchAndStore(session, ref, { top: top.digest, fromIndex: top.doc.kind === 'index', manifest: m, want, explicitPlatform: !!o.platform }, journal, send, o.signal);
+      const id = await this.fetchAndStore(
+        session,
+        ref,
+        { top: top.digest, fromIndex: top.doc.kind === 'index', manifest: m, want, explicitPlatform: !!o.platform },
+        journal,
+        send,
+        o.signal,
+      );
       const { updated } = id;
       send({ status: `Digest: ${top.digest}` });
       send({ status: `Status: ${updated ? 'Downloaded newer image' : 'Image is up to date'} for ${names.familiarRef}` });
@@ -143,9 +168,12 @@ export class RegistryPuller {
       config = await fetchSmallBlob(session, manifest.config, MAX_CONFIG_BYTES, 'image config');
       const cfg = parseImageConfig(config);
       if (p.explicitPlatform && !p.fromIndex && (cfg.os !== p.want.os || cfg.architecture !== p.want.architecture))
-        throw invalidArgument(`image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${formatPlatform(p.want)}, actual: ${formatPlatform({ os: cfg.os, architecture: cfg.architecture, variant: cfg.variant })}`);
+        throw invalidArgument(
+          `image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${formatPlatform(p.want)}, actual: ${formatPlatform({ os: cfg.os, architecture: cfg.architecture, variant: cfg.variant })}`,
+        );
       const diffIds = cfg.rootfs.diff_ids;
-      if (diffIds.length !== manifest.layers.length) throw invalidArgument(`invalid manifest, layers length mismatch: expected ${diffIds.length}, got ${manifest.layers.length}`);
+      if (diffIds.length !== manifest.layers.length)
+        throw invalidArgument(`invalid manifest, layers length mismatch: expected ${diffIds.length}, got ${manifest.layers.length}`);
       const chains = chainIds(diffIds);
       pulled = manifest.layers.map((d, i) => ({ desc: d, diffId: diffIds[i]!, chainId: chains[i]!, id: shortId(d.digest), present: false }));
       // A layer whose chain exists has all its parents too: find the highest one.
@@ -193,32 +221,36 @@ export class RegistryPuller {
   }
 
   /** Phase 1: every missing layer blob into the content store, verified, three at a time. */
-  private async download(session: RegistrySession, layers: PulledLayer[], journal: OpJournal, touched: Digest[], send: OnPullMessage, signal?: AbortSignal): Promise<void> {
+  private async download(
+    session: RegistrySession,
+    layers: PulledLayer[],
+    journal: OpJournal,
+    touched: Digest[],
+    send: OnPullMessage,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const content = this.images.content;
-    for (const l of layers) send(l.present ? { status: 'Already exists', id: l.id, progressDetail: {} } : { status: 'Pulling fs layer', id: l.id, progressDetail: {} });
+    for (const l of layers)
+      send(l.present ? { status: 'Already exists', id: l.id, progressDetail: {} } : { status: 'Pulling fs layer', id: l.id, progressDetail: {} });
     const todo = layers.filter((l) => !l.present);
     todo.slice(MAX_CONCURRENT_DOWNLOADS).forEach((l) => send({ status: 'Waiting', id: l.id, progressDetail: {} }));
     const seen = new Set<string>();
-    await pool(
-      todo,
-      MAX_CONCURRENT_DOWNLOADS,
-      async (l) => {
-        if (signal?.aborted) throw canceled();
-        const d = l.desc;
-        if (seen.has(d.digest) || (await content.has(d.digest))) {
-          seen.add(d.digest);
-          send({ status: 'Download complete', id: l.id, progressDetail: {} });
-          return;
-        }
+    await pool(todo, MAX_CONCURRENT_DOWNLOADS, async (l) => {
+      if (signal?.aborted) throw canceled();
+      const d = l.desc;
+      if (seen.has(d.digest) || (await content.has(d.digest))) {
         seen.add(d.digest);
-        await journal.note({ blobs: [d.digest] });
-        touched.push(d.digest);
-        const t = throttled((n) => send(progressMessage('Downloading', l.id, n, d.size)));
-        await downloadBlob(session, content, d, (n) => t.update(n), signal);
-        t.flush();
-        send({ status: 'Verifying Checksum', id: l.id, progressDetail: {} });
         send({ status: 'Download complete', id: l.id, progressDetail: {} });
-      },
-    );
+        return;
+      }
+      seen.add(d.digest);
+      await journal.note({ blobs: [d.digest] });
+      touched.push(d.digest);
+      const t = throttled((n) => send(progressMessage('Downloading', l.id, n, d.size)));
+      await downloadBlob(session, content, d, (n) => t.update(n), signal);
+      t.flush();
+      send({ status: 'Verifying Checksum', id: l.id, progressDetail: {} });
+      send({ status: 'Download complete', id: l.id, progressDetail: {} });
+    });
   }
 }

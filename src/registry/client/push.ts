@@ -64,7 +64,10 @@ async function gzipLayer(images: ImageStore, l: ImageLayerRef, signal?: AbortSig
 export class RegistryPusher {
   private readonly agents = new Agents();
 
-  constructor(private readonly images: ImageStore, private readonly opts: PusherOptions = {}) {}
+  constructor(
+    private readonly images: ImageStore,
+    private readonly opts: PusherOptions = {},
+  ) {}
 
   close(): void {
     this.agents.close();
@@ -75,7 +78,7 @@ export class RegistryPusher {
     const base = parseReference(name);
     if (base.digest) throw invalidArgument('cannot push a digest reference');
     const repo = { domain: base.domain, path: base.path };
-    const tags = tag ?? base.tag ? [tag ?? base.tag!] : this.tagsOf(repo);
+    const tags = (tag ?? base.tag) ? [tag ?? base.tag!] : this.tagsOf(repo);
     if (!tags.length) throw notFound(`An image does not exist locally with the tag: ${formatReference(repo).replace(/^docker\.io\/(library\/)?/, '')}`);
     const send = (m: PushMessage) => o.onProgress?.(m);
     send({ status: `The push refers to repository [${repoName(repo)}]` });
@@ -90,7 +93,11 @@ export class RegistryPusher {
 
   private tagsOf(repo: ImageReference): string[] {
     const prefix = `${repoName(repo)}:`;
-    return this.images.refs.entries().filter(([k]) => !isDigestRef(k) && k.startsWith(prefix) && !k.slice(prefix.length).includes('/')).map(([k]) => k.slice(prefix.length)).sort();
+    return this.images.refs
+      .entries()
+      .filter(([k]) => !isDigestRef(k) && k.startsWith(prefix) && !k.slice(prefix.length).includes('/'))
+      .map(([k]) => k.slice(prefix.length))
+      .sort();
   }
 
   private async pushTag(ref: ImageReference, o: PushOptions, send: (m: PushMessage) => void): Promise<PushResult> {
@@ -98,13 +105,32 @@ export class RegistryPusher {
     try {
       rec = this.images.resolve(formatReference(ref));
     } catch {
-      throw notFound(`An image does not exist locally with the tag: ${formatReference(normaliseReference(formatReference(ref))).replace(/^docker\.io\/(library\/)?/, '')}`);
+      throw notFound(
+        `An image does not exist locally with the tag: ${formatReference(normaliseReference(formatReference(ref))).replace(/^docker\.io\/(library\/)?/, '')}`,
+      );
     }
     // Other repositories of the same registry holding this image: mount sources.
-    const sources = [...new Set(this.images.refs.refsOf(rec.id).map((k) => parseReference(k)).filter((r) => r.domain === ref.domain && r.path !== ref.path).map((r) => r.path))];
+    const sources = [
+      ...new Set(
+        this.images.refs
+          .refsOf(rec.id)
+          .map((k) => parseReference(k))
+          .filter((r) => r.domain === ref.domain && r.path !== ref.path)
+          .map((r) => r.path),
+      ),
+    ];
     const endpoint = endpointFor(ref, this.opts.insecureRegistries);
     const scopes = [`repository:${ref.path}:pull,push`, ...sources.map((s) => `repository:${s}:pull`)];
-    const session = new RegistrySession({ endpoint, credentials: o.credentials, agents: this.agents, insecureRegistries: this.opts.insecureRegistries, loopbackOnly: this.opts.loopbackOnly, signal: o.signal, timeoutMs: this.opts.timeoutMs, scopes });
+    const session = new RegistrySession({
+      endpoint,
+      credentials: o.credentials,
+      agents: this.agents,
+      insecureRegistries: this.opts.insecureRegistries,
+      loopbackOnly: this.opts.loopbackOnly,
+      signal: o.signal,
+      timeoutMs: this.opts.timeoutMs,
+      scopes,
+    });
 
     {
       const layers: BlobToPush[] = [];
@@ -115,12 +141,24 @@ export class RegistryPusher {
       for (const [i, l] of rec.layers.entries()) {
         if (l.blob && (await this.images.content.has(l.blob.digest))) {
           const b = l.blob;
-          layers.push({ digest: b.digest, size: b.size, mediaType: MEDIA_TYPES.dockerLayer, id: ids[i]!, open: () => this.images.content.readStream(b.digest) });
+          layers.push({
+            digest: b.digest,
+            size: b.size,
+            mediaType: MEDIA_TYPES.dockerLayer,
+            id: ids[i]!,
+            open: () => this.images.content.readStream(b.digest),
+          });
         } else {
           // Compressed once: the record keeps the blob, so a re-push finds its digest at once.
           const g = await gzipLayer(this.images, l, o.signal);
           made.set(l.diffId, { digest: g.digest, mediaType: MEDIA_TYPES.dockerLayer, size: g.size });
-          layers.push({ digest: g.digest, size: g.size, mediaType: MEDIA_TYPES.dockerLayer, id: ids[i]!, open: () => this.images.content.readStream(g.digest) });
+          layers.push({
+            digest: g.digest,
+            size: g.size,
+            mediaType: MEDIA_TYPES.dockerLayer,
+            id: ids[i]!,
+            open: () => this.images.content.readStream(g.digest),
+          });
         }
       }
       if (made.size && !(await this.images.recordLayerBlobs(rec.id, made))) {
@@ -129,21 +167,41 @@ export class RegistryPusher {
       }
       for (const b of [...layers].reverse()) await this.pushBlob(session, ref, b, sources, send);
       const config = await this.images.configBytes(rec.id);
-      await this.pushBlob(session, ref, { digest: rec.id, size: config.length, mediaType: MEDIA_TYPES.dockerConfig, open: () => bufferStream(config) }, [], send);
-      const manifest = Buffer.from(JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MEDIA_TYPES.dockerManifest,
-        config: { mediaType: MEDIA_TYPES.dockerConfig, size: config.length, digest: rec.id },
-        layers: layers.map((l) => ({ mediaType: l.mediaType, size: l.size, digest: l.digest })),
-      }, null, 3));
+      await this.pushBlob(
+        session,
+        ref,
+        { digest: rec.id, size: config.length, mediaType: MEDIA_TYPES.dockerConfig, open: () => bufferStream(config) },
+        [],
+        send,
+      );
+      const manifest = Buffer.from(
+        JSON.stringify(
+          {
+            schemaVersion: 2,
+            mediaType: MEDIA_TYPES.dockerManifest,
+            config: { mediaType: MEDIA_TYPES.dockerConfig, size: config.length, digest: rec.id },
+            layers: layers.map((l) => ({ mediaType: l.mediaType, size: l.size, digest: l.digest })),
+          },
+          null,
+          3,
+        ),
+      );
       const digest = sha256(manifest);
-      const res = await session.call('PUT', `/v2/${ref.path}/manifests/${ref.tag}`, { headers: { 'Content-Type': MEDIA_TYPES.dockerManifest, 'Content-Length': String(manifest.length) }, body: () => manifest });
+      const res = await session.call('PUT', `/v2/${ref.path}/manifests/${ref.tag}`, {
+        headers: { 'Content-Type': MEDIA_TYPES.dockerManifest, 'Content-Length': String(manifest.length) },
+        body: () => manifest,
+      });
       await expectStatus(res, [201, 200, 202], `manifest ${ref.tag}`);
       // As dockerd does: the image now also answers to repo@digest (RepoDigests).
       // (Skipped if the image was removed meanwhile: the push itself has succeeded.)
       if (this.images.has(rec.id)) {
         await this.images.content.put(manifest, digest);
-        await this.images.register({ config, layers: this.images.resolve(rec.id).layers, manifest: { digest, mediaType: MEDIA_TYPES.dockerManifest, size: manifest.length }, refs: [formatReference({ domain: ref.domain, path: ref.path, digest })] });
+        await this.images.register({
+          config,
+          layers: this.images.resolve(rec.id).layers,
+          manifest: { digest, mediaType: MEDIA_TYPES.dockerManifest, size: manifest.length },
+          refs: [formatReference({ domain: ref.domain, path: ref.path, digest })],
+        });
       }
       send({ status: `${ref.tag}: digest: ${digest} size: ${manifest.length}` });
       send({ progressDetail: {}, aux: { Tag: ref.tag!, Digest: digest, Size: manifest.length } } as PushMessage);
@@ -160,7 +218,9 @@ export class RegistryPusher {
     }
     let location: string | undefined;
     for (const from of sources) {
-      const m = await session.call('POST', `/v2/${ref.path}/blobs/uploads/?mount=${b.digest}&from=${encodeURIComponent(from)}`, { headers: { 'Content-Length': '0' } });
+      const m = await session.call('POST', `/v2/${ref.path}/blobs/uploads/?mount=${b.digest}&from=${encodeURIComponent(from)}`, {
+        headers: { 'Content-Length': '0' },
+      });
       drain(m.body);
       if (m.status === 201) {
         if (b.id) send({ status: `Mounted from ${from}`, id: b.id, progressDetail: {} });

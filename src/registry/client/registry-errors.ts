@@ -21,7 +21,10 @@ export function parseRegistryErrors(body: Buffer): RegistryErrorItem[] {
   if (!Array.isArray(errs)) return [];
   return errs
     .filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null)
-    .map((e) => ({ code: typeof e.code === 'string' ? e.code.slice(0, 100) : 'UNKNOWN', message: typeof e.message === 'string' ? e.message.slice(0, 1000) : '' }));
+    .map((e) => ({
+      code: typeof e.code === 'string' ? e.code.slice(0, 100) : 'UNKNOWN',
+      message: typeof e.message === 'string' ? e.message.slice(0, 1000) : '',
+    }));
 }
 
 /** Go's errcode.Error text: "manifest unknown: <message>". */
@@ -40,7 +43,13 @@ export function registryErrorText(body: Buffer): string | undefined {
  * `ref` is the familiar reference (127.0.0.1:5000/x:tag), `name` its familiar name.
  */
 export function manifestFetchError(status: number, body: Buffer, ref: string, name: string, url: string): BerthError {
-  const first = parseRegistryErrors(body)[0] ?? (status === 404 ? { code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' } : status === 401 ? { code: 'UNAUTHORIZED', message: 'authentication required' } : undefined);
+  const first =
+    parseRegistryErrors(body)[0] ??
+    (status === 404
+      ? { code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }
+      : status === 401
+        ? { code: 'UNAUTHORIZED', message: 'authentication required' }
+        : undefined);
   if (!first) return unavailable(`Get "${url}": unexpected status ${status} from the registry`);
   const cause = errcodeText(first);
   switch (first.code) {

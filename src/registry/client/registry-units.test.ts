@@ -14,7 +14,13 @@ import { manifestFetchError } from './registry-errors.js';
 const D = (c: string) => `sha256:${c.repeat(64)}` as const;
 
 test('endpoints: Docker Hub, loopback (http allowed), insecure list, others https only', () => {
-  assert.deepEqual(endpointFor(parseReference('busybox')), { domain: 'docker.io', host: 'registry-1.docker.io', repository: 'library/busybox', schemes: ['https'], insecure: false });
+  assert.deepEqual(endpointFor(parseReference('busybox')), {
+    domain: 'docker.io',
+    host: 'registry-1.docker.io',
+    repository: 'library/busybox',
+    schemes: ['https'],
+    insecure: false,
+  });
   assert.equal(endpointFor(parseReference('user/app')).repository, 'user/app');
   const local = endpointFor(parseReference('127.0.0.1:5000/x/y:t'));
   assert.deepEqual([local.host, local.repository, local.schemes], ['127.0.0.1:5000', 'x/y', ['https', 'http']]);
@@ -54,14 +60,26 @@ test('X-Registry-Auth: base64url and base64 JSON, config.json "auth", garbage is
 });
 
 test('manifest documents: manifest, index, schema 1 and unknown types refused, hostile shapes refused', () => {
-  const m = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: D('a'), size: 2 }, layers: [] };
+  const m = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: D('a'), size: 2 },
+    layers: [],
+  };
   assert.equal(parseDocument(Buffer.from(JSON.stringify(m)), undefined).doc.kind, 'manifest');
   const { mediaType, ...noType } = m;
   void mediaType;
-  assert.equal(parseDocument(Buffer.from(JSON.stringify(noType)), 'application/vnd.docker.distribution.manifest.v2+json').mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+  assert.equal(
+    parseDocument(Buffer.from(JSON.stringify(noType)), 'application/vnd.docker.distribution.manifest.v2+json').mediaType,
+    'application/vnd.docker.distribution.manifest.v2+json',
+  );
   const idx = { schemaVersion: 2, manifests: [{ mediaType: m.mediaType, digest: D('b'), size: 10, platform: { os: 'linux', architecture: 'amd64' } }] };
   assert.equal(parseDocument(Buffer.from(JSON.stringify(idx)), 'application/vnd.oci.image.index.v1+json').doc.kind, 'index');
-  assert.throws(() => parseDocument(Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] })), 'application/vnd.docker.distribution.manifest.v1+prettyjws'), /schema 1 is not supported/);
+  assert.throws(
+    () =>
+      parseDocument(Buffer.from(JSON.stringify({ schemaVersion: 1, name: 'x', fsLayers: [] })), 'application/vnd.docker.distribution.manifest.v1+prettyjws'),
+    /schema 1 is not supported/,
+  );
   assert.throws(() => parseDocument(Buffer.from(JSON.stringify({ ...m, mediaType: 'application/x-helm' })), undefined), /unsupported manifest media type/);
   assert.throws(() => parseDocument(Buffer.from('{"schemaVersion":2,"layers":[{"digest":"sha256:zz"}]'), undefined), /invalid manifest/);
   assert.throws(() => parseDocument(Buffer.from(JSON.stringify({ ...m, layers: [{ mediaType: 'x', digest: D('c'), size: -1 }] })), undefined), /bad size/);
@@ -70,8 +88,23 @@ test('manifest documents: manifest, index, schema 1 and unknown types refused, h
 });
 
 test('platform choice: os/arch match, arm64 v8 equals no variant, amd64 ignores v2+ variants, order kept', () => {
-  const e = (arch: string, variant?: string, os = 'linux', c = 'a') => ({ mediaType: 'm', digest: D(c), size: 1, platform: { os, architecture: arch, ...(variant ? { variant } : {}) } });
-  const idx: ImageIndex = { schemaVersion: 2, manifests: [e('arm', 'v7', 'linux', '1'), e('amd64', 'v3', 'linux', '2'), e('amd64', undefined, 'linux', '3'), e('arm64', undefined, 'linux', '4'), e('amd64', undefined, 'windows', '5'), e('unknown', undefined, 'unknown', '6')] };
+  const e = (arch: string, variant?: string, os = 'linux', c = 'a') => ({
+    mediaType: 'm',
+    digest: D(c),
+    size: 1,
+    platform: { os, architecture: arch, ...(variant ? { variant } : {}) },
+  });
+  const idx: ImageIndex = {
+    schemaVersion: 2,
+    manifests: [
+      e('arm', 'v7', 'linux', '1'),
+      e('amd64', 'v3', 'linux', '2'),
+      e('amd64', undefined, 'linux', '3'),
+      e('arm64', undefined, 'linux', '4'),
+      e('amd64', undefined, 'windows', '5'),
+      e('unknown', undefined, 'unknown', '6'),
+    ],
+  };
   assert.equal(selectPlatform(idx, { os: 'linux', architecture: 'amd64' })?.digest, D('3'));
   assert.equal(selectPlatform(idx, { os: 'linux', architecture: 'arm64', variant: 'v8' })?.digest, D('4'));
   assert.equal(selectPlatform(idx, { os: 'linux', architecture: 'arm', variant: 'v7' })?.digest, D('1'));
@@ -101,7 +134,10 @@ test('manifest fetch errors carry Docker texts and kinds', () => {
   e = manifestFetchError(404, body('NAME_UNKNOWN', 'repository name not known to registry'), 'h/x:t', 'h/x', u);
   assert.equal(e.message, 'repository h/x not found: name unknown: repository name not known to registry');
   e = manifestFetchError(403, body('DENIED', 'requested access to the resource is denied'), 'x:t', 'x', u);
-  assert.equal(e.message, "pull access denied for x, repository does not exist or may require 'docker login': denied: requested access to the resource is denied");
+  assert.equal(
+    e.message,
+    "pull access denied for x, repository does not exist or may require 'docker login': denied: requested access to the resource is denied",
+  );
   assert.equal(e.kind, 'not-found');
   e = manifestFetchError(404, Buffer.from('<html>'), 'h/x:t', 'h/x', u);
   assert.equal(e.message, 'manifest for h/x:t not found: manifest unknown: manifest unknown');

@@ -46,7 +46,20 @@ export class RegistrySession {
   private async send(url: URL, method: HttpMethod, headers: Record<string, string>, body?: Buffer | Readable): Promise<HttpResponse> {
     const h: Record<string, string> = { ...headers, 'User-Agent': 'berth/0.1 (linux)' };
     if (this.authorization) h.Authorization = this.authorization;
-    return httpRequest(url, { method, headers: h, body, signal: this.o.signal, insecureTls: this.o.endpoint.insecure, timeoutMs: this.o.timeoutMs, allowHttp: this.allowHttp, allowHost: this.allowHost }, this.o.agents);
+    return httpRequest(
+      url,
+      {
+        method,
+        headers: h,
+        body,
+        signal: this.o.signal,
+        insecureTls: this.o.endpoint.insecure,
+        timeoutMs: this.o.timeoutMs,
+        allowHttp: this.allowHttp,
+        allowHost: this.allowHost,
+      },
+      this.o.agents,
+    );
   }
 
   /** One request, trying each allowed scheme until one connects (then sticking to it). */

@@ -4,7 +4,10 @@
 import { BerthError, isBerthError, messageOf, type ErrorKind } from '../../lib/errors.js';
 import type { ErrorBody } from '../../lib/http/error-status.js';
 
-const make = (kind: ErrorKind, code: string, dflt: string) => (message = dflt, detail?: unknown) => new BerthError(kind, message, { code, detail });
+const make =
+  (kind: ErrorKind, code: string, dflt: string) =>
+  (message = dflt, detail?: unknown) =>
+    new BerthError(kind, message, { code, detail });
 
 export const blobUnknown = make('not-found', 'BLOB_UNKNOWN', 'blob unknown to registry');
 export const blobUploadInvalid = make('invalid-argument', 'BLOB_UPLOAD_INVALID', 'blob upload invalid');

@@ -108,7 +108,9 @@ async function gc(argv: string[]): Promise<number> {
   const verb = values['dry-run'] ? 'would delete' : 'deleted';
   for (const s of r.swept) process.stdout.write(`${verb} ${s.digest} (${s.size} bytes)\n`);
   const bytes = r.swept.reduce((n, s) => n + s.size, 0);
-  process.stdout.write(`${r.repositories} repositories, ${r.manifests} manifests, ${r.marked} blobs in use; ${verb} ${r.swept.length} blobs (${bytes} bytes); spared ${r.spared} younger than ${minutes} minutes${r.temps ? `; removed ${r.temps} temp files` : ''}\n`);
+  process.stdout.write(
+    `${r.repositories} repositories, ${r.manifests} manifests, ${r.marked} blobs in use; ${verb} ${r.swept.length} blobs (${bytes} bytes); spared ${r.spared} younger than ${minutes} minutes${r.temps ? `; removed ${r.temps} temp files` : ''}\n`,
+  );
   return 0;
 }
 
@@ -134,8 +136,11 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] && /(?:^|\/)(?:berth-registry(?:\.js)?|main\.js)$/.test(process.argv[1]) && /registry/.test(process.argv[1])) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e: unknown) => {
-    process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
-    process.exit(1);
-  });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
 }

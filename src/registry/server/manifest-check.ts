@@ -71,7 +71,7 @@ export function checkManifest(body: Buffer, contentType: string): CheckedManifes
   if (m.schemaVersion !== 2) throw manifestInvalid('schemaVersion must be 2', { schemaVersion: m.schemaVersion ?? null });
   const declared = typeof m.mediaType === 'string' ? m.mediaType : undefined;
   if (declared && contentType && declared !== contentType) {
-    throw manifestInvalid('Content-Type does not match the manifest\'s mediaType', { contentType, mediaType: declared });
+    throw manifestInvalid("Content-Type does not match the manifest's mediaType", { contentType, mediaType: declared });
   }
   let mediaType = contentType || declared;
   if (!mediaType) mediaType = Array.isArray(m.manifests) ? MEDIA.ociIndex : MEDIA.ociManifest; // OCI lets mediaType be absent

@@ -193,8 +193,15 @@ test('manifests: PUT/GET/HEAD by tag and digest with Content-Type and Docker-Con
   assert.equal(dg.headers.get('content-type'), 'application/vnd.docker.distribution.manifest.v2+json');
   await dg.text();
   // An index and a Docker manifest list over manifests in the repository.
-  for (const [mt, repo, child] of [[OCI_INDEX, 'man/oci', img], ['application/vnd.docker.distribution.manifest.list.v2+json', 'man/docker', docker]] as const) {
-    const idx = JSON.stringify({ schemaVersion: 2, mediaType: mt, manifests: [{ mediaType: OCI_MANIFEST, digest: child.digest, size: Buffer.byteLength(child.body), platform: { os: 'linux', architecture: 'amd64' } }] });
+  for (const [mt, repo, child] of [
+    [OCI_INDEX, 'man/oci', img],
+    ['application/vnd.docker.distribution.manifest.list.v2+json', 'man/docker', docker],
+  ] as const) {
+    const idx = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: mt,
+      manifests: [{ mediaType: OCI_MANIFEST, digest: child.digest, size: Buffer.byteLength(child.body), platform: { os: 'linux', architecture: 'amd64' } }],
+    });
     const put = await fetch(`${u}/v2/${repo}/manifests/multi`, { method: 'PUT', body: idx, headers: { 'Content-Type': mt } });
     assert.equal(put.status, 201, await put.text());
     const g = await fetch(`${u}/v2/${repo}/manifests/multi`);
@@ -202,7 +209,11 @@ test('manifests: PUT/GET/HEAD by tag and digest with Content-Type and Docker-Con
     assert.equal(await g.text(), idx);
   }
   // PUT by digest, with extra tags (spec end-7b).
-  const again = await fetch(`${u}/v2/man/oci/manifests/${img.digest}?tag=t1&tag=t2`, { method: 'PUT', body: img.body, headers: { 'Content-Type': OCI_MANIFEST } });
+  const again = await fetch(`${u}/v2/man/oci/manifests/${img.digest}?tag=t1&tag=t2`, {
+    method: 'PUT',
+    body: img.body,
+    headers: { 'Content-Type': OCI_MANIFEST },
+  });
   assert.equal(again.status, 201);
   assert.equal((await fetch(`${u}/v2/man/oci/manifests/t2`)).headers.get('docker-content-digest'), img.digest);
 });
@@ -298,14 +309,20 @@ test('referrers: subject recorded with OCI-Subject, listed, filtered by artifact
   const f = await fetch(`${u}/v2/refs/referrers/${img.digest}?artifactType=application/vnd.example.sbom`);
   assert.equal(f.headers.get('oci-filters-applied'), 'artifactType');
   const fi = (await f.json()) as { manifests: { digest: string; artifactType: string }[] };
-  assert.deepEqual(fi.manifests.map((m) => [m.digest, m.artifactType]), [[sbom.digest, 'application/vnd.example.sbom']]);
+  assert.deepEqual(
+    fi.manifests.map((m) => [m.digest, m.artifactType]),
+    [[sbom.digest, 'application/vnd.example.sbom']],
+  );
   const empty = await fetch(`${u}/v2/refs/referrers/${sha('nothing refers')}`);
   assert.equal(empty.status, 200, 'never 404');
   assert.deepEqual(((await empty.json()) as { manifests: unknown[] }).manifests, []);
   // Deleting the referrer by digest takes it out of the index.
   assert.equal((await fetch(`${u}/v2/refs/manifests/${sbom.digest}`, { method: 'DELETE' })).status, 202);
   const after = (await (await fetch(`${u}/v2/refs/referrers/${img.digest}`)).json()) as { manifests: { digest: string }[] };
-  assert.deepEqual(after.manifests.map((m) => m.digest), [sig.digest]);
+  assert.deepEqual(
+    after.manifests.map((m) => m.digest),
+    [sig.digest],
+  );
 });
 
 test('deletes: tag, manifest by digest (its tags go too), blob link', async () => {
@@ -329,7 +346,12 @@ test('--read-only refuses every write with UNSUPPORTED/405 and still serves read
   const img = await pushImage(u, 'ro', 'v1');
   const ro = await startTestRegistry({ readOnly: true, root: reg.root });
   try {
-    for (const [method, path] of [['POST', '/v2/ro/blobs/uploads/'], ['PUT', '/v2/ro/manifests/v2'], ['DELETE', `/v2/ro/manifests/${img.digest}`], ['PATCH', '/v2/ro/blobs/uploads/x']]) {
+    for (const [method, path] of [
+      ['POST', '/v2/ro/blobs/uploads/'],
+      ['PUT', '/v2/ro/manifests/v2'],
+      ['DELETE', `/v2/ro/manifests/${img.digest}`],
+      ['PATCH', '/v2/ro/blobs/uploads/x'],
+    ]) {
       const r = await fetch(`${ro.url}${path}`, { method, body: method === 'DELETE' ? undefined : '{}' });
       assert.equal(r.status, 405, `${method} ${path}`);
       assert.equal(await errorCode(r), 'UNSUPPORTED');
@@ -365,9 +387,17 @@ test('a chunk cut off by the client is dropped whole; the upload goes on from wh
   assert.equal((await fetch(`${u}${loc}`, { method: 'PATCH', body: first, headers: { 'Content-Range': `0-${first.length - 1}` } })).status, 202);
   // Half of a declared 1 MiB chunk, then the connection goes away.
   await new Promise<void>((resolve) => {
-    const req = request(`${u}${loc}`, { method: 'PATCH', headers: { 'Content-Range': `${first.length}-${first.length + (1 << 20) - 1}`, 'Content-Length': String(1 << 20) } });
+    const req = request(`${u}${loc}`, {
+      method: 'PATCH',
+      headers: { 'Content-Range': `${first.length}-${first.length + (1 << 20) - 1}`, 'Content-Length': String(1 << 20) },
+    });
     req.on('error', () => resolve());
-    req.write(Buffer.alloc(1 << 19, 1), () => setTimeout(() => { req.destroy(); resolve(); }, 100));
+    req.write(Buffer.alloc(1 << 19, 1), () =>
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100),
+    );
   });
   // The server notices the abort asynchronously: poll the status (bounded).
   let range = '';
@@ -379,6 +409,10 @@ test('a chunk cut off by the client is dropped whole; the upload goes on from wh
   }
   assert.equal(range, `0-${first.length - 1}`);
   const rest = Buffer.from('second');
-  const put = await fetch(`${u}${loc}?digest=${sha(Buffer.concat([first, rest]))}`, { method: 'PUT', body: rest, headers: { 'Content-Range': `${first.length}-${first.length + rest.length - 1}` } });
+  const put = await fetch(`${u}${loc}?digest=${sha(Buffer.concat([first, rest]))}`, {
+    method: 'PUT',
+    body: rest,
+    headers: { 'Content-Range': `${first.length}-${first.length + rest.length - 1}` },
+  });
   assert.equal(put.status, 201);
 });

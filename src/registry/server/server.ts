@@ -33,12 +33,7 @@ export function createRegistryServer(o: RegistryServerOptions): HttpServer<Regis
       await r.handler({ ...ctx, grant });
     },
   });
-  const routes = [
-    ...listingRoutes(o).map(guarded),
-    ...blobRoutes(o).map(guarded),
-    ...manifestRoutes(o).map(guarded),
-    ...(o.extraRoutes ?? []),
-  ];
+  const routes = [...listingRoutes(o).map(guarded), ...blobRoutes(o).map(guarded), ...manifestRoutes(o).map(guarded), ...(o.extraRoutes ?? [])];
   return new HttpServer<RegistryContext>({
     name: 'registry',
     errorBody: registryErrorBody,

@@ -17,117 +17,136 @@ interface LogLine {
 async function readLog(path: string): Promise<LogLine[]> {
   const text = await readFile(path, 'utf8');
   assert.ok(text.endsWith('\n'), 'log ends with a newline');
-  return text.trimEnd().split('\n').map((l) => JSON.parse(l) as LogLine);
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as LogLine);
 }
 
 // The same behaviour with both runtimes: the shim drives either one through the same CLI.
-for (const runtimeName of ['crun', 'runc'] as const) describe(runtimeName, () => {
-  let env: MonitorTestEnv;
-  before(async () => {
-    env = await MonitorTestEnv.create(runtimeName);
-  });
-  after(async () => {
-    await env?.cleanup();
-  });
+for (const runtimeName of ['crun', 'runc'] as const)
+  describe(runtimeName, () => {
+    let env: MonitorTestEnv;
+    before(async () => {
+      env = await MonitorTestEnv.create(runtimeName);
+    });
+    after(async () => {
+      await env?.cleanup();
+    });
 
-  test('output goes to the log and to attach clients as stdcopy frames; exit code 3', { timeout: 30_000 }, async () => {
-    const c = await env.bundle(['sh', '-c', 'echo out; echo err >&2; exit 3']);
-    const { pid, shimPid } = await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
-    assert.ok(pid > 0 && shimPid > 0 && pid !== shimPid);
-    assert.equal((await env.runtime.state(c.id))?.status, 'created');
-    const both = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true });
-    const onlyOut = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: false });
-    const [a, b] = [readAll(both), readAll(onlyOut)];
-    await env.runtime.start(c.id);
-    const got = demuxStdcopy(await a);
-    assert.deepEqual([got.stdout, got.stderr], ['out\n', 'err\n']);
-    assert.deepEqual(demuxStdcopy(await b), { stdout: 'out\n', stderr: '', frames: 1 });
-    const st = await env.monitor.waitExit(c.stateDir);
-    assert.equal(st.exitCode, 3);
-    assert.match(st.finishedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
-    assert.deepEqual(await env.monitor.readExit(c.stateDir), st);
-    const log = await readLog(c.logPath);
-    assert.deepEqual(log.map((l) => [l.stream, l.log]).sort(), [['stderr', 'err\n'], ['stdout', 'out\n']]);
-    assert.match(log[0]!.time, /Z$/);
-    // Once the shim is gone, waitExit reads the exit file.
-    for (let i = 0; i < 50 && (await env.monitor.isAlive(c.stateDir)); i++) await sleep(20);
-    assert.equal(await env.monitor.isAlive(c.stateDir), false);
-    assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 3);
-  });
+    test('output goes to the log and to attach clients as stdcopy frames; exit code 3', { timeout: 30_000 }, async () => {
+      const c = await env.bundle(['sh', '-c', 'echo out; echo err >&2; exit 3']);
+      const { pid, shimPid } = await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      assert.ok(pid > 0 && shimPid > 0 && pid !== shimPid);
+      assert.equal((await env.runtime.state(c.id))?.status, 'created');
+      const both = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true });
+      const onlyOut = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: false });
+      const [a, b] = [readAll(both), readAll(onlyOut)];
+      await env.runtime.start(c.id);
+      const got = demuxStdcopy(await a);
+      assert.deepEqual([got.stdout, got.stderr], ['out\n', 'err\n']);
+      assert.deepEqual(demuxStdcopy(await b), { stdout: 'out\n', stderr: '', frames: 1 });
+      const st = await env.monitor.waitExit(c.stateDir);
+      assert.equal(st.exitCode, 3);
+      assert.match(st.finishedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+      assert.deepEqual(await env.monitor.readExit(c.stateDir), st);
+      const log = await readLog(c.logPath);
+      assert.deepEqual(log.map((l) => [l.stream, l.log]).sort(), [
+        ['stderr', 'err\n'],
+        ['stdout', 'out\n'],
+      ]);
+      assert.match(log[0]!.time, /Z$/);
+      // Once the shim is gone, waitExit reads the exit file.
+      for (let i = 0; i < 50 && (await env.monitor.isAlive(c.stateDir)); i++) await sleep(20);
+      assert.equal(await env.monitor.isAlive(c.stateDir), false);
+      assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 3);
+    });
 
-  test('kill -9 gives 137', { timeout: 30_000 }, async () => {
-    const c = await env.bundle(['sleep', '100']);
-    await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
-    await env.runtime.start(c.id);
-    assert.equal(await env.monitor.isAlive(c.stateDir), true);
-    await env.runtime.kill(c.id, 'KILL');
-    assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 137);
-  });
+    test('kill -9 gives 137', { timeout: 30_000 }, async () => {
+      const c = await env.bundle(['sleep', '100']);
+      await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      await env.runtime.start(c.id);
+      assert.equal(await env.monitor.isAlive(c.stateDir), true);
+      await env.runtime.kill(c.id, 'KILL');
+      assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 137);
+    });
 
-  test('stdin with stdinOnce: cat ends when the client ends its input', { timeout: 30_000 }, async () => {
-    const c = await env.bundle(['cat']);
-    await env.monitor.spawnContainer({ ...c, tty: false, openStdin: true, stdinOnce: true });
-    const s = await env.monitor.attach(c.stateDir, { stdin: true, stdout: true, stderr: true });
-    const out = readAll(s);
-    await env.runtime.start(c.id);
-    s.write('hello\n');
-    s.end('world\n');
-    assert.equal(demuxStdcopy(await out).stdout, 'hello\nworld\n');
-    assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 0);
-  });
+    test('stdin with stdinOnce: cat ends when the client ends its input', { timeout: 30_000 }, async () => {
+      const c = await env.bundle(['cat']);
+      await env.monitor.spawnContainer({ ...c, tty: false, openStdin: true, stdinOnce: true });
+      const s = await env.monitor.attach(c.stateDir, { stdin: true, stdout: true, stderr: true });
+      const out = readAll(s);
+      await env.runtime.start(c.id);
+      s.write('hello\n');
+      s.end('world\n');
+      assert.equal(demuxStdcopy(await out).stdout, 'hello\nworld\n');
+      assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 0);
+    });
 
-  test('tty: raw output, resize is seen by stty size', { timeout: 30_000 }, async () => {
-    const c = await env.bundle(['sh', '-c', 'read x; stty size'], { tty: true });
-    await env.monitor.spawnContainer({ ...c, tty: true, openStdin: true });
-    const s = await env.monitor.attach(c.stateDir, { stdin: true, stdout: true, stderr: true });
-    const out = readAll(s);
-    await env.runtime.start(c.id);
-    await env.monitor.resize(c.stateDir, 40, 100);
-    s.write('\n');
-    const text = (await out).toString();
-    assert.match(text, /40 100\r\n/);
-    assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 0);
-    const log = await readLog(c.logPath);
-    assert.ok(log.every((l) => l.stream === 'stdout'));
-    assert.match(log.map((l) => l.log).join(''), /40 100/);
-  });
+    test('tty: raw output, resize is seen by stty size', { timeout: 30_000 }, async () => {
+      const c = await env.bundle(['sh', '-c', 'read x; stty size'], { tty: true });
+      await env.monitor.spawnContainer({ ...c, tty: true, openStdin: true });
+      const s = await env.monitor.attach(c.stateDir, { stdin: true, stdout: true, stderr: true });
+      const out = readAll(s);
+      await env.runtime.start(c.id);
+      await env.monitor.resize(c.stateDir, 40, 100);
+      s.write('\n');
+      const text = (await out).toString();
+      assert.match(text, /40 100\r\n/);
+      assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 0);
+      const log = await readLog(c.logPath);
+      assert.ok(log.every((l) => l.stream === 'stdout'));
+      assert.match(log.map((l) => l.log).join(''), /40 100/);
+    });
 
-  test('exec: output, exit code, tty, and a missing binary', { timeout: 60_000 }, async () => {
-    const c = await env.bundle(['sleep', '100']);
-    await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
-    await env.runtime.start(c.id);
+    test('exec: output, exit code, tty, and a missing binary', { timeout: 60_000 }, async () => {
+      const c = await env.bundle(['sleep', '100']);
+      await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      await env.runtime.start(c.id);
 
-    const sd = env.execStateDir();
-    const proc = await env.processJson(['sh', '-c', 'echo exec-out; echo exec-err >&2; exit 5']);
-    await env.monitor.spawnExec({ containerId: c.id, processJsonPath: proc, stateDir: sd, tty: false, openStdin: false });
-    const s = await env.monitor.attach(sd, { stdin: false, stdout: true, stderr: true });
-    const out = readAll(s);
-    const { pid } = await env.monitor.startExec(sd);
-    assert.ok(pid > 0);
-    const got = demuxStdcopy(await out);
-    assert.deepEqual([got.stdout, got.stderr], ['exec-out\n', 'exec-err\n']);
-    assert.equal((await env.monitor.waitExit(sd)).exitCode, 5);
+      const sd = env.execStateDir();
+      const proc = await env.processJson(['sh', '-c', 'echo exec-out; echo exec-err >&2; exit 5']);
+      await env.monitor.spawnExec({ containerId: c.id, processJsonPath: proc, stateDir: sd, tty: false, openStdin: false });
+      const s = await env.monitor.attach(sd, { stdin: false, stdout: true, stderr: true });
+      const out = readAll(s);
+      const { pid } = await env.monitor.startExec(sd);
+      assert.ok(pid > 0);
+      const got = demuxStdcopy(await out);
+      assert.deepEqual([got.stdout, got.stderr], ['exec-out\n', 'exec-err\n']);
+      assert.equal((await env.monitor.waitExit(sd)).exitCode, 5);
 
-    const sdt = env.execStateDir(true);
-    assert.ok(sdt.length > 120);
-    await env.monitor.spawnExec({ containerId: c.id, processJsonPath: await env.processJson(['sh', '-c', 'sleep 0.5; tty; stty size'], true), stateDir: sdt, tty: true, openStdin: false });
-    const st = await env.monitor.attach(sdt, { stdin: false, stdout: true, stderr: false });
-    const outT = readAll(st);
-    await env.monitor.startExec(sdt);
-    await env.monitor.resize(sdt, 30, 90);
-    assert.match((await outT).toString(), /^\/dev\/pts\/\d+\r\n30 90\r\n$/);
-    assert.equal((await env.monitor.waitExit(sdt)).exitCode, 0);
+      const sdt = env.execStateDir(true);
+      assert.ok(sdt.length > 120);
+      await env.monitor.spawnExec({
+        containerId: c.id,
+        processJsonPath: await env.processJson(['sh', '-c', 'sleep 0.5; tty; stty size'], true),
+        stateDir: sdt,
+        tty: true,
+        openStdin: false,
+      });
+      const st = await env.monitor.attach(sdt, { stdin: false, stdout: true, stderr: false });
+      const outT = readAll(st);
+      await env.monitor.startExec(sdt);
+      await env.monitor.resize(sdt, 30, 90);
+      assert.match((await outT).toString(), /^\/dev\/pts\/\d+\r\n30 90\r\n$/);
+      assert.equal((await env.monitor.waitExit(sdt)).exitCode, 0);
 
-    const sdm = env.execStateDir();
-    await env.monitor.spawnExec({ containerId: c.id, processJsonPath: await env.processJson(['no-such-binary']), stateDir: sdm, tty: false, openStdin: false });
-    await assert.rejects(env.monitor.startExec(sdm), /no-such-binary/);
-    assert.equal((await env.monitor.waitExit(sdm)).exitCode, 127);
-  });
+      const sdm = env.execStateDir();
+      await env.monitor.spawnExec({
+        containerId: c.id,
+        processJsonPath: await env.processJson(['no-such-binary']),
+        stateDir: sdm,
+        tty: false,
+        openStdin: false,
+      });
+      await assert.rejects(env.monitor.startExec(sdm), /no-such-binary/);
+      assert.equal((await env.monitor.waitExit(sdm)).exitCode, 127);
+    });
 
-  test('a parent killed with SIGKILL leaves the container running; a new monitor gets its status', { timeout: 30_000 }, async () => {
-    const c = await env.bundle(['sh', '-c', 'sleep 1; echo bye; exit 7']);
-    const params = JSON.stringify({ shim: findShimBinary(), rt: { name: env.runtime.name, path: env.runtime.path, root: env.runtime.root }, c });
-    const script = `
+    test('a parent killed with SIGKILL leaves the container running; a new monitor gets its status', { timeout: 30_000 }, async () => {
+      const c = await env.bundle(['sh', '-c', 'sleep 1; echo bye; exit 7']);
+      const params = JSON.stringify({ shim: findShimBinary(), rt: { name: env.runtime.name, path: env.runtime.path, root: env.runtime.root }, c });
+      const script = `
       const { ShimMonitor } = await import(${JSON.stringify(new URL('./shim-monitor.js', import.meta.url).href)});
       const { CliRuntime } = await import(${JSON.stringify(new URL('../oci/cli-runtime.js', import.meta.url).href)});
       const p = JSON.parse(process.env.BERTH_TEST_PARAMS);
@@ -136,66 +155,72 @@ for (const runtimeName of ['crun', 'runc'] as const) describe(runtimeName, () =>
       const r = await m.spawnContainer({ ...p.c, tty: false, openStdin: false });
       await runtime.start(p.c.id);
       process.stdout.write(JSON.stringify(r) + '\\n', () => process.kill(process.pid, 'SIGKILL'));`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, BERTH_TEST_PARAMS: params },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, BERTH_TEST_PARAMS: params },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const [stdout, [code, signal]] = await Promise.all([
+        readAll(child.stdout),
+        new Promise<[number | null, string | null]>((r) => child.on('exit', (c2, s2) => r([c2, s2]))),
+      ]);
+      assert.deepEqual([code, signal], [null, 'SIGKILL']);
+      assert.ok((JSON.parse(stdout.toString()) as { pid: number }).pid > 0);
+      assert.equal((await env.runtime.state(c.id))?.status, 'running');
+      const fresh = new ShimMonitor({ shimPath: findShimBinary(), runtime: env.runtime });
+      assert.equal(await fresh.isAlive(c.stateDir), true);
+      assert.equal((await fresh.waitExit(c.stateDir)).exitCode, 7);
+      assert.deepEqual(
+        (await readLog(c.logPath)).map((l) => l.log),
+        ['bye\n'],
+      );
     });
-    const [stdout, [code, signal]] = await Promise.all([
-      readAll(child.stdout),
-      new Promise<[number | null, string | null]>((r) => child.on('exit', (c2, s2) => r([c2, s2]))),
-    ]);
-    assert.deepEqual([code, signal], [null, 'SIGKILL']);
-    assert.ok((JSON.parse(stdout.toString()) as { pid: number }).pid > 0);
-    assert.equal((await env.runtime.state(c.id))?.status, 'running');
-    const fresh = new ShimMonitor({ shimPath: findShimBinary(), runtime: env.runtime });
-    assert.equal(await fresh.isAlive(c.stateDir), true);
-    assert.equal((await fresh.waitExit(c.stateDir)).exitCode, 7);
-    assert.deepEqual((await readLog(c.logPath)).map((l) => l.log), ['bye\n']);
-  });
 
-  test('logs stay valid JSON with binary output and UTF-8 split across reads', { timeout: 30_000 }, async () => {
-    const script = String.raw`printf '\377\376 ok \342\202\254 \303 "q" \\ \001\033\t|'; sleep 0.3; printf '\342'; sleep 0.3; printf '\202\254 end\n'`;
-    const c = await env.bundle(['sh', '-c', script]);
-    await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
-    await env.runtime.start(c.id);
-    assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 0);
-    const log = await readLog(c.logPath); // throws on invalid JSON
-    assert.ok(log.length >= 2);
-    assert.equal(log.map((l) => l.log).join(''), '\ufffd\ufffd ok \u20ac \ufffd "q" \\ \u0001\u001b\t|\u20ac end\n');
-  });
+    test('logs stay valid JSON with binary output and UTF-8 split across reads', { timeout: 30_000 }, async () => {
+      const script = String.raw`printf '\377\376 ok \342\202\254 \303 "q" \\ \001\033\t|'; sleep 0.3; printf '\342'; sleep 0.3; printf '\202\254 end\n'`;
+      const c = await env.bundle(['sh', '-c', script]);
+      await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      await env.runtime.start(c.id);
+      assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 0);
+      const log = await readLog(c.logPath); // throws on invalid JSON
+      assert.ok(log.length >= 2);
+      assert.equal(log.map((l) => l.log).join(''), '\ufffd\ufffd ok \u20ac \ufffd "q" \\ \u0001\u001b\t|\u20ac end\n');
+    });
 
-  test('a vanished attach client never blocks the container; a tty loses no output at exit', { timeout: 60_000 }, async () => {
-    const c = await env.bundle(['sh', '-c', 'yes | head -c 20000000']);
-    await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
-    const gone = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true });
-    gone.pause(); // never reads...
-    const kept = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true });
-    await env.runtime.start(c.id);
-    await sleep(100);
-    gone.destroy(); // ...then disappears with the shim blocked on it
-    const got = demuxStdcopy(await readAll(kept));
-    assert.equal(got.stdout.length, 20_000_000);
-    assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 0);
-    const log = await readLog(c.logPath);
-    assert.equal(log.reduce((n, l) => n + l.log.length, 0), 20_000_000);
+    test('a vanished attach client never blocks the container; a tty loses no output at exit', { timeout: 60_000 }, async () => {
+      const c = await env.bundle(['sh', '-c', 'yes | head -c 20000000']);
+      await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      const gone = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true });
+      gone.pause(); // never reads...
+      const kept = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true });
+      await env.runtime.start(c.id);
+      await sleep(100);
+      gone.destroy(); // ...then disappears with the shim blocked on it
+      const got = demuxStdcopy(await readAll(kept));
+      assert.equal(got.stdout.length, 20_000_000);
+      assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 0);
+      const log = await readLog(c.logPath);
+      assert.equal(
+        log.reduce((n, l) => n + l.log.length, 0),
+        20_000_000,
+      );
 
-    const t = await env.bundle(['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x'], { tty: true });
-    await env.monitor.spawnContainer({ ...t, tty: true, openStdin: false });
-    const s = await env.monitor.attach(t.stateDir, { stdin: false, stdout: true, stderr: false });
-    const out = readAll(s);
-    await env.runtime.start(t.id);
-    assert.equal((await out).length, 300_000);
-    assert.equal((await env.monitor.waitExit(t.stateDir)).exitCode, 0);
-  });
+      const t = await env.bundle(['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x'], { tty: true });
+      await env.monitor.spawnContainer({ ...t, tty: true, openStdin: false });
+      const s = await env.monitor.attach(t.stateDir, { stdin: false, stdout: true, stderr: false });
+      const out = readAll(s);
+      await env.runtime.start(t.id);
+      assert.equal((await out).length, 300_000);
+      assert.equal((await env.monitor.waitExit(t.stateDir)).exitCode, 0);
+    });
 
-  test('a shim killed before the process exits: waitExit reports the unknown status', { timeout: 30_000 }, async () => {
-    const c = await env.bundle(['sleep', '100']);
-    const { shimPid } = await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
-    await env.runtime.start(c.id);
-    process.kill(shimPid, 'SIGKILL'); // our own shim, by pid
-    for (let i = 0; i < 50 && (await env.monitor.isAlive(c.stateDir)); i++) await sleep(20);
-    await env.runtime.delete(c.id, true);
-    assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, EXIT_CODE_UNKNOWN);
-    await assert.rejects(env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true }), { kind: 'conflict' });
+    test('a shim killed before the process exits: waitExit reports the unknown status', { timeout: 30_000 }, async () => {
+      const c = await env.bundle(['sleep', '100']);
+      const { shimPid } = await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      await env.runtime.start(c.id);
+      process.kill(shimPid, 'SIGKILL'); // our own shim, by pid
+      for (let i = 0; i < 50 && (await env.monitor.isAlive(c.stateDir)); i++) await sleep(20);
+      await env.runtime.delete(c.id, true);
+      assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, EXIT_CODE_UNKNOWN);
+      await assert.rejects(env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true }), { kind: 'conflict' });
+    });
   });
-});

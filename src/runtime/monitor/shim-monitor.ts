@@ -184,7 +184,9 @@ export class ShimMonitor implements Monitor {
         const nl = out.indexOf('\n');
         if (nl < 0) return;
         try {
-          const [pid, shimPid] = parseReply(out.slice(0, nl)).split(' ').map((x) => Number.parseInt(x, 10));
+          const [pid, shimPid] = parseReply(out.slice(0, nl))
+            .split(' ')
+            .map((x) => Number.parseInt(x, 10));
           finish(undefined, [pid!, shimPid!]);
         } catch (e) {
           finish(e as Error);

@@ -30,7 +30,18 @@ export interface BundleOptions {
 
 /** A minimal OCI config: private namespaces, default-ish mounts, rootfs used in place. */
 export function minimalConfig(rootfs: string, o: BundleOptions): object {
-  const caps = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT'];
+  const caps = [
+    'CAP_CHOWN',
+    'CAP_DAC_OVERRIDE',
+    'CAP_FOWNER',
+    'CAP_FSETID',
+    'CAP_KILL',
+    'CAP_SETGID',
+    'CAP_SETUID',
+    'CAP_SETPCAP',
+    'CAP_NET_BIND_SERVICE',
+    'CAP_SYS_CHROOT',
+  ];
   return {
     ociVersion: '1.0.2',
     process: {
@@ -74,7 +85,11 @@ export class MonitorTestEnv {
   private readonly ids: string[] = [];
   private readonly stateDirs: string[] = [];
 
-  private constructor(readonly dir: string, readonly rootfs: string, runtime: CliRuntime) {
+  private constructor(
+    readonly dir: string,
+    readonly rootfs: string,
+    runtime: CliRuntime,
+  ) {
     this.runtime = runtime;
     this.monitor = new ShimMonitor({ shimPath: findShimBinary(), runtime });
   }

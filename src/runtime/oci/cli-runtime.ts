@@ -49,7 +49,10 @@ export class CliRuntime implements OciRuntime {
 
   /** True if the runtime still holds state for the container (cheap: one stat). */
   async exists(id: string): Promise<boolean> {
-    return stat(join(this.root, id)).then(() => true, () => false);
+    return stat(join(this.root, id)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async start(id: string): Promise<void> {
@@ -119,7 +122,10 @@ export class CliRuntime implements OciRuntime {
 
 /** runc logs `time="..." level=error msg="..."`; crun prints plain text. Keep the message only. */
 export function runtimeMessage(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const msgs = lines.map((l) => {
     const m = /level=(\w+) msg="((?:[^"\\]|\\.)*)"/.exec(l);
     return m ? { level: m[1], text: m[2]!.replace(/\\(.)/g, '$1') } : { level: 'error', text: l };

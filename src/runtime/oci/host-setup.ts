@@ -15,13 +15,16 @@ interface MountEntry {
 
 async function readMounts(): Promise<MountEntry[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text.split('\n').filter(Boolean).map((line) => {
-    // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
-    const [left, right = ''] = line.split(' - ');
-    const l = left!.split(' ');
-    const r = right.split(' ');
-    return { mountPoint: unescapeMount(l[4] ?? ''), fsType: r[0] ?? '', superOptions: (r[2] ?? '').split(',') };
-  });
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      // id parent maj:min root mountpoint opts [optional...] - fstype source superopts
+      const [left, right = ''] = line.split(' - ');
+      const l = left!.split(' ');
+      const r = right.split(' ');
+      return { mountPoint: unescapeMount(l[4] ?? ''), fsType: r[0] ?? '', superOptions: (r[2] ?? '').split(',') };
+    });
 }
 
 function unescapeMount(s: string): string {

@@ -38,7 +38,19 @@ after(async () => {
 async function runIn(script: string, over: Partial<SpecInput> = {}): Promise<{ out: string; err: string; code: number; cgroup: string }> {
   const id = `${tag}-${++seq}`;
   const cgroup = `${cgroupParent}/${id}`;
-  const input: SpecInput = { rootfsPath: rootfs, args: ['/bin/sh', '-c', script], env: [], cwd: '/', user: '', tty: false, hostname: 'spectest', mounts: [], cgroupsPath: cgroup, netns: 'new', ...over };
+  const input: SpecInput = {
+    rootfsPath: rootfs,
+    args: ['/bin/sh', '-c', script],
+    env: [],
+    cwd: '/',
+    user: '',
+    tty: false,
+    hostname: 'spectest',
+    mounts: [],
+    cgroupsPath: cgroup,
+    netns: 'new',
+    ...over,
+  };
   const spec = await buildSpec(input);
   const bundle = join(dir, id);
   await mkdir(bundle);
@@ -58,7 +70,9 @@ async function runIn(script: string, over: Partial<SpecInput> = {}): Promise<{ o
 const field = (out: string, name: string) => new RegExp(`^${name}:\\s*(\\S+)`, 'm').exec(out)?.[1];
 
 test('default container: Docker caps, seccomp, masks, private net, nofile clamp', { skip }, async () => {
-  const r = await runIn('grep -E "^(Cap|Seccomp:|NoNewPrivs)" /proc/self/status; echo timer=$(wc -c < /proc/timer_list); echo keys=$(wc -c < /proc/keys); ls /proc/kcore 2>/dev/null; echo net=$(ls /sys/class/net); echo nofile=$(ulimit -n); hostname; echo HOME=$HOME; grep " /proc/sys " /proc/mounts');
+  const r = await runIn(
+    'grep -E "^(Cap|Seccomp:|NoNewPrivs)" /proc/self/status; echo timer=$(wc -c < /proc/timer_list); echo keys=$(wc -c < /proc/keys); ls /proc/kcore 2>/dev/null; echo net=$(ls /sys/class/net); echo nofile=$(ulimit -n); hostname; echo HOME=$HOME; grep " /proc/sys " /proc/mounts',
+  );
   assert.equal(r.code, 0, r.err);
   assert.equal(field(r.out, 'CapEff'), '00000000a80425fb');
   assert.equal(field(r.out, 'CapBnd'), '00000000a80425fb');
@@ -98,7 +112,8 @@ test('read-only rootfs and no-new-privileges', { skip }, async () => {
 });
 
 test('memory, pids and cpu limits land in the container cgroup', { skip }, async () => {
-  const script = 'for c in memory pids cpu; do cat /proc/self/cgroup | grep ":$c:"; done; ' +
+  const script =
+    'for c in memory pids cpu; do cat /proc/self/cgroup | grep ":$c:"; done; ' +
     'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us';
   const r = await runIn(script, { resources: { memory: 64 * 1024 * 1024, pidsLimit: 20, nanoCpus: 5e8 } });
   assert.equal(r.code, 0, r.err);
@@ -130,7 +145,12 @@ test('--init runs the command under tini or catatonit as PID 1', { skip }, async
 
 test('cap-add/drop and unlimited ulimit reach the process', { skip }, async () => {
   const r = await runIn('grep CapEff /proc/self/status; ulimit -c; ulimit -n', {
-    capAdd: ['net_admin'], capDrop: ['CAP_MKNOD'], ulimits: [{ name: 'core', soft: -1, hard: -1 }, { name: 'nofile', soft: 1024, hard: 4096 }],
+    capAdd: ['net_admin'],
+    capDrop: ['CAP_MKNOD'],
+    ulimits: [
+      { name: 'core', soft: -1, hard: -1 },
+      { name: 'nofile', soft: 1024, hard: 4096 },
+    ],
   });
   assert.equal(r.code, 0, r.err);
   // Docker's set (a80425fb) + NET_ADMIN (bit 12) - MKNOD (bit 27).
@@ -140,7 +160,10 @@ test('cap-add/drop and unlimited ulimit reach the process', { skip }, async () =
 
 test('privileged: every host capability, no seccomp, no masks, rw /sys', { skip }, async () => {
   const hostBnd = field(await readFile('/proc/self/status', 'utf8'), 'CapBnd');
-  const r = await runIn('grep -E "^(CapEff|CapBnd|Seccomp:)" /proc/self/status; echo timer=$(wc -c < /proc/timer_list); grep " /sys sysfs" /proc/mounts; ls /dev/loop-control', { privileged: true });
+  const r = await runIn(
+    'grep -E "^(CapEff|CapBnd|Seccomp:)" /proc/self/status; echo timer=$(wc -c < /proc/timer_list); grep " /sys sysfs" /proc/mounts; ls /dev/loop-control',
+    { privileged: true },
+  );
   assert.equal(r.code, 0, r.err);
   assert.equal(field(r.out, 'CapBnd'), hostBnd);
   assert.equal(field(r.out, 'CapEff'), hostBnd);
@@ -151,11 +174,14 @@ test('privileged: every host capability, no seccomp, no masks, rw /sys', { skip 
 
 test('a custom seccomp profile is enforced; unconfined disables filtering', { skip }, async () => {
   const profile = join(dir, 'deny-mkdir.json');
-  await writeFile(profile, JSON.stringify({
-    defaultAction: 'SCMP_ACT_ALLOW',
-    archMap: [{ architecture: 'SCMP_ARCH_X86_64', subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] }],
-    syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
-  }));
+  await writeFile(
+    profile,
+    JSON.stringify({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      archMap: [{ architecture: 'SCMP_ARCH_X86_64', subArchitectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'] }],
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+    }),
+  );
   const denied = await runIn('mkdir /tmp/d && echo made', { seccomp: { profilePath: profile } });
   assert.doesNotMatch(denied.out, /made/);
   assert.match(denied.err, /Operation not permitted/);

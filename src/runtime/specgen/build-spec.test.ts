@@ -30,18 +30,53 @@ before(async () => {
   await writeFile(join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33::/var/www:/bin/false\n');
   await writeFile(join(rootfs, 'etc/group'), 'root:x:0:\nwww-data:x:33:\nwheel:x:10:root\n');
 });
-after(async () => { await rm(dir, { recursive: true, force: true }); });
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function input(over: Partial<SpecInput> = {}): SpecInput {
-  return { rootfsPath: rootfs, args: ['sh'], env: [], cwd: '', user: '', tty: false, hostname: 'abc123', mounts: [], cgroupsPath: '/berth/x', netns: 'new', ...over };
+  return {
+    rootfsPath: rootfs,
+    args: ['sh'],
+    env: [],
+    cwd: '',
+    user: '',
+    tty: false,
+    hostname: 'abc123',
+    mounts: [],
+    cgroupsPath: '/berth/x',
+    netns: 'new',
+    ...over,
+  };
 }
 const build = (over: Partial<SpecInput> = {}, warnings: string[] = []) => buildSpec(input(over), { host, warnings });
 
 test('steps run in a fixed, documented order', () => {
-  assert.deepEqual(SPEC_STEPS.map((s) => s.name), [
-    'base', 'process', 'user', 'env', 'cwd', 'capabilities', 'rlimits', 'namespaces', 'root', 'default-mounts', 'user-mounts',
-    'devices', 'masked-paths', 'seccomp', 'resources', 'hostname', 'sysctls', 'init', 'privileged', 'annotations',
-  ]);
+  assert.deepEqual(
+    SPEC_STEPS.map((s) => s.name),
+    [
+      'base',
+      'process',
+      'user',
+      'env',
+      'cwd',
+      'capabilities',
+      'rlimits',
+      'namespaces',
+      'root',
+      'default-mounts',
+      'user-mounts',
+      'devices',
+      'masked-paths',
+      'seccomp',
+      'resources',
+      'hostname',
+      'sysctls',
+      'init',
+      'privileged',
+      'annotations',
+    ],
+  );
 });
 
 test('default spec: Docker capabilities, masks, mounts, namespaces, env', async () => {
@@ -53,10 +88,16 @@ test('default spec: Docker capabilities, masks, mounts, namespaces, env', async 
   assert.deepEqual([c.inheritable, c.ambient], [[], []]);
   assert.deepEqual(s.linux.maskedPaths, DEFAULT_MASKED_PATHS);
   assert.deepEqual(s.linux.readonlyPaths, DEFAULT_READONLY_PATHS);
-  assert.deepEqual(s.mounts.map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm']);
+  assert.deepEqual(
+    s.mounts.map((m) => m.destination),
+    ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/dev/shm'],
+  );
   assert.ok(s.mounts.find((m) => m.destination === '/sys')!.options.includes('ro'));
   assert.ok(s.mounts.find((m) => m.destination === '/dev/shm')!.options.includes(`size=${64 * 1024 * 1024}`));
-  assert.deepEqual(s.linux.namespaces.map((n) => n.type), ['pid', 'network', 'ipc', 'uts', 'mount']);
+  assert.deepEqual(
+    s.linux.namespaces.map((n) => n.type),
+    ['pid', 'network', 'ipc', 'uts', 'mount'],
+  );
   assert.deepEqual(s.process.env, ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOSTNAME=abc123', 'HOME=/root']);
   assert.equal(s.process.cwd, '/');
   assert.equal(s.hostname, 'abc123');
@@ -100,7 +141,16 @@ test('rlimits are clamped to the host hard limits', async () => {
   let s = await build();
   assert.deepEqual(s.process.rlimits, [{ type: 'RLIMIT_NOFILE', soft: 20000, hard: 20000 }]);
   const warnings: string[] = [];
-  s = await build({ ulimits: [{ name: 'nofile', soft: 1024, hard: 50000 }, { name: 'core', soft: -1, hard: -1 }, { name: 'nproc', soft: 2000, hard: 2000 }] }, warnings);
+  s = await build(
+    {
+      ulimits: [
+        { name: 'nofile', soft: 1024, hard: 50000 },
+        { name: 'core', soft: -1, hard: -1 },
+        { name: 'nproc', soft: 2000, hard: 2000 },
+      ],
+    },
+    warnings,
+  );
   assert.deepEqual(s.process.rlimits, [
     { type: 'RLIMIT_NOFILE', soft: 1024, hard: 20000 },
     { type: 'RLIMIT_CORE', soft: Infinity, hard: Infinity },
@@ -114,14 +164,18 @@ test('rlimits are clamped to the host hard limits', async () => {
 
 test('resources math and validation', async () => {
   const warnings: string[] = [];
-  const s = await build({ resources: { memory: 64 << 20, nanoCpus: 1.5e9, cpuShares: 512, cpusetCpus: '0', pidsLimit: 50, blkioWeight: 300, memoryReservation: 32 << 20 } }, warnings);
+  const s = await build(
+    { resources: { memory: 64 << 20, nanoCpus: 1.5e9, cpuShares: 512, cpusetCpus: '0', pidsLimit: 50, blkioWeight: 300, memoryReservation: 32 << 20 } },
+    warnings,
+  );
   assert.deepEqual(s.linux.resources.memory, { limit: 64 << 20, reservation: 32 << 20, swap: 128 << 20 });
   assert.deepEqual(s.linux.resources.cpu, { period: 100000, quota: 150000, shares: 512, cpus: '0' });
   assert.deepEqual(s.linux.resources.pids, { limit: 50 });
   assert.equal(s.linux.resources.blockIO, undefined); // no blkio weight knob on this host
   assert.match(warnings.join(), /Block I\/O weight/);
   assert.deepEqual(buildResources({ memory: 10 << 20, memorySwap: -1, cpuQuota: 50000, cpuPeriod: 100000 }, { host }), {
-    memory: { limit: 10 << 20, swap: -1 }, cpu: { period: 100000, quota: 50000 },
+    memory: { limit: 10 << 20, swap: -1 },
+    cpu: { period: 100000, quota: 50000 },
   });
   assert.deepEqual(buildResources({ pidsLimit: 0, nanoCpus: 5e8 }, { host }), { cpu: { period: 100000, quota: 50000 } });
   assert.throws(() => buildResources({ memory: 1 << 20 }, { host }), /Minimum memory limit allowed is 6MB/);
@@ -138,9 +192,15 @@ test('user mounts override defaults and are ordered parents first', async () => 
       { destination: '/dev/shm', type: 'bind', source: '/c', options: ['rbind'] },
     ],
   });
-  assert.deepEqual(s.mounts.map((m) => m.destination), ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/data', '/data/sub', '/dev/shm']);
+  assert.deepEqual(
+    s.mounts.map((m) => m.destination),
+    ['/proc', '/dev', '/dev/pts', '/sys', '/sys/fs/cgroup', '/dev/mqueue', '/data', '/data/sub', '/dev/shm'],
+  );
   const dev = await build({ mounts: [{ destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] }] });
-  assert.deepEqual(dev.mounts.map((m) => m.destination), ['/proc', '/sys', '/sys/fs/cgroup', '/dev']);
+  assert.deepEqual(
+    dev.mounts.map((m) => m.destination),
+    ['/proc', '/sys', '/sys/fs/cgroup', '/dev'],
+  );
   await assert.rejects(build({ mounts: [{ destination: 'rel', type: 'bind', source: '/x', options: [] }] }), /must be absolute/);
   const shm = await build({ shmSize: 1 << 20 });
   assert.ok(shm.mounts.find((m) => m.destination === '/dev/shm')!.options.includes('size=1048576'));
@@ -155,7 +215,15 @@ test('namespaces: host modes omit, paths join, hostname only with private uts', 
 });
 
 test('read-only root, no-new-privileges, init, annotations, sysctls, cwd', async () => {
-  const s = await build({ readonlyRootfs: true, noNewPrivileges: true, init: { hostPath: '/usr/bin/tini' }, annotations: { a: 'b' }, sysctls: { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '1000' }, cwd: '/w', args: ['echo', 'hi'] });
+  const s = await build({
+    readonlyRootfs: true,
+    noNewPrivileges: true,
+    init: { hostPath: '/usr/bin/tini' },
+    annotations: { a: 'b' },
+    sysctls: { 'net.ipv4.ip_forward': '1', 'kernel.shmmax': '1000' },
+    cwd: '/w',
+    args: ['echo', 'hi'],
+  });
   assert.equal(s.root.readonly, true);
   assert.equal(s.process.noNewPrivileges, true);
   assert.deepEqual(s.process.args, ['/sbin/docker-init', '--', 'echo', 'hi']);
@@ -166,7 +234,9 @@ test('read-only root, no-new-privileges, init, annotations, sysctls, cwd', async
   await assert.rejects(build({ sysctls: { 'vm.swappiness': '1' } }), /not in a separate kernel namespace/);
   await assert.rejects(build({ netns: 'host', sysctls: { 'net.ipv4.ip_forward': '1' } }), /host network namespace/);
   // A bridge network's sandbox is a joined namespace the container owns: net.* sysctls apply there.
-  assert.deepEqual((await build({ netns: { path: '/run/netns/x' }, sysctls: { 'net.core.somaxconn': '1024' } })).linux.sysctl, { 'net.core.somaxconn': '1024' });
+  assert.deepEqual((await build({ netns: { path: '/run/netns/x' }, sysctls: { 'net.core.somaxconn': '1024' } })).linux.sysctl, {
+    'net.core.somaxconn': '1024',
+  });
   await assert.rejects(build({ cwd: 'rel' }), /needs to be an absolute path/);
   await assert.rejects(build({ args: [] }), /no command specified/);
 });
@@ -185,7 +255,10 @@ test('privileged: all caps, no seccomp, no masks, rw /sys, all devices', async (
   assert.deepEqual([s.linux.maskedPaths, s.linux.readonlyPaths], [[], []]);
   assert.ok(!s.mounts.find((m) => m.destination === '/sys')!.options.includes('ro'));
   assert.deepEqual(s.linux.resources.devices, [{ allow: true, access: 'rwm' }]);
-  assert.deepEqual(s.linux.devices.map((d) => d.path), ['/dev/loop-control']);
+  assert.deepEqual(
+    s.linux.devices.map((d) => d.path),
+    ['/dev/loop-control'],
+  );
 });
 
 test('seccomp: default profile honours caps and arch; unconfined; custom path', async () => {
@@ -204,15 +277,24 @@ test('seccomp: default profile honours caps and arch; unconfined; custom path', 
   assert.deepEqual(rulesFor(admin, 'chroot'), ['SCMP_ACT_ERRNO']);
   assert.equal((await build({ seccomp: 'unconfined' })).linux.seccomp, undefined);
   const custom = join(dir, 'profile.json');
-  await writeFile(custom, JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] }));
+  await writeFile(
+    custom,
+    JSON.stringify({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+    }),
+  );
   assert.deepEqual((await build({ seccomp: { profilePath: custom } })).linux.seccomp, {
-    defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+    defaultAction: 'SCMP_ACT_ALLOW',
+    architectures: ['SCMP_ARCH_X86_64'],
+    syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
   });
   await assert.rejects(build({ seccomp: { profilePath: join(dir, 'missing.json') } }), (e) => isBerthError(e, 'invalid-argument'));
   await writeFile(custom, '{not json');
   await assert.rejects(build({ seccomp: { profilePath: custom } }), /Decoding seccomp profile failed/);
 });
 
-test('unknown user fails the build with Docker\'s message', async () => {
+test("unknown user fails the build with Docker's message", async () => {
   await assert.rejects(build({ user: 'nobody2' }), /unable to find user nobody2: no matching entries in passwd file/);
 });

@@ -10,7 +10,10 @@ import { goArch } from './seccomp.js';
 import type { OciDevice } from './oci-spec.js';
 
 /** Infinity means RLIM_INFINITY (see specToJson). */
-export interface HostRlimit { soft: number; hard: number }
+export interface HostRlimit {
+  soft: number;
+  hard: number;
+}
 
 export interface HostFacts {
   /** Capabilities the daemon can hand out: its bounding set. "ALL" and privileged mean these. */
@@ -29,11 +32,21 @@ export interface HostFacts {
 }
 
 const LIMIT_ROWS: Record<string, string> = {
-  'Max cpu time': 'RLIMIT_CPU', 'Max file size': 'RLIMIT_FSIZE', 'Max data size': 'RLIMIT_DATA',
-  'Max stack size': 'RLIMIT_STACK', 'Max core file size': 'RLIMIT_CORE', 'Max resident set': 'RLIMIT_RSS',
-  'Max processes': 'RLIMIT_NPROC', 'Max open files': 'RLIMIT_NOFILE', 'Max locked memory': 'RLIMIT_MEMLOCK',
-  'Max address space': 'RLIMIT_AS', 'Max file locks': 'RLIMIT_LOCKS', 'Max pending signals': 'RLIMIT_SIGPENDING',
-  'Max msgqueue size': 'RLIMIT_MSGQUEUE', 'Max nice priority': 'RLIMIT_NICE', 'Max realtime priority': 'RLIMIT_RTPRIO',
+  'Max cpu time': 'RLIMIT_CPU',
+  'Max file size': 'RLIMIT_FSIZE',
+  'Max data size': 'RLIMIT_DATA',
+  'Max stack size': 'RLIMIT_STACK',
+  'Max core file size': 'RLIMIT_CORE',
+  'Max resident set': 'RLIMIT_RSS',
+  'Max processes': 'RLIMIT_NPROC',
+  'Max open files': 'RLIMIT_NOFILE',
+  'Max locked memory': 'RLIMIT_MEMLOCK',
+  'Max address space': 'RLIMIT_AS',
+  'Max file locks': 'RLIMIT_LOCKS',
+  'Max pending signals': 'RLIMIT_SIGPENDING',
+  'Max msgqueue size': 'RLIMIT_MSGQUEUE',
+  'Max nice priority': 'RLIMIT_NICE',
+  'Max realtime priority': 'RLIMIT_RTPRIO',
   'Max realtime timeout': 'RLIMIT_RTTIME',
 };
 
@@ -55,7 +68,11 @@ function readBoundingSet(): string[] {
   const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
   if (!m) return [...CAPABILITY_NAMES];
   let last = CAPABILITY_NAMES.length - 1;
-  try { last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()); } catch { /* keep table */ }
+  try {
+    last = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim());
+  } catch {
+    /* keep table */
+  }
   return capabilitiesFromMask(BigInt('0x' + m[1])).filter((c) => CAPABILITY_NAMES.indexOf(c) <= last);
 }
 
@@ -73,11 +90,19 @@ function deviceFromStat(path: string, st: import('node:fs').BigIntStats): OciDev
 async function walkDevices(dir: string, skipDirs: ReadonlySet<string>, skipNames: ReadonlySet<string>): Promise<OciDevice[]> {
   const out: OciDevice[] = [];
   let names: string[];
-  try { names = await readdir(dir); } catch { return out; }
+  try {
+    names = await readdir(dir);
+  } catch {
+    return out;
+  }
   for (const n of names.sort()) {
     const p = join(dir, n);
     let st;
-    try { st = await stat(p, { bigint: true }); } catch { continue; }
+    try {
+      st = await stat(p, { bigint: true });
+    } catch {
+      continue;
+    }
     if (st.isDirectory()) {
       if (!skipDirs.has(n)) out.push(...(await walkDevices(p, skipDirs, skipNames)));
       continue;
@@ -98,7 +123,8 @@ export async function devicesAt(hostPath: string): Promise<OciDevice[]> {
   try {
     st = await stat(hostPath, { bigint: true });
   } catch (e) {
-    if (errnoCode(e) === 'ENOENT') throw invalidArgument(`error gathering device information while adding custom device "${hostPath}": no such file or directory`);
+    if (errnoCode(e) === 'ENOENT')
+      throw invalidArgument(`error gathering device information while adding custom device "${hostPath}": no such file or directory`);
     throw e;
   }
   if (st.isDirectory()) return walkDevices(hostPath, new Set(), new Set());
@@ -112,7 +138,11 @@ function probeCgroup(): HostFacts['cgroup'] {
   // and the runtimes then use the v1 hierarchies.
   if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
     let ctl = '';
-    try { ctl = readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8'); } catch { /* none */ }
+    try {
+      ctl = readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8');
+    } catch {
+      /* none */
+    }
     return { swap: ctl.includes('memory'), blkioWeight: /\bio\b/.test(ctl) };
   }
   return {
@@ -127,7 +157,11 @@ let cachedCaps: string[] | undefined;
 export function currentHostFacts(): HostFacts {
   cachedCaps ??= readBoundingSet();
   let limits: Record<string, HostRlimit> = {};
-  try { limits = parseProcLimits(readFileSync('/proc/self/limits', 'utf8')); } catch { /* no /proc: no clamping */ }
+  try {
+    limits = parseProcLimits(readFileSync('/proc/self/limits', 'utf8'));
+  } catch {
+    /* no /proc: no clamping */
+  }
   return {
     capabilities: cachedCaps,
     rlimits: limits,

@@ -16,8 +16,7 @@ export function convertResources(r: ResourceLimits | undefined, host: HostFacts,
   const mem: NonNullable<OciResources['memory']> = {};
   if (memory > 0) mem.limit = memory;
   if (r.memoryReservation && r.memoryReservation > 0) {
-    if (memory > 0 && r.memoryReservation > memory)
-      throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
+    if (memory > 0 && r.memoryReservation > memory) throw invalidArgument('Minimum memory limit can not be less than memory reservation limit, see usage');
     mem.reservation = r.memoryReservation;
   }
   let swap = r.memorySwap ?? 0;
@@ -38,7 +37,8 @@ export function convertResources(r: ResourceLimits | undefined, host: HostFacts,
     cpu.quota = Math.round((r.nanoCpus * CFS_PERIOD) / 1e9);
   } else {
     if (r.cpuPeriod && r.cpuPeriod > 0) {
-      if (r.cpuPeriod < 1000 || r.cpuPeriod > 1000000) throw invalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
+      if (r.cpuPeriod < 1000 || r.cpuPeriod > 1000000)
+        throw invalidArgument('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
       cpu.period = r.cpuPeriod;
     }
     if (r.cpuQuota && r.cpuQuota > 0) {

@@ -7,10 +7,22 @@ import type { OciRlimit } from './oci-spec.js';
 import type { HostRlimit } from './host-facts.js';
 
 const ULIMIT_TYPES: Record<string, string> = {
-  as: 'RLIMIT_AS', core: 'RLIMIT_CORE', cpu: 'RLIMIT_CPU', data: 'RLIMIT_DATA', fsize: 'RLIMIT_FSIZE',
-  locks: 'RLIMIT_LOCKS', memlock: 'RLIMIT_MEMLOCK', msgqueue: 'RLIMIT_MSGQUEUE', nice: 'RLIMIT_NICE',
-  nofile: 'RLIMIT_NOFILE', nproc: 'RLIMIT_NPROC', rss: 'RLIMIT_RSS', rtprio: 'RLIMIT_RTPRIO',
-  rttime: 'RLIMIT_RTTIME', sigpending: 'RLIMIT_SIGPENDING', stack: 'RLIMIT_STACK',
+  as: 'RLIMIT_AS',
+  core: 'RLIMIT_CORE',
+  cpu: 'RLIMIT_CPU',
+  data: 'RLIMIT_DATA',
+  fsize: 'RLIMIT_FSIZE',
+  locks: 'RLIMIT_LOCKS',
+  memlock: 'RLIMIT_MEMLOCK',
+  msgqueue: 'RLIMIT_MSGQUEUE',
+  nice: 'RLIMIT_NICE',
+  nofile: 'RLIMIT_NOFILE',
+  nproc: 'RLIMIT_NPROC',
+  rss: 'RLIMIT_RSS',
+  rtprio: 'RLIMIT_RTPRIO',
+  rttime: 'RLIMIT_RTTIME',
+  sigpending: 'RLIMIT_SIGPENDING',
+  stack: 'RLIMIT_STACK',
 };
 
 /** 'nofile' -> 'RLIMIT_NOFILE' (also accepts 'RLIMIT_NOFILE'); unknown names are invalid. */

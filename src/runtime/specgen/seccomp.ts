@@ -7,7 +7,11 @@ import type { OciSeccomp, OciSeccompArg, OciSeccompSyscall, SeccompAction } from
 
 export const DEFAULT_SECCOMP_PROFILE = '/usr/share/containers/seccomp.json';
 
-interface ProfileFilter { caps?: string[]; arches?: string[]; minKernel?: string }
+interface ProfileFilter {
+  caps?: string[];
+  arches?: string[];
+  minKernel?: string;
+}
 interface ProfileSyscall {
   name?: string; // legacy single-name form
   names?: string[];
@@ -27,10 +31,25 @@ export interface SeccompProfile {
 }
 
 /** Node's process.arch -> Go's GOARCH, the vocabulary of the profile's includes.arches. */
-const GOARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', s390x: 's390x', ppc64: 'ppc64le', riscv64: 'riscv64', mips64el: 'mips64le' };
+const GOARCH: Record<string, string> = {
+  x64: 'amd64',
+  ia32: '386',
+  arm64: 'arm64',
+  arm: 'arm',
+  s390x: 's390x',
+  ppc64: 'ppc64le',
+  riscv64: 'riscv64',
+  mips64el: 'mips64le',
+};
 const NATIVE: Record<string, string> = {
-  amd64: 'SCMP_ARCH_X86_64', '386': 'SCMP_ARCH_X86', arm64: 'SCMP_ARCH_AARCH64', arm: 'SCMP_ARCH_ARM',
-  s390x: 'SCMP_ARCH_S390X', ppc64le: 'SCMP_ARCH_PPC64LE', riscv64: 'SCMP_ARCH_RISCV64', mips64le: 'SCMP_ARCH_MIPSEL64',
+  amd64: 'SCMP_ARCH_X86_64',
+  '386': 'SCMP_ARCH_X86',
+  arm64: 'SCMP_ARCH_AARCH64',
+  arm: 'SCMP_ARCH_ARM',
+  s390x: 'SCMP_ARCH_S390X',
+  ppc64le: 'SCMP_ARCH_PPC64LE',
+  riscv64: 'SCMP_ARCH_RISCV64',
+  mips64le: 'SCMP_ARCH_MIPSEL64',
 };
 
 export function goArch(nodeArch: string = process.arch): string {
@@ -117,4 +136,3 @@ export function convertSeccompProfile(p: SeccompProfile, t: SeccompTarget): OciS
   if (p.flags?.length) res.flags = [...p.flags];
   return res;
 }
-

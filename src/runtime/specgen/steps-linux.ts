@@ -56,12 +56,20 @@ const depth = (d: string) => d.split('/').filter(Boolean).length;
 export const userMountsStep: SpecStep = {
   name: 'user-mounts',
   apply(spec, input) {
-    const user: OciMount[] = input.mounts.map((m) => ({ destination: cleanDestination(m.destination, m.type), type: m.type, source: m.source, options: [...m.options] }));
+    const user: OciMount[] = input.mounts.map((m) => ({
+      destination: cleanDestination(m.destination, m.type),
+      type: m.type,
+      source: m.source,
+      options: [...m.options],
+    }));
     const dests = new Set(user.map((m) => m.destination));
     // A user mount replaces the default at its destination; one at /dev replaces all of /dev/*.
     const keep = spec.mounts.filter((m) => !dests.has(m.destination) && !(dests.has('/dev') && m.destination.startsWith('/dev/')));
     // Parents before children, else a later parent mount would hide an earlier child.
-    const sorted = user.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map((x) => x.m);
+    const sorted = user
+      .map((m, i) => ({ m, i }))
+      .sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i)
+      .map((x) => x.m);
     spec.mounts = [...keep, ...sorted];
   },
 };

@@ -26,7 +26,16 @@ export const hostnameStep: SpecStep = {
   },
 };
 
-const IPC_SYSCTLS = new Set(['kernel.msgmax', 'kernel.msgmnb', 'kernel.msgmni', 'kernel.sem', 'kernel.shmall', 'kernel.shmmax', 'kernel.shmmni', 'kernel.shm_rmid_forced']);
+const IPC_SYSCTLS = new Set([
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+]);
 
 /** Only sysctls of a namespace the container owns may be set (runc's rule). */
 function checkSysctl(key: string, input: SpecInput): void {

@@ -25,7 +25,10 @@ const pw = parsePasswd(PASSWD);
 const gr = parseGroup(GROUP);
 
 test('parsePasswd skips comments and malformed lines', () => {
-  assert.deepEqual(pw.map((p) => p.name), ['root', 'daemon', 'nobody', 'www-data', 'alice']);
+  assert.deepEqual(
+    pw.map((p) => p.name),
+    ['root', 'daemon', 'nobody', 'www-data', 'alice'],
+  );
   assert.deepEqual(gr.find((g) => g.name === 'wheel')?.members, ['root', 'alice']);
 });
 
@@ -48,8 +51,14 @@ test('numeric uid without a passwd entry gets gid 0 and HOME=/', () => {
 });
 
 test('unknown names are Docker errors', () => {
-  assert.throws(() => resolveUserFrom(pw, gr, 'bob'), (e) => isBerthError(e, 'invalid-argument') && e.message === 'unable to find user bob: no matching entries in passwd file');
-  assert.throws(() => resolveUserFrom(pw, gr, 'alice:nogrp'), (e) => isBerthError(e, 'invalid-argument') && e.message === 'unable to find group nogrp: no matching entries in group file');
+  assert.throws(
+    () => resolveUserFrom(pw, gr, 'bob'),
+    (e) => isBerthError(e, 'invalid-argument') && e.message === 'unable to find user bob: no matching entries in passwd file',
+  );
+  assert.throws(
+    () => resolveUserFrom(pw, gr, 'alice:nogrp'),
+    (e) => isBerthError(e, 'invalid-argument') && e.message === 'unable to find group nogrp: no matching entries in group file',
+  );
   assert.throws(() => resolveUserFrom(pw, gr, '', ['missing']), /unable to find group missing/);
   assert.throws(() => resolveUserFrom(pw, gr, '99999999999'), /uids and gids must be in range/);
 });

@@ -5,8 +5,18 @@ import { errnoCode, invalidArgument } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
 import { unableToFindGroup, unableToFindUser } from '../../lib/docker-messages.js';
 
-export interface PasswdEntry { name: string; uid: number; gid: number; home: string; shell: string }
-export interface GroupEntry { name: string; gid: number; members: string[] }
+export interface PasswdEntry {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
+}
+export interface GroupEntry {
+  name: string;
+  gid: number;
+  members: string[];
+}
 
 export interface ResolvedUser {
   uid: number;
@@ -49,7 +59,14 @@ export function parseGroup(text: string): GroupEntry[] {
     const f = l.split(':');
     const gid = Number(f[2]);
     if (!f[0] || f[2] === '' || !Number.isInteger(gid)) continue;
-    out.push({ name: f[0], gid, members: (f[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean) });
+    out.push({
+      name: f[0],
+      gid,
+      members: (f[3] ?? '')
+        .split(',')
+        .map((m) => m.trim())
+        .filter(Boolean),
+    });
   }
   return out;
 }

@@ -73,11 +73,7 @@ export class FsContentStore implements ContentStore {
     return this.ingest(Readable.from([buf]), expected ? { digest: expected } : undefined);
   }
 
-  async ingest(
-    source: AsyncIterable<Buffer> | Readable,
-    expected?: { digest?: Digest; size?: number },
-    signal?: AbortSignal,
-  ): Promise<BlobInfo> {
+  async ingest(source: AsyncIterable<Buffer> | Readable, expected?: { digest?: Digest; size?: number }, signal?: AbortSignal): Promise<BlobInfo> {
     if (expected?.digest !== undefined && !isDigest(expected.digest)) throw invalidArgument(`invalid digest: ${JSON.stringify(expected.digest)}`);
     const tmp = join(this.root, 'ingest', randomBytes(12).toString('hex'));
     const hash = createHash('sha256');

@@ -158,7 +158,18 @@ test('diff of a changed snapshot round-trips through applyLayer', async () => {
 
   const diffTar = await readAll(store.diff('work-1'));
   const names = await tarNames(diffTar);
-  for (const n of ['.wh.a', 'renamed/very/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/name', '.wh.deldir', 'keep/.wh.x', 'opq/', 'opq/.wh..wh..opq', 'opq/fresh', 'added', 'etc/b', 'newdir/sub/f']) {
+  for (const n of [
+    '.wh.a',
+    'renamed/very/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/long/name',
+    '.wh.deldir',
+    'keep/.wh.x',
+    'opq/',
+    'opq/.wh..wh..opq',
+    'opq/fresh',
+    'added',
+    'etc/b',
+    'newdir/sub/f',
+  ]) {
     assert.ok(names.includes(n), `diff contains ${n}: ${names.join(',')}`);
   }
   assert.ok(!names.includes('opq/new'));

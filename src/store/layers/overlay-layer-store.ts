@@ -261,7 +261,14 @@ export class OverlayLayerStore implements LayerStore {
         source: 'overlay',
         // redirect_dir/metacopy off: the upper dir must hold whole changes, or diff() would miss
         // the contents of renamed directories and of metadata-only copy-ups.
-        options: ['index=off', 'redirect_dir=off', 'metacopy=off', `lowerdir=${lowers.join(':')}`, `upperdir=${join(dir, 'upper')}`, `workdir=${join(dir, 'work')}`],
+        options: [
+          'index=off',
+          'redirect_dir=off',
+          'metacopy=off',
+          `lowerdir=${lowers.join(':')}`,
+          `upperdir=${join(dir, 'upper')}`,
+          `workdir=${join(dir, 'work')}`,
+        ],
       },
     ];
   }

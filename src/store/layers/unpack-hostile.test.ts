@@ -51,7 +51,14 @@ const uniq = () => `berth-evil-${process.pid}-${randomBytes(4).toString('hex')}`
 
 test('rejects ../ climbing out', async () => {
   const name = uniq();
-  await expectRejected([{ name: 'fine', data: '1' }, { name: `../../../../../../../../tmp/${name}`, data: 'x' }], /climbs out/, [join('/tmp', name)]);
+  await expectRejected(
+    [
+      { name: 'fine', data: '1' },
+      { name: `../../../../../../../../tmp/${name}`, data: 'x' },
+    ],
+    /climbs out/,
+    [join('/tmp', name)],
+  );
   await expectRejected([{ name: `a/../../${name}`, data: 'x' }], /climbs out/, [join(store.root, 'tmp', name)]);
 });
 
@@ -88,14 +95,7 @@ test('rejects writing through a symlink created earlier in the tar', async () =>
     /"e" is a symlink/,
     [join(outsideDir, 'sub')],
   );
-  await expectRejected(
-    [
-      { name: 'w', type: 'symlink', linkname: outsideDir },
-      { name: 'w/.wh.victim' },
-    ],
-    /symlink/,
-    [join(outsideDir, 'victim')],
-  );
+  await expectRejected([{ name: 'w', type: 'symlink', linkname: outsideDir }, { name: 'w/.wh.victim' }], /symlink/, [join(outsideDir, 'victim')]);
 });
 
 test('rejects hard links that leave the layer', async () => {
@@ -127,7 +127,10 @@ test('rejects device nodes, naming the entry', async () => {
 test('rejects garbage and reports zstd as not implemented', async () => {
   const before = await storeState();
   await assert.rejects(store.applyLayer(null, tarStream(gzipSync(Buffer.alloc(2048, 1)))), (e) => isBerthError(e, 'invalid-argument'));
-  await assert.rejects(store.applyLayer(null, tarStream(Buffer.concat([gzipSync(await makeTar([{ name: 'a', data: 'x'.repeat(5000) }])).subarray(0, 100)]))), (e) => isBerthError(e, 'invalid-argument'));
+  await assert.rejects(
+    store.applyLayer(null, tarStream(Buffer.concat([gzipSync(await makeTar([{ name: 'a', data: 'x'.repeat(5000) }])).subarray(0, 100)]))),
+    (e) => isBerthError(e, 'invalid-argument'),
+  );
   const zstd = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]);
   await assert.rejects(store.applyLayer(null, tarStream(zstd)), (e) => isBerthError(e, 'not-implemented') && /zstd/.test(e.message));
   assert.equal(await storeState(), before);
@@ -148,7 +151,15 @@ test('an aborted apply is canceled and leaves nothing', async () => {
 });
 
 test('a symlink target is stored verbatim and never followed', async () => {
-  const l = await store.applyLayer(base, tarStream(await makeTar([{ name: 'etc', type: 'symlink', linkname: '/etc' }, { name: 'x', type: 'symlink', linkname: '../../../../..' }])));
+  const l = await store.applyLayer(
+    base,
+    tarStream(
+      await makeTar([
+        { name: 'etc', type: 'symlink', linkname: '/etc' },
+        { name: 'x', type: 'symlink', linkname: '../../../../..' },
+      ]),
+    ),
+  );
   const d = join(store.root, 'layers', l.chainId.slice(7), 'diff');
   assert.ok((await lstat(join(d, 'etc'))).isSymbolicLink());
   await mkdir(join(outsideDir, 'still-here'));

@@ -58,7 +58,8 @@ test('a failed write leaves memory as it was', { skip: process.getuid?.() === 0 
     await chmod(dir, 0o500);
     await assert.rejects(s.update('a', (r) => ({ ...r, n: 2 })));
     assert.equal(s.get('a')!.n, 1);
-  }));
+  }),
+);
 
 test('a failed write (the directory is gone) leaves memory as it was', () =>
   withStore(async (s, dir) => {
@@ -70,7 +71,10 @@ test('a failed write (the directory is gone) leaves memory as it was', () =>
 
 test('update of a missing record is not-found; returning undefined writes nothing', () =>
   withStore(async (s) => {
-    await assert.rejects(s.update('nope', (r) => r), /no record/);
+    await assert.rejects(
+      s.update('nope', (r) => r),
+      /no record/,
+    );
     const snap = await s.put('a', { schemaVersion: 1, n: 1, tags: [], inner: { v: '' } });
     assert.equal(await s.update('a', () => undefined), snap);
   }));

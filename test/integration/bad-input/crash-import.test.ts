@@ -18,12 +18,11 @@ const FILES = 4;
 const FILE_SIZE = 50 << 20; // 4 x 50 MiB: a ~200 MiB tar
 const CHUNK = 1 << 20;
 
-
 /** A ~200 MiB tar produced on the fly; `delayMs` between 1 MiB chunks makes it slow. */
 function bigTar(delayMs: number): Readable {
   const pack = tar.pack();
   const chunk = Buffer.alloc(CHUNK);
-  for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE(i * 2654435761 >>> 0, i); // not all zeros
+  for (let i = 0; i < chunk.length; i += 4) chunk.writeUInt32LE((i * 2654435761) >>> 0, i); // not all zeros
   void (async () => {
     for (let f = 0; f < FILES; f++) {
       const entry = pack.entry({ name: `big/file-${f}`, size: FILE_SIZE, mode: 0o644, mtime: new Date(1_700_000_000_000) });
@@ -41,11 +40,14 @@ function bigTar(delayMs: number): Readable {
 /** Starts an import and resolves with the request once it is in flight (never rejects). */
 function startImport(body: Readable, ref: string): { done: Promise<number> } {
   const done = new Promise<number>((resolve) => {
-    const req = request({ socketPath: d.socket, method: 'POST', path: `/images/create?fromSrc=-&repo=${ref}&tag=big`, headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(-1));
-    });
+    const req = request(
+      { socketPath: d.socket, method: 'POST', path: `/images/create?fromSrc=-&repo=${ref}&tag=big`, headers: { 'Content-Type': 'application/x-tar' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', () => resolve(-1));
+      },
+    );
     req.on('error', () => resolve(-1));
     body.on('error', () => req.destroy());
     body.pipe(req);

@@ -58,7 +58,12 @@ before(async () => {
       'mkdir -p /dest',
     ].join(' && '),
   );
-  for (const [p, target] of [['/escape', '/'], ['/data/out', hostDir], ['/data/secretlink', `${hostDir}/secret`], ['/hostdir', hostDir]])
+  for (const [p, target] of [
+    ['/escape', '/'],
+    ['/data/out', hostDir],
+    ['/data/secretlink', `${hostDir}/secret`],
+    ['/hostdir', hostDir],
+  ])
     assert.equal((await statIn(p))?.linkTarget, target, `the container planted ${p}`);
   assert.ok(await statIn('/dest'));
 });
@@ -105,9 +110,30 @@ test('PUT archive: names with .. and absolute names stay inside the container', 
 
 test('PUT archive: a symlink in the tar, then a file written through it', { skip }, async () => {
   for (const [what, entries, where] of [
-    ['absolute symlink to the host dir', [{ name: 'l1', type: 'symlink', linkname: hostDir }, { name: 'l1/escaped', data: 'one' }], `${hostDir}/escaped`],
-    ['relative symlink climbing out', [{ name: 'l2', type: 'symlink', linkname: `${up}${hostDir.slice(1)}` }, { name: 'l2/escaped', data: 'two' }], `${hostDir}/escaped`],
-    ['symlink to /etc', [{ name: 'l3', type: 'symlink', linkname: '/etc' }, { name: `l3/berth-evil-${process.pid}`, data: 'three' }], `/etc/berth-evil-${process.pid}`],
+    [
+      'absolute symlink to the host dir',
+      [
+        { name: 'l1', type: 'symlink', linkname: hostDir },
+        { name: 'l1/escaped', data: 'one' },
+      ],
+      `${hostDir}/escaped`,
+    ],
+    [
+      'relative symlink climbing out',
+      [
+        { name: 'l2', type: 'symlink', linkname: `${up}${hostDir.slice(1)}` },
+        { name: 'l2/escaped', data: 'two' },
+      ],
+      `${hostDir}/escaped`,
+    ],
+    [
+      'symlink to /etc',
+      [
+        { name: 'l3', type: 'symlink', linkname: '/etc' },
+        { name: `l3/berth-evil-${process.pid}`, data: 'three' },
+      ],
+      `/etc/berth-evil-${process.pid}`,
+    ],
   ] as [string, TarEntry[], string][]) {
     const status = await put('/dest', entries);
     await hostUntouched(what);
@@ -125,7 +151,7 @@ test('PUT archive: hard links to host files and device nodes', { skip }, async (
     ['hard link to /etc/passwd', [{ name: 'pw1', type: 'link', linkname: '/etc/passwd' }]],
     ['hard link climbing to /etc/passwd', [{ name: 'pw2', type: 'link', linkname: `${up}etc/passwd` }]],
     ['hard link to the host secret', [{ name: 's1', type: 'link', linkname: `${hostDir}/secret` }]],
-    ['hard link through the container\'s /hostdir symlink', [{ name: 's2', type: 'link', linkname: 'hostdir/secret' }]],
+    ["hard link through the container's /hostdir symlink", [{ name: 's2', type: 'link', linkname: 'hostdir/secret' }]],
     ['character device', [{ name: 'mem', type: 'character-device', devmajor: 1, devminor: 1 }]],
     ['block device', [{ name: 'sda', type: 'block-device', devmajor: 8, devminor: 0 }]],
   ] as [string, TarEntry[]][]) {
@@ -204,14 +230,23 @@ test('GET/HEAD archive: symlinks to / and ../.. only ever read the container', {
     else assert.equal(r.status, 404, `GET ${p}: ${r.status} ${r.text.slice(0, 200)}`);
     const h = await api(d, 'HEAD', `/containers/${id}/archive?path=${encodeURIComponent(p)}`);
     const st = h.headers['x-docker-container-path-stat'];
-    if (typeof st === 'string') assert.ok(!Buffer.from(st, 'base64').toString().includes('"size":' + secret.length + ','), `HEAD ${p} stat is the host file's`);
+    if (typeof st === 'string')
+      assert.ok(
+        !Buffer.from(st, 'base64')
+          .toString()
+          .includes('"size":' + secret.length + ','),
+        `HEAD ${p} stat is the host file's`,
+      );
   }
   // The whole container through /escape/: every byte is the container's.
   const all = await api(d, 'GET', `/containers/${id}/archive?path=${encodeURIComponent('/escape/')}`);
   assert.equal(all.status, 200, all.text.slice(0, 200));
   assert.ok(!all.body.includes(secret), 'the container root tar holds the host secret');
   const names = (await tarEntries(all.body)).map((e) => e.name);
-  assert.ok(names.some((n) => /(^|\/)bin\/busybox$/.test(n)), 'the tar is the container root');
+  assert.ok(
+    names.some((n) => /(^|\/)bin\/busybox$/.test(n)),
+    'the tar is the container root',
+  );
   await hostUntouched('GET');
 });
 

@@ -51,12 +51,36 @@ function hostileLayers(): [string, TarEntry[]][] {
     ['dot-dot name', [{ name: `${up}${abs}`, data: 'x' }]],
     ['dot-dot in the middle', [{ name: `etc/${up}${abs}`, data: 'x' }]],
     ['absolute name', [{ name: marker, data: 'x' }]],
-    ['write through an absolute symlink', [{ name: 'esc', type: 'symlink', linkname: hostDir }, { name: 'esc/escaped', data: 'x' }]],
-    ['write through a relative symlink', [{ name: 'esc', type: 'symlink', linkname: `${up}${hostDir.slice(1)}` }, { name: 'esc/escaped', data: 'x' }]],
-    ['symlink dir then a dir through it', [{ name: 'esc', type: 'symlink', linkname: hostDir }, { name: 'esc/escaped/', type: 'directory' }]],
+    [
+      'write through an absolute symlink',
+      [
+        { name: 'esc', type: 'symlink', linkname: hostDir },
+        { name: 'esc/escaped', data: 'x' },
+      ],
+    ],
+    [
+      'write through a relative symlink',
+      [
+        { name: 'esc', type: 'symlink', linkname: `${up}${hostDir.slice(1)}` },
+        { name: 'esc/escaped', data: 'x' },
+      ],
+    ],
+    [
+      'symlink dir then a dir through it',
+      [
+        { name: 'esc', type: 'symlink', linkname: hostDir },
+        { name: 'esc/escaped/', type: 'directory' },
+      ],
+    ],
     ['hard link to /etc/shadow', [{ name: 'shadow', type: 'link', linkname: '/etc/shadow' }]],
     ['hard link climbing to /etc/shadow', [{ name: 'shadow', type: 'link', linkname: `${up}etc/shadow` }]],
-    ['hard link through a symlink', [{ name: 'e', type: 'symlink', linkname: '/etc' }, { name: 'shadow', type: 'link', linkname: 'e/shadow' }]],
+    [
+      'hard link through a symlink',
+      [
+        { name: 'e', type: 'symlink', linkname: '/etc' },
+        { name: 'shadow', type: 'link', linkname: 'e/shadow' },
+      ],
+    ],
     ['character device', [{ name: 'mem', type: 'character-device', devmajor: 1, devminor: 1 }]],
     ['block device', [{ name: 'sda', type: 'block-device', devmajor: 8, devminor: 0 }]],
     ['whiteout climbing out', [{ name: `${up}${hostDir.slice(1)}/.wh.escaped`, data: '' }]],
@@ -67,7 +91,10 @@ test('import refuses hostile layer tars and leaves the store as it was', { skip 
   const before = await snapshot(d);
   for (const [what, entries] of hostileLayers()) {
     const tarBuf = await makeTar(entries);
-    for (const [how, body] of [['plain', tarBuf], ['gzip', gzipSync(tarBuf)]] as const) {
+    for (const [how, body] of [
+      ['plain', tarBuf],
+      ['gzip', gzipSync(tarBuf)],
+    ] as const) {
       const r = await api(d, 'POST', `/images/create?fromSrc=-&repo=hostile&tag=t${process.pid}`, body, { 'Content-Type': 'application/x-tar' });
       refused(r, `${what} (${how})`);
       await unchanged(before, `${what} (${how})`);
@@ -140,14 +167,21 @@ test('load refuses hostile docker-save archives', { skip }, async () => {
     ],
     [
       'Layer is a symlink climbing out',
-      await dockerSave([{ layers: [layer], tags: ['x:1'], layerPaths: ['a/evil.tar'] }], [{ name: 'a/evil.tar', type: 'symlink', linkname: `${up}etc/shadow` }]),
+      await dockerSave(
+        [{ layers: [layer], tags: ['x:1'], layerPaths: ['a/evil.tar'] }],
+        [{ name: 'a/evil.tar', type: 'symlink', linkname: `${up}etc/shadow` }],
+      ),
     ],
-    ['Layer is a hard link to a host file', await dockerSave([{ layers: [layer], tags: ['x:1'], layerPaths: ['h.tar'] }], [{ name: 'h.tar', type: 'link', linkname: '/etc/shadow' }])],
+    [
+      'Layer is a hard link to a host file',
+      await dockerSave([{ layers: [layer], tags: ['x:1'], layerPaths: ['h.tar'] }], [{ name: 'h.tar', type: 'link', linkname: '/etc/shadow' }]),
+    ],
     [
       'blob digest mismatch',
-      await dockerSave([{ layers: [layer], tags: ['x:1'], layerPaths: [`blobs/sha256/${hexOf(sha('something else'))}`] }], [
-        { name: `blobs/sha256/${hexOf(sha('something else'))}`, data: layer },
-      ]),
+      await dockerSave(
+        [{ layers: [layer], tags: ['x:1'], layerPaths: [`blobs/sha256/${hexOf(sha('something else'))}`] }],
+        [{ name: `blobs/sha256/${hexOf(sha('something else'))}`, data: layer }],
+      ),
     ],
     ['diff_id mismatch', await dockerSave([{ layers: [layer], tags: ['x:1'], config: imageConfig([sha(otherLayer)]) }])],
     ['layer count mismatch', await dockerSave([{ layers: [layer], tags: ['x:1'], config: imageConfig([sha(layer), sha(otherLayer)]) }])],
@@ -155,7 +189,13 @@ test('load refuses hostile docker-save archives', { skip }, async () => {
     ['config without rootfs', await dockerSave([{ layers: [layer], tags: ['x:1'], config: Buffer.from('{"os":"linux"}') }])],
     ['bad tag', await dockerSave([{ layers: [layer], tags: ['Bad!:x'] }])],
     ['hostile layer content', await dockerSave([{ layers: [bad], tags: ['x:1'] }])],
-    ['second image hostile', await dockerSave([{ layers: [otherLayer], tags: ['first:1'] }, { layers: [bad], tags: ['second:1'] }])],
+    [
+      'second image hostile',
+      await dockerSave([
+        { layers: [otherLayer], tags: ['first:1'] },
+        { layers: [bad], tags: ['second:1'] },
+      ]),
+    ],
     ['manifest.json not an array', await makeTar([{ name: 'manifest.json', data: '{"Config":"x"}' }])],
     ['manifest.json climbing out', await makeTar([{ name: `${up}manifest.json`, data: '[]' }])],
     ['no manifest', await makeTar([{ name: 'hello', data: 'x' }])],
@@ -163,7 +203,10 @@ test('load refuses hostile docker-save archives', { skip }, async () => {
     ['empty body', Buffer.alloc(0)],
   ];
   for (const [what, body] of cases) {
-    for (const [how, b] of [['plain', body], ['gzip', gzipSync(body)]] as const) {
+    for (const [how, b] of [
+      ['plain', body],
+      ['gzip', gzipSync(body)],
+    ] as const) {
       refused(await api(d, 'POST', '/images/load?quiet=1', b, { 'Content-Type': 'application/x-tar' }), `${what} (${how})`);
       await unchanged(before, `${what} (${how})`);
     }
@@ -183,7 +226,10 @@ test('load refuses hostile OCI layouts', { skip }, async () => {
     ['layer digest names another blob', await ociLayout(layer, 'oci:1', { layerDigest: sha('x') })],
     [
       'blob is a symlink out of the archive',
-      await ociLayout(layer, 'oci:1', { omit: 'layer', extraEntries: [{ name: `blobs/sha256/${hexOf(sha(layer))}`, type: 'symlink', linkname: '/etc/shadow' }] }),
+      await ociLayout(layer, 'oci:1', {
+        omit: 'layer',
+        extraEntries: [{ name: `blobs/sha256/${hexOf(sha(layer))}`, type: 'symlink', linkname: '/etc/shadow' }],
+      }),
     ],
     ['hostile layer content', await ociLayout(await makeTar(hostileLayers()[4]![1]), 'oci:1')],
     ['bad reference', await ociLayout(layer, 'Bad!:1')],
@@ -210,7 +256,10 @@ test('after all that, a good load and import still work and clean up', { skip },
   const id = (c.json as { Id: string }).Id;
   const got = await api(d, 'GET', `/containers/${id}/archive?path=/hello.txt`);
   assert.equal(got.status, 200, got.text);
-  assert.deepEqual((await tarEntries(got.body)).map((e) => [e.name, e.data.toString()]), [['hello.txt', 'hello']]);
+  assert.deepEqual(
+    (await tarEntries(got.body)).map((e) => [e.name, e.data.toString()]),
+    [['hello.txt', 'hello']],
+  );
   assert.equal((await api(d, 'DELETE', `/containers/${id}`)).status, 204);
   for (const ref of [`good-load:${process.pid}`, `good-oci:${process.pid}`]) assert.equal((await api(d, 'DELETE', `/images/${ref}`)).status, 200);
   await unchanged(before, 'good load then delete');

@@ -37,7 +37,10 @@ export interface SaveImage {
 
 /** A Docker 25+ style `docker save` archive: blobs/sha256/<hex> + manifest.json. */
 export async function dockerSave(images: SaveImage[], extraEntries: TarEntry[] = []): Promise<Buffer> {
-  const entries: TarEntry[] = [{ name: 'blobs/', type: 'directory' }, { name: 'blobs/sha256/', type: 'directory' }];
+  const entries: TarEntry[] = [
+    { name: 'blobs/', type: 'directory' },
+    { name: 'blobs/sha256/', type: 'directory' },
+  ];
   const seen = new Set<string>();
   const add = (b: Buffer) => {
     const p = `blobs/sha256/${hexOf(sha(b))}`;

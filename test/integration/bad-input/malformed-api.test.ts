@@ -181,7 +181,11 @@ test('name conflicts are 409 with Docker text; bad names are 400', { skip }, asy
 
 test('API versions, unknown routes and wrong methods get Docker answers', { skip }, async () => {
   refused(await api(d, 'GET', '/v1.99/version'), 400, 'client version 1.99 is too new. Maximum supported API version is 1.45');
-  refused(await api(d, 'GET', '/v1.12/containers/json'), 400, 'client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version');
+  refused(
+    await api(d, 'GET', '/v1.12/containers/json'),
+    400,
+    'client version 1.12 is too old. Minimum supported API version is 1.24, please upgrade your client to a newer version',
+  );
   refused(await api(d, 'POST', '/v1.99/containers/create', '{"Image":"busybox","Cmd":["true"]}', { 'Content-Type': 'application/json' }), 400, /too new/);
   refused(await api(d, 'GET', '/v1.45/no/such/route'), 404, 'page not found');
   refused(await api(d, 'GET', '/no-such-route'), 404, 'page not found');

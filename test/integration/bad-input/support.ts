@@ -78,7 +78,12 @@ export async function makeTar(entries: TarEntry[]): Promise<Buffer> {
   for (const e of entries) {
     const type = e.type ?? 'file';
     const data = e.data === undefined ? undefined : Buffer.from(e.data);
-    const header: tar.Header | (Partial<tar.Header> & { name: string }) = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), mtime: new Date(1_700_000_000_000) };
+    const header: tar.Header | (Partial<tar.Header> & { name: string }) = {
+      name: e.name,
+      type,
+      mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+      mtime: new Date(1_700_000_000_000),
+    };
     if (e.linkname !== undefined) header.linkname = e.linkname;
     if (e.devmajor !== undefined) header.devmajor = e.devmajor;
     if (e.devminor !== undefined) header.devminor = e.devminor;

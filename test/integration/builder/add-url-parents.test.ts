@@ -83,16 +83,24 @@ ADD --unpack=true ${base}/files/app.tgz /unpacked/
   });
   ok(await d.berth(['build', '-t', 'addurl:1', dir]));
   assert.equal(await sh('addurl:1', 'cat /unpacked/inner/in-archive.txt'), 'inside\n', 'ADD --unpack=true extracts a download');
-  const out = await sh('addurl:1', 'ls /dl; stat -c "%n %a %u:%g %Y" /dl/app.tgz /etc/conf-renamed.txt /owned/conf.txt /redirected/go; cat /etc/conf-renamed.txt /redirected/go');
+  const out = await sh(
+    'addurl:1',
+    'ls /dl; stat -c "%n %a %u:%g %Y" /dl/app.tgz /etc/conf-renamed.txt /owned/conf.txt /redirected/go; cat /etc/conf-renamed.txt /redirected/go',
+  );
   const mtime = Date.parse(LAST_MODIFIED) / 1000;
-  assert.equal(out, [
-    'app.tgz',
-    `/dl/app.tgz 600 0:0 ${mtime}`,
-    `/etc/conf-renamed.txt 600 0:0 ${mtime}`,
-    `/owned/conf.txt 640 1:2 ${mtime}`,
-    `/redirected/go 600 0:0 ${mtime}`,
-    'setting=1', 'setting=1', '',
-  ].join('\n'));
+  assert.equal(
+    out,
+    [
+      'app.tgz',
+      `/dl/app.tgz 600 0:0 ${mtime}`,
+      `/etc/conf-renamed.txt 600 0:0 ${mtime}`,
+      `/owned/conf.txt 640 1:2 ${mtime}`,
+      `/redirected/go 600 0:0 ${mtime}`,
+      'setting=1',
+      'setting=1',
+      '',
+    ].join('\n'),
+  );
   const hist = ok(await d.berth(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'addurl:1'])).stdout;
   assert.match(hist, new RegExp(`ADD file:${sha256(served['conf.txt']!)} in /etc/conf-renamed.txt`));
 });
@@ -143,7 +151,10 @@ test('ADD <url>: a 404 fails naming the URL and status; COPY <url> keeps its err
   assert.equal(c.code, 1);
   assert.match(c.stderr, /source can't be a URL for COPY/);
   // Nothing of the failed downloads is left in the builder's runs dir.
-  assert.deepEqual((await readdir(join(d.dataRoot, 'builder', 'runs'))).filter((n) => n.startsWith('download-')), []);
+  assert.deepEqual(
+    (await readdir(join(d.dataRoot, 'builder', 'runs'))).filter((n) => n.startsWith('download-')),
+    [],
+  );
 });
 
 test('ADD <url> cache: downloaded every build, reused while the content is the same, rerun when it changes', { skip }, async () => {
@@ -171,12 +182,19 @@ COPY --parents ./lib/./v/k.txt /piv/
 FROM busybox
 COPY --parents --from=base /out/./x/a.txt /go/./src/x /final/
 `,
-    'x/a.txt': 'a', 'y/b.txt': 'b', 'src/m.go': 'm', 'src/x/n.go': 'n', 'src/x/y/o.go': 'o', 'src/x/y/p.js': 'p', 'lib/v/k.txt': 'k',
+    'x/a.txt': 'a',
+    'y/b.txt': 'b',
+    'src/m.go': 'm',
+    'src/x/n.go': 'n',
+    'src/x/y/o.go': 'o',
+    'src/x/y/p.js': 'p',
+    'lib/v/k.txt': 'k',
   });
   ok(await d.berth(['build', '--target', 'base', '-t', 'parents:base', dir]));
-  assert.equal(await sh('parents:base', 'find /flat /out /go /piv -type f | sort'), [
-    '/flat/a.txt', '/flat/b.txt', '/go/src/m.go', '/go/src/x/n.go', '/go/src/x/y/o.go', '/out/x/a.txt', '/out/y/b.txt', '/piv/v/k.txt', '',
-  ].join('\n'));
+  assert.equal(
+    await sh('parents:base', 'find /flat /out /go /piv -type f | sort'),
+    ['/flat/a.txt', '/flat/b.txt', '/go/src/m.go', '/go/src/x/n.go', '/go/src/x/y/o.go', '/out/x/a.txt', '/out/y/b.txt', '/piv/v/k.txt', ''].join('\n'),
+  );
   ok(await d.berth(['build', '-t', 'parents:final', dir]));
   assert.equal(await sh('parents:final', 'find /final -type f | sort'), ['/final/src/x/n.go', '/final/src/x/y/o.go', '/final/x/a.txt', ''].join('\n'));
 

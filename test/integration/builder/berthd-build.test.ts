@@ -17,10 +17,13 @@ let ctx: string;
 function probe(socket: string): Promise<number> {
   return new Promise((resolve, reject) => {
     // An empty body is not a tar: a mounted route answers 400/500, an unmounted one 404.
-    const req = request({ socketPath: socket, path: '/build?version=1', method: 'POST', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': 0 } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      { socketPath: socket, path: '/build?version=1', method: 'POST', headers: { 'Content-Type': 'application/x-tar', 'Content-Length': 0 } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -37,7 +40,10 @@ before(async () => {
   }
   await d.importBusybox();
   ctx = await mkdtemp(join(tmpdir(), 'berthd-build-'));
-  await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nENV WHO=berthd\nWORKDIR /w\nCOPY msg.txt .\nRUN cat msg.txt > out.txt\nCMD ["sh", "-c", "echo $WHO $(cat out.txt) $(pwd)"]\n');
+  await writeFile(
+    join(ctx, 'Dockerfile'),
+    'FROM busybox\nENV WHO=berthd\nWORKDIR /w\nCOPY msg.txt .\nRUN cat msg.txt > out.txt\nCMD ["sh", "-c", "echo $WHO $(cat out.txt) $(pwd)"]\n',
+  );
   await writeFile(join(ctx, 'msg.txt'), 'built');
 });
 

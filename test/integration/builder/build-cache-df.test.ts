@@ -23,7 +23,10 @@ before(async () => {
   if (skip) return;
   ctx = await mkdtemp(join(tmpdir(), `berth-build-df-${process.pid}-`));
   // 300000 bytes into a cache mount; a config-only step; a step with a small layer of its own.
-  await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nRUN --mount=type=cache,target=/cache dd if=/dev/zero of=/cache/blob bs=1000 count=300 2>/dev/null\nENV STEP=2\nRUN echo hello > /hi\n');
+  await writeFile(
+    join(ctx, 'Dockerfile'),
+    'FROM busybox\nRUN --mount=type=cache,target=/cache dd if=/dev/zero of=/cache/blob bs=1000 count=300 2>/dev/null\nENV STEP=2\nRUN echo hello > /hi\n',
+  );
 });
 after(async () => {
   if (ctx) await rm(ctx, { recursive: true, force: true });
@@ -34,7 +37,18 @@ const ok = (r: RunResult, what: string) => {
   return r.stdout;
 };
 
-interface Rec { ID: string; Parents: string[] | null; Type: string; Description: string; InUse: boolean; Shared: boolean; Size: number; CreatedAt: string; LastUsedAt: string | null; UsageCount: number }
+interface Rec {
+  ID: string;
+  Parents: string[] | null;
+  Type: string;
+  Description: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt: string | null;
+  UsageCount: number;
+}
 
 function df(): Promise<{ BuildCache: Rec[] | null }> {
   return new Promise((resolve, reject) => {
@@ -48,7 +62,12 @@ function df(): Promise<{ BuildCache: Rec[] | null }> {
   });
 }
 
-const row = (out: string) => out.split('\n').find((l) => l.startsWith('Build Cache'))?.split(/\s{2,}/).slice(1) ?? [];
+const row = (out: string) =>
+  out
+    .split('\n')
+    .find((l) => l.startsWith('Build Cache'))
+    ?.split(/\s{2,}/)
+    .slice(1) ?? [];
 
 test('a build with a cache mount and intermediate steps fills the Build Cache; builder prune -af empties it', { skip }, async () => {
   assert.deepEqual(row(ok(await d.berth(['system', 'df']), 'df before')), ['0', '0', '0B', '0B']);
@@ -57,7 +76,11 @@ test('a build with a cache mount and intermediate steps fills the Build Cache; b
   const body = await df();
   if (SWAGGER) {
     const sw = SwaggerValidator.load(SWAGGER);
-    assert.deepEqual(sw.validateResponse('/system/df', 'GET', 200, body).filter((e) => e.startsWith('/BuildCache')), [], 'BuildCache matches the swagger');
+    assert.deepEqual(
+      sw.validateResponse('/system/df', 'GET', 200, body).filter((e) => e.startsWith('/BuildCache')),
+      [],
+      'BuildCache matches the swagger',
+    );
     for (const r of body.BuildCache ?? []) assert.deepEqual(sw.validateDefinition('BuildCache', r), []);
   }
   const recs = body.BuildCache ?? [];
@@ -73,7 +96,10 @@ test('a build with a cache mount and intermediate steps fills the Build Cache; b
   assert.deepEqual([mounts[0]!.Shared, mounts[0]!.InUse, mounts[0]!.UsageCount], [false, false, 1]);
   assert.match(mounts[0]!.Description, /^cached mount \/cache from exec /);
   assert.equal(regular.length, 3, 'one record per step result');
-  assert.ok(regular.every((r) => r.Shared), 'step results are image layers: shared with the image store');
+  assert.ok(
+    regular.every((r) => r.Shared),
+    'step results are image layers: shared with the image store',
+  );
   const hi = regular.find((r) => r.Description.includes('echo hello'))!;
   const env = regular.find((r) => r.Description.includes('ENV STEP=2'))!;
   assert.ok(hi.Size > 0, 'the last RUN added a layer');

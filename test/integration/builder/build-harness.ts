@@ -54,8 +54,18 @@ export class BuildHarness {
     const content = await FsContentStore.open(join(dataRoot, 'content'));
     const layers = await OverlayLayerStore.open(join(dataRoot, 'overlay'));
     const events: Array<{ action: string; id: string }> = [];
-    const images = await ImageStore.open({ root: join(dataRoot, 'images'), content, layers, events: { emit: (action, id) => void events.push({ action, id }) } });
-    const runtime = new CliRuntime({ name: 'crun', path: await findRuntime('crun'), root: join(dataRoot, 'runtime', 'crun'), seccompCacheDir: join(dataRoot, 'runtime', 'seccomp-cache') });
+    const images = await ImageStore.open({
+      root: join(dataRoot, 'images'),
+      content,
+      layers,
+      events: { emit: (action, id) => void events.push({ action, id }) },
+    });
+    const runtime = new CliRuntime({
+      name: 'crun',
+      path: await findRuntime('crun'),
+      root: join(dataRoot, 'runtime', 'crun'),
+      seccompCacheDir: join(dataRoot, 'runtime', 'seccomp-cache'),
+    });
     const monitor = new ShimMonitor({ shimPath: findShimBinary(), runtime });
     const builder = await createBuilder({ dataRoot, images, layers, runtime, monitor, spec: { cgroupParent } });
     const ping = async (ctx: { res: import('node:http').ServerResponse }) => {
@@ -68,7 +78,11 @@ export class BuildHarness {
         ...imageRoutes({ images: imageBackend(images) }), // no containers use its images here
         { method: 'GET', path: '/_ping', handler: ping },
         { method: 'HEAD', path: '/_ping', handler: ping },
-        { method: 'GET', path: '/version', handler: async (ctx) => sendJson(ctx.res, 200, { Version: '28.0.0', ApiVersion: '1.45', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' }) },
+        {
+          method: 'GET',
+          path: '/version',
+          handler: async (ctx) => sendJson(ctx.res, 200, { Version: '28.0.0', ApiVersion: '1.45', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' }),
+        },
       ],
     });
     await server.listen(socket);
@@ -92,9 +106,16 @@ export class BuildHarness {
     let output = '';
     try {
       const r = await runContainer(ws, {
-        runtime: this.runtime, monitor: this.monitor, cgroupParent: this.cgroupParent,
-        args: shell === undefined ? [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])] : c.Entrypoint?.length ? [...c.Entrypoint, shell] : ['/bin/sh', '-c', shell], env: c.Env ?? [], cwd: c.WorkingDir || '/', user: c.User ?? '',
-        mounts: [], network: 'none', onOutput: (t) => (output += t),
+        runtime: this.runtime,
+        monitor: this.monitor,
+        cgroupParent: this.cgroupParent,
+        args: shell === undefined ? [...(c.Entrypoint ?? []), ...(c.Cmd ?? [])] : c.Entrypoint?.length ? [...c.Entrypoint, shell] : ['/bin/sh', '-c', shell],
+        env: c.Env ?? [],
+        cwd: c.WorkingDir || '/',
+        user: c.User ?? '',
+        mounts: [],
+        network: 'none',
+        onOutput: (t) => (output += t),
       });
       return { exitCode: r.exitCode, output };
     } finally {
@@ -132,7 +153,8 @@ export class BuildHarness {
     for (const d of await readdir(join(this.dataRoot, 'builder', 'runs'))) out.push(`run dir ${d}`);
     for (const ctl of ['memory', 'pids', 'cpu']) {
       const base = join('/sys/fs/cgroup', ctl, this.cgroupParent);
-      if (existsSync(base)) for (const c of await readdir(base, { withFileTypes: true })) if (c.isDirectory() && c.name.startsWith('build-')) out.push(`cgroup ${ctl}/${c.name}`);
+      if (existsSync(base))
+        for (const c of await readdir(base, { withFileTypes: true })) if (c.isDirectory() && c.name.startsWith('build-')) out.push(`cgroup ${ctl}/${c.name}`);
     }
     return out;
   }

@@ -61,7 +61,8 @@ async function assertNoSandboxLeft(why: string): Promise<void> {
 }
 
 // Markers are built at run time so the echoed Step line never matches them.
-const PROBE = 'RUN M=@@; echo "$M dev"; cat /proc/net/dev; echo "$M ip $(hostname -i)"; echo "$M hosts"; cat /etc/hosts; echo "$M resolv"; cat /etc/resolv.conf; echo "$M end"\n';
+const PROBE =
+  'RUN M=@@; echo "$M dev"; cat /proc/net/dev; echo "$M ip $(hostname -i)"; echo "$M hosts"; cat /etc/hosts; echo "$M resolv"; cat /etc/resolv.conf; echo "$M end"\n';
 const section = (out: string, name: string) => out.split(`@@ ${name}`)[1]!.split('\n@@ ')[0]!;
 
 test('default and bridge: eth0 on the daemon bridge, hostname -i its address, the gateway answers; nothing left after', { skip }, async () => {
@@ -106,11 +107,14 @@ test('host: the host interfaces (the daemon bridge among them); no sandbox is ma
 
 test('an unknown network mode is a 400 before anything runs', { skip }, async () => {
   const status = await new Promise<{ code: number; body: string }>((resolve, reject) => {
-    const req = request({ socketPath: d.socket, path: '/v1.45/build?networkmode=nosuchnet', method: 'POST', headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-    });
+    const req = request(
+      { socketPath: d.socket, path: '/v1.45/build?networkmode=nosuchnet', method: 'POST', headers: { 'Content-Type': 'application/x-tar' } },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -131,7 +135,10 @@ test('a failing step and an aborted build release their sandboxes', { skip }, as
 
   // The client goes away mid-step: the daemon kills the step and detaches its sandbox.
   const slow = await context('abort', 'FROM busybox\nRUN echo STAR""TED; sleep 60\n');
-  const client = spawn(process.execPath, [BERTH, 'build', '--no-cache', slow], { env: { ...process.env, DOCKER_HOST: d.host }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const client = spawn(process.execPath, [BERTH, 'build', '--no-cache', slow], {
+    env: { ...process.env, DOCKER_HOST: d.host },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   await waitFor(client, 'STARTED');
   assert.equal(bridgeMembers().length, 1, 'the running step has a veth on the bridge');
   client.kill('SIGKILL');
@@ -144,7 +151,10 @@ test('berthd killed during a step: the restarted daemon removes the step sandbox
   // A sleep length unique to this run, so other tests' processes never match.
   const secs = 1000 + Math.floor(Math.random() * 8000);
   const slow = await context('crash', `FROM busybox\nRUN echo STAR""TED; sleep ${secs}\n`);
-  const client = spawn(process.execPath, [BERTH, 'build', '--no-cache', slow], { env: { ...process.env, DOCKER_HOST: d.host }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const client = spawn(process.execPath, [BERTH, 'build', '--no-cache', slow], {
+    env: { ...process.env, DOCKER_HOST: d.host },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   await waitFor(client, 'STARTED');
   assert.equal(bridgeMembers().length, 1);
   assert.equal(readdirSync(join(d.dataRoot, 'netns')).length, 1);
@@ -156,7 +166,7 @@ test('berthd killed during a step: the restarted daemon removes the step sandbox
   // And the step's process is gone with its runtime container (nothing holds the old namespace).
   // (A SIGKILLed process may linger a moment until its new parent reaps it.)
   const sleeping = new RegExp(`^sleep ${secs}$`, 'm');
-  await until(() => !sleeping.test(execFileSync('ps', ['-eo', 'args']).toString()), 10_000, 'the step\'s process outlived the restart');
+  await until(() => !sleeping.test(execFileSync('ps', ['-eo', 'args']).toString()), 10_000, "the step's process outlived the restart");
   // The bridge still works for the next build.
   const again = await context('after-crash', 'FROM busybox\nRUN echo "IP=$(hostname -i)"\n');
   const ip = /IP=(\d+\.\d+\.\d+\.\d+)/.exec(ok(await d.berth(['build', '--no-cache', again]), 'build after restart'))?.[1] ?? '';

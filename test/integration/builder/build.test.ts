@@ -84,12 +84,26 @@ test('multi-stage build: COPY --from, config via inspect, the image runs, histor
   const base = await h.runImage('app:1', 'cat /copied-base.txt');
   assert.equal(base.output, 'built-in-base\n');
 
-  const hist = ok(await h.berth(['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'app:1'])).stdout.trim().split('\n');
+  const hist = ok(await h.berth(['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'app:1']))
+    .stdout.trim()
+    .split('\n');
   assert.match(hist[0]!, /^\/bin\/sh -c #\(nop\)  LABEL built.by=berth\|0B$/);
-  assert.ok(hist.some((l) => /^\|1 VERSION=1\.0 \/bin\/sh -c chmod \+x app.sh/.test(l)), hist.join('\n'));
-  assert.ok(hist.some((l) => /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \.\/ \|/.test(l)), hist.join('\n'));
-  assert.ok(hist.some((l) => l.startsWith('/bin/sh -c #(nop)  CMD ["./app.sh"]|0B')), hist.join('\n'));
-  assert.ok(hist.some((l) => l.startsWith('/bin/sh -c #(nop) WORKDIR /srv/app|')), hist.join('\n'));
+  assert.ok(
+    hist.some((l) => /^\|1 VERSION=1\.0 \/bin\/sh -c chmod \+x app.sh/.test(l)),
+    hist.join('\n'),
+  );
+  assert.ok(
+    hist.some((l) => /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \.\/ \|/.test(l)),
+    hist.join('\n'),
+  );
+  assert.ok(
+    hist.some((l) => l.startsWith('/bin/sh -c #(nop)  CMD ["./app.sh"]|0B')),
+    hist.join('\n'),
+  );
+  assert.ok(
+    hist.some((l) => l.startsWith('/bin/sh -c #(nop) WORKDIR /srv/app|')),
+    hist.join('\n'),
+  );
   assert.equal(hist.at(-1), '|1.98MB', 'the base image entry comes last');
   assert.deepEqual(await h.leftovers(), []);
 });
@@ -135,7 +149,10 @@ test('.dockerignore, build args and the unused-arg warning, --target', { skip },
   const dir = await ctxDir({
     Dockerfile: 'FROM busybox AS one\nARG WHO=nobody\nRUN echo "hi $WHO" > /who\nCOPY . /ctx/\n\nFROM one AS two\nRUN false\n',
     '.dockerignore': 'secret*\n*.log\n!keep.log\n',
-    'secret.txt': 's', 'app.log': 'l', 'keep.log': 'k', 'src/main.c': 'int main;',
+    'secret.txt': 's',
+    'app.log': 'l',
+    'keep.log': 'k',
+    'src/main.c': 'int main;',
   });
   const r = ok(await h.berth(['build', '--target', 'one', '--build-arg', 'WHO=you', '--build-arg', 'UNUSED=1', '-t', 'args:1', dir]));
   assert.match(r.stdout, /\[Warning\] One or more build-args \[UNUSED\] were not consumed\n/);
@@ -173,7 +190,9 @@ test('FROM scratch, COPY --chown/--chmod, ADD of a tar, RUN --mount cache, ONBUI
   const c = ok(await h.berth(['build', '-t', 'child:1', child]));
   assert.match(c.stdout, /# Executing 1 build trigger\n/);
   assert.equal((await h.runImage('child:1')).output, 'triggered\n');
-  const scratch = await ctxDir({ Dockerfile: 'FROM scratch\nCOPY --from=busybox /bin/busybox /bin/busybox\nENTRYPOINT ["/bin/busybox"]\nCMD ["echo", "from scratch"]\n' });
+  const scratch = await ctxDir({
+    Dockerfile: 'FROM scratch\nCOPY --from=busybox /bin/busybox /bin/busybox\nENTRYPOINT ["/bin/busybox"]\nCMD ["echo", "from scratch"]\n',
+  });
   ok(await h.berth(['build', '-t', 'scratch:1', scratch]));
   assert.equal((await h.runImage('scratch:1')).output, 'from scratch\n');
   const pr = ok(await h.berth(['builder', 'prune', '-f']));
@@ -216,4 +235,3 @@ function hasDocker(): boolean {
     return false;
   }
 }
-

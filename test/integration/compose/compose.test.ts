@@ -16,7 +16,9 @@ const skip = requiresRoot('containers, bridges, namespaces');
 const d = useBusyboxDaemon({ before, after }, skip);
 const tag = `${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const dirs: string[] = [];
-after(() => { for (const x of dirs) rmSync(x, { recursive: true, force: true }); });
+after(() => {
+  for (const x of dirs) rmSync(x, { recursive: true, force: true });
+});
 
 /** A project folder with this compose file; returns a runner of `berth compose -p NAME -f FILE ...`. */
 function project(name: string, yaml: string): { dir: string; write: (y: string) => void; compose: (...args: string[]) => Promise<RunResult> } {
@@ -44,7 +46,9 @@ const WEB = `
 `;
 
 test('up -d, DNS by service name and alias, healthy dependency, second up is a no-op, ps/logs/exec/port, down', { skip }, async () => {
-  const pr = project('app', `services:${WEB}
+  const pr = project(
+    'app',
+    `services:${WEB}
   client:
     image: busybox
     init: true
@@ -52,7 +56,8 @@ test('up -d, DNS by service name and alias, healthy dependency, second up is a n
     depends_on:
       web:
         condition: service_healthy
-`);
+`,
+  );
   const up = ok(await pr.compose('up', '-d'));
   assert.match(up.stderr, /Network app\w+_default {2}Created/);
   assert.match(up.stderr, /Container app\w+-web-1 {2}Healthy/);
@@ -68,7 +73,13 @@ test('up -d, DNS by service name and alias, healthy dependency, second up is a n
   const ps = ok(await pr.compose('ps'));
   assert.match(ps.stdout.split('\n')[0]!, /^NAME\s+IMAGE\s+COMMAND\s+SERVICE\s+CREATED\s+STATUS\s+PORTS/);
   assert.match(ps.stdout, new RegExp(`app${tag}-web-1 .* web .*Up .*\\(healthy\\).*127\\.0\\.0\\.1:\\d+->80/tcp`));
-  assert.deepEqual(ok(await pr.compose('ps', '--services')).stdout.trim().split('\n').sort(), ['client', 'web']);
+  assert.deepEqual(
+    ok(await pr.compose('ps', '--services'))
+      .stdout.trim()
+      .split('\n')
+      .sort(),
+    ['client', 'web'],
+  );
 
   const port = ok(await pr.compose('port', 'web', '80')).stdout.trim();
   assert.match(port, /^127\.0\.0\.1:\d+$/);
@@ -89,7 +100,12 @@ test('up -d, DNS by service name and alias, healthy dependency, second up is a n
   ok(await pr.compose('stop'));
   assert.equal(ok(await pr.compose('ps', '-q')).stdout.trim(), '');
   ok(await pr.compose('start'));
-  assert.equal(ok(await pr.compose('ps', '-q')).stdout.trim().split('\n').length, 2);
+  assert.equal(
+    ok(await pr.compose('ps', '-q'))
+      .stdout.trim()
+      .split('\n').length,
+    2,
+  );
 
   const down = ok(await pr.compose('down'));
   assert.match(down.stderr, /Container app\w+-client-1 {2}Removed/);
@@ -131,7 +147,12 @@ volumes:
   assert.equal(ok(await pr.compose('exec', '-T', 'app', 'sh', '-c', 'echo $MODE')).stdout.trim(), 'two');
 
   ok(await pr.compose('up', '-d', '--scale', 'app=3'));
-  assert.equal(ok(await pr.compose('ps', '-q', 'app')).stdout.trim().split('\n').length, 3);
+  assert.equal(
+    ok(await pr.compose('ps', '-q', 'app'))
+      .stdout.trim()
+      .split('\n').length,
+    3,
+  );
   assert.equal(ok(await pr.compose('ps', '-q', 'app')).stdout.includes(newId), true, 'scaling keeps the existing replica');
   ok(await pr.compose('up', '-d', '--scale', 'app=1'));
   assert.equal(ok(await pr.compose('ps', '-q', 'app')).stdout.trim(), newId);
@@ -153,12 +174,15 @@ volumes:
 });
 
 test('run --rm gives a one-off container with the exit code; config prints the model', { skip }, async () => {
-  const pr = project('one', `services:
+  const pr = project(
+    'one',
+    `services:
   tool:
     image: busybox
     environment:
       GREETING: hi
-`);
+`,
+  );
   const r = await pr.compose('run', '--rm', '-T', 'tool', 'sh', '-c', 'echo $GREETING; exit 3');
   assert.equal(r.code, 3, r.stderr);
   assert.equal(r.stdout.trim(), 'hi');
@@ -169,19 +193,25 @@ test('run --rm gives a one-off container with the exit code; config prints the m
 });
 
 test('bad files are reported before anything is created', { skip }, async () => {
-  const unknownDep = project('bad', `services:
+  const unknownDep = project(
+    'bad',
+    `services:
   a:
     image: busybox
     depends_on: [nope]
-`);
+`,
+  );
   const r = await unknownDep.compose('up', '-d');
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /nope/);
-  const schema = project('bad2', `services:
+  const schema = project(
+    'bad2',
+    `services:
   a:
     image: busybox
     ports: [{ target: "x" }]
-`);
+`,
+  );
   const s = await schema.compose('up', '-d');
   assert.notEqual(s.code, 0);
   assert.match(s.stderr, /services\.a\.ports/);
@@ -190,11 +220,22 @@ test('bad files are reported before anything is created', { skip }, async () => 
 });
 
 /** `berth compose ...` as a child process the test talks to (signals, output as it comes). */
-function spawnCompose(pr: { dir: string }, name: string, args: string[]): { proc: ChildProcess; out: () => string; waitFor: (re: RegExp, ms: number) => Promise<void>; exit: Promise<number> } {
-  const proc = spawn(process.execPath, [BERTH, 'compose', '-p', `${name}${tag}`, '-f', join(pr.dir, 'compose.yaml'), ...args], { env: { ...process.env, DOCKER_HOST: d.host }, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnCompose(
+  pr: { dir: string },
+  name: string,
+  args: string[],
+): { proc: ChildProcess; out: () => string; waitFor: (re: RegExp, ms: number) => Promise<void>; exit: Promise<number> } {
+  const proc = spawn(process.execPath, [BERTH, 'compose', '-p', `${name}${tag}`, '-f', join(pr.dir, 'compose.yaml'), ...args], {
+    env: { ...process.env, DOCKER_HOST: d.host },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
-  proc.stdout!.on('data', (c: Buffer) => { text += c.toString(); });
-  proc.stderr!.on('data', (c: Buffer) => { text += c.toString(); });
+  proc.stdout!.on('data', (c: Buffer) => {
+    text += c.toString();
+  });
+  proc.stderr!.on('data', (c: Buffer) => {
+    text += c.toString();
+  });
   const exit = new Promise<number>((resolve) => proc.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1))));
   const killer = setTimeout(() => proc.kill('SIGKILL'), 120_000);
   void exit.then(() => clearTimeout(killer));
@@ -209,7 +250,9 @@ function spawnCompose(pr: { dir: string }, name: string, args: string[]): { proc
 }
 
 test('attached up: prefixed logs, --exit-code-from, and Ctrl-C stops the project gracefully', { skip }, async () => {
-  const pr = project('att', `services:
+  const pr = project(
+    'att',
+    `services:
   job:
     image: busybox
     command: ["sh", "-c", "echo working; sleep 1; echo done; exit 3"]
@@ -217,7 +260,8 @@ test('attached up: prefixed logs, --exit-code-from, and Ctrl-C stops the project
     image: busybox
     init: true
     command: ["sh", "-c", "echo side-up; exec sleep 600"]
-`);
+`,
+  );
   const r = await pr.compose('up', '--no-color', '--exit-code-from', 'job');
   assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.match(r.stdout, /^Attaching to /m);
@@ -281,18 +325,23 @@ test('watch: sync copies a changed file into the running container; rebuild recr
 });
 
 test('a host port clash and a missing external network are reported before anything is created', { skip }, async () => {
-  const clash = project('clash', `services:
+  const clash = project(
+    'clash',
+    `services:
   a:
     image: busybox
     ports: ["127.0.0.1:18080:80"]
   b:
     image: busybox
     ports: ["18080:80"]
-`);
+`,
+  );
   const r = await clash.compose('up', '-d');
   assert.equal(r.code, 1);
   assert.match(r.stderr, /services "a" and "b" both publish host port 18080\/tcp/);
-  const ext = project('ext', `services:
+  const ext = project(
+    'ext',
+    `services:
   a:
     image: busybox
     networks: [outside]
@@ -300,7 +349,8 @@ networks:
   outside:
     external: true
     name: nonexistent-${tag}
-`);
+`,
+  );
   const e = await ext.compose('up', '-d');
   assert.equal(e.code, 1);
   assert.match(e.stderr, new RegExp(`network nonexistent-${tag} declared as external, but could not be found`));

@@ -39,7 +39,6 @@ after(async () => {
   await d?.stop();
 });
 
-
 /** A plain HTTP call to the dashboard listener (no browser, no cookie unless given). */
 function call(url: string, method: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -86,7 +85,18 @@ test('berth dashboard prints a one-time login URL; /api needs the cookie', { ski
 test('the containers view lists a container, stops it with a click, and shows its logs', { skip }, async () => {
   const name = `dash-web-${process.pid}`;
   // sh as PID 1 ignores SIGTERM unless it traps it; the loop is bounded.
-  expectOk(await d!.berth(['run', '-d', '--name', name, 'busybox', 'sh', '-c', 'trap "exit 0" TERM; echo hello-from-busybox; echo second line; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done']));
+  expectOk(
+    await d!.berth([
+      'run',
+      '-d',
+      '--name',
+      name,
+      'busybox',
+      'sh',
+      '-c',
+      'trap "exit 0" TERM; echo hello-from-busybox; echo second line; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done',
+    ]),
+  );
   const page = await newPage();
   try {
     await page.goto(loginUrl);
@@ -125,12 +135,35 @@ test('the containers view lists a container, stops it with a click, and shows it
 
 test('a terminal runs a shell in the container; top and the charts show it live', { skip }, async () => {
   const name = `dash-term-${process.pid}`;
-  expectOk(await d!.berth(['run', '-d', '--name', name, '-p', '127.0.0.1::80', '--health-cmd', 'true', '--health-interval', '1s', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done']));
-  const shells = async () => expectOk(await d!.berth(['top', name, '-o', 'pid,args'])).stdout.split('\n').filter((l) => /^\s*\d+\s+sh$/.test(l)).length;
+  expectOk(
+    await d!.berth([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '-p',
+      '127.0.0.1::80',
+      '--health-cmd',
+      'true',
+      '--health-interval',
+      '1s',
+      'busybox',
+      'sh',
+      '-c',
+      'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done',
+    ]),
+  );
+  const shells = async () =>
+    expectOk(await d!.berth(['top', name, '-o', 'pid,args']))
+      .stdout.split('\n')
+      .filter((l) => /^\s*\d+\s+sh$/.test(l)).length;
   const page = await newPage();
   try {
     await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());
-    const port = expectOk(await d!.berth(['port', name, '80'])).stdout.trim().split(':').pop();
+    const port = expectOk(await d!.berth(['port', name, '80']))
+      .stdout.trim()
+      .split(':')
+      .pop();
     const link = page.locator(`tr[data-name="${name}"] .ports a`);
     await link.waitFor({ timeout: 15_000 });
     assert.equal(await link.getAttribute('href'), `http://127.0.0.1:${port}/`, 'a published port is a link');
@@ -146,7 +179,10 @@ test('a terminal runs a shell in the container; top and the charts show it live'
     assert.equal(await shells(), 1, 'the terminal runs one shell');
     await page.screenshot({ path: join(shots, 'terminal.png'), fullPage: true });
     await page.getByRole('button', { name: 'stats', exact: true }).click();
-    await page.getByTestId('stats-now').getByText(/CPU [\d.]+ %/).waitFor({ timeout: 15_000 });
+    await page
+      .getByTestId('stats-now')
+      .getByText(/CPU [\d.]+ %/)
+      .waitFor({ timeout: 15_000 });
     await new Promise((r) => setTimeout(r, 2500)); // a few samples on the charts
     await page.screenshot({ path: join(shots, 'stats.png'), fullPage: true });
   } finally {
@@ -158,14 +194,31 @@ test('a terminal runs a shell in the container; top and the charts show it live'
     await new Promise((r) => setTimeout(r, 250));
     left = await shells();
   }
-  assert.equal(left, 0, 'the terminal\'s shell is gone');
+  assert.equal(left, 0, "the terminal's shell is gone");
 });
 
-test('images, volumes, networks, compose and system views render the daemon\'s answers', { skip }, async () => {
+test("images, volumes, networks, compose and system views render the daemon's answers", { skip }, async () => {
   expectOk(await d!.berth(['volume', 'create', `dash-vol-${process.pid}`]));
   const net = `dash-net-${process.pid}`;
   expectOk(await d!.berth(['network', 'create', net]));
-  expectOk(await d!.berth(['run', '-d', '--name', `dash-proj-${process.pid}`, '--network', net, '--label', 'com.docker.compose.project=demo', '--label', 'com.docker.compose.service=web', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done']));
+  expectOk(
+    await d!.berth([
+      'run',
+      '-d',
+      '--name',
+      `dash-proj-${process.pid}`,
+      '--network',
+      net,
+      '--label',
+      'com.docker.compose.project=demo',
+      '--label',
+      'com.docker.compose.service=web',
+      'busybox',
+      'sh',
+      '-c',
+      'trap "exit 0" TERM; i=0; while [ $i -lt 600 ]; do i=$((i+1)); sleep 1; done',
+    ]),
+  );
   const page = await newPage();
   try {
     await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());

@@ -14,7 +14,6 @@ const d = useBusyboxDaemon({ before, after }, skip);
 
 const ok = expectOk;
 
-
 test('run prints output and returns the exit code', { skip }, async () => {
   const r = await d.berth(['run', '--rm', 'busybox', 'echo', 'hello']);
   assert.equal(r.stdout, 'hello\n');

@@ -26,7 +26,6 @@ async function until(what: string, fn: () => Promise<boolean>, ms = 10_000): Pro
   assert.fail(`timed out waiting for ${what}`);
 }
 
-
 test("Docker's default capabilities, seccomp and masked paths; --cap-add/--cap-drop; --privileged", { skip }, async () => {
   const status = await out(['busybox', 'sh', '-c', 'grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status']);
   assert.match(status, /CapEff:\s+00000000a80425fb/);
@@ -77,7 +76,24 @@ test('--memory, --cpus, --pids-limit land in the cgroup; --init runs tini as PID
 
 test('labels, --stop-signal and --stop-timeout', { skip }, async () => {
   const name = `stop-${process.pid}`;
-  ok(await d.berth(['run', '-d', '--name', name, '-l', 'team=boats', '--stop-signal', 'SIGUSR1', '--stop-timeout', '1', 'busybox', 'sh', '-c', 'trap "echo got-usr1; exit 9" USR1; while true; do sleep 0.1; done']));
+  ok(
+    await d.berth([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '-l',
+      'team=boats',
+      '--stop-signal',
+      'SIGUSR1',
+      '--stop-timeout',
+      '1',
+      'busybox',
+      'sh',
+      '-c',
+      'trap "echo got-usr1; exit 9" USR1; while true; do sleep 0.1; done',
+    ]),
+  );
   assert.equal((await d.berth(['ps', '--filter', 'label=team=boats', '--format', '{{.Names}}'])).stdout.trim(), name);
   await new Promise((r) => setTimeout(r, 300));
   ok(await d.berth(['stop', name]));
@@ -117,7 +133,24 @@ test('restart policies: on-failure retries, always restarts, a stop is final; th
 
 test('healthchecks: healthy, then unhealthy after retries, with events and State.Health', { skip }, async () => {
   const name = `health-${process.pid}`;
-  ok(await d.berth(['run', '-d', '--name', name, '--health-cmd', 'test -e /tmp/ok && echo fine', '--health-interval', '200ms', '--health-retries', '2', 'busybox', 'sh', '-c', 'touch /tmp/ok; sleep 600']));
+  ok(
+    await d.berth([
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--health-cmd',
+      'test -e /tmp/ok && echo fine',
+      '--health-interval',
+      '200ms',
+      '--health-retries',
+      '2',
+      'busybox',
+      'sh',
+      '-c',
+      'touch /tmp/ok; sleep 600',
+    ]),
+  );
   const health = async () => (await d.berth(['inspect', '-f', '{{.State.Health.Status}} {{.State.Health.FailingStreak}}', name])).stdout.trim();
   await until('healthy', async () => (await health()).startsWith('healthy'));
   assert.match((await d.berth(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}'])).stdout, /\(healthy\)/);
@@ -133,7 +166,17 @@ test('events, system df, container and image prune', { skip }, async () => {
   const since = Math.floor(Date.now() / 1000) - 1;
   const name = `ev-${process.pid}`;
   ok(await d.berth(['run', '--name', name, 'busybox', 'true']));
-  const ev = await d.berth(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', `container=${name}`, '--format', '{{.Action}}']);
+  const ev = await d.berth([
+    'events',
+    '--since',
+    String(since),
+    '--until',
+    String(Math.floor(Date.now() / 1000) + 1),
+    '--filter',
+    `container=${name}`,
+    '--format',
+    '{{.Action}}',
+  ]);
   const actions = ev.stdout.trim().split('\n');
   for (const a of ['create', 'start', 'die']) assert.ok(actions.includes(a), `missing ${a} in ${ev.stdout}`);
   const df = ok(await d.berth(['system', 'df']));

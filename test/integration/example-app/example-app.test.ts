@@ -26,7 +26,9 @@ const hasMmdebstrap = (() => {
     return false;
   }
 })();
-const skip = requiresRoot('bridges, namespaces, crun, mmdebstrap') || (!hasMmdebstrap && !existsSync(BASE_CACHE) ? 'needs mmdebstrap (apt-get install mmdebstrap) or a cached base in /var/cache/berth' : false);
+const skip =
+  requiresRoot('bridges, namespaces, crun, mmdebstrap') ||
+  (!hasMmdebstrap && !existsSync(BASE_CACHE) ? 'needs mmdebstrap (apt-get install mmdebstrap) or a cached base in /var/cache/berth' : false);
 
 const MIN = 60_000;
 const runTag = `t${process.pid}${Math.random().toString(36).slice(2, 6)}`;
@@ -91,11 +93,14 @@ interface HttpReply {
 function http(port: number, method: string, path: string, body?: unknown): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = request({ host: '127.0.0.1', port, method, path, timeout: 10_000, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, method, path, timeout: 10_000, headers: data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${path}`)));
     req.on('error', reject);
     req.end(data);
@@ -168,13 +173,22 @@ test('debian:bookworm from scripts/make-debian-base.sh (cached rootfs), and a se
   const first = await run(script, [], { env, timeoutMs: 8 * MIN });
   ok(first, 'make-debian-base.sh');
   t.diagnostic(`base image: ${((Date.now() - started) / 1000).toFixed(1)} s (${/using cached/.test(first.stderr) ? 'cached rootfs' : 'bootstrapped'})`);
-  const config = JSON.parse(ok(await dm.berth(['image', 'inspect', '-f', '{{json .Config}}', 'debian:bookworm']), 'inspect')) as { Cmd: string[]; Env: string[] };
+  const config = JSON.parse(ok(await dm.berth(['image', 'inspect', '-f', '{{json .Config}}', 'debian:bookworm']), 'inspect')) as {
+    Cmd: string[];
+    Env: string[];
+  };
   assert.deepEqual(config.Cmd, ['bash']);
-  assert.ok(config.Env.some((e) => e.startsWith('PATH=/usr/local/sbin:')), `PATH in ${JSON.stringify(config.Env)}`);
+  assert.ok(
+    config.Env.some((e) => e.startsWith('PATH=/usr/local/sbin:')),
+    `PATH in ${JSON.stringify(config.Env)}`,
+  );
   const again = await run(script, ['-H', dm.host], { env: { ...process.env, DOCKER_HOST: '' }, timeoutMs: MIN });
   ok(again, 'second run');
   assert.match(again.stderr, /debian:bookworm already exists/);
-  const out = ok(await dm.berth(['run', '--rm', 'debian:bookworm', 'sh', '-c', '. /etc/os-release; echo "$VERSION_CODENAME"; command -v apt-get']), 'run debian');
+  const out = ok(
+    await dm.berth(['run', '--rm', 'debian:bookworm', 'sh', '-c', '. /etc/os-release; echo "$VERSION_CODENAME"; command -v apt-get']),
+    'run debian',
+  );
   assert.deepEqual(out.split('\n'), ['bookworm', '/usr/bin/apt-get']);
 });
 
@@ -212,7 +226,10 @@ test('through nginx: Django writes a row to PostgreSQL and reads it back; nginx 
   assert.equal(created.created.text, text);
   const listed = JSON.parse((await http(port, 'GET', '/api/notes')).body) as Notes;
   assert.equal(listed.count, 1);
-  assert.deepEqual(listed.notes.map((n) => n.text), [text]);
+  assert.deepEqual(
+    listed.notes.map((n) => n.text),
+    [text],
+  );
 
   // The HTML page counts visits (a write per request) and links the collected stylesheet.
   const page1 = await http(port, 'GET', '/');

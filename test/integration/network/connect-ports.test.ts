@@ -16,7 +16,12 @@ const [C] = skip ? [] : freeSubnets(1);
 const netC = `cp-c-${tag}`;
 let netCBridge = '';
 
-const v4 = (s: string) => s.split('\n').map((l) => /^\d+: (\S+)\s+inet (\S+)/.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => `${m[1]} ${m[2]}`);
+const v4 = (s: string) =>
+  s
+    .split('\n')
+    .map((l) => /^\d+: (\S+)\s+inet (\S+)/.exec(l))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => `${m[1]} ${m[2]}`);
 
 // Negative DNS checks would be forwarded to the host's resolvers (traffic off this machine's
 // namespaces), so "the name is gone" is shown by a shared alias losing one of its two addresses.
@@ -32,8 +37,14 @@ test('network connect/disconnect on a running container: interface, DNS name and
   const ip = out(await d.berth(['inspect', '-f', `{{(index .NetworkSettings.Networks "${netC}").IPAddress}}`, r]));
   assert.ok(ip.startsWith(`${C}.`), `inspect IP on ${netC}: ${ip}`);
   assert.deepEqual(v4(out(await d.berth(['exec', r, 'ip', '-o', '-4', 'addr']))), ['lo 127.0.0.1/8', `eth0 ${bridgeIp}/24`, `eth1 ${ip}/24`]);
-  const members = JSON.parse(out(await d.docker(['network', 'inspect', '-f', '{{json .Containers}}', netC]))) as Record<string, { Name: string; IPv4Address: string }>;
-  assert.deepEqual(Object.values(members).map((m) => [m.Name, m.IPv4Address]), [[r, `${ip}/24`]]);
+  const members = JSON.parse(out(await d.docker(['network', 'inspect', '-f', '{{json .Containers}}', netC]))) as Record<
+    string,
+    { Name: string; IPv4Address: string }
+  >;
+  assert.deepEqual(
+    Object.values(members).map((m) => [m.Name, m.IPv4Address]),
+    [[r, `${ip}/24`]],
+  );
 
   // The docker CLI's connect, with aliases (one shared with r) and a static IP, on a second running container.
   const s = `cp-s-${tag}`;
@@ -42,7 +53,16 @@ test('network connect/disconnect on a running container: interface, DNS name and
   out(await d.docker(['network', 'connect', '--alias', 'salias', '--alias', 'ralias', '--ip', sip, netC, s]), 'docker network connect');
   assert.match(out(await d.berth(['exec', s, 'ip', '-o', '-4', 'addr', 'show', 'eth1'])), new RegExp(`inet ${sip.replace(/\./g, '\\.')}/24`));
   const addrs = (text: string) => [...text.matchAll(/^Address: (\d+\.\d+\.\d+\.\d+)$/gm)].map((m) => m[1]).sort();
-  const look = await d.berth(['run', '--rm', '--network', netC, 'busybox', 'sh', '-c', `nslookup ${r}; echo ---; nslookup ralias; echo ---; nslookup salias; ping -c 1 -W 2 ${r}`]);
+  const look = await d.berth([
+    'run',
+    '--rm',
+    '--network',
+    netC,
+    'busybox',
+    'sh',
+    '-c',
+    `nslookup ${r}; echo ---; nslookup ralias; echo ---; nslookup salias; ping -c 1 -W 2 ${r}`,
+  ]);
   assert.equal(look.code, 0, `lookups on ${netC}: ${look.stdout}\n${look.stderr}`);
   const [byName, byAlias, byS] = look.stdout.split('---');
   assert.deepEqual(addrs(byName!), [ip], `${r}: ${byName}`);
@@ -114,14 +134,22 @@ test('bad port specs are clear errors and create nothing', { skip }, async () =>
   for (const cli of ['berth', 'docker'] as const) {
     expectFail(await d[cli](['run', '-d', '-p', '99999:80', 'busybox', 'true']), /invalid hostPort: 99999/i, `${cli} run -p 99999:80`);
     expectFail(await d[cli](['run', '-d', '-p', 'abc', 'busybox', 'true']), /invalid containerPort: abc/i, `${cli} run -p abc`);
-    expectFail(await d[cli](['run', '-d', '-p', '127.0.0.1:8000-8001:80-82', 'busybox', 'true']), /invalid ranges|Invalid ranges/i, `${cli} run -p mismatched ranges`);
+    expectFail(
+      await d[cli](['run', '-d', '-p', '127.0.0.1:8000-8001:80-82', 'busybox', 'true']),
+      /invalid ranges|Invalid ranges/i,
+      `${cli} run -p mismatched ranges`,
+    );
   }
   assert.equal(await count(), n0, 'a bad -p created a container');
 });
 
 test('the API rejects a bad PortBindings at create, as Docker does (400, no container)', { skip }, async () => {
   const name = `cp-badapi-${tag}`;
-  const r = await api(d.socket, 'POST', `/containers/create?name=${name}`, { Image: 'busybox', Cmd: ['true'], HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '99999' }] } } });
+  const r = await api(d.socket, 'POST', `/containers/create?name=${name}`, {
+    Image: 'busybox',
+    Cmd: ['true'],
+    HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '99999' }] } },
+  });
   await d.berth(['rm', '-f', name]);
   assert.equal(r.status, 400, `POST /containers/create with HostPort 99999: ${r.status} ${r.body}`);
 });
@@ -135,8 +163,15 @@ test('a host port already taken is an error before start, with no partial state;
   const nsBefore = netnsFiles(d.dataRoot).sort();
   const name = `cp-taken-${tag}`;
   try {
-    for (const [cli, n] of [['berth', name], ['docker', `${name}-d`]] as const) {
-      expectFail(await d[cli](['run', '-d', '--name', n, '-p', `127.0.0.1:${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']), /Bind for 127\.0\.0\.1:\d+ failed: port is already allocated/, `${cli} run on a taken port`);
+    for (const [cli, n] of [
+      ['berth', name],
+      ['docker', `${name}-d`],
+    ] as const) {
+      expectFail(
+        await d[cli](['run', '-d', '--name', n, '-p', `127.0.0.1:${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']),
+        /Bind for 127\.0\.0\.1:\d+ failed: port is already allocated/,
+        `${cli} run on a taken port`,
+      );
       assert.equal(out(await d.berth(['inspect', '-f', '{{.State.Running}}', n])), 'false', `${n} is running`);
     }
     assert.deepEqual(taggedLinks(ltag).sort(), linksBefore, 'veth links left by the failed start');
@@ -160,7 +195,21 @@ test('a container that exits on its own releases its port rule, namespace and ve
   try {
     const linksBefore = taggedLinks(ltag).sort();
     // Exits after a second the first time; stays up when started again (the marker file stays).
-    out(await d.berth(['run', '-d', '--name', name, '-p', `127.0.0.1:${port}:80`, 'busybox', 'sh', '-c', 'httpd -p 80 -h /etc; [ -e /ran ] && exec sleep 3600; touch /ran; sleep 1']), 'run');
+    out(
+      await d.berth([
+        'run',
+        '-d',
+        '--name',
+        name,
+        '-p',
+        `127.0.0.1:${port}:80`,
+        'busybox',
+        'sh',
+        '-c',
+        'httpd -p 80 -h /etc; [ -e /ran ] && exec sleep 3600; touch /ran; sleep 1',
+      ]),
+      'run',
+    );
     const id = out(await d.berth(['inspect', '-f', '{{.Id}}', name]));
     assert.match(nftTable(table), new RegExp(`dport ${port} dnat`), 'no DNAT rule while running');
     const code = out(await d.berth(['wait', name]), 'wait');
@@ -215,9 +264,13 @@ test('created container: disconnect from its only network, reconnect with an ali
 });
 
 test('removing everything leaves nothing; stopping the daemon removes its bridges and table', { skip }, async () => {
-  const ids = out(await d.berth(['ps', '-aq'])).split('\n').filter(Boolean);
+  const ids = out(await d.berth(['ps', '-aq']))
+    .split('\n')
+    .filter(Boolean);
   if (ids.length) out(await d.berth(['rm', '-f', ...ids]), 'rm -f all');
-  const nets = out(await d.berth(['network', 'ls', '-q', '--filter', `name=${netC}`])).split('\n').filter(Boolean);
+  const nets = out(await d.berth(['network', 'ls', '-q', '--filter', `name=${netC}`]))
+    .split('\n')
+    .filter(Boolean);
   if (nets.length) out(await d.berth(['network', 'rm', ...nets]), 'network rm');
   await assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after rm -f');
   const dataRoot = d.dataRoot;

@@ -51,7 +51,12 @@ test('network create: subnet, gateway and ip-range are used; overlaps and existi
   }
   const r = await api(d.socket, 'POST', '/networks/create', { Name: netA });
   assert.equal(r.status, 409, `POST /networks/create with an existing name: ${r.status} ${r.body}`);
-  assert.ok(!out(await d.berth(['network', 'ls', '--format', '{{.Name}}'])).split('\n').includes(`opt-dup-${tag}`), 'a failed create left a network');
+  assert.ok(
+    !out(await d.berth(['network', 'ls', '--format', '{{.Name}}']))
+      .split('\n')
+      .includes(`opt-dup-${tag}`),
+    'a failed create left a network',
+  );
 });
 
 test('--internal: no default route, no way to another network or to the host published ports; same network still works', { skip }, async () => {
@@ -60,7 +65,28 @@ test('--internal: no default route, no way to another network or to the host pub
   const port = randomPort();
   // Published on 127.0.0.1 (control, from the host) and on the internal network's own gateway address.
   const web = `opt-web-${tag}`;
-  out(await d.berth(['run', '-d', '--name', web, '--network', netA, '-p', `127.0.0.1:${port}:80`, '-p', `${I}.1:${port}:80`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']), 'run web');
+  out(
+    await d.berth([
+      'run',
+      '-d',
+      '--name',
+      web,
+      '--network',
+      netA,
+      '-p',
+      `127.0.0.1:${port}:80`,
+      '-p',
+      `${I}.1:${port}:80`,
+      'busybox',
+      'httpd',
+      '-f',
+      '-p',
+      '80',
+      '-h',
+      '/etc',
+    ]),
+    'run web',
+  );
   const webIp = await ipOn(web, netA);
   assert.ok((await httpGet(port, '/hostname')).length > 0, 'control: the published port answers from the host');
   // Control: a container on a normal network reaches the port published on the internal gateway.
@@ -92,11 +118,19 @@ test('static --ip: inspect and the interface show it; a second container asking 
   assert.equal(out(await d.berth(['inspect', '-f', `{{(index .NetworkSettings.Networks "${netA}").IPAMConfig.IPv4Address}}`, s1])), `${A}.10`);
   assert.match(out(await d.berth(['exec', s1, 'ip', '-o', '-4', 'addr', 'show', 'eth0'])), new RegExp(`inet ${A.replace(/\./g, '\\.')}\\.10/24`));
   const netnsBefore = netnsFiles(d.dataRoot).length;
-  expectFail(await d.docker(['run', '-d', '--name', s2, '--network', netA, '--ip', `${A}.10`, 'busybox', 'sleep', '3600']), /Address already in use/, 'docker run with a taken --ip');
+  expectFail(
+    await d.docker(['run', '-d', '--name', s2, '--network', netA, '--ip', `${A}.10`, 'busybox', 'sleep', '3600']),
+    /Address already in use/,
+    'docker run with a taken --ip',
+  );
   assert.notEqual(out(await d.berth(['inspect', '-f', '{{.State.Status}}', s2])), 'running');
   assert.equal(netnsFiles(d.dataRoot).length, netnsBefore, 'the failed start left a network namespace');
   expectFail(await d.berth(['run', '-d', '--network', netA, '--ip', `${A}.300`, 'busybox', 'true']), /invalid|IP/i, 'berth run --ip 300');
-  expectFail(await d.berth(['run', '--rm', '--ip', `${A}.11`, 'busybox', 'true']), /user specified IP address is supported on user defined networks only/, '--ip on the default bridge');
+  expectFail(
+    await d.berth(['run', '--rm', '--ip', `${A}.11`, 'busybox', 'true']),
+    /user specified IP address is supported on user defined networks only/,
+    '--ip on the default bridge',
+  );
   out(await d.berth(['rm', '-f', s1, s2]), 'rm');
 });
 
@@ -130,7 +164,11 @@ test('--network host sees the host interfaces, none only lo, container:<other> t
   assert.match(inHost, new RegExp(`: ${d.bridge}: `), `host mode does not see the daemon bridge ${d.bridge}:\n${inHost}`);
   assert.ok(hostLinks.includes(`${d.bridge}:`));
   const none = out(await d.docker(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']));
-  assert.deepEqual(none.split('\n').map((l) => l.split(': ')[1]), ['lo'], none);
+  assert.deepEqual(
+    none.split('\n').map((l) => l.split(': ')[1]),
+    ['lo'],
+    none,
+  );
   const other = `opt-other-${tag}`;
   out(await d.berth(['run', '-d', '--name', other, '--network', netA, 'busybox', 'sleep', '3600']), 'run other');
   const ip = await ipOn(other, netA);
@@ -156,15 +194,26 @@ test('container:<other> refuses --hostname and -p, as Docker (validateNetMode) d
   const other = `opt-oth2-${tag}`;
   out(await d.berth(['run', '-d', '--name', other, '--network', netA, 'busybox', 'sleep', '3600']), 'run other');
   try {
-    expectFail(await d.docker(['run', '--rm', '--network', `container:${other}`, '--hostname', 'foo', 'busybox', 'true']), /conflicting options: hostname and the network mode/, '--hostname with container:');
-    expectFail(await d.docker(['run', '--rm', '--network', `container:${other}`, '-p', '127.0.0.1:1:80', 'busybox', 'true']), /conflicting options: port publishing and the container type network mode/, '-p with container:');
+    expectFail(
+      await d.docker(['run', '--rm', '--network', `container:${other}`, '--hostname', 'foo', 'busybox', 'true']),
+      /conflicting options: hostname and the network mode/,
+      '--hostname with container:',
+    );
+    expectFail(
+      await d.docker(['run', '--rm', '--network', `container:${other}`, '-p', '127.0.0.1:1:80', 'busybox', 'true']),
+      /conflicting options: port publishing and the container type network mode/,
+      '-p with container:',
+    );
   } finally {
     await d.berth(['rm', '-f', other]);
   }
 });
 
 function nameservers(text: string): string[] {
-  return text.split('\n').map((l) => /^nameserver\s+(\S+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+  return text
+    .split('\n')
+    .map((l) => /^nameserver\s+(\S+)/.exec(l)?.[1])
+    .filter((x): x is string => !!x);
 }
 
 test("/etc/resolv.conf: the daemon's --dns on the default bridge, the embedded DNS on a user network; --dns replaces them", { skip }, async () => {
@@ -189,7 +238,10 @@ test('/etc/hosts and hostname: own IP -> hostname, --add-host, --hostname; defau
       bridges.push(await bridgeOf(netU));
     }
     const name = `opt-h-${net === 'bridge' ? 'b' : 'u'}-${tag}`;
-    out(await d.berth(['run', '-d', '--name', name, '--network', net, '--add-host', 'x:1.2.3.4', '--hostname', 'myhost', 'busybox', 'sleep', '3600']), `run on ${net}`);
+    out(
+      await d.berth(['run', '-d', '--name', name, '--network', net, '--add-host', 'x:1.2.3.4', '--hostname', 'myhost', 'busybox', 'sleep', '3600']),
+      `run on ${net}`,
+    );
     const ip = await ipOn(name, net);
     const hosts = out(await d.berth(['exec', name, 'cat', '/etc/hosts']));
     assert.match(hosts, /^1\.2\.3\.4\s+x$/m, hosts);
@@ -202,7 +254,9 @@ test('/etc/hosts and hostname: own IP -> hostname, --add-host, --hostname; defau
 });
 
 test('removing everything leaves no veth, namespace or rule; stopping the daemon leaves nothing at all', { skip }, async () => {
-  const ids = out(await d.berth(['ps', '-aq'])).split('\n').filter(Boolean);
+  const ids = out(await d.berth(['ps', '-aq']))
+    .split('\n')
+    .filter(Boolean);
   if (ids.length) out(await d.berth(['rm', '-f', ...ids]), 'rm -f all');
   out(await d.berth(['network', 'rm', netA, netI, netM, netU]), 'network rm');
   for (const b of bridges) assert.ok(!readFileSync('/proc/net/dev', 'utf8').includes(`${b}:`), `bridge ${b} left after network rm`);

@@ -27,7 +27,18 @@ test('containers on a user network reach each other by name and alias; other net
   ok(await d.berth(['network', 'create', net]));
   ok(await d.berth(['run', '-d', '--name', `web-${tag}`, '--network', net, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
   ok(await d.berth(['run', '-d', '--name', `db-${tag}`, '--network', net, '--network-alias', 'database', 'busybox', 'sleep', '600']));
-  const byName = ok(await d.berth(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `for i in 1 2 3 4 5 6 7 8 9 10; do timeout 2 wget -qO- http://web-${tag}/hostname && exit 0; sleep 0.2; done; exit 1`]));
+  const byName = ok(
+    await d.berth([
+      'run',
+      '--rm',
+      '--network',
+      net,
+      'busybox',
+      'sh',
+      '-c',
+      `for i in 1 2 3 4 5 6 7 8 9 10; do timeout 2 wget -qO- http://web-${tag}/hostname && exit 0; sleep 0.2; done; exit 1`,
+    ]),
+  );
   const webId = (await d.berth(['inspect', '-f', '{{.Id}}', `web-${tag}`])).stdout.trim();
   assert.equal(byName.stdout.trim(), webId.slice(0, 12));
   const alias = ok(await d.berth(['run', '--rm', '--network', net, 'busybox', 'ping', '-c', '1', '-W', '2', 'database']));

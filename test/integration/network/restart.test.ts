@@ -105,9 +105,13 @@ test('a second crash with containers gone while berthd was down: recovery releas
 });
 
 test('rm -f after the restarts leaves nothing; stopping the daemon leaves nothing at all', { skip }, async () => {
-  const ids = out(await d.berth(['ps', '-aq'])).split('\n').filter(Boolean);
+  const ids = out(await d.berth(['ps', '-aq']))
+    .split('\n')
+    .filter(Boolean);
   if (ids.length) out(await d.berth(['rm', '-f', ...ids]), 'rm -f all');
-  const nets = out(await d.berth(['network', 'ls', '-q', '--filter', `name=${net}`])).split('\n').filter(Boolean);
+  const nets = out(await d.berth(['network', 'ls', '-q', '--filter', `name=${net}`]))
+    .split('\n')
+    .filter(Boolean);
   if (nets.length) out(await d.berth(['network', 'rm', ...nets]), 'network rm');
   await assertNoContainerLeftovers(d.dataRoot, [d.bridge], 'after rm -f');
   const dataRoot = d.dataRoot;

@@ -15,7 +15,10 @@ import { BerthRegistry } from './berth-registry.js';
 import { makeArchive, skopeo, type ImageArchive } from './image-archive.js';
 
 const execFileP = promisify(execFile);
-const skip = existsSync('/usr/bin/skopeo') && existsSync('/usr/bin/openssl') && existsSync('/usr/bin/htpasswd') ? false : 'needs skopeo, openssl and htpasswd (apache2-utils)';
+const skip =
+  existsSync('/usr/bin/skopeo') && existsSync('/usr/bin/openssl') && existsSync('/usr/bin/htpasswd')
+    ? false
+    : 'needs skopeo, openssl and htpasswd (apache2-utils)';
 
 const ALICE = 'alice-Secret-7731';
 const BOB = 'bob-Secret-4410';
@@ -25,7 +28,10 @@ let img: ImageArchive;
 let htpasswd: string;
 let access: string;
 
-function https(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+function https(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { ca, headers }, (res) => {
       let text = '';
@@ -40,8 +46,25 @@ function https(url: string, headers: Record<string, string> = {}): Promise<{ sta
 before(async () => {
   if (skip) return;
   work = await mkdtemp(join(tmpdir(), `berth-regauth-${process.pid}-`));
-  await execFileP('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(work, 'tls.key'), '-out', join(work, 'tls.crt')]);
+  await execFileP('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-keyout',
+    join(work, 'tls.key'),
+    '-out',
+    join(work, 'tls.crt'),
+  ]);
   ca = await readFile(join(work, 'tls.crt'));
   await execFileP('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(work, 'token.key')]);
   htpasswd = join(work, 'htpasswd');
@@ -49,7 +72,15 @@ before(async () => {
   const b = (await execFileP('htpasswd', ['-Bbn', 'bob', BOB])).stdout.trim();
   await writeFile(htpasswd, `${a}\n${b}\n`);
   access = join(work, 'access.json');
-  await writeFile(access, JSON.stringify({ rules: [{ account: 'alice', repositories: '*', actions: ['*'] }, { account: 'bob', repositories: '*', actions: ['pull'] }] }));
+  await writeFile(
+    access,
+    JSON.stringify({
+      rules: [
+        { account: 'alice', repositories: '*', actions: ['*'] },
+        { account: 'bob', repositories: '*', actions: ['pull'] },
+      ],
+    }),
+  );
   img = await makeArchive(work, 1024 * 1024);
 });
 after(async () => {
@@ -57,7 +88,21 @@ after(async () => {
 });
 
 test('TLS + token flow: skopeo pushes as alice, bob may pull but not push, logs hold no secrets', { skip }, async (t) => {
-  const reg = await BerthRegistry.start({ args: ['--tls-cert', join(work, 'tls.crt'), '--tls-key', join(work, 'tls.key'), '--htpasswd', htpasswd, '--access', access, '--token-key', join(work, 'token.key'), '--debug'] });
+  const reg = await BerthRegistry.start({
+    args: [
+      '--tls-cert',
+      join(work, 'tls.crt'),
+      '--tls-key',
+      join(work, 'tls.key'),
+      '--htpasswd',
+      htpasswd,
+      '--access',
+      access,
+      '--token-key',
+      join(work, 'token.key'),
+      '--debug',
+    ],
+  });
   t.after(() => reg.stop());
   assert.equal(reg.scheme, 'https');
   const probe = await https(`${reg.url}/v2/`);
@@ -65,7 +110,9 @@ test('TLS + token flow: skopeo pushes as alice, bob may pull but not push, logs 
   assert.equal(probe.headers['www-authenticate'], `Bearer realm="https://${reg.host}/token",service="berth-registry"`);
 
   await skopeo('copy', '--dest-tls-verify=false', '--dest-creds', `alice:${ALICE}`, `docker-archive:${img.path}`, `docker://${reg.host}/team/app:v1`);
-  const inspect = JSON.parse(await skopeo('inspect', '--tls-verify=false', '--creds', `bob:${BOB}`, `docker://${reg.host}/team/app:v1`)) as { Layers: string[] };
+  const inspect = JSON.parse(await skopeo('inspect', '--tls-verify=false', '--creds', `bob:${BOB}`, `docker://${reg.host}/team/app:v1`)) as {
+    Layers: string[];
+  };
   assert.equal(inspect.Layers.length, 1);
   await skopeo('copy', '--src-tls-verify=false', '--src-creds', `bob:${BOB}`, `docker://${reg.host}/team/app:v1`, `dir:${join(work, 'bob-pull')}`);
   await assert.rejects(
@@ -77,7 +124,9 @@ test('TLS + token flow: skopeo pushes as alice, bob may pull but not push, logs 
     (e: Error & { stderr?: string }) => /unauthorized|401|invalid username/i.test(e.stderr ?? e.message),
   );
   // A token fetched by hand works as a bearer and never shows up in the log.
-  const tok = await https(`${reg.url}/token?service=berth-registry&scope=repository:team/app:pull`, { Authorization: `Basic ${Buffer.from(`bob:${BOB}`).toString('base64')}` });
+  const tok = await https(`${reg.url}/token?service=berth-registry&scope=repository:team/app:pull`, {
+    Authorization: `Basic ${Buffer.from(`bob:${BOB}`).toString('base64')}`,
+  });
   assert.equal(tok.status, 200);
   const token = (JSON.parse(tok.text) as { token: string }).token;
   assert.equal((await https(`${reg.url}/v2/team/app/tags/list`, { Authorization: `Bearer ${token}` })).status, 200);
@@ -98,6 +147,9 @@ test('Basic auth: skopeo with the right password pushes; a wrong one is refused'
   );
   const r = await fetch(`${reg.url}/v2/`, { headers: { Authorization: `Basic ${Buffer.from('alice:wrong').toString('base64')}` } });
   assert.equal(r.status, 401);
-  assert.deepEqual(((await r.json()) as { errors: { code: string }[] }).errors.map((e) => e.code), ['UNAUTHORIZED']);
+  assert.deepEqual(
+    ((await r.json()) as { errors: { code: string }[] }).errors.map((e) => e.code),
+    ['UNAUTHORIZED'],
+  );
   assert.ok(!reg.logs.join('').includes(ALICE));
 });

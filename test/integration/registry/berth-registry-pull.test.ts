@@ -47,7 +47,11 @@ test('berth pull from the Berth registry, then run the image', { skip }, async (
 test('docker pull through berthd of an OCI index from the Berth registry', { skip }, async () => {
   const host = process.arch === 'arm64' ? 'arm64' : 'amd64';
   const other = host === 'arm64' ? 'amd64' : 'arm64';
-  const mine = await pushImage(reg, 'multi', undefined, [bb, await fileLayer(work, 'x.txt', 'host')], { architecture: host, oci: true, cmd: ['cat', '/x.txt'] });
+  const mine = await pushImage(reg, 'multi', undefined, [bb, await fileLayer(work, 'x.txt', 'host')], {
+    architecture: host,
+    oci: true,
+    cmd: ['cat', '/x.txt'],
+  });
   const theirs = await pushImage(reg, 'multi', undefined, [await fileLayer(work, 'y.txt', 'other')], { architecture: other, oci: true });
   const index = await pushIndex(reg, 'multi', 'v1', [
     { image: theirs, platform: { os: 'linux', architecture: other } },

@@ -65,13 +65,21 @@ export class BerthRegistry {
     if (start.status !== 202) throw new Error(`upload start: ${start.status} ${start.body}`);
     const loc = new URL(String(start.headers.location), this.url);
     loc.searchParams.set('digest', digest);
-    const put = await http(loc.href, { method: 'PUT', headers: this.headers({ 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) }), body: data });
+    const put = await http(loc.href, {
+      method: 'PUT',
+      headers: this.headers({ 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) }),
+      body: data,
+    });
     if (put.status !== 201) throw new Error(`blob put: ${put.status} ${put.body}`);
     return digest;
   }
 
   async pushManifest(repo: string, ref: string, body: Buffer, mediaType: string): Promise<string> {
-    const r = await http(`${this.url}/v2/${repo}/manifests/${ref}`, { method: 'PUT', headers: this.headers({ 'Content-Type': mediaType, 'Content-Length': String(body.length) }), body });
+    const r = await http(`${this.url}/v2/${repo}/manifests/${ref}`, {
+      method: 'PUT',
+      headers: this.headers({ 'Content-Type': mediaType, 'Content-Length': String(body.length) }),
+      body,
+    });
     if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${r.body}`);
     return sha(body);
   }

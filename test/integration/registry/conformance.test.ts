@@ -27,12 +27,15 @@ async function codeOf(r: Response): Promise<string> {
 }
 
 function manifestFor(config: Buffer, layers: Buffer[], extra: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: OCI_MANIFEST,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(l), size: l.length })),
-    ...extra,
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha(config), size: config.length },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha(l), size: l.length })),
+      ...extra,
+    }),
+  );
 }
 
 const layerA = randomBytes(100_000);
@@ -45,20 +48,32 @@ describe('push', () => {
     assert.equal(post.status, 202);
     const loc = new URL(post.headers.get('location')!, u);
     loc.searchParams.set('digest', sha(config));
-    const put = await fetch(loc, { method: 'PUT', body: config, headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(config.length) } });
+    const put = await fetch(loc, {
+      method: 'PUT',
+      body: config,
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(config.length) },
+    });
     assert.equal(put.status, 201);
     assert.ok(put.headers.get('location'));
   });
 
   test('end-4b: single POST with digest -> 201', async () => {
-    const r = await fetch(`${u}/v2/${REPO}/blobs/uploads/?digest=${sha(layerA)}`, { method: 'POST', body: layerA, headers: { 'Content-Type': 'application/octet-stream' } });
+    const r = await fetch(`${u}/v2/${REPO}/blobs/uploads/?digest=${sha(layerA)}`, {
+      method: 'POST',
+      body: layerA,
+      headers: { 'Content-Type': 'application/octet-stream' },
+    });
     assert.equal(r.status, 201);
   });
 
   test('end-5 + end-13 + end-6: chunked; out-of-order is 416; status has Range; the last chunk comes with PUT', async () => {
     const post = await fetch(`${u}/v2/${REPO}/blobs/uploads/`, { method: 'POST', headers: { 'Content-Length': '0' } });
     let loc = post.headers.get('location')!;
-    const c1 = await fetch(new URL(loc, u), { method: 'PATCH', body: layerB.subarray(0, 30_000), headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': '0-29999' } });
+    const c1 = await fetch(new URL(loc, u), {
+      method: 'PATCH',
+      body: layerB.subarray(0, 30_000),
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': '0-29999' },
+    });
     assert.equal(c1.status, 202);
     assert.equal(c1.headers.get('range'), '0-29999');
     loc = c1.headers.get('location')!; // the client MUST use the last Location
@@ -147,13 +162,17 @@ describe('content discovery', () => {
   test('end-12a/12b: referrers by subject, filtered by artifactType, never 404', async () => {
     const subject = manifestFor(config, [layerA, layerB]);
     assert.equal((await fetch(`${u}/v2/${REPO}/blobs/uploads/?digest=${sha(EMPTY)}`, { method: 'POST', body: EMPTY })).status, 201);
-    const artifact = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType: 'application/vnd.conformance.test',
-      config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha(EMPTY), size: 2 },
-      layers: [{ mediaType: 'application/vnd.oci.empty.v1+json', digest: sha(EMPTY), size: 2 }],
-      subject: { mediaType: OCI_MANIFEST, digest: sha(subject), size: subject.length },
-      annotations: { 'org.example': 'yes' },
-    }));
+    const artifact = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        artifactType: 'application/vnd.conformance.test',
+        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: sha(EMPTY), size: 2 },
+        layers: [{ mediaType: 'application/vnd.oci.empty.v1+json', digest: sha(EMPTY), size: 2 }],
+        subject: { mediaType: OCI_MANIFEST, digest: sha(subject), size: subject.length },
+        annotations: { 'org.example': 'yes' },
+      }),
+    );
     const put = await fetch(`${u}/v2/${REPO}/manifests/${sha(artifact)}`, { method: 'PUT', body: artifact, headers: { 'Content-Type': OCI_MANIFEST } });
     assert.equal(put.status, 201);
     assert.equal(put.headers.get('oci-subject'), sha(subject));
@@ -161,7 +180,15 @@ describe('content discovery', () => {
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('content-type'), OCI_INDEX);
     const idx = (await r.json()) as { manifests: { digest: string; artifactType: string; annotations: Record<string, string>; size: number }[] };
-    assert.deepEqual(idx.manifests, [{ mediaType: OCI_MANIFEST, digest: sha(artifact), size: artifact.length, artifactType: 'application/vnd.conformance.test', annotations: { 'org.example': 'yes' } }]);
+    assert.deepEqual(idx.manifests, [
+      {
+        mediaType: OCI_MANIFEST,
+        digest: sha(artifact),
+        size: artifact.length,
+        artifactType: 'application/vnd.conformance.test',
+        annotations: { 'org.example': 'yes' },
+      },
+    ]);
     const f = await fetch(`${u}/v2/${REPO}/referrers/${sha(subject)}?artifactType=application/vnd.other`);
     assert.equal(f.headers.get('oci-filters-applied'), 'artifactType');
     assert.deepEqual(((await f.json()) as { manifests: unknown[] }).manifests, []);

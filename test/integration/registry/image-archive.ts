@@ -20,8 +20,15 @@ export async function makeArchive(dir: string, size: number): Promise<ImageArchi
   await mkdir(rootfs, { recursive: true });
   await writeFile(join(rootfs, 'data.bin'), randomBytes(size));
   await writeFile(join(rootfs, 'hello.txt'), 'hello from berth\n');
-  const layerTar = (await execFileP('tar', ['-C', rootfs, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '.'], { encoding: 'buffer', maxBuffer: 256 << 20 })).stdout as Buffer;
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [sha(layerTar)] } }));
+  const layerTar = (
+    await execFileP('tar', ['-C', rootfs, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '.'], {
+      encoding: 'buffer',
+      maxBuffer: 256 << 20,
+    })
+  ).stdout as Buffer;
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/hello.txt'] }, rootfs: { type: 'layers', diff_ids: [sha(layerTar)] } }),
+  );
   const img = join(dir, 'img');
   await mkdir(img);
   const cfgName = `${sha(config).slice(7)}.json`;

@@ -9,7 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestDaemon, expectOk } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
-import { RecordingProxy, TestRegistry, busyboxLayer, fileLayer, pushImage, pushIndex, registryAvailable, type LayerBlob, type PushedImage } from './registry-harness.js';
+import {
+  RecordingProxy,
+  TestRegistry,
+  busyboxLayer,
+  fileLayer,
+  pushImage,
+  pushIndex,
+  registryAvailable,
+  type LayerBlob,
+  type PushedImage,
+} from './registry-harness.js';
 
 const skip = requiresRoot('real crun, overlayfs') || (!registryAvailable() ? 'docker-registry is not installed (apt-get install docker-registry)' : false);
 
@@ -42,7 +52,10 @@ after(async () => {
 async function storeState(): Promise<{ blobs: string[]; layers: string[]; images: string[] }> {
   const blobs = (await readdir(join(d.dataRoot, 'content/blobs/sha256'))).sort();
   const layers = (await readdir(join(d.dataRoot, 'overlay/layers'))).filter((n) => /^[a-f0-9]{64}$/.test(n)).sort();
-  const images = expectOk(await d.berth(['images', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean).sort();
+  const images = expectOk(await d.berth(['images', '-q', '--no-trunc']))
+    .stdout.split('\n')
+    .filter(Boolean)
+    .sort();
   return { blobs, layers, images };
 }
 
@@ -63,7 +76,19 @@ test('pull by tag: Docker progress lines, RepoTags/RepoDigests, and the image ru
   const run = await d.berth(['run', '--rm', ref]);
   assert.equal(run.stdout, 'from-registry\n', run.stderr);
   // The pull event names the reference.
-  const ev = expectOk(await d.berth(['events', '--since', '0', '--until', String(Math.ceil(Date.now() / 1000) + 1), '--filter', 'event=pull', '--format', '{{.Actor.ID}} {{.Actor.Attributes.name}}']));
+  const ev = expectOk(
+    await d.berth([
+      'events',
+      '--since',
+      '0',
+      '--until',
+      String(Math.ceil(Date.now() / 1000) + 1),
+      '--filter',
+      'event=pull',
+      '--format',
+      '{{.Actor.ID}} {{.Actor.Attributes.name}}',
+    ]),
+  );
   assert.match(ev.stdout, new RegExp(`^${ref.replace(/[.]/g, '\\.')}:latest ${ref.replace(/[.]/g, '\\.')}$`, 'm'));
 });
 
@@ -73,7 +98,10 @@ test('a second pull is up to date and downloads no blob', { skip }, async () => 
   const r = expectOk(await d.berth(['pull', ref]));
   assert.equal(r.stdout, `latest: Pulling from bb\nDigest: ${img.digest}\nStatus: Image is up to date for ${ref}\n${ref}\n`);
   assert.deepEqual(proxy.blobGets(), []);
-  assert.ok(proxy.requests.some((q) => q.startsWith('GET /v2/bb/manifests/latest')), proxy.requests.join('\n'));
+  assert.ok(
+    proxy.requests.some((q) => q.startsWith('GET /v2/bb/manifests/latest')),
+    proxy.requests.join('\n'),
+  );
 });
 
 test('pull by digest adds only the digest reference; a retag is "Downloaded newer image"', { skip }, async () => {

@@ -36,7 +36,11 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-interface Manifest { mediaType: string; config: { digest: string }; layers: { digest: string; mediaType: string; size: number }[] }
+interface Manifest {
+  mediaType: string;
+  config: { digest: string };
+  layers: { digest: string; mediaType: string; size: number }[];
+}
 
 test('berth push of an imported image: Docker progress, digest line, blobs that unpack to the diffIDs', { skip }, async () => {
   const ref = `${reg.host}/imported/bb:v1`;
@@ -87,9 +91,20 @@ test('a pulled image retagged into another repository is mounted; docker push th
 test('push to a token-auth registry: credentials from config.json; a pull-only account is denied', { skip }, async (t) => {
   const keyFile = join(work, 'token.key');
   await execFileP('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
-  const users = [(await execFileP('htpasswd', ['-Bbn', 'alice', 'alice-pw'])).stdout.trim(), (await execFileP('htpasswd', ['-Bbn', 'bob', 'bob-pw'])).stdout.trim()];
+  const users = [
+    (await execFileP('htpasswd', ['-Bbn', 'alice', 'alice-pw'])).stdout.trim(),
+    (await execFileP('htpasswd', ['-Bbn', 'bob', 'bob-pw'])).stdout.trim(),
+  ];
   await writeFile(join(work, 'htpasswd'), users.join('\n') + '\n');
-  await writeFile(join(work, 'access.json'), JSON.stringify({ rules: [{ account: 'alice', repositories: '*', actions: ['*'] }, { account: 'bob', repositories: '*', actions: ['pull'] }] }));
+  await writeFile(
+    join(work, 'access.json'),
+    JSON.stringify({
+      rules: [
+        { account: 'alice', repositories: '*', actions: ['*'] },
+        { account: 'bob', repositories: '*', actions: ['pull'] },
+      ],
+    }),
+  );
   const treg = await BerthRegistry.start({ args: ['--htpasswd', join(work, 'htpasswd'), '--access', join(work, 'access.json'), '--token-key', keyFile] });
   t.after(() => treg.stop());
   const ref = `${treg.host}/secure/bb:v1`;
@@ -119,7 +134,8 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   const treg = await BerthRegistry.start({ args: ['--htpasswd', join(work, 'login-htpasswd'), '--token-key', keyFile] });
   t.after(() => treg.stop());
   const cfgDir = join(work, 'login-cfg');
-  const berth = (args: string[], input?: string) => run(process.execPath, [join(ROOT, 'bin/berth'), ...args], { input, env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: cfgDir } });
+  const berth = (args: string[], input?: string) =>
+    run(process.execPath, [join(ROOT, 'bin/berth'), ...args], { input, env: { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: cfgDir } });
 
   const wrong = await berth(['login', '-u', 'carol', '--password-stdin', treg.host], 'nope\n');
   assert.equal(wrong.code, 1);

@@ -114,13 +114,21 @@ export class TestRegistry {
     if (start.status !== 202) throw new Error(`upload start: ${start.status} ${start.body}`);
     const loc = new URL(String(start.headers.location), `http://${this.host}`);
     loc.searchParams.set('digest', digest);
-    const put = await http(loc.href, { method: 'PUT', headers: this.headers({ 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) }), body: data });
+    const put = await http(loc.href, {
+      method: 'PUT',
+      headers: this.headers({ 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) }),
+      body: data,
+    });
     if (put.status !== 201) throw new Error(`blob put: ${put.status} ${put.body}`);
     return digest;
   }
 
   async pushManifest(repo: string, ref: string, body: Buffer, mediaType: string): Promise<string> {
-    const r = await http(`http://${this.host}/v2/${repo}/manifests/${ref}`, { method: 'PUT', headers: this.headers({ 'Content-Type': mediaType, 'Content-Length': String(body.length) }), body });
+    const r = await http(`http://${this.host}/v2/${repo}/manifests/${ref}`, {
+      method: 'PUT',
+      headers: this.headers({ 'Content-Type': mediaType, 'Content-Length': String(body.length) }),
+      body,
+    });
     if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${r.body}`);
     return sha(body);
   }
@@ -145,7 +153,10 @@ export interface LayerBlob {
 export async function busyboxLayer(workDir: string): Promise<LayerBlob> {
   const rootfs = join(workDir, `rootfs-${Math.random().toString(36).slice(2, 8)}`);
   await execFileP(join(ROOT, 'scripts/make-busybox-rootfs.sh'), [rootfs]);
-  const { stdout } = await execFileP('tar', ['-C', rootfs, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '.'], { encoding: 'buffer', maxBuffer: 64 << 20 });
+  const { stdout } = await execFileP('tar', ['-C', rootfs, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '-cf', '-', '.'], {
+    encoding: 'buffer',
+    maxBuffer: 64 << 20,
+  });
   await rm(rootfs, { recursive: true, force: true });
   const tar = stdout as Buffer;
   return { blob: gzipSync(tar), diffId: sha(tar), mediaType: MT.layer };
@@ -184,21 +195,51 @@ export interface PushedImage {
 }
 
 /** Pushes blobs and a manifest; `tag` may be undefined (push by digest, e.g. index children). */
-export async function pushImage(reg: Pick<TestRegistry, 'pushBlob' | 'pushManifest'>, repo: string, tag: string | undefined, layers: LayerBlob[], o: { architecture?: string; oci?: boolean; cmd?: string[]; layerDescriptors?: (d: { mediaType: string; digest: string; size: number }[]) => typeof d } = {}): Promise<PushedImage> {
+export async function pushImage(
+  reg: Pick<TestRegistry, 'pushBlob' | 'pushManifest'>,
+  repo: string,
+  tag: string | undefined,
+  layers: LayerBlob[],
+  o: { architecture?: string; oci?: boolean; cmd?: string[]; layerDescriptors?: (d: { mediaType: string; digest: string; size: number }[]) => typeof d } = {},
+): Promise<PushedImage> {
   const config = configFor(layers, { architecture: o.architecture, cmd: o.cmd });
   const configDigest = await reg.pushBlob(repo, config);
   let descs = [];
-  for (const l of layers) descs.push({ mediaType: o.oci ? (l.mediaType === MT.layer ? MT.ociLayerGzip : l.mediaType) : l.mediaType, digest: await reg.pushBlob(repo, l.blob), size: l.blob.length });
+  for (const l of layers)
+    descs.push({
+      mediaType: o.oci ? (l.mediaType === MT.layer ? MT.ociLayerGzip : l.mediaType) : l.mediaType,
+      digest: await reg.pushBlob(repo, l.blob),
+      size: l.blob.length,
+    });
   if (o.layerDescriptors) descs = o.layerDescriptors(descs);
   const mediaType = o.oci ? MT.ociManifest : MT.manifest;
-  const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config: { mediaType: o.oci ? MT.ociConfig : MT.config, digest: configDigest, size: config.length }, layers: descs }));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType,
+      config: { mediaType: o.oci ? MT.ociConfig : MT.config, digest: configDigest, size: config.length },
+      layers: descs,
+    }),
+  );
   const digest = await reg.pushManifest(repo, tag ?? sha(manifest), manifest, mediaType);
   return { manifest, digest, configDigest, mediaType, layerDigests: descs.map((d) => d.digest) };
 }
 
-export async function pushIndex(reg: Pick<TestRegistry, 'pushBlob' | 'pushManifest'>, repo: string, tag: string, entries: { image: PushedImage; platform: { os: string; architecture: string; variant?: string } }[], oci = true): Promise<string> {
+export async function pushIndex(
+  reg: Pick<TestRegistry, 'pushBlob' | 'pushManifest'>,
+  repo: string,
+  tag: string,
+  entries: { image: PushedImage; platform: { os: string; architecture: string; variant?: string } }[],
+  oci = true,
+): Promise<string> {
   const mediaType = oci ? MT.ociIndex : MT.list;
-  const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries.map((e) => ({ mediaType: e.image.mediaType, digest: e.image.digest, size: e.image.manifest.length, platform: e.platform })) }));
+  const body = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType,
+      manifests: entries.map((e) => ({ mediaType: e.image.mediaType, digest: e.image.digest, size: e.image.manifest.length, platform: e.platform })),
+    }),
+  );
   return reg.pushManifest(repo, tag, body, mediaType);
 }
 
@@ -206,7 +247,10 @@ export async function pushIndex(reg: Pick<TestRegistry, 'pushBlob' | 'pushManife
 export class RecordingProxy {
   readonly requests: string[] = [];
   readonly corrupt = new Set<string>();
-  private constructor(private readonly server: Server, readonly port: number) {}
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
 
   get host(): string {
     return `127.0.0.1:${this.port}`;

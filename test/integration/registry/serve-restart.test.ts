@@ -38,7 +38,10 @@ test('kill -9 during a chunked upload, restart, resume from the reported Range',
 
   // The second chunk: half of it sent, then the server dies before the rest arrives.
   const dataFile = join(root, 'uploads', id, 'data');
-  const req = request(`${reg.url}${loc}`, { method: 'PATCH', headers: { 'Content-Range': `${first}-${blob.length - 1}`, 'Content-Length': String(blob.length - first) } });
+  const req = request(`${reg.url}${loc}`, {
+    method: 'PATCH',
+    headers: { 'Content-Range': `${first}-${blob.length - 1}`, 'Content-Length': String(blob.length - first) },
+  });
   req.on('error', () => {}); // the connection dies with the server
   req.write(blob.subarray(first, first + 1024 * 1024));
   await waitFor('the half chunk on disk', async () => (await stat(dataFile)).size > first);
@@ -54,7 +57,11 @@ test('kill -9 during a chunked upload, restart, resume from the reported Range',
   assert.equal(st.headers.get('range'), `0-${first - 1}`, 'the cut-off chunk was dropped whole');
   assert.equal((await stat(dataFile)).size, first);
   // A wrong retry (from where the client had got to) is refused; the right one goes on.
-  const wrong = await fetch(`${reg.url}${loc}`, { method: 'PATCH', body: blob.subarray(first + 1024 * 1024), headers: { 'Content-Range': `${first + 1024 * 1024}-${blob.length - 1}` } });
+  const wrong = await fetch(`${reg.url}${loc}`, {
+    method: 'PATCH',
+    body: blob.subarray(first + 1024 * 1024),
+    headers: { 'Content-Range': `${first + 1024 * 1024}-${blob.length - 1}` },
+  });
   assert.equal(wrong.status, 416);
   await wrong.text();
   const p2 = await fetch(`${reg.url}${loc}`, { method: 'PATCH', body: blob.subarray(first), headers: { 'Content-Range': `${first}-${blob.length - 1}` } });
@@ -81,7 +88,10 @@ test('`berth registry gc` beside a running server: --dry-run lists, then deletes
   const d = sha(orphan);
   assert.equal((await fetch(`${reg.url}/v2/gc/cli/blobs/uploads/?digest=${d}`, { method: 'POST', body: orphan })).status, 201);
   const { execFile } = await import('node:child_process');
-  const run = (args: string[]) => new Promise<string>((resolve, reject) => execFile(process.execPath, [join(ROOT_DIR, 'bin/berth'), 'registry', 'gc', '--root', reg.root, ...args], (e, out) => (e ? reject(e) : resolve(out))));
+  const run = (args: string[]) =>
+    new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [join(ROOT_DIR, 'bin/berth'), 'registry', 'gc', '--root', reg.root, ...args], (e, out) => (e ? reject(e) : resolve(out))),
+    );
   assert.match(await run(['--grace', '0', '--dry-run']), new RegExp(`would delete ${d} \\(20 bytes\\)`));
   assert.equal((await fetch(`${reg.url}/v2/gc/cli/blobs/${d}`, { method: 'HEAD' })).status, 200, 'dry run');
   assert.match(await run([]), /deleted 0 blobs .* spared 1 younger than 60 minutes/);

@@ -35,14 +35,24 @@ export class AccessRules {
     }
     const rules = (v as { rules?: unknown }).rules;
     if (!Array.isArray(rules)) throw invalidArgument('access file: want {"rules": [...]}');
-    return new AccessRules(rules.map((r: unknown, i) => {
-      const o = r as { account?: unknown; repositories?: unknown; actions?: unknown };
-      if (typeof o.account !== 'string' || typeof o.repositories !== 'string' || !Array.isArray(o.actions) || !o.actions.every((a) => typeof a === 'string')) {
-        throw invalidArgument(`access file: rule ${i} wants account, repositories and actions`);
-      }
-      const glob = o.repositories.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-      return { account: o.account, pattern: new RegExp(`^${glob}$`), actions: new Set(o.actions as string[]) };
-    }));
+    return new AccessRules(
+      rules.map((r: unknown, i) => {
+        const o = r as { account?: unknown; repositories?: unknown; actions?: unknown };
+        if (
+          typeof o.account !== 'string' ||
+          typeof o.repositories !== 'string' ||
+          !Array.isArray(o.actions) ||
+          !o.actions.every((a) => typeof a === 'string')
+        ) {
+          throw invalidArgument(`access file: rule ${i} wants account, repositories and actions`);
+        }
+        const glob = o.repositories
+          .split('*')
+          .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*');
+        return { account: o.account, pattern: new RegExp(`^${glob}$`), actions: new Set(o.actions as string[]) };
+      }),
+    );
   }
 
   static async load(path: string): Promise<AccessRules> {
@@ -53,10 +63,12 @@ export class AccessRules {
   granted(account: string | undefined, scope: Scope): Action[] {
     if (this.rules === undefined) return account === undefined ? [] : scope.actions;
     const mine = this.rules.filter((r) => (account === undefined ? r.account === ANONYMOUS : r.account === account || r.account === '*'));
-    return scope.actions.filter((a) => mine.some((r) => {
-      if (scope.type === 'registry') return r.actions.has('*');
-      return r.pattern.test(scope.name) && (r.actions.has(a) || r.actions.has('*'));
-    }));
+    return scope.actions.filter((a) =>
+      mine.some((r) => {
+        if (scope.type === 'registry') return r.actions.has('*');
+        return r.pattern.test(scope.name) && (r.actions.has(a) || r.actions.has('*'));
+      }),
+    );
   }
 
   allows(account: string | undefined, scope: Scope): boolean {

@@ -13,13 +13,15 @@ import { JwtKey } from './jwt.js';
 import { parseScope, tokenRoute } from './token-route.js';
 
 const users = Htpasswd.parse(`alice:${bcrypt.hashSync('alice-pw', 4)}\nbob:${bcrypt.hashSync('bob-pw', 4)}\n# comment\nbroken-line\ncarol:{SHA}notbcrypt\n`);
-const rules = AccessRules.parse(JSON.stringify({
-  rules: [
-    { account: 'alice', repositories: '*', actions: ['*'] },
-    { account: 'bob', repositories: 'team/*', actions: ['pull'] },
-    { account: 'anonymous', repositories: 'public/*', actions: ['pull'] },
-  ],
-}));
+const rules = AccessRules.parse(
+  JSON.stringify({
+    rules: [
+      { account: 'alice', repositories: '*', actions: ['*'] },
+      { account: 'bob', repositories: 'team/*', actions: ['pull'] },
+      { account: 'anonymous', repositories: 'public/*', actions: ['pull'] },
+    ],
+  }),
+);
 const basic = (u: string, p: string) => ({ Authorization: `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}` });
 const ec = () => new JwtKey(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
 

@@ -13,7 +13,10 @@ import type { JwtKey } from './jwt.js';
 export const BASIC_REALM = 'berth-registry';
 
 export class BasicAuthorizer implements Authorizer {
-  constructor(private readonly users: Htpasswd, private readonly rules: AccessRules) {}
+  constructor(
+    private readonly users: Htpasswd,
+    private readonly rules: AccessRules,
+  ) {}
 
   async authorize(req: IncomingMessage, res: ServerResponse, needed: Scope[]): Promise<Grant> {
     const creds = basicCredentials(req.headers.authorization);
@@ -68,7 +71,10 @@ export class TokenAuthorizer implements Authorizer {
     if (!claims) throw challenge('invalid_token');
     const access = Array.isArray(claims.access) ? (claims.access as AccessClaim[]) : [];
     const grant: Grant = {
-      allows: (s) => s.actions.every((a) => access.some((c) => c.type === s.type && c.name === s.name && Array.isArray(c.actions) && (c.actions.includes(a) || c.actions.includes('*')))),
+      allows: (s) =>
+        s.actions.every((a) =>
+          access.some((c) => c.type === s.type && c.name === s.name && Array.isArray(c.actions) && (c.actions.includes(a) || c.actions.includes('*'))),
+        ),
     };
     const missing = needed.find((s) => !grant.allows(s));
     if (missing) throw denied(undefined, { scope: formatScope(missing) });

@@ -21,13 +21,17 @@ export function parseScope(s: string): Scope | undefined {
   if (first < 0 || last === first) return undefined;
   const type = s.slice(0, first);
   if (type !== 'repository' && type !== 'registry') return undefined;
-  const actions = s.slice(last + 1).split(',').filter(Boolean) as Action[];
+  const actions = s
+    .slice(last + 1)
+    .split(',')
+    .filter(Boolean) as Action[];
   return { type, name: s.slice(first + 1, last), actions };
 }
 
 export function tokenRoute(o: { key: JwtKey; users: Htpasswd | undefined; rules: AccessRules; service: string; issuer: string }): Route<RegistryContext> {
   return {
-    method: 'GET', path: '/token',
+    method: 'GET',
+    path: '/token',
     handler: async (ctx) => {
       let account: string | undefined;
       const creds = basicCredentials(ctx.req.headers.authorization);
@@ -38,12 +42,22 @@ export function tokenRoute(o: { key: JwtKey; users: Htpasswd | undefined; rules:
         }
         account = creds.user;
       }
-      const requested = ctx.query.all('scope').flatMap((s) => s.split(' ')).map(parseScope).filter((s): s is Scope => s !== undefined);
-      const access = requested
-        .map((s) => ({ type: s.type, name: s.name, actions: o.rules.granted(account, s) }))
-        .filter((a) => a.actions.length > 0);
+      const requested = ctx.query
+        .all('scope')
+        .flatMap((s) => s.split(' '))
+        .map(parseScope)
+        .filter((s): s is Scope => s !== undefined);
+      const access = requested.map((s) => ({ type: s.type, name: s.name, actions: o.rules.granted(account, s) })).filter((a) => a.actions.length > 0);
       const now = Math.floor(Date.now() / 1000);
-      const token = o.key.sign({ iss: o.issuer, sub: account ?? '', aud: ctx.query.str('service') ?? o.service, exp: now + TOKEN_TTL_SECONDS, nbf: now - 1, iat: now, access });
+      const token = o.key.sign({
+        iss: o.issuer,
+        sub: account ?? '',
+        aud: ctx.query.str('service') ?? o.service,
+        exp: now + TOKEN_TTL_SECONDS,
+        nbf: now - 1,
+        iat: now,
+        access,
+      });
       ctx.res.setHeader('Cache-Control', 'no-store');
       sendJson(ctx.res, 200, { token, access_token: token, expires_in: TOKEN_TTL_SECONDS, issued_at: new Date(now * 1000).toISOString() });
     },

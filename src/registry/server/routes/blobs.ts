@@ -42,7 +42,9 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
   return [
     // ---- uploads (before the blob routes: {name*} would otherwise swallow "blobs/uploads") ----
     {
-      method: 'POST', path: '/v2/{name*}/blobs/uploads', scopes: push, // a mount's source is checked as a grant (no grant: an upload instead)
+      method: 'POST',
+      path: '/v2/{name*}/blobs/uploads',
+      scopes: push, // a mount's source is checked as a grant (no grant: an upload instead)
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const mount = ctx.query.str('mount');
@@ -78,7 +80,9 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
       },
     },
     {
-      method: 'PATCH', path: '/v2/{name*}/blobs/uploads/{uuid}', scopes: push,
+      method: 'PATCH',
+      path: '/v2/{name*}/blobs/uploads/{uuid}',
+      scopes: push,
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const b = chunkBounds(ctx.req);
@@ -95,7 +99,9 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
       },
     },
     {
-      method: 'PUT', path: '/v2/{name*}/blobs/uploads/{uuid}', scopes: push,
+      method: 'PUT',
+      path: '/v2/{name*}/blobs/uploads/{uuid}',
+      scopes: push,
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const d = parseBlobDigest(requireQueryDigest(ctx.query.str('digest')));
@@ -105,7 +111,9 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
       },
     },
     {
-      method: 'GET', path: '/v2/{name*}/blobs/uploads/{uuid}', scopes: push,
+      method: 'GET',
+      path: '/v2/{name*}/blobs/uploads/{uuid}',
+      scopes: push,
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const s = uploads.status(repo, ctx.params.uuid!);
@@ -113,7 +121,9 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
       },
     },
     {
-      method: 'DELETE', path: '/v2/{name*}/blobs/uploads/{uuid}', scopes: push,
+      method: 'DELETE',
+      path: '/v2/{name*}/blobs/uploads/{uuid}',
+      scopes: push,
       handler: async (ctx) => {
         await uploads.cancel(name(ctx.params), ctx.params.uuid!);
         ctx.res.writeHead(204).end();
@@ -121,7 +131,9 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
     },
     // ---- blobs ----
     {
-      method: 'GET', path: '/v2/{name*}/blobs/{digest}', scopes: pull,
+      method: 'GET',
+      path: '/v2/{name*}/blobs/{digest}',
+      scopes: pull,
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const d = parseBlobDigest(ctx.params.digest!);
@@ -152,7 +164,9 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
       },
     },
     {
-      method: 'DELETE', path: '/v2/{name*}/blobs/{digest}', scopes: (p) => [repoScope(p.name!, 'delete')],
+      method: 'DELETE',
+      path: '/v2/{name*}/blobs/{digest}',
+      scopes: (p) => [repoScope(p.name!, 'delete')],
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const d = parseBlobDigest(ctx.params.digest!);

@@ -39,7 +39,8 @@ export function paginate(res: ServerResponse, all: string[], query: URLSearchPar
   let n: number | undefined;
   if (nRaw !== null && nRaw !== '') {
     n = Number(nRaw);
-    if (!Number.isInteger(n) || n < 0) throw new BerthError('invalid-argument', `invalid n: ${nRaw}`, { code: 'PAGINATION_NUMBER_INVALID', detail: { n: nRaw } });
+    if (!Number.isInteger(n) || n < 0)
+      throw new BerthError('invalid-argument', `invalid n: ${nRaw}`, { code: 'PAGINATION_NUMBER_INVALID', detail: { n: nRaw } });
   }
   if (n === 0) return [];
   const start = last === undefined ? 0 : all.findIndex((x) => x > last);

@@ -12,18 +12,24 @@ export function listingRoutes({ storage }: { storage: RegistryStorage }): Regist
   return [
     {
       // Answers 200 when the credentials are good (or none are needed): clients probe it to log in.
-      method: 'GET', path: '/v2', scopes: () => [],
+      method: 'GET',
+      path: '/v2',
+      scopes: () => [],
       handler: async (ctx) => sendJson(ctx.res, 200, {}),
     },
     {
-      method: 'GET', path: '/v2/_catalog', scopes: () => [CATALOG_SCOPE],
+      method: 'GET',
+      path: '/v2/_catalog',
+      scopes: () => [CATALOG_SCOPE],
       handler: async (ctx) => {
         const repos = paginate(ctx.res, await storage.listRepos(), new URLSearchParams(ctx.req.url?.split('?')[1] ?? ''), '/v2/_catalog');
         sendJson(ctx.res, 200, { repositories: repos });
       },
     },
     {
-      method: 'GET', path: '/v2/{name*}/tags/list', scopes: (p) => [repoScope(p.name!, 'pull')],
+      method: 'GET',
+      path: '/v2/{name*}/tags/list',
+      scopes: (p) => [repoScope(p.name!, 'pull')],
       handler: async (ctx) => {
         const repo = parseRepoName(ctx.params.name!);
         if (!(await storage.repoExists(repo))) throw nameUnknown(undefined, { name: repo });
@@ -32,7 +38,9 @@ export function listingRoutes({ storage }: { storage: RegistryStorage }): Regist
       },
     },
     {
-      method: 'GET', path: '/v2/{name*}/referrers/{digest}', scopes: (p) => [repoScope(p.name!, 'pull')],
+      method: 'GET',
+      path: '/v2/{name*}/referrers/{digest}',
+      scopes: (p) => [repoScope(p.name!, 'pull')],
       handler: async (ctx) => {
         const repo = parseRepoName(ctx.params.name!);
         const subject = parseBlobDigest(ctx.params.digest!);

@@ -15,7 +15,8 @@ export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const name = (p: Record<string, string>) => parseRepoName(p.name!);
 
 async function readManifestBody(body: AsyncIterable<Buffer>, declared: string | undefined): Promise<Buffer> {
-  if (declared !== undefined && Number(declared) > MAX_MANIFEST_BYTES) throw manifestTooLarge(`manifest over ${MAX_MANIFEST_BYTES} bytes`, { limit: MAX_MANIFEST_BYTES });
+  if (declared !== undefined && Number(declared) > MAX_MANIFEST_BYTES)
+    throw manifestTooLarge(`manifest over ${MAX_MANIFEST_BYTES} bytes`, { limit: MAX_MANIFEST_BYTES });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of body) {
@@ -43,16 +44,19 @@ export function manifestRoutes({ storage }: { storage: RegistryStorage }): Regis
       // Touched first: from here the garbage collector's grace period covers it (see gc.ts).
       const size = (await storage.isBlobLinked(repo, b.digest)) && (await storage.touchBlob(b.digest)) ? await storage.blobSize(b.digest) : undefined;
       if (size === undefined) throw manifestBlobUnknown(undefined, { digest: b.digest });
-      if (size !== b.size) throw manifestInvalid('a descriptor\'s size does not match its blob', { digest: b.digest, size: b.size, actual: size });
+      if (size !== b.size) throw manifestInvalid("a descriptor's size does not match its blob", { digest: b.digest, size: b.size, actual: size });
     }
     for (const c of m.manifests) {
-      if (!(await storage.getRevision(repo, c.digest)) || !(await storage.touchBlob(c.digest))) throw manifestBlobUnknown('index names a manifest unknown to the repository', { digest: c.digest });
+      if (!(await storage.getRevision(repo, c.digest)) || !(await storage.touchBlob(c.digest)))
+        throw manifestBlobUnknown('index names a manifest unknown to the repository', { digest: c.digest });
     }
   }
 
   return [
     {
-      method: 'GET', path: '/v2/{name*}/manifests/{reference}', scopes: (p) => [repoScope(p.name!, 'pull')],
+      method: 'GET',
+      path: '/v2/{name*}/manifests/{reference}',
+      scopes: (p) => [repoScope(p.name!, 'pull')],
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const d = await resolve(repo, ctx.params.reference!);
@@ -65,7 +69,9 @@ export function manifestRoutes({ storage }: { storage: RegistryStorage }): Regis
       },
     },
     {
-      method: 'PUT', path: '/v2/{name*}/manifests/{reference}', scopes: (p) => [repoScope(p.name!, 'pull', 'push')],
+      method: 'PUT',
+      path: '/v2/{name*}/manifests/{reference}',
+      scopes: (p) => [repoScope(p.name!, 'pull', 'push')],
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const ref = parseManifestRef(ctx.params.reference!);
@@ -81,7 +87,9 @@ export function manifestRoutes({ storage }: { storage: RegistryStorage }): Regis
         await storage.putRevision(repo, d, { mediaType: m.mediaType });
         if (m.subject) {
           await storage.addReferrer(repo, m.subject.digest, {
-            mediaType: m.mediaType, digest: d, size: body.length,
+            mediaType: m.mediaType,
+            digest: d,
+            size: body.length,
             ...(m.artifactType !== undefined ? { artifactType: m.artifactType } : {}),
             ...(m.annotations !== undefined ? { annotations: m.annotations } : {}),
           });
@@ -93,7 +101,9 @@ export function manifestRoutes({ storage }: { storage: RegistryStorage }): Regis
       },
     },
     {
-      method: 'DELETE', path: '/v2/{name*}/manifests/{reference}', scopes: (p) => [repoScope(p.name!, 'delete')],
+      method: 'DELETE',
+      path: '/v2/{name*}/manifests/{reference}',
+      scopes: (p) => [repoScope(p.name!, 'delete')],
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const ref = parseManifestRef(ctx.params.reference!);

@@ -19,15 +19,26 @@ export interface TestRegistryServer {
   close(): Promise<void>;
 }
 
-export async function startTestRegistry(o: { readOnly?: boolean; authorizer?: Authorizer; extra?: Partial<RegistryServerOptions>; root?: string } = {}): Promise<TestRegistryServer> {
+export async function startTestRegistry(
+  o: { readOnly?: boolean; authorizer?: Authorizer; extra?: Partial<RegistryServerOptions>; root?: string } = {},
+): Promise<TestRegistryServer> {
   const root = o.root ?? (await mkdtemp(join(tmpdir(), 'berth-registry-')));
   const storage = await RegistryStorage.open(root);
   const uploads = new Uploads(storage);
   await uploads.recover();
-  const server = createRegistryServer({ storage, uploads, ...(o.readOnly ? { readOnly: true } : {}), ...(o.authorizer ? { authorizer: o.authorizer } : {}), ...o.extra });
+  const server = createRegistryServer({
+    storage,
+    uploads,
+    ...(o.readOnly ? { readOnly: true } : {}),
+    ...(o.authorizer ? { authorizer: o.authorizer } : {}),
+    ...o.extra,
+  });
   const port = await server.listenTcp(0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${port}`, root, storage, uploads,
+    url: `http://127.0.0.1:${port}`,
+    root,
+    storage,
+    uploads,
     close: async () => {
       await server.close();
       if (!o.root) await rm(root, { recursive: true, force: true });
@@ -38,7 +49,11 @@ export async function startTestRegistry(o: { readOnly?: boolean; authorizer?: Au
 /** One blob by single POST; returns its digest. */
 export async function pushBlob(url: string, repo: string, data: Buffer | string, headers: Record<string, string> = {}): Promise<string> {
   const d = sha(data);
-  const r = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${d}`, { method: 'POST', body: data, headers: { 'Content-Type': 'application/octet-stream', ...headers } });
+  const r = await fetch(`${url}/v2/${repo}/blobs/uploads/?digest=${d}`, {
+    method: 'POST',
+    body: data,
+    headers: { 'Content-Type': 'application/octet-stream', ...headers },
+  });
   if (r.status !== 201) throw new Error(`push blob: ${r.status} ${await r.text()}`);
   return d;
 }
@@ -51,7 +66,18 @@ export interface PushedManifest {
 }
 
 /** A config and one layer per entry of `layers`, then an OCI (or Docker) manifest under `ref`. */
-export async function pushImage(url: string, repo: string, ref: string, o: { layers?: string[]; docker?: boolean; subject?: { digest: string; size: number; mediaType: string }; artifactType?: string; headers?: Record<string, string> } = {}): Promise<PushedManifest> {
+export async function pushImage(
+  url: string,
+  repo: string,
+  ref: string,
+  o: {
+    layers?: string[];
+    docker?: boolean;
+    subject?: { digest: string; size: number; mediaType: string };
+    artifactType?: string;
+    headers?: Record<string, string>;
+  } = {},
+): Promise<PushedManifest> {
   const h = o.headers ?? {};
   const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, note: `${repo}:${ref}:${Math.random()}` });
   const configDigest = await pushBlob(url, repo, config, h);
@@ -61,7 +87,11 @@ export async function pushImage(url: string, repo: string, ref: string, o: { lay
   const manifest: Record<string, unknown> = {
     schemaVersion: 2,
     mediaType,
-    config: { mediaType: o.docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: Buffer.byteLength(config) },
+    config: {
+      mediaType: o.docker ? 'application/vnd.docker.container.image.v1+json' : 'application/vnd.oci.image.config.v1+json',
+      digest: configDigest,
+      size: Buffer.byteLength(config),
+    },
     layers: (o.layers ?? ['layer-a']).map((l, i) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: layers[i], size: Buffer.byteLength(l) })),
   };
   if (o.artifactType) manifest.artifactType = o.artifactType;
