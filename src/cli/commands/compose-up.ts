@@ -210,10 +210,11 @@ async function attached(cli: ComposeCli, x: ExecContext, containers: ServiceCont
           },
           abort.signal,
         );
-        if (abort.signal.aborted && interrupts) return;
-        const info = await cli.api.containerInspect(s.id).catch(() => undefined);
-        if (!info || info.State.Running || info.State.Restarting) return;
-        const code = info.State.ExitCode;
+        if (abort.signal.aborted) return;
+        // A log stream ends as the process exits, before the exit is recorded: wait for the record.
+        const exit = await cli.api.containerWait(s.id, 'not-running').catch(() => undefined);
+        if (!exit || abort.signal.aborted) return;
+        const code = exit.StatusCode;
         cli.ctx.out(`${s.name} exited with code ${code}\n`);
         if (o.exitCodeFrom ? s.service === o.exitCodeFrom : abortOnExit && !stopping) exitCode = code;
         if (abortOnExit) await stopAll('Aborting on container exit...');
