@@ -10,7 +10,7 @@ import { containerSpec, type ContainerSpec } from './container-spec.js';
 import { dependenciesOf } from './graph.js';
 import * as L from './labels.js';
 import type { DependencyCondition, Project } from './model.js';
-import type { ObservedContainer } from './observe.js';
+import { orphanWarning, type ObservedContainer } from './observe.js';
 import type { ProgressSink } from './progress.js';
 import type { ContainerAction, ServicePlan, UpPlan } from './reconcile.js';
 import { COMPOSE_VERSION } from './version.js';
@@ -83,10 +83,7 @@ export async function executeUp(x: ExecContext, plan: UpPlan): Promise<ServiceCo
   await ensureNetworks(x, plan);
   await ensureVolumes(x, plan);
   if (plan.orphans.length && plan.removeOrphans) await Promise.all(plan.orphans.map((c) => removeContainer(x, c, true)));
-  else if (plan.orphans.length)
-    x.progress.text(
-      `WARN[0000] Found orphan containers ([${plan.orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`,
-    );
+  else if (plan.orphans.length) x.progress.text(orphanWarning(plan.orphans));
 
   const result: ServiceContainers = new Map();
   const inPlan = new Set(plan.services.map((s) => s.service));

@@ -5,7 +5,7 @@ import { isApiError } from '../api/client/errors.js';
 import type { ComposeApi } from './api.js';
 import { notModifiedOk, removeContainer, type ExecContext } from './execute.js';
 import * as L from './labels.js';
-import { observeContainers, observeProject, type ObservedContainer } from './observe.js';
+import { observeContainers, observeProject, orphanWarning, type ObservedContainer } from './observe.js';
 import type { Project } from './model.js';
 import type { ProgressSink } from './progress.js';
 
@@ -149,29 +149,21 @@ export async function down(x: LifecycleContext, o: DownOptions): Promise<void> {
   const known = x.project ? new Set([...Object.keys(x.project.services), ...Object.keys(x.project.disabledServices)]) : undefined;
   const containers = observed.containers.filter((c) => !known || known.has(c.service) || c.oneoff || o.removeOrphans);
   const orphans = observed.containers.filter((c) => !containers.includes(c));
-  if (orphans.length)
-    x.progress.text(
-      `WARN[0000] Found orphan containers ([${orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`,
-    );
+  if (orphans.length) x.progress.text(orphanWarning(orphans));
   for (const group of byLevel(containers, true)) await Promise.all(group.map((c) => removeContainer(exec(x), c, isUp(c))));
-  if (orphans.length === 0) {
-    await Promise.all(
-      observed.networks.map(async (n) => {
-        x.progress.event({ kind: 'Network', name: n.Name, status: 'Removing' });
-        await x.api.networkRemove(n.Id);
-        x.progress.event({ kind: 'Network', name: n.Name, status: 'Removed' });
-      }),
+  // Networks stay while orphans may still be attached to them.
+  if (orphans.length === 0)
+    await removeEach(
+      x,
+      'Network',
+      observed.networks.map((n) => [n.Name, () => x.api.networkRemove(n.Id)]),
     );
-  }
-  if (o.volumes) {
-    await Promise.all(
-      observed.volumes.map(async (v) => {
-        x.progress.event({ kind: 'Volume', name: v.Name, status: 'Removing' });
-        await x.api.volumeRemove(v.Name);
-        x.progress.event({ kind: 'Volume', name: v.Name, status: 'Removed' });
-      }),
+  if (o.volumes)
+    await removeEach(
+      x,
+      'Volume',
+      observed.volumes.map((v) => [v.Name, () => x.api.volumeRemove(v.Name)]),
     );
-  }
   if (o.rmi) {
     const images = new Set<string>();
     for (const c of containers) {
@@ -191,4 +183,15 @@ export async function down(x: LifecycleContext, o: DownOptions): Promise<void> {
       }
     }
   }
+}
+
+/** Removes each resource at once, reporting Removing/Removed for it. */
+async function removeEach(x: LifecycleContext, kind: 'Network' | 'Volume', items: [string, () => Promise<void>][]): Promise<void> {
+  await Promise.all(
+    items.map(async ([name, remove]) => {
+      x.progress.event({ kind, name, status: 'Removing' });
+      await remove();
+      x.progress.event({ kind, name, status: 'Removed' });
+    }),
+  );
 }

@@ -4,7 +4,7 @@
 import { StatusError, UsageError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
-import type { ComposeCli } from './compose-context.js';
+import type { ComposeCli, ComposeGlobals } from './compose-context.js';
 
 type Sub = (cli: ComposeCli, argv: string[]) => Promise<number>;
 const up = () => import('./compose-up.js');
@@ -46,16 +46,6 @@ const SUBCOMMANDS: Record<string, [() => Promise<Sub>, string]> = {
   wait: [sub(run, 'wait'), 'Block until containers of all (or specified) services stop.'],
 };
 
-interface GlobalOpts {
-  file: string[];
-  projectName?: string;
-  profile: string[];
-  envFile: string[];
-  projectDirectory?: string;
-  ansi?: string;
-  progress?: string;
-}
-
 function usage(prog: string): string {
   const width = Math.max(...Object.keys(SUBCOMMANDS).map((k) => k.length)) + 2;
   const rows = Object.entries(SUBCOMMANDS)
@@ -88,7 +78,7 @@ export async function compose(ctx: CliContext, argv: string[]): Promise<number> 
     ctx.out(usage(ctx.prog));
     return 0;
   }
-  const p = parse<GlobalOpts>(ctx, c, argv);
+  const p = parse<ComposeGlobals>(ctx, c, argv);
   if (!p) return 0;
   const [name, ...rest] = p.args;
   if (!name) {
