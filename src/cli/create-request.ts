@@ -7,6 +7,19 @@ import { parseGoDurationNs } from '../lib/go-duration.js';
 import { ramInBytes } from '../lib/go-units.js';
 import { parseMount, parsePublish, parseRestart, parseUlimit, parseVolume, normalizeCap } from '../client/flag-values.js';
 
+/** The read-only state fields of an endpoint, zero as the docker CLI sends them (create and network connect). */
+export const ENDPOINT_STATE_ZERO = {
+  NetworkID: '',
+  EndpointID: '',
+  Gateway: '',
+  IPAddress: '',
+  IPPrefixLen: 0,
+  IPv6Gateway: '',
+  GlobalIPv6Address: '',
+  GlobalIPv6PrefixLen: 0,
+  DNSNames: null,
+};
+
 export interface CreatePlan {
   name?: string;
   platform?: string;
@@ -156,15 +169,7 @@ export function buildCreateRequest(o: ContainerFlags, args: string[], env: NodeJ
     MacAddress: o.macAddress ?? '',
     DriverOpts: null,
     GwPriority: 0,
-    NetworkID: '',
-    EndpointID: '',
-    Gateway: '',
-    IPAddress: '',
-    IPPrefixLen: 0,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
-    DNSNames: null,
+    ...ENDPOINT_STATE_ZERO,
   };
   body.NetworkingConfig = { EndpointsConfig: network === 'default' || o.ip || o.networkAlias.length || o.macAddress ? { [network]: endpoint } : {} };
   return { name: o.name, platform: o.platform, body };

@@ -12,6 +12,7 @@ import { createIpamConfig } from '../../client/network-ipam.js';
 import { filterArgs, filterOpt, kvMap, labelOpt, linkOpt, mapOpt, stringsOpt } from '../opt-values.js';
 import { confirm } from './images.js';
 import { writeInspect } from './volume.js';
+import { ENDPOINT_STATE_ZERO } from '../create-request.js';
 
 interface CreateOpts {
   driver: string;
@@ -217,15 +218,7 @@ export async function networkConnect(ctx: CliContext, argv: string[]): Promise<n
       MacAddress: '',
       DriverOpts: driverOpts,
       GwPriority: o.gwPriority ?? 0,
-      NetworkID: '',
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      DNSNames: null,
+      ...ENDPOINT_STATE_ZERO,
     },
   });
   return 0;
