@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, http, sha } from './registry-harness.js';
+import { ROOT, pushBlobTo, pushManifestTo } from './registry-harness.js';
 
 export class BerthRegistry {
   private constructor(
@@ -58,30 +58,12 @@ export class BerthRegistry {
     return this.auth ? { ...extra, Authorization: this.auth } : extra;
   }
 
-  /** Monolithic upload (POST, then PUT with the bytes), the harness's TestRegistry way. */
-  async pushBlob(repo: string, data: Buffer): Promise<string> {
-    const digest = sha(data);
-    const start = await http(`${this.url}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: this.headers({ 'Content-Length': '0' }) });
-    if (start.status !== 202) throw new Error(`upload start: ${start.status} ${start.body}`);
-    const loc = new URL(String(start.headers.location), this.url);
-    loc.searchParams.set('digest', digest);
-    const put = await http(loc.href, {
-      method: 'PUT',
-      headers: this.headers({ 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) }),
-      body: data,
-    });
-    if (put.status !== 201) throw new Error(`blob put: ${put.status} ${put.body}`);
-    return digest;
+  pushBlob(repo: string, data: Buffer): Promise<string> {
+    return pushBlobTo(this.url, repo, data, this.headers());
   }
 
-  async pushManifest(repo: string, ref: string, body: Buffer, mediaType: string): Promise<string> {
-    const r = await http(`${this.url}/v2/${repo}/manifests/${ref}`, {
-      method: 'PUT',
-      headers: this.headers({ 'Content-Type': mediaType, 'Content-Length': String(body.length) }),
-      body,
-    });
-    if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${r.body}`);
-    return sha(body);
+  pushManifest(repo: string, ref: string, body: Buffer, mediaType: string): Promise<string> {
+    return pushManifestTo(this.url, repo, ref, body, mediaType, this.headers());
   }
 
   /** kill -9: no cleanup of any kind runs in the server. */

@@ -62,6 +62,40 @@ export function http(url: string, o: { method?: string; headers?: Record<string,
   });
 }
 
+/** Monolithic upload to any registry at `base`: POST an upload, PUT the bytes with ?digest=. */
+export async function pushBlobTo(base: string, repo: string, data: Buffer, auth: Record<string, string> = {}): Promise<string> {
+  const digest = sha(data);
+  const start = await http(`${base}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: { ...auth, 'Content-Length': '0' } });
+  if (start.status !== 202) throw new Error(`upload start: ${start.status} ${start.body}`);
+  const loc = new URL(String(start.headers.location), base);
+  loc.searchParams.set('digest', digest);
+  const put = await http(loc.href, {
+    method: 'PUT',
+    headers: { ...auth, 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) },
+    body: data,
+  });
+  if (put.status !== 201) throw new Error(`blob put: ${put.status} ${put.body}`);
+  return digest;
+}
+
+/** PUT a manifest to any registry at `base`; returns its digest. */
+export async function pushManifestTo(
+  base: string,
+  repo: string,
+  ref: string,
+  body: Buffer,
+  mediaType: string,
+  auth: Record<string, string> = {},
+): Promise<string> {
+  const r = await http(`${base}/v2/${repo}/manifests/${ref}`, {
+    method: 'PUT',
+    headers: { ...auth, 'Content-Type': mediaType, 'Content-Length': String(body.length) },
+    body,
+  });
+  if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${r.body}`);
+  return sha(body);
+}
+
 export class TestRegistry {
   private constructor(
     readonly dir: string,
@@ -107,30 +141,12 @@ export class TestRegistry {
     return this.auth ? { ...extra, Authorization: this.auth } : extra;
   }
 
-  /** Monolithic upload: POST an upload, PUT the bytes with ?digest=. */
-  async pushBlob(repo: string, data: Buffer): Promise<string> {
-    const digest = sha(data);
-    const start = await http(`http://${this.host}/v2/${repo}/blobs/uploads/`, { method: 'POST', headers: this.headers({ 'Content-Length': '0' }) });
-    if (start.status !== 202) throw new Error(`upload start: ${start.status} ${start.body}`);
-    const loc = new URL(String(start.headers.location), `http://${this.host}`);
-    loc.searchParams.set('digest', digest);
-    const put = await http(loc.href, {
-      method: 'PUT',
-      headers: this.headers({ 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) }),
-      body: data,
-    });
-    if (put.status !== 201) throw new Error(`blob put: ${put.status} ${put.body}`);
-    return digest;
+  pushBlob(repo: string, data: Buffer): Promise<string> {
+    return pushBlobTo(`http://${this.host}`, repo, data, this.headers());
   }
 
-  async pushManifest(repo: string, ref: string, body: Buffer, mediaType: string): Promise<string> {
-    const r = await http(`http://${this.host}/v2/${repo}/manifests/${ref}`, {
-      method: 'PUT',
-      headers: this.headers({ 'Content-Type': mediaType, 'Content-Length': String(body.length) }),
-      body,
-    });
-    if (r.status !== 201) throw new Error(`manifest put: ${r.status} ${r.body}`);
-    return sha(body);
+  pushManifest(repo: string, ref: string, body: Buffer, mediaType: string): Promise<string> {
+    return pushManifestTo(`http://${this.host}`, repo, ref, body, mediaType, this.headers());
   }
 
   async stop(): Promise<void> {
