@@ -1,20 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ComposeFileError } from '../errors.js';
-import { loadProject, type LoadOptions } from './load-project.js';
-import { writeTree } from './test-tree.js';
-
-const load = (cwd: string, opts: Partial<LoadOptions> = {}) => loadProject({ env: { HOME: '/home/u' }, cwd, ...opts });
-
-async function rejects(p: Promise<unknown>, message: RegExp, path?: string) {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof ComposeFileError, `not a ComposeFileError: ${String(e)}`);
-    assert.match(e.message, message);
-    if (path !== undefined) assert.equal(e.path, path);
-    return true;
-  });
-}
+import { load, rejects, writeTree } from './test-tree.js';
 
 test('extends: same file, chained, merged by the merge rules', async () => {
   const root = writeTree({

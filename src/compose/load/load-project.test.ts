@@ -2,23 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ComposeFileError } from '../errors.js';
-import { loadProject, type LoadOptions } from './load-project.js';
-import { writeTree } from './test-tree.js';
+import type { LoadOptions } from './load-project.js';
+import { load, rejects, writeTree } from './test-tree.js';
 import { defaultFilesIn } from './discover.js';
-
-const load = (cwd: string, opts: Partial<LoadOptions> = {}) => loadProject({ env: { HOME: '/home/u' }, cwd, ...opts });
-
-/** Asserts a ComposeFileError whose message matches and whose path (when given) is exact. */
-async function rejects(p: Promise<unknown>, message: RegExp, path?: string) {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof ComposeFileError, `not a ComposeFileError: ${String(e)}`);
-    assert.match(e.message, message);
-    if (path !== undefined) assert.equal(e.path, path);
-    assert.equal(e.kind, 'invalid-argument');
-    return true;
-  });
-}
 
 test('discovery: first folder up the tree with a compose file, plus its override', async () => {
   const root = realpathSync(

@@ -1,7 +1,11 @@
-// Test support: a temporary folder tree from a map of relative paths to file contents.
+// Test support for the loader: a temporary folder tree from a map of relative paths to file
+// contents, loading from it, and the assertion every error test makes.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import assert from 'node:assert/strict';
+import { ComposeFileError } from '../errors.js';
+import { loadProject, type LoadOptions } from './load-project.js';
 
 const made: string[] = [];
 // Test files run in their own processes: their trees go when the process does.
@@ -20,4 +24,18 @@ export function writeTree(files: Record<string, string>, prefix = 'berth-compose
     writeFileSync(p, text);
   }
   return root;
+}
+
+/** loadProject from `cwd` with a fixed HOME (for `~` in bind sources), as the loader tests use it. */
+export const load = (cwd: string, opts: Partial<LoadOptions> = {}) => loadProject({ env: { HOME: '/home/u' }, cwd, ...opts });
+
+/** Asserts a ComposeFileError whose message matches and whose path (when given) is exact. */
+export async function rejects(p: Promise<unknown>, message: RegExp, path?: string): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof ComposeFileError, `not a ComposeFileError: ${String(e)}`);
+    assert.match(e.message, message);
+    if (path !== undefined) assert.equal(e.path, path);
+    assert.equal(e.kind, 'invalid-argument');
+    return true;
+  });
 }
