@@ -56,18 +56,13 @@ export interface ImageRouteDeps {
 async function pushImage(pusher: ImagePusher | undefined, ctx: RouteContext): Promise<void> {
   const name = ctx.params.name!;
   if (!pusher) throw notImplemented(`cannot push ${name}: this daemon has no registry client`);
-  const stream = new JsonStream(ctx.res);
-  try {
-    await pusher.push(name, ctx.query.str('tag') || undefined, {
+  await new JsonStream(ctx.res).run((send) =>
+    pusher.push(name, ctx.query.str('tag') || undefined, {
       credentials: decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined),
       signal: ctx.signal,
-      onProgress: (m) => stream.send(m),
-    });
-    stream.start();
-  } catch (e) {
-    stream.fail(e);
-  }
-  stream.end();
+      onProgress: send,
+    }),
+  );
 }
 
 /** Images have no mounted layers to show; Docker's inspect still names the driver. */
@@ -78,19 +73,14 @@ async function pullImage(puller: ImagePuller | undefined, ctx: RouteContext): Pr
   const q = ctx.query;
   const from = q.str('fromImage') ?? '';
   if (!puller) throw notImplemented(`pull access denied for ${from}: this daemon has no registry client`);
-  const stream = new JsonStream(ctx.res);
-  try {
-    await puller.pull(pullReference(from, q.str('tag')), {
+  await new JsonStream(ctx.res).run((send) =>
+    puller.pull(pullReference(from, q.str('tag')), {
       credentials: decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined),
       platform: q.str('platform') || undefined,
       signal: ctx.signal,
-      onProgress: (m) => stream.send(m),
-    });
-    stream.start();
-  } catch (e) {
-    stream.fail(e);
-  }
-  stream.end();
+      onProgress: send,
+    }),
+  );
 }
 
 /**

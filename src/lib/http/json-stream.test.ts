@@ -58,3 +58,24 @@ test('start() answers 200 before anything is reported', async () => {
   assert.equal(r.status, 200);
   assert.deepEqual(r.lines, []);
 });
+
+test('run: messages stream as they come; a failure before any is the status, after one the last line; success with none still answers 200', async () => {
+  const before = await serve((s) =>
+    s.run(async () => {
+      throw invalidArgument('no such image');
+    }),
+  );
+  assert.equal(before.status, 400);
+  assert.deepEqual(before.lines, [{ message: 'no such image' }]);
+  const after = await serve((s) =>
+    s.run(async (send) => {
+      send({ status: 'Pushing' });
+      throw new Error('blob upload failed');
+    }),
+  );
+  assert.equal(after.status, 200);
+  assert.deepEqual(after.lines, [{ status: 'Pushing' }, { errorDetail: { message: 'blob upload failed' }, error: 'blob upload failed' }]);
+  const quiet = await serve((s) => s.run(async () => {}));
+  assert.equal(quiet.status, 200);
+  assert.deepEqual(quiet.lines, []);
+});

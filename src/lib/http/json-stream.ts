@@ -37,4 +37,15 @@ export class JsonStream {
   end(): void {
     this.res.end();
   }
+
+  /** Streams an operation's messages as they come, then ends; its failure goes through fail(). */
+  async run(op: (send: (msg: object) => void) => Promise<unknown>): Promise<void> {
+    try {
+      await op((m) => this.send(m));
+      this.start();
+    } catch (e) {
+      this.fail(e);
+    }
+    this.end();
+  }
 }
