@@ -10,7 +10,7 @@ import { containerSpec, type ContainerSpec } from './container-spec.js';
 import { dependenciesOf } from './graph.js';
 import * as L from './labels.js';
 import type { DependencyCondition, Project } from './model.js';
-import { orphanWarning, type ObservedContainer } from './observe.js';
+import { isUp, orphanWarning, type ObservedContainer } from './observe.js';
 import type { ProgressSink } from './progress.js';
 import type { ContainerAction, ServicePlan, UpPlan } from './reconcile.js';
 import { COMPOSE_VERSION } from './version.js';
@@ -264,17 +264,18 @@ export async function waitCondition(x: ExecContext, service: string, c: { id: st
   }
 }
 
-export async function removeContainer(
-  x: ExecContext,
-  c: ObservedContainer | { id: string; name: string; state?: string },
-  stop: boolean,
-  volumes = false,
-): Promise<void> {
-  if (stop && (!('state' in c) || c.state === 'running' || c.state === 'paused' || c.state === 'restarting')) {
-    x.progress.event({ kind: 'Container', name: c.name, status: 'Stopping' });
-    await x.api.containerStop(c.id, { t: x.timeout }).catch(notModifiedOk);
-    x.progress.event({ kind: 'Container', name: c.name, status: 'Stopped' });
-  }
+/** What stopping and removing containers needs (no model: `down -p NAME` has none). */
+export type ContainerOps = Pick<ExecContext, 'api' | 'progress' | 'timeout'>;
+
+export async function stopContainer(x: ContainerOps, c: { id: string; name: string }): Promise<void> {
+  x.progress.event({ kind: 'Container', name: c.name, status: 'Stopping' });
+  await x.api.containerStop(c.id, { t: x.timeout }).catch(notModifiedOk);
+  x.progress.event({ kind: 'Container', name: c.name, status: 'Stopped' });
+}
+
+/** Removes a container, stopping it first when `stop` and it may be running (state unknown counts). */
+export async function removeContainer(x: ContainerOps, c: ObservedContainer | { id: string; name: string }, stop: boolean, volumes = false): Promise<void> {
+  if (stop && (!('state' in c) || isUp(c))) await stopContainer(x, c);
   x.progress.event({ kind: 'Container', name: c.name, status: 'Removing' });
   await x.api.containerRemove(c.id, { force: true, v: volumes });
   x.progress.event({ kind: 'Container', name: c.name, status: 'Removed' });

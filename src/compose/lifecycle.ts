@@ -3,9 +3,9 @@
 // carries, so they also work on a project whose compose file is gone (`down -p name`).
 import { isApiError } from '../api/client/errors.js';
 import type { ComposeApi } from './api.js';
-import { notModifiedOk, removeContainer, type ExecContext } from './execute.js';
+import { notModifiedOk, removeContainer, stopContainer } from './execute.js';
 import * as L from './labels.js';
-import { observeContainers, observeProject, orphanWarning, type ObservedContainer } from './observe.js';
+import { isUp, observeContainers, observeProject, orphanWarning, type ObservedContainer } from './observe.js';
 import type { Project } from './model.js';
 import type { ProgressSink } from './progress.js';
 
@@ -72,18 +72,9 @@ async function select(x: LifecycleContext, services: string[], opts: { oneoff?: 
   return services.length ? all.filter((c) => services.includes(c.service)) : all;
 }
 
-const exec = (x: LifecycleContext): ExecContext => ({ api: x.api, project: x.project!, progress: x.progress, timeout: x.timeout });
-const isUp = (c: ObservedContainer) => c.state === 'running' || c.state === 'paused' || c.state === 'restarting';
-
 export async function stopServices(x: LifecycleContext, services: string[]): Promise<void> {
   for (const group of byLevel((await select(x, services, { oneoff: false })).filter(isUp), true)) {
-    await Promise.all(
-      group.map(async (c) => {
-        x.progress.event({ kind: 'Container', name: c.name, status: 'Stopping' });
-        await x.api.containerStop(c.id, { t: x.timeout }).catch(notModifiedOk);
-        x.progress.event({ kind: 'Container', name: c.name, status: 'Stopped' });
-      }),
-    );
+    await Promise.all(group.map((c) => stopContainer(x, c)));
   }
 }
 
@@ -133,7 +124,7 @@ export async function signalServices(x: LifecycleContext, services: string[], ve
 export async function removeStopped(x: LifecycleContext, services: string[], o: { stop?: boolean; volumes?: boolean }): Promise<ObservedContainer[]> {
   if (o.stop) await stopServices(x, services);
   const list = (await select(x, services, { oneoff: false })).filter((c) => !isUp(c) || o.stop);
-  await Promise.all(list.map((c) => removeContainer(exec(x), c, false, o.volumes)));
+  await Promise.all(list.map((c) => removeContainer(x, c, false, o.volumes)));
   return list;
 }
 
@@ -150,7 +141,7 @@ export async function down(x: LifecycleContext, o: DownOptions): Promise<void> {
   const containers = observed.containers.filter((c) => !known || known.has(c.service) || c.oneoff || o.removeOrphans);
   const orphans = observed.containers.filter((c) => !containers.includes(c));
   if (orphans.length) x.progress.text(orphanWarning(orphans));
-  for (const group of byLevel(containers, true)) await Promise.all(group.map((c) => removeContainer(exec(x), c, isUp(c))));
+  for (const group of byLevel(containers, true)) await Promise.all(group.map((c) => removeContainer(x, c, isUp(c))));
   // Networks stay while orphans may still be attached to them.
   if (orphans.length === 0)
     await removeEach(

@@ -75,6 +75,9 @@ export async function listProjects(api: ComposeApi, all: boolean): Promise<{ nam
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** A container that holds a process (stop it before removing, count it as up). */
+export const isUp = (c: Pick<ObservedContainer, 'state'>): boolean => c.state === 'running' || c.state === 'paused' || c.state === 'restarting';
+
 /** Compose's warning for containers of services the files no longer define. */
 export function orphanWarning(orphans: ObservedContainer[]): string {
   return `WARN[0000] Found orphan containers ([${orphans.map((c) => c.name).join(' ')}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`;

@@ -9,7 +9,7 @@ import {
   stopServices,
   type LifecycleContext,
 } from '../../compose/lifecycle.js';
-import { observeContainers } from '../../compose/observe.js';
+import { isUp, observeContainers } from '../../compose/observe.js';
 import { StatusError } from '../cli-error.js';
 import { newCommand, parse, toInt } from '../flags.js';
 import { confirmLine } from './images.js';
@@ -80,7 +80,7 @@ export async function rm(cli: ComposeCli, argv: string[]): Promise<number> {
   if (!p) return 0;
   const name = await cli.projectName();
   const candidates = (await observeContainers(cli.api, name, { oneoff: false })).filter(
-    (c) => (!p.args.length || p.args.includes(c.service)) && (p.opts.stop || !['running', 'paused', 'restarting'].includes(c.state)),
+    (c) => (!p.args.length || p.args.includes(c.service)) && (p.opts.stop || !isUp(c)),
   );
   if (!candidates.length) {
     cli.ctx.err('No stopped containers\n');
