@@ -34,3 +34,23 @@ export async function logout(): Promise<void> {
   await fetch('/logout', { method: 'POST', headers: { 'x-berth-csrf': csrf }, credentials: 'same-origin' });
   csrf = '';
 }
+
+/**
+ * Compose up/down/restart: not an Engine route (compose is client code), so the listener runs
+ * `berth compose` against the Engine for it; answers the command's exit code and output.
+ */
+export async function composeAction(
+  project: string,
+  action: 'up' | 'down' | 'restart',
+  files: { configFiles: string[]; workingDir: string | undefined },
+): Promise<{ ExitCode: number; Output: string }> {
+  const r = await fetch(`/compose/${encodeURIComponent(project)}/${action}`, {
+    method: 'POST',
+    headers: { 'x-berth-csrf': csrf, 'content-type': 'application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify(files),
+  });
+  const body = (await r.json().catch(() => ({}))) as { ExitCode?: number; Output?: string; message?: string };
+  if (!r.ok) throw new Error(body.message ?? `compose ${action} failed: ${r.status}`);
+  return { ExitCode: body.ExitCode ?? 1, Output: body.Output ?? '' };
+}

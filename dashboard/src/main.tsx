@@ -10,6 +10,8 @@ import { ContainersView } from './views/containers.js';
 import { ContainerDetail } from './views/container-detail.js';
 import { ImagesView } from './views/images.js';
 import { VolumesView } from './views/volumes.js';
+import { VolumeFiles } from './views/volume-files.js';
+import { BuildView, ImageDetail } from './views/image-detail.js';
 import { NetworksView } from './views/networks.js';
 import { ComposeView } from './views/compose.js';
 import { SystemView } from './views/system.js';
@@ -37,6 +39,9 @@ function useHash(): string[] {
 function View(props: { parts: string[] }) {
   const [page = 'containers', id] = props.parts;
   if (page === 'containers' && id) return <ContainerDetail id={decodeURIComponent(id)} />;
+  if (page === 'volumes' && id) return <VolumeFiles name={decodeURIComponent(id)} />;
+  if (page === 'images' && id === 'build') return <BuildView />;
+  if (page === 'images' && id) return <ImageDetail id={decodeURIComponent(id)} />;
   switch (page) {
     case 'images':
       return <ImagesView />;

@@ -59,3 +59,40 @@ export function StateBadge(props: { state: string }) {
 export function Loading(props: { error?: string | undefined }) {
   return props.error ? <p class="error">{props.error}</p> : <p class="muted">Loading…</p>;
 }
+
+/**
+ * A destructive action with a confirm step in the page (not window.confirm): the first click
+ * shows what will happen and asks again; `done` shows the Engine's answer (what was reclaimed).
+ */
+export function ConfirmAction(props: { label: string; question: string; action: () => Promise<string>; testid?: string }) {
+  const [asking, setAsking] = useState(false);
+  const [result, setResult] = useState<string | undefined>(undefined);
+  return (
+    <span class="confirm" data-testid={props.testid}>
+      {!asking ? (
+        <button type="button" class="danger" onClick={() => (setAsking(true), setResult(undefined))}>
+          {props.label}
+        </button>
+      ) : (
+        <span class="asking">
+          {props.question}{' '}
+          <Action
+            label="Confirm"
+            danger
+            action={async () => {
+              try {
+                setResult(await props.action());
+              } finally {
+                setAsking(false);
+              }
+            }}
+          />{' '}
+          <button type="button" onClick={() => setAsking(false)}>
+            Cancel
+          </button>
+        </span>
+      )}
+      {result && <span class="muted small result"> {result}</span>}
+    </span>
+  );
+}

@@ -23,3 +23,10 @@ test('--dashboard is off unless given', () => {
   assert.equal(parse([]).dashboard, undefined);
   assert.equal(parse(['--dashboard', '127.0.0.1:7070']).dashboard, '127.0.0.1:7070');
 });
+
+test('--dashboard-tls-cert and --dashboard-tls-key go together, with --dashboard', () => {
+  const c = parse(['--dashboard', '0.0.0.0:7443', '--dashboard-tls-cert', '/c.pem', '--dashboard-tls-key', '/k.pem']);
+  assert.deepEqual([c.dashboardTlsCert, c.dashboardTlsKey], ['/c.pem', '/k.pem']);
+  assert.throws(() => parse(['--dashboard', '0.0.0.0:7443', '--dashboard-tls-cert', '/c.pem']), /go together/);
+  assert.throws(() => parse(['--dashboard-tls-cert', '/c.pem', '--dashboard-tls-key', '/k.pem']), /needs --dashboard/);
+});

@@ -19,8 +19,11 @@ export interface DaemonConfig {
   insecureRegistries: string[];
   /** Contact only registries on loopback (tests never send traffic off the host). */
   registryLoopbackOnly: boolean;
-  /** --dashboard HOST:PORT: serve the web dashboard there (loopback only). */
+  /** --dashboard HOST:PORT: serve the web dashboard there (loopback, or any address with TLS). */
   dashboard?: string;
+  /** --dashboard-tls-cert / --dashboard-tls-key: PEM files; the dashboard then speaks HTTPS. */
+  dashboardTlsCert?: string;
+  dashboardTlsKey?: string;
 }
 
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
@@ -41,6 +44,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
       'insecure-registry': { type: 'string', multiple: true },
       'registry-loopback-only': { type: 'boolean' },
       dashboard: { type: 'string' },
+      'dashboard-tls-cert': { type: 'string' },
+      'dashboard-tls-key': { type: 'string' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -52,6 +57,10 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
   if (values.version) return 'version';
   const host = values.host ?? process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`;
   if (!host.startsWith('unix://')) throw invalidArgument(`only unix sockets are supported for --host: ${host}`);
+  if ((values['dashboard-tls-cert'] === undefined) !== (values['dashboard-tls-key'] === undefined)) {
+    throw invalidArgument('--dashboard-tls-cert and --dashboard-tls-key go together');
+  }
+  if (values['dashboard-tls-cert'] !== undefined && values.dashboard === undefined) throw invalidArgument('--dashboard-tls-cert needs --dashboard');
   const runtime = values['default-runtime'] ?? values.runtime ?? process.env.BERTH_RUNTIME ?? 'crun';
   if (runtime !== 'crun' && runtime !== 'runc') throw invalidArgument(`unsupported runtime ${runtime} (crun or runc)`);
   return {
@@ -66,6 +75,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     insecureRegistries: values['insecure-registry'] ?? [],
     registryLoopbackOnly: values['registry-loopback-only'] ?? false,
     ...(values.dashboard !== undefined ? { dashboard: values.dashboard } : {}),
+    ...(values['dashboard-tls-cert'] !== undefined ? { dashboardTlsCert: values['dashboard-tls-cert'], dashboardTlsKey: values['dashboard-tls-key']! } : {}),
   };
 }
 
@@ -90,7 +100,9 @@ Options:
       --bip string              Address and subnet of the default bridge, e.g. 10.88.0.1/16 (default: a free Docker pool)
       --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
       --registry-loopback-only  Contact only registries on loopback addresses
-      --dashboard string        Serve the web dashboard on this loopback address, e.g. 127.0.0.1:7070
+      --dashboard string        Serve the web dashboard on this address, e.g. 127.0.0.1:7070 (loopback unless TLS is given)
+      --dashboard-tls-cert string  PEM certificate chain: serve the dashboard over HTTPS (needed off loopback)
+      --dashboard-tls-key string   PEM private key of --dashboard-tls-cert
   -D, --debug                   Enable debug output
   -v, --version                 Print version information and quit
 `;

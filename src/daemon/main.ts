@@ -1,7 +1,7 @@
 // berthd: the composition root. The only place that constructs concrete classes and wires them.
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { log, setDebug } from '../lib/log.js';
 import { isBerthError, messageOf } from '../lib/errors.js';
 import { FsContentStore } from '../store/content/fs-content-store.js';
@@ -43,7 +43,10 @@ async function main(argv: string[]): Promise<void> {
   const cfg: DaemonConfig = parsed;
   setDebug(cfg.debug);
   // Checked before anything is touched: a refused dashboard address is a usage error.
-  const dashboardAddress = cfg.dashboard !== undefined ? parseDashboardAddress(cfg.dashboard) : undefined;
+  const dashboardAddress = cfg.dashboard !== undefined ? parseDashboardAddress(cfg.dashboard, { tls: cfg.dashboardTlsCert !== undefined }) : undefined;
+  // Read now: a missing or unreadable certificate is a start-up error, not a later 500.
+  const dashboardTls =
+    cfg.dashboardTlsCert !== undefined ? { cert: await readFile(cfg.dashboardTlsCert), key: await readFile(cfg.dashboardTlsKey!) } : undefined;
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
 
   await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
@@ -126,7 +129,13 @@ async function main(argv: string[]): Promise<void> {
   const dashboard = dashboardAddress
     ? await import('../dashboard-server/dashboard-server.js').then(async ({ DashboardServer }) => {
         const { DashboardAuth } = await import('../dashboard-server/auth.js');
-        return new DashboardServer({ engineSocket: cfg.socketPath, assetDir: join(packageRoot(), 'dist', 'dashboard'), auth: new DashboardAuth() });
+        return new DashboardServer({
+          engineSocket: cfg.socketPath,
+          assetDir: join(packageRoot(), 'dist', 'dashboard'),
+          auth: new DashboardAuth(),
+          berthCli: join(packageRoot(), 'bin', 'berth'),
+          ...(dashboardTls ? { tls: dashboardTls } : {}),
+        });
       })
     : undefined;
   const server = new ApiServer({

@@ -3,13 +3,15 @@
 // request needs the session cookie; a state change also needs the session's CSRF header and a
 // same-origin Origin. The Host header must name this listener (a DNS-rebound page cannot reach it).
 import type { Socket } from 'node:net';
-import { forbidden, notFound, unauthorized } from '../lib/errors.js';
+import { forbidden, notFound, unauthorized, unavailable } from '../lib/errors.js';
+import { readJsonObject } from '../lib/http/request.js';
 import { HttpServer, type IncomingRequest, type Prepared } from '../lib/http/http-server.js';
 import { sendJson, type RequestContext, type Route } from '../lib/http/route.js';
 import { loadAssets, type Asset } from './assets.js';
 import { CSRF_HEADER, DashboardAuth, sessionCookie, SESSION_COOKIE, type Session } from './auth.js';
 import { forwardToEngine } from './engine-proxy.js';
-import { isLoopback, originOf, type ListenAddress } from './listen-address.js';
+import { composeArgs, runBerth } from './compose-actions.js';
+import { originOf, type ListenAddress } from './listen-address.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { TerminalBridge } from './terminal.js';
 
@@ -19,6 +21,10 @@ export interface DashboardServerOptions {
   /** dist/dashboard: the bundle scripts/build.mjs wrote. */
   assetDir: string;
   auth: DashboardAuth;
+  /** bin/berth: compose actions run `berth compose` against engineSocket. Without it they are refused. */
+  berthCli?: string;
+  /** PEM certificate chain and key: serve HTTPS (required for a non-loopback address). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 interface DashboardContext extends RequestContext {
@@ -44,18 +50,21 @@ export class DashboardServer {
       errorBody: (e) => ({ message: e instanceof Error ? e.message : String(e) }),
       prepare: (r) => this.prepare(r),
       routes: this.routes(),
+      ...(opts.tls ? { tls: opts.tls } : {}),
     });
   }
 
-  /** Listens on a loopback address; returns the origin to open ("http://127.0.0.1:7070"). */
+  /**
+   * Listens; returns the origin to open ("http://127.0.0.1:7070", "https://10.0.0.5:7443"). The
+   * address was checked by parseDashboardAddress (a non-loopback one only with TLS).
+   */
   async listen(addr: ListenAddress): Promise<string> {
-    if (!isLoopback(addr.host)) throw forbidden('the dashboard listens on loopback only');
     const port = await this.http.listenTcp(addr.port, addr.host);
-    const bound = { host: addr.host, port };
-    this.origin = originOf(bound);
+    const scheme = this.opts.tls ? 'https' : 'http';
+    this.origin = originOf({ host: addr.host, port }, scheme);
     const names = [new URL(this.origin).host, `localhost:${port}`];
     this.allowedHosts = new Set(names);
-    this.origins = new Set(names.map((h) => `http://${h}`));
+    this.origins = new Set(names.map((h) => `${scheme}://${h}`));
     return this.origin;
   }
 
@@ -109,7 +118,7 @@ export class DashboardServer {
           const s = this.opts.auth.login(ctx.query.str('token') ?? '');
           if (!s) throw unauthorized('this login link is invalid, expired or already used: run `berth dashboard` for a new one');
           // 303 to / drops the token from the address bar and from history.
-          ctx.res.writeHead(303, { 'Set-Cookie': sessionCookie(s, false), Location: '/' }).end();
+          ctx.res.writeHead(303, { 'Set-Cookie': sessionCookie(s, this.opts.tls !== undefined), Location: '/' }).end();
         },
       },
       { method: 'GET', path: '/session', handler: async (ctx) => sendJson(ctx.res, 200, { csrf: this.authorize(ctx, { csrf: false }).csrf }) },
@@ -119,6 +128,20 @@ export class DashboardServer {
         handler: async (ctx) => {
           this.opts.auth.logout(this.authorize(ctx, { csrf: true }).id);
           ctx.res.writeHead(204, { 'Set-Cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0` }).end();
+        },
+      },
+      {
+        // Compose is client code, not an Engine route: see compose-actions.ts.
+        method: 'POST',
+        path: '/compose/{project}/{action}',
+        handler: async (ctx) => {
+          this.authorize(ctx, { csrf: true });
+          const body = await readJsonObject(ctx.body);
+          const configFiles = Array.isArray(body.configFiles) ? body.configFiles.map(String) : undefined;
+          const workingDir = typeof body.workingDir === 'string' ? body.workingDir : undefined;
+          const args = composeArgs({ project: ctx.params.project!, action: ctx.params.action!, configFiles, workingDir });
+          if (!this.opts.berthCli) throw unavailable('compose actions are not available in this berthd');
+          sendJson(ctx.res, 200, await runBerth(this.opts.berthCli, this.opts.engineSocket, args, ctx.signal));
         },
       },
       {

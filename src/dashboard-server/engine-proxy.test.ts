@@ -12,6 +12,8 @@ test("only the Engine resource paths are forwarded, never Berth's own routes", (
     '/system/df',
     '/exec/x/json',
     '/images/busybox:latest',
+    '/v1.45/build', // the build view
+    '/v1.45/build/prune',
   ]) {
     assert.ok(isForwardable(ok), ok);
   }
@@ -22,7 +24,7 @@ test("only the Engine resource paths are forwarded, never Berth's own routes", (
     '/',
     '/containersx',
     '/v1.45/session',
-    '/build',
+    '/buildx',
     '/images/../../berth',
   ]) {
     assert.ok(!isForwardable(bad), bad);

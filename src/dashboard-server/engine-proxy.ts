@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { forbidden, unavailable } from '../lib/errors.js';
 import type { RequestContext } from '../lib/http/route.js';
 
-const ENGINE_PATH = /^\/(?:v\d+\.\d+\/)?(?:containers|images|volumes|networks|system|info|version|events|_ping|exec)(?:\/|$)/;
+const ENGINE_PATH = /^\/(?:v\d+\.\d+\/)?(?:containers|images|volumes|networks|system|info|version|events|_ping|exec|build)(?:\/|$)/;
 
 /** True for the Engine API paths the dashboard may reach (after the /api prefix is removed). */
 export function isForwardable(enginePath: string): boolean {

@@ -1,6 +1,6 @@
-// The dashboard's --dashboard address. It is a root-equivalent control panel, so it listens on
-// loopback only: without TLS a session cookie on any other interface could be read off the
-// wire. TLS (and with it other addresses) is a later increment; until then those are refused.
+// The dashboard's --dashboard address. It is a root-equivalent control panel: without TLS a
+// session cookie on any other interface than loopback could be read off the wire, so a
+// non-loopback address needs --dashboard-tls-cert and --dashboard-tls-key (then it is HTTPS).
 import { isIP } from 'node:net';
 import { invalidArgument } from '../lib/errors.js';
 
@@ -10,7 +10,7 @@ export interface ListenAddress {
 }
 
 /** "127.0.0.1:7070", "[::1]:7070", "localhost:7070" or a bare port (then 127.0.0.1). */
-export function parseDashboardAddress(value: string): ListenAddress {
+export function parseDashboardAddress(value: string, opts: { tls?: boolean } = {}): ListenAddress {
   const bare = /^\d+$/.test(value);
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d+)$/.exec(bare ? `127.0.0.1:${value}` : value);
   if (!m) throw invalidArgument(`invalid --dashboard address ${JSON.stringify(value)}: want HOST:PORT, e.g. 127.0.0.1:7070`);
@@ -18,8 +18,10 @@ export function parseDashboardAddress(value: string): ListenAddress {
   const host = (m[1] ?? m[2] ?? '').toLowerCase() || '0.0.0.0';
   const port = Number(m[3]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalidArgument(`invalid --dashboard port in ${JSON.stringify(value)}`);
-  if (!isLoopback(host)) {
-    throw invalidArgument(`--dashboard ${value}: only a loopback address (127.0.0.1, ::1, localhost) is allowed without TLS, and TLS is not supported yet`);
+  if (!isLoopback(host) && !opts.tls) {
+    throw invalidArgument(
+      `--dashboard ${value}: only a loopback address (127.0.0.1, ::1, localhost) is allowed without TLS; give --dashboard-tls-cert and --dashboard-tls-key to serve HTTPS on ${host}`,
+    );
   }
   return { host: host === 'localhost' ? '127.0.0.1' : host, port };
 }
@@ -32,6 +34,6 @@ export function isLoopback(host: string): boolean {
 }
 
 /** The origin a browser uses for this listener ("http://127.0.0.1:7070"). */
-export function originOf(a: ListenAddress): string {
-  return `http://${isIP(a.host) === 6 ? `[${a.host}]` : a.host}:${a.port}`;
+export function originOf(a: ListenAddress, scheme: 'http' | 'https' = 'http'): string {
+  return `${scheme}://${isIP(a.host) === 6 ? `[${a.host}]` : a.host}:${a.port}`;
 }

@@ -9,6 +9,7 @@ import { useLive } from '../live.js';
 import { Loading, StateBadge } from '../ui.js';
 import { ContainerActions } from './containers.js';
 import { LogsPanel } from './logs.js';
+import { FileBrowser } from './files.js';
 
 // xterm.js and uPlot are most of the bundle: loaded (as chunks of the same build) only when
 // their tab is opened.
@@ -28,7 +29,7 @@ function StatsTab(props: { id: string }) {
   return Panel ? <Panel id={props.id} /> : <Loading />;
 }
 
-const TABS = ['logs', 'inspect', 'top', 'terminal', 'stats'] as const;
+const TABS = ['logs', 'inspect', 'top', 'files', 'terminal', 'stats'] as const;
 type Tab = (typeof TABS)[number];
 
 export function ContainerDetail(props: { id: string }) {
@@ -76,6 +77,7 @@ export function ContainerDetail(props: { id: string }) {
         </pre>
       )}
       {tab === 'top' && <TopPanel id={data.Id} running={state === 'running' || state === 'paused'} />}
+      {tab === 'files' && <FileBrowser id={data.Id} root="/" />}
       {tab === 'terminal' && (state === 'running' ? <TerminalTab id={data.Id} /> : <p class="muted">The container is not running.</p>)}
       {tab === 'stats' && (state === 'running' ? <StatsTab id={data.Id} /> : <p class="muted">The container is not running.</p>)}
     </section>

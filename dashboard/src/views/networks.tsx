@@ -1,8 +1,9 @@
 // Networks: driver, subnets and the containers attached with their addresses (from inspect:
-// Docker's list answer leaves the containers out).
+// Docker's list answer leaves the containers out), as a graph and as a table; prune.
 import { api } from '../api.js';
 import { useLive } from '../live.js';
-import { Loading, Table } from '../ui.js';
+import { ConfirmAction, Loading, Table } from '../ui.js';
+import { NetworkGraph } from './network-graph.js';
 
 export function NetworksView() {
   const { data, error } = useLive(async () => Promise.all((await api.networkList()).map((n) => api.networkInspect(n.Id))), ['network', 'container']);
@@ -12,7 +13,18 @@ export function NetworksView() {
     <section>
       <h2>
         Networks <span class="count">{rows.length}</span>
+        <span class="actions">
+          <ConfirmAction
+            label="Prune"
+            question="Remove every user-defined network no container uses?"
+            testid="prune-networks"
+            action={async () => `${(await api.networkPrune()).NetworksDeleted?.length ?? 0} networks removed`}
+          />
+        </span>
       </h2>
+      <div class="graph-wrap">
+        <NetworkGraph networks={rows} />
+      </div>
       <Table head={['Name', 'Driver', 'Subnet', 'Containers']} rows={rows.length} testid="networks">
         {rows.map((n) => {
           const attached = Object.entries(n.Containers ?? {});

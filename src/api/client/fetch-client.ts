@@ -3,6 +3,13 @@
 import type * as T from '../types/index.js';
 import { FetchTransport } from './fetch-transport.js';
 
+/** The X-Docker-Container-Path-Stat header: base64 of the stat's JSON (UTF-8). */
+export function decodePathStat(header: string | null): T.ContainerPathStat {
+  if (!header) throw new Error('missing X-Docker-Container-Path-Stat header');
+  const bin = atob(header);
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)))) as T.ContainerPathStat;
+}
+
 export type Filters = Record<string, string[]>;
 const enc = encodeURIComponent;
 const filtersQuery = (f?: Filters) => (f && Object.keys(f).length ? JSON.stringify(f) : undefined);
@@ -27,6 +34,12 @@ export class FetchClient extends FetchTransport {
   }
   df(): Promise<T.SystemDf> {
     return this.json('GET', '/system/df');
+  }
+  dfVerbose(types?: ('container' | 'image' | 'volume' | 'build-cache')[]): Promise<T.SystemDf> {
+    return this.json('GET', '/system/df', { query: { type: types } });
+  }
+  buildPrune(opts: { all?: boolean } = {}): Promise<T.BuildPruneResponse> {
+    return this.json('POST', '/build/prune', { query: { all: opts.all || undefined } });
   }
   events(opts: { since?: string; filters?: Filters; signal?: AbortSignal } = {}): AsyncGenerator<T.Event> {
     return this.jsonStream('GET', '/events', { query: { since: opts.since, filters: filtersQuery(opts.filters) }, signal: opts.signal });
@@ -71,15 +84,62 @@ export class FetchClient extends FetchTransport {
     return this.jsonStream('GET', `/containers/${enc(id)}/stats`, { query: { stream: opts.stream ?? false }, signal: opts.signal });
   }
 
+  containerPrune(): Promise<T.ContainerPruneResponse> {
+    return this.json('POST', '/containers/prune');
+  }
+  async containerCreate(body: T.ContainerCreateRequest, opts: { name?: string } = {}): Promise<T.ContainerCreateResponse> {
+    return this.json('POST', '/containers/create', { query: { name: opts.name }, body });
+  }
+  /** HEAD archive: the path's stat (from the X-Docker-Container-Path-Stat header). */
+  async containerArchiveStat(id: string, path: string): Promise<T.ContainerPathStat> {
+    const r = await this.request('HEAD', `/containers/${enc(id)}/archive`, { query: { path } });
+    return decodePathStat(r.headers.get('x-docker-container-path-stat'));
+  }
+  /** GET archive: a tar of the path, as it streams. */
+  containerArchive(id: string, path: string, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    return this.bytes('GET', `/containers/${enc(id)}/archive`, { query: { path }, signal });
+  }
+  /** The URL of GET archive (a link the browser downloads). */
+  containerArchiveUrl(id: string, path: string): string {
+    return this.url(`/containers/${enc(id)}/archive`, { path });
+  }
+
   // ---- images, volumes, networks
   imageList(): Promise<T.ImageSummary[]> {
     return this.json('GET', '/images/json');
+  }
+  imageInspect(name: string): Promise<T.ImageInspect> {
+    return this.json('GET', `/images/${enc(name)}/json`);
+  }
+  imageHistory(name: string): Promise<T.HistoryItem[]> {
+    return this.json('GET', `/images/${enc(name)}/history`);
+  }
+  imagePrune(opts: { all?: boolean } = {}): Promise<T.ImagePruneResponse> {
+    // dangling=false is `docker image prune -a`: every image no container uses
+    return this.json('POST', '/images/prune', { query: { filters: filtersQuery({ dangling: [opts.all ? 'false' : 'true'] }) } });
+  }
+  /** POST /build (classic builder): a tar context in, the build's jsonmessage stream out. */
+  imageBuild(
+    tar: Uint8Array,
+    query: { t?: string; dockerfile?: string; nocache?: boolean },
+    signal?: AbortSignal,
+  ): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {
+    return this.jsonStream('POST', '/build', {
+      query: { ...query, rm: true, version: '1' },
+      body: tar,
+      headers: { 'content-type': 'application/x-tar' },
+      signal,
+    });
   }
   imageRemove(name: string, opts: { force?: boolean } = {}): Promise<T.ImageDeleteResponseItem[]> {
     return this.json('DELETE', `/images/${enc(name)}`, { query: { force: opts.force || undefined } });
   }
   volumeList(): Promise<T.VolumeListResponse> {
     return this.json('GET', '/volumes');
+  }
+  volumePrune(opts: { all?: boolean } = {}): Promise<T.VolumePruneResponse> {
+    // all=true is `docker volume prune -a`: named volumes too, not only anonymous ones
+    return this.json('POST', '/volumes/prune', { query: { filters: filtersQuery(opts.all ? { all: ['true'] } : undefined) } });
   }
   async volumeRemove(name: string): Promise<void> {
     await this.text('DELETE', `/volumes/${enc(name)}`);
@@ -89,5 +149,8 @@ export class FetchClient extends FetchTransport {
   }
   networkInspect(id: string): Promise<T.NetworkSummary> {
     return this.json('GET', `/networks/${enc(id)}`);
+  }
+  networkPrune(): Promise<T.NetworkPruneResponse> {
+    return this.json('POST', '/networks/prune');
   }
 }

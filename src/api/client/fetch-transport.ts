@@ -7,7 +7,7 @@ import { API_VERSION, buildQuery, type Query } from './query.js';
 
 export interface FetchRequestOptions {
   query?: Query;
-  /** Objects are sent as JSON, strings as text. */
+  /** Objects are sent as JSON, strings as text, bytes (a tar: POST /build) as they are. */
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -43,10 +43,14 @@ export class FetchTransport {
   /** The Response of a 2xx answer; other answers become ApiError with Docker's message. */
   async request(method: string, path: string, opts: FetchRequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { ...this.extraHeaders(), ...opts.headers };
-    let body: string | undefined;
-    if (opts.body !== undefined && opts.body !== null) {
-      body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-      headers['content-type'] ??= typeof opts.body === 'string' ? 'text/plain' : 'application/json';
+    let body: string | Uint8Array<ArrayBuffer> | Blob | undefined;
+    const b = opts.body;
+    if (b instanceof Uint8Array || (typeof Blob !== 'undefined' && b instanceof Blob)) {
+      body = b as Uint8Array<ArrayBuffer> | Blob;
+      headers['content-type'] ??= 'application/octet-stream';
+    } else if (b !== undefined && b !== null) {
+      body = typeof b === 'string' ? b : JSON.stringify(b);
+      headers['content-type'] ??= typeof b === 'string' ? 'text/plain' : 'application/json';
     }
     const res = await this.fetchFn(this.url(path, opts.query), { method, headers, body, signal: opts.signal, credentials: 'same-origin' });
     if (res.status >= 400) throw parseErrorBody(res.status, res.headers.get('content-type') ?? undefined, await res.text());

@@ -1,0 +1,149 @@
+// A file browser over the archive API only (no exec: a container without a shell, or a stopped
+// one, browses the same): a directory's listing is the tar of GET /containers/{id}/archive read
+// for its headers (bodies are skipped as they stream by), a download is that same GET as a link.
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { bytes } from '../format.js';
+import { readTarEntries, type TarEntry } from '../tar.js';
+import { Loading } from '../ui.js';
+
+export interface DirEntry {
+  name: string;
+  type: TarEntry['type'];
+  size: number;
+  mtime: number;
+  linkName: string;
+}
+
+/** Joins a directory and a child name into an absolute path. */
+export function joinPath(dir: string, name: string): string {
+  return `${dir.replace(/\/+$/, '')}/${name}`;
+}
+
+/**
+ * The direct children of the archived directory. The archive names entries under the
+ * directory's own base name ("etc/hostname" for /etc), and the root's entries by themselves,
+ * so the first component is dropped unless the path is "/".
+ */
+export function childrenOf(entries: TarEntry[], path: string): DirEntry[] {
+  const base = path.replace(/\/+$/, '').split('/').pop() ?? '';
+  const out = new Map<string, DirEntry>();
+  for (const e of entries) {
+    let rel = e.name.replace(/^\.\//, '').replace(/\/+$/, '');
+    if (base) {
+      if (rel === base) continue; // the directory itself
+      if (!rel.startsWith(`${base}/`)) continue;
+      rel = rel.slice(base.length + 1);
+    }
+    if (!rel || rel === '.') continue;
+    const slash = rel.indexOf('/');
+    // an entry below a child the archive listed first is enough to know the child is a directory
+    if (slash >= 0) {
+      const dir = rel.slice(0, slash);
+      if (!out.has(dir)) out.set(dir, { name: dir, type: 'dir', size: 0, mtime: 0, linkName: '' });
+      continue;
+    }
+    out.set(rel, { name: rel, type: e.type, size: e.size, mtime: e.mtime, linkName: e.linkName });
+  }
+  return [...out.values()].sort((a, b) => ((a.type === 'dir') === (b.type === 'dir') ? a.name.localeCompare(b.name) : a.type === 'dir' ? -1 : 1));
+}
+
+/** The listing of `path` in container `id`, from the archive API. */
+export async function listDir(id: string, path: string, signal?: AbortSignal): Promise<DirEntry[]> {
+  const entries: TarEntry[] = [];
+  for await (const e of readTarEntries(api.containerArchive(id, path, signal))) entries.push(e);
+  return childrenOf(entries, path);
+}
+
+function downloadName(path: string): string {
+  return `${path.replace(/\/+$/, '').split('/').pop() || 'root'}.tar`;
+}
+
+/**
+ * Browses `root` (and below) of container `id`. `label` names what is browsed in the breadcrumb
+ * (the volume's name when `root` is where a helper container mounts it).
+ */
+export function FileBrowser(props: { id: string; root: string; label?: string }) {
+  const [path, setPath] = useState(props.root);
+  const [list, setList] = useState<DirEntry[] | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  useEffect(() => setPath(props.root), [props.id, props.root]);
+  useEffect(() => {
+    const ac = new AbortController();
+    setList(undefined);
+    setError(undefined);
+    listDir(props.id, path, ac.signal).then(setList, (e: unknown) => !ac.signal.aborted && setError(e instanceof Error ? e.message : String(e)));
+    return () => ac.abort();
+  }, [props.id, path]);
+  const rel = path.slice(props.root.replace(/\/+$/, '').length).split('/').filter(Boolean);
+  const crumbs = [
+    { name: props.label ?? '/', path: props.root },
+    ...rel.map((n, i) => ({ name: n, path: joinPath(props.root, rel.slice(0, i + 1).join('/')) })),
+  ];
+  return (
+    <div class="files" data-testid="files">
+      <p class="crumbs" data-testid="files-path">
+        {crumbs.map((c, i) => (
+          <span key={c.path}>
+            {i > 0 && ' / '}
+            <button type="button" class="link" onClick={() => setPath(c.path)}>
+              {c.name}
+            </button>
+          </span>
+        ))}{' '}
+        <a class="button" href={api.containerArchiveUrl(props.id, path)} download={downloadName(path)} title="Download this folder as a tar">
+          Download folder
+        </a>
+      </p>
+      {!list ? (
+        <Loading error={error} />
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Size</th>
+              <th>Modified</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.length === 0 && (
+              <tr>
+                <td colSpan={4} class="empty">
+                  Empty folder.
+                </td>
+              </tr>
+            )}
+            {list.map((e) => {
+              const p = joinPath(path, e.name);
+              return (
+                <tr key={e.name} data-file={e.name}>
+                  <td class="mono">
+                    {e.type === 'dir' ? (
+                      <button type="button" class="link" onClick={() => setPath(p)}>
+                        📁 {e.name}/
+                      </button>
+                    ) : (
+                      <span>
+                        {e.name}
+                        {e.type === 'symlink' && <span class="muted"> → {e.linkName}</span>}
+                      </span>
+                    )}
+                  </td>
+                  <td>{e.type === 'file' ? bytes(e.size) : ''}</td>
+                  <td class="small">{e.mtime ? new Date(e.mtime * 1000).toLocaleString() : ''}</td>
+                  <td>
+                    <a href={api.containerArchiveUrl(props.id, p)} download={downloadName(p)} title={`Download ${e.name} (tar)`}>
+                      download
+                    </a>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
