@@ -4,12 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
-import { TestDaemon, expectOk } from '../../support/daemon.js';
+import { BERTHD, TestDaemon, expectOk, run } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 
 const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium'; // Debian's; another build by path
@@ -247,6 +248,299 @@ test("images, volumes, networks, compose and system views render the daemon's an
     process.stdout.write(`# screenshots in ${shots}\n`);
   } finally {
     await page.close();
+  }
+});
+
+/** A tar of small text files (with their folders), for `berth cp -`. */
+async function tarOf(files: Record<string, string>): Promise<Buffer> {
+  const tar = await import('tar-stream');
+  const pack = tar.pack();
+  const dirs = new Set<string>();
+  for (const f of Object.keys(files)) {
+    const parts = f.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  for (const dir of [...dirs].sort()) pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o755 });
+  for (const [name, text] of Object.entries(files)) pack.entry({ name, mode: 0o644 }, text);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Saves a download the page starts and lists the tar's entries with their contents (small files). */
+async function downloadTar(page: Page, click: () => Promise<void>): Promise<{ name: string; entries: Map<string, string> }> {
+  const [dl] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), click()]);
+  const file = join(shots, `dl-${Date.now()}.tar`);
+  await dl.saveAs(file);
+  const tar = await import('tar-stream');
+  const entries = new Map<string, string>();
+  const ex = tar.extract();
+  ex.on('entry', (h, stream, next) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c) => chunks.push(c as Buffer));
+    stream.on('end', () => {
+      entries.set(h.name, Buffer.concat(chunks).toString('utf8'));
+      next();
+    });
+  });
+  const done = new Promise<void>((r, j) => (ex.on('finish', () => r()), ex.on('error', j)));
+  createReadStream(file).pipe(ex);
+  await done;
+  return { name: dl.suggestedFilename(), entries };
+}
+
+test("a container's files are browsed and downloaded through the archive API", { skip }, async () => {
+  const name = `dash-files-${process.pid}`;
+  expectOk(await d!.berth(['create', '--name', name, 'busybox', 'true'])); // never started: the archive API needs no process
+  expectOk(
+    await d!.berth(['cp', '-', `${name}:/`], { input: await tarOf({ 'srv/data/hello.txt': 'hello from the file browser\n', 'srv/data/deep/x.txt': 'x' }) }),
+  );
+  const page = await newPage();
+  try {
+    await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());
+    await page.goto(`${new URL(page.url()).origin}/#/containers/${name}`);
+    await page.getByRole('button', { name: 'files', exact: true }).click();
+    const files = page.getByTestId('files');
+    await files.locator('tr[data-file="etc"]').waitFor({ timeout: 15_000 });
+    await files.locator('tr[data-file="srv"]').getByRole('button').click();
+    await files.locator('tr[data-file="data"]').getByRole('button').click();
+    await files.locator('tr[data-file="hello.txt"]').waitFor({ timeout: 15_000 });
+    assert.match(await files.locator('tr[data-file="hello.txt"]').innerText(), /28 B/, 'the size is read from the tar header');
+    assert.match(await files.locator('tr[data-file="deep"]').innerText(), /deep\//, 'a folder is listed as one');
+    assert.equal(
+      await page
+        .getByTestId('files-path')
+        .innerText()
+        .then((t) => /srv\s*\/\s*data/.test(t)),
+      true,
+    );
+    await page.screenshot({ path: join(shots, 'files.png'), fullPage: true });
+    const one = await downloadTar(page, () => files.locator('tr[data-file="hello.txt"]').getByRole('link', { name: 'download' }).click());
+    assert.equal(one.name, 'hello.txt.tar');
+    assert.deepEqual([...one.entries], [['hello.txt', 'hello from the file browser\n']]);
+    const folder = await downloadTar(page, () => page.getByRole('link', { name: 'Download folder' }).click());
+    assert.equal(folder.name, 'data.tar');
+    assert.equal(folder.entries.get('data/deep/x.txt'), 'x');
+    assert.equal(folder.entries.get('data/hello.txt'), 'hello from the file browser\n');
+  } finally {
+    await page.close();
+  }
+});
+
+test("a volume's files are browsed through a helper container that is removed afterwards", { skip }, async () => {
+  const vol = `dash-files-vol-${process.pid}`;
+  expectOk(await d!.berth(['volume', 'create', vol]));
+  expectOk(
+    await d!.berth([
+      'run',
+      '--rm',
+      '-v',
+      `${vol}:/d`,
+      'busybox',
+      'sh',
+      '-c',
+      'mkdir -p /d/sub && echo in-the-volume > /d/sub/note.txt && echo top > /d/top.txt',
+    ]),
+  );
+  const helpers = async () => expectOk(await d!.berth(['ps', '-aq', '--filter', 'label=berth.dashboard.volume-browser'])).stdout.trim();
+  const page = await newPage();
+  try {
+    await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());
+    await page.getByRole('link', { name: 'Volumes' }).click();
+    await page.locator(`tr[data-volume="${vol}"]`).getByRole('link', { name: 'Browse' }).click();
+    const files = page.getByTestId('files');
+    await files.locator('tr[data-file="top.txt"]').waitFor({ timeout: 15_000 });
+    assert.notEqual(await helpers(), '', 'a helper container exists while the volume is browsed');
+    const helper = await helpers();
+    const st = expectOk(await d!.berth(['inspect', '-f', '{{.State.Status}} {{range .Mounts}}{{.Name}}:{{.RW}}{{end}}', helper])).stdout.trim();
+    assert.equal(st, `created ${vol}:false`, 'never started, the volume mounted read-only');
+    await files.locator('tr[data-file="sub"]').getByRole('button').click();
+    await files.locator('tr[data-file="note.txt"]').waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: join(shots, 'volume-files.png'), fullPage: true });
+    const dl = await downloadTar(page, () => files.locator('tr[data-file="note.txt"]').getByRole('link', { name: 'download' }).click());
+    assert.equal(dl.entries.get('note.txt'), 'in-the-volume\n');
+    await page.getByRole('link', { name: '← Volumes' }).click();
+    await page.getByTestId('volumes').waitFor();
+    let left = await helpers();
+    for (let i = 0; i < 40 && left; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      left = await helpers();
+    }
+    assert.equal(left, '', 'the helper container is gone once the page leaves');
+  } finally {
+    await page.close();
+  }
+});
+
+test('an image shows its history and containers; a build streams its log; prune asks first', { skip }, async () => {
+  const user = `dash-img-user-${process.pid}`;
+  expectOk(await d!.berth(['create', '--name', user, 'busybox', 'true']));
+  const tag = `dash-built-${process.pid}:v1`;
+  const page = await newPage();
+  page.on('dialog', (dlg) => void dlg.accept());
+  try {
+    await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());
+    await page.getByRole('link', { name: 'Images' }).click();
+    await page.getByTestId('images').getByRole('link', { name: 'busybox:latest' }).click();
+    await page.getByTestId('image-containers').getByRole('link', { name: user }).waitFor({ timeout: 15_000 });
+    const history = expectOk(await d!.berth(['history', '-q', 'busybox']))
+      .stdout.trim()
+      .split('\n');
+    assert.equal(await page.getByTestId('image-history').locator('tbody tr').count(), history.length, 'one row per history entry');
+    await page.screenshot({ path: join(shots, 'image.png'), fullPage: true });
+
+    await page.goto(`${new URL(page.url()).origin}/#/images/build`);
+    await page.getByLabel('Image tag').fill(tag);
+    await page
+      .getByLabel('Dockerfile')
+      .fill('FROM busybox\nCOPY greeting.txt /app/\nRUN echo built-in-the-browser > /app/marker\nCMD ["cat", "/app/greeting.txt", "/app/marker"]\n');
+    await page
+      .getByLabel('Context files')
+      .setInputFiles({ name: 'greeting.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from a browser context\n') });
+    await page.getByRole('button', { name: 'Build' }).click();
+    await page.getByTestId('build-state').getByText('done').waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId('build-log').innerText(), /Step 3\/4 : RUN echo built-in-the-browser/);
+    await page.screenshot({ path: join(shots, 'build.png'), fullPage: true });
+    const out = expectOk(await d!.berth(['run', '--rm', tag])).stdout;
+    assert.equal(out, 'hello from a browser context\nbuilt-in-the-browser\n');
+
+    // A failing build shows the Engine's error in the log.
+    await page.getByLabel('Dockerfile').fill('FROM busybox\nRUN exit 3\n');
+    await page.getByRole('button', { name: 'Build' }).click();
+    await page.getByTestId('build-state').getByText('failed').waitFor({ timeout: 60_000 });
+    assert.match(await page.getByTestId('build-log').innerText(), /ERROR: .*returned a non-zero code: 3/);
+
+    // Prune of unused images: nothing happens until the confirm step.
+    await page.getByRole('link', { name: 'Images', exact: true }).click();
+    const prune = page.getByTestId('prune-unused');
+    await prune.getByRole('button', { name: 'Prune unused' }).click();
+    expectOk(await d!.berth(['image', 'inspect', tag])); // not removed before the confirm
+    await prune.getByRole('button', { name: 'Cancel' }).click();
+    await prune.getByRole('button', { name: 'Prune unused' }).click();
+    await prune.getByRole('button', { name: 'Confirm' }).click();
+    await prune.getByText(/image records removed/).waitFor({ timeout: 20_000 });
+    assert.notEqual((await d!.berth(['image', 'inspect', tag])).code, 0, 'the unused built image is gone');
+    expectOk(await d!.berth(['image', 'inspect', 'busybox'])); // used by a container: it stays
+  } finally {
+    await page.close();
+  }
+});
+
+test('networks are drawn as a graph; system df -v lists usage and prunes after a confirm', { skip }, async () => {
+  const net = `dash-graph-${process.pid}`;
+  const ctr = `dash-graph-c-${process.pid}`;
+  expectOk(await d!.berth(['network', 'create', '--subnet', '10.199.47.0/24', net]));
+  expectOk(
+    await d!.berth(['run', '-d', '--name', ctr, '--network', net, '--ip', '10.199.47.9', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; sleep 600 & wait']),
+  );
+  const stopped = `dash-prune-me-${process.pid}`;
+  expectOk(await d!.berth(['create', '--name', stopped, 'busybox', 'true']));
+  const page = await newPage();
+  try {
+    await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());
+    await page.getByRole('link', { name: 'Networks' }).click();
+    const graph = page.getByTestId('network-graph');
+    await graph.locator(`[data-edge="${net}|${ctr}"]`).waitFor({ timeout: 15_000 });
+    assert.equal(await graph.locator(`[data-edge="${net}|${ctr}"] text`).textContent(), '10.199.47.9/24');
+    assert.equal(await graph.locator(`[data-node="${net}"]`).count(), 1);
+    await page.screenshot({ path: join(shots, 'network-graph.png'), fullPage: true });
+
+    await page.getByRole('link', { name: 'System' }).click();
+    await page.getByTestId('df-verbose').locator(`[data-df-container="${stopped}"]`).waitFor({ timeout: 15_000 });
+    const prune = page.getByTestId('prune-containers');
+    await prune.getByRole('button', { name: 'Prune containers' }).click();
+    await prune.getByText('Remove every stopped container?').waitFor();
+    expectOk(await d!.berth(['inspect', stopped])); // still there before the confirm
+    await prune.getByRole('button', { name: 'Confirm' }).click();
+    await prune.getByText(/containers removed/).waitFor({ timeout: 20_000 });
+    assert.notEqual((await d!.berth(['inspect', stopped])).code, 0, 'the stopped container is pruned');
+    expectOk(await d!.berth(['inspect', ctr])); // the running one stays
+    await page.getByTestId('df-verbose').locator(`[data-df-container="${stopped}"]`).waitFor({ state: 'detached', timeout: 15_000 });
+    await page.screenshot({ path: join(shots, 'system-df.png'), fullPage: true });
+  } finally {
+    await page.close();
+  }
+});
+
+test('a compose project goes down and up again from the page', { skip }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-dash-compose-'));
+  const project = `dashup${process.pid}`;
+  await writeFile(join(dir, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n    command: ["sh", "-c", "trap \\"exit 0\\" TERM; sleep 600 & wait"]\n');
+  expectOk(await d!.berth(['compose', '-p', project, '-f', join(dir, 'compose.yaml'), 'up', '-d']));
+  const running = async () =>
+    expectOk(await d!.berth(['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`]))
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean).length;
+  const page = await newPage();
+  page.on('dialog', (dlg) => void dlg.accept());
+  try {
+    await page.goto(expectOk(await d!.berth(['dashboard', '-q'])).stdout.trim());
+    await page.getByRole('link', { name: 'Compose' }).click();
+    const card = page.locator(`[data-project="${project}"]`);
+    await card.getByText('1/1 running').waitFor({ timeout: 15_000 });
+    await card.getByRole('button', { name: 'Down' }).click();
+    await card.getByText('down', { exact: true }).waitFor({ timeout: 30_000 });
+    assert.equal(await running(), 0, 'compose down removed the container');
+    assert.equal(expectOk(await d!.berth(['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`])).stdout.trim(), '');
+    await page.screenshot({ path: join(shots, 'compose-down.png'), fullPage: true });
+    await card.getByRole('button', { name: 'Up' }).click();
+    await card.getByText('1/1 running').waitFor({ timeout: 30_000 });
+    assert.equal(await running(), 1, 'compose up made the container again');
+    await card.getByRole('button', { name: 'Restart' }).click();
+    await card
+      .getByTestId('compose-output')
+      .getByText(/Restart|Started/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(shots, 'compose-up.png'), fullPage: true });
+  } finally {
+    await page.close();
+    await d!.berth(['compose', '-p', project, 'down']);
+  }
+});
+
+test('--dashboard off loopback is refused without TLS; with a certificate the dashboard speaks HTTPS', { skip }, async () => {
+  const refused = await run(process.execPath, [BERTHD, '--data-root', join(shots, 'never'), '--dashboard', '0.0.0.0:7070']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /only a loopback address .* is allowed without TLS; give --dashboard-tls-cert and --dashboard-tls-key/);
+  const tlsDir = await mkdtemp(join(tmpdir(), 'berth-dash-tls-'));
+  const cert = join(tlsDir, 'cert.pem');
+  const key = join(tlsDir, 'key.pem');
+  const made = await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
+  assert.equal(made.code, 0, made.stderr);
+  const t = await TestDaemon.create();
+  const page = await browser!.newPage({ ignoreHTTPSErrors: true });
+  try {
+    await t.start(['--dashboard', '127.0.0.1:0', '--dashboard-tls-cert', cert, '--dashboard-tls-key', key]);
+    const url = expectOk(await t.berth(['dashboard', '-q'])).stdout.trim();
+    assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/login\?token=/);
+    await page.goto(url);
+    await page.getByTitle('The /events stream').getByText('live').waitFor({ timeout: 15_000 });
+    const session = (await page.context().cookies()).find((c) => c.name === 'berth_session');
+    assert.equal(session?.secure, true, 'the session cookie is Secure over HTTPS');
+    assert.equal(await page.evaluate(async () => (await fetch('/api/v1.45/_ping')).status), 200);
+    await page.screenshot({ path: join(shots, 'tls.png') });
+  } finally {
+    await page.close();
+    await t.stop();
   }
 });
 
