@@ -127,3 +127,53 @@ test('the terminal WebSocket needs the cookie and this origin', async (t) => {
   assert.equal(await status({ cookie, origin: 'http://evil.example' }), 403, 'another origin (cross-site WebSocket hijacking)');
   assert.equal(await status({ cookie }), 403, 'no origin');
 });
+
+test('over TLS: HTTPS, a Secure cookie, any Host name, and Origin must match the Host asked for', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { readFile } = await import('node:fs/promises');
+  const https = await import('node:https');
+  const dir = await mkdtemp(join(tmpdir(), 'berth-dash-tls-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=berth.test'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const engine = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  const socket = join(dir, 'engine.sock');
+  await new Promise<void>((r) => engine.listen(socket, r));
+  t.after(() => engine.close());
+  const auth = new DashboardAuth();
+  const tls = { cert: await readFile(join(dir, 'c.pem')), key: await readFile(join(dir, 'k.pem')) };
+  const dash = new DashboardServer({ engineSocket: socket, assetDir: join(dir, 'none'), auth, tls });
+  const origin = await dash.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => dash.close());
+  assert.match(origin, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const port = Number(new URL(origin).port);
+  const get = (method: string, path: string, headers: Record<string, string>) =>
+    new Promise<Reply>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port, method, path, headers, rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const host = `berth.test:${port}`; // a name of the machine, not the bound address
+  const { url } = dash.loginUrl();
+  const login = await get('GET', new URL(url).pathname + new URL(url).search, { host });
+  assert.equal(login.status, 303);
+  const setCookie = (login.headers['set-cookie'] ?? [])[0]!;
+  assert.match(setCookie, /; Secure/);
+  const cookie = setCookie.split(';')[0]!;
+  const csrf = (JSON.parse((await get('GET', '/session', { host, cookie })).text) as { csrf: string }).csrf;
+  const post = (o: string) => get('POST', '/api/v1.45/containers/x/stop', { host, cookie, 'x-berth-csrf': csrf, origin: o });
+  assert.equal((await post(`https://${host}`)).status, 200, 'the page of the name it was opened by');
+  assert.equal((await post(`http://${host}`)).status, 403, 'plain http is another origin');
+  assert.equal((await post('https://evil.example')).status, 403);
+  // compose actions are state changes too
+  assert.equal((await get('POST', '/compose/app/up', { host, cookie, origin: `https://${host}` })).status, 403, 'no CSRF header');
+});

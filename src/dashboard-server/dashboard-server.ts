@@ -11,7 +11,8 @@ import { loadAssets, type Asset } from './assets.js';
 import { CSRF_HEADER, DashboardAuth, sessionCookie, SESSION_COOKIE, type Session } from './auth.js';
 import { forwardToEngine } from './engine-proxy.js';
 import { composeArgs, runBerth } from './compose-actions.js';
-import { originOf, type ListenAddress } from './listen-address.js';
+import { hostname } from 'node:os';
+import { isLoopback, originOf, type ListenAddress } from './listen-address.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { TerminalBridge } from './terminal.js';
 
@@ -59,9 +60,12 @@ export class DashboardServer {
    * address was checked by parseDashboardAddress (a non-loopback one only with TLS).
    */
   async listen(addr: ListenAddress): Promise<string> {
+    if (!this.opts.tls && !isLoopback(addr.host)) throw forbidden('the dashboard listens off loopback only with TLS');
     const port = await this.http.listenTcp(addr.port, addr.host);
     const scheme = this.opts.tls ? 'https' : 'http';
-    this.origin = originOf({ host: addr.host, port }, scheme);
+    // Every interface: the login URL names the machine, which a browser elsewhere can reach.
+    const unspecified = addr.host === '0.0.0.0' || addr.host === '::';
+    this.origin = originOf({ host: unspecified ? hostname() : addr.host, port }, scheme);
     const names = [new URL(this.origin).host, `localhost:${port}`];
     this.allowedHosts = new Set(names);
     this.origins = new Set(names.map((h) => `${scheme}://${h}`));
@@ -80,9 +84,16 @@ export class DashboardServer {
 
   private prepare({ req, res, url, upgradeSocket }: IncomingRequest): Prepared<DashboardContext> {
     setSecurityHeaders(res);
-    // DNS rebinding: a hostile page whose name resolves to 127.0.0.1 sends its own Host.
-    if (!this.allowedHosts.has(req.headers.host ?? '')) throw forbidden('unexpected Host header');
+    // DNS rebinding: a hostile page whose name resolves to 127.0.0.1 sends its own Host. Over
+    // TLS a rebound name fails the certificate check in the browser, and a listener off loopback
+    // is reached by whatever names the machine has: there the Origin checks below do the work.
+    if (!this.opts.tls && !this.allowedHosts.has(req.headers.host ?? '')) throw forbidden('unexpected Host header');
     return { path: url.pathname, context: (base) => ({ ...base, upgradeSocket, url }) };
+  }
+
+  /** Over TLS the page's origin is https:// plus the Host it asked for; on loopback one of ours. */
+  private sameOrigin(ctx: DashboardContext, origin: string): boolean {
+    return this.origins.has(origin) || (this.opts.tls !== undefined && origin === `https://${ctx.req.headers.host ?? ''}`);
   }
 
   /** The request's session, or a 401; state changes also need the CSRF header and our Origin. */
@@ -90,7 +101,7 @@ export class DashboardServer {
     const s = this.opts.auth.session(ctx.req.headers.cookie);
     if (!s) throw unauthorized('not logged in: open the URL that `berth dashboard` prints');
     const origin = ctx.req.headers.origin;
-    if (origin !== undefined && !this.origins.has(origin)) throw forbidden('cross-origin request refused');
+    if (origin !== undefined && !this.sameOrigin(ctx, origin)) throw forbidden('cross-origin request refused');
     if (opts.csrf && !DashboardAuth.csrfMatches(s, ctx.req.headers[CSRF_HEADER])) throw forbidden('missing or wrong CSRF token');
     return s;
   }
@@ -150,7 +161,7 @@ export class DashboardServer {
         path: '/terminal/{id}',
         handler: async (ctx) => {
           this.authorize(ctx, { csrf: false });
-          if (ctx.req.headers.origin === undefined || !this.origins.has(ctx.req.headers.origin)) throw forbidden('cross-origin WebSocket refused');
+          if (ctx.req.headers.origin === undefined || !this.sameOrigin(ctx, ctx.req.headers.origin)) throw forbidden('cross-origin WebSocket refused');
           if (!ctx.upgradeSocket) throw notFound('the terminal is a WebSocket');
           ctx.res.detachSocket(ctx.upgradeSocket);
           await this.terminals.open(ctx.req, ctx.upgradeSocket, ctx.params.id!, ctx.query);

@@ -122,7 +122,7 @@ export function FileBrowser(props: { id: string; root: string; label?: string })
                   <td class="mono">
                     {e.type === 'dir' ? (
                       <button type="button" class="link" onClick={() => setPath(p)}>
-                        📁 {e.name}/
+                        {e.name}/
                       </button>
                     ) : (
                       <span>

@@ -36,6 +36,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (shots) process.stdout.write(`# screenshots in ${shots}\n`);
   await browser?.close();
   await d?.stop();
 });
@@ -245,7 +246,6 @@ test("images, volumes, networks, compose and system views render the daemon's an
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByText('You are not logged in').waitFor({ timeout: 10_000 });
     assert.equal(await page.evaluate(async () => (await fetch('/api/v1.45/containers/json')).status), 401, 'the session is gone');
-    process.stdout.write(`# screenshots in ${shots}\n`);
   } finally {
     await page.close();
   }
@@ -404,8 +404,21 @@ test('an image shows its history and containers; a build streams its log; prune 
     await page.screenshot({ path: join(shots, 'build.png'), fullPage: true });
     const out = expectOk(await d!.berth(['run', '--rm', tag])).stdout;
     assert.equal(out, 'hello from a browser context\nbuilt-in-the-browser\n');
+    // The built image's page: one history row per step, the RUN step among them.
+    const imageId = expectOk(await d!.berth(['image', 'inspect', '-f', '{{.Id}}', tag])).stdout.trim();
+    await page.goto(`${new URL(page.url()).origin}/#/images/${encodeURIComponent(imageId)}`);
+    const rows = page.getByTestId('image-history').locator('tbody tr');
+    await rows.getByText(/echo built-in-the-browser/).waitFor({ timeout: 15_000 });
+    const steps = expectOk(await d!.berth(['history', '-q', tag]))
+      .stdout.trim()
+      .split('\n');
+    assert.ok(steps.length >= 4, steps.join(','));
+    assert.equal(await rows.count(), steps.length);
+    await page.getByTestId('image-title').getByText(tag).waitFor();
+    await page.goto(`${new URL(page.url()).origin}/#/images/build`);
 
     // A failing build shows the Engine's error in the log.
+    await page.getByLabel('Image tag').fill('');
     await page.getByLabel('Dockerfile').fill('FROM busybox\nRUN exit 3\n');
     await page.getByRole('button', { name: 'Build' }).click();
     await page.getByTestId('build-state').getByText('failed').waitFor({ timeout: 60_000 });
