@@ -48,10 +48,21 @@ export function childrenOf(entries: TarEntry[], path: string): DirEntry[] {
   return [...out.values()].sort((a, b) => ((a.type === 'dir') === (b.type === 'dir') ? a.name.localeCompare(b.name) : a.type === 'dir' ? -1 : 1));
 }
 
-/** The listing of `path` in container `id`, from the archive API. */
-export async function listDir(id: string, path: string, signal?: AbortSignal): Promise<DirEntry[]> {
+/**
+ * The listing of `path` in container `id`, from the archive API. The archive of a folder holds
+ * everything below it, so a big folder takes its transfer time: `progress` gets the listing so
+ * far (about five times a second) while the rest streams by.
+ */
+export async function listDir(id: string, path: string, signal?: AbortSignal, progress?: (soFar: DirEntry[]) => void): Promise<DirEntry[]> {
   const entries: TarEntry[] = [];
-  for await (const e of readTarEntries(api.containerArchive(id, path, signal))) entries.push(e);
+  let last = Date.now();
+  for await (const e of readTarEntries(api.containerArchive(id, path, signal))) {
+    entries.push(e);
+    if (progress && Date.now() - last > 200) {
+      last = Date.now();
+      progress(childrenOf(entries, path));
+    }
+  }
   return childrenOf(entries, path);
 }
 
@@ -66,13 +77,18 @@ function downloadName(path: string): string {
 export function FileBrowser(props: { id: string; root: string; label?: string }) {
   const [path, setPath] = useState(props.root);
   const [list, setList] = useState<DirEntry[] | undefined>(undefined);
+  const [reading, setReading] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
   useEffect(() => setPath(props.root), [props.id, props.root]);
   useEffect(() => {
     const ac = new AbortController();
     setList(undefined);
     setError(undefined);
-    listDir(props.id, path, ac.signal).then(setList, (e: unknown) => !ac.signal.aborted && setError(e instanceof Error ? e.message : String(e)));
+    setReading(true);
+    listDir(props.id, path, ac.signal, (soFar) => !ac.signal.aborted && setList(soFar)).then(
+      (l) => (setList(l), setReading(false)),
+      (e: unknown) => !ac.signal.aborted && (setError(e instanceof Error ? e.message : String(e)), setList(undefined), setReading(false)),
+    );
     return () => ac.abort();
   }, [props.id, path]);
   const rel = path.slice(props.root.replace(/\/+$/, '').length).split('/').filter(Boolean);
@@ -95,6 +111,7 @@ export function FileBrowser(props: { id: string; root: string; label?: string })
           Download folder
         </a>
       </p>
+      {reading && list && <p class="muted small">Still reading the folder's archive…</p>}
       {!list ? (
         <Loading error={error} />
       ) : (
