@@ -14,6 +14,10 @@ export async function dashboard(ctx: CliContext, argv: string[]): Promise<number
   if (!p) return 0;
   const r = await ctx.docker.json<{ URL: string; ExpiresInSeconds: number }>('POST', '/berth/dashboard/token');
   if (p.opts.quiet) ctx.out(`${r.URL}\n`);
-  else ctx.out(`Open this URL in a browser on this machine (it works once, within ${Math.round(r.ExpiresInSeconds / 60)} minutes):\n\n  ${r.URL}\n`);
+  else {
+    // A plain-http dashboard is on loopback; an https one may be reachable from elsewhere.
+    const where = r.URL.startsWith('https:') ? 'a browser' : 'a browser on this machine';
+    ctx.out(`Open this URL in ${where} (it works once, within ${Math.round(r.ExpiresInSeconds / 60)} minutes):\n\n  ${r.URL}\n`);
+  }
   return 0;
 }
