@@ -26,6 +26,7 @@ async function removeHelpers(volume: string): Promise<void> {
 }
 
 async function createHelper(volume: string): Promise<string> {
+  await api.volumeInspect(volume); // a bind of an unknown name would create the volume
   await removeHelpers(volume); // one left over by a page that closed without cleaning up
   const r = await api.containerCreate({
     Image: await helperImage(volume),
@@ -52,8 +53,13 @@ export function VolumeFiles(props: { name: string }) {
       },
       (e: unknown) => setError(e instanceof Error ? e.message : String(e)),
     );
+    // Closing the tab skips the effect's cleanup: a keepalive request outlives the page (else the
+    // helper would keep the volume "in use" until the next visit removes it).
+    const onHide = () => id && void api.containerRemove(id, { force: true, keepalive: true }).catch(() => {});
+    window.addEventListener('pagehide', onHide);
     return () => {
       gone = true;
+      window.removeEventListener('pagehide', onHide);
       if (id) void api.containerRemove(id, { force: true }).catch(() => {});
     };
   }, [props.name]);

@@ -67,8 +67,9 @@ export class FetchClient extends FetchTransport {
   async containerUnpause(id: string): Promise<void> {
     await this.text('POST', `/containers/${enc(id)}/unpause`);
   }
-  async containerRemove(id: string, opts: { force?: boolean; v?: boolean } = {}): Promise<void> {
-    await this.text('DELETE', `/containers/${enc(id)}`, { query: { force: opts.force || undefined, v: opts.v || undefined } });
+  /** `keepalive`: the request outlives the page (cleanup sent from a pagehide handler). */
+  async containerRemove(id: string, opts: { force?: boolean; v?: boolean; keepalive?: boolean } = {}): Promise<void> {
+    await this.text('DELETE', `/containers/${enc(id)}`, { query: { force: opts.force || undefined, v: opts.v || undefined }, keepalive: opts.keepalive });
   }
   containerTop(id: string, psArgs?: string): Promise<T.ContainerTopResponse> {
     return this.json('GET', `/containers/${enc(id)}/top`, { query: { ps_args: psArgs } });
@@ -136,6 +137,9 @@ export class FetchClient extends FetchTransport {
   }
   volumeList(): Promise<T.VolumeListResponse> {
     return this.json('GET', '/volumes');
+  }
+  volumeInspect(name: string): Promise<T.VolumeSummary> {
+    return this.json('GET', `/volumes/${enc(name)}`);
   }
   volumePrune(opts: { all?: boolean } = {}): Promise<T.VolumePruneResponse> {
     // all=true is `docker volume prune -a`: named volumes too, not only anonymous ones

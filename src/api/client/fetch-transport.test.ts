@@ -62,3 +62,30 @@ test('StdFrameReader splits Docker frames across any chunking', () => {
     assert.deepEqual(joined, { 1: 'hello\nbye', 2: 'oops\n' }, `chunks of ${size}`);
   }
 });
+
+test('the fetch client sends a tar body as bytes (build) and reads the archive stat header', async (t) => {
+  const seen: { url: string; type: string | undefined; body: Buffer }[] = [];
+  const stat = { name: 'hé.txt', size: 5, mode: 420, mtime: '2026-01-01T00:00:00Z', linkTarget: '' };
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      seen.push({ url: req.url!, type: req.headers['content-type'], body: Buffer.concat(chunks) });
+      if (req.url!.startsWith('/api/v1.45/build')) return void res.end('{"stream":"Step 1/1 : FROM scratch\\n"}\n{"aux":{"ID":"sha256:abc"}}\n');
+      res.writeHead(200, { 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(stat)).toString('base64') }).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const { port } = server.address() as AddressInfo;
+  const c = new FetchClient({ baseUrl: `http://127.0.0.1:${port}/api` });
+  const tar = new Uint8Array([0, 1, 2, 255]);
+  const msgs = [];
+  for await (const m of c.imageBuild(tar, { t: 'app:1' })) msgs.push(m);
+  assert.deepEqual(msgs, [{ stream: 'Step 1/1 : FROM scratch\n' }, { aux: { ID: 'sha256:abc' } }]);
+  assert.equal(seen[0]!.url, '/api/v1.45/build?t=app%3A1&rm=1&version=1');
+  assert.equal(seen[0]!.type, 'application/x-tar');
+  assert.deepEqual([...seen[0]!.body], [0, 1, 2, 255], 'the bytes, not their JSON');
+  assert.deepEqual(await c.containerArchiveStat('web', '/srv/hé.txt'), stat, 'UTF-8 inside the base64');
+  assert.equal(seen[1]!.url, '/api/v1.45/containers/web/archive?path=%2Fsrv%2Fh%C3%A9.txt');
+});

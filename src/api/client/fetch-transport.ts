@@ -11,6 +11,8 @@ export interface FetchRequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** fetch's keepalive: the request is sent even if the page goes away meanwhile. */
+  keepalive?: boolean;
 }
 
 export interface FetchTransportOptions {
@@ -52,7 +54,14 @@ export class FetchTransport {
       body = typeof b === 'string' ? b : JSON.stringify(b);
       headers['content-type'] ??= typeof b === 'string' ? 'text/plain' : 'application/json';
     }
-    const res = await this.fetchFn(this.url(path, opts.query), { method, headers, body, signal: opts.signal, credentials: 'same-origin' });
+    const res = await this.fetchFn(this.url(path, opts.query), {
+      method,
+      headers,
+      body,
+      signal: opts.signal,
+      credentials: 'same-origin',
+      ...(opts.keepalive ? { keepalive: true } : {}),
+    });
     if (res.status >= 400) throw parseErrorBody(res.status, res.headers.get('content-type') ?? undefined, await res.text());
     return res;
   }

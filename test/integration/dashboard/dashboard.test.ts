@@ -381,6 +381,11 @@ test("a volume's files are browsed through a helper container that is removed af
       left = await helpers();
     }
     assert.equal(left, '', 'the helper container is gone once the page leaves');
+    // A volume that does not exist is reported, not created by the helper's bind.
+    const ghost = `dash-no-such-vol-${process.pid}`;
+    await page.goto(`${new URL(page.url()).origin}/#/volumes/${ghost}`);
+    await page.getByText(/no such volume/i).waitFor({ timeout: 15_000 });
+    assert.doesNotMatch(expectOk(await d!.berth(['volume', 'ls', '-q'])).stdout, new RegExp(ghost));
   } finally {
     await page.close();
   }
