@@ -69,13 +69,17 @@ export class TestDaemon {
   /**
    * Starts berthd. `opts.dns: 'host'` leaves out `--dns 127.0.0.1`, so containers, RUN steps and the
    * embedded DNS use the host's resolvers (berthd's default): for tests whose image builds must
-   * reach Debian's mirror (apt-get in RUN steps).
+   * reach Debian's mirror (apt-get in RUN steps). `opts.prefix` runs berthd through a command
+   * that execs it (`ip netns exec NS`: a daemon in a network namespace of the test's own).
    */
-  async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host' } = {}): Promise<void> {
+  async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host'; prefix?: string[] } = {}): Promise<void> {
     const dns = opts.dns === 'host' ? [] : ['--dns', '127.0.0.1'];
+    // `prefix` runs berthd through a command that execs it, e.g. ['ip', 'netns', 'exec', NS].
+    const [cmd, ...pre] = [...(opts.prefix ?? []), process.execPath];
     const p = spawn(
-      process.execPath,
+      cmd!,
       [
+        ...pre,
         BERTHD,
         '--data-root',
         this.dataRoot,

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -257,6 +257,33 @@ test("images, volumes, networks, compose and system views render the daemon's an
     await page.close();
   }
 });
+
+/** A self-signed certificate for an IP address, made by openssl in a temporary folder. */
+async function selfSigned(ip: string): Promise<{ cert: string; key: string; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-dash-tls-'));
+  const cert = join(dir, 'cert.pem');
+  const key = join(dir, 'key.pem');
+  const args = [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${ip}`,
+    '-addext',
+    `subjectAltName=IP:${ip}`,
+  ];
+  const made = await run('openssl', args);
+  assert.equal(made.code, 0, made.stderr);
+  return { cert, key, dir };
+}
 
 /** A tar of small text files (with their folders), for `berth cp -`. */
 async function tarOf(files: Record<string, string>): Promise<Buffer> {
@@ -536,27 +563,7 @@ test('--dashboard off loopback is refused without TLS; with a certificate the da
   const refused = await run(process.execPath, [BERTHD, '--data-root', join(shots, 'never'), '--dashboard', '0.0.0.0:7070']);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /only a loopback address .* is allowed without TLS; give --dashboard-tls-cert and --dashboard-tls-key/);
-  const tlsDir = await mkdtemp(join(tmpdir(), 'berth-dash-tls-'));
-  const cert = join(tlsDir, 'cert.pem');
-  const key = join(tlsDir, 'key.pem');
-  const made = await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=127.0.0.1',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
-  assert.equal(made.code, 0, made.stderr);
+  const { cert, key } = await selfSigned('127.0.0.1');
   const t = await TestDaemon.create();
   const page = await browser!.newPage({ ignoreHTTPSErrors: true });
   try {
@@ -572,6 +579,42 @@ test('--dashboard off loopback is refused without TLS; with a certificate the da
   } finally {
     await page.close();
     await t.stop();
+  }
+});
+
+const IP = '/usr/sbin/ip';
+const skipNetns = skip || (existsSync(IP) ? false : `needs ${IP} (iproute2)`);
+
+test('off loopback (an address in a network namespace of the test) the dashboard serves HTTPS only', { skip: skipNetns }, async () => {
+  // A namespace of our own with a veth pair in it: a real non-loopback address that no other
+  // machine (and no other test) can reach. berthd runs inside it; so does curl.
+  const ns = `bdash${process.pid}`;
+  const addr = '10.177.47.2';
+  const ipn = async (...args: string[]) => expectOk(await run(IP, args));
+  await ipn('netns', 'add', ns);
+  const t = await TestDaemon.create();
+  try {
+    await ipn('-n', ns, 'link', 'set', 'lo', 'up');
+    await ipn('-n', ns, 'link', 'add', 'bdash0', 'type', 'veth', 'peer', 'name', 'bdash1'); // no dummy module on this kernel
+    await ipn('-n', ns, 'link', 'set', 'bdash1', 'up');
+    await ipn('-n', ns, 'addr', 'add', `${addr}/24`, 'dev', 'bdash0');
+    await ipn('-n', ns, 'link', 'set', 'bdash0', 'up');
+    const { cert, key, dir } = await selfSigned(addr);
+    await t.start(['--dashboard', `${addr}:7443`, '--dashboard-tls-cert', cert, '--dashboard-tls-key', key], { prefix: [IP, 'netns', 'exec', ns] });
+    const url = expectOk(await t.berth(['dashboard', '-q'])).stdout.trim();
+    assert.match(url, new RegExp(`^https://${addr.replace(/\./g, '\\.')}:7443/login\\?token=`));
+    const jar = join(dir, 'cookies');
+    const curl = (...args: string[]) => run(IP, ['netns', 'exec', ns, 'curl', '-s', '--cacert', cert, '-c', jar, '-b', jar, ...args]);
+    const login = await curl('-o', '/dev/null', '-w', '%{http_code}', url);
+    assert.equal(login.stdout, '303', 'the certificate verifies for the address, and the token logs in');
+    assert.match(await readFile(jar, 'utf8'), /#HttpOnly_10\.177\.47\.2\tFALSE\t\/\tTRUE\t0\tberth_session\t/, 'a Secure, HttpOnly session cookie');
+    const session = await curl(`https://${addr}:7443/session`);
+    assert.match(session.stdout, /^\{"csrf":"[\w-]+"\}/);
+    const plain = await curl('-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `http://${addr}:7443/session`);
+    assert.notEqual(plain.stdout, '200', 'no plain http off loopback');
+  } finally {
+    await t.stop();
+    await run(IP, ['netns', 'del', ns]);
   }
 });
 
