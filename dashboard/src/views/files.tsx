@@ -21,23 +21,16 @@ export function joinPath(dir: string, name: string): string {
 }
 
 /**
- * The direct children of the archived directory. The archive names entries under the
- * directory's own base name ("etc/hostname" for /etc), and the root's entries by themselves,
- * so the first component is dropped unless the path is "/".
+ * The direct children of a directory from the tar of "<dir>/." (entries "./name", "./name/..."):
+ * that form follows a symlinked directory and names entries the same for every path, "/" too.
  */
-export function childrenOf(entries: TarEntry[], path: string): DirEntry[] {
-  const base = path.replace(/\/+$/, '').split('/').pop() ?? '';
+export function childrenOf(entries: TarEntry[]): DirEntry[] {
   const out = new Map<string, DirEntry>();
   for (const e of entries) {
-    let rel = e.name.replace(/^\.\//, '').replace(/\/+$/, '');
-    if (base) {
-      if (rel === base) continue; // the directory itself
-      if (!rel.startsWith(`${base}/`)) continue;
-      rel = rel.slice(base.length + 1);
-    }
+    const rel = e.name.replace(/^\.\//, '').replace(/\/+$/, '');
     if (!rel || rel === '.') continue;
     const slash = rel.indexOf('/');
-    // an entry below a child the archive listed first is enough to know the child is a directory
+    // an entry below a child is enough to know the child is a directory
     if (slash >= 0) {
       const dir = rel.slice(0, slash);
       if (!out.has(dir)) out.set(dir, { name: dir, type: 'dir', size: 0, mtime: 0, linkName: '' });
@@ -48,6 +41,18 @@ export function childrenOf(entries: TarEntry[], path: string): DirEntry[] {
   return [...out.values()].sort((a, b) => ((a.type === 'dir') === (b.type === 'dir') ? a.name.localeCompare(b.name) : a.type === 'dir' ? -1 : 1));
 }
 
+/** Go's os.ModeDir in the archive stat's mode. */
+const MODE_DIR = 0x80000000;
+
+/** True when `path` (a symlink, say) leads to a directory: the stat of "path/" follows it. */
+export async function isDirectory(id: string, path: string): Promise<boolean> {
+  try {
+    return ((await api.containerArchiveStat(id, `${path}/`)).mode & MODE_DIR) !== 0;
+  } catch {
+    return false; // a link to a file ("not a directory") or a dangling one
+  }
+}
+
 /**
  * The listing of `path` in container `id`, from the archive API. The archive of a folder holds
  * everything below it, so a big folder takes its transfer time: `progress` gets the listing so
@@ -56,14 +61,14 @@ export function childrenOf(entries: TarEntry[], path: string): DirEntry[] {
 export async function listDir(id: string, path: string, signal?: AbortSignal, progress?: (soFar: DirEntry[]) => void): Promise<DirEntry[]> {
   const entries: TarEntry[] = [];
   let last = Date.now();
-  for await (const e of readTarEntries(api.containerArchive(id, path, signal))) {
+  for await (const e of readTarEntries(api.containerArchive(id, `${path.replace(/\/+$/, '')}/.`, signal))) {
     entries.push(e);
     if (progress && Date.now() - last > 200) {
       last = Date.now();
-      progress(childrenOf(entries, path));
+      progress(childrenOf(entries));
     }
   }
-  return childrenOf(entries, path);
+  return childrenOf(entries);
 }
 
 function downloadName(path: string): string {
@@ -141,11 +146,20 @@ export function FileBrowser(props: { id: string; root: string; label?: string })
                       <button type="button" class="link" onClick={() => setPath(p)}>
                         {e.name}/
                       </button>
-                    ) : (
+                    ) : e.type === 'symlink' ? (
                       <span>
-                        {e.name}
-                        {e.type === 'symlink' && <span class="muted"> → {e.linkName}</span>}
+                        <button
+                          type="button"
+                          class="link"
+                          title="Open if it leads to a folder"
+                          onClick={() => void isDirectory(props.id, p).then((dir) => dir && setPath(p))}
+                        >
+                          {e.name}
+                        </button>
+                        <span class="muted"> → {e.linkName}</span>
                       </span>
+                    ) : (
+                      <span>{e.name}</span>
                     )}
                   </td>
                   <td>{e.type === 'file' ? bytes(e.size) : ''}</td>

@@ -286,7 +286,7 @@ async function selfSigned(ip: string): Promise<{ cert: string; key: string; dir:
 }
 
 /** A tar of small text files (with their folders), for `berth cp -`. */
-async function tarOf(files: Record<string, string>): Promise<Buffer> {
+async function tarOf(files: Record<string, string | { link: string }>): Promise<Buffer> {
   const tar = await import('tar-stream');
   const pack = tar.pack();
   const dirs = new Set<string>();
@@ -295,7 +295,10 @@ async function tarOf(files: Record<string, string>): Promise<Buffer> {
     for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
   }
   for (const dir of [...dirs].sort()) pack.entry({ name: `${dir}/`, type: 'directory', mode: 0o755 });
-  for (const [name, text] of Object.entries(files)) pack.entry({ name, mode: 0o644 }, text);
+  for (const [name, v] of Object.entries(files)) {
+    if (typeof v === 'string') pack.entry({ name, mode: 0o644 }, v);
+    else pack.entry({ name, type: 'symlink', linkname: v.link, mode: 0o777 });
+  }
   pack.finalize();
   const chunks: Buffer[] = [];
   for await (const c of pack) chunks.push(c as Buffer);
@@ -332,7 +335,12 @@ test("a container's files are browsed and downloaded through the archive API", {
   expectOk(await d!.berth(['create', '--name', name, 'busybox', 'true'])); // never started: the archive API needs no process
   expectOk(
     await d!.berth(['cp', '-', `${name}:/`], {
-      input: await tarOf({ 'srv/data/hello.txt': 'hello from the file browser\n', 'srv/data/deep/x.txt': 'x', [`srv/data/${LONG}`]: 'long' }),
+      input: await tarOf({
+        'srv/data/hello.txt': 'hello from the file browser\n',
+        'srv/data/deep/x.txt': 'x',
+        [`srv/data/${LONG}`]: 'long',
+        'srv/link': { link: '/srv/data' },
+      }),
     }),
   );
   const page = await newPage();
@@ -343,6 +351,10 @@ test("a container's files are browsed and downloaded through the archive API", {
     const files = page.getByTestId('files');
     await files.locator('tr[data-file="etc"]').waitFor({ timeout: 15_000 });
     await files.locator('tr[data-file="srv"]').getByRole('button').click();
+    // a symlink to a folder opens the folder it leads to
+    await files.locator('tr[data-file="link"]').getByRole('button', { name: 'link' }).click();
+    await files.locator('tr[data-file="hello.txt"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('files-path').getByRole('button', { name: 'srv' }).click();
     await files.locator('tr[data-file="data"]').getByRole('button').click();
     await files.locator('tr[data-file="hello.txt"]').waitFor({ timeout: 15_000 });
     assert.match(await files.locator('tr[data-file="hello.txt"]').innerText(), /28 B/, 'the size is read from the tar header');
