@@ -260,7 +260,7 @@ test("images, volumes, networks, compose and system views render the daemon's an
 
 /** A self-signed certificate for an IP address, made by openssl in a temporary folder. */
 async function selfSigned(ip: string): Promise<{ cert: string; key: string; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-dash-tls-'));
+  const dir = await mkdtemp(join(shots, 'tls-')); // beside the screenshots: one folder per run
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
   const args = [
@@ -534,7 +534,7 @@ test('networks are drawn as a graph; system df -v lists usage and prunes after a
 });
 
 test('a compose project goes down and up again from the page', { skip }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'berth-dash-compose-'));
+  const dir = await mkdtemp(join(shots, 'compose-'));
   const project = `dashup${process.pid}`;
   await writeFile(join(dir, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n    command: ["sh", "-c", "trap \\"exit 0\\" TERM; sleep 600 & wait"]\n');
   expectOk(await d!.berth(['compose', '-p', project, '-f', join(dir, 'compose.yaml'), 'up', '-d']));
