@@ -26,16 +26,16 @@ import { BERTH, ROOT, TestDaemon, run, type RunResult } from '../support/daemon.
 import { requiresRoot } from '../support/requires-root.js';
 
 const DEVCONTAINER = join(ROOT, 'node_modules/@devcontainers/cli/devcontainer.js');
-function hasDocker(): boolean {
+function hasProgram(name: string): boolean {
   try {
-    execFileSync('docker', ['--version'], { stdio: 'ignore' });
+    execFileSync(name, ['--version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
 }
 const skip = requiresRoot('real crun, overlayfs, bridges') || (!existsSync(DEVCONTAINER) ? '@devcontainers/cli is not installed (npm ci)' : false) || false;
-const skipDocker = skip || (!hasDocker() ? 'the docker CLI is not on the PATH' : false);
+const skipDocker = skip || (!hasProgram('docker') ? 'the docker CLI is not on the PATH' : false);
 
 const MIN = 60_000;
 let d: TestDaemon | undefined;
@@ -253,6 +253,46 @@ for (const client of ['docker', 'berth'] as const) {
     const image = ok(await daemon().berth(['inspect', '-f', '{{.Config.Image}}', r.containerId]), 'inspect image').stdout.trim();
     assert.match(image, /^vsc-feature-.*-features$/);
     ok(await daemon().berth(['rm', '-f', r.containerId]), 'rm');
+  });
+
+  // Compose: the CLI runs `<docker-path> compose` when that answers `compose version`, else
+  // docker-compose. So through the docker CLI (no compose plugin) it is Debian's docker-compose
+  // 1.29; through bin/berth it is `berth compose`. Its override file has quoted scalars whose
+  // continuation lines start at column 0 (yaml.v3 reads them; Berth's loader does too).
+  const skipCompose = skipThis || (client === 'docker' && !hasProgram('docker-compose') ? 'docker-compose is not on the PATH' : false);
+  test(`dockerComposeFile: the service container and a second service reached by name (${via})`, { skip: skipCompose, timeout: 10 * MIN }, async () => {
+    const ws = await workspace(`compose-${client}`, {
+      'hello.txt': 'from the workspace\n',
+      '.devcontainer/docker-compose.yml': [
+        'services:',
+        '  app:',
+        '    image: busybox:latest',
+        '    volumes:',
+        '      - ..:/workspace:cached',
+        '  db:',
+        '    image: busybox:latest',
+        "    command: sh -c 'echo answer from db > /www/index.html; httpd -f -p 80 -h /www'",
+        '    tmpfs: /www',
+        '',
+      ].join('\n'),
+      '.devcontainer/devcontainer.json': JSON.stringify({
+        dockerComposeFile: 'docker-compose.yml',
+        service: 'app',
+        runServices: ['app', 'db'],
+        workspaceFolder: '/workspace',
+        containerEnv: { IN_COMPOSE: 'yes' },
+        postCreateCommand: 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO /tmp/db http://db/index.html && break; sleep 1; done',
+      }),
+    });
+    const r = await up(client, ws);
+    assert.equal(r.remoteWorkspaceFolder, '/workspace');
+    assert.equal(await exec(client, ws, 'pwd; cat hello.txt; cat /tmp/db; echo "$IN_COMPOSE"'), '/workspace\nfrom the workspace\nanswer from db\nyes\n');
+    const project = ok(
+      await daemon().berth(['inspect', '-f', '{{index .Config.Labels "com.docker.compose.project"}}', r.containerId]),
+      'inspect',
+    ).stdout.trim();
+    assert.equal(project, `compose-${client}_devcontainer`);
+    ok(await daemon().berth(['compose', '-p', project, '-f', join(ws, '.devcontainer/docker-compose.yml'), 'down', '-t', '1']), 'compose down');
   });
 }
 
