@@ -17,7 +17,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile, chmod } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { request } from 'node:http';
 import { userInfo } from 'node:os';
@@ -310,4 +310,34 @@ test('docker exec -u USER gets that user’s HOME unless the container or the ex
   ok(await dm.docker(['run', '-d', '--name', set, '-e', 'HOME=/c', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; while sleep 1; do :; done']), 'run -e HOME');
   assert.equal(ok(await dm.docker(['exec', '-u', 'www-data', set, 'sh', '-c', 'echo $HOME']), 'exec').stdout, '/c\n');
   ok(await dm.docker(['rm', '-f', set]), 'rm');
+});
+
+// The Dev Containers CLI starts `events --filter event=start` and `run` at the same moment and
+// waits for the start event; a `berth events` that subscribed only after the start (Node starts
+// slower than docker's Go binary, more so on a busy machine) made `up` wait forever. Here its
+// start is held (a preloaded module waits for a file) until the container has started and exited.
+test('berth events streams from when it was run, not from when it reached the daemon', { skip, timeout: 2 * MIN }, async () => {
+  const dm = daemon();
+  const gate = join(dm.dir, 'events-gate');
+  const hold = join(dm.dir, 'hold-until-gate.cjs');
+  await writeFile(
+    hold,
+    `const fs = require('node:fs'); const a = new Int32Array(new SharedArrayBuffer(4));\nwhile (!fs.existsSync(${JSON.stringify(gate)})) Atomics.wait(a, 0, 0, 20);\n`,
+  );
+  const name = `ev-launch-${process.pid}`;
+  const child = spawn(process.execPath, ['--require', hold, BERTH, 'events', '--filter', `container=${name}`, '--format', '{{.Action}}'], {
+    env: { ...process.env, DOCKER_HOST: dm.host },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    ok(await dm.berth(['run', '--name', name, 'busybox', 'true']), 'run');
+    await writeFile(gate, '');
+    for (let i = 0; i < 150 && !out.includes('die'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(out.trim().split('\n'), ['create', 'attach', 'start', 'die']);
+  } finally {
+    child.kill();
+    await dm.berth(['rm', '-f', name]);
+  }
 });
