@@ -85,6 +85,10 @@ export class ExecService {
     if (e.config.user) {
       const u = await resolveUser(this.containers.rootfsPath(e.containerId), e.config.user, rec.host.groupAdd);
       p.user = { uid: u.uid, gid: u.gid, additionalGids: u.additionalGids };
+      // The container's HOME came from its own user's passwd entry; an exec as another user gets
+      // that user's (as runc does for dockerd), unless the container or the exec set HOME.
+      const homeGiven = [...rec.config.env, ...e.config.env].some((v) => v.startsWith('HOME='));
+      if (!homeGiven) p.env = mergeEnv(p.env, [`HOME=${u.home || '/'}`]);
     }
     if (e.config.privileged) {
       // Every capability the host has (as `run --privileged`): asking for one it lacks (root here

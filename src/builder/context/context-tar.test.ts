@@ -139,3 +139,15 @@ test('a directory replaced by a symlink later in the tar: its time is never set 
   assert.equal(await readlink(join(dir, 'd')), outside);
   assert.equal((await stat(outside)).mtimeMs, 5e11);
 });
+
+test('a tar that stops right after its last file data is whole (docker build -f outside the context sends one); one cut inside the data is not', async (t) => {
+  const tar = await tarOf([
+    { name: 'a.txt', body: 'first' },
+    { name: '.dockerfile.0123', body: 'FROM busybox\nRUN true\n' },
+  ]);
+  const lastEnd = 512 * 3 + 'FROM busybox\nRUN true\n'.length; // two headers, a.txt's padded block, then the data
+  const dir = await tmp(t);
+  await extractContext(Readable.from([tar.subarray(0, lastEnd)]), dir, { dockerfile: '.dockerfile.0123' });
+  assert.equal(await readFile(join(dir, '.dockerfile.0123'), 'utf8'), 'FROM busybox\nRUN true\n');
+  await assert.rejects(extractContext(Readable.from([tar.subarray(0, lastEnd - 5)]), await tmp(t)), /unexpected end of data/i);
+});

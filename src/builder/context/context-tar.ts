@@ -39,7 +39,7 @@ import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { errnoCode, invalidArgument } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
-import { decompressed } from '../../lib/tar-input.js';
+import { decompressed, TarBlockPadding } from '../../lib/tar-input.js';
 import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from '../../lib/dockerignore.js';
 
 export interface ExtractContextOptions {
@@ -223,7 +223,8 @@ export async function extractContext(
   const extract = tarStream.extract();
   const onAbort = () => extract.destroy(new Error('build context upload aborted'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const feeding = pipeline(stream, extract).catch((e: unknown) => extract.destroy(e as Error));
+  const padding = new TarBlockPadding();
+  const feeding = pipeline(stream, padding, extract).catch((e: unknown) => extract.destroy(e as Error));
   const index: ContextIndex = new Map();
   const place = new Placement(dest, index, !!options.previous);
   const previous = options.previous;
@@ -231,10 +232,12 @@ export async function extractContext(
   let reused = 0;
   let entries = 0;
   let bytes = 0;
+  let dataEnd = 0; // where the last entry's data ends in the tar: past what came, the upload was cut short
   const dirTimes: Array<[string, Date]> = [];
   try {
     for await (const entry of extract) {
       const h = entry.header;
+      dataEnd = ((h as { byteOffset?: number }).byteOffset ?? 0) + (h.size ?? 0); // byteOffset: where its data starts
       if (++entries > maxEntries) throw invalidArgument(`build context has more than ${maxEntries} entries`);
       const name = contextEntryName(h.name);
       if (name === '') {
@@ -328,6 +331,7 @@ export async function extractContext(
       }
     }
     await feeding;
+    if (dataEnd > padding.received) throw invalidArgument('build context: unexpected end of data');
   } catch (e) {
     extract.destroy();
     stream.destroy();

@@ -113,6 +113,19 @@ export async function info(ctx: CliContext, argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * `events` alone streams from "now". docker's Go binary asks within milliseconds of being run; a
+ * Node CLI takes far longer to start, and a tool that runs `events --filter event=start` beside
+ * the `run` whose start it waits for (the Dev Containers CLI does) could miss the event and wait
+ * forever. So on a local socket (one clock for both sides) "now" is when the command was run:
+ * the daemon replays what happened since this process started, then streams.
+ */
+function sinceLaunch(host: string): string | undefined {
+  if (!host.startsWith('unix://') && !host.startsWith('/')) return undefined;
+  const ms = Math.floor(performance.timeOrigin);
+  return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1_000_000).padStart(9, '0')}`;
+}
+
 export async function events(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, { name: 'events', usage: '[OPTIONS]', description: 'Get real time events from the server', maxArgs: 0 })
     .option('--since <string>', 'Show all events created since timestamp')
@@ -123,7 +136,7 @@ export async function events(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p) return 0;
   const o = p.opts;
   const stream = ctx.docker.events({
-    since: o.since ? timestampArg(o.since) : undefined,
+    since: o.since ? timestampArg(o.since) : o.until ? undefined : sinceLaunch(ctx.host),
     until: o.until ? timestampArg(o.until) : undefined,
     filters: filtersOf(o.filter),
   });
