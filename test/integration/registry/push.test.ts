@@ -15,6 +15,7 @@ import { TestDaemon, expectOk, run } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 import { BerthRegistry } from './berth-registry.js';
 import { ROOT, busyboxLayer, pushImage, sha } from './registry-harness.js';
+import { makeTestHelper } from './test-credential-helper.js';
 
 const execFileP = promisify(execFile);
 const skip = requiresRoot('real crun, overlayfs');
@@ -177,4 +178,50 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   assert.deepEqual(after.auths, {});
   assert.equal((await berth(['push', ref])).code, 1, 'logged out: no push');
   assert.equal((await berth(['pull', `${treg.host}/carol/bb:v2`])).code, 1, 'logged out: no pull');
+});
+
+test('credsStore: berth login stores through docker-credential-testhelper, push and pull get from it (docker too), logout erases', { skip }, async (t) => {
+  await writeFile(join(work, 'helper-htpasswd'), (await execFileP('htpasswd', ['-Bbn', 'erin', 'erin-pw'])).stdout);
+  const hreg = await BerthRegistry.start({ args: ['--htpasswd', join(work, 'helper-htpasswd')] });
+  t.after(() => hreg.stop());
+  const helper = await makeTestHelper(join(work, 'helper'));
+  const cfgDir = join(work, 'helper-cfg');
+  await mkdir(cfgDir, { recursive: true });
+  await writeFile(join(cfgDir, 'config.json'), JSON.stringify({ credsStore: 'testhelper' }));
+  const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: cfgDir, PATH: `${helper.binDir}:${process.env.PATH}` };
+  const berth = (args: string[], input?: string) => run(process.execPath, [join(ROOT, 'bin/berth'), ...args], { input, env });
+  const { readFile } = await import('node:fs/promises');
+
+  const ok = await berth(['login', '-u', 'erin', '--password-stdin', hreg.host], 'erin-pw\n');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, 'Login Succeeded\n');
+  assert.doesNotMatch(ok.stderr, /unencrypted/, 'no plain-text warning with a helper');
+  assert.deepEqual(await helper.stored(), [{ ServerURL: hreg.host, Username: 'erin', Secret: 'erin-pw' }]);
+  const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { credsStore: string; auths: Record<string, unknown> };
+  assert.deepEqual(cfg, { credsStore: 'testhelper', auths: { [hreg.host]: {} } }, 'the file keeps no secret');
+
+  const ref = `${hreg.host}/erin/bb:v1`;
+  await d.importBusybox(ref);
+  const push = await berth(['push', ref]);
+  assert.equal(push.code, 0, push.stderr);
+  assert.match(push.stdout, /v1: digest: sha256:/);
+  assert.ok((await helper.verbs()).includes('get'), 'push asked the helper');
+  const pulled = await berth(['pull', ref]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  // The docker CLI reads the same helper.
+  const dockerPull = await run('docker', ['pull', ref], { env });
+  assert.equal(dockerPull.code, 0, dockerPull.stderr);
+
+  const out = await berth(['logout', hreg.host]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `Removing login credentials for ${hreg.host}\n`);
+  assert.deepEqual(await helper.stored(), [], 'erased from the helper');
+  assert.equal((await berth(['push', ref])).code, 1, 'logged out: no push');
+  assert.equal((await berth(['logout', hreg.host])).stdout, `Not logged in to ${hreg.host}\n`);
+
+  // A helper that is not on the PATH: login fails as docker's does, and nothing is written.
+  await writeFile(join(cfgDir, 'config.json'), JSON.stringify({ credHelpers: { [hreg.host]: 'missing' } }));
+  const missing = await berth(['login', '-u', 'erin', '--password-stdin', hreg.host], 'erin-pw\n');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^Error saving credentials: .*docker-credential-missing.*not found in \$PATH/m);
 });
