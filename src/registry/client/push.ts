@@ -1,16 +1,17 @@
 // `docker push`: for one tag (or every tag of a repository), each layer blob and the config go
-// up before the manifest, the way dockerd does it: HEAD first (already there: "Layer already
-// exists"), then a cross-repository mount from another repository of the same registry that
-// this image came from ("Mounted from ..."), else a monolithic upload (POST, then PUT with the
-// bytes and ?digest=) with "Pushing" progress; the manifest last, then Docker's
-// "<tag>: digest: sha256:... size: N" line and an aux {Tag, Digest, Size} message.
-// Layers are pushed as gzip blobs: the one pulled from a registry when the store kept it,
-// otherwise the layer tar compressed into the content store first (a manifest needs its
-// digest) and remembered on the image record, so the next push needs no compression.
-import { createGzip } from 'node:zlib';
-import { Readable, Transform } from 'node:stream';
+// up before the manifest, the way dockerd does it, up to 5 layers at a time (dockerd's
+// --max-concurrent-uploads): a layer whose gzip blob the store keeps (pulled, or pushed before)
+// goes by its digest (HEAD: "Layer already exists"; a cross-repository mount from another
+// repository of this registry holding the image: "Mounted from ..."; else uploaded); a layer
+// never compressed is compressed in parallel chunks (lib/parallel-gzip: incompressible chunks
+// stored) while it streams to the registry and into the content store at once; the image record
+// then remembers the blob, so the next push neither compresses nor reads the layer. The
+// manifest goes last, then Docker's "<tag>: digest: sha256:... size: N" line and an aux
+// {Tag, Digest, Size} message.
+import { Readable } from 'node:stream';
 import { shortId, sha256, type Digest } from '../../lib/digest.js';
-import { invalidArgument, notFound, unavailable } from '../../lib/errors.js';
+import { invalidArgument, notFound } from '../../lib/errors.js';
+import { ParallelGzip } from '../../lib/parallel-gzip.js';
 import { MEDIA_TYPES } from '../../image/image-config.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { ImageLayerRef } from '../../image/image-record.js';
@@ -18,11 +19,14 @@ import { openLayerTar } from '../../image/layer-blob.js';
 import { familiarName, familiarString, formatReference, normaliseReference, parseReference, repoName, type ImageReference } from '../../lib/reference.js';
 import { isDigestRef } from '../../image/ref-index.js';
 import type { Credentials } from './auth.js';
+import { expectStatus, pushKnownBlob, pushStreamedBlob } from './blob-upload.js';
 import { endpointFor } from './endpoint.js';
-import { Agents, drain, readBody } from './http-request.js';
-import { progressMessage, throttled, type PullMessage } from './progress.js';
-import { authFailed, registryErrorText } from './registry-errors.js';
+import { Agents } from './http-request.js';
+import { pool } from './pool.js';
+import type { PullMessage } from './progress.js';
 import { RegistrySession } from './session.js';
+
+const MAX_CONCURRENT_UPLOADS = 5;
 
 export interface PushMessage extends PullMessage {
   aux?: { Tag: string; Digest: string; Size: number };
@@ -44,21 +48,6 @@ export interface PusherOptions {
   insecureRegistries?: string[];
   loopbackOnly?: boolean;
   timeoutMs?: number;
-}
-
-interface BlobToPush {
-  digest: Digest;
-  size: number;
-  mediaType: string;
-  /** Progress id: the short diffID for layers (Docker's), none for the config. */
-  id?: string;
-  open(): Readable;
-}
-
-/** A layer's tar gzip-compressed into the content store (hashed and verified there). */
-async function gzipLayer(images: ImageStore, l: ImageLayerRef, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
-  const { stream } = await openLayerTar(images.content, images.layers, l);
-  return images.content.ingest(stream.pipe(createGzip()), undefined, signal);
 }
 
 export class RegistryPusher {
@@ -133,47 +122,46 @@ export class RegistryPusher {
     });
 
     {
-      const layers: BlobToPush[] = [];
-      const made = new Map<Digest, NonNullable<ImageLayerRef['blob']>>();
       const ids = rec.layers.map((l) => shortId(l.diffId));
       // Docker lists the top layer first.
       for (const id of [...ids].reverse()) send({ status: 'Preparing', id, progressDetail: {} });
-      for (const [i, l] of rec.layers.entries()) {
-        if (l.blob && (await this.images.content.has(l.blob.digest))) {
+      const layers: { digest: Digest; size: number; mediaType: string }[] = new Array(rec.layers.length);
+      const made = new Map<Digest, NonNullable<ImageLayerRef['blob']>>();
+      let failure: unknown;
+      try {
+        await pool([...rec.layers.keys()].reverse(), MAX_CONCURRENT_UPLOADS, async (i) => {
+          const l = rec.layers[i]!;
+          const id = ids[i]!;
           const b = l.blob;
-          layers.push({
-            digest: b.digest,
-            size: b.size,
-            mediaType: MEDIA_TYPES.dockerLayer,
-            id: ids[i]!,
-            open: () => this.images.content.readStream(b.digest),
+          if (b && (await this.images.content.has(b.digest))) {
+            const blob = { digest: b.digest, size: b.size, mediaType: MEDIA_TYPES.dockerLayer, id, open: () => this.images.content.readStream(b.digest) };
+            await pushKnownBlob(session, ref, blob, sources, send);
+            layers[i] = blob;
+            return;
+          }
+          // Compressed while it uploads; the content store keeps the blob, and the record
+          // remembers it, so the next push (to any registry) sends it without compressing.
+          const { stream, size } = await openLayerTar(this.images.content, this.images.layers, l);
+          const gz = new ParallelGzip();
+          stream.on('error', (e) => gz.destroy(e));
+          const g = await pushStreamedBlob(session, ref, stream.pipe(gz), (s) => this.images.content.ingest(s, undefined, o.signal), {
+            id,
+            total: size ?? 0,
+            send,
           });
-        } else {
-          // Compressed once: the record keeps the blob, so a re-push finds its digest at once.
-          const g = await gzipLayer(this.images, l, o.signal);
           made.set(l.diffId, { digest: g.digest, mediaType: MEDIA_TYPES.dockerLayer, size: g.size });
-          layers.push({
-            digest: g.digest,
-            size: g.size,
-            mediaType: MEDIA_TYPES.dockerLayer,
-            id: ids[i]!,
-            open: () => this.images.content.readStream(g.digest),
-          });
-        }
+          layers[i] = { digest: g.digest, size: g.size, mediaType: MEDIA_TYPES.dockerLayer };
+        });
+      } catch (e) {
+        failure = e;
       }
       if (made.size && !(await this.images.recordLayerBlobs(rec.id, made))) {
         for (const b of made.values()) await this.images.content.delete(b.digest).catch(() => {});
         throw notFound(`image ${rec.id} was removed while it was being pushed`);
       }
-      for (const b of [...layers].reverse()) await this.pushBlob(session, ref, b, sources, send);
+      if (failure) throw failure;
       const config = await this.images.configBytes(rec.id);
-      await this.pushBlob(
-        session,
-        ref,
-        { digest: rec.id, size: config.length, mediaType: MEDIA_TYPES.dockerConfig, open: () => bufferStream(config) },
-        [],
-        send,
-      );
+      await pushKnownBlob(session, ref, { digest: rec.id, size: config.length, mediaType: MEDIA_TYPES.dockerConfig, open: () => Readable.from([config]) }, [], send);
       const manifest = Buffer.from(
         JSON.stringify(
           {
@@ -208,67 +196,4 @@ export class RegistryPusher {
       return { tag: ref.tag!, digest, size: manifest.length };
     }
   }
-
-  private async pushBlob(session: RegistrySession, ref: ImageReference, b: BlobToPush, sources: string[], send: (m: PushMessage) => void): Promise<void> {
-    const head = await session.call('HEAD', `/v2/${ref.path}/blobs/${b.digest}`);
-    drain(head.body);
-    if (head.status === 200) {
-      if (b.id) send({ status: 'Layer already exists', id: b.id, progressDetail: {} });
-      return;
-    }
-    let location: string | undefined;
-    for (const from of sources) {
-      const m = await session.call('POST', `/v2/${ref.path}/blobs/uploads/?mount=${b.digest}&from=${encodeURIComponent(from)}`, {
-        headers: { 'Content-Length': '0' },
-      });
-      drain(m.body);
-      if (m.status === 201) {
-        if (b.id) send({ status: `Mounted from ${from}`, id: b.id, progressDetail: {} });
-        return;
-      }
-      if (m.status === 202 && m.headers.location) {
-        location = m.headers.location; // the registry opened an upload instead: use it
-        break;
-      }
-    }
-    if (!location) {
-      const start = await session.call('POST', `/v2/${ref.path}/blobs/uploads/`, { headers: { 'Content-Length': '0' } });
-      await expectStatus(start, [202], `upload of ${b.digest}`);
-      location = start.headers.location;
-      if (!location) throw unavailable('registry started an upload without a Location');
-    }
-    const url = new URL(location, session.url('blobs', b.digest));
-    url.searchParams.set('digest', b.digest);
-    const t = b.id ? throttled((n) => send(progressMessage('Pushing', b.id!, n, b.size))) : undefined;
-    const open = () => {
-      let sent = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          sent += chunk.length;
-          t?.update(sent);
-          cb(null, chunk);
-        },
-      });
-      return b.open().pipe(counter);
-    };
-    const put = await session.call('PUT', url.href, { headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(b.size) }, body: open });
-    t?.flush();
-    await expectStatus(put, [201, 204], `blob ${b.digest}`);
-    if (b.id) send({ status: 'Pushed', id: b.id, progressDetail: {} });
-  }
-}
-
-function bufferStream(b: Buffer): Readable {
-  return Readable.from([b]);
-}
-
-async function expectStatus(res: Awaited<ReturnType<RegistrySession['call']>>, ok: number[], what: string): Promise<void> {
-  if (ok.includes(res.status)) {
-    drain(res.body);
-    return;
-  }
-  const body = await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0));
-  const text = registryErrorText(body) ?? `unexpected status ${res.status}`;
-  // Docker prints the registry's words ("denied: requested access to the resource is denied").
-  throw res.status === 403 || res.status === 401 ? authFailed(text) : unavailable(`${what}: ${text}`);
 }
