@@ -57,29 +57,41 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
       table.add(row(label, samples, note));
     };
     const data = randomBytes(LAYER);
-    add('floor: sha256 of 100 MiB', await repeat({ runs: 3, budgetMs: 30_000 }, async () => {
-      const t0 = performance.now();
-      createHash('sha256').update(data).digest();
-      return ms(t0);
-    }), 'in-process');
-    for (const level of [1, 6]) {
-      add(`floor: gzip -${level} of 100 MiB random`, await repeat({ runs: 1, budgetMs: 30_000 }, async () => {
+    add(
+      'floor: sha256 of 100 MiB',
+      await repeat({ runs: 3, budgetMs: 30_000 }, async () => {
         const t0 = performance.now();
-        gzipSync(data, { level });
+        createHash('sha256').update(data).digest();
         return ms(t0);
-      }), 'one thread, in-process');
+      }),
+      'in-process',
+    );
+    for (const level of [1, 6]) {
+      add(
+        `floor: gzip -${level} of 100 MiB random`,
+        await repeat({ runs: 1, budgetMs: 30_000 }, async () => {
+          const t0 = performance.now();
+          gzipSync(data, { level });
+          return ms(t0);
+        }),
+        'one thread, in-process',
+      );
     }
-    add('floor: write + fsync 100 MiB', await repeat({ runs: 3, budgetMs: 30_000 }, async () => {
-      const p = join(d.dir, 'fsync-probe');
-      const t0 = performance.now();
-      const f = await open(p, 'w');
-      await f.write(data);
-      await f.sync();
-      await f.close();
-      const took = ms(t0);
-      await rm(p);
-      return took;
-    }), 'data-root disk');
+    add(
+      'floor: write + fsync 100 MiB',
+      await repeat({ runs: 3, budgetMs: 30_000 }, async () => {
+        const p = join(d.dir, 'fsync-probe');
+        const t0 = performance.now();
+        const f = await open(p, 'w');
+        await f.write(data);
+        await f.sync();
+        await f.close();
+        const took = ms(t0);
+        await rm(p);
+        return took;
+      }),
+      'data-root disk',
+    );
 
     const repo = `${reg.host}/bench/new`;
     let n = 0;
@@ -90,7 +102,13 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
     });
     add('API push, new 100 MiB random layer', newPush, 'goal ≤ 1.0 s');
     add('API push again, every blob exists', await repeat({ runs: 10, budgetMs: 30_000, warmup: 1 }, () => apiPush(d, repo, 'r0')), 'goal < 50 ms');
-    add('berth push again, every blob exists', await repeat({ runs: 10, budgetMs: 30_000, warmup: 1 }, () => timedOk(process.execPath, d.berthArgs(['push', '-q', `${repo}:r0`]), { env: d.env, timeoutMs: 60_000 })), 'CLI start included');
+    add(
+      'berth push again, every blob exists',
+      await repeat({ runs: 10, budgetMs: 30_000, warmup: 1 }, () =>
+        timedOk(process.execPath, d.berthArgs(['push', '-q', `${repo}:r0`]), { env: d.env, timeoutMs: 60_000 }),
+      ),
+      'CLI start included',
+    );
     add('node -e 0', await repeat({ runs: 10, budgetMs: 30_000, warmup: 1 }, () => timedOk(process.execPath, ['-e', '0'])), 'floor of a CLI run');
     table.add(['ratio new push / goal 1.0 s', ratio(med['API push, new 100 MiB random layer']!, 1000), '', '', '']);
     table.add(['ratio re-push / goal 50 ms', ratio(med['API push again, every blob exists']!, 50), '', '', '']);

@@ -161,7 +161,13 @@ export class RegistryPusher {
       }
       if (failure) throw failure;
       const config = await this.images.configBytes(rec.id);
-      await pushKnownBlob(session, ref, { digest: rec.id, size: config.length, mediaType: MEDIA_TYPES.dockerConfig, open: () => Readable.from([config]) }, [], send);
+      await pushKnownBlob(
+        session,
+        ref,
+        { digest: rec.id, size: config.length, mediaType: MEDIA_TYPES.dockerConfig, open: () => Readable.from([config]) },
+        [],
+        send,
+      );
       const manifest = Buffer.from(
         JSON.stringify(
           {

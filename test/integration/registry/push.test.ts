@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -14,7 +15,7 @@ import { gunzipSync } from 'node:zlib';
 import { TestDaemon, expectOk, run } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 import { BerthRegistry } from './berth-registry.js';
-import { ROOT, busyboxLayer, pushImage, sha } from './registry-harness.js';
+import { MT, ROOT, TestRegistry, busyboxLayer, http, pushImage, sha } from './registry-harness.js';
 import { makeTestHelper } from './test-credential-helper.js';
 
 const execFileP = promisify(execFile);
@@ -224,4 +225,43 @@ test('credsStore: berth login stores through docker-credential-testhelper, push 
   const missing = await berth(['login', '-u', 'erin', '--password-stdin', hreg.host], 'erin-pw\n');
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^Error saving credentials: .*docker-credential-missing.*not found in \$PATH/m);
+});
+
+test("berthd pushes to Debian's docker-registry: a new layer of random and text bytes streams up, unpacks to its diffID, pulls back; a re-push sends nothing", {
+  skip,
+}, async (t) => {
+  const dreg = await TestRegistry.start();
+  t.after(() => dreg.stop());
+  const dir = join(work, 'mixed-layer');
+  await mkdir(dir, { recursive: true });
+  // > 1 MiB of each: chunks that are stored (random) and chunks that are deflated (text).
+  await writeFile(join(dir, 'random.bin'), randomBytes(3 * 1024 * 1024 + 17));
+  await writeFile(join(dir, 'text.txt'), 'a line of layer text\n'.repeat(120_000));
+  await execFileP('tar', ['-C', dir, '-cf', `${dir}.tar`, 'random.bin', 'text.txt']);
+  const ref = `${dreg.host}/mixed/img:v1`;
+  expectOk(await d.berth(['import', `${dir}.tar`, ref]));
+  const before = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
+  const r = expectOk(await d.berth(['push', ref]));
+  const id = (before.RootFS.Layers[0] as string).slice(7, 19);
+  assert.match(r.stdout, new RegExp(`${id}: Pushed\n`));
+  const m = /v1: digest: (sha256:[a-f0-9]{64}) size: \d+\n$/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+
+  const manifest = JSON.parse((await http(`http://${dreg.host}/v2/mixed/img/manifests/v1`, { headers: { Accept: MT.manifest } })).body.toString()) as Manifest;
+  const blob = (await http(`http://${dreg.host}/v2/mixed/img/blobs/${manifest.layers[0]!.digest}`)).body;
+  assert.equal(blob.length, manifest.layers[0]!.size);
+  assert.equal(sha(blob), manifest.layers[0]!.digest, 'docker-registry verified and kept the streamed bytes');
+  const tar = gunzipSync(blob);
+  assert.equal(sha(tar), before.RootFS.Layers[0], 'the gzip members unpack to the diffID');
+  assert.ok(blob.length < tar.length - 2_000_000, 'the text was compressed');
+
+  const again = expectOk(await d.berth(['push', ref]));
+  assert.match(again.stdout, new RegExp(`${id}: Layer already exists\n`));
+  assert.match(again.stdout, new RegExp(`v1: digest: ${m[1]} `), 'the same manifest: the blob was remembered, not recompressed');
+
+  expectOk(await d.berth(['rmi', ref]));
+  expectOk(await d.berth(['pull', ref]));
+  const after = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
+  assert.equal(after.Id, before.Id);
+  assert.deepEqual(after.RootFS, before.RootFS);
 });
