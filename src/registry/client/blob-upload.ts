@@ -2,8 +2,9 @@
 // (a layer pulled or pushed before, the config): HEAD ("Layer already exists"), then a
 // cross-repository mount ("Mounted from ..."), else a monolithic upload (POST, then PUT with
 // the bytes and ?digest=). A layer compressed now, whose digest is known only at its end: one
-// streamed PATCH (chunked transfer) while the same bytes are hashed into the content store,
-// then a PUT with ?digest= and no body.
+// streamed PATCH (chunked transfer) while the same bytes are hashed, then a PUT with ?digest=
+// and no body.
+import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
 import { unavailable } from '../../lib/errors.js';
@@ -56,14 +57,24 @@ function counting(id: string | undefined, total: number, send: Send): { stream: 
   return { stream, flush: () => t?.flush() };
 }
 
-export async function pushKnownBlob(session: RegistrySession, ref: ImageReference, b: BlobToPush, sources: string[], send: Send): Promise<void> {
+/**
+ * Whether the registry has the blob already (HEAD: "Layer already exists") or can mount it from
+ * one of `sources` ("Mounted from ..."). A mount the registry answers with an upload instead
+ * returns that upload's Location, for the caller to send the bytes to.
+ */
+export async function blobAlreadyThere(
+  session: RegistrySession,
+  ref: ImageReference,
+  b: { digest: Digest; id?: string },
+  sources: string[],
+  send: Send,
+): Promise<true | { location?: string }> {
   const head = await session.call('HEAD', `/v2/${ref.path}/blobs/${b.digest}`);
   drain(head.body);
   if (head.status === 200) {
     if (b.id) send({ status: 'Layer already exists', id: b.id, progressDetail: {} });
-    return;
+    return true;
   }
-  let location: string | undefined;
   for (const from of sources) {
     const m = await session.call('POST', `/v2/${ref.path}/blobs/uploads/?mount=${b.digest}&from=${encodeURIComponent(from)}`, {
       headers: { 'Content-Length': '0' },
@@ -71,14 +82,18 @@ export async function pushKnownBlob(session: RegistrySession, ref: ImageReferenc
     drain(m.body);
     if (m.status === 201) {
       if (b.id) send({ status: `Mounted from ${from}`, id: b.id, progressDetail: {} });
-      return;
+      return true;
     }
-    if (m.status === 202 && m.headers.location) {
-      location = m.headers.location; // the registry opened an upload instead: use it
-      break;
-    }
+    if (m.status === 202 && m.headers.location) return { location: m.headers.location }; // the registry opened an upload instead
   }
-  location ??= await startUpload(session, ref, b.digest);
+  return {};
+}
+
+/** A blob whose bytes are at hand: skipped if the registry has it, else one monolithic upload. */
+export async function pushKnownBlob(session: RegistrySession, ref: ImageReference, b: BlobToPush, sources: string[], send: Send): Promise<void> {
+  const there = await blobAlreadyThere(session, ref, b, sources, send);
+  if (there === true) return;
+  const location = there.location ?? (await startUpload(session, ref, b.digest));
   const url = new URL(location, session.url('blobs', b.digest));
   url.searchParams.set('digest', b.digest);
   let progress: ReturnType<typeof counting> | undefined;
@@ -93,9 +108,10 @@ export async function pushKnownBlob(session: RegistrySession, ref: ImageReferenc
 }
 
 /**
- * Uploads `blob` (a stream whose digest is not known yet) while `keep` stores the same bytes
- * and returns their digest; the upload is committed under that digest. On any failure every
- * stream is destroyed (nothing is left waiting) and the registry's upload is abandoned.
+ * Uploads `blob` (a stream whose digest is not known yet) while `keep` reads the same bytes
+ * and returns their digest (and may store them); the upload is committed under that digest.
+ * On any failure every stream is destroyed (nothing is left waiting) and the registry's upload
+ * is abandoned. `opened` continues an upload the registry already opened.
  */
 export async function pushStreamedBlob(
   session: RegistrySession,
@@ -103,8 +119,9 @@ export async function pushStreamedBlob(
   blob: Readable,
   keep: (s: Readable) => Promise<{ digest: Digest; size: number }>,
   progress: { id: string; total: number; send: Send },
+  opened?: string,
 ): Promise<{ digest: Digest; size: number }> {
-  const location = await startUpload(session, ref, `layer ${progress.id}`);
+  const location = opened ?? (await startUpload(session, ref, `layer ${progress.id}`));
   const toStore = new PassThrough();
   const count = counting(progress.id, progress.total, progress.send);
   // pipe() to two destinations waits for the slower one (backpressure from both).
@@ -153,4 +170,15 @@ export async function pushStreamedBlob(
   await expectStatus(put, [201, 204], `blob ${stored.digest}`);
   progress.send({ status: 'Pushed', id: progress.id, progressDetail: {} });
   return stored;
+}
+
+/** The sha256 and size of a stream (a streamed blob's digest, known at its end). */
+export async function digestOf(s: Readable): Promise<{ digest: Digest; size: number }> {
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const c of s) {
+    h.update(c as Buffer);
+    size += (c as Buffer).length;
+  }
+  return { digest: `sha256:${h.digest('hex')}`, size };
 }

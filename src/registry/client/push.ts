@@ -1,13 +1,14 @@
 // `docker push`: for one tag (or every tag of a repository), each layer blob and the config go
 // up before the manifest, the way dockerd does it, up to 5 layers at a time (dockerd's
-// --max-concurrent-uploads): a layer whose gzip blob the store keeps (pulled, or pushed before)
-// goes by its digest (HEAD: "Layer already exists"; a cross-repository mount from another
-// repository of this registry holding the image: "Mounted from ..."; else uploaded); a layer
-// never compressed is compressed in parallel chunks (lib/parallel-gzip: incompressible chunks
-// stored) while it streams to the registry and into the content store at once; the image record
-// then remembers the blob, so the next push neither compresses nor reads the layer. The
-// manifest goes last, then Docker's "<tag>: digest: sha256:... size: N" line and an aux
-// {Tag, Digest, Size} message.
+// --max-concurrent-uploads). A layer whose compressed digest is known (pulled: the store keeps
+// the blob; pushed before: the record remembers digest and size, as Docker's distribution
+// metadata does) goes by its digest: HEAD ("Layer already exists"), a cross-repository mount
+// from another repository of this registry holding the image ("Mounted from ..."), else its
+// bytes. A layer compressed now is cut into parallel gzip members (lib/parallel-gzip:
+// incompressible chunks stored) that stream to the registry while they are hashed, with no
+// temporary copy; compressing is deterministic, so a push to another registry later makes the
+// same blob. The manifest goes last, then Docker's "<tag>: digest: sha256:... size: N" line
+// and an aux {Tag, Digest, Size} message.
 import { Readable } from 'node:stream';
 import { shortId, sha256, type Digest } from '../../lib/digest.js';
 import { invalidArgument, notFound } from '../../lib/errors.js';
@@ -19,7 +20,7 @@ import { openLayerTar } from '../../image/layer-blob.js';
 import { familiarName, familiarString, formatReference, normaliseReference, parseReference, repoName, type ImageReference } from '../../lib/reference.js';
 import { isDigestRef } from '../../image/ref-index.js';
 import type { Credentials } from './auth.js';
-import { expectStatus, pushKnownBlob, pushStreamedBlob } from './blob-upload.js';
+import { blobAlreadyThere, digestOf, expectStatus, pushKnownBlob, pushStreamedBlob } from './blob-upload.js';
 import { endpointFor } from './endpoint.js';
 import { Agents } from './http-request.js';
 import { pool } from './pool.js';
@@ -133,32 +134,37 @@ export class RegistryPusher {
           const l = rec.layers[i]!;
           const id = ids[i]!;
           const b = l.blob;
-          if (b && (await this.images.content.has(b.digest))) {
-            const blob = { digest: b.digest, size: b.size, mediaType: MEDIA_TYPES.dockerLayer, id, open: () => this.images.content.readStream(b.digest) };
-            await pushKnownBlob(session, ref, blob, sources, send);
-            layers[i] = blob;
-            return;
+          let opened: string | undefined;
+          if (b) {
+            const layer = { digest: b.digest, size: b.size, mediaType: MEDIA_TYPES.dockerLayer, id };
+            if (await this.images.content.has(b.digest)) {
+              // Pulled: the store keeps the blob's bytes.
+              await pushKnownBlob(session, ref, { ...layer, open: () => this.images.content.readStream(b.digest) }, sources, send);
+              layers[i] = layer;
+              return;
+            }
+            // Pushed before: only its digest is remembered, which is all a registry that has it needs.
+            const there = await blobAlreadyThere(session, ref, layer, sources, send);
+            if (there === true) {
+              layers[i] = layer;
+              return;
+            }
+            opened = there.location;
           }
-          // Compressed while it uploads; the content store keeps the blob, and the record
-          // remembers it, so the next push (to any registry) sends it without compressing.
+          // Compressed while it uploads and hashed on the way (the digest is known at the end);
+          // the record remembers digest and size, so the next push of this image HEADs the blob
+          // instead of compressing it. (Compressing again, for another registry, makes the same bytes.)
           const { stream, size } = await openLayerTar(this.images.content, this.images.layers, l);
           const gz = new ParallelGzip();
           stream.on('error', (e) => gz.destroy(e));
-          const g = await pushStreamedBlob(session, ref, stream.pipe(gz), (s) => this.images.content.ingest(s, undefined, o.signal), {
-            id,
-            total: size ?? 0,
-            send,
-          });
-          made.set(l.diffId, { digest: g.digest, mediaType: MEDIA_TYPES.dockerLayer, size: g.size });
+          const g = await pushStreamedBlob(session, ref, stream.pipe(gz), digestOf, { id, total: size ?? 0, send }, opened);
+          if (!b) made.set(l.diffId, { digest: g.digest, mediaType: MEDIA_TYPES.dockerLayer, size: g.size });
           layers[i] = { digest: g.digest, size: g.size, mediaType: MEDIA_TYPES.dockerLayer };
         });
       } catch (e) {
         failure = e;
       }
-      if (made.size && !(await this.images.recordLayerBlobs(rec.id, made))) {
-        for (const b of made.values()) await this.images.content.delete(b.digest).catch(() => {});
-        throw notFound(`image ${rec.id} was removed while it was being pushed`);
-      }
+      if (made.size && !(await this.images.recordLayerBlobs(rec.id, made))) throw notFound(`image ${rec.id} was removed while it was being pushed`);
       if (failure) throw failure;
       const config = await this.images.configBytes(rec.id);
       await pushKnownBlob(

@@ -259,6 +259,14 @@ test("berthd pushes to Debian's docker-registry: a new layer of random and text 
   assert.match(again.stdout, new RegExp(`${id}: Layer already exists\n`));
   assert.match(again.stdout, new RegExp(`v1: digest: ${m[1]} `), 'the same manifest: the blob was remembered, not recompressed');
 
+  // Another registry lacks the remembered blob: compressed again, to the same bytes.
+  const other = `${reg.host}/mixed/img:v1`;
+  expectOk(await d.berth(['tag', ref, other]));
+  const elsewhere = expectOk(await d.berth(['push', other]));
+  assert.match(elsewhere.stdout, new RegExp(`${id}: Pushed\n`));
+  assert.match(elsewhere.stdout, new RegExp(`v1: digest: ${m[1]} `), 'deterministic compression: the same layer digest, the same manifest');
+  expectOk(await d.berth(['rmi', other]));
+
   expectOk(await d.berth(['rmi', ref]));
   expectOk(await d.berth(['pull', ref]));
   const after = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
