@@ -194,13 +194,17 @@ export class RegistryPusher {
       await expectStatus(res, [201, 200, 202], `manifest ${ref.tag}`);
       // As dockerd does: the image now also answers to repo@digest (RepoDigests).
       // (Skipped if the image was removed meanwhile: the push itself has succeeded.)
-      if (this.images.has(rec.id)) {
+      const digestRef = formatReference({ domain: ref.domain, path: ref.path, digest });
+      const known =
+        this.images.has(rec.id) && this.images.refs.get(digestRef) === rec.id && this.images.resolve(rec.id).manifests.some((m) => m.digest === digest);
+      // A re-push of the same manifest has nothing to record (and skips two fsyncs).
+      if (!known && this.images.has(rec.id)) {
         await this.images.content.put(manifest, digest);
         await this.images.register({
           config,
           layers: this.images.resolve(rec.id).layers,
           manifest: { digest, mediaType: MEDIA_TYPES.dockerManifest, size: manifest.length },
-          refs: [formatReference({ domain: ref.domain, path: ref.path, digest })],
+          refs: [digestRef],
         });
       }
       send({ status: `${ref.tag}: digest: ${digest} size: ${manifest.length}` });
