@@ -43,6 +43,11 @@ async function startUpload(session: RegistrySession, ref: ImageReference, what: 
   return start.headers.location;
 }
 
+/** An upload Location (often a path) as an absolute URL on the registry. */
+function absolute(session: RegistrySession, location: string): string {
+  return new URL(location, session.url('blobs', 'upload')).href;
+}
+
 /** Counts bytes through for "Pushing" progress. */
 function counting(id: string | undefined, total: number, send: Send): { stream: Transform; flush(): void } {
   const t = id ? throttled((n) => send(progressMessage('Pushing', id, n, total))) : undefined;
@@ -122,18 +127,18 @@ export async function pushStreamedBlob(
   opened?: string,
 ): Promise<{ digest: Digest; size: number }> {
   const location = opened ?? (await startUpload(session, ref, `layer ${progress.id}`));
-  const toStore = new PassThrough();
+  const toKeep = new PassThrough();
   const count = counting(progress.id, progress.total, progress.send);
   // pipe() to two destinations waits for the slower one (backpressure from both).
-  blob.pipe(toStore);
+  blob.pipe(toKeep);
   blob.pipe(count.stream);
   const fail = (e: Error) => {
-    for (const s of [blob, toStore, count.stream]) s.destroy(e);
+    for (const s of [blob, toKeep, count.stream]) s.destroy(e);
   };
   blob.on('error', fail);
   let sent = false;
   const patching = session
-    .call('PATCH', new URL(location, session.url('blobs', 'x')).href, {
+    .call('PATCH', absolute(session, location), {
       headers: { 'Content-Type': 'application/octet-stream' },
       body: () => {
         // A streamed body cannot be sent twice (the session resends after a 401).
@@ -152,11 +157,11 @@ export async function pushStreamedBlob(
       fail(e);
       throw e;
     });
-  const results = await Promise.allSettled([failFast(keep(toStore)), failFast(patching)]);
+  const results = await Promise.allSettled([failFast(keep(toKeep)), failFast(patching)]);
   const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (bad) {
     await session
-      .call('DELETE', new URL(location, session.url('blobs', 'x')).href)
+      .call('DELETE', absolute(session, location))
       .then((r) => drain(r.body))
       .catch(() => {});
     throw bad.reason;

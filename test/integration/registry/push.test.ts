@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -272,4 +274,41 @@ test("berthd pushes to Debian's docker-registry: a new layer of random and text 
   const after = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
   assert.equal(after.Id, before.Id);
   assert.deepEqual(after.RootFS, before.RootFS);
+});
+
+test('a streamed layer upload cut off mid-way fails the push cleanly; the next push succeeds', { skip }, async (t) => {
+  // A proxy to Berth's registry that resets any PATCH after 1 MiB of its body.
+  const proxy = createServer((req, res) => {
+    let seen = 0;
+    const up = httpRequest(`${reg.url}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      ur.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.on('data', (c: Buffer) => {
+      seen += c.length;
+      if (req.method === 'PATCH' && seen > 1 << 20) {
+        up.destroy();
+        req.socket.destroy();
+      }
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => proxy.close(() => r())));
+  const port = (proxy.address() as AddressInfo).port;
+  const dir = join(work, 'cut-layer');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'random.bin'), randomBytes(8 << 20));
+  await execFileP('tar', ['-C', dir, '-cf', `${dir}.tar`, 'random.bin']);
+  const viaProxy = `127.0.0.1:${port}/cut/img:v1`;
+  expectOk(await d.berth(['import', `${dir}.tar`, viaProxy]));
+  const cut = await d.berth(['push', viaProxy]);
+  assert.equal(cut.code, 1, cut.stdout);
+  assert.match(cut.stderr, /socket hang up|ECONNRESET|EPIPE|aborted/i);
+  const direct = `${reg.host}/cut/img:v1`;
+  expectOk(await d.berth(['tag', viaProxy, direct]));
+  const ok = expectOk(await d.berth(['push', direct]));
+  assert.match(ok.stdout, /: Pushed\n/);
+  assert.match(ok.stdout, /v1: digest: sha256:/);
 });
