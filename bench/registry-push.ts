@@ -103,6 +103,8 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
     const repo = `${reg.host}/bench/new`;
     let n = 0;
     const cpu: number[] = [];
+    const cpuClient: number[] = [];
+    const cpuServer: number[] = [];
     const newPush = await repeat({ runs: RUNS, budgetMs: BUDGET_MS }, async () => {
       const tag = `r${n++}`;
       await importRandomImage(d, `${repo}:${tag}`, LAYER);
@@ -111,10 +113,14 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
       const took = await apiPush(d, repo, tag);
       const after = await Promise.all(pids.map(cpuSeconds));
       cpu.push(after.reduce((a, x, i) => a + x - before[i]!, 0) * 1000);
+      cpuClient.push((after[0]! - before[0]!) * 1000);
+      cpuServer.push((after[1]! - before[1]!) * 1000);
       return took;
     });
     add('API push, new 100 MiB random layer', newPush, `goal ≤ 1.0 s; min ${(Math.min(...newPush) / 1000).toFixed(2)} s`);
     add('  CPU time of berthd + registry for it', cpu, 'load-independent');
+    add('  of which berthd (client)', cpuClient, 'tar read, gzip, sha256, send');
+    add('  of which the registry (server)', cpuServer, 'receive, sha256, write, fsync');
     const again = await repeat({ runs: 10, budgetMs: 30_000, warmup: 1 }, () => apiPush(d, repo, 'r0'));
     add('API push again, every blob exists', again, `goal < 50 ms; min ${Math.min(...again).toFixed(0)} ms`);
     add(

@@ -127,3 +127,16 @@ test('manifest inspect with Basic auth: anonymous refused, then credentials from
   assert.equal(viaHelper.stdout, (await docker(['-v', ref], env(helperCfg, helper.binDir))).stdout);
   assert.ok((await helper.verbs()).includes('get'));
 });
+
+test('usage errors and --help as docker words them', { skip }, async () => {
+  const e = env(join(work, 'empty-cfg'));
+  const none = await berth([], e);
+  const dockerNone = await run('docker', ['manifest', 'inspect'], { env: e });
+  assert.equal(none.code, dockerNone.code);
+  assert.equal(none.stderr, dockerNone.stderr.replaceAll('docker', 'berth'));
+  const help = await berth(['--help'], e);
+  const dockerHelp = await run('docker', ['manifest', 'inspect', '--help'], { env: e });
+  // docker's text less its EXPERIMENTAL paragraph (Berth's command is not experimental).
+  const want = dockerHelp.stdout.replace(/EXPERIMENTAL:\n(?: {2}.*\n)+\n/, '').replaceAll('docker', 'berth');
+  assert.equal(help.stdout, want);
+});
