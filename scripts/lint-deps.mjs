@@ -26,12 +26,14 @@ const rank = {
 // Client-side domains: they may import only these (api/types, lib <- api/client <- client <-
 // compose <- cli; the dashboard's browser code lives outside src/ and is checked by its tsconfig).
 const clientSide = {
-  cli: ['lib', 'api/client', 'api/types', 'client', 'compose', 'cli'],
+  cli: ['lib', 'api/client', 'api/types', 'client', 'compose', 'cli', 'registry/client'],
   compose: ['lib', 'api/client', 'api/types', 'client', 'compose'],
   client: ['lib', 'api/client', 'api/types', 'client'],
   'api/client': ['lib', 'api/types', 'api/client'],
   'api/types': ['lib', 'api/types'],
 };
+
+const CLI_REGISTRY_MODULES = new Set(['registry/client/inspect.ts']);
 
 function domainOf(file) {
   const parts = relative(src, file).split('/');
@@ -65,6 +67,10 @@ for (const file of walk(src)) {
     if (to === from || (topOf(to) === topOf(from) && !(from in clientSide) && !(to in clientSide))) continue;
     if (from in clientSide) {
       if (!clientSide[from].includes(to)) problems.push(`${relative(root, file)}: ${from} may not import ${to}`);
+      // `manifest inspect` talks to a registry from the CLI (as docker's does); only the
+      // store-free modules of registry/client may be reached from there.
+      else if (to === 'registry/client' && !CLI_REGISTRY_MODULES.has(relative(src, target).replace(/\.js$/, '.ts')))
+        problems.push(`${relative(root, file)}: cli may import only ${[...CLI_REGISTRY_MODULES].join(', ')} of registry/client`);
       continue;
     }
     if (to === 'api/types' && rank[from] >= 4) continue;

@@ -27,6 +27,7 @@ const L = {
   dashboard: () => import('./commands/dashboard.js'),
   registry: () => import('./commands/registry.js'),
   login: () => import('./commands/login.js'),
+  manifest: () => import('./commands/manifest.js'),
 };
 const cmd =
   <K extends keyof typeof L>(k: K, name: string): Loader =>
@@ -107,6 +108,7 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     prune: cmd('volume', 'volumePrune'),
   },
   registry: { serve: cmd('registry', 'registryServe'), gc: cmd('registry', 'registryGc') },
+  manifest: { inspect: cmd('manifest', 'manifestInspect') },
   network: {
     create: cmd('network', 'networkCreate'),
     ls: cmd('network', 'networkLs'),

@@ -8,7 +8,10 @@ export interface ImageLayerRef {
   diffId: Digest; // sha256 of the uncompressed tar (rootfs.diff_ids[i])
   chainId: Digest; // name of the unpacked layer in the LayerStore
   size: number; // bytes unpacked (LayerStore's size), Docker's per-layer "Size"
-  /** The compressed blob this layer came from (registry pulls), when the content store keeps it. */
+  /**
+   * The compressed blob this layer came from (a registry pull: the content store keeps its
+   * bytes) or was pushed as (only its digest and size are remembered): check content.has().
+   */
   blob?: { digest: Digest; mediaType: string; size: number };
 }
 

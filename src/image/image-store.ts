@@ -305,9 +305,9 @@ export class ImageStore {
   }
 
   /**
-   * Remembers the compressed blob a push made for a layer (already in the content store), so
-   * the next push of the same image finds its digest without compressing again. Returns false
-   * when the image is gone (the caller then drops the blob). Layers already naming a blob keep it.
+   * Remembers the compressed blob a push made for a layer (its digest and size; the bytes are
+   * not kept), so the next push of the same image finds its digest without compressing again.
+   * Returns false when the image is gone. Layers already naming a blob keep it.
    */
   async recordLayerBlobs(id: Digest, blobs: ReadonlyMap<Digest, NonNullable<ImageLayerRef['blob']>>): Promise<boolean> {
     return this.withWriteLock(async () => {

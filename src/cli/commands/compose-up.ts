@@ -353,7 +353,7 @@ export async function push(cli: ComposeCli, argv: string[]): Promise<number> {
       const r = splitRef(image);
       progress.event({ kind: 'Image', name: r.familiar, status: 'Pushing' });
       try {
-        for await (const m of cli.ctx.docker.imagePush(r.repo, r.tag, registryAuthHeader(r.repo.split('/')[0]!, cli.ctx.env))) {
+        for await (const m of cli.ctx.docker.imagePush(r.repo, r.tag, await registryAuthHeader(r.repo.split('/')[0]!, cli.ctx.env))) {
           if (m.errorDetail || m.error) throw new Error(m.errorDetail?.message ?? m.error);
         }
         progress.event({ kind: 'Image', name: r.familiar, status: 'Pushed' });

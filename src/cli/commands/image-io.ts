@@ -90,7 +90,7 @@ export async function pull(ctx: CliContext, argv: string[]): Promise<number> {
   // A name only (no tag after the last "/", no digest): a registry's port is not a tag.
   const nameOnly = !typed.includes('@') && typed.lastIndexOf(':') < typed.lastIndexOf('/') + 1;
   if (nameOnly && !p.opts.quiet) ctx.out('Using default tag: latest\n');
-  const auth = registryAuthHeader(r.repo.split('/')[0]!, ctx.env); // what `berth login` stored
+  const auth = await registryAuthHeader(r.repo.split('/')[0]!, ctx.env); // what `berth login` stored
   await showJsonMessages(
     ctx.docker.imageCreate({ fromImage: r.repo, tag: r.digest ?? r.tag, platform: p.opts.platform }, undefined, { 'X-Registry-Auth': auth }),
     (s) => {
@@ -115,7 +115,7 @@ export async function push(ctx: CliContext, argv: string[]): Promise<number> {
   const r = splitRef(typed);
   if (nameOnly && !p.opts.allTags && !p.opts.quiet) ctx.out('Using default tag: latest\n');
   const host = r.repo.split('/')[0]!;
-  const auth = registryAuthHeader(host, ctx.env);
+  const auth = await registryAuthHeader(host, ctx.env);
   await showJsonMessages(ctx.docker.imagePush(r.repo, p.opts.allTags ? undefined : r.tag, auth), (s) => {
     if (!p.opts.quiet) ctx.out(s);
   });

@@ -1,6 +1,6 @@
 // `berth login` / `berth logout`: the daemon checks the credentials (POST /auth); the CLI keeps
-// them in config.json the way the docker CLI does without a credential helper (base64
-// "user:password" under auths[<registry>]), where push and pull find them.
+// them as the docker CLI does: in the credential helper config.json names (credHelpers or
+// credsStore), else base64 "user:password" under auths[<registry>]; push and pull find them there.
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
@@ -30,10 +30,13 @@ export async function login(ctx: CliContext, argv: string[]): Promise<number> {
   const server = p.args[0];
   const key = configKey(server);
   await ctx.docker.auth({ username: p.opts.username, password, serveraddress: key });
-  const path = await saveCredentials(key, p.opts.username, password, ctx.env);
-  ctx.err(
-    `WARNING! Your credentials are stored unencrypted in '${path}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`,
-  );
+  const saved = await saveCredentials(key, p.opts.username, password, ctx.env).catch((e: Error) => {
+    throw new StatusError(1, `Error saving credentials: ${e.message}`);
+  });
+  if (!saved.helper)
+    ctx.err(
+      `WARNING! Your credentials are stored unencrypted in '${saved.path}'.\nConfigure a credential helper to remove this warning. See\nhttps://docs.docker.com/go/credential-store/\n\n`,
+    );
   ctx.out('Login Succeeded\n');
   return 0;
 }
@@ -43,10 +46,12 @@ export async function logout(ctx: CliContext, argv: string[]): Promise<number> {
   const p = parse<Record<string, never>>(ctx, c, argv);
   if (!p) return 0;
   const key = configKey(p.args[0]);
-  if (!(await removeCredentials(key, ctx.env))) {
+  const r = await removeCredentials(key, ctx.env);
+  if (!r.removed) {
     ctx.out(`Not logged in to ${key}\n`);
     return 0;
   }
   ctx.out(`Removing login credentials for ${key}\n`);
+  if (r.warning) ctx.err(`WARNING: ${r.warning}\n`);
   return 0;
 }

@@ -609,6 +609,14 @@ export const HELP: Record<string, HelpEntry> = {
       ['-o, --opt map', 'Set driver specific options (default map[])'],
     ],
   },
+  'manifest inspect': {
+    use: '[OPTIONS] [MANIFEST_LIST] MANIFEST',
+    desc: 'Display an image manifest, or manifest list',
+    flags: [
+      ['--insecure', 'Allow communication with an insecure registry'],
+      ['-v, --verbose', 'Output additional info including layers and platform'],
+    ],
+  },
   'volume inspect': {
     use: '[OPTIONS] VOLUME [VOLUME...]',
     desc: 'Display detailed information on one or more volumes',
@@ -780,6 +788,7 @@ export const HELP_KEY: Record<string, string> = {
   'container list': 'ps',
   'image list': 'images',
   'image remove': 'rmi',
+  'manifest inspect': 'manifest inspect',
   'volume create': 'volume create',
   'volume inspect': 'volume inspect',
   'volume ls': 'volume ls',

@@ -55,7 +55,7 @@ export function requestFailed(method: string, url: URL, e: unknown) {
   return unavailable(`${m} "${url.href}": ${(e as Error)?.message ?? String(e)}`, e);
 }
 
-function once(url: URL, o: HttpOptions, agents: Agents): Promise<IncomingMessage> {
+function once(url: URL, o: HttpOptions, agents: Agents, retried = false): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const method = o.method ?? 'GET';
     const isHttps = url.protocol === 'https:';
@@ -63,7 +63,13 @@ function once(url: URL, o: HttpOptions, agents: Agents): Promise<IncomingMessage
     const fn = isHttps ? httpsReq : httpReq;
     const req = fn(url, { method, headers: o.headers, agent, signal: o.signal }, resolve);
     req.setTimeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => req.destroy(new Error('i/o timeout')));
-    req.on('error', (e) => reject(o.signal?.aborted ? canceled() : requestFailed(method, url, e)));
+    req.on('error', (e) => {
+      // A kept-alive socket the server closed just as we reused it: Node's advice is to retry
+      // (done once, for requests without a body, which are safe to repeat).
+      if (!retried && req.reusedSocket && !o.signal?.aborted && o.body === undefined && (e as NodeJS.ErrnoException).code === 'ECONNRESET')
+        resolve(once(url, o, agents, true));
+      else reject(o.signal?.aborted ? canceled() : requestFailed(method, url, e));
+    });
     if (o.body === undefined || Buffer.isBuffer(o.body)) req.end(o.body);
     else {
       o.body.on('error', (e) => req.destroy(e));

@@ -21,6 +21,7 @@ import { downloadBlob } from './layer-download.js';
 import { applyPulledLayers, type PulledLayer } from './layer-unpack.js';
 import { fetchManifest, fetchSmallBlob, formatPlatform, MAX_CONFIG_BYTES, resolvePlatformManifest } from './manifest.js';
 import { progressMessage, throttled, type OnPullMessage } from './progress.js';
+import { pool } from './pool.js';
 import { RegistrySession } from './session.js';
 
 export interface PullOptions {
@@ -67,26 +68,6 @@ const CONFIG_TYPES = new Set<string>([MEDIA_TYPES.dockerConfig, MEDIA_TYPES.ociC
 function checkLayerType(d: Descriptor): void {
   if (d.mediaType === MEDIA_TYPES.ociLayerZstd) throw invalidArgument(`layer ${d.digest}: zstd-compressed layers are not supported`);
   if (!LAYER_TYPES.has(d.mediaType)) throw invalidArgument(`layer ${d.digest}: unsupported layer media type ${JSON.stringify(d.mediaType).slice(0, 200)}`);
-}
-
-/** Runs tasks with at most `n` at a time, in order of the array; rejects on the first failure. */
-async function pool<T>(items: T[], n: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < items.length && !failed) {
-      const item = items[next++]!;
-      try {
-        await run(item);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    }
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(n, items.length) }, worker));
-  const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (bad) throw bad.reason;
 }
 
 export class RegistryPuller {

@@ -1,16 +1,18 @@
 // `docker push`: for one tag (or every tag of a repository), each layer blob and the config go
-// up before the manifest, the way dockerd does it: HEAD first (already there: "Layer already
-// exists"), then a cross-repository mount from another repository of the same registry that
-// this image came from ("Mounted from ..."), else a monolithic upload (POST, then PUT with the
-// bytes and ?digest=) with "Pushing" progress; the manifest last, then Docker's
-// "<tag>: digest: sha256:... size: N" line and an aux {Tag, Digest, Size} message.
-// Layers are pushed as gzip blobs: the one pulled from a registry when the store kept it,
-// otherwise the layer tar compressed into the content store first (a manifest needs its
-// digest) and remembered on the image record, so the next push needs no compression.
-import { createGzip } from 'node:zlib';
-import { Readable, Transform } from 'node:stream';
+// up before the manifest, the way dockerd does it, up to 5 layers at a time (dockerd's
+// --max-concurrent-uploads). A layer whose compressed digest is known (pulled: the store keeps
+// the blob; pushed before: the record remembers digest and size, as Docker's distribution
+// metadata does) goes by its digest: HEAD ("Layer already exists"), a cross-repository mount
+// from another repository of this registry holding the image ("Mounted from ..."), else its
+// bytes. A layer compressed now is cut into parallel gzip members (lib/parallel-gzip:
+// incompressible chunks stored) that stream to the registry while they are hashed, with no
+// temporary copy; compressing is deterministic, so a push to another registry later makes the
+// same blob. The manifest goes last, then Docker's "<tag>: digest: sha256:... size: N" line
+// and an aux {Tag, Digest, Size} message.
+import { Readable } from 'node:stream';
 import { shortId, sha256, type Digest } from '../../lib/digest.js';
-import { invalidArgument, notFound, unavailable } from '../../lib/errors.js';
+import { invalidArgument, notFound } from '../../lib/errors.js';
+import { ParallelGzip } from '../../lib/parallel-gzip.js';
 import { MEDIA_TYPES } from '../../image/image-config.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { ImageLayerRef } from '../../image/image-record.js';
@@ -18,11 +20,14 @@ import { openLayerTar } from '../../image/layer-blob.js';
 import { familiarName, familiarString, formatReference, normaliseReference, parseReference, repoName, type ImageReference } from '../../lib/reference.js';
 import { isDigestRef } from '../../image/ref-index.js';
 import type { Credentials } from './auth.js';
+import { blobAlreadyThere, digestOf, expectStatus, pushKnownBlob, pushStreamedBlob } from './blob-upload.js';
 import { endpointFor } from './endpoint.js';
-import { Agents, drain, readBody } from './http-request.js';
-import { progressMessage, throttled, type PullMessage } from './progress.js';
-import { authFailed, registryErrorText } from './registry-errors.js';
+import { Agents } from './http-request.js';
+import { pool } from './pool.js';
+import type { PullMessage } from './progress.js';
 import { RegistrySession } from './session.js';
+
+const MAX_CONCURRENT_UPLOADS = 5;
 
 export interface PushMessage extends PullMessage {
   aux?: { Tag: string; Digest: string; Size: number };
@@ -44,21 +49,6 @@ export interface PusherOptions {
   insecureRegistries?: string[];
   loopbackOnly?: boolean;
   timeoutMs?: number;
-}
-
-interface BlobToPush {
-  digest: Digest;
-  size: number;
-  mediaType: string;
-  /** Progress id: the short diffID for layers (Docker's), none for the config. */
-  id?: string;
-  open(): Readable;
-}
-
-/** A layer's tar gzip-compressed into the content store (hashed and verified there). */
-async function gzipLayer(images: ImageStore, l: ImageLayerRef, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
-  const { stream } = await openLayerTar(images.content, images.layers, l);
-  return images.content.ingest(stream.pipe(createGzip()), undefined, signal);
 }
 
 export class RegistryPusher {
@@ -133,44 +123,54 @@ export class RegistryPusher {
     });
 
     {
-      const layers: BlobToPush[] = [];
-      const made = new Map<Digest, NonNullable<ImageLayerRef['blob']>>();
       const ids = rec.layers.map((l) => shortId(l.diffId));
       // Docker lists the top layer first.
       for (const id of [...ids].reverse()) send({ status: 'Preparing', id, progressDetail: {} });
-      for (const [i, l] of rec.layers.entries()) {
-        if (l.blob && (await this.images.content.has(l.blob.digest))) {
+      const layers: { digest: Digest; size: number; mediaType: string }[] = new Array(rec.layers.length);
+      const made = new Map<Digest, NonNullable<ImageLayerRef['blob']>>();
+      let failure: unknown;
+      try {
+        await pool([...rec.layers.keys()].reverse(), MAX_CONCURRENT_UPLOADS, async (i) => {
+          const l = rec.layers[i]!;
+          const id = ids[i]!;
           const b = l.blob;
-          layers.push({
-            digest: b.digest,
-            size: b.size,
-            mediaType: MEDIA_TYPES.dockerLayer,
-            id: ids[i]!,
-            open: () => this.images.content.readStream(b.digest),
-          });
-        } else {
-          // Compressed once: the record keeps the blob, so a re-push finds its digest at once.
-          const g = await gzipLayer(this.images, l, o.signal);
-          made.set(l.diffId, { digest: g.digest, mediaType: MEDIA_TYPES.dockerLayer, size: g.size });
-          layers.push({
-            digest: g.digest,
-            size: g.size,
-            mediaType: MEDIA_TYPES.dockerLayer,
-            id: ids[i]!,
-            open: () => this.images.content.readStream(g.digest),
-          });
-        }
+          let opened: string | undefined;
+          if (b) {
+            const layer = { digest: b.digest, size: b.size, mediaType: MEDIA_TYPES.dockerLayer, id };
+            if (await this.images.content.has(b.digest)) {
+              // Pulled: the store keeps the blob's bytes.
+              await pushKnownBlob(session, ref, { ...layer, open: () => this.images.content.readStream(b.digest) }, sources, send);
+              layers[i] = layer;
+              return;
+            }
+            // Pushed before: only its digest is remembered, which is all a registry that has it needs.
+            const there = await blobAlreadyThere(session, ref, layer, sources, send);
+            if (there === true) {
+              layers[i] = layer;
+              return;
+            }
+            opened = there.location;
+          }
+          // Compressed while it uploads and hashed on the way (the digest is known at the end);
+          // the record remembers digest and size, so the next push of this image HEADs the blob
+          // instead of compressing it. (Compressing again, for another registry, makes the same bytes.)
+          const { stream, size } = await openLayerTar(this.images.content, this.images.layers, l);
+          const gz = new ParallelGzip();
+          stream.on('error', (e) => gz.destroy(e));
+          const g = await pushStreamedBlob(session, ref, stream.pipe(gz), digestOf, { id, total: size ?? 0, send }, opened);
+          if (!b) made.set(l.diffId, { digest: g.digest, mediaType: MEDIA_TYPES.dockerLayer, size: g.size });
+          layers[i] = { digest: g.digest, size: g.size, mediaType: MEDIA_TYPES.dockerLayer };
+        });
+      } catch (e) {
+        failure = e;
       }
-      if (made.size && !(await this.images.recordLayerBlobs(rec.id, made))) {
-        for (const b of made.values()) await this.images.content.delete(b.digest).catch(() => {});
-        throw notFound(`image ${rec.id} was removed while it was being pushed`);
-      }
-      for (const b of [...layers].reverse()) await this.pushBlob(session, ref, b, sources, send);
+      if (made.size && !(await this.images.recordLayerBlobs(rec.id, made))) throw notFound(`image ${rec.id} was removed while it was being pushed`);
+      if (failure) throw failure;
       const config = await this.images.configBytes(rec.id);
-      await this.pushBlob(
+      await pushKnownBlob(
         session,
         ref,
-        { digest: rec.id, size: config.length, mediaType: MEDIA_TYPES.dockerConfig, open: () => bufferStream(config) },
+        { digest: rec.id, size: config.length, mediaType: MEDIA_TYPES.dockerConfig, open: () => Readable.from([config]) },
         [],
         send,
       );
@@ -194,13 +194,17 @@ export class RegistryPusher {
       await expectStatus(res, [201, 200, 202], `manifest ${ref.tag}`);
       // As dockerd does: the image now also answers to repo@digest (RepoDigests).
       // (Skipped if the image was removed meanwhile: the push itself has succeeded.)
-      if (this.images.has(rec.id)) {
+      const digestRef = formatReference({ domain: ref.domain, path: ref.path, digest });
+      const known =
+        this.images.has(rec.id) && this.images.refs.get(digestRef) === rec.id && this.images.resolve(rec.id).manifests.some((m) => m.digest === digest);
+      // A re-push of the same manifest has nothing to record (and skips two fsyncs).
+      if (!known && this.images.has(rec.id)) {
         await this.images.content.put(manifest, digest);
         await this.images.register({
           config,
           layers: this.images.resolve(rec.id).layers,
           manifest: { digest, mediaType: MEDIA_TYPES.dockerManifest, size: manifest.length },
-          refs: [formatReference({ domain: ref.domain, path: ref.path, digest })],
+          refs: [digestRef],
         });
       }
       send({ status: `${ref.tag}: digest: ${digest} size: ${manifest.length}` });
@@ -208,67 +212,4 @@ export class RegistryPusher {
       return { tag: ref.tag!, digest, size: manifest.length };
     }
   }
-
-  private async pushBlob(session: RegistrySession, ref: ImageReference, b: BlobToPush, sources: string[], send: (m: PushMessage) => void): Promise<void> {
-    const head = await session.call('HEAD', `/v2/${ref.path}/blobs/${b.digest}`);
-    drain(head.body);
-    if (head.status === 200) {
-      if (b.id) send({ status: 'Layer already exists', id: b.id, progressDetail: {} });
-      return;
-    }
-    let location: string | undefined;
-    for (const from of sources) {
-      const m = await session.call('POST', `/v2/${ref.path}/blobs/uploads/?mount=${b.digest}&from=${encodeURIComponent(from)}`, {
-        headers: { 'Content-Length': '0' },
-      });
-      drain(m.body);
-      if (m.status === 201) {
-        if (b.id) send({ status: `Mounted from ${from}`, id: b.id, progressDetail: {} });
-        return;
-      }
-      if (m.status === 202 && m.headers.location) {
-        location = m.headers.location; // the registry opened an upload instead: use it
-        break;
-      }
-    }
-    if (!location) {
-      const start = await session.call('POST', `/v2/${ref.path}/blobs/uploads/`, { headers: { 'Content-Length': '0' } });
-      await expectStatus(start, [202], `upload of ${b.digest}`);
-      location = start.headers.location;
-      if (!location) throw unavailable('registry started an upload without a Location');
-    }
-    const url = new URL(location, session.url('blobs', b.digest));
-    url.searchParams.set('digest', b.digest);
-    const t = b.id ? throttled((n) => send(progressMessage('Pushing', b.id!, n, b.size))) : undefined;
-    const open = () => {
-      let sent = 0;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          sent += chunk.length;
-          t?.update(sent);
-          cb(null, chunk);
-        },
-      });
-      return b.open().pipe(counter);
-    };
-    const put = await session.call('PUT', url.href, { headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(b.size) }, body: open });
-    t?.flush();
-    await expectStatus(put, [201, 204], `blob ${b.digest}`);
-    if (b.id) send({ status: 'Pushed', id: b.id, progressDetail: {} });
-  }
-}
-
-function bufferStream(b: Buffer): Readable {
-  return Readable.from([b]);
-}
-
-async function expectStatus(res: Awaited<ReturnType<RegistrySession['call']>>, ok: number[], what: string): Promise<void> {
-  if (ok.includes(res.status)) {
-    drain(res.body);
-    return;
-  }
-  const body = await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0));
-  const text = registryErrorText(body) ?? `unexpected status ${res.status}`;
-  // Docker prints the registry's words ("denied: requested access to the resource is denied").
-  throw res.status === 403 || res.status === 401 ? authFailed(text) : unavailable(`${what}: ${text}`);
 }

@@ -17,10 +17,12 @@ import { Htpasswd } from './auth/htpasswd.js';
 import { JwtKey } from './auth/jwt.js';
 import { tokenRoute } from './auth/token-route.js';
 import { collectGarbage } from './gc.js';
+import { parseGoDurationMs } from '../../lib/go-duration.js';
 
 const USAGE = `Usage:  berth registry serve --root DIR [--addr HOST:PORT] [--htpasswd FILE] [--access FILE]
                              [--token-key KEY.pem [--token-realm URL] [--token-service NAME]]
                              [--tls-cert CERT --tls-key KEY] [--read-only] [--debug]
+                             [--upload-max-age DURATION (default 168h: idle uploads are removed)]
         berth registry gc --root DIR [--dry-run] [--grace MINUTES (default 60)]
 `;
 
@@ -70,10 +72,18 @@ async function serve(argv: string[]): Promise<number> {
       'tls-key': { type: 'string' },
       'read-only': { type: 'boolean', default: false },
       debug: { type: 'boolean', default: false },
+      'upload-max-age': { type: 'string', default: '168h' },
     },
     strict: true,
   });
   if (!values.root) throw new Error('--root is required');
+  let maxAgeMs: number;
+  try {
+    maxAgeMs = parseGoDurationMs(values['upload-max-age']!);
+  } catch {
+    throw new Error(`invalid --upload-max-age ${JSON.stringify(values['upload-max-age'])}: want a duration such as 168h or 30m`);
+  }
+  if (!(maxAgeMs > 0)) throw new Error('--upload-max-age must be positive');
   if (values.debug) setDebug(true);
   if (!!values['tls-cert'] !== !!values['tls-key']) throw new Error('--tls-cert and --tls-key go together');
   const { host, port } = parseAddr(values.addr!);
@@ -86,8 +96,21 @@ async function serve(argv: string[]): Promise<number> {
   const bound = await server.listenTcp(port, host);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${bound}`;
   log.info('registry listening', { url, root: values.root, readOnly: values['read-only'], uploadsRecovered: recovered, auth: mode });
+  // Abandoned uploads: checked twice per limit (at most hourly), and once at start for those a
+  // previous run left.
+  const sweep = () =>
+    void uploads.expire(maxAgeMs).then(
+      (n) => n && log.info('expired idle uploads', { count: n, maxAge: values['upload-max-age'] }),
+      (e: unknown) => log.warn('upload expiry failed', { error: messageOf(e) }),
+    );
+  sweep();
+  const timer = setInterval(sweep, Math.max(100, Math.min(maxAgeMs / 2, 3_600_000)));
+  timer.unref();
   await new Promise<void>((resolve) => {
-    const stop = () => void server.close().then(resolve);
+    const stop = () => {
+      clearInterval(timer);
+      void server.close().then(resolve);
+    };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });

@@ -3,6 +3,8 @@
 // atomically, so the session survives a server restart: a restarted server truncates the data
 // back to the size state.json vouches for (a chunk cut off by kill -9 is dropped whole) and
 // re-hashes it once. A blob becomes visible only when the final digest matches, by rename.
+// A session nobody has written to for longer than the server's limit is abandoned: expire()
+// (run by the server on a timer) removes it and its bytes, as distribution's upload purger does.
 import { randomUUID, createHash, type Hash } from 'node:crypto';
 import { open, readdir, truncate, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
@@ -18,6 +20,8 @@ interface UploadState {
   repo: string;
   size: number;
   startedAt: string;
+  /** The last time a chunk was written (absent in sessions written before it existed). */
+  updatedAt?: string;
 }
 
 interface Session extends UploadState {
@@ -68,6 +72,25 @@ export class Uploads {
       this.sessions.set(id, { ...st, id, hash: undefined });
     }
     return this.sessions.size;
+  }
+
+  /**
+   * Removes the sessions with no write for `maxAgeMs` (waiting for a chunk in flight, which
+   * renews its session); returns how many went. Their upload URLs then answer BLOB_UPLOAD_UNKNOWN.
+   */
+  async expire(maxAgeMs: number, now = Date.now()): Promise<number> {
+    const idle = (s: Session) => now - Date.parse(s.updatedAt ?? s.startedAt) > maxAgeMs;
+    let removed = 0;
+    for (const s of [...this.sessions.values()].filter(idle)) {
+      await this.locks.run(s.id, async () => {
+        const cur = this.sessions.get(s.id);
+        if (!cur || !idle(cur)) return;
+        this.sessions.delete(s.id);
+        await removeTree(this.dir(s.id));
+        removed++;
+      });
+    }
+    return removed;
   }
 
   /** The active sessions' ids (the garbage collector's grace: their bytes are not in blobs/ yet). */
@@ -210,7 +233,8 @@ export class Uploads {
   }
 
   private async persist(s: Session): Promise<void> {
-    const st: UploadState = { repo: s.repo, size: s.size, startedAt: s.startedAt };
+    s.updatedAt = new Date().toISOString();
+    const st: UploadState = { repo: s.repo, size: s.size, startedAt: s.startedAt, updatedAt: s.updatedAt };
     await writeJsonAtomic(join(this.dir(s.id), 'state.json'), st);
   }
 }

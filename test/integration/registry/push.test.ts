@@ -5,8 +5,12 @@
 // token-auth registry where a pull-only account is denied.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -14,7 +18,8 @@ import { gunzipSync } from 'node:zlib';
 import { TestDaemon, expectOk, run } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 import { BerthRegistry } from './berth-registry.js';
-import { ROOT, busyboxLayer, pushImage, sha } from './registry-harness.js';
+import { MT, ROOT, TestRegistry, busyboxLayer, http, pushImage, sha } from './registry-harness.js';
+import { makeTestHelper } from './test-credential-helper.js';
 
 const execFileP = promisify(execFile);
 const skip = requiresRoot('real crun, overlayfs');
@@ -143,7 +148,6 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   const ok = await berth(['login', '-u', 'carol', '--password-stdin', treg.host], 'carol-pw\n');
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, 'Login Succeeded\n');
-  const { readFile } = await import('node:fs/promises');
   const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
   assert.equal(Buffer.from(cfg.auths[treg.host]!.auth, 'base64').toString(), 'carol:carol-pw');
 
@@ -177,4 +181,140 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   assert.deepEqual(after.auths, {});
   assert.equal((await berth(['push', ref])).code, 1, 'logged out: no push');
   assert.equal((await berth(['pull', `${treg.host}/carol/bb:v2`])).code, 1, 'logged out: no pull');
+});
+
+test('credsStore: berth login stores through docker-credential-testhelper, push and pull get from it (docker too), logout erases', { skip }, async (t) => {
+  await writeFile(join(work, 'helper-htpasswd'), (await execFileP('htpasswd', ['-Bbn', 'erin', 'erin-pw'])).stdout);
+  const hreg = await BerthRegistry.start({ args: ['--htpasswd', join(work, 'helper-htpasswd')] });
+  t.after(() => hreg.stop());
+  const helper = await makeTestHelper(join(work, 'helper'));
+  const cfgDir = join(work, 'helper-cfg');
+  await mkdir(cfgDir, { recursive: true });
+  await writeFile(join(cfgDir, 'config.json'), JSON.stringify({ credsStore: 'testhelper' }));
+  const env = { ...process.env, DOCKER_HOST: d.host, DOCKER_CONFIG: cfgDir, PATH: `${helper.binDir}:${process.env.PATH}` };
+  const berth = (args: string[], input?: string) => run(process.execPath, [join(ROOT, 'bin/berth'), ...args], { input, env });
+
+  const ok = await berth(['login', '-u', 'erin', '--password-stdin', hreg.host], 'erin-pw\n');
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout, 'Login Succeeded\n');
+  assert.doesNotMatch(ok.stderr, /unencrypted/, 'no plain-text warning with a helper');
+  assert.deepEqual(await helper.stored(), [{ ServerURL: hreg.host, Username: 'erin', Secret: 'erin-pw' }]);
+  const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { credsStore: string; auths: Record<string, unknown> };
+  assert.deepEqual(cfg, { credsStore: 'testhelper', auths: { [hreg.host]: {} } }, 'the file keeps no secret');
+
+  const ref = `${hreg.host}/erin/bb:v1`;
+  await d.importBusybox(ref);
+  const push = await berth(['push', ref]);
+  assert.equal(push.code, 0, push.stderr);
+  assert.match(push.stdout, /v1: digest: sha256:/);
+  assert.ok((await helper.verbs()).includes('get'), 'push asked the helper');
+  const pulled = await berth(['pull', ref]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  // The docker CLI reads the same helper.
+  const dockerPull = await run('docker', ['pull', ref], { env });
+  assert.equal(dockerPull.code, 0, dockerPull.stderr);
+
+  const out = await berth(['logout', hreg.host]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `Removing login credentials for ${hreg.host}\n`);
+  assert.deepEqual(await helper.stored(), [], 'erased from the helper');
+  assert.equal((await berth(['push', ref])).code, 1, 'logged out: no push');
+  assert.equal((await berth(['logout', hreg.host])).stdout, `Not logged in to ${hreg.host}\n`);
+
+  // A helper that is not on the PATH: login fails as docker's does, and nothing is written.
+  await writeFile(join(cfgDir, 'config.json'), JSON.stringify({ credHelpers: { [hreg.host]: 'missing' } }));
+  const missing = await berth(['login', '-u', 'erin', '--password-stdin', hreg.host], 'erin-pw\n');
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /^Error saving credentials: .*docker-credential-missing.*not found in \$PATH/m);
+});
+
+test("berthd pushes to Debian's docker-registry: a new layer of random and text bytes streams up, unpacks to its diffID, pulls back; a re-push sends nothing", {
+  skip,
+}, async (t) => {
+  const dreg = await TestRegistry.start();
+  t.after(() => dreg.stop());
+  const dir = join(work, 'mixed-layer');
+  await mkdir(dir, { recursive: true });
+  // > 1 MiB of each: chunks that are stored (random) and chunks that are deflated (text).
+  await writeFile(join(dir, 'random.bin'), randomBytes(3 * 1024 * 1024 + 17));
+  await writeFile(join(dir, 'text.txt'), 'a line of layer text\n'.repeat(120_000));
+  await execFileP('tar', ['-C', dir, '-cf', `${dir}.tar`, 'random.bin', 'text.txt']);
+  const ref = `${dreg.host}/mixed/img:v1`;
+  expectOk(await d.berth(['import', `${dir}.tar`, ref]));
+  const before = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
+  const r = expectOk(await d.berth(['push', ref]));
+  const id = (before.RootFS.Layers[0] as string).slice(7, 19);
+  assert.match(r.stdout, new RegExp(`${id}: Pushed\n`));
+  const m = /v1: digest: (sha256:[a-f0-9]{64}) size: \d+\n$/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+
+  const manifest = JSON.parse((await http(`http://${dreg.host}/v2/mixed/img/manifests/v1`, { headers: { Accept: MT.manifest } })).body.toString()) as Manifest;
+  const blob = (await http(`http://${dreg.host}/v2/mixed/img/blobs/${manifest.layers[0]!.digest}`)).body;
+  assert.equal(blob.length, manifest.layers[0]!.size);
+  assert.equal(sha(blob), manifest.layers[0]!.digest, 'docker-registry verified and kept the streamed bytes');
+  const tar = gunzipSync(blob);
+  assert.equal(sha(tar), before.RootFS.Layers[0], 'the gzip members unpack to the diffID');
+  assert.ok(blob.length < tar.length - 2_000_000, 'the text was compressed');
+  if (existsSync('/usr/bin/skopeo')) {
+    // Go's gzip reader (containers/image) reads the concatenated members too.
+    const out = join(work, 'mixed-skopeo');
+    await execFileP('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', '--dest-decompress', `docker://${ref}`, `dir:${out}`]);
+    const hashes = await Promise.all((await readdir(out)).map(async (f) => sha(await readFile(join(out, f)))));
+    assert.ok(hashes.includes(before.RootFS.Layers[0]), 'skopeo decompressed the layer to its diffID');
+  }
+
+  const again = expectOk(await d.berth(['push', ref]));
+  assert.match(again.stdout, new RegExp(`${id}: Layer already exists\n`));
+  assert.match(again.stdout, new RegExp(`v1: digest: ${m[1]} `), 'the same manifest: the blob was remembered, not recompressed');
+
+  // Another registry lacks the remembered blob: compressed again, to the same bytes.
+  const other = `${reg.host}/mixed/img:v1`;
+  expectOk(await d.berth(['tag', ref, other]));
+  const elsewhere = expectOk(await d.berth(['push', other]));
+  assert.match(elsewhere.stdout, new RegExp(`${id}: Pushed\n`));
+  assert.match(elsewhere.stdout, new RegExp(`v1: digest: ${m[1]} `), 'deterministic compression: the same layer digest, the same manifest');
+  expectOk(await d.berth(['rmi', other]));
+
+  expectOk(await d.berth(['rmi', ref]));
+  expectOk(await d.berth(['pull', ref]));
+  const after = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
+  assert.equal(after.Id, before.Id);
+  assert.deepEqual(after.RootFS, before.RootFS);
+});
+
+test('a streamed layer upload cut off mid-way fails the push cleanly; the next push succeeds', { skip }, async (t) => {
+  // A proxy to Berth's registry that resets any PATCH after 1 MiB of its body.
+  const proxy = createServer((req, res) => {
+    let seen = 0;
+    const up = httpRequest(`${reg.url}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
+      res.writeHead(ur.statusCode ?? 502, ur.headers);
+      ur.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.on('data', (c: Buffer) => {
+      seen += c.length;
+      if (req.method === 'PATCH' && seen > 1 << 20) {
+        up.destroy();
+        req.socket.destroy();
+      }
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => proxy.close(() => r())));
+  const port = (proxy.address() as AddressInfo).port;
+  const dir = join(work, 'cut-layer');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'random.bin'), randomBytes(8 << 20));
+  await execFileP('tar', ['-C', dir, '-cf', `${dir}.tar`, 'random.bin']);
+  const viaProxy = `127.0.0.1:${port}/cut/img:v1`;
+  expectOk(await d.berth(['import', `${dir}.tar`, viaProxy]));
+  const cut = await d.berth(['push', viaProxy]);
+  assert.equal(cut.code, 1, cut.stdout);
+  assert.match(cut.stderr, /socket hang up|ECONNRESET|EPIPE|aborted/i);
+  const direct = `${reg.host}/cut/img:v1`;
+  expectOk(await d.berth(['tag', viaProxy, direct]));
+  const ok = expectOk(await d.berth(['push', direct]));
+  assert.match(ok.stdout, /: Pushed\n/);
+  assert.match(ok.stdout, /v1: digest: sha256:/);
 });

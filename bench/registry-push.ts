@@ -1,0 +1,146 @@
+// Push through berthd's registry client into Berth's registry on 127.0.0.1: an image whose one
+// layer is 100 MiB of new random bytes (a fresh layer every run, so nothing exists remotely and
+// nothing is cached), then the same push again (every blob exists), over the API (POST
+// /images/{name}/push until the stream ends) and through the berth CLI; beside them the floors
+// of this machine: sha256, gzip -1/-6 of that layer in-process, a 100 MiB write + fsync.
+// Run: npm run build && node dist/bench/registry-push.js
+import { createHash, randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { open, readFile, rm, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { runBench, printReferences } from './support/harness.js';
+import { LiveTable, TIME_HEADER, repeat, row, summarize, timedOk, ratio } from './support/measure.js';
+import { BerthRegistry } from '../test/integration/registry/berth-registry.js';
+import type { BenchDaemon } from './support/bench-daemon.js';
+
+const execFileP = promisify(execFile);
+const LAYER = 100 << 20;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const BUDGET_MS = 120_000;
+
+function ms(t0: number): number {
+  return performance.now() - t0;
+}
+
+/** A new image `ref` with one layer: a tar of one file of `size` random bytes. */
+async function importRandomImage(d: BenchDaemon, ref: string, size: number): Promise<void> {
+  const dir = join(d.dir, `rnd-${Math.random().toString(36).slice(2, 8)}`);
+  await mkdir(dir, { recursive: true });
+  const f = await open(join(dir, 'data'), 'w');
+  for (let off = 0; off < size; off += 8 << 20) await f.write(randomBytes(Math.min(8 << 20, size - off)));
+  await f.close();
+  await execFileP('tar', ['-C', dir, '-cf', `${dir}.tar`, 'data']);
+  await rm(dir, { recursive: true, force: true });
+  await timedOk(process.execPath, d.berthArgs(['import', `${dir}.tar`, ref]), { env: d.env, timeoutMs: 120_000 });
+  await rm(`${dir}.tar`, { force: true });
+}
+
+/** CPU seconds (user + system) a process has used: unlike wall time, barely moved by other load. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+/** POST /images/{name}/push?tag= and read the stream to its end; fails on an in-band error. */
+async function apiPush(d: BenchDaemon, repo: string, tag: string): Promise<number> {
+  const t0 = performance.now();
+  const r = await d.api.call('POST', `/images/${encodeURIComponent(repo)}/push?tag=${tag}`);
+  const took = ms(t0);
+  const text = r.body.toString();
+  if (r.status !== 200 || text.includes('"errorDetail"')) throw new Error(`push ${repo}:${tag}: ${r.status} ${text.slice(-300)}`);
+  return took;
+}
+
+await runBench('registry push: a new random 100 MiB layer, and a push where every blob exists', { limitMs: 20 * 60_000 }, async ({ d }) => {
+  const reg = await BerthRegistry.start();
+  try {
+    const table = new LiveTable([...TIME_HEADER, 'note']);
+    const med: Record<string, number> = {};
+    const add = (label: string, samples: number[], note = '') => {
+      med[label] = summarize(samples).median;
+      table.add(row(label, samples, note));
+    };
+    const data = randomBytes(LAYER);
+    add(
+      'floor: sha256 of 100 MiB',
+      await repeat({ runs: 3, budgetMs: 30_000 }, async () => {
+        const t0 = performance.now();
+        createHash('sha256').update(data).digest();
+        return ms(t0);
+      }),
+      'in-process',
+    );
+    for (const level of [1, 6]) {
+      add(
+        `floor: gzip -${level} of 100 MiB random`,
+        await repeat({ runs: 1, budgetMs: 30_000 }, async () => {
+          const t0 = performance.now();
+          gzipSync(data, { level });
+          return ms(t0);
+        }),
+        'one thread, in-process',
+      );
+    }
+    add(
+      'floor: write + fsync 100 MiB',
+      await repeat({ runs: 3, budgetMs: 30_000 }, async () => {
+        const p = join(d.dir, 'fsync-probe');
+        const t0 = performance.now();
+        const f = await open(p, 'w');
+        await f.write(data);
+        await f.sync();
+        await f.close();
+        const took = ms(t0);
+        await rm(p);
+        return took;
+      }),
+      'data-root disk',
+    );
+
+    const repo = `${reg.host}/bench/new`;
+    let n = 0;
+    const cpu: number[] = [];
+    const cpuClient: number[] = [];
+    const cpuServer: number[] = [];
+    const newPush = await repeat({ runs: RUNS, budgetMs: BUDGET_MS }, async () => {
+      const tag = `r${n++}`;
+      await importRandomImage(d, `${repo}:${tag}`, LAYER);
+      const pids = [d.pid, reg.proc.pid!];
+      const before = await Promise.all(pids.map(cpuSeconds));
+      const took = await apiPush(d, repo, tag);
+      const after = await Promise.all(pids.map(cpuSeconds));
+      cpu.push(after.reduce((a, x, i) => a + x - before[i]!, 0) * 1000);
+      cpuClient.push((after[0]! - before[0]!) * 1000);
+      cpuServer.push((after[1]! - before[1]!) * 1000);
+      return took;
+    });
+    add('API push, new 100 MiB random layer', newPush, `goal ≤ 1.0 s; min ${(Math.min(...newPush) / 1000).toFixed(2)} s`);
+    add('  CPU time of berthd + registry for it', cpu, 'load-independent');
+    add('  of which berthd (client)', cpuClient, 'tar read, gzip, sha256, send');
+    add('  of which the registry (server)', cpuServer, 'receive, sha256, write, fsync');
+    const again = await repeat({ runs: 10, budgetMs: 30_000, warmup: 1 }, () => apiPush(d, repo, 'r0'));
+    add('API push again, every blob exists', again, `goal < 50 ms; min ${Math.min(...again).toFixed(0)} ms`);
+    add(
+      'berth push again, every blob exists',
+      await repeat({ runs: 10, budgetMs: 30_000, warmup: 1 }, () =>
+        timedOk(process.execPath, d.berthArgs(['push', '-q', `${repo}:r0`]), { env: d.env, timeoutMs: 60_000 }),
+      ),
+      'CLI start included',
+    );
+    add('node -e 0', await repeat({ runs: 10, budgetMs: 30_000, warmup: 1 }, () => timedOk(process.execPath, ['-e', '0'])), 'floor of a CLI run');
+    table.add(['ratio new push / goal 1.0 s', ratio(med['API push, new 100 MiB random layer']!, 1000), '', '', '']);
+    table.add(['ratio re-push / goal 50 ms', ratio(med['API push again, every blob exists']!, 50), '', '', '']);
+    table.add(['ratio new push / sha256 floor', ratio(med['API push, new 100 MiB random layer']!, med['floor: sha256 of 100 MiB']!), '', '', '']);
+    table.add(['ratio push CPU / sha256 floor', ratio(med['  CPU time of berthd + registry for it']!, med['floor: sha256 of 100 MiB']!), '', '', '']);
+  } finally {
+    await reg.stop();
+  }
+  printReferences([
+    'Docker 20.10 to distribution, new random 100 MiB layer: 1.89 s; every blob exists: 24 ms',
+    'gzip -6 of that layer: 2.2 s; sha256: 0.23 s',
+    'goals: push ≤ 1.0 s; a push where everything exists < 50 ms',
+  ]);
+});
