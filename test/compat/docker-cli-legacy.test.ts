@@ -26,8 +26,8 @@ const d = useBusyboxDaemon({ before: (fn) => test.before(fn), after: (fn) => tes
 const ok = async (args: string[]) => expectOk(await d.docker(args, { timeoutMs: 30_000 })).stdout;
 
 /** The names in a tar, in archive order. */
-async function tarNames(bytes: Buffer): Promise<Map<string, tar.Headers>> {
-  const out = new Map<string, tar.Headers>();
+async function tarNames(bytes: Buffer): Promise<Map<string, tar.Header>> {
+  const out = new Map<string, tar.Header>();
   const ex = tar.extract();
   Readable.from([bytes]).pipe(ex);
   for await (const e of ex) {
@@ -103,11 +103,35 @@ test('docker events --since/--until: a bounded replay with filters; --since alon
   while (Date.now() / 1000 < after + 0.05) await new Promise((r) => setTimeout(r, 50));
   const out = await ok(['events', '--since', String(start), '--until', '0s', '--filter', 'container=evt', '--format', '{{.Action}}']);
   assert.deepEqual(out.trim().split('\n'), ['create', 'attach', 'start', 'die']);
-  const byLabel = await ok(['events', '--since', '1h', '--until', '0s', '--filter', 'label=k=v', '--filter', 'event=die', '--format', '{{.Actor.Attributes.name}}']);
+  const byLabel = await ok([
+    'events',
+    '--since',
+    '1h',
+    '--until',
+    '0s',
+    '--filter',
+    'label=k=v',
+    '--filter',
+    'event=die',
+    '--format',
+    '{{.Actor.Attributes.name}}',
+  ]);
   assert.equal(byLabel, 'evt\n');
   // --until in the future: the stream ends at that time, after a live event.
   const until = (Date.now() + 3000) / 1000;
-  const following = d.docker(['events', '--since', String(start), '--until', until.toFixed(3), '--filter', 'event=destroy', '--filter', 'container=evt', '--format', '{{.Actor.Attributes.name}}']);
+  const following = d.docker([
+    'events',
+    '--since',
+    String(start),
+    '--until',
+    until.toFixed(3),
+    '--filter',
+    'event=destroy',
+    '--filter',
+    'container=evt',
+    '--format',
+    '{{.Actor.Attributes.name}}',
+  ]);
   await ok(['rm', 'evt']);
   assert.equal(expectOk(await following).stdout, 'evt\n');
 });
