@@ -248,7 +248,10 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
 }
 
 function networksOf(r: ContainerRecord, net: NetInfo): Record<string, Wire.EndpointSettings> {
-  const names = attachedNetworks(r).map((e) => e.network);
+  // dockerd's JSON is a Go map: keys sorted bytewise (clients such as testcontainers take the first).
+  const names = attachedNetworks(r)
+    .map((e) => e.network)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(
     names.map((n) => [
       n,
