@@ -27,6 +27,7 @@ const L = {
   dashboard: () => import('./commands/dashboard.js'),
   registry: () => import('./commands/registry.js'),
   login: () => import('./commands/login.js'),
+  fs: () => import('./commands/diff-export.js'),
 };
 const cmd =
   <K extends keyof typeof L>(k: K, name: string): Loader =>
@@ -55,6 +56,8 @@ const TOP: Record<string, Loader> = {
   top: cmd('top', 'top'),
   stats: cmd('top', 'stats'),
   cp: cmd('cp', 'cp'),
+  diff: cmd('fs', 'diff'),
+  export: cmd('fs', 'exportContainer'),
   update: cmd('update', 'update'),
   commit: cmd('update', 'commit'),
   images: cmd('images', 'images'),
@@ -79,7 +82,7 @@ const TOP: Record<string, Loader> = {
 /** Management commands: `berth container ls`, `berth image rm`, `berth system df`. */
 const GROUPS: Record<string, Record<string, Loader>> = {
   container: {
-    ...pick('run create start attach stop kill restart pause unpause wait rm rename port logs exec top stats cp update commit'),
+    ...pick('run create start attach stop kill restart pause unpause wait rm rename port logs exec top stats cp update commit diff export'),
     ls: TOP.ps!,
     list: TOP.ps!,
     ps: TOP.ps!,

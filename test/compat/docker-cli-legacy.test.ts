@@ -53,6 +53,7 @@ test('docker diff: C/A/D in Docker order, on a running and a stopped container; 
   assert.equal(await ok(['diff', 'df']), expected);
   await ok(['stop', '-t', '0', 'df']);
   assert.equal(await ok(['diff', 'df']), expected, 'a stopped container shows the same changes');
+  assert.equal(expectOk(await d.berth(['container', 'diff', 'df'])).stdout, expected, 'berth diff prints what docker diff prints');
   // A container that changed nothing has no changes, though the runtime made its mount points.
   await ok(['run', '--name', 'fresh', '-v', '/data', 'busybox', 'true']);
   assert.equal(await ok(['diff', 'fresh']), '');
@@ -82,6 +83,8 @@ test('docker export: the merged filesystem to a file and to stdout, streamed; a 
     // To stdout, read back by tar itself.
     const viaTar = await run('sh', ['-c', `docker export ex | tar -xOf - root/f`], { env: { ...process.env, DOCKER_HOST: d.host } });
     assert.equal(expectOk(viaTar).stdout, 'hello\n');
+    expectOk(await d.berth(['export', '-o', join(work, 'berth.tar'), 'ex']));
+    assert.deepEqual([...(await tarNames(await readFile(join(work, 'berth.tar')))).keys()], [...names.keys()], 'berth export writes the same archive');
     // A running container: its live merged filesystem.
     await ok(['run', '-d', '--name', 'exr', 'busybox', 'sh', '-c', 'echo live > /tmp/l; sleep 600']);
     for (let i = 0; i < 100 && !(await d.docker(['diff', 'exr'])).stdout.includes('/tmp/l'); i++) await new Promise((r) => setTimeout(r, 100));
