@@ -228,3 +228,19 @@ async function fetchJson(socket: string, path: string, body: unknown): Promise<{
     req.end(JSON.stringify(body));
   });
 }
+
+test('docker plugin: an empty list, unknown plugins are not found, installing is refused', { skip }, async () => {
+  assert.equal(await ok(['plugin', 'ls']), 'ID        NAME      DESCRIPTION   ENABLED\n');
+  for (const args of [
+    ['plugin', 'inspect', 'vieux/sshfs'],
+    ['plugin', 'rm', 'vieux/sshfs'],
+    ['plugin', 'enable', 'vieux/sshfs'],
+  ]) {
+    const r = await d.docker(args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(r.stderr, /plugin "vieux\/sshfs" not found/);
+  }
+  const install = await d.docker(['plugin', 'install', '--grant-all-permissions', 'vieux/sshfs']);
+  assert.equal(install.code, 1);
+  assert.match(install.stderr, /Berth does not support Engine plugins/);
+});
