@@ -244,3 +244,28 @@ test('docker plugin: an empty list, unknown plugins are not found, installing is
   assert.equal(install.code, 1);
   assert.match(install.stderr, /Berth does not support Engine plugins/);
 });
+
+test('docker-py events(since=, until=, decode=True): the replay, filtered, ends at until', {
+  skip: skip || (pyDocker() ? false : 'python3-docker is not importable from /usr/bin/python3'),
+}, async () => {
+  await ok(['run', '--name', 'pyev', 'busybox', 'true']);
+  const script = [
+    'import docker, time, json, sys',
+    `c = docker.DockerClient(base_url='${d.host}')`,
+    'now = time.time()',
+    // until a little ahead: docker-py sends whole seconds; the stream must end by itself then.
+    "ev = list(c.events(since=now - 60, until=int(now) + 2, decode=True, filters={'container': 'pyev'}))",
+    "print(json.dumps([e['Action'] for e in ev]))",
+  ].join('\n');
+  const r = expectOk(await run('/usr/bin/python3', ['-c', script], { timeoutMs: 30_000 }));
+  assert.deepEqual(JSON.parse(r.stdout), ['create', 'attach', 'start', 'die']);
+});
+
+function pyDocker(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import docker'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
