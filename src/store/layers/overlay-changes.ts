@@ -42,6 +42,11 @@ async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
   }
 }
 
+/** Go's sameFsTime: equal, or the same second where one side has no sub-second part (a filesystem that keeps none). */
+function sameFsTime(a: number, b: number): boolean {
+  return a === b || (Math.floor(a / 1000) === Math.floor(b / 1000) && (a % 1000 === 0 || b % 1000 === 0));
+}
+
 /** The first lower layer (top first) that has `path`; lstat, so a lower symlink never leads out of its layer. */
 async function inLowers(lowers: readonly string[], path: string): Promise<Stats | undefined> {
   for (const l of lowers) {
@@ -68,7 +73,7 @@ export async function overlayChanges(upper: string, lowers: readonly string[], o
       if (lower && lower.isDirectory() && st.isDirectory()) {
         const names = await readdir(hostPath);
         const touchedByMounts = names.length > 0 && names.every((n) => skip(path === '/' ? `/${n}` : `${path}/${n}`));
-        const sameTime = touchedByMounts || st.mtimeMs === lower.mtimeMs;
+        const sameTime = touchedByMounts || sameFsTime(st.mtimeMs, lower.mtimeMs);
         if (st.size === lower.size && st.mode === lower.mode && sameTime) return descend(path, hostPath);
       }
     }
