@@ -166,6 +166,12 @@ test('legacy links: the linked container env and hosts entry; docker rm --link r
   assert.equal((await ok(['rm', '--link', '/linker/db'])).trim(), '/linker/db');
   assert.equal((await ok(['inspect', '-f', '{{json .HostConfig.Links}}', 'linker'])).trim(), 'null');
   assert.equal((await ok(['start', '-a', 'linker'])).trim(), '0', 'the link env is gone at the next start');
+  // berth sends the link name as one escaped path segment (DELETE /containers/%2Flinker%2Fdb2?link=1).
+  await ok(['rm', '-f', 'linker']);
+  await ok(['create', '--name', 'linker', '--link', 'web:db', '--link', 'web:db2', 'busybox', 'true']);
+  assert.equal(expectOk(await d.berth(['rm', '--link', '/linker/db2'], { timeoutMs: 20_000 })).stdout, '/linker/db2\n');
+  assert.equal((await ok(['inspect', '-f', '{{json .HostConfig.Links}}', 'linker'])).trim(), '["/web:/linker/db"]');
+  await ok(['rm', '--link', '/linker/db']);
   const again = await d.docker(['rm', '--link', '/linker/db']);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /No such container: linker\/db/);

@@ -161,10 +161,12 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       path: '/containers/{id}',
       handler: async (ctx) => {
         // `docker rm --link name` names no link: refused, never a removal of the container.
-        if (ctx.query.bool('link')) return containers.removeLink(ctx.params.id!);
-        const rec = containers.get(ctx.params.id!);
-        await containers.remove(rec.id, { force: ctx.query.bool('force'), volumes: ctx.query.bool('v') });
-        d.execs.forgetContainer(rec.id);
+        if (ctx.query.bool('link')) await containers.removeLink(ctx.params.id!);
+        else {
+          const rec = containers.get(ctx.params.id!);
+          await containers.remove(rec.id, { force: ctx.query.bool('force'), volumes: ctx.query.bool('v') });
+          d.execs.forgetContainer(rec.id);
+        }
         sendNoContent(ctx.res);
       },
     },
