@@ -78,7 +78,12 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
         });
         ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
         if (first) ctx.res.write(first);
-        await pipeline(tar, ctx.res);
+        try {
+          await pipeline(tar, ctx.res);
+        } catch (e) {
+          // A client that stops reading (`docker export c | head`) is no daemon error; the export's mount is released all the same.
+          if (!ctx.signal.aborted && !ctx.res.destroyed) throw e;
+        }
       },
     },
     {
