@@ -28,6 +28,7 @@ const L = {
   registry: () => import('./commands/registry.js'),
   login: () => import('./commands/login.js'),
   manifest: () => import('./commands/manifest.js'),
+  fs: () => import('./commands/diff-export.js'),
 };
 const cmd =
   <K extends keyof typeof L>(k: K, name: string): Loader =>
@@ -56,6 +57,8 @@ const TOP: Record<string, Loader> = {
   top: cmd('top', 'top'),
   stats: cmd('top', 'stats'),
   cp: cmd('cp', 'cp'),
+  diff: cmd('fs', 'diff'),
+  export: cmd('fs', 'exportContainer'),
   update: cmd('update', 'update'),
   commit: cmd('update', 'commit'),
   images: cmd('images', 'images'),
@@ -80,7 +83,7 @@ const TOP: Record<string, Loader> = {
 /** Management commands: `berth container ls`, `berth image rm`, `berth system df`. */
 const GROUPS: Record<string, Record<string, Loader>> = {
   container: {
-    ...pick('run create start attach stop kill restart pause unpause wait rm rename port logs exec top stats cp update commit'),
+    ...pick('run create start attach stop kill restart pause unpause wait rm rename port logs exec top stats cp update commit diff export'),
     ls: TOP.ps!,
     list: TOP.ps!,
     ps: TOP.ps!,

@@ -1,6 +1,11 @@
 // Filesystem access for cp, archive and commit: the container's merged filesystem, mounted for
 // the call if it is not running, seen with its bind mounts and volumes overlaid.
 import { mkdir } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { LayerChange } from '../store/layers/overlay-changes.js';
+import { packLayerDir } from '../store/layers/pack-layer.js';
 import { messageOf } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import type { Digest } from '../lib/digest.js';
@@ -42,6 +47,46 @@ export async function withContainerFs<T>(core: ContainerCore, ref: string, fn: (
   });
 }
 
+/** Mount points the runtime makes in every container: their placeholders in the upper dir are no change of the user's. */
+const RUNTIME_MOUNT_POINTS = ['/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/proc', '/sys', '/dev'];
+
+/** `docker diff`: the container's upper dir against its image, without the mount points the runtime and its volumes own. */
+export function containerChanges(core: ContainerCore, ref: string): Promise<LayerChange[]> {
+  const { id } = core.index.get(ref);
+  const owned = [...RUNTIME_MOUNT_POINTS, ...core.deps.volumes.mountPoints(id).map((m) => posix.normalize(`/${m.destination}`))];
+  const skip = (p: string) => owned.some((o) => p === o || p.startsWith(`${o}/`));
+  return core.lock.run(id, () => core.deps.layers.changes(id, { skip }));
+}
+
+/**
+ * `docker export`: the merged filesystem as a tar, streamed. A container that is not running is
+ * mounted read-only for the export and unmounted after it; the container's lock is held until
+ * the stream ends, so it cannot start or go away under the reader. Volumes are not included
+ * (Docker exports the container's layer stack only).
+ */
+export function exportContainer(core: ContainerCore, ref: string): Readable {
+  const { id } = core.index.get(ref);
+  const { paths, layers, mounter } = core.deps;
+  const out = new PassThrough();
+  void core.lock
+    .run(id, async () => {
+      const rootfs = paths.rootfs(id);
+      const mounted = await mounter.isMounted(rootfs);
+      if (!mounted) {
+        await mkdir(rootfs, { recursive: true });
+        const ro = (await layers.mounts(id)).map((m) => (m.type === 'overlay' && !m.options.includes('ro') ? { ...m, options: ['ro', ...m.options] } : m));
+        await mounter.mount(ro, rootfs);
+      }
+      try {
+        await pipeline(packLayerDir(rootfs), out);
+      } finally {
+        if (!mounted) await mounter.unmount(rootfs).catch((e) => log.warn('unmount after export', { id, error: messageOf(e) }));
+      }
+    })
+    .catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+  return out;
+}
+
 export async function commitContainer(
   core: ContainerCore,
   ref: string,
@@ -75,6 +120,7 @@ export async function commitContainer(
     ref: opts.ref,
     changes: opts.changes,
     containerId: rec.id,
+    container: { image: rec.config.image, config: rec.config },
   });
   core.emitEvent(rec, 'commit', { comment: opts.comment });
   return id;

@@ -83,6 +83,8 @@ export interface HostSettings {
   links?: string[];
   /** HostConfig.Devices: host device nodes (or directories of them) made in the container. */
   devices?: { pathOnHost: string; pathInContainer: string; cgroupPermissions: string }[];
+  /** HostConfig.DeviceCgroupRules ("c 1:3 rwm"): extra device cgroup allowances, without nodes. */
+  deviceCgroupRules?: string[];
   /** Initial TTY size [rows, cols] (API >= 1.42), applied before the process runs. */
   consoleSize?: [number, number];
 }

@@ -19,9 +19,11 @@ import type { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import type { ContainerRecord, ContainerSnapshot, HealthState } from './container-record.js';
 import { ContainerCore, isLive, type ContainerDeps, type LifecycleHooks } from './container-core.js';
 import { createContainer, type CreateRequest } from './container-create.js';
-import { commitContainer, withContainerFs } from './container-fs-access.js';
+import { commitContainer, containerChanges, exportContainer, withContainerFs } from './container-fs-access.js';
+import type { LayerChange } from '../store/layers/overlay-changes.js';
+import type { Readable } from 'node:stream';
 import type { ContainerFs } from './archive.js';
-import { renameContainer, updateContainer, updateHealth, type HealthUpdate, type SettingsChange } from './container-settings.js';
+import { removeLink, renameContainer, updateContainer, updateHealth, type HealthUpdate, type SettingsChange } from './container-settings.js';
 import { ExitWatcher } from './exit-watcher.js';
 import type { PendingAttach } from './exit-waiters.js';
 import { Lifecycle } from './lifecycle.js';
@@ -217,6 +219,11 @@ export class ContainerService {
 
   // ---- settings ----------------------------------------------------------------------------------
 
+  /** `docker rm --link /parent/alias`. */
+  removeLink(linkName: string): Promise<void> {
+    return removeLink(this.#core, linkName);
+  }
+
   rename(ref: string, newName: string): Promise<void> {
     return renameContainer(this.#core, ref, newName);
   }
@@ -243,6 +250,16 @@ export class ContainerService {
   /** Runs fn with the container's merged filesystem mounted (temporarily if it is not running). */
   withFs<T>(ref: string, fn: (fs: ContainerFs, rec: ContainerSnapshot) => Promise<T>): Promise<T> {
     return withContainerFs(this.#core, ref, fn);
+  }
+
+  /** `docker diff`: what the container changed in its image's filesystem. */
+  changes(ref: string): Promise<LayerChange[]> {
+    return containerChanges(this.#core, ref);
+  }
+
+  /** `docker export`: the container's filesystem as a tar stream (mounted read-only for it if not running). */
+  export(ref: string): Readable {
+    return exportContainer(this.#core, ref);
   }
 
   commit(

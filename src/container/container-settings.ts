@@ -1,11 +1,12 @@
 // Changing a container's settings under its lock: rename (the name index follows), update
 // (resources apply to a live container at once), and the health the health monitor measured.
-import { conflict, invalidArgument } from '../lib/errors.js';
+import { conflict, invalidArgument, notFound } from '../lib/errors.js';
 import { buildResources } from '../runtime/specgen/build-spec.js';
 import type { ContainerSnapshot, HealthState, HostSettings } from './container-record.js';
 import { isLive, type ContainerCore } from './container-core.js';
 import { validateHostSettings } from './create-config.js';
 import { normaliseName } from './names.js';
+import { parseLink } from './networking.js';
 
 export interface SettingsChange {
   resources?: HostSettings['resources'];
@@ -34,6 +35,25 @@ export async function renameContainer(core: ContainerCore, ref: string, newName:
       core.index.release(name, rec.id);
       throw e;
     });
+}
+
+/**
+ * `docker rm --link /parent/alias`: forgets the parent's legacy link of that alias. The link's
+ * environment and hosts entry go at the parent's next start (dockerd rewrites neither in a
+ * running container). Unlike dockerd, the link stays gone after a daemon restart.
+ */
+export async function removeLink(core: ContainerCore, linkName: string): Promise<void> {
+  const trimmed = linkName.replace(/^\/+/, '');
+  const slash = trimmed.lastIndexOf('/');
+  if (slash < 0) throw conflict('Conflict, cannot remove the default link name of the container');
+  const parentRef = trimmed.slice(0, slash);
+  const alias = trimmed.slice(slash + 1);
+  const parent = core.index.find(parentRef);
+  const has = (links: readonly string[] | undefined) => (links ?? []).some((l) => parseLink(l).alias === alias);
+  if (!parent || !has(parent.host.links)) throw notFound(`No such container: ${trimmed}`);
+  await core.lock.run(parent.id, () =>
+    core.records.update(parent.id, (r) => ({ ...r, host: { ...r.host, links: (r.host.links ?? []).filter((l) => parseLink(l).alias !== alias) } })),
+  );
 }
 
 export async function updateContainer(core: ContainerCore, ref: string, change: SettingsChange): Promise<string[]> {

@@ -35,6 +35,8 @@ export interface CommitRequest {
   ref?: string;
   changes: string[];
   containerId: string;
+  /** The container's own config and image as it was named (Docker records them as ContainerConfig). */
+  container: { image: string; config: CommitRequest['config'] };
 }
 
 export interface ImageSource {

@@ -125,6 +125,7 @@ export function specInputFor(
     utsMode: rec.host.utsMode === 'host' || hostNet ? 'host' : 'private',
     sysctls: rec.host.sysctls,
     devices: rec.host.devices ?? [],
+    deviceCgroupRules: rec.host.deviceCgroupRules ?? [],
     ulimits: rec.host.ulimits,
     shmSize: rec.host.shmSize || 64 * 1024 * 1024,
     oomScoreAdj: rec.host.oomScoreAdj,

@@ -47,7 +47,8 @@ export function runtimeConfigFrom(c: CommitRequest['config']): ImageRuntimeConfi
     Volumes: Object.keys(c.volumes).length ? c.volumes : null,
     WorkingDir: c.workingDir,
     Entrypoint: c.entrypoint.length ? c.entrypoint : null,
-    OnBuild: c.onBuild ?? null,
+    // Docker's image configs say null, not [], when there is no ONBUILD trigger (docker-py reads it).
+    OnBuild: c.onBuild?.length ? c.onBuild : null,
     Labels: c.labels,
   } as ImageRuntimeConfig;
   if (Object.keys(c.exposedPorts).length) out.ExposedPorts = c.exposedPorts;
@@ -87,7 +88,7 @@ export class StoreImageSource implements ImageSource {
       createdBy: [...req.config.entrypoint, ...req.config.cmd].join(' '),
       ref: req.ref,
       containerId: req.containerId,
-      containerConfig: config,
+      containerConfig: { ...runtimeConfigFrom(req.container.config), Image: req.container.image },
     });
     return r.id;
   }

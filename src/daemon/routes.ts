@@ -8,6 +8,7 @@ import { imageRoutes, imageSummaryWire, type ImageBackend, type ImagePuller, typ
 import { systemRoutes } from '../api/routes/system.js';
 import { authRoutes, type AuthRouteDeps } from '../api/routes/auth.js';
 import { eventRoutes } from '../api/routes/events.js';
+import { pluginRoutes } from '../api/routes/plugins.js';
 import { networkRoutes } from '../api/routes/networks.js';
 import { buildRoutes as builderRoutes, buildCacheWire, type BuildBackend } from '../api/routes/build.js';
 import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
@@ -146,5 +147,6 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...volumeRoutes({ volumes: d.volumeStore }),
     ...builderRoutes({ builder: d.builder }),
     ...networkRoutes({ networks: d.networks, containers }),
+    ...pluginRoutes(),
   ];
 }

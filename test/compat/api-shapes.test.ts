@@ -100,6 +100,8 @@ const DOCKERD_SENDS_NULL: string[][] = [
   ['definitions', 'PluginsInfo', 'properties', 'Authorization'],
   // ExecInspect.ExitCode is a *int in dockerd: null until the exec has exited.
   ['paths', '/exec/{id}/json', 'get', 'responses', '200', 'schema', 'properties', 'ExitCode'],
+  // GET /containers/{id}/changes writes dockerd's nil slice: null for a container that changed nothing.
+  ['paths', '/containers/{id}/changes', 'get', 'responses', '200', 'schema'],
 ];
 
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'];
@@ -339,4 +341,19 @@ test('/events lines match EventMessage', { skip }, async () => {
   const bad = await api('GET', '/events?filters=%7B%22nope%22%3A%5B%22x%22%5D%7D');
   assert.equal(bad.status, 400, bad.text);
   assert.deepEqual(sw.validateDefinition('ErrorResponse', bad.json), []);
+});
+
+test('/containers/{id}/changes and /plugins', { skip }, async () => {
+  const id = await createContainer(`shapes-changes-${tag}`, ['sh', '-c', 'touch /new; rm /etc/group']);
+  await conform('GET', `/containers/${id}/changes`, '/containers/{id}/changes', 200);
+  assert.equal((await api('POST', `/containers/${id}/start`)).status, 204);
+  await api('POST', `/containers/${id}/wait`);
+  const changes = await conform('GET', `/containers/${id}/changes`, '/containers/{id}/changes', 200);
+  assert.deepEqual(changes.json, [
+    { Path: '/etc', Kind: 0 },
+    { Path: '/etc/group', Kind: 2 },
+    { Path: '/new', Kind: 1 },
+  ]);
+  const plugins = await conform('GET', '/plugins', '/plugins', 200);
+  assert.deepEqual(plugins.json, []);
 });

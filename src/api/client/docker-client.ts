@@ -184,6 +184,14 @@ export class DockerClient extends Transport {
       body: o.config ?? {},
     });
   }
+  /** `docker diff`: Kind 0 modified, 1 added, 2 deleted (null when nothing changed). */
+  containerChanges(id: string): Promise<T.ContainerChange[] | null> {
+    return this.json('GET', `/containers/${enc(id)}/changes`);
+  }
+  /** `docker export`: the container's filesystem as a tar stream. */
+  containerExport(id: string): Promise<IncomingMessage> {
+    return this.request('GET', `/containers/${enc(id)}/export`);
+  }
   /** GET archive: a tar stream; the path stat is in the X-Docker-Container-Path-Stat header. */
   containerArchiveGet(id: string, path: string): Promise<IncomingMessage> {
     return this.request('GET', `/containers/${enc(id)}/archive`, { query: { path } });

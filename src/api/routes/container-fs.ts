@@ -56,6 +56,37 @@ export function containerFsRoutes(d: ContainerRouteDeps): Route[] {
       },
     },
     {
+      method: 'GET',
+      path: '/containers/{id}/changes',
+      handler: async (ctx) => {
+        const list = await containers.changes(ctx.params.id!);
+        // dockerd answers null, not [], for a container that changed nothing.
+        const out: Wire.ContainerChange[] | null = list.length ? list.map((c) => ({ Path: c.path, Kind: c.kind })) : null;
+        sendJson(ctx.res, 200, out);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/containers/{id}/export',
+      handler: async (ctx) => {
+        const tar = containers.export(ctx.params.id!);
+        // The first chunk (or the failure to mount) decides the status: an error before any byte is a proper error reply.
+        const first = await new Promise<Buffer | null>((resolve, reject) => {
+          tar.once('error', reject);
+          tar.once('end', () => resolve(null));
+          tar.once('readable', () => resolve(tar.read() as Buffer | null));
+        });
+        ctx.res.writeHead(200, { 'Content-Type': 'application/x-tar' });
+        if (first) ctx.res.write(first);
+        try {
+          await pipeline(tar, ctx.res);
+        } catch (e) {
+          // A client that stops reading (`docker export c | head`) is no daemon error; the export's mount is released all the same.
+          if (!ctx.signal.aborted && !ctx.res.destroyed) throw e;
+        }
+      },
+    },
+    {
       method: 'POST',
       path: '/commit',
       handler: async (ctx) => {

@@ -11,6 +11,7 @@ import type { CreateRequest } from '../../container/container-service.js';
 import { ZERO_TIME } from '../../container/container-record.js';
 import { arr, bool, emptyObjMap, num, obj, str, strArray, strMap, strSlice, type Obj } from './wire-read.js';
 import { healthConfigOf } from '../../image/image-config.js';
+import { parseDeviceCgroupRule } from '../../runtime/specgen/steps-linux.js';
 import type * as Wire from '../types/index.js';
 
 function healthcheckFrom(o: Obj): HealthcheckConfig | undefined {
@@ -77,12 +78,20 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     portBindings: portBindingsFrom(h),
     publishAllPorts: bool(h, 'PublishAllPorts') ?? false,
     ...((strArray(h, 'Links') ?? []).length ? { links: strArray(h, 'Links') } : {}),
+    ...deviceCgroupRulesFrom(h),
     devices: arr(h, 'Devices').map((x) => ({
       pathOnHost: str(x, 'PathOnHost') ?? '',
       pathInContainer: str(x, 'PathInContainer') ?? '',
       cgroupPermissions: str(x, 'CgroupPermissions') ?? '',
     })),
   };
+}
+
+/** HostConfig.DeviceCgroupRules, checked at create as dockerd does (a bad rule never reaches a start). */
+function deviceCgroupRulesFrom(h: Obj): Pick<HostSettings, 'deviceCgroupRules'> {
+  const rules = strArray(h, 'DeviceCgroupRules') ?? [];
+  for (const r of rules) parseDeviceCgroupRule(r);
+  return rules.length ? { deviceCgroupRules: rules } : {};
 }
 
 function portBindingsFrom(h: Obj): HostSettings['portBindings'] {
@@ -239,7 +248,10 @@ function endpointWire(r: ContainerRecord, e: EndpointInfo | undefined, network: 
 }
 
 function networksOf(r: ContainerRecord, net: NetInfo): Record<string, Wire.EndpointSettings> {
-  const names = attachedNetworks(r).map((e) => e.network);
+  // dockerd's JSON is a Go map: keys sorted bytewise (clients such as testcontainers take the first).
+  const names = attachedNetworks(r)
+    .map((e) => e.network)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return Object.fromEntries(
     names.map((n) => [
       n,

@@ -1,8 +1,8 @@
 // /containers/* routes: thin translation between Docker's wire protocol and the container
 // domain. The backend below lists exactly what the routes call; src/daemon/routes.ts wires the
 // container service and the facts other domains hold (mounts, networks, sizes, logs) to it.
-import type { Duplex } from 'node:stream';
-import { invalidArgument } from '../../lib/errors.js';
+import type { Duplex, Readable } from 'node:stream';
+import { invalidArgument, notFound } from '../../lib/errors.js';
 import { frame } from '../../lib/stdcopy.js';
 import type { CreateRequest, WaitCondition } from '../../container/container-service.js';
 import type { ContainerRecord, HostSettings } from '../../container/container-record.js';
@@ -38,6 +38,8 @@ export interface ContainerLifecycle {
   wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }>;
   remove(ref: string, o: { force: boolean; volumes: boolean }): Promise<void>;
   rename(ref: string, name: string): Promise<void>;
+  /** Forgets the legacy link "/parent/alias" (DELETE /containers/{parent}/{alias}?link=1). */
+  removeLink(linkName: string): Promise<void>;
   update(ref: string, change: { resources?: HostSettings['resources']; restartPolicy?: HostSettings['restartPolicy'] }): Promise<string[]>;
   resize(ref: string, rows: number, cols: number): Promise<void>;
   emitEvent(rec: ContainerRecord, action: string): void;
@@ -46,6 +48,10 @@ export interface ContainerLifecycle {
   onNextStart(id: string, fn: (stateDir: string) => Promise<void>): () => void;
   withFs<T>(ref: string, fn: (fs: ContainerFs, rec: ContainerRecord) => Promise<T>): Promise<T>;
   commit(ref: string, o: { ref?: string; author: string; comment: string; changes: string[]; config?: Partial<ContainerRecord['config']> }): Promise<Digest>;
+  /** `docker diff`: kind 0 modified, 1 added, 2 deleted, in Docker's order. */
+  changes(ref: string): Promise<{ path: string; kind: 0 | 1 | 2 }[]>;
+  /** `docker export`: the container's filesystem as a tar stream. */
+  export(ref: string): Readable;
 }
 
 export interface ContainerRouteDeps {
@@ -154,9 +160,23 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       method: 'DELETE',
       path: '/containers/{id}',
       handler: async (ctx) => {
-        const rec = containers.get(ctx.params.id!);
-        await containers.remove(rec.id, { force: ctx.query.bool('force'), volumes: ctx.query.bool('v') });
-        d.execs.forgetContainer(rec.id);
+        // `docker rm --link name` names no link: refused, never a removal of the container.
+        if (ctx.query.bool('link')) await containers.removeLink(ctx.params.id!);
+        else {
+          const rec = containers.get(ctx.params.id!);
+          await containers.remove(rec.id, { force: ctx.query.bool('force'), volumes: ctx.query.bool('v') });
+          d.execs.forgetContainer(rec.id);
+        }
+        sendNoContent(ctx.res);
+      },
+    },
+    {
+      // `docker rm --link /web/db` sends the link name as the path: DELETE /containers/web/db?link=1.
+      method: 'DELETE',
+      path: '/containers/{id}/{alias}',
+      handler: async (ctx) => {
+        if (!ctx.query.bool('link')) throw notFound('page not found');
+        await containers.removeLink(`${ctx.params.id!}/${ctx.params.alias!}`);
         sendNoContent(ctx.res);
       },
     },

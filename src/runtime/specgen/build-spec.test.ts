@@ -298,3 +298,14 @@ test('seccomp: default profile honours caps and arch; unconfined; custom path', 
 test("unknown user fails the build with Docker's message", async () => {
   await assert.rejects(build({ user: 'nobody2' }), /unable to find user nobody2: no matching entries in passwd file/);
 });
+
+test('device cgroup rules: allowances after the devices, `*` as a wildcard, a bad rule refused', async () => {
+  const s = await build({ deviceCgroupRules: ['c 1:3 rwm', 'b 7:* r', 'a *:* m'] });
+  assert.deepEqual(s.linux.resources.devices.slice(-3), [
+    { allow: true, type: 'c', major: 1, minor: 3, access: 'rwm' },
+    { allow: true, type: 'b', major: 7, access: 'r' },
+    { allow: true, type: 'a', access: 'm' },
+  ]);
+  assert.deepEqual(s.linux.devices, [], 'a rule makes no device node');
+  await assert.rejects(build({ deviceCgroupRules: ['c 1:3 rwx'] }), /invalid device cgroup rule format: 'c 1:3 rwx'/);
+});

@@ -63,6 +63,8 @@ export interface SpecInput {
   maskedPaths?: string[]; // override Docker's default list
   readonlyPaths?: string[];
   devices?: { pathOnHost: string; pathInContainer: string; cgroupPermissions: string }[];
+  /** --device-cgroup-rule ("c 1:3 rwm", "a *:* m"): allowances added after the devices' own. */
+  deviceCgroupRules?: string[];
   init?: { hostPath: string }; // --init: bind the init binary and make it argv[0]
   annotations?: Record<string, string>;
 }

@@ -2,7 +2,7 @@
 import { posix } from 'node:path';
 import { invalidArgument } from '../../lib/errors.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultDeviceRules, defaultMounts } from './defaults.js';
-import type { OciDevice, OciMount, OciNamespace, OciNamespaceType } from './oci-spec.js';
+import type { OciDevice, OciDeviceCgroup, OciMount, OciNamespace, OciNamespaceType } from './oci-spec.js';
 import { convertSeccompProfile, loadSeccompProfile } from './seccomp.js';
 import type { SpecStep } from './step.js';
 
@@ -74,6 +74,22 @@ export const userMountsStep: SpecStep = {
   },
 };
 
+const DEVICE_CGROUP_RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
+
+/** One `--device-cgroup-rule` ("c 1:3 rwm"; `*` is any number) as an OCI allowance; dockerd's grammar and message. */
+export function parseDeviceCgroupRule(rule: string): OciDeviceCgroup {
+  const m = DEVICE_CGROUP_RULE.exec(rule);
+  if (!m) throw invalidArgument(`invalid device cgroup rule format: '${rule}'`);
+  const [, type, major, minor, access] = m;
+  return {
+    allow: true,
+    type: type as 'a' | 'b' | 'c',
+    ...(major === '*' ? {} : { major: Number(major) }),
+    ...(minor === '*' ? {} : { minor: Number(minor) }),
+    access: access!,
+  };
+}
+
 export const devicesStep: SpecStep = {
   name: 'devices',
   async apply(spec, input, ctx) {
@@ -90,6 +106,7 @@ export const devicesStep: SpecStep = {
         rules.push({ allow: true, type: found.type === 'b' ? 'b' : 'c', major: found.major, minor: found.minor, access: perms });
       }
     }
+    for (const r of input.deviceCgroupRules ?? []) rules.push(parseDeviceCgroupRule(r));
     spec.linux.devices = devices;
     spec.linux.resources.devices = rules;
   },

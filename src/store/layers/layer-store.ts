@@ -11,6 +11,7 @@
 // a snapshot still stands on the layer.
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
+import type { ChangesOptions, LayerChange } from './overlay-changes.js';
 
 /** A mount description: storage returns these; the runtime performs them. */
 export interface Mount {
@@ -52,6 +53,8 @@ export interface LayerStore {
   diff(key: string): Readable;
   /** Bytes written in the snapshot's upper dir. */
   usage(key: string): Promise<number>;
+  /** The snapshot's changes over its parent layers, as `docker diff` lists them. */
+  changes(key: string, opts?: ChangesOptions): Promise<LayerChange[]>;
   /** Path of the snapshot's upper dir (changes only). */
   upperDir(key: string): string;
   removeSnapshot(key: string): Promise<void>;

@@ -19,6 +19,7 @@ import { syncfs } from '../../lib/libc.js';
 import { chainIdOf } from '../../lib/chain-id.js';
 import { unpackLayer } from './unpack-layer.js';
 import { packLayerDir } from './pack-layer.js';
+import { overlayChanges, type ChangesOptions, type LayerChange } from './overlay-changes.js';
 import { dirUsage } from './dir-usage.js';
 
 interface LayerMeta extends LayerInfo {
@@ -283,6 +284,11 @@ export class OverlayLayerStore implements LayerStore {
   async usage(key: string): Promise<number> {
     await this.snapMeta(key);
     return dirUsage(this.upperDir(key));
+  }
+
+  async changes(key: string, opts?: ChangesOptions): Promise<LayerChange[]> {
+    const s = await this.snapMeta(key);
+    return overlayChanges(this.upperDir(key), await this.lowers(s.parent), opts);
   }
 
   upperDir(key: string): string {
