@@ -33,6 +33,7 @@ import { dashboardTokenRoutes } from '../dashboard-server/token-route.js';
 import { packageRoot } from '../runtime/monitor/shim-path.js';
 import { RegistryPusher } from '../registry/client/push.js';
 import { checkLogin } from '../registry/client/login.js';
+import { Binfmt } from '../runtime/emulation/binfmt.js';
 
 export const VERSION = '0.1.0';
 
@@ -75,6 +76,10 @@ async function main(argv: string[]): Promise<void> {
   const shimPath = findShimBinary();
   const monitors = new Map([...runtimes].map(([name, runtime]) => [name, new ShimMonitor({ shimPath, runtime })]));
   const monitor = monitors.get(cfg.runtime)!;
+
+  // Registered lazily, when a container or build step of a foreign architecture first starts:
+  // a berthd that never runs one leaves the host's binfmt_misc alone.
+  const binfmt = new Binfmt();
 
   const volumeStore = await VolumeStore.open(join(cfg.dataRoot, 'volumes'), { events: sink('volume') });
   const volumes = new ContainerVolumes(volumeStore);
@@ -150,6 +155,7 @@ async function main(argv: string[]): Promise<void> {
         networks,
         puller,
         pusher,
+        emulation: binfmt,
         login: (server, creds, signal) =>
           checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal),
       }),
