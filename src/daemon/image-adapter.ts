@@ -4,6 +4,8 @@ import type { ImageStore } from '../image/image-store.js';
 import type { ImageRuntimeConfig } from '../image/image-config.js';
 import { commitImage } from '../image/commit.js';
 import { topChainId } from '../image/image-record.js';
+import { notFound } from '../lib/errors.js';
+import { formatPlatform, normalizePlatform, platformMatches, type Platform } from '../lib/platform.js';
 import type { ImageDefaults, ImageSource, CommitRequest, ResolvedImage } from '../container/image-source.js';
 import type { HealthcheckConfig } from '../container/container-record.js';
 
@@ -70,9 +72,15 @@ export function runtimeConfigFrom(c: CommitRequest['config']): ImageRuntimeConfi
 export class StoreImageSource implements ImageSource {
   constructor(private readonly store: ImageStore) {}
 
-  async resolve(ref: string): Promise<ResolvedImage> {
+  async resolve(ref: string, want?: Platform): Promise<ResolvedImage> {
     const rec = await this.store.get(ref);
-    return { id: rec.id, chainId: topChainId(rec), defaults: defaultsFrom(this.store.config(rec.id).config) };
+    const cfg = this.store.config(rec.id);
+    const platform: Platform = { os: cfg.os, architecture: cfg.architecture, ...(cfg.variant ? { variant: cfg.variant } : {}) };
+    if (want && !platformMatches(want, platform, { fallback: true }))
+      throw notFound(
+        `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(normalizePlatform(want))}, actual: ${formatPlatform(platform)}`,
+      );
+    return { id: rec.id, chainId: topChainId(rec), defaults: defaultsFrom(cfg.config), platform };
   }
 
   async commit(req: CommitRequest) {

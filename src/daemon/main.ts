@@ -109,6 +109,7 @@ async function main(argv: string[]): Promise<void> {
     volumes,
     networks,
     defaultDns: cfg.dns,
+    emulation: binfmt,
     spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
   });
   const builder = await createBuilder({
