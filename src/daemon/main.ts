@@ -122,6 +122,7 @@ async function main(argv: string[]): Promise<void> {
     networks,
     dns: cfg.dns,
     pull: (ref, o) => puller.pull(ref, o), // the puller reports the pull event
+    emulation: binfmt,
   });
   const execs = new ExecService(containers);
   const health = new HealthMonitor(containers, execs);

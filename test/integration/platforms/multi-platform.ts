@@ -2,6 +2,8 @@
 // registry — Berth's own and Debian's docker-registry — then pulled and run by platform: the
 // index as skopeo sees it, `pull --platform`, the host's platform by default, and `run
 // --platform` pulling the platform the local image lacks, as the docker CLI does.
+// Registered by emulation.test.ts (imported there), so these foreign runs never overlap its
+// binfmt --uninstall test: the binfmt_misc entries are host-wide.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
