@@ -8,7 +8,7 @@ import { shortId } from '../../lib/digest.js';
 import { invalidArgument, notFound, isBerthError } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
 import type { ImageRuntimeConfig } from '../../image/image-config.js';
-import { formatPlatform, normalizePlatform, parsePlatform, platformMatches, type Platform } from '../../lib/platform.js';
+import { formatPlatform, normalizePlatform, parsePlatform, platformRank, type Platform } from '../../lib/platform.js';
 import { cacheKey } from '../cache/cache-key.js';
 import type { BuildCache } from '../cache/build-cache.js';
 import { hashPaths } from '../context/hash-paths.js';
@@ -90,8 +90,7 @@ export class StageRunner {
   }
 
   private platformOf(id: Digest): Platform {
-    const c = this.images.config(id);
-    return { os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) };
+    return this.images.platformOf(id);
   }
 
   /** Runs the stage; `steps` numbers its Step lines. Returns the stage's final image id. */
@@ -135,8 +134,9 @@ export class StageRunner {
     if (!this.env.req.pull) {
       try {
         local = this.images.resolve(ref).id;
-        // A local image of another platform than the stage's: pull the right one (it replaces the name, as Docker's classic store).
-        if (!want || platformMatches(want, this.platformOf(local), { fallback: true })) return local;
+        // The name's image for the stage's platform; when it holds none, pull that platform (the name then holds both).
+        const match = want ? this.matching(ref, want) : local;
+        if (match) return match;
       } catch (e) {
         if (!isBerthError(e, 'not-found')) throw e;
       }
@@ -167,15 +167,26 @@ export class StageRunner {
     });
   }
 
-  /** Docker's error for a base image of another platform than the stage's. */
+  /** The image of `ref` (among the platforms its name holds) that best serves `want`. */
+  private matching(ref: string, want: Platform): Digest | undefined {
+    let best: Digest | undefined;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (const r of this.images.resolveAll(ref)) {
+      const rank = platformRank(want, this.platformOf(r.id), { fallback: true });
+      if (rank >= 0 && rank < bestRank) [best, bestRank] = [r.id, rank];
+    }
+    return best;
+  }
+
+  /** The image of `ref` for the stage's platform, or Docker's error naming the one it has. */
   private checkPlatform(ref: string, id: Digest): Digest {
     const want = this.platform;
-    const have = this.platformOf(id);
-    if (want && !platformMatches(want, have, { fallback: true }))
-      throw notFound(
-        `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(have)}`,
-      );
-    return id;
+    if (!want) return id;
+    const match = this.matching(ref, want);
+    if (match) return match;
+    throw notFound(
+      `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(this.platformOf(id))}`,
+    );
   }
 
   private resolveImage(ref: string): Digest {

@@ -1,7 +1,9 @@
 // A two-platform index (the host's busybox and Debian's busybox-static:arm64) pushed to a real
 // registry — Berth's own and Debian's docker-registry — then pulled and run by platform: the
 // index as skopeo sees it, `pull --platform`, the host's platform by default, and `run
-// --platform` pulling the platform the local image lacks, as the docker CLI does.
+// --platform` pulling the platform the local image lacks, as the docker CLI does; the name then
+// holds both platforms (an index per name, as Docker's containerd store): listed once, run by
+// --platform without a pull, tagged and removed whole.
 // Registered by emulation.test.ts (imported there), so these foreign runs never overlap its
 // binfmt --uninstall test: the binfmt_misc entries are host-wide.
 import { test, before, after } from 'node:test';
@@ -83,16 +85,39 @@ async function exercise(reg: Registry, repo: string): Promise<void> {
   assert.equal(expectOk(await d.berth(['image', 'inspect', '-f', '{{.Architecture}}', ref])).stdout, 'arm64\n');
   assert.equal(expectOk(await d.berth(['run', '--rm', '--platform', 'linux/arm64', ref])).stdout, 'aarch64\n');
 
-  // The host's platform by default; run --platform of the other one pulls it (docker CLI's "Unable to find image").
+  // Then the host's platform (the default): the name holds both, shows the host's, lists once.
   expectOk(await d.berth(['pull', ref]));
   assert.equal(expectOk(await d.berth(['image', 'inspect', '-f', '{{.Architecture}}', ref])).stdout, 'amd64\n');
+  const listed = expectOk(await d.berth(['images', '--format', '{{.Repository}}:{{.Tag}}']))
+    .stdout.split('\n')
+    .filter((l) => l.startsWith(ref));
+  assert.deepEqual(listed, [`${ref}:latest`]);
+  assert.equal(expectOk(await d.berth(['images', '-q', '--filter', 'dangling=true'])).stdout, '', 'the arm64 image is held, not dangling');
   assert.equal(expectOk(await d.berth(['run', '--rm', ref])).stdout, 'x86_64\n');
   const r = expectOk(await d.berth(['run', '--rm', '--platform', 'linux/arm64/v8', ref]));
   assert.equal(r.stdout, 'aarch64\n');
-  assert.match(r.stderr, new RegExp(`Unable to find image '${ref}:latest' locally`));
-  const dk = await d.docker(['run', '--rm', '--platform', 'linux/amd64', ref]);
+  assert.equal(r.stderr, '', 'chosen from the name, no pull and no warning');
+  const dk = await d.docker(['run', '--rm', '--platform', 'linux/arm64', ref]);
   assert.equal(dk.code, 0, dk.stderr);
-  assert.equal(dk.stdout, 'x86_64\n');
+  assert.equal(dk.stdout, 'aarch64\n');
+
+  // A tag names both platforms too; prune keeps them; rmi of the last name removes both images.
+  expectOk(await d.berth(['tag', ref, `${repo}-copy:1`]));
+  assert.equal(expectOk(await d.berth(['run', '--rm', '--platform', 'linux/arm64', `${repo}-copy:1`])).stdout, 'aarch64\n');
+  expectOk(await d.berth(['image', 'prune', '-f']));
+  expectOk(await d.berth(['rmi', `${repo}-copy:1`]));
+  const rmi = expectOk(await d.berth(['rmi', ref])).stdout;
+  assert.equal((rmi.match(/^Deleted: sha256:/gm) ?? []).length >= 2, true, rmi);
+  assert.match(rmi, /^Untagged: /m);
+  const gone = await d.berth(['image', 'inspect', ref]);
+  assert.notEqual(gone.code, 0);
+
+  // With only the host's platform here, run --platform pulls the one the name lacks (docker CLI's "Unable to find image").
+  expectOk(await d.berth(['pull', ref]));
+  const pulledByRun = expectOk(await d.berth(['run', '--rm', '--platform', 'linux/arm64', ref]));
+  assert.equal(pulledByRun.stdout, 'aarch64\n');
+  assert.match(pulledByRun.stderr, new RegExp(`Unable to find image '${ref}:latest' locally`));
+  expectOk(await d.berth(['rmi', ref])); // the next registry's images have the same ids
 }
 
 test("pull and run by platform from a two-platform index in Debian's docker-registry", { skip }, async () => {
