@@ -1,10 +1,12 @@
 // Foreign architectures under emulation: `run --rm --platform linux/arm64 busybox true` (Debian's
 // busybox-static:arm64 run by qemu-user through binfmt_misc) against the native `run --rm
 // busybox true`, through the berth CLI and the docker CLI; and the emulator's own floor: the
-// arm64 busybox run directly on the host (qemu start-up, no container) against the native one.
+// arm64 busybox run directly on the host (qemu start-up, no container) against the native one;
+// and a one-RUN-step build (--no-cache) on the arm64 base against the native base.
 // Run: npm run build && node dist/bench/platforms.js
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { runBench, printReferences } from './support/harness.js';
@@ -45,5 +47,21 @@ await runBench('run --rm --platform linux/arm64 busybox true (qemu-user) against
     add(`${t.label} run --rm --platform linux/arm64`, foreign, 'emulated');
     table.add([`ratio ${t.label} arm64 / native`, ratio(med[`${t.label} run --rm --platform linux/arm64`]!, med[`${t.label} run --rm (native)`]!), '', '', '']);
   }
+  // One RUN step built with --no-cache: on the native base, and on the arm64 base under emulation.
+  const ctx = join(d.dir, 'bench-build');
+  await mkdir(ctx, { recursive: true });
+  for (const [label, base, platform] of [
+    ['build RUN (native)', 'busybox', []],
+    ['build RUN --platform linux/arm64', 'busybox-arm64', ['--platform', 'linux/arm64']],
+  ] as const) {
+    await writeFile(join(ctx, 'Dockerfile'), `FROM ${base}\nRUN echo built > /built\n`);
+    const t = berthTargets(d)[0]!;
+    add(
+      label,
+      await repeat({ ...opts, runs: 10 }, async () => (await cliOk(t, ['build', '-q', '--no-cache', ...platform, ctx], { timeoutMs: 60_000 })).ms),
+      'berth CLI',
+    );
+  }
+  table.add(['ratio build arm64 / native', ratio(med['build RUN --platform linux/arm64']!, med['build RUN (native)']!), '', '', '']);
   printReferences(['no reference numbers: Docker 20.10 needs binfmt handlers registered by hand (tonistiigi/binfmt) for the same run']);
 });
