@@ -33,7 +33,9 @@ import { deleteImage, pruneImages, type DeleteItem, type ImageUsers, type PruneR
 import { OpJournal, recoverJournals } from './journal.js';
 import { formatPlatform, hostPlatform, normalizePlatform, platformRank, type Platform } from '../lib/platform.js';
 
-const samePlatform = (a: Platform, b: Platform) => formatPlatform(normalizePlatform(a)) === formatPlatform(normalizePlatform(b));
+/** Two images of one platform (a config that names no architecture counts as any: the new image replaces it). */
+const samePlatform = (a: Platform, b: Platform) =>
+  !a.architecture || !b.architecture || formatPlatform(normalizePlatform(a)) === formatPlatform(normalizePlatform(b));
 
 /**
  * The images a name holds, the one it shows first: the best for this host (as Docker's
