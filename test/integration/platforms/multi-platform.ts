@@ -101,6 +101,16 @@ async function exercise(reg: Registry, repo: string): Promise<void> {
   assert.equal(dk.code, 0, dk.stderr);
   assert.equal(dk.stdout, 'aarch64\n');
 
+  // save keeps both platforms of the name (manifest.json lists each, index.json with platforms); load gives them back.
+  const archive = join(work, `${repo}.tar`);
+  expectOk(await d.berth(['save', '-o', archive, ref]));
+  const index = JSON.parse((await execFileP('tar', ['-xOf', archive, 'index.json'])).stdout);
+  assert.deepEqual(index.manifests.map((m: { platform?: { architecture: string } }) => m.platform?.architecture).sort(), ['amd64', 'arm64']);
+  expectOk(await d.berth(['rmi', ref]));
+  expectOk(await d.berth(['load', '-i', archive]));
+  assert.equal(expectOk(await d.berth(['run', '--rm', ref])).stdout, 'x86_64\n');
+  assert.equal(expectOk(await d.berth(['run', '--rm', '--pull', 'never', '--platform', 'linux/arm64', ref])).stdout, 'aarch64\n');
+
   // A tag names both platforms too; prune keeps them; rmi of the last name removes both images.
   expectOk(await d.berth(['tag', ref, `${repo}-copy:1`]));
   assert.equal(expectOk(await d.berth(['run', '--rm', '--platform', 'linux/arm64', `${repo}-copy:1`])).stdout, 'aarch64\n');
