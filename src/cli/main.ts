@@ -25,6 +25,7 @@ const L = {
   build: () => import('./commands/build.js'),
   compose: () => import('./commands/compose.js'),
   dashboard: () => import('./commands/dashboard.js'),
+  binfmt: () => import('./commands/binfmt.js'),
   registry: () => import('./commands/registry.js'),
   login: () => import('./commands/login.js'),
   manifest: () => import('./commands/manifest.js'),
@@ -100,7 +101,7 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     prune: cmd('images', 'imagePrune'),
   },
   builder: { prune: cmd('build', 'builderPrune'), build: cmd('build', 'build') },
-  system: { df: cmd('system', 'df'), prune: cmd('system', 'systemPrune'), info: TOP.info!, events: TOP.events! },
+  system: { df: cmd('system', 'df'), prune: cmd('system', 'systemPrune'), info: TOP.info!, events: TOP.events!, binfmt: cmd('binfmt', 'binfmt') },
   volume: {
     create: cmd('volume', 'volumeCreate'),
     ls: cmd('volume', 'volumeLs'),

@@ -12,6 +12,7 @@ import type { ImageSource } from './image-source.js';
 import { containerEventAttributes, type EventSink } from './events.js';
 import type { ContainerPaths } from './paths.js';
 import type { SpecContext } from './spec-input-from-record.js';
+import type { Platform } from '../lib/platform.js';
 import type { ContainerNetworks, ContainerVolumeHost, RootfsMounter } from './seams.js';
 import { ContainerIndex } from './container-index.js';
 import { ExitWaiters } from './exit-waiters.js';
@@ -32,6 +33,8 @@ export interface ContainerDeps {
   networks: ContainerNetworks;
   /** The daemon's --dns: containers' nameservers when neither they nor an embedded DNS set any. */
   defaultDns: string[];
+  /** Makes a foreign architecture runnable (qemu-user via binfmt_misc), or says clearly why not; none: only native images run. */
+  emulation?: { ensure(platform: Platform): Promise<void> };
   /** Mounts root filesystems; the kernel's by default (unit tests pass a fake). */
   mounter?: RootfsMounter;
 }

@@ -6,6 +6,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { invalidArgument, isBerthError, messageOf } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import { nowRfc3339Nano } from '../lib/time-parse.js';
+import { formatPlatform, hostPlatform, parsePlatform, platformMatches, type Platform } from '../lib/platform.js';
 import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-record.js';
 import type { ContainerCore } from './container-core.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
@@ -18,6 +19,8 @@ export interface CreateRequest {
   host: HostSettings;
   endpoints: ContainerRecord['endpoints'];
   wire: ContainerRecord['wire'];
+  /** ?platform= of the create request ("linux/arm64"). */
+  platform?: string;
 }
 
 export async function createContainer(core: ContainerCore, req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
@@ -25,7 +28,9 @@ export async function createContainer(core: ContainerCore, req: CreateRequest): 
   validateHostSettings(req.host);
   const runtimeName = req.host.runtime || deps.defaultRuntime;
   if (!deps.runtimes.has(runtimeName)) throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
-  const image = await deps.images.resolve(req.config.image);
+  const want = req.platform ? parsePlatform(req.platform) : undefined;
+  const image = await deps.images.resolve(req.config.image, want);
+  const warnings = want ? [] : platformWarnings(image.platform);
   const id = newContainerId();
   const name = req.name ? normaliseName(req.name) : index.freeName();
   const config = mergeConfig(req.config, image.defaults, id);
@@ -38,6 +43,7 @@ export async function createContainer(core: ContainerCore, req: CreateRequest): 
     phase: 'creating',
     imageId: image.id,
     imageChainId: image.chainId,
+    imagePlatform: image.platform,
     config,
     host: req.host,
     wire: req.wire,
@@ -75,7 +81,16 @@ export async function createContainer(core: ContainerCore, req: CreateRequest): 
     throw e;
   }
   core.emitEvent(made, 'create');
-  return { id, warnings: [] };
+  return { id, warnings };
+}
+
+/** Docker's warning when no platform was asked for and the image's cannot run natively (it then runs under emulation). */
+function platformWarnings(image: Platform): string[] {
+  const host = hostPlatform({ maximum: true });
+  if (!image.architecture || platformMatches(host, image, { fallback: true })) return [];
+  return [
+    `The requested image's platform (${formatPlatform(image)}) does not match the detected host platform (${formatPlatform(host)}) and no specific platform was requested`,
+  ];
 }
 
 /**

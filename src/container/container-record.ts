@@ -1,6 +1,7 @@
 // The container as Berth stores it: configuration (what the user asked for, merged with the
 // image) apart from state (what happened). One record per container, written atomically.
 import type { Snapshot, StoredRecord } from '../store/records/record-store.js';
+import type { Platform } from '../lib/platform.js';
 import type { Digest } from '../lib/digest.js';
 import type { ResourceLimits } from '../runtime/specgen/spec-input.js';
 import type { MountInput } from '../volume/mount-point.js';
@@ -125,6 +126,8 @@ export interface ContainerRecord extends StoredRecord {
   phase: 'creating' | 'ready' | 'removing';
   imageId: Digest;
   imageChainId: Digest | null;
+  /** The image's platform (absent in records made before platforms): a foreign one starts under emulation. */
+  imagePlatform?: Platform;
   config: StoredContainerConfig;
   host: HostSettings;
   /** The create request as the client sent it, returned by inspect for fields Berth ignores. */

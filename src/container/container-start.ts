@@ -36,6 +36,8 @@ export async function startLocked(
   const mark = (name: string) => (lap[name] = Math.round((performance.now() - t0) * 10) / 10);
   const lookup = (ref: string) => core.index.get(ref);
   try {
+    // A foreign image needs its emulator registered before its first exec (lazily, once per arch).
+    if (rec.imagePlatform && core.deps.emulation) await core.deps.emulation.ensure(rec.imagePlatform);
     if (!(await mounter.isMounted(rootfs))) await mounter.mount(await layers.mounts(rec.id), rootfs);
     mark('mount');
     const links = bridgeLinksOf(core, rec);

@@ -2,6 +2,7 @@
 // (top layer chainId) and the process defaults of its config; and commit a container's changes.
 import type { Readable } from 'node:stream';
 import type { Digest } from '../lib/digest.js';
+import type { Platform } from '../lib/platform.js';
 import type { HealthcheckConfig } from './container-record.js';
 
 export interface ImageDefaults {
@@ -24,6 +25,8 @@ export interface ResolvedImage {
   id: Digest;
   chainId: Digest | null;
   defaults: ImageDefaults;
+  /** The image config's os/architecture/variant. */
+  platform: Platform;
 }
 
 export interface CommitRequest {
@@ -40,7 +43,10 @@ export interface CommitRequest {
 }
 
 export interface ImageSource {
-  /** Throws not-found (Docker's "No such image: x") when absent. */
-  resolve(ref: string): Promise<ResolvedImage>;
+  /**
+   * Throws not-found (Docker's "No such image: x") when absent. With `platform`, the image for it
+   * (not-found with Docker's "does not match the specified platform" when the name holds none).
+   */
+  resolve(ref: string, platform?: Platform): Promise<ResolvedImage>;
   commit(req: CommitRequest): Promise<Digest>;
 }

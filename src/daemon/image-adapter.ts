@@ -4,6 +4,8 @@ import type { ImageStore } from '../image/image-store.js';
 import type { ImageRuntimeConfig } from '../image/image-config.js';
 import { commitImage } from '../image/commit.js';
 import { topChainId } from '../image/image-record.js';
+import { notFound } from '../lib/errors.js';
+import { formatPlatform, normalizePlatform, platformRank, type Platform } from '../lib/platform.js';
 import type { ImageDefaults, ImageSource, CommitRequest, ResolvedImage } from '../container/image-source.js';
 import type { HealthcheckConfig } from '../container/container-record.js';
 
@@ -71,9 +73,22 @@ export function runtimeConfigFrom(c: CommitRequest['config']): ImageRuntimeConfi
 export class StoreImageSource implements ImageSource {
   constructor(private readonly store: ImageStore) {}
 
-  async resolve(ref: string): Promise<ResolvedImage> {
-    const rec = await this.store.get(ref);
-    return { id: rec.id, chainId: topChainId(rec), defaults: defaultsFrom(this.store.config(rec.id).config) };
+  async resolve(ref: string, want?: Platform): Promise<ResolvedImage> {
+    // A name may hold several platforms: --platform picks the best of them; without it, the one the name shows.
+    const all = this.store.resolveAll(ref);
+    let rec = all[0]!;
+    if (want) {
+      const ranked = all
+        .map((r) => ({ r, rank: platformRank(want, this.store.platformOf(r.id), { fallback: true }) }))
+        .filter((x) => x.rank >= 0)
+        .sort((a, b) => a.rank - b.rank);
+      if (!ranked[0])
+        throw notFound(
+          `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(normalizePlatform(want))}, actual: ${formatPlatform(this.store.platformOf(rec.id))}`,
+        );
+      rec = ranked[0].r;
+    }
+    return { id: rec.id, chainId: topChainId(rec), defaults: defaultsFrom(this.store.config(rec.id).config), platform: this.store.platformOf(rec.id) };
   }
 
   async commit(req: CommitRequest) {

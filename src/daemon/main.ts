@@ -33,6 +33,7 @@ import { dashboardTokenRoutes } from '../dashboard-server/token-route.js';
 import { packageRoot } from '../runtime/monitor/shim-path.js';
 import { RegistryPusher } from '../registry/client/push.js';
 import { checkLogin } from '../registry/client/login.js';
+import { Binfmt } from '../runtime/emulation/binfmt.js';
 
 export const VERSION = '0.1.0';
 
@@ -79,6 +80,10 @@ async function main(argv: string[]): Promise<void> {
   const monitors = new Map([...runtimes].map(([name, runtime]) => [name, new ShimMonitor({ shimPath, runtime })]));
   const monitor = monitors.get(cfg.runtime)!;
 
+  // Registered lazily, when a container or build step of a foreign architecture first starts:
+  // a berthd that never runs one leaves the host's binfmt_misc alone.
+  const binfmt = new Binfmt();
+
   const volumeStore = await VolumeStore.open(join(cfg.dataRoot, 'volumes'), { events: sink('volume') });
   const volumes = new ContainerVolumes(volumeStore);
 
@@ -107,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
     volumes,
     networks,
     defaultDns: cfg.dns,
+    emulation: binfmt,
     spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
   });
   const builder = await createBuilder({
@@ -119,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
     networks,
     dns: cfg.dns,
     pull: (ref, o) => puller.pull(ref, o), // the puller reports the pull event
+    emulation: binfmt,
   });
   const execs = new ExecService(containers);
   const health = new HealthMonitor(containers, execs);
@@ -159,6 +166,7 @@ async function main(argv: string[]): Promise<void> {
         networks,
         puller,
         pusher,
+        emulation: binfmt,
         login: (server, creds, signal) =>
           checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal),
       }),

@@ -6,6 +6,7 @@ import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { imageRoutes, imageSummaryWire, type ImageBackend, type ImagePuller, type ImagePusher } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
+import { emulationRoutes, type EmulationBackend } from '../api/routes/emulation.js';
 import { authRoutes, type AuthRouteDeps } from '../api/routes/auth.js';
 import { eventRoutes } from '../api/routes/events.js';
 import { pluginRoutes } from '../api/routes/plugins.js';
@@ -51,6 +52,8 @@ export interface RouteDeps {
   puller?: ImagePuller;
   pusher?: ImagePusher;
   login?: AuthRouteDeps['login'];
+  /** Foreign architectures under qemu-user (src/runtime/emulation). */
+  emulation: EmulationBackend;
 }
 
 /** The image routes' backend: the store and the image domain's operations on it. `users`: the containers that use an image (rmi and prune refuse or force). */
@@ -148,5 +151,6 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...builderRoutes({ builder: d.builder }),
     ...networkRoutes({ networks: d.networks, containers }),
     ...pluginRoutes(),
+    ...emulationRoutes(d.emulation),
   ];
 }

@@ -6,7 +6,7 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../lib/digest.js';
 import { invalidArgument } from '../lib/errors.js';
 import { applyChanges } from './changes.js';
-import { hostPlatform, type ImageRuntimeConfig, type ImageConfig } from './image-config.js';
+import { hostPlatform, type ImageRuntimeConfig, type ImageConfig, type Platform } from './image-config.js';
 import type { ImageStore } from './image-store.js';
 import { topChainId } from './image-record.js';
 import { ingestLayerTar, isEmptyTarBlob } from './layer-blob.js';
@@ -31,6 +31,8 @@ export interface CommitOptions {
   /** The source container's config, recorded as the legacy container_config. */
   containerConfig?: ImageRuntimeConfig;
   signal?: AbortSignal;
+  /** The platform of an image without a parent (a build stage FROM scratch for --platform); else the parent's, else the host's. */
+  platform?: Platform;
 }
 
 export async function commitImage(store: ImageStore, opts: CommitOptions): Promise<{ id: Digest; ref?: string }> {
@@ -63,7 +65,7 @@ async function commitJournaled(
       const base = parent ? parent.layers : [];
       const added = empty ? [] : await applyLayers(store.content, store.layers, parent ? topChainId(parent) : null, [blob.digest], undo, opts.signal, journal);
       const created = new Date().toISOString();
-      const plat = pcfg ?? hostPlatform();
+      const plat = pcfg ?? opts.platform ?? hostPlatform();
       const cfg: ImageConfig = {
         architecture: plat.architecture,
         ...(plat.variant ? { variant: plat.variant } : {}),

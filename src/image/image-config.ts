@@ -110,12 +110,8 @@ export interface Descriptor {
   platform?: Platform;
 }
 
-export interface Platform {
-  architecture: string;
-  os: string;
-  variant?: string;
-  'os.version'?: string;
-}
+export type { Platform } from '../lib/platform.js';
+import type { Platform } from '../lib/platform.js';
 
 export interface Manifest {
   schemaVersion: 2;
@@ -201,21 +197,5 @@ export function parseJsonObject(bytes: Buffer | string, what: string): unknown {
   return parseJson(bytes, what);
 }
 
-/** This host's platform in OCI words (Node's arch names differ: x64 → amd64). */
-export function hostPlatform(): Platform {
-  const arch =
-    ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' } as Record<string, string>)[process.arch] ??
-    process.arch;
-  return arch === 'arm64' ? { architecture: arch, os: 'linux', variant: 'v8' } : { architecture: arch, os: 'linux' };
-}
-
-/** "linux/amd64", "linux/arm64/v8", "amd64" → Platform; invalid → invalid-argument. */
-export function parsePlatform(s: string): Platform {
-  const parts = s.toLowerCase().split('/');
-  if (parts.length === 1 && parts[0]) return { ...hostPlatform(), architecture: parts[0], variant: undefined } as Platform;
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_.-]+$/.test(p)))
-    throw invalidArgument(`"${s}": unknown operating system or architecture: invalid argument`);
-  const p: Platform = { os: parts[0]!, architecture: parts[1]! };
-  if (parts[2]) p.variant = parts[2];
-  return p;
-}
+// The host's platform and the platform grammar live in lib/platform (one implementation for every side).
+export { hostPlatform, parsePlatform } from '../lib/platform.js';

@@ -68,6 +68,7 @@ export async function deleteImage(store: ImageStore, input: string, force: boole
       if (c) throw imageReferenceInUse(input, shortId(c.id), shortId(id));
     }
     const changes: [string, undefined][] = [[key, undefined]];
+    const others = store.refs.others(key); // the other platforms' images the name holds go with it
     items.push({ Untagged: familiarString(parseReference(key)) });
     let remaining = refs.filter((r) => r !== key);
     // A tag removed and no other tag left in its repository: its digest references go too.
@@ -79,6 +80,8 @@ export async function deleteImage(store: ImageStore, input: string, force: boole
       remaining = remaining.filter((r) => !(isDigestRef(r) && repoOf(r) === repoOf(key)));
     }
     await store.refs.update(changes);
+    for (const o of others)
+      if (store.has(o) && !store.refs.refsOf(o).length && !store.refs.holdersOf(o).length) await deleteHelper(store, o, items, force, prune, true, users);
     if (remaining.length > 0) return items;
     quiet = true;
   } else if (isSingleReference(refs)) {
@@ -129,6 +132,7 @@ export async function pruneImages(store: ImageStore, opts: { all?: boolean; filt
   const candidates = store.all().filter((r) => {
     const refs = store.refs.refsOf(r.id);
     if (refs.length === 0 && store.children(r.id).length > 0) return false;
+    if (refs.length === 0 && store.refs.holdersOf(r.id).length > 0) return false; // held by a multi-platform name
     if (users(r.id).length > 0) return false; // never untag what a container uses
     if (danglingOnly && store.children(r.id).length > 0) return false;
     if (until !== undefined && Date.parse(r.created) >= until) return false;

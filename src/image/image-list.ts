@@ -84,6 +84,8 @@ export function listImages(store: ImageStore, opts: ImageListOptions): ImageSumm
     const labels = store.config(rec.id).config?.Labels ?? {};
     if (!labelsMatch(labels, f.label)) continue;
     let refs = store.refs.refsOf(rec.id);
+    // Another platform's image of a multi-platform name: the name is listed once, with the image it shows.
+    if (refs.length === 0 && store.refs.holdersOf(rec.id).length > 0) continue;
     if (f.reference.length) refs = refs.filter((k) => refMatches(f.reference, k));
     const repoTags = refs.filter((k) => !isDigestRef(k)).map((k) => familiarString(parseReference(k)));
     const repoDigests = refs.filter(isDigestRef).map((k) => familiarString(parseReference(k)));

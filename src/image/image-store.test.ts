@@ -266,3 +266,41 @@ test('list filters', async () => {
   );
   assert.throws(() => store.list({ filters: { bogus: ['1'] } }), /invalid filter 'bogus'/);
 });
+
+test('a name holds one image per platform: shows the host one, keeps others through reopen, rmi removes all', async () => {
+  const { store, reopen } = await fresh('platforms');
+  const host = await importRootfs(store, streamOf(await rootfsTar('a', 'host')), { ref: 'multi:1' });
+  const arm = await importRootfs(store, streamOf(await rootfsTar('a', 'arm')), { ref: 'multi:1', platform: 'linux/arm64/v8' });
+  assert.equal(store.resolve('multi:1').id, host.id, 'the host platform is the one the name shows');
+  assert.deepEqual(
+    store.resolveAll('multi:1').map((r) => r.id),
+    [host.id, arm.id],
+  );
+  assert.deepEqual(
+    store.list().map((s) => s.repoTags),
+    [['multi:1']],
+    'listed once, the other platform is not dangling',
+  );
+  // A newer image of the same platform replaces that platform's image only.
+  const arm2 = await importRootfs(store, streamOf(await rootfsTar('a', 'arm2')), { ref: 'multi:1', platform: 'linux/arm64' });
+  assert.deepEqual(
+    store.resolveAll('multi:1').map((r) => r.id),
+    [host.id, arm2.id],
+  );
+  assert.ok(store.has(arm.id), 'the replaced image stays, dangling');
+  const again = await reopen();
+  assert.deepEqual(
+    again.resolveAll('multi:1').map((r) => r.id),
+    [host.id, arm2.id],
+  );
+  await again.tag('multi:1', 'copy:1');
+  assert.deepEqual(
+    again.resolveAll('copy:1').map((r) => r.id),
+    [host.id, arm2.id],
+  );
+  await again.remove('copy:1');
+  const items = await again.remove('multi:1');
+  assert.ok(items.some((i) => 'Deleted' in i && i.Deleted === host.id));
+  assert.ok(items.some((i) => 'Deleted' in i && i.Deleted === arm2.id));
+  assert.ok(!again.has(arm2.id));
+});

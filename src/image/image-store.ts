@@ -31,6 +31,26 @@ import { listImages, type ImageListOptions, type ImageSummary } from './image-li
 import { imageHistory, type HistoryItem } from './image-history.js';
 import { deleteImage, pruneImages, type DeleteItem, type ImageUsers, type PruneResult } from './image-delete.js';
 import { OpJournal, recoverJournals } from './journal.js';
+import { formatPlatform, hostPlatform, normalizePlatform, platformRank, type Platform } from '../lib/platform.js';
+
+/** Two images of one platform (a config that names no architecture counts as any: the new image replaces it). */
+const samePlatform = (a: Platform, b: Platform) =>
+  !a.architecture || !b.architecture || formatPlatform(normalizePlatform(a)) === formatPlatform(normalizePlatform(b));
+
+/**
+ * The images a name holds, the one it shows first: the best for this host (as Docker's
+ * containerd store shows the host's platform of an index), else the newest (`ids[0]`).
+ */
+function orderForHost(ids: Digest[], platformOf: (id: Digest) => Platform): Digest[] {
+  const host = hostPlatform({ maximum: true });
+  let best = 0;
+  let bestRank = Number.POSITIVE_INFINITY;
+  ids.forEach((id, i) => {
+    const r = platformRank(host, platformOf(id), { fallback: true });
+    if (r >= 0 && r < bestRank) [best, bestRank] = [i, r];
+  });
+  return [ids[best]!, ...ids.filter((_, i) => i !== best)];
+}
 
 /**
  * Where the store reports Docker's image events (tag, untag, delete, load, import, pull). Every
@@ -116,6 +136,7 @@ export class ImageStore {
         .filter(([, id]) => !records.has(id))
         .map(([k]) => [k, undefined]),
     );
+    await refs.forget(new Set(refs.entries().flatMap(([k]) => refs.others(k).filter((o) => !records.has(o)))));
     return store;
   }
 
@@ -159,6 +180,20 @@ export class ImageStore {
 
   async get(refOrId: string): Promise<ImageRecord> {
     return this.resolve(refOrId);
+  }
+
+  /** The image `refOrId` shows, then the other platforms' images a name holds (multi-platform names). */
+  resolveAll(refOrId: string): ImageRecord[] {
+    const rec = this.resolve(refOrId);
+    const look = parseImageLookup(refOrId);
+    if (look.kind === 'id' || this.refs.get(normaliseRefKey(refOrId)) !== rec.id) return [rec];
+    return [rec, ...this.refs.others(normaliseRefKey(refOrId)).flatMap((o) => this.records.get(o) ?? [])];
+  }
+
+  /** An image's platform as its config names it. */
+  platformOf(id: Digest): Platform {
+    const c = this.config(id);
+    return { os: c.os, architecture: c.architecture, ...(c.variant ? { variant: c.variant } : {}) };
   }
 
   has(id: Digest): boolean {
@@ -229,10 +264,11 @@ export class ImageStore {
    * to the image. The one `tag` event names the target in its familiar form, as dockerd does.
    */
   async tag(source: string, target: string | ImageReference): Promise<void> {
-    const rec = this.resolve(source);
+    const [rec, ...others] = this.resolveAll(source);
     const ref = typeof target === 'string' ? parseRepoTag(target) : withDefaultTag(target);
     if (ref.digest !== undefined) throw invalidArgument('refusing to create a tag with a digest reference');
-    await this.withWriteLock(() => this.refs.update([[formatReference(ref), rec.id]]));
+    // The new name holds every platform the source name holds.
+    await this.withWriteLock(() => this.refs.update([[formatReference(ref), rec!.id, others.map((o) => o.id)]]));
     this.events.emit('tag', rec.id, { name: familiarString(ref) });
   }
 
@@ -293,12 +329,16 @@ export class ImageStore {
     }
     this.configs.set(id, config);
     const moved: RegisterResult['moved'] = [];
-    const changes: [string, Digest][] = [];
+    const changes: [string, Digest, Digest[]][] = [];
     for (const r of input.refs ?? []) {
       const key = normaliseRefKey(r);
       const old = this.refs.get(key);
-      if (old && old !== id) moved.push({ ref: familiarString(parseReference(key)), oldId: old });
-      changes.push([key, id]);
+      // A name keeps one image per platform: the new one replaces the image of its own platform.
+      const held = old === undefined ? [] : [old, ...this.refs.others(key)].filter((o) => o !== id && this.records.has(o));
+      const kept = held.filter((o) => !samePlatform(this.platformOf(o), this.platformOf(id)));
+      for (const o of held) if (!kept.includes(o)) moved.push({ ref: familiarString(parseReference(key)), oldId: o });
+      const [shown, ...others] = orderForHost([id, ...kept], (o) => this.platformOf(o));
+      changes.push([key, shown!, others]);
     }
     await this.refs.update(changes);
     return { record, moved };
@@ -334,6 +374,7 @@ export class ImageStore {
     const rec = this.records.get(id);
     if (!rec) return [];
     await this.refs.update(this.refs.refsOf(id).map((k) => [k, undefined]));
+    await this.refs.forget(new Set([id]));
     await this.records.delete(id);
     this.configs.delete(id);
     await this.content.delete(id).catch((e) => log.warn('config blob not deleted', { id, error: String(e) }));

@@ -25,8 +25,11 @@ function selectImages(store: ImageStore, names: string[]): SaveItem[] {
   const items = new Map<Digest, SaveItem>();
   const add = (rec: ImageRecord, ref?: string) => {
     const it = items.get(rec.id) ?? { record: rec, refs: [] };
-    if (ref && !isDigestRef(ref) && !it.refs.includes(ref)) it.refs.push(ref);
+    const isNew = !!ref && !isDigestRef(ref) && !it.refs.includes(ref);
+    if (isNew) it.refs.push(ref);
     items.set(rec.id, it);
+    // A name's other platforms go with it (load gives the name all of them back).
+    if (isNew) for (const o of store.refs.others(ref)) if (store.has(o)) add(store.resolve(o), ref);
   };
   for (const name of names) {
     const look = parseImageLookup(name);
@@ -85,7 +88,8 @@ export async function saveImages(store: ImageStore, names: string[]): Promise<Re
     const mbytes = json(manifest);
     const mdigest = sha256(mbytes);
     blobs.set(mdigest, { size: mbytes.length, data: mbytes });
-    const desc = { mediaType: MEDIA_TYPES.ociManifest, digest: mdigest, size: mbytes.length };
+    const plat = store.platformOf(record.id);
+    const desc = { mediaType: MEDIA_TYPES.ociManifest, digest: mdigest, size: mbytes.length, ...(plat.architecture ? { platform: plat } : {}) };
     if (refs.length === 0) index.manifests.push(desc);
     for (const r of refs) {
       const ref = parseReference(r);

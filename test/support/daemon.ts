@@ -146,13 +146,18 @@ export class TestDaemon {
     return run('docker', args, { ...opts, env: { ...process.env, DOCKER_HOST: this.host, DOCKER_CONFIG: join(this.dir, 'docker-config') } });
   }
 
-  /** Makes busybox:latest from Debian's busybox-static, the way the README does. */
-  async importBusybox(ref = 'busybox:latest'): Promise<void> {
-    const rootfs = join(this.dir, 'rootfs');
-    await execFileP(join(ROOT, 'scripts/make-busybox-rootfs.sh'), [rootfs]);
-    const { stdout } = await execFileP('tar', ['-C', rootfs, '-cf', join(this.dir, 'rootfs.tar'), '.']);
-    void stdout;
-    const r = await this.berth(['import', join(this.dir, 'rootfs.tar'), ref]);
+  /**
+   * Makes busybox:latest from Debian's busybox-static, the way the README does. `platform`
+   * ("linux/arm64/v8"): the busybox-static package of that architecture instead
+   * (scripts/fetch-foreign-busybox.sh, cached), imported as an image of that platform.
+   */
+  async importBusybox(ref = 'busybox:latest', platform?: string): Promise<void> {
+    const name = platform ? `rootfs-${platform.replace(/\//g, '-')}` : 'rootfs'; // rootfs/: other tests tar it again
+    const rootfs = join(this.dir, name);
+    const binary = platform ? [(await execFileP(join(ROOT, 'scripts/fetch-foreign-busybox.sh'), [platform.split('/')[1]!])).stdout.trim()] : [];
+    await execFileP(join(ROOT, 'scripts/make-busybox-rootfs.sh'), [rootfs, ...binary]);
+    await execFileP('tar', ['-C', rootfs, '-cf', join(this.dir, `${name}.tar`), '.']);
+    const r = await this.berth(['import', ...(platform ? ['--platform', platform] : []), join(this.dir, `${name}.tar`), ref]);
     if (r.code !== 0) throw new Error(`import failed: ${r.stderr}`);
   }
 

@@ -92,6 +92,7 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
         target: q.str('target') || undefined,
         noCache: q.bool('nocache'),
         pull: q.bool('pull'),
+        platform: q.str('platform') || undefined,
         // Repeated (docker-py) or comma-separated values.
         extraHosts: q
           .all('extrahosts')

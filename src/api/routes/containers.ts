@@ -107,7 +107,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       handler: async (ctx) => {
         const body = await readJsonObject(ctx.body);
         const req = createRequestFrom(body, ctx.query.str('name') || undefined);
-        const { id, warnings } = await containers.create(req);
+        const { id, warnings } = await containers.create({ ...req, platform: ctx.query.str('platform') || undefined });
         const out: Wire.ContainerCreateResponse = { Id: id, Warnings: warnings };
         sendJson(ctx.res, 201, out);
       },

@@ -212,3 +212,29 @@ export interface BuildPruneResponse {
   CachesDeleted: string[] | null;
   SpaceReclaimed: number;
 }
+
+/** GET /berth/binfmt (Berth's own): the emulators for foreign architectures and the kernel entries that serve them. */
+export interface BinfmtStatus {
+  Mounted: boolean;
+  /** Architectures the host runs without emulation ("amd64", "386"). */
+  Native: string[];
+  Emulators: {
+    /** OCI architecture ("arm64"). */
+    Architecture: string;
+    Interpreter: string;
+    /** The binfmt_misc entry serving it; "" when none. */
+    Handler: string;
+    Flags: string;
+    /** "active" (an enabled entry with the F flag), "no-fix-binary" or "absent". */
+    State: string;
+    /** The entry is Berth's (berth-qemu-*), which --uninstall removes. */
+    Owned: boolean;
+  }[];
+}
+
+/** POST /berth/binfmt/install and /berth/binfmt/uninstall. */
+export interface BinfmtChange {
+  /** Architectures registered (install) or entries removed (uninstall). */
+  Changed: string[];
+  Status: BinfmtStatus;
+}

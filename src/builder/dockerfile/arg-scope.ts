@@ -3,31 +3,16 @@
 // be visible, takes the --build-arg value, else its default, else the global value; ENV and ARG
 // share one environment in instruction order.
 import { envLookup, ShellLex, type EnvLookup } from './shell-lex.js';
+import { formatPlatform, hostPlatform as hostPlatformOf, normalizePlatform, type Platform } from '../../lib/platform.js';
 
 /** Proxy args: passed to RUN without declaration and never reported as unused. */
 export const proxyArgs = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
 
-export interface Platform {
-  os: string;
-  architecture: string;
-  variant?: string;
-}
+export { formatPlatform, type Platform };
 
-export function formatPlatform(p: Platform): string {
-  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}`;
-}
-
+/** BuildKit's BUILDPLATFORM: the host's platform, normalised (linux/arm64, not linux/arm64/v8). */
 export function hostPlatform(): Platform {
-  const map: Record<string, Platform> = {
-    x64: { os: 'linux', architecture: 'amd64' },
-    arm64: { os: 'linux', architecture: 'arm64' },
-    arm: { os: 'linux', architecture: 'arm', variant: 'v7' },
-    ia32: { os: 'linux', architecture: '386' },
-    ppc64: { os: 'linux', architecture: 'ppc64le' },
-    s390x: { os: 'linux', architecture: 's390x' },
-    riscv64: { os: 'linux', architecture: 'riscv64' },
-  };
-  return map[process.arch] ?? { os: 'linux', architecture: process.arch };
+  return normalizePlatform(hostPlatformOf());
 }
 
 /** BUILDPLATFORM/BUILDOS/.../TARGETPLATFORM/TARGETARCH/...: in global scope automatically. */

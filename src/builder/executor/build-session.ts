@@ -6,6 +6,7 @@ import type { Digest } from '../../lib/digest.js';
 import { shortId } from '../../lib/digest.js';
 import { errnoCode, invalidArgument } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
+import { normalizePlatform, parsePlatform } from '../../lib/platform.js';
 import { familiarString, parseRepoTag } from '../../lib/reference.js';
 import type { BuildCache } from '../cache/build-cache.js';
 import type { Instruction, LabelInstruction } from '../dockerfile/instruction-types.js';
@@ -31,7 +32,9 @@ export async function planBuild(req: BuildRequest): Promise<StageGraph> {
       throw invalidArgument(`Cannot locate specified Dockerfile: ${name}`);
     throw e;
   }
-  return parseStages(text, { buildArgs: req.buildArgs ?? {}, target: req.target, file: name });
+  // BuildKit's TARGETPLATFORM is the normalised --platform (linux/arm64/v8 → linux/arm64).
+  const targetPlatform = req.platform ? normalizePlatform(parsePlatform(req.platform)) : undefined;
+  return parseStages(text, { buildArgs: req.buildArgs ?? {}, target: req.target, file: name, targetPlatform });
 }
 
 /** The --label options as one LABEL step at the end of the target stage (moby's rule). */

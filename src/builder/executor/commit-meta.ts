@@ -3,14 +3,22 @@
 // it. No snapshot, no diff: nothing on disk changes but the image store.
 import type { Digest } from '../../lib/digest.js';
 import { noteImage } from '../../image/journal.js';
-import { hostPlatform, type ImageRuntimeConfig, type ImageConfig } from '../../image/image-config.js';
+import { hostPlatform, type ImageRuntimeConfig, type ImageConfig, type Platform } from '../../image/image-config.js';
 import type { ImageStore } from '../../image/image-store.js';
 
-export async function commitMeta(store: ImageStore, parentId: Digest | null, config: ImageRuntimeConfig, createdBy: string, author?: string): Promise<Digest> {
+export async function commitMeta(
+  store: ImageStore,
+  parentId: Digest | null,
+  config: ImageRuntimeConfig,
+  createdBy: string,
+  author?: string,
+  /** For an image without a parent (FROM scratch); else the parent's platform is kept. */
+  platform?: Platform,
+): Promise<Digest> {
   const parent = parentId ? store.resolve(parentId) : undefined;
   const pcfg = parent ? store.config(parent.id) : undefined;
   const created = new Date().toISOString();
-  const plat = pcfg ?? hostPlatform();
+  const plat = pcfg ?? platform ?? hostPlatform();
   const cfg: ImageConfig = {
     architecture: plat.architecture,
     ...(plat.variant ? { variant: plat.variant } : {}),

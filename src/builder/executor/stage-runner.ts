@@ -8,6 +8,7 @@ import { shortId } from '../../lib/digest.js';
 import { invalidArgument, notFound, isBerthError } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
 import type { ImageRuntimeConfig } from '../../image/image-config.js';
+import { formatPlatform, normalizePlatform, parsePlatform, platformRank, type Platform } from '../../lib/platform.js';
 import { cacheKey } from '../cache/cache-key.js';
 import type { BuildCache } from '../cache/build-cache.js';
 import { hashPaths } from '../context/hash-paths.js';
@@ -73,6 +74,25 @@ export class StageRunner {
     return this.env.deps.images;
   }
 
+  /**
+   * The platform this stage builds for: its FROM --platform, else the build's --platform; undefined
+   * (the host's, unchecked, as before platforms) when neither is given.
+   */
+  private get platform(): Platform | undefined {
+    const p = this.stage.platform || this.env.req.platform;
+    return p ? normalizePlatform(parsePlatform(p)) : undefined;
+  }
+
+  /** Cache key part for a build that names a platform (FROM scratch steps of two platforms must not share). */
+  private get platformKey(): string[] {
+    const p = this.platform;
+    return p ? [`platform=${formatPlatform(p)}`] : [];
+  }
+
+  private platformOf(id: Digest): Platform {
+    return this.images.platformOf(id);
+  }
+
   /** Runs the stage; `steps` numbers its Step lines. Returns the stage's final image id. */
   async run(steps: { next(): string }, extra: Instruction[] = []): Promise<Digest | null> {
     try {
@@ -108,23 +128,65 @@ export class StageRunner {
   /** FROM's image: pulled when missing (or always with --pull), as the classic builder does. */
   private async baseImage(ref: string): Promise<Digest> {
     const pull = this.env.deps.pull;
-    if (!pull) return this.resolveImage(ref);
+    const want = this.platform;
+    if (!pull) return this.checkPlatform(ref, this.resolveImage(ref));
+    let local: Digest | undefined;
     if (!this.env.req.pull) {
       try {
-        return this.images.resolve(ref).id;
+        local = this.images.resolve(ref).id;
+        // The name's image for the stage's platform; when it holds none, pull that platform (the name then holds both).
+        const match = want ? this.matching(ref, want) : local;
+        if (match) return match;
       } catch (e) {
         if (!isBerthError(e, 'not-found')) throw e;
       }
     }
     // The pull's lines as the docker CLI prints them without a terminal ("latest: Pulling from x").
-    const r = await pull(ref, {
+    const r = await this.pullFor(pull, ref, want, local);
+    return r.id;
+  }
+
+  /** Pulls `ref` for `want`; when that fails and a local image of another platform exists, Docker's platform error says why. */
+  private async pullFor(pull: NonNullable<BuilderDeps['pull']>, ref: string, want: Platform | undefined, local: Digest | undefined): Promise<{ id: Digest }> {
+    try {
+      return await this.pullWithOutput(pull, ref, want);
+    } catch (e) {
+      if (local && !this.env.signal.aborted) this.checkPlatform(ref, local);
+      throw e;
+    }
+  }
+
+  private pullWithOutput(pull: NonNullable<BuilderDeps['pull']>, ref: string, want: Platform | undefined): Promise<{ id: Digest }> {
+    return pull(ref, {
       signal: this.env.signal,
+      ...(want ? { platform: formatPlatform(want) } : {}),
       onProgress: (m) => {
         if (m.progressDetail && (m.progressDetail.current ?? 0) > 0) return;
         this.out.write(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
       },
     });
-    return r.id;
+  }
+
+  /** The image of `ref` (among the platforms its name holds) that best serves `want`. */
+  private matching(ref: string, want: Platform): Digest | undefined {
+    let best: Digest | undefined;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (const r of this.images.resolveAll(ref)) {
+      const rank = platformRank(want, this.platformOf(r.id), { fallback: true });
+      if (rank >= 0 && rank < bestRank) [best, bestRank] = [r.id, rank];
+    }
+    return best;
+  }
+
+  /** The image of `ref` for the stage's platform, or Docker's error naming the one it has. */
+  private checkPlatform(ref: string, id: Digest): Digest {
+    const want = this.platform;
+    if (!want) return id;
+    const match = this.matching(ref, want);
+    if (match) return match;
+    throw notFound(
+      `image with reference ${ref} was found but does not match the specified platform: wanted ${formatPlatform(want)}, actual: ${formatPlatform(this.platformOf(id))}`,
+    );
   }
 
   private resolveImage(ref: string): Digest {
@@ -190,11 +252,11 @@ export class StageRunner {
         parent: st.imageId,
         instruction: canonicalInstruction(ins),
         args,
-        extra: [`cmdSet=${st.meta.cmdSet}`, `author=${st.meta.maintainer ?? ''}`],
+        extra: [`cmdSet=${st.meta.cmdSet}`, `author=${st.meta.maintainer ?? ''}`, ...this.platformKey],
       });
       const next = r.state;
       if (!(await this.cached(st, key))) {
-        st.imageId = await commitMeta(this.images, st.imageId, next.config, nopCreatedBy(st.meta.config, r.comment), next.maintainer);
+        st.imageId = await commitMeta(this.images, st.imageId, next.config, nopCreatedBy(st.meta.config, r.comment), next.maintainer, this.platform);
         this.remember(key, st.imageId);
         st.meta = next;
       } else st.meta = { ...next, config: st.meta.config };
@@ -263,7 +325,7 @@ export class StageRunner {
       instruction: { kind: 'run', cmd, mounts: ins.mounts },
       args,
       sources,
-      extra: [`network=${network}`, `author=${st.meta.maintainer ?? ''}`],
+      extra: [`network=${network}`, `author=${st.meta.maintainer ?? ''}`, ...this.platformKey],
     });
     if (await this.cached(st, key)) return;
 
@@ -282,6 +344,8 @@ export class StageRunner {
       .filter((m) => m.type === 'cache')
       .map((m) => cache.useMount(basename(cacheMountDir(cache.mountsDir, m)), `cached mount ${m.target} from exec ${cmd.join(' ')}`));
     try {
+      // A foreign base image's RUN needs its emulator registered (lazily, once per arch).
+      if (st.imageId && deps.emulation) await deps.emulation.ensure(this.platformOf(st.imageId));
       this.out.write(` ---> Running in ${ws.shortId}\n`);
       const mounts = await runMounts(ins.mounts, {
         contextDir: req.contextDir,
@@ -310,7 +374,13 @@ export class StageRunner {
       await ws.unmount();
       await scrubMountpoints(deps.layers.upperDir(ws.key), r.createdMountpoints);
       const historyArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !cfgEnv.some((e) => e.startsWith(k + '='))));
-      st.imageId = await ws.commit({ config: cfg, createdBy: runCreatedBy(historyArgs, cmd), author: st.meta.maintainer, signal: this.env.signal });
+      st.imageId = await ws.commit({
+        config: cfg,
+        createdBy: runCreatedBy(historyArgs, cmd),
+        author: st.meta.maintainer,
+        signal: this.env.signal,
+        platform: this.platform,
+      });
       this.out.write(` ---> Removed intermediate container ${ws.shortId}\n`);
       this.remember(key, st.imageId);
     } finally {
@@ -369,7 +439,7 @@ export class StageRunner {
       instruction: canonicalInstruction(ins),
       args,
       sources: [contentKey, ...inlineKey, ...urlKey],
-      extra: [`dest=${dest.path}`, `author=${st.meta.maintainer ?? ''}`],
+      extra: [`dest=${dest.path}`, `author=${st.meta.maintainer ?? ''}`, ...this.platformKey],
     });
     if (await this.cached(st, key)) return;
 
@@ -399,6 +469,7 @@ export class StageRunner {
         createdBy: nopCreatedByString(cfg, `${ins.name} ${hashText} in ${ins.dest} `),
         author: st.meta.maintainer,
         signal: this.env.signal,
+        platform: this.platform,
       });
       this.remember(key, st.imageId);
     } finally {
@@ -410,17 +481,22 @@ export class StageRunner {
     const prev = st.meta.config;
     const path = posix.normalize(ins.path.startsWith('/') ? ins.path : posix.join(prev.WorkingDir || '/', ins.path));
     const cfg: ImageRuntimeConfig = { ...prev, WorkingDir: path };
-    const key = cacheKey({ parent: st.imageId, instruction: { kind: 'workdir', path }, args, extra: [`author=${st.meta.maintainer ?? ''}`] });
+    const key = cacheKey({
+      parent: st.imageId,
+      instruction: { kind: 'workdir', path },
+      args,
+      extra: [`author=${st.meta.maintainer ?? ''}`, ...this.platformKey],
+    });
     if (await this.cached(st, key)) return;
     const createdBy = nopCreatedByString(prev, `WORKDIR ${path}`);
     if (path === '/') {
-      st.imageId = await commitMeta(this.images, st.imageId, cfg, createdBy, st.meta.maintainer);
+      st.imageId = await commitMeta(this.images, st.imageId, cfg, createdBy, st.meta.maintainer, this.platform);
     } else {
       // The directory is made (root-owned) only if missing: an existing one gives an empty layer.
       const ws = await Workspace.open(this.images, this.env.deps.layers, this.env.runsDir, st.imageId);
       try {
         await mkdir(await resolveInRoot(ws.rootfs, path), { recursive: true, mode: 0o755 });
-        st.imageId = await ws.commit({ config: cfg, createdBy, author: st.meta.maintainer, signal: this.env.signal });
+        st.imageId = await ws.commit({ config: cfg, createdBy, author: st.meta.maintainer, signal: this.env.signal, platform: this.platform });
       } finally {
         await ws.dispose();
       }

@@ -1,5 +1,6 @@
 // What the builder needs from the daemon, what a build is asked to do, and what it reports.
 import type { Digest } from '../../lib/digest.js';
+import type { Platform } from '../../lib/platform.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { LayerStore } from '../../store/layers/layer-store.js';
 import type { OciRuntime } from '../../runtime/oci/oci-runtime.js';
@@ -41,7 +42,9 @@ export interface BuilderDeps {
    * and every FROM image with `pull`. Progress arrives as Docker's pull jsonmessages. Without
    * it, a missing base image is an error.
    */
-  pull?: (ref: string, o: { signal?: AbortSignal; onProgress?: (m: PullProgress) => void }) => Promise<{ id: Digest }>;
+  pull?: (ref: string, o: { signal?: AbortSignal; onProgress?: (m: PullProgress) => void; platform?: string }) => Promise<{ id: Digest }>;
+  /** Makes a foreign architecture runnable for RUN steps (qemu-user through binfmt_misc), or says why not. */
+  emulation?: { ensure(platform: Platform): Promise<void> };
 }
 
 /** One pull progress message (the jsonmessage `docker pull` shows). */
@@ -75,6 +78,12 @@ export interface BuildRequest {
   extraHosts?: string[];
   /** `--pull`: pull every FROM image from its registry even when it is present. */
   pull?: boolean;
+  /**
+   * `--platform` ("linux/arm64"): the target platform. FROM images are resolved (or pulled) for it
+   * unless a FROM names its own, TARGETPLATFORM and friends follow it, and RUN steps of a foreign
+   * architecture run under emulation. Absent: the host's.
+   */
+  platform?: string;
   signal?: AbortSignal;
 }
 

@@ -1,6 +1,7 @@
 // One step's writable filesystem: a snapshot over the parent image's top layer, mounted under
 // the builder's runs dir, that becomes a new image on commit. dispose() always leaves nothing
 // behind (mount, snapshot, bundle dir), whatever happened before.
+import type { Platform } from '../../lib/platform.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ export interface CommitStep {
   createdBy: string;
   author?: string;
   signal?: AbortSignal;
+  /** The image's platform when it has no parent (FROM scratch for --platform). */
+  platform?: Platform;
 }
 
 export class Workspace {
@@ -77,6 +80,7 @@ export class Workspace {
       createdBy: step.createdBy,
       author: step.author,
       signal: step.signal,
+      platform: step.platform,
     });
     return r.id;
   }

@@ -31,7 +31,9 @@ export async function createContainer(ctx: CliContext, plan: CreatePlan, pull: s
   try {
     res = await create();
   } catch (e) {
-    if (!(isApiError(e, 404) && /No such image/i.test(e.message)) || pull === 'never' || !isNamedReference(image)) throw e;
+    // As the docker CLI: a local image of another platform than --platform asks for is pulled too.
+    if (!(isApiError(e, 404) && /No such image|does not match the specified platform/i.test(e.message)) || pull === 'never' || !isNamedReference(image))
+      throw e;
     ctx.err(`Unable to find image '${splitRef(image).familiar}' locally\n`);
     await pullImage(ctx, image, plan.platform, quiet);
     res = await create();

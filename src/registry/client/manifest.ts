@@ -2,6 +2,7 @@
 // index (Docker manifest list or OCI index) from which the host's platform is picked. Every
 // document is verified against the digest that names it, is size-capped, and is parsed with
 // the image package's validating parsers before anything else reads it.
+import { formatPlatform, platformRank } from '../../lib/platform.js';
 import { isDigest, sha256, type Digest } from '../../lib/digest.js';
 import { invalidArgument, notFound } from '../../lib/errors.js';
 import {
@@ -82,27 +83,21 @@ export async function fetchManifest(
   return { digest, mediaType, bytes, doc };
 }
 
-export function formatPlatform(p: Platform): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
-}
+export { formatPlatform };
 
-function variantOk(arch: string, want: string | undefined, have: string | undefined): boolean {
-  const norm = (v: string | undefined) => (arch === 'arm64' && v === 'v8' ? '' : arch === 'amd64' && v === 'v1' ? '' : (v ?? ''));
-  if (want === undefined) return arch === 'amd64' ? norm(have) === '' : true;
-  return norm(want) === norm(have);
-}
-
-/** The entry of an index for `want` (the first in the index's order), or undefined. */
+/**
+ * The entry of an index that best serves `want` (containerd's ordering: amd64/v3 prefers a v3
+ * entry, then v2, then plain amd64, then 386; arm64 ≡ arm64/v8), the first in the index's order
+ * among equals; undefined when none does.
+ */
 export function selectPlatform(index: ImageIndex, want: Platform): Descriptor | undefined {
-  const candidates = index.manifests.filter(
-    (d) =>
-      d.platform &&
-      d.platform.os === want.os &&
-      d.platform.architecture === want.architecture &&
-      variantOk(want.architecture, want.variant, d.platform.variant),
-  );
-  // An exact variant beats a normalised one (arm64/v8 named as such).
-  return candidates.find((d) => d.platform!.variant === want.variant) ?? candidates[0];
+  let best: Descriptor | undefined;
+  let bestRank = Number.POSITIVE_INFINITY;
+  for (const d of index.manifests) {
+    const rank = d.platform ? platformRank(want, d.platform) : -1;
+    if (rank >= 0 && rank < bestRank) [best, bestRank] = [d, rank];
+  }
+  return best;
 }
 
 /** Follows an index down to the manifest for `want`; returns that manifest and its descriptor chain. */
@@ -111,11 +106,13 @@ export async function resolvePlatformManifest(
   top: FetchedManifest & { doc: ParsedDocument },
   want: Platform,
   names: { familiarRef: string; familiarName: string },
+  /** What the index entries are matched against, when not `want` itself (the host's platform with its amd64 level). */
+  match: Platform = want,
 ): Promise<FetchedManifest & { manifest: Manifest }> {
   let cur = top;
   for (let depth = 0; cur.doc.kind === 'index'; depth++) {
     if (depth >= MAX_INDEX_DEPTH) throw invalidArgument('image index nested too deeply');
-    const d = selectPlatform(cur.doc.index, want);
+    const d = selectPlatform(cur.doc.index, match);
     if (!d) throw notFound(`no matching manifest for ${formatPlatform(want)} in the manifest list entries`);
     cur = await fetchManifest(s, d.digest, names, { digest: d.digest, size: d.size });
   }

@@ -100,7 +100,8 @@ export class RegistryPuller {
 
     const top = await fetchManifest(session, ref.digest ?? ref.tag!, names, ref.digest ? { digest: ref.digest as Digest } : undefined);
     send({ status: `Pulling from ${ref.path}`, id: ref.digest ?? ref.tag! });
-    const m = await resolvePlatformManifest(session, top, want, names);
+    // No platform asked: the host's, with its amd64 level, so an index's amd64/v3 entry wins on a v3 CPU.
+    const m = await resolvePlatformManifest(session, top, want, names, o.platform ? want : hostPlatform({ maximum: true }));
     const cfgDesc = m.manifest.config;
     if (!CONFIG_TYPES.has(cfgDesc.mediaType)) throw invalidArgument(`unsupported image config media type ${JSON.stringify(cfgDesc.mediaType).slice(0, 200)}`);
     m.manifest.layers.forEach(checkLayerType);

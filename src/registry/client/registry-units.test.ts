@@ -115,6 +115,21 @@ test('platform choice: os/arch match, arm64 v8 equals no variant, amd64 ignores 
   assert.equal(selectPlatform(noPlat, { os: 'linux', architecture: 'amd64' }), undefined);
 });
 
+test('platform choice with an amd64 level: the highest level the CPU runs wins, a higher one never', () => {
+  const e = (variant: string | undefined, c: string) => ({
+    mediaType: 'm',
+    digest: D(c),
+    size: 1,
+    platform: { os: 'linux', architecture: 'amd64', ...(variant ? { variant } : {}) },
+  });
+  const idx: ImageIndex = { schemaVersion: 2, manifests: [e(undefined, '1'), e('v2', '2'), e('v4', '4')] };
+  assert.equal(selectPlatform(idx, { os: 'linux', architecture: 'amd64', variant: 'v3' })?.digest, D('2'));
+  assert.equal(selectPlatform(idx, { os: 'linux', architecture: 'amd64', variant: 'v4' })?.digest, D('4'));
+  assert.equal(selectPlatform(idx, { os: 'linux', architecture: 'amd64' })?.digest, D('1'));
+  const i386: ImageIndex = { schemaVersion: 2, manifests: [{ mediaType: 'm', digest: D('3'), size: 1, platform: { os: 'linux', architecture: '386' } }] };
+  assert.equal(selectPlatform(i386, { os: 'linux', architecture: 'amd64', variant: 'v3' })?.digest, D('3'), 'amd64 runs 386');
+});
+
 test('progress texts as Docker renders them', () => {
   assert.equal(humanSize(512), '512B');
   assert.equal(humanSize(32768), '32.77kB');
