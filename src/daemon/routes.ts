@@ -11,6 +11,7 @@ import { eventRoutes } from '../api/routes/events.js';
 import { networkRoutes } from '../api/routes/networks.js';
 import { buildRoutes as builderRoutes, buildCacheWire, type BuildBackend } from '../api/routes/build.js';
 import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
+import { swarmRoutes } from '../api/routes/swarm.js';
 import { containerSummary, type ContainerFacts } from '../api/routes/container-wire.js';
 import type { VolumeStore } from '../volume/volume-store.js';
 import type { NetworkManager } from '../network/network-manager.js';
@@ -146,5 +147,6 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...volumeRoutes({ volumes: d.volumeStore }),
     ...builderRoutes({ builder: d.builder }),
     ...networkRoutes({ networks: d.networks, containers }),
+    ...swarmRoutes(),
   ];
 }
