@@ -129,3 +129,67 @@ export async function stdCopy(source: AsyncIterable<Buffer | Uint8Array | string
   }
   return written;
 }
+
+/**
+ * One frame per line, as dockerd sends logs and attach output (its log copier splits at each
+ * newline): "hello\nworld\n" is two frames, a trailing partial line is a frame of its own. All
+ * frames go into one buffer (one write on the socket); lines are found with indexOf.
+ */
+export function frameLines(stream: StdStream, payload: Buffer): Buffer {
+  let frames = 0;
+  for (let nl = payload.indexOf(10); nl >= 0; nl = payload.indexOf(10, nl + 1)) frames++;
+  if (payload.length > 0 && payload[payload.length - 1] !== 10) frames++;
+  if (frames <= 1) return frame(stream, payload);
+  const out = Buffer.allocUnsafe(payload.length + frames * STDCOPY_HEADER_LEN);
+  let o = 0;
+  for (let s = 0; s < payload.length; ) {
+    const nl = payload.indexOf(10, s);
+    const e = nl < 0 ? payload.length : nl + 1;
+    out[o] = stream;
+    out[o + 1] = 0;
+    out[o + 2] = 0;
+    out[o + 3] = 0;
+    out.writeUInt32BE(e - s, o + 4);
+    payload.copy(out, o + STDCOPY_HEADER_LEN, s, e);
+    o += STDCOPY_HEADER_LEN + e - s;
+    s = e;
+  }
+  return out;
+}
+
+/** Re-frames a multiplexed stream one frame per line (the monitor frames per chunk it read). */
+export class LineFramer extends Transform {
+  private parser = new StdcopyParser();
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      const out = this.parser.push(chunk).map((f) => frameLines(f.stream === 3 ? 2 : f.stream, f.data));
+      if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}
+
+/** Raw bytes in, frames of one stream out (a TTY's output to a client that asked for frames). */
+export class FrameWrapper extends Transform {
+  constructor(private readonly stream: StdStream) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    cb(null, frame(this.stream, chunk));
+  }
+}
+
+/** Frames in, their payloads out, streams merged (framed output to a client that asked for raw). */
+export class FrameUnwrapper extends Transform {
+  private parser = new StdcopyParser();
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      for (const f of this.parser.push(chunk)) this.push(f.data);
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}
