@@ -105,6 +105,14 @@ class Hijacked {
       });
     }
   }
+  /** Waits for the daemon to end the connection (or fails after `ms`). */
+  async ended(what: string, ms = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+    const r = await Promise.race([this.closed, late]);
+    clearTimeout(timer);
+    if (r === 'late') assert.fail(`the connection stayed open: ${what}`);
+  }
   frames(): StdFrame[] {
     return framesOf(this.out);
   }
@@ -193,14 +201,14 @@ test('exec start: the JSON body is the config, never stdin; the start Tty decide
   const s = await hijack(`/exec/${cat}/start`, { hijack: true, stdin: true });
   assert.match(s.head, /Content-Type: application\/vnd\.docker\.multiplexed-stream/);
   s.socket.end('abc\n');
-  await s.closed;
+  await s.ended('cat ends with its input');
   assert.deepEqual(payloads(s.frames()), [[1, 'abc\n']]);
 
   // docker-py's exec_create(tty=True) + exec_start() (tty=False): a TTY process, framed output.
   const ttyFramed = await exec({ Cmd: ['sh', '-c', 'echo out; echo err >&2'], Tty: true });
   const f = await hijack(`/exec/${ttyFramed}/start`, { Tty: false, Detach: false });
   assert.match(f.head, /multiplexed-stream/);
-  await f.closed;
+  await f.ended('the exec ends');
   const frames = f.frames();
   assert.ok(frames.length > 0 && frames.every((x) => x.stream === 1), 'a TTY merges stderr into stdout frames');
   assert.equal(frames.map((x) => x.data.toString()).join(''), 'out\r\nerr\r\n');
@@ -209,12 +217,14 @@ test('exec start: the JSON body is the config, never stdin; the start Tty decide
   const raw = await exec({ Cmd: ['sh', '-c', 'echo out; echo err >&2'] });
   const r = await hijack(`/exec/${raw}/start`, { Tty: true, Detach: false });
   assert.match(r.head, /raw-stream/);
-  await r.closed;
+  await r.ended('the exec ends');
   assert.deepEqual(r.out.toString().split('\n').sort(), ['', 'err', 'out']);
   await ok('DELETE', `/containers/${id}?force=1`);
 });
 
-test('detach keys: attach to a TTY (default ctrl-p,ctrl-q, or ?detachKeys=) and a TTY exec (its DetachKeys) let the client go, the process keeps running', { skip }, async () => {
+test('detach keys: attach to a TTY (default ctrl-p,ctrl-q, or ?detachKeys=) and a TTY exec (its DetachKeys) let the client go, the process keeps running', {
+  skip,
+}, async () => {
   const id = await runContainer({ Cmd: ['sh'], Tty: true, OpenStdin: true });
   const attach = async (query: string) => {
     const s = await hijack(`/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1${query}`);
@@ -226,25 +236,25 @@ test('detach keys: attach to a TTY (default ctrl-p,ctrl-q, or ?detachKeys=) and 
   const dflt = await attach('');
   dflt.socket.write(Buffer.from([0x10]));
   dflt.socket.write(Buffer.from([0x11]));
-  await dflt.closed;
+  await dflt.ended('ctrl-p,ctrl-q should detach');
 
   const custom = await attach('&detachKeys=ctrl-x,y');
   custom.socket.write(Buffer.from([0x10, 0x11, 0x0a])); // the default no longer detaches (the shell gets it as typed)
   custom.socket.write('echo still-here\n');
   await custom.until('input after ctrl-p,ctrl-q to reach the shell', (o) => o.includes('still-here\r\n'));
   custom.socket.write(Buffer.from([0x18, 0x79]));
-  await custom.closed;
+  await custom.ended('ctrl-x,y should detach');
   assert.equal((await ok('GET', `/containers/${id}/json`, undefined, 200)).json.State.Status, 'running');
 
   assert.equal((await api('POST', `/containers/${id}/attach?stream=1&stdin=1&detachKeys=ctrl-`)).status, 400);
 
-  const execId = (await ok('POST', `/containers/${id}/exec`, { Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true, DetachKeys: 'ctrl-a' }, 201))
-    .json.Id as string;
+  const execId = (await ok('POST', `/containers/${id}/exec`, { Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true, DetachKeys: 'ctrl-a' }, 201)).json
+    .Id as string;
   const e = await hijack(`/exec/${execId}/start`, { Tty: true, Detach: false });
   e.socket.write('echo in-exec\n');
   await e.until('the exec shell to answer', (o) => o.includes('in-exec\r\n'));
   e.socket.write(Buffer.from([0x01]));
-  await e.closed;
+  await e.ended("the exec's ctrl-a should detach");
   assert.equal((await ok('GET', `/exec/${execId}/json`, undefined, 200)).json.Running, true, 'the exec still runs');
   const bad = await api('POST', `/containers/${id}/exec`, { Cmd: ['true'], DetachKeys: 'ctrl-' });
   assert.equal(bad.status, 400);
@@ -340,7 +350,9 @@ test('swarm routes answer as a dockerd outside any swarm', { skip }, async () =>
   assert.deepEqual(leave.json, { message: 'This node is not part of a swarm' });
 });
 
-test('docker swarm leave and docker service ls fail as against a dockerd outside any swarm', { skip: skip || (!hasDockerCli && 'the docker CLI is not on the PATH') }, async () => {
+test('docker swarm leave and docker service ls fail as against a dockerd outside any swarm', {
+  skip: skip || (!hasDockerCli && 'the docker CLI is not on the PATH'),
+}, async () => {
   const leave = await d.docker(['swarm', 'leave', '--force']);
   assert.equal(leave.code, 1, leave.stderr);
   assert.equal(leave.stderr.trim(), 'Error response from daemon: This node is not part of a swarm');
@@ -349,7 +361,9 @@ test('docker swarm leave and docker service ls fail as against a dockerd outside
   assert.equal(ls.stderr.trim(), `Error response from daemon: ${NOT_MANAGER}`);
 });
 
-test('docker-py: exec_create(tty=True) then exec_start() reads frames; swarm.leave(force=True) succeeds', { skip: skip || (!hasDockerPy && `python3-docker is not importable from ${PYTHON}`) }, async () => {
+test('docker-py: exec_create(tty=True) then exec_start() reads frames; swarm.leave(force=True) succeeds', {
+  skip: skip || (!hasDockerPy && `python3-docker is not importable from ${PYTHON}`),
+}, async () => {
   const id = await runContainer({ Cmd: ['sleep', '600'] });
   const script = String.raw`
 import docker, json, sys

@@ -35,12 +35,16 @@ export function splice(client: Duplex, monitor: Duplex, o: SpliceOptions): Promi
         client.end(() => client.destroy());
         monitor.destroy();
       };
-      const feed = escapeProxy(o.detachKeys, (b) => {
-        if (!monitor.write(b)) {
-          client.pause();
-          monitor.once('drain', () => client.resume());
-        }
-      }, detach);
+      const feed = escapeProxy(
+        o.detachKeys,
+        (b) => {
+          if (!monitor.write(b)) {
+            client.pause();
+            monitor.once('drain', () => client.resume());
+          }
+        },
+        detach,
+      );
       client.on('data', feed);
       client.once('end', () => monitor.end());
     } else client.pipe(monitor, { end: true });

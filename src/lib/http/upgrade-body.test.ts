@@ -52,7 +52,8 @@ function send(port: number, raw: string[]): void {
   c.on('error', () => {});
 }
 
-const head = (framing: string) => `POST /attach HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`;
+const head = (framing: string) =>
+  `POST /attach HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${framing}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`;
 
 test('an upgrade request body (Content-Length) is the request, not stream input, even when the route never reads it', { timeout: 10_000 }, async (t) => {
   const s = await serve(false);
