@@ -60,7 +60,9 @@ export class Lifecycle {
       if (!isBerthError(e, 'not-found')) throw e;
     });
     core.emitEvent(rec, 'kill', { signal: String(sig) });
-    if (exited) await exited;
+    // An exit recorded before the waiter was registered would leave it waiting for the next one.
+    const now = core.records.get(rec.id);
+    if (exited && now && isLive(now)) await exited;
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
