@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CliContext } from './context.js';
 import { newCommand, parse, toInt, collect } from './flags.js';
 import { UsageError } from './cli-error.js';
-import { detachKeyBytes, escapeProxy } from '../client/detach-keys.js';
+import { detachKeyBytes, escapeProxy } from '../lib/detach-keys.js';
 import { checkAnyReference, checkNormalizedNamed } from '../client/reference.js';
 import { splitPathDirEntry, rebaseName } from './cp-archive.js';
 import { wrap } from './help/help-render.js';

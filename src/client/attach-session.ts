@@ -4,7 +4,7 @@
 import { demuxStream } from '../api/client/stdcopy.js';
 import type { HijackedStream } from '../api/client/transport.js';
 import type { StdIo } from './std-io.js';
-import { DEFAULT_DETACH_KEYS, detachKeyBytes, escapeProxy } from './detach-keys.js';
+import { DEFAULT_DETACH_KEYS, detachKeyBytes, escapeProxy } from '../lib/detach-keys.js';
 
 export interface SessionOptions {
   tty: boolean;

@@ -3,7 +3,8 @@
 // through RecordStore.update. Races with the restart policy are settled by `manuallyStopped`
 // (written before any signal) and by re-reading under the lock.
 import { conflict, isBerthError, notModified } from '../lib/errors.js';
-import { containerIsRunning, containerNotRunning, containerPaused, noSuchContainer } from '../lib/docker-messages.js';
+import { containerIsRunning, containerNotRunning, containerPaused, containerRestarting, noSuchContainer } from '../lib/docker-messages.js';
+import type { ContainerRecord } from './container-record.js';
 import { isLive, type ContainerCore } from './container-core.js';
 import { discardContainer } from './container-create.js';
 import { startLocked } from './container-start.js';
@@ -41,6 +42,7 @@ export class Lifecycle {
     });
   }
 
+  /** `waitExit` (default: for SIGKILL, as dockerd) returns only once the exit is recorded, so an inspect right after shows it. */
   async kill(ref: string, signal: string | number = 'SIGKILL', opts: { waitExit?: boolean; manual?: boolean } = {}): Promise<void> {
     const { core } = this;
     const rec = core.index.get(ref);
@@ -51,14 +53,16 @@ export class Lifecycle {
       await core.records.update(rec.id, (r) => ({ ...r, manuallyStopped: true }));
     }
     this.restarts.cancel(rec.id);
-    const exited = opts.waitExit ? core.waiters.nextExit(rec.id) : undefined;
+    const exited = (opts.waitExit ?? sig === 9) ? core.waiters.nextExit(rec.id) : undefined;
     const runtime = core.runtimeFor(rec);
     if (rec.state.status === 'paused' && sig === 9) await runtime.resume(rec.id).catch(() => {});
     await runtime.kill(rec.id, sig, sig === 9).catch((e) => {
       if (!isBerthError(e, 'not-found')) throw e;
     });
     core.emitEvent(rec, 'kill', { signal: String(sig) });
-    if (exited) await exited;
+    // An exit recorded before the waiter was registered would leave it waiting for the next one.
+    const now = core.records.get(rec.id);
+    if (exited && now && isLive(now)) await exited;
   }
 
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -140,15 +144,14 @@ export class Lifecycle {
     const rec = core.index.get(ref);
     if (rec.phase === 'removing') throw conflict(`removal of container ${rec.id} is already in progress`);
     const live = isLive(rec);
-    if (live && !opts.force) {
-      if (rec.state.status === 'paused')
-        throw conflict(`You cannot remove a paused container ${rec.id}. Unpause and then stop the container before attempting removal or force remove`);
-      throw containerIsRunning(rec.id);
-    }
+    if (!opts.force) refuseRemoval(rec);
     this.restarts.cancel(rec.id);
     if (live) await this.kill(rec.id, 'SIGKILL', { waitExit: true, manual: true });
     const last = await core.lock.run(rec.id, async () => {
       const cur = core.records.get(rec.id) ?? rec;
+      // Again under the lock: an exit being recorded while this waited may have left the
+      // container 'restarting' (its restart policy brings it back), which only force removes.
+      if (!opts.force) refuseRemoval(cur);
       if (!opts.auto) await core.records.put(rec.id, { ...cur, phase: 'removing', state: { ...cur.state, status: 'removing' } });
       await discardContainer(core, rec.id, opts.volumes);
       return cur;
@@ -156,6 +159,14 @@ export class Lifecycle {
     core.emitEvent(last, 'destroy');
     core.waiters.notifyRemoved(rec.id, last.state.exitCode);
   }
+}
+
+/** The removals dockerd refuses without force: a container with a process, or one its restart policy is about to restart. */
+function refuseRemoval(rec: ContainerRecord): void {
+  if (rec.state.status === 'paused')
+    throw conflict(`You cannot remove a paused container ${rec.id}. Unpause and then stop the container before attempting removal or force remove`);
+  if (rec.state.status === 'restarting') throw containerRestarting(rec.id);
+  if (isLive(rec)) throw containerIsRunning(rec.id);
 }
 
 function delay(ms: number): Promise<void> {

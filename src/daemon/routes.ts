@@ -13,6 +13,7 @@ import { pluginRoutes } from '../api/routes/plugins.js';
 import { networkRoutes } from '../api/routes/networks.js';
 import { buildRoutes as builderRoutes, buildCacheWire, type BuildBackend } from '../api/routes/build.js';
 import { volumeRoutes, mountPointsWire, volumesWithUsage } from '../api/routes/volumes.js';
+import { swarmRoutes } from '../api/routes/swarm.js';
 import { containerSummary, type ContainerFacts } from '../api/routes/container-wire.js';
 import type { VolumeStore } from '../volume/volume-store.js';
 import type { NetworkManager } from '../network/network-manager.js';
@@ -152,5 +153,6 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...networkRoutes({ networks: d.networks, containers }),
     ...pluginRoutes(),
     ...emulationRoutes(d.emulation),
+    ...swarmRoutes(),
   ];
 }

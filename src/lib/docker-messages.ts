@@ -1,7 +1,7 @@
 // Docker's error messages, in one place, because clients (the docker CLI, docker-py, compose)
 // parse some of them. Domain code builds its errors from these. The common ones also carry a
 // stable code (lib/errors.ts), so Berth's own clients can match on the code instead of the text.
-import { conflict, invalidArgument, notFound } from './errors.js';
+import { conflict, invalidArgument, notFound, unavailable } from './errors.js';
 
 export const noSuchContainer = (ref: string) => notFound(`No such container: ${ref}`, undefined, { code: 'NO_SUCH_CONTAINER' });
 export const noSuchImage = (ref: string) => notFound(`No such image: ${ref}`, undefined, { code: 'NO_SUCH_IMAGE' });
@@ -22,6 +22,17 @@ export const containerIsRunning = (id: string) =>
   conflict(`You cannot remove a running container ${id}. Stop the container before attempting removal or force remove`, undefined, {
     code: 'CONTAINER_RUNNING',
   });
+export const containerRestarting = (id: string) =>
+  conflict(`You cannot remove a restarting container ${id}. Stop the container before attempting removal or force remove`, undefined, {
+    code: 'CONTAINER_RESTARTING',
+  });
+// Swarm, which Berth does not run: dockerd's answers on a node that never joined one
+// (daemon/cluster: errNoManager for every manager-gated call, errNoSwarm for leave), both 503.
+export const notSwarmManager = () =>
+  unavailable('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.', undefined, {
+    code: 'NOT_SWARM_MANAGER',
+  });
+export const notPartOfSwarm = () => unavailable('This node is not part of a swarm', undefined, { code: 'NOT_PART_OF_SWARM' });
 export const invalidReference = (ref: string) =>
   invalidArgument(`invalid reference format: repository name (${ref}) must be lowercase`, undefined, { code: 'INVALID_REFERENCE' });
 export const invalidReferenceFormat = () => invalidArgument('invalid reference format', undefined, { code: 'INVALID_REFERENCE' });

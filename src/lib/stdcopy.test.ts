@@ -3,7 +3,19 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
-import { frame, frameHeader, demuxFrames, stdCopy, StdcopyDemuxer, StdcopyParser, type StdFrame } from './stdcopy.js';
+import {
+  frame,
+  frameHeader,
+  frameLines,
+  demuxFrames,
+  stdCopy,
+  FrameUnwrapper,
+  FrameWrapper,
+  LineFramer,
+  StdcopyDemuxer,
+  StdcopyParser,
+  type StdFrame,
+} from './stdcopy.js';
 
 test('frame writes the 8-byte header', () => {
   const f = frame(2, Buffer.from('hello'));
@@ -62,3 +74,50 @@ test('stdCopy routes frames to stdout and stderr sinks; stream 3 is an error', a
   const sys = Buffer.concat([Buffer.from([3, 0, 0, 0, 0, 0, 0, 4]), Buffer.from('boom')]);
   await assert.rejects(stdCopy(Readable.from([sys]), new PassThrough(), new PassThrough()), /error from daemon in stream: boom/);
 });
+
+test('frameLines: one frame per line, a trailing partial line its own frame, long and short lines alike', () => {
+  const long = 'x'.repeat(100) + '\n';
+  const payload = Buffer.from(`hello\nworld\n${long}\nend`);
+  const frames = new StdcopyParser().push(frameLines(2, payload));
+  assert.deepEqual(
+    frames.map((f) => [f.stream, f.data.toString()]),
+    [
+      [2, 'hello\n'],
+      [2, 'world\n'],
+      [2, long],
+      [2, '\n'],
+      [2, 'end'],
+    ],
+  );
+  assert.deepEqual(frameLines(1, Buffer.from('one\n')), frame(1, Buffer.from('one\n')));
+  assert.deepEqual(frameLines(1, Buffer.alloc(0)), frame(1, Buffer.alloc(0)));
+  // More lines than the reused index holds at first.
+  const many = Buffer.from('y\n'.repeat(10_000));
+  const all = new StdcopyParser().push(frameLines(1, many));
+  assert.equal(all.length, 10_000);
+  assert.ok(all.every((f) => f.data.toString() === 'y\n'));
+});
+
+test('LineFramer re-frames per line across split input; the wrappers convert between raw and framed', async () => {
+  const framed = Buffer.concat([frame(1, Buffer.from('a\nb\n')), frame(2, Buffer.from('c\n'))]);
+  const split = [framed.subarray(0, 5), framed.subarray(5)];
+  const out = Buffer.concat(await collect(Readable.from(split).pipe(new LineFramer())));
+  assert.deepEqual(
+    new StdcopyParser().push(out).map((f) => [f.stream, f.data.toString()]),
+    [
+      [1, 'a\n'],
+      [1, 'b\n'],
+      [2, 'c\n'],
+    ],
+  );
+  const raw = Buffer.concat(await collect(Readable.from([framed]).pipe(new FrameUnwrapper())));
+  assert.equal(raw.toString(), 'a\nb\nc\n');
+  const wrapped = Buffer.concat(await collect(Readable.from([Buffer.from('tty out')]).pipe(new FrameWrapper(1))));
+  assert.deepEqual(wrapped, frame(1, Buffer.from('tty out')));
+});
+
+async function collect(r: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const c of r) out.push(c);
+  return out;
+}

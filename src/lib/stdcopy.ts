@@ -129,3 +129,89 @@ export async function stdCopy(source: AsyncIterable<Buffer | Uint8Array | string
   }
   return written;
 }
+
+/** Line ends of the last frameLines call (reused: a 1 MiB batch of 2-byte lines has 512 Ki of them). */
+let lineEnds = new Uint32Array(4096);
+
+/**
+ * One frame per line, as dockerd sends logs and attach output (its log copier splits at each
+ * newline): "hello\nworld\n" is two frames, a trailing partial line is a frame of its own. All
+ * frames go into one buffer (one write on the socket). Lines are found with indexOf (memchr);
+ * short lines are copied byte by byte, because Buffer.copy costs more per call than a
+ * few-byte copy (`yes` output is all 2-byte lines).
+ */
+export function frameLines(stream: StdStream, payload: Buffer): Buffer {
+  let n = 0;
+  for (let s = 0; s < payload.length; ) {
+    const nl = payload.indexOf(10, s);
+    const e = nl < 0 ? payload.length : nl + 1;
+    if (n === lineEnds.length) {
+      const grown = new Uint32Array(n * 2);
+      grown.set(lineEnds);
+      lineEnds = grown;
+    }
+    lineEnds[n++] = e;
+    s = e;
+  }
+  if (n <= 1) return frame(stream, payload);
+  const out = Buffer.allocUnsafe(payload.length + n * STDCOPY_HEADER_LEN);
+  let o = 0;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const e = lineEnds[i]!;
+    const len = e - s;
+    out[o] = stream;
+    out[o + 1] = 0;
+    out[o + 2] = 0;
+    out[o + 3] = 0;
+    out[o + 4] = len >>> 24;
+    out[o + 5] = (len >>> 16) & 0xff;
+    out[o + 6] = (len >>> 8) & 0xff;
+    out[o + 7] = len & 0xff;
+    o += STDCOPY_HEADER_LEN;
+    if (len <= 32) for (let j = s; j < e; j++) out[o++] = payload[j]!;
+    else {
+      payload.copy(out, o, s, e);
+      o += len;
+    }
+    s = e;
+  }
+  return out;
+}
+
+/** Re-frames a multiplexed stream one frame per line (the monitor frames per chunk it read). */
+export class LineFramer extends Transform {
+  private parser = new StdcopyParser();
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      const out = this.parser.push(chunk).map((f) => frameLines(f.stream === 3 ? 2 : f.stream, f.data));
+      if (out.length > 0) this.push(out.length === 1 ? out[0] : Buffer.concat(out));
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}
+
+/** Raw bytes in, frames of one stream out (a TTY's output to a client that asked for frames). */
+export class FrameWrapper extends Transform {
+  constructor(private readonly stream: StdStream) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    cb(null, frame(this.stream, chunk));
+  }
+}
+
+/** Frames in, their payloads out, streams merged (framed output to a client that asked for raw). */
+export class FrameUnwrapper extends Transform {
+  private parser = new StdcopyParser();
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      for (const f of this.parser.push(chunk)) this.push(f.data);
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}

@@ -15,6 +15,14 @@ test('port specs: ranges, -P, bad input', () => {
     ],
   );
   assert.throws(() => portRequests({ '80/tcp': [{ hostPort: 'x' }] }), /Invalid hostPort: x/);
+  // "0" is dockerd's (and testcontainers') way of asking for any free port, like "".
+  assert.deepEqual(
+    portRequests({ '80/tcp': [{ hostPort: '0' }], '81/tcp': [{ hostIp: '127.0.0.1', hostPort: '0-0' }] }).map((x) => x.hostRange),
+    [
+      [0, 0],
+      [0, 0],
+    ],
+  );
   assert.throws(() => portRequests({ '80/sctpx': [] }), /Invalid proto/);
   assert.throws(() => portRequests({ '70000/tcp': [] }), /Invalid containerPort/);
   assert.throws(() => portRequests({ '80-82/tcp': [{ hostPort: '90-91' }] }), /Invalid ranges/);

@@ -39,6 +39,9 @@ export function parsePortKey(key: string): { range: [number, number]; protocol: 
   return { range: parseRange(port, 'containerPort'), protocol: proto };
 }
 
+/** HostPort values that ask for a free ephemeral port, as dockerd reads them ("0" parses to port 0). */
+const ANY_PORT = /^0(-0)?$/;
+
 /** Turns bindings (+ -P over exposed ports) into requests, one per container port. */
 export function portRequests(bindings: PortBindings = {}, publishAll = false, exposed: string[] = []): PortRequest[] {
   const out: PortRequest[] = [];
@@ -49,7 +52,8 @@ export function portRequests(bindings: PortBindings = {}, publishAll = false, ex
       const hostIp = b.hostIp ? b.hostIp : '0.0.0.0';
       if (parseIp(hostIp) === undefined) throw invalidArgument(`invalid IP address: ${hostIp}`);
       const count = range[1] - range[0] + 1;
-      const hr: [number, number] = b.hostPort ? parseRange(b.hostPort, 'hostPort') : [0, 0];
+      // An empty HostPort and Docker's "0" (testcontainers sends it) both mean any free port.
+      const hr: [number, number] = b.hostPort && !ANY_PORT.test(b.hostPort) ? parseRange(b.hostPort, 'hostPort') : [0, 0];
       const hostCount = hr[1] - hr[0] + 1;
       // "8000-8002:80-82" maps one to one; "8000-8010:80" picks one free port of the range.
       if (count > 1 && hr[0] !== 0 && hostCount !== count)

@@ -5,35 +5,79 @@ import type { Readable, Writable } from 'node:stream';
 
 export type StdStream = 0 | 1 | 2 | 3;
 
-/** Incremental demultiplexer: push chunks in any split, get whole or partial frames out. */
+/**
+ * Incremental demultiplexer: push chunks in any split, get each stream's bytes out in order.
+ * Consecutive frames of one stream within a push come out as one piece: daemons send a frame
+ * per line, and a callback (and a write) per 2-byte line of `yes` would cost more than all else.
+ */
 export class StdcopyDemuxer {
   private pending: Buffer = Buffer.alloc(0);
   private remaining = 0;
   private stream: StdStream = 1;
+  /** Payload ranges [start, end, ...] of the run being gathered (reused across pushes). */
+  private readonly ranges: number[] = [];
   constructor(private readonly onData: (stream: StdStream, data: Buffer) => void) {}
 
   push(chunk: Buffer): void {
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = Buffer.alloc(0);
-    while (buf.length) {
+    const ranges = this.ranges;
+    let runStream = this.stream;
+    let total = 0;
+    let off = 0;
+    while (off < buf.length) {
       if (this.remaining === 0) {
-        if (buf.length < 8) {
-          this.pending = Buffer.from(buf);
-          return;
+        if (buf.length - off < 8) {
+          this.pending = Buffer.from(buf.subarray(off));
+          break;
         }
-        const type = buf[0]!;
-        if (type > 3) throw new Error(`Unrecognized input header: ${type}`);
+        const type = buf[off]!;
+        if (type > 3) {
+          this.emit(buf, runStream, total);
+          throw new Error(`Unrecognized input header: ${type}`);
+        }
         this.stream = type as StdStream;
-        this.remaining = buf.readUInt32BE(4);
-        buf = buf.subarray(8);
+        this.remaining = ((buf[off + 4]! << 24) | (buf[off + 5]! << 16) | (buf[off + 6]! << 8) | buf[off + 7]!) >>> 0;
+        off += 8;
         continue;
       }
-      const n = Math.min(this.remaining, buf.length);
-      this.onData(this.stream, buf.subarray(0, n));
+      const n = this.remaining < buf.length - off ? this.remaining : buf.length - off;
+      if (this.stream !== runStream) {
+        this.emit(buf, runStream, total);
+        runStream = this.stream;
+        total = 0;
+      }
+      ranges.push(off, off + n);
+      total += n;
       this.remaining -= n;
-      buf = buf.subarray(n);
+      off += n;
+    }
+    this.emit(buf, runStream, total);
+  }
+
+  private emit(buf: Buffer, stream: StdStream, total: number): void {
+    const ranges = this.ranges;
+    if (ranges.length === 0) return;
+    const data = ranges.length === 2 ? buf.subarray(ranges[0], ranges[1]) : gather(buf, ranges, total);
+    ranges.length = 0;
+    this.onData(stream, data);
+  }
+}
+
+/** Copies the ranges of `buf` into one buffer; short ranges byte by byte (cheaper than a copy call). */
+function gather(buf: Buffer, ranges: number[], total: number): Buffer {
+  const out = Buffer.allocUnsafe(total);
+  let o = 0;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const s = ranges[i]!;
+    const e = ranges[i + 1]!;
+    if (e - s <= 32) for (let j = s; j < e; j++) out[o++] = buf[j]!;
+    else {
+      buf.copy(out, o, s, e);
+      o += e - s;
     }
   }
+  return out;
 }
 
 /** Demultiplex `src` into stdout/stderr until it ends; a stream-3 frame rejects with its text. */

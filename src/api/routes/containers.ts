@@ -3,7 +3,7 @@
 // container service and the facts other domains hold (mounts, networks, sizes, logs) to it.
 import type { Duplex, Readable } from 'node:stream';
 import { invalidArgument, notFound } from '../../lib/errors.js';
-import { frame } from '../../lib/stdcopy.js';
+import { frameLines, LineFramer } from '../../lib/stdcopy.js';
 import type { CreateRequest, WaitCondition } from '../../container/container-service.js';
 import type { ContainerRecord, HostSettings } from '../../container/container-record.js';
 import type { ListOptions } from '../../container/list-filter.js';
@@ -18,6 +18,7 @@ import type { Route, RouteContext } from '../server/route.js';
 import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
 import { num, obj, str } from './wire-read.js';
 import { containerFsRoutes } from './container-fs.js';
+import { detachKeysFrom, splice } from './hijack-stream.js';
 import { containerStatsRoutes } from './container-stats.js';
 import type * as Wire from '../types/index.js';
 
@@ -75,26 +76,6 @@ export interface ContainerRouteDeps {
 
 export function streamContentType(ctx: RouteContext, tty: boolean): string {
   return !tty && versionAtLeast(ctx.apiVersion, '1.42') ? 'application/vnd.docker.multiplexed-stream' : 'application/vnd.docker.raw-stream';
-}
-
-/**
- * Connects a hijacked client to a monitor stream: output out, input in, half-close kept. The
- * client's output ends after `beforeEnd` settles (exec: once the exit code is recorded, because
- * the docker CLI inspects the exec as soon as its stream ends).
- */
-export function splice(client: Duplex, monitor: Duplex, withStdin: boolean, beforeEnd?: Promise<unknown>): Promise<void> {
-  return new Promise((resolve) => {
-    monitor.pipe(client, { end: false });
-    monitor.once('end', () => {
-      void Promise.resolve(beforeEnd).finally(() => client.end());
-    });
-    if (withStdin) client.pipe(monitor, { end: true });
-    else client.resume();
-    monitor.on('close', () => resolve());
-    monitor.on('error', () => client.destroy());
-    client.on('error', () => monitor.destroy());
-    client.on('close', () => monitor.destroy());
-  });
 }
 
 export function containerRoutes(d: ContainerRouteDeps): Route[] {
@@ -238,7 +219,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         ctx.res.writeHead(200, { 'Content-Type': streamContentType(ctx, tty) });
         ctx.res.flushHeaders();
         for await (const chunk of entries) {
-          const data = tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data);
+          const data = tty ? chunk.data : frameLines(chunk.stream === 'stderr' ? 2 : 1, chunk.data);
           if (!ctx.res.write(data)) await new Promise((r) => ctx.res.once('drain', r));
         }
         ctx.res.end();
@@ -251,26 +232,36 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const q = ctx.query;
         const rec = containers.get(ctx.params.id!);
         const streams = { stdin: q.bool('stdin'), stdout: q.bool('stdout'), stderr: q.bool('stderr') };
-        const client = ctx.hijack(streamContentType(ctx, rec.config.tty));
+        const tty = rec.config.tty;
+        // dockerd watches for the detach keys on TTY sessions only (a non-TTY stdin is copied as is).
+        const detachKeys = tty && streams.stdin ? detachKeysFrom(q.str('detachKeys'), 'detach') : undefined;
+        const client = ctx.hijack(streamContentType(ctx, tty));
         containers.emitEvent(rec, 'attach');
         if (q.bool('logs')) {
           for await (const chunk of d.logs.replay(rec, { stdout: streams.stdout, stderr: streams.stderr })) {
-            client.write(rec.config.tty ? chunk.data : frame(chunk.stream === 'stderr' ? 2 : 1, chunk.data));
+            client.write(tty ? chunk.data : frameLines(chunk.stream === 'stderr' ? 2 : 1, chunk.data));
           }
         }
         if (!q.bool('stream')) {
           client.end();
           return;
         }
+        const join = async () =>
+          void splice(client, await containers.attachRunning(rec, streams), {
+            stdin: streams.stdin,
+            detachKeys,
+            onDetach: () => containers.emitEvent(rec, 'detach'),
+            output: tty ? undefined : new LineFramer(),
+          });
         const connect = async (stateDir: string) => {
           if (!stateDir) {
             client.end();
             return;
           }
-          void splice(client, await containers.attachRunning(rec, streams), streams.stdin);
+          await join();
         };
         const cur = containers.get(rec.id);
-        if (containers.isLive(cur)) void splice(client, await containers.attachRunning(rec, streams), streams.stdin);
+        if (containers.isLive(cur)) await join();
         else {
           const cancel = containers.onNextStart(rec.id, connect);
           client.on('close', cancel);

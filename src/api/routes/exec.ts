@@ -1,12 +1,13 @@
 // /containers/{id}/exec and /exec/{id}/*: exec create, start (hijacked), resize, inspect.
 import { invalidArgument, messageOf } from '../../lib/errors.js';
-import { frame } from '../../lib/stdcopy.js';
+import { frame, FrameUnwrapper, FrameWrapper } from '../../lib/stdcopy.js';
 import type { Duplex } from 'node:stream';
 import type { ExecConfig, ExecRecord } from '../../container/exec-service.js';
 import { readJsonObject } from '../../lib/http/request.js';
 import { sendJson } from '../../lib/http/route.js';
 import type { Route } from '../server/route.js';
-import { splice, streamContentType } from './containers.js';
+import { streamContentType } from './containers.js';
+import { detachKeysFrom, splice } from './hijack-stream.js';
 import { bool, str, strArray, strSlice } from './wire-read.js';
 import type * as Wire from '../types/index.js';
 
@@ -56,6 +57,8 @@ export function execRoutes(d: ExecRouteDeps): Route[] {
         const b = await readJsonObject(ctx.body);
         const cmd = strSlice(b, 'Cmd') ?? [];
         if (cmd.length === 0) throw invalidArgument('No exec command specified');
+        const detachKeys = str(b, 'DetachKeys') ?? '';
+        if (detachKeys) detachKeysFrom(detachKeys, 'escape'); // a 400 now, as dockerd's create
         const wd = str(b, 'WorkingDir') ?? '';
         if (wd && !wd.startsWith('/')) throw invalidArgument(`the working directory '${wd}' is invalid, it needs to be an absolute path`);
         const id = execs.create(ctx.params.id!, {
@@ -68,7 +71,7 @@ export function execRoutes(d: ExecRouteDeps): Route[] {
           attachStdout: bool(b, 'AttachStdout') ?? false,
           attachStderr: bool(b, 'AttachStderr') ?? false,
           privileged: bool(b, 'Privileged') ?? false,
-          detachKeys: str(b, 'DetachKeys') ?? '',
+          detachKeys,
         });
         const out: Wire.IdResponse = { Id: id };
         sendJson(ctx.res, 201, out);
@@ -87,21 +90,33 @@ export function execRoutes(d: ExecRouteDeps): Route[] {
           return;
         }
         execs.checkStartable(e.id); // state errors are HTTP statuses; after the hijack they go in-band
+        // As dockerd: the start request's Tty (absent: false) decides the framing the client
+        // gets, whatever the exec was created with (docker-py creates with tty=True and starts
+        // with Tty false, expecting frames); the process itself has a TTY as it was created.
+        const framed = !(bool(b, 'Tty') ?? false);
         // As dockerd: take over the connection first, then start, so no output can slip in
         // behind the 101 headers where a client's buffered header reader would swallow it.
-        const client = ctx.hijack(streamContentType(ctx, e.config.tty));
+        const client = ctx.hijack(streamContentType(ctx, !framed));
         let started;
         try {
           started = await execs.start(e.id, { detach: false });
         } catch (err) {
           const text = `OCI runtime exec failed: ${messageOf(err)}\r\n`;
-          client.end(e.config.tty ? text : frame(1, Buffer.from(text)));
+          client.end(framed ? frame(1, Buffer.from(text)) : text);
           return;
         }
         const size = b.ConsoleSize;
         if (e.config.tty && Array.isArray(size) && size.length === 2 && size.every((x) => Number.isInteger(x) && x > 0))
           await execs.resize(e.id, size[0] as number, size[1] as number).catch(() => {});
-        await splice(client, started.stream!, e.config.attachStdin, started.exited);
+        // The monitor frames exactly when the exec has no TTY.
+        const output = framed === e.config.tty ? (framed ? new FrameWrapper(1) : new FrameUnwrapper()) : undefined;
+        await splice(client, started.stream!, {
+          stdin: e.config.attachStdin,
+          // dockerd: the exec's own keys (set at create), on TTY execs only.
+          detachKeys: e.config.tty && e.config.attachStdin ? detachKeysFrom(e.config.detachKeys, 'escape') : undefined,
+          output,
+          beforeEnd: started.exited,
+        });
       },
     },
     {

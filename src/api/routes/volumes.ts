@@ -1,7 +1,8 @@
 // /volumes routes (list, create, inspect, remove, prune) over the volume domain, plus the wire
 // shapes the container routes need for mounts: Docker's MountPoint list (inspect's Mounts) and
 // HostConfig.Mounts entries read into the domain's MountInput.
-import { invalidArgument, unavailable } from '../../lib/errors.js';
+import { invalidArgument } from '../../lib/errors.js';
+import { notSwarmManager } from '../../lib/docker-messages.js';
 import type { CreateVolumeOptions, VolumeInfo } from '../../volume/volume-store.js';
 import type { MountInput, MountPoint, MountType } from '../../volume/mount-point.js';
 import type { Filters } from '../../volume/volume-filter.js';
@@ -183,7 +184,7 @@ export function volumeRoutes(d: VolumeRouteDeps): Route[] {
       method: 'PUT',
       path: '/volumes/{name}',
       handler: async () => {
-        throw unavailable('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.');
+        throw notSwarmManager(); // cluster volumes are swarm's
       },
     },
     {

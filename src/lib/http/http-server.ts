@@ -13,6 +13,7 @@ import { log } from '../log.js';
 import { writeError, type ErrorBody } from './error-status.js';
 import { Query } from './request.js';
 import { Router } from './router.js';
+import { readUpgradeBody } from './upgrade-body.js';
 import type { RequestContext, Route } from './route.js';
 
 /** One request as the server sees it before routing. */
@@ -113,11 +114,13 @@ export class HttpServer<C extends RequestContext> {
       const m = this.router.match(req.method ?? 'GET', path.length > 1 ? path.replace(/\/$/, '') : path);
       if (m === undefined || m === 'method') throw notFound('page not found');
       log.debug(this.opts.name, { method: req.method, path: url.pathname });
+      // An upgrade request's body is read whole now, so it can never be taken for stream input.
+      const upgradeBody = upgradeSocket ? await readUpgradeBody(upgradeSocket, req.headers) : undefined;
       const ctx = prepared.context({
         req,
         res,
         params: m.params,
-        body: upgradeSocket ? readUpgradeBody(upgradeSocket, Number(req.headers['content-length'] ?? 0)) : req,
+        body: upgradeBody ? once(upgradeBody) : req,
         query: new Query(url.searchParams),
         signal: ac.signal,
       });
@@ -130,35 +133,6 @@ export class HttpServer<C extends RequestContext> {
   }
 }
 
-/**
- * After an upgrade request Node hands us the socket right after the headers; a body the client
- * sent (exec start's {"Detach":false}) is still on it and must not be mistaken for stream input.
- */
-async function* readUpgradeBody(socket: Socket, length: number): AsyncGenerator<Buffer> {
-  let left = Number.isFinite(length) && length > 0 ? Math.min(length, 1024 * 1024) : 0;
-  while (left > 0) {
-    const chunk = socket.read() as Buffer | null;
-    if (chunk === null) {
-      if (socket.readableEnded || socket.destroyed) return;
-      await new Promise<void>((r) => {
-        const done = () => {
-          socket.off('readable', done);
-          socket.off('end', done);
-          socket.off('close', done);
-          r();
-        };
-        socket.once('readable', done);
-        socket.once('end', done);
-        socket.once('close', done);
-      });
-      continue;
-    }
-    if (chunk.length > left) {
-      socket.unshift(chunk.subarray(left));
-      yield chunk.subarray(0, left);
-      return;
-    }
-    left -= chunk.length;
-    yield chunk;
-  }
+async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
 }

@@ -10,7 +10,7 @@ export interface RequestContext {
   req: IncomingMessage;
   res: ServerResponse;
   params: Record<string, string>;
-  /** The request body. For upgraded requests it is the Content-Length bytes before the stream. */
+  /** The request body. For upgraded requests it was read whole before the handler runs (see upgrade-body.ts). */
   body: AsyncIterable<Buffer>;
   query: Query;
   /** Aborted when the client goes away. */

@@ -1,5 +1,6 @@
 // docker's detach key sequence (default ctrl-p,ctrl-q): parsing "ctrl-x,y" into bytes, and the
-// client-side escape proxy that watches a TTY session's stdin for it (term.NewEscapeProxy).
+// escape proxy that watches a TTY session's stdin for it (term.NewEscapeProxy). Both sides use
+// it: the CLI's attach session, and berthd's attach and exec streams (dockerd detaches too).
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
