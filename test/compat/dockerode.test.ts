@@ -79,10 +79,7 @@ test('containers: create, start, inspect, list, wait, remove; attach with stream
   await assert.rejects(c.inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
 });
 
-test('attach with stdin (hijack: true): what is written reaches the process', {
-  skip,
-  todo: 'needs api-fixes: attach-hijack body going into stdin',
-}, async () => {
+test('attach with stdin (hijack: true): what is written reaches the process', { skip }, async () => {
   const c = await docker().createContainer({
     Image: 'busybox',
     Cmd: ['sh', '-c', 'read line; echo "got $line"; echo err >&2'],
@@ -134,7 +131,7 @@ test('exec with Tty: the stream is raw (no multiplexing frames)', { skip }, asyn
   }
 });
 
-test('kill: the container is no longer running once kill answered', { skip, todo: 'needs api-fixes: kill waiting for exit' }, async () => {
+test('kill: the container is no longer running once kill answered', { skip }, async () => {
   const c = await docker().createContainer({ Image: 'busybox', Cmd: ['sleep', '600'], Labels: LABEL });
   await c.start();
   await c.kill();
