@@ -75,6 +75,14 @@ export interface ExtractContextResult {
   digests: ContextDigests;
   index: ContextIndex;
   reused: number; // files left as they were (previous given)
+  /**
+   * The build files the ignore patterns name (the ignore file, .dockerignore, the Dockerfile):
+   * clients send them whatever the patterns say (`!Dockerfile` exceptions), and dockerd removes
+   * the matched ones once it has read the Dockerfile (remotecontext.removeDockerfile), so COPY
+   * never sees them: e.g. the `.dockerfile.<hex>` a client adds for a Dockerfile from outside
+   * the context, listed in the .dockerignore it writes beside it. See removeFromContext.
+   */
+  buildFilesIgnored: string[];
 }
 
 /** Cleans a tar entry name to a context-relative path, or throws for a hostile one. */
@@ -344,7 +352,7 @@ export async function extractContext(
     }
   }
 
-  const result: ExtractContextResult = { entries, bytes, ignorePatterns: [], removed: 0, digests, index, reused };
+  const result: ExtractContextResult = { entries, bytes, ignorePatterns: [], removed: 0, digests, index, reused, buildFilesIgnored: [] };
   if (options.applyDockerignore === false) return result;
   const dockerfile = options.dockerfile ?? 'Dockerfile';
   for (const cand of ignoreFileCandidates(dockerfile)) {
@@ -364,8 +372,20 @@ export async function extractContext(
   if (result.ignorePatterns.length) {
     const pm = new PatternMatcher(withAlwaysSent(result.ignorePatterns, dockerfile, result.ignoreFile));
     result.removed = prune(dest, '', pm, digests, index);
+    const plain = new PatternMatcher(result.ignorePatterns);
+    const buildFiles = new Set([result.ignoreFile ?? '.dockerignore', '.dockerignore', posix.normalize(dockerfile.replace(/^\/+/, ''))]);
+    result.buildFilesIgnored = [...buildFiles].filter((f) => index.get(f)?.t === 'f' && plain.matches(f));
   }
   return result;
+}
+
+/** Removes files of an unpacked context (dockerd's removeDockerfile), keeping its index and digests true. */
+export function removeFromContext(dest: string, unpacked: ExtractContextResult, files: readonly string[]): void {
+  for (const f of files) {
+    rmSync(posix.join(dest, f), { force: true });
+    unpacked.index.delete(f);
+    (unpacked.digests as Map<string, string>).delete(f);
+  }
 }
 
 // Removes excluded entries depth-first; an excluded directory goes only once it is empty

@@ -302,7 +302,8 @@ export class StageRunner {
         networks: deps.networks,
         dns: deps.dns,
         extraHosts: req.extraHosts,
-        onOutput: (t) => this.out.write(t),
+        // dockerd's streamformatter.NewStderrWriter: each stderr chunk red, reset at its end.
+        onOutput: (t, stream) => this.out.write(stream === 2 ? `\u001b[91m${t}\u001b[0m` : t),
         signal: this.env.signal,
       });
       if (this.env.signal.aborted) throw new BuildStepError('build canceled');
