@@ -240,100 +240,111 @@ export async function extractContext(
   let entries = 0;
   let bytes = 0;
   const dirTimes: Array<[string, Date]> = [];
+  let entryDone = true; // the last entry (if any) was unpacked whole
   try {
-    for await (const entry of extract) {
-      const h = entry.header;
-      if (++entries > maxEntries) throw invalidArgument(`build context has more than ${maxEntries} entries`);
-      const name = contextEntryName(h.name);
-      if (name === '') {
-        entry.resume();
-        continue;
-      }
-      const target = await place.target(name);
-      const mode = (h.mode ?? 0o644) & 0o7777;
-      switch (h.type) {
-        case 'directory': {
+    try {
+      for await (const entry of extract) {
+        entryDone = false;
+        const h = entry.header;
+        if (++entries > maxEntries) throw invalidArgument(`build context has more than ${maxEntries} entries`);
+        const name = contextEntryName(h.name);
+        if (name === '') {
           entry.resume();
-          const found = lstatOrNull(target);
-          place.clear(target, name, true, found);
-          const st = found?.isDirectory() ? found : null; // anything else was just removed
-          if (!st) mkdirSync(target, { recursive: true });
-          if (!st || (st.mode & 0o7777) !== mode) chmodSync(target, mode);
-          place.markDir(name);
-          index.set(name, { t: 'd', m: mode, mt: h.mtime?.getTime() });
-          if (h.mtime) dirTimes.push([target, h.mtime]);
-          break;
+          entryDone = true;
+          continue;
         }
-        case 'file':
-        case 'contiguous-file': {
-          bytes += h.size ?? 0;
-          if (bytes > maxBytes) throw invalidArgument(`build context is larger than ${maxBytes} bytes`);
-          const size = h.size ?? 0;
-          const mtime = h.mtime?.getTime();
-          const prev = previous?.get(name);
-          const st = lstatOrNull(target);
-          // Writing in place keeps the inode (no creation); a hard-linked one must not change under its twin.
-          const inPlace = !!st?.isFile() && st.nlink === 1;
-          if (!inPlace) place.clear(target, name, false, st);
-          const sha = createHash('sha256');
-          let digest: string;
-          if (st && inPlace && prev?.t === 'f' && prev.s === size && st.size === size && size <= COMPARE_IN_MEMORY) {
-            const chunks: Buffer[] = [];
-            for await (const chunk of entry as AsyncIterable<Buffer>) {
-              sha.update(chunk);
-              chunks.push(chunk);
-            }
-            digest = sha.digest('hex');
-            if (digest === prev.d) {
-              if ((st.mode & 0o7777) !== mode) chmodSync(target, mode);
-              if (h.mtime && st.mtimeMs !== mtime) utimesSync(target, h.mtime, h.mtime);
-              reused++;
+        const target = await place.target(name);
+        const mode = (h.mode ?? 0o644) & 0o7777;
+        switch (h.type) {
+          case 'directory': {
+            entry.resume();
+            const found = lstatOrNull(target);
+            place.clear(target, name, true, found);
+            const st = found?.isDirectory() ? found : null; // anything else was just removed
+            if (!st) mkdirSync(target, { recursive: true });
+            if (!st || (st.mode & 0o7777) !== mode) chmodSync(target, mode);
+            place.markDir(name);
+            index.set(name, { t: 'd', m: mode, mt: h.mtime?.getTime() });
+            if (h.mtime) dirTimes.push([target, h.mtime]);
+            break;
+          }
+          case 'file':
+          case 'contiguous-file': {
+            bytes += h.size ?? 0;
+            if (bytes > maxBytes) throw invalidArgument(`build context is larger than ${maxBytes} bytes`);
+            const size = h.size ?? 0;
+            const mtime = h.mtime?.getTime();
+            const prev = previous?.get(name);
+            const st = lstatOrNull(target);
+            // Writing in place keeps the inode (no creation); a hard-linked one must not change under its twin.
+            const inPlace = !!st?.isFile() && st.nlink === 1;
+            if (!inPlace) place.clear(target, name, false, st);
+            const sha = createHash('sha256');
+            let digest: string;
+            if (st && inPlace && prev?.t === 'f' && prev.s === size && st.size === size && size <= COMPARE_IN_MEMORY) {
+              const chunks: Buffer[] = [];
+              for await (const chunk of entry as AsyncIterable<Buffer>) {
+                sha.update(chunk);
+                chunks.push(chunk);
+              }
+              digest = sha.digest('hex');
+              if (digest === prev.d) {
+                if ((st.mode & 0o7777) !== mode) chmodSync(target, mode);
+                if (h.mtime && st.mtimeMs !== mtime) utimesSync(target, h.mtime, h.mtime);
+                reused++;
+              } else {
+                await writeFileEntry(target, chunks, mode, h.mtime, true);
+              }
             } else {
-              await writeFileEntry(target, chunks, mode, h.mtime, true);
+              await writeFileEntry(target, entry as AsyncIterable<Buffer>, mode, h.mtime, inPlace, sha);
+              digest = sha.digest('hex');
             }
-          } else {
-            await writeFileEntry(target, entry as AsyncIterable<Buffer>, mode, h.mtime, inPlace, sha);
-            digest = sha.digest('hex');
+            digests.set(name, digest);
+            index.set(name, { t: 'f', m: mode, s: size, d: digest, mt: mtime });
+            break;
           }
-          digests.set(name, digest);
-          index.set(name, { t: 'f', m: mode, s: size, d: digest, mt: mtime });
-          break;
-        }
-        case 'symlink': {
-          entry.resume();
-          digests.delete(name);
-          index.set(name, { t: 'l', m: 0o777, l: h.linkname ?? '', mt: h.mtime?.getTime() });
-          const st = lstatOrNull(target);
-          if (st?.isSymbolicLink() && readlinkSync(target) === (h.linkname ?? '')) break;
-          place.clear(target, name, false, st);
-          symlinkSync(h.linkname ?? '', target);
-          if (h.mtime) {
-            try {
-              lutimesSync(target, h.mtime, h.mtime);
-            } catch {
-              // some filesystems refuse symlink times; they are not part of the cache key
+          case 'symlink': {
+            entry.resume();
+            digests.delete(name);
+            index.set(name, { t: 'l', m: 0o777, l: h.linkname ?? '', mt: h.mtime?.getTime() });
+            const st = lstatOrNull(target);
+            if (st?.isSymbolicLink() && readlinkSync(target) === (h.linkname ?? '')) break;
+            place.clear(target, name, false, st);
+            symlinkSync(h.linkname ?? '', target);
+            if (h.mtime) {
+              try {
+                lutimesSync(target, h.mtime, h.mtime);
+              } catch {
+                // some filesystems refuse symlink times; they are not part of the cache key
+              }
             }
+            break;
           }
-          break;
+          case 'link': {
+            entry.resume();
+            const srcRel = contextEntryName(h.linkname ?? '');
+            const src = await resolveInRoot(dest, srcRel, false);
+            if (!lstatOrNull(src)?.isFile())
+              throw invalidArgument(`invalid build context entry: hard link ${JSON.stringify(h.name)} to ${JSON.stringify(h.linkname)}`);
+            place.clear(target, name, false);
+            linkSync(src, target);
+            const d = digests.get(srcRel);
+            if (d) digests.set(name, d);
+            else digests.delete(name);
+            const srcEntry = index.get(srcRel);
+            index.set(name, srcEntry ?? { t: 'f', m: lstatSync(target).mode & 0o7777 });
+            break;
+          }
+          default:
+            entry.resume(); // devices, fifos: meaningless in a build context
         }
-        case 'link': {
-          entry.resume();
-          const srcRel = contextEntryName(h.linkname ?? '');
-          const src = await resolveInRoot(dest, srcRel, false);
-          if (!lstatOrNull(src)?.isFile())
-            throw invalidArgument(`invalid build context entry: hard link ${JSON.stringify(h.name)} to ${JSON.stringify(h.linkname)}`);
-          place.clear(target, name, false);
-          linkSync(src, target);
-          const d = digests.get(srcRel);
-          if (d) digests.set(name, d);
-          else digests.delete(name);
-          const srcEntry = index.get(srcRel);
-          index.set(name, srcEntry ?? { t: 'f', m: lstatSync(target).mode & 0o7777 });
-          break;
-        }
-        default:
-          entry.resume(); // devices, fifos: meaningless in a build context
+        entryDone = true;
       }
+    } catch (e) {
+      // Go's archive/tar takes EOF right after an entry's data as the end (no padding, no end
+      // blocks), and the docker CLI sends such a tar when the Dockerfile is outside the context
+      // (ReplaceFileTarWrapper appends it and .dockerignore unpadded); tar-stream calls it an error.
+      if (!(entryDone && e instanceof Error && e.message === 'Unexpected end of data')) throw e;
     }
     await feeding;
   } catch (e) {

@@ -1,5 +1,5 @@
 // RUN steps' networking, as Docker's classic builder does it: by default a sandbox on the
-// default bridge (an eth0 with outbound NAT, the host's resolvers minus loopback ones, an
+// default bridge, or the user-defined network the build names (an eth0 with outbound NAT, the host's resolvers minus loopback ones, an
 // /etc/hosts naming the step's own address); `host` shares the host's namespace; `none` gets a
 // private namespace with loopback only. The sandbox is attached before the step's container
 // exists and released after it is gone; the caller guarantees the release (try/finally).
@@ -10,7 +10,8 @@ import { log } from '../../lib/log.js';
 import { extraHostLines, resolvConfText, STANDARD_HOSTS } from '../../lib/etc-files.js';
 import type { BuildNetwork, BuildNetworking } from './types.js';
 
-export type RunNetworkMode = 'bridge' | 'host' | 'none';
+/** 'host', 'none', or the network a sandbox joins ('bridge' or a user-defined one). */
+export type RunNetworkMode = 'bridge' | 'host' | 'none' | (string & {});
 
 /** A step's `RUN --network=host|none` wins; otherwise the build's mode ('default' = bridge). */
 export function runNetworkMode(step: 'default' | 'none' | 'host' | undefined, build: BuildNetwork | undefined): RunNetworkMode {
@@ -63,7 +64,7 @@ export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetw
     };
   }
   const networks = deps.networks;
-  const att = await networks.attach(id, { containerName: id, hostname: shortId, networks: [{ name: 'bridge' }] });
+  const att = await networks.attach(id, { containerName: id, hostname: shortId, networks: [{ name: mode }] });
   const release = async () => {
     await networks.detach(id).catch((e) => log.warn('build: network sandbox not detached', { id, error: messageOf(e) }));
   };

@@ -51,7 +51,8 @@ export interface PullProgress {
   progressDetail?: { current?: number; total?: number };
 }
 
-export type BuildNetwork = 'host' | 'none' | 'bridge' | 'default';
+/** Docker's `networkmode`: these four, or the name or id of a user-defined network. */
+export type BuildNetwork = 'host' | 'none' | 'bridge' | 'default' | (string & {});
 
 export interface BuildRequest {
   /** An extracted build context the caller owns (the builder only reads it). */
@@ -67,12 +68,19 @@ export interface BuildRequest {
   noCache?: boolean;
   /**
    * RUN networking (Docker's `networkmode`): 'default'/'bridge' = a sandbox on the default
-   * bridge network, 'host' = the host's namespace, 'none' = a private one with loopback only.
+   * bridge network, 'host' = the host's namespace, 'none' = a private one with loopback only,
+   * any other value a user-defined network the step joins (as the classic builder's containers).
    * A step's `RUN --network=host|none` overrides it.
    */
   network?: BuildNetwork;
   /** `--add-host` (the `extrahosts` parameter, compose's build.extra_hosts): "name:ip" lines in RUN steps' /etc/hosts. */
   extraHosts?: string[];
+  /**
+   * `--cache-from` (the `cachefrom` parameter): images whose history may serve as cache. Those
+   * not present locally are skipped (as dockerd, which pulls none); naming any limits the local
+   * cache to their ancestry.
+   */
+  cacheFrom?: string[];
   /** `--pull`: pull every FROM image from its registry even when it is present. */
   pull?: boolean;
   signal?: AbortSignal;
