@@ -112,10 +112,10 @@ test('a user-defined network: RUN steps join it (as the classic builder); an unk
     const ctx = await context('usernet', `FROM busybox\nRUN M=@@; echo "$M ip $(hostname -i)"; echo "$M end"\n`);
     const out = ok(await d.docker(['build', '--no-cache', '--network', net, ctx]), 'docker build --network <user network>');
     assert.match(section(out, 'ip').trim(), /^10\.231\.7\.\d+$/, out);
-    await assertNoSandboxLeft('after a user network');
   } finally {
-    await d.docker(['network', 'rm', net]);
+    ok(await d.docker(['network', 'rm', net]), 'network rm (no step is left on it)');
   }
+  await assertNoSandboxLeft('after a user network');
   const unknown = await context('unknown', 'FROM busybox\nRUN true\n');
   const r = await d.docker(['build', '--network', 'nosuchnet', unknown]);
   assert.equal(r.code, 1, r.stderr);
