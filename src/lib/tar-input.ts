@@ -1,8 +1,8 @@
 // Layer and image archives arrive plain or compressed (told apart by lib/compression's magic
 // numbers); this undoes gzip and refuses what Node has no decoder for.
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { notImplemented } from './errors.js';
+import { invalidArgument, notImplemented } from './errors.js';
 import { detectCompression, peekHead, type Compression } from './compression.js';
 
 /**
@@ -20,5 +20,11 @@ export async function decompressed(input: Readable | AsyncIterable<Buffer>): Pro
   const gunzip = createGunzip();
   plain.on('error', (e) => gunzip.destroy(e));
   gunzip.on('close', () => plain.destroy());
-  return { stream: plain.pipe(gunzip), compression };
+  // zlib's errors (Z_DATA_ERROR: "invalid block type", a truncated stream) are bad input, not a
+  // daemon fault: readers get them as invalid-argument (400) instead of a bare Error (500).
+  const out = new PassThrough();
+  gunzip.on('error', (e: NodeJS.ErrnoException) => out.destroy(e.code?.startsWith('Z_') ? invalidArgument(`invalid gzip data: ${e.message}`) : e));
+  out.on('close', () => gunzip.destroy());
+  plain.pipe(gunzip);
+  return { stream: gunzip.pipe(out), compression };
 }

@@ -91,7 +91,7 @@ function extraHostsOf(values: string[]): string[] {
     const i = h.indexOf(':');
     if (i <= 0) throw invalidArgument(`bad format for add-host: ${JSON.stringify(h)}`);
     const ip = h.slice(i + 1);
-    if (!isIP(ip)) throw invalidArgument(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
+    if (ip !== 'host-gateway' && !isIP(ip)) throw invalidArgument(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
   }
   return out;
 }

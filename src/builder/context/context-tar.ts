@@ -37,7 +37,7 @@ import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { errnoCode, invalidArgument } from '../../lib/errors.js';
+import { errnoCode, invalidArgument, isBerthError } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
 import { decompressed } from '../../lib/tar-input.js';
 import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from '../../lib/dockerignore.js';
@@ -231,6 +231,8 @@ export async function extractContext(
   const extract = tarStream.extract();
   const onAbort = () => extract.destroy(new Error('build context upload aborted'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  let fed = 0; // bytes given to the tar reader, to tell where the stream ended
+  stream.on('data', (c: Buffer) => (fed += c.length));
   const feeding = pipeline(stream, extract).catch((e: unknown) => extract.destroy(e as Error));
   const index: ContextIndex = new Map();
   const place = new Placement(dest, index, !!options.previous);
@@ -241,11 +243,13 @@ export async function extractContext(
   let bytes = 0;
   const dirTimes: Array<[string, Date]> = [];
   let entryDone = true; // the last entry (if any) was unpacked whole
+  let lastSize = 0; // its data size
   try {
     try {
       for await (const entry of extract) {
         entryDone = false;
         const h = entry.header;
+        lastSize = h.size ?? 0;
         if (++entries > maxEntries) throw invalidArgument(`build context has more than ${maxEntries} entries`);
         const name = contextEntryName(h.name);
         if (name === '') {
@@ -341,14 +345,21 @@ export async function extractContext(
         entryDone = true;
       }
     } catch (e) {
-      // Go's archive/tar takes EOF right after an entry's data as the end (no padding, no end
-      // blocks), and the docker CLI sends such a tar when the Dockerfile is outside the context
-      // (ReplaceFileTarWrapper appends it and .dockerignore unpadded); tar-stream calls it an error.
-      if (!(entryDone && e instanceof Error && e.message === 'Unexpected end of data')) throw e;
+      // Go's archive/tar takes EOF right after an entry's data (no padding, no end blocks) or at
+      // a block boundary as the end, and the docker CLI sends such a tar when the Dockerfile is
+      // outside the context (ReplaceFileTarWrapper appends it and .dockerignore unpadded);
+      // tar-stream calls both an error. A stream cut anywhere else stays one.
+      const cleanEnd = entryDone && (fed % 512 === 0 || fed % 512 === lastSize % 512);
+      if (!(cleanEnd && e instanceof Error && e.message === 'Unexpected end of data')) throw e;
     }
     await feeding;
   } catch (e) {
     extract.destroy();
+    // tar-stream's own errors (a cut or corrupt tar) are bad input; errno and Berth errors keep their kind.
+    if (e instanceof Error && !isBerthError(e) && !errnoCode(e)) {
+      stream.destroy();
+      throw invalidArgument(`invalid build context tar: ${e.message}`);
+    }
     stream.destroy();
     throw e;
   } finally {

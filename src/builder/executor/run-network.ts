@@ -5,7 +5,7 @@
 // exists and released after it is gone; the caller guarantees the release (try/finally).
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { messageOf } from '../../lib/errors.js';
+import { invalidArgument, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { extraHostLines, resolvConfText, STANDARD_HOSTS } from '../../lib/etc-files.js';
 import type { BuildNetwork, BuildNetworking } from './types.js';
@@ -39,6 +39,16 @@ export interface RunNetworkDeps {
 
 const noRelease = async () => {};
 
+/** `name:host-gateway` as dockerd resolves it: the default bridge's gateway address. */
+export function withHostGateway(extraHosts: readonly string[], networks: Pick<BuildNetworking, 'find'> | undefined): string[] {
+  return extraHosts.map((h) => {
+    if (!h.endsWith(':host-gateway')) return h;
+    const gw = networks?.find('bridge')?.gateway;
+    if (!gw) throw invalidArgument('unable to derive the IP value for host-gateway');
+    return h.slice(0, -'host-gateway'.length) + gw;
+  });
+}
+
 /**
  * Sets up the step's network. `id` keys the sandbox (the step's build-* id), `shortId` is its
  * hostname. A bridge step without a network manager (a builder outside the daemon) falls back to
@@ -47,7 +57,7 @@ const noRelease = async () => {};
 export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetworkMode, deps: RunNetworkDeps): Promise<RunNetwork> {
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const dns = deps.dns ?? [];
-  const extra = extraHostLines(deps.extraHosts ?? []);
+  const extra = extraHostLines(withHostGateway(deps.extraHosts ?? [], deps.networks));
   if (mode === 'host') {
     const hostFile = await readFile('/etc/hosts', 'utf8').catch(() => STANDARD_HOSTS.join('\n') + '\n');
     const hosts = extra.length ? hostFile.replace(/\n?$/, '\n') + extra.join('\n') + '\n' : hostFile;

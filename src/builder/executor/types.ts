@@ -4,7 +4,7 @@ import type { ImageStore } from '../../image/image-store.js';
 import type { LayerStore } from '../../store/layers/layer-store.js';
 import type { OciRuntime } from '../../runtime/oci/oci-runtime.js';
 import type { Monitor } from '../../runtime/monitor/monitor.js';
-import type { AttachRequest, AttachResult } from '../../network/types.js';
+import type { AttachRequest, AttachResult, NetworkRecord } from '../../network/types.js';
 
 /**
  * The part of the network domain (NetworkManager) RUN steps on a bridge use: a sandbox is
@@ -15,6 +15,8 @@ import type { AttachRequest, AttachResult } from '../../network/types.js';
 export interface BuildNetworking {
   attach(containerId: string, req: AttachRequest): Promise<AttachResult>;
   detach(containerId: string): Promise<void>;
+  /** A network by name or id: the default bridge's gateway is what `--add-host x:host-gateway` means. */
+  find(ref: string): NetworkRecord | undefined;
 }
 
 export interface BuilderDeps {

@@ -219,6 +219,21 @@ test('the Dockerfile parser and the build query: random input is a 400 or a buil
     const r = await build({ Dockerfile: 'FROM busybox\nRUN true\n' }, q);
     assert.notEqual(r.status, 500, `${q}: ${r.text}`);
   }
+  // Bodies that are no tar, or a broken one.
+  const gzipJunk = Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0]), Buffer.alloc(64, 7)]);
+  const tarHead = (await makeTar([{ name: 'Dockerfile', data: 'FROM busybox\n' + 'x'.repeat(2000) }])).subarray(0, 700);
+  for (const [what, body, status, message] of [
+    ['empty', Buffer.alloc(0), 400, /Cannot locate specified Dockerfile/],
+    ['text', Buffer.from('not a tar at all'), 400, /invalid build context tar/],
+    ['gzip junk', gzipJunk, 400, /invalid gzip data/],
+    ['bzip2', Buffer.from('BZh91AY&SYjunkjunk'), 501, /bzip2-compressed/], // Node has no bzip2 or xz decoder
+    ['xz', Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1, 2, 3]), 501, /xz-compressed/],
+    ['a tar cut inside an entry', tarHead, 400, /invalid build context tar/],
+  ] as const) {
+    const r = await api(d, 'POST', '/v1.41/build', body, { 'Content-Type': 'application/x-tar' });
+    assert.equal(r.status, status, `${what}: ${r.text}`);
+    assert.match((r.json as { message: string }).message, message, what);
+  }
   for (const [q, re] of [
     ['extrahosts=h:not-an-ip', /invalid IP address in add-host: "not-an-ip"/],
     ['extrahosts=noip', /bad format for add-host: "noip"/],
