@@ -40,10 +40,11 @@ def _():
     write(os.path.join(ctx, 'data.txt'), 'payload\n')
     write(os.path.join(ctx, 'build', 'Dockerfile.custom'),
           'FROM busybox AS base\nARG GREETING=none\nRUN echo "greeting=$GREETING" > /greeting\nCOPY data.txt /data.txt\n'
+          'RUN grep -q "^10.4.4.4\\spyhost$" /etc/hosts\n'
           'FROM base AS final\nRUN echo never-built > /final\n')
     img, logs = client.images.build(path=ctx, dockerfile='build/Dockerfile.custom', tag='pybuild/' + TAG + ':base',
                                     buildargs={'GREETING': 'hi'}, target='base', labels={'built.by': 'docker-py'},
-                                    rm=True, forcerm=True, nocache=True, pull=False)
+                                    rm=True, forcerm=True, nocache=True, pull=False, network_mode='bridge', extra_hosts={'pyhost': '10.4.4.4'})
     text = stream_text(logs)
     expect('Successfully tagged pybuild/' + TAG + ':base' in text, text)
     expect('never-built' not in text, 'the target stopped the build at base')
@@ -51,6 +52,11 @@ def _():
     expect('pybuild/' + TAG + ':base' in img.tags, img.tags)
     out = client.containers.run(img.id, ['cat', '/greeting', '/data.txt'], remove=True)
     expect(out == b'greeting=hi\npayload\n', out)
+    # cache_from: the same build again takes every step from the named image (cachefrom=[...]).
+    again, logs2 = client.images.build(path=ctx, dockerfile='build/Dockerfile.custom', buildargs={'GREETING': 'hi'}, target='base',
+                                       labels={'built.by': 'docker-py'}, cache_from=['pybuild/' + TAG + ':base'], extra_hosts={'pyhost': '10.4.4.4'})
+    text2 = stream_text(logs2)
+    expect(again.id == img.id and text2.count('Using cache') == 5, text2)
     return img.short_id
 
 @step('images.build: a failing RUN raises BuildError with the log')
