@@ -247,8 +247,10 @@ test('the Dockerfile parser and the build query: random input is a 400 or a buil
 
 test('--add-host (extrahosts, repeated as docker-py sends it or one per flag): RUN steps see the names in /etc/hosts', { skip }, async () => {
   const ctx = await dir('hosts', { Dockerfile: 'FROM busybox\nRUN echo "HOSTS $(grep -E "db|cache" /etc/hosts | tr "\\t\\n" ", ")"\n' });
-  const out = ok(await d.docker(['build', '--no-cache', '--add-host', 'db:10.1.2.3', '--add-host', 'cache:fd00::7', ctx]), 'docker build --add-host');
-  assert.match(out, /HOSTS 10\.1\.2\.3,db fd00::7,cache \n/);
+  for (const cli of ['docker', 'berth'] as const) {
+    const out = ok(await d[cli](['build', '--no-cache', '--add-host', 'db:10.1.2.3', '--add-host', 'cache:fd00::7', ctx]), `${cli} build --add-host`);
+    assert.match(out, /HOSTS 10\.1\.2\.3,db fd00::7,cache \n/, cli);
+  }
   const r = await build({ Dockerfile: 'FROM busybox\nRUN grep db /etc/hosts\n' }, 'nocache=1&extrahosts=db:10.9.9.9&extrahosts=x:10.0.0.1');
   assert.ok(
     messages(r).some((m) => m.stream === '10.9.9.9\tdb\n'),
@@ -271,7 +273,7 @@ test('--cache-from: after the build cache is pruned, a rebuild takes its steps f
   // A changed last step: the steps before it are restored from the source, the last one runs.
   const ctx2 = await dir('cachefrom2', { Dockerfile: df.replace('CMD ["cat", "/stamp"]', 'CMD ["cat", "/copy"]') });
   ok(await d.docker(['builder', 'prune', '-f']), 'builder prune');
-  const changed = ok(await d.docker(['build', '-t', `${tag}-2`, '--cache-from', tag, ctx2]), 'changed build');
+  const changed = ok(await d.berth(['build', '-t', `${tag}-2`, '--cache-from', 'no/such:image', '--cache-from', tag, ctx2]), 'changed build (berth)');
   assert.equal((changed.match(/---> Using cache/g) ?? []).length, 3, changed);
   assert.equal((await d.docker(['run', '--rm', `${tag}-2`])).stdout, first, 'the restored layers hold the first build’s files');
   const layers = (img: string) => d.docker(['image', 'inspect', '-f', '{{json .RootFS.Layers}}', img]).then((r) => JSON.parse(r.stdout) as string[]);
