@@ -82,8 +82,18 @@ test('a Dockerfile from outside the context (docker-py and the docker CLI) is no
       .trim()
       .split('\n')
       .map((l) => l.replace(/^.*"stream":\s*"?/, '').trim());
-  const cli = ok(await d.docker(['build', '--no-cache', '-f', join(elsewhere, 'Dockerfile'), ctx]), 'docker build -f outside');
-  assert.deepEqual(files(cli), ['./a.txt', './sub/b.txt'], cli);
+  for (const cli of ['docker', 'berth'] as const) {
+    const out = ok(await d[cli](['build', '--no-cache', '-f', join(elsewhere, 'Dockerfile'), ctx]), `${cli} build -f outside`);
+    assert.deepEqual(files(out), ['./a.txt', './sub/b.txt'], `${cli}: ${out}`);
+  }
+  // With the context's own .dockerignore: its patterns still apply; it does not name itself, so
+  // dockerd keeps it in the context (removeDockerfile drops only what the patterns match).
+  await writeFile(join(ctx, '.dockerignore'), 'sub\n');
+  for (const cli of ['docker', 'berth'] as const) {
+    const out = ok(await d[cli](['build', '--no-cache', '-f', join(elsewhere, 'Dockerfile'), ctx]), `${cli} build -f outside, .dockerignore`);
+    assert.deepEqual(files(out), ['./.dockerignore', './a.txt'], `${cli}: ${out}`);
+  }
+  await rm(join(ctx, '.dockerignore'));
 
   if (!hasDockerPy) return;
   const script = join(root, 'outside.py');
