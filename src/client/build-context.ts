@@ -70,8 +70,18 @@ export async function packContext(contextDir: string, dockerfile: string | undef
     break;
   }
   const pm = patterns.length ? new PatternMatcher(withAlwaysSent(patterns, dfRel, ignoreFile)) : undefined;
-  const entries: Entry[] = [];
+  let entries: Entry[] = [];
   walk(root, '', pm, entries);
+  // As the docker CLI (AddDockerfileToBuildContext): the added Dockerfile is named in the
+  // .dockerignore sent with it (the context's own, else one naming itself), so the daemon
+  // drops both from the context once it has read them and `COPY . /` copies neither.
+  let ignoreEntry: { name: string; data: Buffer } | undefined;
+  if (extra) {
+    const own = entries.find((e) => e.rel === '.dockerignore' && e.st.isFile());
+    const text = own ? readFileSync(own.abs, 'utf8') : '.dockerignore';
+    entries = entries.filter((e) => e !== own);
+    ignoreEntry = { name: '.dockerignore', data: Buffer.from(`${text}\n${extra.name}\n`) };
+  }
   const pack = tarStream.pack();
   void (async () => {
     try {
@@ -84,7 +94,8 @@ export async function packContext(contextDir: string, dockerfile: string | undef
           await entry(pack, { ...base, type: 'file', size: data.length }, data);
         } else if (st.isFile()) await entry(pack, { ...base, type: 'file', size: st.size }, createReadStream(abs, { highWaterMark: READ_WHOLE }));
       }
-      if (extra) await entry(pack, { name: extra.name, mode: 0o644, mtime: new Date(), type: 'file', size: extra.data.length }, extra.data);
+      for (const x of [extra, ignoreEntry])
+        if (x) await entry(pack, { name: x.name, mode: 0o644, mtime: new Date(), type: 'file', size: x.data.length }, x.data);
       pack.finalize();
     } catch (err) {
       pack.destroy(err as Error);

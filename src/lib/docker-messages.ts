@@ -67,5 +67,5 @@ export const checksumNonHttp = () => invalidArgument("checksum can't be specifie
 export const invalidChecksum = (text: string, reason: string) => invalidArgument(`${reason}: ${text}`);
 export const digestMismatch = (expected: string, actual: string) =>
   invalidArgument(`digest mismatch ${expected}: ${actual}`, undefined, { code: 'DIGEST_INVALID' });
-// POST /build networkmode other than default/bridge/host/none (the text of Docker's default builder, BuildKit).
-export const buildNetworkModeNotSupported = (mode: string) => invalidArgument(`network mode ${JSON.stringify(mode)} not supported by buildkit`);
+// POST /build networkmode=container:<x> (BuildKit's text; Berth's builder cannot join another container's namespace).
+export const buildNetworkModeNotSupported = (mode: string) => invalidArgument(`network mode ${JSON.stringify(mode)} not supported by this builder`);

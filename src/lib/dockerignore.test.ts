@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDockerignore, PatternMatcher, withAlwaysSent, ignoreFileCandidates } from './dockerignore.js';
 import { goMatch } from './go-match.js';
+import { isBerthError } from './errors.js';
 
 test('filepath.Match table', () => {
   const t: Array<[string, string, boolean]> = [
@@ -84,4 +85,58 @@ test('Dockerfile and ignore files are always sent; Dockerfile.dockerignore is pr
   assert.equal(pm.matches('build/Dockerfile.dev.dockerignore'), false);
   assert.equal(pm.matches('build/other'), true);
   assert.deepEqual(ignoreFileCandidates('build/Dockerfile.dev'), ['build/Dockerfile.dev.dockerignore', '.dockerignore']);
+});
+
+test('odd but valid patterns match literally (regex characters, lone ] and -, escapes, CRLF, BOM)', () => {
+  const t: Array<[string, string, boolean]> = [
+    ['-', '-', true],
+    ['a-b', 'a-b', true],
+    [']', ']', true],
+    ['a]b', 'a]b', true],
+    ['^x$', '^x$', true],
+    ['x|y', 'x', false],
+    ['{a,b}', '{a,b}', true],
+    ['a+', 'aa', false],
+    ['\\[x]', '[x]', true],
+    ['\\*', '*', true],
+    ['\\*', 'x', false],
+    ['[\\]]', ']', true],
+    ['[^a]', 'b', true],
+    ['[^a]', 'a', false],
+    ['é*', 'été', true],
+    ['\u{1F600}?', '\u{1F600}x', true],
+    ['a**b', 'a/x/b', true],
+    ['**.go', 'x/.go', true],
+  ];
+  for (const [p, file, want] of t) assert.equal(new PatternMatcher(parseDockerignore(p)).matches(file), want, `${p} ${file}`);
+  assert.deepEqual(parseDockerignore('\ufeffa\r\n# c\r\n\r\n  b  \r\n!  c\r\n/\r\n.\r\n..\r\n'), ['a', 'b', '!c', '/', '.', '..']);
+});
+
+test('every malformed pattern is a 400 "syntax error in pattern"; nothing else is thrown', () => {
+  for (const bad of ['[', '[a-', '[a-]', '[]', '[^', 'x[\\', 'a\\', '[z-a]', '**/[', '!['])
+    assert.throws(
+      () => new PatternMatcher(parseDockerignore(bad)),
+      (e: unknown) => isBerthError(e, 'invalid-argument') && /syntax error in pattern/.test((e as Error).message),
+      bad,
+    );
+  assert.throws(() => parseDockerignore('a'.repeat(70_000)), /bufio.Scanner: token too long/);
+  // Random patterns: either valid (and matchable) or a 400, never another error.
+  const alpha = ['[', ']', '^', '-', '\\', '*', '?', '!', '/', '.', 'a', ' ', '#', '\r', '(', '|', '$', '{', 'é'];
+  let seed = 7;
+  const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+  for (let i = 0; i < 20_000; i++) {
+    let p = '';
+    for (let j = 1 + rnd(7); j > 0; j--) p += alpha[rnd(alpha.length)];
+    try {
+      new PatternMatcher(parseDockerignore(p)).matches('a/b.c');
+    } catch (e) {
+      assert.ok(isBerthError(e, 'invalid-argument'), `${JSON.stringify(p)}: ${String(e)}`);
+    }
+  }
+});
+
+test('matching is linear: a pattern with many stars against a long name returns at once', () => {
+  const pm = new PatternMatcher(['*a'.repeat(30) + '*b']);
+  assert.equal(pm.matches('a'.repeat(250)), false); // a backtracking regex takes hours here
+  assert.equal(pm.matches('a'.repeat(40) + 'b'), true);
 });

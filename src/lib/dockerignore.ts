@@ -3,12 +3,12 @@
 // excludes everything under it unless a later exception re-includes it.
 import { posix } from 'node:path';
 import { invalidArgument } from './errors.js';
-import { goPatternToRegex } from './go-match.js';
+import { compileGoPattern, errBadPattern, type Glob } from './go-match.js';
 
 export interface IgnorePattern {
   text: string; // cleaned pattern (no `!`)
   exclusion: boolean; // `!pattern`: re-include
-  re: RegExp;
+  glob: Glob;
 }
 
 function clean(p: string): string {
@@ -17,11 +17,15 @@ function clean(p: string): string {
   return c;
 }
 
+const MAX_LINE = 64 * 1024;
+
 /** Reads .dockerignore text into patterns, as the docker CLI and BuildKit do. */
 export function parseDockerignore(text: string): string[] {
   const out: string[] = [];
   const lines = text.replace(/^\ufeff/, '').split(/\r?\n/);
   for (let line of lines) {
+    // Docker reads the file with a bufio.Scanner, whose lines stop at 64 KiB.
+    if (line.length >= MAX_LINE / 4 && Buffer.byteLength(line) >= MAX_LINE) throw invalidArgument('error reading .dockerignore: bufio.Scanner: token too long');
     if (line.startsWith('#')) continue;
     line = line.trim();
     if (line === '') continue;
@@ -39,35 +43,6 @@ export function parseDockerignore(text: string): string[] {
   return out;
 }
 
-const reEscape = (c: string) => c.replace(/[\\^$.*+?()[\]{}|/-]/, '\\$&');
-
-function compile(pattern: string): RegExp {
-  let re = '^';
-  let inClass = false;
-  const p = Array.from(pattern);
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (inClass && c !== ']' && c !== '\\') {
-      re += c; // ranges and `^` keep their class meaning
-      continue;
-    }
-    if (c === '*') {
-      if (p[i + 1] === '*') {
-        i++;
-        if (p[i + 1] === '/') i++;
-        re += i + 1 >= p.length ? '.*' : '(.*/)?';
-      } else re += '[^/]*';
-    } else if (c === '?') re += '[^/]';
-    else if (c === '\\') {
-      re += i + 1 < p.length ? reEscape(p[++i]!) : '\\\\';
-    } else if (c === '[' || c === ']') {
-      inClass = c === '[';
-      re += c;
-    } else re += reEscape(c);
-  }
-  return new RegExp(re + '$', 'su');
-}
-
 export class PatternMatcher {
   readonly patterns: IgnorePattern[] = [];
   constructor(patterns: readonly string[]) {
@@ -81,12 +56,13 @@ export class PatternMatcher {
         p = p.slice(1);
       }
       p = clean(p);
+      let glob: Glob;
       try {
-        goPatternToRegex(p); // Docker validates with filepath.Match
+        glob = compileGoPattern(p, true); // validated as filepath.Match does
       } catch {
-        throw invalidArgument(`syntax error in pattern: ${p}`);
+        throw invalidArgument(`${errBadPattern}: ${JSON.stringify(p)}`);
       }
-      this.patterns.push({ text: p, exclusion, re: compile(p) });
+      this.patterns.push({ text: p, exclusion, glob });
     }
   }
 
@@ -102,8 +78,8 @@ export class PatternMatcher {
     let matched = false;
     for (const pat of this.patterns) {
       if (pat.exclusion !== matched) continue;
-      let m = pat.re.test(file);
-      for (let i = 0; !m && i < parentDirs.length; i++) m = pat.re.test(parentDirs.slice(0, i + 1).join('/'));
+      let m = pat.glob.test(file);
+      for (let i = 0; !m && i < parentDirs.length; i++) m = pat.glob.test(parentDirs.slice(0, i + 1).join('/'));
       if (m) matched = !pat.exclusion;
     }
     return matched;

@@ -2,6 +2,7 @@
 // the context tar before anything is answered, so a bad context, Dockerfile, tag or target is
 // an HTTP error; once the first step is reported the status is 200 and a failure arrives
 // in-band as {"errorDetail":...}.
+import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { invalidArgument, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
@@ -60,10 +61,39 @@ function jsonMap(ctx: RouteContext, name: string): Record<string, string> {
   return out;
 }
 
+// The classic builder gives RUN containers HostConfig.NetworkMode as sent: the default bridge,
+// host, none, or a user-defined network (an unknown one fails the first RUN, in-band).
+/** `cachefrom`: a JSON array of image references. */
+function jsonList(ctx: RouteContext, name: string): string[] {
+  const raw = ctx.query.str(name);
+  if (!raw) return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw invalidArgument(`invalid ${name} JSON: ${raw}`);
+  }
+  if (v === null) return [];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw invalidArgument(`invalid ${name} JSON: ${raw}`);
+  return v.filter((x) => x !== '');
+}
+
 function networkOf(mode: string | undefined): BuildNetwork {
   if (mode === undefined || mode === '' || mode === 'default') return 'default';
-  if (mode === 'host' || mode === 'none' || mode === 'bridge') return mode;
-  throw buildNetworkModeNotSupported(mode);
+  if (mode.startsWith('container:')) throw buildNetworkModeNotSupported(mode);
+  return mode;
+}
+
+/** `--add-host` values as Docker checks them (opts.ValidateExtraHost): name:ip, split at the first colon. */
+function extraHostsOf(values: string[]): string[] {
+  const out = values.flatMap((v) => v.split(',')).filter((v) => v !== '');
+  for (const h of out) {
+    const i = h.indexOf(':');
+    if (i <= 0) throw invalidArgument(`bad format for add-host: ${JSON.stringify(h)}`);
+    const ip = h.slice(i + 1);
+    if (ip !== 'host-gateway' && !isIP(ip)) throw invalidArgument(`invalid IP address in add-host: ${JSON.stringify(ip)}`);
+  }
+  return out;
 }
 
 async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
@@ -75,6 +105,10 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
   const tags = q.all('t').filter((t) => t !== '');
   normaliseTags(tags); // invalid reference format -> 400 before anything runs
   const network = networkOf(q.str('networkmode')); // before the context is read
+  const extraHosts = extraHostsOf(q.all('extrahosts')); // repeated (docker-py) or comma-separated
+  const cacheFrom = jsonList(ctx, 'cachefrom');
+  const dockerfile = q.str('dockerfile') || 'Dockerfile';
+  if (dockerfile.includes('\0')) throw invalidArgument(`Cannot locate specified Dockerfile: ${JSON.stringify(dockerfile)}`);
   const quiet = q.bool('q');
   const stream = new JsonStream(ctx.res);
   const emit = (m: BuildMessage) => {
@@ -85,7 +119,7 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
     const r = await d.builder.buildFromTar(
       ctx.req,
       {
-        dockerfile: q.str('dockerfile') || 'Dockerfile',
+        dockerfile,
         tags,
         buildArgs: jsonMap(ctx, 'buildargs'),
         labels: jsonMap(ctx, 'labels'),
@@ -93,11 +127,8 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
         noCache: q.bool('nocache'),
         pull: q.bool('pull'),
         platform: q.str('platform') || undefined,
-        // Repeated (docker-py) or comma-separated values.
-        extraHosts: q
-          .all('extrahosts')
-          .flatMap((v) => v.split(','))
-          .filter((v) => v !== ''),
+        extraHosts,
+        cacheFrom,
         network,
         signal: ctx.signal,
       },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { extractContext } from './context-tar.js';
+import { isBerthError } from '../../lib/errors.js';
 import { tarOf, tmpDir, type TarEntry } from './context-test-util.js';
 import { hashPaths } from './hash-paths.js';
 
@@ -140,14 +141,26 @@ test('a directory replaced by a symlink later in the tar: its time is never set 
   assert.equal((await stat(outside)).mtimeMs, 5e11);
 });
 
-test('a tar that stops right after its last file data is whole (docker build -f outside the context sends one); one cut inside the data is not', async (t) => {
-  const tar = await tarOf([
-    { name: 'a.txt', body: 'first' },
-    { name: '.dockerfile.0123', body: 'FROM busybox\nRUN true\n' },
+test('a tar that ends right after an entry or at a block boundary is whole (Go archive/tar, the docker CLI); cut elsewhere or no tar is a 400', async (t) => {
+  const full = await tarOf([
+    { name: 'a.txt', body: 'A\n' },
+    { name: 'b.txt', body: 'x'.repeat(700) },
   ]);
-  const lastEnd = 512 * 3 + 'FROM busybox\nRUN true\n'.length; // two headers, a.txt's padded block, then the data
+  // a.txt: header 512 + data 2 (padded to 512); b.txt: header at 1024, data 700 bytes from 1536.
+  const unpadded = full.subarray(0, 1536 + 700);
   const dir = await tmp(t);
-  await extractContext(Readable.from([tar.subarray(0, lastEnd)]), dir, { dockerfile: '.dockerfile.0123' });
-  assert.equal(await readFile(join(dir, '.dockerfile.0123'), 'utf8'), 'FROM busybox\nRUN true\n');
-  await assert.rejects(extractContext(Readable.from([tar.subarray(0, lastEnd - 5)]), await tmp(t)), /unexpected end of data/i);
+  await extractContext(Readable.from([unpadded]), dir);
+  assert.equal((await readFile(join(dir, 'b.txt'), 'utf8')).length, 700);
+  const noTrailer = await tmp(t);
+  await extractContext(Readable.from([full.subarray(0, 1536 + 1024)]), noTrailer); // padding kept, end blocks gone
+  assert.equal(await readFile(join(noTrailer, 'a.txt'), 'utf8'), 'A\n');
+  for (const [what, body] of [
+    ['cut in the data', full.subarray(0, 1536 + 300)],
+    ['cut in the padding', full.subarray(0, 1536 + 800)],
+    ['cut in a header', full.subarray(0, 1024 + 100)],
+    ['no tar', Buffer.from('not a tar at all')],
+    ['gzip junk', Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(64, 7)])],
+  ] as const) {
+    await assert.rejects(extractContext(Readable.from([body]), await tmp(t)), (e: unknown) => isBerthError(e, 'invalid-argument'), what);
+  }
 });

@@ -37,9 +37,9 @@ import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { errnoCode, invalidArgument } from '../../lib/errors.js';
+import { errnoCode, invalidArgument, isBerthError } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
-import { decompressed, TarBlockPadding } from '../../lib/tar-input.js';
+import { decompressed } from '../../lib/tar-input.js';
 import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from '../../lib/dockerignore.js';
 
 export interface ExtractContextOptions {
@@ -75,6 +75,14 @@ export interface ExtractContextResult {
   digests: ContextDigests;
   index: ContextIndex;
   reused: number; // files left as they were (previous given)
+  /**
+   * The build files the ignore patterns name (the ignore file, .dockerignore, the Dockerfile):
+   * clients send them whatever the patterns say (`!Dockerfile` exceptions), and dockerd removes
+   * the matched ones once it has read the Dockerfile (remotecontext.removeDockerfile), so COPY
+   * never sees them: e.g. the `.dockerfile.<hex>` a client adds for a Dockerfile from outside
+   * the context, listed in the .dockerignore it writes beside it. See removeFromContext.
+   */
+  buildFilesIgnored: string[];
 }
 
 /** Cleans a tar entry name to a context-relative path, or throws for a hostile one. */
@@ -223,8 +231,9 @@ export async function extractContext(
   const extract = tarStream.extract();
   const onAbort = () => extract.destroy(new Error('build context upload aborted'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const padding = new TarBlockPadding();
-  const feeding = pipeline(stream, padding, extract).catch((e: unknown) => extract.destroy(e as Error));
+  let fed = 0; // bytes given to the tar reader, to tell where the stream ended
+  stream.on('data', (c: Buffer) => (fed += c.length));
+  const feeding = pipeline(stream, extract).catch((e: unknown) => extract.destroy(e as Error));
   const index: ContextIndex = new Map();
   const place = new Placement(dest, index, !!options.previous);
   const previous = options.previous;
@@ -232,108 +241,125 @@ export async function extractContext(
   let reused = 0;
   let entries = 0;
   let bytes = 0;
-  let dataEnd = 0; // where the last entry's data ends in the tar: past what came, the upload was cut short
   const dirTimes: Array<[string, Date]> = [];
+  let entryDone = true; // the last entry (if any) was unpacked whole
+  let lastSize = 0; // its data size
   try {
-    for await (const entry of extract) {
-      const h = entry.header;
-      dataEnd = ((h as { byteOffset?: number }).byteOffset ?? 0) + (h.size ?? 0); // byteOffset: where its data starts
-      if (++entries > maxEntries) throw invalidArgument(`build context has more than ${maxEntries} entries`);
-      const name = contextEntryName(h.name);
-      if (name === '') {
-        entry.resume();
-        continue;
-      }
-      const target = await place.target(name);
-      const mode = (h.mode ?? 0o644) & 0o7777;
-      switch (h.type) {
-        case 'directory': {
+    try {
+      for await (const entry of extract) {
+        entryDone = false;
+        const h = entry.header;
+        lastSize = h.size ?? 0;
+        if (++entries > maxEntries) throw invalidArgument(`build context has more than ${maxEntries} entries`);
+        const name = contextEntryName(h.name);
+        if (name === '') {
           entry.resume();
-          const found = lstatOrNull(target);
-          place.clear(target, name, true, found);
-          const st = found?.isDirectory() ? found : null; // anything else was just removed
-          if (!st) mkdirSync(target, { recursive: true });
-          if (!st || (st.mode & 0o7777) !== mode) chmodSync(target, mode);
-          place.markDir(name);
-          index.set(name, { t: 'd', m: mode, mt: h.mtime?.getTime() });
-          if (h.mtime) dirTimes.push([target, h.mtime]);
-          break;
+          entryDone = true;
+          continue;
         }
-        case 'file':
-        case 'contiguous-file': {
-          bytes += h.size ?? 0;
-          if (bytes > maxBytes) throw invalidArgument(`build context is larger than ${maxBytes} bytes`);
-          const size = h.size ?? 0;
-          const mtime = h.mtime?.getTime();
-          const prev = previous?.get(name);
-          const st = lstatOrNull(target);
-          // Writing in place keeps the inode (no creation); a hard-linked one must not change under its twin.
-          const inPlace = !!st?.isFile() && st.nlink === 1;
-          if (!inPlace) place.clear(target, name, false, st);
-          const sha = createHash('sha256');
-          let digest: string;
-          if (st && inPlace && prev?.t === 'f' && prev.s === size && st.size === size && size <= COMPARE_IN_MEMORY) {
-            const chunks: Buffer[] = [];
-            for await (const chunk of entry as AsyncIterable<Buffer>) {
-              sha.update(chunk);
-              chunks.push(chunk);
-            }
-            digest = sha.digest('hex');
-            if (digest === prev.d) {
-              if ((st.mode & 0o7777) !== mode) chmodSync(target, mode);
-              if (h.mtime && st.mtimeMs !== mtime) utimesSync(target, h.mtime, h.mtime);
-              reused++;
+        const target = await place.target(name);
+        const mode = (h.mode ?? 0o644) & 0o7777;
+        switch (h.type) {
+          case 'directory': {
+            entry.resume();
+            const found = lstatOrNull(target);
+            place.clear(target, name, true, found);
+            const st = found?.isDirectory() ? found : null; // anything else was just removed
+            if (!st) mkdirSync(target, { recursive: true });
+            if (!st || (st.mode & 0o7777) !== mode) chmodSync(target, mode);
+            place.markDir(name);
+            index.set(name, { t: 'd', m: mode, mt: h.mtime?.getTime() });
+            if (h.mtime) dirTimes.push([target, h.mtime]);
+            break;
+          }
+          case 'file':
+          case 'contiguous-file': {
+            bytes += h.size ?? 0;
+            if (bytes > maxBytes) throw invalidArgument(`build context is larger than ${maxBytes} bytes`);
+            const size = h.size ?? 0;
+            const mtime = h.mtime?.getTime();
+            const prev = previous?.get(name);
+            const st = lstatOrNull(target);
+            // Writing in place keeps the inode (no creation); a hard-linked one must not change under its twin.
+            const inPlace = !!st?.isFile() && st.nlink === 1;
+            if (!inPlace) place.clear(target, name, false, st);
+            const sha = createHash('sha256');
+            let digest: string;
+            if (st && inPlace && prev?.t === 'f' && prev.s === size && st.size === size && size <= COMPARE_IN_MEMORY) {
+              const chunks: Buffer[] = [];
+              for await (const chunk of entry as AsyncIterable<Buffer>) {
+                sha.update(chunk);
+                chunks.push(chunk);
+              }
+              digest = sha.digest('hex');
+              if (digest === prev.d) {
+                if ((st.mode & 0o7777) !== mode) chmodSync(target, mode);
+                if (h.mtime && st.mtimeMs !== mtime) utimesSync(target, h.mtime, h.mtime);
+                reused++;
+              } else {
+                await writeFileEntry(target, chunks, mode, h.mtime, true);
+              }
             } else {
-              await writeFileEntry(target, chunks, mode, h.mtime, true);
+              await writeFileEntry(target, entry as AsyncIterable<Buffer>, mode, h.mtime, inPlace, sha);
+              digest = sha.digest('hex');
             }
-          } else {
-            await writeFileEntry(target, entry as AsyncIterable<Buffer>, mode, h.mtime, inPlace, sha);
-            digest = sha.digest('hex');
+            digests.set(name, digest);
+            index.set(name, { t: 'f', m: mode, s: size, d: digest, mt: mtime });
+            break;
           }
-          digests.set(name, digest);
-          index.set(name, { t: 'f', m: mode, s: size, d: digest, mt: mtime });
-          break;
-        }
-        case 'symlink': {
-          entry.resume();
-          digests.delete(name);
-          index.set(name, { t: 'l', m: 0o777, l: h.linkname ?? '', mt: h.mtime?.getTime() });
-          const st = lstatOrNull(target);
-          if (st?.isSymbolicLink() && readlinkSync(target) === (h.linkname ?? '')) break;
-          place.clear(target, name, false, st);
-          symlinkSync(h.linkname ?? '', target);
-          if (h.mtime) {
-            try {
-              lutimesSync(target, h.mtime, h.mtime);
-            } catch {
-              // some filesystems refuse symlink times; they are not part of the cache key
+          case 'symlink': {
+            entry.resume();
+            digests.delete(name);
+            index.set(name, { t: 'l', m: 0o777, l: h.linkname ?? '', mt: h.mtime?.getTime() });
+            const st = lstatOrNull(target);
+            if (st?.isSymbolicLink() && readlinkSync(target) === (h.linkname ?? '')) break;
+            place.clear(target, name, false, st);
+            symlinkSync(h.linkname ?? '', target);
+            if (h.mtime) {
+              try {
+                lutimesSync(target, h.mtime, h.mtime);
+              } catch {
+                // some filesystems refuse symlink times; they are not part of the cache key
+              }
             }
+            break;
           }
-          break;
+          case 'link': {
+            entry.resume();
+            const srcRel = contextEntryName(h.linkname ?? '');
+            const src = await resolveInRoot(dest, srcRel, false);
+            if (!lstatOrNull(src)?.isFile())
+              throw invalidArgument(`invalid build context entry: hard link ${JSON.stringify(h.name)} to ${JSON.stringify(h.linkname)}`);
+            place.clear(target, name, false);
+            linkSync(src, target);
+            const d = digests.get(srcRel);
+            if (d) digests.set(name, d);
+            else digests.delete(name);
+            const srcEntry = index.get(srcRel);
+            index.set(name, srcEntry ?? { t: 'f', m: lstatSync(target).mode & 0o7777 });
+            break;
+          }
+          default:
+            entry.resume(); // devices, fifos: meaningless in a build context
         }
-        case 'link': {
-          entry.resume();
-          const srcRel = contextEntryName(h.linkname ?? '');
-          const src = await resolveInRoot(dest, srcRel, false);
-          if (!lstatOrNull(src)?.isFile())
-            throw invalidArgument(`invalid build context entry: hard link ${JSON.stringify(h.name)} to ${JSON.stringify(h.linkname)}`);
-          place.clear(target, name, false);
-          linkSync(src, target);
-          const d = digests.get(srcRel);
-          if (d) digests.set(name, d);
-          else digests.delete(name);
-          const srcEntry = index.get(srcRel);
-          index.set(name, srcEntry ?? { t: 'f', m: lstatSync(target).mode & 0o7777 });
-          break;
-        }
-        default:
-          entry.resume(); // devices, fifos: meaningless in a build context
+        entryDone = true;
       }
+    } catch (e) {
+      // Go's archive/tar takes EOF right after an entry's data (no padding, no end blocks) or at
+      // a block boundary as the end, and the docker CLI sends such a tar when the Dockerfile is
+      // outside the context (ReplaceFileTarWrapper appends it and .dockerignore unpadded);
+      // tar-stream calls both an error. A stream cut anywhere else stays one.
+      const cleanEnd = entryDone && (fed % 512 === 0 || fed % 512 === lastSize % 512);
+      if (!(cleanEnd && e instanceof Error && e.message === 'Unexpected end of data')) throw e;
     }
     await feeding;
-    if (dataEnd > padding.received) throw invalidArgument('build context: unexpected end of data');
   } catch (e) {
     extract.destroy();
+    // tar-stream's own errors (a cut or corrupt tar) are bad input; errno and Berth errors keep their kind.
+    if (e instanceof Error && !isBerthError(e) && !errnoCode(e)) {
+      stream.destroy();
+      throw invalidArgument(`invalid build context tar: ${e.message}`);
+    }
     stream.destroy();
     throw e;
   } finally {
@@ -348,7 +374,7 @@ export async function extractContext(
     }
   }
 
-  const result: ExtractContextResult = { entries, bytes, ignorePatterns: [], removed: 0, digests, index, reused };
+  const result: ExtractContextResult = { entries, bytes, ignorePatterns: [], removed: 0, digests, index, reused, buildFilesIgnored: [] };
   if (options.applyDockerignore === false) return result;
   const dockerfile = options.dockerfile ?? 'Dockerfile';
   for (const cand of ignoreFileCandidates(dockerfile)) {
@@ -368,8 +394,20 @@ export async function extractContext(
   if (result.ignorePatterns.length) {
     const pm = new PatternMatcher(withAlwaysSent(result.ignorePatterns, dockerfile, result.ignoreFile));
     result.removed = prune(dest, '', pm, digests, index);
+    const plain = new PatternMatcher(result.ignorePatterns);
+    const buildFiles = new Set([result.ignoreFile ?? '.dockerignore', '.dockerignore', posix.normalize(dockerfile.replace(/^\/+/, ''))]);
+    result.buildFilesIgnored = [...buildFiles].filter((f) => index.get(f)?.t === 'f' && plain.matches(f));
   }
   return result;
+}
+
+/** Removes files of an unpacked context (dockerd's removeDockerfile), keeping its index and digests true. */
+export function removeFromContext(dest: string, unpacked: ExtractContextResult, files: readonly string[]): void {
+  for (const f of files) {
+    rmSync(posix.join(dest, f), { force: true });
+    unpacked.index.delete(f);
+    (unpacked.digests as Map<string, string>).delete(f);
+  }
 }
 
 // Removes excluded entries depth-first; an excluded directory goes only once it is empty

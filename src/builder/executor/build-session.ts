@@ -4,7 +4,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Digest } from '../../lib/digest.js';
 import { shortId } from '../../lib/digest.js';
-import { errnoCode, invalidArgument } from '../../lib/errors.js';
+import { errnoCode, invalidArgument, isBerthError } from '../../lib/errors.js';
+import type { ImageStore } from '../../image/image-store.js';
+import type { CacheSource } from '../cache/cache-from.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
 import { normalizePlatform, parsePlatform } from '../../lib/platform.js';
 import { familiarString, parseRepoTag } from '../../lib/reference.js';
@@ -22,7 +24,7 @@ export function normaliseTags(tags: readonly string[]): string[] {
 }
 
 /** Reads and parses the Dockerfile from the context; errors here come before any output. */
-export async function planBuild(req: BuildRequest): Promise<StageGraph> {
+export async function planBuild(req: Pick<BuildRequest, 'contextDir' | 'dockerfile' | 'buildArgs' | 'target'>): Promise<StageGraph> {
   const name = req.dockerfile || 'Dockerfile';
   let text: Buffer;
   try {
@@ -35,6 +37,24 @@ export async function planBuild(req: BuildRequest): Promise<StageGraph> {
   // BuildKit's TARGETPLATFORM is the normalised --platform (linux/arm64/v8 → linux/arm64).
   const targetPlatform = req.platform ? normalizePlatform(parsePlatform(req.platform)) : undefined;
   return parseStages(text, { buildArgs: req.buildArgs ?? {}, target: req.target, file: name, targetPlatform });
+}
+
+/** The --cache-from images present here (others are skipped, as dockerd does) and every ancestor of them. */
+function cacheSources(images: ImageStore, refs: readonly string[]): { sources: CacheSource[]; ancestors: Set<Digest> } {
+  const sources: CacheSource[] = [];
+  const ancestors = new Set<Digest>();
+  for (const ref of refs) {
+    let id: Digest;
+    try {
+      id = images.resolve(ref).id;
+    } catch (e) {
+      if (isBerthError(e, 'not-found') || isBerthError(e, 'invalid-argument')) continue;
+      throw e;
+    }
+    sources.push({ id, config: images.config(id) });
+    for (let a: Digest | undefined = id; a && !ancestors.has(a); a = images.has(a) ? images.resolve(a).parent : undefined) ancestors.add(a);
+  }
+  return { sources, ancestors };
 }
 
 /** The --label options as one LABEL step at the end of the target stage (moby's rule). */
@@ -123,6 +143,7 @@ export async function runBuild(deps: BuilderDeps, cache: BuildCache, runsDir: st
   };
   const env = {
     deps,
+    cacheFrom: req.cacheFrom?.length ? cacheSources(deps.images, req.cacheFrom) : undefined,
     cache,
     runsDir,
     req,

@@ -9,7 +9,7 @@ import { log } from '../../lib/log.js';
 import { mountPointsUnder, unmount } from '../../lib/mount.js';
 import { BuildCache, type PruneResult } from '../cache/build-cache.js';
 import { ContextPool } from '../context/context-pool.js';
-import { extractContext, type ContextIndex } from '../context/context-tar.js';
+import { extractContext, removeFromContext, type ContextIndex } from '../context/context-tar.js';
 import { buildCacheUsage, type BuildCacheRecord } from '../cache/cache-usage.js';
 import { planBuild, runBuild } from './build-session.js';
 import type { BuildRequest, BuildResult, BuilderDeps, Emit } from './types.js';
@@ -62,7 +62,11 @@ export class Builder {
     try {
       const unpacked = await extractContext(tar, lease.dir, { dockerfile, signal: req.signal, previous: lease.previous });
       kept = unpacked.index;
-      return await this.build({ ...req, dockerfile, contextDir: lease.dir, contextDigests: unpacked.digests }, emit);
+      const full: BuildRequest = { ...req, dockerfile, contextDir: lease.dir, contextDigests: unpacked.digests };
+      const graph = await planBuild(full);
+      // Read: now the Dockerfile and ignore file leave the context if the patterns name them (as dockerd).
+      removeFromContext(lease.dir, unpacked, unpacked.buildFilesIgnored);
+      return await runBuild(this.deps, this.cache, this.runsDir, full, graph, emit);
     } finally {
       await this.contexts.release(lease, kept).catch((e: unknown) => log.warn('releasing a build context', { error: messageOf(e) }));
     }

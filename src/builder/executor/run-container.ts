@@ -33,7 +33,8 @@ export interface RunContainerOptions {
   dns?: string[];
   /** The build's --add-host entries ("name:ip"). */
   extraHosts?: string[];
-  onOutput: (text: string) => void;
+  /** The process's output as it arrives; `stream` 2 is stderr (the build stream colours it). */
+  onOutput: (text: string, stream: 1 | 2) => void;
   signal?: AbortSignal;
 }
 
@@ -128,14 +129,18 @@ async function runInNetwork(ws: Workspace, o: RunContainerOptions, net: RunNetwo
     created = true;
     await afterCreate();
     const io = await o.monitor.attach(stateDir, { stdin: false, stdout: true, stderr: true });
-    const decoder = new StringDecoder('utf8');
+    // One decoder per stream: a character split across frames must not mix stdout and stderr.
+    const decoders = { 1: new StringDecoder('utf8'), 2: new StringDecoder('utf8') };
     const pumping = (async () => {
       for await (const f of demuxFrames(io)) {
-        const s = decoder.write(f.data);
-        if (s) o.onOutput(s);
+        const stream = f.stream === 2 ? 2 : 1;
+        const s = decoders[stream].write(f.data);
+        if (s) o.onOutput(s, stream);
       }
-      const rest = decoder.end();
-      if (rest) o.onOutput(rest);
+      for (const stream of [1, 2] as const) {
+        const rest = decoders[stream].end();
+        if (rest) o.onOutput(rest, stream);
+      }
     })().catch((e) => log.debug('build: output stream ended', { error: messageOf(e) }));
     o.signal?.addEventListener('abort', kill, { once: true });
     await o.runtime.start(id);

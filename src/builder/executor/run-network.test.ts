@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolvConfText } from '../../lib/etc-files.js';
-import { runNetworkMode, setUpRunNetwork } from './run-network.js';
+import { runNetworkMode, setUpRunNetwork, withHostGateway } from './run-network.js';
 
 test('a step flag host/none wins; otherwise the build mode, default meaning the bridge', () => {
   assert.equal(runNetworkMode(undefined, undefined), 'bridge');
@@ -37,4 +37,10 @@ test('--add-host entries land in every mode’s /etc/hosts, split at the first c
   assert.match(none.hosts, /\n10\.0\.0\.9\tdb\n::1\tv6\n127\.0\.1\.1\tabc\n$/);
   const host = await setUpRunNetwork('build-b', 'abd', 'host', { extraHosts });
   assert.match(host.hosts, /\n10\.0\.0\.9\tdb\n::1\tv6\n$/);
+});
+
+test('host-gateway is the default bridge gateway; without one it is an error', () => {
+  const networks = { find: (ref: string) => (ref === 'bridge' ? ({ gateway: '10.9.0.1' } as never) : undefined) };
+  assert.deepEqual(withHostGateway(['a:1.2.3.4', 'gw:host-gateway'], networks), ['a:1.2.3.4', 'gw:10.9.0.1']);
+  assert.throws(() => withHostGateway(['gw:host-gateway'], undefined), /unable to derive the IP value for host-gateway/);
 });

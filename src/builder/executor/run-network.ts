@@ -1,16 +1,17 @@
 // RUN steps' networking, as Docker's classic builder does it: by default a sandbox on the
-// default bridge (an eth0 with outbound NAT, the host's resolvers minus loopback ones, an
+// default bridge, or the user-defined network the build names (an eth0 with outbound NAT, the host's resolvers minus loopback ones, an
 // /etc/hosts naming the step's own address); `host` shares the host's namespace; `none` gets a
 // private namespace with loopback only. The sandbox is attached before the step's container
 // exists and released after it is gone; the caller guarantees the release (try/finally).
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
-import { messageOf } from '../../lib/errors.js';
+import { invalidArgument, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { extraHostLines, resolvConfText, STANDARD_HOSTS } from '../../lib/etc-files.js';
 import type { BuildNetwork, BuildNetworking } from './types.js';
 
-export type RunNetworkMode = 'bridge' | 'host' | 'none';
+/** 'host', 'none', or the network a sandbox joins ('bridge' or a user-defined one). */
+export type RunNetworkMode = 'bridge' | 'host' | 'none' | (string & {});
 
 /** A step's `RUN --network=host|none` wins; otherwise the build's mode ('default' = bridge). */
 export function runNetworkMode(step: 'default' | 'none' | 'host' | undefined, build: BuildNetwork | undefined): RunNetworkMode {
@@ -38,6 +39,16 @@ export interface RunNetworkDeps {
 
 const noRelease = async () => {};
 
+/** `name:host-gateway` as dockerd resolves it: the default bridge's gateway address. */
+export function withHostGateway(extraHosts: readonly string[], networks: Pick<BuildNetworking, 'find'> | undefined): string[] {
+  return extraHosts.map((h) => {
+    if (!h.endsWith(':host-gateway')) return h;
+    const gw = networks?.find('bridge')?.gateway;
+    if (!gw) throw invalidArgument('unable to derive the IP value for host-gateway');
+    return h.slice(0, -'host-gateway'.length) + gw;
+  });
+}
+
 /**
  * Sets up the step's network. `id` keys the sandbox (the step's build-* id), `shortId` is its
  * hostname. A bridge step without a network manager (a builder outside the daemon) falls back to
@@ -46,7 +57,7 @@ const noRelease = async () => {};
 export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetworkMode, deps: RunNetworkDeps): Promise<RunNetwork> {
   const hostResolv = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   const dns = deps.dns ?? [];
-  const extra = extraHostLines(deps.extraHosts ?? []);
+  const extra = extraHostLines(withHostGateway(deps.extraHosts ?? [], deps.networks));
   if (mode === 'host') {
     const hostFile = await readFile('/etc/hosts', 'utf8').catch(() => STANDARD_HOSTS.join('\n') + '\n');
     const hosts = extra.length ? hostFile.replace(/\n?$/, '\n') + extra.join('\n') + '\n' : hostFile;
@@ -63,7 +74,7 @@ export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetw
     };
   }
   const networks = deps.networks;
-  const att = await networks.attach(id, { containerName: id, hostname: shortId, networks: [{ name: 'bridge' }] });
+  const att = await networks.attach(id, { containerName: id, hostname: shortId, networks: [{ name: mode }] });
   const release = async () => {
     await networks.detach(id).catch((e) => log.warn('build: network sandbox not detached', { id, error: messageOf(e) }));
   };

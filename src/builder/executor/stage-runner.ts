@@ -22,7 +22,8 @@ import { ShellLex } from '../dockerfile/shell-lex.js';
 import type { Stage, StageGraph } from '../dockerfile/stages.js';
 import { applyMeta, commandOf, isMeta, nopCreatedBy, nopCreatedByString, type MetaState } from './config-ops.js';
 import { parseChmod, resolveChown } from './chown.js';
-import { commitMeta } from './commit-meta.js';
+import { commitMeta, commitRestored } from './commit-meta.js';
+import { matchCacheFrom, type CacheSource } from '../cache/cache-from.js';
 import { checksumFor, downloadSources, isUrlSource, type Download } from './add-url.js';
 import { copyInto, writeInline } from './copy-files.js';
 import { runContainer, scrubMountpoints } from './run-container.js';
@@ -39,6 +40,8 @@ export interface StageOutput {
 
 export interface StageEnv {
   deps: BuilderDeps;
+  /** --cache-from images present locally (undefined: none named), and all their ancestors. */
+  cacheFrom?: { sources: CacheSource[]; ancestors: ReadonlySet<Digest> };
   cache: BuildCache;
   runsDir: string;
   req: BuildRequest;
@@ -61,6 +64,8 @@ const short = (id: Digest | null) => (id ? shortId(id) : '');
 export class StageRunner {
   private readonly lex: ShellLex;
   private readonly views: Workspace[] = [];
+  /** --cache-from images still in play: after one restores a step, only it (as moby). */
+  private cacheSources: CacheSource[];
 
   constructor(
     private readonly env: StageEnv,
@@ -68,6 +73,7 @@ export class StageRunner {
     private readonly out: StageOutput,
   ) {
     this.lex = new ShellLex({ escapeToken: env.graph.parsed.escapeToken });
+    this.cacheSources = env.cacheFrom?.sources ?? [];
   }
 
   private get images() {
@@ -226,14 +232,33 @@ export class StageRunner {
     return out;
   }
 
-  private async cached(st: State, key: Digest): Promise<boolean> {
+  /**
+   * Looks the step up in the build cache, then in the --cache-from images. `probe` is what the
+   * step would record: its history text and the runtime config of its result.
+   */
+  private async cached(st: State, key: Digest, probe: { createdBy: string; config: ImageRuntimeConfig }): Promise<boolean> {
     if (this.env.req.noCache) return false;
-    const hit = this.env.cache.get(key, (id) => this.images.has(id));
+    const from = this.env.cacheFrom;
+    let hit: Digest | null | undefined = this.env.cache.get(key, (id) => this.images.has(id));
+    // With cache sources named, the local cache counts only along their ancestry (moby's imageCache).
+    if (hit && from && !from.ancestors.has(hit)) hit = null;
+    if (!hit && from) hit = await this.cachedFromSources(st, key, probe);
     if (!hit) return false;
     this.out.write(' ---> Using cache\n');
     st.imageId = hit;
     st.meta = { ...st.meta, config: { ...(this.images.config(hit).config ?? {}) } };
     return true;
+  }
+
+  private async cachedFromSources(st: State, key: Digest, probe: { createdBy: string; config: ImageRuntimeConfig }): Promise<Digest | null> {
+    const parent = st.imageId ? { id: st.imageId, config: this.images.config(st.imageId) } : null;
+    const m = matchCacheFrom(parent, probe.createdBy, this.cacheSources);
+    if (!m) return null;
+    if (m.kind === 'image') return m.id;
+    const id = await commitRestored(this.images, st.imageId, m.source.id, m.entry, m.layerIndex, probe.config);
+    this.cacheSources = [m.source];
+    this.remember(key, id);
+    return id;
   }
 
   private remember(key: Digest, id: Digest): void {
@@ -255,8 +280,9 @@ export class StageRunner {
         extra: [`cmdSet=${st.meta.cmdSet}`, `author=${st.meta.maintainer ?? ''}`, ...this.platformKey],
       });
       const next = r.state;
-      if (!(await this.cached(st, key))) {
-        st.imageId = await commitMeta(this.images, st.imageId, next.config, nopCreatedBy(st.meta.config, r.comment), next.maintainer, this.platform);
+      const createdBy = nopCreatedBy(st.meta.config, r.comment);
+      if (!(await this.cached(st, key, { createdBy, config: next.config }))) {
+        st.imageId = await commitMeta(this.images, st.imageId, next.config, createdBy, next.maintainer, this.platform);
         this.remember(key, st.imageId);
         st.meta = next;
       } else st.meta = { ...next, config: st.meta.config };
@@ -327,13 +353,15 @@ export class StageRunner {
       sources,
       extra: [`network=${network}`, `author=${st.meta.maintainer ?? ''}`, ...this.platformKey],
     });
-    if (await this.cached(st, key)) return;
+    const cfgEnv = cfg.Env ?? [];
+    const historyArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !cfgEnv.some((e) => e.startsWith(k + '='))));
+    const createdBy = runCreatedBy(historyArgs, cmd);
+    if (await this.cached(st, key, { createdBy, config: cfg })) return;
 
     // Build args reach the process as env (ENV of the same name wins); proxy args need no ARG.
     const envMap = new Map<string, string>();
     for (const [k, v] of Object.entries(req.buildArgs ?? {})) if (proxyArgs.includes(k)) envMap.set(k, v);
     for (const [k, v] of Object.entries(args)) envMap.set(k, v);
-    const cfgEnv = cfg.Env ?? [];
     for (const e of cfgEnv) envMap.delete(e.slice(0, e.indexOf('=') < 0 ? e.length : e.indexOf('=')));
     const env = [...cfgEnv, ...[...envMap].map(([k, v]) => `${k}=${v}`)];
     if (!env.some((e) => e.startsWith('PATH='))) env.unshift('PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
@@ -366,21 +394,15 @@ export class StageRunner {
         networks: deps.networks,
         dns: deps.dns,
         extraHosts: req.extraHosts,
-        onOutput: (t) => this.out.write(t),
+        // dockerd's streamformatter.NewStderrWriter: each stderr chunk red, reset at its end.
+        onOutput: (t, stream) => this.out.write(stream === 2 ? `\u001b[91m${t}\u001b[0m` : t),
         signal: this.env.signal,
       });
       if (this.env.signal.aborted) throw new BuildStepError('build canceled');
       if (r.exitCode !== 0) throw new BuildStepError(`The command '${cmd.join(' ')}' returned a non-zero code: ${r.exitCode}`, r.exitCode);
       await ws.unmount();
       await scrubMountpoints(deps.layers.upperDir(ws.key), r.createdMountpoints);
-      const historyArgs = Object.fromEntries(Object.entries(args).filter(([k]) => !cfgEnv.some((e) => e.startsWith(k + '='))));
-      st.imageId = await ws.commit({
-        config: cfg,
-        createdBy: runCreatedBy(historyArgs, cmd),
-        author: st.meta.maintainer,
-        signal: this.env.signal,
-        platform: this.platform,
-      });
+      st.imageId = await ws.commit({ config: cfg, createdBy, author: st.meta.maintainer, signal: this.env.signal, platform: this.platform });
       this.out.write(` ---> Removed intermediate container ${ws.shortId}\n`);
       this.remember(key, st.imageId);
     } finally {
@@ -441,7 +463,8 @@ export class StageRunner {
       sources: [contentKey, ...inlineKey, ...urlKey],
       extra: [`dest=${dest.path}`, `author=${st.meta.maintainer ?? ''}`, ...this.platformKey],
     });
-    if (await this.cached(st, key)) return;
+    const createdBy = nopCreatedByString(cfg, `${ins.name} ${hashText} in ${ins.dest} `);
+    if (await this.cached(st, key, { createdBy, config: cfg })) return;
 
     const srcRoot = from ? await this.view(fromImage ?? null) : req.contextDir;
     const ws = await Workspace.open(this.images, deps.layers, this.env.runsDir, st.imageId);
@@ -466,7 +489,7 @@ export class StageRunner {
       if (ins.inline.length) await writeInline(ws.rootfs, ins.inline, dest.path, dest.isDir, owner, chmod);
       st.imageId = await ws.commit({
         config: cfg,
-        createdBy: nopCreatedByString(cfg, `${ins.name} ${hashText} in ${ins.dest} `),
+        createdBy,
         author: st.meta.maintainer,
         signal: this.env.signal,
         platform: this.platform,
@@ -487,8 +510,8 @@ export class StageRunner {
       args,
       extra: [`author=${st.meta.maintainer ?? ''}`, ...this.platformKey],
     });
-    if (await this.cached(st, key)) return;
     const createdBy = nopCreatedByString(prev, `WORKDIR ${path}`);
+    if (await this.cached(st, key, { createdBy, config: cfg })) return;
     if (path === '/') {
       st.imageId = await commitMeta(this.images, st.imageId, cfg, createdBy, st.meta.maintainer, this.platform);
     } else {

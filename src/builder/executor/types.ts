@@ -5,7 +5,7 @@ import type { ImageStore } from '../../image/image-store.js';
 import type { LayerStore } from '../../store/layers/layer-store.js';
 import type { OciRuntime } from '../../runtime/oci/oci-runtime.js';
 import type { Monitor } from '../../runtime/monitor/monitor.js';
-import type { AttachRequest, AttachResult } from '../../network/types.js';
+import type { AttachRequest, AttachResult, NetworkRecord } from '../../network/types.js';
 
 /**
  * The part of the network domain (NetworkManager) RUN steps on a bridge use: a sandbox is
@@ -16,6 +16,8 @@ import type { AttachRequest, AttachResult } from '../../network/types.js';
 export interface BuildNetworking {
   attach(containerId: string, req: AttachRequest): Promise<AttachResult>;
   detach(containerId: string): Promise<void>;
+  /** A network by name or id: the default bridge's gateway is what `--add-host x:host-gateway` means. */
+  find(ref: string): NetworkRecord | undefined;
 }
 
 export interface BuilderDeps {
@@ -54,7 +56,8 @@ export interface PullProgress {
   progressDetail?: { current?: number; total?: number };
 }
 
-export type BuildNetwork = 'host' | 'none' | 'bridge' | 'default';
+/** Docker's `networkmode`: these four, or the name or id of a user-defined network. */
+export type BuildNetwork = 'host' | 'none' | 'bridge' | 'default' | (string & {});
 
 export interface BuildRequest {
   /** An extracted build context the caller owns (the builder only reads it). */
@@ -70,12 +73,19 @@ export interface BuildRequest {
   noCache?: boolean;
   /**
    * RUN networking (Docker's `networkmode`): 'default'/'bridge' = a sandbox on the default
-   * bridge network, 'host' = the host's namespace, 'none' = a private one with loopback only.
+   * bridge network, 'host' = the host's namespace, 'none' = a private one with loopback only,
+   * any other value a user-defined network the step joins (as the classic builder's containers).
    * A step's `RUN --network=host|none` overrides it.
    */
   network?: BuildNetwork;
   /** `--add-host` (the `extrahosts` parameter, compose's build.extra_hosts): "name:ip" lines in RUN steps' /etc/hosts. */
   extraHosts?: string[];
+  /**
+   * `--cache-from` (the `cachefrom` parameter): images whose history may serve as cache. Those
+   * not present locally are skipped (as dockerd, which pulls none); naming any limits the local
+   * cache to their ancestry.
+   */
+  cacheFrom?: string[];
   /** `--pull`: pull every FROM image from its registry even when it is present. */
   pull?: boolean;
   /**

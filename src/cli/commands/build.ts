@@ -24,6 +24,8 @@ interface BuildOpts {
   rm: boolean;
   forceRm?: boolean;
   platform?: string;
+  addHost: string[];
+  cacheFrom: string[];
 }
 
 function kvList(list: string[], env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string | null> {
@@ -56,7 +58,9 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     .option('--pull', 'Always attempt to pull a newer version of the image')
     .option('--rm [bool]', 'Remove intermediate containers after a successful build', true)
     .option('--force-rm', 'Always remove intermediate containers')
-    .option('--platform <string>', 'Set platform if server is multi-platform capable');
+    .option('--platform <string>', 'Set platform if server is multi-platform capable')
+    .option('--add-host <list>', 'Add a custom host-to-IP mapping ("host:ip")', collect, [])
+    .option('--cache-from <strings>', 'Images to consider as cache sources', collect, []);
   const p = parse<BuildOpts>(ctx, c, argv);
   if (!p) return 0;
   const o = p.opts;
@@ -93,6 +97,9 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     rm: o.rm !== false,
     forcerm: o.forceRm || undefined,
     platform: o.platform,
+    // As the docker CLI sends them: one extrahosts per host, cachefrom as a JSON array.
+    extrahosts: o.addHost.length ? o.addHost : undefined,
+    cachefrom: o.cacheFrom.length ? JSON.stringify(o.cacheFrom) : undefined,
   });
   let imageId = '';
   for await (const m of stream) {
