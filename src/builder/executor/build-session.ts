@@ -24,7 +24,7 @@ export function normaliseTags(tags: readonly string[]): string[] {
 }
 
 /** Reads and parses the Dockerfile from the context; errors here come before any output. */
-export async function planBuild(req: Pick<BuildRequest, 'contextDir' | 'dockerfile' | 'buildArgs' | 'target'>): Promise<StageGraph> {
+export async function planBuild(req: Pick<BuildRequest, 'contextDir' | 'dockerfile' | 'buildArgs' | 'target' | 'platform'>): Promise<StageGraph> {
   const name = req.dockerfile || 'Dockerfile';
   let text: Buffer;
   try {
