@@ -40,7 +40,7 @@ for (const asset of ['src/compose/schema/compose-spec.json']) {
 // Bundled entry points. The CLI is one CommonJS file: every command runs in a fresh process;
 // Node's ESM loader spends ~3-4 ms per module file it links (one file made a cached `berth build`
 // 20-30 ms faster than lazily loaded chunks), and as a classic script it can be compiled from a
-// V8 code cache (bin/berth, ~9 ms less per run). berthd starts once, so it keeps lazily loaded
+// V8 code cache (bin/berth, ~9 ms less per run; one cache per command). berthd starts once, so it keeps lazily loaded
 // chunks (code splitting). Chunk names are content hashes; a berthd already running may still
 // load its old chunks lazily, so stale chunks are removed only once they are old.
 const bundleDir = join(root, 'dist/bundle');
@@ -58,9 +58,11 @@ const cli = await build({
   if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e;
 });
 if (cli) {
-  // A fresh bundle invalidates the code cache; one run makes the next (bin/berth writes it).
-  rmSync(join(bundleDir, 'berth.cjs.cache'), { force: true });
-  rmSync(join(bundleDir, 'berth.cjs.compose.cache'), { force: true });
+  // A fresh bundle invalidates the code caches (one per command); each command's first run
+  // makes its own (bin/berth writes it).
+  for (const name of readdirSync(bundleDir)) {
+    if (/^berth\.cjs\..*cache(\.\d+)?$/.test(name)) rmSync(join(bundleDir, name), { force: true });
+  }
   rmSync(join(bundleDir, 'berth.js'), { force: true }); // the ESM bundle of earlier builds
   execFileSync(process.execPath, [join(root, 'bin/berth'), '--version'], { stdio: 'ignore' });
 }

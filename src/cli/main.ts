@@ -217,10 +217,12 @@ export async function main(argv: string[], prog = 'berth'): Promise<number> {
     process.stderr.write(`${root}${ROOT_USAGE(prog)}`);
     return 125;
   }
-  const { rootHelp, groupHelp } = await import('./help/top-help.js');
+  // The help texts load only when printed: a command's run never needs them.
+  const rootHelp = async (p: string): Promise<string> => (await import('./help/top-help.js')).rootHelp(p);
+  const groupHelp = async (p: string, g: string): Promise<string> => (await import('./help/top-help.js')).groupHelp(p, g);
   if (root.help) {
     if (root.helpShort) process.stderr.write('Flag shorthand -h has been deprecated, use --help\n');
-    process.stdout.write(rootHelp(prog));
+    process.stdout.write(await rootHelp(prog));
     return 0;
   }
   if (root.version) {
@@ -229,12 +231,12 @@ export async function main(argv: string[], prog = 'berth'): Promise<number> {
   }
   let [name, ...rest] = root.rest;
   if (name === undefined) {
-    process.stderr.write(rootHelp(prog));
+    process.stderr.write(await rootHelp(prog));
     return 0;
   }
   if (name === 'help') {
     if (!rest.length) {
-      process.stdout.write(rootHelp(prog));
+      process.stdout.write(await rootHelp(prog));
       return 0;
     }
     const known = GROUPS[rest[0]!] ? rest[1] === undefined || GROUPS[rest[0]!]![rest[1]] : TOP[rest[0]!];
@@ -252,10 +254,10 @@ export async function main(argv: string[], prog = 'berth'): Promise<number> {
     if (sub === undefined || sub.startsWith('-')) {
       const g = parseRoot(rest, prog);
       if (typeof g === 'string' || !g.help) {
-        (sub === undefined ? process.stderr : process.stdout).write(groupHelp(prog, name));
+        (sub === undefined ? process.stderr : process.stdout).write(await groupHelp(prog, name));
         return 0;
       }
-      process.stdout.write(groupHelp(prog, name));
+      process.stdout.write(await groupHelp(prog, name));
       return 0;
     }
     loader = group[sub];

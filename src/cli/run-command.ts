@@ -15,7 +15,16 @@ export async function runCommand(
   io?: CliIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const ctx = new CliContext(resolveHost(hostFlag, env), io ?? { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }, env);
+  // process.stdin is a getter that builds the stream (and loads fs streams) on first use: only
+  // the commands that read stdin pay for it.
+  const stdio: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    get stdin() {
+      return process.stdin;
+    },
+  };
+  const ctx = new CliContext(resolveHost(hostFlag, env), io ?? stdio, env);
   ctx.commandPath = name;
   try {
     return await fn(ctx, argv);

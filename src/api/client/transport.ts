@@ -1,11 +1,14 @@
 // HTTP over the daemon's unix socket (or tcp): one keep-alive agent, /v1.45 prefix, JSON and
 // streaming helpers, and the HTTP/1.1 upgrade ("hijack") that attach and exec start use.
-import http from 'node:http';
+// node:http loads on the first request that needs it: whole JSON/text answers over a unix socket
+// go through unix-http.ts on node:net alone (a CLI process spares loading node:http).
+import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { ConnectError, parseErrorBody } from './errors.js';
 import { parseHost, type Endpoint } from './host.js';
 import { readJsonLines } from './json-lines.js';
+import { requestWhole } from './unix-http.js';
 import { API_VERSION, buildQuery, type Query } from './query.js';
 
 export { API_VERSION, buildQuery, type Query, type QueryValue } from './query.js';
@@ -26,15 +29,20 @@ export interface HijackedStream {
 
 const CONNECT_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH', 'ETIMEDOUT']);
 
+// process.getBuiltinModule (Node ≥ 20.16) rather than import(): the CLI bundle runs as a
+// vm.Script (bin/berth's code cache), where a dynamic import() has no loader to call.
+let httpModule: Promise<typeof http> | undefined;
+const loadHttp = (): Promise<typeof http> =>
+  (httpModule ??= process.getBuiltinModule ? Promise.resolve(process.getBuiltinModule('node:http') as typeof http) : import('node:http'));
+
 export class Transport {
   readonly endpoint: Endpoint;
   readonly apiVersion: string;
-  private readonly agent: http.Agent;
+  private agent: http.Agent | undefined;
 
   constructor(host: string, apiVersion = API_VERSION) {
     this.endpoint = parseHost(host);
     this.apiVersion = apiVersion;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
   get host(): string {
@@ -91,10 +99,13 @@ export class Transport {
   }
 
   /** The raw response of a 2xx answer; non-2xx answers become ApiError with Docker's message. */
-  request(method: string, path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
+  async request(method: string, path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
     this.prepareBody(opts);
+    const h = await loadHttp();
+    this.agent ??= new h.Agent({ keepAlive: true, maxSockets: 8 });
+    const agent = this.agent;
     return new Promise((resolve, reject) => {
-      const req = http.request(this.options(method, path, opts, this.agent), (res) => {
+      const req = h.request(this.options(method, path, opts, agent), (res) => {
         const status = res.statusCode ?? 0;
         if (status < 400) {
           resolve(res);
@@ -112,6 +123,20 @@ export class Transport {
 
   /** Read the whole 2xx body as text. */
   async text(method: string, path: string, opts: RequestOptions = {}): Promise<string> {
+    const b = opts.body;
+    if (this.endpoint.socketPath && (b === undefined || b === null || !(b instanceof Readable))) {
+      this.prepareBody(opts);
+      const o = this.options(method, path, opts, false);
+      const body = b === undefined || b === null ? undefined : typeof b === 'string' || Buffer.isBuffer(b) ? b : JSON.stringify(b);
+      let res: Awaited<ReturnType<typeof requestWhole>>;
+      try {
+        res = await requestWhole(this.endpoint.socketPath, method, o.path!, o.headers as Record<string, string>, body, opts.signal);
+      } catch (err) {
+        throw this.connectError(err);
+      }
+      if (res.status >= 400) throw parseErrorBody(res.status, res.headers['content-type'], res.body.toString('utf8'));
+      return res.body.toString('utf8');
+    }
     const res = await this.request(method, path, opts);
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
@@ -135,11 +160,12 @@ export class Transport {
    * socket (write stdin, `socket.end()` half-closes it, keep reading stdout). A 200 without an
    * upgrade is accepted too: the body is then the output and the socket stays writable.
    */
-  hijack(path: string, opts: RequestOptions = {}): Promise<HijackedStream> {
+  async hijack(path: string, opts: RequestOptions = {}): Promise<HijackedStream> {
     this.prepareBody(opts);
     opts.headers = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
+    const h = await loadHttp();
     return new Promise((resolve, reject) => {
-      const req = http.request(this.options('POST', path, opts, false), (res) => {
+      const req = h.request(this.options('POST', path, opts, false), (res) => {
         const status = res.statusCode ?? 0;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -162,6 +188,6 @@ export class Transport {
 
   /** Drop idle keep-alive sockets (they are unref'd, so this is only needed for tests). */
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 }

@@ -1,4 +1,5 @@
 // compose ps / ls / config / images / port / top / version: read-only views of a project.
+import { writeFileSync } from 'node:fs';
 import type * as T from '../../api/types/index.js';
 import { configToJson, configToYaml, imageNamesOf, networkNamesOf, profileNamesOf, volumeNamesOf } from '../../compose/config-output.js';
 import { listProjects, observeContainers, type ObservedContainer } from '../../compose/observe.js';
@@ -200,7 +201,8 @@ export async function config(cli: ComposeCli, argv: string[]): Promise<number> {
   const shown = p.args.length ? { ...project, services: Object.fromEntries(p.args.map((s) => [s, project.services[s]!])) } : project;
   const text = o.format === 'json' ? configToJson(shown) : configToYaml(shown);
   if (o.output) {
-    (await import('node:fs')).writeFileSync(o.output, text);
+    // A static import: the CLI bundle runs as a vm.Script, where import() has no loader.
+    writeFileSync(o.output, text);
     return 0;
   }
   cli.ctx.out(text);
