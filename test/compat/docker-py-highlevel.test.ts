@@ -32,12 +32,6 @@ const STEPS = [
   'api.attach_socket: stdin in, stdout out (multiplexed)',
 ];
 
-/** Steps that wait on another helper's fix (api-fixes), reported as todo until it lands. */
-const TODO: Record<string, string> = {
-  // berthd sends what the shim read in one frame (here all five lines); dockerd one frame per log line.
-  'containers.run(detach=True) and logs(stream=True, follow=True): one item per line': 'needs api-fixes: one log frame per line',
-};
-
 let d: TestDaemon;
 let work: string;
 
@@ -70,6 +64,6 @@ for (const version of ['1.41', 'auto']) {
       results.map((x) => x.name),
       STEPS,
     );
-    for (const x of results) await t.test(x.name, { todo: TODO[x.name] }, () => assert.ok(x.ok, x.detail));
+    for (const x of results) await t.test(x.name, () => assert.ok(x.ok, x.detail));
   });
 }
