@@ -48,7 +48,10 @@ async function projectContainers(project: string): Promise<string[]> {
   return r.stdout.split('\n').filter(Boolean).sort();
 }
 
-async function upWaitDown(executable: { executablePath?: string; standalone?: boolean }, names: (p: string) => { web: string; worker: string }): Promise<void> {
+async function upWaitDown(
+  executable: { executablePath: string } | { executablePath: string; standalone: true },
+  names: (p: string) => { web: string; worker: string },
+): Promise<void> {
   const tc = await testcontainers();
   const project = `tc${Math.random().toString(36).slice(2, 8)}`;
   const n = names(project);
