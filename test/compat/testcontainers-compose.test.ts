@@ -2,15 +2,16 @@
 // the `docker-compose` npm package, which spawns `docker compose ...` unless told otherwise; the
 // Compose v2 plugin is absent here, so the environment is pointed at a compose that exists with
 // `withClientOptions({ executable: ... })`: `berth compose` (the `berth` CLI as `docker`) and
-// Debian's standalone docker-compose 1.29 (`standalone: true`). Both bring up a two-service busybox
+// Debian's standalone docker-compose 1.29 (`standalone: true`); or, with no option at all, the
+// docker CLI with scripts/docker-compose-plugin.sh as its compose plugin. Each brings up a two-service busybox
 // project, wait for each service's log line, and tear it down.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BERTH, useBusyboxDaemon } from '../support/daemon.js';
+import { BERTH, ROOT, useBusyboxDaemon } from '../support/daemon.js';
 import { requiresRoot } from '../support/requires-root.js';
 
 const skip = requiresRoot('real crun, overlayfs, cgroups');
@@ -49,7 +50,7 @@ async function projectContainers(project: string): Promise<string[]> {
 }
 
 async function upWaitDown(
-  executable: { executablePath: string } | { executablePath: string; standalone: true },
+  executable: { executablePath: string } | { executablePath: string; standalone: true } | undefined,
   names: (p: string) => { web: string; worker: string },
 ): Promise<void> {
   const tc = await testcontainers();
@@ -57,7 +58,7 @@ async function upWaitDown(
   const n = names(project);
   const env = await new tc.DockerComposeEnvironment(work, 'docker-compose.yml')
     .withProjectName(project)
-    .withClientOptions({ executable })
+    .withClientOptions(executable ? { executable } : {})
     .withWaitStrategy(n.web, tc.Wait.forLogMessage('web-ready'))
     .withWaitStrategy(n.worker, tc.Wait.forLogMessage('worker-ready'))
     .withStartupTimeout(60_000)
@@ -97,4 +98,22 @@ test('DockerComposeEnvironment through docker-compose 1.29 (standalone: true)', 
 }, async () => {
   // Compose v1 names containers <project>_<service>_<n>; testcontainers keeps the whole name.
   await upWaitDown({ standalone: true, executablePath: COMPOSE_V1 }, (p) => ({ web: `${p}_web_1`, worker: `${p}_worker_1` }));
+});
+
+test('DockerComposeEnvironment with its defaults (`docker compose`) once scripts/docker-compose-plugin.sh is the CLI plugin', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  await testcontainers();
+  const config = join(work, 'docker-config');
+  await mkdir(join(config, 'cli-plugins'), { recursive: true });
+  await symlink(join(ROOT, 'scripts/docker-compose-plugin.sh'), join(config, 'cli-plugins/docker-compose'));
+  const before = process.env.DOCKER_CONFIG;
+  process.env.DOCKER_CONFIG = config; // testcontainers passes its environment to `docker compose`
+  try {
+    await upWaitDown(undefined, () => ({ web: 'web-1', worker: 'worker-1' }));
+  } finally {
+    if (before === undefined) delete process.env.DOCKER_CONFIG;
+    else process.env.DOCKER_CONFIG = before;
+  }
 });
