@@ -294,6 +294,12 @@ assert any(n['Name'] == 'vnet' for n in c.networks())
 assert any(v['Name'] == 'vvol' for v in c.volumes()['Volumes'])
 evs = list(c.events(since=0, until=int(time.time()) + 1, decode=True, filters={'container': cid}))
 assert any(e.get('status') == 'start' and e.get('id') == cid for e in evs), evs
+hc = c.create_host_config(binds=['/tmp:/hosttmp:ro'], port_bindings={80: None})
+ct = c.create_container('busybox', ['sh', '-c', 'echo hi; ls -d /hosttmp'], host_config=hc, ports=[80])
+c.start(ct)
+assert c.wait(ct)['StatusCode'] == 0
+assert c.logs(ct) == b'hi\\n/hosttmp\\n', c.logs(ct)
+c.remove_container(ct)
 print('ok')
 `;
 
