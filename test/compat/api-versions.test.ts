@@ -308,3 +308,20 @@ test('docker-py at version=1.24 parses the main routes', { skip: skip || noDocke
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'ok');
 });
+
+test('the docker CLI pinned at DOCKER_API_VERSION=1.24 and 1.41: ps, inspect, info, images, run', {
+  skip: skip || (spawnSync('docker', ['--version'], { stdio: 'ignore' }).status === 0 ? false : 'no docker CLI'),
+}, async () => {
+  for (const version of ['1.24', '1.41']) {
+    const docker = async (args: string[]): Promise<string> => {
+      const r = await run('docker', args, { env: { ...process.env, DOCKER_HOST: d.host, DOCKER_API_VERSION: version }, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, `docker ${args.join(' ')} at ${version}: ${r.stderr}`);
+      return r.stdout;
+    };
+    assert.equal((await docker(['ps', '--format', '{{.Names}} {{.Networks}}'])).trim(), 'vc vnet');
+    assert.equal((await docker(['inspect', '-f', '{{.Config.Hostname}} {{.HostConfig.NetworkMode}}', 'vc'])).trim(), 'vhost vnet');
+    assert.match(await docker(['info']), version === '1.24' ? /Security Options:\n\s+seccomp\n/ : /Security Options:\n\s+seccomp\n\s+Profile: builtin/);
+    assert.match(await docker(['images']), /busybox\s+latest/);
+    assert.equal((await docker(['run', '--rm', 'busybox', 'echo', `ran at ${version}`])).trim(), `ran at ${version}`);
+  }
+});
