@@ -1,6 +1,7 @@
 // testcontainers (Node, v11, over dockerode) against berthd: the library many test suites use to
 // run their dependencies. Ryuk (its reaper container) is off: its image comes from Docker Hub,
-// and the test daemon removes everything at the end anyway. Images are the local busybox.
+// and the test daemon removes everything at the end anyway (testcontainers-reaper.test.ts runs it
+// with a reaper built here). Images are the local busybox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

@@ -14,6 +14,7 @@ import type { Digest } from '../../lib/digest.js';
 import { readJsonObject } from '../../lib/http/request.js';
 import { sendJson, sendNoContent } from '../../lib/http/route.js';
 import { versionAtLeast } from '../server/api-version.js';
+import { containerInspectForVersion } from './version-shapes.js';
 import type { Route, RouteContext } from '../server/route.js';
 import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
 import { num, obj, str } from './wire-read.js';
@@ -109,7 +110,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       path: '/containers/{id}/json',
       handler: async (ctx) => {
         const r = containers.get(ctx.params.id!);
-        sendJson(ctx.res, 200, await containerInspect(r, facts, d.execs.execIdsOf(r.id), ctx.query.bool('size')));
+        sendJson(ctx.res, 200, containerInspectForVersion(await containerInspect(r, facts, d.execs.execIdsOf(r.id), ctx.query.bool('size')), ctx.apiVersion));
       },
     },
     verb('start', (id) => containers.start(id)),

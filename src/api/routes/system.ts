@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { MAX_API_VERSION, MIN_API_VERSION } from '../server/api-version.js';
 import { sendJson } from '../../lib/http/route.js';
 import type { Route } from '../server/route.js';
+import { diskUsageForVersion, infoForVersion } from './version-shapes.js';
 import type * as Wire from '../types/index.js';
 
 export interface SystemFacts {
@@ -154,13 +155,13 @@ export function systemRoutes(f: SystemFacts): Route[] {
           SecurityOptions: ['name=seccomp,profile=builtin'],
           Warnings: [],
         };
-        sendJson(ctx.res, 200, out);
+        sendJson(ctx.res, 200, infoForVersion(out, ctx.apiVersion));
       },
     },
     {
       method: 'GET',
       path: '/system/df',
-      handler: async (ctx) => sendJson(ctx.res, 200, await f.diskUsage()),
+      handler: async (ctx) => sendJson(ctx.res, 200, diskUsageForVersion(await f.diskUsage(), ctx.apiVersion)),
     },
   ];
 }
