@@ -96,7 +96,7 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     prune: cmd('images', 'imagePrune'),
   },
   builder: { prune: cmd('build', 'builderPrune'), build: cmd('build', 'build') },
-  system: { df: cmd('system', 'df'), prune: cmd('system', 'systemPrune'), info: TOP.info!, events: TOP.events! },
+  system: { df: cmd('system', 'df'), prune: cmd('system', 'systemPrune'), check: cmd('system', 'systemCheck'), info: TOP.info!, events: TOP.events! },
   volume: {
     create: cmd('volume', 'volumeCreate'),
     ls: cmd('volume', 'volumeLs'),
