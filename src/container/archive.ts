@@ -103,6 +103,7 @@ export class ContainerFs {
         const st = await lstat(this.hostOf(here));
         if (st.isSymbolicLink()) link = await readlink(this.hostOf(here));
       } catch (e) {
+        if (errnoCode(e) === 'ENAMETOOLONG') throw invalidArgument(`file name too long: ${containerPath.slice(0, 200)}`, e);
         if (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR') throw e;
       }
       if (link === undefined) continue;
@@ -126,6 +127,7 @@ export class ContainerFs {
       st = await lstat(host);
     } catch (e) {
       if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') throw notFound(`Could not find the file ${containerPath} in container`);
+      if (errnoCode(e) === 'ENAMETOOLONG') throw invalidArgument(`file name too long: ${containerPath.slice(0, 200)}`, e);
       throw e;
     }
     return {

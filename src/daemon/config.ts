@@ -19,6 +19,8 @@ export interface DaemonConfig {
   insecureRegistries: string[];
   /** Contact only registries on loopback (tests never send traffic off the host). */
   registryLoopbackOnly: boolean;
+  /** -G/--group: the group that may use the API socket (default "berth" when it exists). */
+  group?: string;
   /** --dashboard HOST:PORT: serve the web dashboard there (loopback only). */
   dashboard?: string;
 }
@@ -41,6 +43,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
       'insecure-registry': { type: 'string', multiple: true },
       'registry-loopback-only': { type: 'boolean' },
       dashboard: { type: 'string' },
+      group: { type: 'string', short: 'G' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -66,6 +69,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     insecureRegistries: values['insecure-registry'] ?? [],
     registryLoopbackOnly: values['registry-loopback-only'] ?? false,
     ...(values.dashboard !== undefined ? { dashboard: values.dashboard } : {}),
+    ...(values.group !== undefined ? { group: values.group } : {}),
   };
 }
 
@@ -90,6 +94,7 @@ Options:
       --bip string              Address and subnet of the default bridge, e.g. 10.88.0.1/16 (default: a free Docker pool)
       --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
       --registry-loopback-only  Contact only registries on loopback addresses
+  -G, --group string            Group for the unix socket (default "berth"; root:root when it does not exist)
       --dashboard string        Serve the web dashboard on this loopback address, e.g. 127.0.0.1:7070
   -D, --debug                   Enable debug output
   -v, --version                 Print version information and quit

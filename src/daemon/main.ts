@@ -20,6 +20,7 @@ import type { ContainerRecord } from '../container/container-record.js';
 import { ApiServer } from '../api/server/http-server.js';
 import { parseDaemonArgs, USAGE, type DaemonConfig } from './config.js';
 import { lockDataRoot } from './lock.js';
+import { socketGroupGid } from './socket-group.js';
 import { StoreImageSource } from './image-adapter.js';
 import { buildRoutes } from './routes.js';
 import { EventBus, type EventType } from '../lib/event-bus.js';
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<void> {
   // Checked before anything is touched: a refused dashboard address is a usage error.
   const dashboardAddress = cfg.dashboard !== undefined ? parseDashboardAddress(cfg.dashboard) : undefined;
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
+  await socketGroupGid(cfg.group); // an explicit -G that does not exist is a usage error, before anything is touched
 
   await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
   const unlock = await lockDataRoot(cfg.dataRoot);
@@ -155,7 +157,9 @@ async function main(argv: string[]): Promise<void> {
       }),
     ],
   });
-  await server.listen(cfg.socketPath);
+  const socketGroup = await socketGroupGid(cfg.group);
+  if (socketGroup.warning) log.warn(socketGroup.warning);
+  await server.listen(cfg.socketPath, socketGroup.gid);
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
   if (dashboard && dashboardAddress) log.info('dashboard listening', { url: await dashboard.listen(dashboardAddress), login: 'berth dashboard' });
 

@@ -27,6 +27,16 @@ function emptyStats(rec: ContainerRecord): ContainerStats {
 }
 
 /** One line of the stats stream (the domain builds Docker's document; see stats-types.ts). */
+/** Whether a process still exists (its exit may not be recorded yet). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return pid > 0;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function statsLine(s: Wire.ContainerStats): string {
   return JSON.stringify(s) + '\n';
 }
@@ -40,7 +50,13 @@ export function containerStatsRoutes(d: ContainerRouteDeps): Route[] {
       handler: async (ctx) => {
         const rec = containers.get(ctx.params.id!);
         if (!containers.isLive(rec)) throw containerNotRunning(rec.id);
-        const out: Wire.ContainerTopResponse = await top(await d.processes.pids(rec), ctx.query.str('ps_args') || undefined);
+        const pids = await d.processes.pids(rec).catch((e: unknown) => {
+          // The container stopped between the check and the runtime's answer: dockerd's 409, not a server fault.
+          const now = containers.find(rec.id);
+          if (!now || !containers.isLive(now) || !pidAlive(now.state.pid)) throw containerNotRunning(rec.id);
+          throw e;
+        });
+        const out: Wire.ContainerTopResponse = await top(pids, ctx.query.str('ps_args') || undefined);
         sendJson(ctx.res, 200, out);
       },
     },

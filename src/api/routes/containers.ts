@@ -16,7 +16,7 @@ import { sendJson, sendNoContent } from '../../lib/http/route.js';
 import { versionAtLeast } from '../server/api-version.js';
 import type { Route, RouteContext } from '../server/route.js';
 import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
-import { num, obj, str } from './wire-read.js';
+import { num, obj, str, ttySize } from './wire-read.js';
 import { containerFsRoutes } from './container-fs.js';
 import { containerStatsRoutes } from './container-stats.js';
 import type * as Wire from '../types/index.js';
@@ -189,8 +189,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       method: 'POST',
       path: '/containers/{id}/resize',
       handler: async (ctx) => {
-        const h = ctx.query.int('h') ?? 0;
-        const w = ctx.query.int('w') ?? 0;
+        const { h, w } = ttySize(ctx.query);
         await containers.resize(ctx.params.id!, h, w);
         ctx.res.writeHead(200, { 'Content-Type': 'text/plain' }).end();
       },

@@ -27,8 +27,9 @@ export class ApiServer {
     });
   }
 
-  listen(socketPath: string): Promise<void> {
-    return this.http.listen(socketPath);
+  /** `gid`: the group that may use the socket (dockerd's -G), beside root. */
+  listen(socketPath: string, gid?: number): Promise<void> {
+    return this.http.listen(socketPath, gid);
   }
 
   /** Stops accepting and ends open connections (streams such as logs -f would never drain). */

@@ -37,7 +37,7 @@ import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
-import { errnoCode, invalidArgument } from '../../lib/errors.js';
+import { errnoCode, invalidArgument, isBerthError, messageOf } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
 import { decompressed } from '../../lib/tar-input.js';
 import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from '../../lib/dockerignore.js';
@@ -331,6 +331,9 @@ export async function extractContext(
   } catch (e) {
     extract.destroy();
     stream.destroy();
+    // tar-stream's own complaints (a bad header, data ending early) are about the client's upload: a 400.
+    if (!isBerthError(e) && !errnoCode(e) && /tar|header|unexpected end/i.test(messageOf(e)))
+      throw invalidArgument(`invalid build context: ${messageOf(e)}`, e);
     throw e;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
