@@ -2,10 +2,14 @@
 import { parseArgs } from 'node:util';
 import { invalidArgument } from '../lib/errors.js';
 import { formatCidr, formatIp, parseCidr, parseIp } from '../network/subnet.js';
+import { isLoopback } from '../dashboard-server/listen-address.js';
 
 export interface DaemonConfig {
   dataRoot: string;
-  socketPath: string;
+  /** The unix socket (-H unix://...; the default when no -H is given); absent when only TCP was asked for. */
+  socketPath?: string;
+  /** Plain TCP listeners (-H tcp://ADDR:PORT): loopback, or any address with an explicit --tls=false. */
+  tcpListeners: { host: string; port: number }[];
   runtime: 'crun' | 'runc';
   debug: boolean;
   cgroupParent: string;
@@ -28,12 +32,17 @@ export interface DaemonConfig {
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
 
-export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'version' {
+export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'version' {
+  // dockerd's Go-style --tls=false (parseArgs has no boolean with a value).
+  const tlsArg = argvIn.find((a) => a === '--tls' || a.startsWith('--tls='));
+  const argv = argvIn.filter((a) => a !== tlsArg);
+  if (tlsArg && !['--tls', '--tls=true', '--tls=false'].includes(tlsArg)) throw invalidArgument(`invalid value for --tls: ${tlsArg}`);
+  if (tlsArg && tlsArg !== '--tls=false') throw invalidArgument('TLS listeners (--tls, --tlsverify) are not supported yet');
   const { values } = parseArgs({
     args: argv,
     options: {
       'data-root': { type: 'string' },
-      host: { type: 'string', short: 'H' },
+      host: { type: 'string', short: 'H', multiple: true },
       runtime: { type: 'string' },
       'default-runtime': { type: 'string' },
       'cgroup-parent': { type: 'string' },
@@ -53,13 +62,16 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
   });
   if (values.help) return 'help';
   if (values.version) return 'version';
-  const host = values.host ?? process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`;
-  if (!host.startsWith('unix://')) throw invalidArgument(`only unix sockets are supported for --host: ${host}`);
+  const hosts = values.host?.length ? values.host : [process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`];
+  const unix = hosts.filter((h) => h.startsWith('unix://')).map((h) => h.slice('unix://'.length));
+  if (unix.length > 1) throw invalidArgument(`only one unix socket can be served: ${unix.join(', ')}`);
+  const tcpListeners = hosts.filter((h) => !h.startsWith('unix://')).map((h) => parseTcpHost(h, tlsArg === '--tls=false'));
   const runtime = values['default-runtime'] ?? values.runtime ?? process.env.BERTH_RUNTIME ?? 'crun';
   if (runtime !== 'crun' && runtime !== 'runc') throw invalidArgument(`unsupported runtime ${runtime} (crun or runc)`);
   return {
     dataRoot: values['data-root'] ?? DEFAULT_DATA_ROOT,
-    socketPath: host.slice('unix://'.length),
+    ...(unix[0] !== undefined ? { socketPath: unix[0] } : {}),
+    tcpListeners,
     runtime,
     debug: values.debug ?? false,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
@@ -71,6 +83,25 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     ...(values.dashboard !== undefined ? { dashboard: values.dashboard } : {}),
     ...(values.group !== undefined ? { group: values.group } : {}),
   };
+}
+
+/**
+ * tcp://ADDR:PORT (dockerd's form; port 2375 when left out, every address when ADDR is empty).
+ * Plain TCP gives anyone who reaches it root on this host: on anything but loopback it is refused
+ * unless TLS is explicitly turned off with --tls=false (dockerd 27 refuses the same way; older
+ * versions only warned).
+ */
+function parseTcpHost(h: string, tlsOff: boolean): { host: string; port: number } {
+  const m = /^tcp:\/\/(?:\[([^\]]+)\]|([^:/[\]]*))(?::(\d+))?\/?$/.exec(h);
+  if (!m) throw invalidArgument(`invalid --host ${JSON.stringify(h)}: want unix:///path or tcp://ADDR:PORT`);
+  const host = (m[1] ?? m[2] ?? '').toLowerCase() || '0.0.0.0';
+  const port = m[3] === undefined ? 2375 : Number(m[3]);
+  if (port > 65535) throw invalidArgument(`invalid port in --host ${h}`);
+  if (!isLoopback(host) && !tlsOff)
+    throw invalidArgument(
+      `refusing to serve the API on ${h} without TLS: anyone who can reach it is root on this host. Use a loopback address (tcp://127.0.0.1:${port}), or pass --tls=false to do it anyway`,
+    );
+  return { host: host === 'localhost' ? '127.0.0.1' : host, port };
 }
 
 /** dockerd's --bip is the bridge's address with the prefix length: 10.1.0.1/24 (a network address alone also works). */
@@ -86,7 +117,8 @@ A Docker-compatible container engine daemon.
 
 Options:
       --data-root string        Root directory of persistent state (default "${DEFAULT_DATA_ROOT}")
-  -H, --host string             Daemon socket to listen on (default "unix://${DEFAULT_SOCKET}")
+  -H, --host list               Daemon sockets to listen on: unix:///path, tcp://127.0.0.1:2375 (default "unix://${DEFAULT_SOCKET}")
+      --tls=false               Allow a plain TCP --host on a non-loopback address (refused otherwise)
       --runtime string          OCI runtime: crun or runc (default "crun")
       --cgroup-parent string    Parent cgroup for containers (default "/berth")
   -b, --bridge string           Device of the default bridge network (default "berth0")

@@ -32,6 +32,11 @@ export class ApiServer {
     return this.http.listen(socketPath, gid);
   }
 
+  /** Listens on TCP as well (-H tcp://...); returns the bound port. */
+  listenTcp(port: number, host: string): Promise<number> {
+    return this.http.listenTcp(port, host);
+  }
+
   /** Stops accepting and ends open connections (streams such as logs -f would never drain). */
   close(): Promise<void> {
     return this.http.close();

@@ -34,6 +34,18 @@ test('-G GROUP: the socket is root:GROUP 0660; a member gets in, others are refu
   assert.equal(await pingAs(d.socket, 65534), 'EACCES');
 });
 
+test('-H tcp://127.0.0.1:PORT serves the API over loopback TCP; a non-loopback plain TCP address is refused at startup', { skip }, async () => {
+  const d = await TestDaemon.create();
+  daemons.push(d);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  await d.start(['-H', `tcp://127.0.0.1:${port}`]);
+  const r = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${port}/_ping`]);
+  assert.equal(r.stdout, '200');
+  const e = await TestDaemon.create();
+  daemons.push(e);
+  await assert.rejects(e.start(['-H', `tcp://0.0.0.0:${port + 1}`]), /refusing to serve the API on tcp:\/\/0\.0\.0\.0:\d+ without TLS/);
+});
+
 test('-G naming a group that does not exist is refused at startup', { skip }, async () => {
   const d = await TestDaemon.create();
   daemons.push(d);
