@@ -84,6 +84,7 @@ export class ContainerFs {
    * the mount covers it. The last component is followed only if followLast.
    */
   async resolveView(containerPath: string, followLast = true): Promise<string> {
+    if (containerPath.includes('\0')) throw invalidArgument(`invalid path ${JSON.stringify(containerPath.slice(0, 200))}: it contains a NUL byte`);
     const pending = cleanInRoot(containerPath).split('/').filter(Boolean);
     const done: string[] = [];
     let hops = 0;

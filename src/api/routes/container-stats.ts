@@ -1,4 +1,5 @@
 // docker stats and docker top.
+import { processAlive } from '../../lib/process-alive.js';
 import { readStats } from '../../container/stats/read-stats.js';
 import { emptyBlkioStats, emptyCpuStats, ZERO_TIME, type ContainerStats } from '../../container/stats/stats-types.js';
 import { top } from '../../container/stats/top.js';
@@ -27,16 +28,6 @@ function emptyStats(rec: ContainerRecord): ContainerStats {
 }
 
 /** One line of the stats stream (the domain builds Docker's document; see stats-types.ts). */
-/** Whether a process still exists (its exit may not be recorded yet). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return pid > 0;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function statsLine(s: Wire.ContainerStats): string {
   return JSON.stringify(s) + '\n';
 }
@@ -53,7 +44,7 @@ export function containerStatsRoutes(d: ContainerRouteDeps): Route[] {
         const pids = await d.processes.pids(rec).catch((e: unknown) => {
           // The container stopped between the check and the runtime's answer: dockerd's 409, not a server fault.
           const now = containers.find(rec.id);
-          if (!now || !containers.isLive(now) || !pidAlive(now.state.pid)) throw containerNotRunning(rec.id);
+          if (!now || !containers.isLive(now) || !processAlive(now.state.pid)) throw containerNotRunning(rec.id);
           throw e;
         });
         const out: Wire.ContainerTopResponse = await top(pids, ctx.query.str('ps_args') || undefined);
