@@ -76,6 +76,8 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
   normaliseTags(tags); // invalid reference format -> 400 before anything runs
   const network = networkOf(q.str('networkmode')); // before the context is read
   const quiet = q.bool('q');
+  const dockerfile = q.str('dockerfile') || 'Dockerfile';
+  if (dockerfile.includes('\0')) throw invalidArgument('invalid dockerfile path: it contains a NUL byte'); // before the stream's status line
   const stream = new JsonStream(ctx.res);
   const emit = (m: BuildMessage) => {
     if (quiet && m.stream !== undefined) return;
@@ -85,7 +87,7 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
     const r = await d.builder.buildFromTar(
       ctx.req,
       {
-        dockerfile: q.str('dockerfile') || 'Dockerfile',
+        dockerfile,
         tags,
         buildArgs: jsonMap(ctx, 'buildargs'),
         labels: jsonMap(ctx, 'labels'),

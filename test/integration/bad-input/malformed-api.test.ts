@@ -220,6 +220,7 @@ test('fuzzer findings: bad escapes, NUL paths, over-long names, bad tty sizes, n
   refused(await api(d, 'POST', `/containers/${target}/resize?h=10&w=99999999999999999999`), 400, /terminal size/);
   refused(await api(d, 'GET', `/containers/${target}/top?ps_args=nonsense-arg`), 400, /Error running ps/);
   refused(await api(d, 'POST', '/build', Buffer.alloc(700, 0x41), { 'Content-Type': 'application/x-tar' }), 400, /invalid build context/);
+  refused(await api(d, 'POST', '/build?dockerfile=%00x', Buffer.alloc(1024), { 'Content-Type': 'application/x-tar' }), 400, /NUL byte/);
   refused(await apiJson(d, 'POST', `/containers/${target}/update`, { CpusetCpus: '999-1000' }), 400, /cpuset\.cpus/);
   // A container without a terminal has nothing to resize: success, as containerd's shim answers.
   const r = await api(d, 'POST', `/containers/${target}/resize?h=10&w=80`);
