@@ -20,7 +20,6 @@ await runBench('Engine API fuzzer (long mode)', { limitMs: (minutes + 5) * 60_00
     if (r.code !== 0) throw new Error(`berth ${args.join(' ')}: ${r.stderr}`);
     return r.stdout.trim();
   };
-  await cli(['tag', 'busybox', 'fuzz-victim:latest']);
   const canary = `berthfuzzcanary${randomBytes(4).toString('hex')}`;
   const deadline = Date.now() + minutes * 60_000;
   const all: (Finding & { seed: number })[] = [];
@@ -28,7 +27,9 @@ await runBench('Engine API fuzzer (long mode)', { limitMs: (minutes + 5) * 60_00
   let rounds = 0;
   console.log('round  seed        sent  2xx/3xx   4xx   5xx  500s  closed  held');
   while (Date.now() < deadline) {
-    // A fresh target each round: earlier rounds may have removed or stopped it.
+    // Fresh targets each round: earlier rounds may have removed the image (rmi, prune -a) or the container.
+    if ((await d.td.berth(['image', 'inspect', 'busybox'])).code !== 0) await d.td.importBusybox();
+    await cli(['tag', 'busybox', 'fuzz-victim:latest']);
     await cli(['rm', '-f', 'fuzz-target']).catch(() => '');
     const container = await cli(['run', '-d', '--name', 'fuzz-target', 'busybox', 'sleep', '3600']);
     await cli(['network', 'create', 'fuzz-net']).catch(() => '');
