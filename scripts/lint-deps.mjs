@@ -18,6 +18,7 @@ const rank = {
   container: 3,
   builder: 3,
   'registry/server': 3,
+  system: 3.5, // whole-store operations across domains (system check)
   'api/routes': 4,
   'api/server': 4,
   'dashboard-server': 4, // the dashboard listener: a client of the Engine API over its socket

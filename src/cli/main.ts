@@ -101,7 +101,14 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     prune: cmd('images', 'imagePrune'),
   },
   builder: { prune: cmd('build', 'builderPrune'), build: cmd('build', 'build') },
-  system: { df: cmd('system', 'df'), prune: cmd('system', 'systemPrune'), info: TOP.info!, events: TOP.events!, binfmt: cmd('binfmt', 'binfmt') },
+  system: {
+    df: cmd('system', 'df'),
+    prune: cmd('system', 'systemPrune'),
+    info: TOP.info!,
+    events: TOP.events!,
+    check: cmd('system', 'systemCheck'),
+    binfmt: cmd('binfmt', 'binfmt'),
+  },
   volume: {
     create: cmd('volume', 'volumeCreate'),
     ls: cmd('volume', 'volumeLs'),

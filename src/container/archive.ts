@@ -84,6 +84,7 @@ export class ContainerFs {
    * the mount covers it. The last component is followed only if followLast.
    */
   async resolveView(containerPath: string, followLast = true): Promise<string> {
+    if (containerPath.includes('\0')) throw invalidArgument(`invalid path ${JSON.stringify(containerPath.slice(0, 200))}: it contains a NUL byte`);
     const pending = cleanInRoot(containerPath).split('/').filter(Boolean);
     const done: string[] = [];
     let hops = 0;
@@ -103,6 +104,7 @@ export class ContainerFs {
         const st = await lstat(this.hostOf(here));
         if (st.isSymbolicLink()) link = await readlink(this.hostOf(here));
       } catch (e) {
+        if (errnoCode(e) === 'ENAMETOOLONG') throw invalidArgument(`file name too long: ${containerPath.slice(0, 200)}`, e);
         if (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR') throw e;
       }
       if (link === undefined) continue;
@@ -126,6 +128,7 @@ export class ContainerFs {
       st = await lstat(host);
     } catch (e) {
       if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') throw notFound(`Could not find the file ${containerPath} in container`);
+      if (errnoCode(e) === 'ENAMETOOLONG') throw invalidArgument(`file name too long: ${containerPath.slice(0, 200)}`, e);
       throw e;
     }
     return {

@@ -12,6 +12,9 @@
 //   recovery.ts          startup recovery
 // Records are snapshots (RecordStore): every change is an update under the container's lock.
 import type { Duplex } from 'node:stream';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { conflict, errnoCode } from '../lib/errors.js';
 import { containerNotRunning } from '../lib/docker-messages.js';
 import type { Digest } from '../lib/digest.js';
 import type { Monitor, AttachStreams } from '../runtime/monitor/monitor.js';
@@ -104,6 +107,11 @@ export class ContainerService {
     return this.#core.deps.paths.log(id);
   }
 
+  /** The container's own directory (bundle, log, etc files). */
+  containerDir(id: string): string {
+    return this.#core.deps.paths.dir(id);
+  }
+
   shimDir(id: string): string {
     return this.#core.deps.paths.shim(id);
   }
@@ -157,6 +165,25 @@ export class ContainerService {
 
   remove(ref: string, opts: { force: boolean; volumes: boolean }): Promise<void> {
     return this.#lifecycle.remove(ref, opts);
+  }
+
+  /**
+   * System check's repair of a damaged container that is not running: its record, directory and
+   * snapshot (its changes) are moved into `dir` for inspection, then it is removed as `rm` would
+   * remove it (one destroy event). A running container is refused: it still works as it is.
+   */
+  async quarantine(id: string, dir: string): Promise<void> {
+    const core = this.#core;
+    const rec = core.index.get(id);
+    if (isLive(rec)) throw conflict(`container ${rec.id} is running: stop it before it can be repaired`);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(join(dir, 'record.json'), JSON.stringify(rec, null, 2));
+    await core.unmountRootfs(rec.id);
+    await rename(core.deps.paths.dir(rec.id), join(dir, 'files')).catch((e) => {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    });
+    await core.deps.layers.quarantineSnapshot(rec.id, join(dir, 'snapshot'));
+    await this.#lifecycle.remove(rec.id, { force: true, volumes: false });
   }
 
   /** At daemon start, before serving. */

@@ -1,6 +1,6 @@
 // Changing a container's settings under its lock: rename (the name index follows), update
 // (resources apply to a live container at once), and the health the health monitor measured.
-import { conflict, invalidArgument, notFound } from '../lib/errors.js';
+import { conflict, invalidArgument, messageOf, notFound } from '../lib/errors.js';
 import { buildResources } from '../runtime/specgen/build-spec.js';
 import type { ContainerSnapshot, HealthState, HostSettings } from './container-record.js';
 import { isLive, type ContainerCore } from './container-core.js';
@@ -66,7 +66,16 @@ export async function updateContainer(core: ContainerCore, ref: string, change: 
       restartPolicy: change.restartPolicy ?? rec.host.restartPolicy,
     };
     validateHostSettings(next);
-    if (isLive(rec) && change.resources && Object.keys(change.resources).length) await core.runtimeFor(rec).update(rec.id, buildResources(next.resources));
+    if (isLive(rec) && change.resources && Object.keys(change.resources).length)
+      await core
+        .runtimeFor(rec)
+        .update(rec.id, buildResources(next.resources))
+        .catch((e: unknown) => {
+          // EINVAL/ERANGE writing a cgroup file (crun and runc both say so): the kernel refused the client's value (a cpuset it cannot parse, an out-of-range limit), dockerd's 400.
+          if (/(invalid argument|numerical result out of range)/i.test(messageOf(e)))
+            throw invalidArgument(`Cannot update container ${rec.id}: ${messageOf(e)}`, e);
+          throw e;
+        });
     return core.records.update(id, (r) => ({ ...r, host: next }));
   });
   core.emitEvent(updated, 'update');

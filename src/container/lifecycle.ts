@@ -2,6 +2,7 @@
 // under the container's lock where a concurrent verb could have changed it, and writes changes
 // through RecordStore.update. Races with the restart policy are settled by `manuallyStopped`
 // (written before any signal) and by re-reading under the lock.
+import { processAlive } from '../lib/process-alive.js';
 import { conflict, isBerthError, notModified } from '../lib/errors.js';
 import { containerIsRunning, containerNotRunning, containerPaused, containerRestarting, noSuchContainer } from '../lib/docker-messages.js';
 import type { ContainerRecord } from './container-record.js';
@@ -57,7 +58,8 @@ export class Lifecycle {
     const runtime = core.runtimeFor(rec);
     if (rec.state.status === 'paused' && sig === 9) await runtime.resume(rec.id).catch(() => {});
     await runtime.kill(rec.id, sig, sig === 9).catch((e) => {
-      if (!isBerthError(e, 'not-found')) throw e;
+      // Gone already (it exited, or another kill won the race): the signal has nothing left to do.
+      if (!isBerthError(e, 'not-found') && processAlive(rec.state.pid)) throw e;
     });
     core.emitEvent(rec, 'kill', { signal: String(sig) });
     // An exit recorded before the waiter was registered would leave it waiting for the next one.
@@ -128,10 +130,10 @@ export class Lifecycle {
       if (paused) {
         if (cur.state.status === 'paused') throw conflict(`Container ${rec.id} is already paused`);
         if (cur.state.status !== 'running') throw containerNotRunning(rec.id);
-        await core.runtimeFor(cur).pause(rec.id);
+        await core.runtimeFor(cur).pause(rec.id).catch(notRunningIfGone(cur));
       } else {
         if (cur.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
-        await core.runtimeFor(cur).resume(rec.id);
+        await core.runtimeFor(cur).resume(rec.id).catch(notRunningIfGone(cur));
       }
       await core.records.update(rec.id, (r) => ({ ...r, state: { ...r.state, status: paused ? 'paused' : 'running' } }));
     });
@@ -167,6 +169,14 @@ function refuseRemoval(rec: ContainerRecord): void {
     throw conflict(`You cannot remove a paused container ${rec.id}. Unpause and then stop the container before attempting removal or force remove`);
   if (rec.state.status === 'restarting') throw containerRestarting(rec.id);
   if (isLive(rec)) throw containerIsRunning(rec.id);
+}
+
+/** A runtime call that raced the container's exit (its exit not recorded yet) is a 409, as dockerd says, not a server fault. */
+function notRunningIfGone(rec: { readonly id: string; readonly state: { readonly pid: number } }): (e: unknown) => never {
+  return (e) => {
+    if (!processAlive(rec.state.pid)) throw containerNotRunning(rec.id);
+    throw e;
+  };
 }
 
 function delay(ms: number): Promise<void> {

@@ -12,9 +12,20 @@ test("--bip takes dockerd's address/prefix form and a plain subnet", () => {
   assert.equal(parse([]).bip, undefined);
 });
 
-test('--host must be a unix socket; --runtime crun or runc', () => {
+test('--host: one unix socket, plain TCP on loopback; other addresses only with an explicit --tls=false', () => {
   assert.equal(parse(['-H', 'unix:///tmp/x.sock']).socketPath, '/tmp/x.sock');
-  assert.throws(() => parse(['-H', 'tcp://0.0.0.0:2375']), /only unix sockets/);
+  assert.deepEqual(parse(['-H', 'unix:///tmp/x.sock']).tcpListeners, []);
+  assert.equal(parse([]).socketPath, '/run/berth/berth.sock');
+  const both = parse(['-H', 'unix:///tmp/x.sock', '-H', 'tcp://localhost']);
+  assert.deepEqual([both.socketPath, both.tcpListeners], ['/tmp/x.sock', [{ host: '127.0.0.1', port: 2375 }]]);
+  const tcpOnly = parse(['-H', 'tcp://[::1]:2400']);
+  assert.deepEqual([tcpOnly.socketPath, tcpOnly.tcpListeners], [undefined, [{ host: '::1', port: 2400 }]]);
+  for (const h of ['tcp://0.0.0.0:2375', 'tcp://:2375', 'tcp://10.1.2.3:2375', 'tcp://example.com:2375'])
+    assert.throws(() => parse(['-H', h]), /refusing to serve the API on .* without TLS: anyone who can reach it is root/, h);
+  assert.deepEqual(parse(['--tls=false', '-H', 'tcp://0.0.0.0:2376']).tcpListeners, [{ host: '0.0.0.0', port: 2376 }]);
+  assert.throws(() => parse(['--tls', '-H', 'tcp://0.0.0.0:2376']), /TLS listeners .* are not supported yet/);
+  assert.throws(() => parse(['-H', 'unix:///a', '-H', 'unix:///b']), /only one unix socket/);
+  assert.throws(() => parse(['-H', 'ssh://x']), /invalid --host/);
   assert.throws(() => parse(['--runtime', 'kata']), /unsupported runtime kata/);
   assert.deepEqual(parse(['--dns', '10.0.0.2', '--dns', '10.0.0.3']).dns, ['10.0.0.2', '10.0.0.3']);
 });

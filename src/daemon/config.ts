@@ -2,10 +2,14 @@
 import { parseArgs } from 'node:util';
 import { invalidArgument } from '../lib/errors.js';
 import { formatCidr, formatIp, parseCidr, parseIp } from '../network/subnet.js';
+import { isLoopback } from '../dashboard-server/listen-address.js';
 
 export interface DaemonConfig {
   dataRoot: string;
-  socketPath: string;
+  /** The unix socket (-H unix://...; the default when no -H is given); absent when only TCP was asked for. */
+  socketPath?: string;
+  /** Plain TCP listeners (-H tcp://ADDR:PORT): loopback, or any address with an explicit --tls=false. */
+  tcpListeners: { host: string; port: number }[];
   runtime: 'crun' | 'runc';
   debug: boolean;
   cgroupParent: string;
@@ -19,6 +23,8 @@ export interface DaemonConfig {
   insecureRegistries: string[];
   /** Contact only registries on loopback (tests never send traffic off the host). */
   registryLoopbackOnly: boolean;
+  /** -G/--group: the group that may use the API socket (default "berth" when it exists). */
+  group?: string;
   /** --dashboard HOST:PORT: serve the web dashboard there (loopback, or any address with TLS). */
   dashboard?: string;
   /** --dashboard-tls-cert / --dashboard-tls-key: PEM files; the dashboard then speaks HTTPS. */
@@ -29,12 +35,17 @@ export interface DaemonConfig {
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
 
-export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'version' {
+export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'version' {
+  // dockerd's Go-style --tls=false (parseArgs has no boolean with a value).
+  const tlsArg = argvIn.find((a) => a === '--tls' || a.startsWith('--tls='));
+  const argv = argvIn.filter((a) => a !== tlsArg);
+  if (tlsArg && !['--tls', '--tls=true', '--tls=false'].includes(tlsArg)) throw invalidArgument(`invalid value for --tls: ${tlsArg}`);
+  if (tlsArg && tlsArg !== '--tls=false') throw invalidArgument('TLS listeners (--tls, --tlsverify) are not supported yet');
   const { values } = parseArgs({
     args: argv,
     options: {
       'data-root': { type: 'string' },
-      host: { type: 'string', short: 'H' },
+      host: { type: 'string', short: 'H', multiple: true },
       runtime: { type: 'string' },
       'default-runtime': { type: 'string' },
       'cgroup-parent': { type: 'string' },
@@ -46,6 +57,7 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
       dashboard: { type: 'string' },
       'dashboard-tls-cert': { type: 'string' },
       'dashboard-tls-key': { type: 'string' },
+      group: { type: 'string', short: 'G' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -55,8 +67,10 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
   });
   if (values.help) return 'help';
   if (values.version) return 'version';
-  const host = values.host ?? process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`;
-  if (!host.startsWith('unix://')) throw invalidArgument(`only unix sockets are supported for --host: ${host}`);
+  const hosts = values.host?.length ? values.host : [process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`];
+  const unix = hosts.filter((h) => h.startsWith('unix://')).map((h) => h.slice('unix://'.length));
+  if (unix.length > 1) throw invalidArgument(`only one unix socket can be served: ${unix.join(', ')}`);
+  const tcpListeners = hosts.filter((h) => !h.startsWith('unix://')).map((h) => parseTcpHost(h, tlsArg === '--tls=false'));
   if ((values['dashboard-tls-cert'] === undefined) !== (values['dashboard-tls-key'] === undefined)) {
     throw invalidArgument('--dashboard-tls-cert and --dashboard-tls-key go together');
   }
@@ -65,7 +79,8 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
   if (runtime !== 'crun' && runtime !== 'runc') throw invalidArgument(`unsupported runtime ${runtime} (crun or runc)`);
   return {
     dataRoot: values['data-root'] ?? DEFAULT_DATA_ROOT,
-    socketPath: host.slice('unix://'.length),
+    ...(unix[0] !== undefined ? { socketPath: unix[0] } : {}),
+    tcpListeners,
     runtime,
     debug: values.debug ?? false,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
@@ -76,7 +91,27 @@ export function parseDaemonArgs(argv: string[]): DaemonConfig | 'help' | 'versio
     registryLoopbackOnly: values['registry-loopback-only'] ?? false,
     ...(values.dashboard !== undefined ? { dashboard: values.dashboard } : {}),
     ...(values['dashboard-tls-cert'] !== undefined ? { dashboardTlsCert: values['dashboard-tls-cert'], dashboardTlsKey: values['dashboard-tls-key']! } : {}),
+    ...(values.group !== undefined ? { group: values.group } : {}),
   };
+}
+
+/**
+ * tcp://ADDR:PORT (dockerd's form; port 2375 when left out, every address when ADDR is empty).
+ * Plain TCP gives anyone who reaches it root on this host: on anything but loopback it is refused
+ * unless TLS is explicitly turned off with --tls=false (dockerd 27 refuses the same way; older
+ * versions only warned).
+ */
+function parseTcpHost(h: string, tlsOff: boolean): { host: string; port: number } {
+  const m = /^tcp:\/\/(?:\[([^\]]+)\]|([^:/[\]]*))(?::(\d+))?\/?$/.exec(h);
+  if (!m) throw invalidArgument(`invalid --host ${JSON.stringify(h)}: want unix:///path or tcp://ADDR:PORT`);
+  const host = (m[1] ?? m[2] ?? '').toLowerCase() || '0.0.0.0';
+  const port = m[3] === undefined ? 2375 : Number(m[3]);
+  if (port > 65535) throw invalidArgument(`invalid port in --host ${h}`);
+  if (!isLoopback(host) && !tlsOff)
+    throw invalidArgument(
+      `refusing to serve the API on ${h} without TLS: anyone who can reach it is root on this host. Use a loopback address (tcp://127.0.0.1:${port}), or pass --tls=false to do it anyway`,
+    );
+  return { host: host === 'localhost' ? '127.0.0.1' : host, port };
 }
 
 /** dockerd's --bip is the bridge's address with the prefix length: 10.1.0.1/24 (a network address alone also works). */
@@ -92,7 +127,8 @@ A Docker-compatible container engine daemon.
 
 Options:
       --data-root string        Root directory of persistent state (default "${DEFAULT_DATA_ROOT}")
-  -H, --host string             Daemon socket to listen on (default "unix://${DEFAULT_SOCKET}")
+  -H, --host list               Daemon sockets to listen on: unix:///path, tcp://127.0.0.1:2375 (default "unix://${DEFAULT_SOCKET}")
+      --tls=false               Allow a plain TCP --host on a non-loopback address (refused otherwise)
       --runtime string          OCI runtime: crun or runc (default "crun")
       --cgroup-parent string    Parent cgroup for containers (default "/berth")
   -b, --bridge string           Device of the default bridge network (default "berth0")
@@ -100,6 +136,7 @@ Options:
       --bip string              Address and subnet of the default bridge, e.g. 10.88.0.1/16 (default: a free Docker pool)
       --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
       --registry-loopback-only  Contact only registries on loopback addresses
+  -G, --group string            Group for the unix socket (default "berth"; root:root when it does not exist)
       --dashboard string        Serve the web dashboard on this address, e.g. 127.0.0.1:7070 (loopback unless TLS is given)
       --dashboard-tls-cert string  PEM certificate chain: serve the dashboard over HTTPS (needed off loopback)
       --dashboard-tls-key string   PEM private key of --dashboard-tls-cert

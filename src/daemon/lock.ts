@@ -3,15 +3,7 @@
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, errnoCode } from '../lib/errors.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === 'EPERM';
-  }
-}
+import { processAlive } from '../lib/process-alive.js';
 
 async function isBerthd(pid: number): Promise<boolean> {
   try {
@@ -34,7 +26,8 @@ export async function lockDataRoot(dataRoot: string): Promise<() => Promise<void
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') throw e;
       const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid) && (await isBerthd(pid))) throw conflict(`another berthd (pid ${pid}) is using the data root ${dataRoot}`);
+      if (pid && pid !== process.pid && processAlive(pid) && (await isBerthd(pid)))
+        throw conflict(`another berthd (pid ${pid}) is using the data root ${dataRoot}`);
       await unlink(path).catch(() => {});
     }
   }

@@ -17,9 +17,10 @@ import { ExecService } from '../container/exec-service.js';
 import { HealthMonitor } from '../container/health-monitor.js';
 import { ContainerPaths } from '../container/paths.js';
 import type { ContainerRecord } from '../container/container-record.js';
-import { ApiServer } from '../api/server/http-server.js';
+import { ApiServer, type ApiServerOptions } from '../api/server/http-server.js';
 import { parseDaemonArgs, USAGE, type DaemonConfig } from './config.js';
 import { lockDataRoot } from './lock.js';
+import { socketGroupGid } from './socket-group.js';
 import { StoreImageSource } from './image-adapter.js';
 import { buildRoutes } from './routes.js';
 import { EventBus, type EventType } from '../lib/event-bus.js';
@@ -28,7 +29,7 @@ import { VolumeStore } from '../volume/volume-store.js';
 import { ContainerVolumes } from '../volume/container-volumes.js';
 import { NetworkManager } from '../network/network-manager.js';
 import { RegistryPuller } from '../registry/client/pull.js';
-import { parseDashboardAddress } from '../dashboard-server/listen-address.js';
+import { isLoopback, parseDashboardAddress } from '../dashboard-server/listen-address.js';
 import { dashboardTokenRoutes } from '../dashboard-server/token-route.js';
 import { packageRoot } from '../runtime/monitor/shim-path.js';
 import { RegistryPusher } from '../registry/client/push.js';
@@ -48,7 +49,9 @@ async function main(argv: string[]): Promise<void> {
   // Read now: a missing or unreadable certificate is a start-up error, not a later 500.
   const dashboardTls =
     cfg.dashboardTlsCert !== undefined ? { cert: await readFile(cfg.dashboardTlsCert), key: await readFile(cfg.dashboardTlsKey!) } : undefined;
+  if (dashboardAddress && !cfg.socketPath) throw new Error('--dashboard needs a unix socket (-H unix:///path): it forwards to the Engine API over it');
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
+  await socketGroupGid(cfg.group); // an explicit -G that does not exist is a usage error, before anything is touched
 
   await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
   const unlock = await lockDataRoot(cfg.dataRoot);
@@ -137,7 +140,7 @@ async function main(argv: string[]): Promise<void> {
     ? await import('../dashboard-server/dashboard-server.js').then(async ({ DashboardServer }) => {
         const { DashboardAuth } = await import('../dashboard-server/auth.js');
         return new DashboardServer({
-          engineSocket: cfg.socketPath,
+          engineSocket: cfg.socketPath!,
           assetDir: join(packageRoot(), 'dist', 'dashboard'),
           auth: new DashboardAuth(),
           berthCli: join(packageRoot(), 'bin', 'berth'),
@@ -145,7 +148,7 @@ async function main(argv: string[]): Promise<void> {
         });
       })
     : undefined;
-  const server = new ApiServer({
+  const apiOptions: ApiServerOptions = {
     serverHeader: `Berth/${VERSION} (linux)`,
     routes: [
       ...dashboardTokenRoutes(dashboard),
@@ -171,8 +174,19 @@ async function main(argv: string[]): Promise<void> {
           checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal),
       }),
     ],
-  });
-  await server.listen(cfg.socketPath);
+  };
+  const server = new ApiServer(apiOptions);
+  // One node:http server per listener: -H tcp:// gets its own over the same routes.
+  const tcpServers = cfg.tcpListeners.map(() => new ApiServer(apiOptions));
+  const socketGroup = await socketGroupGid(cfg.group);
+  if (socketGroup.warning) log.warn(socketGroup.warning);
+  if (cfg.socketPath) await server.listen(cfg.socketPath, socketGroup.gid);
+  for (const [i, l] of cfg.tcpListeners.entries()) {
+    const port = await tcpServers[i]!.listenTcp(l.port, l.host);
+    if (!isLoopback(l.host))
+      log.warn('serving the API over plain TCP on a non-loopback address (--tls=false): anyone who reaches it is root here', { host: l.host, port });
+    log.info('berthd listening', { tcp: `${l.host}:${port}` });
+  }
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
   if (dashboard && dashboardAddress) log.info('dashboard listening', { url: await dashboard.listen(dashboardAddress), login: 'berth dashboard' });
 
@@ -184,6 +198,7 @@ async function main(argv: string[]): Promise<void> {
     containers.cancelRestarts();
     await dashboard?.close().catch(() => {});
     await server.close().catch(() => {});
+    for (const t of tcpServers) await t.close().catch(() => {});
     await networks.close().catch(() => {});
     puller.close();
     pusher.close();

@@ -1,6 +1,10 @@
 // Assembles the route table: each route module declares the backend it needs, and this is where
 // the concrete services are wired to those interfaces. The glue that needs several domains at
 // once (disk usage, image users, the facts ps and inspect show) lives here, not in the domains.
+import { join } from 'node:path';
+import { KeyedMutex } from '../lib/mutex.js';
+import { checkStore, type StoreCheckDeps } from '../system/store-check.js';
+import { systemCheckRoutes } from '../api/routes/system-check.js';
 import type { Route } from '../api/server/route.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
@@ -92,6 +96,20 @@ export function buildRoutes(d: RouteDeps): Route[] {
     files: (rec) => containers.etcPaths(rec.id),
   };
 
+  const checks = new KeyedMutex();
+  const storeCheckDeps: StoreCheckDeps = {
+    content: images.content,
+    layers,
+    images,
+    containers: {
+      all: () => containers.all(),
+      isLive: (rec) => containers.isLive(rec as Parameters<typeof containers.isLive>[0]),
+      containerDir: (id) => containers.containerDir(id),
+      quarantine: (id, dir) => containers.quarantine(id, dir),
+    },
+    quarantineRoot: join(d.cfg.dataRoot, 'quarantine'),
+  };
+
   return [
     ...authRoutes({ login: d.login }),
     ...systemRoutes({
@@ -154,5 +172,9 @@ export function buildRoutes(d: RouteDeps): Route[] {
     ...pluginRoutes(),
     ...emulationRoutes(d.emulation),
     ...swarmRoutes(),
+    ...systemCheckRoutes({
+      // One check at a time: two repairs racing would move the same objects.
+      check: (o) => checks.run('check', () => checkStore(storeCheckDeps, o)),
+    }),
   ];
 }

@@ -9,7 +9,7 @@ import type { LayerStore } from '../store/layers/layer-store.js';
 import { RecordStore } from '../store/records/record-store.js';
 import { KeyedMutex } from '../lib/mutex.js';
 import { ensureDir } from '../lib/atomic-fs.js';
-import { invalidArgument } from '../lib/errors.js';
+import { invalidArgument, isBerthError } from '../lib/errors.js';
 import { noSuchImage } from '../lib/docker-messages.js';
 import type { Digest } from '../lib/digest.js';
 import { log } from '../lib/log.js';
@@ -369,6 +369,31 @@ export class ImageStore {
     return this.withWriteLock(() => this.registerLocked(input));
   }
 
+  /**
+   * Removes a damaged image (system check's repair): its references and record go, the layers and
+   * blobs no other image uses are released (damaged ones were already moved aside). One
+   * `delete` event, as an rmi would report.
+   */
+  async removeDamaged(id: Digest): Promise<void> {
+    const dropped = await this.withWriteLock(async () => (this.records.has(id) ? (await this.dropImage(id), true) : false));
+    if (dropped) this.events.emit('delete', id);
+  }
+
+  /** Forgets the compressed blobs and manifests of an image that are no longer in the content store (system check's repair). */
+  async forgetMissingBlobs(id: Digest, missing: ReadonlySet<Digest>): Promise<void> {
+    await this.withWriteLock(async () => {
+      const rec = this.records.get(id);
+      if (!rec) return;
+      const layers = rec.layers.map((l) => {
+        if (!l.blob || !missing.has(l.blob.digest)) return l;
+        const { blob: _gone, ...rest } = l;
+        return rest;
+      });
+      const manifests = rec.manifests.filter((m) => !missing.has(m.digest));
+      await this.records.put(id, { ...rec, layers, manifests });
+    });
+  }
+
   /** @internal Drops an image record and releases its config and the layers no other image uses. */
   async dropImage(id: Digest): Promise<Digest[]> {
     const rec = this.records.get(id);
@@ -399,6 +424,7 @@ export class ImageStore {
         await this.layers.remove(l.chainId);
         removed.push(l.chainId);
       } catch (e) {
+        if (isBerthError(e, 'not-found')) continue; // already gone (a damaged layer quarantined by system check)
         // A container snapshot still stands on it (forced delete): the layer outlives the image.
         log.debug('layer kept', { chainId: l.chainId, error: String(e) });
         break;

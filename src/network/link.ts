@@ -41,12 +41,33 @@ export async function ensureBridge(name: string, gatewayCidr: string, mtu: numbe
       `addr add ${gatewayCidr} dev ${name}`,
       `link set ${name} up`,
     ]);
-  } else if ((await readFile(`/sys/class/net/${name}/address`, 'utf8').catch(() => '')).trim() !== mac) {
-    await ipBatch([`link set dev ${name} address ${mac}`]); // made by an older Berth without one
+  } else {
+    // An existing bridge (ours after a restart, or one a killed daemon left behind whose data root
+    // is gone) is made to match the record: its gateway address and no other IPv4 address, or
+    // containers would get addresses the host has no route for; our tag, so our recovery owns it;
+    // our MAC (an older Berth made bridges without one).
+    const addrs = await ipv4Addresses(name);
+    const lines = addrs.filter((a) => a !== gatewayCidr).map((a) => `addr del ${a} dev ${name}`);
+    if (!addrs.includes(gatewayCidr)) lines.push(`addr add ${gatewayCidr} dev ${name}`);
+    if ((await readFile(`/sys/class/net/${name}/address`, 'utf8').catch(() => '')).trim() !== mac) lines.push(`link set dev ${name} address ${mac}`);
+    if ((await readFile(`/sys/class/net/${name}/ifalias`, 'utf8').catch(() => '')).trim() !== tag) lines.push(`link set dev ${name} alias ${tag}`);
+    lines.push(`link set ${name} up`);
+    await ipBatch(lines);
   }
   // DNAT of 127.0.0.1:port to a container needs loopback-sourced packets routed out the bridge
   // (they are masqueraded to the gateway address before leaving). Goes away with the bridge.
   await writeFile(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1');
+}
+
+/** The link's IPv4 addresses as "ip/prefix" (global scope first, as the kernel lists them); [] when it does not exist. */
+export async function ipv4Addresses(name: string): Promise<string[]> {
+  if (!(await linkExists(name))) return [];
+  const out = await run('ip', ['-j', '-4', 'addr', 'show', 'dev', name]).catch(() => '[]');
+  const links = JSON.parse(out || '[]') as { addr_info?: { family: string; local: string; prefixlen: number }[] }[];
+  return links
+    .flatMap((l) => l.addr_info ?? [])
+    .filter((a) => a.family === 'inet')
+    .map((a) => `${a.local}/${a.prefixlen}`);
 }
 
 export async function deleteLinks(names: string[]): Promise<void> {

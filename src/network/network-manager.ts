@@ -21,8 +21,10 @@ import { Ipam } from './ipam.js';
 import { EmbeddedDns } from './dns-server.js';
 import { defaultPools, formatCidr, formatIp, overlaps, parseCidr, parseIp, contains, type Cidr } from './subnet.js';
 import { hostRoutes } from './host-routes.js';
-import { applyRuleset, applyUpdate, deleteTable, renderAdd, renderRuleset, renderUpdate } from './ruleset.js';
-import { deleteLinks, enableIpForward, ensureBridge, taggedLinks } from './link.js';
+import { applyRuleset, applyUpdate, deleteTable, listTable, listTables, renderAdd, renderRuleset, renderUpdate } from './ruleset.js';
+import { deleteLinks, enableIpForward, ensureBridge, ipv4Addresses, taggedLinks } from './link.js';
+import { isStale, ownerComment, ownerFacts, parseOwner, processStartTime } from './table-owner.js';
+import { log } from '../lib/log.js';
 import { mountedNetns, removeNetns } from './netns.js';
 import { Sandboxes } from './sandboxes.js';
 import type { AttachRequest, AttachResult, NetworkRecord, NetworkRequest, SandboxRecord } from './types.js';
@@ -84,6 +86,8 @@ export class NetworkManager {
   readonly tag: string;
   private readonly lock = new KeyedMutex();
   private rulesInstalled = false;
+  /** The table's comment naming this daemon (table-owner.ts), set by recover(). */
+  private tableComment: string | undefined;
   private readonly dns: EmbeddedDns;
   private readonly sandboxes: Sandboxes;
 
@@ -229,6 +233,10 @@ export class NetworkManager {
   async recover(isRunning: (containerId: string) => boolean): Promise<void> {
     await this.lock.run('net', async () => {
       await enableIpForward();
+      const startTime = await processStartTime('self');
+      if (startTime) this.tableComment = ownerComment({ stateDir: this.opts.stateDir, pid: process.pid, startTime });
+      // Before choosing any subnet: a dead daemon's leftovers must not hold address pools or catch our ports.
+      await this.sweepStale(new Set([...this.networks.values().map((n) => n.bridgeName), this.defaultBridge()]));
       await this.ensurePredefined();
       for (const n of this.networks.values())
         if (n.driver === 'bridge') await ensureBridge(n.bridgeName, `${n.gateway}/${parseCidr(n.subnet).prefix}`, n.mtu, this.tag);
@@ -298,12 +306,47 @@ export class NetworkManager {
         this.rulesInstalled = false;
       }
     }
-    await applyRuleset(this.table, renderRuleset(this.table, nets, sbs));
+    await applyRuleset(this.table, renderRuleset(this.table, nets, sbs, this.tableComment));
     this.rulesInstalled = true;
   }
 
   private async syncDns(): Promise<void> {
     for (const n of this.networks.values()) if (n.dns && !this.dns.listening(n.id)) await this.dns.listen(n.id, n.gateway);
+  }
+
+  private defaultBridge(): string {
+    return this.opts.defaultBridge ?? 'berth0';
+  }
+
+  /**
+   * Removes the tables of other Berth daemons that are gone for good (table-owner.ts decides) and
+   * the links tagged with their mark, except `keep` (a bridge we adopt). Tables without an owner
+   * comment (an older Berth's) are left alone: nothing says whose they are.
+   */
+  private async sweepStale(keep: Set<string>): Promise<void> {
+    const tables = await listTables('berth_').catch(() => [] as string[]);
+    for (const t of tables) {
+      if (t === this.table) continue;
+      const owner = parseOwner(await listTable(t));
+      if (!owner || !isStale(owner, await ownerFacts(owner))) continue;
+      log.info('removing the nftables table and links of a berthd whose data root is gone', { table: t, stateDir: owner.stateDir });
+      await deleteTable(t);
+      await deleteLinks((await taggedLinks(`berth:${t.slice('berth_'.length)}`)).filter((l) => !keep.has(l)));
+    }
+  }
+
+  /**
+   * The default bridge's subnet and gateway: --bip when given; otherwise an existing bridge of
+   * that name keeps its address (dockerd adopts docker0's), so a bridge a killed daemon left
+   * behind stays consistent with the network record; otherwise a free pool (planBridge).
+   */
+  private async defaultBridgeAddress(): Promise<{ subnet?: string; gateway?: string }> {
+    if (this.opts.defaultSubnet) return { subnet: this.opts.defaultSubnet, ...(this.opts.defaultGateway ? { gateway: this.opts.defaultGateway } : {}) };
+    const existing = (await ipv4Addresses(this.defaultBridge()))[0];
+    if (!existing) return {};
+    const c = parseCidr(existing);
+    if (c.prefix > 30) return {};
+    return { subnet: formatCidr(c), gateway: existing.split('/')[0]! };
   }
 
   private async ensurePredefined(): Promise<void> {
@@ -319,9 +362,8 @@ export class NetworkManager {
     if (!has('bridge')) {
       const rec = await this.planBridge({
         name: 'bridge',
-        subnet: this.opts.defaultSubnet,
-        ...(this.opts.defaultGateway ? { gateway: this.opts.defaultGateway } : {}),
-        options: { [OPT_BRIDGE_NAME]: this.opts.defaultBridge ?? 'berth0' },
+        ...(await this.defaultBridgeAddress()),
+        options: { [OPT_BRIDGE_NAME]: this.defaultBridge() },
       });
       await this.addBridge({ ...rec, dns: false, predefined: true });
     }

@@ -56,10 +56,11 @@ export function renderAdd(table: string, s: SandboxRecord, networks: NetworkReco
  * The whole table. Base chains (the hooks) only jump to regular chains, because replacing a
  * base chain costs the kernel an RCU grace period (~10-20 ms); updates refill regular chains.
  */
-export function renderRuleset(table: string, networks: NetworkRecord[], sandboxes: SandboxRecord[]): string {
+export function renderRuleset(table: string, networks: NetworkRecord[], sandboxes: SandboxRecord[], comment?: string): string {
   const r = renderRules(networks, sandboxes);
   return (
     `table ip ${table} {\n` +
+    (comment ? `  comment ${q(comment)}\n` : '') +
     chain('isolate', '', r.fwd) +
     chain('published', '', r.ports) +
     chain('masq', '', r.post) +
@@ -95,6 +96,12 @@ export async function applyUpdate(text: string): Promise<void> {
 
 export async function deleteTable(table: string): Promise<void> {
   await nft(`add table ip ${table}\ndelete table ip ${table}\n`);
+}
+
+/** Names of the ip tables whose name starts with `prefix`. */
+export async function listTables(prefix: string): Promise<string[]> {
+  const out = await nft('list tables\n');
+  return [...out.matchAll(/^table ip (\S+)$/gm)].map((m) => m[1]!).filter((t) => t.startsWith(prefix));
 }
 
 /** The table as nft prints it, or '' when absent (tests, diagnostics). */

@@ -43,8 +43,6 @@ export class TestDaemon {
   proc?: ChildProcess;
   readonly logs: string[] = [];
   private expectingExit = false;
-  /** The default bridge of this daemon: unique per run, so daemons of parallel tests never share one. */
-  readonly bridge = `bt${Math.random().toString(16).slice(2, 8)}`;
   readonly bip = `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 256)}.0/24`;
   // DNS: containers and the embedded DNS use 127.0.0.1 (`--dns`), so a lookup of an unknown name
   // never leaves the machine: tests send traffic only to loopback and their own containers
@@ -54,12 +52,15 @@ export class TestDaemon {
     readonly dataRoot: string,
     readonly socket: string,
     readonly cgroupParent: string,
+    /** The default bridge of this daemon: unique per run, so daemons of parallel tests never share one. */
+    readonly bridge: string,
   ) {}
 
-  static async create(): Promise<TestDaemon> {
+  /** `opts.bridge`: reuse a bridge name (a test of a bridge left behind by another daemon). */
+  static async create(opts: { bridge?: string } = {}): Promise<TestDaemon> {
     const dir = await mkdtemp(join(tmpdir(), 'berth-test-'));
     const tag = `berth-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    return new TestDaemon(dir, join(dir, 'data'), join(dir, 'berth.sock'), `/${tag}`);
+    return new TestDaemon(dir, join(dir, 'data'), join(dir, 'berth.sock'), `/${tag}`, opts.bridge ?? `bt${Math.random().toString(16).slice(2, 8)}`);
   }
 
   get host(): string {
@@ -71,9 +72,12 @@ export class TestDaemon {
    * embedded DNS use the host's resolvers (berthd's default): for tests whose image builds must
    * reach Debian's mirror (apt-get in RUN steps). `opts.prefix` runs berthd through a command
    * that execs it (`ip netns exec NS`: a daemon in a network namespace of the test's own).
+   * `opts.bip: false` leaves out `--bip` (berthd then adopts an existing bridge's address or picks a
+   * free pool); a string replaces this.bip.
    */
-  async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host'; prefix?: string[] } = {}): Promise<void> {
+  async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host'; prefix?: string[]; bip?: string | false } = {}): Promise<void> {
     const dns = opts.dns === 'host' ? [] : ['--dns', '127.0.0.1'];
+    const bip = opts.bip === false ? [] : ['--bip', (opts.bip ?? this.bip).replace(/\.0\/24$/, '.1/24') /* dockerd's address form */];
     // `prefix` runs berthd through a command that execs it, e.g. ['ip', 'netns', 'exec', NS].
     const [cmd, ...pre] = [...(opts.prefix ?? []), process.execPath];
     const p = spawn(
@@ -89,8 +93,7 @@ export class TestDaemon {
         this.cgroupParent,
         '--bridge',
         this.bridge,
-        '--bip',
-        this.bip.replace(/\.0\/24$/, '.1/24') /* dockerd's address form */,
+        ...bip,
         ...dns,
         '--registry-loopback-only' /* pulls reach only registries the tests start */,
         ...extraArgs,

@@ -68,6 +68,10 @@ export class DockerClient extends Transport {
   info(): Promise<T.SystemInfo> {
     return this.json('GET', '/info');
   }
+  /** POST /system/check (Berth's): verify the store; `repair` quarantines what is damaged. */
+  systemCheck(opts: { repair?: boolean; full?: boolean } = {}): Promise<T.SystemCheck> {
+    return this.json('POST', '/system/check', { query: { repair: opts.repair ? '1' : undefined, full: opts.full ? '1' : undefined } });
+  }
   df(opts: { type?: string[] } = {}): Promise<T.SystemDf> {
     return this.json('GET', '/system/df', { query: { type: opts.type } });
   }

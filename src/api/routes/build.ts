@@ -107,9 +107,9 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
   const network = networkOf(q.str('networkmode')); // before the context is read
   const extraHosts = extraHostsOf(q.all('extrahosts')); // repeated (docker-py) or comma-separated
   const cacheFrom = jsonList(ctx, 'cachefrom');
-  const dockerfile = q.str('dockerfile') || 'Dockerfile';
-  if (dockerfile.includes('\0')) throw invalidArgument(`Cannot locate specified Dockerfile: ${JSON.stringify(dockerfile)}`);
   const quiet = q.bool('q');
+  const dockerfile = q.str('dockerfile') || 'Dockerfile';
+  if (dockerfile.includes('\0')) throw invalidArgument('invalid dockerfile path: it contains a NUL byte'); // before the stream's status line
   const stream = new JsonStream(ctx.res);
   const emit = (m: BuildMessage) => {
     if (quiet && m.stream !== undefined) return;

@@ -1,4 +1,5 @@
 // docker stats and docker top.
+import { processAlive } from '../../lib/process-alive.js';
 import { readStats } from '../../container/stats/read-stats.js';
 import { emptyBlkioStats, emptyCpuStats, ZERO_TIME, type ContainerStats } from '../../container/stats/stats-types.js';
 import { top } from '../../container/stats/top.js';
@@ -40,7 +41,13 @@ export function containerStatsRoutes(d: ContainerRouteDeps): Route[] {
       handler: async (ctx) => {
         const rec = containers.get(ctx.params.id!);
         if (!containers.isLive(rec)) throw containerNotRunning(rec.id);
-        const out: Wire.ContainerTopResponse = await top(await d.processes.pids(rec), ctx.query.str('ps_args') || undefined);
+        const pids = await d.processes.pids(rec).catch((e: unknown) => {
+          // The container stopped between the check and the runtime's answer: dockerd's 409, not a server fault.
+          const now = containers.find(rec.id);
+          if (!now || !containers.isLive(now) || !processAlive(now.state.pid)) throw containerNotRunning(rec.id);
+          throw e;
+        });
+        const out: Wire.ContainerTopResponse = await top(pids, ctx.query.str('ps_args') || undefined);
         sendJson(ctx.res, 200, out);
       },
     },

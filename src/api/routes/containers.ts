@@ -17,7 +17,7 @@ import { versionAtLeast } from '../server/api-version.js';
 import { containerInspectForVersion } from './version-shapes.js';
 import type { Route, RouteContext } from '../server/route.js';
 import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
-import { num, obj, str } from './wire-read.js';
+import { num, obj, str, ttySize } from './wire-read.js';
 import { containerFsRoutes } from './container-fs.js';
 import { detachKeysFrom, splice } from './hijack-stream.js';
 import { containerStatsRoutes } from './container-stats.js';
@@ -191,8 +191,7 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       method: 'POST',
       path: '/containers/{id}/resize',
       handler: async (ctx) => {
-        const h = ctx.query.int('h') ?? 0;
-        const w = ctx.query.int('w') ?? 0;
+        const { h, w } = ttySize(ctx.query);
         await containers.resize(ctx.params.id!, h, w);
         ctx.res.writeHead(200, { 'Content-Type': 'text/plain' }).end();
       },

@@ -8,7 +8,7 @@ import { sendJson } from '../../lib/http/route.js';
 import type { Route } from '../server/route.js';
 import { streamContentType } from './containers.js';
 import { detachKeysFrom, splice } from './hijack-stream.js';
-import { bool, str, strArray, strSlice } from './wire-read.js';
+import { bool, str, strArray, strSlice, ttySize } from './wire-read.js';
 import type * as Wire from '../types/index.js';
 
 /** What the exec routes need of the container domain's ExecService. */
@@ -123,7 +123,8 @@ export function execRoutes(d: ExecRouteDeps): Route[] {
       method: 'POST',
       path: '/exec/{id}/resize',
       handler: async (ctx) => {
-        await execs.resize(ctx.params.id!, ctx.query.int('h') ?? 0, ctx.query.int('w') ?? 0);
+        const { h, w } = ttySize(ctx.query);
+        await execs.resize(ctx.params.id!, h, w);
         ctx.res.writeHead(200, { 'Content-Type': 'text/plain' }).end();
       },
     },

@@ -73,3 +73,15 @@ export function arr(o: Obj, key: string): Obj[] {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null)) bad(key, 'an array of objects', v);
   return v as Obj[];
 }
+
+/** `h` and `w` of a resize: a terminal's size is 16 bits each (struct winsize); anything else is a 400. */
+export function ttySize(query: { int(name: string): number | undefined }): { h: number; w: number } {
+  const h = query.int('h') ?? 0;
+  const w = query.int('w') ?? 0;
+  for (const [name, v] of [
+    ['h', h],
+    ['w', w],
+  ] as const)
+    if (v < 0 || v > 65535) throw invalidArgument(`invalid ${name}: ${v}: a terminal size is 0 to 65535`);
+  return { h, w };
+}

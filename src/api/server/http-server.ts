@@ -27,8 +27,14 @@ export class ApiServer {
     });
   }
 
-  listen(socketPath: string): Promise<void> {
-    return this.http.listen(socketPath);
+  /** `gid`: the group that may use the socket (dockerd's -G), beside root. */
+  listen(socketPath: string, gid?: number): Promise<void> {
+    return this.http.listen(socketPath, gid);
+  }
+
+  /** Listens on TCP as well (-H tcp://...); returns the bound port. */
+  listenTcp(port: number, host: string): Promise<number> {
+    return this.http.listenTcp(port, host);
   }
 
   /** Stops accepting and ends open connections (streams such as logs -f would never drain). */

@@ -194,6 +194,14 @@ export interface SystemDf {
   BuildCache: BuildCacheItem[] | null;
 }
 
+/** POST /system/check (Berth's; Podman's `system check`): what was checked, what is damaged, what a repair did. */
+export interface SystemCheck {
+  Checked: { Blobs: number; Layers: number; Images: number; Containers: number };
+  Problems: { Type: 'blob' | 'layer' | 'image' | 'container'; ID: string; Name?: string; Problem: string; Action: string; LeftBecause?: string }[];
+  Repaired: boolean;
+  Quarantine?: string;
+}
+
 /** One line of a jsonmessage stream (pull, push, load, import, build). */
 /** One message of a jsonmessage stream (pull, push, load, import, build); `Aux` is the route's aux payload. */
 export interface JsonMessage<Aux = unknown> {

@@ -308,3 +308,35 @@ export async function systemPrune(ctx: CliContext, argv: string[]): Promise<numb
   ctx.out(`Total reclaimed space: ${humanSizeWithPrecision(total, 3)}\n`);
   return 0;
 }
+
+/** `berth system check`: Berth's (Podman's `system check`; Docker has none). Exits 1 while damage remains. */
+export async function systemCheck(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'system check', usage: '[OPTIONS]', description: 'Check the consistency of image and container storage', maxArgs: 0 })
+    .option('-r, --repair', 'Move damaged blobs, layers and stopped containers aside (under the data root) and remove the images that used them')
+    .option('--full', 'Also decompress every stored layer blob and check it against its diffID (slow)')
+    .option('--format <string>', 'Format output using a custom template');
+  const p = parse<{ repair?: boolean; full?: boolean; format?: string }>(ctx, c, argv);
+  if (!p) return 0;
+  const r = await ctx.docker.systemCheck({ repair: !!p.opts.repair, full: !!p.opts.full });
+  const left = r.Problems.filter((x) => !r.Repaired || x.LeftBecause);
+  if (p.opts.format) {
+    ctx.out(renderOne(p.opts.format, r));
+    return left.length ? 1 : 0;
+  }
+  const k = r.Checked;
+  ctx.out(`Checked ${k.Blobs} blobs, ${k.Layers} layers, ${k.Images} images and ${k.Containers} containers.\n`);
+  if (!r.Problems.length) {
+    ctx.out('No damage found.\n');
+    return 0;
+  }
+  const done: Record<string, string> = { quarantine: 'quarantined', remove: 'removed', 'forget-blobs': 'blobs forgotten', none: 'left alone' };
+  const todo: Record<string, string> = { quarantine: 'quarantine', remove: 'remove', 'forget-blobs': 'forget blobs', none: 'none' };
+  const rows = r.Problems.map((x) => {
+    const action = x.LeftBecause ? `left alone: ${x.LeftBecause}` : r.Repaired ? done[x.Action] : `would ${todo[x.Action]}`;
+    return [x.Type, x.Type === 'container' ? x.ID.slice(0, 12) : x.ID, x.Name ?? '', x.Problem, action].join('\t');
+  });
+  ctx.out(tabwrite(['TYPE\tID\tNAME\tPROBLEM\tACTION', ...rows].join('\n') + '\n'));
+  if (r.Quarantine) ctx.out(`Damaged objects were moved to ${r.Quarantine}\n`);
+  if (!r.Repaired) ctx.out(`${r.Problems.length} problem(s) found; run 'berth system check --repair' to repair them.\n`);
+  return left.length ? 1 : 0;
+}

@@ -67,7 +67,9 @@ export async function top(pids: number[], psArgs = ''): Promise<TopResult> {
     try {
       out = await runPs(args);
     } catch (e) {
-      throw internal(`Error running ps: ${e instanceof Error ? e.message : String(e)}`, e);
+      // ps refusing the client's own ps_args is the client's error; our default failing is ours.
+      const fail = psArgs.trim() === '' ? internal : invalidArgument;
+      throw fail(`Error running ps: ${e instanceof Error ? e.message : String(e)}`, e);
     }
   }
   return parsePsOutput(out, pids);

@@ -6,7 +6,7 @@ import { createServer, ServerResponse, type IncomingMessage, type Server } from 
 import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { chmod, unlink, mkdir } from 'node:fs/promises';
+import { chmod, chown, unlink, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { notFound } from '../errors.js';
 import { log } from '../log.js';
@@ -69,12 +69,13 @@ export class HttpServer<C extends RequestContext> {
     });
   }
 
-  /** Listens on a unix socket (mode 0660), replacing a stale socket file. */
-  async listen(socketPath: string): Promise<void> {
+  /** Listens on a unix socket (mode 0660, owned by root and `gid` when given), replacing a stale socket file. */
+  async listen(socketPath: string, gid?: number): Promise<void> {
     await mkdir(dirname(socketPath), { recursive: true });
     await unlink(socketPath).catch(() => {});
     await this.listenOn((done) => this.server.listen(socketPath, done));
     await chmod(socketPath, 0o660);
+    if (gid !== undefined) await chown(socketPath, 0, gid);
   }
 
   /** Listens on a TCP address (the registry; the dashboard on loopback). Returns the bound port. */

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { isBerthError } from '../errors.js';
 import assert from 'node:assert/strict';
 import { Router } from './router.js';
 import type { Route } from './route.js';
@@ -43,4 +44,14 @@ test('regex characters in a pattern are literal', () => {
   const r = new Router<never>([{ method: 'GET', path: '/a.b/{x}', handler }]);
   assert.equal(r.match('GET', '/aXb/1'), undefined);
   assert.ok(r.match('GET', '/a.b/1'));
+});
+
+test('a malformed escape in a path parameter is the client error, not a 500', () => {
+  assert.throws(
+    () => router.match('GET', '/containers/%FF%FE/json'),
+    (e: unknown) => isBerthError(e, 'invalid-argument') && /invalid URL escape/.test((e as Error).message),
+  );
+  const ok = router.match('GET', '/containers/a%20b/json');
+  assert.ok(ok && ok !== 'method');
+  assert.equal(ok.params.id, 'a b');
 });

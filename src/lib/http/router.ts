@@ -1,5 +1,6 @@
 // Route table lookup: `{id}` is one path segment, `{name*}` the rest (slashes included); a
 // HEAD request is served by the GET route of its path when there is no HEAD route.
+import { invalidArgument } from '../errors.js';
 import type { RequestContext, Route } from './route.js';
 
 interface Compiled<C extends RequestContext> {
@@ -38,11 +39,20 @@ export class Router<C extends RequestContext> {
       const exact = c.route.method === method;
       if (!exact && !(method === 'HEAD' && c.route.method === 'GET')) continue;
       const params: Record<string, string> = {};
-      c.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1]!)));
+      c.names.forEach((n, i) => (params[n] = decodeParam(m[i + 1]!)));
       const found = { route: c.route, params };
       if (exact) return found;
       fallback ??= found;
     }
     return fallback ?? (pathMatched ? 'method' : undefined);
+  }
+}
+
+/** A path segment's value; a malformed escape (%FF, a lone %) is the client's error, as Go's net/url says. */
+function decodeParam(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw invalidArgument(`invalid URL escape in ${JSON.stringify(s.slice(0, 100))}`);
   }
 }

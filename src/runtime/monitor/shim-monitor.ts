@@ -82,7 +82,11 @@ export class ShimMonitor implements Monitor {
   }
 
   async resize(stateDir: string, rows: number, cols: number): Promise<void> {
-    await this.request(stateDir, `resize ${Math.trunc(rows)} ${Math.trunc(cols)}`);
+    await this.request(stateDir, `resize ${Math.trunc(rows)} ${Math.trunc(cols)}`).catch((e: unknown) => {
+      // A process without a terminal has nothing to resize: containerd's shim returns success then, so dockerd does too.
+      if (e instanceof BerthError && e.message === 'not a tty') return;
+      throw e;
+    });
   }
 
   async closeStdin(stateDir: string): Promise<void> {

@@ -24,4 +24,8 @@ export interface ContentStore {
   ingest(source: AsyncIterable<Buffer> | Readable, expected?: { digest?: Digest; size?: number }, signal?: AbortSignal): Promise<BlobInfo>;
   delete(digest: Digest): Promise<void>;
   list(): Promise<BlobInfo[]>;
+  /** Re-reads a committed blob: true when its bytes still hash to its digest (system check). */
+  verify(digest: Digest): Promise<boolean>;
+  /** Moves a blob out of the store into `dir` (a corrupt one, kept for inspection); no-op if absent. */
+  quarantine(digest: Digest, dir: string): Promise<void>;
 }

@@ -3,7 +3,8 @@
 // Concurrent ingests of the same digest are safe: each writes its own temp file and rename
 // replaces one verified copy by another identical one.
 import { createReadStream } from 'node:fs';
-import { open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -138,5 +139,21 @@ export class FsContentStore implements ContentStore {
       }
     }
     return out;
+  }
+
+  async verify(digest: Digest): Promise<boolean> {
+    const hash = createHash('sha256');
+    await pipeline(this.readStream(digest), hash);
+    return `sha256:${hash.digest('hex')}` === digest;
+  }
+
+  async quarantine(digest: Digest, dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    try {
+      await rename(this.path(digest), join(dir, hexOf(parseDigest(digest))));
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+    await fsyncDir(join(this.root, 'blobs', 'sha256'));
   }
 }

@@ -27,6 +27,12 @@ export interface LayerInfo {
   size: number; // bytes unpacked on disk (approximate du)
 }
 
+export interface LayerDamage {
+  /** The layer's name: sha256:<directory name> (the directory may not hold a readable meta). */
+  chainId: Digest;
+  problem: string;
+}
+
 export interface ApplyOptions {
   signal?: AbortSignal;
 }
@@ -59,4 +65,19 @@ export interface LayerStore {
   upperDir(key: string): string;
   removeSnapshot(key: string): Promise<void>;
   listSnapshots(): Promise<string[]>;
+
+  /**
+   * Checks every committed layer on disk (not the in-memory view): metadata readable and naming
+   * the directory it is in, chainId = chainIdOf(parent, diffId), the diff directory and short
+   * present, the parent present and sound. Returns the sound layers and the damaged ones
+   * (children of a damaged layer are damaged too). The short links are not checked: open()
+   * remakes them.
+   */
+  checkLayers(): Promise<{ sound: Digest[]; damaged: LayerDamage[] }>;
+  /** What is wrong with a snapshot on disk (metadata, upper/work dirs, its parent layer), or undefined when sound. */
+  snapshotDamage(key: string): Promise<string | undefined>;
+  /** Moves a committed layer out of the store into `dir`; images and snapshots on it must be dealt with by the caller. */
+  quarantineLayer(chainId: Digest, dir: string): Promise<void>;
+  /** Moves a snapshot (its changes kept for inspection) out of the store into `dir`; no-op if absent. Refused while mounted. */
+  quarantineSnapshot(key: string, dir: string): Promise<void>;
 }

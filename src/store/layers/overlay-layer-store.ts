@@ -10,7 +10,7 @@ import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink,
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ApplyOptions, LayerInfo, LayerStore, Mount } from './layer-store.js';
+import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount } from './layer-store.js';
 import { type Digest, hexOf, isDigest, parseDigest } from '../../lib/digest.js';
 import { ensureDir, fsyncDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-fs.js';
 import { canceled, conflict, errnoCode, invalidArgument, isBerthError, messageOf, notFound } from '../../lib/errors.js';
@@ -295,15 +295,30 @@ export class OverlayLayerStore implements LayerStore {
     return join(this.snapDir(key), 'upper');
   }
 
+  private async refuseMounted(key: string): Promise<void> {
+    // Deleting an upper dir under a live overlay would corrupt what the container sees.
+    const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+    if (mountinfo.includes(`upperdir=${this.upperDir(key)},`) || mountinfo.includes(`upperdir=${this.upperDir(key)}\n`)) {
+      throw conflict(`snapshot ${key} is still mounted; unmount it first`);
+    }
+  }
+
+  async quarantineSnapshot(key: string, dir: string): Promise<void> {
+    const from = this.snapDir(key);
+    await this.lock.run('graph', async () => {
+      await this.refuseMounted(key);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await rename(from, join(dir, key)).catch((e) => {
+        if (errnoCode(e) !== 'ENOENT') throw e;
+      });
+    });
+  }
+
   async removeSnapshot(key: string): Promise<void> {
     const dir = this.snapDir(key);
     await this.lock.run('graph', async () => {
       await this.snapMeta(key);
-      // Deleting an upper dir under a live overlay would corrupt what the container sees.
-      const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
-      if (mountinfo.includes(`upperdir=${this.upperDir(key)},`) || mountinfo.includes(`upperdir=${this.upperDir(key)}\n`)) {
-        throw conflict(`snapshot ${key} is still mounted; unmount it first`);
-      }
+      await this.refuseMounted(key);
       const tmp = this.tmpPath();
       await rename(dir, tmp);
       await rm(tmp, { recursive: true, force: true });
@@ -317,6 +332,91 @@ export class OverlayLayerStore implements LayerStore {
     }
     return out;
   }
+  async checkLayers(): Promise<{ sound: Digest[]; damaged: LayerDamage[] }> {
+    const metas = new Map<Digest, LayerMeta>();
+    const damaged = new Map<Digest, string>();
+    for (const hex of (await readdir(join(this.root, 'layers'))).sort()) {
+      const chainId = `sha256:${hex}`;
+      if (!isDigest(chainId)) continue;
+      const dir = join(this.root, 'layers', hex);
+      let m: unknown;
+      try {
+        m = await readJsonIfExists(join(dir, 'meta.json'));
+      } catch (e) {
+        damaged.set(chainId, `metadata unreadable: ${messageOf(e)}`);
+        continue;
+      }
+      const problem =
+        m === undefined ? 'metadata is missing' : (metaProblem(chainId, m) ?? ((await isDir(join(dir, 'diff'))) ? undefined : 'diff directory is missing'));
+      if (problem) damaged.set(chainId, problem);
+      else metas.set(chainId, m as LayerMeta);
+    }
+    // A layer stands on its parent: a missing or damaged parent damages every layer above it.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [id, m] of metas) {
+        if (damaged.has(id) || m.parent === null) continue;
+        const why = damaged.has(m.parent) ? `parent layer ${m.parent} is damaged` : metas.has(m.parent) ? undefined : `parent layer ${m.parent} is missing`;
+        if (why) {
+          damaged.set(id, why);
+          changed = true;
+        }
+      }
+    }
+    return {
+      sound: [...metas.keys()].filter((id) => !damaged.has(id)),
+      damaged: [...damaged].map(([chainId, problem]) => ({ chainId, problem })),
+    };
+  }
+
+  async snapshotDamage(key: string): Promise<string | undefined> {
+    const dir = this.snapDir(key);
+    let m: SnapshotMeta | undefined;
+    try {
+      m = await readJsonIfExists<SnapshotMeta>(join(dir, 'meta.json'));
+    } catch (e) {
+      return `snapshot metadata unreadable: ${messageOf(e)}`;
+    }
+    if (!m) return 'snapshot is missing';
+    if (m.key !== key) return `snapshot metadata names another key (${String(m.key)})`;
+    if (!m.readonly && !((await isDir(join(dir, 'upper'))) && (await isDir(join(dir, 'work'))))) return 'snapshot upper or work directory is missing';
+    if (m.parent !== null && !(await isDir(join(this.layerDir(m.parent), 'diff')))) return `snapshot parent layer ${m.parent} is missing`;
+    return undefined;
+  }
+
+  async quarantineLayer(chainId: Digest, dir: string): Promise<void> {
+    const hex = hexOf(parseDigest(chainId));
+    await this.lock.run('graph', async () => {
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      try {
+        await rename(this.layerDir(chainId), join(dir, hex));
+      } catch (e) {
+        if (errnoCode(e) !== 'ENOENT') throw e;
+      }
+      this.metas.delete(chainId);
+      // Its short link (the metadata may be what is broken, so find it by target).
+      for (const name of await readdir(join(this.root, 'l'))) {
+        if ((await readlink(join(this.root, 'l', name)).catch(() => '')) === `../layers/${hex}/diff`) await unlink(join(this.root, 'l', name)).catch(() => {});
+      }
+      await fsyncDir(join(this.root, 'layers'));
+    });
+  }
+}
+
+/** What is wrong with a layer's metadata read from the directory named `chainId`, or undefined. */
+function metaProblem(chainId: Digest, m: unknown): string | undefined {
+  const meta = m as Partial<LayerMeta> | null;
+  if (!meta || typeof meta !== 'object') return 'metadata is not an object';
+  if (meta.chainId !== chainId) return `metadata names another layer (${String(meta.chainId)})`;
+  if (typeof meta.diffId !== 'string' || !isDigest(meta.diffId)) return 'metadata has no valid diffID';
+  if (meta.parent !== null && (typeof meta.parent !== 'string' || !isDigest(meta.parent))) return 'metadata has an invalid parent';
+  if (chainIdOf(meta.parent, meta.diffId) !== chainId) return `chainID does not match its parent and diffID ${meta.diffId}`;
+  if (typeof meta.link !== 'string' || !/^[A-Z0-9]+$/.test(meta.link)) return 'metadata has no valid short link name';
+  return undefined;
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return (await lstat(p).catch(() => undefined))?.isDirectory() ?? false;
 }
 
 function info(m: LayerMeta): LayerInfo {

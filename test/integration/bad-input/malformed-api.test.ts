@@ -210,3 +210,19 @@ test('create: a Memory that is no int64 is a 400, not a 500 at start', { skip },
   refused(await apiJson(d, 'POST', '/containers/create', '{"Image":"busybox","Cmd":["true"],"HostConfig":{"Memory":1e300}}'), 400);
   assert.deepEqual(await snapshot(d), before);
 });
+
+// Found by the fuzzer (test/fuzz): each was a 500.
+test('fuzzer findings: bad escapes, NUL paths, over-long names, bad tty sizes, non-tar contexts are 4xx', { skip }, async () => {
+  refused(await api(d, 'GET', '/v1.45/containers/%FF%FE/json'), 400, /invalid URL escape/);
+  refused(await api(d, 'GET', `/containers/${target}/archive?path=%00x`), 400, /NUL byte/);
+  assert.equal((await api(d, 'HEAD', `/containers/${target}/archive?path=${'a'.repeat(5000)}`)).status, 400); // HEAD: no body
+  refused(await apiJson(d, 'POST', '/volumes/create', { Name: 'v'.repeat(300) }), 400, /longer than 255/);
+  refused(await api(d, 'POST', `/containers/${target}/resize?h=10&w=99999999999999999999`), 400, /terminal size/);
+  refused(await api(d, 'GET', `/containers/${target}/top?ps_args=nonsense-arg`), 400, /Error running ps/);
+  refused(await api(d, 'POST', '/build', Buffer.alloc(700, 0x41), { 'Content-Type': 'application/x-tar' }), 400, /invalid build context/);
+  refused(await api(d, 'POST', '/build?dockerfile=%00x', Buffer.alloc(1024), { 'Content-Type': 'application/x-tar' }), 400, /NUL byte/);
+  refused(await apiJson(d, 'POST', `/containers/${target}/update`, { CpusetCpus: '999-1000' }), 400, /cpuset\.cpus/);
+  // A container without a terminal has nothing to resize: success, as containerd's shim answers.
+  const r = await api(d, 'POST', `/containers/${target}/resize?h=10&w=80`);
+  assert.equal(r.status, 200, r.text);
+});
