@@ -41,3 +41,16 @@ test('--dashboard-tls-cert and --dashboard-tls-key go together, with --dashboard
   assert.throws(() => parse(['--dashboard', '0.0.0.0:7443', '--dashboard-tls-cert', '/c.pem']), /go together/);
   assert.throws(() => parse(['--dashboard-tls-cert', '/c.pem', '--dashboard-tls-key', '/k.pem']), /needs --dashboard/);
 });
+
+test('--default-address-pool is repeatable and checked at start', () => {
+  const c = parse(['--default-address-pool', 'base=10.20.0.0/16,size=24', '--default-address-pool', 'base=10.30.0.0/16,size=20']);
+  assert.deepEqual(
+    c.addressPools.map((p) => [p.base.prefix, p.size]),
+    [
+      [16, 24],
+      [16, 20],
+    ],
+  );
+  assert.deepEqual(parse([]).addressPools, []);
+  assert.throws(() => parse(['--default-address-pool', 'base=10.20.0.0/16']), /invalid default address pool/);
+});

@@ -1,7 +1,7 @@
 // berthd's command line, with dockerd's flag names.
 import { parseArgs } from 'node:util';
 import { invalidArgument } from '../lib/errors.js';
-import { formatCidr, formatIp, parseCidr, parseIp } from '../network/subnet.js';
+import { formatCidr, formatIp, parseAddressPool, parseCidr, parseIp, type AddressPool } from '../network/subnet.js';
 import { isLoopback } from '../dashboard-server/listen-address.js';
 
 export interface DaemonConfig {
@@ -23,6 +23,8 @@ export interface DaemonConfig {
   insecureRegistries: string[];
   /** Contact only registries on loopback (tests never send traffic off the host). */
   registryLoopbackOnly: boolean;
+  /** dockerd's --default-address-pool base=CIDR,size=N (repeatable): where networks without a subnet get one. */
+  addressPools: AddressPool[];
   /** -G/--group: the group that may use the API socket (default "berth" when it exists). */
   group?: string;
   /** --dashboard HOST:PORT: serve the web dashboard there (loopback, or any address with TLS). */
@@ -54,6 +56,7 @@ export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'vers
       dns: { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
       'registry-loopback-only': { type: 'boolean' },
+      'default-address-pool': { type: 'string', multiple: true },
       dashboard: { type: 'string' },
       'dashboard-tls-cert': { type: 'string' },
       'dashboard-tls-key': { type: 'string' },
@@ -89,6 +92,7 @@ export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'vers
     dns: values.dns ?? [],
     insecureRegistries: values['insecure-registry'] ?? [],
     registryLoopbackOnly: values['registry-loopback-only'] ?? false,
+    addressPools: (values['default-address-pool'] ?? []).map(parseAddressPool),
     ...(values.dashboard !== undefined ? { dashboard: values.dashboard } : {}),
     ...(values['dashboard-tls-cert'] !== undefined ? { dashboardTlsCert: values['dashboard-tls-cert'], dashboardTlsKey: values['dashboard-tls-key']! } : {}),
     ...(values.group !== undefined ? { group: values.group } : {}),
@@ -134,6 +138,7 @@ Options:
   -b, --bridge string           Device of the default bridge network (default "berth0")
       --dns list                DNS servers for containers and for the embedded DNS to forward to (default: the host's)
       --bip string              Address and subnet of the default bridge, e.g. 10.88.0.1/16 (default: a free Docker pool)
+      --default-address-pool list  Pools networks get a subnet from, e.g. base=10.10.0.0/16,size=24 (default: Docker's)
       --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
       --registry-loopback-only  Contact only registries on loopback addresses
   -G, --group string            Group for the unix socket (default "berth"; root:root when it does not exist)

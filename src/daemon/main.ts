@@ -96,6 +96,7 @@ async function main(argv: string[]): Promise<void> {
     defaultBridge: cfg.bridge,
     defaultSubnet: cfg.bip,
     ...(cfg.bipGateway ? { defaultGateway: cfg.bipGateway } : {}),
+    addressPools: cfg.addressPools,
     ...(cfg.dns.length ? { dnsUpstreams: cfg.dns } : {}),
     events: sink('network'),
   });

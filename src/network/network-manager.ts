@@ -19,7 +19,7 @@ import { networkNameInUse, noSuchNetwork } from '../lib/docker-messages.js';
 import { ensureDir } from '../lib/atomic-fs.js';
 import { Ipam } from './ipam.js';
 import { EmbeddedDns } from './dns-server.js';
-import { defaultPools, formatCidr, formatIp, overlaps, parseCidr, parseIp, contains, type Cidr } from './subnet.js';
+import { subnetsOf, type AddressPool, formatCidr, formatIp, overlaps, parseCidr, parseIp, contains, type Cidr } from './subnet.js';
 import { hostRoutes } from './host-routes.js';
 import { applyRuleset, applyUpdate, deleteTable, listTable, listTables, renderAdd, renderRuleset, renderUpdate } from './ruleset.js';
 import { deleteLinks, enableIpForward, ensureBridge, ipv4Addresses, taggedLinks } from './link.js';
@@ -43,6 +43,8 @@ export interface NetworkManagerOptions {
   defaultSubnet?: string;
   /** The default bridge's address in defaultSubnet (default: the first host address). */
   defaultGateway?: string;
+  /** dockerd's --default-address-pool: where networks without a subnet get theirs (default: Docker's pools). */
+  addressPools?: AddressPool[];
   mtu?: number;
   dnsPort?: number;
   /** Resolvers for names outside Berth ("ip" or "ip:port"); default: the host's /etc/resolv.conf, read per query. */
@@ -384,7 +386,12 @@ export class NetworkManager {
       if (others.some((o) => overlaps(o, subnet))) throw forbidden('Pool overlaps with other one on this address space');
     } else {
       const routes = await hostRoutes();
-      const free = [...defaultPools()].find((p) => !others.some((o) => overlaps(o, p)) && !routes.some((r) => overlaps(r, p)));
+      let free: Cidr | undefined;
+      for (const p of subnetsOf(this.opts.addressPools ?? [])) {
+        if (others.some((o) => overlaps(o, p)) || routes.some((r) => overlaps(r, p))) continue;
+        free = p;
+        break;
+      }
       if (!free) throw forbidden('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
       subnet = free;
     }

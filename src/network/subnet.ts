@@ -52,10 +52,42 @@ export function overlaps(a: Cidr, b: Cidr): boolean {
   return (a.base & mask(p)) >>> 0 === (b.base & mask(p)) >>> 0;
 }
 
+/** One `--default-address-pool base=CIDR,size=N` of dockerd: networks of /size carved out of base. */
+export interface AddressPool {
+  base: Cidr;
+  size: number;
+}
+
 /** Docker's default address pools for local networks: 172.17-31.0.0/16, then 192.168.x.0/20. */
 export function* defaultPools(): Generator<Cidr> {
   for (let i = 17; i <= 31; i++) yield { base: parseIp(`172.${i}.0.0`)!, prefix: 16 };
   for (let i = 0; i < 256; i += 16) yield { base: parseIp(`192.168.${i}.0`)!, prefix: 20 };
+}
+
+/** The subnets of the given pools in order (each base split into /size networks); Docker's defaults when none are given. */
+export function* subnetsOf(pools: readonly AddressPool[]): Generator<Cidr> {
+  if (!pools.length) return yield* defaultPools();
+  for (const p of pools) {
+    const count = 2 ** (p.size - p.base.prefix);
+    const step = 2 ** (32 - p.size);
+    for (let i = 0; i < count; i++) yield { base: (p.base.base + i * step) >>> 0, prefix: p.size };
+  }
+}
+
+/**
+ * dockerd's `--default-address-pool base=10.10.0.0/16,size=24`; the size must be at least the
+ * base's prefix and at most 30 (a network needs a gateway and a host).
+ */
+export function parseAddressPool(spec: string): AddressPool {
+  const fields = new Map(spec.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()] as const));
+  const baseText = fields.get('base');
+  const sizeText = fields.get('size');
+  if (!baseText || !sizeText || fields.size !== 2) throw invalidArgument(`invalid default address pool ${JSON.stringify(spec)}: expected base=CIDR,size=N`);
+  const base = parseCidr(baseText);
+  const size = Number(sizeText);
+  if (!Number.isInteger(size) || size < base.prefix || size > 30)
+    throw invalidArgument(`invalid default address pool ${JSON.stringify(spec)}: size must be between ${base.prefix} and 30`);
+  return { base, size };
 }
 
 /** A MAC address derived from the IP as Docker does: 02:42 + the four address bytes. */

@@ -44,6 +44,12 @@ export class TestDaemon {
   readonly logs: string[] = [];
   private expectingExit = false;
   readonly bip = `10.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 256)}.0/24`;
+  /**
+   * Where this daemon's user-defined networks get their subnets: a /16 of its own (apart from the
+   * bips above), so two daemons of parallel tests never pick the same free Docker pool at the same
+   * moment (both would see 172.18.0.0/16 free, and the second's embedded DNS could not bind its gateway).
+   */
+  readonly addressPool = `base=10.${20 + Math.floor(Math.random() * 80)}.0.0/16,size=24`;
   // DNS: containers and the embedded DNS use 127.0.0.1 (`--dns`), so a lookup of an unknown name
   // never leaves the machine: tests send traffic only to loopback and their own containers
   // (unless a test asks for the host's resolvers: start([], { dns: 'host' })).
@@ -94,6 +100,8 @@ export class TestDaemon {
         '--bridge',
         this.bridge,
         ...bip,
+        '--default-address-pool',
+        this.addressPool,
         ...dns,
         '--registry-loopback-only' /* pulls reach only registries the tests start */,
         ...extraArgs,
