@@ -20,6 +20,7 @@ import { errnoCode, invalidArgument, isBerthError } from '../../lib/errors.js';
 import { cleanInRoot, escapesRoot } from '../../lib/safe-path.js';
 import { decompressed } from '../../lib/tar-input.js';
 import { lsetxattr, mkfifo, mkWhiteout } from '../../lib/libc.js';
+import { BatchedWriter } from '../../lib/batched-writer.js';
 
 export interface UnpackResult {
   diffId: Digest;
@@ -134,7 +135,9 @@ class Unpacker {
       case 'contiguous-file': {
         const fh = await open(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
         try {
-          for await (const chunk of data) await fh.write(chunk as Buffer);
+          const w = new BatchedWriter(fh); // the tar parser hands over the decompressor's small chunks
+          for await (const chunk of data) await w.write(chunk as Buffer);
+          await w.flush();
           await fh.chown(uid, gid); // before chmod: chown clears set-id bits
           await fh.chmod(mode);
         } finally {
