@@ -88,18 +88,17 @@ export async function fetchLayer(
     throw layerVerificationFailed(d, new Error(`size ${declared}, expected ${d.size}`));
   }
   const body: Readable = res.body;
-  const counter = counting(onBytes);
   const toStore = new PassThrough({ objectMode: true, highWaterMark: BRANCH_CHUNKS });
   const toUnpack = new PassThrough({ objectMode: true, highWaterMark: BRANCH_CHUNKS });
   // A broken download fails both branches; pipe() alone would leave them waiting for an end.
-  body.on('error', (e) => counter.destroy(e));
-  counter.on('error', (e) => {
+  body.on('error', (e) => {
     toStore.destroy(e);
     toUnpack.destroy(e);
   });
-  body.pipe(counter);
-  counter.pipe(toStore);
-  counter.pipe(toUnpack);
+  let received = 0;
+  body.on('data', (c: Buffer) => onBytes((received += c.length))); // an observer, not one more stream stage per chunk
+  body.pipe(toStore);
+  body.pipe(toUnpack);
 
   // The blob's own digest is checked first, as Docker does: a corrupted blob is a verification
   // failure even when its damage also breaks the gzip or tar. So an unpacker that gives up
