@@ -10,12 +10,14 @@ import { createRequire } from 'node:module';
 import { getSystemErrorMap } from 'node:util';
 
 type Fn = (...args: unknown[]) => number;
+type KoffiFn = Fn & { async(...args: unknown[]): void };
 interface Koffi {
-  load(path: string): { func(decl: string): Fn };
+  load(path: string): { func(decl: string): KoffiFn };
   errno(): number;
 }
 
 let fns: Record<string, Fn> | undefined;
+let raw: Record<string, KoffiFn> = {};
 
 function libc(): Record<string, Fn> {
   if (fns) return fns;
@@ -36,8 +38,10 @@ function libc(): Record<string, Fn> {
     move_mount: 'int move_mount(int fromDirfd, const char *fromPath, int toDirfd, const char *toPath, unsigned int flags)',
   };
   const out: Record<string, Fn> = {};
+  raw = {};
   for (const [name, decl] of Object.entries(decls)) {
     const f = lib.func(decl);
+    raw[name] = f;
     // Read errno right after the call, before any other native code can overwrite it.
     out[name] = (...args: unknown[]) => {
       const r = Number(f(...args));
@@ -162,9 +166,20 @@ export function umount2(target: string, flags = 0): void {
   call('umount2', target, target, flags);
 }
 
-/** syncfs(2): flushes the whole filesystem holding `fd` (one call instead of an fsync per file). */
-export function syncfs(fd: number): void {
-  call('syncfs', undefined, fd);
+/**
+ * syncfs(2) on koffi's worker thread: flushes the whole filesystem holding `fd` (one call instead
+ * of an fsync per file) without blocking the event loop for the flush, which takes hundreds of
+ * milliseconds after a large unpack. errno is not readable from that thread: a failure is EIO.
+ */
+export function syncfs(fd: number): Promise<void> {
+  libc();
+  return new Promise((resolve, reject) => {
+    raw.syncfs!.async(fd, (err: unknown, r: unknown) => {
+      if (err) reject(err);
+      else if (Number(r) < 0) reject(errnoError(5, 'syncfs'));
+      else resolve();
+    });
+  });
 }
 
 // The new mount API (Linux 5.2+): options are passed one by one, so no one-page limit applies.

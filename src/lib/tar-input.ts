@@ -17,7 +17,8 @@ export async function decompressed(input: Readable | AsyncIterable<Buffer>): Pro
     throw notImplemented(`${compression}-compressed layers are not supported`);
   }
   if (compression === 'none') return { stream: plain, compression };
-  const gunzip = createGunzip();
+  // 256 KiB output chunks instead of zlib's 16 KiB: fewer round trips through every stage after.
+  const gunzip = createGunzip({ chunkSize: 256 << 10 });
   plain.on('error', (e) => gunzip.destroy(e));
   gunzip.on('close', () => plain.destroy());
   // zlib's errors (Z_DATA_ERROR: "invalid block type", a truncated stream) are bad input, not a

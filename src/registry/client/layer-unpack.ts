@@ -1,17 +1,16 @@
-// Phase 2 of a pull, under the image store's writer lock: unpack each downloaded layer blob
-// (gzip or plain tar) onto its parent, bottom first, and check that the tar's digest as the
-// layer store measured it is the diffId the config promised. Layers already present are
-// reused. Every new layer is noted in the journal and in the undo log before it is made.
+// Phase 2 of a pull, under the image store's writer lock: stack the layers the download phase
+// unpacked (staged, diffIds verified) onto their parents, bottom first, each made visible by
+// one rename. Layers already present are reused (a staged copy of one is dropped). Every new
+// layer is noted in the journal and in the undo log before it is made.
 import type { Digest } from '../../lib/digest.js';
-import { conflict, invalidArgument } from '../../lib/errors.js';
+import { conflict } from '../../lib/errors.js';
 import type { Descriptor } from '../../image/image-config.js';
 import type { ImageLayerRef } from '../../image/image-record.js';
 import type { ImageStore } from '../../image/image-store.js';
 import type { OpJournal } from '../../image/journal.js';
 import type { Undo } from '../../image/layer-apply.js';
-import { decompressed } from '../../image/layer-blob.js';
-import { counting } from './layer-download.js';
-import { progressMessage, throttled, type OnPullMessage } from './progress.js';
+import type { StagedLayer } from '../../store/layers/layer-store.js';
+import { progressMessage, type OnPullMessage } from './progress.js';
 
 export interface PulledLayer {
   desc: Descriptor;
@@ -21,6 +20,17 @@ export interface PulledLayer {
   id: string;
   /** The layer (its chain) was already in the layer store before the pull. */
   present: boolean;
+  /** Unpacked by the download phase, not yet committed (the commit consumes it). */
+  staged?: StagedLayer;
+}
+
+/** Drops every staged layer not committed (a failed or abandoned pull). */
+export async function discardStaged(store: ImageStore, layers: PulledLayer[]): Promise<void> {
+  for (const l of layers) {
+    const s = l.staged;
+    l.staged = undefined;
+    if (s) await store.layers.discardStaged(s).catch(() => {});
+  }
 }
 
 export async function applyPulledLayers(
@@ -29,7 +39,6 @@ export async function applyPulledLayers(
   undo: Undo,
   journal: OpJournal,
   send: OnPullMessage,
-  signal?: AbortSignal,
 ): Promise<ImageLayerRef[]> {
   const out: ImageLayerRef[] = [];
   let parent: Digest | null = null;
@@ -38,24 +47,17 @@ export async function applyPulledLayers(
     let size: number;
     if (existing) {
       size = existing.size;
+      if (l.staged) await discardStaged(store, [l]);
       if (!l.present) send({ status: 'Pull complete', id: l.id, progressDetail: {} });
     } else {
-      if (l.present) throw conflict(`layer ${l.chainId} was removed while it was being pulled: pull again`);
+      const staged = l.staged;
+      if (!staged) throw conflict(`layer ${l.chainId} was removed while it was being pulled: pull again`);
       await journal.note({ layers: [l.chainId] });
-      const t = throttled((n) => send(progressMessage('Extracting', l.id, n, l.desc.size)));
-      const raw = store.content.readStream(l.desc.digest).pipe(counting((n) => t.update(n)));
-      const info = await store.layers.applyLayer(parent, await decompressed(raw), { signal });
-      t.flush();
-      if (info.diffId !== l.diffId || info.chainId !== l.chainId) {
-        // The tar is not the one the config names. The layer store may have handed back a layer
-        // some image already uses (same content): remove it only if nothing names it.
-        if (!store.all().some((r) => r.layers.some((x) => x.chainId === info.chainId))) await store.layers.remove(info.chainId).catch(() => {});
-        throw invalidArgument(
-          `filesystem layer verification failed for digest ${l.desc.digest}: it unpacks to diffId ${info.diffId}, the image config says ${l.diffId}`,
-        );
-      }
+      l.staged = undefined; // consumed by the commit, whatever its outcome
+      const info = await store.layers.commitStaged(parent, staged);
       undo.add(() => store.layers.remove(info.chainId));
       size = info.size;
+      send(progressMessage('Extracting', l.id, l.desc.size, l.desc.size));
       send({ status: 'Pull complete', id: l.id, progressDetail: {} });
     }
     const ref: ImageLayerRef = { diffId: l.diffId, chainId: l.chainId, size };

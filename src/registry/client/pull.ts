@@ -1,9 +1,10 @@
 // `docker pull`: resolve a reference on its registry, pick the host's platform, fetch and
-// verify the config and the layers the store lacks, then unpack and register the image with
-// its tag and digest references. Phase 1 (network) runs without the image store's lock and puts
-// only verified blobs in the content store; phase 2 (unpack, register) runs under the lock. A
-// journal notes every blob, layer and image before it is made, so a failure or a crash leaves
-// the store as it was.
+// verify the config and the layers the store lacks, then register the image with its tag and
+// digest references. Phase 1 runs without the image store's lock, three layers at a time: each
+// blob is read from the network once, into the content store (verified) and through the unpacker
+// into a staged, invisible layer (diffId verified); phase 2 (stack the staged layers, register)
+// runs under the lock. A journal notes every blob, layer and image before it is made, and staged
+// layers live in the layer store's tmp/, so a failure or a crash leaves the store as it was.
 import { shortId, type Digest } from '../../lib/digest.js';
 import { canceled, conflict, invalidArgument } from '../../lib/errors.js';
 import { hostPlatform, MEDIA_TYPES, parseImageConfig, parsePlatform, type Descriptor, type Platform } from '../../image/image-config.js';
@@ -17,8 +18,8 @@ import { familiarName, familiarString, formatReference, normaliseReference, type
 import type { Credentials } from './auth.js';
 import { endpointFor } from './endpoint.js';
 import { Agents } from './http-request.js';
-import { downloadBlob } from './layer-download.js';
-import { applyPulledLayers, type PulledLayer } from './layer-unpack.js';
+import { fetchLayer, stageStoredLayer } from './layer-download.js';
+import { applyPulledLayers, discardStaged, type PulledLayer } from './layer-unpack.js';
 import { fetchManifest, fetchSmallBlob, formatPlatform, MAX_CONFIG_BYTES, resolvePlatformManifest } from './manifest.js';
 import { progressMessage, throttled, type OnPullMessage } from './progress.js';
 import { pool } from './pool.js';
@@ -168,11 +169,15 @@ export class RegistryPuller {
       try {
         await this.download(session, pulled, journal, touched, send, signal);
       } catch (e) {
+        await discardStaged(store, pulled);
         await store.withWriteLock(() => rollbackBlobs(store, touched));
         throw e;
       }
     }
-    if (signal?.aborted) throw canceled();
+    if (signal?.aborted) {
+      await discardStaged(store, pulled);
+      throw canceled();
+    }
 
     return store.withWriteLock(async () => {
       const undo = new Undo();
@@ -189,12 +194,13 @@ export class RegistryPuller {
           await store.registerLocked({ config: cfgBytes, layers: rec.layers, manifest: manifestRef, refs: refKeys });
           return { id: configId, updated: before !== configId };
         }
-        const layers: ImageLayerRef[] = await applyPulledLayers(store, pulled, undo, journal, send, signal);
+        const layers: ImageLayerRef[] = await applyPulledLayers(store, pulled, undo, journal, send);
         await noteImage(store, journal, config);
         touched.push(configId);
         await store.registerLocked({ config, layers, manifest: manifestRef, refs: refKeys });
         return { id: configId, updated: before !== configId };
       } catch (e) {
+        await discardStaged(store, pulled);
         await undo.run();
         await rollbackBlobs(store, touched);
         throw e;
@@ -202,37 +208,65 @@ export class RegistryPuller {
     });
   }
 
-  /** Phase 1: every missing layer blob into the content store, verified, three at a time. */
+  /**
+   * Phase 1: every missing layer fetched (or read from the content store if its blob is there)
+   * and unpacked into a staged layer, verified, three at a time. The first failure stops the rest.
+   */
   private async download(
     session: RegistrySession,
     layers: PulledLayer[],
     journal: OpJournal,
     touched: Digest[],
     send: OnPullMessage,
-    signal?: AbortSignal,
+    outer?: AbortSignal,
   ): Promise<void> {
-    const content = this.images.content;
+    const stores = { content: this.images.content, layers: this.images.layers };
     for (const l of layers)
       send(l.present ? { status: 'Already exists', id: l.id, progressDetail: {} } : { status: 'Pulling fs layer', id: l.id, progressDetail: {} });
     const todo = layers.filter((l) => !l.present);
     todo.slice(MAX_CONCURRENT_DOWNLOADS).forEach((l) => send({ status: 'Waiting', id: l.id, progressDetail: {} }));
-    const seen = new Set<string>();
-    await pool(todo, MAX_CONCURRENT_DOWNLOADS, async (l) => {
-      if (signal?.aborted) throw canceled();
+    const stop = new AbortController();
+    const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+    // The first fetch of each blob digest; a layer repeating a blob unpacks it from the store after.
+    const fetching = new Map<string, Promise<void>>();
+    let firstError: { e: unknown } | undefined;
+    const one = async (l: PulledLayer): Promise<void> => {
+      if (signal.aborted) throw canceled();
       const d = l.desc;
-      if (seen.has(d.digest) || (await content.has(d.digest))) {
-        seen.add(d.digest);
+      const first = fetching.get(d.digest);
+      if (first || (await stores.content.has(d.digest))) {
+        await first;
         send({ status: 'Download complete', id: l.id, progressDetail: {} });
+        const t = throttled((n) => send(progressMessage('Extracting', l.id, n, d.size)));
+        l.staged = await stageStoredLayer(stores, l, (n) => t.update(n), signal);
+        t.flush();
         return;
       }
-      seen.add(d.digest);
-      await journal.note({ blobs: [d.digest] });
-      touched.push(d.digest);
-      const t = throttled((n) => send(progressMessage('Downloading', l.id, n, d.size)));
-      await downloadBlob(session, content, d, (n) => t.update(n), signal);
-      t.flush();
+      let done!: () => void;
+      fetching.set(d.digest, new Promise<void>((r) => (done = r)));
+      try {
+        await journal.note({ blobs: [d.digest] });
+        touched.push(d.digest);
+        const t = throttled((n) => send(progressMessage('Downloading', l.id, n, d.size)));
+        l.staged = await fetchLayer(session, stores, l, (n) => t.update(n), signal);
+        t.flush();
+      } finally {
+        done();
+      }
       send({ status: 'Verifying Checksum', id: l.id, progressDetail: {} });
       send({ status: 'Download complete', id: l.id, progressDetail: {} });
-    });
+    };
+    try {
+      await pool(todo, MAX_CONCURRENT_DOWNLOADS, (l) =>
+        one(l).catch((e: unknown) => {
+          // The first failure is the one to report; it stops the layers still in flight.
+          firstError ??= { e };
+          stop.abort();
+          throw e;
+        }),
+      );
+    } catch (e) {
+      throw firstError ? firstError.e : e;
+    }
   }
 }

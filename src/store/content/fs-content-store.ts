@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { BlobInfo, ContentStore } from './content-store.js';
 import { type Digest, hexOf, isDigest, parseDigest } from '../../lib/digest.js';
 import { ensureDir, fsyncDir } from '../../lib/atomic-fs.js';
+import { BatchedWriter } from '../../lib/batched-writer.js';
 import { canceled, errnoCode, invalidArgument, notFound } from '../../lib/errors.js';
 
 export class FsContentStore implements ContentStore {
@@ -82,6 +83,7 @@ export class FsContentStore implements ContentStore {
     const hash = createHash('sha256');
     let size = 0;
     const fh = await open(tmp, 'wx', 0o644);
+    const out = new BatchedWriter(fh);
     let committed = false;
     try {
       try {
@@ -93,9 +95,10 @@ export class FsContentStore implements ContentStore {
           if (expected?.size !== undefined && size > expected.size) {
             throw invalidArgument(`content size mismatch: got more than the expected ${expected.size} bytes`);
           }
-          await fh.write(b);
+          await out.write(b);
         }
         if (signal?.aborted) throw canceled();
+        await out.flush();
         await fh.sync();
       } finally {
         await fh.close();

@@ -37,6 +37,17 @@ export interface ApplyOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * A layer unpacked off to the side (invisible, removed by open() after a crash): unpacking needs
+ * no parent, so a pull unpacks its layers in parallel while they download and stacks them after.
+ */
+export interface StagedLayer {
+  readonly diffId: Digest;
+  readonly size: number;
+  /** The store's own name for it (a temp dir). */
+  readonly handle: string;
+}
+
 export interface LayerStore {
   /**
    * Unpacks a layer tar (plain, gzip or zstd-detected by magic) on top of `parent`. Whiteouts
@@ -46,6 +57,15 @@ export interface LayerStore {
    * layer returned.
    */
   applyLayer(parent: Digest | null, tar: Readable, opts?: ApplyOptions): Promise<LayerInfo>;
+  /** The unpacking half of applyLayer: the same checks, nothing visible yet. */
+  stageLayer(tar: Readable, opts?: ApplyOptions): Promise<StagedLayer>;
+  /**
+   * The committing half: makes a staged layer the layer over `parent` (atomically, by rename) and
+   * consumes it; if that chainId exists already the staged copy is dropped and the existing one returned.
+   */
+  commitStaged(parent: Digest | null, staged: StagedLayer): Promise<LayerInfo>;
+  /** Drops a staged layer that will not be committed. */
+  discardStaged(staged: StagedLayer): Promise<void>;
   get(chainId: Digest): Promise<LayerInfo | undefined>;
   list(): Promise<LayerInfo[]>;
   /** The layer's own changes as an uncompressed tar with Docker whiteouts (for save/push). */

@@ -257,3 +257,36 @@ test('concurrent applyLayer of the same content yields one layer', async () => {
   assert.equal((await readdir(join(s.root, 'l'))).length, 1);
   assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
 });
+
+test('a staged layer is invisible until committed; discarded or left by a crash, nothing remains', async () => {
+  const s = await OverlayLayerStore.open(join(root, 'staged'));
+  const base = await s.applyLayer(null, tarStream(await makeTar([{ name: 'base', data: 'b' }])));
+  const t = await makeTar([{ name: 'top', data: 't' }]);
+  // Unpacked without a parent (a pull unpacks its layers side by side), stacked at commit.
+  const staged = await s.stageLayer(tarStream(t));
+  assert.equal(staged.diffId, sha256(t));
+  assert.equal((await s.list()).length, 1, 'not a layer yet');
+  assert.equal((await readdir(join(s.root, 'tmp'))).length, 1);
+  const top = await s.commitStaged(base.chainId, staged);
+  assert.equal(top.chainId, chainIdOf(base.chainId, sha256(t)));
+  assert.equal(top.parent, base.chainId);
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  const m = await scratch.mount(await s.prepare('staged-1', top.chainId, { readonly: true }), root);
+  assert.equal(await readFile(join(m, 'base'), 'utf8'), 'b');
+  assert.equal(await readFile(join(m, 'top'), 'utf8'), 't');
+  await scratch.unmount(m);
+  // The same content staged again: the commit hands back the existing layer and drops the copy.
+  const again = await s.commitStaged(base.chainId, await s.stageLayer(tarStream(t)));
+  assert.equal(again.chainId, top.chainId);
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  // Discarded, or left behind by a crash (reopen), it is gone; a hostile tar never stages.
+  await s.discardStaged(await s.stageLayer(tarStream(await makeTar([{ name: 'x', data: 'x' }]))));
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  await assert.rejects(s.stageLayer(tarStream(await makeTar([{ name: '../escape', data: 'x' }]))), (e) => isBerthError(e, 'invalid-argument'));
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  await s.stageLayer(tarStream(await makeTar([{ name: 'y', data: 'y' }])));
+  const reopened = await OverlayLayerStore.open(s.root);
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  assert.equal((await reopened.list()).length, 2);
+  await assert.rejects(s.commitStaged(null, { diffId: staged.diffId, size: 0, handle: '/etc' }), (e) => isBerthError(e, 'invalid-argument'));
+});

@@ -10,7 +10,7 @@ import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink,
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount } from './layer-store.js';
+import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount, StagedLayer } from './layer-store.js';
 import { type Digest, hexOf, isDigest, parseDigest } from '../../lib/digest.js';
 import { ensureDir, fsyncDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-fs.js';
 import { canceled, conflict, errnoCode, invalidArgument, isBerthError, messageOf, notFound } from '../../lib/errors.js';
@@ -115,9 +115,13 @@ export class OverlayLayerStore implements LayerStore {
 
   async applyLayer(parent: Digest | null, tarStream: Readable, opts: ApplyOptions = {}): Promise<LayerInfo> {
     if (parent !== null) await this.mustMeta(parent);
+    const staged = await this.stageLayer(tarStream, opts);
+    return this.commitStaged(parent, staged);
+  }
+
+  async stageLayer(tarStream: Readable, opts: ApplyOptions = {}): Promise<StagedLayer> {
     const tmp = this.tmpPath();
     await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
-    let kept = false;
     try {
       let res;
       try {
@@ -126,18 +130,39 @@ export class OverlayLayerStore implements LayerStore {
         tarStream.destroy();
         throw tarFailure(e);
       }
-      const chainId = chainIdOf(parent, res.diffId);
       const fh = await openFile(tmp, 'r');
       try {
-        syncfs(fh.fd); // one flush for all unpacked files instead of an fsync each
+        await syncfs(fh.fd); // one flush for all unpacked files instead of an fsync each
       } finally {
         await fh.close();
       }
+      return { diffId: res.diffId, size: res.size, handle: tmp };
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  async discardStaged(staged: StagedLayer): Promise<void> {
+    await rm(this.stagedDir(staged), { recursive: true, force: true });
+  }
+
+  private stagedDir(staged: StagedLayer): string {
+    // The handle is a path this store made under tmp/: never follow one from elsewhere.
+    if (!staged.handle.startsWith(join(this.root, 'tmp') + '/')) throw invalidArgument('not a layer staged by this store');
+    return staged.handle;
+  }
+
+  async commitStaged(parent: Digest | null, staged: StagedLayer): Promise<LayerInfo> {
+    const tmp = this.stagedDir(staged);
+    let kept = false;
+    try {
+      const chainId = chainIdOf(parent, staged.diffId);
       return await this.lock.run('graph', async () => {
         const existing = await this.meta(chainId);
         if (existing) return info(existing);
         if (parent !== null) await this.mustMeta(parent);
-        const meta: LayerMeta = { chainId, diffId: res.diffId, parent, size: res.size, link: '' };
+        const meta: LayerMeta = { chainId, diffId: staged.diffId, parent, size: staged.size, link: '' };
         for (;;) {
           meta.link = newLinkId();
           try {
