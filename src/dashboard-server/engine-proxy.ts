@@ -25,7 +25,9 @@ export function forwardToEngine(ctx: RequestContext, socketPath: string, engineP
   const headers: OutgoingHttpHeaders = { host: 'berth-dashboard' };
   for (const h of PASS_REQUEST) if (ctx.req.headers[h] !== undefined) headers[h] = ctx.req.headers[h];
   return new Promise<void>((resolve, reject) => {
-    const up = request({ socketPath, path: enginePathAndQuery, method: ctx.req.method, headers }, (answer: IncomingMessage) => {
+    // A connection of its own per request (agent: false): Node's default agent keeps sockets alive,
+    // and one reused just as berthd closes it idle fails the browser's request ("Failed to fetch").
+    const up = request({ socketPath, path: enginePathAndQuery, method: ctx.req.method, headers, agent: false }, (answer: IncomingMessage) => {
       ctx.res.writeHead(answer.statusCode ?? 502, responseHeaders(answer));
       ctx.res.flushHeaders(); // streams (events, logs -f) must show their status at once
       answer.pipe(ctx.res);

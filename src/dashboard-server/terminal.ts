@@ -82,7 +82,13 @@ function engineJson<T>(socketPath: string, method: string, path: string, body?: 
   const text = body === undefined ? '' : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
-      { socketPath, method, path, headers: { host: 'berth-dashboard', 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+      {
+        socketPath,
+        method,
+        path,
+        agent: false, // no kept-alive socket that berthd may close just as it is reused (see engine-proxy)
+        headers: { host: 'berth-dashboard', 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -3,8 +3,7 @@
 // we follow dockerd (the docker CLI and docker-py are the real judges) and say so below.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { TestDaemon } from '../support/daemon.js';
+import { type ApiReply, TestDaemon } from '../support/daemon.js';
 import { requiresRoot } from '../support/requires-root.js';
 import { conformancePath, requiresConformance } from '../support/conformance.js';
 import { SwaggerValidator } from './swagger-schema.js';
@@ -15,42 +14,10 @@ const tag = `${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 let d: TestDaemon;
 let sw: SwaggerValidator;
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
-}
+type Reply = ApiReply;
 
 function api(method: string, path: string, body?: unknown): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        socketPath: d.socket,
-        method,
-        path: `/v1.45${path}`,
-        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.setTimeout(20_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return d.api(method, path, body, 20_000);
 }
 
 /** Calls the API, checks the status, and validates the body against the swagger's path template. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
-import { TestDaemon, run } from '../support/daemon.js';
+import { type ApiReply, TestDaemon, run } from '../support/daemon.js';
 import { requiresRoot } from '../support/requires-root.js';
 import { StdcopyParser, type StdFrame } from '../../src/lib/stdcopy.js';
 
@@ -28,42 +28,10 @@ after(async () => {
   if (d) await d.stop();
 });
 
-interface Reply {
-  status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: Engine replies are read loosely here
-  json: any;
-  text: string;
-}
+type Reply = ApiReply;
 
 function api(method: string, path: string, body?: unknown): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        socketPath: d.socket,
-        method,
-        path: `/v1.45${path}`,
-        headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, json, text });
-        });
-      },
-    );
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+  return d.api(method, path, body);
 }
 
 async function ok(method: string, path: string, body?: unknown, status = method === 'POST' && path.endsWith('/create') ? 201 : 204): Promise<Reply> {

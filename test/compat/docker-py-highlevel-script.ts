@@ -2,25 +2,13 @@
 // applications use it (image builds with every option, images, followed logs, networks,
 // volumes, events, df, a raw attach socket). Each step runs in its own try block and reports
 // {name, ok, detail}; the last line of stdout is the JSON list of results.
+import { DOCKER_PY_STEPS } from './docker-py-script.js';
+
 export const DOCKER_PY_HIGHLEVEL_SCRIPT = String.raw`
 import io, json, os, sys, tarfile, tempfile, time, traceback
 import docker
 
-results = []
-def step(name):
-    def wrap(fn):
-        try:
-            detail = fn()
-            results.append({'name': name, 'ok': True, 'detail': repr(detail)[:300]})
-        except Exception:
-            results.append({'name': name, 'ok': False, 'detail': traceback.format_exc()[-1500:]})
-        return fn
-    return wrap
-
-def expect(cond, detail):
-    if not cond:
-        raise AssertionError(detail)
-
+${DOCKER_PY_STEPS}
 TAG = os.environ['BERTH_TAG']
 client = docker.from_env(version=os.environ.get('DOCKER_PY_VERSION', 'auto'), timeout=60)
 made = []

@@ -1,10 +1,11 @@
 // The Python side of docker-py.test.ts: a script for Debian's docker-py 5.0.3. Each step runs in
 // its own try block and reports {name, ok, detail} so one failure does not hide the others; the
 // last line of stdout is the JSON list of results.
-export const DOCKER_PY_SCRIPT = String.raw`
-import io, json, os, socket, sys, tarfile, time, traceback
-import docker
-
+/**
+ * The step harness both docker-py scripts start with: `@step(name)` runs a function at once and
+ * records {name, ok, detail}; `expect` fails a step with a detail.
+ */
+export const DOCKER_PY_STEPS = String.raw`
 results = []
 def step(name):
     def wrap(fn):
@@ -19,7 +20,13 @@ def step(name):
 def expect(cond, detail):
     if not cond:
         raise AssertionError(detail)
+`;
 
+export const DOCKER_PY_SCRIPT = String.raw`
+import io, json, os, socket, sys, tarfile, time, traceback
+import docker
+
+${DOCKER_PY_STEPS}
 TAG = os.environ['BERTH_TAG']
 client = docker.from_env(version=os.environ.get('DOCKER_PY_VERSION', 'auto'), timeout=30)
 made = []

@@ -39,6 +39,15 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
   });
 }
 
+/** What TestDaemon.api read back. */
+export interface ApiReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  // biome-ignore lint/suspicious/noExplicitAny: Engine replies are read loosely in tests
+  json: any;
+}
+
 export class TestDaemon {
   proc?: ChildProcess;
   readonly logs: string[] = [];
@@ -136,6 +145,41 @@ export class TestDaemon {
       });
       req.on('error', reject);
       req.end();
+    });
+  }
+
+  /**
+   * One Engine API call over the socket at API 1.45 (a JSON body when given), read whole: the
+   * status, headers, text, and the text parsed as JSON when it is JSON. Replies are read loosely.
+   */
+  api(method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<ApiReply> {
+    return new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        {
+          socketPath: this.socket,
+          method,
+          path: `/v1.45${path}`,
+          headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            let json: unknown;
+            try {
+              json = text ? JSON.parse(text) : undefined;
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+          });
+        },
+      );
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} timed out`)));
+      req.on('error', reject);
+      req.end(payload);
     });
   }
 
