@@ -20,6 +20,11 @@ test('recoveryAction decides from the record and whether the shim lives', () => 
   assert.equal(recoveryAction(containerRecord('a', { status: 'running' }), true).kind, 'adopt');
   assert.equal(recoveryAction(containerRecord('a', { status: 'running' }), false).kind, 'record-exit');
   assert.equal(recoveryAction(containerRecord('a', { status: 'restarting', pid: 0 }), false).kind, 'resume-restart');
+  // --rm: exited, or created and never started (berthd killed between the CLI's create and start).
+  const rm = (status: 'exited' | 'created') => ({ ...containerRecord('a', { status }), host: { ...containerRecord('a').host, autoRemove: true } });
+  assert.equal(recoveryAction(rm('exited'), false).kind, 'discard');
+  assert.equal(recoveryAction(rm('created'), false).kind, 'discard');
+  assert.deepEqual(recoveryAction(containerRecord('a', { status: 'created' }), false), { kind: 'settle', restart: false });
   assert.deepEqual(recoveryAction(containerRecord('a', { status: 'exited', policy: 'always' }), false), { kind: 'settle', restart: true });
   assert.deepEqual(recoveryAction(containerRecord('a', { status: 'exited', policy: 'always', manuallyStopped: true }), false), {
     kind: 'settle',

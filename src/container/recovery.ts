@@ -37,7 +37,9 @@ export function recoveryAction(rec: ContainerSnapshot, shimAlive: boolean): Reco
     if (shimAlive) return { kind: 'adopt' };
     return rec.state.status === 'restarting' && rec.state.pid === 0 ? { kind: 'resume-restart' } : { kind: 'record-exit' };
   }
-  if (rec.host.autoRemove && rec.state.status === 'exited') return { kind: 'discard' };
+  // An --rm container that is not running goes, also one never started (berthd died between the
+  // CLI's create and start): dockerd's restore removes every stopped AutoRemove container too.
+  if (rec.host.autoRemove && (rec.state.status === 'exited' || rec.state.status === 'created')) return { kind: 'discard' };
   if (rec.state.status === 'exited' || rec.state.status === 'created')
     return { kind: 'settle', restart: rec.state.status === 'exited' && shouldRestartAfterDaemonStart(rec) };
   return { kind: 'none' };
