@@ -4,18 +4,15 @@
 // its own subtest, so one failure names itself and does not hide the others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
-import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestDaemon, run } from '../support/daemon.js';
+import { TestDaemon } from '../support/daemon.js';
 import { requiresRoot } from '../support/requires-root.js';
 import { DOCKER_PY_HIGHLEVEL_SCRIPT } from './docker-py-highlevel-script.js';
+import { dockerPyMissing, runDockerPy } from './docker-py-runner.js';
 
-const PYTHON = '/usr/bin/python3'; // Debian's: python3-docker is importable there, not from the first python3 on the PATH
-const importable = spawnSync(PYTHON, ['-c', 'import docker'], { stdio: 'ignore' }).status === 0;
-const skip =
-  requiresRoot('real crun, overlayfs, cgroups') || (!importable ? `python3-docker is not importable from ${PYTHON} (apt-get install python3-docker)` : false);
+const skip = requiresRoot('real crun, overlayfs, cgroups') || dockerPyMissing();
 
 /** The steps the script reports, in order. */
 const STEPS = [
@@ -50,16 +47,7 @@ after(async () => {
 
 for (const version of ['1.41', 'auto']) {
   test(`docker-py high-level API ${version === 'auto' ? 'with version negotiation' : `at API ${version}`}`, { skip }, async (t) => {
-    const script = join(work, `highlevel-${version}.py`);
-    await writeFile(script, DOCKER_PY_HIGHLEVEL_SCRIPT);
-    const tag = `${process.pid}${Math.random().toString(36).slice(2, 6)}`;
-    const r = await run(PYTHON, [script], { env: { ...process.env, DOCKER_HOST: d.host, BERTH_TAG: tag, DOCKER_PY_VERSION: version }, timeoutMs: 180_000 });
-    let results: Array<{ name: string; ok: boolean; detail: string }>;
-    try {
-      results = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as typeof results;
-    } catch {
-      assert.fail(`the script did not finish (exit ${r.code})\nstdout: ${r.stdout}\nstderr: ${r.stderr}\ndaemon: ${d.logs.join('').slice(-2000)}`);
-    }
+    const results = await runDockerPy(d, join(work, `highlevel-${version}.py`), DOCKER_PY_HIGHLEVEL_SCRIPT, version, 180_000);
     assert.deepEqual(
       results.map((x) => x.name),
       STEPS,
