@@ -32,6 +32,7 @@ import type { ImageUsers } from '../image/image-delete.js';
 import { importRootfs } from '../image/import.js';
 import { loadImages } from '../image/load.js';
 import { saveImages } from '../image/save.js';
+import { inspectPlatform } from '../image/image-platforms.js';
 import type { LayerStore } from '../store/layers/layer-store.js';
 import type { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import type { EventBus } from '../lib/event-bus.js';
@@ -65,7 +66,7 @@ export interface RouteDeps {
 export function imageBackend(images: ImageStore, users: ImageUsers = () => []): ImageBackend {
   return {
     list: (o) => images.list(o),
-    inspect: (ref) => images.inspect(ref),
+    inspect: (ref, platform) => (platform ? inspectPlatform(images, ref, platform) : images.inspect(ref)),
     history: (ref) => images.history(ref),
     tag: (source, target) => images.tag(source, target),
     remove: (ref, o) => images.remove(ref, o, users),

@@ -9,9 +9,12 @@ import type { Digest } from '../lib/digest.js';
 import { isDigestRef } from './ref-index.js';
 import { familiarName, familiarString, parseReference } from '../lib/reference.js';
 import type { ImageStore } from './image-store.js';
+import { indexDigestOf, platformImages, type PlatformImage } from './image-platforms.js';
 
 export interface ImageListOptions {
   all?: boolean;
+  /** API 1.47's `manifests`: each summary lists the platforms its name holds (`image ls --tree`). */
+  manifests?: boolean;
   /** Docker's filters, already decoded to name → values. */
   filters?: Record<string, string[]>;
 }
@@ -26,6 +29,10 @@ export interface ImageSummary {
   size: number;
   labels: Record<string, string>;
   dangling: boolean; // no references at all
+  /** With `manifests`: the platforms the image's name holds, the one it shows first. */
+  platforms?: PlatformImage[];
+  /** With `manifests`: the digest of the index the name was pulled or pushed as, when it was. */
+  index?: Digest;
 }
 
 export interface ParsedFilters {
@@ -95,7 +102,7 @@ export function listImages(store: ImageStore, opts: ImageListOptions): ImageSumm
       if (!(opts.all || children === 0)) continue;
       if (f.dangling === false || f.reference.length) continue;
     } else if (f.dangling === true && repoTags.length > 0) continue;
-    out.push({
+    const summary: ImageSummary = {
       id: rec.id,
       parentId: rec.parent ?? '',
       repoTags,
@@ -104,7 +111,15 @@ export function listImages(store: ImageStore, opts: ImageListOptions): ImageSumm
       size: rec.size,
       labels,
       dangling: refs.length === 0,
-    });
+    };
+    if (opts.manifests) {
+      // The name's platforms (its first tag's, as every tag of a multi-platform build names them all).
+      const name = refs.find((k) => !isDigestRef(k)) ?? refs[0];
+      summary.platforms = platformImages(store, name ?? rec.id);
+      const index = name && indexDigestOf(store, name);
+      if (index) summary.index = index;
+    }
+    out.push(summary);
   }
   return out.sort((a, b) => b.created - a.created || a.id.localeCompare(b.id));
 }

@@ -272,6 +272,22 @@ export class ImageStore {
     this.events.emit('tag', rec.id, { name: familiarString(ref) });
   }
 
+  /**
+   * Points one reference (tag or digest) at several images, one per platform (a multi-platform
+   * build's -t, the digest of a pushed index): the name shows the host's best, as registerLocked
+   * orders it. `event`: report Docker's tag event (a build's -t) or not (a digest reference).
+   */
+  async setPlatforms(target: string, ids: readonly Digest[], o: { event?: boolean } = {}): Promise<void> {
+    const key = normaliseRefKey(target);
+    const recs = ids.map((id) => this.resolve(id));
+    const [shown, ...others] = orderForHost(
+      recs.map((r) => r.id),
+      (o) => this.platformOf(o),
+    );
+    await this.withWriteLock(() => this.refs.update([[key, shown!, others]]));
+    if (o.event !== false) this.events.emit('tag', shown!, { name: familiarString(parseReference(key)) });
+  }
+
   /** Removes one reference (tag or digest), leaving the image; not-found if it is not set. */
   async untag(ref: string): Promise<Digest> {
     const key = normaliseRefKey(ref);

@@ -230,11 +230,15 @@ export class DockerClient extends Transport {
   }
 
   // ---- images
-  imageList(opts: { all?: boolean; digests?: boolean; filters?: Filters } = {}): Promise<T.ImageSummary[]> {
-    return this.json('GET', '/images/json', { query: { all: opts.all || undefined, digests: opts.digests || undefined, filters: filtersQuery(opts.filters) } });
+  /** `manifests` (API 1.47): each summary lists the platforms its name holds. */
+  imageList(opts: { all?: boolean; digests?: boolean; filters?: Filters; manifests?: boolean } = {}): Promise<T.ImageSummary[]> {
+    return this.json('GET', '/images/json', {
+      query: { all: opts.all || undefined, digests: opts.digests || undefined, filters: filtersQuery(opts.filters), manifests: opts.manifests || undefined },
+    });
   }
-  imageInspect(name: string): Promise<T.ImageInspect> {
-    return this.json('GET', `/images/${enc(name)}/json`);
+  /** `platform` (API 1.49): that platform's image of a multi-platform name, sent JSON-encoded as the docker CLI does. */
+  imageInspect(name: string, opts: { platform?: T.OciPlatform } = {}): Promise<T.ImageInspect> {
+    return this.json('GET', `/images/${enc(name)}/json`, { query: { platform: opts.platform && JSON.stringify(opts.platform) } });
   }
   imageHistory(name: string): Promise<T.HistoryItem[]> {
     return this.json('GET', `/images/${enc(name)}/history`);

@@ -6,6 +6,9 @@ import { pipeline } from 'node:stream/promises';
 import { invalidArgument, notImplemented } from '../../lib/errors.js';
 import { JsonStream } from '../../lib/http/json-stream.js';
 import type { ImageDetails } from '../../image/image-store.js';
+import type { PlatformImage } from '../../image/image-platforms.js';
+import { MEDIA_TYPES } from '../../image/image-config.js';
+import { parsePlatform, type Platform } from '../../lib/platform.js';
 import type { ImageListOptions, ImageSummary } from '../../image/image-list.js';
 import type { HistoryItem } from '../../image/image-history.js';
 import type { DeleteItem, PruneResult } from '../../image/image-delete.js';
@@ -23,7 +26,8 @@ import type * as Wire from '../types/index.js';
 /** What the image routes need of the image domain (src/image: the store and its operations). */
 export interface ImageBackend {
   list(o: ImageListOptions): ImageSummary[];
-  inspect(refOrId: string): ImageDetails;
+  /** `platform` (API 1.49): the image of that platform among those the name holds. */
+  inspect(refOrId: string, platform?: Platform): ImageDetails;
   history(refOrId: string): HistoryItem[];
   tag(source: string, target: string): Promise<void>;
   /** `docker rmi`, with the containers that use an image taken into account. */
@@ -65,6 +69,31 @@ async function pushImage(pusher: ImagePusher | undefined, ctx: RouteContext): Pr
   );
 }
 
+/**
+ * Image inspect's `platform` (API 1.49): a JSON-encoded OCI platform, as the docker CLI sends it
+ * ({"os":"linux","architecture":"arm64"}); the "os/arch[/variant]" form is accepted too.
+ */
+export function platformQuery(raw: string | undefined): Platform | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!raw.trimStart().startsWith('{')) return parsePlatform(raw);
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw invalidArgument(`invalid platform: ${raw}`);
+  }
+  const o = v as Record<string, unknown>;
+  if (
+    typeof o !== 'object' ||
+    o === null ||
+    typeof o.os !== 'string' ||
+    typeof o.architecture !== 'string' ||
+    (o.variant !== undefined && typeof o.variant !== 'string')
+  )
+    throw invalidArgument(`invalid platform: ${raw}`);
+  return parsePlatform([o.os, o.architecture, o.variant].filter(Boolean).join('/'));
+}
+
 /** Images have no mounted layers to show; Docker's inspect still names the driver. */
 const GRAPH_DRIVER: Wire.ImageInspect['GraphDriver'] = { Name: 'overlay2', Data: {} };
 
@@ -103,7 +132,30 @@ export function imageSummaryWire(s: ImageSummary, apiVersion: string | undefined
     Containers: containers,
   };
   if (apiVersion === undefined || !versionAtLeast(apiVersion, '1.44')) out.VirtualSize = s.size;
+  if (s.index) out.Descriptor = { mediaType: MEDIA_TYPES.ociIndex, digest: s.index, size: 0 };
+  if (s.platforms) out.Manifests = s.platforms.map(manifestSummaryWire);
   return out;
+}
+
+/**
+ * API 1.47's ManifestSummary for one platform of a name. An image never pulled or pushed has no
+ * manifest yet: its entry names its config (the image id) instead.
+ */
+function manifestSummaryWire(p: PlatformImage): Wire.ImageManifestSummary {
+  const platform: Wire.OciPlatform = {
+    architecture: p.platform.architecture,
+    os: p.platform.os,
+    ...(p.platform.variant ? { variant: p.platform.variant } : {}),
+  };
+  const d = p.manifest ?? { digest: p.id, mediaType: MEDIA_TYPES.dockerConfig, size: 0 };
+  return {
+    ID: d.digest,
+    Descriptor: { mediaType: d.mediaType, digest: d.digest, size: d.size, platform },
+    Available: true,
+    Size: { Total: p.size + p.content, Content: p.content },
+    Kind: 'image',
+    ImageData: { Platform: platform, Containers: [], Size: { Unpacked: p.size } },
+  };
 }
 
 /** GET /images/{name}/json; VirtualSize before 1.44. */
@@ -159,7 +211,7 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
       method: 'GET',
       path: '/images/json',
       handler: async (ctx) => {
-        const list = images.list({ all: ctx.query.bool('all'), filters: ctx.query.filters() });
+        const list = images.list({ all: ctx.query.bool('all'), filters: ctx.query.filters(), manifests: ctx.query.bool('manifests') });
         sendJson(
           ctx.res,
           200,
@@ -184,7 +236,8 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
     {
       method: 'GET',
       path: '/images/{name*}/json',
-      handler: async (ctx) => sendJson(ctx.res, 200, imageInspectWire(images.inspect(ctx.params.name!), ctx.apiVersion)),
+      handler: async (ctx) =>
+        sendJson(ctx.res, 200, imageInspectWire(images.inspect(ctx.params.name!, platformQuery(ctx.query.str('platform'))), ctx.apiVersion)),
     },
     {
       method: 'GET',

@@ -13,6 +13,33 @@ export interface ImageSummary {
   VirtualSize?: number;
   Labels: Record<string, string> | null;
   Containers: number;
+  /** API 1.48: the image's target; for a name holding several platforms, the index it was pulled or pushed as. */
+  Descriptor?: OciDescriptor;
+  /** API 1.47 (`manifests=1`): one entry per platform the name holds. */
+  Manifests?: ImageManifestSummary[];
+}
+
+export interface OciPlatform {
+  architecture: string;
+  os: string;
+  variant?: string;
+}
+
+export interface OciDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: OciPlatform;
+}
+
+/** API 1.47's ManifestSummary: one platform's manifest of an image name. */
+export interface ImageManifestSummary {
+  ID: string;
+  Descriptor: OciDescriptor;
+  Available: boolean;
+  Size: { Total: number; Content: number };
+  Kind: 'image' | 'attestation' | 'unknown';
+  ImageData?: { Platform: OciPlatform; Containers: string[]; Size: { Unpacked: number } };
 }
 
 /** GET /images/{name}/json. */

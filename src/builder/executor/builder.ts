@@ -12,6 +12,7 @@ import { ContextPool } from '../context/context-pool.js';
 import { extractContext, removeFromContext, type ContextIndex } from '../context/context-tar.js';
 import { buildCacheUsage, type BuildCacheRecord } from '../cache/cache-usage.js';
 import { planBuild, runBuild } from './build-session.js';
+import { platformList, runMultiPlatform, type PlatformPlan } from './multi-platform.js';
 import type { BuildRequest, BuildResult, BuilderDeps, Emit } from './types.js';
 import { BUILD_KEY_PREFIX } from './workspace.js';
 
@@ -44,8 +45,24 @@ export class Builder {
    * report in-band. Tags are applied only when every step succeeded.
    */
   async build(req: BuildRequest, emit: Emit): Promise<BuildResult> {
-    const graph = await planBuild(req);
-    return runBuild(this.deps, this.cache, this.runsDir, req, graph, emit);
+    const plans = await this.plan(req);
+    return this.run(req, plans, emit);
+  }
+
+  /**
+   * The stage graph of each platform a `--platform` list names (TARGETPLATFORM and the FROM
+   * lines may differ per platform); one graph, platform as given, for none or one.
+   */
+  private async plan(req: BuildRequest): Promise<PlatformPlan[]> {
+    const platforms = platformList(req.platform);
+    if (platforms.length <= 1) return [{ platform: platforms[0] ?? '', graph: await planBuild({ ...req, platform: platforms[0] }) }];
+    return Promise.all(platforms.map(async (platform) => ({ platform, graph: await planBuild({ ...req, platform }) })));
+  }
+
+  private run(req: BuildRequest, plans: PlatformPlan[], emit: Emit): Promise<BuildResult> {
+    const one = (r: BuildRequest, graph: PlatformPlan['graph'], e: Emit) => runBuild(this.deps, this.cache, this.runsDir, r, graph, e);
+    if (plans.length === 1) return one({ ...req, platform: plans[0]!.platform || undefined }, plans[0]!.graph, emit);
+    return runMultiPlatform(this.deps, one, req, plans, emit);
   }
 
   /**
@@ -63,10 +80,10 @@ export class Builder {
       const unpacked = await extractContext(tar, lease.dir, { dockerfile, signal: req.signal, previous: lease.previous });
       kept = unpacked.index;
       const full: BuildRequest = { ...req, dockerfile, contextDir: lease.dir, contextDigests: unpacked.digests };
-      const graph = await planBuild(full);
+      const plans = await this.plan(full);
       // Read: now the Dockerfile and ignore file leave the context if the patterns name them (as dockerd).
       removeFromContext(lease.dir, unpacked, unpacked.buildFilesIgnored);
-      return await runBuild(this.deps, this.cache, this.runsDir, full, graph, emit);
+      return await this.run(full, plans, emit);
     } finally {
       await this.contexts.release(lease, kept).catch((e: unknown) => log.warn('releasing a build context', { error: messageOf(e) }));
     }

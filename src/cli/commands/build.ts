@@ -9,6 +9,9 @@ import { packContext } from '../../client/build-context.js';
 import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { confirmLine } from './images.js';
 import { detectCompression } from '../../lib/compression.js';
+import { splitRef } from '../../client/reference.js';
+import { showJsonMessages } from '../../client/jsonmessage.js';
+import { registryAuthHeader } from '../../client/registry-auth.js';
 
 interface BuildOpts {
   tag: string[];
@@ -26,6 +29,7 @@ interface BuildOpts {
   platform?: string;
   addHost: string[];
   cacheFrom: string[];
+  push?: boolean;
 }
 
 function kvList(list: string[], env: NodeJS.ProcessEnv, fromEnv: boolean): Record<string, string | null> {
@@ -58,13 +62,15 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     .option('--pull', 'Always attempt to pull a newer version of the image')
     .option('--rm [bool]', 'Remove intermediate containers after a successful build', true)
     .option('--force-rm', 'Always remove intermediate containers')
-    .option('--platform <string>', 'Set platform if server is multi-platform capable')
+    .option('--platform <string>', 'Set target platform for build (a comma-separated list builds each into one multi-platform name)')
+    .option('--push', "Push every tag (-t) to its registry after the build (buildx's shorthand): a multi-platform name goes up as one OCI index")
     .option('--add-host <list>', 'Add a custom host-to-IP mapping ("host:ip")', collect, [])
     .option('--cache-from <strings>', 'Images to consider as cache sources', collect, []);
   const p = parse<BuildOpts>(ctx, c, argv);
   if (!p) return 0;
   const o = p.opts;
   const src = p.args[0]!;
+  if (o.push && !o.tag.length) throw new StatusError(1, 'ERROR: tag is needed when pushing to registry');
   if (/^(https?|git):\/\//.test(src) || src.startsWith('git@'))
     throw new StatusError(1, 'unable to prepare context: remote build contexts are not supported by berth');
   if (src === '-' && o.file === '-') throw new StatusError(1, "invalid argument: can't use stdin for both build context and dockerfile");
@@ -113,7 +119,17 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
   }
   if (o.quiet) ctx.out(`${imageId}\n`);
   if (o.iidfile && imageId) await writeFile(o.iidfile, imageId);
+  if (o.push) for (const t of o.tag) await pushTag(ctx, t, !!o.quiet);
   return 0;
+}
+
+/** `--push`: each tag as `berth push` sends it (credentials from `berth login`). */
+async function pushTag(ctx: CliContext, tag: string, quiet: boolean): Promise<void> {
+  const r = splitRef(tag);
+  const auth = await registryAuthHeader(r.repo.split('/')[0]!, ctx.env);
+  await showJsonMessages(ctx.docker.imagePush(r.repo, r.tag ?? 'latest', auth), (s) => {
+    if (!quiet) ctx.out(s);
+  });
 }
 
 /** `berth builder prune`: docker's prompt and report (-a/-f; the classic builder's cache has no finer grain). */

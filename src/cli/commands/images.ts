@@ -5,6 +5,7 @@ import { collect, newCommand, parse } from '../flags.js';
 import { checkAnyReference, checkNormalizedNamed } from '../../client/reference.js';
 import { HISTORY_DEFAULT, HISTORY_HEADERS, HistoryContext, IMAGES_HEADERS, imageRows, imagesDefault } from '../format/image-context.js';
 import { renderList } from '../format/render.js';
+import { renderTree, treeView } from '../format/image-tree.js';
 import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { filtersOf } from './ps.js';
 import { splitRepoTag } from '../../lib/reference.js';
@@ -16,6 +17,7 @@ interface ImagesOpts {
   trunc?: boolean;
   filter: string[];
   format?: string;
+  tree?: boolean;
 }
 
 export async function images(ctx: CliContext, argv: string[]): Promise<number> {
@@ -32,6 +34,16 @@ export async function images(ctx: CliContext, argv: string[]): Promise<number> {
   const o = p.opts;
   const filters = filtersOf(o.filter);
   if (p.args[0]) (filters.reference ??= []).push(p.args[0]);
+  if (o.tree) {
+    // docker 28's refusals, word for word.
+    if (o.quiet) throw new StatusError(1, '--quiet is not yet supported with --tree');
+    if (o.trunc === false) throw new StatusError(1, '--no-trunc is not yet supported with --tree');
+    if (o.digests) throw new StatusError(1, '--show-digest is not yet supported with --tree');
+    if (o.format) throw new StatusError(1, '--format is not yet supported with --tree');
+    const list = await ctx.docker.imageList({ all: o.all, filters, manifests: true });
+    ctx.out(renderTree(treeView(list, { all: o.all }), (ctx.io.stdout as { columns?: number }).columns || 80));
+    return 0;
+  }
   const list = await ctx.docker.imageList({ all: o.all, digests: o.digests, filters });
   const trunc = o.trunc !== false;
   const rows = imageRows(list, trunc); // -q prints one ID per row, repeats included, like docker 28

@@ -15,7 +15,7 @@ import { invalidArgument, notFound } from '../../lib/errors.js';
 import { ParallelGzip } from '../../lib/parallel-gzip.js';
 import { MEDIA_TYPES } from '../../image/image-config.js';
 import type { ImageStore } from '../../image/image-store.js';
-import type { ImageLayerRef } from '../../image/image-record.js';
+import type { ImageLayerRef, ImageRecord } from '../../image/image-record.js';
 import { openLayerTar } from '../../image/layer-blob.js';
 import { familiarName, familiarString, formatReference, normaliseReference, parseReference, repoName, type ImageReference } from '../../lib/reference.js';
 import { isDigestRef } from '../../image/ref-index.js';
@@ -24,6 +24,7 @@ import { blobAlreadyThere, digestOf, expectStatus, pushKnownBlob, pushStreamedBl
 import { endpointFor } from './endpoint.js';
 import { Agents } from './http-request.js';
 import { pool } from './pool.js';
+import { pushIndexTag } from './push-index.js';
 import type { PullMessage } from './progress.js';
 import { RegistrySession } from './session.js';
 
@@ -90,14 +91,25 @@ export class RegistryPusher {
       .sort();
   }
 
-  private async pushTag(ref: ImageReference, o: PushOptions, send: (m: PushMessage) => void): Promise<PushResult> {
-    let rec;
-    try {
-      rec = this.images.resolve(formatReference(ref));
-    } catch {
-      throw notFound(
-        `An image does not exist locally with the tag: ${formatReference(normaliseReference(formatReference(ref))).replace(/^docker\.io\/(library\/)?/, '')}`,
-      );
+  /**
+   * One tag: its image's blobs and manifest. A name holding several platforms goes up as an
+   * index (push-index.ts), which calls back here per platform (`child`): that manifest is put by
+   * its digest and gets no tag line of its own.
+   */
+  private async pushTag(ref: ImageReference, o: PushOptions, send: (m: PushMessage) => void, child?: ImageRecord): Promise<PushResult> {
+    let rec = child;
+    if (!rec) {
+      let all;
+      try {
+        all = this.images.resolveAll(formatReference(ref));
+      } catch {
+        throw notFound(
+          `An image does not exist locally with the tag: ${formatReference(normaliseReference(formatReference(ref))).replace(/^docker\.io\/(library\/)?/, '')}`,
+        );
+      }
+      if (all.length > 1)
+        return pushIndexTag({ images: this.images, agents: this.agents, opts: this.opts }, ref, all, o, send, (r) => this.pushTag(ref, o, send, r));
+      rec = all[0]!;
     }
     // Other repositories of the same registry holding this image: mount sources.
     const sources = [
@@ -187,7 +199,7 @@ export class RegistryPusher {
         ),
       );
       const digest = sha256(manifest);
-      const res = await session.call('PUT', `/v2/${ref.path}/manifests/${ref.tag}`, {
+      const res = await session.call('PUT', `/v2/${ref.path}/manifests/${child ? digest : ref.tag}`, {
         headers: { 'Content-Type': MEDIA_TYPES.dockerManifest, 'Content-Length': String(manifest.length) },
         body: () => manifest,
       });
@@ -195,8 +207,11 @@ export class RegistryPusher {
       // As dockerd does: the image now also answers to repo@digest (RepoDigests).
       // (Skipped if the image was removed meanwhile: the push itself has succeeded.)
       const digestRef = formatReference({ domain: ref.domain, path: ref.path, digest });
+      // (A platform of an index is known by the index's digest, not its own.)
       const known =
-        this.images.has(rec.id) && this.images.refs.get(digestRef) === rec.id && this.images.resolve(rec.id).manifests.some((m) => m.digest === digest);
+        this.images.has(rec.id) &&
+        (child || this.images.refs.get(digestRef) === rec.id) &&
+        this.images.resolve(rec.id).manifests.some((m) => m.digest === digest);
       // A re-push of the same manifest has nothing to record (and skips two fsyncs).
       if (!known && this.images.has(rec.id)) {
         await this.images.content.put(manifest, digest);
@@ -204,9 +219,10 @@ export class RegistryPusher {
           config,
           layers: this.images.resolve(rec.id).layers,
           manifest: { digest, mediaType: MEDIA_TYPES.dockerManifest, size: manifest.length },
-          refs: [digestRef],
+          refs: child ? [] : [digestRef],
         });
       }
+      if (child) return { tag: ref.tag!, digest, size: manifest.length };
       send({ status: `${ref.tag}: digest: ${digest} size: ${manifest.length}` });
       send({ progressDetail: {}, aux: { Tag: ref.tag!, Digest: digest, Size: manifest.length } } as PushMessage);
       return { tag: ref.tag!, digest, size: manifest.length };

@@ -12,6 +12,7 @@ import { useBusyboxDaemon, expectOk } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 import { formatPlatform, hostPlatform } from '../../../src/lib/platform.js';
 import './multi-platform.js';
+import './multi-build.js';
 
 const skip =
   requiresRoot('binfmt_misc, crun') || (existsSync('/usr/bin/qemu-aarch64-static') ? false : 'needs qemu-user-static (apt-get install qemu-user-static)');
