@@ -2,7 +2,9 @@
 // busybox-static:arm64 run by qemu-user through binfmt_misc) against the native `run --rm
 // busybox true`, through the berth CLI and the docker CLI; and the emulator's own floor: the
 // arm64 busybox run directly on the host (qemu start-up, no container) against the native one;
-// and a one-RUN-step build (--no-cache) on the arm64 base against the native base.
+// a one-RUN-step build (--no-cache) on the arm64 base against the native base; and a two-platform
+// build (`--platform linux/amd64,linux/arm64`, the platforms side by side) against the two
+// single-platform builds one after the other.
 // Run: npm run build && node dist/bench/platforms.js
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -63,5 +65,25 @@ await runBench('run --rm --platform linux/arm64 busybox true (qemu-user) against
     );
   }
   table.add(['ratio build arm64 / native', ratio(med['build RUN --platform linux/arm64']!, med['build RUN (native)']!), '', '', '']);
+  // Both platforms in one build (side by side, one name) against the two single-platform builds one after the other.
+  const t = berthTargets(d)[0]!;
+  await cliOk(t, ['tag', 'busybox', 'base-amd64']);
+  await cliOk(t, ['tag', 'busybox-arm64', 'base-arm64']);
+  await writeFile(join(ctx, 'Dockerfile'), 'ARG TARGETARCH\nFROM base-$TARGETARCH\nRUN echo built > /built\n');
+  const build = async (platform: string) =>
+    (await cliOk(t, ['build', '-q', '--no-cache', '--platform', platform, '-t', 'bench-multi', ctx], { timeoutMs: 60_000 })).ms;
+  add('build --platform linux/amd64,linux/arm64', await repeat({ ...opts, runs: 10 }, () => build('linux/amd64,linux/arm64')), 'one name, both platforms');
+  add(
+    'build --platform linux/amd64; then linux/arm64',
+    await repeat({ ...opts, runs: 10 }, async () => (await build('linux/amd64')) + (await build('linux/arm64'))),
+    'two builds in a row',
+  );
+  table.add([
+    'ratio two-platform / two single builds',
+    ratio(med['build --platform linux/amd64,linux/arm64']!, med['build --platform linux/amd64; then linux/arm64']!),
+    '',
+    '',
+    '',
+  ]);
   printReferences(['no reference numbers: Docker 20.10 needs binfmt handlers registered by hand (tonistiigi/binfmt) for the same run']);
 });
