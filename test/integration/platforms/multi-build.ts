@@ -153,6 +153,14 @@ test('a built two-platform name: save/load keep both platforms; image inspect --
   const dk = await d.docker(['build', '-q', '--platform', 'linux/amd64,linux/arm64', '-t', 'multi-docker:1', ctx], { timeoutMs: 240_000 });
   assert.equal(dk.code, 0, dk.stderr);
   assert.equal(await runOut(['--pull', 'never', '--platform', 'linux/arm64', 'multi-docker:1']), 'linux/arm64 aarch64\n');
+  // One platform failing fails the build (the other is stopped) and tags nothing.
+  const failing = join(d.dir, 'multi-fail');
+  await mkdir(failing, { recursive: true });
+  await writeFile(join(failing, 'Dockerfile'), 'ARG TARGETARCH\nFROM base-$TARGETARCH\nARG TARGETARCH\nRUN [ "$TARGETARCH" = amd64 ]\n');
+  const failed = await d.berth(['build', '--platform', 'linux/amd64,linux/arm64', '-t', 'multi-fail:1', failing], { timeoutMs: 240_000 });
+  assert.equal(failed.code, 1, failed.stdout);
+  assert.match(failed.stderr, /returned a non-zero code: 1/);
+  assert.notEqual((await d.berth(['image', 'inspect', 'multi-fail:1'])).code, 0, 'no tag after a failed platform');
   // A bad list is a request error before anything runs.
   const bad = await d.berth(['build', '--platform', 'linux/amd64,,linux/arm64', ctx]);
   assert.equal(bad.code, 1);
