@@ -71,7 +71,7 @@ export function imageBackend(images: ImageStore, users: ImageUsers = () => []): 
     tag: (source, target) => images.tag(source, target),
     remove: (ref, o) => images.remove(ref, o, users),
     prune: (o) => images.prune(o, users),
-    save: (names) => saveImages(images, names),
+    save: (names, platform) => saveImages(images, names, { platform }),
     load: (tar, o) => loadImages(images, tar, o),
     importRootfs: (tar, o) => importRootfs(images, tar, o),
   };

@@ -13,6 +13,8 @@ import type { ImageRecord } from './image-record.js';
 import type { ImageStore } from './image-store.js';
 import { ensureLayerBlob } from './layer-blob.js';
 import { isDigestRef } from './ref-index.js';
+import { imageForPlatform } from './image-platforms.js';
+import type { Platform } from '../lib/platform.js';
 import { familiarName, familiarString, parseImageLookup, parseReference, repoName, type ImageReference } from '../lib/reference.js';
 
 interface SaveItem {
@@ -20,16 +22,21 @@ interface SaveItem {
   refs: string[]; // normalised tag references
 }
 
-/** Docker's parseNames: a bare name saves every tag of that repository; an id saves untagged. */
-function selectImages(store: ImageStore, names: string[]): SaveItem[] {
+/**
+ * Docker's parseNames: a bare name saves every tag of that repository; an id saves untagged.
+ * `want` (save --platform, API 1.48): only that platform's image of each name (Docker's
+ * "does not match the specified platform" when a name lacks it).
+ */
+function selectImages(store: ImageStore, names: string[], want?: Platform): SaveItem[] {
   const items = new Map<Digest, SaveItem>();
-  const add = (rec: ImageRecord, ref?: string) => {
+  const add = (found: ImageRecord, ref?: string, other = false) => {
+    const rec = want && !other ? imageForPlatform(store, ref ?? found.id, want) : found;
     const it = items.get(rec.id) ?? { record: rec, refs: [] };
     const isNew = !!ref && !isDigestRef(ref) && !it.refs.includes(ref);
     if (isNew) it.refs.push(ref);
     items.set(rec.id, it);
     // A name's other platforms go with it (load gives the name all of them back).
-    if (isNew) for (const o of store.refs.others(ref)) if (store.has(o)) add(store.resolve(o), ref);
+    if (isNew && !want) for (const o of store.refs.others(ref)) if (store.has(o)) add(store.resolve(o), ref, true);
   };
   for (const name of names) {
     const look = parseImageLookup(name);
@@ -62,9 +69,9 @@ function json(v: unknown): Buffer {
   return Buffer.from(JSON.stringify(v));
 }
 
-export async function saveImages(store: ImageStore, names: string[]): Promise<Readable> {
+export async function saveImages(store: ImageStore, names: string[], o: { platform?: Platform } = {}): Promise<Readable> {
   if (!names.length) throw invalidArgument('no images specified');
-  const items = selectImages(store, names);
+  const items = selectImages(store, names, o.platform);
   if (!items.length) throw noSuchImage(names[0]!);
   const blobs = new Map<Digest, { size: number; data?: Buffer }>();
   const manifestJson: { Config: string; RepoTags: string[] | null; Layers: string[] }[] = [];

@@ -274,8 +274,9 @@ export class DockerClient extends Transport {
       headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from(JSON.stringify(registryConfig)).toString('base64') },
     });
   }
-  imageSave(names: string[]): Promise<IncomingMessage> {
-    return this.request('GET', '/images/get', { query: { names } });
+  /** `platform` (API 1.48): only that platform's image of each name, JSON-encoded as the docker CLI sends it. */
+  imageSave(names: string[], opts: { platform?: T.OciPlatform } = {}): Promise<IncomingMessage> {
+    return this.request('GET', '/images/get', { query: { names, platform: opts.platform && JSON.stringify(opts.platform) } });
   }
   imageLoad(tar: Readable, opts: { quiet?: boolean } = {}): AsyncGenerator<T.JsonMessage> {
     return this.jsonStream('POST', '/images/load', { query: { quiet: opts.quiet }, body: tar, headers: { 'content-type': 'application/x-tar' } });

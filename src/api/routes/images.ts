@@ -33,7 +33,8 @@ export interface ImageBackend {
   /** `docker rmi`, with the containers that use an image taken into account. */
   remove(refOrId: string, o: { force: boolean; noPrune: boolean }): Promise<DeleteItem[]>;
   prune(o: { all: boolean; filters: Record<string, string[]> }): Promise<PruneResult>;
-  save(names: string[]): Promise<Readable>;
+  /** `platform` (API 1.48): only that platform's image of each name. */
+  save(names: string[], platform?: Platform): Promise<Readable>;
   load(tar: Readable, o: { signal: AbortSignal }): Promise<LoadResult>;
   importRootfs(tar: Readable, o: ImportOptions): Promise<ImportResult>;
 }
@@ -225,13 +226,13 @@ export function imageRoutes(d: ImageRouteDeps): Route[] {
       handler: async (ctx) => {
         const names = ctx.query.all('names');
         if (!names.length) throw invalidArgument('no image names given');
-        await sendTar(ctx, await images.save(names));
+        await sendTar(ctx, await images.save(names, platformQuery(ctx.query.str('platform'))));
       },
     },
     {
       method: 'GET',
       path: '/images/{name*}/get',
-      handler: async (ctx) => sendTar(ctx, await images.save([ctx.params.name!])),
+      handler: async (ctx) => sendTar(ctx, await images.save([ctx.params.name!], platformQuery(ctx.query.str('platform')))),
     },
     {
       method: 'GET',

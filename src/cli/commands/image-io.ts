@@ -10,6 +10,7 @@ import { checkNormalizedNamed, splitRef } from '../../client/reference.js';
 import { splitRepoTag } from '../../lib/reference.js';
 import { showJsonMessages } from '../../client/jsonmessage.js';
 import { registryAuthHeader } from '../../client/registry-auth.js';
+import { ociPlatform } from './inspect.js';
 
 export async function save(ctx: CliContext, argv: string[]): Promise<number> {
   const c = newCommand(ctx, {
@@ -20,10 +21,11 @@ export async function save(ctx: CliContext, argv: string[]): Promise<number> {
   })
     .option('-o, --output <string>', 'Write to a file, instead of STDOUT')
     .option('--platform <string>', 'Save only the given platform variant');
-  const p = parse<{ output?: string }>(ctx, c, argv);
+  const p = parse<{ output?: string; platform?: string }>(ctx, c, argv);
   if (!p) return 0;
   if (!p.opts.output && ctx.io.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
-  const res = await ctx.docker.imageSave(p.args);
+  const platform = p.opts.platform ? ociPlatform(p.opts.platform) : undefined;
+  const res = await ctx.docker.imageSave(p.args, { platform });
   await pipeline(res, p.opts.output ? createWriteStream(p.opts.output) : ctx.io.stdout);
   return 0;
 }

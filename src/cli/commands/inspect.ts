@@ -8,8 +8,8 @@ import { renderOne } from '../format/render.js';
 import { parsePlatform } from '../../lib/platform.js';
 import type { OciPlatform } from '../../api/types/index.js';
 
-/** "linux/arm64/v8" as the OCI platform object the API takes. */
-function ociPlatform(s: string): OciPlatform {
+/** "linux/arm64/v8" as the OCI platform object the API takes (image inspect, save). */
+export function ociPlatform(s: string): OciPlatform {
   const p = parsePlatform(s);
   return { os: p.os, architecture: p.architecture, ...(p.variant ? { variant: p.variant } : {}) };
 }

@@ -2,7 +2,7 @@
 // RUN step under qemu) into one name, pushed as ONE OCI index to Berth's registry and to Debian's
 // docker-registry; skopeo sees the index with both platforms; `image ls --tree` and `image inspect
 // --platform` show what the name holds; pulling each platform back gives a name that runs both;
-// save/load keep both platforms of a built (never pushed) name.
+// save/load keep both platforms of a built (never pushed) name, save --platform only one.
 // Registered by emulation.test.ts (imported there), so these foreign runs never overlap its
 // binfmt --uninstall test: the binfmt_misc entries are host-wide.
 import { test, before, after } from 'node:test';
@@ -55,7 +55,7 @@ after(async () => {
   await d?.stop();
 });
 
-type Registry = { host: string; stop(): Promise<void> };
+type Registry = { host: string; stop(): Promise<unknown> };
 
 /** The index a registry holds under `ref`, as skopeo reads it. */
 async function rawIndex(ref: string): Promise<{ mediaType: string; manifests: { digest: string; platform: { architecture: string; os: string } }[] }> {
@@ -145,6 +145,16 @@ test('a built two-platform name: save/load keep both platforms; image inspect --
   expectOk(await d.berth(['save', '-o', archive, 'multi-local:1']));
   const index = JSON.parse((await execFileP('tar', ['-xOf', archive, 'index.json'])).stdout);
   assert.deepEqual(index.manifests.map((m: { platform?: { architecture: string } }) => m.platform?.architecture).sort(), ['amd64', 'arm64']);
+  // save --platform: that platform's image only.
+  const armOnly = join(d.dir, 'multi-local-arm64.tar');
+  expectOk(await d.berth(['save', '--platform', 'linux/arm64', '-o', armOnly, 'multi-local:1']));
+  const armManifest = JSON.parse((await execFileP('tar', ['-xOf', armOnly, 'manifest.json'])).stdout);
+  assert.equal(armManifest.length, 1);
+  const armConfig = JSON.parse((await execFileP('tar', ['-xOf', armOnly, armManifest[0].Config])).stdout);
+  assert.equal(armConfig.architecture, 'arm64');
+  const noSuch = await d.berth(['save', '--platform', 'linux/s390x', '-o', armOnly, 'multi-local:1']);
+  assert.equal(noSuch.code, 1);
+  assert.match(noSuch.stderr, /does not match the specified platform: wanted linux\/s390x/);
   expectOk(await d.berth(['rmi', 'multi-local:1']));
   expectOk(await d.berth(['load', '-i', archive]));
   assert.equal(await runOut(['--pull', 'never', '--platform', 'linux/arm64', 'multi-local:1']), 'linux/arm64 aarch64\n');
