@@ -57,21 +57,23 @@ export function imageForPlatform(store: ImageStore, refOrId: string, want: Platf
 
 /**
  * The digest of the index `ref` (a tag) was pulled or pushed as: a digest reference of the same
- * repository holding exactly the same images. Undefined for a name never in a registry as an
- * index (or whose platforms changed since).
+ * repository holding exactly the same images that is none of their own manifests. Undefined for
+ * a name never in a registry as an index (or whose platforms changed since).
  */
 export function indexDigestOf(store: ImageStore, ref: string): Digest | undefined {
   const key = normaliseRefKey(ref);
   const shown = store.refs.get(key);
   if (!shown) return undefined;
   const held = new Set([shown, ...store.refs.others(key)]);
-  if (held.size < 2) return undefined;
+  // A digest that is one of the images' own manifests names that manifest, not an index.
+  const manifests = new Set([...held].flatMap((id) => (store.has(id) ? store.resolve(id).manifests.map((m) => m.digest) : [])));
   const r = parseReference(key);
   const prefix = `${formatReference({ domain: r.domain, path: r.path })}@`;
   for (const k of store.refs.refsOf(shown)) {
     if (!isDigestRef(k) || !k.startsWith(prefix)) continue;
+    const digest = k.slice(prefix.length) as Digest;
     const others = store.refs.others(k);
-    if (others.length === held.size - 1 && others.every((o) => held.has(o))) return k.slice(prefix.length) as Digest;
+    if (!manifests.has(digest) && others.length === held.size - 1 && others.every((o) => held.has(o))) return digest;
   }
   return undefined;
 }

@@ -153,7 +153,8 @@ function manifestSummaryWire(p: PlatformImage): Wire.ImageManifestSummary {
     ID: d.digest,
     Descriptor: { mediaType: d.mediaType, digest: d.digest, size: d.size, platform },
     Available: true,
-    Size: { Total: p.size + p.content, Content: p.content },
+    // Disk usage is what `images` shows as SIZE (the unpacked layers); content is the registry's size of it.
+    Size: { Total: p.size, Content: p.content },
     Kind: 'image',
     ImageData: { Platform: platform, Containers: [], Size: { Unpacked: p.size } },
   };
