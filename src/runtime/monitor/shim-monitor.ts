@@ -118,7 +118,8 @@ export class ShimMonitor implements Monitor {
   }
 
   async readExit(stateDir: string): Promise<ExitStatus | undefined> {
-    const v = await readJsonIfExists<ExitStatus>(join(stateDir, 'exit'));
+    // An empty or cut file (a shim older than the ENOSPC check, or a crash mid-write) says nothing.
+    const v = await readJsonIfExists<ExitStatus>(join(stateDir, 'exit')).catch(() => undefined);
     return v && typeof v.exitCode === 'number' ? v : undefined;
   }
 

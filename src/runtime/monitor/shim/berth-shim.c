@@ -821,10 +821,12 @@ static void write_exit_file(void) {
     int n = snprintf(j, sizeof j, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}", S.exit_code, S.finished_at);
     int fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return;
-    write_all(fd, j, (size_t)n);
-    fsync(fd); /* the exit status must survive a host crash as well as our own exit */
+    /* the exit status must survive a host crash as well as our own exit; on a full disk
+     * (ENOSPC) no file is better than an empty one: berthd has the status from `wait` */
+    int ok = write_all(fd, j, (size_t)n) == 0 && fsync(fd) == 0;
     close(fd);
-    rename("exit.tmp", "exit");
+    if (ok) rename("exit.tmp", "exit");
+    else unlink("exit.tmp");
 }
 
 /*
