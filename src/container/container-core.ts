@@ -33,6 +33,8 @@ export interface ContainerDeps {
   networks: ContainerNetworks;
   /** The daemon's --dns: containers' nameservers when neither they nor an embedded DNS set any. */
   defaultDns: string[];
+  /** The daemon's log-driver and log-opts (daemon.json): what a container without its own LogConfig gets. */
+  defaultLogConfig?: { type: string; config: Record<string, string> };
   /** Makes a foreign architecture runnable (qemu-user via binfmt_misc), or says clearly why not; none: only native images run. */
   emulation?: { ensure(platform: Platform): Promise<void> };
   /** Mounts root filesystems; the kernel's by default (unit tests pass a fake). */

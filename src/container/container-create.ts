@@ -11,6 +11,7 @@ import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-
 import type { ContainerCore } from './container-core.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
 import { newContainerId, normaliseName } from './names.js';
+import { logRotationOf, mergeLogConfig } from './logs/log-options.js';
 import { checkNetworks, parseLink, primaryNetwork } from './networking.js';
 
 export interface CreateRequest {
@@ -25,7 +26,9 @@ export interface CreateRequest {
 
 export async function createContainer(core: ContainerCore, req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
   const { deps, index } = core;
+  req = { ...req, host: { ...req.host, logConfig: mergeLogConfig(req.host.logConfig, deps.defaultLogConfig ?? { type: '', config: {} }) } };
   validateHostSettings(req.host);
+  logRotationOf(req.host.logConfig); // dockerd checks the options when the logger starts; here, before anything exists
   const runtimeName = req.host.runtime || deps.defaultRuntime;
   if (!deps.runtimes.has(runtimeName)) throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
   const want = req.platform ? parsePlatform(req.platform) : undefined;

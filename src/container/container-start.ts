@@ -16,6 +16,7 @@ import { bridgeLinksOf } from './network-attach.js';
 import { setUpNetwork } from './networking.js';
 import { namespaceDonors, specInputFor } from './spec-input-from-record.js';
 import { startFailure } from './start-errors.js';
+import { logRotationOf } from './logs/log-options.js';
 
 /**
  * Starts `rec` (the record as read under the lock). `watchExit` follows the new process;
@@ -60,6 +61,7 @@ export async function startLocked(
       bundle: paths.dir(rec.id),
       stateDir: shimDir,
       logPath,
+      ...(logPath ? rotationArgs(logRotationOf(rec.host.logConfig)) : {}),
       tty: rec.config.tty,
       openStdin: rec.config.openStdin,
       // As Docker: a TTY keeps its stdin across attach sessions (detach with ctrl-p ctrl-q).
@@ -111,4 +113,8 @@ export async function startLocked(
     if (failed.host.autoRemove) o.removeLater(rec.id);
     throw failure.error;
   }
+}
+
+function rotationArgs(r: { maxSize: number; maxFile: number }): { logMaxSize?: number; logMaxFile?: number } {
+  return r.maxSize > 0 ? { logMaxSize: r.maxSize, logMaxFile: r.maxFile } : {};
 }

@@ -1,6 +1,7 @@
 // Merging what the user asked for with the image's defaults, by Docker's rules:
 // an Entrypoint given on create drops the image's Cmd; env and labels merge with the user's
 // values winning; hostname defaults to the short id.
+import { LOG_DRIVERS } from './logs/log-options.js';
 import { invalidArgument } from '../lib/errors.js';
 import type { StoredContainerConfig, HostSettings, RestartPolicyName } from './container-record.js';
 import type { ImageDefaults } from './image-source.js';
@@ -106,6 +107,6 @@ export function validateHostSettings(h: HostSettings): void {
   if (r.memory !== undefined && r.memory !== 0 && r.memory < 6 * 1024 * 1024) throw invalidArgument('Minimum memory limit allowed is 6MB');
   if (r.nanoCpus !== undefined && r.nanoCpus < 0) throw invalidArgument('Range of CPUs is from 0.01 to the number of CPUs available');
   if (r.nanoCpus && (r.cpuQuota || r.cpuPeriod)) throw invalidArgument('Conflicting options: Nano CPUs and CPU Period cannot both be set');
-  if (h.logConfig.type && !['json-file', 'none', 'local'].includes(h.logConfig.type))
+  if (h.logConfig.type && !(LOG_DRIVERS as readonly string[]).includes(h.logConfig.type))
     throw invalidArgument(`logger: no log driver named '${h.logConfig.type}' is registered`);
 }

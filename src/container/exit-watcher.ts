@@ -22,23 +22,28 @@ export class ExitWatcher {
   watch(id: string): void {
     if (this.watching.has(id)) return;
     this.watching.add(id);
-    void this.follow(id).finally(() => this.watching.delete(id));
+    void this.follow(id)
+      .catch((e: unknown) => log.error('following a container exit failed', { id, error: messageOf(e) }))
+      .finally(() => this.watching.delete(id));
   }
 
-  /** Waits for the exit; a failed wait is retried while the monitor lives, so no exit is lost. */
+  /**
+   * Waits for the exit; a failed wait is retried while the monitor lives, so no exit is lost.
+   * Recording it is retried too: on a full disk the record cannot be written (ENOSPC) until
+   * space is freed, and the exit status learnt from the shim must not be replaced by a guess.
+   */
   private async follow(id: string): Promise<void> {
     const { monitor, paths } = this.core.deps;
     const stateDir = paths.shim(id);
+    let status: ExitStatus | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.onExit(id, await monitor.waitExit(stateDir));
+        status ??= await monitor.waitExit(stateDir);
+        return await this.onExit(id, status);
       } catch (e) {
-        log.warn('waiting for container exit failed', { id, error: messageOf(e), attempt });
+        log.warn(status ? 'recording a container exit failed' : 'waiting for container exit failed', { id, error: messageOf(e), attempt });
         if (!this.core.records.has(id)) return;
-        if (!(await monitor.isAlive(stateDir))) {
-          const status = (await monitor.readExit(stateDir)) ?? { exitCode: 255, finishedAt: nowRfc3339Nano() };
-          return await this.onExit(id, status);
-        }
+        if (!status && !(await monitor.isAlive(stateDir))) status = (await monitor.readExit(stateDir)) ?? { exitCode: 255, finishedAt: nowRfc3339Nano() };
         await delay(Math.min(100 * 2 ** attempt, 5000));
       }
     }

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { invalidArgument } from '../lib/errors.js';
 import { formatCidr, formatIp, parseAddressPool, parseCidr, parseIp, type AddressPool } from '../network/subnet.js';
 import { isLoopback } from '../dashboard-server/listen-address.js';
+import { logRotationOf, type LogConfig } from '../container/logs/log-options.js';
+import { configFileArgs, DEFAULT_CONFIG_FILE } from './config-file.js';
 
 export interface DaemonConfig {
   dataRoot: string;
@@ -32,44 +34,66 @@ export interface DaemonConfig {
   /** --dashboard-tls-cert / --dashboard-tls-key: PEM files; the dashboard then speaks HTTPS. */
   dashboardTlsCert?: string;
   dashboardTlsKey?: string;
+  /** --log-driver/--log-opt (daemon.json's log-driver/log-opts): what a container without its own LogConfig gets. */
+  logConfig: LogConfig;
 }
+
+const OPTIONS = {
+  'config-file': { type: 'string' },
+  'data-root': { type: 'string' },
+  host: { type: 'string', short: 'H', multiple: true },
+  runtime: { type: 'string' },
+  'default-runtime': { type: 'string' },
+  'cgroup-parent': { type: 'string' },
+  bridge: { type: 'string', short: 'b' },
+  bip: { type: 'string' },
+  dns: { type: 'string', multiple: true },
+  'insecure-registry': { type: 'string', multiple: true },
+  'registry-loopback-only': { type: 'boolean' },
+  'default-address-pool': { type: 'string', multiple: true },
+  dashboard: { type: 'string' },
+  'dashboard-tls-cert': { type: 'string' },
+  'dashboard-tls-key': { type: 'string' },
+  group: { type: 'string', short: 'G' },
+  'log-driver': { type: 'string' },
+  'log-opt': { type: 'string', multiple: true },
+  debug: { type: 'boolean', short: 'D' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** Reads a config file: its text, or undefined when it does not exist. */
+export type ConfigFileReader = (path: string) => string | undefined;
 
 export const DEFAULT_SOCKET = '/run/berth/berth.sock';
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
 
-export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'version' {
+/**
+ * The command line and (as dockerd's --config-file) the daemon.json it names, default
+ * /etc/berth/daemon.json when that exists; `readConfig` reads it (none: no file is read).
+ */
+export function parseDaemonArgs(argvIn: string[], readConfig?: ConfigFileReader): DaemonConfig | 'help' | 'version' {
   // dockerd's Go-style --tls=false (parseArgs has no boolean with a value).
   const tlsArg = argvIn.find((a) => a === '--tls' || a.startsWith('--tls='));
-  const argv = argvIn.filter((a) => a !== tlsArg);
+  let argv = argvIn.filter((a) => a !== tlsArg);
   if (tlsArg && !['--tls', '--tls=true', '--tls=false'].includes(tlsArg)) throw invalidArgument(`invalid value for --tls: ${tlsArg}`);
   if (tlsArg && tlsArg !== '--tls=false') throw invalidArgument('TLS listeners (--tls, --tlsverify) are not supported yet');
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'data-root': { type: 'string' },
-      host: { type: 'string', short: 'H', multiple: true },
-      runtime: { type: 'string' },
-      'default-runtime': { type: 'string' },
-      'cgroup-parent': { type: 'string' },
-      bridge: { type: 'string', short: 'b' },
-      bip: { type: 'string' },
-      dns: { type: 'string', multiple: true },
-      'insecure-registry': { type: 'string', multiple: true },
-      'registry-loopback-only': { type: 'boolean' },
-      'default-address-pool': { type: 'string', multiple: true },
-      dashboard: { type: 'string' },
-      'dashboard-tls-cert': { type: 'string' },
-      'dashboard-tls-key': { type: 'string' },
-      group: { type: 'string', short: 'G' },
-      debug: { type: 'boolean', short: 'D' },
-      help: { type: 'boolean', short: 'h' },
-      version: { type: 'boolean', short: 'v' },
-    },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) return 'help';
-  if (values.version) return 'version';
+  const first = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
+  if (first.values.help) return 'help';
+  if (first.values.version) return 'version';
+  if (readConfig) {
+    const file = first.values['config-file'] ?? DEFAULT_CONFIG_FILE;
+    const text = readConfig(file);
+    if (text === undefined && first.values['config-file'] !== undefined)
+      throw invalidArgument(`unable to configure the Berth daemon with file ${file}: no such file`);
+    if (text !== undefined) {
+      const given = new Map<string, string>();
+      for (const t of first.tokens ?? [])
+        if (t.kind === 'option' && t.name !== 'config-file') given.set(t.name, [given.get(t.name), t.value ?? 'true'].filter(Boolean).join(', '));
+      argv = [...argv, ...configFileArgs(text, file, given)];
+    }
+  }
+  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
   const hosts = values.host?.length ? values.host : [process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`];
   const unix = hosts.filter((h) => h.startsWith('unix://')).map((h) => h.slice('unix://'.length));
   if (unix.length > 1) throw invalidArgument(`only one unix socket can be served: ${unix.join(', ')}`);
@@ -96,7 +120,21 @@ export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'vers
     ...(values.dashboard !== undefined ? { dashboard: values.dashboard } : {}),
     ...(values['dashboard-tls-cert'] !== undefined ? { dashboardTlsCert: values['dashboard-tls-cert'], dashboardTlsKey: values['dashboard-tls-key']! } : {}),
     ...(values.group !== undefined ? { group: values.group } : {}),
+    logConfig: daemonLogConfig(values['log-driver'], values['log-opt'] ?? []),
   };
+}
+
+/** --log-driver and --log-opt k=v, checked as a container's would be (dockerd refuses to start on a bad one). */
+function daemonLogConfig(driver: string | undefined, opts: string[]): LogConfig {
+  const config: Record<string, string> = {};
+  for (const o of opts) {
+    const i = o.indexOf('=');
+    if (i <= 0) throw invalidArgument(`invalid --log-opt ${JSON.stringify(o)}: want KEY=VALUE`);
+    config[o.slice(0, i)] = o.slice(i + 1);
+  }
+  const lc = { type: driver || 'json-file', config };
+  logRotationOf(lc);
+  return lc;
 }
 
 /**
@@ -145,6 +183,9 @@ Options:
       --dashboard string        Serve the web dashboard on this address, e.g. 127.0.0.1:7070 (loopback unless TLS is given)
       --dashboard-tls-cert string  PEM certificate chain: serve the dashboard over HTTPS (needed off loopback)
       --dashboard-tls-key string   PEM private key of --dashboard-tls-cert
+      --config-file string      Daemon configuration file, dockerd's daemon.json keys (default "${DEFAULT_CONFIG_FILE}")
+      --log-driver string       Default driver for container logs: json-file, local or none (default "json-file")
+      --log-opt map             Default log driver options, e.g. max-size=10m, max-file=3
   -D, --debug                   Enable debug output
   -v, --version                 Print version information and quit
 `;

@@ -1,9 +1,9 @@
 // berthd: the composition root. The only place that constructs concrete classes and wires them.
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { log, setDebug } from '../lib/log.js';
-import { isBerthError, messageOf } from '../lib/errors.js';
+import { errnoCode, isBerthError, messageOf } from '../lib/errors.js';
 import { FsContentStore } from '../store/content/fs-content-store.js';
 import { OverlayLayerStore } from '../store/layers/overlay-layer-store.js';
 import { RecordStore } from '../store/records/record-store.js';
@@ -38,8 +38,17 @@ import { Binfmt } from '../runtime/emulation/binfmt.js';
 
 export const VERSION = '0.1.0';
 
+function readConfigFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
-  const parsed = parseDaemonArgs(argv);
+  const parsed = parseDaemonArgs(argv, readConfigFile);
   if (parsed === 'help') return void process.stdout.write(USAGE);
   if (parsed === 'version') return void process.stdout.write(`Berth version ${VERSION}\n`);
   const cfg: DaemonConfig = parsed;
@@ -116,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
     volumes,
     networks,
     defaultDns: cfg.dns,
+    defaultLogConfig: cfg.logConfig,
     emulation: binfmt,
     spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
   });

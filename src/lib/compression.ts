@@ -26,7 +26,11 @@ export function detectCompression(head: Uint8Array): Compression {
  * input's bytes, the head included. Ending the returned stream early closes the input.
  */
 export async function peekHead(input: Readable | AsyncIterable<Buffer | string>, n = MAGIC_LENGTH): Promise<{ head: Buffer; stream: Readable }> {
-  const it = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  // An HTTP request body (it has a socket) is not ours to destroy: that would cut the
+  // connection, and the client would see ECONNRESET instead of the error we answer with (a
+  // build context on a full disk). It is left to drain instead; any other stream is destroyed.
+  const body = input instanceof Readable && 'socket' in input ? input : undefined;
+  const it = body ? body.iterator({ destroyOnReturn: false }) : (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const heads: Buffer[] = [];
   let headLen = 0;
   let done = false;
@@ -55,10 +59,22 @@ export async function peekHead(input: Readable | AsyncIterable<Buffer | string>,
     }
   }
   const stream = Readable.from(all(), { objectMode: false });
+  // Destroyed by a consumer that stopped iterating: not the process's error (readers see errors through iteration).
+  stream.on('error', () => {});
   // Destroyed before the input ended (even before the first read, when a generator's own
   // cleanup would never run): the input is closed too.
+  // A stream input is destroyed outright: returning its iterator while a next() is pending
+  // left that next() to reject with an AbortError nobody awaited (a commit whose blob write
+  // hit ENOSPC took berthd down that way).
   stream.once('close', () => {
-    if (!finished) void Promise.resolve(it.return?.()).catch(() => {});
+    if (finished) return;
+    if (body)
+      void Promise.resolve(it.return?.()).then(
+        () => body.resume(),
+        () => body.resume(),
+      );
+    else if (input instanceof Readable) input.destroy();
+    else void Promise.resolve(it.return?.()).catch(() => {});
   });
   return { head, stream };
 }

@@ -15,6 +15,7 @@ export type ErrorKind =
   | 'not-modified' // 304: e.g. starting a running container
   | 'not-implemented' // 501
   | 'unavailable' // 503
+  | 'insufficient-storage' // 507: the disk under the data root is full (ENOSPC, EDQUOT)
   | 'canceled' // the caller aborted
   | 'internal'; // 500: everything else
 
@@ -36,6 +37,7 @@ export const DEFAULT_CODE: Readonly<Record<ErrorKind, string>> = {
   'not-modified': 'NOT_MODIFIED',
   'not-implemented': 'NOT_IMPLEMENTED',
   unavailable: 'UNAVAILABLE',
+  'insufficient-storage': 'INSUFFICIENT_STORAGE',
   canceled: 'CANCELED',
   internal: 'INTERNAL',
 };
@@ -100,6 +102,20 @@ export function hasErrorCode(e: unknown, code: string): e is BerthError {
 export function errnoCode(e: unknown): string | undefined {
   if (e instanceof BerthError) return undefined;
   return typeof e === 'object' && e !== null && 'code' in e && typeof (e as { code: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
+}
+
+/**
+ * True when e, or an error it was made from (its `cause` chain), is a full disk or quota:
+ * the caller asked for something that needs space the host does not have, not a bug.
+ */
+export function isNoSpace(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c !== undefined && c !== null && depth < 8; depth++) {
+    const code = errnoCode(c);
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+    if (typeof c === 'object' && /\bno space left on device\b/i.test(messageOf(c)) && !(c instanceof BerthError && c.kind !== 'internal')) return true;
+    c = typeof c === 'object' ? (c as { cause?: unknown }).cause : undefined;
+  }
+  return false;
 }
 
 export function messageOf(e: unknown): string {

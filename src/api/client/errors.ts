@@ -28,6 +28,8 @@ function kindOfStatus(status: number): ErrorKind {
       return 'not-implemented';
     case 503:
       return 'unavailable';
+    case 507:
+      return 'insufficient-storage';
     default:
       return 'internal';
   }

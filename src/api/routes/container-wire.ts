@@ -73,7 +73,7 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     ipcMode: str(h, 'IpcMode') ?? '',
     utsMode: str(h, 'UTSMode') ?? '',
     runtime: str(h, 'Runtime') ?? '',
-    logConfig: { type: str(lc, 'Type') || 'json-file', config: strMap(lc, 'Config') ?? {} },
+    logConfig: { type: str(lc, 'Type') ?? '', config: strMap(lc, 'Config') ?? {} }, // '' = the daemon's default (create merges it)
     consoleSize: consoleSizeFrom(h),
     portBindings: portBindingsFrom(h),
     publishAllPorts: bool(h, 'PublishAllPorts') ?? false,

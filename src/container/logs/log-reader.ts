@@ -1,5 +1,6 @@
 // Reads a container's json-file log (see log-format.ts) as output chunks, with Docker's
-// `logs` options. Lifecycle: the iterator owns its file handle and watcher; breaking out of
+// `logs` options, across the files of a rotated log (path.N ... path.1, then path: dockerd's
+// order), `--tail` counting back into older files and `--follow` carrying on through a rotation. Lifecycle: the iterator owns its file handle and watcher; breaking out of
 // the loop, an abort, `until` passing or `isDone()` answering true all release them. Aborts
 // end the iteration quietly (the reader's client has gone; there is nobody to throw to).
 import { open, stat, type FileHandle } from 'node:fs/promises';
@@ -45,6 +46,24 @@ async function openIfExists(path: string): Promise<FileHandle | undefined> {
     if (errnoCode(e) === 'ENOENT') return undefined;
     throw e;
   }
+}
+
+/** The rotated files of the log at `path` (`path.1`, `path.2`, ... as berth-shim and dockerd name them), opened, oldest first. */
+async function openRotated(path: string): Promise<FileHandle[]> {
+  const fhs: FileHandle[] = [];
+  for (let n = 1; ; n++) {
+    const fh = await openIfExists(`${path}.${n}`);
+    if (!fh) break;
+    fhs.push(fh);
+  }
+  return fhs.reverse();
+}
+
+/** Where reading starts in one of the older files: the whole file, or the tail's cut. */
+interface OlderStart {
+  fh: FileHandle;
+  offset: number;
+  skipChars: number;
 }
 
 export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGenerator<{ stream: LogStream; data: Buffer }> {
@@ -115,25 +134,60 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
     yield* emitter.take();
   }
 
-  async function openAt(fromStart: boolean): Promise<boolean> {
+  async function openAt(): Promise<boolean> {
     fh = await openIfExists(path);
     if (!fh) return false;
-    const st = await fh.stat();
-    ino = st.ino;
+    ino = (await fh.stat()).ino;
     offset = 0;
-    if (!fromStart && tail !== undefined) {
-      const t = await findTailStart(fh, st.size, tail);
-      offset = t.offset;
-      skipChars = t.skipChars;
-    }
     waiter?.ensureWatching();
     return true;
   }
 
-  // After EOF in follow mode: a truncated or replaced (rotated) file restarts from its start.
-  async function checkReplaced(): Promise<void> {
+  // The first read: the tail's cut in the current file, or (the current file holding fewer
+  // lines) in an older one; everything after it in older files is read before the current one.
+  async function planStart(older: FileHandle[]): Promise<OlderStart[]> {
+    const all = older.map((o) => ({ fh: o, offset: 0, skipChars: 0 }));
+    if (tail === undefined) return all;
+    let pass: number | undefined;
+    if (fh) {
+      const t = await findTailStart(fh, (await fh.stat()).size, tail);
+      offset = t.offset;
+      skipChars = t.skipChars;
+      if (!t.short) return [];
+      pass = t.short.pass;
+    }
+    for (let i = older.length - 1; i >= 0; i--) {
+      const o = older[i]!;
+      const t = await findTailStart(o, (await o.stat()).size, tail, pass);
+      if (!t.short) return [{ fh: o, offset: t.offset, skipChars: t.skipChars }, ...all.slice(i + 1)];
+      pass = t.short.pass;
+    }
+    return all;
+  }
+
+  // Reads whole older files (or from a tail's cut) through the same line machinery, then
+  // returns to the current file where it was.
+  async function* readOlder(files: OlderStart[]): AsyncGenerator<LogChunk> {
+    const cur = { fh, offset, skipChars };
+    for (const f of files) {
+      if (emitter.ended || signal?.aborted) break;
+      fh = f.fh;
+      offset = f.offset;
+      skipChars = f.skipChars;
+      yield* readAvailable();
+      yield* finishPartial(); // rotation happens between lines: a partial tail here is garbage
+    }
+    fh = cur.fh;
+    offset = cur.offset;
+    skipChars = cur.skipChars;
+  }
+
+  // After EOF in follow mode. Truncated (max-file 1): restart from its start. Rotated (the
+  // path names a new file): read the old file to its end, then any file that was rotated in
+  // between (path.k-1 ... path.1, when ours is now path.k), then the new file from its start.
+  async function* checkReplaced(): AsyncGenerator<LogChunk> {
     if (!fh) {
-      if (await openAt(true)) emitter.resetLineState();
+      if (await openAt()) emitter.resetLineState();
       return;
     }
     let st;
@@ -143,10 +197,14 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
       return; // removed: keep reading what we have until told to stop
     }
     if (st.ino !== ino) {
+      yield* readAvailable();
+      yield* finishPartial();
+      const between = await rotatedSince(ino);
       await fh.close();
       fh = undefined;
-      carry = [];
-      if (await openAt(true)) emitter.resetLineState();
+      yield* readOlder(between.map((o) => ({ fh: o, offset: 0, skipChars: 0 })));
+      await Promise.all(between.map((o) => o.close()));
+      if (await openAt()) waiter?.rewatch();
     } else if (st.size < offset) {
       offset = 0;
       carry = [];
@@ -154,8 +212,31 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
     }
   }
 
+  // The rotated files newer than the one with inode `oldIno`, oldest first (none if it is gone).
+  async function rotatedSince(oldIno: number): Promise<FileHandle[]> {
+    const newer: string[] = [];
+    for (let n = 1; ; n++) {
+      const p = `${path}.${n}`;
+      const s = await stat(p).catch(() => undefined);
+      if (!s) return [];
+      if (s.ino === oldIno) break;
+      newer.push(p);
+    }
+    const fhs: FileHandle[] = [];
+    for (const p of newer.reverse()) {
+      const o = await openIfExists(p);
+      if (o) fhs.push(o);
+    }
+    return fhs;
+  }
+
+  let older: FileHandle[] = [];
   try {
-    await openAt(false);
+    older = await openRotated(path);
+    await openAt();
+    yield* readOlder(await planStart(older));
+    await Promise.all(older.map((o) => o.close()));
+    older = [];
     let lastDoneCheck = -Infinity;
     for (;;) {
       if (signal?.aborted) return;
@@ -172,17 +253,18 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
       }
       const untilPassed = hasUntil && nowNs() > untilNs!;
       if (done || untilPassed) {
-        await checkReplaced();
+        yield* checkReplaced();
         yield* readAvailable(); // drain what the process wrote before it stopped
         if (!emitter.ended) yield* finishPartial();
         return;
       }
       const maxMs = hasUntil ? Number((untilNs! - nowNs()) / 1_000_000n) + 1 : undefined;
       await waiter.wait(opts.exited && signal ? AbortSignal.any([signal, opts.exited]) : (opts.exited ?? signal), maxMs);
-      await checkReplaced();
+      yield* checkReplaced();
     }
   } finally {
     waiter?.close();
     await fh?.close();
+    await Promise.all(older.map((o) => o.close()));
   }
 }

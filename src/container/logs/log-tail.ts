@@ -12,6 +12,11 @@ export interface TailStart {
   offset: number;
   /** For the entry at `offset`: characters of its `log` to drop (the cut falls inside it). */
   skipChars: number;
+  /**
+   * Set when the whole file holds fewer lines than asked: the newlines still to pass in the file
+   * before it (a rotated log's older file), or undefined when this file held no entry at all.
+   */
+  short?: { pass: number | undefined };
 }
 
 /** Index just after the k-th '\n' counted from the end of s, or -1 if s has fewer than k. */
@@ -31,12 +36,16 @@ function countNewlines(s: string): number {
   return c;
 }
 
-export async function findTailStart(fh: FileHandle, size: number, lines: number): Promise<TailStart> {
+/**
+ * `pass`: continue a count begun in a newer file (its `short.pass`): the newlines still to pass
+ * counted from this file's end.
+ */
+export async function findTailStart(fh: FileHandle, size: number, lines: number, pass?: number): Promise<TailStart> {
   // Entries end with '\n'; a last line without one is being written (or was cut): it is
   // skipped for counting and left for the forward reader to judge.
   let regionEnd = size;
   let blockSize = BLOCK;
-  let remaining: number | undefined; // newlines still to pass; set by the last whole entry
+  let remaining: number | undefined = pass; // newlines still to pass; set by the last whole entry
   if (lines <= 0) remaining = 0;
   while (regionEnd > 0) {
     const start = Math.max(0, regionEnd - blockSize);
@@ -74,7 +83,7 @@ export async function findTailStart(fh: FileHandle, size: number, lines: number)
     // A line longer than the block: widen the read instead of rescanning the same bytes.
     blockSize = progressed ? BLOCK : blockSize * 2;
   }
-  return { offset: 0, skipChars: 0 };
+  return { offset: 0, skipChars: 0, short: { pass: remaining } };
 }
 
 export async function readFully(fh: FileHandle, buf: Buffer, position: number): Promise<number> {

@@ -23,6 +23,12 @@ export class FileChangeWaiter {
     }
   }
 
+  /** The path now names another file (a rotation): an inotify watch follows the old inode, so watch the path again. */
+  rewatch(): void {
+    this.stopWatcher();
+    this.ensureWatching();
+  }
+
   private notify(): void {
     this.dirty = true;
     this.wake?.();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { conflict, invalidArgument, isBerthError, messageOf, notFound, notModified } from '../errors.js';
+import { BerthError, conflict, invalidArgument, isBerthError, messageOf, notFound, notModified } from '../errors.js';
 import { statusOf, writeError, type ErrorBody } from './error-status.js';
 import { answerOnce } from './testing/http-call.js';
 
@@ -10,6 +10,17 @@ test('one table maps kinds to statuses; anything else is a 500', () => {
   assert.equal(statusOf(conflict('x')), 409);
   assert.equal(statusOf(notModified()), 304);
   assert.equal(statusOf(new Error('x')), 500);
+});
+
+test('a full disk is 507, also when an internal error was made from it; never a 500', () => {
+  const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  assert.equal(statusOf(enospc), 507);
+  assert.equal(statusOf(Object.assign(new Error('quota'), { code: 'EDQUOT' })), 507);
+  assert.equal(statusOf(new BerthError('internal', 'commit failed', { cause: enospc })), 507);
+  assert.equal(statusOf(new BerthError('insufficient-storage', 'full')), 507);
+  // A caller's own mistake stays what it is, whatever it wraps.
+  assert.equal(statusOf(invalidArgument('bad layer', enospc)), 400);
+  assert.equal(statusOf(new Error('EIO')), 500);
 });
 
 // The registry server's body: OCI distribution's error envelope from the same kinds and codes.

@@ -20,6 +20,9 @@ export interface ShimSpawnOptions {
   bundle: string;
   stateDir: string;
   logPath?: string; // json-file log; omitted = no log
+  /** Rotate the log at this many bytes, keeping `logMaxFile` files (dockerd's max-size/max-file); 0 or absent: never. */
+  logMaxSize?: number;
+  logMaxFile?: number;
   tty: boolean;
   openStdin: boolean;
   /** Close the container's stdin when the first attached client ends its input (docker's StdinOnce). */

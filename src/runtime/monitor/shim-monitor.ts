@@ -46,6 +46,7 @@ export class ShimMonitor implements Monitor {
     await this.prepareStateDir(opts.stateDir);
     const args = ['--mode', 'container', '--state-dir', opts.stateDir, '--id', opts.id, '--bundle', opts.bundle];
     if (opts.logPath) args.push('--log', opts.logPath);
+    if (opts.logPath && opts.logMaxSize) args.push('--log-max-size', String(opts.logMaxSize), '--log-max-file', String(opts.logMaxFile ?? 1));
     if (opts.tty) args.push('--tty');
     if (opts.openStdin) args.push('--stdin');
     if (opts.stdinOnce) args.push('--stdin-once');
@@ -117,7 +118,8 @@ export class ShimMonitor implements Monitor {
   }
 
   async readExit(stateDir: string): Promise<ExitStatus | undefined> {
-    const v = await readJsonIfExists<ExitStatus>(join(stateDir, 'exit'));
+    // An empty or cut file (a shim older than the ENOSPC check, or a crash mid-write) says nothing.
+    const v = await readJsonIfExists<ExitStatus>(join(stateDir, 'exit')).catch(() => undefined);
     return v && typeof v.exitCode === 'number' ? v : undefined;
   }
 

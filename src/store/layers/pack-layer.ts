@@ -7,7 +7,6 @@ import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { once } from 'node:events';
 import * as tar from 'tar-stream';
 import { canceled } from '../../lib/errors.js';
 import { lgetxattr, llistxattr } from '../../lib/libc.js';
@@ -33,6 +32,24 @@ function xattrPax(p: string): Record<string, string> | undefined {
   return pax;
 }
 
+/** Resolves on 'drain'; rejects when the sink is destroyed instead (the pack was torn down), so a walk never waits forever. */
+function drained(sink: ReturnType<tar.Pack['entry']>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (e?: Error) => {
+      sink.off('drain', onDrain);
+      sink.off('close', onClose);
+      sink.off('error', done);
+      if (e) reject(e);
+      else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the layer tar was closed while being written'));
+    sink.on('drain', onDrain);
+    sink.on('close', onClose);
+    sink.on('error', done);
+  });
+}
+
 async function addEntry(pack: tar.Pack, header: PackHeader, file?: string): Promise<void> {
   let sink!: ReturnType<tar.Pack['entry']>;
   const done = new Promise<void>((resolve, reject) => {
@@ -40,10 +57,19 @@ async function addEntry(pack: tar.Pack, header: PackHeader, file?: string): Prom
     // A 'file' entry without a body must still be ended: give it an empty buffer.
     sink = file ? pack.entry(header, cb) : header.type === 'file' ? pack.entry(header, Buffer.alloc(0), cb) : pack.entry(header, cb);
   });
+  done.catch(() => {}); // when feeding the body fails first, that error is the one thrown; this one must not go unhandled
   if (file) {
     // tar-stream's entry sink is a streamx Writable: feed it by hand, honouring backpressure.
-    for await (const chunk of createReadStream(file)) {
-      if (!sink.write(chunk)) await once(sink, 'drain');
+    // When the consumer goes (a commit whose blob write hit ENOSPC destroys the tar), the file
+    // stream is destroyed mid-read: its error belongs to this loop, never to the process.
+    const rs = createReadStream(file);
+    rs.on('error', () => {});
+    try {
+      for await (const chunk of rs) {
+        if (!sink.write(chunk)) await drained(sink);
+      }
+    } finally {
+      rs.destroy();
     }
     sink.end(null);
   }
@@ -93,6 +119,11 @@ export function packLayerDir(root: string | (() => Promise<string>), signal?: Ab
     await walk(pack, dir, '', new Map(), signal);
     pack.finalize();
   })().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
-  // A plain Node Readable for callers (tar-stream's own streams are streamx).
-  return Readable.from(pack, { objectMode: false });
+  // A plain Node Readable for callers (tar-stream's own streams are streamx). A consumer that
+  // stops iterating (its own write failed: ENOSPC) destroys it with an AbortError nobody listens
+  // for any more; that must not become an uncaught exception. Readers still get errors through
+  // iteration or pipeline().
+  const out = Readable.from(pack, { objectMode: false });
+  out.on('error', () => {});
+  return out;
 }

@@ -7,7 +7,11 @@
  *
  * Usage (berthd spawns it with a sync pipe on fd 3):
  *   berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P.json]
- *              [--log FILE] [--tty] [--stdin] [--stdin-once] [--sync-fd N] -- RUNTIME ARGS...
+ *              [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once]
+ *              [--sync-fd N] -- RUNTIME ARGS...
+ * With --log-max-size the log rotates as dockerd's json-file driver does: before a line is written to a
+ * file that has reached BYTES, FILE.(N-2) -> FILE.(N-1) ... FILE -> FILE.1 and a new FILE is begun
+ * (with N = 1 the file is truncated instead).
  * RUNTIME ARGS is the runtime's argument prefix, e.g. `/usr/bin/crun --root /run/berth/crun`.
  *
  * Sync pipe: one line, then closed. Container mode: "ok <pid> <shimpid>" once the runtime has
@@ -89,6 +93,8 @@ static struct {
     char state_dir[PATH_MAX];
     /* fds */
     int sfd, lfd, log_fd, console_fd;
+    long long log_max_size, log_size; /* rotation: 0 = never; bytes in the current file */
+    int log_max_file;
     int out_fd[2]; /* [0] stdout (or pty master), [1] stderr; -1 when closed */
     int in_fd;     /* stdin pipe write end, or the pty master; -1 when none */
     int rt_in, rt_out[2]; /* stdio handed to the runtime (closed in the shim after spawn) */
@@ -238,8 +244,36 @@ static int buf_flush(struct buf *b, int fd) {
 static unsigned char esc_class[256]; /* 0 plain ASCII, 1 must escape, 2 starts non-ASCII */
 
 static void log_flush(void) {
-    if (S.log_fd >= 0 && llen > 0) write_all(S.log_fd, lbuf, llen); /* ENOSPC etc.: keep running */
+    if (S.log_fd >= 0 && llen > 0) {
+        if (write_all(S.log_fd, lbuf, llen) == 0) S.log_size += (long long)llen;
+        else { /* ENOSPC etc.: keep running; learn what did land */
+            struct stat st;
+            if (fstat(S.log_fd, &st) == 0) S.log_size = st.st_size;
+        }
+    }
     llen = 0;
+}
+
+/* dockerd's rotation: shift FILE.i -> FILE.(i+1), FILE -> FILE.1, start a new FILE. Readers that
+ * hold the old file keep reading it to its end, then find the new one. Called between lines. */
+static void log_rotate(void) {
+    char from[PATH_MAX + 16], to[PATH_MAX + 16];
+    if (S.log_max_file < 2) {
+        if (ftruncate(S.log_fd, 0) == 0) S.log_size = 0;
+        return;
+    }
+    for (int i = S.log_max_file - 1; i > 1; i--) {
+        snprintf(from, sizeof from, "%s.%d", S.log_path, i - 1);
+        snprintf(to, sizeof to, "%s.%d", S.log_path, i);
+        if (rename(from, to) < 0 && errno != ENOENT) return;
+    }
+    snprintf(to, sizeof to, "%s.1", S.log_path);
+    if (rename(S.log_path, to) < 0) return; /* keep writing where we are rather than lose lines */
+    int fd = open(S.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) return; /* e.g. ENOSPC for the inode: the old fd still works */
+    close(S.log_fd);
+    S.log_fd = fd;
+    S.log_size = 0;
 }
 
 static void log_put(const char *s, size_t n) {
@@ -270,23 +304,11 @@ static int utf8_seq(const unsigned char *p, size_t n) {
     return len;
 }
 
-/*
- * Logs p[0..n) as one line. A UTF-8 sequence cut by the end of the read is carried to the next
- * chunk of the same stream (unless final), so valid text never turns into U+FFFD.
- */
-static void log_chunk(int stream, const unsigned char *p, size_t n, int final) {
+/* Writes p[0..n) (whole UTF-8 sequences) as one json-file entry. */
+static void log_entry(int stream, const unsigned char *p, size_t end) {
     static const char hex[] = "0123456789abcdef";
     char ts[64], tail[128];
-    size_t i = 0, end = n;
-    if (S.log_fd < 0) return;
-    /* Find a trailing incomplete sequence first, so an all-carry chunk writes no line. */
-    if (!final) {
-        for (size_t k = n > 3 ? n - 3 : 0; k < n; k++)
-            if (p[k] >= 0xC0 && utf8_seq(p + k, n - k) == -1) { end = k; break; }
-        S.carry_len[stream] = (int)(n - end);
-        memcpy(S.carry[stream], p + end, n - end);
-    }
-    if (end == 0) return;
+    size_t i = 0;
     log_put("{\"log\":\"", 8);
     while (i < end) {
         unsigned c = p[i];
@@ -317,6 +339,48 @@ static void log_chunk(int stream, const unsigned char *p, size_t n, int final) {
     int tl = snprintf(tail, sizeof tail, "\",\"stream\":\"%s\",\"time\":\"%s\"}\n", stream ? "stderr" : "stdout", ts);
     log_put(tail, (size_t)tl);
     log_flush();
+}
+
+/* How many bytes of p[0..n), cut after a newline, fit in `room` bytes of file as one entry
+ * (escapes and the entry's own ~80 bytes counted); at least one line, even a long one. */
+static size_t log_fit(const unsigned char *p, size_t n, size_t room) {
+    size_t cost = 80, last = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = p[i];
+        cost += esc_class[c] != 1 ? 1 : (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t') ? 2 : 6;
+        if (cost > room) break;
+        if (c == '\n') last = i + 1;
+    }
+    if (last > 0) return last;
+    const unsigned char *nl = memchr(p, '\n', n);
+    return nl ? (size_t)(nl - p) + 1 : n;
+}
+
+/*
+ * Logs p[0..n) as one line. A UTF-8 sequence cut by the end of the read is carried to the next
+ * chunk of the same stream (unless final), so valid text never turns into U+FFFD. With rotation,
+ * a chunk is cut at newlines into entries that fit what is left of the file, so no file grows
+ * past max-size by more than one line (as dockerd, whose entries are lines).
+ */
+static void log_chunk(int stream, const unsigned char *p, size_t n, int final) {
+    size_t i = 0, end = n;
+    if (S.log_fd < 0) return;
+    /* Find a trailing incomplete sequence first, so an all-carry chunk writes no line. */
+    if (!final) {
+        for (size_t k = n > 3 ? n - 3 : 0; k < n; k++)
+            if (p[k] >= 0xC0 && utf8_seq(p + k, n - k) == -1) { end = k; break; }
+        S.carry_len[stream] = (int)(n - end);
+        memcpy(S.carry[stream], p + end, n - end);
+    }
+    while (i < end) {
+        size_t take = end - i;
+        if (S.log_max_size > 0) {
+            if (S.log_size >= S.log_max_size) log_rotate();
+            take = log_fit(p + i, end - i, (size_t)(S.log_max_size - S.log_size));
+        }
+        log_entry(stream, p + i, take);
+        i += take;
+    }
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -757,10 +821,12 @@ static void write_exit_file(void) {
     int n = snprintf(j, sizeof j, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}", S.exit_code, S.finished_at);
     int fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return;
-    write_all(fd, j, (size_t)n);
-    fsync(fd); /* the exit status must survive a host crash as well as our own exit */
+    /* the exit status must survive a host crash as well as our own exit; on a full disk
+     * (ENOSPC) no file is better than an empty one: berthd has the status from `wait` */
+    int ok = write_all(fd, j, (size_t)n) == 0 && fsync(fd) == 0;
     close(fd);
-    rename("exit.tmp", "exit");
+    if (ok) rename("exit.tmp", "exit");
+    else unlink("exit.tmp");
 }
 
 /*
@@ -957,7 +1023,7 @@ static void finish(void) {
  * ---------------------------------------------------------------------------------------- */
 static void usage(void) {
     fprintf(stderr, "usage: berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P]\n"
-                    "       [--log FILE] [--tty] [--stdin] [--stdin-once] [--sync-fd N] -- RUNTIME ARGS...\n");
+                    "       [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once] [--sync-fd N] -- RUNTIME ARGS...\n");
     exit(2);
 }
 
@@ -979,6 +1045,8 @@ static void parse_args(int argc, char **argv) {
         else if (strcmp(a, "--bundle") == 0) S.bundle = v, i++;
         else if (strcmp(a, "--process") == 0) S.process_json = v, i++;
         else if (strcmp(a, "--log") == 0) S.log_path = v, i++;
+        else if (strcmp(a, "--log-max-size") == 0) S.log_max_size = atoll(v), i++;
+        else if (strcmp(a, "--log-max-file") == 0) S.log_max_file = atoi(v), i++;
         else if (strcmp(a, "--sync-fd") == 0) S.sync_fd = atoi(v), i++;
         else usage();
     }
@@ -1025,6 +1093,8 @@ int main(int argc, char **argv) {
     if (S.log_path) {
         S.log_fd = open(S.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
         if (S.log_fd < 0) die("open log %s: %s", S.log_path, strerror(errno));
+        struct stat st;
+        if (fstat(S.log_fd, &st) == 0) S.log_size = st.st_size; /* a restart appends to the same file */
     }
     S.lfd = listen_unix("shim.sock");
     if (S.lfd < 0) die("listen %s/shim.sock: %s", S.state_dir, strerror(errno));

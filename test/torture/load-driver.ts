@@ -1,0 +1,256 @@
+// The load driver (issue 13): N concurrent Engine API clients doing run / exec / logs / inspect /
+// ps / rm for a bounded time against a berthd that already holds many containers. Counts every
+// error (a non-2xx status, a dropped connection, a wrong answer), times each `ps` and `inspect`,
+// and reads berthd's resources (RSS, open fds, mounts under its data root, cgroups under its
+// cgroup parent) before and after, so leaks show as a difference. Used by
+// test/torture/load.test.ts (CI: few clients, seconds) and bench/load.ts (50 clients, minutes).
+import { request } from 'node:http';
+import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface LoadOptions {
+  socket: string;
+  dataRoot: string;
+  cgroupParent: string;
+  /** berthd's pid. */
+  pid: number;
+  image: string;
+  /** Containers created (not started) before the load, beside the load's own. */
+  existing: number;
+  /** Long-running containers the clients exec into and read logs of. */
+  sleepers: number;
+  clients: number;
+  durationMs: number;
+  log?: (line: string) => void;
+}
+
+export interface Resources {
+  rssKiB: number;
+  fds: number;
+  mounts: number;
+  cgroups: number;
+}
+
+export interface LoadResult {
+  ops: Record<string, number>;
+  errors: string[];
+  /** Latencies in ms of GET /containers/json?all=1 and GET /containers/{id}/json during the load. */
+  psMs: number[];
+  inspectMs: number[];
+  before: Resources;
+  after: Resources;
+  containersBefore: number;
+  containersAfter: number;
+}
+
+interface Reply {
+  status: number;
+  body: Buffer;
+}
+
+/** One request on a connection of its own (no keep-alive: an idle kept socket would read as a leaked fd). */
+function call(socket: string, method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string | number> = data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {};
+    const req = request({ socketPath: socket, method, path: `/v1.45${path}`, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: timed out after ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function ok(socket: string, method: string, path: string, body?: unknown): Promise<Reply> {
+  const r = await call(socket, method, path, body);
+  if (r.status < 200 || r.status >= 300)
+    throw new Error(`${method} ${path.replace(/[0-9a-f]{64}/, '<id>')}: ${r.status} ${r.body.toString().trim().slice(0, 200)}`);
+  return r;
+}
+
+/** Mount points under the data root, from /proc/self/mountinfo (berthd shares our mount namespace). */
+export async function mountsUnder(root: string): Promise<string[]> {
+  return (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m && (m === root || m.startsWith(`${root}/`)));
+}
+
+/** Cgroup directories below the parent, counted in every hierarchy that has it. */
+async function cgroupsUnder(parent: string): Promise<number> {
+  let n = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (!e.isDirectory()) continue;
+      n++;
+      await walk(join(dir, e.name));
+    }
+  };
+  for (const ctl of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) {
+    const base = join('/sys/fs/cgroup', ctl, parent);
+    if (existsSync(base)) await walk(base);
+  }
+  return n;
+}
+
+export async function resources(o: Pick<LoadOptions, 'pid' | 'dataRoot' | 'cgroupParent'>): Promise<Resources> {
+  const status = await readFile(`/proc/${o.pid}/status`, 'utf8');
+  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const fds = (await readdir(`/proc/${o.pid}/fd`)).length;
+  return { rssKiB, fds, mounts: (await mountsUnder(o.dataRoot)).length, cgroups: await cgroupsUnder(o.cgroupParent) };
+}
+
+async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
+}
+
+const LABEL = 'berth-load';
+
+/** Nearest-rank percentile of samples (ms). */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const log = o.log ?? (() => {});
+  const s = o.socket;
+  const labels = { [LABEL]: '1' };
+  // The standing population: `existing` created containers and a few running ones.
+  const t0 = performance.now();
+  const existing: string[] = [];
+  await pool(
+    Array.from({ length: o.existing }, (_, i) => i),
+    4,
+    async () => {
+      existing.push(JSON.parse((await ok(s, 'POST', '/containers/create', { Image: o.image, Cmd: ['true'], Labels: labels })).body.toString()).Id);
+    },
+  );
+  const sleepers: string[] = [];
+  for (let i = 0; i < o.sleepers; i++) {
+    const id = JSON.parse(
+      (await ok(s, 'POST', '/containers/create', { Image: o.image, Cmd: ['sh', '-c', 'echo sleeper-up; exec sleep 3600'], Labels: labels })).body.toString(),
+    ).Id as string;
+    await ok(s, 'POST', `/containers/${id}/start`);
+    sleepers.push(id);
+  }
+  log(`setup: ${existing.length} created, ${sleepers.length} running, in ${Math.round(performance.now() - t0)} ms`);
+  const listAll = async () => JSON.parse((await ok(s, 'GET', '/containers/json?all=1')).body.toString()) as unknown[];
+  const containersBefore = (await listAll()).length;
+  // A short warm-up, so the baseline is of a daemon that has served these requests once.
+  await ok(s, 'GET', `/containers/${existing[0] ?? sleepers[0]}/json`);
+  await new Promise((r) => setTimeout(r, 500));
+  const before = await resources(o);
+  log(`before: ${JSON.stringify(before)}`);
+
+  const ops: Record<string, number> = {};
+  const errors: string[] = [];
+  const psMs: number[] = [];
+  const inspectMs: number[] = [];
+  const pick = <T>(a: readonly T[]): T => a[Math.floor(Math.random() * a.length)]!;
+  const all = [...existing, ...sleepers];
+
+  const actions: Array<[string, number, () => Promise<void>]> = [
+    [
+      'run',
+      2,
+      async () => {
+        const id = JSON.parse((await ok(s, 'POST', '/containers/create', { Image: o.image, Cmd: ['sh', '-c', 'echo run-ok'], Labels: labels })).body.toString())
+          .Id as string;
+        try {
+          await ok(s, 'POST', `/containers/${id}/start`);
+          const w = JSON.parse((await ok(s, 'POST', `/containers/${id}/wait`)).body.toString()) as { StatusCode: number };
+          if (w.StatusCode !== 0) throw new Error(`run: exit ${w.StatusCode}`);
+          const logs = (await ok(s, 'GET', `/containers/${id}/logs?stdout=1`)).body;
+          if (!logs.includes('run-ok')) throw new Error(`run: logs lack the output: ${JSON.stringify(logs.toString())}`);
+        } finally {
+          await ok(s, 'DELETE', `/containers/${id}?force=1`);
+        }
+      },
+    ],
+    [
+      'exec',
+      2,
+      async () => {
+        const c = pick(sleepers);
+        const e = JSON.parse((await ok(s, 'POST', `/containers/${c}/exec`, { Cmd: ['echo', 'exec-ok'], AttachStdout: true })).body.toString()).Id as string;
+        const out = (await ok(s, 'POST', `/exec/${e}/start`, { Detach: false, Tty: false })).body;
+        if (!out.includes('exec-ok')) throw new Error(`exec: output lacks the text: ${JSON.stringify(out.toString())}`);
+        const ins = JSON.parse((await ok(s, 'GET', `/exec/${e}/json`)).body.toString()) as { ExitCode: number; Running: boolean };
+        if (ins.Running || ins.ExitCode !== 0) throw new Error(`exec: inspect says running=${ins.Running} exit=${ins.ExitCode}`);
+      },
+    ],
+    [
+      'logs',
+      2,
+      async () => {
+        const out = (await ok(s, 'GET', `/containers/${pick(sleepers)}/logs?stdout=1&tail=5`)).body;
+        if (!out.includes('sleeper-up')) throw new Error(`logs: ${JSON.stringify(out.toString())}`);
+      },
+    ],
+    [
+      'inspect',
+      4,
+      async () => {
+        const id = pick(all);
+        const t = performance.now();
+        const r = await ok(s, 'GET', `/containers/${id}/json`);
+        inspectMs.push(performance.now() - t);
+        if ((JSON.parse(r.body.toString()) as { Id: string }).Id !== id) throw new Error('inspect: another container came back');
+      },
+    ],
+    [
+      'ps',
+      3,
+      async () => {
+        const t = performance.now();
+        const n = (await listAll()).length;
+        psMs.push(performance.now() - t);
+        if (n < containersBefore) throw new Error(`ps: listed ${n} < ${containersBefore}`);
+      },
+    ],
+  ];
+  const weights = actions.reduce((a, [, w]) => a + w, 0);
+  const choose = () => {
+    let r = Math.random() * weights;
+    for (const a of actions) if ((r -= a[1]) < 0) return a;
+    return actions[0]!;
+  };
+
+  const end = performance.now() + o.durationMs;
+  await Promise.all(
+    Array.from({ length: o.clients }, async () => {
+      while (performance.now() < end) {
+        const [name, , fn] = choose();
+        try {
+          await fn();
+          ops[name] = (ops[name] ?? 0) + 1;
+        } catch (e) {
+          errors.push(`${name}: ${(e as Error).message}`);
+        }
+      }
+    }),
+  );
+  log(`load done: ${JSON.stringify(ops)}, ${errors.length} errors`);
+
+  // Back to the standing population, then to nothing of ours: the load's containers are gone.
+  const containersAfter = (await listAll()).length;
+  await new Promise((r) => setTimeout(r, 1000)); // exec shims and closed sockets settle
+  const after = await resources(o);
+  log(`after: ${JSON.stringify(after)}`);
+  await pool([...existing, ...sleepers], 4, async (id) => {
+    await ok(s, 'DELETE', `/containers/${id}?force=1`).catch((e: Error) => errors.push(`cleanup: ${e.message}`));
+  });
+  return { ops, errors, psMs, inspectMs, before, after, containersBefore, containersAfter };
+}
