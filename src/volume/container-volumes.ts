@@ -122,7 +122,9 @@ export class ContainerVolumes {
         out.push(hostMount(mp));
       } else out.push(hostMount(mp));
     }
-    if (!rec.active || !rec.populated) await store.putContainer({ ...rec, active: true, populated: true });
+    // `active` and `populated` matter only for volumes (shared unmounts, first-start copy-up): a
+    // container without any is not rewritten at every start and exit.
+    if ((!rec.active || !rec.populated) && volumeNamesOf(rec).length) await store.putContainer({ ...rec, active: true, populated: true });
     return sortByDepth(out);
   }
 
@@ -131,8 +133,9 @@ export class ContainerVolumes {
     const { store } = this;
     const rec = store.containers.get(containerId);
     if (!rec) return;
-    if (rec.active) await store.putContainer({ ...rec, active: false });
-    for (const name of volumeNamesOf(rec)) {
+    const names = volumeNamesOf(rec);
+    if (rec.active && names.length) await store.putContainer({ ...rec, active: false });
+    for (const name of names) {
       const stillUsed = store.refsOf(name).some((id) => id !== containerId && store.containers.get(id)?.active);
       await store.unmountIfUnused(name, stillUsed).catch((e) => log.warn('unmount volume', { name, error: messageOf(e) }));
       store.emitEvent('unmount', name, { container: containerId, driver: 'local' });
