@@ -45,23 +45,36 @@ for (const asset of ['src/compose/schema/compose-spec.json']) {
 // load its old chunks lazily, so stale chunks are removed only once they are old.
 const bundleDir = join(root, 'dist/bundle');
 const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
-const cli = await build({
-  entryPoints: { berth: join(root, 'src/cli/main.ts') },
-  outfile: join(bundleDir, 'berth.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['koffi'],
-  logLevel: 'warning',
-}).catch((e) => {
+// Two CLI bundles: berth-full.cjs has every command; berth.cjs leaves out compose (and the YAML
+// parser), half of the code, which no other command uses: bin/berth picks the full one for compose.
+const leanCli = {
+  name: 'lean-cli',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/commands\/compose\.js$/ }, (args) =>
+      args.importer === join(root, 'src/cli/main.ts') ? { path: join(root, 'src/cli/commands/compose-relay.ts') } : undefined,
+    );
+  },
+};
+const cliBundle = (outName, plugins) =>
+  build({
+    entryPoints: { berth: join(root, 'src/cli/main.ts') },
+    outfile: join(bundleDir, outName),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['koffi'],
+    plugins,
+    logLevel: 'warning',
+  });
+const cli = await Promise.all([cliBundle('berth.cjs', [leanCli]), cliBundle('berth-full.cjs', [])]).catch((e) => {
   if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e;
 });
 if (cli) {
   // A fresh bundle invalidates the code caches (one per command); each command's first run
   // makes its own (bin/berth writes it).
   for (const name of readdirSync(bundleDir)) {
-    if (/^berth\.cjs\..*cache(\.\d+)?$/.test(name)) rmSync(join(bundleDir, name), { force: true });
+    if (/^berth(-full)?\.cjs\..*cache(\.\d+)?$/.test(name)) rmSync(join(bundleDir, name), { force: true });
   }
   rmSync(join(bundleDir, 'berth.js'), { force: true }); // the ESM bundle of earlier builds
   execFileSync(process.execPath, [join(root, 'bin/berth'), '--version'], { stdio: 'ignore' });

@@ -179,6 +179,12 @@ export function row(label: string, samples: Samples | readonly number[], ...extr
 
 export const TIME_HEADER = ['workload', 'median', 'p90', 'n'];
 
+/** "goal ≤ 0.4x: met" for a ratio goal (issue 12's goals are ratios against the engines on the machine). */
+export function ratioGoal(ours: number, theirs: number, max: number): string {
+  const r = ours / theirs;
+  return Number.isFinite(r) && theirs !== 0 ? `goal ≤ ${max}x: ${r <= max ? 'met' : 'missed'}` : '';
+}
+
 export function ratio(ours: number, theirs: number): string {
   if (!Number.isFinite(ours) || !Number.isFinite(theirs) || theirs === 0) return '-';
   return `${(ours / theirs).toFixed(2)}x`;

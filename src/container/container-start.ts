@@ -74,7 +74,7 @@ export async function startLocked(
     const pending = core.waiters.takeAttaches(rec.id);
     await Promise.all(pending.map((p) => p(shimDir).catch((e) => log.warn('pending attach failed', { error: messageOf(e) }))));
     mark('attach');
-    await runtime.start(rec.id);
+    await monitor.startContainer(shimDir);
     mark('runtime-start');
     // A healthcheck starts over at every start, in the same write that records the process.
     const health = startingHealth(rec.config) ?? rec.state.health;

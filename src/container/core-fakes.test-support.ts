@@ -63,6 +63,7 @@ export async function fakeWorld(): Promise<FakeWorld> {
       calls.push(`kill ${id} ${sig}`);
       exit(id, 128 + Number(sig));
     },
+    exists: async () => true, // a fake runtime that still holds every container
     delete: async (id: string) => void calls.push(`runtime-delete ${id}`),
     resume: async () => {},
     pause: async () => {},

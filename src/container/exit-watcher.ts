@@ -72,10 +72,10 @@ export class ExitWatcher {
       // Waiters learn of the exit before the cleanup below; anything they do next that needs
       // this container waits for the lock, so it never sees a half-cleaned one.
       core.waiters.notifyExit(id, status);
-      await core
-        .runtimeFor(rec)
-        .delete(id, true)
-        .catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
+      // The shim has deleted the container from the runtime before it reported the exit; this
+      // is for a shim that died first (one stat when there is nothing left).
+      const runtime = core.runtimeFor(rec);
+      if (await runtime.exists(id)) await runtime.delete(id, true).catch((e) => log.debug('runtime delete after exit', { id, error: messageOf(e) }));
       await core.deps.volumes.release(id).catch((e) => log.warn('releasing volumes', { id, error: messageOf(e) }));
       await core.deps.networks.detach(id).catch((e) => log.warn('tearing down the network', { id, error: messageOf(e) }));
       await core.unmountRootfs(id).catch((e) => log.warn('unmount rootfs', { id, error: messageOf(e) }));

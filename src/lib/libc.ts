@@ -167,6 +167,28 @@ export function umount2(target: string, flags = 0): void {
 }
 
 /**
+ * umount2(2) on koffi's worker thread: the unmount of an overlay waits for the kernel to tear the
+ * mount down (milliseconds), which would otherwise block the event loop. errno is not readable
+ * from that thread, so a failure is repeated synchronously to report the kernel's reason (a
+ * failing unmount returns at once).
+ */
+export function umount2Async(target: string, flags = 0): Promise<void> {
+  libc();
+  return new Promise((resolve, reject) => {
+    raw.umount2!.async(target, flags, (err: unknown, r: unknown) => {
+      if (err) return reject(err);
+      if (Number(r) >= 0) return resolve();
+      try {
+        umount2(target, flags);
+        resolve();
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+/**
  * syncfs(2) on koffi's worker thread: flushes the whole filesystem holding `fd` (one call instead
  * of an fsync per file) without blocking the event loop for the flush, which takes hundreds of
  * milliseconds after a large unpack. errno is not readable from that thread: a failure is EIO.

@@ -147,7 +147,10 @@ export async function mountAll(mounts: MountSpec[], target: string): Promise<voi
  * detached even while busy. Fails with code EINVAL if `target` is not a mount point.
  */
 export async function unmount(target: string, opts: { detach?: boolean } = {}): Promise<void> {
-  libc.umount2(target, libc.UMOUNT_NOFOLLOW | (opts.detach ? libc.MNT_DETACH : 0));
+  // A lazy unmount cannot block on a busy mount, so it is safe on the worker thread; a plain one
+  // stays synchronous (it fails at once with EBUSY instead).
+  if (opts.detach) await libc.umount2Async(target, libc.UMOUNT_NOFOLLOW | libc.MNT_DETACH);
+  else libc.umount2(target, libc.UMOUNT_NOFOLLOW);
 }
 
 /** Unescapes a mountinfo path field (\040 for space, \011 tab, \012 newline, \134 backslash). */

@@ -153,3 +153,13 @@ test('reconcile drops references of containers that no longer exist', async (t) 
   await cv.reconcile(new Set([id('f')]), new Set());
   assert.deepEqual(store.refsOf('kept'), [id('f')]);
 });
+
+test('a container without mounts leaves no record: prepare, release and detach treat it as none', async (t) => {
+  const { d, cv } = await setup(t);
+  assert.deepEqual(await cv.attach(id('g'), none, { resolveContainer: () => undefined }), []);
+  assert.deepEqual(await readdir(join(d, 'volumes', '_containers')).catch(() => []), [], 'nothing written');
+  assert.deepEqual(await cv.prepare(id('g'), join(d, 'rootfs')), []);
+  await cv.release(id('g'));
+  assert.deepEqual(await cv.detach(id('g'), { removeAnonymous: true }), []);
+  assert.deepEqual(cv.mountPoints(id('g')), []);
+});

@@ -36,11 +36,6 @@ export class ContainerVolumes {
     private readonly env: Partial<Pick<ResolveEnv, 'bindSourceExists' | 'randomName'>> = {},
   ) {}
 
-  /** True once attach recorded the container's mounts (containers made before volumes existed have none). */
-  isAttached(containerId: string): boolean {
-    return this.store.containers.has(containerId);
-  }
-
   /** The container's decided mount points (inspect's Mounts; [] for a container without any). */
   mountPoints(containerId: string): MountPoint[] {
     return this.store.containers.get(containerId)?.mountPoints ?? [];
@@ -61,6 +56,9 @@ export class ContainerVolumes {
       });
       // Validate what would be created before recording anything.
       for (const mp of mountPoints) if (mp.type === 'volume' && !store.has(mp.name!)) validateLocalOptions(mp.create?.options);
+      // A container without mounts has nothing to record (most `run --rm`s): every step below
+      // treats a missing record as no mounts.
+      if (!mountPoints.length) return mountPoints;
       const rec: ContainerVolumesRecord = { schemaVersion: 1, containerId, mountPoints, active: false, populated: false };
       await store.putContainer(rec); // the references first: nothing can remove these volumes now
       const created: string[] = [];
@@ -122,7 +120,9 @@ export class ContainerVolumes {
         out.push(hostMount(mp));
       } else out.push(hostMount(mp));
     }
-    if (!rec.active || !rec.populated) await store.putContainer({ ...rec, active: true, populated: true });
+    // `active` and `populated` matter only for volumes (shared unmounts, first-start copy-up): a
+    // container without any is not rewritten at every start and exit.
+    if ((!rec.active || !rec.populated) && volumeNamesOf(rec).length) await store.putContainer({ ...rec, active: true, populated: true });
     return sortByDepth(out);
   }
 
@@ -131,8 +131,9 @@ export class ContainerVolumes {
     const { store } = this;
     const rec = store.containers.get(containerId);
     if (!rec) return;
-    if (rec.active) await store.putContainer({ ...rec, active: false });
-    for (const name of volumeNamesOf(rec)) {
+    const names = volumeNamesOf(rec);
+    if (rec.active && names.length) await store.putContainer({ ...rec, active: false });
+    for (const name of names) {
       const stillUsed = store.refsOf(name).some((id) => id !== containerId && store.containers.get(id)?.active);
       await store.unmountIfUnused(name, stillUsed).catch((e) => log.warn('unmount volume', { name, error: messageOf(e) }));
       store.emitEvent('unmount', name, { container: containerId, driver: 'local' });

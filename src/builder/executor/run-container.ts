@@ -143,14 +143,15 @@ async function runInNetwork(ws: Workspace, o: RunContainerOptions, net: RunNetwo
       }
     })().catch((e) => log.debug('build: output stream ended', { error: messageOf(e) }));
     o.signal?.addEventListener('abort', kill, { once: true });
-    await o.runtime.start(id);
+    await o.monitor.startContainer(stateDir);
     const status = await o.monitor.waitExit(stateDir);
     await pumping;
     io.destroy();
     return { exitCode: status.exitCode, createdMountpoints };
   } finally {
     o.signal?.removeEventListener('abort', kill);
-    if (created || (await o.runtime.exists(id).catch(() => false))) {
+    // The shim deletes the container from the runtime after its exit; this is for the other ends.
+    if (await o.runtime.exists(id).catch(() => created)) {
       await o.runtime.delete(id, true).catch((e) => log.warn('build: runtime delete failed', { id, error: messageOf(e) }));
     }
     await rm(stateDir, { recursive: true, force: true }).catch(() => {});

@@ -10,7 +10,7 @@
 //   exit       {"exitCode":N,"finishedAt":"RFC3339Nano"} written atomically at exit
 //
 // Lifecycle (container): spawnContainer() returns once the runtime has *created* the container
-// (its process is blocked before exec); callers then attach and call OciRuntime.start(). For an
+// (its process is blocked before exec); callers then attach and call startContainer(). For an
 // exec: spawnExec() returns once the shim listens; the exec process starts on handle.start(),
 // so attachers never miss output.
 import type { Duplex } from 'node:stream';
@@ -55,6 +55,12 @@ export interface AttachStreams {
 export interface Monitor {
   /** Starts a shim that creates the container; resolves with the container's pid. */
   spawnContainer(opts: ShimSpawnOptions): Promise<{ pid: number; shimPid: number }>;
+  /**
+   * Lets a created container's process run: the shim runs the runtime's `start` (berthd forks
+   * nothing). After the process exits the shim also deletes the container from the runtime,
+   * before it records the exit.
+   */
+  startContainer(stateDir: string): Promise<void>;
   /** Starts a shim for an exec process (not yet running). */
   spawnExec(opts: ExecSpawnOptions): Promise<{ shimPid: number }>;
   /** For an exec shim: launches the process; resolves with its pid, or rejects with the runtime's error. */

@@ -42,7 +42,9 @@ for (const runtimeName of ['crun', 'runc'] as const)
       const both = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: true });
       const onlyOut = await env.monitor.attach(c.stateDir, { stdin: false, stdout: true, stderr: false });
       const [a, b] = [readAll(both), readAll(onlyOut)];
-      await env.runtime.start(c.id);
+      // The shim runs the runtime's start itself; a second start is refused.
+      await env.monitor.startContainer(c.stateDir);
+      await assert.rejects(env.monitor.startContainer(c.stateDir), /already started|not running/);
       const got = demuxStdcopy(await a);
       assert.deepEqual([got.stdout, got.stderr], ['out\n', 'err\n']);
       assert.deepEqual(demuxStdcopy(await b), { stdout: 'out\n', stderr: '', frames: 1 });
@@ -50,6 +52,9 @@ for (const runtimeName of ['crun', 'runc'] as const)
       assert.equal(st.exitCode, 3);
       assert.match(st.finishedAt, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
       assert.deepEqual(await env.monitor.readExit(c.stateDir), st);
+      // The shim deleted the container from the runtime before it recorded the exit.
+      assert.equal(await env.runtime.exists(c.id), false);
+      assert.equal(await env.runtime.state(c.id), undefined);
       const log = await readLog(c.logPath);
       assert.deepEqual(log.map((l) => [l.stream, l.log]).sort(), [
         ['stderr', 'err\n'],

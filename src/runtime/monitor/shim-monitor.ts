@@ -1,7 +1,6 @@
 // ShimMonitor: the Monitor over berth-shim processes (one per container or exec). All live
 // state is in the shim and its state dir, so a fresh ShimMonitor after a berthd restart sees
 // exactly what the old one saw.
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -10,6 +9,7 @@ import { readJsonIfExists } from '../../lib/atomic-fs.js';
 import type { OciRuntime } from '../oci/oci-runtime.js';
 import type { AttachStreams, ExecSpawnOptions, ExitStatus, Monitor, ShimSpawnOptions } from './monitor.js';
 import { ShimClosedError, connectShim, parseReply, readLine, shimRequest } from './shim-client.js';
+import { ShimSpawner } from './shim-spawner.js';
 
 export { findShimBinary } from './shim-path.js';
 
@@ -30,13 +30,13 @@ export interface ShimMonitorOptions {
 export const EXIT_CODE_UNKNOWN = 255;
 
 export class ShimMonitor implements Monitor {
-  private readonly shimPath: string;
   private readonly runtime: OciRuntime;
   private readonly runtimes: ReadonlyMap<string, OciRuntime>;
   private readonly spawnTimeoutMs: number;
+  private readonly spawner: ShimSpawner;
 
   constructor(opts: ShimMonitorOptions) {
-    this.shimPath = opts.shimPath;
+    this.spawner = new ShimSpawner(opts.shimPath);
     this.runtime = opts.runtime;
     this.runtimes = opts.runtimes ?? new Map();
     this.spawnTimeoutMs = opts.spawnTimeoutMs ?? 60_000;
@@ -62,6 +62,10 @@ export class ShimMonitor implements Monitor {
     if (opts.openStdin) args.push('--stdin', '--stdin-once');
     const [, shimPid] = await this.runShim([...args, '--', ...this.runtimeFor(opts.runtime).baseArgs()]);
     return { shimPid };
+  }
+
+  async startContainer(stateDir: string): Promise<void> {
+    await this.request(stateDir, 'start');
   }
 
   async startExec(stateDir: string): Promise<{ pid: number }> {
@@ -166,41 +170,21 @@ export class ShimMonitor implements Monitor {
     }
   }
 
-  /** Spawns the shim and reads its one sync line: "ok <pid> <shimPid>" or "error <text>". */
-  private runShim(args: string[]): Promise<[number, number]> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(this.shimPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-      const sync = child.stdio[3] as NodeJS.ReadableStream;
-      let out = '';
-      let err = '';
-      let done = false;
-      const finish = (e: Error | undefined, v?: [number, number]) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        sync.removeAllListeners('data');
-        if (e) reject(e);
-        else resolve(v!);
-      };
-      const timer = setTimeout(() => finish(internal(`berth-shim did not report within ${this.spawnTimeoutMs} ms`)), this.spawnTimeoutMs);
-      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('error', (e) => finish(internal(`cannot run berth-shim ${this.shimPath}: ${e.message}`, e)));
-      sync.on('data', (d: Buffer) => {
-        out += d.toString();
-        const nl = out.indexOf('\n');
-        if (nl < 0) return;
-        try {
-          const [pid, shimPid] = parseReply(out.slice(0, nl))
-            .split(' ')
-            .map((x) => Number.parseInt(x, 10));
-          finish(undefined, [pid!, shimPid!]);
-        } catch (e) {
-          finish(e as Error);
-        }
-      });
-      sync.on('error', () => {}); // a reset after the line is irrelevant; before it, 'end' decides
-      sync.on('end', () => finish(internal(`berth-shim exited without reporting: ${err.trim() || 'no output'}`)));
+  /** Spawns the shim (through the spawner) and reads its one sync line: "ok <pid> <shimPid>" or "error <text>". */
+  private async runShim(args: string[]): Promise<[number, number]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(internal(`berth-shim did not report within ${this.spawnTimeoutMs} ms`)), this.spawnTimeoutMs);
     });
+    try {
+      const line = await Promise.race([this.spawner.spawn(args), timeout]);
+      const [pid, shimPid] = parseReply(line)
+        .split(' ')
+        .map((x) => Number.parseInt(x, 10));
+      return [pid!, shimPid!];
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 

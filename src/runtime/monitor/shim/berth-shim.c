@@ -14,6 +14,15 @@
  * (with N = 1 the file is truncated instead).
  * RUNTIME ARGS is the runtime's argument prefix, e.g. `/usr/bin/crun --root /run/berth/crun`.
  *
+ *   berth-shim --spawner
+ * A long-lived helper that starts shims for berthd, so berthd forks once instead of once per
+ * container (forking a ~90 MB Node process costs milliseconds of page-table copying; this
+ * process is ~1 MB). Requests on stdin: "<id> <argc>\n" then argc NUL-terminated arguments
+ * (the shim's arguments, without argv[0]). Each starts this binary with them and a sync pipe on
+ * fd 3; the shim's sync line comes back on stdout as "<id> <line>\n", or "<id> error berth-shim
+ * exited without reporting" when the shim ended first. Stderr is shared with the spawner's.
+ * EOF on stdin (berthd gone, even by kill -9) ends the spawner; shims detach as always.
+ *
  * Sync pipe: one line, then closed. Container mode: "ok <pid> <shimpid>" once the runtime has
  * *created* the container, or "error <runtime's message>". Exec mode: "ok 0 <shimpid>" once
  * the control socket listens.
@@ -25,11 +34,16 @@
  *   resize <rows> <cols>      reply "ok\n" or "error <text>\n"
  *   close-stdin               reply "ok\n"
  *   wait                      reply one JSON line {"exitCode":N,"finishedAt":"..."} at exit
- *   start                     (exec mode) launch the process; reply "ok <pid>\n" | "error <text>\n"
+ *   start                     exec mode: launch the process; container mode: `runtime start`
+ *                             (so berthd forks no runtime process); reply "ok <pid>\n" | "error <text>\n"
  *   ping                      reply "ok <pid>\n" (pid 0 while an exec is not started)
  *
  * Files in DIR: shim.sock, shim.pid, pid (written by the runtime), exit (atomic, at exit),
  * runtime.log (the runtime's own JSON log, used to extract its error message).
+ *
+ * Container mode: once the process has exited, the shim runs `runtime delete --force` itself
+ * before it writes the exit file, so an exit file or `wait` reply means the runtime holds no
+ * state for the container any more (berthd then forks no `delete` of its own).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -522,8 +536,10 @@ static pid_t spawn_runtime(char *const extra[], int in, int out, int err) {
     _exit(127);
 }
 
-/* Extracts the last error "msg" from the runtime's JSON log (crun and runc both write one). */
-static void runtime_error(char *out, size_t sz, int status) {
+/* Extracts the last error "msg" from the runtime's JSON log (crun and runc both write one).
+ * Without one, `fallback` says whether to read what the runtime printed on the output pipes:
+ * only while the container's process has not been started, else that is the process's output. */
+static void runtime_error_from(char *out, size_t sz, int status, int fallback) {
     char data[16384];
     size_t n = 0;
     int fd = open("runtime.log", O_RDONLY | O_CLOEXEC);
@@ -554,7 +570,7 @@ static void runtime_error(char *out, size_t sz, int status) {
         }
         line = next;
     }
-    if (!out[0]) { /* no JSON log: fall back to what the runtime printed */
+    if (!out[0] && fallback) { /* no JSON log: fall back to what the runtime printed */
         int fd2 = S.tty ? S.rt_err_read : S.out_fd[1];
         ssize_t r = fd2 >= 0 ? read(fd2, out, sz - 1) : -1;
         out[r > 0 ? r : 0] = 0;
@@ -574,6 +590,8 @@ static int read_pid_file(void) {
     close(fd);
     return r > 0 ? atoi(b) : -1;
 }
+
+static void runtime_error(char *out, size_t sz, int status) { runtime_error_from(out, sz, status, 1); }
 
 /* The runtime connects to the console socket and sends the pty master with SCM_RIGHTS. */
 static int receive_console(void) {
@@ -767,6 +785,59 @@ static void start_exec(struct client *c) {
     }
 }
 
+/* Container mode: `runtime start`, asynchronously (the process may exit before it returns); its
+ * stdio is /dev/null: the container's pipes already went to the process at create. */
+static void start_container(struct client *c) {
+    static char *args[4];
+    if (S.started) {
+        client_sendf(c, "error already started\n");
+        c->type = C_REPLY;
+        return;
+    }
+    S.started = 1;
+    args[0] = "start";
+    args[1] = (char *)S.id;
+    args[2] = NULL;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    c->type = C_START;
+    S.start_client = c;
+    S.runtime_pid = spawn_runtime(args, devnull, devnull, devnull);
+    if (devnull >= 0) close(devnull);
+    if (S.runtime_pid < 0) {
+        S.runtime_pid = 0;
+        client_sendf(c, "error fork: %s\n", strerror(errno));
+        c->type = C_REPLY;
+        S.start_client = NULL;
+    }
+}
+
+static void container_start_done(int st) {
+    char msg[4096];
+    S.runtime_pid = 0;
+    if (!S.start_client) return;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0) client_sendf(S.start_client, "ok %d\n", (int)S.main_pid);
+    else {
+        runtime_error_from(msg, sizeof msg, st, 0);
+        client_sendf(S.start_client, "error %s\n", msg);
+    }
+    S.start_client->type = C_REPLY;
+    S.start_client->in_open = 0;
+    S.start_client = NULL;
+}
+
+/* Container mode, after the exit: `runtime delete --force`, synchronously (the process is gone and
+ * its output drained; nothing else waits on the shim but the exit it is about to record). A
+ * failure is left to berthd, which deletes whatever the runtime still holds. */
+static void delete_container(void) {
+    char *args[4] = { "delete", "--force", (char *)S.id, NULL };
+    int st = 0;
+    int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+    pid_t rt = spawn_runtime(args, devnull, devnull, devnull);
+    if (devnull >= 0) close(devnull);
+    if (rt > 0)
+        while (waitpid(rt, &st, 0) < 0 && errno == EINTR) {}
+}
+
 static void exec_runtime_done(int st) {
     char msg[4096];
     int pid = -1, ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
@@ -797,7 +868,10 @@ static void exec_runtime_done(int st) {
 }
 
 static void on_reaped(pid_t pid, int st) {
-    if (S.mode == MODE_EXEC && pid == S.runtime_pid) exec_runtime_done(st);
+    if (S.runtime_pid > 0 && pid == S.runtime_pid) {
+        if (S.mode == MODE_EXEC) exec_runtime_done(st);
+        else container_start_done(st);
+    }
     else if (S.main_pid > 0 && pid == S.main_pid) process_exited(st);
     else if (S.nreaped < (int)(sizeof S.reaped / sizeof S.reaped[0])) {
         S.reaped[S.nreaped].pid = pid;
@@ -849,7 +923,9 @@ static int progress_exit(void) {
         if (ms >= DRAIN_MS) close_out(s);
     }
     if (S.out_fd[0] >= 0 || S.out_fd[1] >= 0) return 0;
+    if (S.runtime_pid > 0) return 0; /* `runtime start` still running: its client gets a reply first */
     if (!S.exit_written) {
+        if (S.mode == MODE_CONTAINER) delete_container();
         write_exit_file();
         S.exit_written = 1;
         if (S.stdin_open) close_stdin();
@@ -896,7 +972,8 @@ static void handle_command(struct client *c, char *line, const char *rest, size_
         c->in_open = 1; /* only to notice the client going away */
     } else if (strcmp(line, "start") == 0) {
         c->in_open = 1;
-        start_exec(c);
+        if (S.mode == MODE_CONTAINER) start_container(c);
+        else start_exec(c);
     } else if (strcmp(line, "ping") == 0) {
         client_sendf(c, "ok %d\n", (int)S.main_pid);
     } else {
@@ -1056,7 +1133,110 @@ static void parse_args(int argc, char **argv) {
     if (!realpath(sd, S.state_dir)) die("state dir %s: %s", sd, strerror(errno));
 }
 
+/* ------------------------------------------------------------------------------------------
+ * Spawner mode (see the top of the file)
+ * ---------------------------------------------------------------------------------------- */
+#define SP_MAX 256
+struct pending { long id; int fd; char line[4096]; size_t len; };
+
+static void spawner_reply(long id, const char *line) {
+    char out[4200];
+    int n = snprintf(out, sizeof out, "%ld %s\n", id, line);
+    if (write_all(1, out, (size_t)(n < (int)sizeof out ? n : (int)sizeof out - 1)) < 0) exit(0); /* berthd gone */
+}
+
+static void spawner_start(struct pending *sp, int *nsp, long id, char **args, const char *self) {
+    int p[2];
+    if (*nsp >= SP_MAX || pipe2(p, O_CLOEXEC) < 0) { spawner_reply(id, "error berth-shim spawner: too many pending spawns"); return; }
+    pid_t pid = fork();
+    if (pid < 0) { close(p[0]); close(p[1]); spawner_reply(id, "error berth-shim spawner: fork failed"); return; }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        dup2(devnull, 0);
+        dup2(devnull, 1);
+        if (p[1] == 3) fcntl(3, F_SETFD, 0);
+        else dup2(p[1], 3);
+        sigset_t all;
+        sigemptyset(&all);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        signal(SIGCHLD, SIG_DFL);
+        signal(SIGPIPE, SIG_DFL);
+        args[0] = "berth-shim";
+        execv(self, args);
+        _exit(127);
+    }
+    close(p[1]);
+    set_nonblock(p[0]);
+    sp[*nsp] = (struct pending){ .id = id, .fd = p[0] };
+    (*nsp)++;
+}
+
+static int spawner_main(void) {
+    static struct pending sp[SP_MAX];
+    static char in[1 << 16];
+    static char *args[512];
+    char self[PATH_MAX];
+    size_t inlen = 0;
+    int nsp = 0, in_open = 1;
+    ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (sl <= 0) return 1;
+    self[sl] = 0;
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_IGN); /* the shims' first processes exit at once; the kernel reaps them */
+    while (in_open || nsp > 0) {
+        struct pollfd pf[SP_MAX + 1];
+        int n = 0;
+        if (in_open) pf[n++] = (struct pollfd){ 0, POLLIN, 0 };
+        int base = n;
+        for (int i = 0; i < nsp; i++) pf[n++] = (struct pollfd){ sp[i].fd, POLLIN, 0 };
+        if (poll(pf, (nfds_t)n, -1) < 0) { if (errno == EINTR) continue; return 1; }
+        for (int i = nsp - 1; i >= 0; i--) {
+            if (!pf[base + i].revents) continue;
+            struct pending *q = &sp[i];
+            ssize_t r = read(q->fd, q->line + q->len, sizeof q->line - 1 - q->len);
+            if (r < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+            if (r > 0) q->len += (size_t)r;
+            char *nl = memchr(q->line, '\n', q->len);
+            if (!nl && r > 0 && q->len < sizeof q->line - 1) continue;
+            if (nl) *nl = 0;
+            else q->line[q->len] = 0;
+            spawner_reply(q->id, nl ? q->line : "error berth-shim exited without reporting");
+            close(q->fd);
+            sp[i] = sp[--nsp];
+        }
+        if (in_open && (pf[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t r = read(0, in + inlen, sizeof in - inlen);
+            if (r <= 0) { if (r < 0 && errno == EINTR) continue; in_open = 0; continue; }
+            inlen += (size_t)r;
+            /* Whole requests: a header line, then argc NUL-terminated strings. */
+            for (;;) {
+                char *nl = memchr(in, '\n', inlen);
+                if (!nl) break;
+                long id = 0;
+                int argc = 0;
+                if (sscanf(in, "%ld %d", &id, &argc) != 2 || argc < 1 || argc > 500) return 1; /* berthd's bug: stop */
+                char *p = nl + 1, *end = in + inlen;
+                int k = 1;
+                for (; k <= argc && p < end; k++) {
+                    char *z = memchr(p, 0, (size_t)(end - p));
+                    if (!z) break;
+                    args[k] = p;
+                    p = z + 1;
+                }
+                if (k <= argc) break; /* incomplete: wait for more */
+                args[argc + 1] = NULL;
+                spawner_start(sp, &nsp, id, args, self);
+                memmove(in, p, (size_t)(end - p));
+                inlen = (size_t)(end - p);
+            }
+            if (inlen == sizeof in) return 1; /* a request larger than the buffer */
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "--spawner") == 0) return spawner_main();
     S.lfd = S.sfd = S.log_fd = S.console_fd = S.rt_err_read = -1;
     S.out_fd[0] = S.out_fd[1] = S.in_fd = -1;
     parse_args(argc, argv);
