@@ -3,13 +3,16 @@ import { parseArgs } from 'node:util';
 import { invalidArgument } from '../lib/errors.js';
 import { formatCidr, formatIp, parseAddressPool, parseCidr, parseIp, type AddressPool } from '../network/subnet.js';
 import { isLoopback } from '../dashboard-server/listen-address.js';
+import { daemonTls, splitGoBools, type DaemonTls } from './tls-config.js';
 
 export interface DaemonConfig {
   dataRoot: string;
   /** The unix socket (-H unix://...; the default when no -H is given); absent when only TCP was asked for. */
   socketPath?: string;
-  /** Plain TCP listeners (-H tcp://ADDR:PORT): loopback, or any address with an explicit --tls=false. */
+  /** TCP listeners (-H tcp://ADDR:PORT): with TLS when `tls` is set; plain only on loopback or with an explicit --tls=false. */
   tcpListeners: { host: string; port: number }[];
+  /** --tls / --tlsverify: the TCP listeners speak TLS (and with `verifyClients`, demand a certificate signed by `caFile`). */
+  tls?: DaemonTls;
   runtime: 'crun' | 'runc';
   debug: boolean;
   cgroupParent: string;
@@ -38,11 +41,8 @@ export const DEFAULT_SOCKET = '/run/berth/berth.sock';
 export const DEFAULT_DATA_ROOT = '/var/lib/berth';
 
 export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'version' {
-  // dockerd's Go-style --tls=false (parseArgs has no boolean with a value).
-  const tlsArg = argvIn.find((a) => a === '--tls' || a.startsWith('--tls='));
-  const argv = argvIn.filter((a) => a !== tlsArg);
-  if (tlsArg && !['--tls', '--tls=true', '--tls=false'].includes(tlsArg)) throw invalidArgument(`invalid value for --tls: ${tlsArg}`);
-  if (tlsArg && tlsArg !== '--tls=false') throw invalidArgument('TLS listeners (--tls, --tlsverify) are not supported yet');
+  // dockerd's Go-style --tls=false / --tlsverify=true (parseArgs has no boolean with a value).
+  const { bools, rest: argv } = splitGoBools(argvIn, ['tls', 'tlsverify', 'no-new-privileges']);
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -61,6 +61,9 @@ export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'vers
       'dashboard-tls-cert': { type: 'string' },
       'dashboard-tls-key': { type: 'string' },
       group: { type: 'string', short: 'G' },
+      tlscacert: { type: 'string' },
+      tlscert: { type: 'string' },
+      tlskey: { type: 'string' },
       debug: { type: 'boolean', short: 'D' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
@@ -73,7 +76,8 @@ export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'vers
   const hosts = values.host?.length ? values.host : [process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`];
   const unix = hosts.filter((h) => h.startsWith('unix://')).map((h) => h.slice('unix://'.length));
   if (unix.length > 1) throw invalidArgument(`only one unix socket can be served: ${unix.join(', ')}`);
-  const tcpListeners = hosts.filter((h) => !h.startsWith('unix://')).map((h) => parseTcpHost(h, tlsArg === '--tls=false'));
+  const tls = daemonTls({ tls: bools.tls, tlsverify: bools.tlsverify, cacert: values.tlscacert, cert: values.tlscert, key: values.tlskey }, process.env);
+  const tcpListeners = hosts.filter((h) => !h.startsWith('unix://')).map((h) => parseTcpHost(h, { tls: tls !== undefined, tlsOff: bools.tls === false }));
   if ((values['dashboard-tls-cert'] === undefined) !== (values['dashboard-tls-key'] === undefined)) {
     throw invalidArgument('--dashboard-tls-cert and --dashboard-tls-key go together');
   }
@@ -84,6 +88,7 @@ export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'vers
     dataRoot: values['data-root'] ?? DEFAULT_DATA_ROOT,
     ...(unix[0] !== undefined ? { socketPath: unix[0] } : {}),
     tcpListeners,
+    ...(tls ? { tls } : {}),
     runtime,
     debug: values.debug ?? false,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
@@ -100,20 +105,20 @@ export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'vers
 }
 
 /**
- * tcp://ADDR:PORT (dockerd's form; port 2375 when left out, every address when ADDR is empty).
- * Plain TCP gives anyone who reaches it root on this host: on anything but loopback it is refused
- * unless TLS is explicitly turned off with --tls=false (dockerd 27 refuses the same way; older
- * versions only warned).
+ * tcp://ADDR:PORT (dockerd's form; port 2375 when left out, 2376 with TLS, every address when ADDR
+ * is empty). Plain TCP gives anyone who reaches it root on this host: on anything but loopback it
+ * is refused unless TLS is explicitly turned off with --tls=false (dockerd 27 refuses the same
+ * way; older versions only warned).
  */
-function parseTcpHost(h: string, tlsOff: boolean): { host: string; port: number } {
+function parseTcpHost(h: string, o: { tls: boolean; tlsOff: boolean }): { host: string; port: number } {
   const m = /^tcp:\/\/(?:\[([^\]]+)\]|([^:/[\]]*))(?::(\d+))?\/?$/.exec(h);
   if (!m) throw invalidArgument(`invalid --host ${JSON.stringify(h)}: want unix:///path or tcp://ADDR:PORT`);
   const host = (m[1] ?? m[2] ?? '').toLowerCase() || '0.0.0.0';
-  const port = m[3] === undefined ? 2375 : Number(m[3]);
+  const port = m[3] === undefined ? (o.tls ? 2376 : 2375) : Number(m[3]);
   if (port > 65535) throw invalidArgument(`invalid port in --host ${h}`);
-  if (!isLoopback(host) && !tlsOff)
+  if (!isLoopback(host) && !o.tls && !o.tlsOff)
     throw invalidArgument(
-      `refusing to serve the API on ${h} without TLS: anyone who can reach it is root on this host. Use a loopback address (tcp://127.0.0.1:${port}), or pass --tls=false to do it anyway`,
+      `refusing to serve the API on ${h} without TLS: anyone who can reach it is root on this host. Use --tlsverify with --tlscacert, --tlscert and --tlskey, a loopback address (tcp://127.0.0.1:${port}), or pass --tls=false to do it anyway`,
     );
   return { host: host === 'localhost' ? '127.0.0.1' : host, port };
 }
@@ -132,7 +137,11 @@ A Docker-compatible container engine daemon.
 Options:
       --data-root string        Root directory of persistent state (default "${DEFAULT_DATA_ROOT}")
   -H, --host list               Daemon sockets to listen on: unix:///path, tcp://127.0.0.1:2375 (default "unix://${DEFAULT_SOCKET}")
-      --tls=false               Allow a plain TCP --host on a non-loopback address (refused otherwise)
+      --tls                     Use TLS on the TCP listeners; implied by --tlsverify (--tls=false: allow plain TCP off loopback)
+      --tlsverify               Use TLS and require client certificates signed by --tlscacert (default from DOCKER_TLS_VERIFY)
+      --tlscacert string        Trust certs signed only by this CA (default "$DOCKER_CERT_PATH/ca.pem" or "~/.docker/ca.pem")
+      --tlscert string          Path to TLS certificate file (default "$DOCKER_CERT_PATH/cert.pem" or "~/.docker/cert.pem")
+      --tlskey string           Path to TLS key file (default "$DOCKER_CERT_PATH/key.pem" or "~/.docker/key.pem")
       --runtime string          OCI runtime: crun or runc (default "crun")
       --cgroup-parent string    Parent cgroup for containers (default "/berth")
   -b, --bridge string           Device of the default bridge network (default "berth0")
