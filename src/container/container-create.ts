@@ -11,6 +11,8 @@ import { ZERO_TIME, type ContainerRecord, type HostSettings } from './container-
 import type { ContainerCore } from './container-core.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
 import { newContainerId, normaliseName } from './names.js';
+import { checkSecurityOptions } from './spec-input-from-record.js';
+import { hostHasAppArmor } from '../runtime/specgen/host-facts.js';
 import { checkNetworks, parseLink, primaryNetwork } from './networking.js';
 
 export interface CreateRequest {
@@ -26,6 +28,7 @@ export interface CreateRequest {
 export async function createContainer(core: ContainerCore, req: CreateRequest): Promise<{ id: string; warnings: string[] }> {
   const { deps, index } = core;
   validateHostSettings(req.host);
+  checkSecurityOptions(req.host.securityOpt, hostHasAppArmor());
   const runtimeName = req.host.runtime || deps.defaultRuntime;
   if (!deps.runtimes.has(runtimeName)) throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
   const want = req.platform ? parsePlatform(req.platform) : undefined;

@@ -28,6 +28,8 @@ export interface DaemonConfig {
   registryLoopbackOnly: boolean;
   /** dockerd's --default-address-pool base=CIDR,size=N (repeatable): where networks without a subnet get one. */
   addressPools: AddressPool[];
+  /** --no-new-privileges: every container (and RUN step) gets no_new_privs unless its SecurityOpt says no-new-privileges=false. */
+  noNewPrivileges: boolean;
   /** -G/--group: the group that may use the API socket (default "berth" when it exists). */
   group?: string;
   /** --dashboard HOST:PORT: serve the web dashboard there (loopback, or any address with TLS). */
@@ -90,6 +92,7 @@ export function parseDaemonArgs(argvIn: string[]): DaemonConfig | 'help' | 'vers
     tcpListeners,
     ...(tls ? { tls } : {}),
     runtime,
+    noNewPrivileges: bools['no-new-privileges'] ?? false,
     debug: values.debug ?? false,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
     bridge: values.bridge,
@@ -150,6 +153,7 @@ Options:
       --default-address-pool list  Pools networks get a subnet from, e.g. base=10.10.0.0/16,size=24 (default: Docker's)
       --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
       --registry-loopback-only  Contact only registries on loopback addresses
+      --no-new-privileges       Set no-new-privileges by default for new containers
   -G, --group string            Group for the unix socket (default "berth"; root:root when it does not exist)
       --dashboard string        Serve the web dashboard on this address, e.g. 127.0.0.1:7070 (loopback unless TLS is given)
       --dashboard-tls-cert string  PEM certificate chain: serve the dashboard over HTTPS (needed off loopback)

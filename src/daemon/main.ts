@@ -120,7 +120,11 @@ async function main(argv: string[]): Promise<void> {
     networks,
     defaultDns: cfg.dns,
     emulation: binfmt,
-    spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
+    spec: {
+      initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit',
+      cgroupParent: cfg.cgroupParent,
+      noNewPrivileges: cfg.noNewPrivileges,
+    },
   });
   const builder = await createBuilder({
     dataRoot: cfg.dataRoot,
@@ -128,7 +132,7 @@ async function main(argv: string[]): Promise<void> {
     layers,
     runtime: runtimes.get(cfg.runtime)!,
     monitor,
-    spec: { cgroupParent: cfg.cgroupParent },
+    spec: { cgroupParent: cfg.cgroupParent, noNewPrivileges: cfg.noNewPrivileges },
     networks,
     dns: cfg.dns,
     pull: (ref, o) => puller.pull(ref, o), // the puller reports the pull event

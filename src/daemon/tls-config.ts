@@ -4,7 +4,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { invalidArgument } from '../lib/errors.js';
-import { CA_FILE, CERT_FILE, KEY_FILE, defaultCertDir, parseGoBool } from '../lib/tls-files.js';
+import { CA_FILE, CERT_FILE, KEY_FILE, defaultCertDir } from '../lib/tls-files.js';
+import { parseGoBool } from '../lib/go-bool.js';
 
 export interface DaemonTls {
   certFile: string;

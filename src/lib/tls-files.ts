@@ -1,4 +1,4 @@
-// Where docker (CLI and dockerd alike) looks for its TLS files, and Go's boolean flag values.
+// Where docker (CLI and dockerd alike) looks for its TLS files.
 // Shared by berthd's --tls/--tlsverify and the berth CLI's, which must agree with docker's.
 import { join } from 'node:path';
 
@@ -10,10 +10,3 @@ export function defaultCertDir(env: NodeJS.ProcessEnv, home: string): string {
 export const CA_FILE = 'ca.pem';
 export const CERT_FILE = 'cert.pem';
 export const KEY_FILE = 'key.pem';
-
-/** strconv.ParseBool: what a Go flag accepts after `=`; undefined for anything else. */
-export function parseGoBool(v: string): boolean | undefined {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
-  return undefined;
-}
