@@ -1,5 +1,6 @@
 // What every command receives: streams, environment, the daemon address, a lazy client.
 import { DockerClient } from '../api/client/docker-client.js';
+import type { ClientTls } from '../api/client/tls.js';
 
 import type { StdIo } from '../client/std-io.js';
 
@@ -10,6 +11,8 @@ export class CliContext {
   private client?: DockerClient;
   /** The command path as invoked, e.g. "container ls" (usage texts print it). */
   commandPath?: string;
+  /** TLS for a tcp:// daemon (the global --tls/--tlsverify flags or DOCKER_TLS_VERIFY). */
+  tls?: ClientTls;
   constructor(
     readonly host: string,
     readonly io: CliIo,
@@ -17,7 +20,7 @@ export class CliContext {
     readonly prog = 'berth',
   ) {}
   get docker(): DockerClient {
-    return (this.client ??= new DockerClient(this.host));
+    return (this.client ??= new DockerClient(this.host, undefined, this.tls));
   }
   out(s: string): void {
     this.io.stdout.write(s);

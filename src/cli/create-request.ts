@@ -1,5 +1,6 @@
 // Turns parsed run/create flags into docker's POST /containers/create body, field for field
 // what the docker CLI 28 sends (zero values included), so the daemon sees the same JSON.
+import { readSecurityOpts } from '../client/security-opts.js';
 import type * as T from '../api/types/index.js';
 import type { ContainerFlags } from './container-flags.js';
 import { envFlag, readEnvFile, readLabelFile } from '../client/env-file.js';
@@ -119,7 +120,7 @@ export function buildCreateRequest(o: ContainerFlags, args: string[], env: NodeJ
     Privileged: !!o.privileged,
     PublishAllPorts: !!o.publishAll,
     ReadonlyRootfs: !!o.readOnly,
-    SecurityOpt: o.securityOpt.length ? o.securityOpt : null,
+    SecurityOpt: o.securityOpt.length ? readSecurityOpts(o.securityOpt) : null,
     ...(o.sysctl.length ? { Sysctls: Object.fromEntries(o.sysctl.map(kv)) } : {}),
     ...(o.tmpfs.length ? { Tmpfs: tmpfs } : {}),
     UTSMode: o.uts ?? '',

@@ -1,6 +1,7 @@
 // berth: the CLI entry. Kept tiny so start-up stays near Node's floor: global flags are parsed
 // by hand and each command's module (and commander) is imported only when that command runs.
 import type { CommandFn } from './context.js';
+import type { ClientTlsFlags } from '../api/client/tls.js';
 
 import { VERSION } from './version.js';
 export { VERSION };
@@ -143,6 +144,7 @@ const ROOT_USAGE = (prog: string) => `\n\nUsage:  ${prog} [OPTIONS] COMMAND [ARG
 
 interface RootFlags {
   host?: string;
+  tls: ClientTlsFlags;
   version?: boolean;
   help?: boolean;
   helpShort?: boolean;
@@ -151,7 +153,7 @@ interface RootFlags {
 
 /** pflag over the global options; returns an error text (exit 125) or the parsed flags. */
 function parseRoot(argv: string[], prog: string): RootFlags | string {
-  const r: RootFlags = { rest: [] };
+  const r: RootFlags = { rest: [], tls: {} };
   const set = (name: string, v: string | undefined): string | undefined => {
     if (GLOBAL_BOOL.has(name)) {
       const b =
@@ -167,11 +169,13 @@ function parseRoot(argv: string[], prog: string): RootFlags | string {
         return `invalid argument "${v}" for "${flag}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`;
       }
       if (name === 'v' || name === 'version') r.version = b;
+      if (name === 'tls' || name === 'tlsverify') r.tls[name] = b;
       if (name === 'help' || name === 'h') {
         r.help = b;
         if (name === 'h') r.helpShort = true;
       }
     } else if (name === 'H' || name === 'host') r.host = v;
+    else if (name === 'tlscacert' || name === 'tlscert' || name === 'tlskey') r.tls[name] = v;
     return undefined;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -283,7 +287,7 @@ export async function main(argv: string[], prog = 'berth'): Promise<number> {
     return 1;
   }
   const [{ runCommand }, fn] = await Promise.all([import('./run-command.js'), loader()]);
-  return runCommand(fn, name, rest, root.host);
+  return runCommand(fn, name, rest, root.host, undefined, process.env, root.tls);
 }
 
 if ((process.argv[1] && /(?:^|\/)(?:berth|main)(?:\.js)?$/.test(process.argv[1])) || process.env.BERTH_CLI_MAIN === '1') {

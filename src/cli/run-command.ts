@@ -1,6 +1,7 @@
 // Runs one command with docker's error reporting and exit statuses.
 import { ApiError, ConnectError } from '../api/client/errors.js';
 import { resolveHost } from '../api/client/host.js';
+import { clientTls, type ClientTlsFlags } from '../api/client/tls.js';
 import { StatusError } from './cli-error.js';
 import { CliContext, type CommandFn, type CliIo } from './context.js';
 
@@ -14,6 +15,7 @@ export async function runCommand(
   hostFlag?: string,
   io?: CliIo,
   env: NodeJS.ProcessEnv = process.env,
+  tlsFlags: ClientTlsFlags = {},
 ): Promise<number> {
   // process.stdin is a getter that builds the stream (and loads fs streams) on first use: only
   // the commands that read stdin pay for it.
@@ -27,6 +29,8 @@ export async function runCommand(
   const ctx = new CliContext(resolveHost(hostFlag, env), io ?? stdio, env);
   ctx.commandPath = name;
   try {
+    const tls = clientTls(tlsFlags, env);
+    if (tls) ctx.tls = tls;
     return await fn(ctx, argv);
   } catch (e) {
     return reportError(ctx, name, e);

@@ -12,6 +12,8 @@ import type { ContainerCore } from './container-core.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
 import { newContainerId, normaliseName } from './names.js';
 import { logRotationOf, mergeLogConfig } from './logs/log-options.js';
+import { checkSecurityOptions } from './spec-input-from-record.js';
+import { hostHasAppArmor } from '../runtime/specgen/host-facts.js';
 import { checkNetworks, parseLink, primaryNetwork } from './networking.js';
 
 export interface CreateRequest {
@@ -29,6 +31,7 @@ export async function createContainer(core: ContainerCore, req: CreateRequest): 
   req = { ...req, host: { ...req.host, logConfig: mergeLogConfig(req.host.logConfig, deps.defaultLogConfig ?? { type: '', config: {} }) } };
   validateHostSettings(req.host);
   logRotationOf(req.host.logConfig); // dockerd checks the options when the logger starts; here, before anything exists
+  checkSecurityOptions(req.host.securityOpt, hostHasAppArmor());
   const runtimeName = req.host.runtime || deps.defaultRuntime;
   if (!deps.runtimes.has(runtimeName)) throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
   const want = req.platform ? parsePlatform(req.platform) : undefined;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { namespaceDonors, specInputFor } from './spec-input-from-record.js';
+import { checkSecurityOptions, namespaceDonors, securityOptions, specInputFor } from './spec-input-from-record.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
 
@@ -47,4 +47,26 @@ test('container:<x> IPC and PID modes join a running donor, with dockerd checks'
   assert.throws(() => namespaceDonors(rec('j', { ipcMode: 'container:nosuch' }), lookup), /cannot join IPC of a non running container: nosuch/);
   // Without donors, the modes are as before.
   assert.equal(specInputFor(rec('k', { ipcMode: 'shareable' }), ctx, [], 'new').ipcMode, 'private');
+});
+
+test("SecurityOpt as dockerd's parseSecurityOpt reads it, over the daemon's no-new-privileges default", () => {
+  const json = '{"defaultAction":"SCMP_ACT_ALLOW"}';
+  assert.deepEqual(securityOptions(['no-new-privileges', `seccomp=${json}`, 'apparmor=p', 'label=disable']), {
+    noNewPrivileges: true,
+    seccomp: { profileJson: json },
+    apparmorProfile: 'p',
+  });
+  assert.deepEqual(securityOptions(['seccomp=unconfined']), { seccomp: 'unconfined' });
+  assert.deepEqual(securityOptions(['seccomp:builtin']), { seccomp: 'default' });
+  assert.deepEqual(securityOptions([], { noNewPrivileges: true }), { noNewPrivileges: true });
+  assert.deepEqual(securityOptions(['no-new-privileges=false'], { noNewPrivileges: true }), { noNewPrivileges: false });
+  assert.throws(() => securityOptions(['bogus']), /invalid --security-opt 1: "bogus"/);
+  assert.throws(() => securityOptions(['what=ever']), /invalid --security-opt 2: "what=ever"/);
+  assert.throws(() => securityOptions(['no-new-privileges=maybe']), /invalid --security-opt 2/);
+  assert.throws(() => securityOptions(['seccomp=/a/path.json']), /Decoding seccomp profile failed/);
+  assert.throws(() => checkSecurityOptions(['apparmor=p'], false), /AppArmor is not enabled on this host/);
+  checkSecurityOptions(['apparmor=unconfined'], false);
+  checkSecurityOptions(['apparmor=p'], true);
+  const input = specInputFor(rec('n', {}), { ...ctx, noNewPrivileges: true }, [], 'new');
+  assert.equal(input.noNewPrivileges, true);
 });

@@ -6,33 +6,64 @@ import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
 import { mergeEnv } from './create-config.js';
 import { sortByDepth } from '../volume/resolve-mounts.js';
+import { parseGoBool } from '../lib/go-bool.js';
+import { parseSeccompProfile } from '../runtime/specgen/seccomp.js';
+import { apparmorProfileFor } from '../runtime/specgen/steps-linux.js';
 
 export interface SpecContext {
   paths: ContainerPaths;
   initPath: string; // host path of the --init binary (tini)
   cgroupParent: string; // e.g. '/berth'
+  /** dockerd's --no-new-privileges: the default a container's SecurityOpt may override. */
+  noNewPrivileges?: boolean;
 }
 
-export function securityOptions(opts: string[]): Pick<SpecInput, 'noNewPrivileges' | 'seccomp'> {
-  const out: Pick<SpecInput, 'noNewPrivileges' | 'seccomp'> = {};
+/** The daemon's defaults for every container (dockerd's --no-new-privileges). */
+export interface SecurityDefaults {
+  noNewPrivileges?: boolean;
+}
+
+/**
+ * HostConfig.SecurityOpt, read as dockerd's parseSecurityOpt does: `no-new-privileges[=bool]`
+ * (over the daemon's default), `seccomp=unconfined|builtin|<profile JSON>` (the docker CLI reads
+ * the file and sends its JSON), `apparmor=NAME`, `label=...` (no SELinux here: accepted, as
+ * dockerd on such a host), with `:` as the old separator. Pure; a bad option is a 400.
+ */
+export function securityOptions(opts: readonly string[], defaults: SecurityDefaults = {}): Pick<SpecInput, 'noNewPrivileges' | 'seccomp' | 'apparmorProfile'> {
+  const out: Pick<SpecInput, 'noNewPrivileges' | 'seccomp' | 'apparmorProfile'> = {};
+  if (defaults.noNewPrivileges) out.noNewPrivileges = true;
   for (const o of opts) {
-    const [k, v] = o.includes('=')
-      ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)]
-      : o.includes(':')
-        ? [o.slice(0, o.indexOf(':')), o.slice(o.indexOf(':') + 1)]
-        : [o, ''];
+    if (o === 'no-new-privileges') {
+      out.noNewPrivileges = true;
+      continue;
+    }
+    if (o === 'disable') continue; // label disabling: no SELinux labels here
+    const sep = o.includes('=') ? '=' : o.includes(':') ? ':' : undefined;
+    if (sep === undefined) throw invalidArgument(`invalid --security-opt 1: "${o}"`);
+    const k = o.slice(0, o.indexOf(sep));
+    const v = o.slice(o.indexOf(sep) + 1);
     if (k === 'no-new-privileges') {
-      if (v !== '' && v !== 'true' && v !== 'false') throw invalidArgument(`invalid --security-opt 2: "${o}"`);
-      out.noNewPrivileges = v !== 'false';
+      const b = parseGoBool(v);
+      if (b === undefined) throw invalidArgument(`invalid --security-opt 2: "${o}"`);
+      out.noNewPrivileges = b;
     } else if (k === 'seccomp') {
       if (v === 'unconfined') out.seccomp = 'unconfined';
-      else if (v === 'builtin' || v === '') out.seccomp = 'default';
-      else out.seccomp = { profilePath: v };
-    } else if (k === 'apparmor' || k === 'label' || k === 'systempaths') {
-      // Not enforced on this host (no AppArmor/SELinux); accepted like Docker does when disabled.
-    } else throw invalidArgument(`invalid --security-opt 1: "${o}"`);
+      else if (v === 'builtin' || v === 'default' || v === '') out.seccomp = 'default';
+      else {
+        parseSeccompProfile(v); // checked now: a bad profile fails the create, not a later start
+        out.seccomp = { profileJson: v };
+      }
+    } else if (k === 'apparmor') out.apparmorProfile = v;
+    else if (k === 'label' || k === 'systempaths') {
+      // label: no SELinux on this host (accepted, as dockerd); systempaths is the CLI's (it sends MaskedPaths).
+    } else throw invalidArgument(`invalid --security-opt 2: "${o}"`);
   }
   return out;
+}
+
+/** What create checks before anything is made: the options parse, and a named AppArmor profile can be applied here. */
+export function checkSecurityOptions(opts: readonly string[], hostHasAppArmor: boolean): void {
+  apparmorProfileFor(securityOptions(opts).apparmorProfile, hostHasAppArmor);
 }
 
 /** Namespaces taken from another running container (`--ipc container:x`, `--pid container:x`), by its pid. */
@@ -111,7 +142,7 @@ export function specInputFor(
     capAdd: rec.host.capAdd,
     capDrop: rec.host.capDrop,
     privileged: rec.host.privileged,
-    ...securityOptions(rec.host.securityOpt),
+    ...securityOptions(rec.host.securityOpt, { noNewPrivileges: ctx.noNewPrivileges ?? false }),
     mounts: sortByDepth([
       ...etcMounts.filter((e) => !mounts.some((m) => m.destination === e.destination)),
       ...shm.filter((s) => !mounts.some((m) => m.destination === s.destination)),

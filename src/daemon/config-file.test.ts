@@ -45,3 +45,22 @@ test('daemon.json: unknown keys and keys also given as flags are errors naming t
   // An explicit --config-file that does not exist is an error; the default one may be absent.
   assert.throws(() => parseDaemonArgs(['--config-file', '/nope.json'], () => undefined), /\/nope.json: no such file/);
 });
+
+test('daemon.json: tls, tlsverify and no-new-privileges are booleans whose false counts, as dockerd', () => {
+  const plain = withFile({ tls: false, hosts: ['tcp://0.0.0.0:2375'] });
+  assert.deepEqual(plain.tcpListeners, [{ host: '0.0.0.0', port: 2375 }]);
+  assert.equal(plain.tls, undefined);
+  const mtls = withFile({
+    tlsverify: true,
+    tlscacert: '/c/ca.pem',
+    tlscert: '/c/cert.pem',
+    tlskey: '/c/key.pem',
+    hosts: ['tcp://0.0.0.0'],
+    'no-new-privileges': true,
+  });
+  assert.deepEqual(mtls.tls, { certFile: '/c/cert.pem', keyFile: '/c/key.pem', caFile: '/c/ca.pem', verifyClients: true });
+  assert.deepEqual(mtls.tcpListeners, [{ host: '0.0.0.0', port: 2376 }]);
+  assert.equal(mtls.noNewPrivileges, true);
+  assert.throws(() => withFile({ tls: 'yes' }), /invalid value for "tls"/);
+  assert.throws(() => withFile({ tlsverify: true }, ['--tlsverify']), /both as a flag and in the configuration file: tlsverify/);
+});

@@ -4,7 +4,7 @@
 // key also given as a flag, is an error naming them all. Pure: the caller reads the file.
 import { invalidArgument } from '../lib/errors.js';
 
-type Kind = 'string' | 'boolean' | 'strings' | 'pools' | 'opts';
+type Kind = 'string' | 'boolean' | 'gobool' | 'strings' | 'pools' | 'opts';
 
 /** daemon.json key → berthd flag and the JSON shape its value has. */
 const KEYS: Record<string, { flag: string; kind: Kind }> = {
@@ -23,6 +23,12 @@ const KEYS: Record<string, { flag: string; kind: Kind }> = {
   debug: { flag: 'debug', kind: 'boolean' },
   'log-driver': { flag: 'log-driver', kind: 'string' },
   'log-opts': { flag: 'log-opt', kind: 'opts' },
+  tls: { flag: 'tls', kind: 'gobool' },
+  tlsverify: { flag: 'tlsverify', kind: 'gobool' },
+  tlscacert: { flag: 'tlscacert', kind: 'string' },
+  tlscert: { flag: 'tlscert', kind: 'string' },
+  tlskey: { flag: 'tlskey', kind: 'string' },
+  'no-new-privileges': { flag: 'no-new-privileges', kind: 'gobool' },
   dashboard: { flag: 'dashboard', kind: 'string' },
   'dashboard-tls-cert': { flag: 'dashboard-tls-cert', kind: 'string' },
   'dashboard-tls-key': { flag: 'dashboard-tls-key', kind: 'string' },
@@ -62,6 +68,10 @@ export function configFileArgs(text: string, file: string, given: ReadonlyMap<st
       case 'boolean':
         if (typeof v !== 'boolean') throw bad('true or false');
         if (v) args.push(`--${flag}`);
+        break;
+      case 'gobool': // --tls=false means something, unlike an absent --tls
+        if (typeof v !== 'boolean') throw bad('true or false');
+        args.push(`--${flag}=${v}`);
         break;
       case 'strings':
         if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw bad('an array of strings');

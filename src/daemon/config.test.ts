@@ -23,7 +23,7 @@ test('--host: one unix socket, plain TCP on loopback; other addresses only with 
   for (const h of ['tcp://0.0.0.0:2375', 'tcp://:2375', 'tcp://10.1.2.3:2375', 'tcp://example.com:2375'])
     assert.throws(() => parse(['-H', h]), /refusing to serve the API on .* without TLS: anyone who can reach it is root/, h);
   assert.deepEqual(parse(['--tls=false', '-H', 'tcp://0.0.0.0:2376']).tcpListeners, [{ host: '0.0.0.0', port: 2376 }]);
-  assert.throws(() => parse(['--tls', '-H', 'tcp://0.0.0.0:2376']), /TLS listeners .* are not supported yet/);
+  assert.throws(() => parse(['--tls=maybe']), /invalid value for --tls/);
   assert.throws(() => parse(['-H', 'unix:///a', '-H', 'unix:///b']), /only one unix socket/);
   assert.throws(() => parse(['-H', 'ssh://x']), /invalid --host/);
   assert.throws(() => parse(['--runtime', 'kata']), /unsupported runtime kata/);
@@ -53,4 +53,14 @@ test('--default-address-pool is repeatable and checked at start', () => {
   );
   assert.deepEqual(parse([]).addressPools, []);
   assert.throws(() => parse(['--default-address-pool', 'base=10.20.0.0/16']), /invalid default address pool/);
+});
+
+test('--tls / --tlsverify: TLS on the TCP listeners, default port 2376, any address; files default to ~/.docker', () => {
+  const v = parse(['--tlsverify', '--tlscacert', '/p/ca.pem', '--tlscert', '/p/c.pem', '--tlskey', '/p/k.pem', '-H', 'tcp://0.0.0.0']);
+  assert.deepEqual(v.tls, { certFile: '/p/c.pem', keyFile: '/p/k.pem', caFile: '/p/ca.pem', verifyClients: true });
+  assert.deepEqual(v.tcpListeners, [{ host: '0.0.0.0', port: 2376 }]);
+  const s = parse(['--tls', '-H', 'tcp://10.1.2.3:2376', '--tlscert', '/c', '--tlskey', '/k']);
+  assert.deepEqual(s.tls, { certFile: '/c', keyFile: '/k', verifyClients: false });
+  assert.equal(parse(['--tls=false', '-H', 'tcp://127.0.0.1:1']).tls, undefined);
+  assert.equal(parse(['--tlsverify=false', '-H', 'tcp://127.0.0.1:1']).tls, undefined);
 });

@@ -5,13 +5,16 @@ import { formatCidr, formatIp, parseAddressPool, parseCidr, parseIp, type Addres
 import { isLoopback } from '../dashboard-server/listen-address.js';
 import { logRotationOf, type LogConfig } from '../container/logs/log-options.js';
 import { configFileArgs, DEFAULT_CONFIG_FILE } from './config-file.js';
+import { daemonTls, splitGoBools, type DaemonTls } from './tls-config.js';
 
 export interface DaemonConfig {
   dataRoot: string;
   /** The unix socket (-H unix://...; the default when no -H is given); absent when only TCP was asked for. */
   socketPath?: string;
-  /** Plain TCP listeners (-H tcp://ADDR:PORT): loopback, or any address with an explicit --tls=false. */
+  /** TCP listeners (-H tcp://ADDR:PORT): with TLS when `tls` is set; plain only on loopback or with an explicit --tls=false. */
   tcpListeners: { host: string; port: number }[];
+  /** --tls / --tlsverify: the TCP listeners speak TLS (and with `verifyClients`, demand a certificate signed by `caFile`). */
+  tls?: DaemonTls;
   runtime: 'crun' | 'runc';
   debug: boolean;
   cgroupParent: string;
@@ -27,6 +30,8 @@ export interface DaemonConfig {
   registryLoopbackOnly: boolean;
   /** dockerd's --default-address-pool base=CIDR,size=N (repeatable): where networks without a subnet get one. */
   addressPools: AddressPool[];
+  /** --no-new-privileges: every container (and RUN step) gets no_new_privs unless its SecurityOpt says no-new-privileges=false. */
+  noNewPrivileges: boolean;
   /** -G/--group: the group that may use the API socket (default "berth" when it exists). */
   group?: string;
   /** --dashboard HOST:PORT: serve the web dashboard there (loopback, or any address with TLS). */
@@ -55,12 +60,18 @@ const OPTIONS = {
   'dashboard-tls-cert': { type: 'string' },
   'dashboard-tls-key': { type: 'string' },
   group: { type: 'string', short: 'G' },
+  tlscacert: { type: 'string' },
+  tlscert: { type: 'string' },
+  tlskey: { type: 'string' },
   'log-driver': { type: 'string' },
   'log-opt': { type: 'string', multiple: true },
   debug: { type: 'boolean', short: 'D' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
+
+/** dockerd's booleans that take a value (`--tls=false`). */
+const GO_BOOLS = ['tls', 'tlsverify', 'no-new-privileges'] as const;
 
 /** Reads a config file: its text, or undefined when it does not exist. */
 export type ConfigFileReader = (path: string) => string | undefined;
@@ -73,11 +84,10 @@ export const DEFAULT_DATA_ROOT = '/var/lib/berth';
  * /etc/berth/daemon.json when that exists; `readConfig` reads it (none: no file is read).
  */
 export function parseDaemonArgs(argvIn: string[], readConfig?: ConfigFileReader): DaemonConfig | 'help' | 'version' {
-  // dockerd's Go-style --tls=false (parseArgs has no boolean with a value).
-  const tlsArg = argvIn.find((a) => a === '--tls' || a.startsWith('--tls='));
-  let argv = argvIn.filter((a) => a !== tlsArg);
-  if (tlsArg && !['--tls', '--tls=true', '--tls=false'].includes(tlsArg)) throw invalidArgument(`invalid value for --tls: ${tlsArg}`);
-  if (tlsArg && tlsArg !== '--tls=false') throw invalidArgument('TLS listeners (--tls, --tlsverify) are not supported yet');
+  // dockerd's Go-style --tls=false / --tlsverify=true (parseArgs has no boolean with a value).
+  const split = splitGoBools(argvIn, GO_BOOLS);
+  let bools = split.bools;
+  let argv = split.rest;
   const first = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false, tokens: true });
   if (first.values.help) return 'help';
   if (first.values.version) return 'version';
@@ -90,14 +100,18 @@ export function parseDaemonArgs(argvIn: string[], readConfig?: ConfigFileReader)
       const given = new Map<string, string>();
       for (const t of first.tokens ?? [])
         if (t.kind === 'option' && t.name !== 'config-file') given.set(t.name, [given.get(t.name), t.value ?? 'true'].filter(Boolean).join(', '));
-      argv = [...argv, ...configFileArgs(text, file, given)];
+      for (const [name, v] of Object.entries(bools)) given.set(name, String(v));
+      const fromFile = splitGoBools(configFileArgs(text, file, given), GO_BOOLS);
+      bools = { ...bools, ...fromFile.bools };
+      argv = [...argv, ...fromFile.rest];
     }
   }
   const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
   const hosts = values.host?.length ? values.host : [process.env.BERTH_HOST ?? `unix://${DEFAULT_SOCKET}`];
   const unix = hosts.filter((h) => h.startsWith('unix://')).map((h) => h.slice('unix://'.length));
   if (unix.length > 1) throw invalidArgument(`only one unix socket can be served: ${unix.join(', ')}`);
-  const tcpListeners = hosts.filter((h) => !h.startsWith('unix://')).map((h) => parseTcpHost(h, tlsArg === '--tls=false'));
+  const tls = daemonTls({ tls: bools.tls, tlsverify: bools.tlsverify, cacert: values.tlscacert, cert: values.tlscert, key: values.tlskey }, process.env);
+  const tcpListeners = hosts.filter((h) => !h.startsWith('unix://')).map((h) => parseTcpHost(h, { tls: tls !== undefined, tlsOff: bools.tls === false }));
   if ((values['dashboard-tls-cert'] === undefined) !== (values['dashboard-tls-key'] === undefined)) {
     throw invalidArgument('--dashboard-tls-cert and --dashboard-tls-key go together');
   }
@@ -108,7 +122,9 @@ export function parseDaemonArgs(argvIn: string[], readConfig?: ConfigFileReader)
     dataRoot: values['data-root'] ?? DEFAULT_DATA_ROOT,
     ...(unix[0] !== undefined ? { socketPath: unix[0] } : {}),
     tcpListeners,
+    ...(tls ? { tls } : {}),
     runtime,
+    noNewPrivileges: bools['no-new-privileges'] ?? false,
     debug: values.debug ?? false,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
     bridge: values.bridge,
@@ -138,20 +154,20 @@ function daemonLogConfig(driver: string | undefined, opts: string[]): LogConfig 
 }
 
 /**
- * tcp://ADDR:PORT (dockerd's form; port 2375 when left out, every address when ADDR is empty).
- * Plain TCP gives anyone who reaches it root on this host: on anything but loopback it is refused
- * unless TLS is explicitly turned off with --tls=false (dockerd 27 refuses the same way; older
- * versions only warned).
+ * tcp://ADDR:PORT (dockerd's form; port 2375 when left out, 2376 with TLS, every address when ADDR
+ * is empty). Plain TCP gives anyone who reaches it root on this host: on anything but loopback it
+ * is refused unless TLS is explicitly turned off with --tls=false (dockerd 27 refuses the same
+ * way; older versions only warned).
  */
-function parseTcpHost(h: string, tlsOff: boolean): { host: string; port: number } {
+function parseTcpHost(h: string, o: { tls: boolean; tlsOff: boolean }): { host: string; port: number } {
   const m = /^tcp:\/\/(?:\[([^\]]+)\]|([^:/[\]]*))(?::(\d+))?\/?$/.exec(h);
   if (!m) throw invalidArgument(`invalid --host ${JSON.stringify(h)}: want unix:///path or tcp://ADDR:PORT`);
   const host = (m[1] ?? m[2] ?? '').toLowerCase() || '0.0.0.0';
-  const port = m[3] === undefined ? 2375 : Number(m[3]);
+  const port = m[3] === undefined ? (o.tls ? 2376 : 2375) : Number(m[3]);
   if (port > 65535) throw invalidArgument(`invalid port in --host ${h}`);
-  if (!isLoopback(host) && !tlsOff)
+  if (!isLoopback(host) && !o.tls && !o.tlsOff)
     throw invalidArgument(
-      `refusing to serve the API on ${h} without TLS: anyone who can reach it is root on this host. Use a loopback address (tcp://127.0.0.1:${port}), or pass --tls=false to do it anyway`,
+      `refusing to serve the API on ${h} without TLS: anyone who can reach it is root on this host. Use --tlsverify with --tlscacert, --tlscert and --tlskey, a loopback address (tcp://127.0.0.1:${port}), or pass --tls=false to do it anyway`,
     );
   return { host: host === 'localhost' ? '127.0.0.1' : host, port };
 }
@@ -170,7 +186,11 @@ A Docker-compatible container engine daemon.
 Options:
       --data-root string        Root directory of persistent state (default "${DEFAULT_DATA_ROOT}")
   -H, --host list               Daemon sockets to listen on: unix:///path, tcp://127.0.0.1:2375 (default "unix://${DEFAULT_SOCKET}")
-      --tls=false               Allow a plain TCP --host on a non-loopback address (refused otherwise)
+      --tls                     Use TLS on the TCP listeners; implied by --tlsverify (--tls=false: allow plain TCP off loopback)
+      --tlsverify               Use TLS and require client certificates signed by --tlscacert (default from DOCKER_TLS_VERIFY)
+      --tlscacert string        Trust certs signed only by this CA (default "$DOCKER_CERT_PATH/ca.pem" or "~/.docker/ca.pem")
+      --tlscert string          Path to TLS certificate file (default "$DOCKER_CERT_PATH/cert.pem" or "~/.docker/cert.pem")
+      --tlskey string           Path to TLS key file (default "$DOCKER_CERT_PATH/key.pem" or "~/.docker/key.pem")
       --runtime string          OCI runtime: crun or runc (default "crun")
       --cgroup-parent string    Parent cgroup for containers (default "/berth")
   -b, --bridge string           Device of the default bridge network (default "berth0")
@@ -179,6 +199,7 @@ Options:
       --default-address-pool list  Pools networks get a subnet from, e.g. base=10.10.0.0/16,size=24 (default: Docker's)
       --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
       --registry-loopback-only  Contact only registries on loopback addresses
+      --no-new-privileges       Set no-new-privileges by default for new containers
   -G, --group string            Group for the unix socket (default "berth"; root:root when it does not exist)
       --dashboard string        Serve the web dashboard on this address, e.g. 127.0.0.1:7070 (loopback unless TLS is given)
       --dashboard-tls-cert string  PEM certificate chain: serve the dashboard over HTTPS (needed off loopback)

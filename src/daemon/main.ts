@@ -20,6 +20,8 @@ import type { ContainerRecord } from '../container/container-record.js';
 import { ApiServer, type ApiServerOptions } from '../api/server/http-server.js';
 import { parseDaemonArgs, USAGE, type DaemonConfig } from './config.js';
 import { lockDataRoot } from './lock.js';
+import type { DaemonTls } from './tls-config.js';
+import type { ServerTls } from '../lib/http/http-server.js';
 import { socketGroupGid } from './socket-group.js';
 import { StoreImageSource } from './image-adapter.js';
 import { buildRoutes } from './routes.js';
@@ -58,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
   // Read now: a missing or unreadable certificate is a start-up error, not a later 500.
   const dashboardTls =
     cfg.dashboardTlsCert !== undefined ? { cert: await readFile(cfg.dashboardTlsCert), key: await readFile(cfg.dashboardTlsKey!) } : undefined;
+  const tcpTls = cfg.tls ? await loadServerTls(cfg.tls) : undefined;
   if (dashboardAddress && !cfg.socketPath) throw new Error('--dashboard needs a unix socket (-H unix:///path): it forwards to the Engine API over it');
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
   await socketGroupGid(cfg.group); // an explicit -G that does not exist is a usage error, before anything is touched
@@ -127,7 +130,11 @@ async function main(argv: string[]): Promise<void> {
     defaultDns: cfg.dns,
     defaultLogConfig: cfg.logConfig,
     emulation: binfmt,
-    spec: { initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit', cgroupParent: cfg.cgroupParent },
+    spec: {
+      initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit',
+      cgroupParent: cfg.cgroupParent,
+      noNewPrivileges: cfg.noNewPrivileges,
+    },
   });
   const builder = await createBuilder({
     dataRoot: cfg.dataRoot,
@@ -135,7 +142,7 @@ async function main(argv: string[]): Promise<void> {
     layers,
     runtime: runtimes.get(cfg.runtime)!,
     monitor,
-    spec: { cgroupParent: cfg.cgroupParent },
+    spec: { cgroupParent: cfg.cgroupParent, noNewPrivileges: cfg.noNewPrivileges },
     networks,
     dns: cfg.dns,
     pull: (ref, o) => puller.pull(ref, o), // the puller reports the pull event
@@ -187,16 +194,18 @@ async function main(argv: string[]): Promise<void> {
     ],
   };
   const server = new ApiServer(apiOptions);
-  // One node:http server per listener: -H tcp:// gets its own over the same routes.
-  const tcpServers = cfg.tcpListeners.map(() => new ApiServer(apiOptions));
+  // One node:http server per listener: -H tcp:// gets its own over the same routes (HTTPS with --tls).
+  const tcpServers = cfg.tcpListeners.map(() => new ApiServer({ ...apiOptions, ...(tcpTls ? { tls: tcpTls } : {}) }));
   const socketGroup = await socketGroupGid(cfg.group);
   if (socketGroup.warning) log.warn(socketGroup.warning);
   if (cfg.socketPath) await server.listen(cfg.socketPath, socketGroup.gid);
   for (const [i, l] of cfg.tcpListeners.entries()) {
     const port = await tcpServers[i]!.listenTcp(l.port, l.host);
-    if (!isLoopback(l.host))
+    if (!isLoopback(l.host) && !cfg.tls)
       log.warn('serving the API over plain TCP on a non-loopback address (--tls=false): anyone who reaches it is root here', { host: l.host, port });
-    log.info('berthd listening', { tcp: `${l.host}:${port}` });
+    if (!isLoopback(l.host) && cfg.tls && !cfg.tls.verifyClients)
+      log.warn('serving the API over TLS without --tlsverify: any client that reaches it is root here', { host: l.host, port });
+    log.info('berthd listening', { tcp: `${l.host}:${port}`, tls: cfg.tls ? (cfg.tls.verifyClients ? 'verify' : 'server-only') : 'off' });
   }
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
   if (dashboard && dashboardAddress) log.info('dashboard listening', { url: await dashboard.listen(dashboardAddress), login: 'berth dashboard' });
@@ -218,6 +227,19 @@ async function main(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Read at start-up: a missing or unreadable file is a start-up error, as with dockerd. */
+async function loadServerTls(t: DaemonTls): Promise<ServerTls> {
+  const read = (what: string, path: string) =>
+    readFile(path).catch((e: unknown) => {
+      throw new Error(`could not read ${what} ${path}: ${messageOf(e)}`);
+    });
+  return {
+    cert: await read('TLS certificate', t.certFile),
+    key: await read('TLS key', t.keyFile),
+    ...(t.caFile ? { clientCa: await read('CA certificate', t.caFile) } : {}),
+  };
 }
 
 // A peer that disconnects mid-stream surfaces as an 'error' on some socket; that is the peer's

@@ -2,6 +2,7 @@
 // the concrete services are wired to those interfaces. The glue that needs several domains at
 // once (disk usage, image users, the facts ps and inspect show) lives here, not in the domains.
 import { join } from 'node:path';
+import { hostHasAppArmor } from '../runtime/specgen/host-facts.js';
 import { KeyedMutex } from '../lib/mutex.js';
 import { checkStore, type StoreCheckDeps } from '../system/store-check.js';
 import { systemCheckRoutes } from '../api/routes/system-check.js';
@@ -120,6 +121,12 @@ export function buildRoutes(d: RouteDeps): Route[] {
       defaultRuntime: d.cfg.runtime,
       cgroupLayout: d.cgroupLayout,
       startedAt: d.startedAt,
+      // As dockerd lists them: what the host enforces and the daemon's defaults.
+      securityOptions: [
+        ...(hostHasAppArmor() ? ['name=apparmor'] : []),
+        'name=seccomp,profile=builtin',
+        ...(d.cfg.noNewPrivileges ? ['name=no-new-privileges'] : []),
+      ],
       counts: () => {
         const all = ready();
         const running = all.filter((r) => r.state.status === 'running').length;

@@ -3,12 +3,14 @@
 // node:http loads on the first request that needs it: whole JSON/text answers over a unix socket
 // go through unix-http.ts on node:net alone (a CLI process spares loading node:http).
 import type * as http from 'node:http';
+import type * as https from 'node:https';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { ConnectError, parseErrorBody } from './errors.js';
 import { parseHost, type Endpoint } from './host.js';
 import { readJsonLines } from './json-lines.js';
 import { requestWhole } from './unix-http.js';
+import { loadClientTls, type ClientTls } from './tls.js';
 import { API_VERSION, buildQuery, type Query } from './query.js';
 
 export { API_VERSION, buildQuery, type Query, type QueryValue } from './query.js';
@@ -34,15 +36,27 @@ const CONNECT_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH
 let httpModule: Promise<typeof http> | undefined;
 const loadHttp = (): Promise<typeof http> =>
   (httpModule ??= process.getBuiltinModule ? Promise.resolve(process.getBuiltinModule('node:http') as typeof http) : import('node:http'));
+let httpsModule: Promise<typeof https> | undefined;
+const loadHttps = (): Promise<typeof https> =>
+  (httpsModule ??= process.getBuiltinModule ? Promise.resolve(process.getBuiltinModule('node:https') as typeof https) : import('node:https'));
 
 export class Transport {
   readonly endpoint: Endpoint;
   readonly apiVersion: string;
   private agent: http.Agent | undefined;
+  /** TLS for a tcp:// daemon (--tls, --tlsverify); never used on a unix socket, as with docker. */
+  private readonly tls: ClientTls | undefined;
 
-  constructor(host: string, apiVersion = API_VERSION) {
+  constructor(host: string, apiVersion = API_VERSION, tls?: ClientTls) {
     this.endpoint = parseHost(host);
     this.apiVersion = apiVersion;
+    this.tls = this.endpoint.socketPath ? undefined : tls;
+  }
+
+  /** node:http, or node:https with the TLS files loaded into the options (per connection). */
+  private async client(): Promise<{ h: typeof http | typeof https; tlsOptions: https.AgentOptions }> {
+    if (!this.tls) return { h: await loadHttp(), tlsOptions: {} };
+    return { h: await loadHttps(), tlsOptions: loadClientTls(this.tls) };
   }
 
   get host(): string {
@@ -101,11 +115,11 @@ export class Transport {
   /** The raw response of a 2xx answer; non-2xx answers become ApiError with Docker's message. */
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<http.IncomingMessage> {
     this.prepareBody(opts);
-    const h = await loadHttp();
-    this.agent ??= new h.Agent({ keepAlive: true, maxSockets: 8 });
+    const { h, tlsOptions } = await this.client();
+    this.agent ??= new h.Agent({ keepAlive: true, maxSockets: 8, ...tlsOptions });
     const agent = this.agent;
     return new Promise((resolve, reject) => {
-      const req = h.request(this.options(method, path, opts, agent), (res) => {
+      const req = h.request(this.options(method, path, opts, agent), (res: http.IncomingMessage) => {
         const status = res.statusCode ?? 0;
         if (status < 400) {
           resolve(res);
@@ -163,9 +177,9 @@ export class Transport {
   async hijack(path: string, opts: RequestOptions = {}): Promise<HijackedStream> {
     this.prepareBody(opts);
     opts.headers = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
-    const h = await loadHttp();
+    const { h, tlsOptions } = await this.client();
     return new Promise((resolve, reject) => {
-      const req = h.request(this.options('POST', path, opts, false), (res) => {
+      const req = h.request({ ...this.options('POST', path, opts, false), ...tlsOptions }, (res: http.IncomingMessage) => {
         const status = res.statusCode ?? 0;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -14,6 +14,8 @@ export interface SystemFacts {
   defaultRuntime: string;
   cgroupLayout: string;
   startedAt: Date;
+  /** info's SecurityOptions, in dockerd's "name=...,key=value" form. */
+  securityOptions: string[];
   counts: () => { containers: number; running: number; paused: number; stopped: number; images: number };
   diskUsage: () => Promise<Wire.SystemDf>;
 }
@@ -152,7 +154,7 @@ export function systemRoutes(f: SystemFacts): Route[] {
           ContainerdCommit: { ID: '' },
           RuncCommit: { ID: '' },
           InitCommit: { ID: '' },
-          SecurityOptions: ['name=seccomp,profile=builtin'],
+          SecurityOptions: f.securityOptions,
           Warnings: [],
         };
         sendJson(ctx.res, 200, infoForVersion(out, ctx.apiVersion));

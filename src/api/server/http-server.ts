@@ -5,7 +5,7 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { Duplex } from 'node:stream';
 import { invalidArgument } from '../../lib/errors.js';
-import { HttpServer, type IncomingRequest, type Prepared } from '../../lib/http/http-server.js';
+import { HttpServer, type IncomingRequest, type Prepared, type ServerTls } from '../../lib/http/http-server.js';
 import { engineErrorBody } from './error-body.js';
 import { MAX_API_VERSION, splitVersion } from './api-version.js';
 import type { Route, RouteContext } from './route.js';
@@ -13,6 +13,8 @@ import type { Route, RouteContext } from './route.js';
 export interface ApiServerOptions {
   routes: Route[];
   serverHeader: string;
+  /** Serve HTTPS (a -H tcp:// listener with --tls or --tlsverify). */
+  tls?: ServerTls;
 }
 
 export class ApiServer {
@@ -24,6 +26,7 @@ export class ApiServer {
       errorBody: engineErrorBody,
       name: 'api',
       prepare: (r) => prepareEngineRequest(r, opts.serverHeader),
+      ...(opts.tls ? { tls: opts.tls } : {}),
     });
   }
 

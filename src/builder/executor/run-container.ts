@@ -20,6 +20,7 @@ export interface RunContainerOptions {
   runtime: OciRuntime;
   monitor: Monitor;
   cgroupParent: string;
+  noNewPrivileges?: boolean;
   args: string[];
   env: string[];
   cwd: string;
@@ -112,6 +113,7 @@ async function runInNetwork(ws: Workspace, o: RunContainerOptions, net: RunNetwo
     hostname: net.hostname,
     mounts: [...etc, ...o.mounts],
     cgroupsPath: `${o.cgroupParent}/${id}`,
+    noNewPrivileges: o.noNewPrivileges ?? false,
     netns: net.netns,
     annotations: { 'io.berth.build': 'true' },
   });

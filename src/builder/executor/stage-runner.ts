@@ -385,6 +385,7 @@ export class StageRunner {
         runtime: deps.runtime,
         monitor: deps.monitor,
         cgroupParent: deps.spec.cgroupParent,
+        noNewPrivileges: deps.spec.noNewPrivileges ?? false,
         args: cmd,
         env,
         cwd: cfg.WorkingDir || '/',

@@ -31,6 +31,8 @@ export interface BuilderDeps {
   spec: {
     /** Cgroup parent for RUN containers, e.g. '/berth' (each gets <parent>/build-<hex>). */
     cgroupParent: string;
+    /** The daemon's --no-new-privileges: RUN containers get it too, as dockerd's builder containers do. */
+    noNewPrivileges?: boolean;
   };
   /**
    * Sandboxes for RUN steps on the default bridge (the default, as Docker's classic builder).

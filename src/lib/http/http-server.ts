@@ -40,7 +40,17 @@ export interface HttpServerOptions<C extends RequestContext> {
   /** A name for debug logs ("api", "registry"). */
   name: string;
   /** PEM certificate chain and key: serve HTTPS (the registry with --tls-cert/--tls-key). */
-  tls?: { cert: Buffer; key: Buffer };
+  tls?: ServerTls;
+}
+
+/**
+ * A TLS listener's files. With `clientCa`, every client must present a certificate signed by it
+ * (mutual TLS, dockerd's --tlsverify); the handshake of any other client fails.
+ */
+export interface ServerTls {
+  cert: Buffer;
+  key: Buffer;
+  clientCa?: Buffer;
 }
 
 export class HttpServer<C extends RequestContext> {
@@ -51,9 +61,24 @@ export class HttpServer<C extends RequestContext> {
   constructor(private readonly opts: HttpServerOptions<C>) {
     this.router = new Router(opts.routes);
     const onRequest = (req: IncomingMessage, res: ServerResponse) => void this.dispatch(req, res, undefined);
-    this.server = opts.tls
-      ? createTlsServer({ keepAlive: true, cert: opts.tls.cert, key: opts.tls.key }, onRequest)
+    const tls = opts.tls;
+    this.server = tls
+      ? createTlsServer(
+          {
+            keepAlive: true,
+            // As node:http's plain server: a hijacked client that half-closes (the docker CLI's
+            // CloseWrite after stdin, a TCP FIN under TLS) must still get the container's output.
+            allowHalfOpen: true,
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2', // dockerd's floor
+            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true } : {}),
+          },
+          onRequest,
+        )
       : createServer({ keepAlive: true }, onRequest);
+    // A failed handshake (no client certificate, one from another CA) is the client's problem.
+    this.server.on('tlsClientError', (e: Error) => log.debug('TLS handshake refused', { error: e.message }));
     this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
       const res = new ServerResponse(req);
       res.assignSocket(socket);

@@ -69,6 +69,7 @@ test('steps run in a fixed, documented order', () => {
       'devices',
       'masked-paths',
       'seccomp',
+      'apparmor',
       'resources',
       'hostname',
       'sysctls',
@@ -308,4 +309,23 @@ test('device cgroup rules: allowances after the devices, `*` as a wildcard, a ba
   ]);
   assert.deepEqual(s.linux.devices, [], 'a rule makes no device node');
   await assert.rejects(build({ deviceCgroupRules: ['c 1:3 rwx'] }), /invalid device cgroup rule format: 'c 1:3 rwx'/);
+});
+
+test('apparmor=NAME: set on a host with AppArmor, refused on one without (unconfined always passes)', async () => {
+  const withHost = (over: Partial<SpecInput>, apparmor: boolean) => buildSpec(input(over), { host: { ...host, apparmor } });
+  assert.equal((await withHost({ apparmorProfile: 'my-prof' }, true)).process.apparmorProfile, 'my-prof');
+  assert.equal((await withHost({}, true)).process.apparmorProfile, undefined);
+  assert.equal((await withHost({ apparmorProfile: 'unconfined' }, false)).process.apparmorProfile, undefined);
+  await assert.rejects(withHost({ apparmorProfile: 'my-prof' }, false), /AppArmor profile "my-prof" requested, but AppArmor is not enabled/);
+});
+
+test('seccomp profileJson: the JSON the docker CLI sends is converted like a file', async () => {
+  const json = JSON.stringify({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] });
+  const s = await build({ seccomp: { profileJson: json } });
+  assert.equal(s.linux.seccomp?.defaultAction, 'SCMP_ACT_ALLOW');
+  assert.deepEqual(
+    s.linux.seccomp?.syscalls.map((c) => c.names),
+    [['mkdir']],
+  );
+  await assert.rejects(build({ seccomp: { profileJson: '{bad' } }), /Decoding seccomp profile failed/);
 });

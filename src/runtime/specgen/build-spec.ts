@@ -7,7 +7,7 @@ import { convertResources } from './resources.js';
 import type { ResourceLimits, SpecInput } from './spec-input.js';
 import type { SpecContext, SpecStep } from './step.js';
 import { baseStep, capabilitiesStep, cwdStep, envStep, processStep, rlimitsStep, userStep } from './steps-process.js';
-import { defaultMountsStep, devicesStep, maskedPathsStep, namespacesStep, rootStep, seccompStep, userMountsStep } from './steps-linux.js';
+import { apparmorStep, defaultMountsStep, devicesStep, maskedPathsStep, namespacesStep, rootStep, seccompStep, userMountsStep } from './steps-linux.js';
 import { annotationsStep, hostnameStep, initStep, privilegedStep, resourcesStep, sysctlsStep } from './steps-system.js';
 
 /**
@@ -31,6 +31,7 @@ export const SPEC_STEPS: readonly SpecStep[] = [
   devicesStep,
   maskedPathsStep,
   seccompStep,
+  apparmorStep,
   resourcesStep,
   hostnameStep,
   sysctlsStep,

@@ -23,6 +23,8 @@ export interface HostFacts {
   kernel: string; // os.release()
   arch: string; // GOARCH, e.g. 'amd64'
   seccompProfilePath: string;
+  /** Whether the kernel enforces AppArmor (/sys/module/apparmor/parameters/enabled is Y). */
+  apparmor: boolean;
   /** Whether cgroup knobs exist; a knob the kernel lacks is dropped with a warning, as dockerd does. */
   cgroup: { swap: boolean; blkioWeight: boolean };
   /** Every device node of the host (for privileged containers). */
@@ -153,6 +155,15 @@ function probeCgroup(): HostFacts['cgroup'] {
 
 let cachedCaps: string[] | undefined;
 
+/** AppArmor is on when its module is loaded and enabled (as runc's apparmor.IsEnabled). */
+export function hostHasAppArmor(): boolean {
+  try {
+    return readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() === 'Y';
+  } catch {
+    return false;
+  }
+}
+
 /** The facts of the host this process runs on. */
 export function currentHostFacts(): HostFacts {
   cachedCaps ??= readBoundingSet();
@@ -168,6 +179,7 @@ export function currentHostFacts(): HostFacts {
     kernel: release(),
     arch: goArch(),
     seccompProfilePath: '/usr/share/containers/seccomp.json',
+    apparmor: hostHasAppArmor(),
     cgroup: probeCgroup(),
     listHostDevices: () => walkDevices('/dev', HOST_SKIP_DIRS, HOST_SKIP_NAMES),
     devicesAt,

@@ -43,6 +43,7 @@ export interface OciProcess {
   rlimits: OciRlimit[];
   noNewPrivileges: boolean;
   oomScoreAdj?: number;
+  apparmorProfile?: string;
 }
 
 export interface OciMount {

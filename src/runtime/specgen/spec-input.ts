@@ -42,7 +42,10 @@ export interface SpecInput {
   capDrop?: string[];
   privileged?: boolean;
   noNewPrivileges?: boolean;
-  seccomp?: 'default' | 'unconfined' | { profilePath: string };
+  /** `profileJson`: a Docker-format profile's text, as the docker CLI sends it (`seccomp=<json>`). */
+  seccomp?: 'default' | 'unconfined' | { profileJson: string } | { profilePath: string };
+  /** --security-opt apparmor=NAME; 'unconfined' or a profile loaded on the host. */
+  apparmorProfile?: string;
   /** Extra mounts: volumes, binds, tmpfs, and the per-container /etc/hosts etc. */
   mounts: SpecMount[];
   resources?: ResourceLimits;

@@ -3,8 +3,9 @@ import { posix } from 'node:path';
 import { invalidArgument } from '../../lib/errors.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultDeviceRules, defaultMounts } from './defaults.js';
 import type { OciDevice, OciDeviceCgroup, OciMount, OciNamespace, OciNamespaceType } from './oci-spec.js';
-import { convertSeccompProfile, loadSeccompProfile } from './seccomp.js';
+import { convertSeccompProfile, loadSeccompProfile, parseSeccompProfile } from './seccomp.js';
 import type { SpecStep } from './step.js';
+import { dockerDefaultSeccomp } from './docker-seccomp.js';
 
 type NsMode = 'private' | 'new' | 'shareable' | 'host' | { path: string } | undefined;
 
@@ -120,6 +121,30 @@ export const maskedPathsStep: SpecStep = {
   },
 };
 
+/**
+ * --security-opt apparmor=NAME. On a host with AppArmor the runtime applies the profile (it must be
+ * loaded); on a host without it a named profile is refused rather than silently dropped (dockerd
+ * drops it), because the container would run without the confinement it asked for. `unconfined`
+ * is always accepted. Berth installs no default profile (dockerd's docker-default).
+ */
+export const apparmorStep: SpecStep = {
+  name: 'apparmor',
+  apply(spec, input, ctx) {
+    const name = apparmorProfileFor(input.apparmorProfile, ctx.host.apparmor);
+    if (name !== undefined) spec.process.apparmorProfile = name; // an explicit profile wins over privileged, as in dockerd
+  },
+};
+
+/** The profile the spec names, or undefined for none; throws for a named profile AppArmor cannot apply. */
+export function apparmorProfileFor(name: string | undefined, hostHasAppArmor: boolean): string | undefined {
+  if (name === undefined || name === '') return undefined;
+  if (!hostHasAppArmor) {
+    if (name === 'unconfined') return undefined;
+    throw invalidArgument(`AppArmor profile "${name}" requested, but AppArmor is not enabled on this host (no /sys/module/apparmor)`);
+  }
+  return name;
+}
+
 export const seccompStep: SpecStep = {
   name: 'seccomp',
   async apply(spec, input, ctx) {
@@ -129,8 +154,12 @@ export const seccompStep: SpecStep = {
       delete spec.linux.seccomp;
       return;
     }
-    const path = mode === 'default' ? ctx.host.seccompProfilePath : mode.profilePath;
-    const profile = await loadSeccompProfile(path);
+    const profile =
+      mode === 'default'
+        ? dockerDefaultSeccomp(await loadSeccompProfile(ctx.host.seccompProfilePath))
+        : 'profileJson' in mode
+          ? parseSeccompProfile(mode.profileJson)
+          : await loadSeccompProfile(mode.profilePath);
     spec.linux.seccomp = convertSeccompProfile(profile, { arch: ctx.host.arch, capabilities: ctx.capabilities ?? [], kernel: ctx.host.kernel });
   },
 };
