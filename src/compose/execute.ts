@@ -2,9 +2,12 @@
 // every service as soon as the services it depends on are ready (in parallel where the graph
 // allows), each container created, recreated (new one made aside, old one stopped and removed,
 // new one renamed, as compose does), started and reported as a progress event.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { isApiError } from '../api/client/errors.js';
+import { readSecurityOpts } from '../client/security-opts.js';
 import type { ComposeApi } from './api.js';
 import { containerSpec, type ContainerSpec } from './container-spec.js';
 import { dependenciesOf } from './graph.js';
@@ -181,6 +184,11 @@ async function applyAction(x: ExecContext, sp: ServicePlan, a: ContainerAction, 
 
 export async function createContainer(x: ExecContext, spec: ContainerSpec): Promise<string> {
   const service = spec.body.Labels?.[L.LABEL_SERVICE];
+  // `security_opt: [seccomp:FILE]` goes to the daemon as the profile's JSON, as the docker CLI sends it;
+  // a relative FILE is the project directory's, as compose's other paths.
+  const opts = spec.body.HostConfig?.SecurityOpt;
+  if (opts?.length && spec.body.HostConfig)
+    spec.body.HostConfig.SecurityOpt = readSecurityOpts(opts, (p) => readFileSync(resolve(x.project.workingDir, p), 'utf8'));
   const { Id } = await x.api.containerCreate(spec.body, { name: spec.name, platform: service ? x.project.services[service]?.platform : undefined });
   for (const n of spec.moreNetworks) await x.api.networkConnect(n.network, { Container: Id, EndpointConfig: n.endpoint });
   if (spec.files.length) await copyFiles(x.api, Id, spec.files);

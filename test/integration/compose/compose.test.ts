@@ -192,6 +192,28 @@ test('run --rm gives a one-off container with the exit code; config prints the m
   ok(await pr.compose('down'));
 });
 
+test('security_opt seccomp:FILE is read from the project directory and sent as the profile, as compose does', { skip }, async () => {
+  const pr = project(
+    'sec',
+    `services:
+  tool:
+    image: busybox
+    security_opt: ["seccomp:deny-mkdir.json"]
+`,
+  );
+  // Everything allowed but mkdir/mkdirat, which fail with EPERM: only this profile can make mkdir fail here.
+  const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+  writeFileSync(join(pr.dir, 'deny-mkdir.json'), JSON.stringify(profile, null, 2));
+  const r = await pr.compose('run', '--rm', '-T', 'tool', 'sh', '-c', 'mkdir /tmp/x && echo made || echo refused');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'refused');
+  rmSync(join(pr.dir, 'deny-mkdir.json'));
+  const missing = await pr.compose('run', '--rm', '-T', 'tool', 'true');
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /opening seccomp profile \(deny-mkdir.json\) failed/);
+  ok(await pr.compose('down'));
+});
+
 test('bad files are reported before anything is created', { skip }, async () => {
   const unknownDep = project(
     'bad',
