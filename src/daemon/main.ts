@@ -126,7 +126,12 @@ async function main(argv: string[]): Promise<void> {
     runtime: runtimes.get(cfg.runtime)!,
     monitor,
     spec: { cgroupParent: cfg.cgroupParent },
-    networks,
+    networks: {
+      attach: (id, req) => networks.attach(id, req),
+      detach: (id) => networks.detach(id),
+      find: (ref) => networks.find(ref),
+      shared: (ref) => containers.sharedNetwork(ref),
+    },
     dns: cfg.dns,
     pull: (ref, o) => puller.pull(ref, o), // the puller reports the pull event
     emulation: binfmt,
