@@ -159,6 +159,39 @@ test("dockerode's attach: its JSON options body is the request's, only bytes aft
   await ok('DELETE', `/containers/${id}?force=1`);
 });
 
+test('a plain (non-upgrade) attach with a JSON body: the body never reaches stdin, stdin stays open, output streams as a 200', { skip }, async () => {
+  // dockerode: container.attach({stream: true, stdin: true, stdout: true, stderr: true}) without hijack, a POST with its options as JSON.
+  const id = (
+    await ok('POST', '/containers/create', { Image: 'busybox', Cmd: ['sh', '-c', 'echo out; read x; echo "got:$x"'], OpenStdin: true, StdinOnce: true })
+  ).json.Id as string;
+  const body = JSON.stringify({ stream: true, stdin: true, stdout: true, stderr: true });
+  const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const req = request({
+      socketPath: d.socket,
+      method: 'POST',
+      path: `/v1.45/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    });
+    req.on('response', resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/vnd.docker.multiplexed-stream');
+  let out = Buffer.alloc(0);
+  res.on('data', (c: Buffer) => (out = Buffer.concat([out, c])));
+  await ok('POST', `/containers/${id}/start`);
+  const until = Date.now() + 15_000;
+  while (!out.includes('out\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(payloads(framesOf(out)), [[1, 'out\n']]);
+  // dockerd drops the body: `read` is still waiting (no "got:{...}", no EOF), so the container runs on.
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await ok('GET', `/containers/${id}/json`, undefined, 200)).json.State.Running, true);
+  assert.ok(!out.includes('got:'), out.toString());
+  res.destroy();
+  await ok('DELETE', `/containers/${id}?force=1`);
+});
+
 test('exec start: the JSON body is the config, never stdin; the start Tty decides the framing (dockerd)', { skip }, async () => {
   const id = await runContainer({ Cmd: ['sleep', '600'] });
   const exec = async (config: Record<string, unknown>) =>
