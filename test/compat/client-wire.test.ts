@@ -290,6 +290,115 @@ test('logs -f and attach send one frame per line, as dockerd', { skip }, async (
   await ok('DELETE', `/containers/${id}?force=1`);
 });
 
+test('logs ?tail=N: the frames dockerd 20.10 sends for the same output (lines split across writes, a last line without newline, an unparsable N = all)', {
+  skip,
+}, async () => {
+  const id = await runContainer({
+    Cmd: [
+      'sh',
+      '-c',
+      'printf "l1\\nl2\\nl3\\n"; sleep 0.2; echo e1 >&2; sleep 0.2; printf "a\\n\\nb\\n"; sleep 0.3; printf "no-newline"; sleep 0.3; printf "x\\ny"; sleep 0.3; echo; printf "last"',
+    ],
+  });
+  await ok('POST', `/containers/${id}/wait`, undefined, 200);
+  // Captured from dockerd 20.10.24 (json-file) running this same command.
+  const dockerd: [string, [number, string][]][] = [
+    ['0', []],
+    ['1', [[1, 'last']]],
+    [
+      '2',
+      [
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      '3',
+      [
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      '5',
+      [
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      'all',
+      [
+        [1, 'l1\n'],
+        [1, 'l2\n'],
+        [1, 'l3\n'],
+        [2, 'e1\n'],
+        [1, 'a\n'],
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      '-1',
+      [
+        [1, 'l1\n'],
+        [1, 'l2\n'],
+        [1, 'l3\n'],
+        [2, 'e1\n'],
+        [1, 'a\n'],
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      'abc',
+      [
+        [1, 'l1\n'],
+        [1, 'l2\n'],
+        [1, 'l3\n'],
+        [2, 'e1\n'],
+        [1, 'a\n'],
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      '1.5',
+      [
+        [1, 'l1\n'],
+        [1, 'l2\n'],
+        [1, 'l3\n'],
+        [2, 'e1\n'],
+        [1, 'a\n'],
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+  ];
+  for (const [tail, want] of dockerd) {
+    const r = await api('GET', `/containers/${id}/logs?stdout=1&stderr=1&tail=${encodeURIComponent(tail)}`);
+    assert.equal(r.status, 200, `tail=${tail}: ${r.text}`);
+    assert.deepEqual(payloads(framesOf(Buffer.from(r.text))), want, `tail=${tail}`);
+  }
+  await ok('DELETE', `/containers/${id}?force=1`);
+});
+
 test('kill with SIGKILL returns once the container has exited; other signals once delivered', { skip }, async () => {
   const id = await runContainer({ Cmd: ['sh', '-c', 'trap "" TERM; while true; do sleep 0.1; done'] });
   await ok('POST', `/containers/${id}/kill?signal=TERM`); // ignored by the trap, and kill does not wait for it
