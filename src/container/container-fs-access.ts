@@ -1,10 +1,12 @@
 // Filesystem access for cp, archive and commit: the container's merged filesystem, mounted for
 // the call if it is not running, seen with its bind mounts and volumes overlaid.
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LayerChange } from '../store/layers/overlay-changes.js';
+import type { Mount } from '../store/layers/layer-store.js';
 import { packLayerDir } from '../store/layers/pack-layer.js';
 import { messageOf } from '../lib/errors.js';
 import { log } from '../lib/log.js';
@@ -59,31 +61,49 @@ export function containerChanges(core: ContainerCore, ref: string): Promise<Laye
 }
 
 /**
- * `docker export`: the merged filesystem as a tar, streamed. A container that is not running is
- * mounted read-only for the export and unmounted after it; the container's lock is held until
- * the stream ends, so it cannot start or go away under the reader. Volumes are not included
- * (Docker exports the container's layer stack only).
+ * A read-only view of a container's layer stack: its upper dir becomes the top lower dir, so the
+ * view needs no work dir and can be mounted beside the container's own (running) mount.
+ */
+export function readOnlyView(mounts: Mount[]): Mount[] {
+  return mounts.map((m) => {
+    if (m.type !== 'overlay') return m;
+    const upper = m.options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length);
+    const rest = m.options.filter((o) => o !== 'ro' && !o.startsWith('upperdir=') && !o.startsWith('workdir='));
+    const lowerIdx = rest.findIndex((o) => o.startsWith('lowerdir='));
+    if (upper && lowerIdx >= 0) rest[lowerIdx] = `lowerdir=${upper}:${rest[lowerIdx]!.slice('lowerdir='.length)}`;
+    return { ...m, options: ['ro', ...rest] };
+  });
+}
+
+/**
+ * `docker export`: the merged filesystem as a tar, streamed from a read-only view of the
+ * container's layers mounted for the export alone. The container's lock is held only while the
+ * view is mounted, not for the stream: as with dockerd, a client that opens an export and does
+ * not read it (dockerode's own tests do) must not block stop, start or commit. Volumes are not
+ * included (Docker exports the container's layer stack only).
  */
 export function exportContainer(core: ContainerCore, ref: string): Readable {
   const { id } = core.index.get(ref);
   const { paths, layers, mounter } = core.deps;
   const out = new PassThrough();
+  const view = paths.exportView(id, randomBytes(6).toString('hex'));
   void core.lock
     .run(id, async () => {
-      const rootfs = paths.rootfs(id);
-      const mounted = await mounter.isMounted(rootfs);
-      if (!mounted) {
-        await mkdir(rootfs, { recursive: true });
-        const ro = (await layers.mounts(id)).map((m) => (m.type === 'overlay' && !m.options.includes('ro') ? { ...m, options: ['ro', ...m.options] } : m));
-        await mounter.mount(ro, rootfs);
-      }
+      await mkdir(view, { recursive: true });
+      await mounter.mount(readOnlyView(await layers.mounts(id)), view);
+    })
+    .then(async () => {
       try {
-        await pipeline(packLayerDir(rootfs), out);
+        await pipeline(packLayerDir(view), out);
       } finally {
-        if (!mounted) await mounter.unmount(rootfs).catch((e) => log.warn('unmount after export', { id, error: messageOf(e) }));
+        await mounter.unmount(view).catch((e) => log.warn('unmount after export', { id, error: messageOf(e) }));
+        await rmdir(view).catch(() => {});
       }
     })
-    .catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+    .catch(async (e: unknown) => {
+      await rmdir(view).catch(() => {});
+      out.destroy(e instanceof Error ? e : new Error(String(e)));
+    });
   return out;
 }
 

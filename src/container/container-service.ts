@@ -12,7 +12,7 @@
 //   recovery.ts          startup recovery
 // Records are snapshots (RecordStore): every change is an update under the container's lock.
 import type { Duplex } from 'node:stream';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { conflict, errnoCode } from '../lib/errors.js';
 import { containerNotRunning } from '../lib/docker-messages.js';
@@ -101,6 +101,25 @@ export class ContainerService {
   etcPaths(id: string): { resolvConf: string; hostname: string; hosts: string; log: string } {
     const p = this.#core.deps.paths;
     return { resolvConf: p.resolvConf(id), hostname: p.hostname(id), hosts: p.hosts(id), log: p.log(id) };
+  }
+
+  /**
+   * What another sandbox needs to share this running container's network, as `container:<id>`
+   * modes do (a build's `networkmode=container:<id>`): its namespace and its etc files.
+   */
+  async sharedNetwork(ref: string): Promise<{ netns: { path: string }; hostname: string; hosts: string; resolvConf: string }> {
+    const rec = this.get(ref);
+    if (!isLive(rec) || !rec.state.pid) throw containerNotRunning(rec.id);
+    const info = this.#core.deps.networks.info(rec.id);
+    const netns = info && typeof info.netns === 'object' ? info.netns : { path: `/proc/${rec.state.pid}/ns/net` };
+    const p = this.#core.deps.paths;
+    const read = (f: string) => readFile(f, 'utf8').catch(() => '');
+    return {
+      netns,
+      hostname: (await read(p.hostname(rec.id))).trim() || rec.config.hostname,
+      hosts: await read(p.hosts(rec.id)),
+      resolvConf: await read(p.resolvConf(rec.id)),
+    };
   }
 
   logPath(id: string): string {

@@ -31,6 +31,10 @@ export class ContainerPaths {
   hosts(id: string): string {
     return join(this.root, id, 'hosts');
   }
+  /** A read-only view mounted for one export: outside the container's dir, so rm -f during an export is not EBUSY. */
+  exportView(id: string, token: string): string {
+    return join(this.root, 'exports', `${id.slice(0, 12)}-${token}`);
+  }
   resolvConf(id: string): string {
     return join(this.root, id, 'resolv.conf');
   }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { log, setDebug } from '../lib/log.js';
-import { errnoCode, isBerthError, messageOf } from '../lib/errors.js';
+import { errnoCode, internal, isBerthError, messageOf } from '../lib/errors.js';
+import { parseReference } from '../lib/reference.js';
 import { FsContentStore } from '../store/content/fs-content-store.js';
 import { OverlayLayerStore } from '../store/layers/overlay-layer-store.js';
 import { RecordStore } from '../store/records/record-store.js';
@@ -36,6 +37,9 @@ import { dashboardTokenRoutes } from '../dashboard-server/token-route.js';
 import { packageRoot } from '../runtime/monitor/shim-path.js';
 import { RegistryPusher } from '../registry/client/push.js';
 import { checkLogin } from '../registry/client/login.js';
+import { searchImages } from '../registry/client/search.js';
+import { distributionInspect, inspectManifest } from '../registry/client/inspect.js';
+import { isInsecureHost } from '../registry/client/endpoint.js';
 import { Binfmt } from '../runtime/emulation/binfmt.js';
 
 export const VERSION = '0.1.0';
@@ -143,7 +147,12 @@ async function main(argv: string[]): Promise<void> {
     runtime: runtimes.get(cfg.runtime)!,
     monitor,
     spec: { cgroupParent: cfg.cgroupParent, noNewPrivileges: cfg.noNewPrivileges },
-    networks,
+    networks: {
+      attach: (id, req) => networks.attach(id, req),
+      detach: (id) => networks.detach(id),
+      find: (ref) => networks.find(ref),
+      shared: (ref) => containers.sharedNetwork(ref),
+    },
     dns: cfg.dns,
     pull: (ref, o) => puller.pull(ref, o), // the puller reports the pull event
     emulation: binfmt,
@@ -188,8 +197,28 @@ async function main(argv: string[]): Promise<void> {
         puller,
         pusher,
         emulation: binfmt,
+        // dockerd answers a registry it cannot reach with a 500 (the swagger's only error status for /auth besides 401).
         login: (server, creds, signal) =>
-          checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal),
+          checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal).catch((e: unknown) => {
+            throw isBerthError(e, 'unavailable') ? internal(messageOf(e), e) : e;
+          }),
+        search: (term, o) => searchImages(term, { ...o, insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }),
+        distribution: async (name, o) => {
+          try {
+            return distributionInspect(
+              await inspectManifest(name, {
+                credentials: o.credentials,
+                signal: o.signal,
+                verbose: true,
+                loopbackOnly: cfg.registryLoopbackOnly,
+                insecure: isInsecureHost(parseReference(name).domain, cfg.insecureRegistries),
+              }),
+            );
+          } catch (e) {
+            // dockerd answers a registry it cannot reach, or a name it does not find there, with a 500 and the error text.
+            throw isBerthError(e, 'unauthorized') || isBerthError(e, 'invalid-argument') ? e : internal(messageOf(e), e);
+          }
+        },
       }),
     ],
   };

@@ -9,7 +9,7 @@ import { systemCheckRoutes } from '../api/routes/system-check.js';
 import type { Route } from '../api/server/route.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { execRoutes } from '../api/routes/exec.js';
-import { imageRoutes, imageSummaryWire, type ImageBackend, type ImagePuller, type ImagePusher } from '../api/routes/images.js';
+import { imageRoutes, imageSummaryWire, type ImageBackend, type ImagePuller, type ImagePusher, type ImageRouteDeps } from '../api/routes/images.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { emulationRoutes, type EmulationBackend } from '../api/routes/emulation.js';
 import { authRoutes, type AuthRouteDeps } from '../api/routes/auth.js';
@@ -59,6 +59,8 @@ export interface RouteDeps {
   puller?: ImagePuller;
   pusher?: ImagePusher;
   login?: AuthRouteDeps['login'];
+  search?: ImageRouteDeps['search'];
+  distribution?: ImageRouteDeps['distribution'];
   /** Foreign architectures under qemu-user (src/runtime/emulation). */
   emulation: EmulationBackend;
 }
@@ -172,6 +174,8 @@ export function buildRoutes(d: RouteDeps): Route[] {
       images: imageBackend(images, users),
       puller: d.puller,
       pusher: d.pusher,
+      search: d.search,
+      distribution: d.distribution,
     }),
     ...eventRoutes({ events: d.events }),
     ...volumeRoutes({ volumes: d.volumeStore }),

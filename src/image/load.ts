@@ -85,7 +85,7 @@ async function loadJournaled(store: ImageStore, archive: Readable, journal: OpJo
     // Phase 1, no lock: verify everything; layer tars land in the content store (undone on error).
     const ingested = new Set<string>();
     for (const img of plan) {
-      const config = await spill.readSmall(img.configPath);
+      const config = img.config ?? (await spill.readSmall(img.configPath));
       const id = sha256(config);
       if (img.configDigest && id !== img.configDigest) throw invalidArgument(`digest mismatch for config ${img.configPath}: got ${id}`);
       const cfg = parseImageConfig(config);

@@ -191,6 +191,63 @@ test('load an old-format docker save tar (layer dirs, symlinked layers, manifest
   assert.deepEqual(r2.moved, [{ ref: 'old:latest', oldId: sha256(c1) }]);
 });
 
+// Docker before 1.10 saved only `repositories` and v1 layer dirs (dockerode's own test loads such
+// a 2016 hello-world); dockerd 20.10 still loads them, making the image config from the v1 json.
+test('load a legacy v1 archive (repositories and <id>/json + layer.tar chained by parent, no manifest.json)', async () => {
+  const { store } = await fresh('legacy');
+  const l1 = await tarBuffer([{ name: 'hello', data: 'hi' }]);
+  const l2 = await tarBuffer([]);
+  const base = 'c'.repeat(64);
+  const top = 'd'.repeat(64);
+  const archive = await tarBuffer([
+    { name: 'repositories', data: JSON.stringify({ 'hello-old': { latest: top } }) },
+    { name: `${base}/VERSION`, data: '1.0' },
+    {
+      name: `${base}/json`,
+      data: JSON.stringify({
+        id: base,
+        created: '2015-10-13T23:47:48.2Z',
+        container_config: { Cmd: ['/bin/sh', '-c', '#(nop) COPY file:x in /'] },
+        config: {},
+      }),
+    },
+    { name: `${base}/layer.tar`, data: l1 },
+    {
+      name: `${top}/json`,
+      data: JSON.stringify({
+        id: top,
+        parent: base,
+        created: '2015-10-13T23:47:48.9Z',
+        container_config: { Cmd: ['/bin/sh', '-c', '#(nop) CMD ["/hello"]'] },
+        config: { Cmd: ['/hello'] },
+        architecture: 'amd64',
+        os: 'linux',
+        Size: 0,
+      }),
+    },
+    { name: `${top}/layer.tar`, data: l2 },
+  ]);
+  const res = await loadImages(store, streamOf(archive));
+  assert.equal(res.images.length, 1);
+  assert.deepEqual(res.images[0]!.refs, ['hello-old:latest']);
+  const cfg = JSON.parse((await store.content.read(res.images[0]!.id as Digest)).toString()) as Record<string, unknown>;
+  assert.deepEqual(cfg.rootfs, { type: 'layers', diff_ids: [sha256(l1), sha256(l2)] });
+  assert.deepEqual(cfg.config, { Cmd: ['/hello'] });
+  assert.equal(cfg.architecture, 'amd64');
+  assert.ok(!('id' in cfg) && !('parent' in cfg) && !('Size' in cfg), 'the v1 fields are dropped');
+  assert.deepEqual(cfg.history, [
+    { created: '2015-10-13T23:47:48.2Z', created_by: '/bin/sh -c #(nop) COPY file:x in /' },
+    { created: '2015-10-13T23:47:48.9Z', created_by: '/bin/sh -c #(nop) CMD ["/hello"]' },
+  ]);
+  // A parent that is not in the archive is an error, and nothing is kept.
+  const broken = await tarBuffer([
+    { name: 'repositories', data: JSON.stringify({ x: { latest: top } }) },
+    { name: `${top}/json`, data: JSON.stringify({ id: top, parent: 'e'.repeat(64) }) },
+    { name: `${top}/layer.tar`, data: l2 },
+  ]);
+  await assert.rejects(loadImages(store, streamOf(broken)));
+});
+
 test('hostile archives are refused and leave the store unchanged', async () => {
   const { store } = await fresh('hostile');
   await importRootfs(store, streamOf(await rootfsTar()), { ref: 'existing' });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ApiReply, TestDaemon } from '../support/daemon.js';
 import { requiresRoot } from '../support/requires-root.js';
 import { conformancePath, requiresConformance } from '../support/conformance.js';
-import { SwaggerValidator } from './swagger-schema.js';
+import { DOCKERD_SENDS_NULL, SwaggerValidator } from './swagger-schema.js';
 
 const SWAGGER = conformancePath('engine-api/v1.45.yaml');
 const skip = requiresRoot('real crun, overlayfs, cgroups') || requiresConformance('engine-api/v1.45.yaml');
@@ -41,35 +41,6 @@ async function createContainer(name: string, cmd: string[]): Promise<string> {
   assert.match(id, /^[0-9a-f]{64}$/);
   return id;
 }
-
-// Where dockerd sends null although the swagger declares a non-nullable type (Go nil slices
-// and pointers); the docker CLI and docker-py accept null there, so berthd matches dockerd.
-const DOCKERD_SENDS_NULL: string[][] = [
-  // docker inspect shows "Links": null, "Aliases": null, "DNSNames": null for a default endpoint.
-  ['definitions', 'EndpointSettings', 'properties', 'Links'],
-  ['definitions', 'EndpointSettings', 'properties', 'Aliases'],
-  ['definitions', 'EndpointSettings', 'properties', 'DNSNames'],
-  // HostConfig: dockerd stores and echoes the client's create request, where the docker CLI sends
-  // null for these (Go nil slices); Ulimits is null when a client (docker-py) leaves it out.
-  ...['Binds', 'CapAdd', 'CapDrop', 'ExtraHosts', 'GroupAdd', 'SecurityOpt', 'Links', 'VolumesFrom', 'MaskedPaths', 'ReadonlyPaths'].map((k) => [
-    'definitions',
-    'HostConfig',
-    'allOf',
-    '1',
-    'properties',
-    k,
-  ]),
-  ...['Ulimits', 'DeviceCgroupRules', 'DeviceRequests'].map((k) => ['definitions', 'Resources', 'properties', k]),
-  // docker inspect shows "Entrypoint": null and "Volumes": null for a container or a committed
-  // image without them.
-  ...['ContainerConfig', 'ImageConfig'].flatMap((def) => ['Entrypoint', 'Volumes', 'OnBuild'].map((k) => ['definitions', def, 'properties', k])),
-  // docker info shows "Authorization": null without authorization plugins.
-  ['definitions', 'PluginsInfo', 'properties', 'Authorization'],
-  // ExecInspect.ExitCode is a *int in dockerd: null until the exec has exited.
-  ['paths', '/exec/{id}/json', 'get', 'responses', '200', 'schema', 'properties', 'ExitCode'],
-  // GET /containers/{id}/changes writes dockerd's nil slice: null for a container that changed nothing.
-  ['paths', '/containers/{id}/changes', 'get', 'responses', '200', 'schema'],
-];
 
 const LOOP = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'];
 const ids: Record<'created' | 'running' | 'exited', string> = { created: '', running: '', exited: '' };

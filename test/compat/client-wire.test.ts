@@ -159,6 +159,39 @@ test("dockerode's attach: its JSON options body is the request's, only bytes aft
   await ok('DELETE', `/containers/${id}?force=1`);
 });
 
+test('a plain (non-upgrade) attach with a JSON body: the body never reaches stdin, stdin stays open, output streams as a 200', { skip }, async () => {
+  // dockerode: container.attach({stream: true, stdin: true, stdout: true, stderr: true}) without hijack, a POST with its options as JSON.
+  const id = (
+    await ok('POST', '/containers/create', { Image: 'busybox', Cmd: ['sh', '-c', 'echo out; read x; echo "got:$x"'], OpenStdin: true, StdinOnce: true })
+  ).json.Id as string;
+  const body = JSON.stringify({ stream: true, stdin: true, stdout: true, stderr: true });
+  const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+    const req = request({
+      socketPath: d.socket,
+      method: 'POST',
+      path: `/v1.45/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    });
+    req.on('response', resolve);
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/vnd.docker.multiplexed-stream');
+  let out = Buffer.alloc(0);
+  res.on('data', (c: Buffer) => (out = Buffer.concat([out, c])));
+  await ok('POST', `/containers/${id}/start`);
+  const until = Date.now() + 15_000;
+  while (!out.includes('out\n') && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(payloads(framesOf(out)), [[1, 'out\n']]);
+  // dockerd drops the body: `read` is still waiting (no "got:{...}", no EOF), so the container runs on.
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal((await ok('GET', `/containers/${id}/json`, undefined, 200)).json.State.Running, true);
+  assert.ok(!out.includes('got:'), out.toString());
+  res.destroy();
+  await ok('DELETE', `/containers/${id}?force=1`);
+});
+
 test('exec start: the JSON body is the config, never stdin; the start Tty decides the framing (dockerd)', { skip }, async () => {
   const id = await runContainer({ Cmd: ['sleep', '600'] });
   const exec = async (config: Record<string, unknown>) =>
@@ -254,6 +287,115 @@ test('logs -f and attach send one frame per line, as dockerd', { skip }, async (
     req.end();
   });
   assert.deepEqual(byStream(framesOf(logs)), { 1: ['hello\n', 'world\n'], 2: ['oops\n', 'no\n'] });
+  await ok('DELETE', `/containers/${id}?force=1`);
+});
+
+test('logs ?tail=N: the frames dockerd 20.10 sends for the same output (lines split across writes, a last line without newline, an unparsable N = all)', {
+  skip,
+}, async () => {
+  const id = await runContainer({
+    Cmd: [
+      'sh',
+      '-c',
+      'printf "l1\\nl2\\nl3\\n"; sleep 0.2; echo e1 >&2; sleep 0.2; printf "a\\n\\nb\\n"; sleep 0.3; printf "no-newline"; sleep 0.3; printf "x\\ny"; sleep 0.3; echo; printf "last"',
+    ],
+  });
+  await ok('POST', `/containers/${id}/wait`, undefined, 200);
+  // Captured from dockerd 20.10.24 (json-file) running this same command.
+  const dockerd: [string, [number, string][]][] = [
+    ['0', []],
+    ['1', [[1, 'last']]],
+    [
+      '2',
+      [
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      '3',
+      [
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      '5',
+      [
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      'all',
+      [
+        [1, 'l1\n'],
+        [1, 'l2\n'],
+        [1, 'l3\n'],
+        [2, 'e1\n'],
+        [1, 'a\n'],
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      '-1',
+      [
+        [1, 'l1\n'],
+        [1, 'l2\n'],
+        [1, 'l3\n'],
+        [2, 'e1\n'],
+        [1, 'a\n'],
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      'abc',
+      [
+        [1, 'l1\n'],
+        [1, 'l2\n'],
+        [1, 'l3\n'],
+        [2, 'e1\n'],
+        [1, 'a\n'],
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+    [
+      '1.5',
+      [
+        [1, 'l1\n'],
+        [1, 'l2\n'],
+        [1, 'l3\n'],
+        [2, 'e1\n'],
+        [1, 'a\n'],
+        [1, '\n'],
+        [1, 'b\n'],
+        [1, 'no-newlinex\n'],
+        [1, 'y\n'],
+        [1, 'last'],
+      ],
+    ],
+  ];
+  for (const [tail, want] of dockerd) {
+    const r = await api('GET', `/containers/${id}/logs?stdout=1&stderr=1&tail=${encodeURIComponent(tail)}`);
+    assert.equal(r.status, 200, `tail=${tail}: ${r.text}`);
+    assert.deepEqual(payloads(framesOf(Buffer.from(r.text))), want, `tail=${tail}`);
+  }
   await ok('DELETE', `/containers/${id}?force=1`);
 });
 

@@ -237,6 +237,24 @@ test('archive get/put, export, changes, commit; images import from the export; p
   assert.equal(typeof pruned.SpaceReclaimed, 'number');
 });
 
+// dockerode's own suite opens an export and never reads it, then stops the container: the open
+// export must not hold the container (berthd held its lock for the whole stream, and stop hung).
+test('an export left unread does not block stop, and rm -f during it succeeds', { skip }, async () => {
+  const c = await docker().createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done'], Labels: LABEL });
+  await c.start();
+  const unread = (await c.export()) as unknown as Readable;
+  unread.pause();
+  await c.stop({ t: 30 });
+  assert.equal((await c.inspect()).State.Running, false);
+  await c.start();
+  const second = (await c.export()) as unknown as Readable;
+  second.pause();
+  await c.remove({ force: true });
+  await assert.rejects(c.inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+  unread.destroy();
+  second.destroy();
+});
+
 test('images: build from a tar stream with followProgress, history, tag, get (save), load, list, remove', { skip }, async () => {
   const context = await tarOf({ Dockerfile: 'FROM busybox\nRUN echo built > /built\nLABEL stage=dockerode\nCMD ["cat", "/built"]\n' });
   const buildStream = await docker().buildImage(Readable.from([context]) as unknown as NodeJS.ReadableStream, { t: 'dockerode-built:v1' });

@@ -115,3 +115,41 @@ function valueAt(body: unknown, pointer: string): unknown {
   }
   return cur;
 }
+
+// Where dockerd sends null although the swagger declares a non-nullable type (Go nil slices
+// and pointers); the docker CLI and docker-py accept null there, so berthd matches dockerd.
+export const DOCKERD_SENDS_NULL: string[][] = [
+  // docker inspect shows "Links": null, "Aliases": null, "DNSNames": null for a default endpoint.
+  ['definitions', 'EndpointSettings', 'properties', 'Links'],
+  ['definitions', 'EndpointSettings', 'properties', 'Aliases'],
+  ['definitions', 'EndpointSettings', 'properties', 'DNSNames'],
+  // HostConfig: dockerd stores and echoes the client's create request, where the docker CLI sends
+  // null for these (Go nil slices); Ulimits is null when a client (docker-py) leaves it out.
+  ...['Binds', 'CapAdd', 'CapDrop', 'ExtraHosts', 'GroupAdd', 'SecurityOpt', 'Links', 'VolumesFrom', 'MaskedPaths', 'ReadonlyPaths'].map((k) => [
+    'definitions',
+    'HostConfig',
+    'allOf',
+    '1',
+    'properties',
+    k,
+  ]),
+  ...['Ulimits', 'DeviceCgroupRules', 'DeviceRequests'].map((k) => ['definitions', 'Resources', 'properties', k]),
+  // docker inspect shows "Entrypoint": null and "Volumes": null for a container or a committed
+  // image without them.
+  ...['ContainerConfig', 'ImageConfig'].flatMap((def) => ['Entrypoint', 'Volumes', 'OnBuild'].map((k) => ['definitions', def, 'properties', k])),
+  // docker info shows "Authorization": null without authorization plugins.
+  ['definitions', 'PluginsInfo', 'properties', 'Authorization'],
+  // ExecInspect.ExitCode is a *int in dockerd: null until the exec has exited.
+  ['paths', '/exec/{id}/json', 'get', 'responses', '200', 'schema', 'properties', 'ExitCode'],
+  // POST /containers/{id}/wait: dockerd sends "Error": null when the process exited without a wait error.
+  ['definitions', 'ContainerWaitResponse', 'properties', 'Error'],
+  // IPAM.Options: dockerd's nil map for networks made without IPAM options (`docker network ls` shows "Options": null).
+  ['definitions', 'IPAM', 'properties', 'Options'],
+  // Prunes that removed nothing: dockerd's nil slices (volumes prune answers [] instead).
+  ['paths', '/containers/prune', 'post', 'responses', '200', 'schema', 'properties', 'ContainersDeleted'],
+  ['paths', '/images/prune', 'post', 'responses', '200', 'schema', 'properties', 'ImagesDeleted'],
+  ['paths', '/networks/prune', 'post', 'responses', '200', 'schema', 'properties', 'NetworksDeleted'],
+  ['paths', '/build/prune', 'post', 'responses', '200', 'schema', 'properties', 'CachesDeleted'],
+  // GET /containers/{id}/changes writes dockerd's nil slice: null for a container that changed nothing.
+  ['paths', '/containers/{id}/changes', 'get', 'responses', '200', 'schema'],
+];

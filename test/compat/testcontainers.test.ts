@@ -191,6 +191,17 @@ test('forOneShotStartup: a container that runs to completion', { skip }, async (
   await c.stop();
 });
 
+// testcontainers' own "should set the IPC mode" test: with the host's IPC namespace berthd bound
+// the host's /dev/mqueue, which this kind of host does not have, and the start failed.
+test('withIpcMode("host"): the container starts, with an mqueue mount of its own', { skip }, async () => {
+  const tc = await testcontainers();
+  const c = await new tc.GenericContainer('busybox:latest').withIpcMode('host').withCommand(SERVE()).withWaitStrategy(tc.Wait.forLogMessage('ready')).start();
+  const { output, exitCode } = await c.exec(['sh', '-c', 'grep " /dev/mqueue " /proc/mounts']);
+  assert.equal(exitCode, 0);
+  assert.match(output, /^mqueue \/dev\/mqueue mqueue /);
+  await c.stop();
+});
+
 test('GenericContainer.fromDockerfile(...).build() then start', { skip }, async () => {
   const tc = await testcontainers();
   const ctx = await mkdtemp(join(work, 'ctx-'));

@@ -80,7 +80,7 @@ function jsonList(ctx: RouteContext, name: string): string[] {
 
 function networkOf(mode: string | undefined): BuildNetwork {
   if (mode === undefined || mode === '' || mode === 'default') return 'default';
-  if (mode.startsWith('container:')) throw buildNetworkModeNotSupported(mode);
+  if (mode === 'container:') throw buildNetworkModeNotSupported(mode);
   return mode;
 }
 

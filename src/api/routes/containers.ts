@@ -203,7 +203,8 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
         const q = ctx.query;
         const rec = containers.get(ctx.params.id!);
         const tailRaw = q.str('tail');
-        const tail = tailRaw === undefined || tailRaw === 'all' || tailRaw === '' ? 'all' : Number(tailRaw);
+        // dockerd: strconv.Atoi(tail), and anything it rejects ("all", "", "abc", "1.5", " 5") means every line.
+        const tail = tailRaw !== undefined && /^[+-]?\d{1,15}$/.test(tailRaw) ? Number(tailRaw) : 'all';
         const entries = d.logs.read(rec, {
           stdout: q.bool('stdout'),
           stderr: q.bool('stderr'),
@@ -214,7 +215,6 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
           follow: q.bool('follow'),
           signal: ctx.signal,
         });
-        if (tail !== 'all' && !Number.isInteger(tail)) throw invalidArgument(`invalid value for tail: ${tailRaw}`);
         const tty = rec.config.tty;
         ctx.res.writeHead(200, { 'Content-Type': streamContentType(ctx, tty) });
         ctx.res.flushHeaders();

@@ -18,9 +18,11 @@ import { sendJson } from '../../lib/http/route.js';
 import { versionAtLeast } from '../server/api-version.js';
 import type { Route, RouteContext } from '../server/route.js';
 import { pullReference } from '../../lib/reference.js';
-import { decodeRegistryAuth } from '../../registry/client/auth.js';
+import { decodeRegistryAuth, type Credentials } from '../../registry/client/auth.js';
 import type { PullOptions, PullResult } from '../../registry/client/pull.js';
 import type { PushOptions, PushResult } from '../../registry/client/push.js';
+import type { SearchOptions, SearchResult } from '../../registry/client/search.js';
+import type { DistributionInspect } from '../../registry/client/inspect.js';
 import type * as Wire from '../types/index.js';
 
 /** What the image routes need of the image domain (src/image: the store and its operations). */
@@ -55,6 +57,34 @@ export interface ImageRouteDeps {
   puller?: ImagePuller;
   /** Without it, pushes are refused. */
   pusher?: ImagePusher;
+  /** `docker search` against a registry's /v1/search; without it, searches are refused. */
+  search?: (term: string, o: SearchOptions) => Promise<SearchResult[]>;
+  /** GET /distribution/{name}/json: what the registry says the name resolves to. */
+  distribution?: (name: string, o: { credentials: Credentials; signal?: AbortSignal }) => Promise<DistributionInspect>;
+}
+
+/** GET /images/search: dockerd's filters (stars, is-official, is-automated), checked before the registry is asked. */
+async function searchRoute(d: ImageRouteDeps, ctx: RouteContext): Promise<void> {
+  const q = ctx.query;
+  const f = q.filters();
+  for (const k of Object.keys(f)) if (!['stars', 'is-official', 'is-automated'].includes(k)) throw invalidArgument(`invalid filter '${k}'`);
+  const bool = (k: string): boolean | undefined => {
+    const v = f[k]?.[0];
+    if (v === undefined) return undefined;
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    throw invalidArgument(`invalid filter '${k}=${v}'`);
+  };
+  const starsRaw = f.stars?.[0];
+  const stars = starsRaw === undefined ? undefined : Number(starsRaw);
+  if (stars !== undefined && !Number.isInteger(stars)) throw invalidArgument(`invalid filter 'stars=${starsRaw}'`);
+  if (!d.search) throw notImplemented('cannot search: this daemon has no registry client');
+  const results = await d.search(q.str('term') ?? '', {
+    limit: q.int('limit'),
+    filters: { stars, isOfficial: bool('is-official'), isAutomated: bool('is-automated') },
+    signal: ctx.signal,
+  });
+  sendJson(ctx.res, 200, results);
 }
 
 /** POST /images/{name}/push?tag=: as pull, errors before the first progress line are statuses. */
@@ -209,6 +239,16 @@ async function sendTar(ctx: RouteContext, tar: Readable): Promise<void> {
 export function imageRoutes(d: ImageRouteDeps): Route[] {
   const { images } = d;
   return [
+    { method: 'GET', path: '/images/search', handler: (ctx) => searchRoute(d, ctx) },
+    {
+      method: 'GET',
+      path: '/distribution/{name*}/json',
+      handler: async (ctx) => {
+        if (!d.distribution) throw notImplemented('this daemon has no registry client');
+        const credentials = decodeRegistryAuth(ctx.req.headers['x-registry-auth'] as string | undefined);
+        sendJson(ctx.res, 200, await d.distribution(ctx.params.name!, { credentials, signal: ctx.signal }));
+      },
+    },
     {
       method: 'GET',
       path: '/images/json',

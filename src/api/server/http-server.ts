@@ -3,7 +3,7 @@
 // range), errors are `{"message"}`, and `Upgrade: tcp` requests (attach, exec start) can
 // hijack the raw socket.
 import { type IncomingMessage, type ServerResponse } from 'node:http';
-import { Duplex } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import { invalidArgument } from '../../lib/errors.js';
 import { HttpServer, type IncomingRequest, type Prepared, type ServerTls } from '../../lib/http/http-server.js';
 import { engineErrorBody } from './error-body.js';
@@ -77,17 +77,26 @@ function prepareEngineRequest({ req, res, url, upgradeSocket }: IncomingRequest,
 
 /**
  * A client that did not ask to upgrade (e.g. a plain HTTP attach for output) gets a 200 streamed
- * response; its request body, if any, is the input side.
+ * response; its request body, if any, is the input side. A JSON body is the request's options
+ * (dockerode and docker-modem send one with every POST): dockerd drops those bytes when it
+ * hijacks, so they never reach the container's stdin, and the input stays open (no EOF) until
+ * the client goes.
  */
 function hijackPlain(req: IncomingMessage, res: ServerResponse, contentType: string): Duplex {
   res.writeHead(200, { 'Content-Type': contentType });
   res.flushHeaders();
+  if (/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+    req.resume(); // read and dropped
+    const input = new Readable({ read() {} });
+    res.on('close', () => input.push(null));
+    return new PassThroughDuplex(input, res);
+  }
   return new PassThroughDuplex(req, res);
 }
 
 class PassThroughDuplex extends Duplex {
   constructor(
-    private readonly input: IncomingMessage,
+    private readonly input: Readable,
     private readonly output: ServerResponse,
   ) {
     super();

@@ -1,7 +1,7 @@
 // RUN steps' networking, as Docker's classic builder does it: by default a sandbox on the
 // default bridge, or the user-defined network the build names (an eth0 with outbound NAT, the host's resolvers minus loopback ones, an
 // /etc/hosts naming the step's own address); `host` shares the host's namespace; `none` gets a
-// private namespace with loopback only. The sandbox is attached before the step's container
+// private namespace with loopback only; `container:<ref>` shares a running container's. The sandbox is attached before the step's container
 // exists and released after it is gone; the caller guarantees the release (try/finally).
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
@@ -63,6 +63,14 @@ export async function setUpRunNetwork(id: string, shortId: string, mode: RunNetw
     const hosts = extra.length ? hostFile.replace(/\n?$/, '\n') + extra.join('\n') + '\n' : hostFile;
     // As dockerd for host-mode containers: the host's name and files (its --dns still applies).
     return { netns: 'host', hostname: osHostname(), hosts, resolvConf: dns.length ? resolvConfText(hostResolv, dns) : hostResolv, release: noRelease };
+  }
+  if (mode.startsWith('container:')) {
+    // As the classic builder's step container with NetworkMode container:<ref>: the other
+    // container's namespace, and its own hostname, hosts and resolv.conf.
+    const ref = mode.slice('container:'.length);
+    if (!deps.networks?.shared) throw invalidArgument(`network mode ${JSON.stringify(mode)} not supported by this builder`);
+    const other = await deps.networks.shared(ref);
+    return { netns: other.netns, hostname: other.hostname, hosts: other.hosts, resolvConf: other.resolvConf, release: noRelease };
   }
   if (mode === 'none' || !deps.networks) {
     return {

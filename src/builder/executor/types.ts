@@ -18,6 +18,8 @@ export interface BuildNetworking {
   detach(containerId: string): Promise<void>;
   /** A network by name or id: the default bridge's gateway is what `--add-host x:host-gateway` means. */
   find(ref: string): NetworkRecord | undefined;
+  /** `networkmode=container:<ref>`: the running container's namespace and etc files, which RUN steps share. */
+  shared?(ref: string): Promise<{ netns: { path: string }; hostname: string; hosts: string; resolvConf: string }>;
 }
 
 export interface BuilderDeps {
@@ -58,7 +60,7 @@ export interface PullProgress {
   progressDetail?: { current?: number; total?: number };
 }
 
-/** Docker's `networkmode`: these four, or the name or id of a user-defined network. */
+/** Docker's `networkmode`: these four, `container:<name|id>`, or the name or id of a user-defined network. */
 export type BuildNetwork = 'host' | 'none' | 'bridge' | 'default' | (string & {});
 
 export interface BuildRequest {
@@ -76,7 +78,8 @@ export interface BuildRequest {
   /**
    * RUN networking (Docker's `networkmode`): 'default'/'bridge' = a sandbox on the default
    * bridge network, 'host' = the host's namespace, 'none' = a private one with loopback only,
-   * any other value a user-defined network the step joins (as the classic builder's containers).
+   * `container:<ref>` that running container's network namespace (and its hosts, resolv.conf and
+   * hostname), any other value a user-defined network the step joins (as the classic builder's containers).
    * A step's `RUN --network=host|none` overrides it.
    */
   network?: BuildNetwork;

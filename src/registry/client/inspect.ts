@@ -27,6 +27,9 @@ export type InspectResult =
       kind: 'index';
       ref: string;
       mediaType: string;
+      /** The index's own digest and size. */
+      digest: Digest;
+      size: number;
       entries: { mediaType: string; digest: Digest; size: number; platform?: Platform }[];
       children?: InspectedManifest[];
     };
@@ -39,6 +42,8 @@ export interface InspectOptions {
   verbose?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** The daemon's --registry-loopback-only (GET /distribution runs in the daemon). */
+  loopbackOnly?: boolean;
 }
 
 /** The config's platform fields in the order of the OCI Platform struct (docker prints them so). */
@@ -63,6 +68,7 @@ export async function inspectManifest(reference: string, o: InspectOptions = {})
       credentials: o.credentials,
       agents,
       insecureRegistries: endpoint.insecure ? [ref.domain] : [],
+      loopbackOnly: o.loopbackOnly,
       signal: o.signal,
       timeoutMs: o.timeoutMs,
     });
@@ -71,7 +77,8 @@ export async function inspectManifest(reference: string, o: InspectOptions = {})
     const top = await fetchManifest(session, ref.digest ?? ref.tag!, names);
     if (top.doc.kind === 'index') {
       const entries = top.doc.index.manifests.map((d) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, platform: d.platform }));
-      if (!o.verbose) return { kind: 'index', ref: full, mediaType: top.mediaType, entries };
+      const own = { digest: top.digest, size: top.bytes.length };
+      if (!o.verbose) return { kind: 'index', ref: full, mediaType: top.mediaType, ...own, entries };
       const children: InspectedManifest[] = [];
       for (const e of entries) {
         const child = await fetchManifest(session, e.digest, names, { digest: e.digest, size: e.size });
@@ -83,7 +90,7 @@ export async function inspectManifest(reference: string, o: InspectOptions = {})
           manifest: child.doc.manifest,
         });
       }
-      return { kind: 'index', ref: full, mediaType: top.mediaType, entries, children };
+      return { kind: 'index', ref: full, mediaType: top.mediaType, ...own, entries, children };
     }
     const manifest = (top.doc as Extract<ParsedDocument, { kind: 'manifest' }>).manifest;
     const descriptor: InspectedManifest['descriptor'] = { mediaType: top.mediaType, digest: top.digest, size: top.bytes.length };
@@ -99,3 +106,20 @@ function withDigest(ref: ImageReference, digest: Digest): ImageReference {
 }
 
 export const isDockerManifest = (mediaType: string): boolean => mediaType === MEDIA_TYPES.dockerManifest;
+
+/** GET /distribution/{name}/json's answer (DistributionInspect): the descriptor the name resolves to and the platforms it offers. */
+export interface DistributionInspect {
+  Descriptor: { mediaType: string; digest: Digest; size: number };
+  Platforms: Record<string, unknown>[];
+}
+
+export function distributionInspect(r: InspectResult): DistributionInspect {
+  if (r.kind === 'index') {
+    return {
+      Descriptor: { mediaType: r.mediaType, digest: r.digest, size: r.size },
+      Platforms: r.entries.filter((e) => e.platform).map((e) => ({ ...e.platform }) as Record<string, unknown>),
+    };
+  }
+  const { platform, ...descriptor } = r.manifest.descriptor;
+  return { Descriptor: descriptor, Platforms: platform ? [platform] : [] };
+}

@@ -33,10 +33,11 @@ export function defaultMounts(opts: { shmSize?: number; ipcHost: boolean }): Oci
     { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
     { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
     { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
-    // With the host's IPC namespace the container sees the host's queues and shared memory.
-    opts.ipcHost
-      ? { destination: '/dev/mqueue', type: 'bind', source: '/dev/mqueue', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }
-      : { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+    // An mqueue mount shows the queues of the IPC namespace it is made in, so with the host's
+    // namespace a fresh one already shows the host's queues (as in dockerd); a bind of the host's
+    // /dev/mqueue would fail on hosts that have none mounted. Shared memory is a tmpfs: with the
+    // host's IPC namespace the container gets the host's /dev/shm.
+    { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     opts.ipcHost
       ? { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'nosuid', 'noexec', 'nodev'] }
       : { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', `size=${shm}`] },

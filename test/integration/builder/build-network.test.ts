@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH, useBusyboxDaemon, type RunResult } from '../../support/daemon.js';
@@ -105,7 +104,7 @@ test('host: the host interfaces (the daemon bridge among them); no sandbox is ma
   await assertNoSandboxLeft('after host');
 });
 
-test('a user-defined network: RUN steps join it (as the classic builder); an unknown one fails the build; container: is a 400', { skip }, async () => {
+test('a user-defined network: RUN steps join it (as the classic builder); an unknown one fails the build', { skip }, async () => {
   const net = `bn${process.pid}`;
   ok(await d.docker(['network', 'create', '--subnet', '10.231.7.0/24', net]), 'network create');
   try {
@@ -120,20 +119,34 @@ test('a user-defined network: RUN steps join it (as the classic builder); an unk
   const r = await d.docker(['build', '--network', 'nosuchnet', unknown]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /network nosuchnet not found/);
-  const status = await new Promise<{ code: number; body: string }>((resolve, reject) => {
-    const req = request(
-      { socketPath: d.socket, path: '/v1.45/build?networkmode=container:x', method: 'POST', headers: { 'Content-Type': 'application/x-tar' } },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
-      },
+});
+
+test("container:<name>: RUN steps share that container's namespace, hostname and hosts (as the classic builder); a missing one fails the step", {
+  skip,
+}, async () => {
+  const donor = `bdonor${process.pid}`;
+  ok(
+    await d.docker(['run', '-d', '--name', donor, '--hostname', 'donorhost', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; while :; do sleep 1; done']),
+    'run donor',
+  );
+  try {
+    const donorIp = ok(await d.docker(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', donor]), 'inspect').trim();
+    const ctx = await context(
+      'shared',
+      `FROM busybox\nRUN M=@@; echo "$M host $(hostname)"; echo "$M ip $(hostname -i)"; echo "$M hosts"; cat /etc/hosts; echo "$M end"\n`,
     );
-    req.on('error', reject);
-    req.end();
-  });
-  assert.equal(status.code, 400);
-  assert.match(JSON.parse(status.body).message, /network mode "container:x" not supported/);
+    const out = ok(await d.docker(['build', '--no-cache', '--network', `container:${donor}`, ctx]), 'docker build --network container:<name>');
+    assert.equal(section(out, 'host').trim(), 'donorhost', out);
+    assert.equal(section(out, 'ip').trim(), donorIp, "the donor's own address: its namespace");
+    assert.match(section(out, 'hosts'), new RegExp(`^${donorIp.replace(/\./g, '\\.')}\tdonorhost`, 'm'));
+  } finally {
+    ok(await d.docker(['rm', '-f', donor]), 'rm donor');
+  }
+  const missing = await context('shared-missing', 'FROM busybox\nRUN true\n');
+  const r = await d.docker(['build', '--network', 'container:nosuchdonor', missing]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr + r.stdout, /No such container: nosuchdonor/);
+  await assertNoSandboxLeft('after container:');
 });
 
 test('a failing step and an aborted build release their sandboxes', { skip }, async () => {

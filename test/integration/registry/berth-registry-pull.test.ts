@@ -65,3 +65,29 @@ test('docker pull through berthd of an OCI index from the Berth registry', { ski
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /manifest unknown/);
 });
+
+test('GET /distribution/{name}/json: the descriptor and platforms of a manifest and of an index (dockerode image.distribution())', { skip }, async () => {
+  const img = await pushImage(reg, 'dist', 'v1', [bb], { architecture: 'amd64' });
+  const one = await d.api('GET', `/distribution/${reg.host}/dist:v1/json`);
+  assert.equal(one.status, 200, one.text);
+  assert.deepEqual(one.json, {
+    Descriptor: { mediaType: img.mediaType, digest: img.digest, size: img.manifest.length },
+    Platforms: [{ architecture: 'amd64', os: 'linux' }],
+  });
+  const arm = await pushImage(reg, 'dist', undefined, [await fileLayer(work, 'z.txt', 'arm')], { architecture: 'arm64', oci: true });
+  const amd = await pushImage(reg, 'dist', undefined, [bb], { architecture: 'amd64', oci: true });
+  const index = await pushIndex(reg, 'dist', 'multi', [
+    { image: amd, platform: { os: 'linux', architecture: 'amd64' } },
+    { image: arm, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+  ]);
+  const many = await d.api('GET', `/distribution/${reg.host}/dist:multi/json`);
+  assert.equal(many.status, 200, many.text);
+  assert.equal(many.json.Descriptor.digest, index);
+  assert.deepEqual(many.json.Platforms, [
+    { os: 'linux', architecture: 'amd64' },
+    { os: 'linux', architecture: 'arm64', variant: 'v8' },
+  ]);
+  const missing = await d.api('GET', `/distribution/${reg.host}/dist:nope/json`);
+  assert.equal(missing.status, 500, missing.text);
+  assert.match(missing.json.message, /manifest unknown/);
+});
