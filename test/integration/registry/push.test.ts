@@ -132,7 +132,9 @@ test('push to a token-auth registry: credentials from config.json; a pull-only a
   assert.match(ok.stdout, /v1: digest: sha256:/);
 });
 
-test('berth login / docker login through berthd (POST /auth), then push with the stored credentials; logout', { skip }, async (t) => {
+test('berth login / docker login through berthd (POST /auth) to a token server: the identity token is stored, not the password; push and pull with it; logout', {
+  skip,
+}, async (t) => {
   const keyFile = join(work, 'login-token.key');
   await execFileP('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
   await writeFile(join(work, 'login-htpasswd'), (await execFileP('htpasswd', ['-Bbn', 'carol', 'carol-pw'])).stdout);
@@ -148,8 +150,18 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   const ok = await berth(['login', '-u', 'carol', '--password-stdin', treg.host], 'carol-pw\n');
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, 'Login Succeeded\n');
-  const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
-  assert.equal(Buffer.from(cfg.auths[treg.host]!.auth, 'base64').toString(), 'carol:carol-pw');
+  // As docker: the token server's refresh token (IdentityToken) is kept in the password's place.
+  const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string; identitytoken?: string }> };
+  assert.equal(Buffer.from(cfg.auths[treg.host]!.auth, 'base64').toString(), 'carol:');
+  const identity = cfg.auths[treg.host]!.identitytoken!;
+  assert.equal((JSON.parse(Buffer.from(identity.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub, 'carol');
+  assert.doesNotMatch(await readFile(join(cfgDir, 'config.json'), 'utf8'), /carol-pw/);
+  // POST /auth itself answers the IdentityToken, as dockerd does.
+  const auth = await d.api('POST', '/auth', { username: 'carol', password: 'carol-pw', serveraddress: treg.host });
+  assert.equal(auth.status, 200);
+  const answer = auth.json as { Status: string; IdentityToken: string };
+  assert.equal(answer.Status, 'Login Succeeded');
+  assert.equal(answer.IdentityToken.split('.').length, 3, 'a JWT refresh token');
 
   const ref = `${treg.host}/carol/bb:v1`;
   await d.importBusybox(ref);
@@ -157,10 +169,12 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   assert.equal(push.code, 0, push.stderr);
   assert.match(push.stdout, /v1: digest: sha256:/);
 
-  // The docker CLI logs in through berthd too.
+  // The docker CLI logs in through berthd too, and stores the identity token it is given.
   const docker = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'carol-pw\n' });
   assert.equal(docker.code, 0, docker.stderr);
   assert.match(docker.stdout, /Login Succeeded/);
+  const dockerCfg = JSON.parse(await readFile(join(d.dir, 'docker-config', 'config.json'), 'utf8')) as { auths: Record<string, { identitytoken?: string }> };
+  assert.ok(dockerCfg.auths[treg.host]?.identitytoken, 'docker stored an identity token');
   // The docker CLI sends what it stored as X-Registry-Auth; berthd's push uses it for the token.
   expectOk(await d.berth(['tag', ref, `${treg.host}/carol/bb:v2`]));
   const dockerPush = await d.docker(['push', `${treg.host}/carol/bb:v2`]);
