@@ -296,8 +296,11 @@ test("berthd pushes to Debian's docker-registry: a new layer of random and text 
   assert.deepEqual(after.RootFS, before.RootFS);
 });
 
-test('a streamed layer upload cut off mid-way fails the push cleanly; the next push succeeds', { skip }, async (t) => {
-  // A proxy to Berth's registry that resets any PATCH after 1 MiB of its body.
+test('a streamed layer upload cut off mid-way is retried (5 attempts, as dockerd), then fails cleanly; one cut only: the retry pushes it', {
+  skip,
+}, async (t) => {
+  // A proxy to Berth's registry that resets a PATCH after 1 MiB of its body, `cuts` times.
+  let cuts = Number.POSITIVE_INFINITY;
   const proxy = createServer((req, res) => {
     let seen = 0;
     const up = httpRequest(`${reg.url}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
@@ -307,7 +310,9 @@ test('a streamed layer upload cut off mid-way fails the push cleanly; the next p
     up.on('error', () => res.destroy());
     req.on('data', (c: Buffer) => {
       seen += c.length;
-      if (req.method === 'PATCH' && seen > 1 << 20) {
+      if (req.method === 'PATCH' && seen > 1 << 20 && cuts > 0) {
+        cuts--;
+        seen = Number.NEGATIVE_INFINITY; // one cut per request
         up.destroy();
         req.socket.destroy();
       }
@@ -323,12 +328,14 @@ test('a streamed layer upload cut off mid-way fails the push cleanly; the next p
   await execFileP('tar', ['-C', dir, '-cf', `${dir}.tar`, 'random.bin']);
   const viaProxy = `127.0.0.1:${port}/cut/img:v1`;
   expectOk(await d.berth(['import', `${dir}.tar`, viaProxy]));
-  const cut = await d.berth(['push', viaProxy]);
+  const cut = await d.berth(['push', viaProxy], { timeoutMs: 180_000 });
   assert.equal(cut.code, 1, cut.stdout);
   assert.match(cut.stderr, /socket hang up|ECONNRESET|EPIPE|aborted/i);
-  const direct = `${reg.host}/cut/img:v1`;
-  expectOk(await d.berth(['tag', viaProxy, direct]));
-  const ok = expectOk(await d.berth(['push', direct]));
+  assert.equal(cut.stdout.match(/: Retrying in \d+ seconds?\n/g)?.length, 4, `${cut.stdout}: 4 retries after the first attempt`);
+  // The registry holds no half-written blob, and one cut is survived by the retry.
+  cuts = 1;
+  const ok = expectOk(await d.berth(['push', viaProxy], { timeoutMs: 180_000 }));
+  assert.match(ok.stdout, /: Retrying in 1 second\n/);
   assert.match(ok.stdout, /: Pushed\n/);
   assert.match(ok.stdout, /v1: digest: sha256:/);
 });
