@@ -339,3 +339,17 @@ test('a streamed layer upload cut off mid-way is retried (5 attempts, as dockerd
   assert.match(ok.stdout, /: Pushed\n/);
   assert.match(ok.stdout, /v1: digest: sha256:/);
 });
+
+test('berth push --all-tags pushes every tag of the repository, each with its digest line', { skip }, async () => {
+  const repo = `${reg.host}/alltags/bb`;
+  await d.importBusybox(`${repo}:one`);
+  expectOk(await d.berth(['tag', `${repo}:one`, `${repo}:two`]));
+  const out = expectOk(await d.berth(['push', '--all-tags', repo]));
+  assert.match(out.stdout, /^one: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+  assert.match(out.stdout, /^two: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+  const tags = (await (await fetch(`http://${reg.host}/v2/alltags/bb/tags/list`)).json()) as { tags: string[] };
+  assert.deepEqual(tags.tags.sort(), ['one', 'two']);
+  const both = await d.berth(['push', '--all-tags', `${repo}:one`]);
+  assert.equal(both.code, 1);
+  assert.match(both.stderr, /tag can't be used with --all-tags\/-a/);
+});
