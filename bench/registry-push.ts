@@ -4,7 +4,9 @@
 // /images/{name}/push until the stream ends) and through the berth CLI; then each pushed tag
 // removed and pulled back (POST /images/create: a new 100 MiB layer fetched, verified and
 // unpacked), with berthd's CPU time for it; beside them the floors
-// of this machine: sha256, gzip -1/-6 of that layer in-process, a 100 MiB write + fsync.
+// of this machine: sha256, gzip -1/-6 of that layer in-process, a 100 MiB write + fsync. When
+// Docker's engine answers, the same layer goes through it too (import, push into the same
+// registry, rmi, pull), each right after Berth's run, so the ratios compare under one load.
 // Run: npm run build && node dist/bench/registry-push.js
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
