@@ -86,8 +86,9 @@ export class Uploads {
       await this.locks.run(s.id, async () => {
         const cur = this.sessions.get(s.id);
         if (!cur || !idle(cur)) return;
-        this.sessions.delete(s.id);
+        // Bytes first, then the session: once its URL answers BLOB_UPLOAD_UNKNOWN nothing of it is left.
         await removeTree(this.dir(s.id));
+        this.sessions.delete(s.id);
         removed++;
       });
     }
