@@ -80,7 +80,8 @@ if (cli) {
   execFileSync(process.execPath, [join(root, 'bin/berth'), '--version'], { stdio: 'ignore' });
 }
 const bundled = await build({
-  entryPoints: { berthd: join(root, 'src/daemon/main.ts') },
+  // The layer-unpack worker is an entry of its own (a Worker runs a file), sharing berthd's chunks.
+  entryPoints: { berthd: join(root, 'src/daemon/main.ts'), 'layer-unpack-worker': join(root, 'src/store/layers/unpack-worker.ts') },
   outdir: bundleDir,
   bundle: true,
   splitting: true,
@@ -134,6 +135,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  external: ['koffi'], // upload writes start writeback through libc (lib/batched-writer)
   banner,
   logLevel: 'warning',
 }).catch((e) => {

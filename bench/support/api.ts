@@ -15,10 +15,10 @@ export class BenchApi {
   ) {}
 
   /** One request; resolves with the full body. Never throws on an HTTP error status. */
-  call(method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  call(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<ApiResponse> {
     return new Promise((resolve, reject) => {
       const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const headers: Record<string, string | number> = {};
+      const headers: Record<string, string | number> = { ...extraHeaders };
       if (data) {
         headers['Content-Type'] = 'application/json';
         headers['Content-Length'] = data.length;

@@ -4,7 +4,9 @@
 // under `auths[<registry>]`. With a helper, the file keeps an empty `auths` entry for the
 // registry (docker's native store does the same) so that logout knows it is logged in.
 // They travel to the daemon as X-Registry-Auth: {username, password, serveraddress} in
-// base64url JSON; "e30=" ({}) when there are none.
+// base64url JSON; "e30=" ({}) when there are none. A login whose registry answered an identity
+// token (a token server's refresh token) keeps that instead of the password, as docker does:
+// `identitytoken` beside "user:" in the file, or Username "<token>" in a helper.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,7 +16,11 @@ import { helperErase, helperGet, helperStore } from './credential-helper.js';
 export interface RegistryCredentials {
   username: string;
   password: string;
+  identityToken?: string;
 }
+
+/** The username docker's credential helpers file an identity token under. */
+const TOKEN_USERNAME = '<token>';
 
 export function configPath(env: NodeJS.ProcessEnv): string {
   return join(env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), '.docker'), 'config.json');
@@ -48,21 +54,28 @@ export async function credentialsFor(host: string, env: NodeJS.ProcessEnv): Prom
   const helper = helperFor(key, env);
   if (helper) {
     const c = await helperGet(helper, key, env);
+    if (c?.Username === TOKEN_USERNAME) return { username: '', password: '', identityToken: c.Secret };
     return c?.Username ? { username: c.Username, password: c.Secret } : undefined;
   }
   const auths = objectAt(readConfig(env), 'auths') ?? {};
   const keys = host === 'docker.io' ? ['https://index.docker.io/v1/', 'docker.io', 'index.docker.io'] : [host, `https://${host}`, `http://${host}`];
-  const entry = keys.map((k) => auths[k] as { auth?: unknown } | undefined).find((e) => typeof e?.auth === 'string' && e.auth);
+  const entry = keys
+    .map((k) => auths[k] as { auth?: unknown; identitytoken?: unknown } | undefined)
+    .find((e) => (typeof e?.auth === 'string' && e.auth) || (typeof e?.identitytoken === 'string' && e.identitytoken));
   if (!entry) return undefined;
-  const plain = Buffer.from(entry.auth as string, 'base64').toString('utf8');
+  const plain = typeof entry.auth === 'string' ? Buffer.from(entry.auth, 'base64').toString('utf8') : '';
   const i = plain.indexOf(':');
-  return i > 0 ? { username: plain.slice(0, i), password: plain.slice(i + 1) } : undefined;
+  const c: RegistryCredentials = i > 0 ? { username: plain.slice(0, i), password: plain.slice(i + 1) } : { username: '', password: '' };
+  if (typeof entry.identitytoken === 'string' && entry.identitytoken) c.identityToken = entry.identitytoken;
+  return c.username || c.identityToken ? c : undefined;
 }
 
 export async function registryAuthHeader(host: string, env: NodeJS.ProcessEnv): Promise<string> {
   const c = await credentialsFor(host, env);
   if (!c) return 'e30=';
-  return Buffer.from(JSON.stringify({ username: c.username, password: c.password, serveraddress: host })).toString('base64url');
+  const body: Record<string, string> = { username: c.username, password: c.password, serveraddress: host };
+  if (c.identityToken) body.identitytoken = c.identityToken;
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 
 /** The key docker's config.json files a registry's credentials under. */
@@ -80,16 +93,28 @@ async function writeConfig(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv)
 }
 
 /**
- * Stores user:password for `key`: through the configured helper (the file then keeps an empty
- * entry), else as docker's plain "auth" entry; the file's other keys are kept, mode 0600.
- * Returns the file written and the helper used.
+ * Stores user:password (or, given one, the identity token in the password's place) for `key`:
+ * through the configured helper (the file then keeps an empty entry), else as docker's plain
+ * "auth" entry; the file's other keys are kept, mode 0600. Returns the file written and the helper used.
  */
-export async function saveCredentials(key: string, user: string, password: string, env: NodeJS.ProcessEnv): Promise<{ path: string; helper?: string }> {
+export async function saveCredentials(
+  key: string,
+  user: string,
+  password: string,
+  env: NodeJS.ProcessEnv,
+  identityToken?: string,
+): Promise<{ path: string; helper?: string }> {
   const helper = helperFor(key, env);
-  if (helper) await helperStore(helper, { ServerURL: key, Username: user, Secret: password }, env);
+  if (helper) {
+    const entry = identityToken ? { ServerURL: key, Username: TOKEN_USERNAME, Secret: identityToken } : { ServerURL: key, Username: user, Secret: password };
+    await helperStore(helper, entry, env);
+  }
   const cfg = readConfig(env);
   const auths = objectAt(cfg, 'auths') ?? {};
-  auths[key] = helper ? {} : { auth: Buffer.from(`${user}:${password}`).toString('base64') };
+  const plain: Record<string, string> = identityToken
+    ? { auth: Buffer.from(`${user}:`).toString('base64'), identitytoken: identityToken }
+    : { auth: Buffer.from(`${user}:${password}`).toString('base64') };
+  auths[key] = helper ? {} : plain;
   cfg.auths = auths;
   return { path: await writeConfig(cfg, env), helper };
 }

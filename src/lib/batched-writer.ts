@@ -2,6 +2,7 @@
 // FileHandle is a thread-pool round trip, and network and decompressor chunks are 16-64 KiB,
 // so a 100 MiB blob written chunk by chunk costs thousands of round trips.
 import type { FileHandle } from 'node:fs/promises';
+import { startWriteback } from './libc.js';
 
 export const WRITE_BATCH = 1 << 20;
 
@@ -22,14 +23,30 @@ export async function writeAll(fh: FileHandle, bufs: Buffer[]): Promise<void> {
   }
 }
 
+/** Written bytes after which writeback of a file is started (see done()). */
+export const WRITE_BEHIND = 8 << 20;
+
 export class BatchedWriter {
   private batch: Buffer[] = [];
   private batched = 0;
+  private sinceWriteback = 0;
+  private writeback: Promise<void> | undefined;
 
   constructor(
     private readonly fh: FileHandle,
     private readonly limit = WRITE_BATCH,
   ) {}
+
+  /**
+   * Writes what is queued and waits for any writeback this writer started (it uses the fd: the
+   * caller may close it after this). Large files are sent towards the disk every WRITE_BEHIND
+   * bytes while they are written, so the caller's final fsync or syncfs waits for the last few
+   * MiB instead of the whole file.
+   */
+  async done(): Promise<void> {
+    await this.flush();
+    await this.writeback;
+  }
 
   /** Queues `b` (the caller must not reuse it); writes the batch once it reaches the limit. */
   async write(b: Buffer): Promise<void> {
@@ -42,8 +59,16 @@ export class BatchedWriter {
   async flush(): Promise<void> {
     if (!this.batch.length) return;
     const bufs = this.batch;
+    this.sinceWriteback += this.batched;
     this.batch = [];
     this.batched = 0;
     await writeAll(this.fh, bufs);
+    if (this.sinceWriteback >= WRITE_BEHIND && !this.writeback) {
+      this.sinceWriteback = 0;
+      // One at a time, never awaited here: it runs beside the next writes.
+      this.writeback = startWriteback(this.fh.fd)
+        .catch(() => {}) // only a head start: the caller's fsync reports a real I/O error
+        .finally(() => (this.writeback = undefined));
+    }
   }
 }

@@ -1,6 +1,7 @@
 // `berth login` / `berth logout`: the daemon checks the credentials (POST /auth); the CLI keeps
 // them as the docker CLI does: in the credential helper config.json names (credHelpers or
-// credsStore), else base64 "user:password" under auths[<registry>]; push and pull find them there.
+// credsStore), else base64 "user:password" under auths[<registry>] (or the registry's identity
+// token in the password's place, when it issued one); push and pull find them there.
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
@@ -29,8 +30,9 @@ export async function login(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p.opts.username || password === undefined) throw new StatusError(1, 'Error: Cannot perform an interactive login from a non TTY device');
   const server = p.args[0];
   const key = configKey(server);
-  await ctx.docker.auth({ username: p.opts.username, password, serveraddress: key });
-  const saved = await saveCredentials(key, p.opts.username, password, ctx.env).catch((e: Error) => {
+  const r = await ctx.docker.auth({ username: p.opts.username, password, serveraddress: key });
+  // A token server's identity token is kept instead of the password (docker does the same).
+  const saved = await saveCredentials(key, p.opts.username, r.IdentityToken ? '' : password, ctx.env, r.IdentityToken || undefined).catch((e: Error) => {
     throw new StatusError(1, `Error saving credentials: ${e.message}`);
   });
   if (!saved.helper)

@@ -1,7 +1,9 @@
 // `docker login` on the daemon side (POST /auth): checks credentials against a registry the
 // way dockerd does: GET /v2/, and on a 401 answer the challenge (Basic, or a token from the
 // realm with no scope); success is a 200 with the credentials. Nothing is stored here: the
-// client keeps its credentials (config.json) and sends them with each pull and push.
+// client keeps its credentials (config.json) and sends them with each pull and push. As dockerd,
+// a token server is asked for an offline token: its refresh token comes back as the login's
+// IdentityToken, which the docker CLI then stores instead of the password.
 import { unauthorized } from '../../lib/errors.js';
 import { parseReference } from '../../lib/reference.js';
 import type { Credentials } from './auth.js';
@@ -22,7 +24,12 @@ export function loginHost(serverAddress: string | undefined): string {
   return s.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
 }
 
-export async function checkLogin(serverAddress: string | undefined, creds: Credentials, o: LoginOptions = {}, signal?: AbortSignal): Promise<void> {
+export interface LoginResult {
+  /** The token server's refresh token for this account, if it issued one. */
+  identityToken?: string;
+}
+
+export async function checkLogin(serverAddress: string | undefined, creds: Credentials, o: LoginOptions = {}, signal?: AbortSignal): Promise<LoginResult> {
   const host = loginHost(serverAddress);
   const ref = parseReference(`${host}/x`); // only its domain matters
   const endpoint = { ...endpointFor(ref, o.insecureRegistries), repository: '' };
@@ -37,6 +44,7 @@ export async function checkLogin(serverAddress: string | undefined, creds: Crede
       signal,
       timeoutMs: o.timeoutMs,
       scopes: [],
+      offline: true,
     });
     let status: number;
     let url: string;
@@ -52,6 +60,7 @@ export async function checkLogin(serverAddress: string | undefined, creds: Crede
       throw e;
     }
     if (status !== 200) throw unauthorized(`login attempt to ${url} failed with status: ${status}`);
+    return session.refreshToken ? { identityToken: session.refreshToken } : {};
   } finally {
     agents.close();
   }

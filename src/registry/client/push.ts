@@ -7,11 +7,15 @@
 // bytes. A layer compressed now is cut into parallel gzip members (lib/parallel-gzip:
 // incompressible chunks stored) that stream to the registry while they are hashed, with no
 // temporary copy; compressing is deterministic, so a push to another registry later makes the
-// same blob. The manifest goes last, then Docker's "<tag>: digest: sha256:... size: N" line
-// and an aux {Tag, Digest, Size} message.
+// same blob. A layer whose upload fails for a transient reason (the connection broke, the
+// registry answered 5xx) is tried again from the start, up to 5 attempts as dockerd makes, with
+// "Retrying in N seconds" between them (1 s, 2 s, ... here: dockerd waits 5 s more each time);
+// refusals (auth, a bad manifest or digest, not found) and a cancelled push are final. The
+// manifest goes last, then Docker's "<tag>: digest: sha256:... size: N" line and an aux
+// {Tag, Digest, Size} message.
 import { Readable } from 'node:stream';
 import { shortId, sha256, type Digest } from '../../lib/digest.js';
-import { invalidArgument, notFound } from '../../lib/errors.js';
+import { invalidArgument, isBerthError, notFound } from '../../lib/errors.js';
 import { ParallelGzip } from '../../lib/parallel-gzip.js';
 import { MEDIA_TYPES } from '../../image/image-config.js';
 import type { ImageStore } from '../../image/image-store.js';
@@ -29,6 +33,17 @@ import type { PullMessage } from './progress.js';
 import { RegistrySession } from './session.js';
 
 const MAX_CONCURRENT_UPLOADS = 5;
+/** Attempts per layer upload (dockerd's maxUploadAttempts). */
+const MAX_UPLOAD_ATTEMPTS = 5;
+
+/** Whether a failed layer upload may succeed if tried again: network failures and 5xx, not refusals. */
+export function isTransientPushError(e: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted) return false;
+  if (isBerthError(e)) return e.kind === 'unavailable';
+  // A socket reset, hang up or timeout below the HTTP layer (never a bug's TypeError).
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return e instanceof Error && ((typeof code === 'string' && /^(E[A-Z]+|UND_ERR)/.test(code)) || /socket hang up|aborted|timed? ?out/i.test(e.message));
+}
 
 export interface PushMessage extends PullMessage {
   aux?: { Tag: string; Digest: string; Size: number };
@@ -50,6 +65,8 @@ export interface PusherOptions {
   insecureRegistries?: string[];
   loopbackOnly?: boolean;
   timeoutMs?: number;
+  /** The wait before retry n (1-based) of a failed layer upload; default n seconds. */
+  retryDelayMs?: (n: number) => number;
 }
 
 export class RegistryPusher {
@@ -80,6 +97,30 @@ export class RegistryPusher {
       this.images.emitEvent('push', familiarString({ ...repo, tag: t }), { name: familiarName(repo) });
     }
     return results;
+  }
+
+  /** Runs one layer's upload, again after a transient failure (see the top of this file). */
+  private async withRetries(id: string, signal: AbortSignal | undefined, send: (m: PushMessage) => void, attempt: () => Promise<void>): Promise<void> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (e) {
+        if (n >= MAX_UPLOAD_ATTEMPTS || !isTransientPushError(e, signal)) throw e;
+        const wait = this.opts.retryDelayMs?.(n) ?? n * 1000;
+        send({ status: `Retrying in ${Math.round(wait / 1000)} second${Math.round(wait / 1000) === 1 ? '' : 's'}`, id, progressDetail: {} });
+        await new Promise<void>((resolve, reject) => {
+          const t = setTimeout(resolve, wait);
+          signal?.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(t);
+              reject(e);
+            },
+            { once: true },
+          );
+        });
+      }
+    }
   }
 
   private tagsOf(repo: ImageReference): string[] {
@@ -142,7 +183,7 @@ export class RegistryPusher {
       const made = new Map<Digest, NonNullable<ImageLayerRef['blob']>>();
       let failure: unknown;
       try {
-        await pool([...rec.layers.keys()].reverse(), MAX_CONCURRENT_UPLOADS, async (i) => {
+        const pushLayer = async (i: number): Promise<void> => {
           const l = rec.layers[i]!;
           const id = ids[i]!;
           const b = l.blob;
@@ -172,7 +213,8 @@ export class RegistryPusher {
           const g = await pushStreamedBlob(session, ref, stream.pipe(gz), digestOf, { id, total: size ?? 0, send }, opened);
           if (!b) made.set(l.diffId, { digest: g.digest, mediaType: MEDIA_TYPES.dockerLayer, size: g.size });
           layers[i] = { digest: g.digest, size: g.size, mediaType: MEDIA_TYPES.dockerLayer };
-        });
+        };
+        await pool([...rec.layers.keys()].reverse(), MAX_CONCURRENT_UPLOADS, (i) => this.withRetries(ids[i]!, o.signal, send, () => pushLayer(i)));
       } catch (e) {
         failure = e;
       }

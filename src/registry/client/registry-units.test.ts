@@ -53,6 +53,11 @@ test('X-Registry-Auth: base64url and base64 JSON, config.json "auth", garbage is
   assert.deepEqual(decodeRegistryAuth(enc({ username: 'alice', password: 'p?>?' }, false)), { username: 'alice', password: 'p?>?' });
   assert.deepEqual(decodeRegistryAuth(enc({ auth: Buffer.from('bob:x:y').toString('base64') })), { username: 'bob', password: 'x:y' });
   assert.deepEqual(decodeRegistryAuth(enc({ registrytoken: 'tok' })), { registryToken: 'tok' });
+  // docker's stored login with a token server: "user:" and the identity (refresh) token.
+  assert.deepEqual(decodeRegistryAuth(enc({ username: 'carol', password: '', identitytoken: 'a.b.c', serveraddress: 'h' })), {
+    username: 'carol',
+    identityToken: 'a.b.c',
+  });
   assert.deepEqual(decodeRegistryAuth('e30='), {});
   assert.deepEqual(decodeRegistryAuth('!!!not base64'), {});
   assert.deepEqual(decodeRegistryAuth(enc([1, 2])), {});

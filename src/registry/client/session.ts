@@ -20,12 +20,16 @@ export interface SessionOptions {
   timeoutMs?: number;
   /** Token scopes asked for (default: pull on the repository). A push asks pull,push and its mount sources. */
   scopes?: readonly string[];
+  /** Ask the token server for an offline (refresh) token too: a login's, kept in `refreshToken`. */
+  offline?: boolean;
 }
 
 export class RegistrySession {
   private scheme: 'https' | 'http' | undefined;
   private authorization: string | undefined;
   private readonly creds: Credentials;
+  /** The refresh token a token server issued (only when `offline` was asked for). */
+  refreshToken: string | undefined;
 
   constructor(private readonly o: SessionOptions) {
     this.creds = o.credentials ?? {};
@@ -101,14 +105,15 @@ export class RegistrySession {
     const basic = challenges.find((c) => c.scheme === 'basic');
     if (this.authorization) throw authFailed(`${where}: ${registryErrorText(body) ?? 'unauthorized: authentication required'}`);
     if (bearer) {
-      const token = await fetchToken(bearer, this.o.scopes ?? `repository:${this.o.endpoint.repository}:pull`, this.creds, {
-        agents: this.o.agents,
-        signal: this.o.signal,
-        allowHttp: this.allowHttp,
-        allowHost: this.allowHost,
-        insecureTls: this.o.endpoint.insecure,
-      });
-      this.authorization = `Bearer ${token}`;
+      const t = await fetchToken(
+        bearer,
+        this.o.scopes ?? `repository:${this.o.endpoint.repository}:pull`,
+        this.creds,
+        { agents: this.o.agents, signal: this.o.signal, allowHttp: this.allowHttp, allowHost: this.allowHost, insecureTls: this.o.endpoint.insecure },
+        { offline: this.o.offline },
+      );
+      this.authorization = `Bearer ${t.token}`;
+      this.refreshToken = t.refreshToken;
     } else if (basic) {
       const h = basicHeader(this.creds);
       if (!h) throw authFailed(`${where}: no basic auth credentials`);

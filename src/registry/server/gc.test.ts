@@ -72,3 +72,21 @@ test('gc beside a push: an old unreferenced blob a manifest PUT just checked is 
   const st = await fetch(`${u}${loc}`);
   assert.equal(st.headers.get('range'), '0-6');
 });
+
+test('gc beside a push: an old orphan a HEAD just reported present is spared until the manifest lands', async (t) => {
+  const reg = await startTestRegistry();
+  t.after(() => reg.close());
+  const u = reg.url;
+  const img = await pushImage(u, 'head/app', 'v1', { layers: ['layer-h'] });
+  await fetch(`${u}/v2/head/app/manifests/${img.digest}`, { method: 'DELETE' });
+  const old = new Date(Date.now() - 2 * HOUR);
+  for (const d of await reg.storage.listBlobs()) await utimes(reg.storage.blobPath(d), old, old);
+  // A pushing client HEADs its blobs ("Layer already exists") and so sends none of them ...
+  for (const d of [img.config, ...img.layers]) assert.equal((await fetch(`${u}/v2/head/app/blobs/${d}`, { method: 'HEAD' })).status, 200);
+  // ... a collection runs before its manifest arrives ...
+  const r = await collectGarbage(reg.storage, { dryRun: false, graceMs: HOUR });
+  assert.deepEqual(r.swept.map((s) => s.digest).sort(), [img.digest].sort(), 'only the deleted manifest goes');
+  // ... and the manifest still finds every blob it names.
+  const put = await fetch(`${u}/v2/head/app/manifests/v1b`, { method: 'PUT', body: img.body, headers: { 'Content-Type': OCI_MANIFEST } });
+  assert.equal(put.status, 201);
+});

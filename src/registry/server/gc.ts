@@ -1,8 +1,8 @@
 // Garbage collection of blobs, safe beside a running server. Mark: every manifest revision of
 // every repository and the blobs it names (config, layers, an index's children). Sweep: a blob
 // nobody marked, and whose mtime is older than the grace period, is deleted. The server
-// refreshes a blob's mtime whenever a push is about to reference it (upload commit, mount,
-// the manifest PUT's check; storage.touchBlob), and the sweep re-reads the mtime right before
+// refreshes a blob's mtime whenever a push is about to reference it (upload commit, mount, a
+// HEAD that tells a client it need not upload, the manifest PUT's check; storage.touchBlob), and the sweep re-reads the mtime right before
 // deleting, so a blob a concurrent push is using is always younger than the grace period.
 // Bytes still in upload sessions live under uploads/, which the collector never touches.
 import type { Digest } from '../../lib/digest.js';

@@ -15,7 +15,7 @@ import { AccessRules } from './auth/access-rules.js';
 import { BasicAuthorizer, TokenAuthorizer } from './auth/authorizers.js';
 import { Htpasswd } from './auth/htpasswd.js';
 import { JwtKey } from './auth/jwt.js';
-import { tokenRoute } from './auth/token-route.js';
+import { tokenRoutes } from './auth/token-route.js';
 import { collectGarbage } from './gc.js';
 import { parseGoDurationMs } from '../../lib/go-duration.js';
 
@@ -49,7 +49,7 @@ async function authSetup(
     const service = v['token-service'] ?? 'berth-registry';
     const issuer = v['token-issuer'] ?? 'berth-registry-token-issuer';
     const authorizer = new TokenAuthorizer({ key, service, issuer, scheme, ...(v['token-realm'] ? { realm: v['token-realm'] } : {}) });
-    return { authorizer, extraRoutes: [tokenRoute({ key, users, rules, service, issuer })], mode: `token (${key.alg})` };
+    return { authorizer, extraRoutes: tokenRoutes({ key, users, rules, service, issuer }), mode: `token (${key.alg})` };
   }
   if (v.access && !users) throw new Error('--access needs --htpasswd (or --token-key)');
   if (users) return { authorizer: new BasicAuthorizer(users, rules), extraRoutes: [], mode: 'basic' };

@@ -13,6 +13,7 @@ import { ensureDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-f
 import type { Digest } from '../../lib/digest.js';
 import { KeyedMutex } from '../../lib/mutex.js';
 import { canceled, errnoCode } from '../../lib/errors.js';
+import { BatchedWriter } from '../../lib/batched-writer.js';
 import { blobUploadUnknown, digestInvalid, rangeInvalid, sizeInvalid, tooManyRequests } from './errors.js';
 import { removeTree, type RegistryStorage } from './storage.js';
 
@@ -85,8 +86,9 @@ export class Uploads {
       await this.locks.run(s.id, async () => {
         const cur = this.sessions.get(s.id);
         if (!cur || !idle(cur)) return;
-        this.sessions.delete(s.id);
+        // Bytes first, then the session: once its URL answers BLOB_UPLOAD_UNKNOWN nothing of it is left.
         await removeTree(this.dir(s.id));
+        this.sessions.delete(s.id);
         removed++;
       });
     }
@@ -191,30 +193,20 @@ export class Uploads {
     // A chunk that fails half-way is dropped whole: the data is cut back and the hash restored.
     const before = hash.copy();
     const file = join(this.dir(s.id), 'data');
-    let fh: FileHandle | undefined = await open(file, 'r+');
+    let fh: FileHandle | undefined = await open(file, 'a');
     let added = 0;
     try {
-      let pos = s.size;
-      // Socket chunks are ~64 KiB; writing them in 1 MiB batches costs far fewer syscalls.
-      let batch: Buffer[] = [];
-      let batched = 0;
-      const flush = async () => {
-        if (!batched) return;
-        const b = batch.length === 1 ? batch[0]! : Buffer.concat(batch, batched);
-        batch = [];
-        batched = 0;
-        await fh!.write(b, 0, b.length, pos);
-        pos += b.length;
-      };
+      await fh.truncate(s.size); // appends start exactly where the vouched-for bytes end
+      // Socket chunks are ~64 KiB: written in ~1 MiB batches (far fewer syscalls), with writeback
+      // started as the chunk arrives so the fsync below waits for the last few MiB only.
+      const out = new BatchedWriter(fh);
       for await (const chunk of body) {
         if (signal?.aborted) throw canceled();
         hash.update(chunk);
-        batch.push(chunk);
-        batched += chunk.length;
         added += chunk.length;
-        if (batched >= 1 << 20) await flush();
+        await out.write(chunk);
       }
-      await flush();
+      await out.done();
       const declared = bounds.length ?? (bounds.end !== undefined && bounds.start !== undefined ? bounds.end - bounds.start + 1 : undefined);
       if (declared !== undefined && declared !== added) throw sizeInvalid(`chunk of ${added} bytes, ${declared} declared`);
       await fh.sync();

@@ -98,7 +98,7 @@ export class FsContentStore implements ContentStore {
           await out.write(b);
         }
         if (signal?.aborted) throw canceled();
-        await out.flush();
+        await out.done();
         await fh.sync();
       } finally {
         await fh.close();

@@ -17,7 +17,7 @@ import { canceled, conflict, errnoCode, invalidArgument, isBerthError, messageOf
 import { KeyedMutex } from '../../lib/mutex.js';
 import { syncfs } from '../../lib/libc.js';
 import { chainIdOf } from '../../lib/chain-id.js';
-import { unpackLayer } from './unpack-layer.js';
+import { unpackLayerOffThread } from './unpack-off-thread.js';
 import { packLayerDir } from './pack-layer.js';
 import { overlayChanges, type ChangesOptions, type LayerChange } from './overlay-changes.js';
 import { dirUsage } from './dir-usage.js';
@@ -125,7 +125,7 @@ export class OverlayLayerStore implements LayerStore {
     try {
       let res;
       try {
-        res = await unpackLayer(tarStream, join(tmp, 'diff'), opts.signal);
+        res = await unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal);
       } catch (e) {
         tarStream.destroy();
         throw tarFailure(e);

@@ -137,7 +137,7 @@ class Unpacker {
         try {
           const w = new BatchedWriter(fh); // the tar parser hands over the decompressor's small chunks
           for await (const chunk of data) await w.write(chunk as Buffer);
-          await w.flush();
+          await w.done();
           await fh.chown(uid, gid); // before chmod: chown clears set-id bits
           await fh.chmod(mode);
         } finally {

@@ -132,7 +132,9 @@ test('push to a token-auth registry: credentials from config.json; a pull-only a
   assert.match(ok.stdout, /v1: digest: sha256:/);
 });
 
-test('berth login / docker login through berthd (POST /auth), then push with the stored credentials; logout', { skip }, async (t) => {
+test('berth login / docker login through berthd (POST /auth) to a token server: the identity token is stored, not the password; push and pull with it; logout', {
+  skip,
+}, async (t) => {
   const keyFile = join(work, 'login-token.key');
   await execFileP('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
   await writeFile(join(work, 'login-htpasswd'), (await execFileP('htpasswd', ['-Bbn', 'carol', 'carol-pw'])).stdout);
@@ -148,8 +150,18 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   const ok = await berth(['login', '-u', 'carol', '--password-stdin', treg.host], 'carol-pw\n');
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout, 'Login Succeeded\n');
-  const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
-  assert.equal(Buffer.from(cfg.auths[treg.host]!.auth, 'base64').toString(), 'carol:carol-pw');
+  // As docker: the token server's refresh token (IdentityToken) is kept in the password's place.
+  const cfg = JSON.parse(await readFile(join(cfgDir, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string; identitytoken?: string }> };
+  assert.equal(Buffer.from(cfg.auths[treg.host]!.auth, 'base64').toString(), 'carol:');
+  const identity = cfg.auths[treg.host]!.identitytoken!;
+  assert.equal((JSON.parse(Buffer.from(identity.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub, 'carol');
+  assert.doesNotMatch(await readFile(join(cfgDir, 'config.json'), 'utf8'), /carol-pw/);
+  // POST /auth itself answers the IdentityToken, as dockerd does.
+  const auth = await d.api('POST', '/auth', { username: 'carol', password: 'carol-pw', serveraddress: treg.host });
+  assert.equal(auth.status, 200);
+  const answer = auth.json as { Status: string; IdentityToken: string };
+  assert.equal(answer.Status, 'Login Succeeded');
+  assert.equal(answer.IdentityToken.split('.').length, 3, 'a JWT refresh token');
 
   const ref = `${treg.host}/carol/bb:v1`;
   await d.importBusybox(ref);
@@ -157,10 +169,12 @@ test('berth login / docker login through berthd (POST /auth), then push with the
   assert.equal(push.code, 0, push.stderr);
   assert.match(push.stdout, /v1: digest: sha256:/);
 
-  // The docker CLI logs in through berthd too.
+  // The docker CLI logs in through berthd too, and stores the identity token it is given.
   const docker = await d.docker(['login', '-u', 'carol', '--password-stdin', treg.host], { input: 'carol-pw\n' });
   assert.equal(docker.code, 0, docker.stderr);
   assert.match(docker.stdout, /Login Succeeded/);
+  const dockerCfg = JSON.parse(await readFile(join(d.dir, 'docker-config', 'config.json'), 'utf8')) as { auths: Record<string, { identitytoken?: string }> };
+  assert.ok(dockerCfg.auths[treg.host]?.identitytoken, 'docker stored an identity token');
   // The docker CLI sends what it stored as X-Registry-Auth; berthd's push uses it for the token.
   expectOk(await d.berth(['tag', ref, `${treg.host}/carol/bb:v2`]));
   const dockerPush = await d.docker(['push', `${treg.host}/carol/bb:v2`]);
@@ -282,8 +296,11 @@ test("berthd pushes to Debian's docker-registry: a new layer of random and text 
   assert.deepEqual(after.RootFS, before.RootFS);
 });
 
-test('a streamed layer upload cut off mid-way fails the push cleanly; the next push succeeds', { skip }, async (t) => {
-  // A proxy to Berth's registry that resets any PATCH after 1 MiB of its body.
+test('a streamed layer upload cut off mid-way is retried (5 attempts, as dockerd), then fails cleanly; one cut only: the retry pushes it', {
+  skip,
+}, async (t) => {
+  // A proxy to Berth's registry that resets a PATCH after 1 MiB of its body, `cuts` times.
+  let cuts = Number.POSITIVE_INFINITY;
   const proxy = createServer((req, res) => {
     let seen = 0;
     const up = httpRequest(`${reg.url}${req.url}`, { method: req.method, headers: req.headers }, (ur) => {
@@ -293,7 +310,9 @@ test('a streamed layer upload cut off mid-way fails the push cleanly; the next p
     up.on('error', () => res.destroy());
     req.on('data', (c: Buffer) => {
       seen += c.length;
-      if (req.method === 'PATCH' && seen > 1 << 20) {
+      if (req.method === 'PATCH' && seen > 1 << 20 && cuts > 0) {
+        cuts--;
+        seen = Number.NEGATIVE_INFINITY; // one cut per request
         up.destroy();
         req.socket.destroy();
       }
@@ -309,12 +328,28 @@ test('a streamed layer upload cut off mid-way fails the push cleanly; the next p
   await execFileP('tar', ['-C', dir, '-cf', `${dir}.tar`, 'random.bin']);
   const viaProxy = `127.0.0.1:${port}/cut/img:v1`;
   expectOk(await d.berth(['import', `${dir}.tar`, viaProxy]));
-  const cut = await d.berth(['push', viaProxy]);
+  const cut = await d.berth(['push', viaProxy], { timeoutMs: 180_000 });
   assert.equal(cut.code, 1, cut.stdout);
   assert.match(cut.stderr, /socket hang up|ECONNRESET|EPIPE|aborted/i);
-  const direct = `${reg.host}/cut/img:v1`;
-  expectOk(await d.berth(['tag', viaProxy, direct]));
-  const ok = expectOk(await d.berth(['push', direct]));
+  assert.equal(cut.stdout.match(/: Retrying in \d+ seconds?\n/g)?.length, 4, `${cut.stdout}: 4 retries after the first attempt`);
+  // The registry holds no half-written blob, and one cut is survived by the retry.
+  cuts = 1;
+  const ok = expectOk(await d.berth(['push', viaProxy], { timeoutMs: 180_000 }));
+  assert.match(ok.stdout, /: Retrying in 1 second\n/);
   assert.match(ok.stdout, /: Pushed\n/);
   assert.match(ok.stdout, /v1: digest: sha256:/);
+});
+
+test('berth push --all-tags pushes every tag of the repository, each with its digest line', { skip }, async () => {
+  const repo = `${reg.host}/alltags/bb`;
+  await d.importBusybox(`${repo}:one`);
+  expectOk(await d.berth(['tag', `${repo}:one`, `${repo}:two`]));
+  const out = expectOk(await d.berth(['push', '--all-tags', repo]));
+  assert.match(out.stdout, /^one: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+  assert.match(out.stdout, /^two: digest: sha256:[0-9a-f]{64} size: \d+$/m);
+  const tags = (await (await fetch(`http://${reg.host}/v2/alltags/bb/tags/list`)).json()) as { tags: string[] };
+  assert.deepEqual(tags.tags.sort(), ['one', 'two']);
+  const both = await d.berth(['push', '--all-tags', `${repo}:one`]);
+  assert.equal(both.code, 1);
+  assert.match(both.stderr, /tag can't be used with --all-tags\/-a/);
 });

@@ -10,7 +10,7 @@ import { AccessRules } from './access-rules.js';
 import { BasicAuthorizer, TokenAuthorizer } from './authorizers.js';
 import { Htpasswd } from './htpasswd.js';
 import { JwtKey } from './jwt.js';
-import { parseScope, tokenRoute } from './token-route.js';
+import { parseScope, tokenRoutes } from './token-route.js';
 
 const users = Htpasswd.parse(`alice:${bcrypt.hashSync('alice-pw', 4)}\nbob:${bcrypt.hashSync('bob-pw', 4)}\n# comment\nbroken-line\ncarol:{SHA}notbcrypt\n`);
 const rules = AccessRules.parse(
@@ -35,7 +35,7 @@ before(async () => {
   basicReg = await startTestRegistry({ authorizer: new BasicAuthorizer(users, rules) });
   tokenReg = await startTestRegistry({
     authorizer: new TokenAuthorizer({ key, service: SERVICE, issuer: ISSUER, scheme: 'http' }),
-    extra: { extraRoutes: [tokenRoute({ key, users, rules, service: SERVICE, issuer: ISSUER })] },
+    extra: { extraRoutes: tokenRoutes({ key, users, rules, service: SERVICE, issuer: ISSUER }) },
   });
 });
 after(async () => {
@@ -163,4 +163,50 @@ test('JWT: ES256 and RS256 round trips; scopes parse', () => {
   assert.deepEqual(parseScope('registry:catalog:*'), { type: 'registry', name: 'catalog', actions: ['*'] });
   assert.equal(parseScope('repository:onlyname'), undefined);
   assert.equal(parseScope('plugin:x:pull'), undefined);
+});
+
+test('refresh tokens: offline GET and the password grant issue one; the refresh grant trades it for scoped access only', async () => {
+  const u = tokenReg.url;
+  // GET with offline_token=true (and credentials) answers a refresh_token; without credentials none.
+  const q = new URLSearchParams({ service: SERVICE, offline_token: 'true', client_id: 'docker' });
+  const g = (await (await fetch(`${u}/token?${q.toString()}`, { headers: basic('bob', 'bob-pw') })).json()) as { refresh_token?: string };
+  assert.ok(g.refresh_token, 'GET offline_token=true gives a refresh token');
+  const anon = (await (await fetch(`${u}/token?${q.toString()}`)).json()) as { refresh_token?: string };
+  assert.equal(anon.refresh_token, undefined, 'anonymous gets no refresh token');
+  // The OAuth2 form, as docker login sends it.
+  const form = (f: Record<string, string | string[]>) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(f)) for (const x of [v].flat()) p.append(k, x);
+    return fetch(`${u}/token`, { method: 'POST', body: p, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  };
+  const pw = await form({ grant_type: 'password', username: 'bob', password: 'bob-pw', service: SERVICE, client_id: 'docker', access_type: 'offline' });
+  assert.equal(pw.status, 200);
+  const { refresh_token } = (await pw.json()) as { refresh_token: string };
+  assert.ok(refresh_token);
+  const badPw = await form({ grant_type: 'password', username: 'bob', password: 'nope', service: SERVICE, client_id: 'docker', access_type: 'offline' });
+  assert.equal(badPw.status, 401);
+  assert.equal(await errorCode(badPw), 'UNAUTHORIZED');
+  // The refresh token is no bearer token.
+  const asBearer = await fetch(`${u}/v2/team/app/tags/list`, { headers: bearer(refresh_token) });
+  assert.equal(asBearer.status, 401);
+  await asBearer.text();
+  // Traded for an access token: bob's rules still apply (pull, not push).
+  const r = await form({ grant_type: 'refresh_token', refresh_token, service: SERVICE, client_id: 'docker', scope: 'repository:team/app:pull,push' });
+  assert.equal(r.status, 200);
+  const { access_token } = (await r.json()) as { access_token: string };
+  const claims = JSON.parse(Buffer.from(access_token.split('.')[1]!, 'base64url').toString()) as { access: unknown; sub: string };
+  assert.equal(claims.sub, 'bob');
+  assert.deepEqual(claims.access, [{ type: 'repository', name: 'team/app', actions: ['pull'] }]);
+  // Refresh tokens that are forged, access tokens, or for an account no longer there are refused.
+  const now = Math.floor(Date.now() / 1000);
+  const stranger = key.sign({ iss: ISSUER, sub: 'mallory', aud: SERVICE, exp: now + 60, nbf: now, iat: now, use: 'refresh' });
+  const foreign = ec().sign({ iss: ISSUER, sub: 'bob', aud: SERVICE, exp: now + 60, nbf: now, iat: now, use: 'refresh' });
+  for (const [what, t] of Object.entries({ stranger, foreign, access: access_token, garbage: 'x.y.z' })) {
+    const bad = await form({ grant_type: 'refresh_token', refresh_token: t, service: SERVICE, client_id: 'docker' });
+    assert.equal(bad.status, 401, what);
+    assert.equal(await errorCode(bad), 'UNAUTHORIZED', what);
+  }
+  const unknown = await form({ grant_type: 'client_credentials' });
+  assert.equal(unknown.status, 400);
+  await unknown.text();
 });

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatScope, type Authorizer, type Grant, type Scope } from '../access.js';
 import { denied, unauthorizedError } from '../errors.js';
 import type { AccessRules } from './access-rules.js';
+import { REFRESH_USE } from './jwt.js';
 import { basicCredentials, type Htpasswd } from './htpasswd.js';
 import type { JwtKey } from './jwt.js';
 
@@ -68,7 +69,8 @@ export class TokenAuthorizer implements Authorizer {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!m) throw challenge();
     const claims = this.t.key.verify(m[1]!, { iss: this.t.issuer, aud: this.t.service });
-    if (!claims) throw challenge('invalid_token');
+    // A refresh token only buys access tokens at the token endpoint.
+    if (!claims || claims.use === REFRESH_USE) throw challenge('invalid_token');
     const access = Array.isArray(claims.access) ? (claims.access as AccessClaim[]) : [];
     const grant: Grant = {
       allows: (s) =>

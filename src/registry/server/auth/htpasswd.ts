@@ -37,6 +37,11 @@ export class Htpasswd {
     return Htpasswd.parse(await readFile(path, 'utf8'));
   }
 
+  /** Whether the file names this user (a refresh token's account must still exist). */
+  has(user: string): boolean {
+    return this.hashes.has(user);
+  }
+
   async verify(user: string, password: string): Promise<boolean> {
     const hash = this.hashes.get(user);
     if (hash === undefined) return false;

@@ -16,6 +16,9 @@ export interface Claims {
   [k: string]: unknown;
 }
 
+/** The `use` claim of a refresh token (token-route.ts): never valid as a bearer token. */
+export const REFRESH_USE = 'refresh';
+
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 export class JwtKey {

@@ -157,6 +157,11 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
           headers['Content-Length'] = range.end - range.start + 1;
         } else headers['Content-Length'] = size;
         ctx.res.writeHead(range ? 206 : 200, headers);
+        // A HEAD is how a pushing client (docker, berthd, skopeo) learns that it need not send a
+        // blob: it will name it in a manifest soon. Marked as just used, the blob is then spared
+        // by a garbage collection running meanwhile, even when it was an old orphan a moment ago.
+        // (A registry on a read-only root cannot mark, and has no pushes to protect.)
+        if (ctx.req.method === 'HEAD') await storage.touchBlob(d).catch(() => {});
         if (ctx.req.method === 'HEAD' || size === 0) return void ctx.res.end();
         await pipeline(storage.blobStream(d, range), ctx.res).catch((e: unknown) => {
           if (!ctx.signal.aborted) throw e; // a reader that went away is not a server error

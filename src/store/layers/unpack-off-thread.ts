@@ -1,0 +1,169 @@
+// Layer unpacking on worker threads: gunzip, the tar's sha256 (the diffId) and untar of a
+// layer cost as much CPU as receiving, hashing and storing its compressed blob, and on one
+// thread a pull did them one after the other. Here the main thread only forwards the bytes
+// (in ~1 MiB batches, transferred, at most a few MiB in flight) and a worker runs
+// unpackLayer, so a pull's download, blob hashing and unpack run on two cores at once.
+// Workers are kept in a small pool between jobs (starting one costs tens of ms) and end after
+// a while unused; a worker that cannot start (no worker file in this build) means unpacking
+// on this thread, with the same result.
+import { existsSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { BerthError, canceled } from '../../lib/errors.js';
+import { unpackLayer, type UnpackResult } from './unpack-layer.js';
+import type { FromWorker, ToWorker, WireError } from './unpack-protocol.js';
+
+const BATCH = 1 << 20;
+/** Batches posted and not yet taken by the worker's input, per job. */
+const IN_FLIGHT = 4;
+const MAX_IDLE_WORKERS = 3;
+const IDLE_MS = 30_000;
+
+/** The worker script: beside this module in the unbundled tree, at the bundle's root when bundled (this code then sits in chunks/). */
+function workerPath(): string | undefined {
+  for (const rel of ['./unpack-worker.js', '../layer-unpack-worker.js', './layer-unpack-worker.js']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function fromWire(w: WireError): Error {
+  if (w.berth) return new BerthError(w.kind, w.message, { code: w.code, detail: w.detail });
+  const e = new Error(w.message) as NodeJS.ErrnoException;
+  e.name = w.name;
+  if (w.code !== undefined) e.code = w.code;
+  return e;
+}
+
+interface PooledWorker {
+  w: Worker;
+  timer?: NodeJS.Timeout;
+  /** Receives this worker's messages for the job it runs now. */
+  onMessage?: (m: FromWorker) => void;
+  onFailure?: (e: Error) => void;
+}
+
+const idle: PooledWorker[] = [];
+let nextJob = 1;
+let path: string | undefined | null = null;
+
+function take(): PooledWorker | undefined {
+  const pooled = idle.pop();
+  if (pooled) {
+    clearTimeout(pooled.timer);
+    pooled.w.ref();
+    return pooled;
+  }
+  if (path === null) path = workerPath();
+  if (!path) return undefined;
+  const pw: PooledWorker = { w: new Worker(path) };
+  pw.w.on('message', (m: FromWorker) => pw.onMessage?.(m));
+  const gone = (e: Error) => {
+    const i = idle.indexOf(pw);
+    if (i >= 0) idle.splice(i, 1);
+    pw.onFailure?.(e);
+  };
+  pw.w.on('error', gone);
+  pw.w.on('exit', (code) => gone(new Error(`layer unpack worker exited with code ${code}`)));
+  return pw;
+}
+
+function giveBack(pw: PooledWorker): void {
+  pw.onMessage = undefined;
+  pw.onFailure = undefined;
+  if (idle.length >= MAX_IDLE_WORKERS) {
+    void pw.w.terminate();
+    return;
+  }
+  pw.w.unref(); // an idle worker never keeps the process alive
+  pw.timer = setTimeout(() => {
+    const i = idle.indexOf(pw);
+    if (i >= 0) idle.splice(i, 1);
+    void pw.w.terminate();
+  }, IDLE_MS);
+  pw.timer.unref();
+  idle.push(pw);
+}
+
+/** unpackLayer(input, dir, signal), run on a worker thread when one can be had. */
+export async function unpackLayerOffThread(input: Readable, dir: string, signal?: AbortSignal): Promise<UnpackResult> {
+  const pw = take();
+  if (!pw) return unpackLayer(input, dir, signal);
+  const id = nextJob++;
+  const post = (m: ToWorker, transfer?: ArrayBuffer[]) => pw.w.postMessage(m, transfer);
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  let settled = false;
+  let workerFailed = false;
+  const result = new Promise<UnpackResult>((resolve, reject) => {
+    const end = (f: () => void) => {
+      settled = true;
+      wake?.();
+      f();
+    };
+    pw.onMessage = (m) => {
+      if (m.id !== id) return;
+      if (m.t === 'ack') {
+        inFlight--;
+        wake?.();
+      } else if (m.t === 'done') end(() => resolve({ diffId: m.diffId, size: m.size }));
+      else end(() => reject(fromWire(m.error)));
+    };
+    pw.onFailure = (e) => {
+      workerFailed = true;
+      end(() => reject(e));
+    };
+  });
+  result.catch(() => {}); // awaited below; a failure while still feeding must not be "unhandled"
+  post({ t: 'start', id, dir });
+  const onAbort = () => post({ t: 'abort', id, reason: 'operation canceled' });
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let inputError: unknown;
+  try {
+    let batch: Buffer[] = [];
+    let batched = 0;
+    const flush = async () => {
+      if (!batched) return;
+      // A fresh buffer (never one of Node's pooled slabs) so its memory can be transferred.
+      const b = new Uint8Array(batched);
+      let off = 0;
+      for (const c of batch) {
+        b.set(c, off);
+        off += c.length;
+      }
+      batch = [];
+      batched = 0;
+      inFlight++;
+      post({ t: 'data', id, b }, [b.buffer as ArrayBuffer]);
+      while (inFlight >= IN_FLIGHT && !settled) await new Promise<void>((r) => (wake = r));
+    };
+    if (signal?.aborted) throw canceled();
+    for await (const c of input as AsyncIterable<Buffer>) {
+      if (settled) break; // the worker has given up (a bad tar): its error is the answer
+      batch.push(c);
+      batched += c.length;
+      if (batched >= BATCH) await flush();
+    }
+    if (!settled) {
+      await flush();
+      post({ t: 'end', id });
+    }
+  } catch (e) {
+    inputError = e;
+    if (!settled) post({ t: 'abort', id, reason: e instanceof Error ? e.message : String(e) });
+  }
+  try {
+    const r = await result;
+    if (inputError) throw inputError;
+    return r;
+  } catch (e) {
+    // The input's own failure (a broken download, an abort) is the cause, not the worker's "canceled".
+    throw inputError ?? e;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (!workerFailed) giveBack(pw);
+    else void pw.w.terminate();
+  }
+}
