@@ -62,6 +62,13 @@ export class ContextPool {
     }
   }
 
+  /** The index of the idle directory kept for `key`, without taking it (what a client need not send). */
+  peek(key: string): ContextIndex | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots.values()) if (!s.busy && s.key === key && (!best || s.lastUsed > best.lastUsed)) best = s;
+    return best?.index;
+  }
+
   /** A directory for a build identified by `key`: the idle one last used for that key if any. */
   async acquire(key: string): Promise<ContextLease> {
     const idle = [...this.slots.values()].filter((s) => !s.busy);

@@ -376,7 +376,17 @@ export async function extractContext(
 
   const result: ExtractContextResult = { entries, bytes, ignorePatterns: [], removed: 0, digests, index, reused, buildFilesIgnored: [] };
   if (options.applyDockerignore === false) return result;
-  const dockerfile = options.dockerfile ?? 'Dockerfile';
+  await applyContextIgnore(dest, result, options.dockerfile ?? 'Dockerfile');
+  return result;
+}
+
+/**
+ * Applies the context's ignore file to an unpacked context (API callers may send what it
+ * excludes) and names the build files to remove once the Dockerfile is read; updates `result`.
+ * Shared by the tar upload and the incremental one (context-apply.ts).
+ */
+export async function applyContextIgnore(dest: string, result: ExtractContextResult, dockerfile: string): Promise<void> {
+  const { digests, index } = result;
   for (const cand of ignoreFileCandidates(dockerfile)) {
     let text: string;
     try {
@@ -393,12 +403,11 @@ export async function extractContext(
   }
   if (result.ignorePatterns.length) {
     const pm = new PatternMatcher(withAlwaysSent(result.ignorePatterns, dockerfile, result.ignoreFile));
-    result.removed = prune(dest, '', pm, digests, index);
+    result.removed = prune(dest, '', pm, digests as Map<string, string>, index);
     const plain = new PatternMatcher(result.ignorePatterns);
     const buildFiles = new Set([result.ignoreFile ?? '.dockerignore', '.dockerignore', posix.normalize(dockerfile.replace(/^\/+/, ''))]);
     result.buildFilesIgnored = [...buildFiles].filter((f) => index.get(f)?.t === 'f' && plain.matches(f));
   }
-  return result;
 }
 
 /** Removes files of an unpacked context (dockerd's removeDockerfile), keeping its index and digests true. */
