@@ -10,8 +10,7 @@
 // store for the retry). Every path is checked (context-manifest.ts) and every directory on the
 // way to an entry is made or checked to be a real directory, parents first, so no write follows
 // a symlink, whatever the directory held before.
-import { chmodSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, utimesSync, lutimesSync, type Stats } from 'node:fs';
-import { posix } from 'node:path';
+import { chmodSync, lstatSync, mkdirSync, rmSync, symlinkSync, utimesSync, lutimesSync, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
@@ -99,37 +98,50 @@ function ancestors(p: string): string[] {
  * Makes `dest` (holding the context `previous` describes, or empty) hold exactly `entries`
  * (sorted parents first, as parseManifest returns them), taking changed contents from the
  * store. Throws CONTEXT_CONTENT_MISSING (409) before changing anything when a content is at
- * hand nowhere (the store lost it since the client asked): the client asks again.
+ * hand nowhere (the store lost it since the client asked): the client asks again. `changing`
+ * is called once, before the first change to `dest` (the pool then forgets its index until
+ * it is given back whole); a context that did not change is not written at all.
+ *
+ * The index of the kept directory is trusted as the truth about it: only the daemon writes
+ * there and builds only read it (RUN bind mounts of the context are read-only or overlays),
+ * so an unchanged file costs no system call.
  */
-export function applyManifest(dest: string, entries: readonly ManifestEntry[], previous: ContextIndex | undefined, store: ContextStore): ExtractContextResult {
-  const abs = (p: string) => posix.join(dest, p);
+export function applyManifest(
+  dest: string,
+  entries: readonly ManifestEntry[],
+  previous: ContextIndex | undefined,
+  store: ContextStore,
+  changing: () => void = () => {},
+): ExtractContextResult {
+  const root = dest.endsWith('/') ? dest : `${dest}/`;
+  const abs = (p: string) => root + p; // p is clean (parseManifest)
+  let changed = false;
+  const change = () => {
+    if (!changed) changing();
+    changed = true;
+  };
   const byPath = new Map(entries.map((e) => [e.p, e]));
   const dirs = new Map<string, ManifestEntry | undefined>(); // named or implied
   for (const e of entries) {
     for (const a of ancestors(e.p)) if (!dirs.has(a)) dirs.set(a, byPath.get(a));
     if (e.t === 'd') dirs.set(e.p, e);
   }
-  // 1. Files left as they are: the kept context has the same content there (its index says so
-  // and the file is there with that size). Every other file's content comes from the store;
-  // one the kept context holds at another path (a rename) is copied into the store first.
-  const kept = new Set<string>();
-  for (const e of entries) {
-    if (e.t !== 'f') continue;
+  // 1. Files whose content stays: the kept directory has it at that path. Every other file's
+  // content comes from the store; one the kept directory holds at another path (a rename) is
+  // copied into the store first, before anything moves.
+  const kept = (e: ManifestEntry) => {
     const prev = previous?.get(e.p);
-    if (prev?.t !== 'f' || prev.d !== e.d) continue;
-    const st = lstatOrNull(abs(e.p));
-    if (st?.isFile() && st.size === e.s) kept.add(e.p);
-  }
+    return prev?.t === 'f' && prev.d === e.d && prev.s === e.s;
+  };
   const uses = new Map<string, number>();
   const inPrevious = new Map<string, string>();
   if (previous) for (const [p, e] of previous) if (e.t === 'f' && e.d) inPrevious.set(e.d, p);
-  for (const e of entries) if (e.t === 'f' && !kept.has(e.p)) uses.set(e.d!, (uses.get(e.d!) ?? 0) + 1);
+  for (const e of entries) if (e.t === 'f' && !kept(e)) uses.set(e.d!, (uses.get(e.d!) ?? 0) + 1);
   const missing: string[] = [];
   for (const d of uses.keys()) {
     if (store.has(d)) continue;
     const from = inPrevious.get(d);
-    const st = from === undefined ? null : lstatOrNull(abs(from));
-    if (from !== undefined && st?.isFile()) store.stageCopy(abs(from), d);
+    if (from !== undefined && lstatOrNull(abs(from))?.isFile()) store.stageCopy(abs(from), d);
     else missing.push(d);
   }
   if (missing.length)
@@ -140,35 +152,51 @@ export function applyManifest(dest: string, entries: readonly ManifestEntry[], p
 
   // 2. What the manifest no longer names, or names as another kind, goes (shallowest first).
   if (previous) {
-    const gone: string[] = [];
-    const stale = [...previous.entries()].filter(([p, pe]) => {
+    const stale: string[] = [];
+    for (const [p, pe] of previous) {
       const t = byPath.get(p)?.t ?? (dirs.has(p) ? 'd' : undefined);
-      return t !== pe.t;
-    });
-    stale.sort((a, b) => ancestors(a[0]).length - ancestors(b[0]).length);
-    for (const [p] of stale) {
+      if (t !== pe.t) stale.push(p);
+    }
+    stale.sort((a, b) => ancestors(a).length - ancestors(b).length);
+    const gone: string[] = [];
+    for (const p of stale) {
       if (gone.some((g) => p.startsWith(g + '/'))) continue;
       if (ancestors(p).some((a) => !lstatOrNull(abs(a))?.isDirectory())) continue; // under something replaced
+      change();
       rmSync(abs(p), { recursive: true, force: true });
       gone.push(p);
     }
   }
 
-  // 3. Directories, named or implied, parents first: each is a real directory before anything goes in it.
+  // 3. Directories, named or implied, parents first: each is checked to be a real directory
+  // (never a symlink) before anything goes in it.
   const index: ContextIndex = new Map();
   const dirList = [...dirs.keys()].sort((a, b) => ancestors(a).length - ancestors(b).length);
+  const retime = new Set<string>(); // directories whose time must be set again
   for (const p of dirList) {
     const e = dirs.get(p);
     const mode = e?.m ?? 0o755;
     let st = lstatOrNull(abs(p));
     if (st && !st.isDirectory()) {
+      change();
       rmSync(abs(p), { force: true });
       st = null;
     }
-    if (!st) mkdirSync(abs(p), mode);
-    if (!st || (st.mode & 0o7777) !== mode) chmodSync(abs(p), mode);
+    if (!st) {
+      change();
+      mkdirSync(abs(p), mode);
+    }
+    if (!st || (st.mode & 0o7777) !== mode) {
+      change();
+      chmodSync(abs(p), mode);
+    }
+    if (e && (!st || Math.floor(st.mtimeMs) !== e.mt)) retime.add(p);
     index.set(p, e ? { t: 'd', m: mode, mt: e.mt } : { t: 'd', m: 0o755 });
   }
+  const touched = (p: string) => {
+    const parent = p.lastIndexOf('/') < 0 ? '' : p.slice(0, p.lastIndexOf('/'));
+    if (dirs.get(parent)) retime.add(parent);
+  };
 
   // 4. Files and symlinks.
   const digests = new Map<string, string>();
@@ -178,32 +206,41 @@ export function applyManifest(dest: string, entries: readonly ManifestEntry[], p
     const target = abs(e.p);
     if (e.t === 'f') {
       bytes += e.s!;
-      const st = lstatOrNull(target);
-      const same = kept.has(e.p) && st?.isFile() === true;
-      if (same) {
+      const prev = previous?.get(e.p);
+      if (kept(e)) {
         reused++;
-        if ((st!.mode & 0o7777) !== e.m) chmodSync(target, e.m);
+        if (prev!.m !== e.m) {
+          change();
+          chmodSync(target, e.m);
+        }
+        if (prev!.mt !== e.mt) {
+          change();
+          utimesSync(target, new Date(e.mt), new Date(e.mt));
+        }
       } else {
-        if (st) rmSync(target, { recursive: true, force: true });
-        const left = (uses.get(e.d!) ?? 1) - 1; // a kept file that vanished meanwhile: its blob, if the store has it
-        if (!store.has(e.d!)) throw conflict(`build context content missing on the daemon: ${e.d}`, undefined, { code: 'CONTEXT_CONTENT_LOST' });
+        change();
+        rmSync(target, { recursive: true, force: true });
+        const left = (uses.get(e.d!) ?? 1) - 1;
         uses.set(e.d!, left);
         store.place(e.d!, target, left === 0);
         chmodSync(target, e.m);
+        utimesSync(target, new Date(e.mt), new Date(e.mt));
+        touched(e.p);
       }
-      if (!same || Math.floor(st!.mtimeMs) !== e.mt) utimesSync(target, new Date(e.mt), new Date(e.mt));
       digests.set(e.p, e.d!);
       index.set(e.p, { t: 'f', m: e.m, s: e.s, d: e.d, mt: e.mt });
     } else if (e.t === 'l') {
-      const st = lstatOrNull(target);
-      if (!(st?.isSymbolicLink() && readlinkSync(target) === e.l)) {
-        if (st) rmSync(target, { recursive: true, force: true });
+      const prev = previous?.get(e.p);
+      if (!(prev?.t === 'l' && prev.l === e.l)) {
+        change();
+        rmSync(target, { recursive: true, force: true });
         symlinkSync(e.l!, target);
         try {
           lutimesSync(target, new Date(e.mt), new Date(e.mt));
         } catch {
           // some filesystems refuse symlink times; they are not part of the cache key
         }
+        touched(e.p);
       }
       index.set(e.p, { t: 'l', m: 0o777, l: e.l, mt: e.mt });
     }
@@ -211,7 +248,9 @@ export function applyManifest(dest: string, entries: readonly ManifestEntry[], p
   // 5. Directory times last (creating entries changed them), deepest first, never through a link.
   for (const p of dirList.reverse()) {
     const mt = dirs.get(p)?.mt;
-    if (mt !== undefined) lutimesSync(abs(p), new Date(mt), new Date(mt));
+    if (mt === undefined || !retime.has(p)) continue;
+    change();
+    lutimesSync(abs(p), new Date(mt), new Date(mt));
   }
   return { entries: entries.length, bytes, ignorePatterns: [], removed: 0, digests, index, reused, buildFilesIgnored: [] };
 }

@@ -385,7 +385,7 @@ export async function extractContext(
  * excludes) and names the build files to remove once the Dockerfile is read; updates `result`.
  * Shared by the tar upload and the incremental one (context-apply.ts).
  */
-export async function applyContextIgnore(dest: string, result: ExtractContextResult, dockerfile: string): Promise<void> {
+export async function applyContextIgnore(dest: string, result: ExtractContextResult, dockerfile: string, changing?: () => void): Promise<void> {
   const { digests, index } = result;
   for (const cand of ignoreFileCandidates(dockerfile)) {
     let text: string;
@@ -403,7 +403,7 @@ export async function applyContextIgnore(dest: string, result: ExtractContextRes
   }
   if (result.ignorePatterns.length) {
     const pm = new PatternMatcher(withAlwaysSent(result.ignorePatterns, dockerfile, result.ignoreFile));
-    result.removed = prune(dest, '', pm, digests as Map<string, string>, index);
+    result.removed = prune(dest, '', pm, digests as Map<string, string>, index, changing);
     const plain = new PatternMatcher(result.ignorePatterns);
     const buildFiles = new Set([result.ignoreFile ?? '.dockerignore', '.dockerignore', posix.normalize(dockerfile.replace(/^\/+/, ''))]);
     result.buildFilesIgnored = [...buildFiles].filter((f) => index.get(f)?.t === 'f' && plain.matches(f));
@@ -421,15 +421,16 @@ export function removeFromContext(dest: string, unpacked: ExtractContextResult, 
 
 // Removes excluded entries depth-first; an excluded directory goes only once it is empty
 // (a later `!exception` may have kept something inside it).
-function prune(root: string, rel: string, pm: PatternMatcher, digests: Map<string, string>, index: ContextIndex): number {
+function prune(root: string, rel: string, pm: PatternMatcher, digests: Map<string, string>, index: ContextIndex, changing?: () => void): number {
   let removed = 0;
   for (const d of readdirSync(posix.join(root, rel), { withFileTypes: true })) {
     const r = rel ? `${rel}/${d.name}` : d.name;
     const abs = posix.join(root, r);
     if (d.isDirectory()) {
-      removed += prune(root, r, pm, digests, index);
+      removed += prune(root, r, pm, digests, index, changing);
       if (pm.matches(r)) {
         try {
+          changing?.();
           rmdirSync(abs);
           index.delete(r);
           removed++;
@@ -438,6 +439,7 @@ function prune(root: string, rel: string, pm: PatternMatcher, digests: Map<strin
         }
       }
     } else if (pm.matches(r)) {
+      changing?.();
       rmSync(abs, { force: true });
       digests.delete(r);
       index.delete(r);

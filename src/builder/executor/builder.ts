@@ -72,6 +72,7 @@ export class Builder {
     const lease = await this.contexts.acquire(JSON.stringify([dockerfile, [...(req.tags ?? [])].sort()]));
     let kept: ContextIndex | undefined;
     try {
+      this.contexts.changing(lease);
       const unpacked = await extractContext(tar, lease.dir, { dockerfile, signal: req.signal, previous: lease.previous });
       kept = unpacked.index;
       return await this.buildIn(lease.dir, unpacked, { ...req, dockerfile }, emit);
@@ -102,10 +103,11 @@ export class Builder {
     try {
       const entries = await receiveUpload(body, this.store, { signal: req.signal });
       kept = undefined;
-      const applied = applyManifest(lease.dir, entries, lease.previous, this.store);
-      await applyContextIgnore(lease.dir, applied, dockerfile);
-      kept = applied.index;
-      return await this.buildIn(lease.dir, applied, { ...req, dockerfile }, emit);
+      const changing = () => this.contexts.changing(lease);
+      const applied = applyManifest(lease.dir, entries, lease.previous, this.store, changing);
+      await applyContextIgnore(lease.dir, applied, dockerfile, changing);
+      kept = applied.index; // the pool keeps the index it has when nothing called changing()
+      return await this.buildIn(lease.dir, applied, { ...req, dockerfile }, emit, changing);
     } catch (e) {
       if (hasErrorCode(e, 'CONTEXT_CONTENT_MISSING')) kept = lease.previous; // thrown before any change
       throw e;
@@ -121,10 +123,12 @@ export class Builder {
     unpacked: ExtractContextResult,
     req: Omit<BuildRequest, 'contextDir' | 'contextDigests'> & { dockerfile: string },
     emit: Emit,
+    changing?: () => void,
   ) {
     const full: BuildRequest = { ...req, contextDir: dir, contextDigests: unpacked.digests };
     const graph = await planBuild(full);
     // Read: now the Dockerfile and ignore file leave the context if the patterns name them (as dockerd).
+    if (unpacked.buildFilesIgnored.length) changing?.();
     removeFromContext(dir, unpacked, unpacked.buildFilesIgnored);
     return runBuild(this.deps, this.cache, this.runsDir, full, graph, emit);
   }
