@@ -21,14 +21,14 @@ import type { Route, RouteContext } from '../server/route.js';
 /** What the build routes need: the builder (src/builder/executor/builder.ts). */
 export interface BuildBackend {
   /** Unpacks the context tar and builds; errors before the first `emit` are request errors. */
-  buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests'>, emit: (m: BuildMessage) => void): Promise<BuildResult>;
+  buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'>, emit: (m: BuildMessage) => void): Promise<BuildResult>;
   /** Incremental context (Berth extension): the contents of `manifest` the daemon lacks for context `id`. */
-  contextMissing(id: string, manifest: unknown): string[];
+  contextMissing(id: string, manifest: Buffer): string[];
   /** Incremental context: the upload (manifest, then the lacking contents) and the build, as buildFromTar. */
   buildFromManifest(
     id: string,
     body: Readable,
-    req: Omit<BuildRequest, 'contextDir' | 'contextDigests'>,
+    req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'>,
     emit: (m: BuildMessage) => void,
   ): Promise<BuildResult>;
   prune(): Promise<PruneResult>;
@@ -161,13 +161,7 @@ function contextIdOf(raw: string | undefined): string {
 /** POST /berth/build/context?context=<id>, body {"entries": [...]}: answers {"Missing": [sha256...]}. */
 async function contextMissing(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
   const id = contextIdOf(ctx.query.str('context'));
-  const buf = await readBody(ctx.req, MAX_MANIFEST_BYTES);
-  let manifest: unknown;
-  try {
-    manifest = JSON.parse(buf.toString('utf8'));
-  } catch {
-    throw invalidArgument('invalid build context manifest: not JSON');
-  }
+  const manifest = await readBody(ctx.req, MAX_MANIFEST_BYTES);
   sendJson(ctx.res, 200, { Missing: d.builder.contextMissing(id, manifest) });
 }
 

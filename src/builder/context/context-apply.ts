@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import { conflict, errnoCode, invalidArgument, isBerthError } from '../../lib/errors.js';
+import { createHash } from 'node:crypto';
 import { BLOB_PREFIX, MANIFEST_ENTRY, parseManifest, SHA256_HEX, type ManifestEntry } from '../../lib/context-manifest.js';
 import type { ContextIndex, ExtractContextResult } from './context-tar.js';
 import type { ContextStore } from './context-store.js';
@@ -30,8 +31,36 @@ export function missingContents(entries: readonly ManifestEntry[], previous: Con
   return [...missing];
 }
 
+/**
+ * A manifest's checked entries from its JSON bytes. The same manifest arrives twice (the
+ * question, then the upload): the last few are remembered by digest and not checked again.
+ */
+export class ManifestReader {
+  private readonly recent = new Map<string, ManifestEntry[]>();
+  read(raw: Buffer): ManifestEntry[] {
+    const key = createHash('sha256').update(raw).digest('hex');
+    const hit = this.recent.get(key);
+    if (hit) return hit;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw invalidArgument('invalid build context manifest: not JSON');
+    }
+    const entries = parseManifest(json);
+    this.recent.set(key, entries);
+    if (this.recent.size > 4) this.recent.delete(this.recent.keys().next().value!);
+    return entries;
+  }
+}
+
 /** Reads an upload into the store; returns the manifest's entries (checked). Limits bound the work. */
-export async function receiveUpload(body: Readable, store: ContextStore, opts: { maxBytes?: number; signal?: AbortSignal } = {}): Promise<ManifestEntry[]> {
+export async function receiveUpload(
+  body: Readable,
+  store: ContextStore,
+  manifests: ManifestReader,
+  opts: { maxBytes?: number; signal?: AbortSignal } = {},
+): Promise<ManifestEntry[]> {
   const maxBytes = opts.maxBytes ?? 16 * 1024 ** 3;
   const extract = tarStream.extract();
   const onAbort = () => extract.destroy(new Error('build context upload aborted'));
@@ -48,13 +77,7 @@ export async function receiveUpload(body: Readable, store: ContextStore, opts: {
         if ((h.size ?? 0) > MAX_MANIFEST_BYTES) throw invalidArgument('invalid build context upload: manifest too large');
         const chunks: Buffer[] = [];
         for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
-        let json: unknown;
-        try {
-          json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        } catch {
-          throw invalidArgument('invalid build context manifest: not JSON');
-        }
-        entries = parseManifest(json);
+        entries = manifests.read(Buffer.concat(chunks));
         wanted = new Set(entries.flatMap((e) => (e.t === 'f' ? [e.d!] : [])));
         continue;
       }
@@ -190,7 +213,7 @@ export function applyManifest(
       change();
       chmodSync(abs(p), mode);
     }
-    if (e && (!st || Math.floor(st.mtimeMs) !== e.mt)) retime.add(p);
+    if (e && (!st || Math.abs(st.mtimeMs - e.mt) >= 1)) retime.add(p); // utimes stores a Date's ms as 0.999…: not a change
     index.set(p, e ? { t: 'd', m: mode, mt: e.mt } : { t: 'd', m: 0o755 });
   }
   const touched = (p: string) => {

@@ -11,8 +11,7 @@ import { BuildCache, type PruneResult } from '../cache/build-cache.js';
 import { ContextPool } from '../context/context-pool.js';
 import { applyContextIgnore, extractContext, removeFromContext, type ContextIndex, type ExtractContextResult } from '../context/context-tar.js';
 import { ContextStore } from '../context/context-store.js';
-import { applyManifest, missingContents, receiveUpload } from '../context/context-apply.js';
-import { parseManifest } from '../../lib/context-manifest.js';
+import { applyManifest, ManifestReader, missingContents, receiveUpload } from '../context/context-apply.js';
 import { buildCacheUsage, type BuildCacheRecord } from '../cache/cache-usage.js';
 import { planBuild, runBuild } from './build-session.js';
 import type { BuildRequest, BuildResult, BuilderDeps, Emit } from './types.js';
@@ -27,6 +26,7 @@ export class Builder {
     private readonly contexts: ContextPool,
     /** Contents of incremental context uploads waiting to be placed (buildFromManifest). */
     private readonly store: ContextStore,
+    private readonly manifests = new ManifestReader(),
   ) {}
 
   static async open(deps: BuilderDeps): Promise<Builder> {
@@ -67,7 +67,7 @@ export class Builder {
    * like the request errors of build(). A context unpacked whole is kept for the next build,
    * whatever this one does (the build only reads it).
    */
-  async buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests'>, emit: Emit): Promise<BuildResult> {
+  async buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'>, emit: Emit): Promise<BuildResult> {
     const dockerfile = req.dockerfile || 'Dockerfile';
     const lease = await this.contexts.acquire(JSON.stringify([dockerfile, [...(req.tags ?? [])].sort()]));
     let kept: ContextIndex | undefined;
@@ -86,8 +86,8 @@ export class Builder {
    * `manifest` the daemon lacks for context `id` (its kept directory and the content store hold
    * the others). A bad manifest is a 400.
    */
-  contextMissing(id: string, manifest: unknown): string[] {
-    return missingContents(parseManifest(manifest), this.contexts.peek(contextKey(id)), this.store);
+  contextMissing(id: string, manifest: Buffer): string[] {
+    return missingContents(this.manifests.read(manifest), this.contexts.peek(contextKey(id)), this.store);
   }
 
   /**
@@ -96,12 +96,17 @@ export class Builder {
    * to match the manifest, and the build runs as buildFromTar's. A cut upload leaves that
    * directory as it was; one that fails while it is being changed discards it.
    */
-  async buildFromManifest(id: string, body: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests'>, emit: Emit): Promise<BuildResult> {
+  async buildFromManifest(
+    id: string,
+    body: Readable,
+    req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'>,
+    emit: Emit,
+  ): Promise<BuildResult> {
     const dockerfile = req.dockerfile || 'Dockerfile';
     const lease = await this.contexts.acquire(contextKey(id));
     let kept: ContextIndex | undefined = lease.previous; // unchanged until applyManifest starts
     try {
-      const entries = await receiveUpload(body, this.store, { signal: req.signal });
+      const entries = await receiveUpload(body, this.store, this.manifests, { signal: req.signal });
       kept = undefined;
       const changing = () => this.contexts.changing(lease);
       const applied = applyManifest(lease.dir, entries, lease.previous, this.store, changing);
@@ -121,11 +126,11 @@ export class Builder {
   private async buildIn(
     dir: string,
     unpacked: ExtractContextResult,
-    req: Omit<BuildRequest, 'contextDir' | 'contextDigests'> & { dockerfile: string },
+    req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'> & { dockerfile: string },
     emit: Emit,
     changing?: () => void,
   ) {
-    const full: BuildRequest = { ...req, contextDir: dir, contextDigests: unpacked.digests };
+    const full: BuildRequest = { ...req, contextDir: dir, contextDigests: unpacked.digests, contextIndex: unpacked.index };
     const graph = await planBuild(full);
     // Read: now the Dockerfile and ignore file leave the context if the patterns name them (as dockerd).
     if (unpacked.buildFilesIgnored.length) changing?.();
