@@ -1,5 +1,5 @@
 // `berth build`'s incremental context (the daemon side is src/builder/context/context-apply.ts;
-// the routes are described in docs/api-extensions.md). Instead of the whole context tar the CLI
+// the routes are described in docs/build-context.md). Instead of the whole context tar the CLI
 // sends a manifest (path, kind, mode, mtime, size, sha256 of each entry, after .dockerignore),
 // the daemon answers which contents it lacks for this context, and the CLI sends only those.
 // BuildKit's incremental file transfer is the model; the classic POST /build stays for the

@@ -1,4 +1,4 @@
-// The manifest of an incremental build context (Berth's API extension, docs/api-extensions.md):
+// The manifest of an incremental build context (Berth's API extension, docs/build-context.md):
 // what the berth CLI sends instead of a whole context tar. Each entry names one path of the
 // context (after .dockerignore) with its kind, permission bits, modification time and, for a
 // regular file, its size and sha256; the daemon answers which contents it lacks and the CLI then

@@ -170,7 +170,7 @@ const MAX_MANIFEST_BYTES = 256 << 20;
 export function buildRoutes(d: BuildRouteDeps): Route[] {
   return [
     { method: 'POST', path: '/build', handler: (ctx) => build(d, ctx, false) },
-    // Berth's incremental build context (docs/api-extensions.md): the berth CLI sends a manifest,
+    // Berth's incremental build context (docs/build-context.md): the berth CLI sends a manifest,
     // then only the contents the daemon lacks; the docker CLI keeps POST /build.
     { method: 'POST', path: '/berth/build/context', handler: (ctx) => contextMissing(d, ctx) },
     { method: 'POST', path: '/berth/build', handler: (ctx) => build(d, ctx, true) },

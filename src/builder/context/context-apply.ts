@@ -1,5 +1,5 @@
 // The incremental build context (POST /berth/build/context and /berth/build, see
-// docs/api-extensions.md), daemon side: which contents a manifest needs that the daemon lacks,
+// docs/build-context.md), daemon side: which contents a manifest needs that the daemon lacks,
 // reading the upload (the manifest, then only those contents as `blobs/<sha256>` tar entries)
 // into the content store, and turning the context directory the last build of the same context
 // left into exactly what the manifest describes. Unchanged files are not touched; a changed one
