@@ -202,7 +202,10 @@ function dockerfileName(t: Target, kind = 'main'): string {
 }
 
 function imageTag(t: Target, what: string): string {
-  return `berth-bench-build-${what}-${t.label.replace(/[^a-z0-9]+/gi, '-').replace(/-+$/, '').toLowerCase()}:${RUN_ID}`;
+  return `berth-bench-build-${what}-${t.label
+    .replace(/[^a-z0-9]+/gi, '-')
+    .replace(/-+$/, '')
+    .toLowerCase()}:${RUN_ID}`;
 }
 
 function bigDockerfile(image: string): string {

@@ -27,9 +27,10 @@ export interface Entry {
 }
 
 function walk(root: string, rel: string, pm: PatternMatcher | undefined, out: Entry[]): void {
-  for (const name of readdirSync(rel ? join(root, rel) : root).sort()) {
+  const base = root.endsWith('/') ? root : `${root}/`; // root is absolute and resolved: plain joins
+  for (const name of readdirSync(rel ? base + rel : root).sort()) {
     const r = rel ? `${rel}/${name}` : name;
-    const abs = join(root, r);
+    const abs = base + r;
     const st = lstatSync(abs);
     const ignored = pm?.matches(r) ?? false;
     if (st.isDirectory()) {

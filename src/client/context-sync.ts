@@ -37,8 +37,10 @@ export interface ScannedContext {
   entries: ManifestEntry[];
   /** The Dockerfile's path in the context (the `dockerfile` build parameter). */
   dockerfile: string;
-  /** Where each digest's bytes are: a file of the context or an added file's data. */
-  sources: Map<string, { path: string; size: number } | Buffer>;
+  /** The context directory (real path): a file entry's bytes are at `${root}/${p}`. */
+  root: string;
+  /** The bytes of files added to the context (a Dockerfile from elsewhere, the .dockerignore naming it) by digest. */
+  added: Map<string, Buffer>;
   /** How many files were hashed (not found unchanged in the digest cache). */
   hashed: number;
 }
@@ -116,7 +118,7 @@ export async function scanContext(
   const old = readCache(cacheFile, root);
   const files: Record<string, CacheRow> = {};
   const entries: ManifestEntry[] = [];
-  const sources = new Map<string, { path: string; size: number } | Buffer>();
+  const added = new Map<string, Buffer>();
   const buf = Buffer.allocUnsafe(1 << 20);
   let hashed = 0;
   for (const { rel, abs, st } of collected.entries) {
@@ -124,23 +126,20 @@ export async function scanContext(
     if (st.isDirectory()) entries.push({ ...base, t: 'd' });
     else if (st.isSymbolicLink()) entries.push({ ...base, t: 'l', m: 0o777, l: readlinkSync(abs) });
     else if (st.isFile()) {
-      const row = old[rel];
-      let digest: string;
-      if (row && row[0] === st.ino && row[1] === st.size && row[2] === st.mtimeMs && row[3] === st.ctimeMs) digest = row[4];
-      else {
-        digest = sha256File(abs, st.size, buf);
+      let row = old[rel];
+      if (!(row && row[0] === st.ino && row[1] === st.size && row[2] === st.mtimeMs && row[3] === st.ctimeMs)) {
+        row = [st.ino, st.size, st.mtimeMs, st.ctimeMs, sha256File(abs, st.size, buf)];
         hashed++;
       }
-      files[rel] = [st.ino, st.size, st.mtimeMs, st.ctimeMs, digest];
-      entries.push({ ...base, t: 'f', s: st.size, d: digest });
-      if (!sources.has(digest)) sources.set(digest, { path: abs, size: st.size });
+      files[rel] = row;
+      entries.push({ ...base, t: 'f', s: st.size, d: row[4] });
     }
   }
   const now = Date.now();
   for (const x of collected.extras) {
     const digest = createHash('sha256').update(x.data).digest('hex');
     entries.push({ p: x.name, t: 'f', m: 0o644, mt: now, s: x.data.length, d: digest });
-    sources.set(digest, x.data);
+    added.set(digest, x.data);
   }
   const changed = hashed > 0 || Object.keys(old).length !== Object.keys(files).length;
   if (changed) {
@@ -150,7 +149,7 @@ export async function scanContext(
       // a read-only home: the next build hashes again, nothing else changes
     }
   }
-  return { id, entries, dockerfile: collected.dockerfile, sources, hashed };
+  return { id, entries, dockerfile: collected.dockerfile, root: collected.root, added, hashed };
 }
 
 /** The upload: the manifest, then the bytes of each missing digest as `blobs/<sha256>`. */
@@ -162,13 +161,21 @@ export function uploadTar(scan: ScannedContext, missing: readonly string[]): Rea
     w.header({ name: MANIFEST_ENTRY, type: 'file', mode: 0o644, mtime, size: manifest.length });
     w.data(manifest);
     yield* w.take();
+    // Where each asked-for content is: looked up only when something is asked for.
+    const wanted = new Set(missing);
+    const files = new Map<string, { path: string; size: number }>();
+    if (wanted.size)
+      for (const e of scan.entries) if (e.t === 'f' && wanted.has(e.d!) && !files.has(e.d!)) files.set(e.d!, { path: `${scan.root}/${e.p}`, size: e.s! });
     for (const d of missing) {
-      const src = scan.sources.get(d);
-      if (!src) throw new Error(`the daemon asked for content ${d}, which this context does not have`);
-      const size = Buffer.isBuffer(src) ? src.length : src.size;
-      w.header({ name: `${BLOB_PREFIX}${d}`, type: 'file', mode: 0o600, mtime, size });
-      if (Buffer.isBuffer(src)) w.data(src);
-      else w.file(src.path, size);
+      const data = scan.added.get(d);
+      const file = files.get(d);
+      if (data) {
+        w.header({ name: `${BLOB_PREFIX}${d}`, type: 'file', mode: 0o600, mtime, size: data.length });
+        w.data(data);
+      } else if (file) {
+        w.header({ name: `${BLOB_PREFIX}${d}`, type: 'file', mode: 0o600, mtime, size: file.size });
+        w.file(file.path, file.size);
+      } else throw new Error(`the daemon asked for content ${d}, which this context does not have`);
       yield* w.take();
     }
     w.end();

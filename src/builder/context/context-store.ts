@@ -79,6 +79,12 @@ export class ContextStore {
     }
   }
 
+  /** Takes a file the daemon trusts to hold `digest` (one leaving a context directory) into the store by rename. */
+  adopt(path: string, digest: string): void {
+    if (this.has(digest)) return;
+    renameSync(path, this.path(digest));
+  }
+
   /** Places the blob at `target` (which must not exist): moved when `last`, else copied (a reflink where the filesystem can). */
   place(digest: string, target: string, last: boolean): void {
     if (last) renameSync(this.path(digest), target);

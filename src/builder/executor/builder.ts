@@ -112,7 +112,13 @@ export class Builder {
       const applied = applyManifest(lease.dir, entries, lease.previous, this.store, changing);
       await applyContextIgnore(lease.dir, applied, dockerfile, changing);
       kept = applied.index; // the pool keeps the index it has when nothing called changing()
-      return await this.buildIn(lease.dir, applied, { ...req, dockerfile }, emit, changing);
+      // The build files leaving the context (an added Dockerfile, an ignore file naming itself) go
+      // to the store instead: the next build of this context then need not send them again.
+      const leaving = (rel: string) => {
+        const d = applied.digests.get(rel);
+        if (d) this.store.adopt(join(lease.dir, rel), d);
+      };
+      return await this.buildIn(lease.dir, applied, { ...req, dockerfile }, emit, changing, leaving);
     } catch (e) {
       if (hasErrorCode(e, 'CONTEXT_CONTENT_MISSING')) kept = lease.previous; // thrown before any change
       throw e;
@@ -129,11 +135,13 @@ export class Builder {
     req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'> & { dockerfile: string },
     emit: Emit,
     changing?: () => void,
+    leaving?: (rel: string) => void,
   ) {
     const full: BuildRequest = { ...req, contextDir: dir, contextDigests: unpacked.digests, contextIndex: unpacked.index };
     const graph = await planBuild(full);
     // Read: now the Dockerfile and ignore file leave the context if the patterns name them (as dockerd).
     if (unpacked.buildFilesIgnored.length) changing?.();
+    for (const f of unpacked.buildFilesIgnored) leaving?.(f);
     removeFromContext(dir, unpacked, unpacked.buildFilesIgnored);
     return runBuild(this.deps, this.cache, this.runsDir, full, graph, emit);
   }

@@ -74,9 +74,9 @@ function expected(dir: string, ignored: (rel: string) => boolean): Listing {
 }
 
 /** Builds `dir` with berth build (the incremental upload) and lists the image's /ctx. */
-async function buildAndList(dir: string): Promise<Listing> {
+async function buildAndList(dir: string, extra: string[] = []): Promise<Listing> {
   const tag = `incctx-${++n}:t`;
-  const r = await berth(['build', '-q', '-t', tag, dir]);
+  const r = await berth(['build', '-q', '-t', tag, ...extra, dir]);
   assert.equal(r.code, 0, `berth build: ${r.stderr}`);
   const c = await apiJson(d, 'POST', '/containers/create', { Image: tag, Cmd: ['true'] });
   assert.equal(c.status, 201, c.text);
@@ -187,6 +187,26 @@ test('two contexts with the same paths stay apart', { skip }, async () => {
   );
 });
 
+test('a Dockerfile from outside the context is added, used, left out of COPY, and not sent again', { skip }, async () => {
+  const dir = join(work, 'outside-df');
+  await mkdir(dir);
+  await writeFile(join(dir, 'only.txt'), 'only\n');
+  const df = join(work, 'outside.Dockerfile');
+  await writeFile(df, 'FROM busybox\nCOPY . /ctx\n');
+  assert.deepEqual(
+    await buildAndList(dir, ['-f', df]),
+    expected(dir, () => false),
+    'first build',
+  );
+  const s = await scanContext(dir, df, undefined, env);
+  assert.deepEqual(await missing(s), [], 'the added Dockerfile and .dockerignore are named by content: nothing new');
+  assert.deepEqual(
+    await buildAndList(dir, ['-f', df]),
+    expected(dir, () => false),
+    'second build',
+  );
+});
+
 /** Sends an upload and cuts the connection after `cutAfter` bytes. */
 function cutUpload(id: string, body: Buffer, cutAfter: number): Promise<void> {
   return new Promise((resolve) => {
@@ -215,7 +235,7 @@ async function collect(r: NodeJS.ReadableStream): Promise<Buffer> {
 test('an upload cut midway changes nothing; the retry sends only what did not arrive', { skip }, async () => {
   const dir = join(work, 'cut');
   await mkdir(dir);
-  await writeFile(join(dir, 'Dockerfile'), 'FROM busybox\nCOPY . /ctx\n');
+  await writeFile(join(dir, 'Dockerfile'), `FROM busybox\nCOPY . /ctx\n# ${randomBytes(8).toString('hex')}\n`); // content no other test sent
   await writeFile(join(dir, 'one.bin'), randomBytes(300_000));
   await writeFile(join(dir, 'two.bin'), randomBytes(300_000));
   const s = await scan(dir);
