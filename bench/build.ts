@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { runBench, printReferences } from './support/harness.js';
 import { repeat, row, summarize, ratio, fmtBytes, LiveTable, TIME_HEADER, type Samples } from './support/measure.js';
-import { berthTargets, cliOk, type Target } from './support/targets.js';
+import { berthTargets, cli, cliOk, type Target } from './support/targets.js';
 import { cleanNetworkingOnExit } from './support/network-leftovers.js';
 
 // Top-level await below: every constant the functions use must be declared before it.
@@ -189,6 +189,9 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
     med['docker engine|COPY . /ctx cold (new context, --no-cache)'],
     0.5,
   );
+  // The images this run built on external engines (berthd's go with its data root).
+  for (const e of external)
+    for (const what of ['big', 'from', 'copy', 'small']) await cli(e, ['rmi', '-f', imageTag(e, what)], { timeoutMs: 60_000 }).catch(() => undefined);
   printReferences([
     '5-step Dockerfile cold / cached: Docker classic builder 637 / 47 ms, BuildKit 236 / 72 ms, Podman 690 / 224 ms',
     `cold COPY . /ctx of the 50 MB context: Podman 4.3 ${PODMAN_COLD_COPY_MS / 1000} s (issue 12; Podman is not installed here)`,
