@@ -4,13 +4,14 @@
 // The .dockerignore matcher is the one the builder uses (src/lib/dockerignore.ts), so client and
 // daemon agree on every pattern. The CLI does nothing else meanwhile, so the walk and small file
 // reads are synchronous: async calls cost a thread-pool round trip per file, which dominated
-// the packing of contexts with thousands of files.
-import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+// the packing of contexts with thousands of files, and the tar is written by lib/tar-write.ts
+// straight into large chunks.
+import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import tarStream from 'tar-stream';
+import { TarWriter } from '../lib/tar-write.js';
 import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from '../lib/dockerignore.js';
 
 export interface PackedContext {
@@ -19,18 +20,17 @@ export interface PackedContext {
   dockerfile: string;
 }
 
-interface Entry {
+export interface Entry {
   rel: string;
   abs: string;
   st: Stats;
 }
 
-const READ_WHOLE = 1 << 20; // files below this size are read in one call, larger ones streamed
-
 function walk(root: string, rel: string, pm: PatternMatcher | undefined, out: Entry[]): void {
-  for (const name of readdirSync(rel ? join(root, rel) : root).sort()) {
+  const base = root.endsWith('/') ? root : `${root}/`; // root is absolute and resolved: plain joins
+  for (const name of readdirSync(rel ? base + rel : root).sort()) {
     const r = rel ? `${rel}/${name}` : name;
-    const abs = join(root, r);
+    const abs = base + r;
     const st = lstatSync(abs);
     const ignored = pm?.matches(r) ?? false;
     if (st.isDirectory()) {
@@ -44,19 +44,38 @@ function walk(root: string, rel: string, pm: PatternMatcher | undefined, out: En
   }
 }
 
-/** Packs `contextDir`; `dockerfile` is the -f value (relative to cwd) or undefined; `dockerfileText` replaces it (-f -). */
-export async function packContext(contextDir: string, dockerfile: string | undefined, dockerfileText?: Buffer): Promise<PackedContext> {
+/** What a context sends: the walked entries, plus the Dockerfile from elsewhere and the .dockerignore naming it. */
+export interface CollectedContext {
+  root: string;
+  entries: Entry[];
+  /** Extra files (a Dockerfile from outside the context, the .dockerignore naming it), after the entries. */
+  extras: Array<{ name: string; data: Buffer }>;
+  dockerfile: string;
+}
+
+/**
+ * Walks `contextDir` as the docker CLI does; `dockerfile` is the -f value (relative to cwd) or
+ * undefined; `dockerfileText` replaces it (-f -). `extraName` names an added Dockerfile (the
+ * docker CLI's random `.dockerfile.<hex>` unless given).
+ */
+export async function collectContext(
+  contextDir: string,
+  dockerfile: string | undefined,
+  dockerfileText?: Buffer,
+  extraName: (data: Buffer) => string = () => `.dockerfile.${randomBytes(10).toString('hex')}`,
+): Promise<CollectedContext> {
   const root = resolve(contextDir);
   let dfRel = 'Dockerfile';
   let extra: { name: string; data: Buffer } | undefined;
   if (dockerfileText) {
-    extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, data: dockerfileText };
+    extra = { name: extraName(dockerfileText), data: dockerfileText };
     dfRel = extra.name;
   } else if (dockerfile) {
     const abs = resolve(dockerfile);
     const rel = relative(root, abs);
     if (rel.startsWith('..') || rel === '' || resolve(root, rel) !== abs) {
-      extra = { name: `.dockerfile.${randomBytes(10).toString('hex')}`, data: await readFile(abs) };
+      const data = await readFile(abs);
+      extra = { name: extraName(data), data };
       dfRel = extra.name;
     } else dfRel = rel.split(sep).join('/');
   }
@@ -75,48 +94,44 @@ export async function packContext(contextDir: string, dockerfile: string | undef
   // As the docker CLI (AddDockerfileToBuildContext): the added Dockerfile is named in the
   // .dockerignore sent with it (the context's own, else one naming itself), so the daemon
   // drops both from the context once it has read them and `COPY . /` copies neither.
-  let ignoreEntry: { name: string; data: Buffer } | undefined;
+  const extras: Array<{ name: string; data: Buffer }> = [];
   if (extra) {
     const own = entries.find((e) => e.rel === '.dockerignore' && e.st.isFile());
     const text = own ? readFileSync(own.abs, 'utf8') : '.dockerignore';
     entries = entries.filter((e) => e !== own);
-    ignoreEntry = { name: '.dockerignore', data: Buffer.from(`${text}\n${extra.name}\n`) };
+    extras.push(extra, { name: '.dockerignore', data: Buffer.from(`${text}\n${extra.name}\n`) });
   }
-  const pack = tarStream.pack();
-  void (async () => {
-    try {
-      for (const { rel, abs, st } of entries) {
-        const base = { name: rel, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
-        if (st.isDirectory()) await entry(pack, { ...base, type: 'directory' });
-        else if (st.isSymbolicLink()) await entry(pack, { ...base, type: 'symlink', linkname: readlinkSync(abs) });
-        else if (st.isFile() && st.size < READ_WHOLE) {
-          const data = readFileSync(abs);
-          await entry(pack, { ...base, type: 'file', size: data.length }, data);
-        } else if (st.isFile()) await entry(pack, { ...base, type: 'file', size: st.size }, createReadStream(abs, { highWaterMark: READ_WHOLE }));
-      }
-      for (const x of [extra, ignoreEntry])
-        if (x) await entry(pack, { name: x.name, mode: 0o644, mtime: new Date(), type: 'file', size: x.data.length }, x.data);
-      pack.finalize();
-    } catch (err) {
-      pack.destroy(err as Error);
-    }
-  })();
-  // tar-stream's pack is a streamx stream: wrap it so the HTTP client streams it like any Readable.
-  return { tar: Readable.from(pack), dockerfile: posix.normalize(dfRel) };
+  return { root, entries, extras, dockerfile: posix.normalize(dfRel) };
 }
 
-/** Adds one entry; resolves once tar-stream has taken it (so memory stays bounded by backpressure). */
-function entry(pack: tarStream.Pack, header: Partial<tarStream.Header> & { name: string }, body?: Readable | Buffer): Promise<void> {
-  return new Promise((res, rej) => {
-    const done = (err?: Error | null) => (err ? rej(err) : res());
-    if (!body) {
-      pack.entry(header, done);
-      return;
-    }
-    if (Buffer.isBuffer(body)) {
-      pack.entry(header, body, done);
-      return;
-    }
-    body.on('error', rej).pipe(pack.entry(header, done));
-  });
+/** Packs `contextDir` as a tar for POST /build (see collectContext for the arguments). */
+export async function packContext(contextDir: string, dockerfile: string | undefined, dockerfileText?: Buffer): Promise<PackedContext> {
+  const { entries, extras, dockerfile: dfRel } = await collectContext(contextDir, dockerfile, dockerfileText);
+  return { tar: Readable.from(tarChunks(entries, extras), { objectMode: false }), dockerfile: dfRel };
+}
+
+/**
+ * The context as tar chunks, made synchronously between two sends (see tar-write.ts): the
+ * stream pulls the next chunk only when the socket has taken the last, so memory stays bounded.
+ */
+function* tarChunks(entries: readonly Entry[], extras: ReadonlyArray<{ name: string; data: Buffer }>): Generator<Buffer> {
+  const w = new TarWriter();
+  for (const { rel, abs, st } of entries) {
+    const mtime = Math.floor(st.mtimeMs / 1000);
+    const mode = st.mode & 0o7777;
+    if (st.isDirectory()) w.header({ name: rel, type: 'directory', mode, mtime });
+    else if (st.isSymbolicLink()) w.header({ name: rel, type: 'symlink', mode, mtime, linkname: readlinkSync(abs) });
+    else if (st.isFile()) {
+      w.header({ name: rel, type: 'file', mode, mtime, size: st.size });
+      w.file(abs, st.size);
+    } else continue; // sockets, fifos, devices: the docker CLI sends none of them either
+    yield* w.take();
+  }
+  const now = Math.floor(Date.now() / 1000);
+  for (const x of extras) {
+    w.header({ name: x.name, type: 'file', mode: 0o644, mtime: now, size: x.data.length });
+    w.data(x.data);
+  }
+  w.end();
+  yield* w.take();
 }

@@ -194,7 +194,8 @@ export class TestDaemon {
   }
 
   berth(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
-    return run(process.execPath, [BERTH, ...args], { ...opts, env: { ...process.env, DOCKER_HOST: this.host } });
+    // XDG_CONFIG_HOME: berth build's context digest cache stays in this daemon's temp dir.
+    return run(process.execPath, [BERTH, ...args], { ...opts, env: { ...process.env, DOCKER_HOST: this.host, XDG_CONFIG_HOME: join(this.dir, 'config') } });
   }
 
   docker(args: string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {

@@ -42,6 +42,20 @@ export interface BuildQuery {
   rm?: boolean;
   forcerm?: boolean;
 }
+function buildQuery(query: BuildQuery): Query {
+  return {
+    ...query,
+    buildargs: query.buildargs && JSON.stringify(query.buildargs),
+    labels: query.labels && JSON.stringify(query.labels),
+    extrahosts: query.extrahosts?.join(','),
+    version: '1',
+  };
+}
+
+function buildHeaders(registryConfig: object): Record<string, string> {
+  return { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from(JSON.stringify(registryConfig)).toString('base64') };
+}
+
 export interface LogsOptions {
   follow?: boolean;
   stdout?: boolean;
@@ -262,17 +276,16 @@ export class DockerClient extends Transport {
   }
   /** POST /build (the classic builder): a tar context in, a jsonmessage stream with aux {ID} out. */
   imageBuild(tar: Readable, query: BuildQuery, registryConfig: object = {}): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {
-    return this.jsonStream('POST', '/build', {
-      query: {
-        ...query,
-        buildargs: query.buildargs && JSON.stringify(query.buildargs),
-        labels: query.labels && JSON.stringify(query.labels),
-        extrahosts: query.extrahosts?.join(','),
-        version: '1',
-      },
-      body: tar,
-      headers: { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from(JSON.stringify(registryConfig)).toString('base64') },
-    });
+    return this.jsonStream('POST', '/build', { query: buildQuery(query), body: tar, headers: buildHeaders(registryConfig) });
+  }
+  /** Berth's incremental context, step 1: which contents of the manifest the daemon lacks for context `id`. */
+  async berthBuildContextMissing(id: string, manifest: { entries: unknown[] }): Promise<string[]> {
+    const r = await this.json<{ Missing?: string[] }>('POST', '/berth/build/context', { query: { context: id }, body: manifest });
+    return r?.Missing ?? [];
+  }
+  /** Berth's incremental context, step 2: the upload (manifest and those contents) and the build, answered as POST /build. */
+  berthBuild(id: string, upload: Readable, query: BuildQuery, registryConfig: object = {}): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {
+    return this.jsonStream('POST', '/berth/build', { query: { ...buildQuery(query), context: id }, body: upload, headers: buildHeaders(registryConfig) });
   }
   /** `platform` (API 1.48): only that platform's image of each name, JSON-encoded as the docker CLI sends it. */
   imageSave(names: string[], opts: { platform?: T.OciPlatform } = {}): Promise<IncomingMessage> {

@@ -13,13 +13,24 @@ import type { BuildCacheRecord } from '../../builder/cache/cache-usage.js';
 import type { BuildCacheItem, BuildPruneResponse } from '../types/system.js';
 import { normaliseTags } from '../../builder/executor/build-session.js';
 import { sendJson } from '../../lib/http/route.js';
+import { readBody } from '../../lib/http/request.js';
+import { CONTEXT_ID } from '../../lib/context-manifest.js';
 import { JsonStream } from '../../lib/http/json-stream.js';
 import type { Route, RouteContext } from '../server/route.js';
 
 /** What the build routes need: the builder (src/builder/executor/builder.ts). */
 export interface BuildBackend {
   /** Unpacks the context tar and builds; errors before the first `emit` are request errors. */
-  buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests'>, emit: (m: BuildMessage) => void): Promise<BuildResult>;
+  buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'>, emit: (m: BuildMessage) => void): Promise<BuildResult>;
+  /** Incremental context (Berth extension): the contents of `manifest` the daemon lacks for context `id`. */
+  contextMissing(id: string, manifest: Buffer): string[];
+  /** Incremental context: the upload (manifest, then the lacking contents) and the build, as buildFromTar. */
+  buildFromManifest(
+    id: string,
+    body: Readable,
+    req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'>,
+    emit: (m: BuildMessage) => void,
+  ): Promise<BuildResult>;
   prune(): Promise<PruneResult>;
   diskUsage(): Promise<BuildCacheRecord[]>;
 }
@@ -96,8 +107,10 @@ function extraHostsOf(values: string[]): string[] {
   return out;
 }
 
-async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
+/** POST /build and POST /berth/build: the same query, the same answer; `context` picks the incremental upload. */
+async function build(d: BuildRouteDeps, ctx: RouteContext, incremental: boolean): Promise<void> {
   const q = ctx.query;
+  const contextId = incremental ? contextIdOf(q.str('context')) : undefined;
   const version = q.str('version') ?? '1';
   if (version === '2') throw invalidArgument('BuildKit is not supported by Berth: use the classic builder (DOCKER_BUILDKIT=0, API version=1)');
   if (version !== '1') throw invalidArgument(`unsupported builder version ${JSON.stringify(version)}`);
@@ -110,30 +123,27 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
   const quiet = q.bool('q');
   const dockerfile = q.str('dockerfile') || 'Dockerfile';
   if (dockerfile.includes('\0')) throw invalidArgument('invalid dockerfile path: it contains a NUL byte'); // before the stream's status line
+  const req = {
+    dockerfile,
+    tags,
+    buildArgs: jsonMap(ctx, 'buildargs'),
+    labels: jsonMap(ctx, 'labels'),
+    target: q.str('target') || undefined,
+    noCache: q.bool('nocache'),
+    pull: q.bool('pull'),
+    platform: q.str('platform') || undefined,
+    extraHosts,
+    cacheFrom,
+    network,
+    signal: ctx.signal,
+  };
   const stream = new JsonStream(ctx.res);
   const emit = (m: BuildMessage) => {
     if (quiet && m.stream !== undefined) return;
     stream.send(m);
   };
   try {
-    const r = await d.builder.buildFromTar(
-      ctx.req,
-      {
-        dockerfile,
-        tags,
-        buildArgs: jsonMap(ctx, 'buildargs'),
-        labels: jsonMap(ctx, 'labels'),
-        target: q.str('target') || undefined,
-        noCache: q.bool('nocache'),
-        pull: q.bool('pull'),
-        platform: q.str('platform') || undefined,
-        extraHosts,
-        cacheFrom,
-        network,
-        signal: ctx.signal,
-      },
-      emit,
-    );
+    const r = contextId ? await d.builder.buildFromManifest(contextId, ctx.req, req, emit) : await d.builder.buildFromTar(ctx.req, req, emit);
     if (quiet) stream.send({ stream: `${r.imageId}\n` });
   } catch (e) {
     if (stream.started) log.debug('build failed', { error: messageOf(e) });
@@ -143,9 +153,27 @@ async function build(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
   stream.end();
 }
 
+function contextIdOf(raw: string | undefined): string {
+  if (!raw || !CONTEXT_ID.test(raw)) throw invalidArgument(`invalid build context id ${JSON.stringify(raw ?? '')}: expected 16 to 64 lowercase hex digits`);
+  return raw;
+}
+
+/** POST /berth/build/context?context=<id>, body {"entries": [...]}: answers {"Missing": [sha256...]}. */
+async function contextMissing(d: BuildRouteDeps, ctx: RouteContext): Promise<void> {
+  const id = contextIdOf(ctx.query.str('context'));
+  const manifest = await readBody(ctx.req, MAX_MANIFEST_BYTES);
+  sendJson(ctx.res, 200, { Missing: d.builder.contextMissing(id, manifest) });
+}
+
+const MAX_MANIFEST_BYTES = 256 << 20;
+
 export function buildRoutes(d: BuildRouteDeps): Route[] {
   return [
-    { method: 'POST', path: '/build', handler: (ctx) => build(d, ctx) },
+    { method: 'POST', path: '/build', handler: (ctx) => build(d, ctx, false) },
+    // Berth's incremental build context (docs/build-context.md): the berth CLI sends a manifest,
+    // then only the contents the daemon lacks; the docker CLI keeps POST /build.
+    { method: 'POST', path: '/berth/build/context', handler: (ctx) => contextMissing(d, ctx) },
+    { method: 'POST', path: '/berth/build', handler: (ctx) => build(d, ctx, true) },
     {
       method: 'POST',
       path: '/build/prune',

@@ -4,9 +4,11 @@
 // handed back with its index, so extractContext rewrites only what changed.
 //
 // Layout under root: `<id>/` the unpacked context, `<id>.json` its index. The index is removed
-// while the directory is in use and written (atomically) only when it is given back whole, so
-// after a crash a directory without an index is garbage and removed at the next start.
+// before the directory is first changed (changing()) and written (atomically) only when it is
+// given back whole, so after a crash a directory without an index is garbage and removed at the
+// next start. A directory given back unchanged keeps the index it had: nothing is written.
 import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-fs.js';
@@ -25,6 +27,8 @@ interface Slot {
   key: string;
   index?: ContextIndex;
   busy: boolean;
+  /** Its index file is gone: the directory may have changed since it was acquired. */
+  dirty: boolean;
   lastUsed: number;
 }
 
@@ -55,11 +59,18 @@ export class ContextPool {
       }
       const file = indexed.has(name) ? await this.readIndex(name) : undefined;
       if (file && this.slots.size < this.capacity) {
-        this.slots.set(name, { id: name, key: file.key, index: new Map(file.entries), busy: false, lastUsed: ++this.clock });
+        this.slots.set(name, { id: name, key: file.key, index: new Map(file.entries), busy: false, dirty: false, lastUsed: ++this.clock });
       } else {
         await this.discard(name);
       }
     }
+  }
+
+  /** The index of the idle directory kept for `key`, without taking it (what a client need not send). */
+  peek(key: string): ContextIndex | undefined {
+    let best: Slot | undefined;
+    for (const s of this.slots.values()) if (!s.busy && s.key === key && (!best || s.lastUsed > best.lastUsed)) best = s;
+    return best?.index;
   }
 
   /** A directory for a build identified by `key`: the idle one last used for that key if any. */
@@ -69,27 +80,46 @@ export class ContextPool {
     // Over capacity a stale directory is cheaper to rewrite than to delete and recreate.
     if (!slot && idle.length >= this.capacity) slot = idle.sort((a, b) => a.lastUsed - b.lastUsed)[0];
     if (!slot) {
-      slot = { id: randomBytes(8).toString('hex'), key, busy: false, lastUsed: 0 };
+      slot = { id: randomBytes(8).toString('hex'), key, busy: false, dirty: true, lastUsed: 0 };
       await mkdir(join(this.root, slot.id), { mode: 0o700 });
       this.slots.set(slot.id, slot);
     }
     slot.busy = true;
-    slot.key = key;
     slot.lastUsed = ++this.clock;
     const previous = slot.index;
     slot.index = undefined;
-    // From here until release the directory may be half-written: no index on disk says so.
-    await unlink(join(this.root, `${slot.id}.json`)).catch((e: unknown) => {
-      if (errnoCode(e) !== 'ENOENT') throw e;
-    });
+    // A key changes only in memory until the index is rewritten: a directory kept under another key is just a start.
+    if (previous && slot.key !== key) this.changing({ dir: join(this.root, slot.id), previous });
+    slot.key = key;
     return { dir: join(this.root, slot.id), previous };
+  }
+
+  /** Call before the first change to a leased directory: from here until release it may be half-written, and no index on disk says otherwise. */
+  changing(lease: ContextLease): void {
+    const slot = this.slotOf(lease);
+    if (!slot || slot.dirty) return;
+    try {
+      unlinkSync(join(this.root, `${slot.id}.json`));
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+    }
+    slot.dirty = true;
+  }
+
+  private slotOf(lease: ContextLease): Slot | undefined {
+    for (const s of this.slots.values()) if (join(this.root, s.id) === lease.dir) return s;
+    return undefined;
   }
 
   /** Gives a directory back; with its index it is kept for the next build, without it removed. */
   async release(lease: ContextLease, index: ContextIndex | undefined): Promise<void> {
-    const slot = [...this.slots.values()].find((s) => join(this.root, s.id) === lease.dir);
+    const slot = this.slotOf(lease);
     if (!slot) return;
     slot.busy = false;
+    if (!slot.dirty && index && lease.previous) {
+      slot.index = lease.previous; // never changed (changing() not called): its index file is still there and true
+      return;
+    }
     if (!index) {
       this.slots.delete(slot.id);
       await this.discard(slot.id);
@@ -98,6 +128,7 @@ export class ContextPool {
     const file: IndexFile = { key: slot.key, entries: [...index] };
     await writeFileAtomic(join(this.root, `${slot.id}.json`), JSON.stringify(file));
     slot.index = index;
+    slot.dirty = false;
     await this.trim();
   }
 

@@ -143,7 +143,10 @@ test('ContextPool: same key gets its directory and index back; an unreleased one
   const l3 = await restarted.acquire('app');
   assert.equal(l3.dir, l1.dir);
   assert.ok(l3.previous?.has('same.txt'));
-  // in use: no index on disk, so a crash now would discard it
+  // in use but not changed yet: the index stays (a crash now leaves a whole directory)
+  assert.deepEqual((await readdir(root)).sort(), [posix.basename(l1.dir), `${posix.basename(l1.dir)}.json`].sort());
+  // about to change: no index on disk, so a crash from now on discards it
+  restarted.changing(l3);
   assert.deepEqual(await readdir(root), [posix.basename(l1.dir)]);
   await restarted.release(l3, undefined); // a failed unpack: discarded
   assert.deepEqual(await readdir(root), []);

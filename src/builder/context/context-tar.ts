@@ -21,7 +21,6 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
-  readdirSync,
   readFileSync,
   readlinkSync,
   rmdirSync,
@@ -376,7 +375,17 @@ export async function extractContext(
 
   const result: ExtractContextResult = { entries, bytes, ignorePatterns: [], removed: 0, digests, index, reused, buildFilesIgnored: [] };
   if (options.applyDockerignore === false) return result;
-  const dockerfile = options.dockerfile ?? 'Dockerfile';
+  await applyContextIgnore(dest, result, options.dockerfile ?? 'Dockerfile');
+  return result;
+}
+
+/**
+ * Applies the context's ignore file to an unpacked context (API callers may send what it
+ * excludes) and names the build files to remove once the Dockerfile is read; updates `result`.
+ * Shared by the tar upload and the incremental one (context-apply.ts).
+ */
+export async function applyContextIgnore(dest: string, result: ExtractContextResult, dockerfile: string, changing?: () => void): Promise<void> {
+  const { digests, index } = result;
   for (const cand of ignoreFileCandidates(dockerfile)) {
     let text: string;
     try {
@@ -393,12 +402,11 @@ export async function extractContext(
   }
   if (result.ignorePatterns.length) {
     const pm = new PatternMatcher(withAlwaysSent(result.ignorePatterns, dockerfile, result.ignoreFile));
-    result.removed = prune(dest, '', pm, digests, index);
+    result.removed = prune(dest, pm, digests as Map<string, string>, index, changing);
     const plain = new PatternMatcher(result.ignorePatterns);
     const buildFiles = new Set([result.ignoreFile ?? '.dockerignore', '.dockerignore', posix.normalize(dockerfile.replace(/^\/+/, ''))]);
     result.buildFilesIgnored = [...buildFiles].filter((f) => index.get(f)?.t === 'f' && plain.matches(f));
   }
-  return result;
 }
 
 /** Removes files of an unpacked context (dockerd's removeDockerfile), keeping its index and digests true. */
@@ -410,30 +418,32 @@ export function removeFromContext(dest: string, unpacked: ExtractContextResult, 
   }
 }
 
-// Removes excluded entries depth-first; an excluded directory goes only once it is empty
-// (a later `!exception` may have kept something inside it).
-function prune(root: string, rel: string, pm: PatternMatcher, digests: Map<string, string>, index: ContextIndex): number {
+// Removes excluded entries deepest first; an excluded directory goes only once it is empty
+// (a later `!exception` may have kept something inside it). The index names everything the
+// directory holds (it is kept true by every change), so no directory is read.
+function prune(root: string, pm: PatternMatcher, digests: Map<string, string>, index: ContextIndex, changing?: () => void): number {
   let removed = 0;
-  for (const d of readdirSync(posix.join(root, rel), { withFileTypes: true })) {
-    const r = rel ? `${rel}/${d.name}` : d.name;
-    const abs = posix.join(root, r);
-    if (d.isDirectory()) {
-      removed += prune(root, r, pm, digests, index);
-      if (pm.matches(r)) {
-        try {
-          rmdirSync(abs);
-          index.delete(r);
-          removed++;
-        } catch (e) {
-          if (errnoCode(e) !== 'ENOTEMPTY' && errnoCode(e) !== 'EEXIST') throw e;
-        }
-      }
-    } else if (pm.matches(r)) {
-      rmSync(abs, { force: true });
-      digests.delete(r);
-      index.delete(r);
-      removed++;
+  const depth = (p: string) => p.split('/').length;
+  const keep = new Set<string>(); // directories with something left inside
+  const markParents = (p: string) => {
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+      const parent = p.slice(0, i);
+      if (keep.has(parent)) return;
+      keep.add(parent);
     }
+  };
+  for (const r of [...index.keys()].sort((a, b) => depth(b) - depth(a))) {
+    const e = index.get(r)!;
+    if (!pm.matches(r) || (e.t === 'd' && keep.has(r))) {
+      markParents(r);
+      continue;
+    }
+    changing?.();
+    if (e.t === 'd') rmdirSync(posix.join(root, r));
+    else rmSync(posix.join(root, r), { force: true });
+    digests.delete(r);
+    index.delete(r);
+    removed++;
   }
   return removed;
 }

@@ -21,6 +21,12 @@ export interface HashPathsOptions {
   exclude?: readonly string[]; // COPY --exclude patterns (dockerignore syntax)
   /** sha256 hex of files by context-relative path, trusted as their current content. */
   digests?: ReadonlyMap<string, string>;
+  /**
+   * What the context holds by relative path (as unpacked, kept true by every later change):
+   * the entries below a source and their kind, mode and link target are read from it instead
+   * of walking and stat-ing the disk. Files need `digests` too.
+   */
+  index?: ReadonlyMap<string, { t: 'f' | 'd' | 'l'; m: number; l?: string }>;
 }
 
 const SMALL_FILE = 1 << 20; // read in one go below this size; stream above
@@ -84,8 +90,15 @@ export async function hashPaths(contextDir: string, patterns: readonly string[],
   const exclude = options.exclude?.length ? new PatternMatcher(options.exclude) : undefined;
   const roots = await matchSources(contextDir, patterns);
   const entries = new Set<string>();
+  const index = options.index && options.digests ? options.index : undefined;
   for (const r of roots) {
     entries.add(r);
+    if (index) {
+      if (r !== '' && index.get(r)?.t !== 'd') continue;
+      const prefix = r === '' ? '' : `${r}/`;
+      for (const k of index.keys()) if (k.startsWith(prefix)) entries.add(k);
+      continue;
+    }
     const st = lstatSync(posix.join(contextDir, r));
     if (st.isDirectory()) {
       const below: string[] = [];
@@ -99,6 +112,15 @@ export async function hashPaths(contextDir: string, patterns: readonly string[],
   for (const rel of files) {
     if (++n % 512 === 0) await nextTurn(); // let other requests in on big contexts
     const abs = rel === '' ? contextDir : posix.join(contextDir, rel);
+    const known = rel === '' ? undefined : index?.get(rel);
+    if (known) {
+      const data = known.t === 'f' ? options.digests!.get(rel) : known.t === 'l' ? (known.l ?? '') : '';
+      if (data !== undefined) {
+        const kind = known.t === 'f' ? 'file' : known.t === 'l' ? 'symlink' : 'dir';
+        for (const f of [rel, kind, known.m.toString(8), data]) h.update(`${Buffer.byteLength(f)}:${f};`);
+        continue;
+      }
+    }
     const st = lstatSync(abs);
     const perm = (st.mode & 0o7777).toString(8);
     let kind: string;

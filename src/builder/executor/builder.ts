@@ -4,12 +4,14 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { messageOf } from '../../lib/errors.js';
+import { hasErrorCode, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { mountPointsUnder, unmount } from '../../lib/mount.js';
 import { BuildCache, type PruneResult } from '../cache/build-cache.js';
 import { ContextPool } from '../context/context-pool.js';
-import { extractContext, removeFromContext, type ContextIndex } from '../context/context-tar.js';
+import { applyContextIgnore, extractContext, removeFromContext, type ContextIndex, type ExtractContextResult } from '../context/context-tar.js';
+import { ContextStore } from '../context/context-store.js';
+import { applyManifest, ManifestReader, missingContents, receiveUpload } from '../context/context-apply.js';
 import { buildCacheUsage, type BuildCacheRecord } from '../cache/cache-usage.js';
 import { planBuild, runBuild } from './build-session.js';
 import { platformList, runMultiPlatform, type PlatformPlan } from './multi-platform.js';
@@ -23,15 +25,25 @@ export class Builder {
     readonly root: string,
     /** Context directories kept between builds (buildFromTar unpacks uploads into them). */
     private readonly contexts: ContextPool,
+    /** Contents of incremental context uploads waiting to be placed (buildFromManifest). */
+    private readonly store: ContextStore,
+    private readonly manifests = new ManifestReader(),
   ) {}
 
   static async open(deps: BuilderDeps): Promise<Builder> {
     const root = join(deps.dataRoot, 'builder');
     await mkdir(join(root, 'runs'), { recursive: true, mode: 0o700 });
     await mkdir(join(root, 'contexts'), { recursive: true, mode: 0o700 });
-    const b = new Builder(deps, await BuildCache.open(join(deps.dataRoot, 'build-cache')), root, new ContextPool(join(root, 'contexts')));
+    const b = new Builder(
+      deps,
+      await BuildCache.open(join(deps.dataRoot, 'build-cache')),
+      root,
+      new ContextPool(join(root, 'contexts')),
+      new ContextStore(join(root, 'context-store')),
+    );
     await b.recover();
     await b.contexts.init();
+    await b.store.init();
     return b;
   }
 
@@ -72,26 +84,90 @@ export class Builder {
    * like the request errors of build(). A context unpacked whole is kept for the next build,
    * whatever this one does (the build only reads it).
    */
-  async buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests'>, emit: Emit): Promise<BuildResult> {
+  async buildFromTar(tar: Readable, req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'>, emit: Emit): Promise<BuildResult> {
     const dockerfile = req.dockerfile || 'Dockerfile';
     const lease = await this.contexts.acquire(JSON.stringify([dockerfile, [...(req.tags ?? [])].sort()]));
     let kept: ContextIndex | undefined;
     try {
+      this.contexts.changing(lease);
       const unpacked = await extractContext(tar, lease.dir, { dockerfile, signal: req.signal, previous: lease.previous });
       kept = unpacked.index;
-      const full: BuildRequest = { ...req, dockerfile, contextDir: lease.dir, contextDigests: unpacked.digests };
-      const plans = await this.plan(full);
-      // Read: now the Dockerfile and ignore file leave the context if the patterns name them (as dockerd).
-      removeFromContext(lease.dir, unpacked, unpacked.buildFilesIgnored);
-      return await this.run(full, plans, emit);
+      return await this.buildIn(lease.dir, unpacked, { ...req, dockerfile }, emit);
     } finally {
       await this.contexts.release(lease, kept).catch((e: unknown) => log.warn('releasing a build context', { error: messageOf(e) }));
     }
   }
 
+  /**
+   * The incremental context's first step (POST /berth/build/context): which file contents of
+   * `manifest` the daemon lacks for context `id` (its kept directory and the content store hold
+   * the others). A bad manifest is a 400.
+   */
+  contextMissing(id: string, manifest: Buffer): string[] {
+    return missingContents(this.manifests.read(manifest), this.contexts.peek(contextKey(id)), this.store);
+  }
+
+  /**
+   * The incremental context's second step (POST /berth/build?context=id): the upload (manifest
+   * and the contents the daemon lacked) goes to the store, the directory kept for `id` is made
+   * to match the manifest, and the build runs as buildFromTar's. A cut upload leaves that
+   * directory as it was; one that fails while it is being changed discards it.
+   */
+  async buildFromManifest(
+    id: string,
+    body: Readable,
+    req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'>,
+    emit: Emit,
+  ): Promise<BuildResult> {
+    const dockerfile = req.dockerfile || 'Dockerfile';
+    const lease = await this.contexts.acquire(contextKey(id));
+    let kept: ContextIndex | undefined = lease.previous; // unchanged until applyManifest starts
+    try {
+      const entries = await receiveUpload(body, this.store, this.manifests, { signal: req.signal });
+      kept = undefined;
+      const changing = () => this.contexts.changing(lease);
+      const applied = applyManifest(lease.dir, entries, lease.previous, this.store, changing);
+      await applyContextIgnore(lease.dir, applied, dockerfile, changing);
+      kept = applied.index; // the pool keeps the index it has when nothing called changing()
+      // The build files leaving the context (an added Dockerfile, an ignore file naming itself) go
+      // to the store instead: the next build of this context then need not send them again.
+      const leaving = (rel: string) => {
+        const d = applied.digests.get(rel);
+        if (d) this.store.adopt(join(lease.dir, rel), d);
+      };
+      return await this.buildIn(lease.dir, applied, { ...req, dockerfile }, emit, changing, leaving);
+    } catch (e) {
+      if (hasErrorCode(e, 'CONTEXT_CONTENT_MISSING')) kept = lease.previous; // thrown before any change
+      throw e;
+    } finally {
+      this.store.trim();
+      await this.contexts.release(lease, kept).catch((e: unknown) => log.warn('releasing a build context', { error: messageOf(e) }));
+    }
+  }
+
+  /** Plans and runs a build over an unpacked context directory. */
+  private async buildIn(
+    dir: string,
+    unpacked: ExtractContextResult,
+    req: Omit<BuildRequest, 'contextDir' | 'contextDigests' | 'contextIndex'> & { dockerfile: string },
+    emit: Emit,
+    changing?: () => void,
+    leaving?: (rel: string) => void,
+  ) {
+    const full: BuildRequest = { ...req, contextDir: dir, contextDigests: unpacked.digests, contextIndex: unpacked.index };
+    const plans = await this.plan(full);
+    // Read: now the Dockerfile and ignore file leave the context if the patterns name them (as dockerd).
+    if (unpacked.buildFilesIgnored.length) changing?.();
+    for (const f of unpacked.buildFilesIgnored) leaving?.(f);
+    removeFromContext(dir, unpacked, unpacked.buildFilesIgnored);
+    return this.run(full, plans, emit);
+  }
+
   async prune(): Promise<PruneResult> {
     await this.contexts.clear(); // kept contexts are build cache too
-    return this.cache.prune();
+    const freed = this.store.clear();
+    const r = await this.cache.prune();
+    return { ...r, spaceReclaimed: r.spaceReclaimed + freed };
   }
 
   /** The build cache records `system df` shows (see cache/cache-usage.ts for what counts). */
@@ -113,6 +189,11 @@ export class Builder {
     // Contexts are the pool's (ContextPool.init keeps the whole ones).
     for (const name of await readdir(this.runsDir).catch(() => [] as string[])) await rm(join(this.runsDir, name), { recursive: true, force: true });
   }
+}
+
+/** Incremental contexts have a pool key of their own: a client's context id, not a Dockerfile and tags. */
+function contextKey(id: string): string {
+  return `context:${id}`;
 }
 
 /** The factory daemon/main.ts calls. */

@@ -344,7 +344,7 @@ export class StageRunner {
     for (const m of ins.mounts) {
       if (m.type !== 'bind') continue;
       if (m.from) sources.push(`bind-from:${(await this.refImage(this.resolveFrom(m.from))) ?? 'scratch'}:${m.source ?? '/'}`);
-      else sources.push(`bind:${(await hashPaths(req.contextDir, [m.source ?? '/'], { digests: req.contextDigests })).digest}`);
+      else sources.push(`bind:${(await hashPaths(req.contextDir, [m.source ?? '/'], { digests: req.contextDigests, index: req.contextIndex })).digest}`);
     }
     const key = cacheKey({
       parent: st.imageId,
@@ -447,7 +447,7 @@ export class StageRunner {
       // --parents: hash exactly the entries it copies (its `**` and pivots are not COPY globs).
       if (parents && local.length) local = literalPatterns(await matchParents(req.contextDir, local));
       const h = local.length
-        ? await hashPaths(req.contextDir, local, { exclude: ins.exclude, digests: req.contextDigests })
+        ? await hashPaths(req.contextDir, local, { exclude: ins.exclude, digests: req.contextDigests, index: req.contextIndex })
         : { digest: 'sha256:' + '0'.repeat(64), files: [] };
       contentKey = h.digest;
       const one = local.length === 1 && h.files.length <= 1 && ins.inline.length === 0;

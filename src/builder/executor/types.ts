@@ -68,6 +68,8 @@ export interface BuildRequest {
   contextDir: string;
   /** sha256 hex of the context's files as unpacked (cache keys then need not read them). */
   contextDigests?: ReadonlyMap<string, string>;
+  /** What contextDir holds, as unpacked (kind, mode, link target): cache keys read it instead of the disk. */
+  contextIndex?: ReadonlyMap<string, { t: 'f' | 'd' | 'l'; m: number; l?: string }>;
   /** Dockerfile path relative to the context (default "Dockerfile"). */
   dockerfile?: string;
   tags?: string[];

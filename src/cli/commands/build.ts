@@ -6,6 +6,10 @@ import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
 import { packContext } from '../../client/build-context.js';
+import { scanContext, uploadTar } from '../../client/context-sync.js';
+import type { BuildQuery } from '../../api/client/docker-client.js';
+import { ApiError } from '../../api/client/errors.js';
+import type { JsonMessage } from '../../api/types/index.js';
 import { humanSizeWithPrecision } from '../../lib/go-units.js';
 import { confirmLine } from './images.js';
 import { detectCompression } from '../../lib/compression.js';
@@ -74,25 +78,8 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
   if (/^(https?|git):\/\//.test(src) || src.startsWith('git@'))
     throw new StatusError(1, 'unable to prepare context: remote build contexts are not supported by berth');
   if (src === '-' && o.file === '-') throw new StatusError(1, "invalid argument: can't use stdin for both build context and dockerfile");
-  let packed: { tar: Readable; dockerfile: string };
-  if (src === '-') {
-    const data = await readStdin(ctx);
-    const isTar = (data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar') || detectCompression(data) === 'gzip';
-    if (isTar) {
-      packed = { tar: Readable.from([data]), dockerfile: o.file ?? 'Dockerfile' };
-    } else {
-      const empty = await mkdtemp(`${tmpdir()}/berth-build-`);
-      packed = await packContext(empty, undefined, data);
-      void rm(empty, { recursive: true, force: true });
-    }
-  } else {
-    const st = await stat(src).catch(() => undefined);
-    if (!st?.isDirectory()) throw new StatusError(1, `unable to prepare context: path "${src}" not found`);
-    packed = await packContext(src, o.file === '-' ? undefined : o.file, o.file === '-' ? await readStdin(ctx) : undefined);
-  }
-  const stream = ctx.docker.imageBuild(packed.tar, {
+  const query: BuildQuery = {
     t: o.tag,
-    dockerfile: packed.dockerfile,
     buildargs: kvList(o.buildArg, ctx.env, true),
     labels: kvList(o.label, ctx.env, false),
     target: o.target,
@@ -106,7 +93,30 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     // As the docker CLI sends them: one extrahosts per host, cachefrom as a JSON array.
     extrahosts: o.addHost.length ? o.addHost : undefined,
     cachefrom: o.cacheFrom.length ? JSON.stringify(o.cacheFrom) : undefined,
-  });
+  };
+  let stream: AsyncGenerator<JsonMessage<{ ID?: string }>> | undefined;
+  if (src === '-') {
+    const data = await readStdin(ctx);
+    const isTar = (data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar') || detectCompression(data) === 'gzip';
+    if (isTar) {
+      stream = ctx.docker.imageBuild(Readable.from([data]), { ...query, dockerfile: o.file ?? 'Dockerfile' });
+    } else {
+      const empty = await mkdtemp(`${tmpdir()}/berth-build-`);
+      const packed = await packContext(empty, undefined, data);
+      void rm(empty, { recursive: true, force: true });
+      stream = ctx.docker.imageBuild(packed.tar, { ...query, dockerfile: packed.dockerfile });
+    }
+  } else {
+    const st = await stat(src).catch(() => undefined);
+    if (!st?.isDirectory()) throw new StatusError(1, `unable to prepare context: path "${src}" not found`);
+    const dfText = o.file === '-' ? await readStdin(ctx) : undefined;
+    const dfPath = o.file === '-' ? undefined : o.file;
+    if (ctx.env.BERTH_BUILD_CONTEXT !== 'tar') stream = await incrementalBuild(ctx, src, dfPath, dfText, query);
+    if (!stream) {
+      const packed = await packContext(src, dfPath, dfText);
+      stream = ctx.docker.imageBuild(packed.tar, { ...query, dockerfile: packed.dockerfile });
+    }
+  }
   let imageId = '';
   for await (const m of stream) {
     if (m.errorDetail || m.error) {
@@ -130,6 +140,42 @@ async function pushTag(ctx: CliContext, tag: string, quiet: boolean): Promise<vo
   await showJsonMessages(ctx.docker.imagePush(r.repo, r.tag ?? 'latest', auth), (s) => {
     if (!quiet) ctx.out(s);
   });
+}
+
+/**
+ * The context through Berth's incremental upload (client/context-sync.ts): the manifest, then
+ * only what the daemon lacks. Undefined when the daemon has no such route (dockerd, an older
+ * berthd): the caller sends the whole tar. When the daemon lost a content between the two steps
+ * (another build took it), the exchange is made once more.
+ */
+async function incrementalBuild(
+  ctx: CliContext,
+  src: string,
+  dockerfile: string | undefined,
+  dockerfileText: Buffer | undefined,
+  query: BuildQuery,
+): Promise<AsyncGenerator<JsonMessage<{ ID?: string }>> | undefined> {
+  const scan = await scanContext(src, dockerfile, dockerfileText, ctx.env);
+  for (let attempt = 0; ; attempt++) {
+    let missing: string[];
+    try {
+      missing = await ctx.docker.berthBuildContextMissing(scan.id, { entries: scan.entries });
+    } catch (e) {
+      if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return undefined;
+      throw e;
+    }
+    const stream = ctx.docker.berthBuild(scan.id, uploadTar(scan, missing), { ...query, dockerfile: scan.dockerfile });
+    try {
+      const first = await stream.next(); // a 409 for lost content arrives before any message
+      return (async function* () {
+        if (!first.done) yield first.value;
+        yield* stream;
+      })();
+    } catch (e) {
+      if (attempt === 0 && e instanceof ApiError && e.status === 409) continue;
+      throw e;
+    }
+  }
 }
 
 /** `berth builder prune`: docker's prompt and report (-a/-f; the classic builder's cache has no finer grain). */

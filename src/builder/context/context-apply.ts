@@ -1,0 +1,279 @@
+// The incremental build context (POST /berth/build/context and /berth/build, see
+// docs/build-context.md), daemon side: which contents a manifest needs that the daemon lacks,
+// reading the upload (the manifest, then only those contents as `blobs/<sha256>` tar entries)
+// into the content store, and turning the context directory the last build of the same context
+// left into exactly what the manifest describes. Unchanged files are not touched; a changed one
+// is replaced by its blob (moved, not copied); what the manifest no longer names is removed.
+//
+// Nothing in the directory changes until the whole upload is in and every content the manifest
+// needs is at hand, so a cut upload leaves the kept context as it was (and its blobs in the
+// store for the retry). Every path is checked (context-manifest.ts) and every directory on the
+// way to an entry is made or checked to be a real directory, parents first, so no write follows
+// a symlink, whatever the directory held before.
+import { chmodSync, lstatSync, mkdirSync, rmSync, symlinkSync, utimesSync, lutimesSync, type Stats } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tarStream from 'tar-stream';
+import { conflict, errnoCode, invalidArgument, isBerthError } from '../../lib/errors.js';
+import { createHash } from 'node:crypto';
+import { BLOB_PREFIX, MANIFEST_ENTRY, parseManifest, SHA256_HEX, type ManifestEntry } from '../../lib/context-manifest.js';
+import type { ContextIndex, ExtractContextResult } from './context-tar.js';
+import type { ContextStore } from './context-store.js';
+
+const MAX_MANIFEST_BYTES = 256 << 20;
+
+/** The digests of files in `entries` that neither `previous` (the kept context) nor the store holds, each once. */
+export function missingContents(entries: readonly ManifestEntry[], previous: ContextIndex | undefined, store: ContextStore): string[] {
+  const have = new Set<string>();
+  if (previous) for (const e of previous.values()) if (e.t === 'f' && e.d) have.add(e.d);
+  const missing = new Set<string>();
+  for (const e of entries) if (e.t === 'f' && !have.has(e.d!) && !missing.has(e.d!) && !store.has(e.d!)) missing.add(e.d!);
+  return [...missing];
+}
+
+/**
+ * A manifest's checked entries from its JSON bytes. The same manifest arrives twice (the
+ * question, then the upload): the last few are remembered by digest and not checked again.
+ */
+export class ManifestReader {
+  private readonly recent = new Map<string, ManifestEntry[]>();
+  read(raw: Buffer): ManifestEntry[] {
+    const key = createHash('sha256').update(raw).digest('hex');
+    const hit = this.recent.get(key);
+    if (hit) return hit;
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw invalidArgument('invalid build context manifest: not JSON');
+    }
+    const entries = parseManifest(json);
+    this.recent.set(key, entries);
+    if (this.recent.size > 4) this.recent.delete(this.recent.keys().next().value!);
+    return entries;
+  }
+}
+
+/** Reads an upload into the store; returns the manifest's entries (checked). Limits bound the work. */
+export async function receiveUpload(
+  body: Readable,
+  store: ContextStore,
+  manifests: ManifestReader,
+  opts: { maxBytes?: number; signal?: AbortSignal } = {},
+): Promise<ManifestEntry[]> {
+  const maxBytes = opts.maxBytes ?? 16 * 1024 ** 3;
+  const extract = tarStream.extract();
+  const onAbort = () => extract.destroy(new Error('build context upload aborted'));
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const feeding = pipeline(body, extract).catch((e: unknown) => extract.destroy(e as Error));
+  let entries: ManifestEntry[] | undefined;
+  let wanted = new Set<string>();
+  let bytes = 0;
+  try {
+    for await (const entry of extract) {
+      const h = entry.header;
+      if (!entries) {
+        if (h.name !== MANIFEST_ENTRY || h.type !== 'file') throw invalidArgument(`invalid build context upload: the first entry must be ${MANIFEST_ENTRY}`);
+        if ((h.size ?? 0) > MAX_MANIFEST_BYTES) throw invalidArgument('invalid build context upload: manifest too large');
+        const chunks: Buffer[] = [];
+        for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
+        entries = manifests.read(Buffer.concat(chunks));
+        wanted = new Set(entries.flatMap((e) => (e.t === 'f' ? [e.d!] : [])));
+        continue;
+      }
+      const digest = h.name.startsWith(BLOB_PREFIX) ? h.name.slice(BLOB_PREFIX.length) : '';
+      if (h.type !== 'file' || !SHA256_HEX.test(digest)) throw invalidArgument(`invalid build context upload: unexpected entry ${JSON.stringify(h.name)}`);
+      if (!wanted.has(digest)) throw invalidArgument(`invalid build context upload: blob ${digest} is not in the manifest`);
+      bytes += h.size ?? 0;
+      if (bytes > maxBytes) throw invalidArgument(`build context is larger than ${maxBytes} bytes`);
+      await store.write(digest, entry as AsyncIterable<Buffer>);
+    }
+    await feeding;
+  } catch (e) {
+    extract.destroy();
+    body.destroy();
+    if (e instanceof Error && !isBerthError(e) && !errnoCode(e)) throw invalidArgument(`invalid build context upload: ${e.message}`);
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  if (!entries) throw invalidArgument(`invalid build context upload: no ${MANIFEST_ENTRY}`);
+  return entries;
+}
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return null;
+    throw e;
+  }
+}
+
+/** Parent directories of `p` ('a/b/c' -> 'a', 'a/b'). */
+function ancestors(p: string): string[] {
+  const out: string[] = [];
+  for (let i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) out.push(p.slice(0, i));
+  return out;
+}
+
+/**
+ * Makes `dest` (holding the context `previous` describes, or empty) hold exactly `entries`
+ * (sorted parents first, as parseManifest returns them), taking changed contents from the
+ * store. Throws CONTEXT_CONTENT_MISSING (409) before changing anything when a content is at
+ * hand nowhere (the store lost it since the client asked): the client asks again. `changing`
+ * is called once, before the first change to `dest` (the pool then forgets its index until
+ * it is given back whole); a context that did not change is not written at all.
+ *
+ * The index of the kept directory is trusted as the truth about it: only the daemon writes
+ * there and builds only read it (RUN bind mounts of the context are read-only or overlays),
+ * so an unchanged file costs no system call.
+ */
+export function applyManifest(
+  dest: string,
+  entries: readonly ManifestEntry[],
+  previous: ContextIndex | undefined,
+  store: ContextStore,
+  changing: () => void = () => {},
+): ExtractContextResult {
+  const root = dest.endsWith('/') ? dest : `${dest}/`;
+  const abs = (p: string) => root + p; // p is clean (parseManifest)
+  let changed = false;
+  const change = () => {
+    if (!changed) changing();
+    changed = true;
+  };
+  const byPath = new Map(entries.map((e) => [e.p, e]));
+  const dirs = new Map<string, ManifestEntry | undefined>(); // named or implied
+  for (const e of entries) {
+    for (const a of ancestors(e.p)) if (!dirs.has(a)) dirs.set(a, byPath.get(a));
+    if (e.t === 'd') dirs.set(e.p, e);
+  }
+  // 1. Files whose content stays: the kept directory has it at that path. Every other file's
+  // content comes from the store; one the kept directory holds at another path (a rename) is
+  // copied into the store first, before anything moves.
+  const kept = (e: ManifestEntry) => {
+    const prev = previous?.get(e.p);
+    return prev?.t === 'f' && prev.d === e.d && prev.s === e.s;
+  };
+  const uses = new Map<string, number>();
+  const inPrevious = new Map<string, string>();
+  if (previous) for (const [p, e] of previous) if (e.t === 'f' && e.d) inPrevious.set(e.d, p);
+  for (const e of entries) if (e.t === 'f' && !kept(e)) uses.set(e.d!, (uses.get(e.d!) ?? 0) + 1);
+  const missing: string[] = [];
+  for (const d of uses.keys()) {
+    if (store.has(d)) continue;
+    const from = inPrevious.get(d);
+    if (from !== undefined && lstatOrNull(abs(from))?.isFile()) store.stageCopy(abs(from), d);
+    else missing.push(d);
+  }
+  if (missing.length)
+    throw conflict(`build context content missing on the daemon (${missing.length} files): send the context again`, undefined, {
+      code: 'CONTEXT_CONTENT_MISSING',
+      detail: { missing },
+    });
+
+  // 2. What the manifest no longer names, or names as another kind, goes (shallowest first).
+  if (previous) {
+    const stale: string[] = [];
+    for (const [p, pe] of previous) {
+      const t = byPath.get(p)?.t ?? (dirs.has(p) ? 'd' : undefined);
+      if (t !== pe.t) stale.push(p);
+    }
+    stale.sort((a, b) => ancestors(a).length - ancestors(b).length);
+    const gone: string[] = [];
+    for (const p of stale) {
+      if (gone.some((g) => p.startsWith(g + '/'))) continue;
+      if (ancestors(p).some((a) => !lstatOrNull(abs(a))?.isDirectory())) continue; // under something replaced
+      change();
+      rmSync(abs(p), { recursive: true, force: true });
+      gone.push(p);
+    }
+  }
+
+  // 3. Directories, named or implied, parents first: each is checked to be a real directory
+  // (never a symlink) before anything goes in it.
+  const index: ContextIndex = new Map();
+  const dirList = [...dirs.keys()].sort((a, b) => ancestors(a).length - ancestors(b).length);
+  const retime = new Set<string>(); // directories whose time must be set again
+  for (const p of dirList) {
+    const e = dirs.get(p);
+    const mode = e?.m ?? 0o755;
+    let st = lstatOrNull(abs(p));
+    if (st && !st.isDirectory()) {
+      change();
+      rmSync(abs(p), { force: true });
+      st = null;
+    }
+    if (!st) {
+      change();
+      mkdirSync(abs(p), mode);
+    }
+    if (!st || (st.mode & 0o7777) !== mode) {
+      change();
+      chmodSync(abs(p), mode);
+    }
+    if (e && (!st || Math.abs(st.mtimeMs - e.mt) >= 1)) retime.add(p); // utimes stores a Date's ms as 0.999…: not a change
+    index.set(p, e ? { t: 'd', m: mode, mt: e.mt } : { t: 'd', m: 0o755 });
+  }
+  const touched = (p: string) => {
+    const parent = p.lastIndexOf('/') < 0 ? '' : p.slice(0, p.lastIndexOf('/'));
+    if (dirs.get(parent)) retime.add(parent);
+  };
+
+  // 4. Files and symlinks.
+  const digests = new Map<string, string>();
+  let reused = 0;
+  let bytes = 0;
+  for (const e of entries) {
+    const target = abs(e.p);
+    if (e.t === 'f') {
+      bytes += e.s!;
+      const prev = previous?.get(e.p);
+      if (kept(e)) {
+        reused++;
+        if (prev!.m !== e.m) {
+          change();
+          chmodSync(target, e.m);
+        }
+        if (prev!.mt !== e.mt) {
+          change();
+          utimesSync(target, new Date(e.mt), new Date(e.mt));
+        }
+      } else {
+        change();
+        rmSync(target, { recursive: true, force: true });
+        const left = (uses.get(e.d!) ?? 1) - 1;
+        uses.set(e.d!, left);
+        store.place(e.d!, target, left === 0);
+        chmodSync(target, e.m);
+        utimesSync(target, new Date(e.mt), new Date(e.mt));
+        touched(e.p);
+      }
+      digests.set(e.p, e.d!);
+      index.set(e.p, { t: 'f', m: e.m, s: e.s, d: e.d, mt: e.mt });
+    } else if (e.t === 'l') {
+      const prev = previous?.get(e.p);
+      if (!(prev?.t === 'l' && prev.l === e.l)) {
+        change();
+        rmSync(target, { recursive: true, force: true });
+        symlinkSync(e.l!, target);
+        try {
+          lutimesSync(target, new Date(e.mt), new Date(e.mt));
+        } catch {
+          // some filesystems refuse symlink times; they are not part of the cache key
+        }
+        touched(e.p);
+      }
+      index.set(e.p, { t: 'l', m: 0o777, l: e.l, mt: e.mt });
+    }
+  }
+  // 5. Directory times last (creating entries changed them), deepest first, never through a link.
+  for (const p of dirList.reverse()) {
+    const mt = dirs.get(p)?.mt;
+    if (mt === undefined || !retime.has(p)) continue;
+    change();
+    lutimesSync(abs(p), new Date(mt), new Date(mt));
+  }
+  return { entries: entries.length, bytes, ignorePatterns: [], removed: 0, digests, index, reused, buildFilesIgnored: [] };
+}
