@@ -152,11 +152,15 @@ async function checkSurvivors(d: TestDaemon, before: Running[], op: Operation, r
 
 /** Removes the containers of past rounds (KEEP stays), so each round starts from the same set. */
 async function removeContainers(d: TestDaemon): Promise<void> {
-  const lines = ok(await d.berth(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}}']), 'ps -a')
-    .split('\n')
-    .filter(Boolean);
-  const ids = lines.filter((l) => !KEEP(l.split(' ')[1]!)).map((l) => l.split(' ')[0]!);
-  if (ids.length) ok(await d.berth(['rm', '-f', ...ids], { timeoutMs: 60_000 }), 'rm -f');
+  const list = await d.api('GET', '/containers/json?all=1');
+  if (list.status !== 200) throw new Error(`containers/json: ${list.status} ${list.text}`);
+  const gone = (list.json as { Id: string; Names: string[] }[]).filter((c) => !KEEP(c.Names[0]!.replace(/^\//, '')));
+  await Promise.all(
+    gone.map(async (c) => {
+      const r = await d.api('DELETE', `/containers/${c.Id}?force=1&v=1`, undefined, 60_000);
+      if (r.status !== 204 && r.status !== 404) throw new Error(`rm -f ${c.Names[0]}: ${r.status} ${r.text}`);
+    }),
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -218,21 +222,29 @@ export async function torture(d: TestDaemon, work: string, o: TortureOptions, on
   try {
     const c: OpContext = { d, work, registry: registry.host, registryRoot: registry.root };
     const b = (args: string[]) => d.berth(args, { timeoutMs: 120_000 });
-    // What later operations start from: the built and committed images, a pushed image to pull.
-    ok(await b(['build', '-q', '-t', 'torture-build', join(work, 'build-ctx')]), 'first build');
-    ok(await b(['run', '--name', 'tcommit', 'busybox', 'sh', '-c', 'dd if=/dev/urandom of=/big bs=1M count=4 2>/dev/null']), 'commit source');
-    ok(await b(['commit', 'tcommit', 'torture-commit']), 'first commit');
-    ok(await b(['tag', 'torture-commit', `${registry.host}/torture/pull`]), 'tag');
-    ok(await b(['push', `${registry.host}/torture/pull`]), 'first push');
+    // What the chosen operations start from: the built and committed images, a pushed image to pull.
+    const ops = operations(c).filter((op) => !only || only.includes(op.name));
+    const needs = new Set(ops.flatMap((op) => op.needs ?? []));
+    if (needs.has('built')) ok(await b(['build', '-q', '-t', 'torture-build', join(work, 'build-ctx')]), 'first build');
+    if (needs.has('committed') || needs.has('pushed') || ops.some((op) => op.name === 'commit'))
+      ok(await b(['run', '--name', 'tcommit', 'busybox', 'sh', '-c', 'dd if=/dev/urandom of=/big bs=1M count=4 2>/dev/null']), 'commit source');
+    if (needs.has('committed') || needs.has('pushed')) ok(await b(['commit', 'tcommit', 'torture-commit']), 'first commit');
+    if (needs.has('pushed')) {
+      ok(await b(['tag', 'torture-commit', `${registry.host}/torture/pull`]), 'tag');
+      ok(await b(['push', `${registry.host}/torture/pull`]), 'first push');
+    }
     // A container that runs through every kill, with a published port (DNAT rule) to re-adopt.
     ok(await b(['run', '-d', '--name', 'tlive', '-p', '80', 'busybox', 'sleep', '36000']), 'long-lived container');
-    for (const op of operations(c)) {
-      if (only && !only.includes(op.name)) continue;
+    for (const op of ops) {
       for (let i = 0; i < o.kills; i++) {
         const delay = Math.floor(rnd() * o.maxDelayMs);
         const where = `${op.name} kill ${i + 1}/${o.kills} after ${delay} ms (seed ${o.seed})`;
         try {
+          const t0 = Date.now();
+          const phases: string[] = [];
+          const mark = (what: string) => phases.push(`${what} ${((Date.now() - t0) / 1000).toFixed(1)}s`);
           await op.prepare(i);
+          mark('prepared');
           // Ends by itself about when the kill lands: its exit is recorded live or found by the recovery.
           ok(await b(['run', '-d', '--name', `texit${i}`, '--label', 'torture.exit=7', 'busybox', 'sh', '-c', 'sleep 1; exit 7']), 'exit sentinel');
           const before = await running(d);
@@ -242,8 +254,10 @@ export async function torture(d: TestDaemon, work: string, o: TortureOptions, on
           else await Promise.all([registry.kill9(), op.target === 'gc' && c.gc?.pid ? killPid(c.gc.pid, c.gc.done) : undefined]);
           const r = await pending;
           tally.kills++;
+          mark('killed');
           if (op.target === 'berthd') await d.start();
           else await registry.restart();
+          mark('restarted');
           tally.objectsChecked += await checkStore(d);
           tally.objectsChecked += await checkSurvivors(d, before, op, i);
           if (op.target !== 'berthd') {
@@ -251,18 +265,22 @@ export async function torture(d: TestDaemon, work: string, o: TortureOptions, on
             if (reg.problems.length) throw new Error(`registry store after the kill: ${reg.problems.join('; ')}`);
             tally.objectsChecked += reg.blobs + reg.uploads;
           }
+          mark('checked');
           await op.retry(i);
-          if (op.target !== 'berthd') {
+          mark('retried');
+          if (op.target !== 'berthd' || op.name === 'push') {
             const reg = await registryProblems(registry.root, `http://${registry.host}`);
             if (reg.problems.length) throw new Error(`registry store after the retry: ${reg.problems.join('; ')}`);
           }
           await removeContainers(d);
+          mark('cleaned');
           const leaks = await settledLeaks(d);
+          mark('leak-checked');
           if (leaks.length) {
             tally.leaks.push(...leaks.map((m) => `${where}: ${m}`));
             throw new Error(`left on the host beyond what the surviving objects explain: ${leaks.join(', ')}`);
           }
-          o.log(`ok   ${where} (the killed command exited ${r.code})`);
+          o.log(`ok   ${where} (the killed command exited ${r.code}; ${phases.join(', ')})`);
         } catch (e) {
           const msg = `${where}: ${e instanceof Error ? e.message : String(e)}`;
           tally.failures.push(msg);

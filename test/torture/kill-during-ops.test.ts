@@ -1,10 +1,10 @@
-// Crash safety, CI mode of the torture driver (issue 13), the store's operations: build, commit,
-// save, load, import, create+start, rm -f and volume copy-up are each killed with SIGKILL at a
-// random moment BERTH_TORTURE_KILLS times (default 1); after each restart `system check` is
-// clean, nothing half-made is listed, every container running before is running (same pid) or
-// exited with its real code, nothing is left on the host beyond what survives, and the retried
-// operation succeeds. The seed is printed (BERTH_TORTURE_SEED replays it); bench/torture.ts is
-// the long mode. The registry's and the network's operations are in the two sibling files.
+// Crash safety, CI mode of the torture driver (issue 13), the containers' operations: create+start,
+// rm -f and volume copy-up are each killed with SIGKILL at a random moment BERTH_TORTURE_KILLS
+// times (default 1); after each restart `system check` is clean, nothing half-made is listed,
+// every container running before is running (same pid) or exited with its real code, nothing is
+// left on the host beyond what survives, and the retried operation succeeds. The seed is printed
+// (BERTH_TORTURE_SEED replays it); bench/torture.ts is the long mode. The images', registry's and
+// network's operations are in the sibling files (one file each, so each stays short in CI).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBusyboxDaemon, expectOk } from '../support/daemon.js';
@@ -30,8 +30,8 @@ test('a --rm container created but never started when berthd is killed is gone a
   assert.notEqual((await d.berth(['container', 'inspect', 'rm-never-started'])).code, 0, 'the --rm container survived the restart');
 });
 
-test('SIGKILL during the store operations: the store stays consistent and every retry succeeds', { skip, timeout: 240_000 }, async () => {
-  const { tally, seed } = await ciTorture(d, ['build', 'commit', 'save', 'load', 'import', 'create+start', 'rm -f', 'volume copy-up']);
+test('SIGKILL during create+start, rm -f and volume copy-up: the store stays consistent and every retry succeeds', { skip, timeout: 240_000 }, async () => {
+  const { tally, seed } = await ciTorture(d, ['create+start', 'rm -f', 'volume copy-up']);
   assert.deepEqual(tally.failures, [], `seed ${seed}`);
   assert.deepEqual(tally.leaks, [], `seed ${seed}`);
   assert.ok(tally.kills > 0 && tally.objectsChecked > 0);

@@ -40,7 +40,8 @@ export async function registryProblems(root: string, url: string): Promise<{ pro
         problems.push(`${repo}: revision ${hex} has no manifest blob`);
         continue;
       }
-      for (const ref of referenced(await readFile(join(blobDir, hex)))) if (!have.has(ref)) problems.push(`${repo}@${hex.slice(0, 12)} names missing blob ${ref}`);
+      for (const ref of referenced(await readFile(join(blobDir, hex))))
+        if (!have.has(ref)) problems.push(`${repo}@${hex.slice(0, 12)} names missing blob ${ref}`);
     }
     const tagDir = join(root, 'repositories', repo, '_manifests', 'tags');
     for (const tag of (await list(tagDir)).filter((n) => !n.startsWith('.'))) {
@@ -60,7 +61,8 @@ export async function registryProblems(root: string, url: string): Promise<{ pro
     await r.arrayBuffer();
     const size = (await stat(join(uploadsDir, id, 'data')).catch(() => undefined))?.size ?? 0;
     const want = size === 0 ? '0-0' : `0-${size - 1}`;
-    if (r.status !== 204 || r.headers.get('range') !== want) problems.push(`upload ${id} of ${state.repo}: status ${r.status} Range ${r.headers.get('range')}, data holds ${size} bytes`);
+    if (r.status !== 204 || r.headers.get('range') !== want)
+      problems.push(`upload ${id} of ${state.repo}: status ${r.status} Range ${r.headers.get('range')}, data holds ${size} bytes`);
   }
   return { problems, blobs: blobs.length, uploads: uploads.length };
 }
