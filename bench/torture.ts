@@ -19,7 +19,18 @@ const only = process.env.BERTH_TORTURE_ONLY?.split(',').filter(Boolean) ?? [...O
 
 await runBench(`torture: SIGKILL during long operations, ${kills} kills each`, { limitMs: 4 * 60 * 60_000 }, async ({ d }) => {
   const started = Date.now();
-  const t = await torture(d.td, d.dir, { kills, seed, maxDelayMs: Number(process.env.BERTH_TORTURE_MAX_DELAY_MS ?? 600), log: (l) => console.log(l) }, only);
+  const t = await torture(
+    d.td,
+    d.dir,
+    {
+      kills,
+      seed,
+      maxDelayMs: Number(process.env.BERTH_TORTURE_MAX_DELAY_MS ?? 600),
+      adaptive: !process.env.BERTH_TORTURE_MAX_DELAY_MS,
+      log: (l) => console.log(l),
+    },
+    only,
+  );
   console.log('');
   console.log(`operations:      ${only.join(', ')}`);
   console.log(`kills survived:  ${t.kills - t.failures.length} of ${t.kills} (${((Date.now() - started) / 60_000).toFixed(1)} min)`);

@@ -41,8 +41,13 @@ export function seededRandom(seed: number): () => number {
 export interface TortureOptions {
   kills: number;
   seed: number;
-  /** Kill delays are drawn from [0, maxDelayMs): they include the CLI's start-up (~150 ms). */
+  /**
+   * Kill delays are drawn from [0, maxDelayMs) in an operation's first round (they include the CLI's
+   * start-up, ~150 ms), then from [0, the length of its last retry) when that is longer.
+   */
   maxDelayMs: number;
+  /** Widen the delays to the operation's measured length (off: a replay with the same delays). */
+  adaptive?: boolean;
   log: (line: string) => void;
 }
 
@@ -215,7 +220,9 @@ class Registry {
  */
 export async function torture(d: TestDaemon, work: string, o: TortureOptions, only?: readonly string[]): Promise<TortureTally> {
   const rnd = seededRandom(o.seed);
-  o.log(`torture: seed ${o.seed} (replay with BERTH_TORTURE_SEED=${o.seed}), ${o.kills} kill(s) per operation, delays 0-${o.maxDelayMs} ms`);
+  o.log(
+    `torture: seed ${o.seed} (replay with BERTH_TORTURE_SEED=${o.seed}), ${o.kills} kill(s) per operation, delays 0-${o.maxDelayMs} ms${o.adaptive ? " then up to each operation's measured length (BERTH_TORTURE_MAX_DELAY_MS=N fixes them)" : ''}`,
+  );
   await writeInputs(work, seededRandom(7));
   const tally: TortureTally = { kills: 0, objectsChecked: 0, leaks: [], failures: [] };
   const registry = await Registry.start();
@@ -236,8 +243,11 @@ export async function torture(d: TestDaemon, work: string, o: TortureOptions, on
     // A container that runs through every kill, with a published port (DNAT rule) to re-adopt.
     ok(await b(['run', '-d', '--name', 'tlive', '-p', '80', 'busybox', 'sleep', '36000']), 'long-lived container');
     for (const op of ops) {
+      // Delays spread over the operation's length: at least maxDelayMs, else as long as its last
+      // uninterrupted run (the retry, checks included, capped), so kills reach its late phases too.
+      let span = o.maxDelayMs;
       for (let i = 0; i < o.kills; i++) {
-        const delay = Math.floor(rnd() * o.maxDelayMs);
+        const delay = Math.floor(rnd() * span);
         const where = `${op.name} kill ${i + 1}/${o.kills} after ${delay} ms (seed ${o.seed})`;
         try {
           const t0 = Date.now();
@@ -266,7 +276,9 @@ export async function torture(d: TestDaemon, work: string, o: TortureOptions, on
             tally.objectsChecked += reg.blobs + reg.uploads;
           }
           mark('checked');
+          const retryStart = Date.now();
           await op.retry(i);
+          if (o.adaptive) span = Math.max(o.maxDelayMs, Math.min(Date.now() - retryStart, 8000));
           mark('retried');
           if (op.target !== 'berthd' || op.name === 'push') {
             const reg = await registryProblems(registry.root, `http://${registry.host}`);
@@ -316,6 +328,7 @@ export async function ciTorture(d: TestDaemon, only: readonly string[]): Promise
       kills: Number(process.env.BERTH_TORTURE_KILLS ?? 1),
       seed,
       maxDelayMs: Number(process.env.BERTH_TORTURE_MAX_DELAY_MS ?? 600),
+      adaptive: !process.env.BERTH_TORTURE_MAX_DELAY_MS,
       log: (line) => console.log(line),
     },
     only,
