@@ -112,3 +112,26 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+// Found by the torture driver: berthd killed inside `run -d` after the runtime's create but
+// before the record said running left a created container whose shim and init process lived
+// on, unseen: after `rm -f` they still held the container's cgroup (and the shim) forever.
+test('a record that is not live but whose shim is (a start or removal berthd did not finish) has its runtime container deleted', async () => {
+  const w = await fakeWorld();
+  try {
+    const created = containerRecord('c3', { status: 'created' });
+    const removing = containerRecord('d4', { phase: 'removing', status: 'running', pid: 7 });
+    const quiet = containerRecord('e5', { status: 'exited' });
+    for (const r of [created, removing, quiet]) await w.records.put(r.id, r);
+    w.alive.add(w.paths.shim(created.id));
+    w.alive.add(w.paths.shim(removing.id));
+    await recoverWith(w);
+    assert.ok(w.calls.includes(`runtime-delete ${created.id}`), 'the unfinished start is undone');
+    assert.equal(w.records.get(created.id)?.state.status, 'created', 'the record stays as the user last saw it');
+    assert.ok(w.calls.includes(`runtime-delete ${removing.id}`), 'the unfinished removal kills the process too');
+    assert.equal(w.records.get(removing.id), undefined);
+    assert.ok(!w.calls.includes(`runtime-delete ${quiet.id}`), 'a container with no shim alive costs no runtime call');
+  } finally {
+    await w.dispose();
+  }
+});
