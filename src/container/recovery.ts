@@ -47,7 +47,7 @@ export function recoveryAction(rec: ContainerSnapshot, shimAlive: boolean): Reco
 
 /**
  * A record that is not live but whose shim is: berthd died inside a start (after the runtime's
- * create, before the record said running) or inside a removal. Nothing follows that process, so
+ * create, before the record said running). Nothing follows that process, so
  * it would hold its cgroup, namespaces and shim forever, unseen by ps; the start never completed,
  * so it is undone, as the start's own failure path does (the runtime's forced delete kills the
  * process; its shim then leaves by itself).
@@ -67,8 +67,7 @@ export async function recoverContainers(core: ContainerCore, exits: ExitWatcher,
       switch (action.kind) {
         case 'discard':
           log.info('removing half-made container', { id: rec.id, phase: rec.phase });
-          await undoUnfinishedStart(core, rec, shimDir);
-          await discardContainer(core, rec.id);
+          await discardContainer(core, rec.id); // deletes what the runtime still has too
           break;
         case 'adopt': {
           exits.watch(rec.id);
