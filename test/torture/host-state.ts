@@ -98,13 +98,13 @@ export async function hostLeaks(d: TestDaemon): Promise<string[]> {
 /**
  * Leaks that stay: the kernel frees a namespace's veths in the background and berthd reaps in the
  * background too (reaper.ts), so a check right after a removal may see them for a moment. Polls
- * until nothing is left or `ms` passes, and returns what was still there.
+ * until nothing is left (but the `known` leaks, reported before) or `ms` passes, and returns what was still there.
  */
-export async function settledLeaks(d: TestDaemon, ms = 15_000): Promise<string[]> {
+export async function settledLeaks(d: TestDaemon, ms = 15_000, known: ReadonlySet<string> = new Set()): Promise<string[]> {
   const deadline = Date.now() + ms;
   for (;;) {
     const leaks = await hostLeaks(d);
-    if (!leaks.length || Date.now() > deadline) return leaks;
+    if (!leaks.some((l) => !known.has(l)) || Date.now() > deadline) return leaks;
     await new Promise((r) => setTimeout(r, 250));
   }
 }
