@@ -105,6 +105,13 @@ function platformWarnings(image: Platform): string[] {
  */
 export async function discardContainer(core: ContainerCore, id: string, removeAnonymousVolumes = true): Promise<void> {
   const { deps } = core;
+  // The runtime's state (and the cgroup it names) outlives the process when berthd died before
+  // its delete after the exit, or inside a start or a removal: it goes with the container.
+  const known = deps.records.get(id);
+  if (known) {
+    const runtime = core.runtimeFor(known);
+    if (await runtime.exists(id)) await runtime.delete(id, true);
+  }
   await deps.volumes.detach(id, { removeAnonymous: removeAnonymousVolumes });
   await core.unmountRootfs(id);
   await deps.layers.removeSnapshot(id).catch((e) => {

@@ -21,6 +21,8 @@ export interface FakeWorld {
   events: string[];
   /** Shim state dirs whose shim is alive, and the exit each dead one left. */
   alive: Set<string>;
+  /** Container ids the runtime still has state for (a crash or a failed delete left it). */
+  runtimeLeft: Set<string>;
   exitFiles: Map<string, ExitStatus>;
   /** Ends the process of container `id` as its shim would report it. */
   exit(id: string, exitCode: number): void;
@@ -35,6 +37,7 @@ export async function fakeWorld(): Promise<FakeWorld> {
   const calls: string[] = [];
   const events: string[] = [];
   const alive = new Set<string>();
+  const runtimeLeft = new Set<string>();
   const exitFiles = new Map<string, ExitStatus>();
   const waiting = new Map<string, (s: ExitStatus) => void>();
   const exit = (id: string, exitCode: number) => {
@@ -63,8 +66,11 @@ export async function fakeWorld(): Promise<FakeWorld> {
       calls.push(`kill ${id} ${sig}`);
       exit(id, 128 + Number(sig));
     },
-    exists: async () => true, // a fake runtime that still holds every container
-    delete: async (id: string) => void calls.push(`runtime-delete ${id}`),
+    delete: async (id: string) => {
+      calls.push(`runtime-delete ${id}`);
+      runtimeLeft.delete(id);
+    },
+    exists: async (id: string) => runtimeLeft.has(id),
     resume: async () => {},
     pause: async () => {},
   } as unknown as OciRuntime;
@@ -98,7 +104,18 @@ export async function fakeWorld(): Promise<FakeWorld> {
     defaultDns: [],
     mounter,
   };
-  return { core: new ContainerCore(deps), records, calls, events, alive, exitFiles, exit, paths, dispose: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    core: new ContainerCore(deps),
+    records,
+    calls,
+    events,
+    alive,
+    runtimeLeft,
+    exitFiles,
+    exit,
+    paths,
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 /** A container record as create would leave it, with `over` applied. */

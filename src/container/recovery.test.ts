@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { recoverContainers, recoveryAction } from './recovery.js';
+import { discardContainer } from './container-create.js';
 import { ExitWatcher } from './exit-watcher.js';
 import { RestartManager } from './restart-manager.js';
 import { containerRecord, fakeWorld, type FakeWorld } from './core-fakes.test-support.js';
@@ -112,3 +113,46 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+// Found by the torture driver: berthd killed inside `run -d` after the runtime's create but
+// before the record said running left a created container whose shim and init process lived
+// on, unseen: after `rm -f` they still held the container's cgroup (and the shim) forever.
+test('a start or removal berthd did not finish has its runtime container deleted (the process, its cgroup, its shim)', async () => {
+  const w = await fakeWorld();
+  try {
+    const created = containerRecord('c3', { status: 'created' });
+    const removing = containerRecord('d4', { phase: 'removing', status: 'running', pid: 7 });
+    const quiet = containerRecord('e5', { status: 'exited' });
+    for (const r of [created, removing, quiet]) await w.records.put(r.id, r);
+    w.alive.add(w.paths.shim(created.id));
+    w.alive.add(w.paths.shim(removing.id));
+    for (const r of [created, removing]) w.runtimeLeft.add(r.id);
+    await recoverWith(w);
+    assert.ok(w.calls.includes(`runtime-delete ${created.id}`), 'the unfinished start is undone');
+    assert.equal(w.records.get(created.id)?.state.status, 'created', 'the record stays as the user last saw it');
+    assert.ok(w.calls.includes(`runtime-delete ${removing.id}`), 'the unfinished removal kills the process too');
+    assert.equal(w.records.get(removing.id), undefined);
+    assert.ok(!w.calls.includes(`runtime-delete ${quiet.id}`), 'a container with no shim alive costs no runtime call');
+  } finally {
+    await w.dispose();
+  }
+});
+
+// Found by the torture driver: a container that exited around a berthd kill kept its runtime
+// state (and an empty cgroup) after rm; removing a container now deletes what the runtime has left.
+test('removing a container deletes the runtime state a crash left, and costs no runtime call when there is none', async () => {
+  const w = await fakeWorld();
+  try {
+    const left = containerRecord('f6', { status: 'exited' });
+    const clean = containerRecord('g7', { status: 'exited' });
+    for (const r of [left, clean]) await w.records.put(r.id, r);
+    w.runtimeLeft.add(left.id);
+    await discardContainer(w.core, left.id);
+    await discardContainer(w.core, clean.id);
+    assert.ok(w.calls.includes(`runtime-delete ${left.id}`));
+    assert.ok(!w.calls.includes(`runtime-delete ${clean.id}`));
+    assert.equal(w.runtimeLeft.size, 0);
+  } finally {
+    await w.dispose();
+  }
+});

@@ -45,6 +45,19 @@ export function recoveryAction(rec: ContainerSnapshot, shimAlive: boolean): Reco
   return { kind: 'none' };
 }
 
+/**
+ * A record that is not live but whose shim is: berthd died inside a start (after the runtime's
+ * create, before the record said running). Nothing follows that process, so
+ * it would hold its cgroup, namespaces and shim forever, unseen by ps; the start never completed,
+ * so it is undone, as the start's own failure path does (the runtime's forced delete kills the
+ * process; its shim then leaves by itself).
+ */
+async function undoUnfinishedStart(core: ContainerCore, rec: ContainerSnapshot, shimDir: string): Promise<void> {
+  if (!(await core.deps.monitor.isAlive(shimDir))) return;
+  log.info('undoing a start that berthd did not finish', { id: rec.id, status: rec.state.status });
+  await core.runtimeFor(rec).delete(rec.id, true);
+}
+
 export async function recoverContainers(core: ContainerCore, exits: ExitWatcher, restarts: RestartManager): Promise<void> {
   const { deps } = core;
   for (const rec of deps.records.values()) {
@@ -54,7 +67,7 @@ export async function recoverContainers(core: ContainerCore, exits: ExitWatcher,
       switch (action.kind) {
         case 'discard':
           log.info('removing half-made container', { id: rec.id, phase: rec.phase });
-          await discardContainer(core, rec.id);
+          await discardContainer(core, rec.id); // deletes what the runtime still has too
           break;
         case 'adopt': {
           exits.watch(rec.id);
@@ -76,6 +89,7 @@ export async function recoverContainers(core: ContainerCore, exits: ExitWatcher,
           break;
         }
         case 'settle':
+          await undoUnfinishedStart(core, rec, shimDir);
           await core.unmountRootfs(rec.id);
           if (action.restart) restarts.schedule(rec);
           break;

@@ -70,3 +70,12 @@ test('an image whose layers do not match its config diffIDs is damaged', () => {
   const p = planCheck({ ...f, images: [{ ...f.images[0]!, config: { diffIds: [l2] } }] });
   assert.equal(p.problems[0]?.problem, 'its layers do not match the diffIDs of its config');
 });
+
+// Found by the torture driver: after `berth push` every pushed image reported "names 2 blob(s)
+// that are missing": a push remembers the compressed digest a layer went out as, without its bytes.
+test('a layer blob the image was pushed as (digest remembered, bytes never kept) is no damage; a missing manifest is', () => {
+  const f = facts({ blobs: { all: new Set([d('a'), d('b'), l1]), corrupt: new Map() } });
+  assert.deepEqual(planCheck(f).problems, []);
+  const withManifest = { ...f, images: [f.images[0]!, { ...f.images[1]!, manifests: [{ digest: d('e') }] }] };
+  assert.deepEqual(planCheck(withManifest).forgetBlobs, [{ id: d('b'), digests: [d('e')] }]);
+});

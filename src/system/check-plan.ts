@@ -3,7 +3,8 @@
 // and what a repair does with each. Damage flows upwards: a damaged layer damages the images
 // and containers standing on it; a damaged config blob damages its image. A blob that is only a
 // cache of an image (the uncompressed tar under its diffID, a pulled compressed blob, a manifest)
-// damages nothing: repair moves it aside and the image forgets it.
+// damages nothing: repair moves it aside and the image forgets it. A compressed blob an image was
+// pushed as is remembered by digest only, so its absence is no problem at all.
 import type { Digest } from '../lib/digest.js';
 import { chainIds } from '../lib/chain-id.js';
 
@@ -83,7 +84,12 @@ export function planCheck(f: CheckFacts): CheckPlan {
       plan.removeImages.push(img.id);
       continue;
     }
-    const gone = [...img.layers.flatMap((l) => (l.blob ? [l.blob.digest] : [])), ...img.manifests.map((m) => m.digest)].filter((d) => !usable(d));
+    // A layer's compressed blob missing from the store is no damage: a push remembers only the
+    // digest it pushed as (image-record.ts), the bytes were never kept. One present but corrupt is.
+    const gone = [
+      ...img.layers.flatMap((l) => (l.blob && f.blobs.corrupt.has(l.blob.digest) ? [l.blob.digest] : [])),
+      ...img.manifests.map((m) => m.digest).filter((d) => !usable(d)),
+    ];
     if (gone.length) {
       problems.push({
         type: 'image',

@@ -1,6 +1,6 @@
 // diff (the container's changes to its image's files) and export (its filesystem as a tar).
-import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { copyToFile } from '../output-file.js';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
@@ -30,6 +30,7 @@ export async function exportContainer(ctx: CliContext, argv: string[]): Promise<
   // As docker: checked before the request, so nothing is exported to a terminal.
   if (!p.opts.output && ctx.io.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
   const res = await ctx.docker.containerExport(p.args[0]!);
-  await pipeline(res, p.opts.output ? createWriteStream(p.opts.output) : ctx.io.stdout);
+  if (p.opts.output) await copyToFile(res, p.opts.output);
+  else await pipeline(res, ctx.io.stdout);
   return 0;
 }

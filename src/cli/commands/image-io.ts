@@ -1,7 +1,7 @@
 // save, load, import, pull: tar streams in and out, jsonmessage progress on the way back.
-import { createWriteStream } from 'node:fs';
 import { openRead } from '../../client/go-fs.js';
 import { pipeline } from 'node:stream/promises';
+import { copyToFile } from '../output-file.js';
 import type { Readable } from 'node:stream';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
@@ -26,7 +26,8 @@ export async function save(ctx: CliContext, argv: string[]): Promise<number> {
   if (!p.opts.output && ctx.io.stdout.isTTY) throw new StatusError(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
   const platform = p.opts.platform ? ociPlatform(p.opts.platform) : undefined;
   const res = await ctx.docker.imageSave(p.args, { platform });
-  await pipeline(res, p.opts.output ? createWriteStream(p.opts.output) : ctx.io.stdout);
+  if (p.opts.output) await copyToFile(res, p.opts.output);
+  else await pipeline(res, ctx.io.stdout);
   return 0;
 }
 

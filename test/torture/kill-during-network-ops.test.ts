@@ -1,0 +1,56 @@
+// Crash safety, CI mode of the torture driver (issue 13), the network's operations: berthd killed
+// during compose up and compose down (each creates networks and connects containers); after each
+// restart the checks of driver.ts (no netns, veth, bridge, cgroup or DNAT rule beyond what
+// survives; running containers re-adopted with the same pid) and the retry succeeds.
+// Not here yet: 'network create+connect' (bench/torture.ts runs it). A `network connect` to a
+// running container killed between the sandbox change and the container record's update leaves
+// the two disagreeing after the restart (inspect lacks the network, a new connect is refused as
+// "endpoint ... already exists", and once a veth was left): an open bug, found by the bench
+// (seed 2605705335, 2 of 10 kills), to be fixed by recovery reconciling each live container's
+// sandbox endpoints with its record. In CI it would fail about one run in five.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBusyboxDaemon, expectOk } from '../support/daemon.js';
+import { requiresRoot } from '../support/requires-root.js';
+import { ciTorture } from './driver.js';
+
+const skip = requiresRoot('SIGKILL of a real berthd, overlayfs, crun, nftables');
+const d = useBusyboxDaemon({ before, after }, skip);
+
+test('SIGKILL during compose up and compose down: nothing leaks, every retry succeeds', { skip, timeout: 240_000 }, async () => {
+  const { tally, seed } = await ciTorture(d, ['compose up', 'compose down']);
+  assert.deepEqual(tally.failures, [], `seed ${seed}`);
+  assert.deepEqual(tally.leaks, [], `seed ${seed}`);
+  assert.ok(tally.kills > 0 && tally.objectsChecked > 0);
+});
+
+// The "upgrade" of issue 13: the old berthd killed, a new one started on the same data root.
+// Everything is re-adopted: the container keeps running (same pid), its published port still
+// answers, exec and logs work (lines written while no daemon ran are there), its user network
+// and volume are still its own, and its stop is recorded with the real exit code.
+test('a berthd killed and a new one started on the same data root re-adopt a running container whole', { skip, timeout: 120_000 }, async () => {
+  expectOk(await d.berth(['network', 'create', 'upg-net']));
+  const script =
+    'mkdir -p /www && echo upgraded > /www/index.html && httpd -p 80 -h /www; trap "exit 3" TERM; i=0; while :; do i=$((i+1)); echo tick$i; echo $i > /data/n; sleep 0.2; done';
+  const id = expectOk(
+    await d.berth(['run', '-d', '--name', 'upg', '--network', 'upg-net', '-p', '127.0.0.1::80', '-v', 'upg-vol:/data', 'busybox', 'sh', '-c', script]),
+  ).stdout.trim();
+  const pid = expectOk(await d.berth(['inspect', '-f', '{{.State.Pid}}', id])).stdout.trim();
+  const port = expectOk(await d.berth(['port', id, '80'])).stdout.trim();
+  await d.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 1500)); // the container goes on writing with no daemon
+  await d.start();
+  assert.equal(expectOk(await d.berth(['inspect', '-f', '{{.State.Status}} {{.State.Pid}}', id])).stdout.trim(), `running ${pid}`);
+  const res = await fetch(`http://${port}/`, { signal: AbortSignal.timeout(10_000) });
+  assert.equal((await res.text()).trim(), 'upgraded');
+  const n = Number(expectOk(await d.berth(['exec', id, 'cat', '/data/n'])).stdout.trim());
+  const logs = expectOk(await d.berth(['logs', id])).stdout;
+  for (let i = 1; i < n; i++) assert.ok(logs.includes(`tick${i}\n`), `tick${i} (written up to ${n}) is missing from the logs`);
+  const nets = JSON.parse(expectOk(await d.berth(['inspect', '-f', '{{json .NetworkSettings.Networks}}', id])).stdout);
+  assert.ok(nets['upg-net']?.IPAddress, 'the container lost its address on upg-net');
+  expectOk(await d.berth(['stop', '-t', '10', id]));
+  assert.equal(expectOk(await d.berth(['inspect', '-f', '{{.State.ExitCode}}', id])).stdout.trim(), '3');
+  expectOk(await d.berth(['rm', '-v', id]));
+  expectOk(await d.berth(['network', 'rm', 'upg-net']));
+  expectOk(await d.berth(['volume', 'rm', 'upg-vol']));
+});
