@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { log, setDebug } from '../lib/log.js';
-import { errnoCode, internal, isBerthError, messageOf } from '../lib/errors.js';
+import { errnoCode, isBerthError, messageOf } from '../lib/errors.js';
 import { parseReference } from '../lib/reference.js';
 import { FsContentStore } from '../store/content/fs-content-store.js';
 import { OverlayLayerStore } from '../store/layers/overlay-layer-store.js';
@@ -197,28 +197,23 @@ async function main(argv: string[]): Promise<void> {
         puller,
         pusher,
         emulation: binfmt,
-        // dockerd answers a registry it cannot reach with a 500 (the swagger's only error status for /auth besides 401).
+        // dockerd answers a registry it cannot reach with a 500; Berth keeps 500 for its own faults and
+        // says 503 (the registry is unavailable), which clients report the same way.
         login: (server, creds, signal) =>
-          checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal).catch((e: unknown) => {
-            throw isBerthError(e, 'unavailable') ? internal(messageOf(e), e) : e;
-          }),
+          checkLogin(server, creds, { insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }, signal),
         search: (term, o) => searchImages(term, { ...o, insecureRegistries: cfg.insecureRegistries, loopbackOnly: cfg.registryLoopbackOnly }),
-        distribution: async (name, o) => {
-          try {
-            return distributionInspect(
-              await inspectManifest(name, {
-                credentials: o.credentials,
-                signal: o.signal,
-                verbose: true,
-                loopbackOnly: cfg.registryLoopbackOnly,
-                insecure: isInsecureHost(parseReference(name).domain, cfg.insecureRegistries),
-              }),
-            );
-          } catch (e) {
-            // dockerd answers a registry it cannot reach, or a name it does not find there, with a 500 and the error text.
-            throw isBerthError(e, 'unauthorized') || isBerthError(e, 'invalid-argument') ? e : internal(messageOf(e), e);
-          }
-        },
+        // dockerd answers a registry it cannot reach, or a name it does not find there, with a 500;
+        // Berth answers 503 and 404 (500 is kept for Berth's own faults).
+        distribution: async (name, o) =>
+          distributionInspect(
+            await inspectManifest(name, {
+              credentials: o.credentials,
+              signal: o.signal,
+              verbose: true,
+              loopbackOnly: cfg.registryLoopbackOnly,
+              insecure: isInsecureHost(parseReference(name).domain, cfg.insecureRegistries),
+            }),
+          ),
       }),
     ],
   };

@@ -2,7 +2,7 @@
 // first component (when it looks like a host: a dot, a port or localhost) or Docker Hub's index,
 // asked at /v1/search?q=&n=, its results filtered by stars / is-official / is-automated. The
 // registry's answer is untrusted input: bounded reads, a JSON shape check.
-import { internal, invalidArgument } from '../../lib/errors.js';
+import { invalidArgument, unavailable } from '../../lib/errors.js';
 import { Agents, httpRequest, readBody } from './http-request.js';
 import { isInsecureHost, isLoopbackHost } from './endpoint.js';
 
@@ -56,14 +56,15 @@ export async function searchImages(term: string, o: SearchOptions = {}): Promise
       body = await readBody(res.body, MAX_BODY, 'search results');
       if (res.status !== 200) throw new Error(`Unexpected status code ${res.status}`);
     } catch (e) {
-      // dockerd answers a search it could not make with a 500 and the Go-style error text.
-      throw internal((e as Error).message, e);
+      // dockerd answers a search it could not make with a 500 and the Go-style error text; Berth
+      // keeps 500 for its own faults: the registry is unavailable (503), with the same text.
+      throw unavailable((e as Error).message, e);
     }
     let parsed: { results?: unknown } | null = null;
     try {
       parsed = JSON.parse(body.toString('utf8')) as { results?: unknown } | null;
     } catch {}
-    if (!parsed || !Array.isArray(parsed.results)) throw internal(`invalid search response from ${host}`);
+    if (!parsed || !Array.isArray(parsed.results)) throw unavailable(`invalid search response from ${host}`);
     const f = o.filters ?? {};
     return parsed.results
       .filter((r): r is Record<string, unknown> => typeof r === 'object' && r !== null)
