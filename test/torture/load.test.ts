@@ -33,5 +33,6 @@ test('concurrent clients: no errors, and no fd, mount or cgroup left over', { sk
   assert.equal(r.containersAfter, r.containersBefore, 'containers made by the load are left');
   assert.equal(r.after.mounts, r.before.mounts, 'mounts under the data root');
   assert.equal(r.after.cgroups, r.before.cgroups, 'cgroups under the cgroup parent');
-  assert.equal(r.after.fds, r.before.fds, "berthd's open file descriptors");
+  // Fewer is no leak (a keep-alive socket or the shim spawner's pipe may close meanwhile).
+  assert.ok(r.after.fds <= r.before.fds, `berthd's open file descriptors: ${r.before.fds} before, ${r.after.fds} after`);
 });

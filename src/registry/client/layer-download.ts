@@ -6,7 +6,7 @@
 // order afterwards. Docker's texts for a bad blob.
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
-import { invalidArgument, isBerthError } from '../../lib/errors.js';
+import { invalidArgument, isBerthError, isNoSpace } from '../../lib/errors.js';
 import type { ContentStore } from '../../store/content/content-store.js';
 import type { LayerStore, StagedLayer } from '../../store/layers/layer-store.js';
 import type { Descriptor } from '../../image/image-config.js';
@@ -113,6 +113,13 @@ export async function fetchLayer(
     throw e;
   });
   const [stored, staged] = await Promise.allSettled([storing, staging]);
+  // A full disk in either branch is the cause, whatever the other branch saw when it was cut
+  // ("Premature close"): report that one, as the user can act on it.
+  const noSpace = [stored, staged].find((r) => r.status === 'rejected' && isNoSpace(r.reason));
+  if (noSpace?.status === 'rejected') {
+    if (staged.status === 'fulfilled') await stores.layers.discardStaged(staged.value);
+    throw noSpace.reason;
+  }
   if (stored.status === 'rejected') {
     if (staged.status === 'fulfilled') await stores.layers.discardStaged(staged.value);
     if (isBerthError(stored.reason, 'invalid-argument')) throw layerVerificationFailed(d, stored.reason);
