@@ -6,7 +6,7 @@ import { noSuchNetwork } from '../lib/docker-messages.js';
 import type { ContainerRecord, ContainerSnapshot } from './container-record.js';
 import { isLive, type ContainerCore } from './container-core.js';
 import { writeEtcFiles } from './etc-files.js';
-import { attachedNetworks, bridgeLinks, parseLink, primaryNetwork, type BridgeLinks } from './networking.js';
+import { attachedNetworks, bridgeLinks, parseLink, primaryNetwork, strayEndpoints, type BridgeLinks } from './networking.js';
 
 export async function connectNetwork(
   core: ContainerCore,
@@ -74,7 +74,7 @@ export async function disconnectNetwork(core: ContainerCore, ref: string, networ
 }
 
 /** Rewrites /etc/hosts and resolv.conf in place (they are bind-mounted) after the networks changed. */
-async function refreshEtcFiles(core: ContainerCore, rec: ContainerSnapshot): Promise<void> {
+export async function refreshEtcFiles(core: ContainerCore, rec: ContainerSnapshot): Promise<void> {
   const net = core.deps.networks.info(rec.id);
   let links: BridgeLinks['hosts'] = [];
   try {
@@ -92,4 +92,22 @@ export function bridgeLinksOf(core: ContainerCore, rec: ContainerRecord | Contai
     (ref) => core.index.find(ref),
     (id) => core.deps.networks.info(id)?.endpoints.find((e) => e.network === 'bridge')?.ip,
   );
+}
+
+/**
+ * Startup: a running container's sandbox endpoints its record does not list are a connect that
+ * berthd's death cut short (the sandbox is written before the container record): they go, so
+ * inspect, the interfaces in the container and a retried connect agree again.
+ */
+export async function dropStrayEndpoints(core: ContainerCore, rec: ContainerSnapshot): Promise<void> {
+  const net = core.deps.networks.info(rec.id);
+  if (!net) return;
+  const stray = strayEndpoints(
+    rec,
+    net.endpoints.map((e) => e.networkId),
+    (ref) => core.deps.networks.find(ref)?.id,
+  );
+  if (!stray.length) return;
+  for (const id of stray) await core.deps.networks.disconnect(rec.id, id);
+  await refreshEtcFiles(core, rec);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { attachedNetworks, bridgeLinks, networkPlan, parseLink } from './networking.js';
+import { attachedNetworks, bridgeLinks, networkPlan, parseLink, strayEndpoints } from './networking.js';
 import type { ContainerRecord } from './container-record.js';
 
 function rec(networkMode: string, endpoints: ContainerRecord['endpoints'], primaryDisconnected?: boolean): ContainerRecord {
@@ -98,4 +98,17 @@ test('bridgeLinks: hosts lines and link variables of running linked containers o
       ),
     /Cannot link to a non running container: \/db AS \/web\/my-db/,
   );
+});
+
+test('strayEndpoints: sandbox networks the record does not list, compared by id whatever the record names them by', () => {
+  const ids: Record<string, string> = { bridge: 'id-bridge', app: 'id-app', 'id-app': 'id-app', other: 'id-other', 'id-other': 'id-other' };
+  const idOf = (ref: string) => ids[ref];
+  // Connected to "other" in the sandbox, but berthd died before the record said so.
+  assert.deepEqual(strayEndpoints(rec('default', []), ['id-bridge', 'id-other'], idOf), ['id-other']);
+  // The primary network named by id, the connected one by name: nothing is stray.
+  assert.deepEqual(strayEndpoints(rec('id-app', [{ network: 'other', aliases: [] }]), ['id-app', 'id-other'], idOf), []);
+  // Disconnected from the primary network: its endpoint is stray.
+  assert.deepEqual(strayEndpoints(rec('app', [], true), ['id-app'], idOf), ['id-app']);
+  // container: mode shares another container's sandbox: never touched.
+  assert.deepEqual(strayEndpoints(rec('container:abc', []), ['id-bridge'], idOf), []);
 });

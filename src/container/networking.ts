@@ -41,6 +41,17 @@ export function attachedNetworks(rec: ContainerRecord): EndpointRequest[] {
   return [endpoints.find((e) => e.network === primary) ?? { network: primary, aliases: [] }, ...rest];
 }
 
+/**
+ * The networks (by id) a sandbox is attached to that the container's record does not list (pure;
+ * `dropStrayEndpoints` acts on it). The record names networks as the user did (name or id), so
+ * both sides are compared by id; `idOf` resolves a name or id to the network's id.
+ */
+export function strayEndpoints(rec: ContainerRecord, attachedIds: readonly string[], idOf: (ref: string) => string | undefined): string[] {
+  if (rec.host.networkMode.startsWith('container:')) return [];
+  const wanted = new Set(attachedNetworks(rec).map((e) => idOf(e.network)));
+  return attachedIds.filter((id) => !wanted.has(id));
+}
+
 export function networkPlan(rec: ContainerRecord): NetworkPlan {
   const mode = rec.host.networkMode;
   if (mode === 'host') return { kind: 'host' };

@@ -75,6 +75,7 @@ test('a running container whose shim died is recorded exited with the exit code 
     const r = containerRecord('c3', { status: 'running' });
     await w.records.put(r.id, r);
     w.exitFiles.set(w.paths.shim(r.id), { exitCode: 42, finishedAt: '2026-01-01T00:00:05.000000000Z' });
+    w.runtimeLeft.add(r.id); // the shim died before it could delete the runtime's container
     const { restarts } = await recoverWith(w);
     const after = w.records.get(r.id)!;
     assert.equal(after.state.status, 'exited');

@@ -8,6 +8,7 @@ import { nowRfc3339Nano } from '../lib/time-parse.js';
 import type { ContainerSnapshot } from './container-record.js';
 import { isLive, type ContainerCore } from './container-core.js';
 import { discardContainer } from './container-create.js';
+import { dropStrayEndpoints } from './network-attach.js';
 import type { ExitWatcher } from './exit-watcher.js';
 import { startingHealth } from './healthcheck.js';
 import type { RestartManager } from './restart-manager.js';
@@ -105,5 +106,7 @@ export async function recoverContainers(core: ContainerCore, exits: ExitWatcher,
     const r = deps.records.get(id);
     return !!r && isLive(r);
   });
+  for (const r of deps.records.values())
+    if (isLive(r)) await dropStrayEndpoints(core, r).catch((e: unknown) => log.warn('recovery: a stray network endpoint', { id: r.id, error: messageOf(e) }));
   await deps.volumes.reconcile(new Set(all.map((r) => r.id)), new Set(all.filter((r) => isLive(r)).map((r) => r.id)));
 }

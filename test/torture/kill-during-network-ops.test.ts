@@ -2,12 +2,9 @@
 // during compose up and compose down (each creates networks and connects containers); after each
 // restart the checks of driver.ts (no netns, veth, bridge, cgroup or DNAT rule beyond what
 // survives; running containers re-adopted with the same pid) and the retry succeeds.
-// Not here yet: 'network create+connect' (bench/torture.ts runs it). A `network connect` to a
-// running container killed between the sandbox change and the container record's update leaves
-// the two disagreeing after the restart (inspect lacks the network, a new connect is refused as
-// "endpoint ... already exists", and once a veth was left): an open bug, found by the bench
-// (seed 2605705335, 2 of 10 kills), to be fixed by recovery reconciling each live container's
-// sandbox endpoints with its record. In CI it would fail about one run in five.
+// Also network create+connect: a `network connect` killed between the sandbox change and the
+// container record's update once left the two disagreeing (found by the bench, seed 2605705335);
+// recovery now drops sandbox endpoints the record does not list (`dropStrayEndpoints`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBusyboxDaemon, expectOk } from '../support/daemon.js';
@@ -17,8 +14,8 @@ import { ciTorture } from './driver.js';
 const skip = requiresRoot('SIGKILL of a real berthd, overlayfs, crun, nftables');
 const d = useBusyboxDaemon({ before, after }, skip);
 
-test('SIGKILL during compose up and compose down: nothing leaks, every retry succeeds', { skip, timeout: 240_000 }, async () => {
-  const { tally, seed } = await ciTorture(d, ['compose up', 'compose down']);
+test('SIGKILL during network create+connect, compose up and compose down: nothing leaks, every retry succeeds', { skip, timeout: 300_000 }, async () => {
+  const { tally, seed } = await ciTorture(d, ['network create+connect', 'compose up', 'compose down']);
   assert.deepEqual(tally.failures, [], `seed ${seed}`);
   assert.deepEqual(tally.leaks, [], `seed ${seed}`);
   assert.ok(tally.kills > 0 && tally.objectsChecked > 0);

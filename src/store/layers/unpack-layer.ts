@@ -232,7 +232,8 @@ export async function unpackLayer(input: Readable, dir: string, signal?: AbortSi
   // broken input (bad gzip, abort) makes the unpacker see an aborted extract.
   if (unpacked.status === 'rejected') {
     stream.destroy();
-    if (isBerthError(unpacked.reason) || fed.status === 'fulfilled') throw unpacked.reason;
+    const feederCut = fed.status === 'fulfilled' || errnoCode(fed.reason) === 'ERR_STREAM_PREMATURE_CLOSE';
+    if (isBerthError(unpacked.reason) || feederCut) throw unpacked.reason; // e.g. ENOSPC while writing a file
   }
   if (fed.status === 'rejected') throw fed.reason;
   return { diffId: `sha256:${hash.digest('hex')}`, size: u.size };
