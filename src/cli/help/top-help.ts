@@ -19,6 +19,9 @@ export const GROUP_HELP: Record<string, string> = {
     "Usage:  docker system COMMAND\n\nManage Docker\n\nCommands:\n  df          Show docker disk usage\n  events      Get real time events from the server\n  info        Display system-wide information\n  prune       Remove unused data\n\nRun 'docker system COMMAND --help' for more information on a command.\n",
   volume:
     "Usage:  docker volume COMMAND\n\nManage volumes\n\nCommands:\n  create      Create a volume\n  inspect     Display detailed information on one or more volumes\n  ls          List volumes\n  prune       Remove unused local volumes\n  rm          Remove one or more volumes\n\nRun 'docker volume COMMAND --help' for more information on a command.\n",
+  // docker's text without export / import, which Berth lacks
+  context:
+    "Usage:  docker context COMMAND\n\nManage contexts\n\nCommands:\n  create      Create a context\n  inspect     Display detailed information on one or more contexts\n  ls          List contexts\n  rm          Remove one or more contexts\n  show        Print the name of the current context\n  update      Update a context\n  use         Set the current docker context\n\nRun 'docker context COMMAND --help' for more information on a command.\n",
   // docker's text; Berth has only `inspect` (no local manifest lists: create, annotate, push, rm).
   manifest:
     "Usage:  docker manifest COMMAND\n\nThe **docker manifest** command has subcommands for managing image manifests and\nmanifest lists. A manifest list allows you to use one name to refer to the same image\nbuilt for multiple architectures.\n\nTo see help for a subcommand, use:\n\n    docker manifest CMD --help\n\nFor full details on using docker manifest lists, see the registry v2 specification.\n\nCommands:\n  inspect     Display an image manifest, or manifest list\n\nRun 'docker manifest COMMAND --help' for more information on a command.\n",
