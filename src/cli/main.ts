@@ -134,6 +134,8 @@ const GROUPS: Record<string, Record<string, Loader>> = {
     rm: cmd('context', 'contextRm'),
     remove: cmd('context', 'contextRm'),
     update: cmd('context', 'contextUpdate'),
+    export: cmd('context', 'contextExport'),
+    import: cmd('context', 'contextImport'),
   },
   network: {
     create: cmd('network', 'networkCreate'),

@@ -1,11 +1,13 @@
 // context create / ls / use / show / inspect / rm / update: the docker CLI's contexts, kept in
 // its own store (client/docker-contexts.ts) so that berth and docker share them.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import tarStream from 'tar-stream';
 import { join } from 'node:path';
 import { DEFAULT_CONTEXT, currentContextSetting } from '../../api/client/host.js';
 import {
   type ContextMeta,
   type TlsFileName,
+  TLS_FILES,
   contextTlsFiles,
   findContext,
   getContext,
@@ -267,5 +269,115 @@ export async function contextRm(ctx: CliContext, argv: string[]): Promise<number
     ctx.out(`${name}\n`);
   }
   if (errors.length) throw new StatusError(1, errors.join('\n'));
+  return 0;
+}
+
+/** docker's export: a tar of meta.json and tls/docker/*.pem, epoch times, owner 0. */
+async function exportTar(meta: ContextMeta, tls: Endpoint['tls']): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('end', resolve);
+    pack.on('error', reject);
+  });
+  const at = new Date(0);
+  pack.entry({ name: 'meta.json', mode: 0o644, mtime: at }, Buffer.from(JSON.stringify(meta)));
+  const files = Object.entries(tls).filter(([, v]) => v);
+  if (files.length) {
+    pack.entry({ name: 'tls', type: 'directory', mode: 0o700, mtime: at });
+    pack.entry({ name: 'tls/docker', type: 'directory', mode: 0o700, mtime: at });
+    for (const [f, data] of files) pack.entry({ name: `tls/docker/${f}`, mode: 0o600, mtime: at }, data!);
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+export async function contextExport(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, {
+    name: 'context export',
+    usage: '[OPTIONS] CONTEXT [FILE|-]',
+    description: 'Export a context to a tar archive FILE or a tar stream on STDOUT.',
+    minArgs: 1,
+    maxArgs: 2,
+  });
+  const p = parse(ctx, c, argv);
+  if (!p) return 0;
+  const [name, dest = `${p.args[0]}.dockercontext`] = p.args as [string, string?];
+  let tar: Buffer;
+  try {
+    const m = lookup(ctx, name);
+    tar = await exportTar(m, (await copyEndpoint(ctx, name)).tls);
+  } catch (e) {
+    throw new StatusError(1, (e as Error).message);
+  }
+  if (dest === '-') {
+    ctx.io.stdout.write(tar);
+    return 0;
+  }
+  try {
+    await writeFile(dest, tar, { flag: 'wx', mode: 0o644 }); // docker refuses to overwrite
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StatusError(1, `open ${dest}: ${code === 'EEXIST' ? 'file exists' : (e as Error).message}`);
+  }
+  ctx.err(`Written file "${dest}"\n`);
+  return 0;
+}
+
+/** Reads an exported context: meta.json and tls/docker/{ca,cert,key}.pem; anything else is ignored. */
+async function importTar(data: Buffer): Promise<{ meta?: ContextMeta; tls: Endpoint['tls'] }> {
+  const extract = tarStream.extract();
+  const out: { meta?: ContextMeta; tls: Endpoint['tls'] } = { tls: {} };
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (h, stream, next) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (b: unknown) => parts.push(b as Buffer));
+      stream.on('end', () => {
+        const body = Buffer.concat(parts);
+        const name = h.name.replace(/^\.\//, '');
+        if (h.type === 'file' && name === 'meta.json') out.meta = JSON.parse(body.toString('utf8')) as ContextMeta;
+        const f = name.startsWith('tls/docker/') ? name.slice('tls/docker/'.length) : '';
+        if (h.type === 'file' && (TLS_FILES as readonly string[]).includes(f)) out.tls[f as TlsFileName] = body;
+        next();
+      });
+      stream.on('error', reject);
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  // docker 28's own exports stop right after the last file's data, without its padding or tar's
+  // two zero blocks: add them (zeros after a complete archive are ignored)
+  extract.end(Buffer.concat([data, Buffer.alloc(((512 - (data.length % 512)) % 512) + 1024)]));
+  await done;
+  return out;
+}
+
+export async function contextImport(ctx: CliContext, argv: string[]): Promise<number> {
+  const c = newCommand(ctx, { name: 'context import', usage: 'CONTEXT FILE|-', description: 'Import a context from a tar or zip file', exactArgs: 2 });
+  const p = parse(ctx, c, argv);
+  if (!p) return 0;
+  const [name, src] = p.args as [string, string];
+  try {
+    validateContextName(name);
+    if (findContext(ctx.env, name)) throw new Error(`context "${name}" already exists`);
+    let data: Buffer;
+    if (src === '-') {
+      const parts: Buffer[] = [];
+      for await (const b of ctx.io.stdin) parts.push(b as Buffer);
+      data = Buffer.concat(parts);
+    } else data = await readFile(src);
+    if (data.subarray(0, 4).equals(Buffer.from('PK\x03\x04', 'latin1')))
+      throw new Error('importing a context from a zip file is not supported by berth (use a tar)');
+    const got = await importTar(data);
+    if (!got.meta) throw new Error('invalid context: no metadata found');
+    await saveContext(ctx.env, { Name: name, Metadata: got.meta.Metadata ?? {}, Endpoints: got.meta.Endpoints ?? {} }, got.tls);
+  } catch (e) {
+    if (e instanceof StatusError) throw e;
+    throw new StatusError(1, (e as Error).message);
+  }
+  ctx.out(`${name}\n`);
+  ctx.err(`Successfully imported context "${name}"\n`);
   return 0;
 }

@@ -667,6 +667,8 @@ export const HELP: Record<string, HelpEntry> = {
       ['-q, --quiet', 'Only show context names'],
     ],
   },
+  'context export': { use: '[OPTIONS] CONTEXT [FILE|-]', desc: 'Export a context to a tar archive FILE or a tar stream on STDOUT.', flags: [] },
+  'context import': { use: 'CONTEXT FILE|-', desc: 'Import a context from a tar or zip file', flags: [] },
   'context use': { use: 'CONTEXT', desc: 'Set the current docker context', flags: [] },
   'context show': { use: '', desc: 'Print the name of the current context', flags: [] },
   'context inspect': {
@@ -859,6 +861,8 @@ export const HELP_KEY: Record<string, string> = {
   'context inspect': 'context inspect',
   'context rm': 'context rm',
   'context update': 'context update',
+  'context export': 'context export',
+  'context import': 'context import',
   'context list': 'context ls',
   'context remove': 'context rm',
 };

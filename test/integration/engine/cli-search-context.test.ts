@@ -162,6 +162,20 @@ test('a context made by docker serves berth -c, one made by berth serves docker 
       const [b, k] = [await berth(args), await docker(args)];
       assert.deepEqual(b, k, args.join(' '));
     }
+    // export by one CLI, import by the other (docker's own exports stop short of tar's end blocks)
+    const viaBerth = join(cfg, 'b.dockercontext');
+    expectOk(await berth(['context', 'export', 'from-docker', viaBerth]));
+    expectOk(await docker(['context', 'import', 'imp-docker', viaBerth]));
+    const kexp = await run('docker', ['context', 'export', 'from-berth', '-'], { env: env() });
+    expectOk(kexp);
+    expectOk(await run(process.execPath, [BERTH, 'context', 'import', 'imp-berth', '-'], { env: env(), input: kexp.stdout }));
+    const seen = async (cli: typeof berth, name: string) => {
+      const [i] = JSON.parse(expectOk(await cli(['context', 'inspect', name])).stdout) as { Metadata: unknown; Endpoints: unknown }[];
+      return [i!.Metadata, i!.Endpoints];
+    };
+    assert.deepEqual(await seen(berth, 'imp-docker'), await seen(docker, 'from-docker'));
+    assert.deepEqual(await seen(docker, 'imp-berth'), await seen(berth, 'from-berth'));
+    expectOk(await berth(['context', 'rm', 'imp-docker', 'imp-berth']));
     // rm -f of the context in use goes back to the default; docker sees it gone
     assert.equal(expectOk(await berth(['context', 'rm', '-f', 'from-docker', 'from-berth'])).stdout, 'from-docker\nfrom-berth\n');
     assert.equal(expectOk(await docker(['context', 'ls', '-q'])).stdout, 'default\n');
