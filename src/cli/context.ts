@@ -13,12 +13,18 @@ export class CliContext {
   commandPath?: string;
   /** TLS for a tcp:// daemon (the global --tls/--tlsverify flags or DOCKER_TLS_VERIFY). */
   tls?: ClientTls;
+  /** The docker context in use ('default': -H / DOCKER_HOST / Berth's socket). */
+  contextName = 'default';
+  /** The default context's daemon (what -H / DOCKER_HOST name), whichever context is in use. */
+  readonly defaultHost: string;
   constructor(
-    readonly host: string,
+    public host: string,
     readonly io: CliIo,
     readonly env: NodeJS.ProcessEnv = process.env,
     readonly prog = 'berth',
-  ) {}
+  ) {
+    this.defaultHost = host;
+  }
   get docker(): DockerClient {
     return (this.client ??= new DockerClient(this.host, undefined, this.tls));
   }

@@ -31,6 +31,8 @@ const L = {
   login: () => import('./commands/login.js'),
   manifest: () => import('./commands/manifest.js'),
   fs: () => import('./commands/diff-export.js'),
+  search: () => import('./commands/search.js'),
+  context: () => import('./commands/context.js'),
 };
 const cmd =
   <K extends keyof typeof L>(k: K, name: string): Loader =>
@@ -72,6 +74,7 @@ const TOP: Record<string, Loader> = {
   import: cmd('imageIo', 'importImage'),
   pull: cmd('imageIo', 'pull'),
   push: cmd('imageIo', 'push'),
+  search: cmd('search', 'search'),
   build: cmd('build', 'build'),
   login: cmd('login', 'login'),
   logout: cmd('login', 'logout'),
@@ -121,6 +124,19 @@ const GROUPS: Record<string, Record<string, Loader>> = {
   },
   registry: { serve: cmd('registry', 'registryServe'), gc: cmd('registry', 'registryGc') },
   manifest: { inspect: cmd('manifest', 'manifestInspect') },
+  context: {
+    create: cmd('context', 'contextCreate'),
+    ls: cmd('context', 'contextLs'),
+    list: cmd('context', 'contextLs'),
+    use: cmd('context', 'contextUse'),
+    show: cmd('context', 'contextShow'),
+    inspect: cmd('context', 'contextInspect'),
+    rm: cmd('context', 'contextRm'),
+    remove: cmd('context', 'contextRm'),
+    update: cmd('context', 'contextUpdate'),
+    export: cmd('context', 'contextExport'),
+    import: cmd('context', 'contextImport'),
+  },
   network: {
     create: cmd('network', 'networkCreate'),
     ls: cmd('network', 'networkLs'),
@@ -144,6 +160,7 @@ const ROOT_USAGE = (prog: string) => `\n\nUsage:  ${prog} [OPTIONS] COMMAND [ARG
 
 interface RootFlags {
   host?: string;
+  context?: string;
   tls: ClientTlsFlags;
   version?: boolean;
   help?: boolean;
@@ -175,6 +192,7 @@ function parseRoot(argv: string[], prog: string): RootFlags | string {
         if (name === 'h') r.helpShort = true;
       }
     } else if (name === 'H' || name === 'host') r.host = v;
+    else if (name === 'c' || name === 'context') r.context = v;
     else if (name === 'tlscacert' || name === 'tlscert' || name === 'tlskey') r.tls[name] = v;
     return undefined;
   };
@@ -287,7 +305,7 @@ export async function main(argv: string[], prog = 'berth'): Promise<number> {
     return 1;
   }
   const [{ runCommand }, fn] = await Promise.all([import('./run-command.js'), loader()]);
-  return runCommand(fn, name, rest, root.host, undefined, process.env, root.tls);
+  return runCommand(fn, name, rest, root.host, undefined, process.env, root.tls, root.context);
 }
 
 if ((process.argv[1] && /(?:^|\/)(?:berth|main)(?:\.js)?$/.test(process.argv[1])) || process.env.BERTH_CLI_MAIN === '1') {

@@ -1,6 +1,6 @@
 // Runs one command with docker's error reporting and exit statuses.
 import { ApiError, ConnectError } from '../api/client/errors.js';
-import { resolveHost } from '../api/client/host.js';
+import { DEFAULT_CONTEXT, chooseContext, resolveHost } from '../api/client/host.js';
 import { clientTls, type ClientTlsFlags } from '../api/client/tls.js';
 import { StatusError } from './cli-error.js';
 import { CliContext, type CommandFn, type CliIo } from './context.js';
@@ -16,6 +16,7 @@ export async function runCommand(
   io?: CliIo,
   env: NodeJS.ProcessEnv = process.env,
   tlsFlags: ClientTlsFlags = {},
+  contextFlag?: string,
 ): Promise<number> {
   // process.stdin is a getter that builds the stream (and loads fs streams) on first use: only
   // the commands that read stdin pay for it.
@@ -31,11 +32,27 @@ export async function runCommand(
   try {
     const tls = clientTls(tlsFlags, env);
     if (tls) ctx.tls = tls;
+    ctx.contextName = chooseContext(hostFlag, contextFlag, env);
+    // the context store (and node:crypto) loads only when a named context is in use
+    if (ctx.contextName !== DEFAULT_CONTEXT) await useStoredContext(ctx);
     return await fn(ctx, argv);
   } catch (e) {
     return reportError(ctx, name, e);
   } finally {
     ctx.close();
+  }
+}
+
+/** Points the command at a stored context's endpoint, failing as the docker CLI does when it cannot. */
+async function useStoredContext(ctx: CliContext): Promise<void> {
+  const { contextEndpoint, getContext } = await import('../client/docker-contexts.js');
+  try {
+    const ep = contextEndpoint(ctx.env, getContext(ctx.env, ctx.contextName));
+    ctx.host = ep.host;
+    if (ep.tls) ctx.tls = ep.tls;
+    else delete ctx.tls;
+  } catch (e) {
+    throw new StatusError(1, `Failed to initialize: unable to resolve docker endpoint: ${(e as Error).message}`);
   }
 }
 

@@ -250,6 +250,13 @@ export class DockerClient extends Transport {
       query: { all: opts.all || undefined, digests: opts.digests || undefined, filters: filtersQuery(opts.filters), manifests: opts.manifests || undefined },
     });
   }
+  /** GET /images/search: the daemon asks the term's registry (/v1/search); filters go in the docker CLI's map form. */
+  imageSearch(term: string, opts: { limit?: number; filters?: Filters; registryAuth?: string } = {}): Promise<T.ImageSearchResult[]> {
+    return this.json('GET', '/images/search', {
+      query: { term, limit: opts.limit || undefined, filters: filtersMapQuery(opts.filters) },
+      headers: { 'X-Registry-Auth': opts.registryAuth ?? 'e30=' },
+    });
+  }
   /** `platform` (API 1.49): that platform's image of a multi-platform name, sent JSON-encoded as the docker CLI does. */
   imageInspect(name: string, opts: { platform?: T.OciPlatform } = {}): Promise<T.ImageInspect> {
     return this.json('GET', `/images/${enc(name)}/json`, { query: { platform: opts.platform && JSON.stringify(opts.platform) } });

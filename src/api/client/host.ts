@@ -1,4 +1,9 @@
-// Where the daemon is: -H/--host, then DOCKER_HOST, then Berth's default socket.
+// Where the daemon is: -H/--host, then DOCKER_HOST, then Berth's default socket; or a docker
+// context (-c/--context, DOCKER_CONTEXT, config.json's currentContext) chosen by docker's rules.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
 export const DEFAULT_HOST = 'unix:///run/berth/berth.sock';
 
 export interface Endpoint {
@@ -19,4 +24,36 @@ export function parseHost(host: string): Endpoint {
   const m = /^(?:tcp|http):\/\/\[?([^\]/]*?)\]?(?::(\d+))?\/?$/.exec(host);
   if (m) return { host, hostname: m[1] || '127.0.0.1', port: m[2] ? Number(m[2]) : 2375 };
   throw new Error(`unable to parse docker host \`${host}\``);
+}
+
+/** The context that stands for -H / DOCKER_HOST (or the default socket); docker's reserved name. */
+export const DEFAULT_CONTEXT = 'default';
+
+/** The docker CLI's config directory: $DOCKER_CONFIG, else ~/.docker. */
+export function dockerConfigDir(env: NodeJS.ProcessEnv): string {
+  return env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
+}
+
+/** config.json's `currentContext` (set by `context use`); a missing or unreadable file has none. */
+export function currentContextSetting(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const v = (JSON.parse(readFileSync(join(dockerConfigDir(env), 'config.json'), 'utf8')) as { currentContext?: unknown }).currentContext;
+    return typeof v === 'string' && v ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which context a command uses, as the docker CLI decides: --context (never with --host), then
+ * --host or DOCKER_HOST (the default context), then DOCKER_CONTEXT, then config.json's
+ * currentContext, then the default. `current` is read only when it decides.
+ */
+export function chooseContext(hostFlag: string | undefined, contextFlag: string | undefined, env: NodeJS.ProcessEnv, current = currentContextSetting): string {
+  if (contextFlag) {
+    if (hostFlag) throw new Error('conflicting options: cannot specify both --host and --context');
+    return contextFlag;
+  }
+  if (hostFlag || env.DOCKER_HOST) return DEFAULT_CONTEXT;
+  return env.DOCKER_CONTEXT || current(env) || DEFAULT_CONTEXT;
 }

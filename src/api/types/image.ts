@@ -77,6 +77,14 @@ export interface HistoryItem {
 }
 
 /** DELETE /images/{name} item: exactly one of the two keys. */
+/** One row of GET /images/search (the registry's /v1/search result). */
+export interface ImageSearchResult {
+  name: string;
+  description: string;
+  star_count: number;
+  is_official: boolean;
+  is_automated: boolean;
+}
 export interface ImageDeleteResponseItem {
   Untagged?: string;
   Deleted?: string;

@@ -646,6 +646,55 @@ export const HELP: Record<string, HelpEntry> = {
     aliases: 'docker volume rm, docker volume remove',
     flags: [['-f, --force', 'Force the removal of one or more volumes']],
   },
+  'context create': {
+    use: '[OPTIONS] CONTEXT',
+    desc: 'Create a context\n\nDocker endpoint config:\n\nNAME                DESCRIPTION\nfrom                Copy named context\'s Docker endpoint configuration\nhost                Docker endpoint on which to connect\nca                  Trust certs signed only by this CA\ncert                Path to TLS certificate file\nkey                 Path to TLS key file\nskip-tls-verify     Skip TLS certificate validation\n\nExample:\n\n$ docker context create my-context --description "some description" --docker "host=tcp://myserver:2376,ca=~/ca-file,cert=~/cert-file,key=~/key-file"',
+    flags: [
+      ['--description string', 'Description of the context'],
+      ['--docker stringToString', 'set the docker endpoint (default [])'],
+      ['--from string', 'create context from a named context'],
+    ],
+  },
+  'context ls': {
+    use: '[OPTIONS]',
+    desc: 'List contexts',
+    aliases: 'docker context ls, docker context list',
+    flags: [
+      [
+        '--format string',
+        "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+      ],
+      ['-q, --quiet', 'Only show context names'],
+    ],
+  },
+  'context export': { use: '[OPTIONS] CONTEXT [FILE|-]', desc: 'Export a context to a tar archive FILE or a tar stream on STDOUT.', flags: [] },
+  'context import': { use: 'CONTEXT FILE|-', desc: 'Import a context from a tar or zip file', flags: [] },
+  'context use': { use: 'CONTEXT', desc: 'Set the current docker context', flags: [] },
+  'context show': { use: '', desc: 'Print the name of the current context', flags: [] },
+  'context inspect': {
+    use: '[OPTIONS] [CONTEXT] [CONTEXT...]',
+    desc: 'Display detailed information on one or more contexts',
+    flags: [
+      [
+        '-f, --format string',
+        "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates",
+      ],
+    ],
+  },
+  'context rm': {
+    use: 'CONTEXT [CONTEXT...]',
+    desc: 'Remove one or more contexts',
+    aliases: 'docker context rm, docker context remove',
+    flags: [['-f, --force', 'Force the removal of a context in use']],
+  },
+  'context update': {
+    use: '[OPTIONS] CONTEXT',
+    desc: 'Update a context\n\nDocker endpoint config:\n\nNAME                DESCRIPTION\nfrom                Copy named context\'s Docker endpoint configuration\nhost                Docker endpoint on which to connect\nca                  Trust certs signed only by this CA\ncert                Path to TLS certificate file\nkey                 Path to TLS key file\nskip-tls-verify     Skip TLS certificate validation\n\nExample:\n\n$ docker context update my-context --description "some description" --docker "host=tcp://myserver:2376,ca=~/ca-file,cert=~/cert-file,key=~/key-file"',
+    flags: [
+      ['--description string', 'Description of the context'],
+      ['--docker stringToString', 'set the docker endpoint (default [])'],
+    ],
+  },
   'volume prune': {
     use: '[OPTIONS]',
     desc: 'Remove unused local volumes',
@@ -805,6 +854,17 @@ export const HELP_KEY: Record<string, string> = {
   'volume remove': 'volume rm',
   'network list': 'network ls',
   'network remove': 'network rm',
+  'context create': 'context create',
+  'context ls': 'context ls',
+  'context use': 'context use',
+  'context show': 'context show',
+  'context inspect': 'context inspect',
+  'context rm': 'context rm',
+  'context update': 'context update',
+  'context export': 'context export',
+  'context import': 'context import',
+  'context list': 'context ls',
+  'context remove': 'context rm',
 };
 
 /** Alias paths print the canonical command path in their Usage line. */
@@ -817,4 +877,6 @@ export const USAGE_PATH: Record<string, string> = {
   'volume remove': 'volume rm',
   'network list': 'network ls',
   'network remove': 'network rm',
+  'context list': 'context ls',
+  'context remove': 'context rm',
 };

@@ -5,6 +5,7 @@
 import { invalidArgument, unavailable } from '../../lib/errors.js';
 import { Agents, httpRequest, readBody } from './http-request.js';
 import { isInsecureHost, isLoopbackHost } from './endpoint.js';
+import { searchTarget } from '../../lib/search-term.js';
 
 export interface SearchResult {
   description: string;
@@ -23,19 +24,7 @@ export interface SearchOptions {
   timeoutMs?: number;
 }
 
-const INDEX_HOST = 'index.docker.io';
 const MAX_BODY = 8 << 20;
-
-/** The index to ask and the query to send it (docker.io/x and x ask Docker Hub for x). */
-export function searchTarget(term: string): { host: string; query: string } {
-  const i = term.indexOf('/');
-  const first = i < 0 ? '' : term.slice(0, i);
-  if (first && (first.includes('.') || first.includes(':') || first === 'localhost')) {
-    if (first === 'docker.io' || first === INDEX_HOST) return { host: INDEX_HOST, query: term.slice(i + 1) };
-    return { host: first, query: term.slice(i + 1) };
-  }
-  return { host: INDEX_HOST, query: term };
-}
 
 export async function searchImages(term: string, o: SearchOptions = {}): Promise<SearchResult[]> {
   if (!term) throw invalidArgument('term is required');
