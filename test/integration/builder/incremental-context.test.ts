@@ -23,14 +23,14 @@ const skip = requiresRoot('real berthd builds');
 const d: TestDaemon = useBusyboxDaemon({ before, after }, skip);
 let work: string;
 let ctx: string;
-let env: NodeJS.ProcessEnv;
+// node:test runs a file's top-level before() hooks side by side, so nothing here may read `d` at setup time.
+const env = (): NodeJS.ProcessEnv => ({ ...process.env, DOCKER_HOST: d.host, XDG_CONFIG_HOME: join(work, 'config') });
 let n = 0;
 
 before(async () => {
   if (skip) return;
   work = await mkdtemp(join(tmpdir(), 'berth-incctx-'));
   ctx = join(work, 'ctx');
-  env = { ...process.env, DOCKER_HOST: d.host, XDG_CONFIG_HOME: join(work, 'config') };
   await mkdir(join(ctx, 'sub', 'deep'), { recursive: true });
   await writeFile(join(ctx, 'Dockerfile'), 'FROM busybox\nCOPY . /ctx\n');
   await writeFile(join(ctx, '.dockerignore'), '*.log\n');
@@ -47,7 +47,7 @@ after(async () => {
 });
 
 function berth(args: string[]): Promise<RunResult> {
-  return run(process.execPath, [BERTH, ...args], { env, timeoutMs: 120_000 });
+  return run(process.execPath, [BERTH, ...args], { env: env(), timeoutMs: 120_000 });
 }
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -115,7 +115,7 @@ async function listTar(buf: Buffer): Promise<Listing> {
 }
 
 async function scan(dir: string): Promise<ScannedContext> {
-  return scanContext(dir, undefined, undefined, env);
+  return scanContext(dir, undefined, undefined, env());
 }
 
 /** What the daemon asks for now (POST /berth/build/context), sorted. */
@@ -198,7 +198,7 @@ test('a Dockerfile from outside the context is added, used, left out of COPY, an
     expected(dir, () => false),
     'first build',
   );
-  const s = await scanContext(dir, df, undefined, env);
+  const s = await scanContext(dir, df, undefined, env());
   assert.deepEqual(await missing(s), [], 'the added Dockerfile and .dockerignore are named by content: nothing new');
   assert.deepEqual(
     await buildAndList(dir, ['-f', df]),
