@@ -1,7 +1,7 @@
 // Live data: one /events stream for the whole page. Each view re-reads its list when an event
 // of its kind arrives (batched over 150 ms: `compose up` emits dozens at once), so what the page
 // shows is always what the Engine API answers, never a state the page computed itself.
-import { useEffect, useState, useCallback } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
 
 type Listener = (type: string) => void;
@@ -68,13 +68,29 @@ export function useLive<T>(load: () => Promise<T>, types: string[], deps: unknow
   const [error, setError] = useState<string | undefined>(undefined);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((n) => n + 1), []);
+  // A failed load (the engine busy, a dropped connection) is tried again a few times with a
+  // growing pause: a view whose data never changes gets no event to reload it otherwise.
+  const failures = useRef(0);
   useEffect(() => {
     let live = true;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     load().then(
-      (d) => live && (setData(d), setError(undefined)),
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
+      (d) => {
+        if (!live) return;
+        failures.current = 0;
+        setData(d);
+        setError(undefined);
+      },
+      (e: unknown) => {
+        if (!live) return;
+        setError(e instanceof Error ? e.message : String(e));
+        if (failures.current < 5) retry = setTimeout(reload, 500 * 2 ** failures.current++);
+      },
     );
-    return () => void (live = false);
+    return () => {
+      live = false;
+      clearTimeout(retry);
+    };
   }, [tick, ...deps]);
   useEffect(() => {
     const l: Listener = (t) => (t === '*' || types.includes(t)) && reload();

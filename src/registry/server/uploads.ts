@@ -6,7 +6,7 @@
 // A session nobody has written to for longer than the server's limit is abandoned: expire()
 // (run by the server on a timer) removes it and its bytes, as distribution's upload purger does.
 import { randomUUID, createHash, type Hash } from 'node:crypto';
-import { open, readdir, truncate, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-fs.js';
@@ -69,8 +69,20 @@ export class Uploads {
         await removeTree(this.dir(id)); // killed between mkdir and the first state write
         continue;
       }
-      await truncate(join(this.dir(id), 'data'), st.size).catch(() => {});
-      this.sessions.set(id, { ...st, id, hash: undefined });
+      const data = join(this.dir(id), 'data');
+      const held = await stat(data).then(
+        (x) => x.size,
+        () => undefined,
+      );
+      if (held === undefined) {
+        // Killed after finish() renamed the bytes into blobs/ and before the directory went: the
+        // blob is committed; the session is over (its URL answers BLOB_UPLOAD_UNKNOWN).
+        await removeTree(this.dir(id));
+        continue;
+      }
+      const size = Math.min(st.size, held); // data is fsynced before state.json, so held < size only if damaged
+      await truncate(data, size);
+      this.sessions.set(id, { ...st, size, id, hash: undefined });
     }
     return this.sessions.size;
   }
