@@ -12,6 +12,7 @@
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { seededRandom } from '../support/seeded-random.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Schema = { [k: string]: unknown };
@@ -68,18 +69,6 @@ export interface FuzzResult {
   timeouts: number;
   findings: Finding[];
   routes: number;
-}
-
-/** mulberry32: small, seedable, good enough to pick mutations. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export function loadOps(swaggerPath: string): { ops: Op[]; definitions: Record<string, Schema>; basePath: string } {
@@ -417,7 +406,7 @@ export async function fuzzEngineApi(o: FuzzOptions): Promise<FuzzResult> {
   const take = (): { g: Gen; op: Op } | undefined => {
     if (next >= o.requests || Date.now() > deadline) return undefined;
     const i = next++;
-    const g = new Gen(prng((o.seed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0), definitions, o.canary);
+    const g = new Gen(seededRandom((o.seed ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0), definitions, o.canary);
     return { g, op: i < ops.length ? ops[i]! : g.pick(ops) };
   };
   const worker = async () => {

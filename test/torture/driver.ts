@@ -23,20 +23,9 @@ import { BerthRegistry } from '../integration/registry/berth-registry.js';
 import { settledLeaks } from './host-state.js';
 import { registryProblems } from './registry-check.js';
 import { ok, operations, writeInputs, type Operation, type OpContext } from './operations.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 export { mountsUnder } from './host-state.js';
-
-/** mulberry32: a small seeded generator, so a failing run's kill delays can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface TortureOptions {
   kills: number;
