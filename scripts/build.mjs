@@ -51,7 +51,10 @@ const bundleDir = join(root, 'dist/bundle');
 function asciiOnly(file) {
   const text = readFileSync(file, 'utf8');
   if (/^[\x00-\x7f]*$/.test(text)) return;
-  writeFileSync(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  writeFileSync(
+    file,
+    text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
 }
 const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
 // Two CLI bundles: berth-full.cjs has every command; berth.cjs leaves out compose (and the YAML
