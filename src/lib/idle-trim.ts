@@ -16,6 +16,7 @@ const QUIET_MS = 250;
 
 let timer: NodeJS.Timeout | undefined;
 let enabled = false;
+let done = 0;
 
 let scavenge: (() => void) | undefined;
 
@@ -37,11 +38,17 @@ function trim(): void {
   try {
     youngGc();
     mallocTrim();
+    done++;
   } catch (e) {
     // No koffi or no glibc (musl): nothing to trim, and never a reason to fail.
     enabled = false;
     log.debug('idle trim unavailable', { error: e instanceof Error ? e.message : String(e) });
   }
+}
+
+/** How many trims have run (diagnostics and tests); a failed one turns trimming off instead. */
+export function idleTrimsDone(): number {
+  return done;
 }
 
 /** Turns trimming on (the daemon; never a short-lived CLI process) and schedules a first trim. */
