@@ -1,7 +1,7 @@
 // Build: transpile every TypeScript file to dist/ (tests run from there), bundle the two
 // entry points so the CLI starts near Node's floor, and compile the C monitor.
 import { build } from 'esbuild';
-import { readdirSync, statSync, mkdirSync, existsSync, rmSync, renameSync, copyFileSync } from 'node:fs';
+import { readdirSync, statSync, mkdirSync, existsSync, rmSync, renameSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 
@@ -44,6 +44,18 @@ for (const asset of ['src/compose/schema/compose-spec.json']) {
 // chunks (code splitting). Chunk names are content hashes; a berthd already running may still
 // load its old chunks lazily, so stale chunks are removed only once they are old.
 const bundleDir = join(root, 'dist/bundle');
+// esbuild escapes non-ASCII characters in code but keeps comments as written, and one non-ASCII
+// character anywhere makes V8 hold the whole source as a two-byte string: berthd's 880 KB bundle
+// cost 1.75 MB of heap for one arrow in a comment. Escaping what is left (comments only) keeps
+// every bundle one byte per character.
+function asciiOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  if (/^[\x00-\x7f]*$/.test(text)) return;
+  writeFileSync(
+    file,
+    text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
+}
 const banner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
 // Two CLI bundles: berth-full.cjs has every command; berth.cjs leaves out compose (and the YAML
 // parser), half of the code, which no other command uses: bin/berth picks the full one for compose.
@@ -71,6 +83,7 @@ const cli = await Promise.all([cliBundle('berth.cjs', [leanCli]), cliBundle('ber
   if (!process.env.BERTH_BUILD_ALLOW_MISSING) throw e;
 });
 if (cli) {
+  for (const name of ['berth.cjs', 'berth-full.cjs']) asciiOnly(join(bundleDir, name));
   // A fresh bundle invalidates the code caches (one per command); each command's first run
   // makes its own (bin/berth writes it).
   for (const name of readdirSync(bundleDir)) {
@@ -98,6 +111,7 @@ const bundled = await build({
 });
 if (bundled) {
   const current = new Set(Object.keys(bundled.metafile.outputs).map((o) => resolve(o))); // relative to the cwd
+  for (const p of current) if (p.endsWith('.js')) asciiOnly(p);
   const chunkDir = join(bundleDir, 'chunks');
   for (const name of existsSync(chunkDir) ? readdirSync(chunkDir) : []) {
     const p = join(chunkDir, name);

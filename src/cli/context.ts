@@ -4,8 +4,11 @@ import type { ClientTls } from '../api/client/tls.js';
 
 import type { StdIo } from '../client/std-io.js';
 
-/** The CLI's streams: the client layer's StdIo. */
-export type CliIo = StdIo;
+/**
+ * The CLI's streams: the client layer's StdIo, plus writers for text when the streams are the
+ * process's own (process-io.ts writes them without building the streams).
+ */
+export type CliIo = StdIo & { out?: (s: string) => void; err?: (s: string) => void };
 
 export class CliContext {
   private client?: DockerClient;
@@ -29,10 +32,12 @@ export class CliContext {
     return (this.client ??= new DockerClient(this.host, undefined, this.tls));
   }
   out(s: string): void {
-    this.io.stdout.write(s);
+    if (this.io.out) this.io.out(s);
+    else this.io.stdout.write(s);
   }
   err(s: string): void {
-    this.io.stderr.write(s);
+    if (this.io.err) this.io.err(s);
+    else this.io.stderr.write(s);
   }
   close(): void {
     this.client?.close();

@@ -4,6 +4,7 @@ import type { CommandFn } from './context.js';
 import type { ClientTlsFlags } from '../api/client/tls.js';
 
 import { VERSION } from './version.js';
+import { writeErr, writeOut } from './process-io.js';
 export { VERSION };
 
 type Loader = () => Promise<CommandFn>;
@@ -243,34 +244,34 @@ function parseRoot(argv: string[], prog: string): RootFlags | string {
 export async function main(argv: string[], prog = 'berth'): Promise<number> {
   const root = parseRoot(argv, prog);
   if (typeof root === 'string') {
-    process.stderr.write(`${root}${ROOT_USAGE(prog)}`);
+    writeErr(`${root}${ROOT_USAGE(prog)}`);
     return 125;
   }
   // The help texts load only when printed: a command's run never needs them.
   const rootHelp = async (p: string): Promise<string> => (await import('./help/top-help.js')).rootHelp(p);
   const groupHelp = async (p: string, g: string): Promise<string> => (await import('./help/top-help.js')).groupHelp(p, g);
   if (root.help) {
-    if (root.helpShort) process.stderr.write('Flag shorthand -h has been deprecated, use --help\n');
-    process.stdout.write(await rootHelp(prog));
+    if (root.helpShort) writeErr('Flag shorthand -h has been deprecated, use --help\n');
+    writeOut(await rootHelp(prog));
     return 0;
   }
   if (root.version) {
-    process.stdout.write(`Berth version ${VERSION}, build berth\n`);
+    writeOut(`Berth version ${VERSION}, build berth\n`);
     return 0;
   }
   let [name, ...rest] = root.rest;
   if (name === undefined) {
-    process.stderr.write(await rootHelp(prog));
+    writeErr(await rootHelp(prog));
     return 0;
   }
   if (name === 'help') {
     if (!rest.length) {
-      process.stdout.write(await rootHelp(prog));
+      writeOut(await rootHelp(prog));
       return 0;
     }
     const known = GROUPS[rest[0]!] ? rest[1] === undefined || GROUPS[rest[0]!]![rest[1]] : TOP[rest[0]!];
     if (!known) {
-      process.stderr.write(`unknown help topic: ${rest.join(' ')}\n`);
+      writeErr(`unknown help topic: ${rest.join(' ')}\n`);
       return 1;
     }
     name = rest[0]!;
@@ -283,16 +284,16 @@ export async function main(argv: string[], prog = 'berth'): Promise<number> {
     if (sub === undefined || sub.startsWith('-')) {
       const g = parseRoot(rest, prog);
       if (typeof g === 'string' || !g.help) {
-        (sub === undefined ? process.stderr : process.stdout).write(await groupHelp(prog, name));
+        (sub === undefined ? writeErr : writeOut)(await groupHelp(prog, name));
         return 0;
       }
-      process.stdout.write(await groupHelp(prog, name));
+      writeOut(await groupHelp(prog, name));
       return 0;
     }
     loader = group[sub];
     if (!loader) {
       // docker's volume group is declared as "volume COMMAND", the others by name alone
-      process.stderr.write(
+      writeErr(
         `${prog}: unknown command: ${prog} ${name} ${sub}\n\nUsage:  ${prog} ${name}${name === 'volume' ? ' COMMAND' : ''}\n\nRun '${prog} ${name} --help' for more information\n`,
       );
       return 1;
@@ -301,7 +302,7 @@ export async function main(argv: string[], prog = 'berth'): Promise<number> {
     rest = rest.slice(1);
   }
   if (!loader) {
-    process.stderr.write(`${prog}: unknown command: ${prog} ${name}\n\nRun '${prog} --help' for more information\n`);
+    writeErr(`${prog}: unknown command: ${prog} ${name}\n\nRun '${prog} --help' for more information\n`);
     return 1;
   }
   const [{ runCommand }, fn] = await Promise.all([import('./run-command.js'), loader()]);
@@ -312,7 +313,7 @@ if ((process.argv[1] && /(?:^|\/)(?:berth|main)(?:\.js)?$/.test(process.argv[1])
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e: unknown) => {
-      process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+      writeErr(`${(e as Error)?.stack ?? String(e)}\n`);
       process.exit(1);
     },
   );

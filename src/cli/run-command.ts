@@ -4,6 +4,7 @@ import { DEFAULT_CONTEXT, chooseContext, resolveHost } from '../api/client/host.
 import { clientTls, type ClientTlsFlags } from '../api/client/tls.js';
 import { StatusError } from './cli-error.js';
 import { CliContext, type CommandFn, type CliIo } from './context.js';
+import { processIo } from './process-io.js';
 
 /** run reports its own create/start errors (commands/run.ts); nothing else gets the "berth:" prefix. */
 const RUN_LIKE = new Set<string>();
@@ -18,16 +19,9 @@ export async function runCommand(
   tlsFlags: ClientTlsFlags = {},
   contextFlag?: string,
 ): Promise<number> {
-  // process.stdin is a getter that builds the stream (and loads fs streams) on first use: only
-  // the commands that read stdin pay for it.
-  const stdio: CliIo = {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    get stdin() {
-      return process.stdin;
-    },
-  };
-  const ctx = new CliContext(resolveHost(hostFlag, env), io ?? stdio, env);
+  // The process's streams are built only when a command uses them (process-io.ts): text output
+  // and stdin-less commands never pay for them.
+  const ctx = new CliContext(resolveHost(hostFlag, env), io ?? processIo(), env);
   ctx.commandPath = name;
   try {
     const tls = clientTls(tlsFlags, env);

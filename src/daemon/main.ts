@@ -41,6 +41,7 @@ import { searchImages } from '../registry/client/search.js';
 import { distributionInspect, inspectManifest } from '../registry/client/inspect.js';
 import { isInsecureHost } from '../registry/client/endpoint.js';
 import { Binfmt } from '../runtime/emulation/binfmt.js';
+import { enableIdleTrim, pokeIdleTrim } from '../lib/idle-trim.js';
 
 export const VERSION = '0.1.0';
 
@@ -177,6 +178,7 @@ async function main(argv: string[]): Promise<void> {
     : undefined;
   const apiOptions: ApiServerOptions = {
     serverHeader: `Berth/${VERSION} (linux)`,
+    onRequestEnd: pokeIdleTrim,
     routes: [
       ...dashboardTokenRoutes(dashboard),
       ...buildRoutes({
@@ -233,6 +235,9 @@ async function main(argv: string[]): Promise<void> {
   }
   log.info('berthd listening', { socket: cfg.socketPath, dataRoot: cfg.dataRoot, runtime: cfg.runtime });
   if (dashboard && dashboardAddress) log.info('dashboard listening', { url: await dashboard.listen(dashboardAddress), login: 'berth dashboard' });
+  // Start-up's garbage (parsing the bundle, recovery, the network sweep) goes back to the kernel
+  // once the daemon is idle, and so does each later burst's: idle RSS is what a daemon costs.
+  enableIdleTrim();
 
   let stopping = false;
   const shutdown = async (sig: string) => {

@@ -21,7 +21,7 @@ interface SpilledFile {
 
 export class SpilledTar implements AsyncDisposable {
   private readonly files = new Map<string, SpilledFile>();
-  private readonly links = new Map<string, string>(); // name → target name (both root-relative)
+  private readonly links = new Map<string, string>(); // name -> target name (both root-relative)
 
   private constructor(readonly dir: string) {}
 

@@ -2,7 +2,7 @@
 // Applying it replaces the table in one nft transaction, so the kernel never holds a half
 // update, recovery is "render and apply", and cleanup is deleting one table. Rules live only in
 // Berth's own table; other tables (iptables-nft, firewalld) are untouched.
-import { nft } from './nft.js';
+import { nft, nftList } from './nft.js';
 import type { NetworkRecord, SandboxRecord } from './types.js';
 
 const q = (s: string) => JSON.stringify(s);
@@ -100,11 +100,11 @@ export async function deleteTable(table: string): Promise<void> {
 
 /** Names of the ip tables whose name starts with `prefix`. */
 export async function listTables(prefix: string): Promise<string[]> {
-  const out = await nft('list tables\n');
+  const out = await nftList('list tables\n');
   return [...out.matchAll(/^table ip (\S+)$/gm)].map((m) => m[1]!).filter((t) => t.startsWith(prefix));
 }
 
 /** The table as nft prints it, or '' when absent (tests, diagnostics). */
 export async function listTable(table: string): Promise<string> {
-  return nft(`list table ip ${table}\n`).catch(() => '');
+  return nftList(`list table ip ${table}\n`).catch(() => '');
 }

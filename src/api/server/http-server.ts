@@ -15,6 +15,8 @@ export interface ApiServerOptions {
   serverHeader: string;
   /** Serve HTTPS (a -H tcp:// listener with --tls or --tlsverify). */
   tls?: ServerTls;
+  /** Called when a request's response has closed (berthd trims freed memory once requests stop). */
+  onRequestEnd?: () => void;
 }
 
 export class ApiServer {
@@ -27,6 +29,7 @@ export class ApiServer {
       name: 'api',
       prepare: (r) => prepareEngineRequest(r, opts.serverHeader),
       ...(opts.tls ? { tls: opts.tls } : {}),
+      ...(opts.onRequestEnd ? { onRequestEnd: opts.onRequestEnd } : {}),
     });
   }
 

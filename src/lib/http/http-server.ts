@@ -41,6 +41,8 @@ export interface HttpServerOptions<C extends RequestContext> {
   name: string;
   /** PEM certificate chain and key: serve HTTPS (the registry with --tls-cert/--tls-key). */
   tls?: ServerTls;
+  /** Called when a request's response has closed (finished, or the client went away). */
+  onRequestEnd?: () => void;
 }
 
 /**
@@ -129,7 +131,10 @@ export class HttpServer<C extends RequestContext> {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, upgradeSocket: Socket | undefined): Promise<void> {
     const ac = new AbortController();
-    const onClose = () => ac.abort();
+    const onClose = () => {
+      ac.abort();
+      this.opts.onRequestEnd?.();
+    };
     // 'close' on the response fires when the client goes away (or when we finish).
     res.on('close', onClose);
     if (upgradeSocket) upgradeSocket.on('close', onClose);

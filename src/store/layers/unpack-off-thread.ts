@@ -4,7 +4,8 @@
 // (in ~1 MiB batches, transferred, at most a few MiB in flight) and a worker runs
 // unpackLayer, so a pull's download, blob hashing and unpack run on two cores at once.
 // Workers are kept in a small pool between jobs (starting one costs tens of ms) and end after
-// a while unused; a worker that cannot start (no worker file in this build) means unpacking
+// half a second unused: the layers of one pull or load come back to back, and an idle worker
+// holds ~10 MiB (its own V8 isolate and malloc arena), which an idle daemon should not; a worker that cannot start (no worker file in this build) means unpacking
 // on this thread, with the same result.
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -13,12 +14,13 @@ import { Worker } from 'node:worker_threads';
 import { BerthError, canceled } from '../../lib/errors.js';
 import { unpackLayer, type UnpackResult } from './unpack-layer.js';
 import type { FromWorker, ToWorker, WireError } from './unpack-protocol.js';
+import { pokeIdleTrim } from '../../lib/idle-trim.js';
 
 const BATCH = 1 << 20;
 /** Batches posted and not yet taken by the worker's input, per job. */
 const IN_FLIGHT = 4;
 const MAX_IDLE_WORKERS = 3;
-const IDLE_MS = 30_000;
+const IDLE_MS = 500;
 
 /** The worker script: beside this module in the unbundled tree, at the bundle's root when bundled (this code then sits in chunks/). */
 function workerPath(): string | undefined {
@@ -81,7 +83,8 @@ function giveBack(pw: PooledWorker): void {
   pw.timer = setTimeout(() => {
     const i = idle.indexOf(pw);
     if (i >= 0) idle.splice(i, 1);
-    void pw.w.terminate();
+    // The worker's arena is free once it has gone: give it back to the kernel.
+    void pw.w.terminate().then(pokeIdleTrim, pokeIdleTrim);
   }, IDLE_MS);
   pw.timer.unref();
   idle.push(pw);

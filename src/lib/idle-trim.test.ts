@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const MODULE = fileURLToPath(new URL('./idle-trim.js', import.meta.url));
+
+function child(body: string): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+  const script = `import(${JSON.stringify(MODULE)}).then(async (t) => { ${body} });`;
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    p.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, out, err, ms: Date.now() - t0 }));
+  });
+}
+
+test('the idle trim runs after a quiet moment, frees the burst, and leaves no gc in the global scope', async () => {
+  const r = await child(`
+    t.enableIdleTrim();
+    // A burst: many short-lived buffers a scavenge frees, then quiet.
+    for (let i = 0; i < 2000; i++) Buffer.alloc(4096).fill(i);
+    t.pokeIdleTrim();
+    await new Promise((r) => setTimeout(r, 600));
+    process.stdout.write(t.idleTrimsDone() + ' ' + typeof globalThis.gc);
+  `);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, '1 undefined', 'one trim (the poke inside the quiet time shares the first), and no global gc');
+  assert.equal(r.err, '');
+});
+
+test('a pending trim never keeps the process alive', async () => {
+  const r = await child(`t.enableIdleTrim(); t.pokeIdleTrim(); process.stdout.write('done');`);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, 'done');
+});
