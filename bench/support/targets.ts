@@ -72,10 +72,10 @@ export async function externalTargets(rootfsTar: string): Promise<{ targets: Tar
       continue;
     }
     console.log(`${c.name}: found, comparing`);
-    // Podman asks for RLIMIT_NOFILE 1048576 by default, beyond this machine's hard limit (root
-    // lacks CAP_SYS_RESOURCE), so every start fails: `--ulimit host` gives the engine's own
-    // limits, as dockerd's containers get.
-    const extra = c.cmd === 'podman' ? ['--ulimit', 'host'] : [];
+    // Podman's default RLIMIT_NOFILE and RLIMIT_NPROC are beyond what root may set here (no
+    // CAP_SYS_RESOURCE), so every start fails; `--ulimit host` fails the same way. Explicit small
+    // limits start (the workloads are `true` and `sleep`, which these do not touch).
+    const extra = c.cmd === 'podman' ? ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'] : [];
     const t: Target = { label: c.label, cmd: c.cmd, pre: c.pre, env: c.env, image, labelArgs: ['--label', `berth-bench=${RUN_TAG}`, ...extra], external: true };
     if (c.socket) t.socket = c.socket;
     targets.push(t);
