@@ -3,7 +3,7 @@
 // (exec create, exec start hijacked until the stream ends, exec inspect) phase by phase.
 // Run: npm run build && node dist/bench/exec.js
 import { runBench, printReferences } from './support/harness.js';
-import { repeat, row, summarize, ratio, ratioGoal, LiveTable, TIME_HEADER } from './support/measure.js';
+import { repeat, row, summarize, ratio, ratioGoal, LiveTable, TIME_HEADER, type Samples } from './support/measure.js';
 import { berthTargets, cliOk, type Target } from './support/targets.js';
 import { drain } from './support/api.js';
 import type { BenchDaemon } from './support/bench-daemon.js';
@@ -16,16 +16,34 @@ await runBench('exec c true', { limitMs: 10 * 60_000 }, async ({ d, external }) 
   const med: Record<string, number> = {};
   const targets: Target[] = [...berthTargets(d), ...external];
   await cliOk(targets[0]!, ['run', '-d', '--name', 'bench-c', 'busybox', 'sleep', '600']);
+  const names = new Map<Target, string>();
   for (const t of targets) {
     // On an external engine, a name unique to the run so its own containers are never touched.
     const name = t.external ? `berth-bench-exec-${process.pid}` : 'bench-c';
     if (t.external) await cliOk(t, ['run', '-d', '--name', name, ...t.labelArgs, t.image, 'sleep', '600']);
-    const samples = await repeat(
-      { runs: RUNS, budgetMs: BUDGET_MS, warmup: 2 },
-      async () => (await cliOk(t, ['exec', name, 'true'], { timeoutMs: 10_000 })).ms,
-    );
-    med[t.label] = summarize(samples).median;
-    table.add(row(`${t.label} exec ${name} true`, samples, t.label === 'docker→berthd' ? 'goal ≤ 30 ms' : ''));
+    names.set(t, name);
+  }
+  // The engines take turns within each round (A B C A B C ...), so a change of the machine's load
+  // (shared by other work) hits them alike instead of one engine's whole block.
+  const samples = new Map<Target, Samples>(targets.map((t) => [t, Object.assign([] as number[], { failures: 0 })]));
+  await repeat({ runs: RUNS, budgetMs: BUDGET_MS * targets.length, warmup: 2 }, async (i) => {
+    for (const t of targets) {
+      const s = samples.get(t)!;
+      try {
+        const ms = (await cliOk(t, ['exec', names.get(t)!, 'true'], { timeoutMs: 10_000 })).ms;
+        if (i >= 0) s.push(ms);
+      } catch (e) {
+        s.failures!++;
+        s.firstError ??= (e as Error).message.split('\n')[0];
+      }
+    }
+    return 0;
+  });
+  for (const t of targets) {
+    const s = samples.get(t)!;
+    if (s.failures) console.log(`  (${s.failures} failed run(s): ${s.firstError})`);
+    med[t.label] = summarize(s).median;
+    table.add(row(`${t.label} exec ${names.get(t)} true`, s, t.label === 'docker→berthd' ? 'goal ≤ 30 ms' : ''));
   }
   for (const e of external) {
     table.add([`ratio berth / ${e.label}`, ratio(med['berth']!, med[e.label]!), '', '', '']);

@@ -14,7 +14,7 @@ export interface Target {
   pre: string[];
   env: NodeJS.ProcessEnv;
   image: string;
-  /** A label to put on every container (external engines only). */
+  /** Arguments for every `run`/`create` (external engines only): the run label, and what the engine needs to start at all here. */
   labelArgs: string[];
   external: boolean;
   /** The engine's API socket, if it has one we can talk to directly. */
@@ -72,7 +72,11 @@ export async function externalTargets(rootfsTar: string): Promise<{ targets: Tar
       continue;
     }
     console.log(`${c.name}: found, comparing`);
-    const t: Target = { label: c.label, cmd: c.cmd, pre: c.pre, env: c.env, image, labelArgs: ['--label', `berth-bench=${RUN_TAG}`], external: true };
+    // Podman's default RLIMIT_NOFILE and RLIMIT_NPROC are beyond what root may set here (no
+    // CAP_SYS_RESOURCE), so every start fails; `--ulimit host` fails the same way. Explicit small
+    // limits start (the workloads are `true` and `sleep`, which these do not touch).
+    const extra = c.cmd === 'podman' ? ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'] : [];
+    const t: Target = { label: c.label, cmd: c.cmd, pre: c.pre, env: c.env, image, labelArgs: ['--label', `berth-bench=${RUN_TAG}`, ...extra], external: true };
     if (c.socket) t.socket = c.socket;
     targets.push(t);
   }

@@ -119,10 +119,10 @@ export class ExecService {
     const c = this.containers.get(e.containerId);
     e.started = true;
     const monitor = this.containers.monitorFor(c);
-    await rm(e.stateDir, { recursive: true, force: true });
-    await mkdir(e.stateDir, { recursive: true, mode: 0o700 });
+    // The exec's id is new, so its state dir is too: nothing of an earlier run to clear.
+    const [proc] = await Promise.all([this.processFor(e), mkdir(e.stateDir, { recursive: true, mode: 0o700 })]);
     const processPath = join(e.stateDir, 'process.json');
-    await writeFile(processPath, JSON.stringify(await this.processFor(e)));
+    await writeFile(processPath, JSON.stringify(proc));
     await monitor.spawnExec({
       containerId: c.id,
       processJsonPath: processPath,

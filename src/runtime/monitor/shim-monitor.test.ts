@@ -3,7 +3,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MonitorTestEnv, demuxStdcopy, readAll } from './test-support.js';
 import { EXIT_CODE_UNKNOWN, ShimMonitor } from './shim-monitor.js';
@@ -65,6 +65,25 @@ for (const runtimeName of ['crun', 'runc'] as const)
       for (let i = 0; i < 50 && (await env.monitor.isAlive(c.stateDir)); i++) await sleep(20);
       assert.equal(await env.monitor.isAlive(c.stateDir), false);
       assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 3);
+    });
+
+    test('the runtime runs from the sealed copy the spawner made; neither the container nor an exec holds it', { timeout: 30_000 }, async () => {
+      const c = await env.bundle(['sleep', '100']);
+      const { pid } = await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      // Created, not started: the container's first process is still the runtime (crun's init,
+      // runc's `runc init`), executed from the memfd, not from a copy of its own.
+      assert.match(await readlink(`/proc/${pid}/exe`), /^\/memfd:berth-runtime/);
+      await env.monitor.startContainer(c.stateDir);
+      const sd = env.execStateDir();
+      await env.monitor.spawnExec({ containerId: c.id, processJsonPath: await env.processJson(['sleep', '100']), stateDir: sd, tty: false, openStdin: false });
+      const exec = await env.monitor.startExec(sd);
+      for (const p of [pid, exec.pid]) {
+        assert.doesNotMatch(await readlink(`/proc/${p}/exe`), /memfd/);
+        const fds = await Promise.all((await readdir(`/proc/${p}/fd`)).map((fd) => readlink(`/proc/${p}/fd/${fd}`)));
+        assert.equal(fds.filter((l) => l.includes('memfd')).length, 0, `no runtime copy among pid ${p}'s fds: ${fds.join(', ')}`);
+      }
+      await env.runtime.kill(c.id, 'KILL');
+      assert.equal((await env.monitor.waitExit(c.stateDir)).exitCode, 137);
     });
 
     test('kill -9 gives 137', { timeout: 30_000 }, async () => {

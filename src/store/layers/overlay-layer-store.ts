@@ -51,6 +51,8 @@ function tarFailure(e: unknown): unknown {
 
 export class OverlayLayerStore implements LayerStore {
   private readonly lock = new KeyedMutex();
+  /** Snapshots between their claim and their meta file (see prepare), by key: their parent. */
+  private readonly preparing = new Map<string, Digest | null>();
   private readonly metas = new Map<Digest, LayerMeta>();
 
   private constructor(readonly root: string) {}
@@ -219,6 +221,7 @@ export class OverlayLayerStore implements LayerStore {
       const meta = await this.mustMeta(chainId);
       const child = (await this.list()).find((l) => l.parent === chainId);
       if (child) throw conflict(`layer ${chainId} is in use: layer ${child.chainId} is built on it`);
+      for (const [key, p] of this.preparing) if (p === chainId) throw conflict(`layer ${chainId} is in use by snapshot ${key}`);
       for (const key of await this.listSnapshots()) {
         const s = await this.snapMeta(key);
         if (s.parent === chainId) throw conflict(`layer ${chainId} is in use by snapshot ${key}`);
@@ -239,6 +242,10 @@ export class OverlayLayerStore implements LayerStore {
 
   async prepare(key: string, parent: Digest | null, opts: { readonly?: boolean } = {}): Promise<Mount[]> {
     const dir = this.snapDir(key);
+    // Only the check of the parent and the claim of the key hold the graph lock; the meta file's
+    // two fsyncs happen outside it, so concurrent creates do not queue behind each other's disk
+    // flushes. Until its meta file is in place, `preparing` stands for the snapshot: a layer
+    // removal sees its parent in use.
     await this.lock.run('graph', async () => {
       if (parent !== null) await this.mustMeta(parent);
       try {
@@ -247,16 +254,19 @@ export class OverlayLayerStore implements LayerStore {
         if (errnoCode(e) === 'EEXIST') throw conflict(`snapshot ${key} already exists`);
         throw e;
       }
-      try {
-        await mkdir(join(dir, 'upper'), 0o755);
-        await mkdir(join(dir, 'work'), 0o700);
-        const meta: SnapshotMeta = { key, parent, readonly: !!opts.readonly, created: new Date().toISOString() };
-        await writeJsonAtomic(join(dir, 'meta.json'), meta);
-      } catch (e) {
-        await rm(dir, { recursive: true, force: true });
-        throw e;
-      }
+      this.preparing.set(key, parent);
     });
+    try {
+      await mkdir(join(dir, 'upper'), 0o755);
+      await mkdir(join(dir, 'work'), 0o700);
+      const meta: SnapshotMeta = { key, parent, readonly: !!opts.readonly, created: new Date().toISOString() };
+      await writeJsonAtomic(join(dir, 'meta.json'), meta);
+    } catch (e) {
+      await rm(dir, { recursive: true, force: true });
+      throw e;
+    } finally {
+      this.preparing.delete(key);
+    }
     return this.mounts(key);
   }
 
