@@ -23,7 +23,7 @@ const SRC_FILES = 20;
 /** Steps of the big Dockerfile before `COPY src/` (cacheable after a source change), and after FROM in all. */
 const STEPS_BEFORE_SRC = 7;
 const STEPS_AFTER_FROM = 13;
-/** Issue 12's figure for Podman 4.3's cold `COPY . /ctx` of this context (Podman is not installed here). */
+/** Issue 12's figure for Podman 4.3's cold `COPY . /ctx` of this context, used when Podman does not answer here. */
 const PODMAN_COLD_COPY_MS = 3700;
 /** Optional arguments pick parts: big, upload, small (default: all). */
 const PARTS = process.argv.slice(2);
@@ -182,7 +182,13 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
     med['docker→berthd|FROM only (upload + parse)'],
     1,
   );
-  goal('cold COPY . /ctx, berth build / Podman 4.3 (reference 3.7 s)', med['berth|COPY . /ctx cold (new context, --no-cache)'], PODMAN_COLD_COPY_MS, 0.5);
+  const podmanCold = med['podman|COPY . /ctx cold (new context, --no-cache)'];
+  goal(
+    `cold COPY . /ctx, berth build / Podman 4.3 (${podmanCold === undefined ? 'reference 3.7 s' : 'this run'})`,
+    med['berth|COPY . /ctx cold (new context, --no-cache)'],
+    podmanCold ?? PODMAN_COLD_COPY_MS,
+    0.5,
+  );
   goal(
     'cold COPY . /ctx, berth build / docker engine',
     med['berth|COPY . /ctx cold (new context, --no-cache)'],
@@ -194,7 +200,7 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
     for (const what of ['big', 'from', 'copy', 'small']) await cli(e, ['rmi', '-f', imageTag(e, what)], { timeoutMs: 60_000 }).catch(() => undefined);
   printReferences([
     '5-step Dockerfile cold / cached: Docker classic builder 637 / 47 ms, BuildKit 236 / 72 ms, Podman 690 / 224 ms',
-    `cold COPY . /ctx of the 50 MB context: Podman 4.3 ${PODMAN_COLD_COPY_MS / 1000} s (issue 12; Podman is not installed here)`,
+    `cold COPY . /ctx of the 50 MB context: Podman 4.3 ${PODMAN_COLD_COPY_MS / 1000} s (issue 12)`,
     'goals: 5-step cold ≤ 250 ms; cached ≤ 100 ms (berth CLI), ≤ 50 ms (docker CLI);',
     `       ${STEPS_AFTER_FROM + 1}-step 50 MB context fully cached ≤ 0.5 s and faster than Docker's`,
   ]);
