@@ -196,8 +196,10 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
     0.5,
   );
   // The images this run built on external engines (berthd's go with its data root).
-  for (const e of external)
+  for (const e of external) {
     for (const what of ['big', 'from', 'copy', 'small']) await cli(e, ['rmi', '-f', imageTag(e, what)], { timeoutMs: 60_000 }).catch(() => undefined);
+    for (const id of builtOnEngines.get(e) ?? []) await cli(e, ['rmi', id], { timeoutMs: 60_000 }).catch(() => undefined);
+  }
   printReferences([
     '5-step Dockerfile cold / cached: Docker classic builder 637 / 47 ms, BuildKit 236 / 72 ms, Podman 690 / 224 ms',
     `cold COPY . /ctx of the 50 MB context: Podman 4.3 ${PODMAN_COLD_COPY_MS / 1000} s (issue 12)`,
@@ -297,9 +299,20 @@ async function makeContext(
   return { files, bytes };
 }
 
+/**
+ * Images this run built on external engines: a --no-cache rebuild moves the tag and leaves the
+ * last image dangling (Podman keeps every one), so each is removed by id at the end.
+ */
+const builtOnEngines = new Map<Target, Set<string>>();
+
 /** One build; throws on failure (with the output's tail); counts the steps answered from cache. */
 async function build(t: Target, args: string[]): Promise<{ ms: number; cacheHits: number }> {
   const r = await cliOk(t, args, { timeoutMs: BUILD_TIMEOUT_MS });
+  const tag = args[args.indexOf('-t') + 1];
+  if (t.external && tag) {
+    const id = (await cli(t, ['images', '-q', '--no-trunc', tag], { timeoutMs: 30_000 })).stdout.trim();
+    if (id) builtOnEngines.set(t, (builtOnEngines.get(t) ?? new Set()).add(id));
+  }
   return { ms: r.ms, cacheHits: r.stdout.split('\n').filter((l) => l.trim() === '---> Using cache').length };
 }
 
