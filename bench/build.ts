@@ -5,7 +5,9 @@
 // context upload rate (a Dockerfile of FROM only, and FROM + COPY . /ctx cold and cached); and the
 // issue's small 5-step Dockerfile cold and cached (also cold with --network none, to show what
 // the RUN step's networking costs).
-// Run: npm run build && node dist/bench/build.js [big] [upload] [small]
+// Run: npm run build && node dist/bench/build.js [big] [upload] [small] [copy] [cached]
+// (`copy` and `cached`, only when named: the cold COPY alone and the fully cached 14-step rebuild
+// alone, the engines interleaved round by round)
 import { mkdir, writeFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +27,13 @@ const STEPS_BEFORE_SRC = 7;
 const STEPS_AFTER_FROM = 13;
 /** Issue 12's figure for Podman 4.3's cold `COPY . /ctx` of this context, used when Podman does not answer here. */
 const PODMAN_COLD_COPY_MS = 3700;
-/** Optional arguments pick parts: big, upload, small (default: all). */
+/**
+ * Images this run built on external engines: a --no-cache rebuild moves the tag and leaves the
+ * last image dangling (Podman keeps every one), so each is removed by id at the end.
+ */
+const builtOnEngines = new Map<Target, Set<string>>();
+
+/** Optional arguments pick parts: big, upload, small (default: all three), copy and cached (only when named). */
 const PARTS = process.argv.slice(2);
 const want = (part: string): boolean => PARTS.length === 0 || PARTS.includes(part);
 
@@ -128,6 +136,43 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
     add(t, 'COPY . /ctx cached (upload + hash)', sCached, rate(sCached));
   }
 
+  // Part `copy`: only the cold `COPY . /ctx` with a context new to berthd, the engines taking
+  // turns round by round (berth, docker engine, podman, berth, ...) so load changes hit them alike.
+  const COLD_COPY = 'COPY . /ctx cold (new context, --no-cache), interleaved';
+  if (PARTS.includes('copy')) {
+    console.log(`\n## ${COLD_COPY}: ${fmtBytes(size.bytes)}`);
+    const turns = [ours[0]!, ...external];
+    const samples = new Map<Target, number[]>(turns.map((t) => [t, []]));
+    for (let round = 0; round < 5; round++) {
+      for (const t of turns) {
+        await dropContexts(t);
+        const copy = ['build', '--no-cache', '-t', imageTag(t, 'copy'), '-f', join(ctx, dockerfileName(t, 'copy')), ctx];
+        samples.get(t)!.push((await build(t, copy)).ms);
+      }
+    }
+    for (const t of turns) add(t, COLD_COPY, samples.get(t)!, rate(samples.get(t)!));
+  }
+
+  // Part `cached`: only the fully cached 14-step rebuild, after one build to fill each cache, the
+  // engines taking turns round by round.
+  const CACHED = 'fully cached, interleaved';
+  if (PARTS.includes('cached')) {
+    console.log(`\n## ${STEPS_AFTER_FROM + 1}-step Dockerfile ${CACHED}`);
+    const turns = [ours[0]!, ...external];
+    const argsOf = (t: Target) => ['build', '-t', imageTag(t, 'big'), '-f', join(ctx, dockerfileName(t)), ctx];
+    for (const t of turns) await build(t, argsOf(t));
+    const samples = new Map<Target, number[]>(turns.map((t) => [t, []]));
+    const hits = new Map<Target, number[]>(turns.map((t) => [t, []]));
+    for (let round = 0; round < 7; round++) {
+      for (const t of turns) {
+        const r = await build(t, argsOf(t));
+        samples.get(t)!.push(r.ms);
+        hits.get(t)!.push(r.cacheHits);
+      }
+    }
+    for (const t of turns) add(t, CACHED, samples.get(t)!, `cache hits ${hitText(hits.get(t)!, STEPS_AFTER_FROM)}`);
+  }
+
   console.log('\n## the 5-step Dockerfile (FROM busybox; ENV A=1; COPY hello.txt /; RUN cat …; CMD)');
   for (const t of want('small') ? targets : []) {
     const args = ['build', '-t', imageTag(t, 'small'), '-f', join(small, dockerfileName(t)), small];
@@ -175,26 +220,25 @@ await runBench('build: 50 MB context, cache, context upload; the 5-step Dockerfi
     console.log(`goal ${what}: ${r.toFixed(2)}x (≤ ${max}x) ${r <= max ? 'met' : 'MISSED'}`);
   };
   console.log('');
-  goal('cached 50 MB rebuild, berth build / docker engine', med['berth|fully cached'], med['docker engine|fully cached'], 0.1);
+  for (const what of ['fully cached', CACHED])
+    goal(`cached 50 MB rebuild (${what}), berth build / docker engine`, med[`berth|${what}`], med[`docker engine|${what}`], 0.1);
   goal(
     'packing a whole context, berth (whole tar) / docker→berthd, FROM only',
     med['berth (whole tar)|FROM only (upload + parse)'],
     med['docker→berthd|FROM only (upload + parse)'],
     1,
   );
-  const podmanCold = med['podman|COPY . /ctx cold (new context, --no-cache)'];
-  goal(
-    `cold COPY . /ctx, berth build / Podman 4.3 (${podmanCold === undefined ? 'reference 3.7 s' : 'this run'})`,
-    med['berth|COPY . /ctx cold (new context, --no-cache)'],
-    podmanCold ?? PODMAN_COLD_COPY_MS,
-    0.5,
-  );
-  goal(
-    'cold COPY . /ctx, berth build / docker engine',
-    med['berth|COPY . /ctx cold (new context, --no-cache)'],
-    med['docker engine|COPY . /ctx cold (new context, --no-cache)'],
-    0.5,
-  );
+  for (const what of ['COPY . /ctx cold (new context, --no-cache)', COLD_COPY]) {
+    if (med[`berth|${what}`] === undefined) continue;
+    const podmanCold = med[`podman|${what}`];
+    goal(
+      `${what}, berth build / Podman 4.3 (${podmanCold === undefined ? 'reference 3.7 s' : 'this run'})`,
+      med[`berth|${what}`],
+      podmanCold ?? PODMAN_COLD_COPY_MS,
+      0.5,
+    );
+    goal(`${what}, berth build / docker engine`, med[`berth|${what}`], med[`docker engine|${what}`], 0.5);
+  }
   // The images this run built on external engines (berthd's go with its data root).
   for (const e of external) {
     for (const what of ['big', 'from', 'copy', 'small']) await cli(e, ['rmi', '-f', imageTag(e, what)], { timeoutMs: 60_000 }).catch(() => undefined);
@@ -298,12 +342,6 @@ async function makeContext(
   await walk(dir);
   return { files, bytes };
 }
-
-/**
- * Images this run built on external engines: a --no-cache rebuild moves the tag and leaves the
- * last image dangling (Podman keeps every one), so each is removed by id at the end.
- */
-const builtOnEngines = new Map<Target, Set<string>>();
 
 /** One build; throws on failure (with the output's tail); counts the steps answered from cache. */
 async function build(t: Target, args: string[]): Promise<{ ms: number; cacheHits: number }> {
