@@ -1,10 +1,13 @@
-// Layer tars as bytes. Choice (documented in README-like form here): for every layer made or
-// loaded on this host the content store keeps the UNCOMPRESSED tar under its diffId, so
-// `save` reproduces the exact bytes whose digest the config names, and push can compress it.
-// Layers pulled from a registry may instead keep their compressed blob (ImageLayerRef.blob),
-// which decompresses to the diffId bytes. Only if neither exists is the layer re-exported from
-// the LayerStore, which must then reproduce the diffId or the caller gets an error.
-import { Readable, PassThrough } from 'node:stream';
+// Layer tars as bytes. Choice (documented in README-like form here): for layers imported,
+// loaded or committed from a container the content store keeps the UNCOMPRESSED tar under its
+// diffId, so `save` reproduces the exact bytes whose digest the config names, and push can
+// compress it. Layers pulled from a registry may instead keep their compressed blob
+// (ImageLayerRef.blob), which decompresses to the diffId bytes. Build steps keep neither (their
+// snapshot became the layer in place, image/commit.ts): their layer is re-exported from the
+// LayerStore, whose pack is deterministic and reproduces the diffId it was named by (checked:
+// a mismatch is an error for the caller, never a wrong blob).
+import { createHash } from 'node:crypto';
+import { Readable, PassThrough, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ContentStore, BlobInfo } from '../store/content/content-store.js';
 import type { LayerStore } from '../store/layers/layer-store.js';
@@ -54,7 +57,30 @@ export async function isEmptyTarBlob(content: ContentStore, info: BlobInfo): Pro
 export async function openLayerTar(content: ContentStore, layers: LayerStore, l: ImageLayerRef): Promise<{ stream: Readable; size?: number }> {
   if (await content.has(l.diffId)) return { stream: content.readStream(l.diffId), size: (await content.info(l.diffId)).size };
   if (l.blob && (await content.has(l.blob.digest))) return { stream: await decompressed(content.readStream(l.blob.digest)) };
-  return { stream: layers.exportLayer(l.chainId) };
+  return { stream: checkedExport(layers.exportLayer(l.chainId), l) };
+}
+
+/**
+ * A re-exported layer's bytes, hashed as they pass: if they are not the diffId's, the stream
+ * fails at its end instead of ending, so a push never completes the blob nor sends a manifest
+ * naming bytes that do not match the config.
+ */
+function checkedExport(src: Readable, l: ImageLayerRef): Readable {
+  const hash = createHash('sha256');
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb) {
+      const got = `sha256:${hash.digest('hex')}`;
+      cb(got === l.diffId ? null : invalidArgument(`layer ${l.chainId} re-exports as ${got}, not its diffID ${l.diffId}`));
+    },
+  });
+  out.on('error', () => {}); // consumers read errors through iteration or pipe; none may become uncaught
+  src.on('error', (e) => out.destroy(e));
+  out.on('close', () => src.destroy());
+  return src.pipe(out);
 }
 
 /** Makes sure the content store holds the layer's uncompressed tar under its diffId. */

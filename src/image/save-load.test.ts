@@ -1,6 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openLayerTar } from './layer-blob.js';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { sha256, hexOf, type Digest } from '../lib/digest.js';
@@ -339,4 +341,41 @@ test('hostile archives are refused and leave the store unchanged', async () => {
   }
   await assert.rejects(loadImages(store, streamOf(Buffer.from('garbage that is not a tar at all'.repeat(40)))), /invalid tar archive|neither/);
   assert.deepEqual(await snapshot(store), before);
+});
+
+test('an image committed in place from a snapshot saves with layer bytes matching its diffIDs, and a layer changed behind its back is refused', async () => {
+  const { store } = await fresh('inplace');
+  const a = await importRootfs(store, streamOf(await rootfsTar()), { ref: 'ip/a:1' });
+  const key = 'build-inplace-1';
+  await store.layers.prepare(key, store.rootfsChainId(a.id));
+  await mkdir(join(store.layers.upperDir(key), 'etc'), { recursive: true });
+  await writeFile(join(store.layers.upperDir(key), 'etc', 'made'), 'in place');
+  const b = await commitImage(store, { parentImageId: a.id, diff: { snapshot: key }, config: {}, ref: 'ip/b:1', createdBy: 'RUN make' });
+  const top = store.resolve(b.id).layers.at(-1)!;
+  assert.equal(await store.content.has(top.diffId), false, 'no tar blob written at commit');
+  assert.deepEqual(await store.layers.listSnapshots(), [], 'the snapshot became the layer');
+
+  const buf = await readAll(await saveImages(store, ['ip/b:1']));
+  const files = await entriesOf(buf);
+  for (const [name, data] of files) if (name.startsWith('blobs/sha256/') && data.length) assert.equal(sha256(data), `sha256:${name.slice(13)}`, name);
+  const { store: other } = await fresh('inplace-load');
+  const res = await loadImages(other, streamOf(buf));
+  assert.deepEqual(
+    res.images.map((i) => i.id),
+    [b.id],
+  );
+
+  // The layer's files changed on disk after the commit: its bytes no longer match the diffID the
+  // config names, so saving it fails instead of writing an archive that lies.
+  const { store: s2 } = await fresh('inplace-tamper');
+  const a2 = await importRootfs(s2, streamOf(await rootfsTar()), { ref: 'ip/a:1' });
+  await s2.layers.prepare(key, s2.rootfsChainId(a2.id));
+  await writeFile(join(s2.layers.upperDir(key), 'made'), 'one');
+  const c = await commitImage(s2, { parentImageId: a2.id, diff: { snapshot: key }, config: {}, ref: 'ip/c:1' });
+  const layer = s2.resolve(c.id).layers.at(-1)!;
+  const diffDir = join((s2.layers as unknown as { root: string }).root, 'layers', hexOf(layer.chainId), 'diff');
+  await writeFile(join(diffDir, 'made'), 'two');
+  await assert.rejects(async () => readAll(await saveImages(s2, ['ip/c:1'])), /diffI[dD]/);
+  const { stream } = await openLayerTar(s2.content, s2.layers, layer);
+  await assert.rejects(readAll(stream), /re-exports as sha256:[0-9a-f]{64}, not its diffID/);
 });

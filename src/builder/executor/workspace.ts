@@ -70,12 +70,12 @@ export class Workspace {
     this.mounted = false;
   }
 
-  /** Unmounts and commits the snapshot's changes on top of the parent image. */
+  /** Unmounts and commits the snapshot's changes on top of the parent image (in place: the snapshot becomes the layer). */
   async commit(step: CommitStep): Promise<Digest> {
     await this.unmount();
     const r = await commitImage(this.images, {
       parentImageId: this.parent,
-      diff: this.layers.diff(this.key),
+      diff: { snapshot: this.key },
       config: step.config,
       createdBy: step.createdBy,
       author: step.author,

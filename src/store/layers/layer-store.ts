@@ -77,6 +77,20 @@ export interface LayerStore {
   mounts(key: string): Promise<Mount[]>;
   /** The snapshot's upper dir as a layer tar with Docker whiteouts (for commit and build). */
   diff(key: string): Readable;
+  /**
+   * The diffID of the tar diff(key) would stream (hashed as it is packed, written nowhere), the
+   * bytes of its regular files, its entry count, and `lossy` when the tar would leave out
+   * something the upper dir holds (a socket, a device node, an xattr a layer may not carry).
+   * Read it with the snapshot unmounted.
+   */
+  diffDigest(key: string, signal?: AbortSignal): Promise<{ diffId: Digest; size: number; entries: number; lossy?: string }>;
+  /**
+   * Makes the snapshot's upper dir, in place (flushed, then renamed: no copy), the layer over the
+   * snapshot's parent, named by the diffId diffDigest measured; the snapshot is consumed. Only for
+   * a snapshot that is unmounted, unchanged since diffDigest and not lossy. If that chainId exists
+   * already the upper dir is dropped and the existing layer returned.
+   */
+  commitSnapshot(key: string, measured: { diffId: Digest; size: number }): Promise<LayerInfo>;
   /** Bytes written in the snapshot's upper dir. */
   usage(key: string): Promise<number>;
   /** The snapshot's changes over its parent layers, as `docker diff` lists them. */

@@ -290,3 +290,65 @@ test('a staged layer is invisible until committed; discarded or left by a crash,
   assert.equal((await reopened.list()).length, 2);
   await assert.rejects(s.commitStaged(null, { diffId: staged.diffId, size: 0, handle: '/etc' }), (e) => isBerthError(e, 'invalid-argument'));
 });
+
+test('a snapshot committed in place becomes the layer its diff tar would unpack to, and exports to that tar', async () => {
+  const s = await OverlayLayerStore.open(join(root, 'inplace'));
+  const base = await s.applyLayer(null, tarStream(await L1()));
+  await s.prepare('step-1', base.chainId);
+  const m = await scratch.mount(await s.mounts('step-1'), root);
+  await writeFile(join(m, 'added'), 'new file');
+  await appendFile(join(m, 'etc/a'), '+more'); // a copy-up
+  await rm(join(m, 'gone'));
+  await rm(join(m, 'opq'), { recursive: true });
+  await mkdir(join(m, 'opq/deep'), { recursive: true });
+  await writeFile(join(m, 'opq/deep/f'), 'fresh');
+  execFileSync('ln', [join(m, 'added'), join(m, 'added-link')]);
+  const expected = await describeTree(m);
+  await scratch.unmount(m);
+
+  const diffTar = await readAll(s.diff('step-1'));
+  const measured = await s.diffDigest('step-1');
+  assert.equal(measured.diffId, sha256(diffTar), 'the diffID is the hash of the tar diff() streams');
+  assert.equal(measured.lossy, undefined);
+  assert.equal(measured.size, 'new file'.length + 'a1+more'.length + 'fresh'.length, 'regular files, a hard link counted once');
+  const layer = await s.commitSnapshot('step-1', measured);
+  assert.equal(layer.chainId, chainIdOf(base.chainId, measured.diffId));
+  assert.equal(layer.parent, base.chainId);
+  assert.equal(layer.size, measured.size);
+  assert.deepEqual(await s.listSnapshots(), [], 'the snapshot is consumed');
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  // What save and push send: the layer re-exported gives the very bytes the diffID names.
+  assert.deepEqual(await readAll(s.exportLayer(layer.chainId)), diffTar);
+  await s.prepare('check-1', layer.chainId);
+  const m2 = await scratch.mount(await s.mounts('check-1'), root);
+  assert.deepEqual(await describeTree(m2), expected);
+  await scratch.unmount(m2);
+  await s.removeSnapshot('check-1');
+
+  // The same changes again: the existing layer is handed back and the upper dir dropped.
+  await s.prepare('step-2', base.chainId);
+  await writeFile(join(s.upperDir('step-2'), 'x'), 'x');
+  const again = await s.diffDigest('step-2');
+  const second = await s.commitSnapshot('step-2', again);
+  await assert.rejects(s.commitSnapshot('step-2', again), (e) => isBerthError(e, 'not-found'), 'a consumed snapshot is gone');
+  await s.prepare('step-4', base.chainId);
+  await writeFile(join(s.upperDir('step-4'), 'x'), 'x');
+  const dup = await s.commitSnapshot('step-4', await s.diffDigest('step-4'));
+  assert.equal(dup.chainId, second.chainId);
+  assert.deepEqual(await s.listSnapshots(), []);
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  assert.equal((await s.list()).length, 3);
+  const reopened = await OverlayLayerStore.open(s.root);
+  assert.deepEqual((await reopened.checkLayers()).damaged, []);
+});
+
+test('diffDigest says when the tar would lose what the upper dir holds', async () => {
+  const s = await OverlayLayerStore.open(join(root, 'lossy'));
+  await s.prepare('sock-1', null);
+  execFileSync('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(join(s.upperDir('sock-1'), 'sock'))})`]);
+  assert.match((await s.diffDigest('sock-1')).lossy ?? '', /socket/);
+  await s.prepare('empty-1', null);
+  const empty = await s.diffDigest('empty-1');
+  assert.equal(empty.entries, 0);
+  assert.equal(empty.lossy, undefined);
+});

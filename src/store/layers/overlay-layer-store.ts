@@ -18,7 +18,7 @@ import { KeyedMutex } from '../../lib/mutex.js';
 import { syncfs } from '../../lib/libc.js';
 import { chainIdOf } from '../../lib/chain-id.js';
 import { unpackLayerOffThread } from './unpack-off-thread.js';
-import { packLayerDir } from './pack-layer.js';
+import { digestLayerDir, packLayerDir } from './pack-layer.js';
 import { overlayChanges, type ChangesOptions, type LayerChange } from './overlay-changes.js';
 import { dirUsage } from './dir-usage.js';
 
@@ -314,6 +314,43 @@ export class OverlayLayerStore implements LayerStore {
       await this.snapMeta(key);
       return this.upperDir(key);
     });
+  }
+
+  async diffDigest(key: string, signal?: AbortSignal): Promise<{ diffId: Digest; size: number; entries: number; lossy?: string }> {
+    await this.snapMeta(key);
+    const { diffId, report } = await digestLayerDir(this.upperDir(key), signal);
+    return { diffId, size: report.fileBytes, entries: report.entries, ...(report.lossy ? { lossy: report.lossy } : {}) };
+  }
+
+  async commitSnapshot(key: string, measured: { diffId: Digest; size: number }): Promise<LayerInfo> {
+    const dir = this.snapDir(key);
+    const s = await this.snapMeta(key);
+    if (s.readonly) throw invalidArgument(`snapshot ${key} is read-only: it has no changes to commit`);
+    // The layer must be as durable as an unpacked one (stageLayer's syncfs): one flush of the
+    // filesystem, before anything is renamed, outside the graph lock.
+    const fh = await openFile(this.upperDir(key), 'r');
+    try {
+      await syncfs(fh.fd);
+    } finally {
+      await fh.close();
+    }
+    // The snapshot leaves the view in one rename (a crash from here on leaves a tmp/ dir that
+    // open() removes) and is laid out as a staged layer: <tmp>/diff is the upper dir itself.
+    const tmp = this.tmpPath();
+    await this.lock.run('graph', async () => {
+      await this.snapMeta(key);
+      await this.refuseMounted(key);
+      await rename(dir, tmp);
+    });
+    try {
+      await rename(join(tmp, 'upper'), join(tmp, 'diff'));
+      await rm(join(tmp, 'work'), { recursive: true, force: true });
+      await unlink(join(tmp, 'meta.json'));
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    return this.commitStaged(s.parent, { diffId: measured.diffId, size: measured.size, handle: tmp });
   }
 
   async usage(key: string): Promise<number> {

@@ -10,6 +10,15 @@ import { expectOk } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 import { makeContext } from '../../support/context-dir.js';
 import { BuildHarness } from './build-harness.js';
+import { openLayerTar } from '../../../src/image/layer-blob.js';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
+async function sha256Of(stream: Readable): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of stream) h.update(chunk as Buffer);
+  return `sha256:${h.digest('hex')}`;
+}
 
 const skip = requiresRoot('real crun, overlayfs, cgroups');
 let h: BuildHarness;
@@ -130,6 +139,37 @@ test('rebuild is fully cached; changing one source file reruns only the later st
   assert.equal(fourth.stdout.match(/Using cache/g)?.length, 5, fourth.stdout);
   const nocache = ok(await h.berth(['build', '--no-cache', dir]));
   assert.doesNotMatch(nocache.stdout, /Using cache/);
+});
+
+test('COPY, RUN and WORKDIR layers are committed in place, and re-export to the diffIDs their config names (what save and push send)', { skip }, async () => {
+  const dir = await ctxDir({
+    Dockerfile: 'FROM busybox\nWORKDIR /w\nCOPY . /ctx/\nRUN rm /bin/yes && mkdir -p /d && ln /ctx/a.txt /d/hard && echo ran > /ran\nCOPY a.txt /ctx/a.txt\n',
+    'a.txt': 'alpha\n',
+    'sub/b.txt': 'beta\n'.repeat(10000),
+  });
+  ok(await h.berth(['build', '-t', 'inplace:1', dir]));
+  const img = h.images.resolve('inplace:1');
+  const config = h.images.config(img.id);
+  assert.deepEqual(
+    (config.history ?? []).map((e) => !!e.empty_layer),
+    [false, false, false, false, false],
+    'busybox, WORKDIR, COPY, RUN, COPY: each with a layer',
+  );
+  assert.equal(img.layers.length, 5);
+  assert.deepEqual(
+    config.rootfs.diff_ids,
+    img.layers.map((l) => l.diffId),
+  );
+  for (const l of img.layers.slice(1)) {
+    assert.equal(await h.images.content.has(l.diffId), false, 'no layer tar kept beside the layer');
+    const { stream } = await openLayerTar(h.images.content, h.layers, l);
+    assert.equal(await sha256Of(stream), l.diffId, `layer ${l.chainId} re-exports to its diffID`);
+  }
+  assert.deepEqual((await h.layers.checkLayers()).damaged, []);
+  const r = await h.runImage('inplace:1', 'cat /ctx/sub/b.txt | wc -c; cat /ctx/a.txt /d/hard /ran; pwd; test -e /bin/yes || echo no-yes');
+  assert.equal(r.exitCode, 0, r.output);
+  assert.equal(r.output, '50000\nalpha\nalpha\nran\n/w\nno-yes\n');
+  assert.deepEqual(await h.leftovers(), []);
 });
 
 test('a failing RUN tags nothing, makes no image for the step and leaves nothing behind', { skip }, async () => {
