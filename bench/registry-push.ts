@@ -198,6 +198,10 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
       const cpuPull: number[] = [];
       const dPull: number[] = [];
       const dPullCpu: number[] = [];
+      // Podman 4.3 (its CLI: no daemon, so its start-up is in the figure), pulling the tag Berth
+      // pushed from the same registry right after Berth's pull, and removing it again.
+      const podman = QUICK ? undefined : external.find((t) => t.label === 'podman');
+      const pPull: number[] = [];
       for (let i = 0; i < n && pulls.length < RUNS; i++) {
         const ref = `${repo}:r${i}`;
         await timedOk(process.execPath, d.berthArgs(['rmi', ref]), { env: d.env, timeoutMs: 60_000 });
@@ -210,6 +214,10 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
           dPull.push(await apiPull(dapi, drepo, `r${i}`));
           if (dpid) dPullCpu.push(((await cpuSeconds(dpid)) - c0) * 1000);
         }
+        if (podman) {
+          pPull.push(await timedOk('podman', ['pull', '-q', '--tls-verify=false', ref], { env: podman.env, timeoutMs: 300_000 }));
+          await timed('podman', ['rmi', '-f', ref], { env: podman.env, timeoutMs: 60_000 });
+        }
       }
       add('API pull, new 100 MiB random layer', pulls, `goal ≤ 0.4 s; min ${(Math.min(...pulls) / 1000).toFixed(2)} s`);
       add('  CPU time of berthd for it', cpuPull, 'download, sha256 x2, gunzip, untar, write');
@@ -217,6 +225,7 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
         add('Docker 20.10 pull of the same layer, same registry', dPull, 'right after each Berth pull');
         if (dPullCpu.length) add('  CPU time of dockerd for it', dPullCpu, 'shared engine');
       }
+      if (pPull.length) add('Podman 4.3 pull of the same image (CLI)', pPull, 'right after each Berth pull');
     } finally {
       if (dapi) for (const t of dTags) await timed('docker', ['rmi', '-f', `${drepo}:${t}`], { env: docker!.env, timeoutMs: 60_000 }).catch(() => {});
     }
@@ -238,6 +247,15 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
       table.add([
         'ratio pull Berth / Docker 20.10',
         ratio(med['API pull, new 100 MiB random layer']!, med['Docker 20.10 pull of the same layer, same registry']!),
+        '',
+        '',
+        '',
+      ]);
+    }
+    if (med['Podman 4.3 pull of the same image (CLI)'] !== undefined) {
+      table.add([
+        'ratio pull Berth / Podman 4.3',
+        ratio(med['API pull, new 100 MiB random layer']!, med['Podman 4.3 pull of the same image (CLI)']!),
         '',
         '',
         '',

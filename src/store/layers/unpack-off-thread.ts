@@ -97,8 +97,13 @@ export async function unpackLayerOffThread(input: Readable, dir: string, signal?
   return unpackLayer(input, dir, signal);
 }
 
-/** writeHashed(input, path, maxSize, signal), run on a worker thread when one can be had. */
-export async function writeHashedOffThread(input: AsyncIterable<Buffer | string>, path: string, maxSize?: number, signal?: AbortSignal): Promise<HashedFile> {
+/** writeHashed(input, path, maxSize, signal), run on a worker thread when one can be had (no path: only hashed). */
+export async function writeHashedOffThread(
+  input: AsyncIterable<Buffer | string>,
+  path: string | undefined,
+  maxSize?: number,
+  signal?: AbortSignal,
+): Promise<HashedFile> {
   return (await runOffThread(input, { kind: 'blob', path, maxSize }, signal)) ?? writeHashed(input, path, maxSize, signal);
 }
 

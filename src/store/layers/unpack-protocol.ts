@@ -1,5 +1,5 @@
 // Messages between the main thread and a layer-unpack worker (unpack-off-thread.ts, unpack-worker.ts).
-// A job either unpacks a layer into `dir` or writes a blob to `path` while hashing it.
+// A job either unpacks a layer into `dir` or hashes a blob (writing it to `path` when given).
 import type { Digest } from '../../lib/digest.js';
 import type { ErrorKind } from '../../lib/errors.js';
 
@@ -14,7 +14,7 @@ export type WireError =
   | { berth: true; kind: ErrorKind; code: string; message: string; detail?: unknown }
   | { berth: false; name: string; message: string; code?: string };
 
-export type JobSpec = { kind: 'unpack'; dir: string } | { kind: 'blob'; path: string; maxSize?: number };
+export type JobSpec = { kind: 'unpack'; dir: string } | { kind: 'blob'; path?: string; maxSize?: number };
 
 /** What a job found: the unpacked tar's sha256 (a layer's diffId) or the written blob's, and the size. */
 export interface JobResult {
