@@ -226,6 +226,10 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
         if (dPullCpu.length) add('  CPU time of dockerd for it', dPullCpu, 'shared engine');
       }
       if (pPull.length) add('Podman 4.3 pull of the same image (CLI)', pPull, 'right after each Berth pull');
+      // The store after all those pushes and pulls: `berth system check` exits non-zero on any damage.
+      const check = await timed(process.execPath, d.berthArgs(['system', 'check']), { env: d.env, timeoutMs: 120_000 });
+      if (check.code !== 0) throw new Error(`berth system check after the pushes and pulls: ${check.stdout}${check.stderr}`);
+      console.log(`berth system check after the pushes and pulls: clean (${check.stdout.trim().split('\n').slice(-1)[0]})`);
     } finally {
       if (dapi) for (const t of dTags) await timed('docker', ['rmi', '-f', `${drepo}:${t}`], { env: docker!.env, timeoutMs: 60_000 }).catch(() => {});
     }
