@@ -25,6 +25,8 @@ const execFileP = promisify(execFile);
 const LAYER = 100 << 20;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const BUDGET_MS = 300_000;
+/** BENCH_QUICK=1: Berth alone (no gzip floors, no Docker or Podman rows), for iterating on a change. */
+const QUICK = process.env.BENCH_QUICK === '1';
 
 function ms(t0: number): number {
   return performance.now() - t0;
@@ -99,7 +101,7 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
       }),
       'in-process',
     );
-    for (const level of [1, 6]) {
+    for (const level of QUICK ? [] : [1, 6]) {
       add(
         `floor: gzip -${level} of 100 MiB random`,
         await repeat({ runs: 1, budgetMs: 30_000 }, async () => {
@@ -129,7 +131,7 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
     const repo = `${reg.host}/bench/new`;
     // Docker 20.10, when its engine answers: the same layer tar imported, pushed into the same
     // registry and pulled back, each run right after Berth's (pairs under the same load).
-    const docker = external.find((t) => t.label === 'docker engine' && t.socket);
+    const docker = QUICK ? undefined : external.find((t) => t.label === 'docker engine' && t.socket);
     const dapi = docker?.socket ? new BenchApi(docker.socket, 300_000) : undefined;
     const dpid = dapi ? await dockerdPid() : undefined;
     const drepo = `${reg.host}/bench/docker-${process.pid}`;
@@ -196,6 +198,10 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
       const cpuPull: number[] = [];
       const dPull: number[] = [];
       const dPullCpu: number[] = [];
+      // Podman 4.3 (its CLI: no daemon, so its start-up is in the figure), pulling the tag Berth
+      // pushed from the same registry right after Berth's pull, and removing it again.
+      const podman = QUICK ? undefined : external.find((t) => t.label === 'podman');
+      const pPull: number[] = [];
       for (let i = 0; i < n && pulls.length < RUNS; i++) {
         const ref = `${repo}:r${i}`;
         await timedOk(process.execPath, d.berthArgs(['rmi', ref]), { env: d.env, timeoutMs: 60_000 });
@@ -208,6 +214,10 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
           dPull.push(await apiPull(dapi, drepo, `r${i}`));
           if (dpid) dPullCpu.push(((await cpuSeconds(dpid)) - c0) * 1000);
         }
+        if (podman) {
+          pPull.push(await timedOk('podman', ['pull', '-q', '--tls-verify=false', ref], { env: podman.env, timeoutMs: 300_000 }));
+          await timed('podman', ['rmi', '-f', ref], { env: podman.env, timeoutMs: 60_000 });
+        }
       }
       add('API pull, new 100 MiB random layer', pulls, `goal ≤ 0.4 s; min ${(Math.min(...pulls) / 1000).toFixed(2)} s`);
       add('  CPU time of berthd for it', cpuPull, 'download, sha256 x2, gunzip, untar, write');
@@ -215,6 +225,11 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
         add('Docker 20.10 pull of the same layer, same registry', dPull, 'right after each Berth pull');
         if (dPullCpu.length) add('  CPU time of dockerd for it', dPullCpu, 'shared engine');
       }
+      if (pPull.length) add('Podman 4.3 pull of the same image (CLI)', pPull, 'right after each Berth pull');
+      // The store after all those pushes and pulls: `berth system check` exits non-zero on any damage.
+      const check = await timed(process.execPath, d.berthArgs(['system', 'check']), { env: d.env, timeoutMs: 120_000 });
+      if (check.code !== 0) throw new Error(`berth system check after the pushes and pulls: ${check.stdout}${check.stderr}`);
+      console.log(`berth system check after the pushes and pulls: clean (${check.stdout.trim().split('\n').slice(-1)[0]})`);
     } finally {
       if (dapi) for (const t of dTags) await timed('docker', ['rmi', '-f', `${drepo}:${t}`], { env: docker!.env, timeoutMs: 60_000 }).catch(() => {});
     }
@@ -236,6 +251,15 @@ await runBench('registry push: a new random 100 MiB layer, and a push where ever
       table.add([
         'ratio pull Berth / Docker 20.10',
         ratio(med['API pull, new 100 MiB random layer']!, med['Docker 20.10 pull of the same layer, same registry']!),
+        '',
+        '',
+        '',
+      ]);
+    }
+    if (med['Podman 4.3 pull of the same image (CLI)'] !== undefined) {
+      table.add([
+        'ratio pull Berth / Podman 4.3',
+        ratio(med['API pull, new 100 MiB random layer']!, med['Podman 4.3 pull of the same image (CLI)']!),
         '',
         '',
         '',

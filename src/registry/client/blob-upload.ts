@@ -4,11 +4,11 @@
 // the bytes and ?digest=). A layer compressed now, whose digest is known only at its end: one
 // streamed PATCH (chunked transfer) while the same bytes are hashed, then a PUT with ?digest=
 // and no body.
-import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
 import { unavailable } from '../../lib/errors.js';
 import type { ImageReference } from '../../lib/reference.js';
+import { writeHashedOffThread } from '../../store/layers/unpack-off-thread.js';
 import { drain, readBody } from './http-request.js';
 import { progressMessage, throttled, type PullMessage } from './progress.js';
 import { authFailed, registryErrorText } from './registry-errors.js';
@@ -177,13 +177,10 @@ export async function pushStreamedBlob(
   return stored;
 }
 
-/** The sha256 and size of a stream (a streamed blob's digest, known at its end). */
-export async function digestOf(s: Readable): Promise<{ digest: Digest; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const c of s) {
-    h.update(c as Buffer);
-    size += (c as Buffer).length;
-  }
-  return { digest: `sha256:${h.digest('hex')}`, size };
+/**
+ * The sha256 and size of a stream (a streamed blob's digest, known at its end), computed on a
+ * worker thread: this thread reads, compresses and sends the same bytes meanwhile.
+ */
+export function digestOf(s: Readable): Promise<{ digest: Digest; size: number }> {
+  return writeHashedOffThread(s, undefined);
 }

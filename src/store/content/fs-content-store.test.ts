@@ -101,3 +101,30 @@ test('absent blobs are not-found; delete removes', async () => {
   assert.equal(await cs.has(info.digest), false);
   await assert.rejects(cs.delete(info.digest), (e) => isBerthError(e, 'not-found'));
 });
+
+test('a large blob (hashed and written on a worker thread) verifies, caps its size mid-stream and cancels', async () => {
+  const cs = await newStore();
+  const data = Buffer.alloc(9 << 20);
+  for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i); // not all zeros
+  const chunks = () => Readable.from(Array.from({ length: 9 }, (_, i) => data.subarray(i << 20, (i + 1) << 20)));
+  const info = await cs.ingest(chunks(), { digest: sha256(data), size: data.length });
+  assert.deepEqual(info, { digest: sha256(data), size: data.length });
+  assert.ok((await readFile(cs.path(info.digest))).equals(data));
+  // More bytes than promised: refused by the writer before the end, nothing kept.
+  await assert.rejects(cs.ingest(chunks(), { size: 5 << 20 }), (e) => isBerthError(e, 'invalid-argument') && /got more than the expected/.test(e.message));
+  // An unknown size is taken whole; a wrong digest stores nothing.
+  await assert.rejects(cs.ingest(chunks(), { digest: sha256('other') }), (e) => isBerthError(e, 'invalid-argument') && /digest mismatch/.test(e.message));
+  const ac = new AbortController();
+  const slow = async function* () {
+    yield data.subarray(0, 1 << 20);
+    ac.abort();
+    await new Promise((r) => setTimeout(r, 50));
+    yield data.subarray(1 << 20, 2 << 20);
+  };
+  await assert.rejects(cs.ingest(slow(), { size: data.length }, ac.signal), (e) => isBerthError(e, 'canceled'));
+  assert.deepEqual(await readdir(join(cs.root, 'ingest')), []);
+  assert.deepEqual(
+    (await cs.list()).map((b) => b.digest),
+    [sha256(data)],
+  );
+});

@@ -1,9 +1,10 @@
 // ContentStore on a plain directory: <root>/blobs/sha256/<hex>, written through
-// <root>/ingest/<random> (hash while writing, fsync, verify, rename, fsync the directory).
+// <root>/ingest/<random> (hash while writing, fsync, verify, rename, fsync the directory; the
+// hashing write of a large blob runs on a worker thread).
 // Concurrent ingests of the same digest are safe: each writes its own temp file and rename
 // replaces one verified copy by another identical one.
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -11,8 +12,12 @@ import { Readable } from 'node:stream';
 import type { BlobInfo, ContentStore } from './content-store.js';
 import { type Digest, hexOf, isDigest, parseDigest } from '../../lib/digest.js';
 import { ensureDir, fsyncDir } from '../../lib/atomic-fs.js';
-import { BatchedWriter } from '../../lib/batched-writer.js';
-import { canceled, errnoCode, invalidArgument, notFound } from '../../lib/errors.js';
+import { writeHashed } from './hashed-write.js';
+import { writeHashedOffThread } from '../layers/unpack-off-thread.js';
+import { errnoCode, invalidArgument, notFound } from '../../lib/errors.js';
+
+/** Blobs at least this large (or of unknown size) are hashed and written on a worker thread. */
+const OFF_THREAD_FROM = 4 << 20;
 
 export class FsContentStore implements ContentStore {
   private constructor(readonly root: string) {}
@@ -74,36 +79,18 @@ export class FsContentStore implements ContentStore {
 
   async put(data: Buffer | string, expected?: Digest): Promise<BlobInfo> {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    return this.ingest(Readable.from([buf]), expected ? { digest: expected } : undefined);
+    return this.ingest(Readable.from([buf]), { digest: expected, size: buf.length });
   }
 
   async ingest(source: AsyncIterable<Buffer> | Readable, expected?: { digest?: Digest; size?: number }, signal?: AbortSignal): Promise<BlobInfo> {
     if (expected?.digest !== undefined && !isDigest(expected.digest)) throw invalidArgument(`invalid digest: ${JSON.stringify(expected.digest)}`);
     const tmp = join(this.root, 'ingest', randomBytes(12).toString('hex'));
-    const hash = createHash('sha256');
-    let size = 0;
-    const fh = await open(tmp, 'wx', 0o644);
-    const out = new BatchedWriter(fh);
     let committed = false;
     try {
-      try {
-        for await (const chunk of source as AsyncIterable<Buffer | string>) {
-          if (signal?.aborted) throw canceled();
-          const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          hash.update(b);
-          size += b.length;
-          if (expected?.size !== undefined && size > expected.size) {
-            throw invalidArgument(`content size mismatch: got more than the expected ${expected.size} bytes`);
-          }
-          await out.write(b);
-        }
-        if (signal?.aborted) throw canceled();
-        await out.done();
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      const digest: Digest = `sha256:${hash.digest('hex')}`;
+      // A large (or unknown) blob is hashed and written on a worker thread: during a pull this
+      // thread also receives the bytes and feeds the unpacker, and the sha256 would cost it as much.
+      const small = expected?.size !== undefined && expected.size < OFF_THREAD_FROM;
+      const { digest, size } = await (small ? writeHashed : writeHashedOffThread)(source, tmp, expected?.size, signal);
       if (expected?.size !== undefined && size !== expected.size) {
         throw invalidArgument(`content size mismatch: expected ${expected.size} bytes, got ${size}`);
       }

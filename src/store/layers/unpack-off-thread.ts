@@ -5,16 +5,20 @@
 // unpackLayer, so a pull's download, blob hashing and unpack run on two cores at once.
 // Workers are kept in a small pool between jobs (starting one costs tens of ms) and end after
 // half a second unused: the layers of one pull or load come back to back, and an idle worker
-// holds ~10 MiB (its own V8 isolate and malloc arena), which an idle daemon should not; a worker that cannot start (no worker file in this build) means unpacking
-// on this thread, with the same result.
+// holds ~10 MiB (its own V8 isolate and malloc arena), which an idle daemon should not; a worker
+// that cannot start (no worker file in this build) means unpacking on this thread, with the same
+// result. The same workers write large blobs while hashing them (the content store's ingest,
+// runBlobWriteOffThread), so a pull's main thread only receives the bytes and hands them on: the
+// blob's sha256 and write run on one worker, the unpack on another.
 import { existsSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BerthError, canceled } from '../../lib/errors.js';
 import { unpackLayer, type UnpackResult } from './unpack-layer.js';
-import type { FromWorker, ToWorker, WireError } from './unpack-protocol.js';
 import { pokeIdleTrim } from '../../lib/idle-trim.js';
+import { writeHashed, type HashedFile } from '../content/hashed-write.js';
+import type { FromWorker, JobResult, JobSpec, ToWorker, WireError } from './unpack-protocol.js';
 
 const BATCH = 1 << 20;
 /** Batches posted and not yet taken by the worker's input, per job. */
@@ -92,15 +96,32 @@ function giveBack(pw: PooledWorker): void {
 
 /** unpackLayer(input, dir, signal), run on a worker thread when one can be had. */
 export async function unpackLayerOffThread(input: Readable, dir: string, signal?: AbortSignal): Promise<UnpackResult> {
+  const r = await runOffThread(input, { kind: 'unpack', dir }, signal);
+  if (r) return { diffId: r.digest, size: r.size };
+  return unpackLayer(input, dir, signal);
+}
+
+/** writeHashed(input, path, maxSize, signal), run on a worker thread when one can be had (no path: only hashed). */
+export async function writeHashedOffThread(
+  input: AsyncIterable<Buffer | string>,
+  path: string | undefined,
+  maxSize?: number,
+  signal?: AbortSignal,
+): Promise<HashedFile> {
+  return (await runOffThread(input, { kind: 'blob', path, maxSize }, signal)) ?? writeHashed(input, path, maxSize, signal);
+}
+
+/** Runs one job on a pooled worker, feeding it `input`; undefined when no worker can be had (run it here then). */
+async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec, signal?: AbortSignal): Promise<JobResult | undefined> {
   const pw = take();
-  if (!pw) return unpackLayer(input, dir, signal);
+  if (!pw) return undefined;
   const id = nextJob++;
   const post = (m: ToWorker, transfer?: ArrayBuffer[]) => pw.w.postMessage(m, transfer);
   let inFlight = 0;
   let wake: (() => void) | undefined;
   let settled = false;
   let workerFailed = false;
-  const result = new Promise<UnpackResult>((resolve, reject) => {
+  const result = new Promise<JobResult>((resolve, reject) => {
     const end = (f: () => void) => {
       settled = true;
       wake?.();
@@ -111,7 +132,7 @@ export async function unpackLayerOffThread(input: Readable, dir: string, signal?
       if (m.t === 'ack') {
         inFlight--;
         wake?.();
-      } else if (m.t === 'done') end(() => resolve({ diffId: m.diffId, size: m.size }));
+      } else if (m.t === 'done') end(() => resolve(m.result));
       else end(() => reject(fromWire(m.error)));
     };
     pw.onFailure = (e) => {
@@ -120,7 +141,7 @@ export async function unpackLayerOffThread(input: Readable, dir: string, signal?
     };
   });
   result.catch(() => {}); // awaited below; a failure while still feeding must not be "unhandled"
-  post({ t: 'start', id, dir });
+  post({ t: 'start', id, job });
   const onAbort = () => post({ t: 'abort', id, reason: 'operation canceled' });
   signal?.addEventListener('abort', onAbort, { once: true });
   let inputError: unknown;
@@ -143,8 +164,9 @@ export async function unpackLayerOffThread(input: Readable, dir: string, signal?
       while (inFlight >= IN_FLIGHT && !settled) await new Promise<void>((r) => (wake = r));
     };
     if (signal?.aborted) throw canceled();
-    for await (const c of input as AsyncIterable<Buffer>) {
-      if (settled) break; // the worker has given up (a bad tar): its error is the answer
+    for await (const chunk of input) {
+      if (settled) break; // the worker has given up (a bad tar, too many bytes): its error is the answer
+      const c = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       batch.push(c);
       batched += c.length;
       if (batched >= BATCH) await flush();

@@ -1,18 +1,24 @@
 // The worker side of off-thread layer unpacking (see unpack-off-thread.ts): runs unpackLayer
-// (gunzip, sha256 of the tar, untar) on this thread, one job at a time, with the bytes the
-// main thread posts. A worker serves one job after another and is kept by the pool between them.
+// (gunzip, sha256 of the tar, untar) or a blob's hashed write on this thread, one job at a time,
+// with the bytes the main thread posts. A worker serves one job after another and is kept by the pool between them.
 // Flow control: every posted batch is acknowledged once the job's input stream took it (at once,
 // or when the unpacker asks for more), so the main thread never has more than a few MiB queued.
 import { Readable } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { canceled, isBerthError } from '../../lib/errors.js';
 import { unpackLayer } from './unpack-layer.js';
-import type { ToWorker, FromWorker, WireError } from './unpack-protocol.js';
+import { writeHashed } from '../content/hashed-write.js';
+import type { ToWorker, FromWorker, JobResult, JobSpec, WireError } from './unpack-protocol.js';
 
 function wireError(e: unknown): WireError {
   if (isBerthError(e)) return { berth: true, kind: e.kind, code: e.code, message: e.message, detail: e.detail };
   const err = e instanceof Error ? e : new Error(String(e));
   return { berth: false, name: err.name, message: err.message, code: (err as NodeJS.ErrnoException).code };
+}
+
+function run(spec: JobSpec, input: Readable): Promise<JobResult> {
+  if (spec.kind === 'blob') return writeHashed(input, spec.path, spec.maxSize);
+  return unpackLayer(input, spec.dir).then((r) => ({ digest: r.diffId, size: r.size }));
 }
 
 interface Job {
@@ -38,9 +44,12 @@ port.on('message', (m: ToWorker) => {
         },
       }),
     };
+    // An abort can come before the job's reader has started (it opens its file first): the error
+    // then waits in the stream for that reader instead of being an uncaught 'error' event.
+    j.input.on('error', () => {});
     job = j;
-    unpackLayer(j.input, m.dir).then(
-      (r) => send({ t: 'done', id: j.id, diffId: r.diffId, size: r.size }),
+    run(m.job, j.input).then(
+      (result) => send({ t: 'done', id: j.id, result }),
       (e: unknown) => send({ t: 'error', id: j.id, error: wireError(e) }),
     );
     return;
