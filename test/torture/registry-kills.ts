@@ -12,6 +12,7 @@
 // tag then pulls back byte for byte (after a gc kill, a gc run to the end first). Delays come from
 // a seeded generator, as in driver.ts: the seed is printed and replays the run.
 import { spawn } from 'node:child_process';
+import { request } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,6 +39,13 @@ export interface RegistryTortureTally {
 
 const REPO = 'kill/reg';
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+/** An answer read whole. */
+interface Reply {
+  status: number;
+  header(name: string): string | undefined;
+  body: Buffer;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the server said it holds before the kill: blobs (by digest) and tags (to a manifest digest and its bytes). */
@@ -80,33 +88,39 @@ class Client {
     readonly acked: Acked,
   ) {}
 
-  private async req(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Response> {
-    return fetch(path.startsWith('http') ? path : `${this.url}${path}`, {
-      method,
-      headers: { ...headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
-      ...(body ? { body } : {}),
+  // node:http rather than fetch: a fetch in flight when the server is SIGKILLed sometimes never
+  // settled (Node 20's undici), leaving the run waiting on nothing; a socket error always ends this.
+  private req(method: string, path: string, body?: Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.url), { method, headers: { ...headers, 'Content-Length': String(body?.length ?? 0) }, timeout: 60_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (x: Buffer) => chunks.push(x));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, header: (n) => res.headers[n] as string | undefined, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 60 s`)));
+      req.on('error', reject);
+      req.end(body);
     });
   }
 
-  private async expect(r: Response, status: number, what: string): Promise<Response> {
-    if (r.status !== status) throw new Error(`${what}: ${r.status} ${await r.text()}`);
-    await r.arrayBuffer();
+  private expect(r: Reply, status: number, what: string): Reply {
+    if (r.status !== status) throw new Error(`${what}: ${r.status} ${r.body.toString()}`);
     return r;
   }
 
   /** A monolithic upload (POST, then PUT with the bytes and ?digest=). */
   async monolithic(data: Buffer): Promise<void> {
-    const start = await this.expect(await this.req('POST', `/v2/${REPO}/blobs/uploads/`), 202, 'upload start');
-    const loc = new URL(start.headers.get('location')!, this.url);
+    const start = this.expect(await this.req('POST', `/v2/${REPO}/blobs/uploads/`), 202, 'upload start');
+    const loc = new URL(start.header('location')!, this.url);
     loc.searchParams.set('digest', sha(data));
-    await this.expect(await this.req('PUT', loc.href, data, { 'Content-Type': 'application/octet-stream' }), 201, 'blob put');
+    this.expect(await this.req('PUT', loc.href, data, { 'Content-Type': 'application/octet-stream' }), 201, 'blob put');
     this.acked.blobs.add(sha(data));
   }
 
   /** A blob as docker pushes it: HEAD first (which also marks it in use for gc), uploaded only when absent. */
   async ensure(data: Buffer): Promise<void> {
     const r = await this.req('HEAD', `/v2/${REPO}/blobs/${sha(data)}`);
-    await r.arrayBuffer();
     if (r.status === 200) this.acked.blobs.add(sha(data));
     else await this.monolithic(data);
   }
@@ -115,27 +129,23 @@ class Client {
   async chunked(data: Buffer, location?: string, from = 0): Promise<void> {
     let loc = location;
     if (!loc) {
-      const start = await this.expect(await this.req('POST', `/v2/${REPO}/blobs/uploads/`), 202, 'upload start');
-      loc = new URL(start.headers.get('location')!, this.url).pathname;
+      const start = this.expect(await this.req('POST', `/v2/${REPO}/blobs/uploads/`), 202, 'upload start');
+      loc = new URL(start.header('location')!, this.url).pathname;
     }
     this.acked.open = { location: loc, data };
     for (let o = from; o < data.length; o += 256 << 10) {
       const chunk = data.subarray(o, Math.min(data.length, o + (256 << 10)));
       const r = await this.req('PATCH', loc, chunk, { 'Content-Range': `${o}-${o + chunk.length - 1}`, 'Content-Type': 'application/octet-stream' });
-      await this.expect(r, 202, `patch at ${o}`);
+      this.expect(r, 202, `patch at ${o}`);
     }
-    await this.expect(await this.req('PUT', `${loc}?digest=${sha(data)}`), 201, 'upload commit');
+    this.expect(await this.req('PUT', `${loc}?digest=${sha(data)}`), 201, 'upload commit');
     this.acked.open = undefined;
     this.acked.blobs.add(sha(data));
   }
 
   async putManifest(ref: string, bytes: Buffer, mediaType: string, tags: string[] = []): Promise<void> {
     const q = tags.map((t) => `tag=${t}`).join('&');
-    await this.expect(
-      await this.req('PUT', `/v2/${REPO}/manifests/${ref}${q ? `?${q}` : ''}`, bytes, { 'Content-Type': mediaType }),
-      201,
-      `manifest put ${ref}`,
-    );
+    this.expect(await this.req('PUT', `/v2/${REPO}/manifests/${ref}${q ? `?${q}` : ''}`, bytes, { 'Content-Type': mediaType }), 201, `manifest put ${ref}`);
     for (const t of ref.startsWith('sha256:') ? tags : [ref]) this.acked.tags.set(t, { digest: sha(bytes), bytes });
   }
 
@@ -144,14 +154,13 @@ class Client {
     const open = this.acked.open;
     if (!open) return 0;
     const st = await this.req('GET', open.location);
-    await st.arrayBuffer();
     if (st.status === 404) {
       // Never persisted (killed inside the POST) or already committed: a new upload does it.
       this.acked.open = undefined;
       return 0;
     }
     if (st.status !== 204) throw new Error(`status of the cut-off upload ${open.location}: ${st.status}`);
-    const range = st.headers.get('range') ?? '0-0';
+    const range = st.header('range') ?? '0-0';
     const end = Number(range.split('-')[1]);
     const have = range === '0-0' ? 0 : end + 1;
     if (have > open.data.length) throw new Error(`the cut-off upload reports ${range}, more than the ${open.data.length} bytes sent`);
