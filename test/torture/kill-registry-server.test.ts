@@ -16,7 +16,11 @@ test('SIGKILL of the registry server during uploads, manifest PUTs and gc: the s
   timeout: 60_000 + kills * 3 * 30_000,
 }, async () => {
   const seed = Number(process.env.BERTH_TORTURE_SEED ?? Math.floor(Math.random() * 2 ** 32));
+  const started = Date.now();
   const tally = await registryTorture({ kills, seed, log: (l) => console.log(l) });
+  console.log(
+    `kills survived: ${tally.kills - tally.failures.length} of ${tally.kills} (${((Date.now() - started) / 60_000).toFixed(1)} min); objects checked: ${tally.objectsChecked}; failures: ${tally.failures.length}`,
+  );
   assert.deepEqual(tally.failures, [], `seed ${seed}`);
   assert.ok(tally.kills > 0 && tally.objectsChecked > 0);
 });
