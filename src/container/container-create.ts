@@ -110,7 +110,15 @@ export async function discardContainer(core: ContainerCore, id: string, removeAn
   const known = deps.records.get(id);
   if (known) {
     const runtime = core.runtimeFor(known);
-    if (await runtime.exists(id)) await runtime.delete(id, true);
+    if (await runtime.exists(id))
+      await runtime.delete(id, true).catch(async (e: unknown) => {
+        // Another delete of the same container may finish first: the shim's after the exit, or
+        // one a killed berthd had started (it outlives berthd). crun then fails on the state it
+        // finds gone; that is the outcome wanted. Without this, the failure stopped the removal
+        // (recovery's too) halfway, leaving a record without its snapshot that held its volumes
+        // (found by the torture driver, volume copy-up).
+        if (await runtime.exists(id)) throw e;
+      });
   }
   await deps.volumes.detach(id, { removeAnonymous: removeAnonymousVolumes });
   await core.unmountRootfs(id);

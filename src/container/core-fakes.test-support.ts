@@ -23,6 +23,11 @@ export interface FakeWorld {
   alive: Set<string>;
   /** Container ids the runtime still has state for (a crash or a failed delete left it). */
   runtimeLeft: Set<string>;
+  /**
+   * Ids whose runtime delete fails: with the state gone meanwhile (`'raced'`: another delete of the
+   * same container, the shim's or a killed berthd's, finished first) or still there (`'stuck'`).
+   */
+  deleteFails: Map<string, 'raced' | 'stuck'>;
   exitFiles: Map<string, ExitStatus>;
   /** Ends the process of container `id` as its shim would report it. */
   exit(id: string, exitCode: number): void;
@@ -38,6 +43,7 @@ export async function fakeWorld(): Promise<FakeWorld> {
   const events: string[] = [];
   const alive = new Set<string>();
   const runtimeLeft = new Set<string>();
+  const deleteFails = new Map<string, 'raced' | 'stuck'>();
   const exitFiles = new Map<string, ExitStatus>();
   const waiting = new Map<string, (s: ExitStatus) => void>();
   const exit = (id: string, exitCode: number) => {
@@ -68,7 +74,9 @@ export async function fakeWorld(): Promise<FakeWorld> {
     },
     delete: async (id: string) => {
       calls.push(`runtime-delete ${id}`);
-      runtimeLeft.delete(id);
+      const fails = deleteFails.get(id);
+      if (fails !== 'stuck') runtimeLeft.delete(id);
+      if (fails) throw new Error(`crun delete: cannot rm state directory \`/run/crun/${id}\`: No such file or directory`);
     },
     exists: async (id: string) => runtimeLeft.has(id),
     resume: async () => {},
@@ -111,6 +119,7 @@ export async function fakeWorld(): Promise<FakeWorld> {
     events,
     alive,
     runtimeLeft,
+    deleteFails,
     exitFiles,
     exit,
     paths,

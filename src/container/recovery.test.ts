@@ -157,3 +157,29 @@ test('removing a container deletes the runtime state a crash left, and costs no 
     await w.dispose();
   }
 });
+
+// Found by the torture driver (volume copy-up): a `run --rm` container exited around a kill; the
+// shim's own runtime delete (or the killed berthd's, still running) raced recovery's, crun failed
+// on the state it found gone, and the removal stopped halfway: a record without its snapshot, its
+// volume held "in use" for good.
+test('a removal whose runtime delete lost a race to another delete of the same container still completes', async () => {
+  const w = await fakeWorld();
+  try {
+    const raced = containerRecord('h8', { status: 'exited' });
+    const stuck = containerRecord('i9', { status: 'exited' });
+    for (const r of [raced, stuck]) {
+      await w.records.put(r.id, r);
+      w.runtimeLeft.add(r.id);
+    }
+    w.deleteFails.set(raced.id, 'raced');
+    w.deleteFails.set(stuck.id, 'stuck');
+    await discardContainer(w.core, raced.id);
+    assert.equal(w.records.get(raced.id), undefined, 'the record is gone');
+    assert.ok(w.calls.includes(`removeSnapshot ${raced.id}`));
+    // A delete that fails with the runtime's state still there is still an error: nothing is hidden.
+    await assert.rejects(discardContainer(w.core, stuck.id), /cannot rm state directory/);
+    assert.ok(w.records.get(stuck.id), 'a removal that could not delete the runtime container keeps the record');
+  } finally {
+    await w.dispose();
+  }
+});

@@ -59,6 +59,10 @@ export class Ipam {
     await this.save(networkId, f);
   }
 
+  hasPool(networkId: string): boolean {
+    return this.pools.has(networkId);
+  }
+
   async removePool(networkId: string): Promise<void> {
     this.pools.delete(networkId);
     await this.writers.get(networkId); // a background write must not bring the file back

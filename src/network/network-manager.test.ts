@@ -218,11 +218,20 @@ test('bridge networks: DNS, isolation, published ports, IPAM across restart, cle
   assert.equal((await inNs(pathOf(other), ['ping', '-c', '1', '-W', '1', web.endpoints[0]!.ip])).ok, false);
   await assert.rejects(mgr.remove(a.name), /active endpoints/);
 
+  // A network create killed after its record and before its address pool (found by the torture
+  // driver: every later container on it failed with "has no IPv4 address pool").
+  const k = await mgr.create({ name: `k-${run}` });
+
   // "kill -9 and restart": reopen the stores; c2 died meanwhile, c1 and c3 still run.
   await mgr.close();
+  await rm(join(dir, 'state', 'ipam', `${k.id}.json`));
   mgr = await open();
   const running = new Set(['c1' + run, 'c3' + run]);
   await mgr.recover((id) => running.has(id));
+  const onK = await mgr.attach('c6' + run, { containerName: 'onk', networks: [{ name: k.name }] });
+  assert.notEqual(onK.endpoints[0]!.ip, k.gateway, 'the recovered pool keeps the gateway reserved');
+  await mgr.detach('c6' + run);
+  await mgr.remove(k.name);
   assert.equal(mgr.info('c2' + run), undefined, 'dead container torn down');
   assert.ok(!(await listTable(`bt_${run}`)).includes(`dport ${udpPort}`), 'its port rule is gone');
   const fresh = await mgr.attach('c5' + run, { containerName: 'fresh', networks: [{ name: a.name }] });

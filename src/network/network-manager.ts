@@ -240,8 +240,13 @@ export class NetworkManager {
       // Before choosing any subnet: a dead daemon's leftovers must not hold address pools or catch our ports.
       await this.sweepStale(new Set([...this.networks.values().map((n) => n.bridgeName), this.defaultBridge()]));
       await this.ensurePredefined();
-      for (const n of this.networks.values())
-        if (n.driver === 'bridge') await ensureBridge(n.bridgeName, `${n.gateway}/${parseCidr(n.subnet).prefix}`, n.mtu, this.tag);
+      for (const n of this.networks.values()) {
+        if (n.driver !== 'bridge') continue;
+        // A create killed between the record and its pool (addBridge writes them in that order):
+        // without this, every container on the network failed "has no IPv4 address pool" for good.
+        if (!this.ipam.hasPool(n.id)) await this.ipam.addPool(n.id, n);
+        await ensureBridge(n.bridgeName, `${n.gateway}/${parseCidr(n.subnet).prefix}`, n.mtu, this.tag);
+      }
       await this.sandboxes.recover(isRunning);
       // Leftovers: namespaces and links Berth made for sandboxes or networks that are gone.
       const keepNs = new Set(this.sandboxes.all().map((s) => s.netnsPath));

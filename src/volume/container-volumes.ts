@@ -105,7 +105,7 @@ export class ContainerVolumes {
           )
             throw invalidMountConfig('volume', `cannot access path ${source}: no such file or directory`);
         } else if (mp.copyData && !rec.populated && !mp.fromContainer) {
-          await this.copyLock.run(name, () => copyUp(rootfs, mp.destination, data));
+          await this.copyLock.run(name, () => copyUp(rootfs, mp.destination, data, store.copyUpMarker(name)));
         }
         out.push(hostMount(mp, source));
         store.emitEvent('mount', name, {

@@ -95,3 +95,25 @@ test('copy-up does nothing for a non-empty volume, a missing path, or a file', a
   assert.equal(await copyUp(rootfs, '/file', empty), false);
   assert.deepEqual(await readdir(empty), []);
 });
+
+test('a copy-up a kill cut off is cleared and done again; without the marker a volume with content is left alone', async (t) => {
+  const d = await tempDir(t);
+  const rootfs = join(d, 'rootfs');
+  await mkdir(join(rootfs, 'payload'), { recursive: true });
+  for (const f of ['a', 'b', 'c']) await writeFile(join(rootfs, 'payload', f), f.repeat(1000));
+  const target = join(d, 'vol/_data');
+  const marker = join(d, 'vol/_copy-up');
+  await mkdir(target, { recursive: true });
+  // What a kill in the middle leaves: the marker, one file whole, one half written.
+  await writeFile(marker, '');
+  await writeFile(join(target, 'a'), 'a'.repeat(1000));
+  await writeFile(join(target, 'b'), 'b'.repeat(300));
+  assert.equal(await copyUp(rootfs, '/payload', target, marker), true);
+  assert.deepEqual((await readdir(target)).sort(), ['a', 'b', 'c']);
+  for (const f of ['a', 'b', 'c']) assert.equal(await readFile(join(target, f), 'utf8'), f.repeat(1000));
+  assert.deepEqual(await readdir(join(d, 'vol')), ['_data'], 'the marker goes once the copy is whole');
+  // A volume with content and no marker (a finished copy, or data a container wrote) is kept.
+  await writeFile(join(target, 'b'), 'written by a container');
+  assert.equal(await copyUp(rootfs, '/payload', target, marker), false);
+  assert.equal(await readFile(join(target, 'b'), 'utf8'), 'written by a container');
+});

@@ -3,7 +3,7 @@
 // hard links, device nodes, fifos and xattrs. The image is untrusted: the source path is
 // resolved inside the rootfs (symlinks are interpreted relative to it), and inside the tree
 // symlinks are copied as links, never followed; files are opened with O_NOFOLLOW.
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, symlink } from 'node:fs/promises';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { constants, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import * as libc from '../lib/libc.js';
@@ -14,8 +14,16 @@ import { resolveInRoot } from '../lib/safe-path.js';
 /**
  * Copies `<rootfs>/<destination>` into `target` if the source is a directory and `target` is
  * empty. Returns true if it copied. The target directory itself takes the source's owner and mode.
+ * `pending` (a path outside `target`) marks a copy in progress: one a kill cut off left only part
+ * of the content, which the next copy-up clears and copies again (a partial volume would otherwise
+ * count as populated for good; found by the torture driver).
  */
-export async function copyUp(rootfs: string, destination: string, target: string): Promise<boolean> {
+export async function copyUp(rootfs: string, destination: string, target: string, pending?: string): Promise<boolean> {
+  if (pending && (await lstat(pending).catch(() => undefined))) {
+    log.info('copy-up: clearing what an interrupted copy left', { target });
+    for (const name of await readdir(target)) await rm(join(target, name), { recursive: true, force: true });
+    await rm(pending, { force: true });
+  }
   const src = await resolveInRoot(rootfs, destination);
   let st: Stats;
   try {
@@ -26,9 +34,11 @@ export async function copyUp(rootfs: string, destination: string, target: string
   }
   if (!st.isDirectory()) return false;
   if ((await readdir(target)).length > 0) return false;
+  if (pending) await writeFile(pending, '');
   const links = new Map<string, string>();
   await copyChildren(src, target, links);
   await applyMeta(target, st, src);
+  if (pending) await rm(pending, { force: true });
   return true;
 }
 

@@ -149,3 +149,18 @@ test('open finishes interrupted removals and adopts volume dirs without a record
   );
   assert.equal(s.get('orphan').driver, 'local');
 });
+
+test('a create killed between its record and its directory: open finishes it with its labels', async (t) => {
+  const root = await tempRoot(t);
+  const s = await VolumeStore.open(root);
+  await s.create('proj_data', { labels: { 'com.docker.compose.project': 'proj' } });
+  // What a kill right after the record's write leaves: the record, no directory.
+  await rm(join(root, 'proj_data'), { recursive: true });
+  const again = await VolumeStore.open(root);
+  assert.deepEqual(again.get('proj_data').labels, { 'com.docker.compose.project': 'proj' });
+  assert.ok((await stat(again.path('proj_data'))).isDirectory());
+  assert.deepEqual(
+    again.list({ label: ['com.docker.compose.project=proj'] }).map((v) => v.name),
+    ['proj_data'],
+  );
+});

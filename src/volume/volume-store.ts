@@ -63,7 +63,7 @@ export class VolumeStore {
     for (const c of containers.values()) this.index(c.containerId, volumeNamesOf(c));
   }
 
-  /** Opens (creating) the store; finishes interrupted removals and adopts volume dirs without a record. */
+  /** Opens (creating) the store; finishes interrupted removals and creations, adopts volume dirs without a record. */
   static async open(root: string, opts: VolumeStoreOptions = {}): Promise<VolumeStore> {
     await mkdir(root, { recursive: true, mode: 0o701 });
     const store = new VolumeStore(
@@ -80,7 +80,20 @@ export class VolumeStore {
       log.info('adopting volume directory without a record', { name });
       await store.records.put(name, { schemaVersion: 1, name, driver: LOCAL_DRIVER, createdAt: st.mtime.toISOString(), labels: null, options: null });
     }
+    // A create killed after its record and before its directory: finish it.
+    for (const rec of store.records.values()) {
+      if (await stat(store.path(rec.name)).catch(() => undefined)) continue;
+      log.info('finishing the creation of a volume', { name: rec.name });
+      await store.makeDirs(rec.name);
+    }
     return store;
+  }
+
+  private async makeDirs(name: string): Promise<void> {
+    await mkdir(join(this.root, name), { mode: 0o701 }).catch((e) => {
+      if (errnoCode(e) !== 'EEXIST') throw e;
+    });
+    await mkdir(this.path(name), { recursive: true, mode: 0o755 });
   }
 
   /** Reports a volume event (ContainerVolumes' mount and unmount). */
@@ -90,6 +103,11 @@ export class VolumeStore {
 
   path(name: string): string {
     return join(this.root, name, '_data');
+  }
+
+  /** Beside the data, never in it: present while a copy-up fills the volume (copy-up.ts). */
+  copyUpMarker(name: string): string {
+    return join(this.root, name, '_copy-up');
   }
 
   has(name: string): boolean {
@@ -133,12 +151,13 @@ export class VolumeStore {
     if (existing) return this.info(existing);
     validateVolumeName(name);
     validateLocalOptions(opts.options);
-    await mkdir(join(this.root, name), { mode: 0o701 }).catch((e) => {
-      if (errnoCode(e) !== 'EEXIST') throw e;
-    });
-    await mkdir(this.path(name), { recursive: true, mode: 0o755 });
+    // The record (labels, options) first, the directory after: a kill between the two leaves a
+    // record whose directory open() makes. The other order left a directory that open() adopted
+    // without its labels, so compose no longer knew the volume as its own (found by the torture
+    // driver: `compose up` killed, then `compose down -v` kept the volume).
     const rec: VolumeRecord = { schemaVersion: 1, name, driver, createdAt: nowRfc3339Nano(), labels, options: opts.options ?? null };
     await this.records.put(name, rec);
+    await this.makeDirs(name);
     this.events.emit('create', name, { driver });
     return this.info(rec);
   }

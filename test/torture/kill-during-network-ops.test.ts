@@ -7,9 +7,13 @@
 // recovery now drops sandbox endpoints the record does not list (`dropStrayEndpoints`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { useBusyboxDaemon, expectOk } from '../support/daemon.js';
 import { requiresRoot } from '../support/requires-root.js';
 import { ciTorture } from './driver.js';
+import { settledLeaks } from './host-state.js';
 
 const skip = requiresRoot('SIGKILL of a real berthd, overlayfs, crun, nftables');
 const d = useBusyboxDaemon({ before, after }, skip);
@@ -50,4 +54,65 @@ test('a berthd killed and a new one started on the same data root re-adopt a run
   expectOk(await d.berth(['rm', '-v', id]));
   expectOk(await d.berth(['network', 'rm', 'upg-net']));
   expectOk(await d.berth(['volume', 'rm', 'upg-vol']));
+});
+
+// The same upgrade with a compose project: two services on the project network (a published port,
+// a named volume) are re-adopted, not recreated: same pids, the port answers, service names resolve
+// through the new daemon's DNS, a second `up -d` changes nothing, and `down -v` leaves nothing.
+test('a berthd killed and a new one started on the same data root re-adopt a compose project whole', { skip, timeout: 180_000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-upgrade-compose-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'compose.yaml');
+  await writeFile(
+    file,
+    `services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "mkdir -p /www && echo from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
+    ports: ["127.0.0.1::80"]
+    volumes: ["data:/data"]
+  worker:
+    image: busybox
+    command: ["sh", "-c", "trap 'exit 5' TERM; while :; do sleep 0.2; done"]
+volumes:
+  data: {}
+`,
+  );
+  const compose = (...args: string[]) => d.berth(['compose', '-p', 'upgc', '-f', file, ...args], { timeoutMs: 120_000 });
+  const state = async () => {
+    const ids = expectOk(await d.berth(['ps', '-aq', '--no-trunc', '--filter', 'label=com.docker.compose.project=upgc']))
+      .stdout.trim()
+      .split('\n')
+      .sort();
+    return expectOk(await d.berth(['inspect', '-f', '{{.Name}} {{.Id}} {{.State.Status}} {{.State.Pid}}', ...ids])).stdout.trim();
+  };
+  expectOk(await compose('up', '-d'));
+  const before = await state();
+  assert.match(before, /upgc-web-1 \w+ running \d+\n.*upgc-worker-1 \w+ running \d+/);
+  const port = expectOk(await compose('port', 'web', '80')).stdout.trim();
+  const get = async () => (await (await fetch(`http://${port}/`, { signal: AbortSignal.timeout(10_000) })).text()).trim();
+  assert.equal(await get(), 'from-web');
+
+  await d.kill('SIGKILL');
+  assert.equal(await get(), 'from-web', 'the published port stops answering while no daemon runs');
+  await d.start();
+
+  assert.equal(await state(), before, 'the project was not re-adopted as it was (ids, states, pids)');
+  assert.equal(await get(), 'from-web', 'the published port after the restart');
+  const viaName = expectOk(await compose('exec', '-T', 'worker', 'sh', '-c', 'timeout 5 wget -qO- http://web/'));
+  assert.equal(viaName.stdout.trim(), 'from-web', 'the service name through the new daemon');
+  const again = expectOk(await compose('up', '-d'));
+  assert.doesNotMatch(again.stderr, /Creat|Recreat|Start/, `a second up after the restart did something: ${again.stderr}`);
+  assert.equal(await state(), before, 'the second up changed the project');
+  const ps = expectOk(await compose('ps', '--format', '{{.Service}} {{.State}}'))
+    .stdout.trim()
+    .split('\n')
+    .sort();
+  assert.deepEqual(ps, ['web running', 'worker running']);
+
+  expectOk(await compose('down', '-v', '-t', '5'));
+  assert.equal(expectOk(await d.berth(['ps', '-aq', '--filter', 'label=com.docker.compose.project=upgc'])).stdout.trim(), '');
+  assert.notEqual((await d.berth(['network', 'inspect', 'upgc_default'])).code, 0, 'down left the project network');
+  assert.notEqual((await d.berth(['volume', 'inspect', 'upgc_data'])).code, 0, 'down -v left the volume');
+  assert.deepEqual(await settledLeaks(d), []);
 });

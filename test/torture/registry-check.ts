@@ -34,7 +34,8 @@ export async function registryProblems(root: string, url: string): Promise<{ pro
   const have = new Set(blobs);
   for (const repo of await reposUnder(join(root, 'repositories'))) {
     const revDir = join(root, 'repositories', repo, '_manifests', 'revisions', 'sha256');
-    const revisions = await list(revDir);
+    // A temp name is a write a kill cut off: the server never reads one as a revision (gc removes it).
+    const revisions = (await list(revDir)).filter((n) => !n.startsWith('.'));
     for (const hex of revisions) {
       if (!have.has(hex)) {
         problems.push(`${repo}: revision ${hex} has no manifest blob`);

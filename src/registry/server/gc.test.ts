@@ -3,7 +3,8 @@
 // spared even when it was old and unreferenced a moment before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { utimes } from 'node:fs/promises';
+import { readdir, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Digest } from '../../lib/digest.js';
 import { collectGarbage } from './gc.js';
 import { pushBlob, pushImage, startTestRegistry } from './testing/test-registry.js';
@@ -45,9 +46,17 @@ test('gc: marks from manifests, sweeps old orphans, spares young ones; dry run d
   const tmp = `${reg.storage.blobPath(orphanYoung as Digest)}`.replace(/[^/]+$/, '.deadbeef.0123.tmp');
   await writeFile(tmp, 'half');
   await utimes(tmp, old, old);
+  // So do those of a tag and a manifest revision (a manifest PUT killed mid-write), old ones only.
+  const revTmp = join(reg.storage.root, 'repositories/gc/app/_manifests/revisions/sha256', `.${keep.digest.slice(7)}.0123.tmp`);
+  const tagTmp = join(reg.storage.root, 'repositories/gc/app/_manifests/tags', '.v3.4567.tmp');
+  const youngTmp = join(reg.storage.root, 'repositories/gc/app/_manifests/tags', '.v4.89ab.tmp');
+  for (const f of [revTmp, tagTmp, youngTmp]) await writeFile(f, 'half');
+  for (const f of [revTmp, tagTmp]) await utimes(f, old, old);
   const again = await collectGarbage(reg.storage, { dryRun: false, graceMs: HOUR });
   assert.deepEqual(again.swept, []);
-  assert.equal(again.temps, 1);
+  assert.equal(again.temps, 3);
+  assert.deepEqual(await readdir(join(reg.storage.root, 'repositories/gc/app/_manifests/tags')), ['.v4.89ab.tmp', 'v1']);
+  assert.deepEqual(await readdir(join(reg.storage.root, 'repositories/gc/app/_manifests/revisions/sha256')), [keep.digest.slice(7)]);
 });
 
 test('gc beside a push: an old unreferenced blob a manifest PUT just checked is spared', async (t) => {

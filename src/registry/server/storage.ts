@@ -151,15 +151,26 @@ export class RegistryStorage {
     return (await listDir(join(this.root, 'blobs', 'sha256'))).filter(isHex).map((h) => `sha256:${h}` as Digest);
   }
 
-  /** Removes temp files of blob writes a kill -9 interrupted, older than `beforeMs` (epoch ms). */
+  /**
+   * Removes temp files of writes a kill -9 interrupted, older than `beforeMs` (epoch ms): blobs,
+   * and the links, tags, revisions and referrers under repositories/ (the server never reads a
+   * temp name, so they were only ever left over; found by the registry torture).
+   */
   async removeStaleTemps(beforeMs: number): Promise<number> {
-    const dir = join(this.root, 'blobs', 'sha256');
     let n = 0;
-    for (const name of await listDir(dir)) {
-      if (!isAtomicTempName(name)) continue;
-      const st = await stat(join(dir, name)).catch(() => undefined);
-      if (st && st.mtimeMs < beforeMs && (await removeFile(join(dir, name)))) n++;
-    }
+    const sweep = async (dir: string, depth: number): Promise<void> => {
+      if (depth > 70) return; // repository names are at most 255 characters: bounded anyway
+      for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const p = join(dir, e.name);
+        if (e.isDirectory()) await sweep(p, depth + 1);
+        else if (isAtomicTempName(e.name)) {
+          const st = await stat(p).catch(() => undefined);
+          if (st && st.mtimeMs < beforeMs && (await removeFile(p))) n++;
+        }
+      }
+    };
+    await sweep(join(this.root, 'blobs', 'sha256'), 70);
+    await sweep(join(this.root, 'repositories'), 0);
     return n;
   }
 
