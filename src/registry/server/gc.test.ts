@@ -3,7 +3,7 @@
 // spared even when it was old and unreferenced a moment before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdir, utimes } from 'node:fs/promises';
+import { readdir, rename, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Digest } from '../../lib/digest.js';
 import { collectGarbage } from './gc.js';
@@ -98,4 +98,50 @@ test('gc beside a push: an old orphan a HEAD just reported present is spared unt
   // ... and the manifest still finds every blob it names.
   const put = await fetch(`${u}/v2/head/app/manifests/v1b`, { method: 'PUT', body: img.body, headers: { 'Content-Type': OCI_MANIFEST } });
   assert.equal(put.status, 201);
+});
+
+test("gc beside a push: a HEAD that lands after the sweep's last mtime check still keeps its blob", async (t) => {
+  const reg = await startTestRegistry();
+  t.after(() => reg.close());
+  const u = reg.url;
+  const img = await pushImage(u, 'late/app', 'v1', { layers: ['layer-late'] });
+  await fetch(`${u}/v2/late/app/manifests/${img.digest}`, { method: 'DELETE' });
+  const old = new Date(Date.now() - 2 * HOUR);
+  for (const d of await reg.storage.listBlobs()) await utimes(reg.storage.blobPath(d), old, old);
+  // The client HEADs the config early (an ordinary mark) and the layer at the worst moment: the
+  // collector has read its mtime for the last time (old) and is about to remove it when the
+  // client is told "200, no need to upload".
+  assert.equal((await fetch(`${u}/v2/late/app/blobs/${img.config}`, { method: 'HEAD' })).status, 200);
+  const layer = img.layers[0] as Digest;
+  const storage = reg.storage;
+  const realMtime = storage.blobMtime.bind(storage);
+  let reads = 0;
+  let headStatus = 0;
+  storage.blobMtime = async (d: Digest) => {
+    const m = await realMtime(d);
+    if (d === layer && ++reads === 2) headStatus = (await fetch(`${u}/v2/late/app/blobs/${layer}`, { method: 'HEAD' })).status;
+    return m;
+  };
+  const r = await collectGarbage(storage, { dryRun: false, graceMs: HOUR });
+  storage.blobMtime = realMtime;
+  assert.equal(headStatus, 200, 'the HEAD saw the blob');
+  assert.ok(!r.swept.some((s) => s.digest === layer), 'so the collector kept it');
+  const put = await fetch(`${u}/v2/late/app/manifests/v1b`, { method: 'PUT', body: img.body, headers: { 'Content-Type': OCI_MANIFEST } });
+  assert.equal(put.status, 201, 'and the manifest naming it lands');
+  assert.equal((await fetch(`${u}/v2/late/app/blobs/${layer}`)).status, 200);
+});
+
+test('gc killed while a blob is renamed aside: the next collection (and the server start) puts it back first', async (t) => {
+  const reg = await startTestRegistry();
+  t.after(() => reg.close());
+  const u = reg.url;
+  const img = await pushImage(u, 'aside/app', 'v1', { layers: ['layer-aside'] });
+  const layer = img.layers[0] as Digest;
+  const path = reg.storage.blobPath(layer);
+  await rename(path, `${path}.condemned`); // where a killed sweep leaves it
+  assert.equal((await fetch(`${u}/v2/aside/app/blobs/${layer}`)).status, 404);
+  const r = await collectGarbage(reg.storage, { dryRun: false, graceMs: HOUR });
+  assert.deepEqual(r.swept, [], 'referenced by v1: back and kept');
+  assert.equal((await fetch(`${u}/v2/aside/app/blobs/${layer}`)).status, 200);
+  assert.ok(!(await readdir(join(reg.storage.root, 'blobs/sha256'))).some((n) => n.endsWith('.condemned')));
 });

@@ -2,8 +2,9 @@
 // every repository and the blobs it names (config, layers, an index's children). Sweep: a blob
 // nobody marked, and whose mtime is older than the grace period, is deleted. The server
 // refreshes a blob's mtime whenever a push is about to reference it (upload commit, mount, a
-// HEAD that tells a client it need not upload, the manifest PUT's check; storage.touchBlob), and the sweep re-reads the mtime right before
-// deleting, so a blob a concurrent push is using is always younger than the grace period.
+// HEAD that tells a client it need not upload, the manifest PUT's check; storage.touchBlob,
+// always before it looks), and the sweep renames a blob aside before reading its mtime a last
+// time (storage.sweepBlob), so a blob a concurrent push was told about is always spared.
 // Bytes still in upload sessions live under uploads/, which the collector never touches.
 import type { Digest } from '../../lib/digest.js';
 import { checkManifest } from './manifest-check.js';
@@ -32,6 +33,7 @@ export async function collectGarbage(storage: RegistryStorage, o: GcOptions): Pr
   const start = o.now ?? Date.now();
   // Candidates first, marks after: a manifest pushed during the mark touched its blobs, and
   // the sweep's fresh stat sees that.
+  if (!o.dryRun) await storage.restoreCondemned(); // a collection killed mid-sweep
   const candidates = await storage.listBlobs();
   const marked = new Set<string>();
   const repos = await storage.listRepos();
@@ -72,7 +74,10 @@ export async function collectGarbage(storage: RegistryStorage, o: GcOptions): Pr
         report.spared++;
         continue;
       }
-      await storage.deleteBlob(d);
+      if (!(await storage.sweepBlob(d, start - o.graceMs))) {
+        report.spared++;
+        continue;
+      }
     }
     report.swept.push({ digest: d, size });
   }

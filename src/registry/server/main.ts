@@ -90,6 +90,7 @@ async function serve(argv: string[]): Promise<number> {
   const storage = await RegistryStorage.open(values.root);
   const uploads = new Uploads(storage);
   const recovered = await uploads.recover();
+  if (!values['read-only']) await storage.restoreCondemned(); // blobs a killed gc had renamed aside
   const tls = values['tls-cert'] ? { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']!) } : undefined;
   const { authorizer, extraRoutes, mode } = await authSetup(values, tls ? 'https' : 'http');
   const server = createRegistryServer({ storage, uploads, readOnly: values['read-only'], authorizer, extraRoutes, ...(tls ? { tls } : {}) });

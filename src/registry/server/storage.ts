@@ -70,6 +70,9 @@ async function removeFile(p: string): Promise<boolean> {
 const isHex = (n: string) => /^[a-f0-9]{64}$/.test(n);
 const isTemp = (n: string) => n.startsWith('.');
 
+/** Suffix of a blob the collector has renamed aside while it decides (sweepBlob). */
+const CONDEMNED = '.condemned';
+
 export class RegistryStorage {
   constructor(readonly root: string) {}
 
@@ -176,6 +179,48 @@ export class RegistryStorage {
 
   async deleteBlob(d: Digest): Promise<boolean> {
     return removeFile(this.blobPath(d));
+  }
+
+  private condemnedPath(d: Digest): string {
+    return join(this.root, 'blobs', 'sha256', `${hexOf(d)}${CONDEMNED}`);
+  }
+
+  /**
+   * The collector's last step for one blob, closing the race with a client that is told "exists":
+   * the blob is first renamed out of sight, then its mtime is read again. A HEAD, mount or
+   * manifest check marks (touchBlob) before it looks, so one that saw the blob marked it before
+   * the rename and the mark shows here: the blob goes back. One that looks after the rename finds
+   * nothing and uploads. Returns whether the blob was deleted.
+   */
+  async sweepBlob(d: Digest, youngerThanMs: number): Promise<boolean> {
+    const aside = this.condemnedPath(d);
+    try {
+      await rename(this.blobPath(d), aside);
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return false;
+      throw e;
+    }
+    const st = await stat(aside);
+    if (st.mtimeMs > youngerThanMs) {
+      await rename(aside, this.blobPath(d)); // the same verified bytes, even if re-pushed meanwhile
+      return false;
+    }
+    await unlink(aside);
+    return true;
+  }
+
+  /**
+   * Blobs a collector killed inside sweepBlob left renamed aside: put back, so the next
+   * collection decides again (a blob a client was just told exists is never lost to a crash).
+   */
+  async restoreCondemned(): Promise<number> {
+    let n = 0;
+    for (const name of await listDir(join(this.root, 'blobs', 'sha256'))) {
+      if (!name.endsWith(CONDEMNED) || !isHex(name.slice(0, -CONDEMNED.length))) continue;
+      await rename(join(this.root, 'blobs', 'sha256', name), join(this.root, 'blobs', 'sha256', name.slice(0, -CONDEMNED.length)));
+      n++;
+    }
+    return n;
   }
 
   // ---- repositories ----

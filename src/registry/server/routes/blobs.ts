@@ -55,11 +55,13 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
           // otherwise the spec's fallback: an ordinary upload session.
           if (from !== undefined && from !== repo) {
             const src = parseRepoName(from);
-            if (ctx.grant.allows(repoScope(src, 'pull')) && (await storage.isBlobLinked(src, d)) && (await storage.blobSize(d)) !== undefined) {
+            // touchBlob marks before it looks (false: not there), so a collection cannot take the blob
+            // between this check and the manifest that will name it.
+            if (ctx.grant.allows(repoScope(src, 'pull')) && (await storage.isBlobLinked(src, d)) && (await storage.touchBlob(d))) {
               await storage.linkBlob(repo, d);
               return created(ctx, repo, d);
             }
-          } else if ((await storage.isBlobLinked(repo, d)) && (await storage.blobSize(d)) !== undefined) {
+          } else if ((await storage.isBlobLinked(repo, d)) && (await storage.touchBlob(d))) {
             return created(ctx, repo, d);
           }
         }
@@ -137,6 +139,12 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
       handler: async (ctx) => {
         const repo = name(ctx.params);
         const d = parseBlobDigest(ctx.params.digest!);
+        // A HEAD is how a pushing client (docker, berthd, skopeo) learns that it need not send a
+        // blob: it will name it in a manifest soon. Marked as just used BEFORE the look, the blob
+        // is then spared by a garbage collection running meanwhile (gc.ts: the sweep renames a
+        // blob aside, then reads the mark), even when it was an old orphan a moment ago.
+        // (A registry on a read-only root cannot mark, and has no pushes to protect.)
+        if (ctx.req.method === 'HEAD') await storage.touchBlob(d).catch(() => {});
         const size = await visibleSize(repo, d);
         let range: { start: number; end: number } | undefined;
         try {
@@ -157,11 +165,6 @@ export function blobRoutes({ storage, uploads }: BlobDeps): RegistryRoute[] {
           headers['Content-Length'] = range.end - range.start + 1;
         } else headers['Content-Length'] = size;
         ctx.res.writeHead(range ? 206 : 200, headers);
-        // A HEAD is how a pushing client (docker, berthd, skopeo) learns that it need not send a
-        // blob: it will name it in a manifest soon. Marked as just used, the blob is then spared
-        // by a garbage collection running meanwhile, even when it was an old orphan a moment ago.
-        // (A registry on a read-only root cannot mark, and has no pushes to protect.)
-        if (ctx.req.method === 'HEAD') await storage.touchBlob(d).catch(() => {});
         if (ctx.req.method === 'HEAD' || size === 0) return void ctx.res.end();
         await pipeline(storage.blobStream(d, range), ctx.res).catch((e: unknown) => {
           if (!ctx.signal.aborted) throw e; // a reader that went away is not a server error
