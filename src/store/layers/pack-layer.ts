@@ -2,6 +2,7 @@
 // with Docker whiteouts: a whiteout char device 0/0 becomes `.wh.<name>`, an opaque directory
 // (trusted.overlay.opaque=y) becomes the directory plus `<dir>/.wh..wh..opq`.
 // The output is deterministic: names sorted, times from the files, no user/group names.
+import { containerOwner, type IdMap } from '../../lib/id-map.js';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
@@ -76,14 +77,14 @@ async function addEntry(pack: tar.Pack, header: PackHeader, file?: string): Prom
   await done;
 }
 
-async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string, string>, signal?: AbortSignal): Promise<void> {
+async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string, string>, signal?: AbortSignal, idMap?: IdMap): Promise<void> {
   const names = (await readdir(rel ? join(root, rel) : root)).sort();
   for (const name of names) {
     if (signal?.aborted) throw canceled();
     const r = rel ? `${rel}/${name}` : name;
     const p = join(root, r);
     const st = await lstat(p);
-    const base = { uid: st.uid, gid: st.gid, mtime: st.mtime, mode: st.mode & 0o7777 };
+    const base = { ...containerOwner(idMap, st.uid, st.gid), mtime: st.mtime, mode: st.mode & 0o7777 };
     if (isWhiteout(st)) {
       // Checked before hard links: overlayfs shares one whiteout inode between many names.
       const wh = rel ? `${rel}/.wh.${name}` : `.wh.${name}`;
@@ -92,7 +93,7 @@ async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string
       const pax = xattrPax(p);
       await addEntry(pack, { ...base, name: `${r}/`, type: 'directory', ...(pax ? { pax } : {}) });
       if (isOpaque(p)) await addEntry(pack, { ...base, name: `${r}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o600 });
-      await walk(pack, root, r, links, signal);
+      await walk(pack, root, r, links, signal, idMap);
     } else if (st.isSymbolicLink()) {
       await addEntry(pack, { ...base, name: r, type: 'symlink', linkname: await readlink(p) });
     } else if (st.isFile() || st.isFIFO()) {
@@ -112,11 +113,11 @@ async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string
 }
 
 /** Streams `root` as a layer tar. Errors (e.g. a missing root) surface as stream errors. */
-export function packLayerDir(root: string | (() => Promise<string>), signal?: AbortSignal): Readable {
+export function packLayerDir(root: string | (() => Promise<string>), signal?: AbortSignal, idMap?: IdMap): Readable {
   const pack = tar.pack();
   (async () => {
     const dir = typeof root === 'string' ? root : await root();
-    await walk(pack, dir, '', new Map(), signal);
+    await walk(pack, dir, '', new Map(), signal, idMap);
     pack.finalize();
   })().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
   // A plain Node Readable for callers (tar-stream's own streams are streamx). A consumer that

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BerthError, canceled } from '../../lib/errors.js';
+import type { IdMap } from '../../lib/id-map.js';
 import { unpackLayer, type UnpackResult } from './unpack-layer.js';
 import type { FromWorker, ToWorker, WireError } from './unpack-protocol.js';
 
@@ -87,10 +88,10 @@ function giveBack(pw: PooledWorker): void {
   idle.push(pw);
 }
 
-/** unpackLayer(input, dir, signal), run on a worker thread when one can be had. */
-export async function unpackLayerOffThread(input: Readable, dir: string, signal?: AbortSignal): Promise<UnpackResult> {
+/** unpackLayer(input, dir, signal, idMap), run on a worker thread when one can be had. */
+export async function unpackLayerOffThread(input: Readable, dir: string, signal?: AbortSignal, idMap?: IdMap): Promise<UnpackResult> {
   const pw = take();
-  if (!pw) return unpackLayer(input, dir, signal);
+  if (!pw) return unpackLayer(input, dir, signal, idMap);
   const id = nextJob++;
   const post = (m: ToWorker, transfer?: ArrayBuffer[]) => pw.w.postMessage(m, transfer);
   let inFlight = 0;
@@ -117,7 +118,7 @@ export async function unpackLayerOffThread(input: Readable, dir: string, signal?
     };
   });
   result.catch(() => {}); // awaited below; a failure while still feeding must not be "unhandled"
-  post({ t: 'start', id, dir });
+  post({ t: 'start', id, dir, ...(idMap ? { idMap } : {}) });
   const onAbort = () => post({ t: 'abort', id, reason: 'operation canceled' });
   signal?.addEventListener('abort', onAbort, { once: true });
   let inputError: unknown;

@@ -1,9 +1,10 @@
 // Messages between the main thread and a layer-unpack worker (unpack-off-thread.ts, unpack-worker.ts).
 import type { Digest } from '../../lib/digest.js';
 import type { ErrorKind } from '../../lib/errors.js';
+import type { IdMap } from '../../lib/id-map.js';
 
 export type ToWorker =
-  | { t: 'start'; id: number; dir: string }
+  | { t: 'start'; id: number; dir: string; idMap?: IdMap }
   | { t: 'data'; id: number; b: Uint8Array }
   | { t: 'end'; id: number }
   | { t: 'abort'; id: number; reason?: string };

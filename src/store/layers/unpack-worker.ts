@@ -39,7 +39,7 @@ port.on('message', (m: ToWorker) => {
       }),
     };
     job = j;
-    unpackLayer(j.input, m.dir).then(
+    unpackLayer(j.input, m.dir, undefined, m.idMap).then(
       (r) => send({ t: 'done', id: j.id, diffId: r.diffId, size: r.size }),
       (e: unknown) => send({ t: 'error', id: j.id, error: wireError(e) }),
     );
