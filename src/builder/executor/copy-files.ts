@@ -31,6 +31,8 @@ export interface CopySpec {
   exclude?: string[];
   /** ADD: extract local tar archives (plain or compressed) instead of copying them. */
   extractArchives?: boolean;
+  /** Who owns what an archive unpacks: the container's root on the host (the remapped root under --userns-remap); absent: root. */
+  archiveOwner?: Owner;
   /** COPY --parents: each source keeps its path (after a `/./` pivot) below dest. */
   parents?: boolean;
   /** ADD <url>: the URL sources, already downloaded (add-url.ts), in source order. */
@@ -220,7 +222,8 @@ export async function copyInto(rootfs: string, spec: CopySpec): Promise<void> {
     const intoDir = spec.destIsDir || destStat?.isDirectory() === true;
     if (spec.extractArchives && st.isFile() && (await isTarArchive(abs))) {
       const dir = await mkdirAll(rootfs, destRel, spec.owner);
-      await extractContext(createReadStream(abs), dir, { applyDockerignore: false });
+      const { index } = await extractContext(createReadStream(abs), dir, { applyDockerignore: false });
+      if (spec.archiveOwner) for (const rel of index.keys()) await lchown(posix.join(dir, rel), spec.archiveOwner.uid, spec.archiveOwner.gid);
       continue;
     }
     if (intoDir) {

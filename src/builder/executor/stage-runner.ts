@@ -486,6 +486,7 @@ export class StageRunner {
           chmod,
           exclude: ins.exclude,
           extractArchives: ins.kind === 'add' && ins.unpack !== false,
+          ...(deps.spec.userns ? { archiveOwner: hostOwner(deps.spec.userns, 0, 0) } : {}),
           instruction: ins.name === 'ADD' ? 'ADD' : 'COPY',
           parents,
           downloads,

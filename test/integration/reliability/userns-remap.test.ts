@@ -140,16 +140,18 @@ test('cp in and out, commit, save and load, export: archives carry container ids
   expectOk(await d.berth(['rmi', 'committed:1']));
   expectOk(await d.berth(['load', '-i', archive]));
   assert.equal(expectOk(await d.berth(['run', '--rm', 'committed:1', 'cat', '/tmp/cp-in.txt'])).stdout, 'copied\n');
+  assert.match(expectOk(await d.berth(['system', 'check', '--full'], { timeoutMs: 120_000 })).stdout, /No damage found/);
 });
 
 test('build with RUN, COPY --chown and WORKDIR under remap', { skip }, async () => {
   const ctx = await makeContext(d.dir, {
-    Dockerfile: 'FROM busybox\nRUN id -u > /uid && mkdir /made\nCOPY --chown=33:33 f.txt /app/\nWORKDIR /w/d\nRUN touch here\n',
+    Dockerfile: 'FROM busybox\nRUN id -u > /uid && mkdir /made\nCOPY --chown=33:33 f.txt /app/\nADD a.tar /x/\nWORKDIR /w/d\nRUN touch here\n',
     'f.txt': 'ctx\n',
   });
+  expectOk(await run('tar', ['-C', ctx, '-cf', join(ctx, 'a.tar'), 'f.txt']));
   expectOk(await d.berth(['build', '-q', '-t', 'remap-built', ctx], { timeoutMs: 120_000 }));
-  const r = expectOk(await d.berth(['run', '--rm', 'remap-built', 'sh', '-c', 'cat /uid; stat -c "%u:%g %n" /made /app/f.txt /w/d /w/d/here']));
-  assert.equal(r.stdout, '0\n0:0 /made\n33:33 /app/f.txt\n0:0 /w/d\n0:0 /w/d/here\n');
+  const r = expectOk(await d.berth(['run', '--rm', 'remap-built', 'sh', '-c', 'cat /uid; stat -c "%u:%g %n" /made /app/f.txt /x/f.txt /w/d /w/d/here']));
+  assert.equal(r.stdout, '0\n0:0 /made\n33:33 /app/f.txt\n0:0 /x/f.txt\n0:0 /w/d\n0:0 /w/d/here\n');
 });
 
 test('push to a registry, pull into another remapped daemon (a store without those layers)', { skip }, async () => {
