@@ -83,6 +83,14 @@ test('run, exec, logs: root inside, the mapped uid on the host', { skip }, async
   expectOk(await d.berth(['rm', '-f', 'sleeper']));
 });
 
+test("another container's PID, IPC and network namespaces can be shared under remap", { skip }, async () => {
+  expectOk(await d.berth(['run', '-d', '--name', 'donor', '--ipc', 'shareable', 'busybox', 'sleep', '600']));
+  assert.match(expectOk(await d.berth(['run', '--rm', '--pid', 'container:donor', 'busybox', 'ps'])).stdout, /sleep 600/);
+  expectOk(await d.berth(['run', '--rm', '--ipc', 'container:donor', 'busybox', 'true']));
+  expectOk(await d.berth(['run', '--rm', '--network', 'container:donor', 'busybox', 'true']));
+  expectOk(await d.berth(['rm', '-f', 'donor']));
+});
+
 test('named volumes and new bind sources belong to the remapped root; files made inside carry the mapped id', { skip }, async () => {
   const bindDir = join(d.dir, 'made-by-berthd', 'sub');
   expectOk(
