@@ -47,6 +47,13 @@ export async function runMounts(mounts: readonly RunMount[], src: MountSources):
       }
       case 'bind': {
         const root = m.from ? await src.fromRoot(m.from) : src.contextDir;
+        // Under --userns-remap the runtime mounts as the step's root, which must reach and read the
+        // context (a stage's or image's files already carry its ids): root:<gid> 0750.
+        const stepRoot = rootOwnerOf(src.userns);
+        if (stepRoot && !m.from) {
+          await chown(root, 0, stepRoot.gid);
+          await chmod(root, 0o750);
+        }
         const source = await resolveInRoot(root, m.source ?? '/');
         if (!(await lstat(source).catch(() => undefined))) throw notFound(`failed to compute cache key: "/${(m.source ?? '').replace(/^\/+/, '')}": not found`);
         if (m.readOnly) {

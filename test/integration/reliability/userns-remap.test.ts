@@ -153,7 +153,8 @@ test('cp in and out, commit, save and load, export: archives carry container ids
 
 test('build with RUN, COPY --chown and WORKDIR under remap', { skip }, async () => {
   const ctx = await makeContext(d.dir, {
-    Dockerfile: 'FROM busybox\nRUN id -u > /uid && mkdir /made\nCOPY --chown=33:33 f.txt /app/\nADD a.tar /x/\nWORKDIR /w/d\nRUN touch here\n',
+    Dockerfile:
+      'FROM busybox\nRUN id -u > /uid && mkdir /made\nCOPY --chown=33:33 f.txt /app/\nADD a.tar /x/\nWORKDIR /w/d\nRUN touch here\nRUN --mount=type=bind,target=/ctx cat /ctx/f.txt\nRUN --mount=type=bind,target=/ctx,rw touch /ctx/new && cat /ctx/f.txt\n',
     'f.txt': 'ctx\n',
   });
   expectOk(await run('tar', ['-C', ctx, '-cf', join(ctx, 'a.tar'), 'f.txt']));
