@@ -10,6 +10,8 @@ import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { invalidArgument, notFound, errnoCode, isBerthError, messageOf } from '../lib/errors.js';
 import { cleanInRoot } from '../lib/safe-path.js';
+import { containerOwner, hostOwner, rootOwnerOf, type IdMap } from '../lib/id-map.js';
+import { mkdirOwned } from '../lib/mkdir-owned.js';
 
 export interface PathStat {
   name: string;
@@ -50,6 +52,8 @@ export class ContainerFs {
   constructor(
     private readonly rootfs: string,
     private readonly overlays: MountOverlay[],
+    /** The daemon's --userns-remap maps: files carry host ids, archives container ids (absent: the same ids). */
+    private readonly idMap?: IdMap,
   ) {}
 
   /** The mount whose destination holds a (clean, absolute) container path, the deepest first. */
@@ -146,7 +150,7 @@ export class ContainerFs {
     const base = posix.basename(cleanInRoot(containerPath)) || '.';
     const addTree = async (host: string, name: string): Promise<void> => {
       const st = await lstat(host);
-      const header = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+      const header = { name, mode: st.mode & 0o7777, ...containerOwner(this.idMap, st.uid, st.gid), mtime: st.mtime };
       if (st.isDirectory()) {
         pack.entry({ ...header, type: 'directory' });
         for (const child of (await readdir(host)).sort()) await addTree(posix.join(host, child), `${name}/${child}`);
@@ -224,7 +228,7 @@ export class ContainerFs {
       throw invalidArgument(`cannot overwrite mount point ${view} in container`);
     if (h.type !== 'directory' && h.type !== 'file' && h.type !== 'contiguous-file' && h.type !== 'symlink' && h.type !== 'link')
       throw invalidArgument(`unsupported entry type ${h.type} in archive: ${h.name}`);
-    await mkdir(posix.dirname(target), { recursive: true });
+    await mkdirOwned(posix.dirname(target), 0o755, rootOwnerOf(this.idMap));
     if (existing && opts.noOverwriteDirNonDir && existing.isDirectory() !== (h.type === 'directory'))
       throw invalidArgument(
         `cannot overwrite ${existing.isDirectory() ? 'directory' : 'non-directory'} "${view}" with ${existing.isDirectory() ? 'non-directory' : 'directory'}`,
@@ -260,8 +264,8 @@ export class ContainerFs {
       }
     }
     if (h.type !== 'link') {
-      const uid = opts.keepOwnership ? (h.uid ?? 0) : 0;
-      const gid = opts.keepOwnership ? (h.gid ?? 0) : 0;
+      // Without -a the container's root owns what is copied in (the remapped root under --userns-remap).
+      const { uid, gid } = hostOwner(this.idMap, opts.keepOwnership ? (h.uid ?? 0) : 0, opts.keepOwnership ? (h.gid ?? 0) : 0);
       await lchown(target, uid, gid).catch(() => {});
       if (h.mtime) await lutimes(target, h.mtime, h.mtime).catch(() => {});
     }

@@ -2,7 +2,8 @@
 // attaches volumes, makes its directory and prepares its writable layer, then marks it 'ready';
 // any failure discards what was made. discard removes every trace (rm, and recovery of
 // half-made or half-removed containers).
-import { mkdir, rm } from 'node:fs/promises';
+import { chown, mkdir, rm } from 'node:fs/promises';
+import { toHostId } from '../lib/id-map.js';
 import { invalidArgument, isBerthError, messageOf } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import { nowRfc3339Nano } from '../lib/time-parse.js';
@@ -12,7 +13,7 @@ import type { ContainerCore } from './container-core.js';
 import { mergeConfig, validateHostSettings, type ConfigRequest } from './create-config.js';
 import { newContainerId, normaliseName } from './names.js';
 import { logRotationOf, mergeLogConfig } from './logs/log-options.js';
-import { checkSecurityOptions } from './spec-input-from-record.js';
+import { checkSecurityOptions, checkUsernsMode } from './spec-input-from-record.js';
 import { hostHasAppArmor } from '../runtime/specgen/host-facts.js';
 import { checkNetworks, parseLink, primaryNetwork } from './networking.js';
 
@@ -32,6 +33,7 @@ export async function createContainer(core: ContainerCore, req: CreateRequest): 
   validateHostSettings(req.host);
   logRotationOf(req.host.logConfig); // dockerd checks the options when the logger starts; here, before anything exists
   checkSecurityOptions(req.host.securityOpt, hostHasAppArmor());
+  checkUsernsMode(req.host, deps.spec.userns !== undefined);
   const runtimeName = req.host.runtime || deps.defaultRuntime;
   if (!deps.runtimes.has(runtimeName)) throw invalidArgument(`unknown or invalid runtime name: ${runtimeName}`);
   const want = req.platform ? parsePlatform(req.platform) : undefined;
@@ -77,6 +79,8 @@ export async function createContainer(core: ContainerCore, req: CreateRequest): 
       { resolveContainer: (ref) => index.find(ref)?.id },
     );
     await mkdir(deps.paths.dir(id), { recursive: true, mode: 0o710 });
+    // Under --userns-remap the container's root must reach its rootfs (as dockerd: root:<remapped gid>).
+    if (deps.spec.userns) await chown(deps.paths.dir(id), 0, toHostId(deps.spec.userns.gids, 0));
     await mkdir(deps.paths.rootfs(id), { recursive: true });
     await deps.layers.prepare(id, image.chainId);
     made = { ...made, phase: 'ready' };

@@ -14,6 +14,8 @@ import type { Digest } from '../lib/digest.js';
 import type { ContainerRecord, ContainerSnapshot } from './container-record.js';
 import { isLive, type ContainerCore } from './container-core.js';
 import { writeEtcFiles } from './etc-files.js';
+import { containerUserns } from './spec-input-from-record.js';
+import { rootOwnerOf } from '../lib/id-map.js';
 import { ContainerFs, type MountOverlay } from './archive.js';
 
 /** Host files that appear inside the container through bind mounts and volumes. */
@@ -39,10 +41,10 @@ export async function withContainerFs<T>(core: ContainerCore, ref: string, fn: (
     if (!mounted) {
       await mkdir(rootfs, { recursive: true });
       await mounter.mount(await layers.mounts(id), rootfs);
-      if (!isLive(rec)) await writeEtcFiles(paths, rec).catch(() => {});
+      if (!isLive(rec)) await writeEtcFiles(paths, rec, undefined, [], [], rootOwnerOf(containerUserns(core.deps.spec, rec))).catch(() => {});
     }
     try {
-      return await fn(new ContainerFs(rootfs, overlaysFor(core, rec)), rec);
+      return await fn(new ContainerFs(rootfs, overlaysFor(core, rec), core.deps.spec.userns), rec);
     } finally {
       if (!mounted) await mounter.unmount(rootfs).catch((e) => log.warn('unmount after fs access', { id, error: messageOf(e) }));
     }
@@ -94,7 +96,7 @@ export function exportContainer(core: ContainerCore, ref: string): Readable {
     })
     .then(async () => {
       try {
-        await pipeline(packLayerDir(view), out);
+        await pipeline(packLayerDir(view, undefined, { idMap: core.deps.spec.userns }), out);
       } finally {
         await mounter.unmount(view).catch((e) => log.warn('unmount after export', { id, error: messageOf(e) }));
         await rmdir(view).catch(() => {});

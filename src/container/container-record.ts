@@ -75,6 +75,8 @@ export interface HostSettings {
   pidMode: string;
   ipcMode: string;
   utsMode: string;
+  /** `host`: no user namespace under a daemon with --userns-remap (dockerd's --userns=host). */
+  usernsMode?: string;
   runtime: string;
   logConfig: { type: string; config: Record<string, string> };
   /** HostConfig.PortBindings ("80/tcp" -> [{hostIp, hostPort}]) and -P. */

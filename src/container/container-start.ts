@@ -14,7 +14,8 @@ import { writeEtcFiles } from './etc-files.js';
 import { startingHealth } from './healthcheck.js';
 import { bridgeLinksOf } from './network-attach.js';
 import { setUpNetwork } from './networking.js';
-import { namespaceDonors, specInputFor } from './spec-input-from-record.js';
+import { containerUserns, namespaceDonors, specInputFor } from './spec-input-from-record.js';
+import { rootOwnerOf } from '../lib/id-map.js';
 import { startFailure } from './start-errors.js';
 import { logRotationOf } from './logs/log-options.js';
 
@@ -44,7 +45,7 @@ export async function startLocked(
     const links = bridgeLinksOf(core, rec);
     const net = await setUpNetwork(rec, core.deps.networks, lookup);
     mark('network');
-    await writeEtcFiles(paths, rec, net, core.deps.defaultDns, links.hosts);
+    await writeEtcFiles(paths, rec, net, core.deps.defaultDns, links.hosts, rootOwnerOf(containerUserns(core.deps.spec, rec)));
     const volumeMounts = await core.deps.volumes.prepare(rec.id, rootfs);
     const donors = namespaceDonors(rec, lookup);
     const spec = await buildSpec(specInputFor(rec, { ...core.deps.spec, paths }, volumeMounts, net.netns, donors, links.env));

@@ -1,6 +1,7 @@
 // The per-container /etc/hostname, /etc/hosts and /etc/resolv.conf, written on the host and
 // bind-mounted in, as Docker does.
-import { readFile, writeFile } from 'node:fs/promises';
+import { chown, readFile, writeFile } from 'node:fs/promises';
+import type { Owner } from '../lib/id-map.js';
 import { extraHostLines, resolvConfText, STANDARD_HOSTS } from '../lib/etc-files.js';
 import type { ContainerRecord } from './container-record.js';
 import type { ContainerPaths } from './paths.js';
@@ -37,6 +38,8 @@ export async function writeEtcFiles(
   net?: { netns: unknown; dnsServers: string[]; hostsEntries: { ip: string; names: string[] }[] },
   daemonDns: string[] = [],
   links: { ip: string; names: string[] }[] = [],
+  /** The container's root on the host (its remapped root under --userns-remap): it owns the files, as with dockerd. */
+  owner?: Owner,
 ): Promise<void> {
   const hostNet = net ? net.netns === 'host' : rec.host.networkMode === 'host';
   const hostname = hostNet ? (await readFile('/etc/hostname', 'utf8').catch(() => 'localhost')).trim() : rec.config.hostname;
@@ -49,4 +52,5 @@ export async function writeEtcFiles(
   // nameserver so container names resolve); elsewhere --dns, then the daemon's --dns, then the host's.
   const dns = net?.dnsServers.length ? net.dnsServers : rec.host.dns.length ? rec.host.dns : daemonDns;
   await writeFile(paths.resolvConf(rec.id), await containerResolvConf(dns, rec.host.dnsSearch, rec.host.dnsOptions));
+  if (owner) for (const f of [paths.hostname(rec.id), paths.hosts(rec.id), paths.resolvConf(rec.id)]) await chown(f, owner.uid, owner.gid);
 }

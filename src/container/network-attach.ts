@@ -6,6 +6,8 @@ import { noSuchNetwork } from '../lib/docker-messages.js';
 import type { ContainerRecord, ContainerSnapshot } from './container-record.js';
 import { isLive, type ContainerCore } from './container-core.js';
 import { writeEtcFiles } from './etc-files.js';
+import { containerUserns } from './spec-input-from-record.js';
+import { rootOwnerOf } from '../lib/id-map.js';
 import { attachedNetworks, bridgeLinks, parseLink, primaryNetwork, strayEndpoints, type BridgeLinks } from './networking.js';
 
 export async function connectNetwork(
@@ -82,7 +84,7 @@ export async function refreshEtcFiles(core: ContainerCore, rec: ContainerSnapsho
   } catch {
     // A linked container gone since the start: its line goes, as the rest is rewritten.
   }
-  if (net) await writeEtcFiles(core.deps.paths, rec, net, core.deps.defaultDns, links);
+  if (net) await writeEtcFiles(core.deps.paths, rec, net, core.deps.defaultDns, links, rootOwnerOf(containerUserns(core.deps.spec, rec)));
 }
 
 /** The legacy links of a container on the default bridge, from its linked containers' current addresses. */

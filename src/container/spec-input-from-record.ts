@@ -7,6 +7,7 @@ import type { ContainerPaths } from './paths.js';
 import { mergeEnv } from './create-config.js';
 import { sortByDepth } from '../volume/resolve-mounts.js';
 import { parseGoBool } from '../lib/go-bool.js';
+import type { IdMap } from '../lib/id-map.js';
 import { parseSeccompProfile } from '../runtime/specgen/seccomp.js';
 import { apparmorProfileFor } from '../runtime/specgen/steps-linux.js';
 
@@ -16,6 +17,35 @@ export interface SpecContext {
   cgroupParent: string; // e.g. '/berth'
   /** dockerd's --no-new-privileges: the default a container's SecurityOpt may override. */
   noNewPrivileges?: boolean;
+  /** dockerd's --userns-remap: containers get a user namespace with these maps unless UsernsMode is host. */
+  userns?: IdMap;
+}
+
+/**
+ * Under --userns-remap, what dockerd refuses at create: privileged, the host's network or PID
+ * namespace (a user namespace cannot hold them) need `--userns=host`. The host's IPC namespace is
+ * refused here too (dockerd takes it and the runtime then fails to mount /dev/mqueue); the host's
+ * UTS namespace works, as with dockerd. UsernsMode is '' or host.
+ */
+export function checkUsernsMode(
+  h: Pick<ContainerRecord['host'], 'usernsMode' | 'privileged' | 'networkMode' | 'pidMode' | 'ipcMode'>,
+  remapped: boolean,
+): void {
+  const mode = h.usernsMode ?? '';
+  if (mode !== '' && mode !== 'host') throw invalidArgument(`invalid USER mode: ${mode}`);
+  if (!remapped || mode === 'host') return;
+  if (h.privileged)
+    throw invalidArgument(
+      'privileged mode is incompatible with user namespaces.  You must run the container in the host namespace when running privileged mode',
+    );
+  if (h.networkMode === 'host') throw invalidArgument("cannot share the host's network namespace when user namespaces are enabled");
+  if (h.pidMode === 'host') throw invalidArgument('cannot share the host PID namespace when user namespaces are enabled');
+  if (h.ipcMode === 'host') throw invalidArgument("cannot share the host's IPC namespace when user namespaces are enabled");
+}
+
+/** The id maps a container runs under: the daemon's --userns-remap maps unless it opted out with --userns=host. */
+export function containerUserns(ctx: Pick<SpecContext, 'userns'>, rec: { host: Pick<ContainerRecord['host'], 'usernsMode'> }): IdMap | undefined {
+  return rec.host.usernsMode === 'host' ? undefined : ctx.userns;
 }
 
 /** The daemon's defaults for every container (dockerd's --no-new-privileges). */
@@ -161,6 +191,7 @@ export function specInputFor(
     shmSize: rec.host.shmSize || 64 * 1024 * 1024,
     oomScoreAdj: rec.host.oomScoreAdj,
     init: rec.host.init ? { hostPath: ctx.initPath } : undefined,
+    ...(containerUserns(ctx, rec) ? { userns: containerUserns(ctx, rec) } : {}),
     annotations: { 'io.berth.container.name': rec.name },
   };
 }

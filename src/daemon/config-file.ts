@@ -29,6 +29,7 @@ const KEYS: Record<string, { flag: string; kind: Kind }> = {
   tlscert: { flag: 'tlscert', kind: 'string' },
   tlskey: { flag: 'tlskey', kind: 'string' },
   'no-new-privileges': { flag: 'no-new-privileges', kind: 'gobool' },
+  'userns-remap': { flag: 'userns-remap', kind: 'string' },
   dashboard: { flag: 'dashboard', kind: 'string' },
   'dashboard-tls-cert': { flag: 'dashboard-tls-cert', kind: 'string' },
   'dashboard-tls-key': { flag: 'dashboard-tls-key', kind: 'string' },

@@ -32,6 +32,8 @@ export interface DaemonConfig {
   addressPools: AddressPool[];
   /** --no-new-privileges: every container (and RUN step) gets no_new_privs unless its SecurityOpt says no-new-privileges=false. */
   noNewPrivileges: boolean;
+  /** --userns-remap default|USER[:GROUP]: containers' root is an unprivileged host range (see userns-remap.ts). */
+  usernsRemap?: string;
   /** -G/--group: the group that may use the API socket (default "berth" when it exists). */
   group?: string;
   /** --dashboard HOST:PORT: serve the web dashboard there (loopback, or any address with TLS). */
@@ -56,6 +58,7 @@ const OPTIONS = {
   'insecure-registry': { type: 'string', multiple: true },
   'registry-loopback-only': { type: 'boolean' },
   'default-address-pool': { type: 'string', multiple: true },
+  'userns-remap': { type: 'string' },
   dashboard: { type: 'string' },
   'dashboard-tls-cert': { type: 'string' },
   'dashboard-tls-key': { type: 'string' },
@@ -125,6 +128,7 @@ export function parseDaemonArgs(argvIn: string[], readConfig?: ConfigFileReader)
     ...(tls ? { tls } : {}),
     runtime,
     noNewPrivileges: bools['no-new-privileges'] ?? false,
+    ...(values['userns-remap'] ? { usernsRemap: values['userns-remap'] } : {}),
     debug: values.debug ?? false,
     cgroupParent: values['cgroup-parent'] ?? '/berth',
     bridge: values.bridge,
@@ -200,6 +204,7 @@ Options:
       --insecure-registry list  Registries reachable over http or unverified https (loopback always is)
       --registry-loopback-only  Contact only registries on loopback addresses
       --no-new-privileges       Set no-new-privileges by default for new containers
+      --userns-remap string     User/Group setting for user namespaces: default (user dockremap), USER[:GROUP], UID[:GID]
   -G, --group string            Group for the unix socket (default "berth"; root:root when it does not exist)
       --dashboard string        Serve the web dashboard on this address, e.g. 127.0.0.1:7070 (loopback unless TLS is given)
       --dashboard-tls-cert string  PEM certificate chain: serve the dashboard over HTTPS (needed off loopback)

@@ -21,6 +21,9 @@ import type { ContainerRecord } from '../container/container-record.js';
 import { ApiServer, type ApiServerOptions } from '../api/server/http-server.js';
 import { parseDaemonArgs, USAGE, type DaemonConfig } from './config.js';
 import { lockDataRoot } from './lock.js';
+import { hostOwner } from '../lib/id-map.js';
+import { prepareRemappedRoot, resolveRemap } from './userns-remap.js';
+import { mkdirPassable } from '../lib/mkdir-owned.js';
 import type { DaemonTls } from './tls-config.js';
 import type { ServerTls } from '../lib/http/http-server.js';
 import { socketGroupGid } from './socket-group.js';
@@ -58,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   const parsed = parseDaemonArgs(argv, readConfigFile);
   if (parsed === 'help') return void process.stdout.write(USAGE);
   if (parsed === 'version') return void process.stdout.write(`Berth version ${VERSION}\n`);
-  const cfg: DaemonConfig = parsed;
+  let cfg: DaemonConfig = parsed;
   setDebug(cfg.debug);
   // Checked before anything is touched: a refused dashboard address is a usage error.
   const dashboardAddress = cfg.dashboard !== undefined ? parseDashboardAddress(cfg.dashboard, { tls: cfg.dashboardTlsCert !== undefined }) : undefined;
@@ -70,12 +73,21 @@ async function main(argv: string[]): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
   await socketGroupGid(cfg.group); // an explicit -G that does not exist is a usage error, before anything is touched
 
+  // --userns-remap: a tree of its own per remapping (dockerd's <data-root>/<uid>.<gid>), which the remapped root may pass.
+  const remap = cfg.usernsRemap ? await resolveRemap(cfg.usernsRemap) : undefined;
+  if (remap) {
+    if (remap.warning) log.warn(remap.warning);
+    if (!remap.map) cfg = { ...cfg, usernsRemap: undefined }; // root: no user namespace, so info does not list one
+    cfg = { ...cfg, dataRoot: await prepareRemappedRoot(cfg.dataRoot, remap) };
+    if (remap.map) log.info('user namespaces: container root is mapped', { user: remap.user, uid: remap.rootUid, gid: remap.rootGid, dataRoot: cfg.dataRoot });
+  }
+  const userns = remap?.map;
   await mkdir(cfg.dataRoot, { recursive: true, mode: 0o711 });
   const unlock = await lockDataRoot(cfg.dataRoot);
   await prepareHost();
 
   const content = await FsContentStore.open(join(cfg.dataRoot, 'content'));
-  const layers = await OverlayLayerStore.open(join(cfg.dataRoot, 'overlay'));
+  const layers = await OverlayLayerStore.open(join(cfg.dataRoot, 'overlay'), userns ? { idMap: userns } : {});
   // Every domain reports its own events (once each) to the bus behind GET /events.
   const events = new EventBus();
   const sink = (type: EventType) => ({
@@ -104,7 +116,10 @@ async function main(argv: string[]): Promise<void> {
   // a berthd that never runs one leaves the host's binfmt_misc alone.
   const binfmt = new Binfmt();
 
-  const volumeStore = await VolumeStore.open(join(cfg.dataRoot, 'volumes'), { events: sink('volume') });
+  const volumeStore = await VolumeStore.open(join(cfg.dataRoot, 'volumes'), {
+    events: sink('volume'),
+    ...(userns ? { rootOwner: hostOwner(userns, 0, 0) } : {}),
+  });
   const volumes = new ContainerVolumes(volumeStore);
 
   const networks = await NetworkManager.open({
@@ -119,6 +134,7 @@ async function main(argv: string[]): Promise<void> {
   });
 
   const paths = new ContainerPaths(join(cfg.dataRoot, 'containers'));
+  if (remap) await mkdirPassable(paths.root, remap.rootGid); // the containers' bundles are reached by their root
   const records = await RecordStore.open<ContainerRecord>(paths.records());
   const containers = new ContainerService({
     records,
@@ -139,6 +155,7 @@ async function main(argv: string[]): Promise<void> {
       initPath: existsSync('/usr/bin/tini-static') ? '/usr/bin/tini-static' : '/usr/bin/catatonit',
       cgroupParent: cfg.cgroupParent,
       noNewPrivileges: cfg.noNewPrivileges,
+      ...(userns ? { userns } : {}),
     },
   });
   const builder = await createBuilder({
@@ -147,7 +164,7 @@ async function main(argv: string[]): Promise<void> {
     layers,
     runtime: runtimes.get(cfg.runtime)!,
     monitor,
-    spec: { cgroupParent: cfg.cgroupParent, noNewPrivileges: cfg.noNewPrivileges },
+    spec: { cgroupParent: cfg.cgroupParent, noNewPrivileges: cfg.noNewPrivileges, ...(userns ? { userns } : {}) },
     networks: {
       attach: (id, req) => networks.attach(id, req),
       detach: (id) => networks.detach(id),

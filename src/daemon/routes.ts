@@ -127,6 +127,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
       securityOptions: [
         ...(hostHasAppArmor() ? ['name=apparmor'] : []),
         'name=seccomp,profile=builtin',
+        ...(d.cfg.usernsRemap ? ['name=userns'] : []),
         ...(d.cfg.noNewPrivileges ? ['name=no-new-privileges'] : []),
       ],
       counts: () => {

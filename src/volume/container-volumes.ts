@@ -8,13 +8,14 @@
 //   detach   (rm)      drop the references; with removeAnonymous (rm -v) remove anonymous volumes
 //   reconcile(daemon start) drop records of containers that no longer exist
 // Everything is idempotent, so a crash between steps is repaired by repeating the step.
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { errnoCode, isBerthError, messageOf } from '../lib/errors.js';
 import { invalidMountConfig } from '../lib/docker-messages.js';
 import { KeyedMutex } from '../lib/mutex.js';
 import { log } from '../lib/log.js';
 import { resolveInRoot } from '../lib/safe-path.js';
 import { existsSync } from 'node:fs';
+import { mkdirOwned } from '../lib/mkdir-owned.js';
 import { copyUp } from './copy-up.js';
 import { validateLocalOptions } from './local-options.js';
 import type { HostMount, MountPoint, MountsInput } from './mount-point.js';
@@ -181,7 +182,8 @@ export class ContainerVolumes {
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') throw e;
       if (!mp.createSource) throw invalidMountConfig('bind', `bind source path does not exist: ${mp.source}`);
-      await mkdir(mp.source, { recursive: true, mode: 0o755 });
+      // dockerd makes a missing bind source the containers' root's (under --userns-remap: the remapped root's).
+      await mkdirOwned(mp.source, 0o755, this.store.rootOwner);
     }
   }
 }

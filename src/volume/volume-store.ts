@@ -5,10 +5,11 @@
 //   _trash/               volumes being removed (renamed here first, so a crash never leaves half a volume)
 // Lifecycle: a volume exists from create() until remove()/prune(); it cannot be removed while a
 // container record references it. Mutations are serialised by one lock; readers use snapshots.
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { errnoCode, internal, isBerthError, notFound } from '../lib/errors.js';
+import type { Owner } from '../lib/id-map.js';
 import { noSuchVolume, volumeInUse } from '../lib/docker-messages.js';
 import { KeyedMutex } from '../lib/mutex.js';
 import { log } from '../lib/log.js';
@@ -40,6 +41,8 @@ export type VolumeEventAction = 'create' | 'destroy' | 'prune' | 'mount' | 'unmo
 
 export interface VolumeStoreOptions {
   events?: VolumeEventSink;
+  /** Who owns a new volume's `_data` (and the bind sources made for containers): the containers' root, host ids (dockerd's --userns-remap); root when absent. */
+  rootOwner?: Owner;
 }
 
 export interface VolumeInfo extends VolumeRecord {
@@ -59,6 +62,8 @@ export class VolumeStore {
     private readonly records: RecordStore<VolumeRecord>,
     readonly containers: RecordStore<ContainerVolumesRecord>,
     private readonly events: VolumeEventSink,
+    /** See VolumeStoreOptions.rootOwner. */
+    readonly rootOwner?: Owner,
   ) {
     for (const c of containers.values()) this.index(c.containerId, volumeNamesOf(c));
   }
@@ -71,6 +76,7 @@ export class VolumeStore {
       await RecordStore.open<VolumeRecord>(join(root, '_meta')),
       await RecordStore.open<ContainerVolumesRecord>(join(root, '_containers')),
       opts.events ?? { emit: () => {} },
+      opts.rootOwner,
     );
     await rm(join(root, '_trash'), { recursive: true, force: true });
     for (const name of await readdir(root)) {
@@ -94,6 +100,8 @@ export class VolumeStore {
       if (errnoCode(e) !== 'EEXIST') throw e;
     });
     await mkdir(this.path(name), { recursive: true, mode: 0o755 });
+    // The containers' root owns it (as dockerd's local driver under --userns-remap), so a remapped root can write to it.
+    if (this.rootOwner) await chown(this.path(name), this.rootOwner.uid, this.rootOwner.gid);
   }
 
   /** Reports a volume event (ContainerVolumes' mount and unmount). */

@@ -232,10 +232,14 @@ export class TestDaemon {
 
 /** Removes the bridges, nftables table and namespaces the daemon made (they outlive it by design). */
 export async function purgeNetworks(dataRoot: string): Promise<void> {
-  if (!existsSync(join(dataRoot, 'network'))) return;
-  const { NetworkManager } = await import('../../src/network/network-manager.js');
-  const nm = await NetworkManager.open({ stateDir: join(dataRoot, 'network'), netnsDir: join(dataRoot, 'netns') });
-  await nm.purge().catch((e: unknown) => process.stderr.write(`network purge: ${String(e)}\n`));
+  // A daemon with --userns-remap keeps its state in <data-root>/<uid>.<gid>/ (one tree per remapping).
+  const remapped = (await readdir(dataRoot).catch(() => [] as string[])).filter((n) => /^\d+\.\d+$/.test(n)).map((n) => join(dataRoot, n));
+  for (const root of [dataRoot, ...remapped]) {
+    if (!existsSync(join(root, 'network'))) continue;
+    const { NetworkManager } = await import('../../src/network/network-manager.js');
+    const nm = await NetworkManager.open({ stateDir: join(root, 'network'), netnsDir: join(root, 'netns') });
+    await nm.purge().catch((e: unknown) => process.stderr.write(`network purge: ${String(e)}\n`));
+  }
 }
 
 /** Unmounts whatever is left under the data root and removes the run's cgroups. */

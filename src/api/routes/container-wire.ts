@@ -72,6 +72,7 @@ export function hostSettingsFrom(h: Obj): HostSettings {
     pidMode: str(h, 'PidMode') ?? '',
     ipcMode: str(h, 'IpcMode') ?? '',
     utsMode: str(h, 'UTSMode') ?? '',
+    ...(str(h, 'UsernsMode') ? { usernsMode: str(h, 'UsernsMode') } : {}),
     runtime: str(h, 'Runtime') ?? '',
     logConfig: { type: str(lc, 'Type') ?? '', config: strMap(lc, 'Config') ?? {} }, // '' = the daemon's default (create merges it)
     consoleSize: consoleSizeFrom(h),
@@ -369,6 +370,7 @@ export function hostConfigToWire(r: ContainerRecord): Wire.HostConfig {
     ReadonlyRootfs: h.readonlyRootfs,
     SecurityOpt: h.securityOpt.length ? h.securityOpt : null,
     UTSMode: h.utsMode,
+    UsernsMode: h.usernsMode ?? '',
     ShmSize: h.shmSize,
     Runtime: r.runtimeName,
     LogConfig: { Type: h.logConfig.type, Config: h.logConfig.config },

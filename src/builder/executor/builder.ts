@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { hasErrorCode, messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
+import { rootOwnerOf } from '../../lib/id-map.js';
+import { mkdirPassable } from '../../lib/mkdir-owned.js';
 import { mountPointsUnder, unmount } from '../../lib/mount.js';
 import { BuildCache, type PruneResult } from '../cache/build-cache.js';
 import { ContextPool } from '../context/context-pool.js';
@@ -34,13 +36,11 @@ export class Builder {
     const root = join(deps.dataRoot, 'builder');
     await mkdir(join(root, 'runs'), { recursive: true, mode: 0o700 });
     await mkdir(join(root, 'contexts'), { recursive: true, mode: 0o700 });
-    const b = new Builder(
-      deps,
-      await BuildCache.open(join(deps.dataRoot, 'build-cache')),
-      root,
-      new ContextPool(join(root, 'contexts')),
-      new ContextStore(join(root, 'context-store')),
-    );
+    const cache = await BuildCache.open(join(deps.dataRoot, 'build-cache'));
+    const stepRoot = rootOwnerOf(deps.spec.userns);
+    // Under --userns-remap a RUN step's root reaches its bundle (runs/), writable context binds and cache mounts through these.
+    if (stepRoot) for (const dir of [root, join(root, 'runs'), join(root, 'contexts'), cache.root, cache.mountsDir]) await mkdirPassable(dir, stepRoot.gid);
+    const b = new Builder(deps, cache, root, new ContextPool(join(root, 'contexts')), new ContextStore(join(root, 'context-store')));
     await b.recover();
     await b.contexts.init();
     await b.store.init();

@@ -2,12 +2,10 @@
 // /etc/group (never the host's); a bare user means the same name or id for the group, as in
 // moby's parseChownFlag. --chmod: octal only (the classic builder's rule).
 import { invalidArgument } from '../../lib/errors.js';
+import type { Owner } from '../../lib/id-map.js';
 import { parseGroup, parsePasswd, readRootfsFile } from '../../runtime/specgen/user.js';
 
-export interface Owner {
-  uid: number;
-  gid: number;
-}
+export type { Owner };
 
 const numeric = (s: string) => (/^\d+$/.test(s) ? Number(s) : undefined);
 

@@ -18,7 +18,7 @@ import {
   unlinkSync,
   utimesSync,
 } from 'node:fs';
-import { chmod, chown, lstat, mkdir, open, readdir, unlink, utimes } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, mkdir, open, readdir, unlink, utimes } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { errnoCode, internal, invalidArgument, notFound } from '../../lib/errors.js';
@@ -45,6 +45,8 @@ export interface CopySpec {
   exclude?: string[];
   /** ADD: extract local tar archives (plain or compressed) instead of copying them. */
   extractArchives?: boolean;
+  /** Who owns what an archive unpacks: the container's root on the host (the remapped root under --userns-remap); absent: root. */
+  archiveOwner?: Owner;
   /** COPY --parents: each source keeps its path (after a `/./` pivot) below dest. */
   parents?: boolean;
   /** ADD <url>: the URL sources, already downloaded (add-url.ts), in source order. */
@@ -255,7 +257,8 @@ export async function copyInto(rootfs: string, spec: CopySpec): Promise<void> {
     const intoDir = spec.destIsDir || destStat?.isDirectory() === true;
     if (spec.extractArchives && st.isFile() && (await isTarArchive(abs))) {
       const dir = await mkdirAll(rootfs, destRel, spec.owner);
-      await extractContext(createReadStream(abs), dir, { applyDockerignore: false });
+      const { index } = await extractContext(createReadStream(abs), dir, { applyDockerignore: false });
+      if (spec.archiveOwner) for (const rel of index.keys()) await lchown(posix.join(dir, rel), spec.archiveOwner.uid, spec.archiveOwner.gid);
       continue;
     }
     if (intoDir) {

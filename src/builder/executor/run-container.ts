@@ -1,12 +1,14 @@
 // Runs one RUN step as a real container on a mounted workspace: OCI spec from the spec builder,
 // a berth-shim monitor, output streamed into the build, the exit code back. Nothing of the
 // container outlives the call (runtime state, cgroup, shim dir), whatever the outcome.
-import { lstat, mkdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { lstat, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { messageOf } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
+import { rootOwnerOf, type IdMap } from '../../lib/id-map.js';
+import { mkdirOwned } from '../../lib/mkdir-owned.js';
 import { demuxFrames } from '../../lib/stdcopy.js';
 import { buildSpec, specToJson } from '../../runtime/specgen/build-spec.js';
 import type { SpecMount } from '../../runtime/specgen/spec-input.js';
@@ -21,6 +23,8 @@ export interface RunContainerOptions {
   monitor: Monitor;
   cgroupParent: string;
   noNewPrivileges?: boolean;
+  /** The daemon's --userns-remap maps: the step runs in a user namespace, as containers do. */
+  userns?: IdMap;
   args: string[];
   env: string[];
   cwd: string;
@@ -89,7 +93,7 @@ export interface RunOutcome {
 /** Runs the process to completion; resolves with its exit code. */
 export async function runContainer(ws: Workspace, o: RunContainerOptions): Promise<RunOutcome> {
   // The working directory is created at start, as Docker does (it shows up in the diff).
-  if (o.cwd && o.cwd !== '/') await mkdir(await resolveInRoot(ws.rootfs, o.cwd), { recursive: true, mode: 0o755 });
+  if (o.cwd && o.cwd !== '/') await mkdirOwned(await resolveInRoot(ws.rootfs, o.cwd), 0o755, rootOwnerOf(o.userns));
   const net = await setUpRunNetwork(ws.key, ws.shortId, o.network, { networks: o.networks, dns: o.dns, extraHosts: o.extraHosts });
   try {
     return await runInNetwork(ws, o, net);
@@ -114,6 +118,7 @@ async function runInNetwork(ws: Workspace, o: RunContainerOptions, net: RunNetwo
     mounts: [...etc, ...o.mounts],
     cgroupsPath: `${o.cgroupParent}/${id}`,
     noNewPrivileges: o.noNewPrivileges ?? false,
+    ...(o.userns ? { userns: o.userns } : {}),
     netns: net.netns,
     annotations: { 'io.berth.build': 'true' },
   });

@@ -2,11 +2,12 @@
 // each looked up in the build cache first. Metadata instructions commit a config-only image;
 // RUN, COPY/ADD and WORKDIR commit a snapshot of a mounted workspace.
 import { basename, posix } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import type { Digest } from '../../lib/digest.js';
 import { shortId } from '../../lib/digest.js';
 import { invalidArgument, notFound, isBerthError } from '../../lib/errors.js';
 import { resolveInRoot } from '../../lib/safe-path.js';
+import { hostOwner, rootOwnerOf } from '../../lib/id-map.js';
+import { mkdirOwned } from '../../lib/mkdir-owned.js';
 import type { ImageRuntimeConfig } from '../../image/image-config.js';
 import { formatPlatform, normalizePlatform, parsePlatform, platformRank, type Platform } from '../../lib/platform.js';
 import { cacheKey } from '../cache/cache-key.js';
@@ -380,12 +381,14 @@ export class StageRunner {
         cacheDir: cache.mountsDir,
         scratchDir: ws.dir,
         fromRoot: async (from) => this.view(await this.refImage(this.resolveFrom(from))),
+        ...(deps.spec.userns ? { userns: deps.spec.userns } : {}),
       });
       const r = await runContainer(ws, {
         runtime: deps.runtime,
         monitor: deps.monitor,
         cgroupParent: deps.spec.cgroupParent,
         noNewPrivileges: deps.spec.noNewPrivileges ?? false,
+        ...(deps.spec.userns ? { userns: deps.spec.userns } : {}),
         args: cmd,
         env,
         cwd: cfg.WorkingDir || '/',
@@ -470,7 +473,9 @@ export class StageRunner {
     const srcRoot = from ? await this.view(fromImage ?? null) : req.contextDir;
     const ws = await Workspace.open(this.images, deps.layers, this.env.runsDir, st.imageId);
     try {
-      const owner = await resolveChown(ws.rootfs, ins.chown);
+      // --chown names the image's ids; under --userns-remap the files carry the host ids they map to.
+      const chown = await resolveChown(ws.rootfs, ins.chown);
+      const owner = hostOwner(deps.spec.userns, chown.uid, chown.gid);
       if (ins.sources.length) {
         await copyInto(ws.rootfs, {
           srcRoot,
@@ -481,6 +486,7 @@ export class StageRunner {
           chmod,
           exclude: ins.exclude,
           extractArchives: ins.kind === 'add' && ins.unpack !== false,
+          ...(deps.spec.userns ? { archiveOwner: hostOwner(deps.spec.userns, 0, 0) } : {}),
           instruction: ins.name === 'ADD' ? 'ADD' : 'COPY',
           parents,
           downloads,
@@ -516,10 +522,10 @@ export class StageRunner {
     if (path === '/') {
       st.imageId = await commitMeta(this.images, st.imageId, cfg, createdBy, st.meta.maintainer, this.platform);
     } else {
-      // The directory is made (root-owned) only if missing: an existing one gives an empty layer.
+      // The directory is made (owned by the container's root) only if missing: an existing one gives an empty layer.
       const ws = await Workspace.open(this.images, this.env.deps.layers, this.env.runsDir, st.imageId);
       try {
-        await mkdir(await resolveInRoot(ws.rootfs, path), { recursive: true, mode: 0o755 });
+        await mkdirOwned(await resolveInRoot(ws.rootfs, path), 0o755, rootOwnerOf(this.env.deps.spec.userns));
         st.imageId = await ws.commit({ config: cfg, createdBy, author: st.meta.maintainer, signal: this.env.signal, platform: this.platform });
       } finally {
         await ws.dispose();

@@ -1,4 +1,5 @@
 // What the builder needs from the daemon, what a build is asked to do, and what it reports.
+import type { IdMap } from '../../lib/id-map.js';
 import type { Digest } from '../../lib/digest.js';
 import type { Platform } from '../../lib/platform.js';
 import type { ImageStore } from '../../image/image-store.js';
@@ -35,6 +36,8 @@ export interface BuilderDeps {
     cgroupParent: string;
     /** The daemon's --no-new-privileges: RUN containers get it too, as dockerd's builder containers do. */
     noNewPrivileges?: boolean;
+    /** The daemon's --userns-remap maps: RUN containers get the user namespace too, COPY maps owners. */
+    userns?: IdMap;
   };
   /**
    * Sandboxes for RUN steps on the default bridge (the default, as Docker's classic builder).

@@ -127,4 +127,12 @@ export interface OciLinux {
   maskedPaths: string[];
   readonlyPaths: string[];
   seccomp?: OciSeccomp;
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
+}
+
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
 }

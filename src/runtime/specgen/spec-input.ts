@@ -2,6 +2,7 @@
 // by the container domain; the builder turns it into an OCI runtime spec without side effects
 // beyond reading the rootfs's /etc/passwd and /etc/group to resolve users.
 import type { Mount } from '../../store/layers/layer-store.js';
+import type { IdMap } from '../../lib/id-map.js';
 
 export interface SpecMount {
   destination: string;
@@ -57,6 +58,8 @@ export interface SpecInput {
   ipcMode?: 'private' | 'host' | 'shareable' | { path: string };
   pidMode?: 'private' | 'host' | { path: string };
   utsMode?: 'private' | 'host' | { path: string };
+  /** A user namespace with these maps (dockerd's --userns-remap); absent: the host's. */
+  userns?: IdMap;
   /** Cgroup namespace; default 'host' (Docker's default on cgroup v1 hosts). */
   cgroupns?: 'private' | 'host';
   sysctls?: Record<string, string>;

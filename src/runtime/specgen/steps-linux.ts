@@ -1,6 +1,7 @@
 // Steps that isolate the container: namespaces, root, mounts, devices, masked paths, seccomp.
 import { posix } from 'node:path';
 import { invalidArgument } from '../../lib/errors.js';
+import type { IdRange } from '../../lib/id-map.js';
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS, defaultDeviceRules, defaultMounts } from './defaults.js';
 import type { OciDevice, OciDeviceCgroup, OciMount, OciNamespace, OciNamespaceType } from './oci-spec.js';
 import { convertSeccompProfile, loadSeccompProfile, parseSeccompProfile } from './seccomp.js';
@@ -28,7 +29,13 @@ export const namespacesStep: SpecStep = {
       ...namespace('uts', input.utsMode),
       { type: 'mount' },
       ...(input.cgroupns === 'private' ? [{ type: 'cgroup' as const }] : []),
+      ...(input.userns ? [{ type: 'user' as const }] : []),
     ];
+    if (input.userns) {
+      const oci = (r: IdRange) => ({ containerID: r.containerId, hostID: r.hostId, size: r.size });
+      spec.linux.uidMappings = input.userns.uids.map(oci);
+      spec.linux.gidMappings = input.userns.gids.map(oci);
+    }
   },
 };
 

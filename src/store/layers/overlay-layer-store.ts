@@ -6,7 +6,8 @@
 //   tmp/                                      unpacks and removals in progress; cleared by open()
 // Graph changes (commit, remove, prepare, removeSnapshot) are serialised in-process; the slow
 // part of applyLayer (unpacking) runs outside the lock.
-import { lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink, open as openFile } from 'node:fs/promises';
+import { toHostId, type IdMap } from '../../lib/id-map.js';
+import { chown, lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink, open as openFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -55,13 +56,17 @@ export class OverlayLayerStore implements LayerStore {
   private readonly preparing = new Map<string, Digest | null>();
   private readonly metas = new Map<Digest, LayerMeta>();
 
-  private constructor(readonly root: string) {}
+  private constructor(
+    readonly root: string,
+    /** --userns-remap: files in the store carry host ids, tars in and out carry container ids. */
+    private readonly idMap?: IdMap,
+  ) {}
 
   /** Opens (creating if needed) the store and finishes or removes whatever a crash left half-made. */
-  static async open(root: string): Promise<OverlayLayerStore> {
+  static async open(root: string, opts: { idMap?: IdMap } = {}): Promise<OverlayLayerStore> {
     // These characters are separators in overlay's option string.
     if (/[:,\\]/.test(root)) throw invalidArgument(`layer store root must not contain ':', ',' or '\\': ${root}`);
-    const s = new OverlayLayerStore(root);
+    const s = new OverlayLayerStore(root, opts.idMap);
     for (const d of ['layers', 'l', 'snapshots', 'tmp', 'empty/0', 'empty/1']) await ensureDir(join(root, d), 0o700);
     await rm(join(root, 'tmp'), { recursive: true, force: true });
     await ensureDir(join(root, 'tmp'), 0o700);
@@ -127,7 +132,7 @@ export class OverlayLayerStore implements LayerStore {
     try {
       let res;
       try {
-        res = await unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal);
+        res = await unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal, this.idMap);
       } catch (e) {
         tarStream.destroy();
         throw tarFailure(e);
@@ -210,10 +215,14 @@ export class OverlayLayerStore implements LayerStore {
   }
 
   exportLayer(chainId: Digest): Readable {
-    return packLayerDir(async () => {
-      await this.mustMeta(chainId);
-      return join(this.layerDir(chainId), 'diff');
-    });
+    return packLayerDir(
+      async () => {
+        await this.mustMeta(chainId);
+        return join(this.layerDir(chainId), 'diff');
+      },
+      undefined,
+      this.idMap ? { idMap: this.idMap } : {},
+    );
   }
 
   async remove(chainId: Digest): Promise<void> {
@@ -258,6 +267,8 @@ export class OverlayLayerStore implements LayerStore {
     });
     try {
       await mkdir(join(dir, 'upper'), 0o755);
+      // The upper dir's owner is the owner of the container's `/`: its root, remapped or not.
+      if (this.idMap) await chown(join(dir, 'upper'), toHostId(this.idMap.uids, 0), toHostId(this.idMap.gids, 0));
       await mkdir(join(dir, 'work'), 0o700);
       const meta: SnapshotMeta = { key, parent, readonly: !!opts.readonly, created: new Date().toISOString() };
       await writeJsonAtomic(join(dir, 'meta.json'), meta);
@@ -310,15 +321,19 @@ export class OverlayLayerStore implements LayerStore {
   }
 
   diff(key: string): Readable {
-    return packLayerDir(async () => {
-      await this.snapMeta(key);
-      return this.upperDir(key);
-    });
+    return packLayerDir(
+      async () => {
+        await this.snapMeta(key);
+        return this.upperDir(key);
+      },
+      undefined,
+      this.idMap ? { idMap: this.idMap } : {},
+    );
   }
 
   async diffDigest(key: string, signal?: AbortSignal): Promise<{ diffId: Digest; size: number; entries: number; lossy?: string }> {
     await this.snapMeta(key);
-    const { diffId, report } = await digestLayerDir(this.upperDir(key), signal);
+    const { diffId, report } = await digestLayerDir(this.upperDir(key), signal, this.idMap);
     return { diffId, size: report.fileBytes, entries: report.entries, ...(report.lossy ? { lossy: report.lossy } : {}) };
   }
 

@@ -4,6 +4,7 @@
 // The output is deterministic: names sorted, times from the files, no user/group names.
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
+import { containerOwner, type IdMap } from '../../lib/id-map.js';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
@@ -106,14 +107,15 @@ async function addEntry(pack: tar.Pack, header: PackHeader, file?: string): Prom
   await done;
 }
 
-async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string, string>, signal?: AbortSignal, report?: PackReport): Promise<void> {
+async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string, string>, signal: AbortSignal | undefined, o: PackOptions): Promise<void> {
+  const { report, idMap } = o;
   const names = (await readdir(rel ? join(root, rel) : root)).sort();
   for (const name of names) {
     if (signal?.aborted) throw canceled();
     const r = rel ? `${rel}/${name}` : name;
     const p = join(root, r);
     const st = await lstat(p);
-    const base = { uid: st.uid, gid: st.gid, mtime: st.mtime, mode: st.mode & 0o7777 };
+    const base = { ...containerOwner(idMap, st.uid, st.gid), mtime: st.mtime, mode: st.mode & 0o7777 };
     if (report) report.entries++;
     if (isWhiteout(st)) {
       // Checked before hard links: overlayfs shares one whiteout inode between many names.
@@ -123,7 +125,7 @@ async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string
       const pax = xattrPax(p, report);
       await addEntry(pack, { ...base, name: `${r}/`, type: 'directory', ...(pax ? { pax } : {}) });
       if (isOpaque(p)) await addEntry(pack, { ...base, name: `${r}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o600 });
-      await walk(pack, root, r, links, signal, report);
+      await walk(pack, root, r, links, signal, o);
     } else if (st.isSymbolicLink()) {
       await addEntry(pack, { ...base, name: r, type: 'symlink', linkname: await readlink(p) });
     } else if (st.isFile() || st.isFIFO()) {
@@ -147,15 +149,19 @@ async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string
   }
 }
 
-/**
- * Streams `root` as a layer tar. Errors (e.g. a missing root) surface as stream errors. A
- * `report` is filled in as the walk goes (whole once the stream has ended).
- */
-export function packLayerDir(root: string | (() => Promise<string>), signal?: AbortSignal, report?: PackReport): Readable {
+export interface PackOptions {
+  /** Filled in as the walk goes (whole once the stream has ended). */
+  report?: PackReport;
+  /** --userns-remap: files on disk carry host ids, the tar carries the container's. */
+  idMap?: IdMap;
+}
+
+/** Streams `root` as a layer tar. Errors (e.g. a missing root) surface as stream errors. */
+export function packLayerDir(root: string | (() => Promise<string>), signal?: AbortSignal, o: PackOptions = {}): Readable {
   const pack = tar.pack();
   (async () => {
     const dir = typeof root === 'string' ? root : await root();
-    await walk(pack, dir, '', new Map(), signal, report);
+    await walk(pack, dir, '', new Map(), signal, o);
     pack.finalize();
   })().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
   // A plain Node Readable for callers (tar-stream's own streams are streamx). A consumer that
@@ -168,9 +174,9 @@ export function packLayerDir(root: string | (() => Promise<string>), signal?: Ab
 }
 
 /** The diffID of the layer tar `root` packs to, without writing the tar anywhere, and what the pack left out. */
-export async function digestLayerDir(root: string, signal?: AbortSignal): Promise<{ diffId: Digest; report: PackReport }> {
+export async function digestLayerDir(root: string, signal?: AbortSignal, idMap?: IdMap): Promise<{ diffId: Digest; report: PackReport }> {
   const report: PackReport = { fileBytes: 0, entries: 0 };
   const hash = createHash('sha256');
-  for await (const chunk of packLayerDir(root, signal, report)) hash.update(chunk as Buffer);
+  for await (const chunk of packLayerDir(root, signal, { report, ...(idMap ? { idMap } : {}) })) hash.update(chunk as Buffer);
   return { diffId: `sha256:${hash.digest('hex')}`, report };
 }

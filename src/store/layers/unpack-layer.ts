@@ -7,6 +7,7 @@
 // with O_EXCL|O_NOFOLLOW, and metadata calls never follow links (lchown, lutimes, lsetxattr).
 // Symlink targets are stored verbatim and never followed. Anything doubtful is rejected with
 // invalid-argument naming the entry; the caller discards the whole directory.
+import { hostOwner, toHostId, type IdMap } from '../../lib/id-map.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink } from 'node:fs/promises';
@@ -62,7 +63,11 @@ class Unpacker {
   private dirTimes: Array<[string, Date]> = [];
   size = 0;
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    /** --userns-remap: entries carry container ids, files get host ids. */
+    private readonly idMap?: IdMap,
+  ) {}
 
   /** Makes sure every component of `parts` is a real directory, creating missing ones if `create`. */
   private async parentDir(entry: string, parts: string[], create: boolean): Promise<string> {
@@ -76,6 +81,7 @@ class Unpacker {
         if (!create) reject(entry, `link target parent ${JSON.stringify(rel)} does not exist in the layer`);
         await mkdir(p, 0o755);
         await chmod(p, 0o755); // mkdir's mode is filtered by the umask
+        if (this.idMap) await lchown(p, toHostId(this.idMap.uids, 0), toHostId(this.idMap.gids, 0));
       } else if (st.isSymbolicLink()) {
         reject(entry, `parent ${JSON.stringify(rel)} is a symlink; refusing to write through it`);
       } else if (!st.isDirectory()) {
@@ -126,8 +132,7 @@ class Unpacker {
     const dir = await this.parentDir(name, parts, true);
     const p = join(dir, base);
     const keptDir = await this.clear(rel, type === 'directory');
-    const uid = h.uid ?? 0;
-    const gid = h.gid ?? 0;
+    const { uid, gid } = hostOwner(this.idMap, h.uid ?? 0, h.gid ?? 0);
     const mode = (h.mode ?? 0o644) & 0o7777;
 
     switch (type) {
@@ -212,14 +217,19 @@ class Unpacker {
  * Unpacks `input` (plain or gzip tar) into the existing empty directory `dir`.
  * Throws invalid-argument for hostile or malformed content, not-implemented for zstd.
  */
-export async function unpackLayer(input: Readable, dir: string, signal?: AbortSignal): Promise<UnpackResult> {
+export async function unpackLayer(input: Readable, dir: string, signal?: AbortSignal, idMap?: IdMap): Promise<UnpackResult> {
+  // The layer's root belongs to the container's root. Done before the tar is piped: tar-stream's
+  // extract hands entries to 'entry' listeners, which its async iterator adds only when the loop
+  // below starts, so an await between pipeline() and that loop loses the first entry and the
+  // extract waits for its body to be read forever (the import hang of the first remap attempt).
+  if (idMap) await lchown(dir, toHostId(idMap.uids, 0), toHostId(idMap.gids, 0));
   const { stream } = await decompressed(input);
   const hash = createHash('sha256');
   // The tar bytes are hashed by a listener beside the pipe (not a Transform stage: one hop less per chunk).
   stream.on('data', (chunk: Buffer) => hash.update(chunk));
   const extract = tar.extract();
   const feeding = pipeline(stream, extract, signal ? { signal } : {});
-  const u = new Unpacker(dir);
+  const u = new Unpacker(dir, idMap);
   const unpacking = (async () => {
     for await (const e of extract) {
       await u.entry(e.header as TarHeader, e as unknown as AsyncIterable<Buffer>);

@@ -15,6 +15,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { BerthError, canceled } from '../../lib/errors.js';
+import type { IdMap } from '../../lib/id-map.js';
 import { unpackLayer, type UnpackResult } from './unpack-layer.js';
 import { pokeIdleTrim } from '../../lib/idle-trim.js';
 import { writeHashed, type HashedFile } from '../content/hashed-write.js';
@@ -94,11 +95,11 @@ function giveBack(pw: PooledWorker): void {
   idle.push(pw);
 }
 
-/** unpackLayer(input, dir, signal), run on a worker thread when one can be had. */
-export async function unpackLayerOffThread(input: Readable, dir: string, signal?: AbortSignal): Promise<UnpackResult> {
-  const r = await runOffThread(input, { kind: 'unpack', dir }, signal);
+/** unpackLayer(input, dir, signal, idMap), run on a worker thread when one can be had. */
+export async function unpackLayerOffThread(input: Readable, dir: string, signal?: AbortSignal, idMap?: IdMap): Promise<UnpackResult> {
+  const r = await runOffThread(input, { kind: 'unpack', dir, ...(idMap ? { idMap } : {}) }, signal);
   if (r) return { diffId: r.digest, size: r.size };
-  return unpackLayer(input, dir, signal);
+  return unpackLayer(input, dir, signal, idMap);
 }
 
 /** writeHashed(input, path, maxSize, signal), run on a worker thread when one can be had (no path: only hashed). */

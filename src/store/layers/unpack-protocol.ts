@@ -2,6 +2,7 @@
 // A job either unpacks a layer into `dir` or hashes a blob (writing it to `path` when given).
 import type { Digest } from '../../lib/digest.js';
 import type { ErrorKind } from '../../lib/errors.js';
+import type { IdMap } from '../../lib/id-map.js';
 
 export type ToWorker =
   | { t: 'start'; id: number; job: JobSpec }
@@ -14,7 +15,7 @@ export type WireError =
   | { berth: true; kind: ErrorKind; code: string; message: string; detail?: unknown }
   | { berth: false; name: string; message: string; code?: string };
 
-export type JobSpec = { kind: 'unpack'; dir: string } | { kind: 'blob'; path?: string; maxSize?: number };
+export type JobSpec = { kind: 'unpack'; dir: string; idMap?: IdMap } | { kind: 'blob'; path?: string; maxSize?: number };
 
 /** What a job found: the unpacked tar's sha256 (a layer's diffId) or the written blob's, and the size. */
 export interface JobResult {

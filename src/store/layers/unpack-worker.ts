@@ -18,7 +18,7 @@ function wireError(e: unknown): WireError {
 
 function run(spec: JobSpec, input: Readable): Promise<JobResult> {
   if (spec.kind === 'blob') return writeHashed(input, spec.path, spec.maxSize);
-  return unpackLayer(input, spec.dir).then((r) => ({ digest: r.diffId, size: r.size }));
+  return unpackLayer(input, spec.dir, undefined, spec.idMap).then((r) => ({ digest: r.diffId, size: r.size }));
 }
 
 interface Job {
