@@ -59,9 +59,9 @@ function report(engine: string, r: LoadResult, loop?: LoopStats): void {
       `engine loop:  delay p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}; busy ${(loop.utilization * 100).toFixed(0)}% of ${(loop.windowMs / 1000).toFixed(0)} s`,
     );
   console.log(`client loop:  delay p50 ${ms(r.clientLoop.p50)}, p99 ${ms(r.clientLoop.p99)}, max ${ms(r.clientLoop.max)}`);
-  if (r.cpuSeconds !== undefined) console.log(`engine CPU:   ${r.cpuSeconds.toFixed(1)} s (${((r.cpuSeconds * 1000) / Math.max(1, total)).toFixed(1)} ms per operation)`);
-  if (r.before && r.after)
-    for (const k of ['rssKiB', 'fds', 'mounts', 'cgroups'] as const) console.log(`${`${k}:`.padEnd(14)}${r.before[k]} -> ${r.after[k]}`);
+  if (r.cpuSeconds !== undefined)
+    console.log(`engine CPU:   ${r.cpuSeconds.toFixed(1)} s (${((r.cpuSeconds * 1000) / Math.max(1, total)).toFixed(1)} ms per operation)`);
+  if (r.before && r.after) for (const k of ['rssKiB', 'fds', 'mounts', 'cgroups'] as const) console.log(`${`${k}:`.padEnd(14)}${r.before[k]} -> ${r.after[k]}`);
   console.log(`containers:   ${r.containersBefore} -> ${r.containersAfter}`);
 }
 

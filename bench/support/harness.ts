@@ -9,7 +9,11 @@ export interface BenchContext {
   external: Target[];
 }
 
-export async function runBench(title: string, opts: { limitMs: number; hostDns?: boolean; nodeArgs?: string[] }, fn: (ctx: BenchContext) => Promise<void>): Promise<void> {
+export async function runBench(
+  title: string,
+  opts: { limitMs: number; hostDns?: boolean; nodeArgs?: string[] },
+  fn: (ctx: BenchContext) => Promise<void>,
+): Promise<void> {
   console.log(`# ${title}`);
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
   if (process.getuid?.() !== 0) {

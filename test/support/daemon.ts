@@ -91,10 +91,7 @@ export class TestDaemon {
    * free pool); a string replaces this.bip. `opts.nodeArgs` go to Node before berthd's script
    * (`--cpu-prof`, `--import` of a probe: benchmarks looking inside the daemon).
    */
-  async start(
-    extraArgs: string[] = [],
-    opts: { dns?: 'loopback' | 'host'; prefix?: string[]; bip?: string | false; nodeArgs?: string[] } = {},
-  ): Promise<void> {
+  async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host'; prefix?: string[]; bip?: string | false; nodeArgs?: string[] } = {}): Promise<void> {
     const dns = opts.dns === 'host' ? [] : ['--dns', '127.0.0.1'];
     const bip = opts.bip === false ? [] : ['--bip', (opts.bip ?? this.bip).replace(/\.0\/24$/, '.1/24') /* dockerd's address form */];
     // `prefix` runs berthd through a command that execs it, e.g. ['ip', 'netns', 'exec', NS].

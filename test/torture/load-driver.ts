@@ -182,8 +182,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   }
   log(`setup: ${existing.length} created, ${sleepers.length} running, in ${Math.round(performance.now() - t0)} ms`);
   // `ps -a` as the clients send it (every container of the engine); counted are this run's.
-  const ours = (r: Reply) =>
-    (JSON.parse(r.body.toString()) as Array<{ Labels?: Record<string, string> }>).filter((c) => c.Labels?.[LABEL] === runTag);
+  const ours = (r: Reply) => (JSON.parse(r.body.toString()) as Array<{ Labels?: Record<string, string> }>).filter((c) => c.Labels?.[LABEL] === runTag);
   const listAll = async () => ours(await api('GET', '/containers/json?all=1'));
   const containersBefore = (await listAll()).length;
   // A short warm-up, so the baseline is of a daemon that has served these requests once.
