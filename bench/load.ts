@@ -9,7 +9,7 @@
 // of one machine state; BERTH_LOAD_ROUNDS (1) alternates the two engines that many times.
 // The CI mode is test/torture/load.test.ts.
 // Run: npm run build && node dist/bench/load.js
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBench, printReferences } from './support/harness.js';
@@ -40,6 +40,19 @@ async function dockerPids(): Promise<number[]> {
   return pids;
 }
 
+/** Asks berthd's probe for a full collection and returns the live heap it reports (KiB). */
+async function heapAfterGc(): Promise<number | undefined> {
+  const read = async () => JSON.parse(await readFile(probeFile, 'utf8').catch(() => 'null')) as LoopStats | null;
+  const before = (await read())?.gcs ?? 0;
+  await writeFile(`${probeFile}.gc`, '');
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const s = await read();
+    if (s && s.gcs > before) return s.heapUsedKiB;
+  }
+  return undefined;
+}
+
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 function report(engine: string, r: LoadResult, loop?: LoopStats): void {
@@ -67,7 +80,7 @@ function report(engine: string, r: LoadResult, loop?: LoopStats): void {
 
 await runBench(
   `load: ${clients} API clients for ${seconds} s with ${existing} containers`,
-  { limitMs: rounds * 2 * (seconds + 600) * 1000, nodeArgs: ['--import', probe] },
+  { limitMs: rounds * 2 * (seconds + 600) * 1000, nodeArgs: ['--expose-gc', '--import', probe] },
   async ({ d, external }) => {
     const docker = external.find((t: Target) => t.label === 'docker engine' && t.socket);
     const common: Omit<LoadOptions, 'socket' | 'image'> = { existing, sleepers: 5, clients, durationMs: seconds * 1000, log: (l) => console.log(l) };
@@ -79,7 +92,7 @@ await runBench(
         ...common,
         socket: d.td.socket,
         image: 'busybox',
-        measure: () => resources({ pid: d.pid, dataRoot: d.dataRoot, cgroupParent: d.td.cgroupParent }),
+        measure: async () => ({ ...(await resources({ pid: d.pid, dataRoot: d.dataRoot, cgroupParent: d.td.cgroupParent })), heapKiB: await heapAfterGc() }),
         cpuSeconds: () => cpuSecondsOf([d.pid]),
         onWindowStart: () => process.kill(d.pid, 'SIGUSR2'),
         onWindowEnd: async () => {
@@ -114,6 +127,7 @@ await runBench(
       for (const p of pairs) console.log(`  ${p}`);
     }
     await rm(probeFile, { force: true });
+    await rm(`${probeFile}.gc`, { force: true });
     printReferences(['goal: no errors; ps/inspect p99 < 10 ms; RSS, fds, mounts and cgroups back to their starting level']);
   },
 );

@@ -3,10 +3,13 @@
 // figure can be told apart into "the loop was blocked" and "the request itself was slow". It keeps
 // a histogram of the loop's delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution as Node's
 // docs suggest) and the loop's utilisation, writes both to the file every half second, and
-// starts both afresh on SIGUSR2 (sent by the bench when its measured window opens). Not part of
-// berthd: nothing here runs unless a benchmark preloads it.
+// starts both afresh on SIGUSR2 (sent by the bench when its measured window opens). When the
+// bench creates `<file>.gc` (and berthd runs with --expose-gc), the next tick collects garbage
+// fully and reports the heap left, so a leak (live objects that stay) is told apart from memory
+// V8 and the allocator keep after a busy spell. Not part of berthd: nothing here runs unless a
+// benchmark preloads it.
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 
 export interface LoopStats {
   /** Event-loop delay percentiles and max, ms. */
@@ -18,6 +21,10 @@ export interface LoopStats {
   utilization: number;
   /** Length of the window, ms. */
   windowMs: number;
+  /** After the last full collection asked for (`<file>.gc`): the live heap and off-heap memory, KiB; `gcs` counts them. */
+  heapUsedKiB?: number;
+  externalKiB?: number;
+  gcs: number;
 }
 
 const out = process.env.BERTH_LOOP_PROBE;
@@ -32,8 +39,16 @@ if (out) {
     elu = performance.eventLoopUtilization();
   });
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
-  setInterval(() => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  let heap: Pick<LoopStats, 'heapUsedKiB' | 'externalKiB' | 'gcs'> = { gcs: 0 };
+  setInterval(async () => {
+    if (gc && (await rm(`${out}.gc`).then(() => true, () => false))) {
+      gc();
+      const m = process.memoryUsage();
+      heap = { heapUsedKiB: Math.round(m.heapUsed / 1024), externalKiB: Math.round(m.external / 1024), gcs: heap.gcs + 1 };
+    }
     const stats: LoopStats = {
+      ...heap,
       p50: ms(h.percentile(50)),
       p99: ms(h.percentile(99)),
       max: ms(h.max),

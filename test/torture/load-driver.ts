@@ -35,6 +35,8 @@ export interface LoadOptions {
 
 export interface Resources {
   rssKiB: number;
+  /** The live heap after a full collection, KiB, when the engine's probe can tell (the bench's berthd). */
+  heapKiB?: number;
   fds: number;
   mounts: number;
   cgroups: number;
