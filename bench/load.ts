@@ -10,7 +10,7 @@
 // The CI mode is test/torture/load.test.ts.
 // Run: npm run build && node dist/bench/load.js
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runBench, printReferences } from './support/harness.js';
 import { apiLabels, type Target } from './support/targets.js';
@@ -25,6 +25,8 @@ const rounds = Number(process.env.BERTH_LOAD_ROUNDS ?? 1);
 // berthd inherits the environment: the probe it preloads writes here.
 const probeFile = `/tmp/berth-load-loop-${process.pid}.json`;
 process.env.BERTH_LOOP_PROBE = probeFile;
+// berthd's probe writes the file until berthd stops, after the workload: removed as the bench exits.
+process.on('exit', () => rmSync(probeFile, { force: true }));
 const probe = join(import.meta.dirname, 'support', 'loop-probe.js');
 
 /** The processes of Docker's engine: dockerd (its pid file) and containerd. */
@@ -126,7 +128,6 @@ await runBench(
       console.log('\nberthd / Docker, same run:');
       for (const p of pairs) console.log(`  ${p}`);
     }
-    await rm(probeFile, { force: true });
     await rm(`${probeFile}.gc`, { force: true });
     printReferences(['goal: no errors; ps/inspect p99 < 10 ms; RSS, fds, mounts and cgroups back to their starting level']);
   },
