@@ -42,7 +42,12 @@ if (out) {
   const gc = (globalThis as { gc?: () => void }).gc;
   let heap: Pick<LoopStats, 'heapUsedKiB' | 'externalKiB' | 'gcs'> = { gcs: 0 };
   setInterval(async () => {
-    if (gc && (await rm(`${out}.gc`).then(() => true, () => false))) {
+    const asked = async () =>
+      rm(`${out}.gc`).then(
+        () => true,
+        () => false,
+      );
+    if (gc && (await asked())) {
       gc();
       const m = process.memoryUsage();
       heap = { heapUsedKiB: Math.round(m.heapUsed / 1024), externalKiB: Math.round(m.external / 1024), gcs: heap.gcs + 1 };
