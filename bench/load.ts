@@ -1,32 +1,65 @@
 // Load (issue 13): BERTH_LOAD_CLIENTS (default 50) concurrent Engine API clients doing run /
 // exec / logs / inspect / ps / rm for BERTH_LOAD_SECONDS (default 180) against a berthd holding
 // BERTH_LOAD_EXISTING (default 500) created containers and 5 running ones. Prints the operations
-// done, every error, `ps` and `inspect` latency p50/p99 under that load, and berthd's RSS, open
-// fds, mounts and cgroups before and after. The CI mode is test/torture/load.test.ts.
+// done, every error, `ps` and `inspect` latency p50/p99 under that load, berthd's event-loop
+// delay and utilisation in the window (a probe preloaded into it: bench/support/loop-probe.ts),
+// its CPU seconds, the client's own loop delay, and berthd's RSS, open fds, mounts and cgroups
+// before and after. When Docker's engine answers on /var/run/docker.sock, the same workload
+// runs against it right after (its own 500 containers, labelled for cleanup), so the ratios are
+// of one machine state; BERTH_LOAD_ROUNDS (1) alternates the two engines that many times.
+// The CI mode is test/torture/load.test.ts.
 // Run: npm run build && node dist/bench/load.js
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { runBench, printReferences } from './support/harness.js';
-import { runLoad, percentile } from '../test/torture/load-driver.js';
+import { apiLabels, type Target } from './support/targets.js';
+import type { LoopStats } from './support/loop-probe.js';
+import { runLoad, percentile, resources, cpuSecondsOf, type LoadOptions, type LoadResult } from '../test/torture/load-driver.js';
 
 const clients = Number(process.env.BERTH_LOAD_CLIENTS ?? 50);
 const seconds = Number(process.env.BERTH_LOAD_SECONDS ?? 180);
 const existing = Number(process.env.BERTH_LOAD_EXISTING ?? 500);
+const rounds = Number(process.env.BERTH_LOAD_ROUNDS ?? 1);
 
-await runBench(`load: ${clients} API clients for ${seconds} s with ${existing} containers`, { limitMs: (seconds + 600) * 1000 }, async ({ d }) => {
-  const r = await runLoad({
-    socket: d.td.socket,
-    dataRoot: d.dataRoot,
-    cgroupParent: d.td.cgroupParent,
-    pid: d.pid,
-    image: 'busybox',
-    existing,
-    sleepers: 5,
-    clients,
-    durationMs: seconds * 1000,
-    log: (l) => console.log(l),
-  });
+// berthd inherits the environment: the probe it preloads writes here.
+const probeFile = `/tmp/berth-load-loop-${process.pid}.json`;
+process.env.BERTH_LOOP_PROBE = probeFile;
+// berthd's probe writes the file until berthd stops, after the workload: removed as the bench exits.
+process.on('exit', () => rmSync(probeFile, { force: true }));
+const probe = join(import.meta.dirname, 'support', 'loop-probe.js');
+
+/** The processes of Docker's engine: dockerd (its pid file) and containerd. */
+async function dockerPids(): Promise<number[]> {
+  const pids: number[] = [];
+  const d = Number.parseInt(await readFile('/var/run/docker.pid', 'utf8').catch(() => ''), 10);
+  if (d > 0) pids.push(d);
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    const comm = await readFile(`/proc/${e}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === 'containerd') pids.push(Number(e));
+  }
+  return pids;
+}
+
+/** Asks berthd's probe for a full collection and returns the live heap it reports (KiB). */
+async function heapAfterGc(): Promise<number | undefined> {
+  const read = async () => JSON.parse(await readFile(probeFile, 'utf8').catch(() => 'null')) as LoopStats | null;
+  const before = (await read())?.gcs ?? 0;
+  await writeFile(`${probeFile}.gc`, '');
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const s = await read();
+    if (s && s.gcs > before) return s.heapUsedKiB;
+  }
+  return undefined;
+}
+
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+
+function report(engine: string, r: LoadResult, loop?: LoopStats): void {
   const total = Object.values(r.ops).reduce((a, b) => a + b, 0);
-  const ms = (v: number) => `${v.toFixed(1)} ms`;
-  console.log('');
+  console.log(`\n## ${engine}: load average ${r.loadAverage[0]} -> ${r.loadAverage[1]}`);
   console.log(
     `operations:   ${total} (${Object.entries(r.ops)
       .map(([k, v]) => `${k} ${v}`)
@@ -36,11 +69,66 @@ await runBench(`load: ${clients} API clients for ${seconds} s with ${existing} c
   for (const e of [...new Set(r.errors)].slice(0, 20)) console.log(`  ${e}`);
   console.log(`ps:           p50 ${ms(percentile(r.psMs, 50))}, p99 ${ms(percentile(r.psMs, 99))} (n=${r.psMs.length}, ${r.containersBefore} containers)`);
   console.log(`inspect:      p50 ${ms(percentile(r.inspectMs, 50))}, p99 ${ms(percentile(r.inspectMs, 99))} (n=${r.inspectMs.length})`);
-  const row = (k: keyof typeof r.before, unit = '') => console.log(`${`${k}:`.padEnd(14)}${r.before[k]}${unit} -> ${r.after[k]}${unit}`);
-  row('rssKiB', ' KiB');
-  row('fds');
-  row('mounts');
-  row('cgroups');
+  if (loop)
+    console.log(
+      `engine loop:  delay p50 ${ms(loop.p50)}, p99 ${ms(loop.p99)}, max ${ms(loop.max)}; busy ${(loop.utilization * 100).toFixed(0)}% of ${(loop.windowMs / 1000).toFixed(0)} s`,
+    );
+  console.log(`client loop:  delay p50 ${ms(r.clientLoop.p50)}, p99 ${ms(r.clientLoop.p99)}, max ${ms(r.clientLoop.max)}`);
+  if (r.cpuSeconds !== undefined)
+    console.log(`engine CPU:   ${r.cpuSeconds.toFixed(1)} s (${((r.cpuSeconds * 1000) / Math.max(1, total)).toFixed(1)} ms per operation)`);
+  if (r.before && r.after) for (const k of ['rssKiB', 'fds', 'mounts', 'cgroups'] as const) console.log(`${`${k}:`.padEnd(14)}${r.before[k]} -> ${r.after[k]}`);
   console.log(`containers:   ${r.containersBefore} -> ${r.containersAfter}`);
-  printReferences(['goal: no errors; ps/inspect p99 < 10 ms; RSS, fds, mounts and cgroups back to their starting level']);
-});
+}
+
+await runBench(
+  `load: ${clients} API clients for ${seconds} s with ${existing} containers`,
+  { limitMs: rounds * 2 * (seconds + 600) * 1000, nodeArgs: ['--expose-gc', '--import', probe] },
+  async ({ d, external }) => {
+    const docker = external.find((t: Target) => t.label === 'docker engine' && t.socket);
+    const common: Omit<LoadOptions, 'socket' | 'image'> = { existing, sleepers: 5, clients, durationMs: seconds * 1000, log: (l) => console.log(l) };
+    const pairs: string[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      console.log(`\n# round ${round}: berthd`);
+      let loop: LoopStats | null = null;
+      const b = await runLoad({
+        ...common,
+        socket: d.td.socket,
+        image: 'busybox',
+        measure: async () => ({ ...(await resources({ pid: d.pid, dataRoot: d.dataRoot, cgroupParent: d.td.cgroupParent })), heapKiB: await heapAfterGc() }),
+        cpuSeconds: () => cpuSecondsOf([d.pid]),
+        onWindowStart: () => process.kill(d.pid, 'SIGUSR2'),
+        onWindowEnd: async () => {
+          loop = JSON.parse(await readFile(probeFile, 'utf8').catch(() => 'null')) as LoopStats | null;
+        },
+      });
+      report('berthd', b, loop ?? undefined);
+      if (!docker) continue;
+      console.log(`\n# round ${round}: Docker (dockerd on ${docker.socket})`);
+      const pids = await dockerPids();
+      const k = await runLoad({
+        ...common,
+        socket: docker.socket!,
+        apiVersion: '1.41',
+        image: docker.image,
+        labels: apiLabels(docker),
+        // dockerd's own RSS and fds; mounts and cgroups of every Docker container (other users' too).
+        measure: () => resources({ pid: pids[0]!, dataRoot: '/var/lib/docker', cgroupParent: '/docker' }),
+        cpuSeconds: () => cpuSecondsOf(pids),
+      });
+      report('Docker 20.10 (dockerd + containerd CPU)', k);
+      const opsOf = (r: LoadResult) => Object.values(r.ops).reduce((a, c) => a + c, 0);
+      const ratio = (f: (r: LoadResult) => number) => `${(f(b) / f(k)).toFixed(2)}x`;
+      pairs.push(
+        `round ${round}: ps p50 ${ratio((r) => percentile(r.psMs, 50))}, p99 ${ratio((r) => percentile(r.psMs, 99))}; ` +
+          `inspect p50 ${ratio((r) => percentile(r.inspectMs, 50))}, p99 ${ratio((r) => percentile(r.inspectMs, 99))}; ` +
+          `operations ${ratio(opsOf)}; CPU per operation ${ratio((r) => (r.cpuSeconds ?? 0) / opsOf(r))}`,
+      );
+    }
+    if (pairs.length) {
+      console.log('\nberthd / Docker, same run:');
+      for (const p of pairs) console.log(`  ${p}`);
+    }
+    await rm(`${probeFile}.gc`, { force: true });
+    printReferences(['goal: no errors; ps/inspect p99 < 10 ms; RSS, fds, mounts and cgroups back to their starting level']);
+  },
+);

@@ -20,13 +20,18 @@ export class BenchDaemon {
     this.api = new BenchApi(td.socket, 30_000);
   }
 
-  /** Starts berthd on a temp data root and socket and imports busybox:latest; `hostDns` lets builds reach Debian's mirror. */
-  static async start(opts: { hostDns?: boolean } = {}): Promise<BenchDaemon> {
+  /**
+   * Starts berthd on a temp data root and socket and imports busybox:latest; `hostDns` lets builds
+   * reach Debian's mirror. `nodeArgs`, and any in BERTHD_NODE_ARGS (space-separated, e.g.
+   * `--cpu-prof --cpu-prof-dir=/tmp/prof`), go to the Node running berthd.
+   */
+  static async start(opts: { hostDns?: boolean; nodeArgs?: string[] } = {}): Promise<BenchDaemon> {
     const td = await TestDaemon.create();
     const d = new BenchDaemon(td);
     onExit(() => d.cleanup());
+    const nodeArgs = [...(opts.nodeArgs ?? []), ...(process.env.BERTHD_NODE_ARGS ?? '').split(' ').filter(Boolean)];
     try {
-      await td.start([], opts.hostDns ? { dns: 'host' } : undefined);
+      await td.start([], { ...(opts.hostDns ? { dns: 'host' as const } : {}), nodeArgs });
       await td.importBusybox();
     } catch (e) {
       await d.cleanup();

@@ -9,7 +9,11 @@ export interface BenchContext {
   external: Target[];
 }
 
-export async function runBench(title: string, opts: { limitMs: number; hostDns?: boolean }, fn: (ctx: BenchContext) => Promise<void>): Promise<void> {
+export async function runBench(
+  title: string,
+  opts: { limitMs: number; hostDns?: boolean; nodeArgs?: string[] },
+  fn: (ctx: BenchContext) => Promise<void>,
+): Promise<void> {
   console.log(`# ${title}`);
   console.log(`node ${process.version}, ${new Date().toISOString()}`);
   if (process.getuid?.() !== 0) {
@@ -20,7 +24,7 @@ export async function runBench(title: string, opts: { limitMs: number; hostDns?:
   let ext: Awaited<ReturnType<typeof externalTargets>> | undefined;
   let failed = false;
   try {
-    d = await BenchDaemon.start({ hostDns: opts.hostDns });
+    d = await BenchDaemon.start({ hostDns: opts.hostDns, nodeArgs: opts.nodeArgs });
     console.log(`berthd pid ${d.pid}, data root ${d.dataRoot}`);
     ext = await externalTargets(rootfsTar(d));
     onExit(ext.cleanup);

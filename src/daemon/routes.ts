@@ -89,8 +89,16 @@ export function buildRoutes(d: RouteDeps): Route[] {
       .all()
       .filter((r) => r.imageId === imageId)
       .map((r) => ({ id: r.id, running: containers.isLive(r) }));
+  // The volume domain's list is a snapshot, the same array until it changes: its wire form is kept
+  // with it, so `ps` can keep a container's serialised summary while its mounts are unchanged.
+  const mountsWire = new WeakMap<object, ReturnType<typeof mountPointsWire>>();
   const facts: ContainerFacts = {
-    mountsOf: (rec) => mountPointsWire(d.volumes.mountPoints(rec.id)),
+    mountsOf: (rec) => {
+      const mps = d.volumes.mountPoints(rec.id);
+      let w = mountsWire.get(mps);
+      if (!w) mountsWire.set(mps, (w = mountPointsWire(mps)));
+      return w;
+    },
     netOf: (rec) => (containers.isLive(rec) ? d.networks.info(rec.id) : undefined),
     sizeOf: async (rec) => {
       const rw = await layers.usage(rec.id).catch(() => 0);

@@ -191,6 +191,28 @@ export function umount2Async(target: string, flags = 0): Promise<void> {
 }
 
 /**
+ * mount(2) on koffi's worker thread: an overlay or tmpfs mount takes the kernel milliseconds (more
+ * when other mounts and namespaces are being made or torn down beside it), which would otherwise
+ * block the event loop. As umount2Async, a failure is repeated synchronously for its errno (a
+ * mount that fails once fails again at once, and one that failed made nothing to undo).
+ */
+export function mountAsync(source: string, target: string, fstype: string | null, flags: number, data: string | null): Promise<void> {
+  libc();
+  return new Promise((resolve, reject) => {
+    raw.mount!.async(source, target, fstype, flags, data, (err: unknown, r: unknown) => {
+      if (err) return reject(err);
+      if (Number(r) >= 0) return resolve();
+      try {
+        mount(source, target, fstype, flags, data);
+        resolve();
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+/**
  * syncfs(2) on koffi's worker thread: flushes the whole filesystem holding `fd` (one call instead
  * of an fsync per file) without blocking the event loop for the flush, which takes hundreds of
  * milliseconds after a large unpack. errno is not readable from that thread: a failure is EIO.

@@ -120,6 +120,18 @@ export function mountOne(m: MountSpec, target: string): void {
 }
 
 /**
+ * mountOne, with a plain filesystem mount (a container's overlay rootfs, a tmpfs) made on koffi's
+ * worker thread, off the event loop; bind mounts and long overlay option lists stay synchronous.
+ */
+async function mountOneOffLoop(m: MountSpec, target: string): Promise<void> {
+  const p = parseOptions(m.options);
+  const data = p.data.join(',');
+  if (p.flags & libc.MS_BIND || (m.type === 'overlay' && Buffer.byteLength(data) >= PAGE)) return mountOne(m, target);
+  await libc.mountAsync(m.source, target, m.type, p.flags, data || null);
+  if (p.propagation) libc.mount('', target, null, p.propagation, null);
+}
+
+/**
  * Performs the mounts in order onto `target` (as containerd's mount.All). If one fails, the
  * ones already made are detached again, so the caller sees all or nothing.
  */
@@ -127,7 +139,7 @@ export async function mountAll(mounts: MountSpec[], target: string): Promise<voi
   let done = 0;
   try {
     for (const m of mounts) {
-      mountOne(m, target);
+      await mountOneOffLoop(m, target);
       done++;
     }
   } catch (e) {

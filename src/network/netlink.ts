@@ -1,16 +1,22 @@
 // rtnetlink from this process (koffi FFI to libc): the few link, address and route requests a
 // sandbox needs, without an `ip` exec per step (~3 ms each, far more on a loaded machine).
 // A request is one message with NLM_F_ACK; the kernel handles it inside send() and queues the
-// answer, so every call is a short synchronous round trip. Message layouts are the kernel's
-// uapi (linux/netlink.h, linux/rtnetlink.h, linux/if_link.h, linux/veth.h), host byte order.
+// answer. That send waits for the kernel's rtnl lock and does the work (a veth pair takes
+// milliseconds, much more while other namespaces on the machine are being made or destroyed),
+// so it runs on koffi's worker thread, off the event loop; the answer is then already queued and
+// read synchronously. One request at a time per socket: answers are matched by sequence number.
+// Message layouts are the kernel's uapi (linux/netlink.h, linux/rtnetlink.h, linux/if_link.h,
+// linux/veth.h), host byte order.
 import { createRequire } from 'node:module';
 import { errnoError } from '../lib/libc.js';
 import { parseIp } from './subnet.js';
 
 type Fn = (...args: unknown[]) => number;
+type KoffiFn = Fn & { async(...args: unknown[]): void };
 export interface NetlinkSys {
   socket: Fn;
-  send: Fn;
+  /** send(2) on koffi's worker thread; resolves to its return value (errno is that thread's, so unread). */
+  sendAsync(fd: number, buf: Buffer, len: number, flags: number): Promise<number>;
   recv: Fn;
   close: Fn;
   setsockopt: Fn;
@@ -25,11 +31,13 @@ let sys: NetlinkSys | null | undefined;
 export function netlinkSys(): NetlinkSys | null {
   if (sys !== undefined) return sys;
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as { load(p: string): { func(d: string): Fn }; errno(): number };
+    const koffi = createRequire(import.meta.url)('koffi') as { load(p: string): { func(d: string): KoffiFn }; errno(): number };
     const c = koffi.load('libc.so.6');
+    const send = c.func('long send(int fd, const void *buf, size_t len, int flags)');
     sys = {
       socket: c.func('int socket(int domain, int type, int protocol)'),
-      send: c.func('long send(int fd, const void *buf, size_t len, int flags)'),
+      sendAsync: (fd, buf, len, flags) =>
+        new Promise((resolve, reject) => send.async(fd, buf, len, flags, (err: unknown, r: unknown) => (err ? reject(err) : resolve(Number(r))))),
       recv: c.func('long recv(int fd, _Out_ void *buf, size_t len, int flags)'),
       close: c.func('int close(int fd)'),
       setsockopt: c.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
@@ -122,6 +130,8 @@ function ifinfo(index = 0, up = false): Buffer {
 export class Rtnl {
   private seq = 0;
   private readonly buf = Buffer.alloc(32768);
+  /** The request in flight: the next waits for it (one socket, answers read in order). */
+  private turn: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly s: NetlinkSys,
@@ -144,7 +154,13 @@ export class Rtnl {
   }
 
   /** Sends one request and waits for its ack; returns the non-ack answers (for GET). */
-  request(type: number, flags: number, body: Buffer[], what: string): Buffer[] {
+  request(type: number, flags: number, body: Buffer[], what: string): Promise<Buffer[]> {
+    const done = this.turn.then(() => this.exchange(type, flags, body, what));
+    this.turn = done.catch(() => {});
+    return done;
+  }
+
+  private async exchange(type: number, flags: number, body: Buffer[], what: string): Promise<Buffer[]> {
     const seq = ++this.seq;
     const payload = Buffer.concat(body);
     const hdr = Buffer.alloc(16);
@@ -153,7 +169,7 @@ export class Rtnl {
     hdr.writeUInt16LE(flags | NLM_F_REQUEST | NLM_F_ACK, 6);
     hdr.writeUInt32LE(seq, 8);
     const msg = Buffer.concat([hdr, payload]);
-    if (this.s.send(this.fd, msg, msg.length, 0) < 0) throw errnoError(this.s.errno(), `netlink send (${what})`);
+    if ((await this.s.sendAsync(this.fd, msg, msg.length, 0)) < 0) throw new Error(`netlink send (${what}) failed`);
     const answers: Buffer[] = [];
     for (;;) {
       const n = this.s.recv(this.fd, this.buf, this.buf.length, 0);
@@ -176,25 +192,25 @@ export class Rtnl {
   }
 
   /** ifindex of a link by name in this socket's namespace. */
-  linkIndex(name: string): number {
-    const [m] = this.request(RTM_GETLINK, 0, [ifinfo(), str(IFLA_IFNAME, name)], `link get ${name}`);
+  async linkIndex(name: string): Promise<number> {
+    const [m] = await this.request(RTM_GETLINK, 0, [ifinfo(), str(IFLA_IFNAME, name)], `link get ${name}`);
     if (!m) throw new Error(`no answer for link ${name}`);
     return m.readInt32LE(16 + 4);
   }
 
-  setUp(index: number, what: string): void {
-    this.request(RTM_NEWLINK, 0, [ifinfo(index, true)], what);
+  async setUp(index: number, what: string): Promise<void> {
+    await this.request(RTM_NEWLINK, 0, [ifinfo(index, true)], what);
   }
 
   /**
    * A veth pair: `host` here (up, in `master`), `peer` (down, with MAC and MTU) in the
    * namespace `peerNsFd`. Both ends go when either namespace goes.
    */
-  addVeth(o: { host: string; master: number; mtu: number; peer: string; peerMac: string; peerNsFd: number }): void {
+  async addVeth(o: { host: string; master: number; mtu: number; peer: string; peerMac: string; peerNsFd: number }): Promise<void> {
     // The peer cannot be created up: the kernel configures it before the pair is linked (ENOTCONN).
     const peer = Buffer.concat([ifinfo(), str(IFLA_IFNAME, o.peer), u32(IFLA_MTU, o.mtu), mac(IFLA_ADDRESS, o.peerMac), u32(IFLA_NET_NS_FD, o.peerNsFd)]);
     const info = nest(IFLA_LINKINFO, str(IFLA_INFO_KIND, 'veth'), nest(IFLA_INFO_DATA, attr(VETH_INFO_PEER, peer)));
-    this.request(
+    await this.request(
       RTM_NEWLINK,
       NLM_F_CREATE | NLM_F_EXCL,
       [ifinfo(0, true), str(IFLA_IFNAME, o.host), u32(IFLA_MTU, o.mtu), u32(IFLA_MASTER, o.master), info],
@@ -203,21 +219,21 @@ export class Rtnl {
   }
 
   /** ifalias tag and hairpin mode of a bridge port (`ip link set dev X alias T type bridge_slave hairpin on`). */
-  tagBridgePort(name: string, alias: string): void {
+  async tagBridgePort(name: string, alias: string): Promise<void> {
     const info = nest(IFLA_LINKINFO, str(IFLA_INFO_SLAVE_KIND, 'bridge'), nest(IFLA_INFO_SLAVE_DATA, u8(IFLA_BRPORT_MODE, 1)));
-    this.request(RTM_NEWLINK, 0, [ifinfo(), str(IFLA_IFNAME, name), str(IFLA_IFALIAS, alias), info], `bridge port ${name}`);
+    await this.request(RTM_NEWLINK, 0, [ifinfo(), str(IFLA_IFNAME, name), str(IFLA_IFALIAS, alias), info], `bridge port ${name}`);
   }
 
-  addAddress(index: number, ip: string, prefixLen: number): void {
+  async addAddress(index: number, ip: string, prefixLen: number): Promise<void> {
     const m = Buffer.alloc(8);
     m.writeUInt8(AF_INET, 0);
     m.writeUInt8(prefixLen, 1);
     m.writeUInt32LE(index, 4);
-    this.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, [m, ipv4(IFA_LOCAL, ip), ipv4(IFA_ADDRESS, ip)], `address ${ip}/${prefixLen}`);
+    await this.request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, [m, ipv4(IFA_LOCAL, ip), ipv4(IFA_ADDRESS, ip)], `address ${ip}/${prefixLen}`);
   }
 
-  addDefaultRoute(index: number, gateway: string): void {
+  async addDefaultRoute(index: number, gateway: string): Promise<void> {
     const m = Buffer.from([AF_INET, 0, 0, 0, RT_TABLE_MAIN, RTPROT_BOOT, 0, RTN_UNICAST, 0, 0, 0, 0]);
-    this.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, [m, ipv4(RTA_GATEWAY, gateway), u32(RTA_OIF, index)], `default route via ${gateway}`);
+    await this.request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, [m, ipv4(RTA_GATEWAY, gateway), u32(RTA_OIF, index)], `default route via ${gateway}`);
   }
 }

@@ -3,7 +3,7 @@
 // container and torn down after it exits; the runtime joins it (`netns: { path }`).
 import { open, readFile, unlink } from 'node:fs/promises';
 import { openSync } from 'node:fs';
-import { umount2, mount, errnoError, MNT_DETACH, UMOUNT_NOFOLLOW, MS_BIND } from '../lib/libc.js';
+import { umount2Async, mount, errnoError, MNT_DETACH, UMOUNT_NOFOLLOW, MS_BIND } from '../lib/libc.js';
 import { errnoCode } from '../lib/errors.js';
 import { log } from '../lib/log.js';
 import { run } from './exec.js';
@@ -73,11 +73,13 @@ export async function inNetns(path: string, batch: string): Promise<void> {
 /**
  * Drops the bind mount (lazily: a process may still hold it), keeping the file. Once nothing
  * else holds the namespace, the kernel destroys it in the background, and its veths with it.
+ * On koffi's worker thread: the unmount waits for the kernel (milliseconds under load, longer
+ * while other namespaces are being torn down), which would block the event loop.
  */
-export function unmountNetns(path: string): void {
+export async function unmountNetns(path: string): Promise<void> {
   for (let i = 0; i < 4; i++) {
     try {
-      umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW);
+      await umount2Async(path, MNT_DETACH | UMOUNT_NOFOLLOW);
     } catch (e) {
       const c = errnoCode(e);
       if (c === 'EINVAL' || c === 'ENOENT') break; // not (or no longer) a mount point
@@ -88,7 +90,7 @@ export function unmountNetns(path: string): void {
 
 /** Unmounts and unlinks; absent is fine. */
 export async function removeNetns(path: string): Promise<void> {
-  unmountNetns(path);
+  await unmountNetns(path);
   await unlink(path).catch((e) => {
     if (errnoCode(e) !== 'ENOENT') throw e;
   });

@@ -25,14 +25,15 @@ export async function plumbSandbox(netnsPath: string, endpoints: PlumbEndpoint[]
   try {
     host ??= Rtnl.open(s); // opened on the main thread, never while it is switched: the daemon's namespace
     nsFd = openSync(netnsPath, 'r');
-    ns.setUp(1, 'lo up'); // lo is always ifindex 1 in a new namespace
+    await ns.setUp(1, 'lo up'); // lo is always ifindex 1 in a new namespace
     for (const { e, n, routed } of endpoints) {
-      host.addVeth({ host: e.vethHost, master: host.linkIndex(n.bridgeName), mtu: n.mtu, peer: e.ifName, peerMac: e.mac, peerNsFd: nsFd });
-      host.tagBridgePort(e.vethHost, tag);
-      const idx = ns.linkIndex(e.ifName);
-      ns.setUp(idx, `${e.ifName} up`);
-      ns.addAddress(idx, e.ip, e.prefixLen);
-      if (routed) ns.addDefaultRoute(idx, e.gateway);
+      const master = await host.linkIndex(n.bridgeName);
+      await host.addVeth({ host: e.vethHost, master, mtu: n.mtu, peer: e.ifName, peerMac: e.mac, peerNsFd: nsFd });
+      await host.tagBridgePort(e.vethHost, tag);
+      const idx = await ns.linkIndex(e.ifName);
+      await ns.setUp(idx, `${e.ifName} up`);
+      await ns.addAddress(idx, e.ip, e.prefixLen);
+      if (routed) await ns.addDefaultRoute(idx, e.gateway);
     }
   } finally {
     if (nsFd >= 0) closeSync(nsFd);

@@ -150,7 +150,7 @@ export class Sandboxes {
     if (!rec) return;
     if (!rules) return this.teardown(rec);
     // A crash from here on is finished by recover(): the record names an unmounted namespace.
-    unmountNetns(rec.netnsPath);
+    await unmountNetns(rec.netnsPath);
     for (const e of rec.endpoints) await this.d.ipam.release(e.networkId, e.ip, rec.containerId, { lazy: true });
     await this.d.records.delete(rec.containerId);
     this.reaper.reap(

@@ -29,6 +29,8 @@ export interface AttachOptions {
   resolveContainer(ref: string): string | undefined;
 }
 
+const NO_MOUNTS: MountPoint[] = Object.freeze([]) as unknown as MountPoint[];
+
 export class ContainerVolumes {
   private readonly copyLock = new KeyedMutex();
 
@@ -38,8 +40,9 @@ export class ContainerVolumes {
   ) {}
 
   /** The container's decided mount points (inspect's Mounts; [] for a container without any). */
+  /** The container's mount points: the stored snapshot itself (one shared empty list when none), the same array until it changes. */
   mountPoints(containerId: string): MountPoint[] {
-    return this.store.containers.get(containerId)?.mountPoints ?? [];
+    return this.store.containers.get(containerId)?.mountPoints ?? NO_MOUNTS;
   }
 
   /** Decides and records the container's mounts; creates the volumes it names. Throws Docker's 400s. */

@@ -88,9 +88,10 @@ export class TestDaemon {
    * reach Debian's mirror (apt-get in RUN steps). `opts.prefix` runs berthd through a command
    * that execs it (`ip netns exec NS`: a daemon in a network namespace of the test's own).
    * `opts.bip: false` leaves out `--bip` (berthd then adopts an existing bridge's address or picks a
-   * free pool); a string replaces this.bip.
+   * free pool); a string replaces this.bip. `opts.nodeArgs` go to Node before berthd's script
+   * (`--cpu-prof`, `--import` of a probe: benchmarks looking inside the daemon).
    */
-  async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host'; prefix?: string[]; bip?: string | false } = {}): Promise<void> {
+  async start(extraArgs: string[] = [], opts: { dns?: 'loopback' | 'host'; prefix?: string[]; bip?: string | false; nodeArgs?: string[] } = {}): Promise<void> {
     const dns = opts.dns === 'host' ? [] : ['--dns', '127.0.0.1'];
     const bip = opts.bip === false ? [] : ['--bip', (opts.bip ?? this.bip).replace(/\.0\/24$/, '.1/24') /* dockerd's address form */];
     // `prefix` runs berthd through a command that execs it, e.g. ['ip', 'netns', 'exec', NS].
@@ -99,6 +100,7 @@ export class TestDaemon {
       cmd!,
       [
         ...pre,
+        ...(opts.nodeArgs ?? []),
         BERTHD,
         '--data-root',
         this.dataRoot,

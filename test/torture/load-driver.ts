@@ -5,16 +5,17 @@
 // cgroup parent) before and after, so leaks show as a difference. Used by
 // test/torture/load.test.ts (CI: few clients, seconds) and bench/load.ts (50 clients, minutes).
 import { request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LoadOptions {
   socket: string;
-  dataRoot: string;
-  cgroupParent: string;
-  /** berthd's pid. */
-  pid: number;
+  /** The Engine API version in the request paths: 1.45 for berthd, 1.41 for Docker 20.10. */
+  apiVersion?: string;
+  /** Labels put on every container the load makes, beside its own (an external engine's cleanup label). */
+  labels?: Record<string, string>;
   image: string;
   /** Containers created (not started) before the load, beside the load's own. */
   existing: number;
@@ -22,11 +23,20 @@ export interface LoadOptions {
   sleepers: number;
   clients: number;
   durationMs: number;
+  /** The engine's resources, read before and after the load (berthd's: `resources()` below). */
+  measure?: () => Promise<Resources>;
+  /** The engine's CPU seconds so far (all its threads), read as the measured window opens and closes. */
+  cpuSeconds?: () => Promise<number>;
+  /** Called as the measured window opens (a bench resets its probes) and as it closes (reads them). */
+  onWindowStart?: () => void;
+  onWindowEnd?: () => Promise<void>;
   log?: (line: string) => void;
 }
 
 export interface Resources {
   rssKiB: number;
+  /** The live heap after a full collection, KiB, when the engine's probe can tell (the bench's berthd). */
+  heapKiB?: number;
   fds: number;
   mounts: number;
   cgroups: number;
@@ -38,10 +48,17 @@ export interface LoadResult {
   /** Latencies in ms of GET /containers/json?all=1 and GET /containers/{id}/json during the load. */
   psMs: number[];
   inspectMs: number[];
-  before: Resources;
-  after: Resources;
+  /** Undefined when no `measure` was given. */
+  before?: Resources;
+  after?: Resources;
   containersBefore: number;
   containersAfter: number;
+  /** The engine's CPU seconds during the measured window, when `cpuSeconds` was given. */
+  cpuSeconds?: number;
+  /** The driver's own event-loop delay during the window (ms): what of a latency is the client's. */
+  clientLoop: { p50: number; p99: number; max: number };
+  /** /proc/loadavg's 1-minute figure as the window opened and as it closed. */
+  loadAverage: [number, number];
 }
 
 interface Reply {
@@ -50,11 +67,11 @@ interface Reply {
 }
 
 /** One request on a connection of its own (no keep-alive: an idle kept socket would read as a leaked fd). */
-function call(socket: string, method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<Reply> {
+function call(socket: string, version: string, method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {};
-    const req = request({ socketPath: socket, method, path: `/v1.45${path}`, headers, agent: false }, (res) => {
+    const req = request({ socketPath: socket, method, path: `/v${version}${path}`, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
@@ -66,8 +83,8 @@ function call(socket: string, method: string, path: string, body?: unknown, time
   });
 }
 
-async function ok(socket: string, method: string, path: string, body?: unknown): Promise<Reply> {
-  const r = await call(socket, method, path, body);
+async function ok(socket: string, version: string, method: string, path: string, body?: unknown): Promise<Reply> {
+  const r = await call(socket, version, method, path, body);
   if (r.status < 200 || r.status >= 300)
     throw new Error(`${method} ${path.replace(/[0-9a-f]{64}/, '<id>')}: ${r.status} ${r.body.toString().trim().slice(0, 200)}`);
   return r;
@@ -82,7 +99,7 @@ export async function mountsUnder(root: string): Promise<string[]> {
 }
 
 /** Cgroup directories below the parent, counted in every hierarchy that has it. */
-async function cgroupsUnder(parent: string): Promise<number> {
+export async function cgroupsUnder(parent: string): Promise<number> {
   let n = 0;
   const walk = async (dir: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
@@ -98,7 +115,8 @@ async function cgroupsUnder(parent: string): Promise<number> {
   return n;
 }
 
-export async function resources(o: Pick<LoadOptions, 'pid' | 'dataRoot' | 'cgroupParent'>): Promise<Resources> {
+/** berthd's resources: its RSS and open fds, the mounts under its data root, the cgroups under its parent. */
+export async function resources(o: { pid: number; dataRoot: string; cgroupParent: string }): Promise<Resources> {
   const status = await readFile(`/proc/${o.pid}/status`, 'utf8');
   const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   const fds = (await readdir(`/proc/${o.pid}/fd`)).length;
@@ -116,6 +134,22 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 
 const LABEL = 'berth-load';
 
+async function loadAverage(): Promise<number> {
+  return Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
+}
+
+/** CPU seconds (user + system, all threads, waited-for children excluded) of the given processes so far. */
+export async function cpuSecondsOf(pids: readonly number[]): Promise<number> {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the command (which may hold spaces) start past its closing parenthesis; utime, stime are 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(f[11] ?? 0) + Number(f[12] ?? 0);
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 /** Nearest-rank percentile of samples (ms). */
 export function percentile(samples: readonly number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
@@ -125,8 +159,11 @@ export function percentile(samples: readonly number[], p: number): number {
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const log = o.log ?? (() => {});
-  const s = o.socket;
-  const labels = { [LABEL]: '1' };
+  const version = o.apiVersion ?? '1.45';
+  const api = (method: string, path: string, body?: unknown) => ok(o.socket, version, method, path, body);
+  // A value of this run's own: an engine shared with others (Docker's) lists their containers too.
+  const runTag = Math.random().toString(36).slice(2, 10);
+  const labels = { ...o.labels, [LABEL]: runTag };
   // The standing population: `existing` created containers and a few running ones.
   const t0 = performance.now();
   const existing: string[] = [];
@@ -134,25 +171,27 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     Array.from({ length: o.existing }, (_, i) => i),
     4,
     async () => {
-      existing.push(JSON.parse((await ok(s, 'POST', '/containers/create', { Image: o.image, Cmd: ['true'], Labels: labels })).body.toString()).Id);
+      existing.push(JSON.parse((await api('POST', '/containers/create', { Image: o.image, Cmd: ['true'], Labels: labels })).body.toString()).Id);
     },
   );
   const sleepers: string[] = [];
   for (let i = 0; i < o.sleepers; i++) {
     const id = JSON.parse(
-      (await ok(s, 'POST', '/containers/create', { Image: o.image, Cmd: ['sh', '-c', 'echo sleeper-up; exec sleep 3600'], Labels: labels })).body.toString(),
+      (await api('POST', '/containers/create', { Image: o.image, Cmd: ['sh', '-c', 'echo sleeper-up; exec sleep 3600'], Labels: labels })).body.toString(),
     ).Id as string;
-    await ok(s, 'POST', `/containers/${id}/start`);
+    await api('POST', `/containers/${id}/start`);
     sleepers.push(id);
   }
   log(`setup: ${existing.length} created, ${sleepers.length} running, in ${Math.round(performance.now() - t0)} ms`);
-  const listAll = async () => JSON.parse((await ok(s, 'GET', '/containers/json?all=1')).body.toString()) as unknown[];
+  // `ps -a` as the clients send it (every container of the engine); counted are this run's.
+  const ours = (r: Reply) => (JSON.parse(r.body.toString()) as Array<{ Labels?: Record<string, string> }>).filter((c) => c.Labels?.[LABEL] === runTag);
+  const listAll = async () => ours(await api('GET', '/containers/json?all=1'));
   const containersBefore = (await listAll()).length;
   // A short warm-up, so the baseline is of a daemon that has served these requests once.
-  await ok(s, 'GET', `/containers/${existing[0] ?? sleepers[0]}/json`);
+  await api('GET', `/containers/${existing[0] ?? sleepers[0]}/json`);
   await new Promise((r) => setTimeout(r, 500));
-  const before = await resources(o);
-  log(`before: ${JSON.stringify(before)}`);
+  const before = await o.measure?.();
+  if (before) log(`before: ${JSON.stringify(before)}`);
 
   const ops: Record<string, number> = {};
   const errors: string[] = [];
@@ -166,16 +205,16 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       'run',
       2,
       async () => {
-        const id = JSON.parse((await ok(s, 'POST', '/containers/create', { Image: o.image, Cmd: ['sh', '-c', 'echo run-ok'], Labels: labels })).body.toString())
+        const id = JSON.parse((await api('POST', '/containers/create', { Image: o.image, Cmd: ['sh', '-c', 'echo run-ok'], Labels: labels })).body.toString())
           .Id as string;
         try {
-          await ok(s, 'POST', `/containers/${id}/start`);
-          const w = JSON.parse((await ok(s, 'POST', `/containers/${id}/wait`)).body.toString()) as { StatusCode: number };
+          await api('POST', `/containers/${id}/start`);
+          const w = JSON.parse((await api('POST', `/containers/${id}/wait`)).body.toString()) as { StatusCode: number };
           if (w.StatusCode !== 0) throw new Error(`run: exit ${w.StatusCode}`);
-          const logs = (await ok(s, 'GET', `/containers/${id}/logs?stdout=1`)).body;
+          const logs = (await api('GET', `/containers/${id}/logs?stdout=1`)).body;
           if (!logs.includes('run-ok')) throw new Error(`run: logs lack the output: ${JSON.stringify(logs.toString())}`);
         } finally {
-          await ok(s, 'DELETE', `/containers/${id}?force=1`);
+          await api('DELETE', `/containers/${id}?force=1`);
         }
       },
     ],
@@ -184,10 +223,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       2,
       async () => {
         const c = pick(sleepers);
-        const e = JSON.parse((await ok(s, 'POST', `/containers/${c}/exec`, { Cmd: ['echo', 'exec-ok'], AttachStdout: true })).body.toString()).Id as string;
-        const out = (await ok(s, 'POST', `/exec/${e}/start`, { Detach: false, Tty: false })).body;
+        const e = JSON.parse((await api('POST', `/containers/${c}/exec`, { Cmd: ['echo', 'exec-ok'], AttachStdout: true })).body.toString()).Id as string;
+        const out = (await api('POST', `/exec/${e}/start`, { Detach: false, Tty: false })).body;
         if (!out.includes('exec-ok')) throw new Error(`exec: output lacks the text: ${JSON.stringify(out.toString())}`);
-        const ins = JSON.parse((await ok(s, 'GET', `/exec/${e}/json`)).body.toString()) as { ExitCode: number; Running: boolean };
+        const ins = JSON.parse((await api('GET', `/exec/${e}/json`)).body.toString()) as { ExitCode: number; Running: boolean };
         if (ins.Running || ins.ExitCode !== 0) throw new Error(`exec: inspect says running=${ins.Running} exit=${ins.ExitCode}`);
       },
     ],
@@ -195,7 +234,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       'logs',
       2,
       async () => {
-        const out = (await ok(s, 'GET', `/containers/${pick(sleepers)}/logs?stdout=1&tail=5`)).body;
+        const out = (await api('GET', `/containers/${pick(sleepers)}/logs?stdout=1&tail=5`)).body;
         if (!out.includes('sleeper-up')) throw new Error(`logs: ${JSON.stringify(out.toString())}`);
       },
     ],
@@ -205,7 +244,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       async () => {
         const id = pick(all);
         const t = performance.now();
-        const r = await ok(s, 'GET', `/containers/${id}/json`);
+        const r = await api('GET', `/containers/${id}/json`);
         inspectMs.push(performance.now() - t);
         if ((JSON.parse(r.body.toString()) as { Id: string }).Id !== id) throw new Error('inspect: another container came back');
       },
@@ -215,8 +254,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       3,
       async () => {
         const t = performance.now();
-        const n = (await listAll()).length;
-        psMs.push(performance.now() - t);
+        const r = await api('GET', '/containers/json?all=1');
+        psMs.push(performance.now() - t); // the answer, not the client's parsing of it
+        const n = ours(r).length;
         if (n < containersBefore) throw new Error(`ps: listed ${n} < ${containersBefore}`);
       },
     ],
@@ -228,6 +268,11 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     return actions[0]!;
   };
 
+  const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+  const load0 = await loadAverage();
+  const cpu0 = await o.cpuSeconds?.();
+  o.onWindowStart?.();
+  clientLoop.enable();
   const end = performance.now() + o.durationMs;
   await Promise.all(
     Array.from({ length: o.clients }, async () => {
@@ -242,15 +287,32 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       }
     }),
   );
+  clientLoop.disable();
+  await o.onWindowEnd?.();
+  const cpu1 = await o.cpuSeconds?.();
+  const load1 = await loadAverage();
   log(`load done: ${JSON.stringify(ops)}, ${errors.length} errors`);
 
   // Back to the standing population, then to nothing of ours: the load's containers are gone.
   const containersAfter = (await listAll()).length;
   await new Promise((r) => setTimeout(r, 1000)); // exec shims and closed sockets settle
-  const after = await resources(o);
-  log(`after: ${JSON.stringify(after)}`);
+  const after = await o.measure?.();
+  if (after) log(`after: ${JSON.stringify(after)}`);
   await pool([...existing, ...sleepers], 4, async (id) => {
-    await ok(s, 'DELETE', `/containers/${id}?force=1`).catch((e: Error) => errors.push(`cleanup: ${e.message}`));
+    await api('DELETE', `/containers/${id}?force=1`).catch((e: Error) => errors.push(`cleanup: ${e.message}`));
   });
-  return { ops, errors, psMs, inspectMs, before, after, containersBefore, containersAfter };
+  const ms = (ns: number) => ns / 1e6;
+  return {
+    ops,
+    errors,
+    psMs,
+    inspectMs,
+    before,
+    after,
+    containersBefore,
+    containersAfter,
+    cpuSeconds: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
+    clientLoop: { p50: ms(clientLoop.percentile(50)), p99: ms(clientLoop.percentile(99)), max: ms(clientLoop.max) },
+    loadAverage: [load0, load1],
+  };
 }

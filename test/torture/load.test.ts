@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBusyboxDaemon } from '../support/daemon.js';
 import { requiresRoot } from '../support/requires-root.js';
-import { runLoad, percentile } from './load-driver.js';
+import { runLoad, percentile, resources } from './load-driver.js';
 
 const skip = requiresRoot('crun, overlayfs, cgroups');
 const d = useBusyboxDaemon({ before, after }, skip);
@@ -15,9 +15,7 @@ const d = useBusyboxDaemon({ before, after }, skip);
 test('concurrent clients: no errors, and no fd, mount or cgroup left over', { skip, timeout: 240_000 }, async () => {
   const r = await runLoad({
     socket: d.socket,
-    dataRoot: d.dataRoot,
-    cgroupParent: d.cgroupParent,
-    pid: d.proc!.pid!,
+    measure: () => resources({ pid: d.proc!.pid!, dataRoot: d.dataRoot, cgroupParent: d.cgroupParent }),
     image: 'busybox',
     existing: Number(process.env.BERTH_LOAD_EXISTING ?? 50),
     sleepers: 3,
@@ -31,8 +29,9 @@ test('concurrent clients: no errors, and no fd, mount or cgroup left over', { sk
   assert.deepEqual(r.errors, []);
   for (const op of ['run', 'exec', 'logs', 'inspect', 'ps']) assert.ok((r.ops[op] ?? 0) > 0, `no ${op} completed: ${JSON.stringify(r.ops)}`);
   assert.equal(r.containersAfter, r.containersBefore, 'containers made by the load are left');
-  assert.equal(r.after.mounts, r.before.mounts, 'mounts under the data root');
-  assert.equal(r.after.cgroups, r.before.cgroups, 'cgroups under the cgroup parent');
+  const [before, after] = [r.before!, r.after!];
+  assert.equal(after.mounts, before.mounts, 'mounts under the data root');
+  assert.equal(after.cgroups, before.cgroups, 'cgroups under the cgroup parent');
   // Fewer is no leak (a keep-alive socket or the shim spawner's pipe may close meanwhile).
-  assert.ok(r.after.fds <= r.before.fds, `berthd's open file descriptors: ${r.before.fds} before, ${r.after.fds} after`);
+  assert.ok(after.fds <= before.fds, `berthd's open file descriptors: ${before.fds} before, ${after.fds} after`);
 });

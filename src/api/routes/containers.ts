@@ -12,11 +12,11 @@ import type { ContainerPruneResult } from '../../container/prune.js';
 import type { ContainerFs } from '../../container/archive.js';
 import type { Digest } from '../../lib/digest.js';
 import { readJsonObject } from '../../lib/http/request.js';
-import { sendJson, sendNoContent } from '../../lib/http/route.js';
+import { sendJson, sendJsonText, sendNoContent } from '../../lib/http/route.js';
 import { versionAtLeast } from '../server/api-version.js';
 import { containerInspectForVersion } from './version-shapes.js';
 import type { Route, RouteContext } from '../server/route.js';
-import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
+import { containerInspect, containerSummary, containerSummaryJson, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
 import { num, obj, str, ttySize } from './wire-read.js';
 import { containerFsRoutes } from './container-fs.js';
 import { detachKeysFrom, splice } from './hijack-stream.js';
@@ -100,9 +100,9 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       handler: async (ctx) => {
         const q = ctx.query;
         const list = containers.list({ all: q.bool('all'), limit: q.int('limit'), filters: q.filters(), resolveImage: d.resolveImageId });
-        const size = q.bool('size');
         const now = Date.now();
-        sendJson(ctx.res, 200, await Promise.all(list.map((r) => containerSummary(r, facts, now, size))));
+        if (q.bool('size')) return sendJson(ctx.res, 200, await Promise.all(list.map((r) => containerSummary(r, facts, now, true))));
+        sendJsonText(ctx.res, 200, `[${list.map((r) => containerSummaryJson(r, facts, now)).join(',')}]`);
       },
     },
     {

@@ -34,6 +34,12 @@ export interface ReadLogsOptions {
 }
 
 const READ_BLOCK = 2 * 1024 * 1024;
+/**
+ * The first reads use a small block: most reads are of a few lines (`logs --tail 5`, the output
+ * of a short run), and a 2 MiB buffer per request is an allocation V8 counts as external memory,
+ * bringing on full collections under many such requests. A read that fills it moves to READ_BLOCK.
+ */
+const FIRST_BLOCK = 64 * 1024;
 
 function toNs(v: bigint | string | undefined): bigint | undefined {
   return typeof v === 'string' ? parseApiTimestampNs(v) : v;
@@ -86,7 +92,7 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
   let offset = 0;
   let skipChars = 0;
   let carry: Buffer[] = [];
-  const buf = Buffer.allocUnsafe(READ_BLOCK);
+  let buf = Buffer.allocUnsafe(FIRST_BLOCK);
 
   const handleLine = (text: string) => {
     const e = parseLogLine(text);
@@ -99,10 +105,12 @@ export async function* readLogs(path: string, opts: ReadLogsOptions): AsyncGener
   async function* readAvailable(): AsyncGenerator<LogChunk> {
     if (!fh) return;
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, READ_BLOCK, offset);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
       if (bytesRead === 0) return;
       offset += bytesRead;
       const view = buf.subarray(0, bytesRead);
+      // The next read goes into a fresh, larger buffer: this one's lines are handled below first.
+      if (bytesRead === buf.length && buf.length < READ_BLOCK) buf = Buffer.allocUnsafe(READ_BLOCK);
       let s = 0;
       let nl = view.indexOf(10);
       if (carry.length > 0) {

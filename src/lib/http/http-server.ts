@@ -131,11 +131,13 @@ export class HttpServer<C extends RequestContext> {
 
   private async dispatch(req: IncomingMessage, res: ServerResponse, upgradeSocket: Socket | undefined): Promise<void> {
     const ac = new AbortController();
+    // 'close' on the response fires when the client goes away (or when we finish). Only the
+    // first means anything to a handler; aborting after a finished answer would only build an
+    // AbortError (a stack trace) per request for nobody.
     const onClose = () => {
-      ac.abort();
+      if (upgradeSocket || !res.writableFinished) ac.abort();
       this.opts.onRequestEnd?.();
     };
-    // 'close' on the response fires when the client goes away (or when we finish).
     res.on('close', onClose);
     if (upgradeSocket) upgradeSocket.on('close', onClose);
     try {

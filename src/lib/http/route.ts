@@ -28,7 +28,12 @@ export interface Route<C extends RequestContext = RequestContext> {
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body) + '\n';
+  sendJsonText(res, status, JSON.stringify(body));
+}
+
+/** A JSON answer already serialised (by a route that keeps parts of it). */
+export function sendJsonText(res: ServerResponse, status: number, json: string): void {
+  const text = json + '\n';
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

@@ -1,0 +1,66 @@
+// A probe preloaded into berthd by a benchmark (`node --import <this file> bin/berthd ...`, with
+// BERTH_LOOP_PROBE naming an output file): how long berthd's event loop was held up, so a latency
+// figure can be told apart into "the loop was blocked" and "the request itself was slow". It keeps
+// a histogram of the loop's delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution as Node's
+// docs suggest) and the loop's utilisation, writes both to the file every half second, and
+// starts both afresh on SIGUSR2 (sent by the bench when its measured window opens). When the
+// bench creates `<file>.gc` (and berthd runs with --expose-gc), the next tick collects garbage
+// fully and reports the heap left, so a leak (live objects that stay) is told apart from memory
+// V8 and the allocator keep after a busy spell. Not part of berthd: nothing here runs unless a
+// benchmark preloads it.
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { rm, writeFile } from 'node:fs/promises';
+
+export interface LoopStats {
+  /** Event-loop delay percentiles and max, ms. */
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+  /** Share of the window the loop was busy running JavaScript or native callbacks (0..1). */
+  utilization: number;
+  /** Length of the window, ms. */
+  windowMs: number;
+  /** After the last full collection asked for (`<file>.gc`): the live heap and off-heap memory, KiB; `gcs` counts them. */
+  heapUsedKiB?: number;
+  externalKiB?: number;
+  gcs: number;
+}
+
+const out = process.env.BERTH_LOOP_PROBE;
+if (out) {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let since = performance.now();
+  let elu: EventLoopUtilization = performance.eventLoopUtilization();
+  process.on('SIGUSR2', () => {
+    h.reset();
+    since = performance.now();
+    elu = performance.eventLoopUtilization();
+  });
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+  const gc = (globalThis as { gc?: () => void }).gc;
+  let heap: Pick<LoopStats, 'heapUsedKiB' | 'externalKiB' | 'gcs'> = { gcs: 0 };
+  setInterval(async () => {
+    const asked = async () =>
+      rm(`${out}.gc`).then(
+        () => true,
+        () => false,
+      );
+    if (gc && (await asked())) {
+      gc();
+      const m = process.memoryUsage();
+      heap = { heapUsedKiB: Math.round(m.heapUsed / 1024), externalKiB: Math.round(m.external / 1024), gcs: heap.gcs + 1 };
+    }
+    const stats: LoopStats = {
+      ...heap,
+      p50: ms(h.percentile(50)),
+      p99: ms(h.percentile(99)),
+      max: ms(h.max),
+      mean: ms(h.mean),
+      utilization: Math.round(performance.eventLoopUtilization(elu).utilization * 1000) / 1000,
+      windowMs: Math.round(performance.now() - since),
+    };
+    void writeFile(out, JSON.stringify(stats)).catch(() => {});
+  }, 500).unref();
+}

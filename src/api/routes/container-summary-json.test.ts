@@ -1,0 +1,73 @@
+// `ps` serialises each container through containerSummaryJson, which keeps a record's text and
+// makes only Status afresh: its output must be exactly JSON.stringify(containerSummary(...)),
+// whatever the clock, the mounts or the network say, and a changed record must never be
+// answered from an older one's text.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { containerRecord } from '../../container/core-fakes.test-support.js';
+import type { ContainerRecord } from '../../container/container-record.js';
+import { containerSummary, containerSummaryJson, type ContainerFacts, type NetInfo } from './container-wire.js';
+import type * as Wire from '../types/index.js';
+
+function factsWith(state: { net?: NetInfo; mounts: Wire.MountPoint[] }): ContainerFacts {
+  return {
+    mountsOf: () => state.mounts,
+    netOf: () => state.net,
+    sizeOf: async () => ({ rw: 0, rootFs: 0 }),
+    graphDriver: () => ({ Name: 'overlay2', Data: {} }),
+    files: () => ({ resolvConf: '', hostname: '', hosts: '', log: '' }),
+  };
+}
+
+const same = async (r: ContainerRecord, facts: ContainerFacts, now: number) =>
+  assert.equal(containerSummaryJson(r, facts, now), JSON.stringify(await containerSummary(r, facts, now)));
+
+test('the kept text equals a fresh serialisation, with Status at the time asked', async () => {
+  const exited = containerRecord('a', {
+    status: 'exited',
+    config: { ...containerRecord('x').config, cmd: ['sh', '-c', 'echo hi'], labels: { 'com.example': 'v "quoted"', Status: 'not this one' } },
+  });
+  const r = { ...exited, state: { ...exited.state, exitCode: 3, finishedAt: '2026-01-01T00:00:05Z' } };
+  const facts = factsWith({ mounts: [] });
+  const t0 = Date.parse('2026-01-01T00:00:10Z');
+  await same(r, facts, t0);
+  // Kept now: a later call says a later time.
+  await same(r, facts, t0 + 3 * 3600_000);
+  assert.match(containerSummaryJson(r, facts, t0 + 3 * 3600_000), /"Status":"Exited \(3\) 3 hours ago"/);
+  await same(containerRecord('b'), facts, t0);
+});
+
+test('another record, another mounts list or a network sandbox is never answered from the kept text', async () => {
+  const r = containerRecord('c', { status: 'exited' });
+  const state: { net?: NetInfo; mounts: Wire.MountPoint[] } = { mounts: [] };
+  const facts = factsWith(state);
+  const now = Date.parse('2026-01-02T00:00:00Z');
+  await same(r, facts, now);
+  state.mounts = [{ Type: 'volume', Name: 'v', Source: '/v', Destination: '/data', Driver: 'local', Mode: 'z', RW: true, Propagation: '' }];
+  await same(r, facts, now);
+  assert.match(containerSummaryJson(r, facts, now), /"Destination":"\/data"/);
+  const renamed = { ...r, name: 'renamed' };
+  await same(renamed, facts, now);
+  assert.match(containerSummaryJson(renamed, facts, now), /"Names":\["\/renamed"\]/);
+  const base = containerRecord('c', { status: 'running' });
+  const running: ContainerRecord = { ...base, host: { ...base.host, networkMode: 'bridge' }, endpoints: [{ network: 'bridge', aliases: [] }] };
+  state.net = {
+    netns: { path: '/run/netns/x' },
+    endpoints: [
+      {
+        network: 'bridge',
+        networkId: 'n1',
+        endpointId: 'e1',
+        ip: '10.0.0.2',
+        prefixLen: 24,
+        gateway: '10.0.0.1',
+        mac: '02:42:0a:00:00:02',
+        aliases: [],
+        ifName: 'eth0',
+      },
+    ],
+    ports: { '80/tcp': [{ hostIp: '0.0.0.0', hostPort: '8080' }] },
+  } as unknown as NetInfo;
+  await same(running, facts, now);
+  assert.match(containerSummaryJson(running, facts, now), /"IPAddress":"10\.0\.0\.2"/);
+});
