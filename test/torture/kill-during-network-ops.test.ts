@@ -84,7 +84,11 @@ volumes:
       .stdout.trim()
       .split('\n')
       .sort();
-    return expectOk(await d.berth(['inspect', '-f', '{{.Name}} {{.Id}} {{.State.Status}} {{.State.Pid}}', ...ids])).stdout.trim();
+    // One line per container, sorted by name (the ids, and so inspect's order, are random).
+    const lines = expectOk(await d.berth(['inspect', '-f', '{{.Name}} {{.Id}} {{.State.Status}} {{.State.Pid}}', ...ids]))
+      .stdout.trim()
+      .split('\n');
+    return lines.sort().join('\n');
   };
   expectOk(await compose('up', '-d'));
   const before = await state();

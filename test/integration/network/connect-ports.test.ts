@@ -194,7 +194,8 @@ test('a container that exits on its own releases its port rule, namespace and ve
   const name = `cp-exit-${tag}`;
   try {
     const linksBefore = taggedLinks(ltag).sort();
-    // Exits after a second the first time; stays up when started again (the marker file stays).
+    // The first time it exits once the test has seen its rule (it waits for /go, 60 s at most: a
+    // fixed sleep raced the checks on a loaded machine); started again it stays up (/ran stays).
     out(
       await d.berth([
         'run',
@@ -206,12 +207,13 @@ test('a container that exits on its own releases its port rule, namespace and ve
         'busybox',
         'sh',
         '-c',
-        'httpd -p 80 -h /etc; [ -e /ran ] && exec sleep 3600; touch /ran; sleep 1',
+        'httpd -p 80 -h /etc; [ -e /ran ] && exec sleep 3600; touch /ran; i=0; while [ ! -e /go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done',
       ]),
       'run',
     );
     const id = out(await d.berth(['inspect', '-f', '{{.Id}}', name]));
     assert.match(nftTable(table), new RegExp(`dport ${port} dnat`), 'no DNAT rule while running');
+    out(await d.berth(['exec', name, 'touch', '/go']), 'let it exit');
     const code = out(await d.berth(['wait', name]), 'wait');
     assert.equal(code, '0');
     let left = true;
