@@ -59,15 +59,23 @@ test('gc: marks from manifests, sweeps old orphans, spares young ones; dry run d
   assert.deepEqual(await readdir(join(reg.storage.root, 'repositories/gc/app/_manifests/revisions/sha256')), [keep.digest.slice(7)]);
 });
 
-test('gc beside a push: an old unreferenced blob a manifest PUT just checked is spared', async (t) => {
+/**
+ * A registry holding one image whose manifest was deleted: its blobs are old orphans (still
+ * linked in the repository), the state a push naming them again meets.
+ */
+async function orphanedImage(t: { after: (fn: () => unknown) => void }, repo: string, layer: string) {
   const reg = await startTestRegistry();
   t.after(() => reg.close());
-  const u = reg.url;
-  const img = await pushImage(u, 'race/app', 'v1', { layers: ['layer-x'] });
-  // The manifest goes, its blobs become old orphans (still linked in the repository) ...
-  await fetch(`${u}/v2/race/app/manifests/${img.digest}`, { method: 'DELETE' });
+  const img = await pushImage(reg.url, repo, 'v1', { layers: [layer] });
+  await fetch(`${reg.url}/v2/${repo}/manifests/${img.digest}`, { method: 'DELETE' });
   const old = new Date(Date.now() - 2 * HOUR);
   for (const d of await reg.storage.listBlobs()) await utimes(reg.storage.blobPath(d), old, old);
+  return { reg, u: reg.url, img };
+}
+
+test('gc beside a push: an old unreferenced blob a manifest PUT just checked is spared', async (t) => {
+  // The manifest goes, its blobs become old orphans (still linked in the repository) ...
+  const { reg, u, img } = await orphanedImage(t, 'race/app', 'layer-x');
   // ... and a client pushes a manifest naming them again (HEAD said they exist: no upload).
   const put = await fetch(`${u}/v2/race/app/manifests/v1b`, { method: 'PUT', body: img.body, headers: { 'Content-Type': OCI_MANIFEST } });
   assert.equal(put.status, 201);
@@ -83,13 +91,7 @@ test('gc beside a push: an old unreferenced blob a manifest PUT just checked is 
 });
 
 test('gc beside a push: an old orphan a HEAD just reported present is spared until the manifest lands', async (t) => {
-  const reg = await startTestRegistry();
-  t.after(() => reg.close());
-  const u = reg.url;
-  const img = await pushImage(u, 'head/app', 'v1', { layers: ['layer-h'] });
-  await fetch(`${u}/v2/head/app/manifests/${img.digest}`, { method: 'DELETE' });
-  const old = new Date(Date.now() - 2 * HOUR);
-  for (const d of await reg.storage.listBlobs()) await utimes(reg.storage.blobPath(d), old, old);
+  const { reg, u, img } = await orphanedImage(t, 'head/app', 'layer-h');
   // A pushing client HEADs its blobs ("Layer already exists") and so sends none of them ...
   for (const d of [img.config, ...img.layers]) assert.equal((await fetch(`${u}/v2/head/app/blobs/${d}`, { method: 'HEAD' })).status, 200);
   // ... a collection runs before its manifest arrives ...
@@ -101,13 +103,7 @@ test('gc beside a push: an old orphan a HEAD just reported present is spared unt
 });
 
 test("gc beside a push: a HEAD that lands after the sweep's last mtime check still keeps its blob", async (t) => {
-  const reg = await startTestRegistry();
-  t.after(() => reg.close());
-  const u = reg.url;
-  const img = await pushImage(u, 'late/app', 'v1', { layers: ['layer-late'] });
-  await fetch(`${u}/v2/late/app/manifests/${img.digest}`, { method: 'DELETE' });
-  const old = new Date(Date.now() - 2 * HOUR);
-  for (const d of await reg.storage.listBlobs()) await utimes(reg.storage.blobPath(d), old, old);
+  const { reg, u, img } = await orphanedImage(t, 'late/app', 'layer-late');
   // The client HEADs the config early (an ordinary mark) and the layer at the worst moment: the
   // collector has read its mtime for the last time (old) and is about to remove it when the
   // client is told "200, no need to upload".
