@@ -68,7 +68,8 @@ before(async () => {
   d = await TestDaemon.create();
   await d.start();
   await d.importBusybox();
-  assert.equal((await d.berth(['network', 'create', 'vnet'])).code, 0);
+  const net = await d.berth(['network', 'create', 'vnet']);
+  assert.equal(net.code, 0, `network create: ${net.stderr}`);
   const r = await d.berth([
     'run',
     '-d',
