@@ -306,3 +306,38 @@ function sendUdp(host: string, port: number, msg: string): Promise<void> {
     s.send(msg, port, host, () => s.close(() => resolve()));
   });
 }
+
+test('a free pool another engine takes at the same moment (its gateway address in use) is skipped: create picks the next one', async (t) => {
+  const root = await mkdtemp(join(tmpdir(), `berth-net-race-${run}-`));
+  const second = 100 + Math.floor(Math.random() * 100);
+  const m = await NetworkManager.open({
+    stateDir: join(root, 'state'),
+    netnsDir: join(root, 'netns'),
+    tableName: `btr_${run}`,
+    defaultBridge: `btr${run}0`,
+    defaultSubnet: `10.${second}.255.0/24`, // out of the way: the user network gets the pool's first subnet
+    addressPools: [{ base: { base: parseIp(`10.${second}.0.0`)!, prefix: 16 }, size: 24 }],
+  });
+  // The other engine's bridge, caught between its address and its route: the first pool's
+  // gateway is in use (a /32 adds no route, so the pick cannot see it) and its DNS port bound.
+  const dummy = `dmr${run}`.slice(0, 15);
+  await exec('ip', ['link', 'add', dummy, 'type', 'bridge']);
+  const udp = createSocket('udp4');
+  t.after(async () => {
+    await new Promise<void>((r) => udp.close(() => r()));
+    await exec('ip', ['link', 'del', dummy]).catch(() => {});
+    await m.purge().catch(() => {});
+    await m.close();
+    await rm(root, { recursive: true, force: true });
+  });
+  await exec('ip', ['addr', 'add', `10.${second}.0.1/32`, 'dev', dummy]);
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(53, `10.${second}.0.1`, () => resolve());
+  });
+  await m.recover(() => false);
+  const n = await m.create({ name: `race-${run}`, driver: 'bridge' });
+  assert.equal(n.subnet, `10.${second}.1.0/24`, 'the taken pool is skipped');
+  assert.equal(n.gateway, `10.${second}.1.1`);
+  await m.remove(n.id);
+});

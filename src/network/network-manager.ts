@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { RecordStore } from '../store/records/record-store.js';
 import { KeyedMutex } from '../lib/mutex.js';
-import { forbidden, invalidArgument, conflict } from '../lib/errors.js';
+import { forbidden, invalidArgument, conflict, errnoCode } from '../lib/errors.js';
 import { networkNameInUse, noSuchNetwork } from '../lib/docker-messages.js';
 import { ensureDir } from '../lib/atomic-fs.js';
 import { Ipam } from './ipam.js';
@@ -161,7 +161,7 @@ export class NetworkManager {
       if (this.networks.values().some((n) => n.name === req.name)) throw networkNameInUse(req.name);
       if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
       if (driver !== 'bridge') throw notFoundPlugin(driver);
-      const rec = await this.addBridge(await this.planBridge(req));
+      const rec = await this.addPlannedBridge(req);
       this.opts.events?.emit('create', rec.id, { name: rec.name, type: rec.driver });
       return rec;
     });
@@ -376,8 +376,27 @@ export class NetworkManager {
     }
   }
 
-  /** Validates a bridge request and picks subnet/gateway; no side effects. */
-  private async planBridge(req: CreateNetworkRequest): Promise<NetworkRecord> {
+  /**
+   * planBridge + addBridge. A free pool is free only as far as the host's routes showed when it
+   * was picked: another engine on this host (a second berthd, dockerd) may pick the same one at
+   * the same moment, and then its gateway address is in use and the embedded DNS cannot bind it.
+   * An automatically picked subnet is then picked again, skipping that one (a few times at most).
+   */
+  private async addPlannedBridge(req: CreateNetworkRequest): Promise<NetworkRecord> {
+    const skip: Cidr[] = [];
+    for (let attempt = 1; ; attempt++) {
+      const plan = await this.planBridge(req, skip);
+      try {
+        return await this.addBridge(plan);
+      } catch (e) {
+        if (req.subnet || attempt >= 4 || errnoCode(e) !== 'EADDRINUSE') throw e;
+        skip.push(parseCidr(plan.subnet));
+      }
+    }
+  }
+
+  /** Validates a bridge request and picks subnet/gateway (none of `skip`); no side effects. */
+  private async planBridge(req: CreateNetworkRequest, skip: Cidr[] = []): Promise<NetworkRecord> {
     const others = this.networks
       .values()
       .filter((n) => n.subnet)
@@ -393,7 +412,7 @@ export class NetworkManager {
       const routes = await hostRoutes();
       let free: Cidr | undefined;
       for (const p of subnetsOf(this.opts.addressPools ?? [])) {
-        if (others.some((o) => overlaps(o, p)) || routes.some((r) => overlaps(r, p))) continue;
+        if ([...others, ...skip].some((o) => overlaps(o, p)) || routes.some((r) => overlaps(r, p))) continue;
         free = p;
         break;
       }
