@@ -3,24 +3,16 @@
 // made by one CLI and used by the other (they share $DOCKER_CONFIG/contexts and config.json).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BERTH, TestDaemon, expectOk, run } from '../../support/daemon.js';
+import { dockerCliAvailable } from '../../support/docker-cli.js';
 import { requiresRoot } from '../../support/requires-root.js';
 
-function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = requiresRoot('a real berthd') || (!dockerAvailable() && 'the docker CLI is not installed');
+const skip = requiresRoot('a real berthd') || (!dockerCliAvailable() && 'the docker CLI is not installed');
 
 let d: TestDaemon;
 let cfg: string;

@@ -6,27 +6,19 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { BERTH, run } from '../../support/daemon.js';
 import { BerthRegistry } from './berth-registry.js';
+import { dockerCliAvailable } from '../../support/docker-cli.js';
 import { TestRegistry, fileLayer, pushImage, pushIndex, registryAvailable } from './registry-harness.js';
 import { makeTestHelper } from './test-credential-helper.js';
 
 const execFileP = promisify(execFile);
 // The docker CLI first on the PATH (28.x here; Debian's 20.10 in /usr/bin prints no "Raw" in -v).
-function dockerAvailable(): boolean {
-  try {
-    execFileSync('docker', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const skip = !dockerAvailable() ? 'the docker CLI is not installed' : !registryAvailable() ? 'docker-registry is not installed' : false;
+const skip = !dockerCliAvailable() ? 'the docker CLI is not installed' : !registryAvailable() ? 'docker-registry is not installed' : false;
 
 let work: string;
 let berthReg: BerthRegistry;
