@@ -74,7 +74,14 @@ function devcontainer(client: Client, args: string[], timeoutMs = 4 * MIN): Prom
 }
 
 const ok = (r: RunResult, what: string): RunResult => {
-  assert.equal(r.code, 0, `${what}: exit ${r.code}\nstdout: ${r.stdout.slice(-3000)}\nstderr: ${r.stderr.slice(-5000)}`);
+  // The end of stderr first (where a failing docker-compose says why): CI shows a failure's first lines.
+  const end = r.stderr.trimEnd().split('\n').slice(-12).join('\n');
+  const daemonEnd = d?.logs.join('').trimEnd().split('\n').slice(-8).join('\n') ?? '';
+  assert.equal(
+    r.code,
+    0,
+    `${what}: exit ${r.code}\nstderr ends: ${end}\ndaemon log ends: ${daemonEnd}\nstdout: ${r.stdout.slice(-3000)}\nstderr: ${r.stderr.slice(-5000)}`,
+  );
   return r;
 };
 

@@ -107,7 +107,8 @@ async function project(base: string, files: Record<string, string>): Promise<Pro
       assert.equal(
         r.code,
         0,
-        `docker-compose ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}\ndaemon: ${d.logs.join('').slice(-1500)}`,
+        // stderr and the daemon's log first: CI shows only a failure's first lines.
+        `docker-compose ${args.join(' ')} exited ${r.code}\nstderr: ${r.stderr.slice(-3000)}\ndaemon: ${d.logs.join('').slice(-1500)}\nstdout: ${r.stdout}`,
       );
       return r;
     },

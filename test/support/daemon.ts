@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'node:http';
+import { claimAddressPool } from './address-pool.js';
 
 const execFileP = promisify(execFile);
 export const ROOT = new URL('../../../', import.meta.url).pathname; // dist/test/support -> repo root
@@ -58,7 +59,8 @@ export class TestDaemon {
    * bips above), so two daemons of parallel tests never pick the same free Docker pool at the same
    * moment (both would see 172.18.0.0/16 free, and the second's embedded DNS could not bind its gateway).
    */
-  readonly addressPool = `base=10.${20 + Math.floor(Math.random() * 80)}.0.0/16,size=24`;
+  private readonly poolClaim = claimAddressPool();
+  readonly addressPool = this.poolClaim.pool;
   // DNS: containers and the embedded DNS use 127.0.0.1 (`--dns`), so a lookup of an unknown name
   // never leaves the machine: tests send traffic only to loopback and their own containers
   // (unless a test asks for the host's resolvers: start([], { dns: 'host' })).
@@ -229,6 +231,7 @@ export class TestDaemon {
     await purgeNetworks(this.dataRoot);
     await cleanupHost(this.dataRoot, this.cgroupParent);
     await rm(this.dir, { recursive: true, force: true });
+    this.poolClaim.release();
   }
 }
 

@@ -73,6 +73,23 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
+/**
+ * A failing step's error with what the page showed: its address, the start of its text and a
+ * screenshot, so a one-off failure in CI (a locator that never appeared) can be read from the log.
+ */
+async function withPageState(page: Page, e: unknown): Promise<unknown> {
+  if (!(e instanceof Error)) return e;
+  const shot = join(shots, `failure-${Date.now()}.png`);
+  const text = await page
+    .locator('body')
+    .innerText({ timeout: 2000 })
+    .then((t) => t.replace(/\s+/g, ' ').slice(0, 600))
+    .catch((err: Error) => `(unreadable: ${err.message})`);
+  await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+  e.message = `${e.message.split('\n')[0]}\npage: ${page.url()}\npage text: ${text}\nscreenshot: ${shot}\n${e.message}`;
+  return e;
+}
+
 test('berth dashboard prints a one-time login URL; /api needs the cookie', { skip }, async () => {
   const r = expectOk(await d!.berth(['dashboard', '-q']));
   loginUrl = r.stdout.trim();
@@ -137,6 +154,8 @@ test('the containers view lists a container, stops it with a click, and shows it
     await logs.getByText('second line').waitFor();
     assert.equal(await logs.getByText('hello-from-busybox').count(), 0, 'the search filters lines');
     await page.screenshot({ path: join(shots, 'container-logs.png'), fullPage: true });
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
   }
@@ -194,6 +213,8 @@ test('a terminal runs a shell in the container; top and the charts show it live'
       .waitFor({ timeout: 15_000 });
     await new Promise((r) => setTimeout(r, 2500)); // a few samples on the charts
     await page.screenshot({ path: join(shots, 'stats.png'), fullPage: true });
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
   }
@@ -253,6 +274,8 @@ test("images, volumes, networks, compose and system views render the daemon's an
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByText('You are not logged in').waitFor({ timeout: 10_000 });
     assert.equal(await page.evaluate(async () => (await fetch('/api/v1.45/containers/json')).status), 401, 'the session is gone');
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
   }
@@ -375,6 +398,8 @@ test("a container's files are browsed and downloaded through the archive API", {
     assert.equal(folder.name, 'data.tar');
     assert.equal(folder.entries.get('data/deep/x.txt'), 'x');
     assert.equal(folder.entries.get('data/hello.txt'), 'hello from the file browser\n');
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
   }
@@ -425,6 +450,8 @@ test("a volume's files are browsed through a helper container that is removed af
     await page.goto(`${new URL(page.url()).origin}/#/volumes/${ghost}`);
     await page.getByText(/no such volume/i).waitFor({ timeout: 15_000 });
     assert.doesNotMatch(expectOk(await d!.berth(['volume', 'ls', '-q'])).stdout, new RegExp(ghost));
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
   }
@@ -492,6 +519,8 @@ test('an image shows its history and containers; a build streams its log; prune 
     await prune.getByText(/image records removed/).waitFor({ timeout: 20_000 });
     assert.notEqual((await d!.berth(['image', 'inspect', tag])).code, 0, 'the unused built image is gone');
     expectOk(await d!.berth(['image', 'inspect', 'busybox'])); // used by a container: it stays
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
   }
@@ -528,6 +557,8 @@ test('networks are drawn as a graph; system df -v lists usage and prunes after a
     expectOk(await d!.berth(['inspect', ctr])); // the running one stays
     await page.getByTestId('df-verbose').locator(`[data-df-container="${stopped}"]`).waitFor({ state: 'detached', timeout: 15_000 });
     await page.screenshot({ path: join(shots, 'system-df.png'), fullPage: true });
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
   }
@@ -565,6 +596,8 @@ test('a compose project goes down and up again from the page', { skip }, async (
       .first()
       .waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(shots, 'compose-up.png'), fullPage: true });
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
     await d!.berth(['compose', '-p', project, 'down']);
@@ -588,6 +621,8 @@ test('--dashboard off loopback is refused without TLS; with a certificate the da
     assert.equal(session?.secure, true, 'the session cookie is Secure over HTTPS');
     assert.equal(await page.evaluate(async () => (await fetch('/api/v1.45/_ping')).status), 200);
     await page.screenshot({ path: join(shots, 'tls.png') });
+  } catch (e) {
+    throw await withPageState(page, e);
   } finally {
     await page.close();
     await t.stop();
