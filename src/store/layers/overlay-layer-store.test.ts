@@ -1,6 +1,6 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { OverlayLayerStore } from './overlay-layer-store.js';
@@ -327,12 +327,17 @@ test('a snapshot committed in place becomes the layer its diff tar would unpack 
 
   // The same changes again: the existing layer is handed back and the upper dir dropped.
   await s.prepare('step-2', base.chainId);
-  await writeFile(join(s.upperDir('step-2'), 'x'), 'x');
+  // Same content and the same mtime (a tar carries it in seconds; the two writes may straddle one).
+  const sameFile = async (key: string) => {
+    await writeFile(join(s.upperDir(key), 'x'), 'x');
+    await utimes(join(s.upperDir(key), 'x'), 1_700_000_000, 1_700_000_000);
+  };
+  await sameFile('step-2');
   const again = await s.diffDigest('step-2');
   const second = await s.commitSnapshot('step-2', again);
   await assert.rejects(s.commitSnapshot('step-2', again), (e) => isBerthError(e, 'not-found'), 'a consumed snapshot is gone');
   await s.prepare('step-4', base.chainId);
-  await writeFile(join(s.upperDir('step-4'), 'x'), 'x');
+  await sameFile('step-4');
   const dup = await s.commitSnapshot('step-4', await s.diffDigest('step-4'));
   assert.equal(dup.chainId, second.chainId);
   assert.deepEqual(await s.listSnapshots(), []);
