@@ -30,7 +30,7 @@ for (const runtimeName of ['crun', 'runc'] as const)
       assert.equal(pids.length, 3);
       assert.ok(pids.includes(pid));
       await rt.pause(c.id);
-      assert.equal((await rt.state(c.id))?.status, 'paused');
+      assert.equal((await rt.state(c.id))?.status, 'paused', 'pause returns once the freezer has frozen the container');
       await rt.resume(c.id);
       assert.equal((await rt.state(c.id))?.status, 'running');
       await rt.update(c.id, { pids: { limit: 77 } });

@@ -76,8 +76,18 @@ export class CliRuntime implements OciRuntime {
     }
   }
 
+  /**
+   * Returns once the runtime reports the container paused, as `docker pause` does: cgroup v1's
+   * freezer freezes asynchronously (FREEZING, then FROZEN) and crun may return before it is done,
+   * so on a loaded machine the processes could still run for a moment after the call.
+   */
   async pause(id: string): Promise<void> {
     await this.run(['pause', id]);
+    for (let i = 0; i < 100; i++) {
+      const s = await this.state(id);
+      if (!s || s.status !== 'running') return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   async resume(id: string): Promise<void> {
