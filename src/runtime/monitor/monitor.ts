@@ -66,6 +66,13 @@ export interface Monitor {
   /** For an exec shim: launches the process; resolves with its pid, or rejects with the runtime's error. */
   startExec(stateDir: string): Promise<{ pid: number }>;
   /**
+   * For an exec shim, what an exec start does in one go over connections opened together: the
+   * exit wait (registered before the process can end), the attach when `streams` is given (before
+   * the process runs, so no output is missed), then the launch. Rejects as startExec does;
+   * `exited` is as waitExit's.
+   */
+  launchExec(stateDir: string, streams?: AttachStreams): Promise<{ pid: number; stream?: Duplex; exited: Promise<ExitStatus> }>;
+  /**
    * Connects to the shim's I/O. Reads give the output: for a tty raw bytes; otherwise Docker's
    * stdcopy frames (8-byte header: stream 1|2, 3 zero bytes, big-endian length). Writes go to
    * the process's stdin when stdin was requested; ending the write side closes stdin if the

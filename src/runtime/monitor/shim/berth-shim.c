@@ -8,13 +8,15 @@
  * Usage (berthd spawns it with a sync pipe on fd 3):
  *   berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P.json]
  *              [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once]
- *              [--sync-fd N] [--runtime-fd N] -- RUNTIME ARGS...
+ *              [--sync-fd N] [--runtime-fd N] [--no-fork] -- RUNTIME ARGS...
  * With --log-max-size the log rotates as dockerd's json-file driver does: before a line is written to a
  * file that has reached BYTES, FILE.(N-2) -> FILE.(N-1) ... FILE -> FILE.1 and a new FILE is begun
  * (with N = 1 the file is truncated instead).
  * RUNTIME ARGS is the runtime's argument prefix, e.g. `/usr/bin/crun --root /run/berth/crun`.
  * --runtime-fd N: the runtime binary as a sealed memfd, executed instead of the path (the spawner
  * passes it; see runtime_image).
+ * --no-fork: the caller already detached us (the spawner: it reaps nothing, its children are
+ * reaped by the kernel), so the shim skips its own detaching fork and only starts a new session.
  *
  *   berth-shim --spawner
  * A long-lived helper that starts shims for berthd, so berthd forks once instead of once per
@@ -104,7 +106,7 @@ struct client {
 
 static struct {
     /* configuration */
-    int mode, tty, open_stdin, stdin_once, sync_fd;
+    int mode, tty, open_stdin, stdin_once, sync_fd, no_fork;
     int rt_exe_fd; /* the runtime binary as a sealed memfd (from the spawner), or -1 */
     char **rt_argv;
     int rt_argc;
@@ -1108,7 +1110,7 @@ static void finish(void) {
  * ---------------------------------------------------------------------------------------- */
 static void usage(void) {
     fprintf(stderr, "usage: berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P]\n"
-                    "       [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once] [--sync-fd N] [--runtime-fd N]\n"
+                    "       [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once] [--sync-fd N] [--runtime-fd N] [--no-fork]\n"
                     "       -- RUNTIME ARGS...\n");
     exit(2);
 }
@@ -1124,6 +1126,7 @@ static void parse_args(int argc, char **argv) {
         else if (strcmp(a, "--tty") == 0) S.tty = 1;
         else if (strcmp(a, "--stdin") == 0) S.open_stdin = 1;
         else if (strcmp(a, "--stdin-once") == 0) S.stdin_once = 1;
+        else if (strcmp(a, "--no-fork") == 0) S.no_fork = 1;
         else if (!v) usage();
         else if (strcmp(a, "--mode") == 0) S.mode = strcmp(v, "exec") == 0 ? MODE_EXEC : strcmp(v, "container") == 0 ? MODE_CONTAINER : -1, i++;
         else if (strcmp(a, "--state-dir") == 0) sd = v, i++;
@@ -1217,13 +1220,16 @@ static void spawner_start(struct pending *sp, int *nsp, long id, char **args, co
         int rt = rt_fd >= 0 ? fcntl(rt_fd, F_DUPFD_CLOEXEC, 10) : -1; /* out of the way of 3 and 4 */
         if (p[1] == 3) fcntl(3, F_SETFD, 0);
         else dup2(p[1], 3);
-        if (rt >= 0 && dup2(rt, 4) == 4) { /* insert --runtime-fd 4 before the shim's own arguments */
-            int end = 1; /* args[0] is set below; args[end] is the terminating NULL */
-            while (args[end]) end++;
-            memmove(args + 3, args + 1, (size_t)end * sizeof *args);
-            args[1] = "--runtime-fd";
-            args[2] = "4";
-        }
+        /* Insert our own flags before the shim's arguments (args[0] is set below; room: argc <= 500 of 512). */
+        int end = 1; /* args[end] is the terminating NULL */
+        while (args[end]) end++;
+        int ins = rt >= 0 && dup2(rt, 4) == 4 ? 3 : 1;
+        memmove(args + 1 + ins, args + 1, (size_t)end * sizeof *args);
+        /* This child is already detached: the spawner ignores SIGCHLD (the kernel reaps it) and
+         * outlives nothing the shim needs, so the shim's own detaching fork would be a second
+         * process creation per container and exec for nothing. */
+        args[1] = "--no-fork";
+        if (ins == 3) args[2] = "--runtime-fd", args[3] = "4";
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
@@ -1312,10 +1318,13 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN); /* a client vanishing mid-write must be an EPIPE, not our death */
 
     /* Detach: berthd spawned us and reaps this first process at once; the real shim is the
-     * child, in its own session, reparented to init, so berthd can die and come back. */
-    pid_t p = fork();
-    if (p < 0) die("fork: %s", strerror(errno));
-    if (p > 0) _exit(0);
+     * child, in its own session, reparented to init, so berthd can die and come back. Started by
+     * the spawner (--no-fork), we already are such a process: its parent never waits for us. */
+    if (!S.no_fork) {
+        pid_t p = fork();
+        if (p < 0) die("fork: %s", strerror(errno));
+        if (p > 0) _exit(0);
+    }
     setsid();
     if (chdir(S.state_dir) < 0) die("chdir %s: %s", S.state_dir, strerror(errno));
     int devnull = open("/dev/null", O_RDWR);
