@@ -139,6 +139,7 @@ export class ExecService {
       stateDir: e.stateDir,
       tty: e.config.tty,
       openStdin: e.config.attachStdin && !opts.detach,
+      removeStateDirAtExit: true,
     });
     let launched;
     try {
@@ -155,12 +156,11 @@ export class ExecService {
     }
     this.containers.emitEvent(c, `exec_start: ${e.config.cmd.join(' ')}`, { execID: id });
     const exited = launched.exited.then(
-      async (s) => {
+      (s) => {
         e.running = false;
         e.exitCode = s.exitCode;
         this.containers.emitEvent(c, 'exec_die', { execID: id, exitCode: String(s.exitCode) });
-        await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
-        return s.exitCode;
+        return s.exitCode; // the shim removed the state dir as it ended
       },
       (err) => {
         log.warn('exec wait failed', { id, error: messageOf(err) });

@@ -37,6 +37,11 @@ export interface ExecSpawnOptions {
   stateDir: string;
   tty: boolean;
   openStdin: boolean;
+  /**
+   * The shim removes the state dir when it ends and writes no exit file: the status comes only
+   * through a `wait` made before the end (launchExec's `exited`), as an exec's lives only in berthd's memory.
+   */
+  removeStateDirAtExit?: boolean;
   /** Name of the OCI runtime that created the container; default: the monitor's default runtime. */
   runtime?: string;
 }

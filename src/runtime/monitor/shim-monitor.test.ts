@@ -3,7 +3,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MonitorTestEnv, demuxStdcopy, readAll } from './test-support.js';
 import { EXIT_CODE_UNKNOWN, ShimMonitor } from './shim-monitor.js';
@@ -216,6 +218,19 @@ for (const runtimeName of ['crun', 'runc'] as const)
       });
       await assert.rejects(env.monitor.launchExec(sdm, { stdin: false, stdout: true, stderr: true }), /no-such-binary/);
       assert.equal((await env.monitor.waitExit(sdm)).exitCode, 127);
+
+      // removeStateDirAtExit: the status comes through the wait opened with the start; the shim
+      // leaves no directory (nor exit file) behind.
+      const sdr = env.execStateDir(true);
+      const procR = join(sdr, 'process.json');
+      await writeFile(procR, await readFile(await env.processJson(['sh', '-c', 'echo bye; exit 6'])));
+      await env.monitor.spawnExec({ containerId: c.id, processJsonPath: procR, stateDir: sdr, tty: false, openStdin: false, removeStateDirAtExit: true });
+      const r = await env.monitor.launchExec(sdr, { stdin: false, stdout: true, stderr: true });
+      assert.deepEqual(demuxStdcopy(await readAll(r.stream!)), { stdout: 'bye\n', stderr: '', frames: 1 });
+      assert.equal((await r.exited).exitCode, 6);
+      let left = true;
+      for (const end = Date.now() + 10_000; left && Date.now() < end; await sleep(20)) left = existsSync(sdr);
+      assert.equal(left, false, `the shim removed ${sdr}`);
     });
 
     test('a parent killed with SIGKILL leaves the container running; a new monitor gets its status', { timeout: 30_000 }, async () => {

@@ -57,11 +57,11 @@ export class ShimMonitor implements Monitor {
 
   async spawnExec(opts: ExecSpawnOptions): Promise<{ shimPid: number }> {
     // An exec's state dir is new (its id is) and made by the caller, which wrote the process file into it.
-    await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
     const args = ['--mode', 'exec', '--state-dir', opts.stateDir, '--id', opts.containerId, '--process', opts.processJsonPath];
     if (opts.tty) args.push('--tty');
     // docker exec -i closes the process's stdin when the client's input ends.
     if (opts.openStdin) args.push('--stdin', '--stdin-once');
+    if (opts.removeStateDirAtExit) args.push('--remove-state-dir');
     const [, shimPid] = await this.runShim([...args, '--', ...this.runtimeFor(opts.runtime).baseArgs()]);
     return { shimPid };
   }

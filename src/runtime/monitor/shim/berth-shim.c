@@ -8,7 +8,7 @@
  * Usage (berthd spawns it with a sync pipe on fd 3):
  *   berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P.json]
  *              [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once]
- *              [--sync-fd N] [--runtime-fd N] [--no-fork] -- RUNTIME ARGS...
+ *              [--sync-fd N] [--runtime-fd N] [--no-fork] [--remove-state-dir] -- RUNTIME ARGS...
  * With --log-max-size the log rotates as dockerd's json-file driver does: before a line is written to a
  * file that has reached BYTES, FILE.(N-2) -> FILE.(N-1) ... FILE -> FILE.1 and a new FILE is begun
  * (with N = 1 the file is truncated instead).
@@ -17,6 +17,9 @@
  * passes it; see runtime_image).
  * --no-fork: the caller already detached us (the spawner: it reaps nothing, its children are
  * reaped by the kernel), so the shim skips its own detaching fork and only starts a new session.
+ * --remove-state-dir (exec mode): berthd takes the exit status from its `wait` connection and keeps
+ * nothing of an exec on disk (as dockerd), so at the end the shim writes no exit file and removes
+ * its state dir (the process file berthd put there included).
  *
  *   berth-shim --spawner
  * A long-lived helper that starts shims for berthd, so berthd forks once instead of once per
@@ -50,6 +53,7 @@
  * state for the container any more (berthd then forks no `delete` of its own).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -106,7 +110,7 @@ struct client {
 
 static struct {
     /* configuration */
-    int mode, tty, open_stdin, stdin_once, sync_fd, no_fork;
+    int mode, tty, open_stdin, stdin_once, sync_fd, no_fork, remove_state;
     int rt_exe_fd; /* the runtime binary as a sealed memfd (from the spawner), or -1 */
     char **rt_argv;
     int rt_argc;
@@ -901,6 +905,7 @@ static void handle_signals(void) {
 
 static void write_exit_file(void) {
     char j[160];
+    if (S.remove_state) return; /* the directory goes at the end: only `wait` replies carry the status */
     int n = snprintf(j, sizeof j, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}", S.exit_code, S.finished_at);
     int fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return;
@@ -1092,6 +1097,17 @@ static void loop(void) {
     }
 }
 
+/* --remove-state-dir: everything in it is a plain file of ours, the runtime's or berthd's process file. */
+static void remove_state_dir(void) {
+    DIR *d = opendir(".");
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+    rmdir(S.state_dir);
+}
+
 static void finish(void) {
     char j[160];
     int n = snprintf(j, sizeof j, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}\n", S.exit_code, S.finished_at);
@@ -1111,6 +1127,7 @@ static void finish(void) {
 static void usage(void) {
     fprintf(stderr, "usage: berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P]\n"
                     "       [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once] [--sync-fd N] [--runtime-fd N] [--no-fork]\n"
+                    "       [--remove-state-dir]\n"
                     "       -- RUNTIME ARGS...\n");
     exit(2);
 }
@@ -1127,6 +1144,7 @@ static void parse_args(int argc, char **argv) {
         else if (strcmp(a, "--stdin") == 0) S.open_stdin = 1;
         else if (strcmp(a, "--stdin-once") == 0) S.stdin_once = 1;
         else if (strcmp(a, "--no-fork") == 0) S.no_fork = 1;
+        else if (strcmp(a, "--remove-state-dir") == 0) S.remove_state = 1;
         else if (!v) usage();
         else if (strcmp(a, "--mode") == 0) S.mode = strcmp(v, "exec") == 0 ? MODE_EXEC : strcmp(v, "container") == 0 ? MODE_CONTAINER : -1, i++;
         else if (strcmp(a, "--state-dir") == 0) sd = v, i++;
@@ -1144,6 +1162,7 @@ static void parse_args(int argc, char **argv) {
     /* Kept from the runtime's children and the container: execveat works through a close-on-exec fd. */
     if (S.rt_exe_fd > 2 && fcntl(S.rt_exe_fd, F_SETFD, FD_CLOEXEC) < 0) S.rt_exe_fd = -1;
     if (S.mode < 0 || !sd || !S.id || S.rt_argc < 1) usage();
+    if (S.remove_state && S.mode != MODE_EXEC) usage();
     if ((S.mode == MODE_CONTAINER && !S.bundle) || (S.mode == MODE_EXEC && !S.process_json)) usage();
     if (!realpath(sd, S.state_dir)) die("state dir %s: %s", sd, strerror(errno));
 }
@@ -1365,5 +1384,6 @@ int main(int argc, char **argv) {
     }
     loop();
     finish();
+    if (S.remove_state) remove_state_dir();
     return 0;
 }
