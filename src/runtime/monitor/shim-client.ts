@@ -1,7 +1,7 @@
 // Client side of berth-shim's control socket (DIR/shim.sock): connect, send one command line,
 // read one reply line. See shim/berth-shim.c for the protocol.
 import net from 'node:net';
-import { open } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../lib/errors.js';
 
@@ -28,8 +28,9 @@ export async function connectShim(stateDir: string): Promise<net.Socket> {
  */
 export async function connectShims(stateDir: string, n: number): Promise<net.Socket[]> {
   const full = join(stateDir, 'shim.sock');
-  const dir = Buffer.byteLength(full) > MAX_SUN_PATH ? await open(stateDir, 'r') : undefined;
-  const path = dir ? `/proc/self/fd/${dir.fd}/shim.sock` : full;
+  // Opened and closed synchronously: two thread-pool round trips less on every exec's path.
+  const dir = Buffer.byteLength(full) > MAX_SUN_PATH ? openSync(stateDir, 'r') : undefined;
+  const path = dir !== undefined ? `/proc/self/fd/${dir}/shim.sock` : full;
   try {
     const tries = await Promise.allSettled(Array.from({ length: n }, () => connectPath(path)));
     const failed = tries.find((t) => t.status === 'rejected');
@@ -37,7 +38,7 @@ export async function connectShims(stateDir: string, n: number): Promise<net.Soc
     for (const t of tries) if (t.status === 'fulfilled') t.value.destroy();
     throw failed.reason;
   } finally {
-    await dir?.close();
+    if (dir !== undefined) closeSync(dir);
   }
 }
 
