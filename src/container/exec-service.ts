@@ -2,7 +2,8 @@
 // extra processes in a running container through a monitor of their own, so output is captured
 // from the first byte and the exit code is recorded.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { conflict, messageOf } from '../lib/errors.js';
@@ -43,6 +44,8 @@ const MAX_FINISHED_EXECS = 1000;
 
 export class ExecService {
   private readonly execs = new Map<string, ExecRecord>();
+  /** Each running container's spec process, read once per start of the container (config.json is written only then). */
+  private readonly specProcesses = new Map<string, { startedAt: string; process: OciProcess }>();
 
   constructor(private readonly containers: ContainerService) {}
 
@@ -75,11 +78,11 @@ export class ExecService {
 
   /** Builds the process from the container's own spec, overridden by the exec's settings. */
   private async processFor(e: ExecRecord): Promise<OciProcess> {
-    const spec = JSON.parse(await readFile(this.containers.specPath(e.containerId), 'utf8')) as OciSpec;
     const rec = this.containers.get(e.containerId);
-    const p: OciProcess = { ...spec.process };
+    const base = await this.specProcess(rec.id, rec.state.startedAt);
+    const p: OciProcess = { ...base };
     p.args = e.config.cmd;
-    p.env = mergeEnv(spec.process.env, e.config.env);
+    p.env = mergeEnv(base.env, e.config.env);
     p.terminal = e.config.tty;
     if (e.config.workingDir) p.cwd = e.config.workingDir;
     if (e.config.user) {
@@ -100,10 +103,14 @@ export class ExecService {
     return p;
   }
 
-  /**
-   * Starts the exec. With `attach`, the caller gets the monitor's stream before the process
-   * runs; `onExit` fires with the code when it ends.
-   */
+  private async specProcess(containerId: string, startedAt: string): Promise<OciProcess> {
+    const hit = this.specProcesses.get(containerId);
+    if (hit?.startedAt === startedAt) return hit.process;
+    const spec = JSON.parse(await readFile(this.containers.specPath(containerId), 'utf8')) as OciSpec;
+    this.specProcesses.set(containerId, { startedAt, process: spec.process });
+    return spec.process;
+  }
+
   /** Throws Docker's errors if the exec cannot be started now. */
   checkStartable(id: string): ExecRecord {
     const e = this.get(id);
@@ -114,43 +121,50 @@ export class ExecService {
     return e;
   }
 
+  /**
+   * Starts the exec. Without `detach`, the caller gets the monitor's stream, attached before the
+   * process runs; `exited` resolves with the code when it ends.
+   */
   async start(id: string, opts: { detach: boolean; tty?: boolean }): Promise<{ stream?: Duplex; exited: Promise<number> }> {
     const e = this.checkStartable(id);
     const c = this.containers.get(e.containerId);
     e.started = true;
     const monitor = this.containers.monitorFor(c);
-    // The exec's id is new, so its state dir is too: nothing of an earlier run to clear.
-    const [proc] = await Promise.all([this.processFor(e), mkdir(e.stateDir, { recursive: true, mode: 0o700 })]);
+    // The exec's id is new, so its state dir is too: nothing of an earlier run to clear. A small
+    // dir and file made synchronously (tens of microseconds): each async fs call is a round trip
+    // through the thread pool, two wake-ups that cost milliseconds apiece on a loaded machine.
+    const proc = await this.processFor(e);
+    mkdirSync(e.stateDir, { recursive: true, mode: 0o700 });
     const processPath = join(e.stateDir, 'process.json');
-    await writeFile(processPath, JSON.stringify(proc));
+    writeFileSync(processPath, JSON.stringify(proc));
     await monitor.spawnExec({
       containerId: c.id,
       processJsonPath: processPath,
       stateDir: e.stateDir,
       tty: e.config.tty,
       openStdin: e.config.attachStdin && !opts.detach,
+      removeStateDirAtExit: true,
     });
-    let stream: Duplex | undefined;
-    if (!opts.detach) stream = await monitor.attach(e.stateDir, { stdin: e.config.attachStdin, stdout: e.config.attachStdout, stderr: e.config.attachStderr });
+    let launched;
     try {
-      const { pid } = await monitor.startExec(e.stateDir);
-      e.pid = pid;
+      // One step: the exit wait, the attach and the launch over connections opened together.
+      const streams = opts.detach ? undefined : { stdin: e.config.attachStdin, stdout: e.config.attachStdout, stderr: e.config.attachStderr };
+      launched = await monitor.launchExec(e.stateDir, streams);
+      e.pid = launched.pid;
       e.running = true;
     } catch (err) {
-      stream?.destroy();
       // dockerd records 126 for any exec that could not be started.
       e.exitCode = 126;
       await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
       throw execStartFailure(err);
     }
     this.containers.emitEvent(c, `exec_start: ${e.config.cmd.join(' ')}`, { execID: id });
-    const exited = monitor.waitExit(e.stateDir).then(
-      async (s) => {
+    const exited = launched.exited.then(
+      (s) => {
         e.running = false;
         e.exitCode = s.exitCode;
         this.containers.emitEvent(c, 'exec_die', { execID: id, exitCode: String(s.exitCode) });
-        await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
-        return s.exitCode;
+        return s.exitCode; // the shim removed the state dir as it ended
       },
       (err) => {
         log.warn('exec wait failed', { id, error: messageOf(err) });
@@ -159,7 +173,7 @@ export class ExecService {
         return 126;
       },
     );
-    return { stream, exited };
+    return { stream: launched.stream, exited };
   }
 
   /** Ends a running exec (healthcheck timeouts). */
@@ -177,6 +191,7 @@ export class ExecService {
   /** Execs of a removed container go with it. */
   forgetContainer(containerId: string): void {
     for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+    this.specProcesses.delete(containerId);
   }
 
   execIdsOf(containerId: string): string[] {

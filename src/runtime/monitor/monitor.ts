@@ -37,6 +37,11 @@ export interface ExecSpawnOptions {
   stateDir: string;
   tty: boolean;
   openStdin: boolean;
+  /**
+   * The shim removes the state dir when it ends and writes no exit file: the status comes only
+   * through a `wait` made before the end (launchExec's `exited`), as an exec's lives only in berthd's memory.
+   */
+  removeStateDirAtExit?: boolean;
   /** Name of the OCI runtime that created the container; default: the monitor's default runtime. */
   runtime?: string;
 }
@@ -65,6 +70,13 @@ export interface Monitor {
   spawnExec(opts: ExecSpawnOptions): Promise<{ shimPid: number }>;
   /** For an exec shim: launches the process; resolves with its pid, or rejects with the runtime's error. */
   startExec(stateDir: string): Promise<{ pid: number }>;
+  /**
+   * For an exec shim, what an exec start does in one go over connections opened together: the
+   * exit wait (registered before the process can end), the attach when `streams` is given (before
+   * the process runs, so no output is missed), then the launch. Rejects as startExec does;
+   * `exited` is as waitExit's.
+   */
+  launchExec(stateDir: string, streams?: AttachStreams): Promise<{ pid: number; stream?: Duplex; exited: Promise<ExitStatus> }>;
   /**
    * Connects to the shim's I/O. Reads give the output: for a tty raw bytes; otherwise Docker's
    * stdcopy frames (8-byte header: stream 1|2, 3 zero bytes, big-endian length). Writes go to

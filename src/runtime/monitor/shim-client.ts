@@ -1,7 +1,7 @@
 // Client side of berth-shim's control socket (DIR/shim.sock): connect, send one command line,
 // read one reply line. See shim/berth-shim.c for the protocol.
 import net from 'node:net';
-import { open } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { BerthError } from '../../lib/errors.js';
 
@@ -18,26 +18,44 @@ export class ShimClosedError extends Error {
 const MAX_SUN_PATH = 100;
 
 export async function connectShim(stateDir: string): Promise<net.Socket> {
+  return (await connectShims(stateDir, 1))[0]!;
+}
+
+/**
+ * Opens `n` connections at once (an exec attaches, waits and starts on three): through one
+ * directory fd when the path is long, so a deep exec dir costs one open and close, not one each.
+ * All or none: if one fails, the others are closed.
+ */
+export async function connectShims(stateDir: string, n: number): Promise<net.Socket[]> {
   const full = join(stateDir, 'shim.sock');
-  const dir = Buffer.byteLength(full) > MAX_SUN_PATH ? await open(stateDir, 'r') : undefined;
-  const path = dir ? `/proc/self/fd/${dir.fd}/shim.sock` : full;
+  // Opened and closed synchronously: two thread-pool round trips less on every exec's path.
+  const dir = Buffer.byteLength(full) > MAX_SUN_PATH ? openSync(stateDir, 'r') : undefined;
+  const path = dir !== undefined ? `/proc/self/fd/${dir}/shim.sock` : full;
   try {
-    return await new Promise<net.Socket>((resolve, reject) => {
-      // allowHalfOpen: ending our input (stdin) must not end the output we still read.
-      const s = net.createConnection({ path, allowHalfOpen: true });
-      s.once('error', reject);
-      s.once('connect', () => {
-        s.off('error', reject);
-        // A fast process can make the shim exit while we are still in its accept queue: the
-        // reset may come before any caller listens. Never let it go unhandled; readers see the
-        // socket destroyed instead (readLine checks).
-        s.on('error', () => {});
-        resolve(s);
-      });
-    });
+    const tries = await Promise.allSettled(Array.from({ length: n }, () => connectPath(path)));
+    const failed = tries.find((t) => t.status === 'rejected');
+    if (!failed) return tries.map((t) => (t as PromiseFulfilledResult<net.Socket>).value);
+    for (const t of tries) if (t.status === 'fulfilled') t.value.destroy();
+    throw failed.reason;
   } finally {
-    await dir?.close();
+    if (dir !== undefined) closeSync(dir);
   }
+}
+
+function connectPath(path: string): Promise<net.Socket> {
+  return new Promise<net.Socket>((resolve, reject) => {
+    // allowHalfOpen: ending our input (stdin) must not end the output we still read.
+    const s = net.createConnection({ path, allowHalfOpen: true });
+    s.once('error', reject);
+    s.once('connect', () => {
+      s.off('error', reject);
+      // A fast process can make the shim exit while we are still in its accept queue: the
+      // reset may come before any caller listens. Never let it go unhandled; readers see the
+      // socket destroyed instead (readLine checks).
+      s.on('error', () => {});
+      resolve(s);
+    });
+  });
 }
 
 /** Reads one '\n'-terminated line; bytes after it are pushed back for the next reader. */

@@ -3,7 +3,9 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, readdir, readlink } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, readdir, readlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MonitorTestEnv, demuxStdcopy, readAll } from './test-support.js';
 import { EXIT_CODE_UNKNOWN, ShimMonitor } from './shim-monitor.js';
@@ -78,7 +80,11 @@ for (const runtimeName of ['crun', 'runc'] as const)
       await env.monitor.spawnExec({ containerId: c.id, processJsonPath: await env.processJson(['sleep', '100']), stateDir: sd, tty: false, openStdin: false });
       const exec = await env.monitor.startExec(sd);
       for (const p of [pid, exec.pid]) {
-        assert.doesNotMatch(await readlink(`/proc/${p}/exe`), /memfd/);
+        // runc's `exec --detach` can return (pid file written) while its `runc init` child, run
+        // from the memfd, is still to execve the process: wait for that, boundedly.
+        let exe = await readlink(`/proc/${p}/exe`);
+        for (const end = Date.now() + 10_000; /memfd/.test(exe) && Date.now() < end; exe = await readlink(`/proc/${p}/exe`)) await sleep(20);
+        assert.doesNotMatch(exe, /memfd/);
         const fds = await Promise.all((await readdir(`/proc/${p}/fd`)).map((fd) => readlink(`/proc/${p}/fd/${fd}`)));
         assert.equal(fds.filter((l) => l.includes('memfd')).length, 0, `no runtime copy among pid ${p}'s fds: ${fds.join(', ')}`);
       }
@@ -165,6 +171,66 @@ for (const runtimeName of ['crun', 'runc'] as const)
       });
       await assert.rejects(env.monitor.startExec(sdm), /no-such-binary/);
       assert.equal((await env.monitor.waitExit(sdm)).exitCode, 127);
+    });
+
+    test('exec launched in one step: the wait, attach and start together; the spawner detached the shim without a second fork', {
+      timeout: 60_000,
+    }, async () => {
+      const c = await env.bundle(['sleep', '100']);
+      await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      await env.runtime.start(c.id);
+
+      const sd = env.execStateDir(true); // a deep dir: the three connections go through one dir fd
+      const proc = await env.processJson(['sh', '-c', 'echo exec-out; echo exec-err >&2; exit 5']);
+      const { shimPid } = await env.monitor.spawnExec({ containerId: c.id, processJsonPath: proc, stateDir: sd, tty: false, openStdin: false });
+      // The shim is the spawner's own child (no detaching fork of its own) and leads its own session.
+      const stat = (await readFile(`/proc/${shimPid}/stat`, 'utf8')).replace(/^.*\) /, '').split(' ');
+      const [ppid, sid] = [Number(stat[1]), Number(stat[3])];
+      assert.equal(sid, shimPid, 'the shim leads its own session');
+      assert.match(await readFile(`/proc/${ppid}/cmdline`, 'utf8'), /berth-shim\0--spawner/, 'the shim is the spawner child');
+      const launched = await env.monitor.launchExec(sd, { stdin: false, stdout: true, stderr: true });
+      assert.ok(launched.pid > 0);
+      const got = demuxStdcopy(await readAll(launched.stream!));
+      assert.deepEqual([got.stdout, got.stderr], ['exec-out\n', 'exec-err\n']);
+      assert.equal((await launched.exited).exitCode, 5);
+
+      // Detached (no attach): the exit still comes through the wait opened with the start.
+      const sdd = env.execStateDir();
+      await env.monitor.spawnExec({
+        containerId: c.id,
+        processJsonPath: await env.processJson(['sh', '-c', 'exit 3']),
+        stateDir: sdd,
+        tty: false,
+        openStdin: false,
+      });
+      const detached = await env.monitor.launchExec(sdd);
+      assert.equal(detached.stream, undefined);
+      assert.equal((await detached.exited).exitCode, 3);
+
+      // A launch the runtime refuses rejects with its error; the exit wait reports 127.
+      const sdm = env.execStateDir();
+      await env.monitor.spawnExec({
+        containerId: c.id,
+        processJsonPath: await env.processJson(['no-such-binary']),
+        stateDir: sdm,
+        tty: false,
+        openStdin: false,
+      });
+      await assert.rejects(env.monitor.launchExec(sdm, { stdin: false, stdout: true, stderr: true }), /no-such-binary/);
+      assert.equal((await env.monitor.waitExit(sdm)).exitCode, 127);
+
+      // removeStateDirAtExit: the status comes through the wait opened with the start; the shim
+      // leaves no directory (nor exit file) behind.
+      const sdr = env.execStateDir(true);
+      const procR = join(sdr, 'process.json');
+      await writeFile(procR, await readFile(await env.processJson(['sh', '-c', 'echo bye; exit 6'])));
+      await env.monitor.spawnExec({ containerId: c.id, processJsonPath: procR, stateDir: sdr, tty: false, openStdin: false, removeStateDirAtExit: true });
+      const r = await env.monitor.launchExec(sdr, { stdin: false, stdout: true, stderr: true });
+      assert.deepEqual(demuxStdcopy(await readAll(r.stream!)), { stdout: 'bye\n', stderr: '', frames: 1 });
+      assert.equal((await r.exited).exitCode, 6);
+      let left = true;
+      for (const end = Date.now() + 10_000; left && Date.now() < end; await sleep(20)) left = existsSync(sdr);
+      assert.equal(left, false, `the shim removed ${sdr}`);
     });
 
     test('a parent killed with SIGKILL leaves the container running; a new monitor gets its status', { timeout: 30_000 }, async () => {

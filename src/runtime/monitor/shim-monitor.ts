@@ -3,12 +3,13 @@
 // exactly what the old one saw.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BerthError, canceled, conflict, errnoCode, internal } from '../../lib/errors.js';
 import { readJsonIfExists } from '../../lib/atomic-fs.js';
 import type { OciRuntime } from '../oci/oci-runtime.js';
 import type { AttachStreams, ExecSpawnOptions, ExitStatus, Monitor, ShimSpawnOptions } from './monitor.js';
-import { ShimClosedError, connectShim, parseReply, readLine, shimRequest } from './shim-client.js';
+import { ShimClosedError, connectShim, connectShims, parseReply, readLine, shimRequest } from './shim-client.js';
 import { ShimSpawner } from './shim-spawner.js';
 
 export { findShimBinary } from './shim-path.js';
@@ -56,11 +57,11 @@ export class ShimMonitor implements Monitor {
 
   async spawnExec(opts: ExecSpawnOptions): Promise<{ shimPid: number }> {
     // An exec's state dir is new (its id is) and made by the caller, which wrote the process file into it.
-    await mkdir(opts.stateDir, { recursive: true, mode: 0o700 });
     const args = ['--mode', 'exec', '--state-dir', opts.stateDir, '--id', opts.containerId, '--process', opts.processJsonPath];
     if (opts.tty) args.push('--tty');
     // docker exec -i closes the process's stdin when the client's input ends.
     if (opts.openStdin) args.push('--stdin', '--stdin-once');
+    if (opts.removeStateDirAtExit) args.push('--remove-state-dir');
     const [, shimPid] = await this.runShim([...args, '--', ...this.runtimeFor(opts.runtime).baseArgs()]);
     return { shimPid };
   }
@@ -72,6 +73,40 @@ export class ShimMonitor implements Monitor {
   async startExec(stateDir: string): Promise<{ pid: number }> {
     const reply = await this.request(stateDir, 'start');
     return { pid: Number.parseInt(reply, 10) };
+  }
+
+  async launchExec(stateDir: string, streams?: AttachStreams): Promise<{ pid: number; stream?: Duplex; exited: Promise<ExitStatus> }> {
+    let socks: Socket[];
+    try {
+      socks = await connectShims(stateDir, streams ? 3 : 2);
+    } catch (e) {
+      throw isGone(e) ? notRunning(stateDir, e) : e;
+    }
+    const [waitSock, startSock, attachSock] = socks as [Socket, Socket, Socket | undefined];
+    waitSock.write('wait\n');
+    const exited = readLine(waitSock)
+      .then(parseExit, async (e: unknown) => {
+        if (!(e instanceof ShimClosedError)) throw e;
+        return (await this.readExit(stateDir)) ?? { exitCode: EXIT_CODE_UNKNOWN, finishedAt: new Date().toISOString() };
+      })
+      .finally(() => waitSock.destroy());
+    exited.catch(() => {}); // a launch that fails is reported by its own rejection
+    try {
+      if (attachSock && streams) {
+        attachSock.write(`attach ${streams.stdin ? 1 : 0} ${streams.stdout ? 1 : 0} ${streams.stderr ? 1 : 0}\n`);
+        parseReply(await readLine(attachSock));
+        if (!streams.stdin) attachSock.end(); // nothing to send: let the shim see our input end at once
+      }
+      startSock.write('start\n');
+      const pid = Number.parseInt(parseReply(await readLine(startSock)), 10);
+      return { pid, stream: attachSock, exited };
+    } catch (e) {
+      attachSock?.destroy();
+      waitSock.destroy();
+      throw e instanceof ShimClosedError ? notRunning(stateDir) : e;
+    } finally {
+      startSock.destroy();
+    }
   }
 
   async attach(stateDir: string, streams: AttachStreams): Promise<Duplex> {

@@ -35,9 +35,8 @@ export class ShimSpawner {
     return new Promise<string>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       if (this.pending.size === 1) this.hold(child, true);
-      const parts = [Buffer.from(`${id} ${args.length}\n`)];
-      for (const a of args) parts.push(Buffer.from(a), Buffer.alloc(1));
-      child.stdin!.write(Buffer.concat(parts));
+      // One string, one buffer: the arguments are paths and flags, never holding a NUL themselves.
+      child.stdin!.write(`${id} ${args.length}\n${args.join('\0')}\0`);
     });
   }
 

@@ -2,6 +2,7 @@
 // private runtime root, and cleanup of everything created. Used only by *.test.ts files.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -119,6 +120,7 @@ export class MonitorTestEnv {
   execStateDir(long = false): string {
     // long: deeper than a unix socket path may be (108 bytes), as exec dirs under a container are
     const sd = join(this.dir, 'state', long ? 'x'.repeat(100) : '', uniqueName('exec'));
+    mkdirSync(sd, { recursive: true, mode: 0o700 }); // made by the caller, as ExecService does
     this.stateDirs.push(sd);
     return sd;
   }

@@ -8,13 +8,18 @@
  * Usage (berthd spawns it with a sync pipe on fd 3):
  *   berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P.json]
  *              [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once]
- *              [--sync-fd N] [--runtime-fd N] -- RUNTIME ARGS...
+ *              [--sync-fd N] [--runtime-fd N] [--no-fork] [--remove-state-dir] -- RUNTIME ARGS...
  * With --log-max-size the log rotates as dockerd's json-file driver does: before a line is written to a
  * file that has reached BYTES, FILE.(N-2) -> FILE.(N-1) ... FILE -> FILE.1 and a new FILE is begun
  * (with N = 1 the file is truncated instead).
  * RUNTIME ARGS is the runtime's argument prefix, e.g. `/usr/bin/crun --root /run/berth/crun`.
  * --runtime-fd N: the runtime binary as a sealed memfd, executed instead of the path (the spawner
  * passes it; see runtime_image).
+ * --no-fork: the caller already detached us (the spawner: it reaps nothing, its children are
+ * reaped by the kernel), so the shim skips its own detaching fork and only starts a new session.
+ * --remove-state-dir (exec mode): berthd takes the exit status from its `wait` connection and keeps
+ * nothing of an exec on disk (as dockerd), so at the end the shim writes no exit file and removes
+ * its state dir (the process file berthd put there included).
  *
  *   berth-shim --spawner
  * A long-lived helper that starts shims for berthd, so berthd forks once instead of once per
@@ -48,6 +53,7 @@
  * state for the container any more (berthd then forks no `delete` of its own).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -104,7 +110,7 @@ struct client {
 
 static struct {
     /* configuration */
-    int mode, tty, open_stdin, stdin_once, sync_fd;
+    int mode, tty, open_stdin, stdin_once, sync_fd, no_fork, remove_state;
     int rt_exe_fd; /* the runtime binary as a sealed memfd (from the spawner), or -1 */
     char **rt_argv;
     int rt_argc;
@@ -899,6 +905,7 @@ static void handle_signals(void) {
 
 static void write_exit_file(void) {
     char j[160];
+    if (S.remove_state) return; /* the directory goes at the end: only `wait` replies carry the status */
     int n = snprintf(j, sizeof j, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}", S.exit_code, S.finished_at);
     int fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return;
@@ -1090,6 +1097,17 @@ static void loop(void) {
     }
 }
 
+/* --remove-state-dir: everything in it is a plain file of ours, the runtime's or berthd's process file. */
+static void remove_state_dir(void) {
+    DIR *d = opendir(".");
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
+    rmdir(S.state_dir);
+}
+
 static void finish(void) {
     char j[160];
     int n = snprintf(j, sizeof j, "{\"exitCode\":%d,\"finishedAt\":\"%s\"}\n", S.exit_code, S.finished_at);
@@ -1108,7 +1126,8 @@ static void finish(void) {
  * ---------------------------------------------------------------------------------------- */
 static void usage(void) {
     fprintf(stderr, "usage: berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P]\n"
-                    "       [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once] [--sync-fd N] [--runtime-fd N]\n"
+                    "       [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once] [--sync-fd N] [--runtime-fd N] [--no-fork]\n"
+                    "       [--remove-state-dir]\n"
                     "       -- RUNTIME ARGS...\n");
     exit(2);
 }
@@ -1124,6 +1143,8 @@ static void parse_args(int argc, char **argv) {
         else if (strcmp(a, "--tty") == 0) S.tty = 1;
         else if (strcmp(a, "--stdin") == 0) S.open_stdin = 1;
         else if (strcmp(a, "--stdin-once") == 0) S.stdin_once = 1;
+        else if (strcmp(a, "--no-fork") == 0) S.no_fork = 1;
+        else if (strcmp(a, "--remove-state-dir") == 0) S.remove_state = 1;
         else if (!v) usage();
         else if (strcmp(a, "--mode") == 0) S.mode = strcmp(v, "exec") == 0 ? MODE_EXEC : strcmp(v, "container") == 0 ? MODE_CONTAINER : -1, i++;
         else if (strcmp(a, "--state-dir") == 0) sd = v, i++;
@@ -1141,6 +1162,7 @@ static void parse_args(int argc, char **argv) {
     /* Kept from the runtime's children and the container: execveat works through a close-on-exec fd. */
     if (S.rt_exe_fd > 2 && fcntl(S.rt_exe_fd, F_SETFD, FD_CLOEXEC) < 0) S.rt_exe_fd = -1;
     if (S.mode < 0 || !sd || !S.id || S.rt_argc < 1) usage();
+    if (S.remove_state && S.mode != MODE_EXEC) usage();
     if ((S.mode == MODE_CONTAINER && !S.bundle) || (S.mode == MODE_EXEC && !S.process_json)) usage();
     if (!realpath(sd, S.state_dir)) die("state dir %s: %s", sd, strerror(errno));
 }
@@ -1217,13 +1239,16 @@ static void spawner_start(struct pending *sp, int *nsp, long id, char **args, co
         int rt = rt_fd >= 0 ? fcntl(rt_fd, F_DUPFD_CLOEXEC, 10) : -1; /* out of the way of 3 and 4 */
         if (p[1] == 3) fcntl(3, F_SETFD, 0);
         else dup2(p[1], 3);
-        if (rt >= 0 && dup2(rt, 4) == 4) { /* insert --runtime-fd 4 before the shim's own arguments */
-            int end = 1; /* args[0] is set below; args[end] is the terminating NULL */
-            while (args[end]) end++;
-            memmove(args + 3, args + 1, (size_t)end * sizeof *args);
-            args[1] = "--runtime-fd";
-            args[2] = "4";
-        }
+        /* Insert our own flags before the shim's arguments (args[0] is set below; room: argc <= 500 of 512). */
+        int end = 1; /* args[end] is the terminating NULL */
+        while (args[end]) end++;
+        int ins = rt >= 0 && dup2(rt, 4) == 4 ? 3 : 1;
+        memmove(args + 1 + ins, args + 1, (size_t)end * sizeof *args);
+        /* This child is already detached: the spawner ignores SIGCHLD (the kernel reaps it) and
+         * outlives nothing the shim needs, so the shim's own detaching fork would be a second
+         * process creation per container and exec for nothing. */
+        args[1] = "--no-fork";
+        if (ins == 3) args[2] = "--runtime-fd", args[3] = "4";
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
@@ -1312,10 +1337,13 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN); /* a client vanishing mid-write must be an EPIPE, not our death */
 
     /* Detach: berthd spawned us and reaps this first process at once; the real shim is the
-     * child, in its own session, reparented to init, so berthd can die and come back. */
-    pid_t p = fork();
-    if (p < 0) die("fork: %s", strerror(errno));
-    if (p > 0) _exit(0);
+     * child, in its own session, reparented to init, so berthd can die and come back. Started by
+     * the spawner (--no-fork), we already are such a process: its parent never waits for us. */
+    if (!S.no_fork) {
+        pid_t p = fork();
+        if (p < 0) die("fork: %s", strerror(errno));
+        if (p > 0) _exit(0);
+    }
     setsid();
     if (chdir(S.state_dir) < 0) die("chdir %s: %s", S.state_dir, strerror(errno));
     int devnull = open("/dev/null", O_RDWR);
@@ -1356,5 +1384,6 @@ int main(int argc, char **argv) {
     }
     loop();
     finish();
+    if (S.remove_state) remove_state_dir();
     return 0;
 }
