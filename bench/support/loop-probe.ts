@@ -10,6 +10,7 @@
 // benchmark preloads it.
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { rm, writeFile } from 'node:fs/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 export interface LoopStats {
   /** Event-loop delay percentiles and max, ms. */
@@ -24,6 +25,11 @@ export interface LoopStats {
   /** After the last full collection asked for (`<file>.gc`): the live heap and off-heap memory, KiB; `gcs` counts them. */
   heapUsedKiB?: number;
   externalKiB?: number;
+  /** Around that collection: the resident set and V8's new space (which grows under load up to --max-semi-space-size), KiB. */
+  rssBeforeKiB?: number;
+  rssAfterKiB?: number;
+  newSpaceBeforeKiB?: number;
+  newSpaceAfterKiB?: number;
   gcs: number;
 }
 
@@ -40,7 +46,9 @@ if (out) {
   });
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   const gc = (globalThis as { gc?: () => void }).gc;
-  let heap: Pick<LoopStats, 'heapUsedKiB' | 'externalKiB' | 'gcs'> = { gcs: 0 };
+  let heap: Pick<LoopStats, 'heapUsedKiB' | 'externalKiB' | 'rssBeforeKiB' | 'rssAfterKiB' | 'newSpaceBeforeKiB' | 'newSpaceAfterKiB' | 'gcs'> = { gcs: 0 };
+  const kib = (n: number) => Math.round(n / 1024);
+  const newSpace = () => kib(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0);
   setInterval(async () => {
     const asked = async () =>
       rm(`${out}.gc`).then(
@@ -48,9 +56,19 @@ if (out) {
         () => false,
       );
     if (gc && (await asked())) {
+      const rssBeforeKiB = kib(process.memoryUsage.rss());
+      const newSpaceBeforeKiB = newSpace();
       gc();
       const m = process.memoryUsage();
-      heap = { heapUsedKiB: Math.round(m.heapUsed / 1024), externalKiB: Math.round(m.external / 1024), gcs: heap.gcs + 1 };
+      heap = {
+        heapUsedKiB: kib(m.heapUsed),
+        externalKiB: kib(m.external),
+        rssBeforeKiB,
+        rssAfterKiB: kib(m.rss),
+        newSpaceBeforeKiB,
+        newSpaceAfterKiB: newSpace(),
+        gcs: heap.gcs + 1,
+      };
     }
     const stats: LoopStats = {
       ...heap,

@@ -38,3 +38,19 @@ test('a pending trim never keeps the process alive', async () => {
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'done');
 });
+
+test('after a longer quiet time the memory-reducing collection runs once per burst', async () => {
+  const r = await child(`
+    t.enableIdleTrim();
+    for (let i = 0; i < 2000; i++) Buffer.alloc(4096).fill(i);
+    t.pokeIdleTrim();
+    // Timers fire in the order they are due, so the reduce (due 2 s after the poke) has run by then.
+    await new Promise((r) => setTimeout(r, 2600));
+    const after = t.idleReducesDone();
+    await new Promise((r) => setTimeout(r, 2600)); // no work since: no second one
+    process.stdout.write(after + ' ' + t.idleReducesDone() + ' ' + typeof globalThis.gc);
+  `);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, '1 1 undefined');
+  assert.equal(r.err, '');
+});

@@ -6,44 +6,65 @@
 // 94.6 MiB before, with the trim and the scavenge ~64 MiB. Each poke pushes the work back, so
 // under a steady stream of requests nothing runs; after a burst, one young-generation GC and one
 // malloc_trim (a few ms together) run once.
-import { setFlagsFromString } from 'node:v8';
+//
+// A long burst (the load bench: 50 clients for a minute) also grows V8's new space to its
+// maximum (16 -> 32 MiB here), which no scavenge or ordinary full collection gives back, and
+// leaves old-space pages the allocator keeps. After a longer quiet time a second stage runs once
+// per burst: V8's memory-reducing full collection (the "last resort" flavour, which compacts and
+// releases pages) and another malloc_trim. Measured on berthd after the load bench: see
+// bench/README.md, session 20.
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { mallocTrim } from './libc.js';
 import { log } from './log.js';
 
 /** Quiet time after the last poke before trimming: long enough that a burst's requests share one trim. */
 const QUIET_MS = 250;
+/** Quiet time before the memory-reducing full collection: a daemon between bursts, not between requests. */
+const REDUCE_MS = 2000;
 
 let timer: NodeJS.Timeout | undefined;
+let reduceTimer: NodeJS.Timeout | undefined;
 let enabled = false;
 let done = 0;
+let reduced = 0;
 
-let scavenge: (() => void) | undefined;
+type Gc = (o: { type: 'minor' | 'major'; execution?: 'sync'; flavor?: 'regular' | 'last-resort' }) => void;
+let gcFn: Gc | undefined;
 
 /**
- * V8's young-generation GC, which frees the ArrayBuffers (request bodies, file chunks) a burst
+ * V8's gc(): a young-generation GC frees the ArrayBuffers (request bodies, file chunks) a burst
  * left behind. `gc` exists only in a context made after --expose-gc is set, so the daemon's own
  * global scope never gets one.
  */
-function youngGc(): void {
-  if (!scavenge) {
+function gc(): Gc {
+  if (!gcFn) {
     setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as (o: { type: 'minor' }) => void;
-    scavenge = () => gc({ type: 'minor' });
+    gcFn = runInNewContext('gc') as Gc;
   }
-  scavenge();
+  return gcFn;
 }
 
-function trim(): void {
+function guarded(what: string, fn: () => void): boolean {
   try {
-    youngGc();
-    mallocTrim();
-    done++;
+    fn();
+    return true;
   } catch (e) {
     // No koffi or no glibc (musl): nothing to trim, and never a reason to fail.
     enabled = false;
-    log.debug('idle trim unavailable', { error: e instanceof Error ? e.message : String(e) });
+    log.debug(`idle ${what} unavailable`, { error: e instanceof Error ? e.message : String(e) });
+    return false;
   }
+}
+
+function trim(): void {
+  if (guarded('trim', () => (gc()({ type: 'minor' }), mallocTrim()))) done++;
+}
+
+function reduce(): void {
+  if (!enabled) return;
+  if (guarded('reduce', () => (gc()({ type: 'major', execution: 'sync', flavor: 'last-resort' }), mallocTrim()))) reduced++;
 }
 
 /** How many trims have run (diagnostics and tests); a failed one turns trimming off instead. */
@@ -51,19 +72,62 @@ export function idleTrimsDone(): number {
   return done;
 }
 
-/** Turns trimming on (the daemon; never a short-lived CLI process) and schedules a first trim. */
+/** How many memory-reducing full collections have run (once per burst, after REDUCE_MS of quiet). */
+export function idleReducesDone(): number {
+  return reduced;
+}
+
+/** Turns trimming on (the daemon; never a short-lived CLI process), caps V8's new space and schedules a first trim. */
 export function enableIdleTrim(): void {
   enabled = true;
+  capNewSpace();
   pokeIdleTrim();
+}
+
+/**
+ * V8 doubles its new space (the young generation's two semi-spaces) while many objects survive a
+ * scavenge, up to 32 MiB here, and never gives it back, not even after a memory-reducing full
+ * collection: berthd's resident set kept +16 MiB after every long burst (the load bench). Once
+ * the new space has reached NEW_SPACE_STOP it stops growing (--semi-space-growth-factor is read
+ * at each growth, so 1 freezes the size); a burst then scavenges more often instead. Starting a
+ * worker thread (a pull's unpackers) resets V8's flags to the command line's, so the check runs
+ * after every collection (a gc observer, one flag write once past the size) and one doubling may
+ * slip in before it: the new space stays at 8 or 16 MiB, not 32.
+ */
+const NEW_SPACE_STOP = 8 * 1024 * 1024;
+let capped = false;
+let gcObserver: PerformanceObserver | undefined;
+
+function capNewSpace(): void {
+  if (gcObserver) return;
+  const check = () => {
+    const ns = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    if (!ns || ns.space_size < NEW_SPACE_STOP) return;
+    setFlagsFromString('--semi-space-growth-factor=1');
+    capped = true;
+  };
+  gcObserver = new PerformanceObserver(check);
+  gcObserver.observe({ entryTypes: ['gc'] });
+  check();
+}
+
+/** Whether V8's new space has reached its cap and stopped growing (diagnostics and tests). */
+export function newSpaceCapped(): boolean {
+  return capped;
 }
 
 /** Work happened (a request ended, a worker went): trim once things have been quiet for a moment. */
 export function pokeIdleTrim(): void {
   if (!enabled) return;
-  if (timer) {
-    timer.refresh();
-    return;
-  }
-  timer = setTimeout(trim, QUIET_MS);
-  timer.unref(); // never keeps the process alive
+  timer = restart(timer, trim, QUIET_MS);
+  reduceTimer = restart(reduceTimer, reduce, REDUCE_MS);
+}
+
+/** A timer pushed back to `ms` from now, or a new one once the last has fired. */
+function restart(t: NodeJS.Timeout | undefined, fn: () => void, ms: number): NodeJS.Timeout {
+  // refresh() on a timer that has fired schedules it again, which is what a poke after the trim wants.
+  if (t) return t.refresh();
+  const n = setTimeout(fn, ms);
+  n.unref(); // never keeps the process alive
+  return n;
 }
