@@ -53,6 +53,20 @@ async function readProbe(): Promise<LoopStats | null> {
   }
 }
 
+/** BERTH_LOAD_HEAP_SNAPSHOTS=DIR: berthd's heap snapshots before and after the load go there (compare them in Chrome's DevTools). */
+const snapshotDir = process.env.BERTH_LOAD_HEAP_SNAPSHOTS;
+let snapshots = 0;
+async function heapSnapshot(): Promise<void> {
+  if (!snapshotDir) return;
+  const path = join(snapshotDir, `berthd-${process.pid}-${++snapshots}.heapsnapshot`);
+  await writeFile(`${probeFile}.snap`, path);
+  for (let i = 0; i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (!(await readFile(`${probeFile}.snap`).catch(() => undefined))) break;
+  }
+  console.log(`berthd heap snapshot: ${path}`);
+}
+
 /** Asks berthd's probe for a full collection and returns the live heap it reports (KiB). */
 async function heapAfterGc(): Promise<number | undefined> {
   const read = readProbe;
@@ -110,7 +124,11 @@ await runBench(
         ...common,
         socket: d.td.socket,
         image: 'busybox',
-        measure: async () => ({ ...(await resources({ pid: d.pid, dataRoot: d.dataRoot, cgroupParent: d.td.cgroupParent })), heapKiB: await heapAfterGc() }),
+        measure: async () => {
+          const r = { ...(await resources({ pid: d.pid, dataRoot: d.dataRoot, cgroupParent: d.td.cgroupParent })), heapKiB: await heapAfterGc() };
+          await heapSnapshot();
+          return r;
+        },
         cpuSeconds: () => cpuSecondsOf([d.pid]),
         onWindowStart: () => process.kill(d.pid, 'SIGUSR2'),
         onWindowEnd: async () => {

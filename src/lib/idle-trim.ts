@@ -7,12 +7,7 @@
 // under a steady stream of requests nothing runs; after a burst, one young-generation GC and one
 // malloc_trim (a few ms together) run once.
 //
-// A long burst (the load bench: 50 clients for a minute) also grows V8's new space to its
-// maximum (16 -> 32 MiB here), which no scavenge or ordinary full collection gives back, and
-// leaves old-space pages the allocator keeps. After a longer quiet time a second stage runs once
-// per burst: V8's memory-reducing full collection (the "last resort" flavour, which compacts and
-// releases pages) and another malloc_trim. Measured on berthd after the load bench: see
-// bench/README.md, session 20.
+// A long burst also grows V8's new space, which nothing gives back: capNewSpace below stops it.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
@@ -21,60 +16,42 @@ import { log } from './log.js';
 
 /** Quiet time after the last poke before trimming: long enough that a burst's requests share one trim. */
 const QUIET_MS = 250;
-/** Quiet time before the memory-reducing full collection: a daemon between bursts, not between requests. */
-const REDUCE_MS = 2000;
 
 let timer: NodeJS.Timeout | undefined;
-let reduceTimer: NodeJS.Timeout | undefined;
 let enabled = false;
 let done = 0;
-let reduced = 0;
 
-type Gc = (o: { type: 'minor' | 'major'; execution?: 'sync'; flavor?: 'regular' | 'last-resort' }) => void;
-let gcFn: Gc | undefined;
+let scavenge: (() => void) | undefined;
 
 /**
- * V8's gc(): a young-generation GC frees the ArrayBuffers (request bodies, file chunks) a burst
+ * V8's young-generation GC, which frees the ArrayBuffers (request bodies, file chunks) a burst
  * left behind. `gc` exists only in a context made after --expose-gc is set, so the daemon's own
  * global scope never gets one.
  */
-function gc(): Gc {
-  if (!gcFn) {
+function youngGc(): void {
+  if (!scavenge) {
     setFlagsFromString('--expose-gc');
-    gcFn = runInNewContext('gc') as Gc;
+    const gc = runInNewContext('gc') as (o: { type: 'minor' }) => void;
+    scavenge = () => gc({ type: 'minor' });
   }
-  return gcFn;
-}
-
-function guarded(what: string, fn: () => void): boolean {
-  try {
-    fn();
-    return true;
-  } catch (e) {
-    // No koffi or no glibc (musl): nothing to trim, and never a reason to fail.
-    enabled = false;
-    log.debug(`idle ${what} unavailable`, { error: e instanceof Error ? e.message : String(e) });
-    return false;
-  }
+  scavenge();
 }
 
 function trim(): void {
-  if (guarded('trim', () => (gc()({ type: 'minor' }), mallocTrim()))) done++;
-}
-
-function reduce(): void {
-  if (!enabled) return;
-  if (guarded('reduce', () => (gc()({ type: 'major', execution: 'sync', flavor: 'last-resort' }), mallocTrim()))) reduced++;
+  try {
+    youngGc();
+    mallocTrim();
+    done++;
+  } catch (e) {
+    // No koffi or no glibc (musl): nothing to trim, and never a reason to fail.
+    enabled = false;
+    log.debug('idle trim unavailable', { error: e instanceof Error ? e.message : String(e) });
+  }
 }
 
 /** How many trims have run (diagnostics and tests); a failed one turns trimming off instead. */
 export function idleTrimsDone(): number {
   return done;
-}
-
-/** How many memory-reducing full collections have run (once per burst, after REDUCE_MS of quiet). */
-export function idleReducesDone(): number {
-  return reduced;
 }
 
 /** Turns trimming on (the daemon; never a short-lived CLI process), caps V8's new space and schedules a first trim. */
@@ -119,15 +96,10 @@ export function newSpaceCapped(): boolean {
 /** Work happened (a request ended, a worker went): trim once things have been quiet for a moment. */
 export function pokeIdleTrim(): void {
   if (!enabled) return;
-  timer = restart(timer, trim, QUIET_MS);
-  reduceTimer = restart(reduceTimer, reduce, REDUCE_MS);
-}
-
-/** A timer pushed back to `ms` from now, or a new one once the last has fired. */
-function restart(t: NodeJS.Timeout | undefined, fn: () => void, ms: number): NodeJS.Timeout {
-  // refresh() on a timer that has fired schedules it again, which is what a poke after the trim wants.
-  if (t) return t.refresh();
-  const n = setTimeout(fn, ms);
-  n.unref(); // never keeps the process alive
-  return n;
+  if (timer) {
+    timer.refresh();
+    return;
+  }
+  timer = setTimeout(trim, QUIET_MS);
+  timer.unref(); // never keeps the process alive
 }

@@ -133,7 +133,7 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 }
 
 const LABEL = 'berth-load';
-/** Idle time before each resource reading: exec shims and closed sockets settle, and berthd gives memory back (src/lib/idle-trim.ts: 2 s of quiet). */
+/** Idle time before each resource reading: exec shims and closed sockets settle, and berthd, idle, gives memory back (src/lib/idle-trim.ts). */
 const SETTLE_MS = 3000;
 
 async function loadAverage(): Promise<number> {
