@@ -21,6 +21,8 @@ const clients = Number(process.env.BERTH_LOAD_CLIENTS ?? 50);
 const seconds = Number(process.env.BERTH_LOAD_SECONDS ?? 180);
 const existing = Number(process.env.BERTH_LOAD_EXISTING ?? 500);
 const rounds = Number(process.env.BERTH_LOAD_ROUNDS ?? 1);
+// BERTH_LOAD_DOCKER=0: berthd alone (a profiling run), even when Docker's engine answers.
+const withDocker = process.env.BERTH_LOAD_DOCKER !== '0';
 
 // berthd inherits the environment: the probe it preloads writes here.
 const probeFile = `/tmp/berth-load-loop-${process.pid}.json`;
@@ -42,15 +44,43 @@ async function dockerPids(): Promise<number[]> {
   return pids;
 }
 
+/** The probe's last figures; null while there are none, or when its write of the file is caught half done. */
+async function readProbe(): Promise<LoopStats | null> {
+  try {
+    return JSON.parse(await readFile(probeFile, 'utf8')) as LoopStats;
+  } catch {
+    return null;
+  }
+}
+
+/** BERTH_LOAD_HEAP_SNAPSHOTS=DIR: berthd's heap snapshots before and after the load go there (compare them in Chrome's DevTools). */
+const snapshotDir = process.env.BERTH_LOAD_HEAP_SNAPSHOTS;
+let snapshots = 0;
+async function heapSnapshot(): Promise<void> {
+  if (!snapshotDir) return;
+  const path = join(snapshotDir, `berthd-${process.pid}-${++snapshots}.heapsnapshot`);
+  await writeFile(`${probeFile}.snap`, path);
+  for (let i = 0; i < 300; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    if (!(await readFile(`${probeFile}.snap`).catch(() => undefined))) break;
+  }
+  console.log(`berthd heap snapshot: ${path}`);
+}
+
 /** Asks berthd's probe for a full collection and returns the live heap it reports (KiB). */
 async function heapAfterGc(): Promise<number | undefined> {
-  const read = async () => JSON.parse(await readFile(probeFile, 'utf8').catch(() => 'null')) as LoopStats | null;
+  const read = readProbe;
   const before = (await read())?.gcs ?? 0;
   await writeFile(`${probeFile}.gc`, '');
   for (let i = 0; i < 50; i++) {
     await new Promise((r) => setTimeout(r, 200));
     const s = await read();
-    if (s && s.gcs > before) return s.heapUsedKiB;
+    if (s && s.gcs > before) {
+      console.log(
+        `berthd at a full collection: RSS ${s.rssBeforeKiB} -> ${s.rssAfterKiB} KiB, V8 new space ${s.newSpaceBeforeKiB} -> ${s.newSpaceAfterKiB} KiB, live heap ${s.heapUsedKiB} KiB`,
+      );
+      return s.heapUsedKiB;
+    }
   }
   return undefined;
 }
@@ -84,7 +114,7 @@ await runBench(
   `load: ${clients} API clients for ${seconds} s with ${existing} containers`,
   { limitMs: rounds * 2 * (seconds + 600) * 1000, nodeArgs: ['--expose-gc', '--import', probe] },
   async ({ d, external }) => {
-    const docker = external.find((t: Target) => t.label === 'docker engine' && t.socket);
+    const docker = withDocker ? external.find((t: Target) => t.label === 'docker engine' && t.socket) : undefined;
     const common: Omit<LoadOptions, 'socket' | 'image'> = { existing, sleepers: 5, clients, durationMs: seconds * 1000, log: (l) => console.log(l) };
     const pairs: string[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -94,11 +124,15 @@ await runBench(
         ...common,
         socket: d.td.socket,
         image: 'busybox',
-        measure: async () => ({ ...(await resources({ pid: d.pid, dataRoot: d.dataRoot, cgroupParent: d.td.cgroupParent })), heapKiB: await heapAfterGc() }),
+        measure: async () => {
+          const r = { ...(await resources({ pid: d.pid, dataRoot: d.dataRoot, cgroupParent: d.td.cgroupParent })), heapKiB: await heapAfterGc() };
+          await heapSnapshot();
+          return r;
+        },
         cpuSeconds: () => cpuSecondsOf([d.pid]),
         onWindowStart: () => process.kill(d.pid, 'SIGUSR2'),
         onWindowEnd: async () => {
-          loop = JSON.parse(await readFile(probeFile, 'utf8').catch(() => 'null')) as LoopStats | null;
+          for (let i = 0; i < 5 && !loop; i++) loop = (await readProbe()) ?? (await new Promise((r) => setTimeout(r, 100)), null);
         },
       });
       report('berthd', b, loop ?? undefined);

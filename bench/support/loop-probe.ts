@@ -6,10 +6,12 @@
 // starts both afresh on SIGUSR2 (sent by the bench when its measured window opens). When the
 // bench creates `<file>.gc` (and berthd runs with --expose-gc), the next tick collects garbage
 // fully and reports the heap left, so a leak (live objects that stay) is told apart from memory
-// V8 and the allocator keep after a busy spell. Not part of berthd: nothing here runs unless a
+// V8 and the allocator keep after a busy spell; when the bench writes a path into `<file>.snap`, a
+// heap snapshot goes there (what the live heap holds, before and after a load). Not part of berthd: nothing here runs unless a
 // benchmark preloads it.
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 
 export interface LoopStats {
   /** Event-loop delay percentiles and max, ms. */
@@ -24,6 +26,11 @@ export interface LoopStats {
   /** After the last full collection asked for (`<file>.gc`): the live heap and off-heap memory, KiB; `gcs` counts them. */
   heapUsedKiB?: number;
   externalKiB?: number;
+  /** Around that collection: the resident set and V8's new space (which grows under load up to --max-semi-space-size), KiB. */
+  rssBeforeKiB?: number;
+  rssAfterKiB?: number;
+  newSpaceBeforeKiB?: number;
+  newSpaceAfterKiB?: number;
   gcs: number;
 }
 
@@ -40,17 +47,46 @@ if (out) {
   });
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   const gc = (globalThis as { gc?: () => void }).gc;
-  let heap: Pick<LoopStats, 'heapUsedKiB' | 'externalKiB' | 'gcs'> = { gcs: 0 };
+  let heap: Pick<LoopStats, 'heapUsedKiB' | 'externalKiB' | 'rssBeforeKiB' | 'rssAfterKiB' | 'newSpaceBeforeKiB' | 'newSpaceAfterKiB' | 'gcs'> = { gcs: 0 };
+  const kib = (n: number) => Math.round(n / 1024);
+  const newSpace = () => kib(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0);
+  let busy = false; // a tick's awaits must not let the next tick take the same snapshot or collection again
   setInterval(async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      await tick();
+    } finally {
+      busy = false;
+    }
+  }, 500).unref();
+  const tick = async () => {
     const asked = async () =>
       rm(`${out}.gc`).then(
         () => true,
         () => false,
       );
+    // `<file>.snap` naming a path: a heap snapshot written there (after a full collection), then the name file goes.
+    const snap = await readFile(`${out}.snap`, 'utf8').catch(() => '');
+    if (snap) {
+      gc?.();
+      writeHeapSnapshot(snap);
+      await rm(`${out}.snap`, { force: true });
+    }
     if (gc && (await asked())) {
+      const rssBeforeKiB = kib(process.memoryUsage.rss());
+      const newSpaceBeforeKiB = newSpace();
       gc();
       const m = process.memoryUsage();
-      heap = { heapUsedKiB: Math.round(m.heapUsed / 1024), externalKiB: Math.round(m.external / 1024), gcs: heap.gcs + 1 };
+      heap = {
+        heapUsedKiB: kib(m.heapUsed),
+        externalKiB: kib(m.external),
+        rssBeforeKiB,
+        rssAfterKiB: kib(m.rss),
+        newSpaceBeforeKiB,
+        newSpaceAfterKiB: newSpace(),
+        gcs: heap.gcs + 1,
+      };
     }
     const stats: LoopStats = {
       ...heap,
@@ -61,6 +97,6 @@ if (out) {
       utilization: Math.round(performance.eventLoopUtilization(elu).utilization * 1000) / 1000,
       windowMs: Math.round(performance.now() - since),
     };
-    void writeFile(out, JSON.stringify(stats)).catch(() => {});
-  }, 500).unref();
+    await writeFile(out, JSON.stringify(stats)).catch(() => {});
+  };
 }

@@ -38,3 +38,33 @@ test('a pending trim never keeps the process alive', async () => {
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'done');
 });
+
+test("V8's new space stops growing once it reaches its cap, also after a worker thread reset V8's flags", async () => {
+  // Objects that survive scavenges make V8 double its new space (to 32 MiB uncapped); small steps
+  // per turn of the loop leave the gc observer its turn between growths.
+  const r = await child(`
+    const { getHeapSpaceStatistics } = await import('node:v8');
+    const { Worker } = await import('node:worker_threads');
+    const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576;
+    t.enableIdleTrim();
+    let keep = [];
+    let most = 0;
+    const churn = async () => {
+      for (let j = 0; j < 200; j++) {
+        for (let i = 0; i < 1e4; i++) { keep.push({ a: i, b: 'x' + i }); if (keep.length > 200000) keep = []; }
+        most = Math.max(most, newSpace());
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    await churn();
+    const capped = t.newSpaceCapped();
+    const w = new Worker('0', { eval: true });
+    await new Promise((r) => w.on('exit', r));
+    await churn();
+    process.stdout.write(JSON.stringify({ capped, most }));
+  `);
+  assert.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out) as { capped: boolean; most: number };
+  assert.equal(out.capped, true, r.out);
+  assert.ok(out.most <= 16, `new space reached ${out.most} MiB`);
+});

@@ -6,7 +6,10 @@
 // 94.6 MiB before, with the trim and the scavenge ~64 MiB. Each poke pushes the work back, so
 // under a steady stream of requests nothing runs; after a burst, one young-generation GC and one
 // malloc_trim (a few ms together) run once.
-import { setFlagsFromString } from 'node:v8';
+//
+// A long burst also grows V8's new space, which nothing gives back: capNewSpace below stops it.
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { mallocTrim } from './libc.js';
 import { log } from './log.js';
@@ -51,10 +54,43 @@ export function idleTrimsDone(): number {
   return done;
 }
 
-/** Turns trimming on (the daemon; never a short-lived CLI process) and schedules a first trim. */
+/** Turns trimming on (the daemon; never a short-lived CLI process), caps V8's new space and schedules a first trim. */
 export function enableIdleTrim(): void {
   enabled = true;
+  capNewSpace();
   pokeIdleTrim();
+}
+
+/**
+ * V8 doubles its new space (the young generation's two semi-spaces) while many objects survive a
+ * scavenge, up to 32 MiB here, and never gives it back, not even after a memory-reducing full
+ * collection: berthd's resident set kept +16 MiB after every long burst (the load bench). Once
+ * the new space has reached NEW_SPACE_STOP it stops growing (--semi-space-growth-factor is read
+ * at each growth, so 1 freezes the size); a burst then scavenges more often instead. Starting a
+ * worker thread (a pull's unpackers) resets V8's flags to the command line's, so the check runs
+ * after every collection (a gc observer, one flag write once past the size) and one doubling may
+ * slip in before it: the new space stays at 8 or 16 MiB, not 32.
+ */
+const NEW_SPACE_STOP = 8 * 1024 * 1024;
+let capped = false;
+let gcObserver: PerformanceObserver | undefined;
+
+function capNewSpace(): void {
+  if (gcObserver) return;
+  const check = () => {
+    const ns = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    if (!ns || ns.space_size < NEW_SPACE_STOP) return;
+    setFlagsFromString('--semi-space-growth-factor=1');
+    capped = true;
+  };
+  gcObserver = new PerformanceObserver(check);
+  gcObserver.observe({ entryTypes: ['gc'] });
+  check();
+}
+
+/** Whether V8's new space has reached its cap and stopped growing (diagnostics and tests). */
+export function newSpaceCapped(): boolean {
+  return capped;
 }
 
 /** Work happened (a request ended, a worker went): trim once things have been quiet for a moment. */

@@ -133,6 +133,8 @@ async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>): Prom
 }
 
 const LABEL = 'berth-load';
+/** Idle time before each resource reading: exec shims and closed sockets settle, and berthd, idle, gives memory back (src/lib/idle-trim.ts). */
+const SETTLE_MS = 3000;
 
 async function loadAverage(): Promise<number> {
   return Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
@@ -189,7 +191,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const containersBefore = (await listAll()).length;
   // A short warm-up, so the baseline is of a daemon that has served these requests once.
   await api('GET', `/containers/${existing[0] ?? sleepers[0]}/json`);
-  await new Promise((r) => setTimeout(r, 500));
+  // Then idle as long as before the reading after the load (below), so both are of a daemon in the same idle state.
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const before = await o.measure?.();
   if (before) log(`before: ${JSON.stringify(before)}`);
 
@@ -295,7 +298,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 
   // Back to the standing population, then to nothing of ours: the load's containers are gone.
   const containersAfter = (await listAll()).length;
-  await new Promise((r) => setTimeout(r, 1000)); // exec shims and closed sockets settle
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const after = await o.measure?.();
   if (after) log(`after: ${JSON.stringify(after)}`);
   await pool([...existing, ...sleepers], 4, async (id) => {

@@ -1,12 +1,18 @@
-// `ps` serialises each container through containerSummaryJson, which keeps a record's text and
-// makes only Status afresh: its output must be exactly JSON.stringify(containerSummary(...)),
+// `ps` serialises each container through containerSummaryPieces, which keeps a record's bytes and
+// makes only Status afresh (when the clock has changed its text): its output must be exactly JSON.stringify(containerSummary(...)),
 // whatever the clock, the mounts or the network say, and a changed record must never be
 // answered from an older one's text.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { containerRecord } from '../../container/core-fakes.test-support.js';
 import type { ContainerRecord } from '../../container/container-record.js';
-import { containerSummary, containerSummaryJson, type ContainerFacts, type NetInfo } from './container-wire.js';
+import { containerSummary, containerSummaryPieces, type ContainerFacts, type NetInfo } from './container-wire.js';
+
+/** The item's JSON as `ps` sends it: the kept pieces joined, or the text made afresh. */
+function containerSummaryJson(r: ContainerRecord, facts: ContainerFacts, now: number): string {
+  const p = containerSummaryPieces(r, facts, now);
+  return 'pieces' in p ? Buffer.concat(p.pieces).toString() : p.fresh;
+}
 import type * as Wire from '../types/index.js';
 
 function factsWith(state: { net?: NetInfo; mounts: Wire.MountPoint[] }): ContainerFacts {

@@ -1,6 +1,6 @@
 // Docker's container JSON <-> Berth's container domain. PascalCase stops here.
 import { invalidArgument } from '../../lib/errors.js';
-import { humanDuration } from '../../lib/human-duration.js';
+import { humanDuration, humanDurationChangesAt } from '../../lib/human-duration.js';
 import type { ContainerRecord, HostSettings, HealthcheckConfig } from '../../container/container-record.js';
 import { mountInputsFromWire, mountInputToWire } from './volumes.js';
 import type { AttachResult, EndpointInfo } from '../../network/types.js';
@@ -198,6 +198,26 @@ function statusText(r: ContainerRecord, now: number): string {
   }
 }
 
+/** The time (ms since the epoch) until which statusText(r, now) says the same; Infinity when it never changes by itself. */
+function statusUntil(r: ContainerRecord, now: number): number {
+  const s = r.state;
+  const since = (t: string) => {
+    const at = Date.parse(t);
+    return at + humanDurationChangesAt(now - at);
+  };
+  switch (s.status) {
+    case 'running':
+    case 'paused':
+      return since(s.startedAt);
+    case 'restarting':
+      return since(s.finishedAt);
+    case 'exited':
+      return s.finishedAt === ZERO_TIME ? Number.POSITIVE_INFINITY : since(s.finishedAt);
+    default:
+      return Number.POSITIVE_INFINITY;
+  }
+}
+
 function commandLine(r: ContainerRecord): string {
   return [...r.config.entrypoint, ...r.config.cmd]
     .map((a) => (/\s/.test(a) ? `'${a}'` : a))
@@ -321,35 +341,67 @@ function summaryOf(r: ContainerRecord, net: NetInfo, mounts: Wire.MountPoint[], 
   };
 }
 
-/** A summary's JSON around its Status, which alone changes with the clock. */
-interface SummaryJson {
+/** A summary's JSON bytes around its Status, which alone changes with the clock; the Status's bytes from `at` until `until` (ms since the epoch). */
+interface KeptSummary {
   mounts: Wire.MountPoint[];
-  head: string;
-  tail: string;
+  pieces: [head: Buffer, status: Buffer, tail: Buffer];
+  at: number;
+  until: number;
 }
-const summaryJsonCache = new WeakMap<ContainerRecord, SummaryJson>();
+const keptSummaries = new WeakMap<ContainerRecord, KeptSummary>();
 
 /**
- * One `ps` item (containerSummary without sizes) as JSON text. A record is a frozen snapshot that
- * is replaced on every change, so for a container without a network sandbox (created, exited:
- * most of a long list) the text is kept per record, and per mounts list (the volume domain's,
- * the same array while unchanged: see `facts.mountsOf`), and only Status ("Exited (0) 5 minutes
- * ago") is made afresh. A `ps -a` over hundreds of containers then costs string joins on the
- * event loop instead of building and serialising every summary on every request; the text is
- * the same as JSON.stringify(containerSummary(...)).
+ * One `ps` item (containerSummary without sizes) in pieces of bytes whose concatenation is
+ * JSON.stringify(containerSummary(...)). A record is a frozen snapshot that is replaced on every
+ * change, so for a container without a network sandbox (created, exited: most of a long list) the
+ * bytes around Status are kept per record and per mounts list (the volume domain's, the same array
+ * while unchanged: see `facts.mountsOf`), and Status's bytes until the clock changes its text
+ * ("Exited (0) 5 minutes ago": statusUntil): the same Buffer objects come back while nothing
+ * changed. A container with a sandbox (few: the running ones on a network) gives its whole text
+ * made afresh (`fresh`), which the caller compares with the one it kept. See
+ * container-list-answer.ts.
  */
-export function containerSummaryJson(r: ContainerRecord, facts: ContainerFacts, now = Date.now()): string {
+export function containerSummaryPieces(r: ContainerRecord, facts: ContainerFacts, now: number): { pieces: readonly Buffer[] } | { fresh: string } {
   const net = facts.netOf(r);
   const mounts = facts.mountsOf(r);
-  const status = statusText(r, now);
-  if (net !== undefined) return JSON.stringify(summaryOf(r, net, mounts, now));
-  let c = summaryJsonCache.get(r);
+  if (net !== undefined) return { fresh: JSON.stringify(summaryOf(r, net, mounts, now)) };
+  let c = keptSummaries.get(r);
   if (!c || c.mounts !== mounts) {
-    const { Status: _, HostConfig, NetworkSettings, Mounts, ...head } = summaryOf(r, net, mounts, now);
-    c = { mounts, head: `${JSON.stringify(head).slice(0, -1)},"Status":`, tail: `,${JSON.stringify({ HostConfig, NetworkSettings, Mounts }).slice(1)}` };
-    summaryJsonCache.set(r, c);
+    const { Status, HostConfig, NetworkSettings, Mounts, ...head } = summaryOf(r, undefined, mounts, now);
+    const pieces: KeptSummary['pieces'] = [
+      ownBytes(`${JSON.stringify(head).slice(0, -1)},"Status":`),
+      statusBytes(JSON.stringify(Status)),
+      ownBytes(`,${JSON.stringify({ HostConfig, NetworkSettings, Mounts }).slice(1)}`),
+    ];
+    c = { mounts, pieces, at: now, until: statusUntil(r, now) };
+    keptSummaries.set(r, c);
+  } else if (now >= c.until || now < c.at) {
+    c.pieces = [c.pieces[0], statusBytes(JSON.stringify(statusText(r, now))), c.pieces[2]];
+    c.at = now;
+    c.until = statusUntil(r, now);
   }
-  return c.head + JSON.stringify(status) + c.tail;
+  return { pieces: c.pieces };
+}
+
+/**
+ * A string's bytes in a buffer of their own: Buffer.from slices a small string out of a shared
+ * 8 KiB pool, and one kept slice would keep the whole pool block alive.
+ */
+function ownBytes(s: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(s));
+  b.write(s);
+  return b;
+}
+
+/** Status texts as bytes, one Buffer per text (a few hundred distinct ones at most in practice; dropped whole past a bound). */
+const statusBytesKept = new Map<string, Buffer>();
+function statusBytes(json: string): Buffer {
+  let b = statusBytesKept.get(json);
+  if (!b) {
+    if (statusBytesKept.size >= 2048) statusBytesKept.clear();
+    statusBytesKept.set(json, (b = ownBytes(json)));
+  }
+  return b;
 }
 
 export function configToWire(r: ContainerRecord): Wire.ContainerConfig {

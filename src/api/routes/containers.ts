@@ -12,13 +12,14 @@ import type { ContainerPruneResult } from '../../container/prune.js';
 import type { ContainerFs } from '../../container/archive.js';
 import type { Digest } from '../../lib/digest.js';
 import { readJsonObject } from '../../lib/http/request.js';
-import { sendJson, sendJsonText, sendNoContent } from '../../lib/http/route.js';
+import { sendJson, sendJsonBytes, sendNoContent } from '../../lib/http/route.js';
 import { versionAtLeast } from '../server/api-version.js';
 import { containerInspectForVersion } from './version-shapes.js';
 import type { Route, RouteContext } from '../server/route.js';
-import { containerInspect, containerSummary, containerSummaryJson, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
+import { containerInspect, containerSummary, createRequestFrom, hostSettingsFrom, type ContainerFacts } from './container-wire.js';
 import { num, obj, str, ttySize } from './wire-read.js';
 import { containerFsRoutes } from './container-fs.js';
+import { ContainerListAnswers } from './container-list-answer.js';
 import { detachKeysFrom, splice } from './hijack-stream.js';
 import { containerStatsRoutes } from './container-stats.js';
 import type * as Wire from '../types/index.js';
@@ -81,6 +82,7 @@ export function streamContentType(ctx: RouteContext, tty: boolean): string {
 
 export function containerRoutes(d: ContainerRouteDeps): Route[] {
   const { containers, facts } = d;
+  const listAnswers = new ContainerListAnswers(facts);
 
   return [
     {
@@ -99,10 +101,11 @@ export function containerRoutes(d: ContainerRouteDeps): Route[] {
       path: '/containers/json',
       handler: async (ctx) => {
         const q = ctx.query;
-        const list = containers.list({ all: q.bool('all'), limit: q.int('limit'), filters: q.filters(), resolveImage: d.resolveImageId });
+        const o = { all: q.bool('all'), limit: q.int('limit'), filters: q.filters() };
+        const list = containers.list({ ...o, resolveImage: d.resolveImageId });
         const now = Date.now();
         if (q.bool('size')) return sendJson(ctx.res, 200, await Promise.all(list.map((r) => containerSummary(r, facts, now, true))));
-        sendJsonText(ctx.res, 200, `[${list.map((r) => containerSummaryJson(r, facts, now)).join(',')}]`);
+        sendJsonBytes(ctx.res, 200, listAnswers.answer(JSON.stringify(o), list, now));
       },
     },
     {

@@ -38,6 +38,12 @@ export function sendJsonText(res: ServerResponse, status: number, json: string):
   res.end(text);
 }
 
+/** A JSON answer already encoded, final newline included (a route that keeps its answer's bytes). */
+export function sendJsonBytes(res: ServerResponse, status: number, body: Buffer): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.end(body);
+}
+
 export function sendNoContent(res: ServerResponse, status = 204): void {
   res.writeHead(status).end();
 }
