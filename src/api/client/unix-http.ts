@@ -1,8 +1,8 @@
-// One HTTP/1.1 request over a unix socket with the whole answer read into memory, without
-// node:http (its agent, client, parser and outgoing-message modules cost about a tenth of
-// `node -e 0`, measured) and without node:net (unix-exchange.ts): the CLI's plain JSON requests
-// (ps, inspect, version, stop, rm...) come this way. Streams, uploads, upgrades and TCP hosts
-// keep node:http (transport.ts).
+// HTTP/1.1 over a unix socket without node:http (its agent, client, parser and outgoing-message
+// modules cost about a tenth of `node -e 0`, measured) and without node:net (unix-exchange.ts):
+// the bytes of a request, and its answer read whole (ps, inspect, version, stop, rm...) or as it
+// arrives (ResponseReader: logs, wait, an output-only attach; transport.ts's `stream`). Uploads,
+// stdin and TTY sessions and TCP hosts keep node:http (transport.ts).
 import { exchange } from './unix-exchange.js';
 
 export interface WholeResponse {
