@@ -208,14 +208,13 @@ export class DockerClient extends Transport {
    * An attach that only reads (no stdin): the upgraded stream's bytes to `onBody`, without
    * node:http; `head` resolves on the 101. undefined over TCP (then containerAttach).
    */
-  containerAttachOutput(id: string, o: AttachOptions, onBody: (chunk: Buffer) => void, signal?: AbortSignal): StreamedAnswer | undefined {
+  containerAttachOutput(id: string, o: AttachOptions, onBody: (chunk: Buffer) => void): StreamedAnswer | undefined {
     return this.stream(
       'POST',
       `/containers/${enc(id)}/attach`,
       {
         query: { stream: o.stream ?? true, logs: o.logs, stdin: false, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys },
         headers: { Connection: 'Upgrade', Upgrade: 'tcp' },
-        signal,
       },
       onBody,
     );

@@ -12,7 +12,7 @@ import { ConnectError, parseErrorBody } from './errors.js';
 import { parseHost, type Endpoint } from './host.js';
 import { readJsonLines } from './json-lines.js';
 import { requestBytes, requestWhole, ResponseReader, type ResponseHead } from './unix-http.js';
-import { streamExchange } from './unix-exchange.js';
+import { streamExchange, type ExchangeControl } from './unix-exchange.js';
 import { loadClientTls, type ClientTls } from './tls.js';
 import { API_VERSION, buildQuery, type Query } from './query.js';
 
@@ -41,8 +41,10 @@ function isStream(b: unknown): b is Readable {
 export interface StreamedAnswer {
   /** The status and headers of a 1xx/2xx/3xx answer; rejects with the ApiError of a 4xx/5xx one. */
   head: Promise<ResponseHead>;
-  /** The body ended (or the connection failed). */
+  /** The body ended (or the connection failed, or close() ended it: an error with code `ERR_CLOSED`). */
   done: Promise<void>;
+  /** Ends the exchange now. */
+  close(): void;
 }
 
 const CONNECT_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH', 'ETIMEDOUT']);
@@ -199,7 +201,8 @@ export class Transport {
       (h) => h.status < 400 && onHead(h),
     );
     const request = requestBytes(method, o.path!, o.headers as Record<string, string>, body);
-    const done = streamExchange(this.endpoint.socketPath, request, (c) => reader.push(c), opts.signal).then(
+    const control: ExchangeControl = {};
+    const done = streamExchange(this.endpoint.socketPath, request, (c) => reader.push(c), opts.signal, control).then(
       () => {
         reader.end();
         const h = reader.head!;
@@ -210,7 +213,7 @@ export class Transport {
       },
     );
     done.catch(onHeadError); // a no-op once the head has come
-    return { head, done };
+    return { head, done, close: () => control.close?.() };
   }
 
   /** Parse the 2xx body as JSON (undefined for an empty body, e.g. 204 or 304). */

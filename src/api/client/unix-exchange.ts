@@ -94,18 +94,39 @@ export async function exchange(socketPath: string, request: Buffer, signal?: Abo
   return Buffer.concat(chunks);
 }
 
+/** Lets a caller end an exchange early without an AbortSignal (whose event-target code a CLI process would load and compile). */
+export interface ExchangeControl {
+  /** Set by streamExchange: closes the connection; the exchange then rejects with a `closed` error. */
+  close?: () => void;
+}
+
 /**
  * Writes `request` and hands each chunk read to `onData` as it arrives (an answer of any size
  * or length of time: logs, attach); resolves at EOF. `onData` may throw to end the exchange
  * with that error.
  */
-export function streamExchange(socketPath: string, request: Buffer, onData: (chunk: Buffer) => void, signal?: AbortSignal): Promise<void> {
+export function streamExchange(
+  socketPath: string,
+  request: Buffer,
+  onData: (chunk: Buffer) => void,
+  signal?: AbortSignal,
+  control?: ExchangeControl,
+): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
   const b = pipeBindings();
-  return b ? rawExchange(b, socketPath, request, onData, signal) : netExchange(socketPath, request, onData, signal);
+  return b ? rawExchange(b, socketPath, request, onData, signal, control) : netExchange(socketPath, request, onData, signal, control);
 }
 
-function rawExchange(b: PipeBindings, socketPath: string, request: Buffer, onData: (chunk: Buffer) => void, signal: AbortSignal | undefined): Promise<void> {
+const closedError = (): Error => Object.assign(new Error('the connection was closed'), { code: 'ERR_CLOSED' });
+
+function rawExchange(
+  b: PipeBindings,
+  socketPath: string,
+  request: Buffer,
+  onData: (chunk: Buffer) => void,
+  signal: AbortSignal | undefined,
+  control: ExchangeControl | undefined,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const handle = new b.Pipe(b.socketType);
     let done = false;
@@ -120,6 +141,7 @@ function rawExchange(b: PipeBindings, socketPath: string, request: Buffer, onDat
     };
     const onAbort = (): void => finish(signal!.reason ?? new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (control) control.close = () => finish(closedError());
     const connectReq = new b.PipeConnectWrap();
     connectReq.oncomplete = (status: number): void => {
       if (done) return;
@@ -155,7 +177,13 @@ function rawExchange(b: PipeBindings, socketPath: string, request: Buffer, onDat
 // process.getBuiltinModule (Node >= 20.16): the CLI bundle runs as a vm.Script (bin/berth's code
 // cache), where a dynamic import() has no loader to call; a static import would load node:net
 // in every process.
-function netExchange(socketPath: string, request: Buffer, onData: (chunk: Buffer) => void, signal: AbortSignal | undefined): Promise<void> {
+function netExchange(
+  socketPath: string,
+  request: Buffer,
+  onData: (chunk: Buffer) => void,
+  signal: AbortSignal | undefined,
+  control: ExchangeControl | undefined,
+): Promise<void> {
   const { connect } = process.getBuiltinModule('node:net') as typeof import('node:net');
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
@@ -170,6 +198,7 @@ function netExchange(socketPath: string, request: Buffer, onData: (chunk: Buffer
     };
     const onAbort = (): void => finish(signal!.reason ?? new Error('aborted'));
     signal?.addEventListener('abort', onAbort, { once: true });
+    if (control) control.close = () => finish(closedError());
     sock.write(request);
     sock.on('data', (c: Buffer) => {
       try {

@@ -117,6 +117,10 @@ test('Transport.stream: the body as it arrives, the head before the end; errors 
   const socketPath = join(dir, 's.sock');
   let finish: (() => void) | undefined;
   const server = createServer((req, res) => {
+    if (finish && req.url!.includes('/slow')) {
+      res.writeHead(200).write('held');
+      return;
+    }
     if (req.url!.includes('/slow')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('part1,');
@@ -136,6 +140,12 @@ test('Transport.stream: the body as it arrives, the head before the end; errors 
   assert.equal((await s.head).status, 200);
   await s.done;
   assert.equal(got.join(''), 'part1,part2');
+
+  // close() ends an answer that has not ended (the server never finishes this one)
+  const held = c.stream('GET', '/slow', {}, () => {})!;
+  await held.head;
+  held.close();
+  await assert.rejects(held.done, (err: unknown) => (err as { code?: string }).code === 'ERR_CLOSED');
 
   const e = c.stream('GET', '/containers/x/json', {}, () => assert.fail('no body for an error'))!;
   await assert.rejects(e.head, (err: unknown) => err instanceof ApiError && err.status === 404 && err.message === 'No such container: x');

@@ -63,8 +63,7 @@ export function startFailureStatus(message: string): number {
  */
 function outputOnlyAttach(ctx: CliContext, docker: DockerClient, id: string, o: AttachOptions): (Session & { attached: Promise<unknown> }) | undefined {
   const sink = demuxWriter(ctx.out.bind(ctx), ctx.err.bind(ctx));
-  const abort = new AbortController();
-  const streamed = docker.containerAttachOutput(id, o, sink.push, abort.signal);
+  const streamed = docker.containerAttachOutput(id, o, sink.push);
   if (!streamed) return undefined;
   let closed = false;
   const done = streamed.done.then(
@@ -82,7 +81,7 @@ function outputOnlyAttach(ctx: CliContext, docker: DockerClient, id: string, o: 
     close: () => {
       if (closed) return;
       closed = true;
-      abort.abort();
+      streamed.close();
     },
     detached: false,
   };
