@@ -196,7 +196,6 @@ export class DockerClient extends Transport {
   containerLogsTo(id: string, o: LogsOptions, onBody: (chunk: Buffer) => void, signal?: AbortSignal): StreamedAnswer | undefined {
     return this.stream('GET', `/containers/${enc(id)}/logs`, { query: logsQuery(o), signal }, onBody);
   }
-
   containerStats(id: string, opts: { stream?: boolean; oneShot?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<T.ContainerStats> {
     return this.jsonStream('GET', `/containers/${enc(id)}/stats`, { query: { stream: opts.stream ?? false, 'one-shot': opts.oneShot }, signal: opts.signal });
   }
@@ -204,7 +203,8 @@ export class DockerClient extends Transport {
     return this.hijack(`/containers/${enc(id)}/attach`, {
       query: { stream: o.stream ?? true, logs: o.logs, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys },
     });
-  } /**
+  }
+  /**
    * An attach that only reads (no stdin): the upgraded stream's bytes to `onBody`, without
    * node:http; `head` resolves on the 101. undefined over TCP (then containerAttach).
    */
@@ -219,7 +219,6 @@ export class DockerClient extends Transport {
       onBody,
     );
   }
-
   containerCommit(
     id: string,
     o: { repo?: string; tag?: string; comment?: string; author?: string; pause?: boolean; changes?: string[]; config?: T.ContainerConfig },
