@@ -8,7 +8,7 @@ import type { StdIo } from '../client/std-io.js';
  * The CLI's streams: the client layer's StdIo, plus writers for text when the streams are the
  * process's own (process-io.ts writes them without building the streams).
  */
-export type CliIo = StdIo & { out?: (s: string) => void; err?: (s: string) => void };
+export type CliIo = StdIo & { out?: (s: string | Uint8Array) => void; err?: (s: string | Uint8Array) => void };
 
 export class CliContext {
   private client?: DockerClient;
@@ -31,11 +31,11 @@ export class CliContext {
   get docker(): DockerClient {
     return (this.client ??= new DockerClient(this.host, undefined, this.tls));
   }
-  out(s: string): void {
+  out(s: string | Uint8Array): void {
     if (this.io.out) this.io.out(s);
     else this.io.stdout.write(s);
   }
-  err(s: string): void {
+  err(s: string | Uint8Array): void {
     if (this.io.err) this.io.err(s);
     else this.io.stderr.write(s);
   }

@@ -31,10 +31,10 @@ function write(fd: 1 | 2, s: string | Uint8Array): void {
   }
 }
 
-/** Writes text to the process's stdout without building the stream. */
-export const writeOut = (s: string): void => write(1, s);
-/** Writes text to the process's stderr without building the stream. */
-export const writeErr = (s: string): void => write(2, s);
+/** Writes text or bytes to the process's stdout without building the stream. */
+export const writeOut = (s: string | Uint8Array): void => write(1, s);
+/** Writes text or bytes to the process's stderr without building the stream. */
+export const writeErr = (s: string | Uint8Array): void => write(2, s);
 
 /** The process's stdio for a command: the streams are made only when a command reads them. */
 export function processIo(): CliIo {

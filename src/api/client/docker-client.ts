@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type * as T from '../types/index.js';
-import { Transport, type HijackedStream, type Query } from './transport.js';
+import { Transport, type HijackedStream, type Query, type StreamedAnswer } from './transport.js';
 
 export type Filters = Record<string, string[]>;
 const enc = encodeURIComponent;
@@ -65,6 +65,19 @@ export interface LogsOptions {
   timestamps?: boolean;
   tail?: string;
   details?: boolean;
+}
+
+function logsQuery(o: LogsOptions): Query {
+  return {
+    follow: o.follow,
+    stdout: o.stdout ?? true,
+    stderr: o.stderr ?? true,
+    since: o.since,
+    until: o.until,
+    timestamps: o.timestamps,
+    tail: o.tail,
+    details: o.details,
+  };
 }
 
 export class DockerClient extends Transport {
@@ -145,16 +158,22 @@ export class DockerClient extends Transport {
    * settles when the container reaches the condition.
    */
   async containerWaitRegistered(id: string, condition?: string): Promise<{ result: Promise<T.ContainerWaitResponse> }> {
-    const res = this.request('POST', `/containers/${enc(id)}/wait`, { query: { condition } });
-    const result = res.then(async (r) => {
-      const chunks: Buffer[] = [];
-      for await (const c of r) chunks.push(c as Buffer);
-      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T.ContainerWaitResponse;
-    });
+    const path = `/containers/${enc(id)}/wait`;
+    const body: Buffer[] = [];
+    // Over the unix socket without node:http: the head is the registration, the body the status.
+    const streamed = this.stream('POST', path, { query: { condition } }, (c) => body.push(c));
+    const registered: Promise<unknown> = streamed ? streamed.head : this.request('POST', path, { query: { condition } });
+    const result = streamed
+      ? streamed.done.then(() => JSON.parse(Buffer.concat(body).toString('utf8')) as T.ContainerWaitResponse)
+      : (registered as Promise<IncomingMessage>).then(async (r) => {
+          const chunks: Buffer[] = [];
+          for await (const c of r) chunks.push(c as Buffer);
+          return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T.ContainerWaitResponse;
+        });
     result.catch(() => {}); // the caller observes it; never an unhandled rejection
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      res,
+      registered,
       new Promise((r) => {
         timer = setTimeout(r, 1000);
       }),
@@ -171,19 +190,11 @@ export class DockerClient extends Transport {
     return this.json('POST', '/containers/prune', { query: { filters: filtersQuery(filters) } });
   }
   containerLogs(id: string, o: LogsOptions, signal?: AbortSignal): Promise<IncomingMessage> {
-    return this.request('GET', `/containers/${enc(id)}/logs`, {
-      query: {
-        follow: o.follow,
-        stdout: o.stdout ?? true,
-        stderr: o.stderr ?? true,
-        since: o.since,
-        until: o.until,
-        timestamps: o.timestamps,
-        tail: o.tail,
-        details: o.details,
-      },
-      signal,
-    });
+    return this.request('GET', `/containers/${enc(id)}/logs`, { query: logsQuery(o), signal });
+  }
+  /** The logs' bytes to `onBody` as they arrive, without node:http; undefined over TCP (then containerLogs). */
+  containerLogsTo(id: string, o: LogsOptions, onBody: (chunk: Buffer) => void, signal?: AbortSignal): StreamedAnswer | undefined {
+    return this.stream('GET', `/containers/${enc(id)}/logs`, { query: logsQuery(o), signal }, onBody);
   }
   containerStats(id: string, opts: { stream?: boolean; oneShot?: boolean; signal?: AbortSignal } = {}): AsyncGenerator<T.ContainerStats> {
     return this.jsonStream('GET', `/containers/${enc(id)}/stats`, { query: { stream: opts.stream ?? false, 'one-shot': opts.oneShot }, signal: opts.signal });
@@ -192,6 +203,21 @@ export class DockerClient extends Transport {
     return this.hijack(`/containers/${enc(id)}/attach`, {
       query: { stream: o.stream ?? true, logs: o.logs, stdin: o.stdin, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys },
     });
+  }
+  /**
+   * An attach that only reads (no stdin): the upgraded stream's bytes to `onBody`, without
+   * node:http; `head` resolves on the 101. undefined over TCP (then containerAttach).
+   */
+  containerAttachOutput(id: string, o: AttachOptions, onBody: (chunk: Buffer) => void): StreamedAnswer | undefined {
+    return this.stream(
+      'POST',
+      `/containers/${enc(id)}/attach`,
+      {
+        query: { stream: o.stream ?? true, logs: o.logs, stdin: false, stdout: o.stdout, stderr: o.stderr, detachKeys: o.detachKeys },
+        headers: { Connection: 'Upgrade', Upgrade: 'tcp' },
+      },
+      onBody,
+    );
   }
   containerCommit(
     id: string,

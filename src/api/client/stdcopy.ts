@@ -95,6 +95,25 @@ export function demuxStream(src: Readable | Iterable<Buffer> | AsyncIterable<Buf
   })();
 }
 
+/**
+ * A demultiplexer that writes each stream's bytes as they are pushed (synchronous writers, no
+ * stream objects); `end()` throws the text of any stream-3 (system error) frames, as demuxStream.
+ */
+export function demuxWriter(out: (b: Buffer) => void, err: (b: Buffer) => void): { push(chunk: Buffer): void; end(): void } {
+  let sysErr = '';
+  const d = new StdcopyDemuxer((s, data) => {
+    if (s === 3) sysErr += data.toString('utf8');
+    else if (s === 2) err(data);
+    else out(data);
+  });
+  return {
+    push: (c) => d.push(c),
+    end: () => {
+      if (sysErr) throw new Error(sysErr);
+    },
+  };
+}
+
 /** Encode one frame (used by tests and fake servers). */
 export function stdcopyFrame(stream: StdStream, data: Buffer | string): Buffer {
   const body = typeof data === 'string' ? Buffer.from(data) : data;

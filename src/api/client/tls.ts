@@ -3,9 +3,9 @@
 // TLS on, --tls alone skips checking the server's certificate, and the files default to
 // $DOCKER_CERT_PATH (or ~/.docker) /{ca,cert,key}.pem, the client pair only when it exists.
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CA_FILE, CERT_FILE, KEY_FILE, defaultCertDir } from '../../lib/tls-files.js';
+import { homeDir } from './host.js';
 
 export interface ClientTlsFlags {
   tls?: boolean;
@@ -31,10 +31,10 @@ export interface ClientTlsMaterial {
   key?: Buffer;
 }
 
-export function clientTls(f: ClientTlsFlags, env: NodeJS.ProcessEnv = process.env, home = homedir(), exists = existsSync): ClientTls | undefined {
+export function clientTls(f: ClientTlsFlags, env: NodeJS.ProcessEnv = process.env, home?: string, exists = existsSync): ClientTls | undefined {
   const verify = f.tlsverify ?? !!env.DOCKER_TLS_VERIFY;
   if (!f.tls && !verify && f.tlsverify === undefined) return undefined;
-  const dir = defaultCertDir(env, home);
+  const dir = defaultCertDir(env, home ?? homeDir(env));
   const optional = (given: string | undefined, name: string) => given ?? (exists(join(dir, name)) ? join(dir, name) : undefined);
   const certFile = optional(f.tlscert, CERT_FILE);
   const keyFile = optional(f.tlskey, KEY_FILE);

@@ -1,15 +1,18 @@
 // HTTP over the daemon's unix socket (or tcp): one keep-alive agent, /v1.45 prefix, JSON and
 // streaming helpers, and the HTTP/1.1 upgrade ("hijack") that attach and exec start use.
 // node:http loads on the first request that needs it: whole JSON/text answers over a unix socket
-// go through unix-http.ts on node:net alone (a CLI process spares loading node:http).
+// go through unix-http.ts, which needs neither node:http nor node:net (a CLI process spares
+// loading them), and node:stream is not loaded for them either: a body is told for a stream by
+// its shape, not by `instanceof Readable`.
 import type * as http from 'node:http';
 import type * as https from 'node:https';
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ConnectError, parseErrorBody } from './errors.js';
 import { parseHost, type Endpoint } from './host.js';
 import { readJsonLines } from './json-lines.js';
-import { requestWhole } from './unix-http.js';
+import { requestBytes, requestWhole, ResponseReader, type ResponseHead } from './unix-http.js';
+import { streamExchange, type ExchangeControl } from './unix-exchange.js';
 import { loadClientTls, type ClientTls } from './tls.js';
 import { API_VERSION, buildQuery, type Query } from './query.js';
 
@@ -27,6 +30,21 @@ export interface RequestOptions {
 export interface HijackedStream {
   socket: Socket;
   head: Buffer;
+}
+
+/** A stream body (a Readable, or anything that pipes like one) rather than JSON, text or bytes. */
+function isStream(b: unknown): b is Readable {
+  return typeof b === 'object' && b !== null && typeof (b as Readable).pipe === 'function' && typeof (b as Readable).on === 'function';
+}
+
+/** An answer read as it arrives (Transport.stream). */
+export interface StreamedAnswer {
+  /** The status and headers of a 1xx/2xx/3xx answer; rejects with the ApiError of a 4xx/5xx one. */
+  head: Promise<ResponseHead>;
+  /** The body ended (or the connection failed, or close() ended it: an error with code `ERR_CLOSED`). */
+  done: Promise<void>;
+  /** Ends the exchange now. */
+  close(): void;
 }
 
 const CONNECT_CODES = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'EHOSTUNREACH', 'ETIMEDOUT']);
@@ -86,7 +104,7 @@ export class Transport {
       req.end();
       return;
     }
-    if (body instanceof Readable) {
+    if (isStream(body)) {
       body.on('error', (err) => req.destroy(err));
       body.pipe(req);
       return;
@@ -102,7 +120,7 @@ export class Transport {
     const b = opts.body;
     if (b === undefined || b === null) return;
     opts.headers = { ...opts.headers };
-    if (b instanceof Readable) opts.headers['content-type'] ??= 'application/x-tar';
+    if (isStream(b)) opts.headers['content-type'] ??= 'application/x-tar';
     else if (typeof b === 'string' || Buffer.isBuffer(b)) opts.headers['content-type'] ??= 'text/plain';
     else opts.headers['content-type'] ??= 'application/json';
   }
@@ -138,7 +156,7 @@ export class Transport {
   /** Read the whole 2xx body as text. */
   async text(method: string, path: string, opts: RequestOptions = {}): Promise<string> {
     const b = opts.body;
-    if (this.endpoint.socketPath && (b === undefined || b === null || !(b instanceof Readable))) {
+    if (this.endpoint.socketPath && (b === undefined || b === null || !isStream(b))) {
       this.prepareBody(opts);
       const o = this.options(method, path, opts, false);
       const body = b === undefined || b === null ? undefined : typeof b === 'string' || Buffer.isBuffer(b) ? b : JSON.stringify(b);
@@ -155,6 +173,47 @@ export class Transport {
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString('utf8');
+  }
+
+  /**
+   * A request over the unix socket whose answer's body goes to `onBody` as it arrives, without
+   * node:http or node:net (a CLI process spares loading them): `head` resolves once the status
+   * and headers are read (a 4xx/5xx answer's body is read whole and `head` rejects with its
+   * ApiError), `done` when the body ended. undefined for a TCP host or a stream body: callers
+   * then use request()/hijack().
+   */
+  stream(method: string, path: string, opts: RequestOptions, onBody: (chunk: Buffer) => void): StreamedAnswer | undefined {
+    const b = opts.body;
+    if (!this.endpoint.socketPath || isStream(b)) return undefined;
+    this.prepareBody(opts);
+    const o = this.options(method, path, opts, false);
+    const body = b === undefined || b === null ? undefined : typeof b === 'string' || Buffer.isBuffer(b) ? b : JSON.stringify(b);
+    let onHead!: (h: ResponseHead) => void;
+    let onHeadError!: (e: unknown) => void;
+    const head = new Promise<ResponseHead>((resolve, reject) => {
+      onHead = resolve;
+      onHeadError = reject;
+    });
+    const errorBody: Buffer[] = [];
+    const reader = new ResponseReader(
+      method,
+      (c) => (reader.head!.status >= 400 ? errorBody.push(c) : onBody(c)),
+      (h) => h.status < 400 && onHead(h),
+    );
+    const request = requestBytes(method, o.path!, o.headers as Record<string, string>, body);
+    const control: ExchangeControl = {};
+    const done = streamExchange(this.endpoint.socketPath, request, (c) => reader.push(c), opts.signal, control).then(
+      () => {
+        reader.end();
+        const h = reader.head!;
+        if (h.status >= 400) throw parseErrorBody(h.status, h.headers['content-type'], Buffer.concat(errorBody).toString('utf8'));
+      },
+      (err) => {
+        throw this.connectError(err);
+      },
+    );
+    done.catch(onHeadError); // a no-op once the head has come
+    return { head, done, close: () => control.close?.() };
   }
 
   /** Parse the 2xx body as JSON (undefined for an empty body, e.g. 204 or 304). */

@@ -1,6 +1,6 @@
 // logs: GET /containers/{id}/logs, raw with a TTY container, demultiplexed otherwise.
 import type { Writable } from 'node:stream';
-import { demuxStream } from '../../api/client/stdcopy.js';
+import { demuxStream, demuxWriter } from '../../api/client/stdcopy.js';
 import type { CliContext } from '../context.js';
 import { newCommand, parse } from '../flags.js';
 import { timestampArg } from '../../client/units.js';
@@ -27,14 +27,25 @@ export async function logs(ctx: CliContext, argv: string[]): Promise<number> {
   const o = p.opts;
   const id = p.args[0]!;
   const info = await ctx.docker.containerInspect(id);
-  const res = await ctx.docker.containerLogs(id, {
+  const query = {
     follow: o.follow,
     tail: o.tail,
     timestamps: o.timestamps,
     details: o.details,
     since: o.since ? timestampArg(o.since) : undefined,
     until: o.until ? timestampArg(o.until) : undefined,
-  });
+  };
+  // Over a unix socket the log comes without node:http and goes out with synchronous writes (no
+  // stream objects: a short log costs a command little more than Node's start-up).
+  const sink = info.Config.Tty ? { push: (c: Buffer) => ctx.out(c), end: () => {} } : demuxWriter(ctx.out.bind(ctx), ctx.err.bind(ctx));
+  const streamed = ctx.docker.containerLogsTo(id, query, sink.push);
+  if (streamed) {
+    await streamed.head;
+    await streamed.done;
+    sink.end();
+    return 0;
+  }
+  const res = await ctx.docker.containerLogs(id, query);
   if (info.Config.Tty) for await (const chunk of res) ctx.io.stdout.write(chunk as Buffer);
   else await demuxStream(res, ctx.io.stdout as unknown as Writable, ctx.io.stderr as unknown as Writable);
   return 0;

@@ -2,9 +2,10 @@
 // register wait (next-exit, or removed with --rm) BEFORE start, start, resize, exit with the
 // container's status.
 import { ApiError, isApiError } from '../../api/client/errors.js';
-import type { DockerClient } from '../../api/client/docker-client.js';
+import type { AttachOptions, DockerClient } from '../../api/client/docker-client.js';
+import { demuxWriter } from '../../api/client/stdcopy.js';
 import { writeFileSync } from 'node:fs';
-import { startSession } from '../../client/attach-session.js';
+import { startSession, type Session } from '../../client/attach-session.js';
 import { StatusError } from '../cli-error.js';
 import { addContainerFlags, type ContainerFlags } from '../container-flags.js';
 import type { CliContext } from '../context.js';
@@ -56,9 +57,40 @@ export function startFailureStatus(message: string): number {
   return 125;
 }
 
+/**
+ * The attach of `run` without stdin or a TTY as a Session: `attached` once the daemon upgraded
+ * the connection, `done` when the output ended. undefined over TCP (the hijack path then).
+ */
+function outputOnlyAttach(ctx: CliContext, docker: DockerClient, id: string, o: AttachOptions): (Session & { attached: Promise<unknown> }) | undefined {
+  const sink = demuxWriter(ctx.out.bind(ctx), ctx.err.bind(ctx));
+  const streamed = docker.containerAttachOutput(id, o, sink.push);
+  if (!streamed) return undefined;
+  let closed = false;
+  const done = streamed.done.then(
+    () => sink.end(),
+    (e) => {
+      // a reset, or our own close() after a failed start, is the end of output, not an error
+      if (!closed && (e as { code?: string }).code !== 'ECONNRESET') throw e;
+    },
+  );
+  done.catch(() => {}); // awaited by run once attached; a failed attach rejects `attached` too
+  return {
+    attached: streamed.head,
+    done,
+    resizeNow: () => {},
+    close: () => {
+      if (closed) return;
+      closed = true;
+      streamed.close();
+    },
+    detached: false,
+  };
+}
+
 function consoleSize(ctx: CliContext, tty: boolean): [number, number] {
+  if (!tty) return [0, 0]; // process.stdout is built only when it is needed
   const out = ctx.io.stdout;
-  return tty && out.isTTY && out.rows && out.columns ? [out.rows, out.columns] : [0, 0];
+  return out.isTTY && out.rows && out.columns ? [out.rows, out.columns] : [0, 0];
 }
 
 function parseRunLike(ctx: CliContext, argv: string[], run: boolean) {
@@ -124,13 +156,20 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const tty = !!body.Tty;
   const wantStdin = !!body.AttachStdin;
   const attached = body.AttachStdin || body.AttachStdout || body.AttachStderr;
-  const conn = attached
-    ? await docker.containerAttach(id, { stream: true, stdin: wantStdin, stdout: !!body.AttachStdout, stderr: !!body.AttachStderr, detachKeys: o.detachKeys })
-    : undefined;
-  const waitP = (await docker.containerWaitRegistered(id, o.rm ? 'removed' : 'next-exit')).result;
+  const attachOpts = { stream: true, stdin: wantStdin, stdout: !!body.AttachStdout, stderr: !!body.AttachStderr, detachKeys: o.detachKeys };
+  // Output only (no stdin, no TTY), over a unix socket: the attach is read without node:http or
+  // stream objects, and its frames go out with synchronous writes. Attach and wait are asked at
+  // once (both only have to be in place before the start).
+  const out = attached && !wantStdin && !tty ? outputOnlyAttach(ctx, docker, id, attachOpts) : undefined;
+  const [conn, wait] = await Promise.all([
+    attached && !out ? docker.containerAttach(id, attachOpts) : undefined,
+    docker.containerWaitRegistered(id, o.rm ? 'removed' : 'next-exit'),
+    out?.attached,
+  ]);
+  const waitP = wait.result;
   const session = conn
     ? startSession(ctx.io, conn, { tty, stdin: wantStdin, detachKeys: o.detachKeys, resize: (h, w) => docker.containerResize(id, h, w) })
-    : undefined;
+    : out;
   const sigs: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
   const proxy = (sig: NodeJS.Signals) => {
     docker.containerKill(id, sig).catch(() => {});

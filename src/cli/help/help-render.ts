@@ -2,7 +2,6 @@
 // and pflag's FlagUsagesWrapped), so `berth X --help` prints docker's text with the program
 // name swapped. The flag table wraps to the width of the terminal on STDIN (docker asks fd 0),
 // 80 columns when stdin is not a terminal.
-import { isatty } from 'node:tty';
 
 export interface HelpEntry {
   /** Usage tail after the command path, e.g. "[OPTIONS] IMAGE [COMMAND] [ARG...]". */
@@ -14,8 +13,12 @@ export interface HelpEntry {
   flags: [string, string][];
 }
 
-/** docker: term.GetWinsize(0), else 80; pflag then wraps at width - 1. */
+/**
+ * docker: term.GetWinsize(0), else 80; pflag then wraps at width - 1. node:tty is loaded here,
+ * not at the top: it loads node:net, and every command's flag parser imports this file.
+ */
 export function helpWidth(stdin: { isTTY?: boolean } = process.stdin): number {
+  const { isatty } = process.getBuiltinModule('node:tty') as typeof import('node:tty');
   if (!isatty(0)) return 80;
   const handle = (stdin as unknown as { _handle?: { getWindowSize?: (a: number[]) => unknown } })._handle;
   const size: number[] = [];
