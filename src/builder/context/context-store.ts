@@ -15,6 +15,34 @@ import { SHA256_HEX } from '../../lib/context-manifest.js';
 
 const TMP_PREFIX = '.tmp-';
 
+/**
+ * Writes `chunks` to a new file at `path` (0600), hashing them as they go; when they do not hash
+ * to `digest` (the client's error, 400) the file is removed. No fsync: a layer made from these
+ * bytes is flushed when it is committed, and a context cut off by a crash is discarded whole.
+ */
+export async function writeVerified(path: string, digest: string, chunks: AsyncIterable<Buffer>): Promise<number> {
+  const fd = openSync(path, 'wx', 0o600);
+  const sha = createHash('sha256');
+  let size = 0;
+  try {
+    try {
+      for await (const chunk of chunks) {
+        sha.update(chunk);
+        size += chunk.length;
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const got = sha.digest('hex');
+    if (got !== digest) throw invalidArgument(`invalid build context upload: blob ${digest} has content with digest ${got}`);
+  } catch (e) {
+    rmSync(path, { force: true });
+    throw e;
+  }
+  return size;
+}
+
 export class ContextStore {
   constructor(
     readonly root: string,
@@ -44,21 +72,8 @@ export class ContextStore {
   /** Stores the bytes of `chunks` under `digest`; a mismatch is the client's error (400) and stores nothing. */
   async write(digest: string, chunks: AsyncIterable<Buffer>): Promise<number> {
     const tmp = join(this.root, `${TMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const fd = openSync(tmp, 'wx', 0o600);
-    const sha = createHash('sha256');
-    let size = 0;
+    const size = await writeVerified(tmp, digest, chunks);
     try {
-      try {
-        for await (const chunk of chunks) {
-          sha.update(chunk);
-          size += chunk.length;
-          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
-        }
-      } finally {
-        closeSync(fd);
-      }
-      const got = sha.digest('hex');
-      if (got !== digest) throw invalidArgument(`invalid build context upload: blob ${digest} has content with digest ${got}`);
       renameSync(tmp, this.path(digest));
     } catch (e) {
       rmSync(tmp, { force: true });
