@@ -57,7 +57,7 @@ export class ManifestReader {
 /** What an upload brought: the manifest's entries (checked), and the files written straight into their place. */
 export interface ReceivedUpload {
   entries: ManifestEntry[];
-  /** path -> digest of files already written at that path of the context directory (`into`). */
+  /** path -> digest of files already written at that path of the context directory (`into`), with their mode and time. */
   placed: Map<string, string>;
 }
 
@@ -79,7 +79,7 @@ export async function receiveUpload(
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const feeding = pipeline(body, extract).catch((e: unknown) => extract.destroy(e as Error));
   let entries: ManifestEntry[] | undefined;
-  let wanted = new Map<string, string>(); // digest -> first path holding it
+  const wanted = new Map<string, ManifestEntry>(); // digest -> the first file holding it
   const placed = new Map<string, string>();
   const madeDirs = new Set<string>();
   let bytes = 0;
@@ -92,7 +92,7 @@ export async function receiveUpload(
         const chunks: Buffer[] = [];
         for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
         entries = manifests.read(Buffer.concat(chunks));
-        for (const e of entries) if (e.t === 'f' && !wanted.has(e.d!)) wanted.set(e.d!, e.p);
+        for (const e of entries) if (e.t === 'f' && !wanted.has(e.d!)) wanted.set(e.d!, e);
         continue;
       }
       const digest = h.name.startsWith(BLOB_PREFIX) ? h.name.slice(BLOB_PREFIX.length) : '';
@@ -100,7 +100,8 @@ export async function receiveUpload(
       if (!wanted.has(digest)) throw invalidArgument(`invalid build context upload: blob ${digest} is not in the manifest`);
       bytes += h.size ?? 0;
       if (bytes > maxBytes) throw invalidArgument(`build context is larger than ${maxBytes} bytes`);
-      const p = wanted.get(digest)!;
+      const file = wanted.get(digest)!;
+      const p = file.p;
       if (opts.into && !placed.has(p)) {
         // Paths are checked (no `..`, nothing below a file or symlink of the manifest) and this directory holds only what this loop made.
         const parent = p.lastIndexOf('/') < 0 ? '' : p.slice(0, p.lastIndexOf('/'));
@@ -108,7 +109,7 @@ export async function receiveUpload(
           mkdirSync(`${opts.into}/${parent}`, { recursive: true, mode: 0o755 });
           madeDirs.add(parent);
         }
-        await writeVerified(`${opts.into}/${p}`, digest, entry as AsyncIterable<Buffer>);
+        await writeVerified(`${opts.into}/${p}`, digest, entry as AsyncIterable<Buffer>, { mode: file.m, mtime: file.mt });
         placed.set(p, digest);
       } else await store.write(digest, entry as AsyncIterable<Buffer>);
     }
@@ -301,9 +302,7 @@ export function applyManifest(
           utimesSync(target, new Date(e.mt), new Date(e.mt));
         }
       } else if (inPlace(e)) {
-        change();
-        chmodSync(target, e.m);
-        utimesSync(target, new Date(e.mt), new Date(e.mt));
+        change(); // written with its mode and time by receiveUpload
         touched(e.p);
       } else {
         change();

@@ -6,7 +6,20 @@
 // blob moves it (rename) into the context directory, so a store that is not in use is nearly
 // empty: what stays is what a cut transfer left, which the retry of that transfer reuses. The
 // store is bounded (oldest blobs go first) and `builder prune` empties it.
-import { closeSync, copyFileSync, constants, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  constants,
+  fchmodSync,
+  futimesSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -20,7 +33,13 @@ const TMP_PREFIX = '.tmp-';
  * to `digest` (the client's error, 400) the file is removed. No fsync: a layer made from these
  * bytes is flushed when it is committed, and a context cut off by a crash is discarded whole.
  */
-export async function writeVerified(path: string, digest: string, chunks: AsyncIterable<Buffer>): Promise<number> {
+export async function writeVerified(
+  path: string,
+  digest: string,
+  chunks: AsyncIterable<Buffer>,
+  /** Given: the file gets this mode and time (ms) once written, through its descriptor. */
+  meta?: { mode: number; mtime: number },
+): Promise<number> {
   const fd = openSync(path, 'wx', 0o600);
   const sha = createHash('sha256');
   let size = 0;
@@ -30,6 +49,10 @@ export async function writeVerified(path: string, digest: string, chunks: AsyncI
         sha.update(chunk);
         size += chunk.length;
         for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+      }
+      if (meta) {
+        fchmodSync(fd, meta.mode);
+        futimesSync(fd, new Date(meta.mtime), new Date(meta.mtime));
       }
     } finally {
       closeSync(fd);
