@@ -292,7 +292,10 @@ export function applyManifest(
       const prev = previous?.get(e.p);
       if (kept(e)) {
         reused++;
-        if (prev!.m !== e.m || prev!.mt !== e.mt) ownInode(target);
+        if (prev!.m !== e.m || prev!.mt !== e.mt) {
+          change(); // before the copy: a kill from here on leaves a directory without an index, discarded whole
+          ownInode(target);
+        }
         if (prev!.m !== e.m) {
           change();
           chmodSync(target, e.m);
