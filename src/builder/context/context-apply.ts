@@ -10,15 +10,15 @@
 // store for the retry). Every path is checked (context-manifest.ts) and every directory on the
 // way to an entry is made or checked to be a real directory, parents first, so no write follows
 // a symlink, whatever the directory held before.
-import { chmodSync, lstatSync, mkdirSync, rmSync, symlinkSync, utimesSync, lutimesSync, type Stats } from 'node:fs';
+import { chmodSync, constants, copyFileSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, lutimesSync, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarStream from 'tar-stream';
 import { conflict, errnoCode, invalidArgument, isBerthError } from '../../lib/errors.js';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { BLOB_PREFIX, MANIFEST_ENTRY, parseManifest, SHA256_HEX, type ManifestEntry } from '../../lib/context-manifest.js';
 import type { ContextIndex, ExtractContextResult } from './context-tar.js';
-import type { ContextStore } from './context-store.js';
+import { writeVerified, type ContextStore } from './context-store.js';
 
 const MAX_MANIFEST_BYTES = 256 << 20;
 
@@ -54,20 +54,34 @@ export class ManifestReader {
   }
 }
 
-/** Reads an upload into the store; returns the manifest's entries (checked). Limits bound the work. */
+/** What an upload brought: the manifest's entries (checked), and the files written straight into their place. */
+export interface ReceivedUpload {
+  entries: ManifestEntry[];
+  /** path -> digest of files already written at that path of the context directory (`into`), with their mode and time. */
+  placed: Map<string, string>;
+}
+
+/**
+ * Reads an upload; returns the manifest's entries (checked). Limits bound the work. Contents go
+ * to the store, or with `into` (a new, empty context directory that is discarded whole if the
+ * upload is cut: nothing else knows it yet) straight to the first path that holds them, so each
+ * byte is written once and no file is created twice.
+ */
 export async function receiveUpload(
   body: Readable,
   store: ContextStore,
   manifests: ManifestReader,
-  opts: { maxBytes?: number; signal?: AbortSignal } = {},
-): Promise<ManifestEntry[]> {
+  opts: { maxBytes?: number; signal?: AbortSignal; into?: string } = {},
+): Promise<ReceivedUpload> {
   const maxBytes = opts.maxBytes ?? 16 * 1024 ** 3;
   const extract = tarStream.extract();
   const onAbort = () => extract.destroy(new Error('build context upload aborted'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const feeding = pipeline(body, extract).catch((e: unknown) => extract.destroy(e as Error));
   let entries: ManifestEntry[] | undefined;
-  let wanted = new Set<string>();
+  const wanted = new Map<string, ManifestEntry>(); // digest -> the first file holding it
+  const placed = new Map<string, string>();
+  const madeDirs = new Set<string>();
   let bytes = 0;
   try {
     for await (const entry of extract) {
@@ -78,7 +92,7 @@ export async function receiveUpload(
         const chunks: Buffer[] = [];
         for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
         entries = manifests.read(Buffer.concat(chunks));
-        wanted = new Set(entries.flatMap((e) => (e.t === 'f' ? [e.d!] : [])));
+        for (const e of entries) if (e.t === 'f' && !wanted.has(e.d!)) wanted.set(e.d!, e);
         continue;
       }
       const digest = h.name.startsWith(BLOB_PREFIX) ? h.name.slice(BLOB_PREFIX.length) : '';
@@ -86,19 +100,39 @@ export async function receiveUpload(
       if (!wanted.has(digest)) throw invalidArgument(`invalid build context upload: blob ${digest} is not in the manifest`);
       bytes += h.size ?? 0;
       if (bytes > maxBytes) throw invalidArgument(`build context is larger than ${maxBytes} bytes`);
-      await store.write(digest, entry as AsyncIterable<Buffer>);
+      const file = wanted.get(digest)!;
+      const p = file.p;
+      if (opts.into && !placed.has(p)) {
+        // Paths are checked (no `..`, nothing below a file or symlink of the manifest) and this directory holds only what this loop made.
+        const parent = p.lastIndexOf('/') < 0 ? '' : p.slice(0, p.lastIndexOf('/'));
+        if (parent && !madeDirs.has(parent)) {
+          mkdirSync(`${opts.into}/${parent}`, { recursive: true, mode: 0o755 });
+          madeDirs.add(parent);
+        }
+        await writeVerified(`${opts.into}/${p}`, digest, entry as AsyncIterable<Buffer>, { mode: file.m, mtime: file.mt });
+        placed.set(p, digest);
+      } else await store.write(digest, entry as AsyncIterable<Buffer>);
     }
     await feeding;
   } catch (e) {
     extract.destroy();
     body.destroy();
+    // The directory goes (a new one is discarded whole); the contents that arrived whole wait in the store for the retry.
+    if (opts.into)
+      for (const [p, d] of placed) {
+        try {
+          store.adopt(`${opts.into}/${p}`, d);
+        } catch {
+          // gone with a failed write: the retry sends it
+        }
+      }
     if (e instanceof Error && !isBerthError(e) && !errnoCode(e)) throw invalidArgument(`invalid build context upload: ${e.message}`);
     throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
   if (!entries) throw invalidArgument(`invalid build context upload: no ${MANIFEST_ENTRY}`);
-  return entries;
+  return { entries, placed };
 }
 
 function lstatOrNull(path: string): Stats | null {
@@ -106,6 +140,23 @@ function lstatOrNull(path: string): Stats | null {
     return lstatSync(path);
   } catch (e) {
     if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'ENOTDIR') return null;
+    throw e;
+  }
+}
+
+/**
+ * A build's COPY may have hard-linked a context file into a layer (copy-files.ts): before its
+ * mode or time changes in place, a linked file is replaced by a copy of its own, so the layer's
+ * file never changes.
+ */
+export function ownInode(path: string): void {
+  if (lstatSync(path).nlink <= 1) return;
+  const tmp = `${path}.berth-own-${randomBytes(6).toString('hex')}`;
+  try {
+    copyFileSync(path, tmp, constants.COPYFILE_EXCL);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
     throw e;
   }
 }
@@ -135,6 +186,8 @@ export function applyManifest(
   previous: ContextIndex | undefined,
   store: ContextStore,
   changing: () => void = () => {},
+  /** Files the upload already wrote at their path (receiveUpload's `into`, only for a new directory). */
+  placed: ReadonlyMap<string, string> = new Map(),
 ): ExtractContextResult {
   const root = dest.endsWith('/') ? dest : `${dest}/`;
   const abs = (p: string) => root + p; // p is clean (parseManifest)
@@ -159,10 +212,17 @@ export function applyManifest(
   const uses = new Map<string, number>();
   const inPrevious = new Map<string, string>();
   if (previous) for (const [p, e] of previous) if (e.t === 'f' && e.d) inPrevious.set(e.d, p);
-  for (const e of entries) if (e.t === 'f' && !kept(e)) uses.set(e.d!, (uses.get(e.d!) ?? 0) + 1);
+  const inPlace = (e: ManifestEntry) => placed.get(e.p) === e.d;
+  const placedAt = new Map<string, string>();
+  for (const [p, d] of placed) placedAt.set(d, p);
+  for (const e of entries) if (e.t === 'f' && !kept(e) && !inPlace(e)) uses.set(e.d!, (uses.get(e.d!) ?? 0) + 1);
   const missing: string[] = [];
   for (const d of uses.keys()) {
     if (store.has(d)) continue;
+    if (placedAt.has(d)) {
+      store.stageCopy(abs(placedAt.get(d)!), d); // the same content at another path too
+      continue;
+    }
     const from = inPrevious.get(d);
     if (from !== undefined && lstatOrNull(abs(from))?.isFile()) store.stageCopy(abs(from), d);
     else missing.push(d);
@@ -232,6 +292,10 @@ export function applyManifest(
       const prev = previous?.get(e.p);
       if (kept(e)) {
         reused++;
+        if (prev!.m !== e.m || prev!.mt !== e.mt) {
+          change(); // before the copy: a kill from here on leaves a directory without an index, discarded whole
+          ownInode(target);
+        }
         if (prev!.m !== e.m) {
           change();
           chmodSync(target, e.m);
@@ -240,6 +304,9 @@ export function applyManifest(
           change();
           utimesSync(target, new Date(e.mt), new Date(e.mt));
         }
+      } else if (inPlace(e)) {
+        change(); // written with its mode and time by receiveUpload
+        touched(e.p);
       } else {
         change();
         rmSync(target, { recursive: true, force: true });

@@ -72,7 +72,7 @@ test('a reused context directory ends up exactly as a fresh unpack, writing only
   const r2 = await extractContext(Readable.from([b]), reused, { previous: r1.index });
   const r3 = await extractContext(Readable.from([b]), fresh);
   assert.deepEqual(describe(reused), describe(fresh));
-  assert.equal(r2.reused, 3); // same.txt, mode.sh (chmod only), touched.txt (utimes only)
+  assert.equal(r2.reused, 4); // same.txt too: a file with other links (a COPY's layer) is compared, then replaced only if it changed
   assert.deepEqual([...r2.digests].sort(), [...r3.digests].sort());
   assert.deepEqual([...r2.index].sort(), [...r3.index].sort());
   const h2 = await hashPaths(reused, ['.'], { digests: r2.digests });

@@ -6,7 +6,20 @@
 // blob moves it (rename) into the context directory, so a store that is not in use is nearly
 // empty: what stays is what a cut transfer left, which the retry of that transfer reuses. The
 // store is bounded (oldest blobs go first) and `builder prune` empties it.
-import { closeSync, copyFileSync, constants, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  constants,
+  fchmodSync,
+  futimesSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -14,6 +27,44 @@ import { invalidArgument } from '../../lib/errors.js';
 import { SHA256_HEX } from '../../lib/context-manifest.js';
 
 const TMP_PREFIX = '.tmp-';
+
+/**
+ * Writes `chunks` to a new file at `path` (0600), hashing them as they go; when they do not hash
+ * to `digest` (the client's error, 400) the file is removed. No fsync: a layer made from these
+ * bytes is flushed when it is committed, and a context cut off by a crash is discarded whole.
+ */
+export async function writeVerified(
+  path: string,
+  digest: string,
+  chunks: AsyncIterable<Buffer>,
+  /** Given: the file gets this mode and time (ms) once written, through its descriptor. */
+  meta?: { mode: number; mtime: number },
+): Promise<number> {
+  const fd = openSync(path, 'wx', 0o600);
+  const sha = createHash('sha256');
+  let size = 0;
+  try {
+    try {
+      for await (const chunk of chunks) {
+        sha.update(chunk);
+        size += chunk.length;
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
+      }
+      if (meta) {
+        fchmodSync(fd, meta.mode);
+        futimesSync(fd, new Date(meta.mtime), new Date(meta.mtime));
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const got = sha.digest('hex');
+    if (got !== digest) throw invalidArgument(`invalid build context upload: blob ${digest} has content with digest ${got}`);
+  } catch (e) {
+    rmSync(path, { force: true });
+    throw e;
+  }
+  return size;
+}
 
 export class ContextStore {
   constructor(
@@ -44,21 +95,8 @@ export class ContextStore {
   /** Stores the bytes of `chunks` under `digest`; a mismatch is the client's error (400) and stores nothing. */
   async write(digest: string, chunks: AsyncIterable<Buffer>): Promise<number> {
     const tmp = join(this.root, `${TMP_PREFIX}${randomBytes(8).toString('hex')}`);
-    const fd = openSync(tmp, 'wx', 0o600);
-    const sha = createHash('sha256');
-    let size = 0;
+    const size = await writeVerified(tmp, digest, chunks);
     try {
-      try {
-        for await (const chunk of chunks) {
-          sha.update(chunk);
-          size += chunk.length;
-          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
-        }
-      } finally {
-        closeSync(fd);
-      }
-      const got = sha.digest('hex');
-      if (got !== digest) throw invalidArgument(`invalid build context upload: blob ${digest} has content with digest ${got}`);
       renameSync(tmp, this.path(digest));
     } catch (e) {
       rmSync(tmp, { force: true });

@@ -281,22 +281,26 @@ export async function extractContext(
             const st = lstatOrNull(target);
             // Writing in place keeps the inode (no creation); a hard-linked one must not change under its twin.
             const inPlace = !!st?.isFile() && st.nlink === 1;
-            if (!inPlace) place.clear(target, name, false, st);
+            const compare = !!st?.isFile() && prev?.t === 'f' && prev.s === size && st.size === size && size <= COMPARE_IN_MEMORY;
+            if (!inPlace && !compare) place.clear(target, name, false, st);
             const sha = createHash('sha256');
             let digest: string;
-            if (st && inPlace && prev?.t === 'f' && prev.s === size && st.size === size && size <= COMPARE_IN_MEMORY) {
+            // A file a COPY hard-linked into a layer (nlink > 1) is compared too, but never changed in place.
+            if (compare && st) {
               const chunks: Buffer[] = [];
               for await (const chunk of entry as AsyncIterable<Buffer>) {
                 sha.update(chunk);
                 chunks.push(chunk);
               }
               digest = sha.digest('hex');
-              if (digest === prev.d) {
+              const metaSame = (st.mode & 0o7777) === mode && !(h.mtime && st.mtimeMs !== mtime);
+              if (digest === prev.d && (inPlace || metaSame)) {
                 if ((st.mode & 0o7777) !== mode) chmodSync(target, mode);
                 if (h.mtime && st.mtimeMs !== mtime) utimesSync(target, h.mtime, h.mtime);
                 reused++;
               } else {
-                await writeFileEntry(target, chunks, mode, h.mtime, true);
+                if (!inPlace) place.clear(target, name, false, st);
+                await writeFileEntry(target, chunks, mode, h.mtime, inPlace);
               }
             } else {
               await writeFileEntry(target, entry as AsyncIterable<Buffer>, mode, h.mtime, inPlace, sha);

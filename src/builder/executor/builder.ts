@@ -123,10 +123,13 @@ export class Builder {
     const lease = await this.contexts.acquire(contextKey(id));
     let kept: ContextIndex | undefined = lease.previous; // unchanged until applyManifest starts
     try {
-      const entries = await receiveUpload(body, this.store, this.manifests, { signal: req.signal });
+      // A directory new to this context is written straight from the upload (cut off: discarded, what arrived whole kept in the store).
+      const into = lease.previous ? undefined : lease.dir;
+      if (into) this.contexts.changing(lease);
+      const { entries, placed } = await receiveUpload(body, this.store, this.manifests, { signal: req.signal, into });
       kept = undefined;
       const changing = () => this.contexts.changing(lease);
-      const applied = applyManifest(lease.dir, entries, lease.previous, this.store, changing);
+      const applied = applyManifest(lease.dir, entries, lease.previous, this.store, changing, placed);
       await applyContextIgnore(lease.dir, applied, dockerfile, changing);
       kept = applied.index; // the pool keeps the index it has when nothing called changing()
       // The build files leaving the context (an added Dockerfile, an ignore file naming itself) go

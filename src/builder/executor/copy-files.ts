@@ -9,6 +9,7 @@ import {
   copyFileSync,
   createReadStream,
   lchownSync,
+  linkSync,
   lstatSync,
   lutimesSync,
   mkdirSync,
@@ -54,6 +55,14 @@ export interface CopySpec {
   /** ADD --unpack=true: extract downloaded tar archives too (BuildKit; off by default for URLs). */
   unpackDownloads?: boolean;
   instruction: 'COPY' | 'ADD';
+  /**
+   * The upper dir of the overlay mounted at the rootfs. Given only when nothing will change the
+   * files under srcRoot in place (the build context: berthd replaces a context file, never
+   * rewrites it, once it has other links): a file that would come out identical (same owner, and
+   * mode) is then hard-linked into the upper dir instead of copied, so the step's layer shares
+   * the context's bytes and a COPY writes nothing but directory entries.
+   */
+  linkUpper?: string;
 }
 
 /** Creates `rel` and missing parents inside the rootfs; new directories get `owner`. */
@@ -86,6 +95,43 @@ interface Ctx {
   spec: CopySpec;
   rootfs: string;
   exclude?: PatternMatcher;
+  link?: LinkInto;
+}
+
+/**
+ * Hard links from the context into the overlay's upper dir. A link made behind the overlay's back
+ * is invisible to the mounted view (its cached lookup said "no such file"), so a later write to
+ * the same path in this COPY first removes the link from the upper dir (`forget`); nothing else
+ * reads the view before the commit unmounts it.
+ */
+interface LinkInto {
+  srcRoot: string;
+  upper: string;
+  linked: Set<string>;
+}
+
+function upperPath(c: Ctx, target: string): string | undefined {
+  return c.link && target.startsWith(c.rootfs + '/') ? c.link.upper + target.slice(c.rootfs.length) : undefined;
+}
+
+/** Hard-links `srcAbs` to `target`'s place in the upper dir; false (and no more tries in this COPY on a different filesystem) when it cannot. */
+function tryLink(c: Ctx, srcAbs: string, target: string): boolean {
+  const up = upperPath(c, target);
+  if (!up) return false;
+  try {
+    linkSync(srcAbs, up);
+  } catch (e) {
+    if (errnoCode(e) === 'EXDEV' || errnoCode(e) === 'EPERM') c.link = undefined;
+    return false; // ENOENT: the parent is only in a lower layer until something copies it up; EEXIST: not ours to replace
+  }
+  c.link!.linked.add(target);
+  return true;
+}
+
+/** Before a path this COPY linked is written again through the view: the link goes from the upper dir. */
+function forgetLink(c: Ctx, target: string): void {
+  if (!c.link?.linked.delete(target)) return;
+  unlinkSync(upperPath(c, target)!);
 }
 
 /**
@@ -109,6 +155,7 @@ async function copyTree(c: Ctx, srcAbs: string, srcRel: string, target: string, 
   }
   const st = lstatSync(srcAbs);
   const { owner } = c.spec;
+  forgetLink(c, target);
   if (st.isDirectory()) {
     const existing = lstatSync(target, { throwIfNoEntry: false });
     if (existing && !existing.isDirectory()) unlinkSync(target);
@@ -122,6 +169,17 @@ async function copyTree(c: Ctx, srcAbs: string, srcRel: string, target: string, 
   } else if (st.isFile()) {
     const existing = lstatSync(target, { throwIfNoEntry: false });
     if (existing?.isDirectory()) throw invalidArgument(`failed to copy files: cannot overwrite directory ${destRel} with non-directory`);
+    if (
+      !existing &&
+      c.link &&
+      st.nlink === 1 && // a file already linked elsewhere (a tar context's hard link) keeps being copied, as before
+      st.uid === owner.uid &&
+      st.gid === owner.gid &&
+      (c.spec.chmod ?? st.mode & 0o7777) === (st.mode & 0o7777) &&
+      srcAbs.startsWith(c.link.srcRoot + '/') &&
+      tryLink(c, srcAbs, target)
+    )
+      return; // the same inode: owner, mode and times are already the source's
     if (existing) unlinkSync(target);
     copyFileSync(srcAbs, target);
     chownSync(target, owner.uid, owner.gid);
@@ -211,6 +269,7 @@ async function copyParents(c: Ctx, destRel: string): Promise<void> {
       const rel = parts.slice(0, i).join('/');
       const st = await lstat(posix.join(spec.srcRoot, e.base, rel));
       const target = await targetPath(rootfs, join(rel));
+      forgetLink(c, target);
       const existing = await lstat(target).catch(() => undefined);
       if (existing && !existing.isDirectory()) await unlink(target);
       if (!existing?.isDirectory()) await mkdir(target, { mode: st.mode & 0o7777 });
@@ -233,7 +292,12 @@ export async function copyInto(rootfs: string, spec: CopySpec): Promise<void> {
   const downloads = spec.downloads ?? [];
   if (downloads.length !== urls.length) throw internal(`ADD: ${urls.length} URL sources but ${downloads.length} downloads`);
   const local = spec.sources.filter((s) => !isUrlSource(s));
-  const c: Ctx = { spec, rootfs, exclude: spec.exclude?.length ? new PatternMatcher(spec.exclude) : undefined };
+  const c: Ctx = {
+    spec,
+    rootfs: rootfs.replace(/\/+$/, ''),
+    exclude: spec.exclude?.length ? new PatternMatcher(spec.exclude) : undefined,
+    link: spec.linkUpper ? { srcRoot: spec.srcRoot.replace(/\/+$/, ''), upper: spec.linkUpper.replace(/\/+$/, ''), linked: new Set() } : undefined,
+  };
   const destRel = posix.normalize(spec.dest).replace(/^\/+/, '').replace(/\/+$/, '');
   if (spec.parents) return copyParents(c, destRel);
   const roots = local.length ? await matchSources(spec.srcRoot, local) : [];

@@ -491,6 +491,8 @@ export class StageRunner {
           parents,
           downloads,
           unpackDownloads: ins.kind === 'add' && ins.unpack === true,
+          // From the build context (which berthd never rewrites in place), files may be hard-linked into the layer.
+          ...(!from && !ins.inline.length ? { linkUpper: deps.layers.upperDir(ws.key) } : {}),
         });
       }
       if (ins.inline.length) await writeInline(ws.rootfs, ins.inline, dest.path, dest.isDir, owner, chmod);

@@ -3,9 +3,8 @@
 // (trusted.overlay.opaque=y) becomes the directory plus `<dir>/.wh..wh..opq`.
 // The output is deterministic: names sorted, times from the files, no user/group names.
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { containerOwner, type IdMap } from '../../lib/id-map.js';
-import { lstat, readdir, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -109,12 +108,18 @@ async function addEntry(pack: tar.Pack, header: PackHeader, file?: string): Prom
 
 async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string, string>, signal: AbortSignal | undefined, o: PackOptions): Promise<void> {
   const { report, idMap } = o;
-  const names = (await readdir(rel ? join(root, rel) : root)).sort();
+  // Synchronous metadata calls: each awaited one was a thread-pool round trip per file, which a
+  // loaded machine stretched; addEntry's await gives the event loop its turns.
+  const names = readdirSync(rel ? join(root, rel) : root).sort();
   for (const name of names) {
     if (signal?.aborted) throw canceled();
+    if (performance.now() - o.turnAt! > YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      o.turnAt = performance.now();
+    }
     const r = rel ? `${rel}/${name}` : name;
     const p = join(root, r);
-    const st = await lstat(p);
+    const st = lstatSync(p);
     const base = { ...containerOwner(idMap, st.uid, st.gid), mtime: st.mtime, mode: st.mode & 0o7777 };
     if (report) report.entries++;
     if (isWhiteout(st)) {
@@ -127,7 +132,7 @@ async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string
       if (isOpaque(p)) await addEntry(pack, { ...base, name: `${r}/.wh..wh..opq`, type: 'file', size: 0, mode: 0o600 });
       await walk(pack, root, r, links, signal, o);
     } else if (st.isSymbolicLink()) {
-      await addEntry(pack, { ...base, name: r, type: 'symlink', linkname: await readlink(p) });
+      await addEntry(pack, { ...base, name: r, type: 'symlink', linkname: readlinkSync(p) });
     } else if (st.isFile() || st.isFIFO()) {
       const key = `${st.dev}:${st.ino}`;
       const first = st.nlink > 1 ? links.get(key) : undefined;
@@ -149,7 +154,11 @@ async function walk(pack: tar.Pack, root: string, rel: string, links: Map<string
   }
 }
 
+const YIELD_EVERY_MS = 5;
+
 export interface PackOptions {
+  /** When the walk last gave the event loop a turn (set by packLayerDir). */
+  turnAt?: number;
   /** Filled in as the walk goes (whole once the stream has ended). */
   report?: PackReport;
   /** --userns-remap: files on disk carry host ids, the tar carries the container's. */
@@ -161,7 +170,7 @@ export function packLayerDir(root: string | (() => Promise<string>), signal?: Ab
   const pack = tar.pack();
   (async () => {
     const dir = typeof root === 'string' ? root : await root();
-    await walk(pack, dir, '', new Map(), signal, o);
+    await walk(pack, dir, '', new Map(), signal, { ...o, turnAt: performance.now() });
     pack.finalize();
   })().catch((e: unknown) => pack.destroy(e instanceof Error ? e : new Error(String(e))));
   // A plain Node Readable for callers (tar-stream's own streams are streamx). A consumer that
