@@ -1,5 +1,6 @@
 // LayerStore on overlayfs. Layout under root:
-//   layers/<chainIdHex>/{diff/, meta.json}   committed layers (immutable once renamed in)
+//   layers/<chainIdHex>/{diff/, meta.json}   committed layers (immutable once renamed in);
+//     + tar-layout.gz for a pulled layer      its tar's layout (tar-layout.ts): exportLayer replays the exact tar
 //   l/<short>  -> ../layers/<hex>/diff       short names keep overlay's option string small
 //   snapshots/<key>/{upper/, work/, meta.json}
 //   empty/0, empty/1                          empty lower dirs (overlay needs a lower)
@@ -10,8 +11,8 @@ import { toHostId, type IdMap } from '../../lib/id-map.js';
 import { chown, lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink, open as openFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount, StagedLayer } from './layer-store.js';
+import { PassThrough, type Readable } from 'node:stream';
+import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount, StageOptions, StagedLayer } from './layer-store.js';
 import { type Digest, hexOf, isDigest, parseDigest } from '../../lib/digest.js';
 import { ensureDir, fsyncDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-fs.js';
 import { canceled, conflict, errnoCode, invalidArgument, isBerthError, messageOf, notFound } from '../../lib/errors.js';
@@ -22,6 +23,7 @@ import { unpackLayerOffThread } from './unpack-off-thread.js';
 import { digestLayerDir, packLayerDir } from './pack-layer.js';
 import { overlayChanges, type ChangesOptions, type LayerChange } from './overlay-changes.js';
 import { dirUsage } from './dir-usage.js';
+import { readTarLayout, replayTarLayout } from './tar-layout.js';
 
 interface LayerMeta extends LayerInfo {
   link: string; // name under l/
@@ -126,13 +128,14 @@ export class OverlayLayerStore implements LayerStore {
     return this.commitStaged(parent, staged);
   }
 
-  async stageLayer(tarStream: Readable, opts: ApplyOptions = {}): Promise<StagedLayer> {
+  async stageLayer(tarStream: Readable, opts: StageOptions = {}): Promise<StagedLayer> {
     const tmp = this.tmpPath();
     await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
     try {
       let res;
       try {
-        res = await unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal, this.idMap);
+        const extras = { ...(opts.blob ? { blob: opts.blob } : {}), ...(opts.layout ? { layoutDir: tmp } : {}) };
+        res = await unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal, this.idMap, extras);
       } catch (e) {
         tarStream.destroy();
         throw tarFailure(e);
@@ -143,7 +146,7 @@ export class OverlayLayerStore implements LayerStore {
       } finally {
         await fh.close();
       }
-      return { diffId: res.diffId, size: res.size, handle: tmp };
+      return { diffId: res.diffId, size: res.size, handle: tmp, ...(res.layout ? { layout: true } : {}) };
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });
       throw e;
@@ -215,6 +218,21 @@ export class OverlayLayerStore implements LayerStore {
   }
 
   exportLayer(chainId: Digest): Readable {
+    // A pulled layer keeps its tar's layout instead of the compressed blob: replay gives the exact tar.
+    const out = new PassThrough();
+    out.on('error', () => {}); // readers get errors through iteration or pipe
+    (async () => {
+      await this.mustMeta(chainId);
+      const layout = await readTarLayout(this.layerDir(chainId));
+      const src = layout ? replayTarLayout(layout, join(this.layerDir(chainId), 'diff')) : this.packLayer(chainId);
+      src.on('error', (e) => out.destroy(e));
+      out.on('close', () => src.destroy());
+      src.pipe(out);
+    })().catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+    return out;
+  }
+
+  private packLayer(chainId: Digest): Readable {
     return packLayerDir(
       async () => {
         await this.mustMeta(chainId);
