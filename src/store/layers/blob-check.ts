@@ -30,8 +30,15 @@ export class BlobCheck {
     this.hash.update(b);
   }
 
-  /** After the last byte: the mismatch error, or undefined when the blob is the descriptor's. */
+  /** After the last byte: the mismatch error, or undefined when the blob is the descriptor's (decided once). */
   verdict(): Error | undefined {
+    if (this.decided === undefined) this.decided = { error: this.decide() };
+    return this.decided.error;
+  }
+
+  private decided?: { error: Error | undefined };
+
+  private decide(): Error | undefined {
     if (this.overflow) return this.overflow;
     if (this.size !== this.expected.size) return this.mismatch(`expected ${this.expected.size} bytes, got ${this.size}`);
     const got: Digest = `sha256:${this.hash.digest('hex')}`;

@@ -119,9 +119,10 @@ export interface LayerStore {
    * the directory it is in, chainId = chainIdOf(parent, diffId), the diff directory and short
    * present, the parent present and sound. Returns the sound layers and the damaged ones
    * (children of a damaged layer are damaged too). The short links are not checked: open()
-   * remakes them.
+   * remakes them. `full`: a layer with a recorded tar layout (a pulled one) is also replayed and
+   * hashed against its diffID (pulled layers are not flushed to disk: see stageLayer).
    */
-  checkLayers(): Promise<{ sound: Digest[]; damaged: LayerDamage[] }>;
+  checkLayers(opts?: { full?: boolean }): Promise<{ sound: Digest[]; damaged: LayerDamage[] }>;
   /** What is wrong with a snapshot on disk (metadata, upper/work dirs, its parent layer), or undefined when sound. */
   snapshotDamage(key: string): Promise<string | undefined>;
   /** Moves a committed layer out of the store into `dir`; images and snapshots on it must be dealt with by the caller. */

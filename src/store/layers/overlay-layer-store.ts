@@ -9,7 +9,8 @@
 // part of applyLayer (unpacking) runs outside the lock.
 import { toHostId, type IdMap } from '../../lib/id-map.js';
 import { chown, lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink, open as openFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount, StageOptions, StagedLayer } from './layer-store.js';
@@ -128,6 +129,16 @@ export class OverlayLayerStore implements LayerStore {
     return this.commitStaged(parent, staged);
   }
 
+  /**
+   * Flush policy. A layer becomes visible only by the commit's rename, and a killed process
+   * loses nothing the kernel has accepted (the page cache survives it), so kill -9 safety needs
+   * the atomic renames and open()'s clean-up of tmp/, not fsync. The flush is for power loss: an
+   * imported, loaded or built layer may exist nowhere else, so it gets one syncfs before the
+   * commit. A pulled layer (`opts.blob`) gets none, as dockerd's overlay2 syncs no layer file: it
+   * can be fetched again, its writes are already being written back (lib/batched-writer), and
+   * after a power cut `system check --full` replays its recorded tar and compares it with the
+   * diffID, which finds a layer whose files lost bytes (repair moves it aside; pull again).
+   */
   async stageLayer(tarStream: Readable, opts: StageOptions = {}): Promise<StagedLayer> {
     const tmp = this.tmpPath();
     await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
@@ -140,11 +151,14 @@ export class OverlayLayerStore implements LayerStore {
         tarStream.destroy();
         throw tarFailure(e);
       }
-      const fh = await openFile(tmp, 'r');
-      try {
-        await syncfs(fh.fd); // one flush for all unpacked files instead of an fsync each
-      } finally {
-        await fh.close();
+      // One flush for all unpacked files instead of an fsync each; none for a pulled layer (below).
+      if (!opts.blob) {
+        const fh = await openFile(tmp, 'r');
+        try {
+          await syncfs(fh.fd);
+        } finally {
+          await fh.close();
+        }
       }
       return { diffId: res.diffId, size: res.size, handle: tmp, ...(res.layout ? { layout: true } : {}) };
     } catch (e) {
@@ -437,7 +451,7 @@ export class OverlayLayerStore implements LayerStore {
     }
     return out;
   }
-  async checkLayers(): Promise<{ sound: Digest[]; damaged: LayerDamage[] }> {
+  async checkLayers(opts: { full?: boolean } = {}): Promise<{ sound: Digest[]; damaged: LayerDamage[] }> {
     const metas = new Map<Digest, LayerMeta>();
     const damaged = new Map<Digest, string>();
     for (const hex of (await readdir(join(this.root, 'layers'))).sort()) {
@@ -453,7 +467,8 @@ export class OverlayLayerStore implements LayerStore {
       }
       const problem =
         m === undefined ? 'metadata is missing' : (metaProblem(chainId, m) ?? ((await isDir(join(dir, 'diff'))) ? undefined : 'diff directory is missing'));
-      if (problem) damaged.set(chainId, problem);
+      const replayed = !problem && opts.full ? await this.replayProblem(dir, (m as LayerMeta).diffId) : undefined;
+      if (problem || replayed) damaged.set(chainId, (problem ?? replayed)!);
       else metas.set(chainId, m as LayerMeta);
     }
     // A layer stands on its parent: a missing or damaged parent damages every layer above it.
@@ -472,6 +487,20 @@ export class OverlayLayerStore implements LayerStore {
       sound: [...metas.keys()].filter((id) => !damaged.has(id)),
       damaged: [...damaged].map(([chainId, problem]) => ({ chainId, problem })),
     };
+  }
+
+  /** For a layer with a recorded tar layout: whether its files still give back the tar its diffID names. */
+  private async replayProblem(dir: string, diffId: Digest): Promise<string | undefined> {
+    try {
+      const layout = await readTarLayout(dir);
+      if (!layout) return undefined;
+      const hash = createHash('sha256');
+      await pipeline(replayTarLayout(layout, join(dir, 'diff')), hash);
+      const got = `sha256:${hash.digest('hex')}`;
+      return got === diffId ? undefined : `its files no longer give back the tar of its diffID ${diffId} (got ${got})`;
+    } catch (e) {
+      return `its files no longer give back the tar of its diffID: ${messageOf(e)}`;
+    }
   }
 
   async snapshotDamage(key: string): Promise<string | undefined> {
