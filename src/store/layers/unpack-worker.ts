@@ -67,8 +67,12 @@ port.on('message', (m: ToWorker) => {
       ended: false,
       answered: false,
       ...(m.job.kind === 'unpack' && m.job.blob ? { check: new BlobCheck(m.job.blob) } : {}),
+      // Object mode: each posted batch is handed on as it came. A byte-mode stream read through an
+      // async iterator concatenates everything buffered into a new Buffer on each read (a copy of
+      // the whole blob: 0.1-0.4 s of a 100 MiB job in a profile).
       input: new Readable({
-        highWaterMark: 4 << 20,
+        objectMode: true,
+        highWaterMark: 4,
         read() {
           for (; j.owed > 0; j.owed--) send({ t: 'ack', id: j.id });
         },
