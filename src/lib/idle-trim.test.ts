@@ -38,3 +38,18 @@ test('a pending trim never keeps the process alive', async () => {
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, 'done');
 });
+
+test('no trim while a long job holds it; its release counts as work, and the trim follows', async () => {
+  const r = await child(`
+    t.enableIdleTrim();
+    const release = t.holdIdleTrim();
+    await new Promise((r) => setTimeout(r, 600));
+    const during = t.idleTrimsDone();
+    release();
+    release(); // a second release changes nothing
+    await new Promise((r) => setTimeout(r, 600));
+    process.stdout.write(during + ' ' + t.idleTrimsDone());
+  `);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, '0 1', 'none while held, one after the release');
+});

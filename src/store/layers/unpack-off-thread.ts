@@ -18,7 +18,7 @@ import { BerthError, canceled, hasErrorCode, isBerthError, isNoSpace } from '../
 import { BLOB_MISMATCH, BlobCheck, type ExpectedBlob } from './blob-check.js';
 import type { IdMap } from '../../lib/id-map.js';
 import { unpackLayer, type UnpackResult } from './unpack-layer.js';
-import { pokeIdleTrim } from '../../lib/idle-trim.js';
+import { holdIdleTrim, pokeIdleTrim } from '../../lib/idle-trim.js';
 import { writeHashed, type HashedFile } from '../content/hashed-write.js';
 import type { FromWorker, JobResult, JobSpec, ToWorker, WireError } from './unpack-protocol.js';
 
@@ -164,6 +164,7 @@ export async function writeHashedOffThread(
 async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec, signal?: AbortSignal): Promise<JobResult | undefined> {
   const pw = take();
   if (!pw) return undefined;
+  const release = holdIdleTrim();
   const id = nextJob++;
   const post = (m: ToWorker, transfer?: ArrayBuffer[]) => pw.w.postMessage(m, transfer);
   let inFlight = 0;
@@ -237,6 +238,7 @@ async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec,
     // The input's own failure (a broken download, an abort) is the cause, not the worker's "canceled".
     throw inputError ?? e;
   } finally {
+    release();
     signal?.removeEventListener('abort', onAbort);
     if (!workerFailed) giveBack(pw);
     else void pw.w.terminate();
