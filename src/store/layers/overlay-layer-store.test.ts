@@ -4,6 +4,8 @@ import { appendFile, chmod, truncate, chown, lstat, mkdir, readFile, readdir, rm
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { OverlayLayerStore } from './overlay-layer-store.js';
 import { chainIdOf, chainIds } from '../../lib/chain-id.js';
 import { makeTar, tarStream, tarNames, readAll, describeTree, Scratch, T0 } from './layer-test-util.js';
@@ -385,6 +387,17 @@ test('a pulled layer: its blob checked as it arrives (first), its exact tar repl
   const broken = Buffer.from(gz);
   broken[Math.floor(broken.length / 2)]! ^= 0xff;
   await assert.rejects(s.stageLayer(tarStream(broken), { blob }), mismatch);
+  // Damage near the start of a multi-MiB blob that is also too long: the unpack fails first, the
+  // rest is still read and hashed, and the answer is the blob's mismatch (never a hang).
+  const bigGz = gzipSync(await makeTar([{ name: 'big', data: randomBytes(3 << 20).toString('base64') }]));
+  const bigBroken = Buffer.from(bigGz);
+  bigBroken[600]! ^= 0xff;
+  const chunked = (b: Buffer) => Readable.from(Array.from({ length: Math.ceil(b.length / 65536) }, (_, i) => b.subarray(i * 65536, (i + 1) * 65536)));
+  await assert.rejects(s.stageLayer(chunked(bigBroken), { blob: { digest: sha256(bigGz), size: bigGz.length - 1 } }), mismatch);
+  await assert.rejects(s.stageLayer(chunked(bigBroken), { blob: { digest: sha256(bigGz), size: bigGz.length } }), mismatch);
+  const bigOk = await s.stageLayer(chunked(bigGz), { blob: { digest: sha256(bigGz), size: bigGz.length } });
+  assert.match(bigOk.diffId, /^sha256:[0-9a-f]{64}$/);
+  await s.discardStaged(bigOk);
   // The same damage without a blob to check is the gzip's or tar's own error.
   await assert.rejects(s.stageLayer(tarStream(broken)), (e) => isBerthError(e, 'invalid-argument') && e.code !== 'LAYER_BLOB_MISMATCH');
   assert.deepEqual(await readdir(join(s.root, 'tmp')), []);

@@ -106,10 +106,13 @@ port.on('message', (m: ToWorker) => {
     if (j.check) {
       try {
         j.check.update(b);
-      } catch (e) {
+      } catch {
+        // Too many bytes: the unpack is stopped, and answered (with the blob's verdict) only once
+        // it has ended, so nothing still writes into the directory the caller then removes.
         j.ended = true;
-        j.input.destroy(canceled('layer unpack canceled'));
-        fail(j, e);
+        if (j.failed !== undefined)
+          fail(j, j.failed); // the unpack had already ended: answer now
+        else j.input.destroy(canceled('layer unpack canceled'));
         return;
       }
     }
