@@ -8,8 +8,8 @@
 // holds ~10 MiB (its own V8 isolate and malloc arena), which an idle daemon should not; a worker
 // that cannot start (no worker file in this build) means unpacking on this thread, with the same
 // result. The same workers write large blobs while hashing them (the content store's ingest,
-// runBlobWriteOffThread), so a pull's main thread only receives the bytes and hands them on: the
-// blob's sha256 and write run on one worker, the unpack on another.
+// writeHashedOffThread: a load's or push's blobs). A pull keeps no blob: its layer's worker also
+// checks the compressed bytes (blob-check.ts), so its main thread only receives and hands on.
 import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
