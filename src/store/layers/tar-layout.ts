@@ -23,6 +23,8 @@ export const LAYOUT_FILE = 'tar-layout.gz';
 type Segment = number | [string, number];
 
 const BLOCK = 512;
+/** Bytes of headers, padding and trailer a layout may keep in memory (a 100k-file layer's headers are ~50-100 MiB). */
+const MAX_KEPT = 128 << 20;
 
 /** A tar number field: octal text, or GNU base-256 when the high bit of its first byte is set. */
 function tarNumber(b: Buffer): number {
@@ -75,9 +77,16 @@ export class TarLayoutRecorder {
   private paxSizeNext: number | undefined;
   private trailer = false;
   private readonly sizes: number[] = [];
+  private tooBig = false;
 
   private keep(b: Buffer): void {
-    if (!b.length) return;
+    if (!b.length || this.tooBig) return;
+    if (this.rawLen + b.length > MAX_KEPT) {
+      // Junk after the archive, or headers beyond any real layer's: no layout (the caller keeps the blob instead).
+      this.tooBig = true;
+      this.raw.length = 0;
+      return;
+    }
     this.raw.push(Buffer.from(b)); // a copy: the caller's chunk may be reused
     this.rawLen += b.length;
     const last = this.segments.length - 1;
@@ -160,6 +169,7 @@ export class TarLayoutRecorder {
    * wrote no such file). Undefined when the pairing does not hold: the tar cannot be replayed.
    */
   finish(files: readonly { path: string | null; size: number }[]): Buffer | undefined {
+    if (this.tooBig) return undefined;
     if (!this.trailer && (this.left > 0 || this.padding > 0 || this.headerFill > 0)) return undefined;
     if (files.length !== this.sizes.length) return undefined;
     let k = 0;
