@@ -1,11 +1,13 @@
 // Layer tars as bytes. Choice (documented in README-like form here): for layers imported,
 // loaded or committed from a container the content store keeps the UNCOMPRESSED tar under its
 // diffId, so `save` reproduces the exact bytes whose digest the config names, and push can
-// compress it. Layers pulled from a registry may instead keep their compressed blob
-// (ImageLayerRef.blob), which decompresses to the diffId bytes. Build steps keep neither (their
-// snapshot became the layer in place, image/commit.ts): their layer is re-exported from the
-// LayerStore, whose pack is deterministic and reproduces the diffId it was named by (checked:
-// a mismatch is an error for the caller, never a wrong blob).
+// compress it. Layers pulled from a registry keep neither: the LayerStore replays their exact
+// tar from the layout recorded at unpack (store/layers/tar-layout.ts); only a pulled tar that
+// cannot be replayed keeps its compressed blob (ImageLayerRef.blob), which decompresses to the
+// diffId bytes. Build steps keep neither either (their snapshot became the layer in place,
+// image/commit.ts): their layer is re-exported from the LayerStore, whose pack is deterministic
+// and reproduces the diffId it was named by. Either way the bytes are checked against the
+// diffId (a mismatch is an error for the caller, never a wrong blob).
 import { createHash } from 'node:crypto';
 import { Readable, PassThrough, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';

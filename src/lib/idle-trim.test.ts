@@ -68,3 +68,19 @@ test("V8's new space stops growing once it reaches its cap, also after a worker 
   assert.equal(out.capped, true, r.out);
   assert.ok(out.most <= 16, `new space reached ${out.most} MiB`);
 });
+
+
+test('no trim while a long job holds it; its release counts as work, and the trim follows', async () => {
+  const r = await child(`
+    t.enableIdleTrim();
+    const release = t.holdIdleTrim();
+    await new Promise((r) => setTimeout(r, 600));
+    const during = t.idleTrimsDone();
+    release();
+    release(); // a second release changes nothing
+    await new Promise((r) => setTimeout(r, 600));
+    process.stdout.write(during + ' ' + t.idleTrimsDone());
+  `);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, '0 1', 'none while held, one after the release');
+});

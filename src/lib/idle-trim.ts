@@ -20,6 +20,8 @@ const QUIET_MS = 250;
 let timer: NodeJS.Timeout | undefined;
 let enabled = false;
 let done = 0;
+/** Long jobs under way (holdIdleTrim): a request may run for seconds without another one ending. */
+let holds = 0;
 
 let scavenge: (() => void) | undefined;
 
@@ -38,6 +40,9 @@ function youngGc(): void {
 }
 
 function trim(): void {
+  // Mid-job (a pull's layer streaming through a worker) nothing is idle: a forced GC and a
+  // malloc_trim over busy arenas cost tens of ms there. The job's release pokes again.
+  if (holds > 0) return;
   try {
     youngGc();
     mallocTrim();
@@ -91,6 +96,18 @@ function capNewSpace(): void {
 /** Whether V8's new space has reached its cap and stopped growing (diagnostics and tests). */
 export function newSpaceCapped(): boolean {
   return capped;
+}
+
+/** Marks a long job under way (no trim until it ends); returns its release, which counts as work. */
+export function holdIdleTrim(): () => void {
+  holds++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    holds--;
+    pokeIdleTrim();
+  };
 }
 
 /** Work happened (a request ended, a worker went): trim once things have been quiet for a moment. */

@@ -98,7 +98,7 @@ async function gather(deps: StoreCheckDeps, full: boolean): Promise<CheckFacts> 
     if (!ok) corrupt.set(b.digest, 'its content does not match its digest');
   }
   const all = new Set(blobs.map((b) => b.digest));
-  const layerCheck = await deps.layers.checkLayers();
+  const layerCheck = await deps.layers.checkLayers({ full });
   const images = deps.images.all().map((rec) => ({
     id: rec.id,
     tags: deps.images.repoTags(rec.id),

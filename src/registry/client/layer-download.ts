@@ -1,12 +1,12 @@
-// Fetching one layer in a single pass: the blob streams from the registry once and is split two
-// ways while it arrives: into the content store (sha256 of the compressed bytes, capped at the
-// descriptor's size, committed only if digest and size match) and into the layer store's
-// unpacker (gunzip, sha256 of the tar = diffId, untar into a staged, still invisible layer dir).
+// Fetching one layer in a single pass: the blob streams from the registry once into the layer
+// store's unpacker (sha256 of the compressed bytes capped at the descriptor's size, gunzip,
+// sha256 of the tar = diffId, untar into a staged, still invisible layer dir, the tar's layout).
 // The staged layer is kept only if both digests are right; the caller stacks staged layers in
 // order afterwards. Docker's texts for a bad blob.
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
-import { invalidArgument, isBerthError, isNoSpace } from '../../lib/errors.js';
+import { hasErrorCode, invalidArgument, isBerthError, isNoSpace } from '../../lib/errors.js';
+import { BLOB_MISMATCH } from '../../store/layers/blob-check.js';
 import type { ContentStore } from '../../store/content/content-store.js';
 import type { LayerStore, StagedLayer } from '../../store/layers/layer-store.js';
 import type { Descriptor } from '../../image/image-config.js';
@@ -64,19 +64,8 @@ export async function stageStoredLayer(stores: LayerStores, l: LayerToFetch, onB
   return checkDiffId(stores, l, await stores.layers.stageLayer(raw, { signal }));
 }
 
-/**
- * GETs the blob and, in the same pass, stores it under its digest and unpacks it into a staged
- * layer. `onBytes` sees the running count of downloaded bytes. On any failure nothing is staged;
- * the blob may have been committed (verified) and is the caller's to roll back.
- */
-export async function fetchLayer(
-  s: RegistrySession,
-  stores: LayerStores,
-  l: LayerToFetch,
-  onBytes: (n: number) => void,
-  signal?: AbortSignal,
-): Promise<StagedLayer> {
-  const d = l.desc;
+/** GETs a blob, refusing an error status or a Content-Length other than the descriptor's. */
+async function getBlob(s: RegistrySession, d: Descriptor): Promise<Readable> {
   const res = await s.request('blobs', d.digest);
   if (res.status !== 200) {
     const body = await readBody(res.body, 64 * 1024, 'error body').catch(() => Buffer.alloc(0));
@@ -87,19 +76,75 @@ export async function fetchLayer(
     res.body.destroy();
     throw layerVerificationFailed(d, new Error(`size ${declared}, expected ${d.size}`));
   }
-  const body: Readable = res.body;
-  const toStore = new PassThrough({ objectMode: true, highWaterMark: BRANCH_CHUNKS });
-  const toUnpack = new PassThrough({ objectMode: true, highWaterMark: BRANCH_CHUNKS });
-  // A broken download fails both branches; pipe() alone would leave them waiting for an end.
-  body.on('error', (e) => {
-    toStore.destroy(e);
-    toUnpack.destroy(e);
-  });
+  return res.body;
+}
+
+/** Splits `body` into object-mode branches (see BRANCH_CHUNKS); a broken download fails them all. */
+function branches(body: Readable, n: number, onBytes: (n: number) => void): PassThrough[] {
+  const out = Array.from({ length: n }, () => new PassThrough({ objectMode: true, highWaterMark: BRANCH_CHUNKS }));
+  // pipe() alone would leave the branches waiting for an end.
+  body.on('error', (e) => out.forEach((b) => b.destroy(e)));
   let received = 0;
   body.on('data', (c: Buffer) => onBytes((received += c.length))); // an observer, not one more stream stage per chunk
-  body.pipe(toStore);
-  body.pipe(toUnpack);
+  for (const b of out) body.pipe(b);
+  return out;
+}
 
+/**
+ * GETs the blob and unpacks it into a staged layer in one pass, keeping no copy of the blob (as
+ * dockerd): its sha256 and size are checked as it arrives (on the unpack worker), and the tar's
+ * layout is recorded beside the layer, so save and push get the exact tar back from the unpacked
+ * files (store/layers/tar-layout.ts); the image record still names the blob's digest, so a push
+ * to a registry that has it sends nothing. A tar that cannot be replayed (it overwrites its own
+ * entries) has its blob fetched again into the content store, the one copy save and push then
+ * read. `keepBlob` (a blob the manifest names twice: the repeat is unpacked from the store)
+ * stores the blob in the same pass instead. `onBytes` sees the running count of downloaded bytes.
+ * On any failure nothing is staged; a stored blob is the caller's to roll back.
+ */
+export async function fetchLayer(
+  s: RegistrySession,
+  stores: LayerStores,
+  l: LayerToFetch,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+  opts: { keepBlob?: boolean } = {},
+): Promise<StagedLayer> {
+  const d = l.desc;
+  if (opts.keepBlob) return fetchAndStore(s, stores, l, onBytes, signal);
+  const body = await getBlob(s, d);
+  const [toUnpack] = branches(body, 1, onBytes) as [PassThrough];
+  let staged: StagedLayer;
+  try {
+    staged = await stores.layers.stageLayer(toUnpack, { signal, blob: { digest: d.digest, size: d.size }, layout: true });
+  } catch (e) {
+    toUnpack.destroy();
+    body.destroy();
+    if (hasErrorCode(e, BLOB_MISMATCH)) throw layerVerificationFailed(d, e);
+    throw e;
+  }
+  await checkDiffId(stores, l, staged);
+  if (staged.layout) return staged;
+  try {
+    await stores.content.ingest(await getBlob(s, d), { digest: d.digest, size: d.size }, signal);
+  } catch (e) {
+    await stores.layers.discardStaged(staged);
+    if (isBerthError(e, 'invalid-argument')) throw layerVerificationFailed(d, e);
+    throw e;
+  }
+  return staged;
+}
+
+/** The blob into the content store and the unpacker at once (a blob the pull unpacks twice). */
+async function fetchAndStore(
+  s: RegistrySession,
+  stores: LayerStores,
+  l: LayerToFetch,
+  onBytes: (n: number) => void,
+  signal?: AbortSignal,
+): Promise<StagedLayer> {
+  const d = l.desc;
+  const body = await getBlob(s, d);
+  const [toStore, toUnpack] = branches(body, 2, onBytes) as [PassThrough, PassThrough];
   // The blob's own digest is checked first, as Docker does: a corrupted blob is a verification
   // failure even when its damage also breaks the gzip or tar. So an unpacker that gives up
   // (its branch is unpiped) lets the store branch read the blob to its (capped) end; only a

@@ -61,7 +61,8 @@ export async function applyPulledLayers(
       send({ status: 'Pull complete', id: l.id, progressDetail: {} });
     }
     const ref: ImageLayerRef = { diffId: l.diffId, chainId: l.chainId, size };
-    // Keep the compressed blob (push and save read it); a plain tar blob is the diffId itself.
+    // Name the compressed blob (its bytes are not kept: a push HEADs or mounts it by this digest,
+    // save and push replay the layer's recorded tar); a plain tar blob is the diffId itself.
     if (!l.present && l.desc.digest !== l.diffId) ref.blob = { digest: l.desc.digest, mediaType: l.desc.mediaType, size: l.desc.size };
     out.push(ref);
     parent = l.chainId;

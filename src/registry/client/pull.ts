@@ -227,8 +227,11 @@ export class RegistryPuller {
     todo.slice(MAX_CONCURRENT_DOWNLOADS).forEach((l) => send({ status: 'Waiting', id: l.id, progressDetail: {} }));
     const stop = new AbortController();
     const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
-    // The first fetch of each blob digest; a layer repeating a blob unpacks it from the store after.
+    // The first fetch of each blob digest; a layer repeating a blob unpacks it from the store after
+    // (so a blob named twice is kept by its first fetch; others are only unpacked: fetchLayer).
     const fetching = new Map<string, Promise<void>>();
+    const seen = new Set<string>();
+    const repeated = new Set(todo.map((l) => l.desc.digest).filter((d) => seen.has(d) || !seen.add(d)));
     let firstError: { e: unknown } | undefined;
     const one = async (l: PulledLayer): Promise<void> => {
       if (signal.aborted) throw canceled();
@@ -248,7 +251,7 @@ export class RegistryPuller {
         await journal.note({ blobs: [d.digest] });
         touched.push(d.digest);
         const t = throttled((n) => send(progressMessage('Downloading', l.id, n, d.size)));
-        l.staged = await fetchLayer(session, stores, l, (n) => t.update(n), signal);
+        l.staged = await fetchLayer(session, stores, l, (n) => t.update(n), signal, { keepBlob: repeated.has(d.digest) });
         t.flush();
       } finally {
         done();

@@ -12,6 +12,7 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
 import type { ChangesOptions, LayerChange } from './overlay-changes.js';
+import type { ExpectedBlob } from './blob-check.js';
 
 /** A mount description: storage returns these; the runtime performs them. */
 export interface Mount {
@@ -37,6 +38,14 @@ export interface ApplyOptions {
   signal?: AbortSignal;
 }
 
+/** What a pull adds to stageLayer: the input is a compressed blob checked on the way, and no copy of it is kept. */
+export interface StageOptions extends ApplyOptions {
+  /** The blob's descriptor: its sha256 and size are checked as it arrives (a mismatch fails with code LAYER_BLOB_MISMATCH, before any gzip or tar error). */
+  blob?: ExpectedBlob;
+  /** Record the tar's layout, so exportLayer gives back these exact bytes from the unpacked files. */
+  layout?: boolean;
+}
+
 /**
  * A layer unpacked off to the side (invisible, removed by open() after a crash): unpacking needs
  * no parent, so a pull unpacks its layers in parallel while they download and stacks them after.
@@ -46,6 +55,8 @@ export interface StagedLayer {
   readonly size: number;
   /** The store's own name for it (a temp dir). */
   readonly handle: string;
+  /** A layout was asked for and recorded: exportLayer replays the exact tar (none when the tar replaced its own entries). */
+  readonly layout?: boolean;
 }
 
 export interface LayerStore {
@@ -58,7 +69,7 @@ export interface LayerStore {
    */
   applyLayer(parent: Digest | null, tar: Readable, opts?: ApplyOptions): Promise<LayerInfo>;
   /** The unpacking half of applyLayer: the same checks, nothing visible yet. */
-  stageLayer(tar: Readable, opts?: ApplyOptions): Promise<StagedLayer>;
+  stageLayer(tar: Readable, opts?: StageOptions): Promise<StagedLayer>;
   /**
    * The committing half: makes a staged layer the layer over `parent` (atomically, by rename) and
    * consumes it; if that chainId exists already the staged copy is dropped and the existing one returned.
@@ -68,7 +79,10 @@ export interface LayerStore {
   discardStaged(staged: StagedLayer): Promise<void>;
   get(chainId: Digest): Promise<LayerInfo | undefined>;
   list(): Promise<LayerInfo[]>;
-  /** The layer's own changes as an uncompressed tar with Docker whiteouts (for save/push). */
+  /**
+   * The layer's own changes as an uncompressed tar with Docker whiteouts (for save/push): the
+   * exact tar it was unpacked from when its layout was recorded, else packed from its files.
+   */
   exportLayer(chainId: Digest): Readable;
   remove(chainId: Digest): Promise<void>;
 
@@ -105,9 +119,10 @@ export interface LayerStore {
    * the directory it is in, chainId = chainIdOf(parent, diffId), the diff directory and short
    * present, the parent present and sound. Returns the sound layers and the damaged ones
    * (children of a damaged layer are damaged too). The short links are not checked: open()
-   * remakes them.
+   * remakes them. `full`: a layer with a recorded tar layout (a pulled one) is also replayed and
+   * hashed against its diffID (pulled layers are not flushed to disk: see stageLayer).
    */
-  checkLayers(): Promise<{ sound: Digest[]; damaged: LayerDamage[] }>;
+  checkLayers(opts?: { full?: boolean }): Promise<{ sound: Digest[]; damaged: LayerDamage[] }>;
   /** What is wrong with a snapshot on disk (metadata, upper/work dirs, its parent layer), or undefined when sound. */
   snapshotDamage(key: string): Promise<string | undefined>;
   /** Moves a committed layer out of the store into `dir`; images and snapshots on it must be dealt with by the caller. */

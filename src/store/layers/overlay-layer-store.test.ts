@@ -1,8 +1,11 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, chmod, chown, lstat, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, truncate, chown, lstat, mkdir, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { OverlayLayerStore } from './overlay-layer-store.js';
 import { chainIdOf, chainIds } from '../../lib/chain-id.js';
 import { makeTar, tarStream, tarNames, readAll, describeTree, Scratch, T0 } from './layer-test-util.js';
@@ -356,4 +359,66 @@ test('diffDigest says when the tar would lose what the upper dir holds', async (
   const empty = await s.diffDigest('empty-1');
   assert.equal(empty.entries, 0);
   assert.equal(empty.lossy, undefined);
+});
+
+test('a pulled layer: its blob checked as it arrives (first), its exact tar replayed by exportLayer, and system check --full finds lost bytes', async () => {
+  const s = await OverlayLayerStore.open(join(root, 'pulled'));
+  // A PAX size record, a PAX path, an odd-sized body, an empty file, links, and bytes past the end-of-archive blocks.
+  const plain = Buffer.concat([
+    await makeTar([
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/odd', data: 'z'.repeat(1025), pax: { comment: 'a PAX record before the body' } },
+      { name: `etc/${'n'.repeat(150)}`, data: 'long name' },
+      { name: 'etc/empty', data: '' },
+      { name: 'etc/hard', type: 'link', linkname: 'etc/odd' },
+      { name: 'etc/sym', type: 'symlink', linkname: 'odd' },
+      { name: 'xa', data: 'xattr', pax: { 'SCHILY.xattr.user.test': 'hello' } },
+    ]),
+    Buffer.alloc(4096),
+  ]);
+  const gz = gzipSync(plain);
+  const blob = { digest: sha256(gz), size: gz.length };
+  const staged = await s.stageLayer(tarStream(gz), { blob, layout: true });
+  assert.equal(staged.diffId, sha256(plain));
+  assert.equal(staged.layout, true);
+  const l = await s.commitStaged(null, staged);
+  assert.ok((await readAll(s.exportLayer(l.chainId))).equals(plain), 'the exact tar back');
+  assert.deepEqual((await s.checkLayers({ full: true })).damaged, []);
+  // A wrong digest, a short blob, a long one, and damage that also breaks the gzip: all the blob's mismatch.
+  const mismatch = (e: unknown) => isBerthError(e, 'invalid-argument') && e.code === 'LAYER_BLOB_MISMATCH';
+  await assert.rejects(s.stageLayer(tarStream(gz), { blob: { digest: sha256('other'), size: gz.length } }), mismatch);
+  await assert.rejects(s.stageLayer(tarStream(gz), { blob: { ...blob, size: gz.length + 1 } }), mismatch);
+  await assert.rejects(s.stageLayer(tarStream(gz), { blob: { ...blob, size: gz.length - 1 } }), mismatch);
+  const broken = Buffer.from(gz);
+  broken[Math.floor(broken.length / 2)]! ^= 0xff;
+  await assert.rejects(s.stageLayer(tarStream(broken), { blob }), mismatch);
+  // Damage near the start of a multi-MiB blob that is also too long: the unpack fails first, the
+  // rest is still read and hashed, and the answer is the blob's mismatch (never a hang).
+  const bigGz = gzipSync(await makeTar([{ name: 'big', data: randomBytes(3 << 20).toString('base64') }]));
+  const bigBroken = Buffer.from(bigGz);
+  bigBroken[600]! ^= 0xff;
+  const chunked = (b: Buffer) => Readable.from(Array.from({ length: Math.ceil(b.length / 65536) }, (_, i) => b.subarray(i * 65536, (i + 1) * 65536)));
+  await assert.rejects(s.stageLayer(chunked(bigBroken), { blob: { digest: sha256(bigGz), size: bigGz.length - 1 } }), mismatch);
+  await assert.rejects(s.stageLayer(chunked(bigBroken), { blob: { digest: sha256(bigGz), size: bigGz.length } }), mismatch);
+  const bigOk = await s.stageLayer(chunked(bigGz), { blob: { digest: sha256(bigGz), size: bigGz.length } });
+  assert.match(bigOk.diffId, /^sha256:[0-9a-f]{64}$/);
+  await s.discardStaged(bigOk);
+  // The same damage without a blob to check is the gzip's or tar's own error.
+  await assert.rejects(s.stageLayer(tarStream(broken)), (e) => isBerthError(e, 'invalid-argument') && e.code !== 'LAYER_BLOB_MISMATCH');
+  assert.deepEqual(await readdir(join(s.root, 'tmp')), []);
+  // A tar that replaces its own entry cannot be replayed: no layout, exportLayer packs the files.
+  const dup = await makeTar([
+    { name: 'f', data: 'first' },
+    { name: 'f', data: 'second' },
+  ]);
+  const noLayout = await s.stageLayer(tarStream(dup), { blob: { digest: sha256(dup), size: dup.length }, layout: true });
+  assert.equal(noLayout.layout, undefined);
+  await s.discardStaged(noLayout);
+  // Bytes lost from a file (a power cut before writeback): --full finds it, the quick check does not.
+  await truncate(join(s.root, 'layers', l.chainId.slice(7), 'diff', 'xa'), 2);
+  assert.deepEqual((await s.checkLayers()).damaged, []);
+  const damaged = (await s.checkLayers({ full: true })).damaged;
+  assert.equal(damaged.length, 1);
+  assert.equal(damaged[0]!.chainId, l.chainId);
+  assert.match(damaged[0]!.problem, /no longer give back the tar of its diffID/);
 });

@@ -1,5 +1,6 @@
 // LayerStore on overlayfs. Layout under root:
-//   layers/<chainIdHex>/{diff/, meta.json}   committed layers (immutable once renamed in)
+//   layers/<chainIdHex>/{diff/, meta.json}   committed layers (immutable once renamed in);
+//     + tar-layout.gz for a pulled layer      its tar's layout (tar-layout.ts): exportLayer replays the exact tar
 //   l/<short>  -> ../layers/<hex>/diff       short names keep overlay's option string small
 //   snapshots/<key>/{upper/, work/, meta.json}
 //   empty/0, empty/1                          empty lower dirs (overlay needs a lower)
@@ -8,10 +9,11 @@
 // part of applyLayer (unpacking) runs outside the lock.
 import { toHostId, type IdMap } from '../../lib/id-map.js';
 import { chown, lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, unlink, open as openFile } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount, StagedLayer } from './layer-store.js';
+import { PassThrough, type Readable } from 'node:stream';
+import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount, StageOptions, StagedLayer } from './layer-store.js';
 import { type Digest, hexOf, isDigest, parseDigest } from '../../lib/digest.js';
 import { ensureDir, fsyncDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-fs.js';
 import { canceled, conflict, errnoCode, invalidArgument, isBerthError, messageOf, notFound } from '../../lib/errors.js';
@@ -22,6 +24,7 @@ import { unpackLayerOffThread } from './unpack-off-thread.js';
 import { digestLayerDir, packLayerDir } from './pack-layer.js';
 import { overlayChanges, type ChangesOptions, type LayerChange } from './overlay-changes.js';
 import { dirUsage } from './dir-usage.js';
+import { readTarLayout, replayTarLayout } from './tar-layout.js';
 
 interface LayerMeta extends LayerInfo {
   link: string; // name under l/
@@ -126,24 +129,38 @@ export class OverlayLayerStore implements LayerStore {
     return this.commitStaged(parent, staged);
   }
 
-  async stageLayer(tarStream: Readable, opts: ApplyOptions = {}): Promise<StagedLayer> {
+  /**
+   * Flush policy. A layer becomes visible only by the commit's rename, and a killed process
+   * loses nothing the kernel has accepted (the page cache survives it), so kill -9 safety needs
+   * the atomic renames and open()'s clean-up of tmp/, not fsync. The flush is for power loss: an
+   * imported, loaded or built layer may exist nowhere else, so it gets one syncfs before the
+   * commit. A pulled layer (`opts.blob`) gets none, as dockerd's overlay2 syncs no layer file: it
+   * can be fetched again, its writes are already being written back (lib/batched-writer), and
+   * after a power cut `system check --full` replays its recorded tar and compares it with the
+   * diffID, which finds a layer whose files lost bytes (repair moves it aside; pull again).
+   */
+  async stageLayer(tarStream: Readable, opts: StageOptions = {}): Promise<StagedLayer> {
     const tmp = this.tmpPath();
     await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
     try {
       let res;
       try {
-        res = await unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal, this.idMap);
+        const extras = { ...(opts.blob ? { blob: opts.blob } : {}), ...(opts.layout ? { layoutDir: tmp } : {}) };
+        res = await unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal, this.idMap, extras);
       } catch (e) {
         tarStream.destroy();
         throw tarFailure(e);
       }
-      const fh = await openFile(tmp, 'r');
-      try {
-        await syncfs(fh.fd); // one flush for all unpacked files instead of an fsync each
-      } finally {
-        await fh.close();
+      // One flush for all unpacked files instead of an fsync each; none for a pulled layer (below).
+      if (!opts.blob) {
+        const fh = await openFile(tmp, 'r');
+        try {
+          await syncfs(fh.fd);
+        } finally {
+          await fh.close();
+        }
       }
-      return { diffId: res.diffId, size: res.size, handle: tmp };
+      return { diffId: res.diffId, size: res.size, handle: tmp, ...(res.layout ? { layout: true } : {}) };
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });
       throw e;
@@ -215,6 +232,21 @@ export class OverlayLayerStore implements LayerStore {
   }
 
   exportLayer(chainId: Digest): Readable {
+    // A pulled layer keeps its tar's layout instead of the compressed blob: replay gives the exact tar.
+    const out = new PassThrough();
+    out.on('error', () => {}); // readers get errors through iteration or pipe
+    (async () => {
+      await this.mustMeta(chainId);
+      const layout = await readTarLayout(this.layerDir(chainId));
+      const src = layout ? replayTarLayout(layout, join(this.layerDir(chainId), 'diff')) : this.packLayer(chainId);
+      src.on('error', (e) => out.destroy(e));
+      out.on('close', () => src.destroy());
+      src.pipe(out);
+    })().catch((e: unknown) => out.destroy(e instanceof Error ? e : new Error(String(e))));
+    return out;
+  }
+
+  private packLayer(chainId: Digest): Readable {
     return packLayerDir(
       async () => {
         await this.mustMeta(chainId);
@@ -419,7 +451,7 @@ export class OverlayLayerStore implements LayerStore {
     }
     return out;
   }
-  async checkLayers(): Promise<{ sound: Digest[]; damaged: LayerDamage[] }> {
+  async checkLayers(opts: { full?: boolean } = {}): Promise<{ sound: Digest[]; damaged: LayerDamage[] }> {
     const metas = new Map<Digest, LayerMeta>();
     const damaged = new Map<Digest, string>();
     for (const hex of (await readdir(join(this.root, 'layers'))).sort()) {
@@ -435,7 +467,8 @@ export class OverlayLayerStore implements LayerStore {
       }
       const problem =
         m === undefined ? 'metadata is missing' : (metaProblem(chainId, m) ?? ((await isDir(join(dir, 'diff'))) ? undefined : 'diff directory is missing'));
-      if (problem) damaged.set(chainId, problem);
+      const replayed = !problem && opts.full ? await this.replayProblem(dir, (m as LayerMeta).diffId) : undefined;
+      if (problem || replayed) damaged.set(chainId, (problem ?? replayed)!);
       else metas.set(chainId, m as LayerMeta);
     }
     // A layer stands on its parent: a missing or damaged parent damages every layer above it.
@@ -454,6 +487,20 @@ export class OverlayLayerStore implements LayerStore {
       sound: [...metas.keys()].filter((id) => !damaged.has(id)),
       damaged: [...damaged].map(([chainId, problem]) => ({ chainId, problem })),
     };
+  }
+
+  /** For a layer with a recorded tar layout: whether its files still give back the tar its diffID names. */
+  private async replayProblem(dir: string, diffId: Digest): Promise<string | undefined> {
+    try {
+      const layout = await readTarLayout(dir);
+      if (!layout) return undefined;
+      const hash = createHash('sha256');
+      await pipeline(replayTarLayout(layout, join(dir, 'diff')), hash);
+      const got = `sha256:${hash.digest('hex')}`;
+      return got === diffId ? undefined : `its files no longer give back the tar of its diffID ${diffId} (got ${got})`;
+    } catch (e) {
+      return `its files no longer give back the tar of its diffID: ${messageOf(e)}`;
+    }
   }
 
   async snapshotDamage(key: string): Promise<string | undefined> {

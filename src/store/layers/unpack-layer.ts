@@ -22,11 +22,14 @@ import { cleanInRoot, escapesRoot } from '../../lib/safe-path.js';
 import { decompressed } from '../../lib/tar-input.js';
 import { lsetxattr, mkfifo, mkWhiteout } from '../../lib/libc.js';
 import { BatchedWriter } from '../../lib/batched-writer.js';
+import { TarLayoutRecorder, writeTarLayout } from './tar-layout.js';
 
 export interface UnpackResult {
   diffId: Digest;
   /** Sum of regular file sizes (hard links counted once). */
   size: number;
+  /** A layout was asked for and written: the tar can be replayed from the layer (tar-layout.ts). */
+  layout?: boolean;
 }
 
 /** A tar header as tar-stream reads and writes it, with `pax` holding the entry's PAX records. */
@@ -62,6 +65,10 @@ class Unpacker {
   private realDirs = new Set<string>(['']);
   private dirTimes: Array<[string, Date]> = [];
   size = 0;
+  /** Every regular file entry with a body, in tar order: the path written (null: none), for the tar layout. */
+  readonly files: { path: string | null; size: number }[] = [];
+  /** An entry replaced or removed something this tar had made: its earlier bodies may be gone. */
+  replaced = false;
 
   constructor(
     private readonly root: string,
@@ -98,6 +105,7 @@ class Unpacker {
     const st = await lstatOrUndefined(p);
     if (!st) return false;
     if (keepDir && st.isDirectory()) return true;
+    this.replaced = true;
     await rm(p, { recursive: true, force: true });
     for (const d of this.realDirs) if (d === rel || d.startsWith(`${rel}/`)) this.realDirs.delete(d);
     this.dirTimes = this.dirTimes.filter(([d]) => d !== p && !d.startsWith(`${p}/`));
@@ -108,6 +116,8 @@ class Unpacker {
     const name = h.name;
     const type = h.type ?? 'file';
     if (type === 'pax-global-header') return;
+    const body = (type === 'file' || type === 'contiguous-file') && (h.size ?? 0) > 0 ? { path: null as string | null, size: h.size ?? 0 } : undefined;
+    if (body) this.files.push(body);
     if (name.includes('\0')) reject(name, 'NUL in name');
     if (name.startsWith('/')) reject(name, 'absolute path');
     if (escapesRoot(name)) reject(name, 'path climbs out of the layer with ".."');
@@ -148,6 +158,7 @@ class Unpacker {
         } finally {
           await fh.close();
         }
+        if (body) body.path = rel;
         this.size += h.size ?? 0;
         break;
       }
@@ -216,8 +227,9 @@ class Unpacker {
 /**
  * Unpacks `input` (plain or gzip tar) into the existing empty directory `dir`.
  * Throws invalid-argument for hostile or malformed content, not-implemented for zstd.
+ * With `layoutDir`, the tar's layout is recorded and written there when it can be replayed.
  */
-export async function unpackLayer(input: Readable, dir: string, signal?: AbortSignal, idMap?: IdMap): Promise<UnpackResult> {
+export async function unpackLayer(input: Readable, dir: string, signal?: AbortSignal, idMap?: IdMap, layoutDir?: string): Promise<UnpackResult> {
   // The layer's root belongs to the container's root. Done before the tar is piped: tar-stream's
   // extract hands entries to 'entry' listeners, which its async iterator adds only when the loop
   // below starts, so an await between pipeline() and that loop loses the first entry and the
@@ -226,7 +238,11 @@ export async function unpackLayer(input: Readable, dir: string, signal?: AbortSi
   const { stream } = await decompressed(input);
   const hash = createHash('sha256');
   // The tar bytes are hashed by a listener beside the pipe (not a Transform stage: one hop less per chunk).
-  stream.on('data', (chunk: Buffer) => hash.update(chunk));
+  const layout = layoutDir === undefined ? undefined : new TarLayoutRecorder();
+  stream.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    layout?.push(chunk);
+  });
   const extract = tar.extract();
   const feeding = pipeline(stream, extract, signal ? { signal } : {});
   const u = new Unpacker(dir, idMap);
@@ -246,5 +262,7 @@ export async function unpackLayer(input: Readable, dir: string, signal?: AbortSi
     if (isBerthError(unpacked.reason) || feederCut) throw unpacked.reason; // e.g. ENOSPC while writing a file
   }
   if (fed.status === 'rejected') throw fed.reason;
-  return { diffId: `sha256:${hash.digest('hex')}`, size: u.size };
+  const record = layout && !u.replaced ? layout.finish(u.files) : undefined;
+  if (record && layoutDir !== undefined) await writeTarLayout(layoutDir, record);
+  return { diffId: `sha256:${hash.digest('hex')}`, size: u.size, ...(layout ? { layout: record !== undefined } : {}) };
 }

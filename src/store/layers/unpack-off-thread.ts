@@ -8,16 +8,17 @@
 // holds ~10 MiB (its own V8 isolate and malloc arena), which an idle daemon should not; a worker
 // that cannot start (no worker file in this build) means unpacking on this thread, with the same
 // result. The same workers write large blobs while hashing them (the content store's ingest,
-// runBlobWriteOffThread), so a pull's main thread only receives the bytes and hands them on: the
-// blob's sha256 and write run on one worker, the unpack on another.
+// writeHashedOffThread: a load's or push's blobs). A pull keeps no blob: its layer's worker also
+// checks the compressed bytes (blob-check.ts), so its main thread only receives and hands on.
 import { existsSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { BerthError, canceled } from '../../lib/errors.js';
+import { BerthError, canceled, hasErrorCode, isBerthError, isNoSpace } from '../../lib/errors.js';
+import { BLOB_MISMATCH, BlobCheck, type ExpectedBlob } from './blob-check.js';
 import type { IdMap } from '../../lib/id-map.js';
 import { unpackLayer, type UnpackResult } from './unpack-layer.js';
-import { pokeIdleTrim } from '../../lib/idle-trim.js';
+import { holdIdleTrim, pokeIdleTrim } from '../../lib/idle-trim.js';
 import { writeHashed, type HashedFile } from '../content/hashed-write.js';
 import type { FromWorker, JobResult, JobSpec, ToWorker, WireError } from './unpack-protocol.js';
 
@@ -95,11 +96,58 @@ function giveBack(pw: PooledWorker): void {
   idle.push(pw);
 }
 
-/** unpackLayer(input, dir, signal, idMap), run on a worker thread when one can be had. */
-export async function unpackLayerOffThread(input: Readable, dir: string, signal?: AbortSignal, idMap?: IdMap): Promise<UnpackResult> {
-  const r = await runOffThread(input, { kind: 'unpack', dir, ...(idMap ? { idMap } : {}) }, signal);
-  if (r) return { diffId: r.digest, size: r.size };
-  return unpackLayer(input, dir, signal, idMap);
+export interface UnpackExtras {
+  /** The input is this compressed blob: check it as it arrives (blob-check.ts; its verdict comes first). */
+  blob?: ExpectedBlob;
+  /** Record the tar's layout into this directory (tar-layout.ts). */
+  layoutDir?: string;
+}
+
+/** unpackLayer(input, dir, signal, idMap, extras), run on a worker thread when one can be had. */
+export async function unpackLayerOffThread(
+  input: Readable,
+  dir: string,
+  signal?: AbortSignal,
+  idMap?: IdMap,
+  extras: UnpackExtras = {},
+): Promise<UnpackResult> {
+  const r = await runOffThread(input, { kind: 'unpack', dir, ...(idMap ? { idMap } : {}), ...extras }, signal);
+  if (r) return { diffId: r.digest, size: r.size, ...(r.layout !== undefined ? { layout: r.layout } : {}) };
+  return unpackHere(input, dir, signal, idMap, extras);
+}
+
+/** The same on this thread (no worker file in this build), with the same blob check. */
+async function unpackHere(
+  input: Readable,
+  dir: string,
+  signal: AbortSignal | undefined,
+  idMap: IdMap | undefined,
+  extras: UnpackExtras,
+): Promise<UnpackResult> {
+  if (!extras.blob) return unpackLayer(input, dir, signal, idMap, extras.layoutDir);
+  const check = new BlobCheck(extras.blob);
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const checked = Readable.from(
+    (async function* () {
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        check.update(r.value);
+        yield r.value;
+      }
+    })(),
+    { objectMode: false },
+  );
+  try {
+    const r = await unpackLayer(checked, dir, signal, idMap, extras.layoutDir);
+    const bad = check.verdict();
+    if (bad) throw bad;
+    return r;
+  } catch (e) {
+    if (check.overflow) throw check.overflow;
+    if (isNoSpace(e) || isBerthError(e, 'canceled') || hasErrorCode(e, BLOB_MISMATCH)) throw e;
+    // A bad gzip or tar: read the rest of the blob, whose own check comes first.
+    for (let r = await it.next(); !r.done; r = await it.next()) check.update(r.value);
+    throw check.verdict() ?? e;
+  }
 }
 
 /** writeHashed(input, path, maxSize, signal), run on a worker thread when one can be had (no path: only hashed). */
@@ -116,6 +164,7 @@ export async function writeHashedOffThread(
 async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec, signal?: AbortSignal): Promise<JobResult | undefined> {
   const pw = take();
   if (!pw) return undefined;
+  const release = holdIdleTrim();
   const id = nextJob++;
   const post = (m: ToWorker, transfer?: ArrayBuffer[]) => pw.w.postMessage(m, transfer);
   let inFlight = 0;
@@ -151,8 +200,9 @@ async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec,
     let batched = 0;
     const flush = async () => {
       if (!batched) return;
-      // A fresh buffer (never one of Node's pooled slabs) so its memory can be transferred.
-      const b = new Uint8Array(batched);
+      // A buffer of its own (never one of Node's pooled slabs) so its memory can be transferred;
+      // uninitialised, as every byte is written next (zero-filling was a third of this copy's cost).
+      const b = Buffer.allocUnsafeSlow(batched);
       let off = 0;
       for (const c of batch) {
         b.set(c, off);
@@ -188,6 +238,7 @@ async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec,
     // The input's own failure (a broken download, an abort) is the cause, not the worker's "canceled".
     throw inputError ?? e;
   } finally {
+    release();
     signal?.removeEventListener('abort', onAbort);
     if (!workerFailed) giveBack(pw);
     else void pw.w.terminate();

@@ -3,6 +3,7 @@
 import type { Digest } from '../../lib/digest.js';
 import type { ErrorKind } from '../../lib/errors.js';
 import type { IdMap } from '../../lib/id-map.js';
+import type { ExpectedBlob } from './blob-check.js';
 
 export type ToWorker =
   | { t: 'start'; id: number; job: JobSpec }
@@ -15,12 +16,20 @@ export type WireError =
   | { berth: true; kind: ErrorKind; code: string; message: string; detail?: unknown }
   | { berth: false; name: string; message: string; code?: string };
 
-export type JobSpec = { kind: 'unpack'; dir: string; idMap?: IdMap } | { kind: 'blob'; path?: string; maxSize?: number };
+/**
+ * `blob`: the input is a compressed blob to check (hashed as it arrives, capped at its size; its
+ * verdict comes first). `layoutDir`: record the tar's layout there (tar-layout.ts).
+ */
+export type JobSpec =
+  | { kind: 'unpack'; dir: string; idMap?: IdMap; blob?: ExpectedBlob; layoutDir?: string }
+  | { kind: 'blob'; path?: string; maxSize?: number };
 
 /** What a job found: the unpacked tar's sha256 (a layer's diffId) or the written blob's, and the size. */
 export interface JobResult {
   digest: Digest;
   size: number;
+  /** An unpack job's layout was written (see JobSpec). */
+  layout?: boolean;
 }
 
 export type FromWorker = { t: 'ack'; id: number } | { t: 'done'; id: number; result: JobResult } | { t: 'error'; id: number; error: WireError };

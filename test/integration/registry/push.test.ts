@@ -294,6 +294,23 @@ test("berthd pushes to Debian's docker-registry: a new layer of random and text 
   const after = JSON.parse(expectOk(await d.berth(['image', 'inspect', ref])).stdout)[0];
   assert.equal(after.Id, before.Id);
   assert.deepEqual(after.RootFS, before.RootFS);
+  // The pull kept no compressed blob: save and a push where the blob is unknown read the layer's exact tar back.
+  const pulledBlob = join(d.dataRoot, 'content', 'blobs', 'sha256', manifest.layers[0]!.digest.slice(7));
+  assert.equal(existsSync(pulledBlob), false, 'no copy of the pulled blob');
+  const saved = join(work, 'mixed-saved');
+  await mkdir(saved, { recursive: true });
+  expectOk(await d.berth(['save', '-o', `${saved}.tar`, ref]));
+  await execFileP('tar', ['-C', saved, '-xf', `${saved}.tar`]);
+  const savedFiles = (await readdir(saved, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  const savedHashes = await Promise.all(savedFiles.map(async (e) => sha(await readFile(join(e.parentPath ?? e.path, e.name)))));
+  assert.ok(savedHashes.includes(before.RootFS.Layers[0]), 'save wrote the layer tar whose digest is the diffID');
+  const fresh = `${reg.host}/fresh/img:v1`;
+  expectOk(await d.berth(['tag', ref, fresh]));
+  const replayed = expectOk(await d.berth(['push', fresh]));
+  assert.match(replayed.stdout, new RegExp(`${id}: Pushed\n`));
+  assert.match(replayed.stdout, new RegExp(`v1: digest: ${m[1]} `), 'the same tar compressed again: the same manifest');
+  expectOk(await d.berth(['rmi', fresh]));
+  assert.match(expectOk(await d.berth(['system', 'check', '--full'])).stdout, /No damage found/);
 });
 
 test('a streamed layer upload cut off mid-way is retried (5 attempts, as dockerd), then fails cleanly; one cut only: the retry pushes it', {
