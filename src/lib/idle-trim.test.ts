@@ -69,7 +69,6 @@ test("V8's new space stops growing once it reaches its cap, also after a worker 
   assert.ok(out.most <= 16, `new space reached ${out.most} MiB`);
 });
 
-
 test('no trim while a long job holds it; its release counts as work, and the trim follows', async () => {
   const r = await child(`
     t.enableIdleTrim();
