@@ -119,6 +119,32 @@ export function streamExchange(
 
 const closedError = (): Error => Object.assign(new Error('the connection was closed'), { code: 'ERR_CLOSED' });
 
+/**
+ * One exchange's end, whichever comes first (EOF, an error, the signal, control.close()): the
+ * connection is closed once and the promise settled once.
+ */
+function settleOnce(
+  close: () => void,
+  resolve: () => void,
+  reject: (e: unknown) => void,
+  signal: AbortSignal | undefined,
+  control: ExchangeControl | undefined,
+): { finish: (err?: unknown) => void; isDone: () => boolean } {
+  let done = false;
+  const finish = (err?: unknown): void => {
+    if (done) return;
+    done = true;
+    signal?.removeEventListener('abort', onAbort);
+    close();
+    if (err) reject(err);
+    else resolve();
+  };
+  const onAbort = (): void => finish(signal!.reason ?? new Error('aborted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (control) control.close = () => finish(closedError());
+  return { finish, isDone: () => done };
+}
+
 function rawExchange(
   b: PipeBindings,
   socketPath: string,
@@ -129,22 +155,19 @@ function rawExchange(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const handle = new b.Pipe(b.socketType);
-    let done = false;
-    const finish = (err?: unknown): void => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener('abort', onAbort);
-      handle.onread = ignore; // an accessor that takes functions only
-      handle.close();
-      if (err) reject(err);
-      else resolve();
-    };
-    const onAbort = (): void => finish(signal!.reason ?? new Error('aborted'));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (control) control.close = () => finish(closedError());
+    const { finish, isDone } = settleOnce(
+      () => {
+        handle.onread = ignore; // an accessor that takes functions only
+        handle.close();
+      },
+      resolve,
+      reject,
+      signal,
+      control,
+    );
     const connectReq = new b.PipeConnectWrap();
     connectReq.oncomplete = (status: number): void => {
-      if (done) return;
+      if (isDone()) return;
       if (status < 0) return finish(uvError(status, 'connect', socketPath));
       handle.onread = (ab): void => {
         const n = b.state[b.kReadBytesOrError]!;
@@ -187,18 +210,7 @@ function netExchange(
   const { connect } = process.getBuiltinModule('node:net') as typeof import('node:net');
   return new Promise((resolve, reject) => {
     const sock = connect(socketPath);
-    let done = false;
-    const finish = (err?: unknown): void => {
-      if (done) return;
-      done = true;
-      signal?.removeEventListener('abort', onAbort);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve();
-    };
-    const onAbort = (): void => finish(signal!.reason ?? new Error('aborted'));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (control) control.close = () => finish(closedError());
+    const { finish } = settleOnce(() => sock.destroy(), resolve, reject, signal, control);
     sock.write(request);
     sock.on('data', (c: Buffer) => {
       try {
