@@ -8,6 +8,7 @@ import type { ContainerRecord } from '../../container/container-record.js';
 import { containerSummary, type ContainerFacts, type NetInfo } from './container-wire.js';
 import { ContainerListAnswers } from './container-list-answer.js';
 import type * as Wire from '../types/index.js';
+import { bridgeNetInfo, runningOnBridge } from './container-wire.test-support.js';
 
 function factsWith(state: { net: Map<string, NetInfo>; mounts: Wire.MountPoint[] }): ContainerFacts {
   return {
@@ -57,26 +58,8 @@ test('a container with a network sandbox shows what the network says now', async
   const state = { net: new Map<string, NetInfo>(), mounts: [] as Wire.MountPoint[] };
   const facts = factsWith(state);
   const answers = new ContainerListAnswers(facts);
-  const base = containerRecord('r', { status: 'running' });
-  const running: ContainerRecord = { ...base, host: { ...base.host, networkMode: 'bridge' }, endpoints: [{ network: 'bridge', aliases: [] }] };
-  const net = (hostPort: string) =>
-    ({
-      netns: { path: '/run/netns/x' },
-      endpoints: [
-        {
-          network: 'bridge',
-          networkId: 'n1',
-          endpointId: 'e1',
-          ip: '10.0.0.2',
-          prefixLen: 24,
-          gateway: '10.0.0.1',
-          mac: '02:42:0a:00:00:02',
-          aliases: [],
-          ifName: 'eth0',
-        },
-      ],
-      ports: { '80/tcp': [{ hostIp: '0.0.0.0', hostPort }] },
-    }) as unknown as NetInfo;
+  const running = runningOnBridge('r');
+  const net = bridgeNetInfo;
   const now = Date.parse(running.state.startedAt) + 5000;
   state.net.set(running.id, net('8080'));
   const list = [running, containerRecord('a')];

@@ -14,6 +14,7 @@ function containerSummaryJson(r: ContainerRecord, facts: ContainerFacts, now: nu
   return 'pieces' in p ? Buffer.concat(p.pieces).toString() : p.fresh;
 }
 import type * as Wire from '../types/index.js';
+import { bridgeNetInfo, runningOnBridge } from './container-wire.test-support.js';
 
 function factsWith(state: { net?: NetInfo; mounts: Wire.MountPoint[] }): ContainerFacts {
   return {
@@ -55,25 +56,8 @@ test('another record, another mounts list or a network sandbox is never answered
   const renamed = { ...r, name: 'renamed' };
   await same(renamed, facts, now);
   assert.match(containerSummaryJson(renamed, facts, now), /"Names":\["\/renamed"\]/);
-  const base = containerRecord('c', { status: 'running' });
-  const running: ContainerRecord = { ...base, host: { ...base.host, networkMode: 'bridge' }, endpoints: [{ network: 'bridge', aliases: [] }] };
-  state.net = {
-    netns: { path: '/run/netns/x' },
-    endpoints: [
-      {
-        network: 'bridge',
-        networkId: 'n1',
-        endpointId: 'e1',
-        ip: '10.0.0.2',
-        prefixLen: 24,
-        gateway: '10.0.0.1',
-        mac: '02:42:0a:00:00:02',
-        aliases: [],
-        ifName: 'eth0',
-      },
-    ],
-    ports: { '80/tcp': [{ hostIp: '0.0.0.0', hostPort: '8080' }] },
-  } as unknown as NetInfo;
+  const running = runningOnBridge('c');
+  state.net = bridgeNetInfo();
   await same(running, facts, now);
   assert.match(containerSummaryJson(running, facts, now), /"IPAddress":"10\.0\.0\.2"/);
 });
