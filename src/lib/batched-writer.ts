@@ -35,6 +35,8 @@ export class BatchedWriter {
   constructor(
     private readonly fh: FileHandle,
     private readonly limit = WRITE_BATCH,
+    /** Start writeback every WRITE_BEHIND bytes; off for a file nobody will fsync (a pulled layer's), where it is only cost. */
+    private readonly writeBehind = true,
   ) {}
 
   /**
@@ -63,7 +65,7 @@ export class BatchedWriter {
     this.batch = [];
     this.batched = 0;
     await writeAll(this.fh, bufs);
-    if (this.sinceWriteback >= WRITE_BEHIND && !this.writeback) {
+    if (this.writeBehind && this.sinceWriteback >= WRITE_BEHIND && !this.writeback) {
       this.sinceWriteback = 0;
       // One at a time, never awaited here: it runs beside the next writes.
       this.writeback = startWriteback(this.fh.fd)

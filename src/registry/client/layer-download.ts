@@ -111,21 +111,35 @@ export async function fetchLayer(
 ): Promise<StagedLayer> {
   const d = l.desc;
   if (opts.keepBlob) return fetchAndStore(s, stores, l, onBytes, signal);
-  const body = await getBlob(s, d);
-  const [toUnpack] = branches(body, 1, onBytes) as [PassThrough];
-  let staged: StagedLayer;
-  try {
-    staged = await stores.layers.stageLayer(toUnpack, { signal, blob: { digest: d.digest, size: d.size }, layout: true });
-  } catch (e) {
-    toUnpack.destroy();
-    body.destroy();
-    if (hasErrorCode(e, BLOB_MISMATCH)) throw layerVerificationFailed(d, e);
-    throw e;
+  const blob = { digest: d.digest, size: d.size };
+  // The unpacker's worker GETs the blob itself when it can (the bytes then never cross threads);
+  // it declines anything but the whole blob (a 401 to retry, a redirect), which comes here.
+  const source = s.blobSource(d.digest);
+  let staged: StagedLayer | undefined;
+  if (source && stores.layers.stageFetchedLayer) {
+    try {
+      staged = await stores.layers.stageFetchedLayer(source, { signal, blob, layout: true, onBytes });
+    } catch (e) {
+      if (hasErrorCode(e, BLOB_MISMATCH)) throw layerVerificationFailed(d, e);
+      throw e;
+    }
+  }
+  if (!staged) {
+    const body = await getBlob(s, d);
+    const [toUnpack] = branches(body, 1, onBytes) as [PassThrough];
+    try {
+      staged = await stores.layers.stageLayer(toUnpack, { signal, blob, layout: true });
+    } catch (e) {
+      toUnpack.destroy();
+      body.destroy();
+      if (hasErrorCode(e, BLOB_MISMATCH)) throw layerVerificationFailed(d, e);
+      throw e;
+    }
   }
   await checkDiffId(stores, l, staged);
   if (staged.layout) return staged;
   try {
-    await stores.content.ingest(await getBlob(s, d), { digest: d.digest, size: d.size }, signal);
+    await stores.content.ingest(await getBlob(s, d), blob, signal);
   } catch (e) {
     await stores.layers.discardStaged(staged);
     if (isBerthError(e, 'invalid-argument')) throw layerVerificationFailed(d, e);

@@ -8,6 +8,9 @@ import { isInsecureHost, isLoopbackHost, type RegistryEndpoint } from './endpoin
 import type { Readable } from 'node:stream';
 import { type Agents, drain, httpRequest, readBody, type HttpMethod, type HttpResponse } from './http-request.js';
 import { authFailed, registryErrorText } from './registry-errors.js';
+import type { BlobSource } from '../../store/layers/layer-store.js';
+
+const USER_AGENT = 'berth/0.1 (linux)';
 
 export interface SessionOptions {
   endpoint: RegistryEndpoint;
@@ -48,7 +51,7 @@ export class RegistrySession {
   private allowHost = (u: URL) => !this.o.loopbackOnly || isLoopbackHost(u.host);
 
   private async send(url: URL, method: HttpMethod, headers: Record<string, string>, body?: Buffer | Readable): Promise<HttpResponse> {
-    const h: Record<string, string> = { ...headers, 'User-Agent': 'berth/0.1 (linux)' };
+    const h: Record<string, string> = { ...headers, 'User-Agent': USER_AGENT };
     if (this.authorization) h.Authorization = this.authorization;
     return httpRequest(
       url,
@@ -83,6 +86,24 @@ export class RegistrySession {
       }
     }
     throw last ?? unavailable(`cannot reach ${this.o.endpoint.host}`);
+  }
+
+  /**
+   * A blob's GET as another thread can send it (one request, no redirect, no auth retry: see
+   * BlobSource), once this session has found its scheme; undefined before that.
+   */
+  blobSource(digest: string): BlobSource | undefined {
+    if (!this.scheme) return undefined;
+    const url = new URL(`${this.scheme}://${this.o.endpoint.host}/v2/${this.o.endpoint.repository}/blobs/${digest}`);
+    if (!this.allowHost(url)) return undefined;
+    const headers: Record<string, string> = { 'User-Agent': USER_AGENT };
+    if (this.authorization) headers.Authorization = this.authorization;
+    return {
+      url: url.href,
+      headers,
+      ...(this.o.endpoint.insecure ? { insecureTls: true } : {}),
+      ...(this.o.timeoutMs !== undefined ? { timeoutMs: this.o.timeoutMs } : {}),
+    };
   }
 
   /** GET/HEAD of /v2/<repository>/<kind>/<ref>, authenticating on a 401 once. */

@@ -13,6 +13,9 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../../lib/digest.js';
 import type { ChangesOptions, LayerChange } from './overlay-changes.js';
 import type { ExpectedBlob } from './blob-check.js';
+import type { BlobSource } from './unpack-protocol.js';
+
+export type { BlobSource };
 
 /** A mount description: storage returns these; the runtime performs them. */
 export interface Mount {
@@ -70,6 +73,12 @@ export interface LayerStore {
   applyLayer(parent: Digest | null, tar: Readable, opts?: ApplyOptions): Promise<LayerInfo>;
   /** The unpacking half of applyLayer: the same checks, nothing visible yet. */
   stageLayer(tar: Readable, opts?: StageOptions): Promise<StagedLayer>;
+  /**
+   * stageLayer of a blob the unpacker GETs itself from `source` (a pull: the bytes never cross
+   * threads); undefined, with nothing staged, when the source answered anything but the whole
+   * blob or the store cannot fetch: the caller then fetches the blob and calls stageLayer.
+   */
+  stageFetchedLayer?(source: BlobSource, opts: StageOptions & { blob: ExpectedBlob; onBytes?: (n: number) => void }): Promise<StagedLayer | undefined>;
   /**
    * The committing half: makes a staged layer the layer over `parent` (atomically, by rename) and
    * consumes it; if that chainId exists already the staged copy is dropped and the existing one returned.

@@ -13,14 +13,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import type { ApplyOptions, LayerDamage, LayerInfo, LayerStore, Mount, StageOptions, StagedLayer } from './layer-store.js';
+import type { ApplyOptions, BlobSource, LayerDamage, LayerInfo, LayerStore, Mount, StageOptions, StagedLayer } from './layer-store.js';
+import type { ExpectedBlob } from './blob-check.js';
+import type { UnpackResult } from './unpack-layer.js';
 import { type Digest, hexOf, isDigest, parseDigest } from '../../lib/digest.js';
 import { ensureDir, fsyncDir, readJsonIfExists, writeJsonAtomic } from '../../lib/atomic-fs.js';
 import { canceled, conflict, errnoCode, invalidArgument, isBerthError, messageOf, notFound } from '../../lib/errors.js';
 import { KeyedMutex } from '../../lib/mutex.js';
 import { syncfs } from '../../lib/libc.js';
 import { chainIdOf } from '../../lib/chain-id.js';
-import { unpackLayerOffThread } from './unpack-off-thread.js';
+import { unpackFetchedOffThread, unpackLayerOffThread } from './unpack-off-thread.js';
 import { digestLayerDir, packLayerDir } from './pack-layer.js';
 import { overlayChanges, type ChangesOptions, type LayerChange } from './overlay-changes.js';
 import { dirUsage } from './dir-usage.js';
@@ -140,16 +142,41 @@ export class OverlayLayerStore implements LayerStore {
    * diffID, which finds a layer whose files lost bytes (repair moves it aside; pull again).
    */
   async stageLayer(tarStream: Readable, opts: StageOptions = {}): Promise<StagedLayer> {
+    const staged = await this.staging(opts, (tmp) => {
+      const extras = { ...(opts.blob ? { blob: opts.blob } : {}), ...(opts.layout ? { layoutDir: tmp } : {}) };
+      return unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal, this.idMap, extras).catch((e: unknown) => {
+        tarStream.destroy();
+        throw e;
+      });
+    });
+    return staged!; // an unpack of a given stream always answers
+  }
+
+  async stageFetchedLayer(source: BlobSource, opts: StageOptions & { blob: ExpectedBlob; onBytes?: (n: number) => void }): Promise<StagedLayer | undefined> {
+    return this.staging(opts, (tmp) =>
+      unpackFetchedOffThread(source, opts.blob, join(tmp, 'diff'), {
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(this.idMap ? { idMap: this.idMap } : {}),
+        ...(opts.layout ? { layoutDir: tmp } : {}),
+        ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
+      }),
+    );
+  }
+
+  /** A temp dir for `unpack` to fill; undefined (dir removed) when it unpacked nothing. */
+  private async staging(opts: StageOptions, unpack: (tmp: string) => Promise<UnpackResult | undefined>): Promise<StagedLayer | undefined> {
     const tmp = this.tmpPath();
     await mkdir(join(tmp, 'diff'), { recursive: true, mode: 0o755 });
     try {
       let res;
       try {
-        const extras = { ...(opts.blob ? { blob: opts.blob } : {}), ...(opts.layout ? { layoutDir: tmp } : {}) };
-        res = await unpackLayerOffThread(tarStream, join(tmp, 'diff'), opts.signal, this.idMap, extras);
+        res = await unpack(tmp);
       } catch (e) {
-        tarStream.destroy();
         throw tarFailure(e);
+      }
+      if (!res) {
+        await rm(tmp, { recursive: true, force: true });
+        return undefined;
       }
       // One flush for all unpacked files instead of an fsync each; none for a pulled layer (below).
       if (!opts.blob) {

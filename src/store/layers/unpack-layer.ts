@@ -74,6 +74,8 @@ class Unpacker {
     private readonly root: string,
     /** --userns-remap: entries carry container ids, files get host ids. */
     private readonly idMap?: IdMap,
+    /** The caller flushes the layer (syncfs): start each large file's writeback early (batched-writer.ts). */
+    private readonly writeBehind = true,
   ) {}
 
   /** Makes sure every component of `parts` is a real directory, creating missing ones if `create`. */
@@ -150,7 +152,7 @@ class Unpacker {
       case 'contiguous-file': {
         const fh = await open(p, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
         try {
-          const w = new BatchedWriter(fh); // the tar parser hands over the decompressor's small chunks
+          const w = new BatchedWriter(fh, undefined, this.writeBehind); // the tar parser hands over the decompressor's small chunks
           for await (const chunk of data) await w.write(chunk as Buffer);
           await w.done();
           await fh.chown(uid, gid); // before chmod: chown clears set-id bits
@@ -228,8 +230,16 @@ class Unpacker {
  * Unpacks `input` (plain or gzip tar) into the existing empty directory `dir`.
  * Throws invalid-argument for hostile or malformed content, not-implemented for zstd.
  * With `layoutDir`, the tar's layout is recorded and written there when it can be replayed.
+ * `flushed: false` says the caller will not flush the layer (a pulled one): no writeback is started early.
  */
-export async function unpackLayer(input: Readable, dir: string, signal?: AbortSignal, idMap?: IdMap, layoutDir?: string): Promise<UnpackResult> {
+export async function unpackLayer(
+  input: Readable,
+  dir: string,
+  signal?: AbortSignal,
+  idMap?: IdMap,
+  layoutDir?: string,
+  flushed = true,
+): Promise<UnpackResult> {
   // The layer's root belongs to the container's root. Done before the tar is piped: tar-stream's
   // extract hands entries to 'entry' listeners, which its async iterator adds only when the loop
   // below starts, so an await between pipeline() and that loop loses the first entry and the
@@ -245,7 +255,7 @@ export async function unpackLayer(input: Readable, dir: string, signal?: AbortSi
   });
   const extract = tar.extract();
   const feeding = pipeline(stream, extract, signal ? { signal } : {});
-  const u = new Unpacker(dir, idMap);
+  const u = new Unpacker(dir, idMap, flushed);
   const unpacking = (async () => {
     for await (const e of extract) {
       await u.entry(e.header as TarHeader, e as unknown as AsyncIterable<Buffer>);

@@ -9,7 +9,8 @@
 // that cannot start (no worker file in this build) means unpacking on this thread, with the same
 // result. The same workers write large blobs while hashing them (the content store's ingest,
 // writeHashedOffThread: a load's or push's blobs). A pull keeps no blob: its layer's worker also
-// checks the compressed bytes (blob-check.ts), so its main thread only receives and hands on.
+// checks the compressed bytes (blob-check.ts), so its main thread only receives and hands on;
+// when the blob's URL can be given (unpackFetchedOffThread), the worker receives it too.
 import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ import type { IdMap } from '../../lib/id-map.js';
 import { unpackLayer, type UnpackResult } from './unpack-layer.js';
 import { holdIdleTrim, pokeIdleTrim } from '../../lib/idle-trim.js';
 import { writeHashed, type HashedFile } from '../content/hashed-write.js';
-import type { FromWorker, JobResult, JobSpec, ToWorker, WireError } from './unpack-protocol.js';
+import type { BlobSource, FromWorker, JobResult, JobSpec, ToWorker, WireError } from './unpack-protocol.js';
 
 const BATCH = 1 << 20;
 /** Batches posted and not yet taken by the worker's input, per job. */
@@ -112,8 +113,40 @@ export async function unpackLayerOffThread(
   extras: UnpackExtras = {},
 ): Promise<UnpackResult> {
   const r = await runOffThread(input, { kind: 'unpack', dir, ...(idMap ? { idMap } : {}), ...extras }, signal);
-  if (r) return { diffId: r.digest, size: r.size, ...(r.layout !== undefined ? { layout: r.layout } : {}) };
+  if (r && r !== 'declined') return { diffId: r.digest, size: r.size, ...(r.layout !== undefined ? { layout: r.layout } : {}) };
   return unpackHere(input, dir, signal, idMap, extras);
+}
+
+/**
+ * unpackLayer of a compressed blob a worker GETs itself (see BlobSource): the bytes go from the
+ * socket to the unpack on one thread, never copied or posted between threads. Undefined when
+ * the source answered anything but the whole blob, or no worker can be had: nothing was
+ * unpacked, and the caller fetches the blob its own way. `onBytes` sees the running count.
+ */
+export async function unpackFetchedOffThread(
+  source: BlobSource,
+  blob: ExpectedBlob,
+  dir: string,
+  opts: { signal?: AbortSignal; idMap?: IdMap; layoutDir?: string; onBytes?: (n: number) => void } = {},
+): Promise<UnpackResult | undefined> {
+  const job: JobSpec = {
+    kind: 'unpack',
+    dir,
+    blob,
+    source,
+    ...(opts.idMap ? { idMap: opts.idMap } : {}),
+    ...(opts.layoutDir !== undefined ? { layoutDir: opts.layoutDir } : {}),
+  };
+  const r = await runOffThread(undefined, job, opts.signal, opts.onBytes);
+  if (!r || r === 'declined') return undefined;
+  return { diffId: r.digest, size: r.size, ...(r.layout !== undefined ? { layout: r.layout } : {}) };
+}
+
+/** Starts a worker ahead of the job that will want it (a pull, before its manifests are read): its start-up then overlaps the requests. */
+export function prestartUnpackWorker(): void {
+  if (idle.length) return;
+  const pw = take();
+  if (pw) giveBack(pw);
 }
 
 /** The same on this thread (no worker file in this build), with the same blob check. */
@@ -137,7 +170,7 @@ async function unpackHere(
     { objectMode: false },
   );
   try {
-    const r = await unpackLayer(checked, dir, signal, idMap, extras.layoutDir);
+    const r = await unpackLayer(checked, dir, signal, idMap, extras.layoutDir, false);
     const bad = check.verdict();
     if (bad) throw bad;
     return r;
@@ -157,11 +190,21 @@ export async function writeHashedOffThread(
   maxSize?: number,
   signal?: AbortSignal,
 ): Promise<HashedFile> {
-  return (await runOffThread(input, { kind: 'blob', path, maxSize }, signal)) ?? writeHashed(input, path, maxSize, signal);
+  const r = await runOffThread(input, { kind: 'blob', path, maxSize }, signal);
+  return r && r !== 'declined' ? r : writeHashed(input, path, maxSize, signal);
 }
 
-/** Runs one job on a pooled worker, feeding it `input`; undefined when no worker can be had (run it here then). */
-async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec, signal?: AbortSignal): Promise<JobResult | undefined> {
+/**
+ * Runs one job on a pooled worker, feeding it `input` (none: the job fetches its own, see
+ * BlobSource); undefined when no worker can be had (run it here then), 'declined' when the
+ * job's source answered otherwise.
+ */
+async function runOffThread(
+  input: AsyncIterable<Buffer | string> | undefined,
+  job: JobSpec,
+  signal?: AbortSignal,
+  onProgress?: (n: number) => void,
+): Promise<JobResult | 'declined' | undefined> {
   const pw = take();
   if (!pw) return undefined;
   const release = holdIdleTrim();
@@ -171,7 +214,7 @@ async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec,
   let wake: (() => void) | undefined;
   let settled = false;
   let workerFailed = false;
-  const result = new Promise<JobResult>((resolve, reject) => {
+  const result = new Promise<JobResult | 'declined'>((resolve, reject) => {
     const end = (f: () => void) => {
       settled = true;
       wake?.();
@@ -182,7 +225,9 @@ async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec,
       if (m.t === 'ack') {
         inFlight--;
         wake?.();
-      } else if (m.t === 'done') end(() => resolve(m.result));
+      } else if (m.t === 'progress') onProgress?.(m.n);
+      else if (m.t === 'declined') end(() => resolve('declined'));
+      else if (m.t === 'done') end(() => resolve(m.result));
       else end(() => reject(fromWire(m.error)));
     };
     pw.onFailure = (e) => {
@@ -215,14 +260,14 @@ async function runOffThread(input: AsyncIterable<Buffer | string>, job: JobSpec,
       while (inFlight >= IN_FLIGHT && !settled) await new Promise<void>((r) => (wake = r));
     };
     if (signal?.aborted) throw canceled();
-    for await (const chunk of input) {
+    for await (const chunk of input ?? []) {
       if (settled) break; // the worker has given up (a bad tar, too many bytes): its error is the answer
       const c = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       batch.push(c);
       batched += c.length;
       if (batched >= BATCH) await flush();
     }
-    if (!settled) {
+    if (!settled && input) {
       await flush();
       post({ t: 'end', id });
     }
