@@ -50,7 +50,7 @@ export interface JobResult {
 
 export type FromWorker =
   | { t: 'ack'; id: number }
-  /** A source job's running count of bytes received (every ~1 MiB and at the end). */
+  /** A source job's running count of bytes received (every 100 ms, at most every 1 MiB, and at the end). */
   | { t: 'progress'; id: number; n: number }
   /** A source job whose source answered otherwise (see BlobSource): nothing was unpacked. */
   | { t: 'declined'; id: number }

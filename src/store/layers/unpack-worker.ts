@@ -58,6 +58,8 @@ interface Job {
 }
 
 const port = parentPort!;
+/** A source job's progress messages, at most one per this many ms (and one at the end). */
+const PROGRESS_MS = 100;
 /** What a source job hands to the unpack at once. */
 const PIECE = 1 << 20;
 let job: Job | undefined;
@@ -183,6 +185,7 @@ async function fetchAndRun(j: Job, spec: JobSpec & { kind: 'unpack' }, source: B
     }
     let n = 0;
     let reported = 0;
+    let reportedAt = 0;
     // The socket's 64 KiB reads are joined into ~1 MiB pieces: each piece written into the
     // gunzip is a thread-pool round trip, so 64 KiB pieces cost 16 times as many.
     let pending: Buffer[] = [];
@@ -196,7 +199,11 @@ async function fetchAndRun(j: Job, spec: JobSpec & { kind: 'unpack' }, source: B
     j.more = () => r.resume();
     r.on('data', (b: Buffer) => {
       n += b.length;
-      if (n - reported >= 1 << 20) send({ t: 'progress', id: j.id, n: (reported = n) });
+      // Progress at most every PROGRESS_MS (a message wakes the main thread: ~100 a pull cost tens of ms).
+      if (n - reported >= 1 << 20 && performance.now() - reportedAt >= PROGRESS_MS) {
+        reportedAt = performance.now();
+        send({ t: 'progress', id: j.id, n: (reported = n) });
+      }
       if (j.ended) return; // stopped (too many bytes): nothing more is handed on
       pending.push(b);
       pendingBytes += b.length;
