@@ -68,6 +68,9 @@ const send = (m: FromWorker) => port.postMessage(m);
 function answer(j: Job, m: FromWorker): void {
   if (j.answered) return;
   j.answered = true;
+  // A source job's download ends with its answer (an unpack that failed early, a full disk):
+  // nothing may hold a half-read connection while this worker waits for its next job.
+  j.request?.destroy();
   send(m);
 }
 
