@@ -1,12 +1,11 @@
 // `berth build` (docker's classic builder output) and `berth builder prune`.
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { Readable } from 'node:stream';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
-import { packContext } from '../../client/build-context.js';
-import { scanContext, uploadTar } from '../../client/context-sync.js';
+import { packContext, readableOf } from '../../client/build-context.js';
+import { scanContext, uploadBody } from '../../client/context-sync.js';
 import type { BuildQuery } from '../../api/client/docker-client.js';
 import { ApiError } from '../../api/client/errors.js';
 import type { JsonMessage } from '../../api/types/index.js';
@@ -99,7 +98,7 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     const data = await readStdin(ctx);
     const isTar = (data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar') || detectCompression(data) === 'gzip';
     if (isTar) {
-      stream = ctx.docker.imageBuild(Readable.from([data]), { ...query, dockerfile: o.file ?? 'Dockerfile' });
+      stream = ctx.docker.imageBuild(readableOf([data]), { ...query, dockerfile: o.file ?? 'Dockerfile' });
     } else {
       const empty = await mkdtemp(`${tmpdir()}/berth-build-`);
       const packed = await packContext(empty, undefined, data);
@@ -159,12 +158,12 @@ async function incrementalBuild(
   for (let attempt = 0; ; attempt++) {
     let missing: string[];
     try {
-      missing = await ctx.docker.berthBuildContextMissing(scan.id, { entries: scan.entries });
+      missing = await ctx.docker.berthBuildContextMissing(scan.id, scan.manifest);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return undefined;
       throw e;
     }
-    const stream = ctx.docker.berthBuild(scan.id, uploadTar(scan, missing), { ...query, dockerfile: scan.dockerfile });
+    const stream = ctx.docker.berthBuild(scan.id, uploadBody(scan, missing), { ...query, dockerfile: scan.dockerfile });
     try {
       const first = await stream.next(); // a 409 for lost content arrives before any message
       return (async function* () {
