@@ -27,7 +27,8 @@ export function missingContents(entries: readonly ManifestEntry[], previous: Con
   const have = new Set<string>();
   if (previous) for (const e of previous.values()) if (e.t === 'f' && e.d) have.add(e.d);
   const missing = new Set<string>();
-  for (const e of entries) if (e.t === 'f' && !have.has(e.d!) && !missing.has(e.d!) && !store.has(e.d!)) missing.add(e.d!);
+  let stored: Set<string> | undefined; // read only when the kept context lacks something
+  for (const e of entries) if (e.t === 'f' && !have.has(e.d!) && !missing.has(e.d!) && !(stored ??= store.digests()).has(e.d!)) missing.add(e.d!);
   return [...missing];
 }
 

@@ -92,6 +92,13 @@ export class ContextStore {
     }
   }
 
+  /** The digests the store holds now: one directory read (a question over thousands of files made a stat each). */
+  digests(): Set<string> {
+    const out = new Set<string>();
+    for (const name of readdirSync(this.root)) if (SHA256_HEX.test(name)) out.add(name);
+    return out;
+  }
+
   /** Stores the bytes of `chunks` under `digest`; a mismatch is the client's error (400) and stores nothing. */
   async write(digest: string, chunks: AsyncIterable<Buffer>): Promise<number> {
     const tmp = join(this.root, `${TMP_PREFIX}${randomBytes(8).toString('hex')}`);
