@@ -82,7 +82,8 @@ export async function receiveUpload(
   const madeDirs = new Set<string>();
   let bytes = 0;
   try {
-    for await (const entry of uploadEntries(body)) {
+    // Not destroyed on a refusal: the error answer reads the rest first, so the client gets it (lib/http).
+    for await (const entry of uploadEntries(body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>)) {
       if (!entries) {
         if (entry.name !== MANIFEST_ENTRY || entry.type !== 'file')
           throw invalidArgument(`invalid build context upload: the first entry must be ${MANIFEST_ENTRY}`);
@@ -113,7 +114,6 @@ export async function receiveUpload(
       } else await store.write(digest, entry.body);
     }
   } catch (e) {
-    body.destroy();
     // The directory goes (a new one is discarded whole); the contents that arrived whole wait in the store for the retry.
     if (opts.into)
       for (const [p, d] of placed) {

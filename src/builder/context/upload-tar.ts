@@ -24,7 +24,7 @@ class ChunkReader {
   private ended = false;
   constructor(private readonly it: AsyncIterator<Buffer>) {}
 
-  /** More bytes into `buf`; false at the end of the stream. */
+  /** The next chunk into `buf`, which must be empty; false at the end of the stream. */
   private async fill(): Promise<boolean> {
     if (this.ended) return false;
     const r = await this.it.next();
@@ -32,17 +32,30 @@ class ChunkReader {
       this.ended = true;
       return false;
     }
-    const c = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
-    this.buf = this.buf.length ? Buffer.concat([this.buf, c]) : c;
+    this.buf = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value as Uint8Array);
     return true;
   }
 
-  /** Exactly `n` bytes, or fewer only at the end of the stream. */
+  /**
+   * Exactly `n` bytes, or fewer only at the end of the stream. Bytes split across chunks (a
+   * header at a chunk's end) are copied out, never the chunk they continue in.
+   */
   async read(n: number): Promise<Buffer> {
-    while (this.buf.length < n && (await this.fill()));
-    const out = this.buf.subarray(0, Math.min(n, this.buf.length));
-    this.buf = this.buf.subarray(out.length);
-    return out;
+    if (this.buf.length >= n) {
+      const out = this.buf.subarray(0, n);
+      this.buf = this.buf.subarray(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let have = this.buf.copy(out, 0);
+    this.buf = Buffer.alloc(0);
+    while (have < n && (await this.fill())) {
+      const k = Math.min(n - have, this.buf.length);
+      this.buf.copy(out, have, 0, k);
+      this.buf = this.buf.subarray(k);
+      have += k;
+    }
+    return out.subarray(0, have);
   }
 
   /** `n` bytes as they come, as slices of the chunks read; throws when the stream ends first. */
@@ -135,7 +148,17 @@ function paxRecords(data: Buffer): { path?: string; size?: number; other: boolea
 
 /** The upload's entries in order; the reader stops at the end-of-archive block or the end of the stream. */
 export async function* uploadEntries(body: AsyncIterable<Buffer>, maxPaxBytes = 1 << 20): AsyncGenerator<UploadEntry> {
-  const r = new ChunkReader(body[Symbol.asyncIterator]());
+  const it = body[Symbol.asyncIterator]();
+  try {
+    yield* entriesOf(new ChunkReader(it), maxPaxBytes);
+  } finally {
+    // Ended early (the caller refused an entry): the source is let go, so an HTTP request body
+    // given as `req.iterator({ destroyOnReturn: false })` stays whole for the error answer to drain.
+    await it.return?.();
+  }
+}
+
+async function* entriesOf(r: ChunkReader, maxPaxBytes: number): AsyncGenerator<UploadEntry> {
   let pax: ReturnType<typeof paxRecords> | undefined;
   for (;;) {
     const h = await r.read(BLOCK);

@@ -48,7 +48,7 @@ function encodeSize(num: number, buf: Buffer, off: number): void {
       buf[off + i] = num & 0xff;
       num = Math.floor(num / 0x100);
     }
-  } else buf.write(encodeOct(num, 11), off);
+  } else put(buf, encodeOct(num, 11), off);
 }
 
 function cksum(block: Buffer): number {
@@ -69,36 +69,49 @@ interface EncodeInput {
   linkname?: string | undefined;
 }
 
-/** tar-stream's headers.encode: a ustar header, or null when the name or link does not fit (then PAX). */
-function encode(opts: EncodeInput): Buffer | null {
-  const buf = Buffer.alloc(512);
+/** ASCII `s` into `buf` at `off` (a header's numbers and names that passed the ASCII check). */
+function put(buf: Buffer, s: string, off: number): void {
+  for (let i = 0; i < s.length; i++) buf[off + i] = s.charCodeAt(i);
+}
+
+/**
+ * tar-stream's headers.encode: a ustar header, or null when the name or link does not fit (then
+ * PAX). Written into `buf` (512 bytes, zeroed here). The name is ASCII once checked, so its
+ * UTF-8 length is its length.
+ */
+function encode(opts: EncodeInput, buf: Buffer): Buffer | null {
   let name = opts.name;
   let prefix = '';
   if (Buffer.byteLength(name) !== name.length) return null; // not ASCII
-  while (Buffer.byteLength(name) > 100) {
+  while (name.length > 100) {
     const i = name.indexOf('/');
     if (i === -1) return null;
     prefix += prefix ? `/${name.slice(0, i)}` : name.slice(0, i);
     name = name.slice(i + 1);
   }
-  if (Buffer.byteLength(name) > 100 || Buffer.byteLength(prefix) > 155) return null;
+  if (name.length > 100 || prefix.length > 155) return null;
   if (opts.linkname && Buffer.byteLength(opts.linkname) > 100) return null;
-  buf.write(name);
-  buf.write(encodeOct(opts.mode & 0o7777, 6), 100);
-  buf.write(encodeOct(opts.uid, 6), 108);
-  buf.write(encodeOct(opts.gid, 6), 116);
+  buf.fill(0);
+  put(buf, name, 0);
+  put(buf, encodeOct(opts.mode & 0o7777, 6), 100);
+  put(buf, encodeOct(opts.uid, 6), 108);
+  put(buf, encodeOct(opts.gid, 6), 116);
   encodeSize(opts.size, buf, 124);
   encodeSize(Math.floor(opts.mtime.getTime() / 1000) || 0, buf, 136);
   buf[156] = 48 + (TYPEFLAG[opts.type] ?? 0);
   if (opts.linkname) buf.write(opts.linkname, 157);
-  buf.write('ustar\0', 257, 'latin1');
-  buf.write('00', 263);
-  buf.write(encodeOct(0, 6), 329);
-  buf.write(encodeOct(0, 6), 337);
-  if (prefix) buf.write(prefix, 345);
-  buf.write(encodeOct(cksum(buf), 6), 148);
+  put(buf, 'ustar\0', 257);
+  put(buf, '00', 263);
+  put(buf, '000000 ', 329);
+  put(buf, '000000 ', 337);
+  if (prefix) put(buf, prefix, 345);
+  put(buf, encodeOct(cksum(buf), 6), 148);
   return buf;
 }
+
+/** The head of the common entry (one ustar header) is built here, valid until the next call. */
+const scratch = Buffer.alloc(512);
+const ZERO_BLOCK = Buffer.alloc(512);
 
 function addLength(str: string): string {
   const len = Buffer.byteLength(str);
@@ -115,10 +128,10 @@ function encodePax(name: string, linkname: string | undefined, pax: Record<strin
   return Buffer.from(result);
 }
 
-/** Zero bytes that pad `size` bytes of body to the next 512-byte block. */
+/** Zero bytes that pad `size` bytes of body to the next 512-byte block (shared: never written to). */
 export function tarPadding(size: number): Buffer {
   const r = size % 512;
-  return Buffer.alloc(r ? 512 - r : 0);
+  return ZERO_BLOCK.subarray(0, r ? 512 - r : 0);
 }
 
 /** tar-stream's end of archive: two zero blocks. */
@@ -128,20 +141,21 @@ export const TAR_END = Buffer.alloc(1024);
  * What pack.entry(header, ...) writes before the body, for a header pack-layer.ts makes: its
  * defaults applied (size 0 but for files, mode 0 becomes 0755/0644, ids 0), then the ustar header,
  * or a PAX header (its record padded) and the entry's header when the header carries PAX records
- * or does not fit ustar. `size` is the body's length (the entry's size for a file).
+ * or does not fit ustar. `size` is the body's length (the entry's size for a file). The buffers
+ * are valid until the next call (a digest hashes them at once).
  */
 export function tarEntryHead(h: TarHeaderInput): { head: Buffer[]; size: number } {
   const size = !h.size || h.type === 'symlink' ? 0 : h.size;
   const mode = h.mode || (h.type === 'directory' ? DMODE : FMODE);
   const base = { name: h.name, type: h.type, mode, uid: h.uid || 0, gid: h.gid || 0, size, mtime: h.mtime ?? new Date(), linkname: h.linkname };
   if (!h.pax) {
-    const b = encode(base);
+    const b = encode(base, scratch);
     if (b) return { head: [b], size };
   }
   const paxRecord = encodePax(h.name, h.linkname, h.pax);
   const paxHeader = { ...base, name: 'PaxHeader', size: paxRecord.length, type: 'pax-header', linkname: h.linkname && 'PaxHeader' };
-  const first = encode(paxHeader);
-  const second = encode({ ...paxHeader, size, type: h.type });
+  const first = encode(paxHeader, Buffer.alloc(512));
+  const second = encode({ ...paxHeader, size, type: h.type }, Buffer.alloc(512));
   if (!first || !second) throw new Error(`tar header of ${h.name} cannot be encoded`);
   return { head: [first, paxRecord, tarPadding(paxRecord.length), second], size };
 }
