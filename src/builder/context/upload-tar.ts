@@ -16,6 +16,7 @@ export interface UploadEntry {
 }
 
 const BLOCK = 512;
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
 const bad = (why: string) => invalidArgument(`invalid build context upload: ${why}`);
 
 /** Pulls exact byte counts out of a chunked stream. */
@@ -164,7 +165,7 @@ async function* entriesOf(r: ChunkReader, maxPaxBytes: number): AsyncGenerator<U
     const h = await r.read(BLOCK);
     if (h.length === 0) return; // the stream ended between entries
     if (h.length < BLOCK) throw bad('unexpected end of data');
-    if (h.every((x) => x === 0)) {
+    if (h[0] === 0 && h.equals(ZERO_BLOCK)) {
       await r.drain(); // end of archive
       return;
     }
