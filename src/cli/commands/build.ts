@@ -10,11 +10,8 @@ import type { BuildQuery } from '../../api/client/docker-client.js';
 import { ApiError } from '../../api/client/errors.js';
 import type { JsonMessage } from '../../api/types/index.js';
 import { humanSizeWithPrecision } from '../../lib/go-units.js';
-import { confirmLine } from './images.js';
 import { detectCompression } from '../../lib/compression.js';
 import { splitRef } from '../../client/reference.js';
-import { showJsonMessages } from '../../client/jsonmessage.js';
-import { registryAuthHeader } from '../../client/registry-auth.js';
 
 interface BuildOpts {
   tag: string[];
@@ -134,6 +131,9 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
 
 /** `--push`: each tag as `berth push` sends it (credentials from `berth login`). */
 async function pushTag(ctx: CliContext, tag: string, quiet: boolean): Promise<void> {
+  // Loaded here: a build without --push spares their modules (credential helpers load node:child_process).
+  const { registryAuthHeader } = await import('../../client/registry-auth.js');
+  const { showJsonMessages } = await import('../../client/jsonmessage.js');
   const r = splitRef(tag);
   const auth = await registryAuthHeader(r.repo.split('/')[0]!, ctx.env);
   await showJsonMessages(ctx.docker.imagePush(r.repo, r.tag ?? 'latest', auth), (s) => {
@@ -187,7 +187,7 @@ export async function builderPrune(ctx: CliContext, argv: string[]): Promise<num
   const p = parse<{ all?: boolean; force?: boolean }>(ctx, c, argv);
   if (!p) return 0;
   const warning = `WARNING! This will remove all ${p.opts.all ? '' : 'dangling '}build cache. Are you sure you want to continue?`;
-  if (!p.opts.force && !(await confirmLine(ctx, warning))) return 0;
+  if (!p.opts.force && !(await (await import('./images.js')).confirmLine(ctx, warning))) return 0;
   const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', {
     query: { all: p.opts.all ? 1 : undefined },
   });
