@@ -6,12 +6,13 @@
 // reads are synchronous: async calls cost a thread-pool round trip per file, which dominated
 // the packing of contexts with thousands of files, and the tar is written by lib/tar-write.ts
 // straight into large chunks.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, posix, relative, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { TarWriter } from '../lib/tar-write.js';
+import { isDir, isFile, isSymlink, pathStat, type PathStat } from './path-stat.js';
 import { ignoreFileCandidates, parseDockerignore, PatternMatcher, withAlwaysSent } from '../lib/dockerignore.js';
 
 export interface PackedContext {
@@ -23,7 +24,7 @@ export interface PackedContext {
 export interface Entry {
   rel: string;
   abs: string;
-  st: Stats;
+  st: PathStat;
 }
 
 function walk(root: string, rel: string, pm: PatternMatcher | undefined, out: Entry[]): void {
@@ -31,9 +32,9 @@ function walk(root: string, rel: string, pm: PatternMatcher | undefined, out: En
   for (const name of readdirSync(rel ? base + rel : root).sort()) {
     const r = rel ? `${rel}/${name}` : name;
     const abs = base + r;
-    const st = lstatSync(abs);
+    const st = pathStat(abs);
     const ignored = pm?.matches(r) ?? false;
-    if (st.isDirectory()) {
+    if (isDir(st)) {
       // An ignored dir is skipped unless an exclusion (`!`) might re-include something inside.
       if (ignored && !pm!.hasExclusions) continue;
       if (!ignored) out.push({ rel: r, abs, st });
@@ -96,7 +97,7 @@ export async function collectContext(
   // drops both from the context once it has read them and `COPY . /` copies neither.
   const extras: Array<{ name: string; data: Buffer }> = [];
   if (extra) {
-    const own = entries.find((e) => e.rel === '.dockerignore' && e.st.isFile());
+    const own = entries.find((e) => e.rel === '.dockerignore' && isFile(e.st));
     const text = own ? readFileSync(own.abs, 'utf8') : '.dockerignore';
     entries = entries.filter((e) => e !== own);
     extras.push(extra, { name: '.dockerignore', data: Buffer.from(`${text}\n${extra.name}\n`) });
@@ -107,7 +108,7 @@ export async function collectContext(
 /** Packs `contextDir` as a tar for POST /build (see collectContext for the arguments). */
 export async function packContext(contextDir: string, dockerfile: string | undefined, dockerfileText?: Buffer): Promise<PackedContext> {
   const { entries, extras, dockerfile: dfRel } = await collectContext(contextDir, dockerfile, dockerfileText);
-  return { tar: Readable.from(tarChunks(entries, extras), { objectMode: false }), dockerfile: dfRel };
+  return { tar: readableOf(tarChunks(entries, extras)), dockerfile: dfRel };
 }
 
 /**
@@ -119,9 +120,9 @@ function* tarChunks(entries: readonly Entry[], extras: ReadonlyArray<{ name: str
   for (const { rel, abs, st } of entries) {
     const mtime = Math.floor(st.mtimeMs / 1000);
     const mode = st.mode & 0o7777;
-    if (st.isDirectory()) w.header({ name: rel, type: 'directory', mode, mtime });
-    else if (st.isSymbolicLink()) w.header({ name: rel, type: 'symlink', mode, mtime, linkname: readlinkSync(abs) });
-    else if (st.isFile()) {
+    if (isDir(st)) w.header({ name: rel, type: 'directory', mode, mtime });
+    else if (isSymlink(st)) w.header({ name: rel, type: 'symlink', mode, mtime, linkname: readlinkSync(abs) });
+    else if (isFile(st)) {
       w.header({ name: rel, type: 'file', mode, mtime, size: st.size });
       w.file(abs, st.size);
     } else continue; // sockets, fifos, devices: the docker CLI sends none of them either
@@ -134,4 +135,14 @@ function* tarChunks(entries: readonly Entry[], extras: ReadonlyArray<{ name: str
   }
   w.end();
   yield* w.take();
+}
+
+/**
+ * `Readable.from(chunks)`, node:stream loaded only here: a build whose context goes as bytes
+ * (berth build's incremental context, context-sync.ts) never loads it. getBuiltinModule rather
+ * than import(): the CLI bundle runs as a vm.Script (bin/berth), where import() has no loader.
+ */
+export function readableOf(chunks: Iterable<Buffer>): Readable {
+  const { Readable: R } = process.getBuiltinModule('node:stream') as typeof import('node:stream');
+  return R.from(chunks, { objectMode: false });
 }

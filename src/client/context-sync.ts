@@ -26,10 +26,11 @@ import {
 import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BLOB_PREFIX, MANIFEST_ENTRY, type ManifestEntry } from '../lib/context-manifest.js';
 import { TarWriter } from '../lib/tar-write.js';
-import { collectContext } from './build-context.js';
+import { collectContext, readableOf } from './build-context.js';
+import { isDir, isFile, isSymlink } from './path-stat.js';
 
 export interface ScannedContext {
   /** The id the daemon keeps this context's directory under: sha256 of the context's real path. */
@@ -43,6 +44,8 @@ export interface ScannedContext {
   added: Map<string, Buffer>;
   /** How many files were hashed (not found unchanged in the digest cache). */
   hashed: number;
+  /** The manifest's JSON (`{"entries": [...]}`), made once: the question and the upload both send it. */
+  manifest: Buffer;
 }
 
 type CacheRow = [ino: number, size: number, mtimeMs: number, ctimeMs: number, digest: string];
@@ -53,6 +56,8 @@ interface CacheFile {
 }
 
 const CACHE_FILES_KEPT = 64;
+/** How recent a file's ctime may be for its digest to be kept (above the coarsest timestamp tick, FAT's 2 s). */
+const RACY_MS = 3000;
 
 /** `$XDG_CONFIG_HOME/berth/build-contexts` (default ~/.config/berth/build-contexts). */
 export function digestCacheDir(env: NodeJS.ProcessEnv): string {
@@ -121,18 +126,28 @@ export async function scanContext(
   const added = new Map<string, Buffer>();
   const buf = Buffer.allocUnsafe(1 << 20);
   let hashed = 0;
+  // Racily clean files (git's term): a file changed just before the walk may change again within
+  // the same timestamp tick (ext4 stamps times at kernel-tick granularity) keeping its inode,
+  // size, mtime and ctime; so the digest of a file whose ctime is that recent is not kept, and the
+  // next build reads it again. ctime, not mtime: no one can set it back.
+  const racyAfter = Date.now() - RACY_MS;
+  let newRows = 0;
   for (const { rel, abs, st } of collected.entries) {
     const base = { p: rel, m: st.mode & 0o7777, mt: Math.floor(st.mtimeMs) };
-    if (st.isDirectory()) entries.push({ ...base, t: 'd' });
-    else if (st.isSymbolicLink()) entries.push({ ...base, t: 'l', m: 0o777, l: readlinkSync(abs) });
-    else if (st.isFile()) {
+    if (isDir(st)) entries.push({ ...base, t: 'd' });
+    else if (isSymlink(st)) entries.push({ ...base, t: 'l', m: 0o777, l: readlinkSync(abs) });
+    else if (isFile(st)) {
       let row = old[rel];
-      if (!(row && row[0] === st.ino && row[1] === st.size && row[2] === st.mtimeMs && row[3] === st.ctimeMs)) {
+      const known = row && row[0] === st.ino && row[1] === st.size && row[2] === st.mtimeMs && row[3] === st.ctimeMs;
+      if (!known) {
         row = [st.ino, st.size, st.mtimeMs, st.ctimeMs, sha256File(abs, st.size, buf)];
         hashed++;
       }
-      files[rel] = row;
-      entries.push({ ...base, t: 'f', s: st.size, d: row[4] });
+      if (st.ctimeMs < racyAfter) {
+        files[rel] = row!;
+        if (!known) newRows++;
+      }
+      entries.push({ p: rel, t: 'f', m: base.m, mt: base.mt, s: st.size, d: row![4] });
     }
   }
   const now = Date.now();
@@ -141,7 +156,7 @@ export async function scanContext(
     entries.push({ p: x.name, t: 'f', m: 0o644, mt: now, s: x.data.length, d: digest });
     added.set(digest, x.data);
   }
-  const changed = hashed > 0 || Object.keys(old).length !== Object.keys(files).length;
+  const changed = newRows > 0 || Object.keys(old).length !== Object.keys(files).length;
   if (changed) {
     try {
       writeCache(cacheDir, cacheFile, { v: 1, root, files });
@@ -149,37 +164,52 @@ export async function scanContext(
       // a read-only home: the next build hashes again, nothing else changes
     }
   }
-  return { id, entries, dockerfile: collected.dockerfile, root: collected.root, added, hashed };
+  const manifest = Buffer.from(JSON.stringify({ entries }));
+  return { id, entries, dockerfile: collected.dockerfile, root: collected.root, added, hashed, manifest };
 }
 
-/** The upload: the manifest, then the bytes of each missing digest as `blobs/<sha256>`. */
-export function uploadTar(scan: ScannedContext, missing: readonly string[]): Readable {
-  function* chunks(): Generator<Buffer> {
-    const w = new TarWriter();
-    const mtime = Math.floor(Date.now() / 1000);
-    const manifest = Buffer.from(JSON.stringify({ entries: scan.entries }));
-    w.header({ name: MANIFEST_ENTRY, type: 'file', mode: 0o644, mtime, size: manifest.length });
-    w.data(manifest);
-    yield* w.take();
-    // Where each asked-for content is: looked up only when something is asked for.
-    const wanted = new Set(missing);
-    const files = new Map<string, { path: string; size: number }>();
-    if (wanted.size)
-      for (const e of scan.entries) if (e.t === 'f' && wanted.has(e.d!) && !files.has(e.d!)) files.set(e.d!, { path: `${scan.root}/${e.p}`, size: e.s! });
-    for (const d of missing) {
-      const data = scan.added.get(d);
-      const file = files.get(d);
-      if (data) {
-        w.header({ name: `${BLOB_PREFIX}${d}`, type: 'file', mode: 0o600, mtime, size: data.length });
-        w.data(data);
-      } else if (file) {
-        w.header({ name: `${BLOB_PREFIX}${d}`, type: 'file', mode: 0o600, mtime, size: file.size });
-        w.file(file.path, file.size);
-      } else throw new Error(`the daemon asked for content ${d}, which this context does not have`);
-      yield* w.take();
-    }
-    w.end();
+/** Uploads up to this size (the manifest and the missing contents) go as one buffer: no stream, no node:http. */
+const UPLOAD_AS_BYTES_MAX = 8 << 20;
+
+/**
+ * The upload: the manifest, then the bytes of each missing digest as `blobs/<sha256>`; as one
+ * buffer when small (a rebuild that lacks nothing or a few files), else as a stream.
+ */
+export function uploadBody(scan: ScannedContext, missing: readonly string[]): Buffer | Readable {
+  const files = missingFiles(scan, missing);
+  let size = scan.manifest.length;
+  for (const d of missing) size += scan.added.get(d)?.length ?? files.get(d)?.size ?? 0;
+  if (size > UPLOAD_AS_BYTES_MAX) return readableOf(uploadChunks(scan, missing, files));
+  return Buffer.concat([...uploadChunks(scan, missing, files)]);
+}
+
+/** Where each asked-for content is: looked up only when something is asked for. */
+function missingFiles(scan: ScannedContext, missing: readonly string[]): Map<string, { path: string; size: number }> {
+  const wanted = new Set(missing);
+  const files = new Map<string, { path: string; size: number }>();
+  if (wanted.size)
+    for (const e of scan.entries) if (e.t === 'f' && wanted.has(e.d!) && !files.has(e.d!)) files.set(e.d!, { path: `${scan.root}/${e.p}`, size: e.s! });
+  return files;
+}
+
+function* uploadChunks(scan: ScannedContext, missing: readonly string[], files: Map<string, { path: string; size: number }>): Generator<Buffer> {
+  const w = new TarWriter();
+  const mtime = Math.floor(Date.now() / 1000);
+  w.header({ name: MANIFEST_ENTRY, type: 'file', mode: 0o644, mtime, size: scan.manifest.length });
+  w.data(scan.manifest);
+  yield* w.take();
+  for (const d of missing) {
+    const data = scan.added.get(d);
+    const file = files.get(d);
+    if (data) {
+      w.header({ name: `${BLOB_PREFIX}${d}`, type: 'file', mode: 0o600, mtime, size: data.length });
+      w.data(data);
+    } else if (file) {
+      w.header({ name: `${BLOB_PREFIX}${d}`, type: 'file', mode: 0o600, mtime, size: file.size });
+      w.file(file.path, file.size);
+    } else throw new Error(`the daemon asked for content ${d}, which this context does not have`);
     yield* w.take();
   }
-  return Readable.from(chunks(), { objectMode: false });
+  w.end();
+  yield* w.take();
 }

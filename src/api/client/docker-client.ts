@@ -53,7 +53,8 @@ function buildQuery(query: BuildQuery): Query {
 }
 
 function buildHeaders(registryConfig: object): Record<string, string> {
-  return { 'Content-Type': 'application/x-tar', 'X-Registry-Config': Buffer.from(JSON.stringify(registryConfig)).toString('base64') };
+  // Lower case, the key the transport looks for before adding a default type of its own.
+  return { 'content-type': 'application/x-tar', 'X-Registry-Config': Buffer.from(JSON.stringify(registryConfig)).toString('base64') };
 }
 
 export interface LogsOptions {
@@ -312,13 +313,20 @@ export class DockerClient extends Transport {
     return this.jsonStream('POST', '/build', { query: buildQuery(query), body: tar, headers: buildHeaders(registryConfig) });
   }
   /** Berth's incremental context, step 1: which contents of the manifest the daemon lacks for context `id`. */
-  async berthBuildContextMissing(id: string, manifest: { entries: unknown[] }): Promise<string[]> {
-    const r = await this.json<{ Missing?: string[] }>('POST', '/berth/build/context', { query: { context: id }, body: manifest });
+  async berthBuildContextMissing(id: string, manifest: { entries: unknown[] } | Buffer): Promise<string[]> {
+    const headers = Buffer.isBuffer(manifest) ? { 'content-type': 'application/json' } : undefined;
+    const r = await this.json<{ Missing?: string[] }>('POST', '/berth/build/context', { query: { context: id }, body: manifest, headers });
     return r?.Missing ?? [];
   }
-  /** Berth's incremental context, step 2: the upload (manifest and those contents) and the build, answered as POST /build. */
-  berthBuild(id: string, upload: Readable, query: BuildQuery, registryConfig: object = {}): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {
-    return this.jsonStream('POST', '/berth/build', { query: { ...buildQuery(query), context: id }, body: upload, headers: buildHeaders(registryConfig) });
+  /**
+   * Berth's incremental context, step 2: the upload (manifest and those contents) and the build,
+   * answered as POST /build. An upload given as bytes (small: nothing or little missing) goes
+   * without node:http over a unix socket.
+   */
+  berthBuild(id: string, upload: Readable | Buffer, query: BuildQuery, registryConfig: object = {}): AsyncGenerator<T.JsonMessage<{ ID?: string }>> {
+    const opts = { query: { ...buildQuery(query), context: id }, body: upload, headers: buildHeaders(registryConfig) };
+    if (Buffer.isBuffer(upload)) return this.jsonStreamBytes('POST', '/berth/build', opts);
+    return this.jsonStream('POST', '/berth/build', opts);
   }
   /** `platform` (API 1.48): only that platform's image of each name, JSON-encoded as the docker CLI sends it. */
   imageSave(names: string[], opts: { platform?: T.OciPlatform } = {}): Promise<IncomingMessage> {

@@ -229,6 +229,52 @@ export class Transport {
   }
 
   /**
+   * jsonStream's objects for a request whose body is bytes (or none): over a unix socket through
+   * stream() (no node:http, no node:stream in the process), else through jsonStream. A 4xx/5xx
+   * answer throws its ApiError at the first next(), as jsonStream's does.
+   */
+  async *jsonStreamBytes<T>(method: string, path: string, opts: RequestOptions = {}): AsyncGenerator<T> {
+    const chunks: Buffer[] = [];
+    let wake: (() => void) | undefined;
+    const answer = this.stream(method, path, opts, (c) => {
+      chunks.push(c);
+      wake?.();
+    });
+    if (!answer) {
+      yield* this.jsonStream<T>(method, path, opts);
+      return;
+    }
+    let ended = false;
+    let failure: unknown;
+    answer.done.then(
+      () => {
+        ended = true;
+        wake?.();
+      },
+      (e: unknown) => {
+        failure = e;
+        ended = true;
+        wake?.();
+      },
+    );
+    try {
+      await answer.head;
+      async function* pieces(): AsyncGenerator<Buffer> {
+        for (;;) {
+          while (chunks.length) yield chunks.shift()!;
+          if (ended) break;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+        }
+        if (failure) throw failure;
+      }
+      yield* readJsonLines<T>(pieces());
+    } finally {
+      if (!ended) answer.close();
+    }
+  }
+
+  /**
    * POST with `Connection: Upgrade` / `Upgrade: tcp`; resolves on `101 UPGRADED` with the raw
    * socket (write stdin, `socket.end()` half-closes it, keep reading stdout). A 200 without an
    * upgrade is accepted too: the body is then the output and the socket stays writable.

@@ -12,13 +12,12 @@
 // a symlink, whatever the directory held before.
 import { chmodSync, constants, copyFileSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync, utimesSync, lutimesSync, type Stats } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tarStream from 'tar-stream';
 import { conflict, errnoCode, invalidArgument, isBerthError } from '../../lib/errors.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { BLOB_PREFIX, MANIFEST_ENTRY, parseManifest, SHA256_HEX, type ManifestEntry } from '../../lib/context-manifest.js';
 import type { ContextIndex, ExtractContextResult } from './context-tar.js';
 import { writeVerified, type ContextStore } from './context-store.js';
+import { uploadEntries } from './upload-tar.js';
 
 const MAX_MANIFEST_BYTES = 256 << 20;
 
@@ -27,7 +26,8 @@ export function missingContents(entries: readonly ManifestEntry[], previous: Con
   const have = new Set<string>();
   if (previous) for (const e of previous.values()) if (e.t === 'f' && e.d) have.add(e.d);
   const missing = new Set<string>();
-  for (const e of entries) if (e.t === 'f' && !have.has(e.d!) && !missing.has(e.d!) && !store.has(e.d!)) missing.add(e.d!);
+  let stored: Set<string> | undefined; // read only when the kept context lacks something
+  for (const e of entries) if (e.t === 'f' && !have.has(e.d!) && !missing.has(e.d!) && !(stored ??= store.digests()).has(e.d!)) missing.add(e.d!);
   return [...missing];
 }
 
@@ -74,31 +74,31 @@ export async function receiveUpload(
   opts: { maxBytes?: number; signal?: AbortSignal; into?: string } = {},
 ): Promise<ReceivedUpload> {
   const maxBytes = opts.maxBytes ?? 16 * 1024 ** 3;
-  const extract = tarStream.extract();
-  const onAbort = () => extract.destroy(new Error('build context upload aborted'));
+  const onAbort = () => body.destroy(new Error('build context upload aborted'));
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const feeding = pipeline(body, extract).catch((e: unknown) => extract.destroy(e as Error));
   let entries: ManifestEntry[] | undefined;
   const wanted = new Map<string, ManifestEntry>(); // digest -> the first file holding it
   const placed = new Map<string, string>();
   const madeDirs = new Set<string>();
   let bytes = 0;
   try {
-    for await (const entry of extract) {
-      const h = entry.header;
+    // Not destroyed on a refusal: the error answer reads the rest first, so the client gets it (lib/http).
+    for await (const entry of uploadEntries(body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>)) {
       if (!entries) {
-        if (h.name !== MANIFEST_ENTRY || h.type !== 'file') throw invalidArgument(`invalid build context upload: the first entry must be ${MANIFEST_ENTRY}`);
-        if ((h.size ?? 0) > MAX_MANIFEST_BYTES) throw invalidArgument('invalid build context upload: manifest too large');
+        if (entry.name !== MANIFEST_ENTRY || entry.type !== 'file')
+          throw invalidArgument(`invalid build context upload: the first entry must be ${MANIFEST_ENTRY}`);
+        if (entry.size > MAX_MANIFEST_BYTES) throw invalidArgument('invalid build context upload: manifest too large');
         const chunks: Buffer[] = [];
-        for await (const c of entry as AsyncIterable<Buffer>) chunks.push(c);
+        for await (const c of entry.body) chunks.push(c);
         entries = manifests.read(Buffer.concat(chunks));
         for (const e of entries) if (e.t === 'f' && !wanted.has(e.d!)) wanted.set(e.d!, e);
         continue;
       }
-      const digest = h.name.startsWith(BLOB_PREFIX) ? h.name.slice(BLOB_PREFIX.length) : '';
-      if (h.type !== 'file' || !SHA256_HEX.test(digest)) throw invalidArgument(`invalid build context upload: unexpected entry ${JSON.stringify(h.name)}`);
+      const digest = entry.name.startsWith(BLOB_PREFIX) ? entry.name.slice(BLOB_PREFIX.length) : '';
+      if (entry.type !== 'file' || !SHA256_HEX.test(digest))
+        throw invalidArgument(`invalid build context upload: unexpected entry ${JSON.stringify(entry.name)}`);
       if (!wanted.has(digest)) throw invalidArgument(`invalid build context upload: blob ${digest} is not in the manifest`);
-      bytes += h.size ?? 0;
+      bytes += entry.size;
       if (bytes > maxBytes) throw invalidArgument(`build context is larger than ${maxBytes} bytes`);
       const file = wanted.get(digest)!;
       const p = file.p;
@@ -109,14 +109,11 @@ export async function receiveUpload(
           mkdirSync(`${opts.into}/${parent}`, { recursive: true, mode: 0o755 });
           madeDirs.add(parent);
         }
-        await writeVerified(`${opts.into}/${p}`, digest, entry as AsyncIterable<Buffer>, { mode: file.m, mtime: file.mt });
+        await writeVerified(`${opts.into}/${p}`, digest, entry.body, { mode: file.m, mtime: file.mt });
         placed.set(p, digest);
-      } else await store.write(digest, entry as AsyncIterable<Buffer>);
+      } else await store.write(digest, entry.body);
     }
-    await feeding;
   } catch (e) {
-    extract.destroy();
-    body.destroy();
     // The directory goes (a new one is discarded whole); the contents that arrived whole wait in the store for the retry.
     if (opts.into)
       for (const [p, d] of placed) {

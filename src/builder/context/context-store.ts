@@ -14,6 +14,7 @@ import {
   futimesSync,
   openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -40,7 +41,10 @@ export async function writeVerified(
   /** Given: the file gets this mode and time (ms) once written, through its descriptor. */
   meta?: { mode: number; mtime: number },
 ): Promise<number> {
-  const fd = openSync(path, 'wx', 0o600);
+  // A mode open() gives exactly (plain permission bits the umask keeps) needs no fchmod after.
+  const umask = processUmask();
+  const exact = meta !== undefined && umask !== undefined && (meta.mode & ~0o777) === 0 && (meta.mode & umask) === 0;
+  const fd = openSync(path, 'wx', exact ? meta.mode : 0o600);
   const sha = createHash('sha256');
   let size = 0;
   try {
@@ -51,7 +55,7 @@ export async function writeVerified(
         for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off, chunk.length - off);
       }
       if (meta) {
-        fchmodSync(fd, meta.mode);
+        if (!exact) fchmodSync(fd, meta.mode);
         futimesSync(fd, new Date(meta.mtime), new Date(meta.mtime));
       }
     } finally {
@@ -64,6 +68,21 @@ export async function writeVerified(
     throw e;
   }
   return size;
+}
+
+let umaskRead: number | undefined | null = null;
+
+/** berthd's umask (nothing in it changes it), read once from /proc: process.umask() without an argument is deprecated. */
+function processUmask(): number | undefined {
+  if (umaskRead === null) {
+    try {
+      const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+      umaskRead = m ? Number.parseInt(m[1]!, 8) : undefined;
+    } catch {
+      umaskRead = undefined;
+    }
+  }
+  return umaskRead;
 }
 
 export class ContextStore {
@@ -90,6 +109,13 @@ export class ContextStore {
     } catch {
       return false;
     }
+  }
+
+  /** The digests the store holds now: one directory read (a question over thousands of files made a stat each). */
+  digests(): Set<string> {
+    const out = new Set<string>();
+    for (const name of readdirSync(this.root)) if (SHA256_HEX.test(name)) out.add(name);
+    return out;
   }
 
   /** Stores the bytes of `chunks` under `digest`; a mismatch is the client's error (400) and stores nothing. */

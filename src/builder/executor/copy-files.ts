@@ -147,7 +147,16 @@ async function copyEntry(c: Ctx, srcAbs: string, srcRel: string, destRel: string
 
 const YIELD_EVERY_MS = 5;
 
-async function copyTree(c: Ctx, srcAbs: string, srcRel: string, target: string, destRel: string, turn: { at: number }): Promise<void> {
+async function copyTree(
+  c: Ctx,
+  srcAbs: string,
+  srcRel: string,
+  target: string,
+  destRel: string,
+  turn: { at: number },
+  /** `target`'s parent was made by this walk: nothing is at `target` yet (no lstat through the overlay to ask). */
+  fresh = false,
+): Promise<void> {
   if (c.exclude && srcRel && c.exclude.matches(srcRel)) return;
   if (performance.now() - turn.at > YIELD_EVERY_MS) {
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -157,17 +166,18 @@ async function copyTree(c: Ctx, srcAbs: string, srcRel: string, target: string, 
   const { owner } = c.spec;
   forgetLink(c, target);
   if (st.isDirectory()) {
-    const existing = lstatSync(target, { throwIfNoEntry: false });
+    const existing = fresh ? undefined : lstatSync(target, { throwIfNoEntry: false });
     if (existing && !existing.isDirectory()) unlinkSync(target);
-    if (!existing?.isDirectory()) mkdirSync(target, { mode: st.mode & 0o7777 });
+    const made = !existing?.isDirectory();
+    if (made) mkdirSync(target, { mode: st.mode & 0o7777 });
     chownSync(target, owner.uid, owner.gid);
     chmodSync(target, c.spec.chmod ?? st.mode & 0o7777);
     for (const name of readdirSync(srcAbs)) {
-      await copyTree(c, posix.join(srcAbs, name), srcRel ? `${srcRel}/${name}` : name, posix.join(target, name), `${destRel}/${name}`, turn);
+      await copyTree(c, posix.join(srcAbs, name), srcRel ? `${srcRel}/${name}` : name, posix.join(target, name), `${destRel}/${name}`, turn, made);
     }
     utimesSync(target, st.atime, st.mtime);
   } else if (st.isFile()) {
-    const existing = lstatSync(target, { throwIfNoEntry: false });
+    const existing = fresh ? undefined : lstatSync(target, { throwIfNoEntry: false });
     if (existing?.isDirectory()) throw invalidArgument(`failed to copy files: cannot overwrite directory ${destRel} with non-directory`);
     if (
       !existing &&
@@ -186,7 +196,7 @@ async function copyTree(c: Ctx, srcAbs: string, srcRel: string, target: string, 
     chmodSync(target, c.spec.chmod ?? st.mode & 0o7777);
     utimesSync(target, st.atime, st.mtime);
   } else if (st.isSymbolicLink()) {
-    const existing = lstatSync(target, { throwIfNoEntry: false });
+    const existing = fresh ? undefined : lstatSync(target, { throwIfNoEntry: false });
     if (existing && !existing.isDirectory()) unlinkSync(target);
     symlinkSync(readlinkSync(srcAbs), target);
     lchownSync(target, owner.uid, owner.gid);

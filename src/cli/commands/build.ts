@@ -1,21 +1,17 @@
 // `berth build` (docker's classic builder output) and `berth builder prune`.
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { Readable } from 'node:stream';
 import { StatusError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { collect, newCommand, parse } from '../flags.js';
-import { packContext } from '../../client/build-context.js';
-import { scanContext, uploadTar } from '../../client/context-sync.js';
+import { packContext, readableOf } from '../../client/build-context.js';
+import { scanContext, uploadBody } from '../../client/context-sync.js';
 import type { BuildQuery } from '../../api/client/docker-client.js';
 import { ApiError } from '../../api/client/errors.js';
 import type { JsonMessage } from '../../api/types/index.js';
 import { humanSizeWithPrecision } from '../../lib/go-units.js';
-import { confirmLine } from './images.js';
 import { detectCompression } from '../../lib/compression.js';
 import { splitRef } from '../../client/reference.js';
-import { showJsonMessages } from '../../client/jsonmessage.js';
-import { registryAuthHeader } from '../../client/registry-auth.js';
 
 interface BuildOpts {
   tag: string[];
@@ -99,7 +95,7 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
     const data = await readStdin(ctx);
     const isTar = (data.length >= 262 && data.subarray(257, 262).toString('latin1') === 'ustar') || detectCompression(data) === 'gzip';
     if (isTar) {
-      stream = ctx.docker.imageBuild(Readable.from([data]), { ...query, dockerfile: o.file ?? 'Dockerfile' });
+      stream = ctx.docker.imageBuild(readableOf([data]), { ...query, dockerfile: o.file ?? 'Dockerfile' });
     } else {
       const empty = await mkdtemp(`${tmpdir()}/berth-build-`);
       const packed = await packContext(empty, undefined, data);
@@ -135,6 +131,9 @@ export async function build(ctx: CliContext, argv: string[]): Promise<number> {
 
 /** `--push`: each tag as `berth push` sends it (credentials from `berth login`). */
 async function pushTag(ctx: CliContext, tag: string, quiet: boolean): Promise<void> {
+  // Loaded here: a build without --push spares their modules (credential helpers load node:child_process).
+  const { registryAuthHeader } = await import('../../client/registry-auth.js');
+  const { showJsonMessages } = await import('../../client/jsonmessage.js');
   const r = splitRef(tag);
   const auth = await registryAuthHeader(r.repo.split('/')[0]!, ctx.env);
   await showJsonMessages(ctx.docker.imagePush(r.repo, r.tag ?? 'latest', auth), (s) => {
@@ -159,12 +158,12 @@ async function incrementalBuild(
   for (let attempt = 0; ; attempt++) {
     let missing: string[];
     try {
-      missing = await ctx.docker.berthBuildContextMissing(scan.id, { entries: scan.entries });
+      missing = await ctx.docker.berthBuildContextMissing(scan.id, scan.manifest);
     } catch (e) {
       if (e instanceof ApiError && (e.status === 404 || e.status === 405)) return undefined;
       throw e;
     }
-    const stream = ctx.docker.berthBuild(scan.id, uploadTar(scan, missing), { ...query, dockerfile: scan.dockerfile });
+    const stream = ctx.docker.berthBuild(scan.id, uploadBody(scan, missing), { ...query, dockerfile: scan.dockerfile });
     try {
       const first = await stream.next(); // a 409 for lost content arrives before any message
       return (async function* () {
@@ -188,7 +187,7 @@ export async function builderPrune(ctx: CliContext, argv: string[]): Promise<num
   const p = parse<{ all?: boolean; force?: boolean }>(ctx, c, argv);
   if (!p) return 0;
   const warning = `WARNING! This will remove all ${p.opts.all ? '' : 'dangling '}build cache. Are you sure you want to continue?`;
-  if (!p.opts.force && !(await confirmLine(ctx, warning))) return 0;
+  if (!p.opts.force && !(await (await import('./images.js')).confirmLine(ctx, warning))) return 0;
   const r = await ctx.docker.json<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/build/prune', {
     query: { all: p.opts.all ? 1 : undefined },
   });
