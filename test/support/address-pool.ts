@@ -1,9 +1,9 @@
-// A /16 of 10.20-99 for one test daemon's `--default-address-pool`: one that no host route covers
+// A /16 of 10.20-89 for one test daemon's `--default-address-pool`: one that no host route covers
 // as a whole (a 10.88.0.0/16 left by Podman's cni-podman0 made every network create of a daemon
 // that drew 10.88 fail with "could not find an available, non-overlapping IPv4 address pool"),
 // and that no other live test daemon holds, so daemons of test files running side by side never
 // race for the same subnets. Claims are files under /tmp naming the claimer; a claim whose
-// process is gone is taken over.
+// process is gone is taken over. 10.90-99 stay out of it: tests that name a /16 themselves use them.
 import { execFileSync } from 'node:child_process';
 import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -53,7 +53,7 @@ export function claimAddressPool(): AddressPoolClaim {
   mkdirSync(CLAIMS, { recursive: true });
   const covered = coveredSecondOctets();
   const token = `${process.pid} ${Math.random().toString(36).slice(2)}`;
-  const candidates = Array.from({ length: 80 }, (_, i) => 20 + i).filter((x) => !covered.has(x));
+  const candidates = Array.from({ length: 70 }, (_, i) => 20 + i).filter((x) => !covered.has(x));
   for (let i = candidates.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];

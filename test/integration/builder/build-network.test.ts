@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { BERTH, useBusyboxDaemon, type RunResult } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
 import { assertNoContainerLeftovers } from '../network/leftovers.js';
+import { freeSubnets } from '../network/net-helpers.js';
 
 const skip = requiresRoot('bridges, namespaces, crun');
 const d = useBusyboxDaemon({ before, after }, skip);
@@ -106,11 +107,13 @@ test('host: the host interfaces (the daemon bridge among them); no sandbox is ma
 
 test('a user-defined network: RUN steps join it (as the classic builder); an unknown one fails the build', { skip }, async () => {
   const net = `bn${process.pid}`;
-  ok(await d.docker(['network', 'create', '--subnet', '10.231.7.0/24', net]), 'network create');
+  // A subnet no host route uses: a fixed one could be another test daemon's network at the same moment.
+  const [prefix] = freeSubnets(1);
+  ok(await d.docker(['network', 'create', '--subnet', `${prefix}.0/24`, net]), 'network create');
   try {
     const ctx = await context('usernet', `FROM busybox\nRUN M=@@; echo "$M ip $(hostname -i)"; echo "$M end"\n`);
     const out = ok(await d.docker(['build', '--no-cache', '--network', net, ctx]), 'docker build --network <user network>');
-    assert.match(section(out, 'ip').trim(), /^10\.231\.7\.\d+$/, out);
+    assert.match(section(out, 'ip').trim(), new RegExp(`^${prefix!.replaceAll('.', '\\.')}\\.\\d+$`), out);
   } finally {
     ok(await d.docker(['network', 'rm', net]), 'network rm (no step is left on it)');
   }

@@ -12,6 +12,7 @@ import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { BERTHD, TestDaemon, expectOk, run } from '../../support/daemon.js';
 import { requiresRoot } from '../../support/requires-root.js';
+import { freeSubnets } from '../network/net-helpers.js';
 
 const CHROMIUM = process.env.BERTH_CHROMIUM ?? '/usr/bin/chromium'; // Debian's; another build by path
 const skip = requiresRoot('real crun, overlayfs, cgroups') || (existsSync(CHROMIUM) ? false : `needs ${CHROMIUM} (apt-get install chromium)`);
@@ -529,9 +530,10 @@ test('an image shows its history and containers; a build streams its log; prune 
 test('networks are drawn as a graph; system df -v lists usage and prunes after a confirm', { skip }, async () => {
   const net = `dash-graph-${process.pid}`;
   const ctr = `dash-graph-c-${process.pid}`;
-  expectOk(await d!.berth(['network', 'create', '--subnet', '10.199.47.0/24', net]));
+  const [prefix] = freeSubnets(1); // not a fixed subnet: another test daemon could hold it
+  expectOk(await d!.berth(['network', 'create', '--subnet', `${prefix}.0/24`, net]));
   expectOk(
-    await d!.berth(['run', '-d', '--name', ctr, '--network', net, '--ip', '10.199.47.9', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; sleep 600 & wait']),
+    await d!.berth(['run', '-d', '--name', ctr, '--network', net, '--ip', `${prefix}.9`, 'busybox', 'sh', '-c', 'trap "exit 0" TERM; sleep 600 & wait']),
   );
   const stopped = `dash-prune-me-${process.pid}`;
   expectOk(await d!.berth(['create', '--name', stopped, 'busybox', 'true']));
@@ -541,7 +543,7 @@ test('networks are drawn as a graph; system df -v lists usage and prunes after a
     await page.getByRole('link', { name: 'Networks' }).click();
     const graph = page.getByTestId('network-graph');
     await graph.locator(`[data-edge="${net}|${ctr}"]`).waitFor({ timeout: 15_000 });
-    assert.equal(await graph.locator(`[data-edge="${net}|${ctr}"] text`).textContent(), '10.199.47.9/24');
+    assert.equal(await graph.locator(`[data-edge="${net}|${ctr}"] text`).textContent(), `${prefix}.9/24`);
     assert.equal(await graph.locator(`[data-node="${net}"]`).count(), 1);
     await page.screenshot({ path: join(shots, 'network-graph.png'), fullPage: true });
 
