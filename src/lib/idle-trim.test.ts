@@ -83,3 +83,24 @@ test('no trim while a long job holds it; its release counts as work, and the tri
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, '0 1', 'none while held, one after the release');
 });
+
+test('the first trim collects the whole heap; later ones only the young generation, until the old one grew by a MiB', async () => {
+  const r = await child(`
+    const quiet = () => new Promise((r) => setTimeout(r, 600));
+    t.enableIdleTrim();
+    await quiet();
+    const first = t.idleFullGcsDone();
+    for (let i = 0; i < 2000; i++) Buffer.alloc(4096).fill(i); // young garbage only
+    t.pokeIdleTrim();
+    await quiet();
+    const afterGarbage = t.idleFullGcsDone();
+    globalThis.keep = new Array(1 << 20).fill(0); // 8 MiB that stays
+    t.pokeIdleTrim();
+    await quiet();
+    t.pokeIdleTrim(); // it is in the old generation by now, whichever space V8 allocated it in
+    await quiet();
+    process.stdout.write(JSON.stringify({ first, afterGarbage, afterGrowth: t.idleFullGcsDone(), trims: t.idleTrimsDone() }));
+  `);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out), { first: 1, afterGarbage: 1, afterGrowth: 2, trims: 4 });
+});

@@ -5,7 +5,8 @@
 // scavenge, which an idle daemon never runs. Measured on berthd (busybox just imported):
 // 94.6 MiB before, with the trim and the scavenge ~64 MiB. Each poke pushes the work back, so
 // under a steady stream of requests nothing runs; after a burst, one young-generation GC and one
-// malloc_trim (a few ms together) run once.
+// malloc_trim (a few ms together) run once; when the old generation grew by a MiB since the last
+// full collection (start-up, a long burst), a compacting full one (~10-20 ms) instead.
 //
 // A long burst also grows V8's new space, which nothing gives back: capNewSpace below stops it.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
@@ -23,20 +24,53 @@ let done = 0;
 /** Long jobs under way (holdIdleTrim): a request may run for seconds without another one ending. */
 let holds = 0;
 
-let scavenge: (() => void) | undefined;
+let gcFn: ((o?: { type: 'minor' }) => void) | undefined;
+/** Old-generation bytes in use after the last full collection; undefined before the first. */
+let oldAfterFull: number | undefined;
+let fullGcs = 0;
 
 /**
- * V8's young-generation GC, which frees the ArrayBuffers (request bodies, file chunks) a burst
- * left behind. `gc` exists only in a context made after --expose-gc is set, so the daemon's own
- * global scope never gets one.
+ * Once the old generation holds this much more than after the last full collection, the trim
+ * collects it fully, compacting, instead of only the young generation: start-up's garbage (the
+ * bundle's compilation, recovery) and a burst's promoted objects otherwise stay until V8's memory
+ * reducer runs a minute later. ~10-20 ms of CPU, off any request's path (the daemon is idle).
  */
-function youngGc(): void {
-  if (!scavenge) {
+const FULL_GC_GROWTH = 1024 * 1024;
+
+const OLD_GENERATION = new Set(['old_space', 'code_space', 'large_object_space', 'code_large_object_space']);
+
+function oldGenUsed(): number {
+  let used = 0;
+  for (const s of getHeapSpaceStatistics()) if (OLD_GENERATION.has(s.space_name)) used += s.space_used_size;
+  return used;
+}
+
+/**
+ * The young-generation GC frees the ArrayBuffers (request bodies, file chunks) a burst left
+ * behind; a full one, when the old generation grew, also frees what the burst promoted and
+ * compacts the pages it left sparse (--compact-on-every-full-gc, read at each collection, so set
+ * for this one only). `gc` exists only in a context made after --expose-gc is set, so the daemon's
+ * own global scope never gets one.
+ */
+function idleGc(): void {
+  if (!gcFn) {
     setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as (o: { type: 'minor' }) => void;
-    scavenge = () => gc({ type: 'minor' });
+    gcFn = runInNewContext('gc') as (o?: { type: 'minor' }) => void;
   }
-  scavenge();
+  if (oldAfterFull !== undefined && oldGenUsed() - oldAfterFull < FULL_GC_GROWTH) return gcFn({ type: 'minor' });
+  setFlagsFromString('--compact-on-every-full-gc');
+  try {
+    gcFn();
+  } finally {
+    setFlagsFromString('--no-compact-on-every-full-gc');
+  }
+  oldAfterFull = oldGenUsed();
+  fullGcs++;
+}
+
+/** How many trims collected the whole heap (diagnostics and tests). */
+export function idleFullGcsDone(): number {
+  return fullGcs;
 }
 
 function trim(): void {
@@ -44,7 +78,7 @@ function trim(): void {
   // malloc_trim over busy arenas cost tens of ms there. The job's release pokes again.
   if (holds > 0) return;
   try {
-    youngGc();
+    idleGc();
     mallocTrim();
     done++;
   } catch (e) {
