@@ -53,14 +53,23 @@ function oldGenUsed(): number {
  * own global scope never gets one.
  */
 function idleGc(): void {
+  if (oldAfterFull !== undefined && oldGenUsed() - oldAfterFull < FULL_GC_GROWTH) return gcFunction()({ type: 'minor' });
+  fullGc();
+}
+
+function gcFunction(): (o?: { type: 'minor' }) => void {
   if (!gcFn) {
     setFlagsFromString('--expose-gc');
     gcFn = runInNewContext('gc') as (o?: { type: 'minor' }) => void;
   }
-  if (oldAfterFull !== undefined && oldGenUsed() - oldAfterFull < FULL_GC_GROWTH) return gcFn({ type: 'minor' });
+  return gcFn;
+}
+
+function fullGc(): void {
+  const gc = gcFunction();
   setFlagsFromString('--compact-on-every-full-gc');
   try {
-    gcFn();
+    gc();
   } finally {
     setFlagsFromString('--no-compact-on-every-full-gc');
   }
@@ -86,6 +95,48 @@ function trim(): void {
     enabled = false;
     log.debug('idle trim unavailable', { error: e instanceof Error ? e.message : String(e) });
   }
+}
+
+/**
+ * A burst grows V8's new space (up to NEW_SPACE_STOP), and V8 shrinks it again only in a full
+ * collection that finds the allocation rate of the last seconds low: its memory reducer gets there
+ * after ~8 s to a minute of idleness, the 250 ms trim never (the burst is still in the rate). Once
+ * the daemon has been quiet for SETTLE_MS, one compacting full collection and a malloc_trim give
+ * back the grown new space's pages (~2-3 MiB in berthd after an import), once per quiet spell.
+ */
+const SETTLE_MS = 5000;
+let settleTimer: NodeJS.Timeout | undefined;
+let settled = true;
+let settles = 0;
+function newSpaceSize(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+}
+/** The smallest new space seen, from when this module loads (before the daemon's start-up work): V8 never shrinks it below its initial size. */
+let smallestNewSpace = newSpaceSize();
+/** The new space's size after the last settling collection. */
+let settledNewSpace = 0;
+
+function settle(): void {
+  if (holds > 0 || settled || !enabled) return;
+  settled = true;
+  const size = newSpaceSize();
+  smallestNewSpace = Math.min(smallestNewSpace, size);
+  if (size <= Math.max(smallestNewSpace, settledNewSpace)) return;
+  try {
+    fullGc();
+    mallocTrim();
+    settles++;
+    // Where V8 left it: a new space V8 would not shrink this time is not tried again until it grows.
+    settledNewSpace = newSpaceSize();
+  } catch (e) {
+    enabled = false;
+    log.debug('idle trim unavailable', { error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+/** How many quiet spells ended in a full collection for the new space (diagnostics and tests). */
+export function idleSettlesDone(): number {
+  return settles;
 }
 
 /** How many trims have run (diagnostics and tests); a failed one turns trimming off instead. */
@@ -147,6 +198,9 @@ export function holdIdleTrim(): () => void {
 /** Work happened (a request ended, a worker went): trim once things have been quiet for a moment. */
 export function pokeIdleTrim(): void {
   if (!enabled) return;
+  settled = false;
+  if (settleTimer) settleTimer.refresh();
+  else (settleTimer = setTimeout(settle, SETTLE_MS)).unref();
   if (timer) {
     timer.refresh();
     return;
