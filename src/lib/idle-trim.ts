@@ -8,7 +8,8 @@
 // malloc_trim (a few ms together) run once; when the old generation grew by a MiB since the last
 // full collection (start-up, a long burst), a compacting full one (~10-20 ms) instead.
 //
-// A long burst also grows V8's new space, which nothing gives back: capNewSpace below stops it.
+// A long burst also grows V8's new space: capNewSpace below stops it, and settle() gives it back
+// once the daemon has been quiet for 5 s.
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
@@ -169,6 +170,7 @@ function capNewSpace(): void {
   if (gcObserver) return;
   const check = () => {
     const ns = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    if (ns && ns.space_size < settledNewSpace) settledNewSpace = ns.space_size; // V8 shrank it since: a regrowth settles again
     if (!ns || ns.space_size < NEW_SPACE_STOP) return;
     setFlagsFromString('--semi-space-growth-factor=1');
     capped = true;

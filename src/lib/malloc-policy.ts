@@ -5,6 +5,9 @@
 // pull: the buffers the libuv pool, V8's helper threads and the layer-unpack worker freed sat in
 // thread arenas whose tops malloc_trim does not shrink. A fixed threshold returns an arena's top as
 // soon as it is free; two arenas are enough for a 2-core daemon whose JavaScript runs on one thread.
+// The trade: a fixed trim threshold also stops glibc raising its mmap threshold (128 KiB), so every
+// block of 128 KiB or more is mapped and unmapped afresh; a 100 MiB pull's CPU time showed no
+// difference beyond the noise of a shared machine (bench/README.md, session 21).
 import { M_ARENA_MAX, M_TRIM_THRESHOLD, mallopt } from './libc.js';
 import { log } from './log.js';
 
