@@ -83,3 +83,50 @@ test('no trim while a long job holds it; its release counts as work, and the tri
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, '0 1', 'none while held, one after the release');
 });
+
+test('the first trim collects the whole heap; later ones only the young generation, until the old one grew by a MiB', async () => {
+  const r = await child(`
+    const quiet = () => new Promise((r) => setTimeout(r, 600));
+    t.enableIdleTrim();
+    await quiet();
+    const first = t.idleFullGcsDone();
+    for (let i = 0; i < 2000; i++) Buffer.alloc(4096).fill(i); // young garbage only
+    t.pokeIdleTrim();
+    await quiet();
+    const afterGarbage = t.idleFullGcsDone();
+    globalThis.keep = new Array(1 << 20).fill(0); // 8 MiB that stays
+    t.pokeIdleTrim();
+    await quiet();
+    t.pokeIdleTrim(); // it is in the old generation by now, whichever space V8 allocated it in
+    await quiet();
+    process.stdout.write(JSON.stringify({ first, afterGarbage, afterGrowth: t.idleFullGcsDone(), trims: t.idleTrimsDone() }));
+  `);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out), { first: 1, afterGarbage: 1, afterGrowth: 2, trims: 4 });
+});
+
+test('after a burst grew the new space, the quiet spell ends in one full collection, and the next quiet spell without growth in none', async () => {
+  const r = await child(`
+    const { getHeapSpaceStatistics } = await import('node:v8');
+    const newSpace = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    const initial = newSpace();
+    t.enableIdleTrim();
+    let keep = [];
+    for (let j = 0; j < 100 && newSpace() <= initial; j++) {
+      for (let i = 0; i < 1e4; i++) { keep.push({ a: i, b: 'x' + i }); if (keep.length > 200000) keep = []; }
+      await new Promise((r) => setImmediate(r));
+    }
+    const grown = newSpace() > initial;
+    keep = [];
+    t.pokeIdleTrim();
+    await new Promise((r) => setTimeout(r, 6500));
+    const first = t.idleSettlesDone();
+    t.pokeIdleTrim(); // a quiet spell with nothing grown: no full collection for it
+    await new Promise((r) => setTimeout(r, 6500));
+    process.stdout.write(JSON.stringify({ grown, first, second: t.idleSettlesDone(), shrunk: newSpace() <= initial }));
+  `);
+  assert.equal(r.code, 0, r.err);
+  const out = JSON.parse(r.out) as { grown: boolean; first: number; second: number; shrunk: boolean };
+  assert.equal(out.grown, true, `the burst did not grow the new space: ${r.out}`);
+  assert.deepEqual({ first: out.first, second: out.second }, { first: 1, second: 1 }, r.out);
+});

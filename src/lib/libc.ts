@@ -38,6 +38,7 @@ function libc(): Record<string, Fn> {
     fsmount: 'int fsmount(int fd, unsigned int flags, unsigned int attrFlags)',
     move_mount: 'int move_mount(int fromDirfd, const char *fromPath, int toDirfd, const char *toPath, unsigned int flags)',
     malloc_trim: 'int malloc_trim(size_t pad)',
+    mallopt: 'int mallopt(int param, int value)',
   };
   const out: Record<string, Fn> = {};
   raw = {};
@@ -255,6 +256,15 @@ export function startWriteback(fd: number): Promise<void> {
  */
 export function mallocTrim(): boolean {
   return libc().malloc_trim!(0) === 1;
+}
+
+/** glibc's mallopt parameters (malloc.h). */
+export const M_TRIM_THRESHOLD = -1;
+export const M_ARENA_MAX = -8;
+
+/** glibc's mallopt(); false when glibc refused the value. */
+export function mallopt(param: number, value: number): boolean {
+  return libc().mallopt!(param, value) === 1;
 }
 
 // The new mount API (Linux 5.2+): options are passed one by one, so no one-page limit applies.

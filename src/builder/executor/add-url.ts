@@ -7,7 +7,6 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, unlink, utimes } from 'node:fs/promises';
 import { get as httpGet, type IncomingMessage } from 'node:http';
-import { get as httpsGet } from 'node:https';
 import { posix } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -96,7 +95,8 @@ const requestOf = new WeakMap<IncomingMessage, object>();
 
 function request(url: URL, timeoutMs: number, signal?: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const get = url.protocol === 'https:' ? httpsGet : httpGet;
+    // node:https (and node:tls) loaded by the first https source, not by every daemon at start-up.
+    const get = url.protocol === 'https:' ? (process.getBuiltinModule('node:https') as typeof import('node:https')).get : httpGet;
     // No Accept-Encoding: the body is stored as the server holds it, never decoded.
     const req = get(url, { headers: { 'User-Agent': 'Berth-builder', Accept: '*/*' }, signal, timeout: timeoutMs }, (res) => {
       requestOf.set(res, req);

@@ -3,7 +3,6 @@
 // the one status table, and open connections ended on close. A server's own specifics (the
 // Engine's /vX.Y prefix, headers and hijacking) come in through `prepare`.
 import { createServer, ServerResponse, type IncomingMessage, type Server } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { chmod, chown, unlink, mkdir } from 'node:fs/promises';
@@ -64,8 +63,9 @@ export class HttpServer<C extends RequestContext> {
     this.router = new Router(opts.routes);
     const onRequest = (req: IncomingMessage, res: ServerResponse) => void this.dispatch(req, res, undefined);
     const tls = opts.tls;
+    // node:https (and node:tls under it) only for a TLS listener: a daemon on a unix socket never loads them.
     this.server = tls
-      ? createTlsServer(
+      ? (process.getBuiltinModule('node:https') as typeof import('node:https')).createServer(
           {
             keepAlive: true,
             // As node:http's plain server: a hijacked client that half-closes (the docker CLI's

@@ -3,7 +3,7 @@
 // Redirects (blob downloads often go to a CDN) drop the Authorization header when they leave
 // the host, and may go to plain http only where the caller allows it.
 import { request as httpReq, Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { request as httpsReq, Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { canceled, invalidArgument, unavailable } from '../../lib/errors.js';
 
@@ -40,13 +40,30 @@ const DEFAULT_MAX_REDIRECTS = 5;
 /** Keep-alive agents shared by one client (close() ends their idle sockets). */
 export class Agents {
   readonly http = new HttpAgent({ keepAlive: true, maxSockets: 8 });
-  readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 8 });
-  readonly httpsInsecure = new HttpsAgent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false });
+  private httpsAgents?: { verified: HttpsAgent; insecure: HttpsAgent };
+  /** The https agents, made (and node:https and node:tls loaded) by the first https request: a daemon that never talks TLS never loads them. */
+  private tlsAgents(): { verified: HttpsAgent; insecure: HttpsAgent } {
+    const { Agent } = httpsModule();
+    return (this.httpsAgents ??= {
+      verified: new Agent({ keepAlive: true, maxSockets: 8 }),
+      insecure: new Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false }),
+    });
+  }
+  get https(): HttpsAgent {
+    return this.tlsAgents().verified;
+  }
+  get httpsInsecure(): HttpsAgent {
+    return this.tlsAgents().insecure;
+  }
   close(): void {
     this.http.destroy();
-    this.https.destroy();
-    this.httpsInsecure.destroy();
+    this.httpsAgents?.verified.destroy();
+    this.httpsAgents?.insecure.destroy();
   }
+}
+
+function httpsModule(): typeof import('node:https') {
+  return process.getBuiltinModule('node:https') as typeof import('node:https');
 }
 
 /** Go's error style ("Get \"https://h/v2/\": connect ECONNREFUSED"), as Docker prints it. */
@@ -60,7 +77,7 @@ function once(url: URL, o: HttpOptions, agents: Agents, retried = false): Promis
     const method = o.method ?? 'GET';
     const isHttps = url.protocol === 'https:';
     const agent = isHttps ? (o.insecureTls ? agents.httpsInsecure : agents.https) : agents.http;
-    const fn = isHttps ? httpsReq : httpReq;
+    const fn = isHttps ? httpsModule().request : httpReq;
     const req = fn(url, { method, headers: o.headers, agent, signal: o.signal }, resolve);
     req.setTimeout(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => req.destroy(new Error('i/o timeout')));
     req.on('error', (e) => {
