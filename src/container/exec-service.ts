@@ -226,6 +226,7 @@ export class ExecService {
         // start) and no connection to it was made, so nothing ran: a shim of our own, in a dir
         // of its own, launches the exec.
         if (!ahead || !(err instanceof BerthError && err.code === SHIM_GONE)) throw err;
+        void rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
         e.stateDir = `${e.stateDir}-1`;
         await this.spawnShim(e, e.config.attachStdin && !opts.detach);
         launched = await monitor.launchExec(e.stateDir, streams);
