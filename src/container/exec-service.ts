@@ -6,11 +6,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { conflict, messageOf } from '../lib/errors.js';
+import { BerthError, conflict, messageOf } from '../lib/errors.js';
 import { containerNotRunning, noSuchExec } from '../lib/docker-messages.js';
 import { log } from '../lib/log.js';
 import { resolveUser } from '../runtime/specgen/user.js';
 import { currentHostFacts } from '../runtime/specgen/host-facts.js';
+import { SHIM_GONE } from '../runtime/monitor/monitor.js';
 import type { OciSpec, OciProcess } from '../runtime/specgen/oci-spec.js';
 import type { ContainerService } from './container-service.js';
 import { mergeEnv } from './create-config.js';
@@ -41,11 +42,31 @@ export interface ExecRecord {
 }
 
 const MAX_FINISHED_EXECS = 1000;
+/**
+ * An exec's shim is spawned at create, ahead of its start: the docker CLI sends the start right
+ * after the create's answer, so the spawn (berthd → spawner → shim → spawner → berthd) runs while
+ * the answer and the next request travel, off the start's path. A shim not started within this
+ * long ends by itself (`--start-timeout-ms`), so an exec never started, or a berthd killed in
+ * between, leaves no process behind; a later start spawns a shim of its own, as before.
+ */
+const SHIM_AHEAD_TIMEOUT_MS = 10_000;
+/** A shim spawned ahead is used only while it is this far from its own timeout. */
+const SHIM_AHEAD_MARGIN_MS = 2_000;
+
+/** A shim spawned at exec create (see SHIM_AHEAD_TIMEOUT_MS). */
+interface ShimAhead {
+  /** undefined: the spawn failed (and its state dir is gone); the start spawns its own. */
+  ready: Promise<{ shimPid: number } | undefined>;
+  at: number;
+  /** The run of the container its process file was made for. */
+  containerStartedAt: string;
+}
 
 export class ExecService {
   private readonly execs = new Map<string, ExecRecord>();
   /** Each running container's spec process, read once per start of the container (config.json is written only then). */
   private readonly specProcesses = new Map<string, { startedAt: string; process: OciProcess }>();
+  private readonly ahead = new Map<string, ShimAhead>();
 
   constructor(private readonly containers: ContainerService) {}
 
@@ -55,7 +76,7 @@ export class ExecService {
     if (c.state.status === 'paused') throw conflict(`Container ${c.id} is paused, unpause the container before exec`);
     if (config.cmd.length === 0) throw conflict('No exec command specified');
     const id = randomBytes(32).toString('hex');
-    this.execs.set(id, {
+    const e: ExecRecord = {
       id,
       containerId: c.id,
       config,
@@ -64,10 +85,72 @@ export class ExecService {
       pid: 0,
       started: false,
       stateDir: this.containers.execStateDir(c.id, id),
-    });
+    };
+    this.execs.set(id, e);
     this.containers.emitEvent(c, `exec_create: ${config.cmd.join(' ')}`, { execID: id });
     this.trim();
+    // Only when nothing the start may still change goes into the shim's arguments: with stdin,
+    // the start's Detach decides whether the shim holds it open; a named user is looked up in the
+    // container's /etc/passwd at the start, as runc does for dockerd.
+    if (!config.attachStdin && !config.user) this.spawnAhead(e, c.state.startedAt);
     return id;
+  }
+
+  private spawnAhead(e: ExecRecord, containerStartedAt: string): void {
+    const now = performance.now();
+    for (const [id, a] of this.ahead) if (now - a.at > SHIM_AHEAD_TIMEOUT_MS) this.ahead.delete(id); // never started: ended by itself
+    const ready = this.spawnShim(e, false, SHIM_AHEAD_TIMEOUT_MS).catch(async (err: unknown) => {
+      log.debug('exec shim spawned ahead failed; the start spawns its own', { id: e.id, error: messageOf(err) });
+      await rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
+      return undefined;
+    });
+    this.ahead.set(e.id, { ready, at: now, containerStartedAt });
+  }
+
+  /** The shim spawned ahead for this exec, if it is still there and was made for the container's current run. */
+  private async takeAhead(e: ExecRecord, containerStartedAt: string): Promise<{ shimPid: number } | undefined> {
+    const a = this.ahead.get(e.id);
+    if (!a) return undefined;
+    this.ahead.delete(e.id);
+    const shim = await a.ready;
+    if (!shim) return undefined; // its state dir is gone with the failed spawn
+    const age = performance.now() - a.at;
+    const alive = age < SHIM_AHEAD_TIMEOUT_MS && isRunning(shim.shimPid);
+    if (alive && age < SHIM_AHEAD_TIMEOUT_MS - SHIM_AHEAD_MARGIN_MS && a.containerStartedAt === containerStartedAt) return shim;
+    // Stale (the container restarted, or the shim is near its own end) or gone: end it (only
+    // within its timeout: after it, its pid may be another process's) and start over in a state
+    // dir of its own, since a shim at its end removes its dir.
+    if (alive) {
+      try {
+        process.kill(shim.shimPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    void rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
+    e.stateDir = `${e.stateDir}-1`;
+    return undefined;
+  }
+
+  /** Writes the exec's process file into its new state dir and spawns its shim, which then waits for `start`. */
+  private async spawnShim(e: ExecRecord, openStdin: boolean, startTimeoutMs?: number): Promise<{ shimPid: number }> {
+    const c = this.containers.get(e.containerId);
+    // The exec's id is new, so its state dir is too: nothing of an earlier run to clear. A small
+    // dir and file made synchronously (tens of microseconds): each async fs call is a round trip
+    // through the thread pool, two wake-ups that cost milliseconds apiece on a loaded machine.
+    const proc = await this.processFor(e);
+    mkdirSync(e.stateDir, { recursive: true, mode: 0o700 });
+    const processPath = join(e.stateDir, 'process.json');
+    writeFileSync(processPath, JSON.stringify(proc));
+    return this.containers.monitorFor(c).spawnExec({
+      containerId: c.id,
+      processJsonPath: processPath,
+      stateDir: e.stateDir,
+      tty: e.config.tty,
+      openStdin,
+      removeStateDirAtExit: true,
+      ...(startTimeoutMs ? { startTimeoutMs } : {}),
+    });
   }
 
   get(id: string): ExecRecord {
@@ -130,26 +213,24 @@ export class ExecService {
     const c = this.containers.get(e.containerId);
     e.started = true;
     const monitor = this.containers.monitorFor(c);
-    // The exec's id is new, so its state dir is too: nothing of an earlier run to clear. A small
-    // dir and file made synchronously (tens of microseconds): each async fs call is a round trip
-    // through the thread pool, two wake-ups that cost milliseconds apiece on a loaded machine.
-    const proc = await this.processFor(e);
-    mkdirSync(e.stateDir, { recursive: true, mode: 0o700 });
-    const processPath = join(e.stateDir, 'process.json');
-    writeFileSync(processPath, JSON.stringify(proc));
-    await monitor.spawnExec({
-      containerId: c.id,
-      processJsonPath: processPath,
-      stateDir: e.stateDir,
-      tty: e.config.tty,
-      openStdin: e.config.attachStdin && !opts.detach,
-      removeStateDirAtExit: true,
-    });
+    const ahead = await this.takeAhead(e, c.state.startedAt);
+    if (!ahead) await this.spawnShim(e, e.config.attachStdin && !opts.detach);
     let launched;
     try {
       // One step: the exit wait, the attach and the launch over connections opened together.
       const streams = opts.detach ? undefined : { stdin: e.config.attachStdin, stdout: e.config.attachStdout, stderr: e.config.attachStderr };
-      launched = await monitor.launchExec(e.stateDir, streams);
+      try {
+        launched = await monitor.launchExec(e.stateDir, streams);
+      } catch (err) {
+        // The shim spawned ahead went away before its start (killed, or its timeout raced the
+        // start) and no connection to it was made, so nothing ran: a shim of our own, in a dir
+        // of its own, launches the exec.
+        if (!ahead || !(err instanceof BerthError && err.code === SHIM_GONE)) throw err;
+        void rm(e.stateDir, { recursive: true, force: true }).catch(() => {});
+        e.stateDir = `${e.stateDir}-1`;
+        await this.spawnShim(e, e.config.attachStdin && !opts.detach);
+        launched = await monitor.launchExec(e.stateDir, streams);
+      }
       e.pid = launched.pid;
       e.running = true;
     } catch (err) {
@@ -190,7 +271,23 @@ export class ExecService {
 
   /** Execs of a removed container go with it. */
   forgetContainer(containerId: string): void {
-    for (const [id, e] of this.execs) if (e.containerId === containerId) this.execs.delete(id);
+    for (const [id, e] of this.execs) {
+      if (e.containerId !== containerId) continue;
+      this.execs.delete(id);
+      const a = this.ahead.get(id);
+      if (!a) continue;
+      this.ahead.delete(id);
+      // Never started: its shim would end by itself at its timeout; end it with its container
+      // (only while that timeout runs: after it, the pid may be another process's).
+      void a.ready.then((shim) => {
+        if (!shim || performance.now() - a.at >= SHIM_AHEAD_TIMEOUT_MS) return;
+        try {
+          process.kill(shim.shimPid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      });
+    }
     this.specProcesses.delete(containerId);
   }
 
@@ -204,5 +301,15 @@ export class ExecService {
       if (e.exitCode !== null && !e.running) this.execs.delete(id);
       if (this.execs.size <= MAX_FINISHED_EXECS) break;
     }
+  }
+}
+
+/** Whether a process exists (signal 0 sends nothing); a shim's pid is checked within seconds of its spawn. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

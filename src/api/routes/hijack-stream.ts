@@ -23,9 +23,12 @@ export function splice(client: Duplex, monitor: Duplex, o: SpliceOptions): Promi
   return new Promise((resolve) => {
     const out: Readable = o.output ? monitor.pipe(o.output) : monitor;
     out.pipe(client, { end: false });
-    out.once('end', () => {
-      void Promise.resolve(o.beforeEnd).finally(() => client.end());
-    });
+    // A socket whose peer ended with nothing left to read has already emitted 'end' and 'close'
+    // by itself (node:net reads its EOF at once), listeners or not: an exec that ends, silent,
+    // between its launch and this call (`true` does) would otherwise keep the client for ever.
+    const ended = () => void Promise.resolve(o.beforeEnd).finally(() => client.end());
+    if (out.readableEnded) ended();
+    else out.once('end', ended);
     if (!o.stdin) client.resume();
     else if (o.detachKeys?.length) {
       const detach = () => {
@@ -48,7 +51,8 @@ export function splice(client: Duplex, monitor: Duplex, o: SpliceOptions): Promi
       client.on('data', feed);
       client.once('end', () => monitor.end());
     } else client.pipe(monitor, { end: true });
-    monitor.on('close', () => resolve());
+    if (monitor.closed) resolve();
+    else monitor.on('close', () => resolve());
     monitor.on('error', () => client.destroy());
     o.output?.on('error', () => client.destroy());
     client.on('error', () => monitor.destroy());

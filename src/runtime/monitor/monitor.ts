@@ -31,6 +31,12 @@ export interface ShimSpawnOptions {
   runtime?: string;
 }
 
+/**
+ * The code of a monitor's error when no connection to the process's monitor could be made (it is
+ * gone), so nothing was asked of it: a launch that failed so did not run anything.
+ */
+export const SHIM_GONE = 'SHIM_GONE';
+
 export interface ExecSpawnOptions {
   containerId: string;
   processJsonPath: string; // OCI process JSON for `runtime exec --process`
@@ -42,6 +48,8 @@ export interface ExecSpawnOptions {
    * through a `wait` made before the end (launchExec's `exited`), as an exec's lives only in berthd's memory.
    */
   removeStateDirAtExit?: boolean;
+  /** The shim ends, as an exec that never ran (status 126), when no start came within this long (a shim spawned ahead of its start). */
+  startTimeoutMs?: number;
   /** Name of the OCI runtime that created the container; default: the monitor's default runtime. */
   runtime?: string;
 }

@@ -233,6 +233,49 @@ for (const runtimeName of ['crun', 'runc'] as const)
       assert.equal(left, false, `the shim removed ${sdr}`);
     });
 
+    test('an exec shim spawned ahead of its start ends by itself when no start comes within --start-timeout-ms', { timeout: 60_000 }, async () => {
+      const c = await env.bundle(['sleep', '100']);
+      await env.monitor.spawnContainer({ ...c, tty: false, openStdin: false });
+      await env.runtime.start(c.id);
+      // Generous against a loaded machine: each client below connects within it.
+      const startTimeoutMs = 3000;
+      const spawn = async (args: string[]) => {
+        const sd = env.execStateDir();
+        const proc = join(sd, 'process.json');
+        await writeFile(proc, await readFile(await env.processJson(args)));
+        const { shimPid } = await env.monitor.spawnExec({
+          containerId: c.id,
+          processJsonPath: proc,
+          stateDir: sd,
+          tty: false,
+          openStdin: false,
+          removeStateDirAtExit: true,
+          startTimeoutMs,
+        });
+        return { sd, shimPid };
+      };
+      const idle = await spawn(['true']);
+      const idleWait = env.monitor.waitExit(idle.sd);
+
+      // Started within the timeout: runs as any exec, past the timeout.
+      const run = await spawn(['sh', '-c', `sleep ${startTimeoutMs / 1000 + 0.5}; echo late; exit 2`]);
+      const k = await env.monitor.launchExec(run.sd, { stdin: false, stdout: true, stderr: true });
+      assert.deepEqual(demuxStdcopy(await readAll(k.stream!)), { stdout: 'late\n', stderr: '', frames: 1 }, 'the process outlived the start timeout');
+      assert.equal((await k.exited).exitCode, 2);
+
+      // Never started: the shim ends, its waiting client gets 126 (an exec that could not run),
+      // and with removeStateDirAtExit nothing is left on disk.
+      assert.equal((await idleWait).exitCode, 126);
+      let alive = true;
+      let left = true;
+      for (const end = Date.now() + 10_000; (alive || left) && Date.now() < end; await sleep(20)) {
+        alive = (await readFile(`/proc/${idle.shimPid}/cmdline`, 'utf8').catch(() => '')).startsWith('berth-shim');
+        left = existsSync(idle.sd);
+      }
+      assert.equal(alive, false, `shim ${idle.shimPid} ended`);
+      assert.equal(left, false, `the shim removed ${idle.sd}`);
+    });
+
     test('a parent killed with SIGKILL leaves the container running; a new monitor gets its status', { timeout: 30_000 }, async () => {
       const c = await env.bundle(['sh', '-c', 'sleep 1; echo bye; exit 7']);
       const params = JSON.stringify({ shim: findShimBinary(), rt: { name: env.runtime.name, path: env.runtime.path, root: env.runtime.root }, c });

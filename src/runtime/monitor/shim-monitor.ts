@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { BerthError, canceled, conflict, errnoCode, internal } from '../../lib/errors.js';
 import { readJsonIfExists } from '../../lib/atomic-fs.js';
 import type { OciRuntime } from '../oci/oci-runtime.js';
-import type { AttachStreams, ExecSpawnOptions, ExitStatus, Monitor, ShimSpawnOptions } from './monitor.js';
+import { SHIM_GONE, type AttachStreams, type ExecSpawnOptions, type ExitStatus, type Monitor, type ShimSpawnOptions } from './monitor.js';
 import { ShimClosedError, connectShim, connectShims, parseReply, readLine, shimRequest } from './shim-client.js';
 import { ShimSpawner } from './shim-spawner.js';
 
@@ -62,6 +62,7 @@ export class ShimMonitor implements Monitor {
     // docker exec -i closes the process's stdin when the client's input ends.
     if (opts.openStdin) args.push('--stdin', '--stdin-once');
     if (opts.removeStateDirAtExit) args.push('--remove-state-dir');
+    if (opts.startTimeoutMs) args.push('--start-timeout-ms', String(Math.max(1, Math.trunc(opts.startTimeoutMs))));
     const [, shimPid] = await this.runShim([...args, '--', ...this.runtimeFor(opts.runtime).baseArgs()]);
     return { shimPid };
   }
@@ -80,7 +81,7 @@ export class ShimMonitor implements Monitor {
     try {
       socks = await connectShims(stateDir, streams ? 3 : 2);
     } catch (e) {
-      throw isGone(e) ? notRunning(stateDir, e) : e;
+      throw isGone(e) ? shimGone(stateDir, e) : e;
     }
     const [waitSock, startSock, attachSock] = socks as [Socket, Socket, Socket | undefined];
     waitSock.write('wait\n');
@@ -231,6 +232,11 @@ function isGone(e: unknown): boolean {
 
 function notRunning(stateDir: string, cause?: unknown): BerthError {
   return conflict(`the process monitored in ${stateDir} is not running`, cause);
+}
+
+/** No connection to the shim could be made, so nothing was asked of it: {@link SHIM_GONE}. */
+function shimGone(stateDir: string, cause: unknown): BerthError {
+  return conflict(`the process monitored in ${stateDir} is not running`, cause, { code: SHIM_GONE });
 }
 
 function parseExit(line: string): ExitStatus {

@@ -8,7 +8,8 @@
  * Usage (berthd spawns it with a sync pipe on fd 3):
  *   berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P.json]
  *              [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once]
- *              [--sync-fd N] [--runtime-fd N] [--no-fork] [--remove-state-dir] -- RUNTIME ARGS...
+ *              [--sync-fd N] [--runtime-fd N] [--no-fork] [--remove-state-dir] [--start-timeout-ms MS]
+ *              -- RUNTIME ARGS...
  * With --log-max-size the log rotates as dockerd's json-file driver does: before a line is written to a
  * file that has reached BYTES, FILE.(N-2) -> FILE.(N-1) ... FILE -> FILE.1 and a new FILE is begun
  * (with N = 1 the file is truncated instead).
@@ -20,6 +21,9 @@
  * --remove-state-dir (exec mode): berthd takes the exit status from its `wait` connection and keeps
  * nothing of an exec on disk (as dockerd), so at the end the shim writes no exit file and removes
  * its state dir (the process file berthd put there included).
+ * --start-timeout-ms MS (exec mode): end, as an exec that never ran, when no `start` came within MS
+ * of the shim's start. berthd spawns an exec's shim at exec create, before the client asks for the
+ * start; an exec that is created but never started (or whose berthd died) must not keep its shim.
  *
  *   berth-shim --spawner
  * A long-lived helper that starts shims for berthd, so berthd forks once instead of once per
@@ -128,6 +132,8 @@ static struct {
     pid_t runtime_pid, main_pid;
     int running; /* output is being read */
     int started; /* exec: start requested */
+    long start_timeout_ms; /* exec: end unstarted after this long (0: wait for ever) */
+    struct timespec spawned_at;
     int exited, exit_code, exit_written;
     char finished_at[64];
     struct timespec exit_time;
@@ -1074,7 +1080,17 @@ static void loop(void) {
             pc[n] = c;
             pf[n++] = (struct pollfd){ c->fd, ev, 0 };
         }
-        int r = poll(pf, (nfds_t)n, S.exited ? 50 : -1);
+        int timeout = S.exited ? 50 : -1;
+        if (!S.started && S.start_timeout_ms > 0) {
+            long left = S.start_timeout_ms - ms_since(&S.spawned_at);
+            if (left <= 0) { /* never started: `wait` clients get dockerd's status for an exec that could not run */
+                S.exit_code = 126;
+                now_rfc3339(S.finished_at, sizeof S.finished_at);
+                return;
+            }
+            timeout = (int)left;
+        }
+        int r = poll(pf, (nfds_t)n, timeout);
         if (r > 0) {
             if (pf[0].revents) handle_signals();
             if (li >= 0 && (pf[li].revents & POLLIN)) accept_clients();
@@ -1127,7 +1143,7 @@ static void finish(void) {
 static void usage(void) {
     fprintf(stderr, "usage: berth-shim --mode container|exec --state-dir DIR --id ID [--bundle B] [--process P]\n"
                     "       [--log FILE [--log-max-size BYTES --log-max-file N]] [--tty] [--stdin] [--stdin-once] [--sync-fd N] [--runtime-fd N] [--no-fork]\n"
-                    "       [--remove-state-dir]\n"
+                    "       [--remove-state-dir] [--start-timeout-ms MS]\n"
                     "       -- RUNTIME ARGS...\n");
     exit(2);
 }
@@ -1156,13 +1172,14 @@ static void parse_args(int argc, char **argv) {
         else if (strcmp(a, "--log-max-file") == 0) S.log_max_file = atoi(v), i++;
         else if (strcmp(a, "--sync-fd") == 0) S.sync_fd = atoi(v), i++;
         else if (strcmp(a, "--runtime-fd") == 0) S.rt_exe_fd = atoi(v), i++;
+        else if (strcmp(a, "--start-timeout-ms") == 0) S.start_timeout_ms = atol(v), i++;
         else usage();
     }
     if (fcntl(S.sync_fd, F_GETFD) < 0) S.sync_fd = -1;
     /* Kept from the runtime's children and the container: execveat works through a close-on-exec fd. */
     if (S.rt_exe_fd > 2 && fcntl(S.rt_exe_fd, F_SETFD, FD_CLOEXEC) < 0) S.rt_exe_fd = -1;
     if (S.mode < 0 || !sd || !S.id || S.rt_argc < 1) usage();
-    if (S.remove_state && S.mode != MODE_EXEC) usage();
+    if ((S.remove_state || S.start_timeout_ms) && S.mode != MODE_EXEC) usage();
     if ((S.mode == MODE_CONTAINER && !S.bundle) || (S.mode == MODE_EXEC && !S.process_json)) usage();
     if (!realpath(sd, S.state_dir)) die("state dir %s: %s", sd, strerror(errno));
 }
@@ -1332,6 +1349,7 @@ int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--spawner") == 0) return spawner_main();
     S.lfd = S.sfd = S.log_fd = S.console_fd = S.rt_err_read = S.rt_exe_fd = -1;
     S.out_fd[0] = S.out_fd[1] = S.in_fd = -1;
+    clock_gettime(CLOCK_MONOTONIC, &S.spawned_at);
     parse_args(argc, argv);
     for (int c = 0; c < 256; c++) esc_class[c] = c < 0x20 || c == '"' || c == '\\' ? 1 : c >= 0x80 ? 2 : 0;
     signal(SIGPIPE, SIG_IGN); /* a client vanishing mid-write must be an EPIPE, not our death */
