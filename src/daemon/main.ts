@@ -45,6 +45,8 @@ import { distributionInspect, inspectManifest } from '../registry/client/inspect
 import { isInsecureHost } from '../registry/client/endpoint.js';
 import { Binfmt } from '../runtime/emulation/binfmt.js';
 import { enableIdleTrim, pokeIdleTrim } from '../lib/idle-trim.js';
+import { raiseDaemonPriority } from '../lib/daemon-priority.js';
+import { limitMallocArenas } from '../lib/libc.js';
 
 export const VERSION = '0.1.0';
 
@@ -54,6 +56,20 @@ function readConfigFile(path: string): string | undefined {
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') return undefined;
     throw e;
+  }
+}
+
+/**
+ * At most two malloc arenas for the threads berthd starts from here on (libuv's pool, koffi's
+ * worker): each arena kept its own high-water mark after a load (bench/README.md, session 21).
+ * An explicit MALLOC_ARENA_MAX in the environment wins (glibc applied it at start).
+ */
+function limitArenas(): void {
+  if (process.env.MALLOC_ARENA_MAX !== undefined) return;
+  try {
+    limitMallocArenas(2);
+  } catch (e) {
+    log.debug('malloc arenas not limited', { error: e instanceof Error ? e.message : String(e) }); // not glibc
   }
 }
 
@@ -71,6 +87,9 @@ async function main(argv: string[]): Promise<void> {
   const tcpTls = cfg.tls ? await loadServerTls(cfg.tls) : undefined;
   if (dashboardAddress && !cfg.socketPath) throw new Error('--dashboard needs a unix socket (-H unix:///path): it forwards to the Engine API over it');
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
+  // Before any thread or child starts: the loop above its containers' priority (lib/daemon-priority.ts).
+  raiseDaemonPriority();
+  limitArenas();
   await socketGroupGid(cfg.group); // an explicit -G that does not exist is a usage error, before anything is touched
 
   // --userns-remap: a tree of its own per remapping (dockerd's <data-root>/<uid>.<gid>), which the remapped root may pass.

@@ -38,6 +38,7 @@ function libc(): Record<string, Fn> {
     fsmount: 'int fsmount(int fd, unsigned int flags, unsigned int attrFlags)',
     move_mount: 'int move_mount(int fromDirfd, const char *fromPath, int toDirfd, const char *toPath, unsigned int flags)',
     malloc_trim: 'int malloc_trim(size_t pad)',
+    mallopt: 'int mallopt(int param, int value)',
   };
   const out: Record<string, Fn> = {};
   raw = {};
@@ -255,6 +256,19 @@ export function startWriteback(fd: number): Promise<void> {
  */
 export function mallocTrim(): boolean {
   return libc().malloc_trim!(0) === 1;
+}
+
+const M_ARENA_MAX = -8;
+
+/**
+ * mallopt(M_ARENA_MAX, n): threads that first allocate after this share at most `n` malloc arenas
+ * (glibc's default is 8 per core, one per thread that ever contended). Each arena keeps its own
+ * high-water mark of pages after a burst, so fewer arenas hold less memory after load, as
+ * MALLOC_ARENA_MAX=n in the environment would (glibc reads that only at process start, before
+ * berthd runs). False when glibc refused it.
+ */
+export function limitMallocArenas(n: number): boolean {
+  return libc().mallopt!(M_ARENA_MAX, n) === 1;
 }
 
 // The new mount API (Linux 5.2+): options are passed one by one, so no one-page limit applies.

@@ -5,8 +5,8 @@
 // not fit, the overlay is mounted with the new mount API instead: fsopen + one
 // fsconfig("lowerdir+", path) per layer (Linux 6.8+) + fsmount + move_mount, which has no
 // total-length limit. Paths therefore never depend on the process's cwd.
-import { readFile, realpath } from 'node:fs/promises';
-import { closeSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { closeSync, readFileSync } from 'node:fs';
 import * as libc from './libc.js';
 
 export interface MountSpec {
@@ -170,9 +170,13 @@ function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-/** All mount points of this process's mount namespace, in mount order. */
+/**
+ * All mount points of this process's mount namespace, in mount order. The kernel makes the text
+ * on the read (no disk), so it is read synchronously: asked at every container start, it cost
+ * berthd's loop four thread-pool round trips.
+ */
 export async function listMountPoints(): Promise<string[]> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
+  const text = readFileSync('/proc/self/mountinfo', 'utf8');
   return text
     .split('\n')
     .filter(Boolean)
