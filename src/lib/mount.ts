@@ -5,8 +5,7 @@
 // not fit, the overlay is mounted with the new mount API instead: fsopen + one
 // fsconfig("lowerdir+", path) per layer (Linux 6.8+) + fsmount + move_mount, which has no
 // total-length limit. Paths therefore never depend on the process's cwd.
-import { realpath } from 'node:fs/promises';
-import { closeSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync, realpathSync } from 'node:fs';
 import * as libc from './libc.js';
 
 export interface MountSpec {
@@ -183,13 +182,23 @@ export async function listMountPoints(): Promise<string[]> {
     .map((line) => unescapeMountinfo(line.split(' ')[4]!));
 }
 
-/** True if `path` (after resolving symlinks) is a mount point; false if it does not exist. */
+/**
+ * True if `path` (after resolving symlinks) is a mount point; false if it does not exist. Asked at
+ * every container start and removal: statx's mount-root attribute answers it in one syscall;
+ * the mountinfo scan is the fallback for kernels without it.
+ */
 export async function isMountPoint(path: string): Promise<boolean> {
   let real: string;
   try {
-    real = await realpath(path);
+    real = realpathSync.native(path);
   } catch {
     return false;
+  }
+  try {
+    const root = libc.isMountRoot(real);
+    if (root !== undefined) return root;
+  } catch {
+    // gone meanwhile, or no statx: the scan below decides
   }
   return (await listMountPoints()).includes(real);
 }
