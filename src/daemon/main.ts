@@ -45,7 +45,6 @@ import { distributionInspect, inspectManifest } from '../registry/client/inspect
 import { isInsecureHost } from '../registry/client/endpoint.js';
 import { Binfmt } from '../runtime/emulation/binfmt.js';
 import { enableIdleTrim, pokeIdleTrim } from '../lib/idle-trim.js';
-import { raiseDaemonPriority } from '../lib/daemon-priority.js';
 import { limitMallocArenas } from '../lib/libc.js';
 
 export const VERSION = '0.1.0';
@@ -87,9 +86,7 @@ async function main(argv: string[]): Promise<void> {
   const tcpTls = cfg.tls ? await loadServerTls(cfg.tls) : undefined;
   if (dashboardAddress && !cfg.socketPath) throw new Error('--dashboard needs a unix socket (-H unix:///path): it forwards to the Engine API over it');
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
-  // Before any thread or child starts: the loop above its containers' priority (lib/daemon-priority.ts).
-  raiseDaemonPriority();
-  limitArenas();
+  limitArenas(); // before libuv's pool and koffi's worker start
   await socketGroupGid(cfg.group); // an explicit -G that does not exist is a usage error, before anything is touched
 
   // --userns-remap: a tree of its own per remapping (dockerd's <data-root>/<uid>.<gid>), which the remapped root may pass.

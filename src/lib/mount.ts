@@ -5,7 +5,8 @@
 // not fit, the overlay is mounted with the new mount API instead: fsopen + one
 // fsconfig("lowerdir+", path) per layer (Linux 6.8+) + fsmount + move_mount, which has no
 // total-length limit. Paths therefore never depend on the process's cwd.
-import { closeSync, readFileSync, realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { closeSync, realpathSync } from 'node:fs';
 import * as libc from './libc.js';
 
 export interface MountSpec {
@@ -170,12 +171,12 @@ function unescapeMountinfo(s: string): string {
 }
 
 /**
- * All mount points of this process's mount namespace, in mount order. The kernel makes the text
- * on the read (no disk), so it is read synchronously: asked at every container start, it cost
- * berthd's loop four thread-pool round trips.
+ * All mount points of this process's mount namespace, in mount order. Read through the pool: on a
+ * host with many mounts the kernel spends ~0.6 ms making the text, which a synchronous read put on
+ * berthd's loop (bench/README.md, session 21).
  */
 export async function listMountPoints(): Promise<string[]> {
-  const text = readFileSync('/proc/self/mountinfo', 'utf8');
+  const text = await readFile('/proc/self/mountinfo', 'utf8');
   return text
     .split('\n')
     .filter(Boolean)

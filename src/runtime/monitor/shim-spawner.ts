@@ -7,7 +7,6 @@
 // (berthd gone, even by kill -9); the shims it started detach as before and live on. If the
 // spawner dies, pending spawns fail and the next spawn starts a new one.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { containerNice } from '../../lib/daemon-priority.js';
 import { internal } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
 
@@ -43,11 +42,7 @@ export class ShimSpawner {
 
   private startChild(): ChildProcess {
     // Stderr is berthd's: the shims' usage errors before they detach land in berthd's log.
-    // berthd's loop may run above the containers' priority (lib/daemon-priority.ts): the spawner
-    // goes back to the priority berthd started with before it starts any shim.
-    const nice = containerNice();
-    const env = nice === undefined ? process.env : { ...process.env, BERTH_SPAWNER_NICE: String(nice) };
-    const child = spawn(this.shimPath, ['--spawner'], { stdio: ['pipe', 'pipe', 'inherit'], env });
+    const child = spawn(this.shimPath, ['--spawner'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     this.hold(child, false);
     child.stdin!.on('error', () => {}); // a dead spawner shows as 'exit' below

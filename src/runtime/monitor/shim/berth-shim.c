@@ -67,7 +67,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -1275,15 +1274,6 @@ static int spawner_main(void) {
     ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
     if (sl <= 0) return 1;
     self[sl] = 0;
-    /* berthd's loop may run at a higher priority than its containers: every shim, runtime call
-     * and container process descends from here, so go back to the nice value berthd started with
-     * (Docker's containers run at the daemon's starting nice, 0). Raising a nice value needs no
-     * privilege. */
-    const char *nice = getenv("BERTH_SPAWNER_NICE");
-    if (nice) {
-        if (setpriority(PRIO_PROCESS, 0, atoi(nice)) < 0) return 1;
-        unsetenv("BERTH_SPAWNER_NICE");
-    }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGCHLD, SIG_IGN); /* the shims' first processes exit at once; the kernel reaps them */
     while (in_open || nsp > 0) {
