@@ -8,6 +8,7 @@
 // runs against it right after (its own 500 containers, labelled for cleanup), so the ratios are
 // of one machine state; BERTH_LOAD_ROUNDS (1) alternates the two engines that many times.
 // The CI mode is test/torture/load.test.ts.
+// BERTH_LOAD_WORKERS (1) and BERTH_LOAD_KEEPALIVE (0) shape the client (below).
 // Run: npm run build && node dist/bench/load.js
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { readdirSync, rmSync } from 'node:fs';
@@ -21,6 +22,13 @@ const clients = Number(process.env.BERTH_LOAD_CLIENTS ?? 50);
 const seconds = Number(process.env.BERTH_LOAD_SECONDS ?? 180);
 const existing = Number(process.env.BERTH_LOAD_EXISTING ?? 500);
 const rounds = Number(process.env.BERTH_LOAD_ROUNDS ?? 1);
+// The client side: BERTH_LOAD_WORKERS (1) event loops (worker threads) share the clients, and
+// BERTH_LOAD_KEEPALIVE=1 keeps each client's connection between requests, as docker-py's session
+// does (default: a connection per request). Session 21 tried 5 loops with keep-alive as the
+// default: on the loaded 2-core machine the busiest client loop's delay was no smaller than one
+// loop's, so the default stayed the client of before (bench/README.md, session 21).
+const workers = Number(process.env.BERTH_LOAD_WORKERS ?? 1);
+const keepAlive = process.env.BERTH_LOAD_KEEPALIVE === '1';
 // BERTH_LOAD_DOCKER=0: berthd alone (a profiling run), even when Docker's engine answers.
 const withDocker = process.env.BERTH_LOAD_DOCKER !== '0';
 
@@ -115,7 +123,16 @@ await runBench(
   { limitMs: rounds * 2 * (seconds + 600) * 1000, nodeArgs: ['--expose-gc', '--import', probe] },
   async ({ d, external }) => {
     const docker = withDocker ? external.find((t: Target) => t.label === 'docker engine' && t.socket) : undefined;
-    const common: Omit<LoadOptions, 'socket' | 'image'> = { existing, sleepers: 5, clients, durationMs: seconds * 1000, log: (l) => console.log(l) };
+    const common: Omit<LoadOptions, 'socket' | 'image'> = {
+      existing,
+      sleepers: 5,
+      clients,
+      durationMs: seconds * 1000,
+      workers,
+      keepAlive,
+      log: (l) => console.log(l),
+    };
+    console.log(`client: ${clients} clients on ${workers} event loop(s), ${keepAlive ? 'keep-alive connections' : 'a connection per request'}`);
     const pairs: string[] = [];
     for (let round = 1; round <= rounds; round++) {
       console.log(`\n# round ${round}: berthd`);

@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
   const tcpTls = cfg.tls ? await loadServerTls(cfg.tls) : undefined;
   if (dashboardAddress && !cfg.socketPath) throw new Error('--dashboard needs a unix socket (-H unix:///path): it forwards to the Engine API over it');
   if (process.getuid?.() !== 0) throw new Error('berthd must run as root');
-  limitMallocRetention();
+  limitMallocRetention(); // before libuv's pool and koffi's worker start
   await socketGroupGid(cfg.group); // an explicit -G that does not exist is a usage error, before anything is touched
 
   // --userns-remap: a tree of its own per remapping (dockerd's <data-root>/<uid>.<gid>), which the remapped root may pass.

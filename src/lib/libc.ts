@@ -39,6 +39,7 @@ function libc(): Record<string, Fn> {
     move_mount: 'int move_mount(int fromDirfd, const char *fromPath, int toDirfd, const char *toPath, unsigned int flags)',
     malloc_trim: 'int malloc_trim(size_t pad)',
     mallopt: 'int mallopt(int param, int value)',
+    statx: 'int statx(int dirfd, const char *path, int flags, unsigned int mask, _Out_ void *buf)',
   };
   const out: Record<string, Fn> = {};
   raw = {};
@@ -256,6 +257,24 @@ export function startWriteback(fd: number): Promise<void> {
  */
 export function mallocTrim(): boolean {
   return libc().malloc_trim!(0) === 1;
+}
+
+const AT_SYMLINK_NOFOLLOW = 0x100;
+const STATX_ATTR_MOUNT_ROOT = 0x2000n;
+
+/**
+ * Whether `path` (itself, never through a final symlink) is the root of a mount, from statx(2)'s
+ * STATX_ATTR_MOUNT_ROOT (Linux 5.8+): one syscall, where a scan of /proc/self/mountinfo reads
+ * every mount of the host (~1 ms on a host with many containers). Undefined when the kernel does
+ * not report the attribute.
+ */
+export function isMountRoot(path: string): boolean | undefined {
+  const buf = Buffer.alloc(256); // struct statx
+  call('statx', path, AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, buf);
+  const attributes = buf.readBigUInt64LE(8); // stx_attributes
+  const known = buf.readBigUInt64LE(56); // stx_attributes_mask
+  if ((known & STATX_ATTR_MOUNT_ROOT) === 0n) return undefined;
+  return (attributes & STATX_ATTR_MOUNT_ROOT) !== 0n;
 }
 
 /** glibc's mallopt parameters (malloc.h). */

@@ -14,10 +14,17 @@ import { log } from './log.js';
 const TRIM_THRESHOLD = 128 * 1024;
 const ARENA_MAX = 2;
 
-/** Sets the daemon's malloc policy; a process without glibc (musl) or without koffi keeps its allocator's defaults. */
+/**
+ * Sets the daemon's malloc policy, before the threads it starts (libuv's pool, koffi's worker)
+ * first allocate; a value set in the environment (glibc's MALLOC_ARENA_MAX, MALLOC_TRIM_THRESHOLD_,
+ * read at process start) wins. A process without glibc (musl) or without koffi keeps its
+ * allocator's defaults.
+ */
 export function limitMallocRetention(): boolean {
   try {
-    return mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) && mallopt(M_ARENA_MAX, ARENA_MAX);
+    const trim = process.env.MALLOC_TRIM_THRESHOLD_ !== undefined || mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD);
+    const arenas = process.env.MALLOC_ARENA_MAX !== undefined || mallopt(M_ARENA_MAX, ARENA_MAX);
+    return trim && arenas;
   } catch (e) {
     log.debug('mallopt unavailable', { error: e instanceof Error ? e.message : String(e) });
     return false;

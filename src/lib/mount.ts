@@ -5,8 +5,8 @@
 // not fit, the overlay is mounted with the new mount API instead: fsopen + one
 // fsconfig("lowerdir+", path) per layer (Linux 6.8+) + fsmount + move_mount, which has no
 // total-length limit. Paths therefore never depend on the process's cwd.
-import { readFile, realpath } from 'node:fs/promises';
-import { closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { closeSync, realpathSync } from 'node:fs';
 import * as libc from './libc.js';
 
 export interface MountSpec {
@@ -170,7 +170,11 @@ function unescapeMountinfo(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-/** All mount points of this process's mount namespace, in mount order. */
+/**
+ * All mount points of this process's mount namespace, in mount order. Read through the pool: on a
+ * host with many mounts the kernel spends ~0.6 ms making the text, which a synchronous read put on
+ * berthd's loop (bench/README.md, session 21).
+ */
 export async function listMountPoints(): Promise<string[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
   return text
@@ -179,13 +183,23 @@ export async function listMountPoints(): Promise<string[]> {
     .map((line) => unescapeMountinfo(line.split(' ')[4]!));
 }
 
-/** True if `path` (after resolving symlinks) is a mount point; false if it does not exist. */
+/**
+ * True if `path` (after resolving symlinks) is a mount point; false if it does not exist. Asked at
+ * every container start and removal: statx's mount-root attribute answers it in one syscall;
+ * the mountinfo scan is the fallback for kernels without it.
+ */
 export async function isMountPoint(path: string): Promise<boolean> {
   let real: string;
   try {
-    real = await realpath(path);
+    real = realpathSync.native(path);
   } catch {
     return false;
+  }
+  try {
+    const root = libc.isMountRoot(real);
+    if (root !== undefined) return root;
+  } catch {
+    // gone meanwhile, or no statx: the scan below decides
   }
   return (await listMountPoints()).includes(real);
 }

@@ -4,8 +4,9 @@
 // and reads berthd's resources (RSS, open fds, mounts under its data root, cgroups under its
 // cgroup parent) before and after, so leaks show as a difference. Used by
 // test/torture/load.test.ts (CI: few clients, seconds) and bench/load.ts (50 clients, minutes).
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,15 @@ export interface LoadOptions {
   onWindowStart?: () => void;
   onWindowEnd?: () => Promise<void>;
   log?: (line: string) => void;
+  /**
+   * The clients spread over this many event loops (worker threads, each with its share of the
+   * clients; default 1: all on the driver's own loop). One loop parsing 50 clients' answers
+   * (a `ps -a` of 500 containers is ~0.5 MB of JSON) is as busy as the engine it measures, and a
+   * latency it times includes its own queueing; more loops take that out of the figures.
+   */
+  workers?: number;
+  /** Keep connections open between a client's requests (as docker-py's session and the docker CLI do); default: one connection per request. */
+  keepAlive?: boolean;
 }
 
 export interface Resources {
@@ -66,12 +76,15 @@ interface Reply {
   body: Buffer;
 }
 
-/** One request on a connection of its own (no keep-alive: an idle kept socket would read as a leaked fd). */
-function call(socket: string, version: string, method: string, path: string, body?: unknown, timeoutMs = 120_000): Promise<Reply> {
+/**
+ * One request, on a connection of its own unless `agent` keeps connections (closed with the agent
+ * before the resources are read again, so a kept socket never reads as a leaked fd).
+ */
+function call(socket: string, version: string, method: string, path: string, body?: unknown, timeoutMs = 120_000, agent?: Agent): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string | number> = data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {};
-    const req = request({ socketPath: socket, method, path: `/v${version}${path}`, headers, agent: false }, (res) => {
+    const req = request({ socketPath: socket, method, path: `/v${version}${path}`, headers, agent: agent ?? false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
@@ -83,8 +96,8 @@ function call(socket: string, version: string, method: string, path: string, bod
   });
 }
 
-async function ok(socket: string, version: string, method: string, path: string, body?: unknown): Promise<Reply> {
-  const r = await call(socket, version, method, path, body);
+async function ok(socket: string, version: string, method: string, path: string, body?: unknown, agent?: Agent): Promise<Reply> {
+  const r = await call(socket, version, method, path, body, undefined, agent);
   if (r.status < 200 || r.status >= 300)
     throw new Error(`${method} ${path.replace(/[0-9a-f]{64}/, '<id>')}: ${r.status} ${r.body.toString().trim().slice(0, 200)}`);
   return r;
@@ -196,12 +209,105 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const before = await o.measure?.();
   if (before) log(`before: ${JSON.stringify(before)}`);
 
+  const clientOpts: ClientOptions = {
+    socket: o.socket,
+    version,
+    image: o.image,
+    labels,
+    runTag,
+    sleepers,
+    all: [...existing, ...sleepers],
+    containersBefore,
+    clients: o.clients,
+    endEpochMs: 0,
+    keepAlive: o.keepAlive ?? false,
+  };
+  const workers = Math.max(1, Math.min(o.workers ?? 1, o.clients));
+  const load0 = await loadAverage();
+  const cpu0 = await o.cpuSeconds?.();
+  o.onWindowStart?.();
+  clientOpts.endEpochMs = Date.now() + o.durationMs;
+  const parts =
+    workers === 1
+      ? [await runClients(clientOpts)]
+      : await Promise.all(
+          Array.from({ length: workers }, (_, i) => inWorker({ ...clientOpts, clients: Math.floor(o.clients / workers) + (i < o.clients % workers ? 1 : 0) })),
+        );
+  await o.onWindowEnd?.();
+  const cpu1 = await o.cpuSeconds?.();
+  const load1 = await loadAverage();
+  const ops: Record<string, number> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p.ops)) ops[k] = (ops[k] ?? 0) + v;
+  const errors = parts.flatMap((p) => p.errors);
+  const psMs = parts.flatMap((p) => p.psMs);
+  const inspectMs = parts.flatMap((p) => p.inspectMs);
+  // The busiest client loop's figures: the one that adds the most to the latencies it timed.
+  const clientLoop = {
+    p50: Math.max(...parts.map((p) => p.clientLoop.p50)),
+    p99: Math.max(...parts.map((p) => p.clientLoop.p99)),
+    max: Math.max(...parts.map((p) => p.clientLoop.max)),
+  };
+  log(`load done: ${JSON.stringify(ops)}, ${errors.length} errors`);
+
+  // Back to the standing population, then to nothing of ours: the load's containers are gone.
+  const containersAfter = (await listAll()).length;
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const after = await o.measure?.();
+  if (after) log(`after: ${JSON.stringify(after)}`);
+  await pool([...existing, ...sleepers], 4, async (id) => {
+    await api('DELETE', `/containers/${id}?force=1`).catch((e: Error) => errors.push(`cleanup: ${e.message}`));
+  });
+  return {
+    ops,
+    errors,
+    psMs,
+    inspectMs,
+    before,
+    after,
+    containersBefore,
+    containersAfter,
+    cpuSeconds: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
+    clientLoop,
+    loadAverage: [load0, load1],
+  };
+}
+
+/** What the clients of one event loop need: the engine, the standing population, the window's end. */
+interface ClientOptions {
+  socket: string;
+  version: string;
+  image: string;
+  labels: Record<string, string>;
+  runTag: string;
+  sleepers: string[];
+  all: string[];
+  containersBefore: number;
+  clients: number;
+  /** Date.now() at which the window closes (one clock for every worker thread). */
+  endEpochMs: number;
+  keepAlive: boolean;
+}
+
+interface ClientResult {
+  ops: Record<string, number>;
+  errors: string[];
+  psMs: number[];
+  inspectMs: number[];
+  clientLoop: { p50: number; p99: number; max: number };
+}
+
+/** `clients` concurrent clients on this thread's event loop until the window closes. */
+async function runClients(c: ClientOptions): Promise<ClientResult> {
+  const o = { image: c.image };
+  const { labels, runTag, sleepers, all, containersBefore } = c;
+  const agent = c.keepAlive ? new Agent({ keepAlive: true, maxSockets: c.clients }) : undefined;
+  const api = (method: string, path: string, body?: unknown) => ok(c.socket, c.version, method, path, body, agent);
+  const ours = (r: Reply) => (JSON.parse(r.body.toString()) as Array<{ Labels?: Record<string, string> }>).filter((x) => x.Labels?.[LABEL] === runTag);
   const ops: Record<string, number> = {};
   const errors: string[] = [];
   const psMs: number[] = [];
   const inspectMs: number[] = [];
   const pick = <T>(a: readonly T[]): T => a[Math.floor(Math.random() * a.length)]!;
-  const all = [...existing, ...sleepers];
 
   const actions: Array<[string, number, () => Promise<void>]> = [
     [
@@ -272,14 +378,10 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
 
   const clientLoop = monitorEventLoopDelay({ resolution: 10 });
-  const load0 = await loadAverage();
-  const cpu0 = await o.cpuSeconds?.();
-  o.onWindowStart?.();
   clientLoop.enable();
-  const end = performance.now() + o.durationMs;
   await Promise.all(
-    Array.from({ length: o.clients }, async () => {
-      while (performance.now() < end) {
+    Array.from({ length: c.clients }, async () => {
+      while (Date.now() < c.endEpochMs) {
         const [name, , fn] = choose();
         try {
           await fn();
@@ -291,31 +393,22 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     }),
   );
   clientLoop.disable();
-  await o.onWindowEnd?.();
-  const cpu1 = await o.cpuSeconds?.();
-  const load1 = await loadAverage();
-  log(`load done: ${JSON.stringify(ops)}, ${errors.length} errors`);
-
-  // Back to the standing population, then to nothing of ours: the load's containers are gone.
-  const containersAfter = (await listAll()).length;
-  await new Promise((r) => setTimeout(r, SETTLE_MS));
-  const after = await o.measure?.();
-  if (after) log(`after: ${JSON.stringify(after)}`);
-  await pool([...existing, ...sleepers], 4, async (id) => {
-    await api('DELETE', `/containers/${id}?force=1`).catch((e: Error) => errors.push(`cleanup: ${e.message}`));
-  });
+  agent?.destroy(); // kept connections closed before the engine's fds are counted again
   const ms = (ns: number) => ns / 1e6;
-  return {
-    ops,
-    errors,
-    psMs,
-    inspectMs,
-    before,
-    after,
-    containersBefore,
-    containersAfter,
-    cpuSeconds: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
-    clientLoop: { p50: ms(clientLoop.percentile(50)), p99: ms(clientLoop.percentile(99)), max: ms(clientLoop.max) },
-    loadAverage: [load0, load1],
-  };
+  return { ops, errors, psMs, inspectMs, clientLoop: { p50: ms(clientLoop.percentile(50)), p99: ms(clientLoop.percentile(99)), max: ms(clientLoop.max) } };
+}
+
+/** runClients on a worker thread of its own (this module, started with the options as its data). */
+function inWorker(c: ClientOptions): Promise<ClientResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL(import.meta.url), { workerData: { berthLoadClients: c } });
+    w.once('message', (r: ClientResult) => resolve(r));
+    w.once('error', reject);
+    w.once('exit', (code) => reject(new Error(`load worker exited with ${code} before reporting`)));
+  });
+}
+
+if (!isMainThread && (workerData as { berthLoadClients?: ClientOptions } | null)?.berthLoadClients) {
+  const r = await runClients((workerData as { berthLoadClients: ClientOptions }).berthLoadClients);
+  parentPort!.postMessage(r);
 }
