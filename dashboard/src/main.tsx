@@ -29,8 +29,14 @@ function useHash(): string[] {
   const read = () => location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   const [parts, setParts] = useState(read);
   useEffect(() => {
-    const on = () => setParts(read());
+    const on = () => {
+      const next = read();
+      setParts((prev) => (prev.join('/') === next.join('/') ? prev : next));
+    };
     window.addEventListener('hashchange', on);
+    // The hash may have changed between the first render and this effect (a link followed while
+    // the page was still starting): that hashchange fired before anyone listened.
+    on();
     return () => window.removeEventListener('hashchange', on);
   }, []);
   return parts;
