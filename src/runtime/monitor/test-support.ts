@@ -139,7 +139,12 @@ export class MonitorTestEnv {
     for (const sd of this.stateDirs) {
       if (!(await this.monitor.isAlive(sd))) continue;
       const pid = Number.parseInt(await readFile(join(sd, 'shim.pid'), 'utf8'), 10);
-      if (pid > 0) process.kill(pid, 'SIGKILL');
+      try {
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch (e) {
+        // It ended between the check and the kill (its container was just deleted above).
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
     }
     await rm(this.dir, { recursive: true, force: true });
   }
