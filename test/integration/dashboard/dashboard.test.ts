@@ -613,12 +613,26 @@ test('--dashboard off loopback is refused without TLS; with a certificate the da
   const { cert, key } = await selfSigned('127.0.0.1');
   const t = await TestDaemon.create();
   const page = await browser!.newPage({ ignoreHTTPSErrors: true });
+  // What the browser saw go wrong, for a failure's message (one CI run stayed on the boot text:
+  // the bundle never ran, and nothing said why).
+  const trouble: string[] = [];
+  page.on('requestfailed', (r) => trouble.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  page.on('pageerror', (e) => trouble.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') trouble.push(`console: ${m.text()}`);
+  });
   try {
     await t.start(['--dashboard', '127.0.0.1:0', '--dashboard-tls-cert', cert, '--dashboard-tls-key', key]);
     const url = expectOk(await t.berth(['dashboard', '-q'])).stdout.trim();
     assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/login\?token=/);
     await page.goto(url);
-    await page.getByTitle('The /events stream').getByText('live').waitFor({ timeout: 15_000 });
+    await page
+      .getByTitle('The /events stream')
+      .getByText('live')
+      .waitFor({ timeout: 15_000 })
+      .catch((e: Error) => {
+        throw new Error(`${e.message.split('\n')[0]}\nwhat the browser reported: ${trouble.join(' | ') || 'nothing'}\n${e.message}`);
+      });
     const session = (await page.context().cookies()).find((c) => c.name === 'berth_session');
     assert.equal(session?.secure, true, 'the session cookie is Secure over HTTPS');
     assert.equal(await page.evaluate(async () => (await fetch('/api/v1.45/_ping')).status), 200);
