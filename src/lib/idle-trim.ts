@@ -87,14 +87,20 @@ function trim(): void {
   // Mid-job (a pull's layer streaming through a worker) nothing is idle: a forced GC and a
   // malloc_trim over busy arenas cost tens of ms there. The job's release pokes again.
   if (holds > 0) return;
+  if (collectAndTrim(idleGc)) done++;
+}
+
+/** A collection, then malloc_trim; false, with trimming off for good, where that cannot run. */
+function collectAndTrim(collect: () => void): boolean {
   try {
-    idleGc();
+    collect();
     mallocTrim();
-    done++;
+    return true;
   } catch (e) {
     // No koffi or no glibc (musl): nothing to trim, and never a reason to fail.
     enabled = false;
     log.debug('idle trim unavailable', { error: e instanceof Error ? e.message : String(e) });
+    return false;
   }
 }
 
@@ -123,16 +129,10 @@ function settle(): void {
   const size = newSpaceSize();
   smallestNewSpace = Math.min(smallestNewSpace, size);
   if (size <= Math.max(smallestNewSpace, settledNewSpace)) return;
-  try {
-    fullGc();
-    mallocTrim();
-    settles++;
-    // Where V8 left it: a new space V8 would not shrink this time is not tried again until it grows.
-    settledNewSpace = newSpaceSize();
-  } catch (e) {
-    enabled = false;
-    log.debug('idle trim unavailable', { error: e instanceof Error ? e.message : String(e) });
-  }
+  if (!collectAndTrim(fullGc)) return;
+  settles++;
+  // Where V8 left it: a new space V8 would not shrink this time is not tried again until it grows.
+  settledNewSpace = newSpaceSize();
 }
 
 /** How many quiet spells ended in a full collection for the new space (diagnostics and tests). */
